@@ -1,0 +1,24 @@
+#pragma once
+
+#include <ostream>
+
+namespace CLI {
+class App;
+}
+
+namespace nimbus::cli {
+
+// Runs the nimbus command line and returns the process exit code.
+int run(int argc, char **argv, std::ostream &out, std::ostream &err);
+
+// Where a command writes; commands never touch std::cout directly so tests can capture them.
+struct Streams {
+    std::ostream &out;
+    std::ostream &err;
+};
+
+// Each subcommand adds itself to the app and sets `exitCode` when it runs.
+void addValidateCommand(CLI::App &app, Streams streams, int &exitCode);
+void addInitCommand(CLI::App &app, Streams streams, int &exitCode);
+
+} // namespace nimbus::cli

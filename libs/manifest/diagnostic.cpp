@@ -1,0 +1,40 @@
+#include "nimbus/manifest/diagnostic.h"
+
+#include <algorithm>
+
+namespace nimbus::manifest {
+
+const char *severityName(Severity severity)
+{
+    switch (severity) {
+    case Severity::Error:
+        return "error";
+    case Severity::Warning:
+        return "warning";
+    case Severity::Information:
+        return "note";
+    }
+    return "error";
+}
+
+std::string formatDiagnostic(const Diagnostic &diagnostic)
+{
+    std::string text = diagnostic.file;
+    if (diagnostic.hasPosition) {
+        text += ':' + std::to_string(diagnostic.range.start.line + 1) + ':'
+            + std::to_string(diagnostic.range.start.column + 1);
+    }
+    text += ": ";
+    text += severityName(diagnostic.severity);
+    text += ": ";
+    text += diagnostic.message;
+    return text;
+}
+
+bool hasErrors(const std::vector<Diagnostic> &diagnostics)
+{
+    return std::any_of(diagnostics.begin(), diagnostics.end(),
+                       [](const Diagnostic &d) { return d.severity == Severity::Error; });
+}
+
+} // namespace nimbus::manifest

@@ -1,0 +1,38 @@
+#include "nimbus/manifest/manifest.h"
+
+namespace nimbus::manifest {
+
+const char *functionKindName(FunctionKind kind)
+{
+    switch (kind) {
+    case FunctionKind::Event:
+        return "event";
+    case FunctionKind::HttpFunction:
+        return "http";
+    case FunctionKind::HttpService:
+        return "service";
+    }
+    return "event";
+}
+
+RuntimeFamily runtimeFamily(const std::string &runtime)
+{
+    if (runtime.rfind("python", 0) == 0)
+        return RuntimeFamily::Python;
+    if (runtime.rfind("nodejs", 0) == 0)
+        return RuntimeFamily::Node;
+    if (runtime.rfind("provided", 0) == 0)
+        return RuntimeFamily::Custom;
+    return RuntimeFamily::Unknown;
+}
+
+const Function *Manifest::function(const std::string &name) const
+{
+    for (const auto &f : functions) {
+        if (f.name == name)
+            return &f;
+    }
+    return nullptr;
+}
+
+} // namespace nimbus::manifest

@@ -1,0 +1,463 @@
+#include "nimbus/manifest/manifestloader.h"
+
+#include "nimbus/manifest/handlerlocator.h"
+#include "nimbus/manifest/manifestschema.h"
+#include "nimbus/manifest/scheduleexpression.h"
+#include "nimbus/manifest/variableresolver.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace nimbus::manifest {
+
+namespace {
+
+Diagnostic fileError(const std::string &file, std::string message, std::string code = "io")
+{
+    Diagnostic d;
+    d.file = file;
+    d.hasPosition = false;
+    d.code = std::move(code);
+    d.message = std::move(message);
+    return d;
+}
+
+Diagnostic errorAt(const std::string &file, SourceRange range, std::string code, std::string message,
+                   Severity severity = Severity::Error)
+{
+    Diagnostic d;
+    d.severity = severity;
+    d.file = file;
+    d.range = range;
+    d.code = std::move(code);
+    d.message = std::move(message);
+    return d;
+}
+
+std::string scalarOr(const YamlNode *node, const std::string &fallback)
+{
+    return node && node->isScalar() && node->scalarType() != "null" ? node->scalar : fallback;
+}
+
+template <typename T>
+void readInt(const YamlNode *node, Located<T> &target)
+{
+    if (!node)
+        return;
+    if (auto value = node->toInteger()) {
+        target.value = static_cast<T>(*value);
+        target.range = node->range;
+    }
+}
+
+void readEnvironment(const YamlNode *node, std::map<std::string, std::string> &target)
+{
+    if (!node || !node->isMapping())
+        return;
+    for (const auto &entry : node->entries) {
+        if (entry.value.isScalar())
+            target[entry.key.scalar] = entry.value.scalar;
+        else if (entry.value.isNull())
+            target[entry.key.scalar] = "";
+    }
+}
+
+std::string normalisePath(std::string path)
+{
+    if (path != "*" && (path.empty() || path.front() != '/'))
+        path.insert(path.begin(), '/');
+    return path;
+}
+
+std::string upper(std::string s)
+{
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return s;
+}
+
+// "GET /users/{id}" -> (GET, /users/{id}); "*" -> (ANY, *).
+void parseRouteShorthand(const std::string &text, Event &event)
+{
+    if (text == "*") {
+        event.method = "ANY";
+        event.path = "*";
+        return;
+    }
+    std::istringstream in(text);
+    std::string method, path;
+    in >> method >> path;
+    event.method = method == "*" ? "ANY" : upper(method);
+    event.path = normalisePath(path);
+}
+
+Event readEvent(const YamlNode &item)
+{
+    Event event;
+    event.range = item.range;
+    if (!item.isMapping() || item.entries.empty())
+        return event;
+    const YamlEntry &entry = item.entries.front();
+    event.type = entry.key.scalar;
+    event.settings = entry.value;
+    const YamlNode &value = entry.value;
+    if (event.type == "http" || event.type == "httpApi") {
+        if (value.isScalar()) {
+            parseRouteShorthand(value.scalar, event);
+        } else if (value.isMapping()) {
+            event.method = upper(scalarOr(value.find("method"), "ANY"));
+            if (event.method == "*")
+                event.method = "ANY";
+            event.path = normalisePath(scalarOr(value.find("path"), "/"));
+        }
+    } else if (event.type == "schedule") {
+        const YamlNode *rate = value.isMapping() ? value.find("rate") : &value;
+        if (rate && rate->isScalar())
+            event.schedules.push_back(rate->scalar);
+        else if (rate && rate->isSequence()) {
+            for (const auto &r : rate->items) {
+                if (r.isScalar())
+                    event.schedules.push_back(r.scalar);
+            }
+        }
+    }
+    return event;
+}
+
+class ModelBuilder {
+public:
+    ModelBuilder(const std::string &file, std::vector<Diagnostic> &diagnostics)
+        : m_file(file)
+        , m_diagnostics(diagnostics)
+    {
+    }
+
+    void build(Manifest &manifest, const LoadOptions &options)
+    {
+        const YamlNode &root = manifest.tree;
+        manifest.service = scalarOr(root.find("service"), "");
+        Provider &provider = manifest.provider;
+        if (const YamlNode *p = root.find("provider"); p && p->isMapping()) {
+            provider.name = scalarOr(p->find("name"), provider.name);
+            provider.runtime = scalarOr(p->find("runtime"), provider.runtime);
+            provider.stage = scalarOr(p->find("stage"), provider.stage);
+            provider.region = scalarOr(p->find("region"), provider.region);
+            Located<int> memory{provider.memorySize, {}}, timeout{provider.timeout, {}};
+            readInt(p->find("memorySize"), memory);
+            readInt(p->find("timeout"), timeout);
+            provider.memorySize = memory.value;
+            provider.timeout = timeout.value;
+            // Functions that inherit a setting point at the provider's key for it.
+            if (const YamlEntry *e = p->findEntry("runtime"))
+                m_runtimeRange = e->value.range;
+            if (const YamlEntry *e = p->findEntry("memorySize"))
+                m_memoryRange = e->value.range;
+            if (const YamlEntry *e = p->findEntry("timeout"))
+                m_timeoutRange = e->value.range;
+            readEnvironment(p->find("environment"), provider.environment);
+        }
+        if (auto it = options.options.find("stage"); it != options.options.end() && !it->second.empty())
+            provider.stage = it->second;
+        if (auto it = options.options.find("region"); it != options.options.end() && !it->second.empty())
+            provider.region = it->second;
+
+        const YamlNode *functions = root.find("functions");
+        if (!functions || !functions->isMapping())
+            return;
+        for (const auto &entry : functions->entries)
+            manifest.functions.push_back(buildFunction(manifest, entry));
+    }
+
+private:
+    Function buildFunction(const Manifest &manifest, const YamlEntry &entry)
+    {
+        const Provider &provider = manifest.provider;
+        Function fn;
+        fn.name = entry.key.scalar;
+        fn.nameRange = entry.key.range;
+        fn.runtime = {provider.runtime, m_runtimeRange.value_or(fn.nameRange)};
+        fn.memorySize = {provider.memorySize, m_memoryRange.value_or(fn.nameRange)};
+        fn.timeout = {provider.timeout, m_timeoutRange.value_or(fn.nameRange)};
+        fn.environment = provider.environment;
+        fn.deployedName = manifest.service + "-" + provider.stage + "-" + fn.name;
+        const YamlNode &body = entry.value;
+        if (!body.isMapping())
+            return fn;
+
+        if (const YamlNode *runtime = body.find("runtime"); runtime && runtime->isScalar())
+            fn.runtime = {runtime->scalar, runtime->range};
+        readInt(body.find("memorySize"), fn.memorySize);
+        readInt(body.find("timeout"), fn.timeout);
+        readEnvironment(body.find("environment"), fn.environment);
+        fn.description = scalarOr(body.find("description"), "");
+        fn.deployedName = scalarOr(body.find("name"), fn.deployedName);
+        if (const YamlNode *rc = body.find("reservedConcurrency"); rc && rc->toInteger())
+            fn.reservedConcurrency = static_cast<int>(*rc->toInteger());
+
+        determineKind(fn, body);
+        fn.path = normalisePath(scalarOr(body.find("path"), fn.name));
+        if (const YamlNode *events = body.find("events"); events && events->isSequence()) {
+            for (const auto &item : events->items)
+                fn.events.push_back(readEvent(item));
+        }
+        return fn;
+    }
+
+    void determineKind(Function &fn, const YamlNode &body)
+    {
+        const YamlEntry *handler = body.findEntry("handler");
+        const YamlEntry *httpHandler = body.findEntry("httpHandler");
+        const YamlEntry *httpService = body.findEntry("httpService");
+        std::vector<const YamlEntry *> kinds;
+        for (const YamlEntry *e : {handler, httpHandler, httpService}) {
+            if (e)
+                kinds.push_back(e);
+        }
+        if (kinds.size() > 1) {
+            m_diagnostics.push_back(errorAt(
+                m_file, kinds[1]->key.range, "conflicting-kind",
+                "function '" + fn.name + "' sets both '" + kinds[0]->key.scalar + "' and '"
+                    + kinds[1]->key.scalar
+                    + "'; a function is exactly one kind: keep handler (event function), "
+                      "httpHandler (http function) or httpService (http service)"));
+        }
+        if (kinds.empty()) {
+            if (body.find("image")) {
+                m_diagnostics.push_back(errorAt(m_file, fn.nameRange, "unsupported",
+                                                "function '" + fn.name
+                                                    + "' is a container image; the simulator runs "
+                                                      "handler, httpHandler and httpService functions",
+                                                Severity::Warning));
+            } else {
+                m_diagnostics.push_back(errorAt(
+                    m_file, fn.nameRange, "missing-handler",
+                    "function '" + fn.name
+                        + "' has no code: set 'handler' (event function), 'httpHandler' (http "
+                          "function) or 'httpService' (http service)"));
+            }
+            return;
+        }
+        const YamlEntry *chosen = kinds.front();
+        if (chosen == httpService) {
+            fn.kind = FunctionKind::HttpService;
+            HttpServiceSpec spec;
+            const YamlNode &s = chosen->value;
+            spec.command = scalarOr(s.find("command"), "");
+            if (const YamlNode *n = s.find("concurrency"); n && n->toInteger())
+                spec.concurrency = static_cast<int>(*n->toInteger());
+            if (const YamlNode *n = s.find("maxInstances"); n && n->toInteger())
+                spec.maxInstances = static_cast<int>(*n->toInteger());
+            if (const YamlNode *n = s.find("idleTimeout"); n && n->toInteger())
+                spec.idleTimeoutSeconds = static_cast<int>(*n->toInteger());
+            if (const YamlNode *n = s.find("readinessPath"); n && n->isScalar())
+                spec.readinessPath = n->scalar;
+            fn.service = spec;
+            fn.handler.range = chosen->key.range;
+        } else {
+            fn.kind = chosen == handler ? FunctionKind::Event : FunctionKind::HttpFunction;
+            fn.handler = {scalarOr(&chosen->value, ""), chosen->value.range};
+        }
+        if (fn.kind != FunctionKind::Event) {
+            if (const YamlEntry *events = body.findEntry("events")) {
+                m_diagnostics.push_back(errorAt(
+                    m_file, events->key.range, "events-on-http-kind",
+                    "function '" + fn.name + "' is an "
+                        + (fn.kind == FunctionKind::HttpFunction ? "http function" : "http service")
+                        + "; 'events' belong to event functions (it is reached at its 'path' "
+                          "instead)"));
+            }
+        } else if (const YamlEntry *path = body.findEntry("path")) {
+            m_diagnostics.push_back(errorAt(
+                m_file, path->key.range, "path-on-event-function",
+                "'path' applies to http functions and http services; give event function '"
+                    + fn.name + "' an http or httpApi event instead"));
+        }
+    }
+
+    std::string m_file;
+    std::vector<Diagnostic> &m_diagnostics;
+    std::optional<SourceRange> m_runtimeRange, m_memoryRange, m_timeoutRange;
+};
+
+// Schedules the schema let through (rate(...) / cron(...)) must also make sense.
+void checkSchedules(const std::string &file, const Event &event, std::vector<Diagnostic> &diagnostics)
+{
+    if (event.type != "schedule")
+        return;
+    const YamlNode &settings = event.settings;
+    const YamlNode *rate = settings.isMapping() ? settings.find("rate") : &settings;
+    if (!rate)
+        return;
+    std::vector<const YamlNode *> expressions;
+    if (rate->isScalar())
+        expressions.push_back(rate);
+    for (const auto &item : rate->items)
+        expressions.push_back(&item);
+    for (const YamlNode *expression : expressions) {
+        std::string error;
+        const std::string &text = expression->scalar;
+        const bool shaped = text.rfind("rate(", 0) == 0 || text.rfind("cron(", 0) == 0;
+        if (expression->isScalar() && shaped && !ScheduleExpression::parse(text, error))
+            diagnostics.push_back(errorAt(file, expression->range, "invalid-schedule", error));
+    }
+}
+
+// Checks that need the project's files and the whole model.
+void checkProject(const Manifest &manifest, const LoadOptions &options,
+                  std::vector<Diagnostic> &diagnostics)
+{
+    struct Route {
+        std::string function;
+        SourceRange range;
+    };
+    std::map<std::string, Route> routes;
+    std::set<SourcePosition> bootstrapChecked;
+    for (const auto &fn : manifest.functions) {
+        const RuntimeFamily family = runtimeFamily(fn.runtime.value);
+        if (options.checkHandlers && fn.kind != FunctionKind::HttpService && !fn.handler.value.empty()) {
+            if (family == RuntimeFamily::Python || family == RuntimeFamily::Node) {
+                HandlerLookup lookup = locateHandler(manifest.projectDir, fn.handler.value, family);
+                if (!lookup.definition)
+                    diagnostics.push_back(errorAt(manifest.filePath, fn.handler.range,
+                                                  "handler-not-found", lookup.error));
+            } else if (family == RuntimeFamily::Custom && bootstrapChecked.insert(fn.runtime.range.start).second) {
+                const fs::path bootstrap = fs::path(manifest.projectDir) / "bootstrap";
+                std::error_code ec;
+                if (!fs::is_regular_file(bootstrap, ec)) {
+                    diagnostics.push_back(errorAt(
+                        manifest.filePath, fn.runtime.range, "bootstrap-not-found",
+                        "runtime '" + fn.runtime.value
+                            + "' runs the project's own 'bootstrap' executable, and there is none "
+                              "in the project folder"));
+                } else if ((fs::status(bootstrap, ec).permissions() & fs::perms::owner_exec)
+                           == fs::perms::none) {
+                    diagnostics.push_back(errorAt(manifest.filePath, fn.runtime.range,
+                                                  "bootstrap-not-executable",
+                                                  "'bootstrap' is not executable; run: chmod +x bootstrap"));
+                }
+            }
+        }
+        for (const auto &event : fn.events) {
+            checkSchedules(manifest.filePath, event, diagnostics);
+            if ((event.type != "http" && event.type != "httpApi") || event.path.empty())
+                continue;
+            const std::string key = event.type + " " + event.method + " " + event.path;
+            auto [it, inserted] = routes.emplace(key, Route{fn.name, event.range});
+            if (!inserted) {
+                diagnostics.push_back(errorAt(
+                    manifest.filePath, event.range, "duplicate-route",
+                    "route " + event.method + " " + event.path + " is already served by function '"
+                        + it->second.function + "' (line "
+                        + std::to_string(it->second.range.start.line + 1) + ")"));
+            }
+        }
+    }
+}
+
+} // namespace
+
+ManifestLoader::ManifestLoader(LoadOptions options)
+    : m_options(std::move(options))
+{
+}
+
+std::optional<std::string> ManifestLoader::findManifestFile(const std::string &projectDir)
+{
+    for (const char *name : {"serverless.yml", "serverless.yaml"}) {
+        fs::path candidate = fs::path(projectDir) / name;
+        std::error_code ec;
+        if (fs::exists(candidate, ec))
+            return candidate.string();
+    }
+    return std::nullopt;
+}
+
+LoadResult ManifestLoader::loadProject(const std::string &dirOrFile) const
+{
+    LoadResult result;
+    std::error_code ec;
+    if (!fs::exists(dirOrFile, ec)) {
+        result.diagnostics.push_back(fileError(dirOrFile, "no such file or directory"));
+        return result;
+    }
+    std::string file = dirOrFile;
+    if (fs::is_directory(dirOrFile, ec)) {
+        auto found = findManifestFile(dirOrFile);
+        if (!found) {
+            result.diagnostics.push_back(fileError(
+                dirOrFile, "no serverless.yml or serverless.yaml in this folder; create a project "
+                           "with 'nimbus init DIR --template python-event'"));
+            return result;
+        }
+        file = *found;
+    }
+    if (!fs::is_regular_file(file, ec)) {
+        result.diagnostics.push_back(fileError(file, "is not a regular file; the manifest must be a YAML file"));
+        return result;
+    }
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        result.diagnostics.push_back(fileError(file, std::string("cannot read: ") + std::strerror(errno)));
+        return result;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) {
+        result.diagnostics.push_back(fileError(file, "cannot read: I/O error"));
+        return result;
+    }
+    return loadText(text.str(), file);
+}
+
+LoadResult ManifestLoader::loadText(std::string_view text, const std::string &filePath) const
+{
+    LoadResult result;
+    YamlParseResult parsed = parseYaml(text, filePath);
+    result.diagnostics = std::move(parsed.diagnostics);
+    if (!parsed.ok)
+        return result;
+
+    Manifest manifest;
+    manifest.filePath = filePath;
+    manifest.projectDir = fs::path(filePath).parent_path().string();
+    if (manifest.projectDir.empty())
+        manifest.projectDir = ".";
+    manifest.tree = std::move(parsed.root);
+
+    if (manifest.tree.isNull()) {
+        Diagnostic d = fileError(filePath, "the manifest is empty; it needs at least 'service' and "
+                                           "'provider' (see 'nimbus init')",
+                                 "empty-manifest");
+        d.hasPosition = true;
+        result.diagnostics.push_back(d);
+        result.manifest = std::move(manifest);
+        return result;
+    }
+
+    VariableContext context{m_options.options, m_options.environment};
+    VariableResolver resolver(filePath, context);
+    resolver.resolve(manifest.tree);
+    result.diagnostics.insert(result.diagnostics.end(), resolver.diagnostics().begin(),
+                              resolver.diagnostics().end());
+
+    ManifestSchema::builtin().validate(manifest.tree, filePath, result.diagnostics);
+
+    ModelBuilder(filePath, result.diagnostics).build(manifest, m_options);
+    checkProject(manifest, m_options, result.diagnostics);
+
+    std::stable_sort(result.diagnostics.begin(), result.diagnostics.end(),
+                     [](const Diagnostic &a, const Diagnostic &b) {
+                         return a.range.start < b.range.start;
+                     });
+    result.manifest = std::move(manifest);
+    return result;
+}
+
+} // namespace nimbus::manifest

@@ -1,0 +1,388 @@
+#include "nimbus/manifest/manifestschema.h"
+
+#include "nimbus/manifest/suggest.h"
+
+#include <regex>
+
+namespace nimbus::manifest {
+
+extern const char *const kBuiltinSchemaText; // generated from resources/schema at build time
+
+using json = nlohmann::ordered_json;
+
+struct ManifestSchema::Context {
+    std::string fileName;
+    std::vector<Diagnostic> &diagnostics;
+    SourceRange anchor; // the key under which the node being validated sits
+
+    void error(const SourceRange &range, std::string code, std::string message)
+    {
+        Diagnostic d;
+        d.file = fileName;
+        d.range = range;
+        d.code = std::move(code);
+        d.message = std::move(message);
+        diagnostics.push_back(std::move(d));
+    }
+};
+
+namespace {
+
+std::string child(const std::string &where, const std::string &key)
+{
+    return where.empty() ? key : where + '.' + key;
+}
+
+std::string describeWhere(const std::string &where)
+{
+    return where.empty() ? std::string("the manifest") : "'" + where + "'";
+}
+
+std::string typeNoun(const std::string &type)
+{
+    if (type == "object")
+        return "a mapping";
+    if (type == "array")
+        return "a list";
+    if (type == "integer")
+        return "an integer";
+    if (type == "number")
+        return "a number";
+    if (type == "boolean")
+        return "true or false";
+    if (type == "null")
+        return "empty";
+    return "a string";
+}
+
+std::string expectedTypes(const json &type)
+{
+    if (type.is_string())
+        return typeNoun(type.get<std::string>());
+    std::string text;
+    for (size_t i = 0; i < type.size(); ++i) {
+        if (i > 0)
+            text += i + 1 == type.size() ? " or " : ", ";
+        text += typeNoun(type[i].get<std::string>());
+    }
+    return text;
+}
+
+std::string enumValueText(const json &value)
+{
+    return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+bool enumContains(const json &values, const YamlNode &node)
+{
+    for (const auto &value : values) {
+        if (value.is_string() && node.isScalar() && node.scalarType() != "boolean"
+            && node.scalar == value.get<std::string>())
+            return true;
+        if (value.is_boolean() && node.toBoolean() == value.get<bool>())
+            return true;
+    }
+    return false;
+}
+
+std::string joinList(const std::vector<std::string> &items, size_t limit)
+{
+    std::string text;
+    for (size_t i = 0; i < items.size() && i < limit; ++i)
+        text += (i ? ", " : "") + items[i];
+    if (items.size() > limit)
+        text += ", ...";
+    return text;
+}
+
+} // namespace
+
+const ManifestSchema &ManifestSchema::builtin()
+{
+    static const ManifestSchema schema(json::parse(kBuiltinSchemaText));
+    return schema;
+}
+
+ManifestSchema::ManifestSchema(json document)
+    : m_document(std::move(document))
+{
+}
+
+const json &ManifestSchema::resolve(const json &schema) const
+{
+    const json *current = &schema;
+    for (int hops = 0; hops < 16 && current->is_object() && current->contains("$ref"); ++hops) {
+        const std::string ref = (*current)["$ref"].get<std::string>();
+        const std::string prefix = "#/definitions/";
+        if (ref.rfind(prefix, 0) != 0)
+            break;
+        const json &definitions = m_document["definitions"];
+        auto it = definitions.find(ref.substr(prefix.size()));
+        if (it == definitions.end())
+            break;
+        current = &*it;
+    }
+    return *current;
+}
+
+bool ManifestSchema::typeMatches(const YamlNode &node, const json &type) const
+{
+    if (type.is_array()) {
+        for (const auto &t : type) {
+            if (typeMatches(node, t))
+                return true;
+        }
+        return false;
+    }
+    const std::string expected = type.get<std::string>();
+    const std::string actual = node.scalarType();
+    if (expected == "number")
+        return actual == "number" || actual == "integer";
+    return expected == actual;
+}
+
+const json *ManifestSchema::chooseBranch(const YamlNode &node, const json &branches) const
+{
+    for (const auto &branch : branches) {
+        const json &b = resolve(branch);
+        if (b.contains("type") ? typeMatches(node, b["type"]) : (b.contains("enum") && node.isScalar()))
+            return &b;
+    }
+    return nullptr;
+}
+
+void ManifestSchema::validate(const YamlNode &root, const std::string &fileName,
+                              std::vector<Diagnostic> &diagnostics) const
+{
+    Context ctx{fileName, diagnostics, root.range};
+    validateNode(root, m_document, ctx, "");
+}
+
+void ManifestSchema::validateNode(const YamlNode &node, const json &schemaRef, Context &ctx,
+                                  const std::string &where) const
+{
+    const json &schema = resolve(schemaRef);
+    if (!schema.is_object())
+        return;
+    // A value still holding ${...} failed to resolve, and the resolver said so already.
+    if (node.isScalar() && node.scalar.find("${") != std::string::npos)
+        return;
+
+    for (const char *combinator : {"anyOf", "oneOf"}) {
+        if (!schema.contains(combinator))
+            continue;
+        const json &branches = schema[combinator];
+        if (const json *branch = chooseBranch(node, branches)) {
+            validateNode(node, *branch, ctx, where);
+        } else {
+            json types = json::array();
+            for (const auto &b : branches) {
+                const json &r = resolve(b);
+                if (r.contains("type"))
+                    types.push_back(r["type"].is_string() ? r["type"] : r["type"][0]);
+            }
+            ctx.error(node.range, "wrong-type",
+                      describeWhere(where) + " must be " + expectedTypes(types) + ", but is "
+                          + node.describeType());
+        }
+        return;
+    }
+
+    if (schema.contains("enum")) {
+        if (!enumContains(schema["enum"], node)) {
+            std::vector<std::string> allowed;
+            for (const auto &v : schema["enum"])
+                allowed.push_back(enumValueText(v));
+            std::string got = node.isScalar() ? "'" + node.scalar + "'" : node.describeType();
+            std::string message = describeWhere(where) + " is " + got + ", which is not allowed";
+            if (node.isScalar()) {
+                if (auto guess = closestMatch(node.scalar, allowed))
+                    message += "; did you mean '" + *guess + "'?";
+            }
+            message += " Allowed: " + joinList(allowed, 20);
+            ctx.error(node.range, "invalid-value", message);
+        }
+        return;
+    }
+
+    if (schema.contains("type") && !typeMatches(node, schema["type"])) {
+        ctx.error(node.range, "wrong-type",
+                  describeWhere(where) + " must be " + expectedTypes(schema["type"]) + ", but is "
+                      + node.describeType()
+                      + (node.isScalar() ? " ('" + node.scalar + "')" : std::string()));
+        return;
+    }
+
+    if (node.isMapping())
+        validateMapping(node, schema, ctx, where);
+    else if (node.isSequence() && schema.contains("items")) {
+        for (size_t i = 0; i < node.items.size(); ++i) {
+            ctx.anchor = node.items[i].range;
+            validateNode(node.items[i], schema["items"], ctx, where + "[" + std::to_string(i) + "]");
+        }
+    } else if (node.isScalar()) {
+        validateScalar(node, schema, ctx, where);
+    }
+}
+
+void ManifestSchema::validateMapping(const YamlNode &node, const json &schema, Context &ctx,
+                                     const std::string &where) const
+{
+    const SourceRange anchor = ctx.anchor;
+    const json *properties = schema.contains("properties") ? &schema["properties"] : nullptr;
+    for (const auto &entry : node.entries) {
+        const std::string &key = entry.key.scalar;
+        ctx.anchor = entry.key.range;
+        if (schema.contains("propertyNames") && schema["propertyNames"].contains("pattern")) {
+            const std::string pattern = schema["propertyNames"]["pattern"].get<std::string>();
+            if (!std::regex_search(key, std::regex(pattern)))
+                ctx.error(entry.key.range, "invalid-key",
+                          "'" + key + "' is not a valid name in " + describeWhere(where) + ": "
+                              + schema["propertyNames"].value("patternErrorMessage",
+                                                              "it must match " + pattern));
+        }
+        if (properties && properties->contains(key)) {
+            validateNode(entry.value, (*properties)[key], ctx, child(where, key));
+            continue;
+        }
+        if (schema.contains("patternProperties")) {
+            bool matched = false;
+            for (const auto &[pattern, sub] : schema["patternProperties"].items()) {
+                if (std::regex_search(key, std::regex(pattern))) {
+                    validateNode(entry.value, sub, ctx, child(where, key));
+                    matched = true;
+                    break;
+                }
+            }
+            if (matched)
+                continue;
+        }
+        const json additional = schema.value("additionalProperties", json(true));
+        if (additional.is_boolean() && !additional.get<bool>()) {
+            std::vector<std::string> allowed = propertyNames(schema);
+            std::string message = "unknown key '" + key + "' in " + describeWhere(where);
+            if (auto guess = closestMatch(key, allowed))
+                message += "; did you mean '" + *guess + "'?";
+            else
+                message += "; allowed keys: " + joinList(allowed, 12);
+            ctx.error(entry.key.range, "unknown-key", message);
+        } else if (additional.is_object()) {
+            validateNode(entry.value, additional, ctx, child(where, key));
+        }
+    }
+    ctx.anchor = anchor;
+
+    if (schema.contains("required")) {
+        for (const auto &required : schema["required"]) {
+            const std::string name = required.get<std::string>();
+            if (!node.find(name))
+                ctx.error(anchor, "missing-key",
+                          describeWhere(where) + " is missing the required key '" + name + "'");
+        }
+    }
+    const auto count = static_cast<long long>(node.entries.size());
+    if (schema.contains("minProperties") && count < schema["minProperties"].get<long long>())
+        ctx.error(anchor, "too-few-keys",
+                  describeWhere(where) + " needs at least " + schema["minProperties"].dump()
+                      + " key(s)");
+    if (schema.contains("maxProperties") && count > schema["maxProperties"].get<long long>()) {
+        std::vector<std::string> keys;
+        for (const auto &entry : node.entries)
+            keys.push_back(entry.key.scalar);
+        ctx.error(node.entries[static_cast<size_t>(schema["maxProperties"].get<long long>())].key.range,
+                  "too-many-keys",
+                  describeWhere(where) + " may have at most " + schema["maxProperties"].dump()
+                      + " key(s), but has " + std::to_string(count) + ": " + joinList(keys, 8)
+                      + " (start a new list item with '-' for each)");
+    }
+}
+
+void ManifestSchema::validateScalar(const YamlNode &node, const json &schema, Context &ctx,
+                                    const std::string &where) const
+{
+    const std::string type = node.scalarType();
+    if (type == "string") {
+        const auto length = static_cast<long long>(node.scalar.size());
+        if (schema.contains("pattern")
+            && !std::regex_search(node.scalar, std::regex(schema["pattern"].get<std::string>())))
+            ctx.error(node.range, "invalid-value",
+                      describeWhere(where) + " is '" + node.scalar + "': "
+                          + schema.value("patternErrorMessage",
+                                         "it does not have the expected form ("
+                                             + schema["pattern"].get<std::string>() + ")"));
+        if (schema.contains("minLength") && length < schema["minLength"].get<long long>())
+            ctx.error(node.range, "invalid-value", describeWhere(where) + " must not be empty");
+        if (schema.contains("maxLength") && length > schema["maxLength"].get<long long>())
+            ctx.error(node.range, "invalid-value",
+                      describeWhere(where) + " is " + std::to_string(length)
+                          + " characters long; the limit is " + schema["maxLength"].dump());
+    } else if (type == "integer" || type == "number") {
+        double value = std::stod(node.toInteger() ? std::to_string(*node.toInteger()) : node.scalar);
+        if (schema.contains("minimum") && value < schema["minimum"].get<double>())
+            ctx.error(node.range, "out-of-range",
+                      describeWhere(where) + " is " + node.scalar + ", below the minimum of "
+                          + schema["minimum"].dump()
+                          + (schema.contains("maximum") ? " (allowed: " + schema["minimum"].dump()
+                                                              + " to " + schema["maximum"].dump() + ")"
+                                                        : std::string()));
+        if (schema.contains("maximum") && value > schema["maximum"].get<double>())
+            ctx.error(node.range, "out-of-range",
+                      describeWhere(where) + " is " + node.scalar + ", above the maximum of "
+                          + schema["maximum"].dump()
+                          + (schema.contains("minimum") ? " (allowed: " + schema["minimum"].dump()
+                                                              + " to " + schema["maximum"].dump() + ")"
+                                                        : std::string()));
+    }
+}
+
+std::vector<std::string> ManifestSchema::propertyNames(const json &schemaRef) const
+{
+    std::vector<std::string> names;
+    const json &schema = resolve(schemaRef);
+    if (schema.contains("properties")) {
+        for (const auto &[name, _] : schema["properties"].items())
+            names.push_back(name);
+    }
+    // A value that may be written as a string or a mapping offers the mapping's keys.
+    for (const char *combinator : {"anyOf", "oneOf"}) {
+        if (schema.contains(combinator)) {
+            for (const auto &branch : schema[combinator]) {
+                for (auto &name : propertyNames(branch))
+                    names.push_back(std::move(name));
+            }
+        }
+    }
+    return names;
+}
+
+const json *ManifestSchema::schemaAt(const std::vector<std::string> &path) const
+{
+    const json *current = &m_document;
+    for (const auto &step : path) {
+        const bool index = !step.empty() && std::all_of(step.begin(), step.end(), ::isdigit);
+        const json *s = &resolve(*current);
+        for (const char *combinator : {"anyOf", "oneOf"}) {
+            if (!s->contains(combinator))
+                continue;
+            for (const auto &branch : (*s)[combinator]) {
+                const json &b = resolve(branch);
+                if (b.value("type", json()) == (index ? "array" : "object")) {
+                    s = &b;
+                    break;
+                }
+            }
+        }
+        if (index && s->contains("items")) {
+            current = &(*s)["items"];
+        } else if (s->contains("properties") && (*s)["properties"].contains(step)) {
+            current = &(*s)["properties"][step];
+        } else if (s->contains("additionalProperties") && (*s)["additionalProperties"].is_object()) {
+            current = &(*s)["additionalProperties"];
+        } else {
+            return nullptr;
+        }
+    }
+    return &resolve(*current);
+}
+
+} // namespace nimbus::manifest

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace nimbus::manifest {
+
+// A position in a source file: zero-based line, zero-based byte column (as yaml-cpp counts).
+// Printing adds one to both; the language server converts columns to UTF-16 at its boundary.
+struct SourcePosition {
+    int line = 0;
+    int column = 0;
+
+    friend bool operator==(const SourcePosition &, const SourcePosition &) = default;
+    friend auto operator<=>(const SourcePosition &, const SourcePosition &) = default;
+};
+
+struct SourceRange {
+    SourcePosition start;
+    SourcePosition end;
+
+    friend bool operator==(const SourceRange &, const SourceRange &) = default;
+};
+
+enum class Severity { Error, Warning, Information };
+
+// One finding about a manifest, tied to the token it is about.
+struct Diagnostic {
+    Severity severity = Severity::Error;
+    std::string file; // path of the file the range refers to
+    SourceRange range;
+    bool hasPosition = true; // false for whole-file problems (missing, unreadable)
+    std::string code;        // stable identifier, e.g. "unknown-key", "yaml-syntax"
+    std::string message;
+};
+
+const char *severityName(Severity severity);
+
+// "file:line:col: severity: message" with one-based line and column, as compilers print.
+std::string formatDiagnostic(const Diagnostic &diagnostic);
+
+bool hasErrors(const std::vector<Diagnostic> &diagnostics);
+
+} // namespace nimbus::manifest

@@ -1,0 +1,43 @@
+#pragma once
+
+#include "nimbus/manifest/manifest.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nimbus::manifest {
+
+// A handler string split the way the runtimes split it.
+//   Python "pkg/mod.func" or "pkg.mod.func": module path pkg/mod, function func.
+//   Node   "src/handler.main": module src/handler, function main.
+struct HandlerReference {
+    std::string modulePath; // relative, '/'-separated, no extension
+    std::string function;
+};
+
+std::optional<HandlerReference> parseHandler(const std::string &handler, RuntimeFamily family);
+
+// Where a handler function is defined.
+struct HandlerDefinition {
+    std::string file; // absolute path of the source file
+    int line = 0;     // zero-based
+    int column = 0;   // zero-based byte column of the function's name
+    std::string signature; // the defining line, trimmed, e.g. "def main(event, context):"
+};
+
+struct HandlerLookup {
+    std::optional<HandlerDefinition> definition;
+    std::string error; // why it was not found, when it was not
+};
+
+// Finds a handler's module in the project and the function's definition in it:
+// Python top-level def / async def / assignment / import; Node exports.name,
+// module.exports.name, module.exports = { name }, ESM export function/const/{ name }.
+HandlerLookup locateHandler(const std::string &projectDir, const std::string &handler,
+                            RuntimeFamily family);
+
+// The source files a module path may live in, in the order the runtime tries them.
+std::vector<std::string> moduleCandidates(const HandlerReference &ref, RuntimeFamily family);
+
+} // namespace nimbus::manifest

@@ -1,0 +1,52 @@
+#pragma once
+
+#include "nimbus/manifest/diagnostic.h"
+#include "nimbus/manifest/manifest.h"
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nimbus::manifest {
+
+struct LoadOptions {
+    // Command-line options visible as ${opt:NAME}; "stage" and "region" also override the
+    // provider's.
+    std::map<std::string, std::string> options;
+    // Environment for ${env:NAME}; empty means the process environment.
+    std::function<std::optional<std::string>(const std::string &)> environment;
+    // Look for each handler's module and function in the project folder.
+    bool checkHandlers = true;
+};
+
+struct LoadResult {
+    std::optional<Manifest> manifest; // present whenever the text was YAML, even with errors
+    std::vector<Diagnostic> diagnostics;
+
+    bool ok() const { return manifest.has_value() && !hasErrors(diagnostics); }
+};
+
+// Reads a project manifest: YAML -> variables -> schema validation -> model with provider
+// defaults -> checks that need the project's files (handlers, bootstrap). Never throws.
+class ManifestLoader {
+public:
+    explicit ManifestLoader(LoadOptions options = {});
+
+    // The manifest file in a project folder: serverless.yml, else serverless.yaml.
+    static std::optional<std::string> findManifestFile(const std::string &projectDir);
+
+    // Loads the manifest of a project folder, or a manifest file given directly.
+    LoadResult loadProject(const std::string &dirOrFile) const;
+
+    // Loads manifest text as if read from `filePath` (used by the language server for
+    // unsaved documents); handler checks look in the file's folder.
+    LoadResult loadText(std::string_view text, const std::string &filePath) const;
+
+private:
+    LoadOptions m_options;
+};
+
+} // namespace nimbus::manifest

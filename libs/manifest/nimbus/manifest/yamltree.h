@@ -1,0 +1,62 @@
+#pragma once
+
+#include "nimbus/manifest/diagnostic.h"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nimbus::manifest {
+
+struct YamlEntry;
+
+// A YAML document as a plain tree that remembers where every node came from.
+// It is our vocabulary for YAML; only yamltree.cpp knows yaml-cpp.
+struct YamlNode {
+    enum class Kind { Null, Scalar, Sequence, Mapping };
+    // Plain scalars get their type from their text (YAML 1.2 core schema); quoted and
+    // block scalars are always strings.
+    enum class Style { Plain, Quoted, Block };
+
+    Kind kind = Kind::Null;
+    Style style = Style::Plain;
+    std::string scalar;
+    SourceRange range;
+    std::vector<YamlNode> items;    // Sequence
+    std::vector<YamlEntry> entries; // Mapping, in document order
+
+    bool isNull() const { return kind == Kind::Null; }
+    bool isScalar() const { return kind == Kind::Scalar; }
+    bool isSequence() const { return kind == Kind::Sequence; }
+    bool isMapping() const { return kind == Kind::Mapping; }
+
+    const YamlNode *find(std::string_view key) const;
+    YamlNode *find(std::string_view key);
+    const YamlEntry *findEntry(std::string_view key) const;
+
+    // The JSON type a scalar denotes: "string", "integer", "number", "boolean" or "null".
+    std::string scalarType() const;
+    std::optional<long long> toInteger() const;
+    std::optional<bool> toBoolean() const;
+    // Human name of the node's type for messages: "a mapping", "a list", "a string", ...
+    std::string describeType() const;
+
+    static YamlNode makeScalar(std::string text, Style style, SourceRange range);
+};
+
+struct YamlEntry {
+    YamlNode key;
+    YamlNode value;
+};
+
+struct YamlParseResult {
+    YamlNode root;
+    std::vector<Diagnostic> diagnostics; // syntax errors and duplicate keys
+    bool ok = true;                      // false when the text is not YAML at all
+};
+
+// Parses text as one YAML document. Never throws: syntax errors become diagnostics.
+YamlParseResult parseYaml(std::string_view text, const std::string &fileName);
+
+} // namespace nimbus::manifest

@@ -1,0 +1,256 @@
+#include "clirunner.h"
+#include "tempproject.h"
+#include "testpaths.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTcpServer>
+#include <QtTest>
+
+// The `nimbus` command line, run as a user would run it.
+class TestCli : public QObject {
+    Q_OBJECT
+private slots:
+    void helpAndVersion();
+    void unknownCommandIsAnError();
+    void validateAcceptsTheExamples_data();
+    void validateAcceptsTheExamples();
+    void validateReportsPositionsAndFails();
+    void validateJson();
+    void validateBadInput_data();
+    void validateBadInput();
+    void initCreatesEachTemplate_data();
+    void initCreatesEachTemplate();
+    void initRefusesANonEmptyFolder();
+    void initSuggestsTemplateNames();
+    void eventTemplatesRunTheirHandler_data();
+    void eventTemplatesRunTheirHandler();
+    void serviceTemplatesServeOnPort_data();
+    void serviceTemplatesServeOnPort();
+};
+
+void TestCli::helpAndVersion()
+{
+    CliRun run = runNimbus({"--help"});
+    QCOMPARE(run.exitCode, 0);
+    QVERIFY(run.out.contains("validate"));
+    QVERIFY(run.out.contains("init"));
+    run = runNimbus({"--version"});
+    QCOMPARE(run.exitCode, 0);
+    QVERIFY(run.out.startsWith("nimbus "));
+    run = runNimbus({"validate", "--help"});
+    QCOMPARE(run.exitCode, 0);
+    QVERIFY(run.out.contains("--json"));
+}
+
+void TestCli::unknownCommandIsAnError()
+{
+    const CliRun run = runNimbus({"frobnicate"});
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains("unknown command 'frobnicate'"), qPrintable(run.err));
+    const CliRun typo = runNimbus({"valdiate", "."});
+    QCOMPARE(typo.exitCode, 2);
+    QVERIFY(typo.err.contains("did you mean 'validate'?"));
+}
+
+void TestCli::validateAcceptsTheExamples_data()
+{
+    QTest::addColumn<QString>("project");
+    QTest::newRow("python example") << "examples/python-hello";
+    QTest::newRow("node example") << "examples/node-hello";
+}
+
+void TestCli::validateAcceptsTheExamples()
+{
+    QFETCH(QString, project);
+    const CliRun run = runNimbus({"validate", nimbusSourcePath(project)});
+    QCOMPARE(run.exitCode, 0);
+    QVERIFY2(run.out.contains(": valid"), qPrintable(run.out));
+}
+
+void TestCli::validateReportsPositionsAndFails()
+{
+    TempProject project;
+    project.write("handler.py", "def hello(event, context):\n    return {}\n");
+    project.writeManifest("service: demo\nprovider:\n  name: aws\n  runtime: python3.11\n"
+                          "functions:\n  hello:\n    handler: handler.hello\n    memroySize: 512\n");
+    const CliRun run = runNimbus({"validate", project.path()});
+    QCOMPARE(run.exitCode, 1);
+    const QString expected = project.filePath("serverless.yml")
+        + ":8:5: error: unknown key 'memroySize' in 'functions.hello'; did you mean 'memorySize'?";
+    QVERIFY2(run.out.contains(expected), qPrintable(run.out));
+    QVERIFY(run.out.contains("    ^~~~~~~~~~")); // the caret under the token
+    QVERIFY(run.out.contains("1 error, 0 warnings"));
+}
+
+void TestCli::validateJson()
+{
+    TempProject project;
+    project.writeManifest("service: demo\nprovider:\n  name: aws\n  memorySize: 64\n");
+    const CliRun run = runNimbus({"validate", "--json", project.path()});
+    QCOMPARE(run.exitCode, 1);
+    const QJsonObject doc = QJsonDocument::fromJson(run.out.toUtf8()).object();
+    QCOMPARE(doc["valid"].toBool(), false);
+    const QJsonObject first = doc["diagnostics"].toArray().first().toObject();
+    QCOMPARE(first["line"].toInt(), 4);
+    QCOMPARE(first["column"].toInt(), 15);
+    QCOMPARE(first["code"].toString(), QString("out-of-range"));
+}
+
+void TestCli::validateBadInput_data()
+{
+    QTest::addColumn<QString>("setup");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("missing directory") << "missing" << "nope: error: no such file or directory";
+    QTest::newRow("folder without a manifest") << "empty" << "no serverless.yml or serverless.yaml";
+    QTest::newRow("malformed YAML") << "malformed" << "serverless.yml:3:1: error: invalid YAML";
+    QTest::newRow("binary file") << "binary" << "serverless.yml: error: file is binary";
+}
+
+void TestCli::validateBadInput()
+{
+    QFETCH(QString, setup);
+    QFETCH(QString, message);
+    TempProject project;
+    QString target = project.path();
+    if (setup == "missing")
+        target = project.filePath("nope");
+    else if (setup == "malformed")
+        project.writeManifest("service: demo\nprovider: [unclosed\n");
+    else if (setup == "binary")
+        project.writeManifest(QByteArray("\x7f" "ELF\0\0\1\2", 8));
+    const CliRun run = runNimbus({"validate", target});
+    QCOMPARE(run.exitCode, 1);
+    QVERIFY2((run.out + run.err).contains(message), qPrintable(run.out + run.err));
+    QVERIFY(!(run.out + run.err).contains("terminate called")); // never a crash
+    QVERIFY(!QFile::exists(project.filePath(".nimbus"))); // nothing written into the project
+}
+
+void TestCli::initCreatesEachTemplate_data()
+{
+    QTest::addColumn<QString>("name");
+    for (const char *name : {"python-event", "python-http", "python-service", "node-event", "node-http", "node-service"})
+        QTest::newRow(name) << name;
+}
+
+void TestCli::initCreatesEachTemplate()
+{
+    QFETCH(QString, name);
+    TempProject parent;
+    const QString dir = parent.filePath("My App_1");
+    CliRun run = runNimbus({"init", dir, "--template", name});
+    QCOMPARE(run.exitCode, 0);
+    QVERIFY(run.out.contains("Created"));
+    QFile manifest(dir + "/serverless.yml");
+    QVERIFY(manifest.open(QIODevice::ReadOnly));
+    QVERIFY(manifest.readAll().startsWith("service: my-app-1\n"));
+    run = runNimbus({"validate", dir});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.out));
+}
+
+void TestCli::initRefusesANonEmptyFolder()
+{
+    TempProject project;
+    project.write("keep.txt", "mine");
+    const CliRun run = runNimbus({"init", project.path(), "--template", "node-event"});
+    QCOMPARE(run.exitCode, 1);
+    QVERIFY(run.err.contains("not empty"));
+    QVERIFY(!QFile::exists(project.filePath("serverless.yml")));
+}
+
+void TestCli::initSuggestsTemplateNames()
+{
+    TempProject parent;
+    const CliRun run = runNimbus({"init", parent.filePath("x"), "--template", "pyhton-event"});
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains("did you mean 'python-event'?"), qPrintable(run.err));
+    QVERIFY(!QFile::exists(parent.filePath("x")));
+}
+
+void TestCli::eventTemplatesRunTheirHandler_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("program");
+    QTest::addColumn<QStringList>("arguments");
+    const QString ctx = "{aws_request_id: 'r-1', awsRequestId: 'r-1'}";
+    QTest::newRow("python-event") << "python-event" << "python3"
+        << QStringList{"-c", "import json, handler\n"
+                             "class C: aws_request_id = 'r-1'\n"
+                             "print(json.loads(handler.hello({'name': 'Ada'}, C())['body'])['message'])"};
+    QTest::newRow("node-event") << "node-event" << "node"
+        << QStringList{"-e", "require('./handler').hello({name: 'Ada'}, " + ctx + ")"
+                             ".then(r => console.log(JSON.parse(r.body).message))"};
+}
+
+// Until the simulator runs them, the event templates' handlers are called directly with
+// the event they ship, so a template that does not work cannot pass.
+void TestCli::eventTemplatesRunTheirHandler()
+{
+    QFETCH(QString, name);
+    QFETCH(QString, program);
+    QFETCH(QStringList, arguments);
+    TempProject parent;
+    const QString dir = parent.filePath("app");
+    QCOMPARE(runNimbus({"init", dir, "--template", name}).exitCode, 0);
+    QProcess process;
+    process.setWorkingDirectory(dir);
+    process.start(program, arguments);
+    QVERIFY(process.waitForFinished(15000));
+    QCOMPARE(QString::fromUtf8(process.readAllStandardOutput()).trimmed(), QString("Hello, Ada!"));
+}
+
+void TestCli::serviceTemplatesServeOnPort_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("program");
+    QTest::addColumn<QString>("script");
+    QTest::newRow("python-service") << "python-service" << "python3" << "app.py";
+    QTest::newRow("node-service") << "node-service" << "node" << "server.js";
+}
+
+void TestCli::serviceTemplatesServeOnPort()
+{
+    QFETCH(QString, name);
+    QFETCH(QString, program);
+    QFETCH(QString, script);
+    TempProject parent;
+    const QString dir = parent.filePath("svc");
+    QCOMPARE(runNimbus({"init", dir, "--template", name}).exitCode, 0);
+
+    QTcpServer probe; // an ephemeral loopback port for the service
+    QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+    const quint16 port = probe.serverPort();
+    probe.close();
+
+    QProcess server;
+    server.setWorkingDirectory(dir);
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("PORT", QString::number(port));
+    server.setProcessEnvironment(env);
+    server.start(program, {script});
+    QVERIFY(server.waitForStarted());
+
+    QByteArray reply;
+    QElapsedTimer timer;
+    timer.start();
+    while (timer.elapsed() < 10000 && reply.isEmpty()) {
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        if (socket.waitForConnected(200)) {
+            socket.write("GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n");
+            while (socket.waitForReadyRead(2000))
+                reply += socket.readAll();
+        } else {
+            QTest::qWait(50);
+        }
+    }
+    server.kill();
+    server.waitForFinished();
+    QVERIFY2(reply.startsWith("HTTP/1.") && reply.contains(" 200 "), reply.constData());
+    QVERIFY(reply.contains("\"status\": \"ok\"") || reply.contains("\"status\":\"ok\""));
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
