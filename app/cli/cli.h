@@ -20,5 +20,6 @@ struct Streams {
 // Each subcommand adds itself to the app and sets `exitCode` when it runs.
 void addValidateCommand(CLI::App &app, Streams streams, int &exitCode);
 void addInitCommand(CLI::App &app, Streams streams, int &exitCode);
+void addInvokeCommand(CLI::App &app, Streams streams, int &exitCode);
 
 } // namespace nimbus::cli

@@ -1,0 +1,110 @@
+#pragma once
+
+#include "../process/childprocess.h"
+#include "invocation.h"
+#include "runtimelauncher.h"
+
+#include "nimbus/net/httpserver.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nimbus::sim {
+
+struct PoolSettings {
+    // How long an idle instance stays warm before it is reclaimed.
+    std::chrono::milliseconds keepAlive{std::chrono::minutes(5)};
+    // How often memory is sampled while an instance initialises or runs.
+    std::chrono::milliseconds memorySampleInterval{10};
+};
+
+// Receives what the pool does, for logs and tools: the simulator knows nothing of who
+// listens.
+class PoolObserver {
+public:
+    virtual ~PoolObserver() = default;
+    virtual void instanceStarted(const std::string &function, pid_t pid) { (void)function; (void)pid; }
+    virtual void instanceStopped(const std::string &function, pid_t pid, const std::string &why)
+    {
+        (void)function; (void)pid; (void)why;
+    }
+    virtual void invocationLog(const std::string &function, const std::string &log) { (void)function; (void)log; }
+};
+
+// The instances of one function and the invocations waiting for them. Each instance is a
+// child process with its own Runtime API endpoint; an instance serves one invocation at a
+// time; more start under load up to the concurrency limit, beyond which invocations are
+// throttled; idle ones are reclaimed after the keep-alive. Timeouts, memory limits and
+// crashes end the instance and fail its invocation with Lambda's error types.
+class FunctionPool : public std::enable_shared_from_this<FunctionPool> {
+public:
+    static std::shared_ptr<FunctionPool> create(boost::asio::io_context &io, FunctionConfig config,
+                                                RuntimeLauncher &launcher, PoolSettings settings,
+                                                PoolObserver *observer);
+    ~FunctionPool();
+
+    const FunctionConfig &config() const { return m_config; }
+
+    void invoke(InvocationRequest request, InvocationCallback callback);
+
+    // Takes a new configuration (code or settings changed): idle instances stop now, busy
+    // ones finish their invocation first; new invocations get fresh instances.
+    void reconfigure(FunctionConfig config);
+
+    // Stops every instance; waiting invocations fail.
+    void shutdown();
+
+    std::size_t instanceCount() const { return m_instances.size(); }
+    std::size_t busyCount() const;
+
+private:
+    struct Instance;
+    struct Pending {
+        std::string requestId;
+        InvocationRequest request;
+        InvocationCallback callback;
+    };
+
+    FunctionPool(boost::asio::io_context &io, FunctionConfig config, RuntimeLauncher &launcher,
+                 PoolSettings settings, PoolObserver *observer);
+
+    void dispatch();
+    void spawnInstance();
+    void deliver(const std::shared_ptr<Instance> &instance, Pending pending);
+    void complete(const std::shared_ptr<Instance> &instance, bool functionError, std::string payload,
+                  std::string errorType, const std::string &extraLog = {});
+    void failPending(Pending pending, std::string errorType, std::string message, const std::string &log,
+                     std::optional<double> initMs);
+    void stopInstance(const std::shared_ptr<Instance> &instance, const std::string &why);
+    void onExit(const std::shared_ptr<Instance> &instance, ExitStatus status);
+    void sampleMemory(const std::shared_ptr<Instance> &instance);
+    void startIdleTimer(const std::shared_ptr<Instance> &instance);
+    void removeInstance(const std::shared_ptr<Instance> &instance);
+    std::string reportLine(const std::string &requestId, double durationMs, int maxMemoryMb,
+                           std::optional<double> initMs) const;
+
+    friend class InstanceRuntimeApi;
+
+    boost::asio::io_context &m_io;
+    FunctionConfig m_config;
+    RuntimeLauncher &m_launcher;
+    PoolSettings m_settings;
+    PoolObserver *m_observer;
+    std::vector<std::shared_ptr<Instance>> m_instances;
+    std::deque<Pending> m_pending;
+    bool m_shutdown = false;
+    int m_generation = 0; // bumps on reconfigure; older instances retire after their work
+};
+
+// A fresh request id in Lambda's (UUID) format.
+std::string newRequestId();
+
+} // namespace nimbus::sim

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace nimbus::sim {
+
+struct InvocationRequest {
+    std::string payload = "{}";
+    std::string clientContext; // base64 client context, passed through
+};
+
+// The outcome of one invocation, in the terms of the Lambda Invoke API.
+struct InvocationResult {
+    std::string requestId;
+    bool throttled = false;      // TooManyRequestsException: no instance ran it
+    bool functionError = false;  // X-Amz-Function-Error: Unhandled
+    std::string errorType;       // when functionError: ValueError, Runtime.ExitError, ...
+    std::string payload;         // the result, or the error document when functionError
+    std::string log;             // START ... END ... REPORT, as Lambda writes it
+    double durationMs = 0;
+    long long billedDurationMs = 0;
+    int memorySizeMb = 0;
+    int maxMemoryUsedMb = 0;
+    std::optional<double> initDurationMs; // on a cold start
+};
+
+using InvocationCallback = std::function<void(InvocationResult)>;
+
+// What a function pool needs to know about a function, whatever defined it.
+struct FunctionConfig {
+    std::string name;         // the manifest's name, e.g. "hello"
+    std::string deployedName; // e.g. "shop-dev-hello"; AWS_LAMBDA_FUNCTION_NAME
+    std::string runtime;      // python3.11, nodejs20.x, provided.al2
+    std::string handler;      // module.function
+    std::string codeDir;      // LAMBDA_TASK_ROOT
+    std::string version = "$LATEST";
+    std::string region = "us-east-1";
+    int memoryMb = 1024;
+    int timeoutSeconds = 6;
+    int concurrencyLimit = 10; // instances at once; further invocations are throttled
+    std::map<std::string, std::string> environment;
+
+    std::string arn() const;
+};
+
+} // namespace nimbus::sim

@@ -1,0 +1,143 @@
+#include "runtimelauncher.h"
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <random>
+
+namespace fs = std::filesystem;
+
+namespace nimbus::sim {
+
+namespace {
+
+std::string captureCommand(const std::string &command)
+{
+    std::string output;
+    if (FILE *pipe = ::popen(command.c_str(), "r")) {
+        std::array<char, 512> buffer{};
+        while (std::fgets(buffer.data(), buffer.size(), pipe))
+            output += buffer.data();
+        ::pclose(pipe);
+    }
+    while (!output.empty() && (output.back() == '\n' || output.back() == '\r'))
+        output.pop_back();
+    return output;
+}
+
+std::string hex(std::size_t digits)
+{
+    static std::mt19937_64 generator{std::random_device{}()};
+    static const char *alphabet = "0123456789abcdef";
+    std::string out(digits, '0');
+    for (auto &c : out)
+        c = alphabet[generator() % 16];
+    return out;
+}
+
+// "2024/05/01/[$LATEST]0123456789abcdef0123456789abcdef", as Lambda names log streams.
+std::string logStreamName(const std::string &version)
+{
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    ::gmtime_r(&now, &tm);
+    char date[16];
+    std::strftime(date, sizeof date, "%Y/%m/%d", &tm);
+    return std::string(date) + "/[" + version + "]" + hex(32);
+}
+
+} // namespace
+
+std::string FunctionConfig::arn() const
+{
+    return "arn:aws:lambda:" + region + ":000000000000:function:" + deployedName;
+}
+
+RuntimeLauncher::RuntimeLauncher(std::string resourcesDir)
+    : m_resourcesDir(std::move(resourcesDir))
+{
+}
+
+std::string RuntimeLauncher::resolveInterpreter(const std::string &name, std::string &error)
+{
+    std::lock_guard lock(m_mutex);
+    if (auto it = m_interpreters.find(name); it != m_interpreters.end())
+        return it->second;
+    std::string path;
+    if (name == "python3")
+        path = captureCommand("python3 -c 'import sys; print(sys.executable)' 2>/dev/null");
+    else if (name == "node")
+        path = captureCommand("node -e 'console.log(process.execPath)' 2>/dev/null");
+    std::error_code ec;
+    if (path.empty() || !fs::is_regular_file(path, ec)) {
+        error = "cannot find '" + name + "' on PATH; install it (Debian: apt-get install "
+            + (name == "node" ? std::string("nodejs") : name) + ")";
+        return {};
+    }
+    path = fs::canonical(path, ec).string();
+    m_interpreters[name] = path;
+    return path;
+}
+
+bool RuntimeLauncher::prepare(const FunctionConfig &function, const std::string &runtimeApi,
+                              ChildProcess::Spec &spec, std::string &error)
+{
+    spec = {};
+    spec.workingDirectory = function.codeDir;
+    const std::string &runtime = function.runtime;
+    if (runtime.rfind("python", 0) == 0) {
+        spec.executable = resolveInterpreter("python3", error);
+        // -u: unbuffered output, so logs land inside their invocation; -B: no .pyc in the project.
+        spec.arguments = {"-u", "-B", m_resourcesDir + "/runtimes/python/bootstrap.py"};
+    } else if (runtime.rfind("nodejs", 0) == 0) {
+        spec.executable = resolveInterpreter("node", error);
+        // As on Lambda, the V8 heap is sized to the function's memory.
+        const int heapMb = std::max(64, function.memoryMb * 85 / 100);
+        spec.arguments = {"--max-old-space-size=" + std::to_string(heapMb),
+                          m_resourcesDir + "/runtimes/node/bootstrap.js"};
+    } else if (runtime.rfind("provided", 0) == 0) {
+        spec.executable = (fs::path(function.codeDir) / "bootstrap").string();
+        std::error_code ec;
+        if (!fs::is_regular_file(spec.executable, ec)) {
+            error = "runtime '" + runtime + "' needs an executable 'bootstrap' in " + function.codeDir;
+            return false;
+        }
+    } else {
+        error = "unsupported runtime '" + runtime + "'";
+        return false;
+    }
+    if (spec.executable.empty())
+        return false;
+
+    // A clean environment like a real platform's, plus what a developer's tools need.
+    auto &env = spec.environment;
+    for (const char *name : {"PATH", "HOME", "LANG", "TMPDIR", "NODE_PATH", "PYTHONPATH", "AWS_ACCESS_KEY_ID",
+                             "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"}) {
+        if (const char *value = std::getenv(name))
+            env[name] = value;
+    }
+    if (!env.count("LANG"))
+        env["LANG"] = "C.UTF-8";
+    env["TZ"] = ":UTC";
+    env["AWS_REGION"] = function.region;
+    env["AWS_DEFAULT_REGION"] = function.region;
+    env["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + runtime;
+    env["AWS_LAMBDA_FUNCTION_NAME"] = function.deployedName;
+    env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = std::to_string(function.memoryMb);
+    env["AWS_LAMBDA_FUNCTION_VERSION"] = function.version;
+    env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
+    env["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + function.deployedName;
+    env["AWS_LAMBDA_LOG_STREAM_NAME"] = logStreamName(function.version);
+    env["AWS_LAMBDA_RUNTIME_API"] = runtimeApi;
+    env["LAMBDA_TASK_ROOT"] = function.codeDir;
+    env["LAMBDA_RUNTIME_DIR"] = m_resourcesDir + "/runtimes";
+    env["_HANDLER"] = function.handler;
+    for (const auto &[name, value] : function.environment)
+        env[name] = value;
+    return true;
+}
+
+} // namespace nimbus::sim

@@ -1,0 +1,33 @@
+#pragma once
+
+#include "../process/childprocess.h"
+#include "invocation.h"
+
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace nimbus::sim {
+
+// Decides how an instance of a function starts: which executable (a real interpreter,
+// never a shell shim), which bootstrap, which environment — as a real platform would set it.
+class RuntimeLauncher {
+public:
+    explicit RuntimeLauncher(std::string resourcesDir);
+
+    // The command for one instance that serves the Runtime API at `runtimeApi`
+    // ("127.0.0.1:port"). Returns false with `error` set when the runtime cannot run here.
+    bool prepare(const FunctionConfig &function, const std::string &runtimeApi,
+                 ChildProcess::Spec &spec, std::string &error);
+
+    // The real executable behind a command name on PATH (python3 -> /usr/bin/python3.11),
+    // asked of the interpreter itself once and remembered.
+    std::string resolveInterpreter(const std::string &name, std::string &error);
+
+private:
+    std::string m_resourcesDir;
+    std::map<std::string, std::string> m_interpreters;
+    std::mutex m_mutex;
+};
+
+} // namespace nimbus::sim

@@ -1,0 +1,208 @@
+#include "childprocess.h"
+
+// Boost 1.81's Process v2 with BOOST_PROCESS_USE_STD_FS relies on these without including them.
+#include <boost/optional.hpp>
+#include <boost/type_traits.hpp>
+
+#include <boost/asio/connect_pipe.hpp>
+#include <boost/asio/readable_pipe.hpp>
+#include <boost/asio/writable_pipe.hpp>
+#include <boost/process/v2/environment.hpp>
+#include <boost/process/v2/process.hpp>
+#include <boost/process/v2/start_dir.hpp>
+#include <boost/process/v2/stdio.hpp>
+
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace bp = boost::process::v2;
+namespace asio = boost::asio;
+
+namespace nimbus::sim {
+
+namespace {
+
+// Runs in the child between fork and exec: a process group of its own (so we can stop
+// everything it starts) and death with its parent.
+struct OwnProcessGroup {
+    pid_t parent = ::getpid();
+
+    template <typename Launcher>
+    std::error_code on_exec_setup(Launcher &, const bp::filesystem::path &, const char *const *)
+    {
+        ::setpgid(0, 0);
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent) // the parent died before prctl took effect
+            ::_exit(127);
+        return {};
+    }
+};
+
+const char *signalName(int signal)
+{
+    switch (signal) {
+    case SIGSEGV:
+        return "segmentation fault";
+    case SIGKILL:
+        return "killed";
+    case SIGABRT:
+        return "aborted";
+    case SIGTERM:
+        return "terminated";
+    case SIGBUS:
+        return "bus error";
+    case SIGFPE:
+        return "floating point exception";
+    case SIGILL:
+        return "illegal instruction";
+    default:
+        return ::strsignal(signal);
+    }
+}
+
+long long readStatusKb(pid_t pid, const char *field)
+{
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    const std::string prefix = std::string(field) + ":";
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind(prefix, 0) == 0)
+            return std::atoll(line.c_str() + prefix.size());
+    }
+    return 0;
+}
+
+} // namespace
+
+std::string ExitStatus::describe() const
+{
+    if (signal != 0)
+        return std::string("signal: ") + signalName(signal);
+    return "exit status " + std::to_string(exitCode);
+}
+
+struct ChildProcess::Impl {
+    Impl(asio::io_context &io)
+        : output(io)
+    {
+    }
+    asio::readable_pipe output;
+    std::unique_ptr<bp::process> process;
+    OutputHandler onOutput;
+    ExitHandler onExit;
+    std::array<char, 16384> buffer{};
+};
+
+ChildProcess::ChildProcess(std::unique_ptr<Impl> impl)
+    : m_impl(std::move(impl))
+{
+}
+
+ChildProcess::~ChildProcess()
+{
+    if (m_running)
+        killGroup(SIGKILL);
+}
+
+std::shared_ptr<ChildProcess> ChildProcess::start(asio::io_context &io, const Spec &spec,
+                                                  OutputHandler onOutput, ExitHandler onExit,
+                                                  std::string &error)
+{
+    auto impl = std::make_unique<Impl>(io);
+    asio::writable_pipe writeEnd(io);
+    boost::system::error_code ec;
+    asio::connect_pipe(impl->output, writeEnd, ec);
+    if (ec) {
+        error = "cannot create a pipe: " + ec.message();
+        return nullptr;
+    }
+    std::vector<std::string> environment;
+    environment.reserve(spec.environment.size());
+    for (const auto &[name, value] : spec.environment)
+        environment.push_back(name + "=" + value);
+
+    impl->process = std::make_unique<bp::process>(
+        io.get_executor(), bp::filesystem::path(spec.executable), spec.arguments,
+        bp::process_stdio{nullptr, writeEnd, writeEnd}, bp::process_environment(environment),
+        bp::process_start_dir(spec.workingDirectory), OwnProcessGroup{}, ec);
+    writeEnd.close();
+    if (ec) {
+        error = "cannot start " + spec.executable + ": " + ec.message();
+        return nullptr;
+    }
+    impl->onOutput = std::move(onOutput);
+    impl->onExit = std::move(onExit);
+    auto child = std::shared_ptr<ChildProcess>(new ChildProcess(std::move(impl)));
+    child->m_pid = child->m_impl->process->id();
+    child->readOutput();
+    child->waitForExit();
+    return child;
+}
+
+void ChildProcess::readOutput()
+{
+    m_impl->output.async_read_some(
+        asio::buffer(m_impl->buffer), [weak = weak_from_this()](boost::system::error_code ec, std::size_t n) {
+            auto self = weak.lock();
+            if (!self)
+                return;
+            if (n > 0 && self->m_impl->onOutput)
+                self->m_impl->onOutput(std::string_view(self->m_impl->buffer.data(), n));
+            if (!ec)
+                self->readOutput();
+        });
+}
+
+void ChildProcess::drainOutput()
+{
+    const int fd = m_impl->output.native_handle();
+    int available = 0;
+    while (m_impl->output.is_open() && ::ioctl(fd, FIONREAD, &available) == 0 && available > 0) {
+        boost::system::error_code ec;
+        const std::size_t n = m_impl->output.read_some(
+            asio::buffer(m_impl->buffer.data(), std::min<std::size_t>(m_impl->buffer.size(), static_cast<std::size_t>(available))), ec);
+        if (ec || n == 0)
+            break;
+        if (m_impl->onOutput)
+            m_impl->onOutput(std::string_view(m_impl->buffer.data(), n));
+    }
+}
+
+void ChildProcess::waitForExit()
+{
+    m_impl->process->async_wait([weak = weak_from_this()](boost::system::error_code, int) {
+        auto self = weak.lock();
+        if (!self)
+            return;
+        self->m_running = false;
+        const int status = self->m_impl->process->native_exit_code();
+        ExitStatus exit;
+        if (WIFSIGNALED(status))
+            exit.signal = WTERMSIG(status);
+        else if (WIFEXITED(status))
+            exit.exitCode = WEXITSTATUS(status);
+        // Take the process's last words before reporting its end.
+        self->drainOutput();
+        // Whatever the process group still runs (children it started) goes with it.
+        ::kill(-self->m_pid, SIGKILL);
+        if (self->m_impl->onExit)
+            self->m_impl->onExit(exit);
+    });
+}
+
+void ChildProcess::killGroup(int signal)
+{
+    if (m_pid > 0)
+        ::kill(-m_pid, signal);
+}
+
+MemoryUsage ChildProcess::memory() const
+{
+    return {readStatusKb(m_pid, "VmRSS"), readStatusKb(m_pid, "VmHWM")};
+}
+
+} // namespace nimbus::sim

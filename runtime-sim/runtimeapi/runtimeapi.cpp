@@ -1,0 +1,77 @@
+#include "runtimeapi.h"
+
+#include <boost/beast/http.hpp>
+
+namespace nimbus::sim {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+net::Response errorResponse(unsigned status, const std::string &type, const std::string &message)
+{
+    return net::makeResponse(status, R"({"errorType":")" + type + R"(","errorMessage":")" + message + "\"}");
+}
+
+net::Response accepted()
+{
+    return net::makeResponse(202, R"({"status":"OK"})");
+}
+
+} // namespace
+
+void routeRuntimeApi(net::Request request, net::Responder responder, RuntimeApiHandler &handler)
+{
+    const std::string target(request.target());
+    const std::string prefix = "/2018-06-01/runtime/";
+    if (target.rfind(prefix, 0) != 0) {
+        responder(errorResponse(404, "InvalidPath", "unknown Runtime API path " + target));
+        return;
+    }
+    const std::string path = target.substr(prefix.size());
+    const bool isGet = request.method() == http::verb::get;
+    const bool isPost = request.method() == http::verb::post;
+    std::string errorType(request["Lambda-Runtime-Function-Error-Type"]);
+
+    if (path == "invocation/next" && isGet) {
+        handler.nextInvocation(std::move(responder));
+        return;
+    }
+    if (path == "init/error" && isPost) {
+        handler.initError(std::move(request.body()), std::move(errorType));
+        responder(accepted());
+        return;
+    }
+    const std::string invocation = "invocation/";
+    if (path.rfind(invocation, 0) == 0 && isPost) {
+        const std::string rest = path.substr(invocation.size());
+        const auto slash = rest.find('/');
+        const std::string requestId = rest.substr(0, slash);
+        const std::string action = slash == std::string::npos ? "" : rest.substr(slash + 1);
+        if (action == "response") {
+            if (request.body().size() > kMaxResponsePayload) {
+                // Lambda fails the invocation when a response is too large.
+                handler.invocationError(requestId,
+                                        R"({"errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes).","errorType":"Function.ResponseSizeTooLarge"})",
+                                        "Function.ResponseSizeTooLarge");
+                responder(errorResponse(413, "RequestEntityTooLarge", "response payload over 6 MB"));
+                return;
+            }
+            if (handler.invocationResponse(requestId, std::move(request.body())))
+                responder(accepted());
+            else
+                responder(errorResponse(400, "InvalidRequestID", "unknown or finished request id " + requestId));
+            return;
+        }
+        if (action == "error") {
+            if (handler.invocationError(requestId, std::move(request.body()), std::move(errorType)))
+                responder(accepted());
+            else
+                responder(errorResponse(400, "InvalidRequestID", "unknown or finished request id " + requestId));
+            return;
+        }
+    }
+    responder(errorResponse(404, "InvalidPath", "unknown Runtime API request " + std::string(request.method_string()) + " " + target));
+}
+
+} // namespace nimbus::sim

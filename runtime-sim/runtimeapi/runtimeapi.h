@@ -1,0 +1,32 @@
+#pragma once
+
+#include "nimbus/net/httpserver.h"
+
+#include <string>
+
+namespace nimbus::sim {
+
+// What one function instance may ask of the platform through the AWS Lambda Runtime API
+// (2018-06-01). The instance side of the pool implements it.
+class RuntimeApiHandler {
+public:
+    virtual ~RuntimeApiHandler() = default;
+    // GET /runtime/invocation/next — answered when there is an event (a long poll).
+    virtual void nextInvocation(net::Responder responder) = 0;
+    // POST /runtime/invocation/{id}/response. Returns false for an unknown request id.
+    virtual bool invocationResponse(const std::string &requestId, std::string body) = 0;
+    // POST /runtime/invocation/{id}/error
+    virtual bool invocationError(const std::string &requestId, std::string body,
+                                 std::string errorType) = 0;
+    // POST /runtime/init/error
+    virtual void initError(std::string body, std::string errorType) = 0;
+};
+
+// Routes one HTTP request of the Runtime API to `handler`, answering as Lambda does
+// (202 for accepted results, 400 for unknown request ids, 404 for unknown paths, 413 for
+// responses over 6 MB).
+void routeRuntimeApi(net::Request request, net::Responder responder, RuntimeApiHandler &handler);
+
+constexpr std::size_t kMaxResponsePayload = 6 * 1024 * 1024;
+
+} // namespace nimbus::sim

@@ -1,0 +1,68 @@
+#include "statefile.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace nimbus::sim {
+
+std::string StateFile::pathFor(const std::string &projectDir)
+{
+    return (fs::path(projectDir) / ".nimbus" / "sim.json").string();
+}
+
+bool StateFile::write(const std::string &projectDir, const nlohmann::json &state, std::string &error)
+{
+    const fs::path path = pathFor(projectDir);
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    if (ec) {
+        error = "cannot create " + path.parent_path().string() + ": " + ec.message();
+        return false;
+    }
+    const std::string temporary = path.string() + ".tmp." + std::to_string(::getpid());
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        error = "cannot write " + temporary + ": " + std::strerror(errno);
+        return false;
+    }
+    const std::string text = state.dump(2) + "\n";
+    const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::fchmod(fd, 0600);
+    ::close(fd);
+    if (!written || ::rename(temporary.c_str(), path.c_str()) != 0) {
+        error = "cannot write " + path.string() + ": " + std::strerror(errno);
+        ::unlink(temporary.c_str());
+        return false;
+    }
+    return true;
+}
+
+void StateFile::remove(const std::string &projectDir)
+{
+    std::error_code ec;
+    fs::remove(pathFor(projectDir), ec);
+}
+
+std::optional<nlohmann::json> StateFile::readLive(const std::string &projectDir)
+{
+    std::ifstream in(pathFor(projectDir));
+    if (!in)
+        return std::nullopt;
+    nlohmann::json state = nlohmann::json::parse(in, nullptr, false);
+    if (!state.is_object() || !state.contains("pid") || !state["pid"].is_number_integer())
+        return std::nullopt;
+    const auto pid = state["pid"].get<pid_t>();
+    if (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH))
+        return std::nullopt;
+    return state;
+}
+
+} // namespace nimbus::sim
