@@ -1,0 +1,1 @@
+exports.hello = async (event) => ({ message: 'hello', n: event.n || 0 });

@@ -1,0 +1,2 @@
+def hello(event, context):
+    return {"message": "hello", "n": event.get("n", 0)}

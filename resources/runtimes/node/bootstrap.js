@@ -1,0 +1,211 @@
+'use strict';
+// Nimbus's Node.js runtime: a client of the AWS Lambda Runtime API, as Lambda's own is.
+// Started as `node bootstrap.js` with _HANDLER, LAMBDA_TASK_ROOT and AWS_LAMBDA_RUNTIME_API
+// set. Loads the handler once, then serves invocations forever.
+
+const http = require('http');
+const fs = require('fs');
+const path = require('path');
+const util = require('util');
+const { pathToFileURL } = require('url');
+
+const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
+const BASE = '/2018-06-01/runtime';
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+function request(method, urlPath, body, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host, port, method, path: urlPath, agent, headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.end(body);
+    else req.end();
+  });
+}
+
+function postError(urlPath, error) {
+  return request('POST', urlPath, JSON.stringify(error), {
+    'content-type': 'application/json',
+    'lambda-runtime-function-error-type': error.errorType,
+  });
+}
+
+// Lambda's error document for anything thrown or rejected.
+function errorDocument(err, typeOverride) {
+  if (err instanceof Error) {
+    const lines = String(err.stack || '').split('\n');
+    return {
+      errorType: typeOverride || err.name || 'Error',
+      errorMessage: err.message,
+      stackTrace: lines.slice(1).map((l) => l.trim()).filter(Boolean),
+    };
+  }
+  // Non-Error values are reported as Lambda does: type 'string' etc. become an Error.
+  return { errorType: typeOverride || 'Error', errorMessage: typeof err === 'string' ? err : JSON.stringify(err), stackTrace: [] };
+}
+
+// Lambda's console format: "<time>\t<request id>\t<LEVEL>\t<message>". Written synchronously
+// so every line of an invocation reaches the pipe before its response is posted.
+let currentRequestId = undefined;
+function patchConsole() {
+  const write = (level) => (...args) => {
+    const message = util.format(...args).replace(/\n/g, '\r');
+    fs.writeSync(1, `${new Date().toISOString()}\t${currentRequestId || 'undefined'}\t${level}\t${message}\n`);
+  };
+  console.log = write('INFO');
+  console.info = write('INFO');
+  console.warn = write('WARN');
+  console.error = write('ERROR');
+  console.debug = write('DEBUG');
+  console.trace = write('TRACE');
+}
+
+function logError(document) {
+  console.error(JSON.stringify(document));
+}
+
+async function loadHandler(spec, root) {
+  const slash = spec.lastIndexOf('/');
+  const dot = spec.indexOf('.', slash + 1);
+  if (dot <= slash + 1 || dot === spec.length - 1) {
+    throw Object.assign(new Error(`Bad handler ${spec}`), { lambdaType: 'Runtime.MalformedHandlerName' });
+  }
+  const modulePath = spec.slice(0, dot);
+  const propertyPath = spec.slice(dot + 1).split('.');
+  const base = path.resolve(root, modulePath);
+  let module;
+  const candidates = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).filter((f) => fs.existsSync(f));
+  if (candidates.length === 0) {
+    throw Object.assign(new Error(`Cannot find module '${modulePath}'`), { lambdaType: 'Runtime.ImportModuleError', name: 'Runtime.ImportModuleError' });
+  }
+  const file = candidates[0];
+  try {
+    if (file.endsWith('.mjs')) {
+      module = await import(pathToFileURL(file).href);
+    } else {
+      try {
+        module = require(file);
+      } catch (e) {
+        // A .js file in a "type": "module" package is an ES module.
+        if (e.code !== 'ERR_REQUIRE_ESM') throw e;
+        module = await import(pathToFileURL(file).href);
+      }
+    }
+  } catch (e) {
+    if (e instanceof SyntaxError) e.lambdaType = 'Runtime.UserCodeSyntaxError';
+    else if (e.code === 'MODULE_NOT_FOUND' || e.code === 'ERR_MODULE_NOT_FOUND') e.lambdaType = 'Runtime.ImportModuleError';
+    throw e;
+  }
+  let handler = module;
+  for (const key of propertyPath) handler = handler == null ? undefined : handler[key];
+  if (typeof handler !== 'function') {
+    throw Object.assign(new Error(`${modulePath}.${propertyPath.join('.')} is undefined or not exported`), { lambdaType: 'Runtime.HandlerNotFound' });
+  }
+  return handler;
+}
+
+function makeContext(headers, finish) {
+  const deadline = Number(headers['lambda-runtime-deadline-ms'] || 0);
+  const context = {
+    awsRequestId: headers['lambda-runtime-aws-request-id'],
+    invokedFunctionArn: headers['lambda-runtime-invoked-function-arn'],
+    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+    functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
+    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    // The legacy completion methods.
+    done: (err, result) => finish(err, result),
+    succeed: (result) => finish(null, result),
+    fail: (err) => finish(err || 'handled'),
+  };
+  if (headers['lambda-runtime-client-context']) context.clientContext = JSON.parse(headers['lambda-runtime-client-context']);
+  if (headers['lambda-runtime-cognito-identity']) context.identity = JSON.parse(headers['lambda-runtime-cognito-identity']);
+  return context;
+}
+
+// Runs one invocation to its result: a returned promise, or the callback/context methods.
+function run(handler, event, headers) {
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (err, result) => {
+      if (settled) return;
+      settled = true;
+      resolve(err !== null && err !== undefined ? { error: err } : { result });
+    };
+    const context = makeContext(headers, finish);
+    let returned;
+    try {
+      returned = handler(event, context, finish);
+    } catch (e) {
+      finish(e);
+      return;
+    }
+    if (returned && typeof returned.then === 'function') {
+      returned.then((r) => finish(null, r), (e) => finish(e === undefined || e === null ? new Error('Promise rejected') : e));
+    } else if (handler.length < 3 && returned !== undefined) {
+      finish(null, returned);
+    }
+  });
+}
+
+async function main() {
+  patchConsole();
+  const root = process.env.LAMBDA_TASK_ROOT || process.cwd();
+  process.chdir(root);
+  let handler;
+  try {
+    handler = await loadHandler(process.env._HANDLER, root);
+  } catch (e) {
+    const document = errorDocument(e, e.lambdaType);
+    logError(document);
+    await postError(`${BASE}/init/error`, document);
+    process.exit(1);
+  }
+
+  // An exception nobody caught ends the process, as on Lambda, after reporting it.
+  const fatal = (type) => async (err) => {
+    const document = errorDocument(err, type);
+    logError(document);
+    if (currentRequestId) await postError(`${BASE}/invocation/${currentRequestId}/error`, document).catch(() => {});
+    process.exit(128);
+  };
+  process.on('uncaughtException', fatal());
+  process.on('unhandledRejection', fatal('Runtime.UnhandledPromiseRejection'));
+
+  for (;;) {
+    const next = await request('GET', `${BASE}/invocation/next`);
+    const requestId = next.headers['lambda-runtime-aws-request-id'];
+    currentRequestId = requestId;
+    if (next.headers['lambda-runtime-trace-id']) process.env._X_AMZN_TRACE_ID = next.headers['lambda-runtime-trace-id'];
+    let event;
+    try {
+      event = next.body ? JSON.parse(next.body) : null;
+    } catch (e) {
+      await postError(`${BASE}/invocation/${requestId}/error`, { errorType: 'Runtime.UnmarshalError', errorMessage: `Unable to parse input as json: ${e.message}`, stackTrace: [] });
+      continue;
+    }
+    const outcome = await run(handler, event, next.headers);
+    if ('error' in outcome) {
+      const document = errorDocument(outcome.error);
+      logError(document);
+      await postError(`${BASE}/invocation/${requestId}/error`, document);
+      continue;
+    }
+    let payload;
+    try {
+      payload = JSON.stringify(outcome.result === undefined ? null : outcome.result);
+    } catch (e) {
+      await postError(`${BASE}/invocation/${requestId}/error`, { errorType: 'Runtime.MarshalError', errorMessage: `Unable to stringify response body: ${e.message}`, stackTrace: [] });
+      continue;
+    }
+    await request('POST', `${BASE}/invocation/${requestId}/response`, payload, { 'content-type': 'application/json' });
+  }
+}
+
+main();

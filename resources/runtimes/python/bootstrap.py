@@ -1,0 +1,183 @@
+"""Nimbus's Python runtime: a client of the AWS Lambda Runtime API, as Lambda's own is.
+
+Started as `python3 -u -B bootstrap.py` with _HANDLER, LAMBDA_TASK_ROOT and
+AWS_LAMBDA_RUNTIME_API set. Loads the handler once, then serves invocations forever, so
+module state survives between invocations as on the real platform.
+"""
+import http.client
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+
+API = os.environ["AWS_LAMBDA_RUNTIME_API"]
+BASE = "/2018-06-01/runtime"
+
+
+class RuntimeApi:
+    """One keep-alive HTTP connection to the Runtime API."""
+
+    def __init__(self, address):
+        host, _, port = address.rpartition(":")
+        self.host, self.port = host, int(port)
+        self.conn = http.client.HTTPConnection(self.host, self.port)
+
+    def request(self, method, path, body=None, headers=None):
+        for attempt in (0, 1):
+            try:
+                self.conn.request(method, path, body=body, headers=headers or {})
+                response = self.conn.getresponse()
+                return response, response.read()
+            except (http.client.HTTPException, ConnectionError):
+                # The platform may have closed an idle connection; reconnect once.
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(self.host, self.port)
+                if attempt:
+                    raise
+
+    def next(self):
+        return self.request("GET", BASE + "/invocation/next")
+
+    def respond(self, request_id, body):
+        self.request("POST", f"{BASE}/invocation/{request_id}/response", body,
+                     {"Content-Type": "application/json"})
+
+    def error(self, request_id, error):
+        self.request("POST", f"{BASE}/invocation/{request_id}/error", json.dumps(error),
+                     {"Content-Type": "application/json",
+                      "Lambda-Runtime-Function-Error-Type": error["errorType"]})
+
+    def init_error(self, error):
+        self.request("POST", BASE + "/init/error", json.dumps(error),
+                     {"Content-Type": "application/json",
+                      "Lambda-Runtime-Function-Error-Type": error["errorType"]})
+
+
+class LambdaContext:
+    def __init__(self, request_id, deadline_ms, arn, client_context, identity):
+        self.aws_request_id = request_id
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        self.memory_limit_in_mb = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"))
+        self.invoked_function_arn = arn
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.client_context = client_context
+        self.identity = identity
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self):
+        return max(0, int(self._deadline_ms - time.time() * 1000))
+
+
+def error_document(exc, error_type=None, tb=None):
+    frames = traceback.extract_tb(tb if tb is not None else exc.__traceback__)
+    # Lambda leaves its own frames out of the trace.
+    frames = [f for f in frames if f.filename != __file__]
+    return {
+        "errorMessage": str(exc),
+        "errorType": error_type or type(exc).__name__,
+        "requestId": "",
+        "stackTrace": traceback.format_list(frames),
+    }
+
+
+def log_error(document):
+    # As Lambda's runtime logs an unhandled error: "[ERROR] Type: message" and the trace.
+    trace = "".join(document["stackTrace"])
+    sys.stdout.write(f"[ERROR] {document['errorType']}: {document['errorMessage']}\n"
+                     + (f"Traceback (most recent call last):\n{trace}" if trace else ""))
+    sys.stdout.flush()
+
+
+def load_handler(spec):
+    module_name, dot, function_name = spec.rpartition(".")
+    if not dot or not module_name or not function_name:
+        raise HandlerError("Runtime.MalformedHandlerName",
+                           f"Bad handler '{spec}': not enough values to unpack (expected 2, got 1)")
+    module_name = module_name.replace("/", ".")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as e:
+        raise HandlerError("Runtime.ImportModuleError",
+                           f"Unable to import module '{module_name}': {e}", e) from e
+    except SyntaxError as e:
+        raise HandlerError("Runtime.UserCodeSyntaxError",
+                           f"Syntax error in module '{module_name}': {e}", e) from e
+    try:
+        return getattr(module, function_name)
+    except AttributeError:
+        raise HandlerError("Runtime.HandlerNotFound",
+                           f"Handler '{function_name}' missing on module '{module_name}'") from None
+
+
+class HandlerError(Exception):
+    def __init__(self, error_type, message, cause=None):
+        super().__init__(message)
+        self.error_type = error_type
+        self.cause = cause
+
+
+def main():
+    api = RuntimeApi(API)
+    task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
+    sys.path.insert(0, task_root)
+    os.chdir(task_root)
+    try:
+        handler = load_handler(os.environ["_HANDLER"])
+    except HandlerError as e:
+        document = error_document(e, e.error_type, e.cause.__traceback__ if e.cause else None)
+        log_error(document)
+        api.init_error(document)
+        sys.exit(1)
+    except Exception as e:  # an error raised while the module ran its top-level code
+        document = error_document(e)
+        log_error(document)
+        api.init_error(document)
+        sys.exit(1)
+
+    dumps, loads = json.dumps, json.loads
+    while True:
+        response, body = api.next()
+        headers = response.headers
+        request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
+        trace = headers.get("Lambda-Runtime-Trace-Id")
+        if trace:
+            os.environ["_X_AMZN_TRACE_ID"] = trace
+        try:
+            event = loads(body) if body else None
+        except ValueError as e:
+            api.error(request_id, {"errorMessage": f"Unable to parse input as json: {e}",
+                                   "errorType": "Runtime.UnmarshalError", "stackTrace": []})
+            continue
+        client_context = headers.get("Lambda-Runtime-Client-Context")
+        identity = headers.get("Lambda-Runtime-Cognito-Identity")
+        context = LambdaContext(request_id, int(headers.get("Lambda-Runtime-Deadline-Ms", "0")),
+                                headers.get("Lambda-Runtime-Invoked-Function-Arn"),
+                                loads(client_context) if client_context else None,
+                                loads(identity) if identity else None)
+        try:
+            result = handler(event, context)
+        except Exception as e:
+            document = error_document(e)
+            document["requestId"] = request_id
+            log_error(document)
+            api.error(request_id, document)
+            continue
+        try:
+            payload = dumps(result)
+        except (TypeError, ValueError) as e:
+            document = {"errorMessage": f"Unable to marshal response: {e}",
+                        "errorType": "Runtime.MarshalError", "requestId": request_id, "stackTrace": []}
+            log_error(document)
+            api.error(request_id, document)
+            continue
+        sys.stdout.flush()
+        sys.stderr.flush()
+        api.respond(request_id, payload)
+
+
+if __name__ == "__main__":
+    main()
