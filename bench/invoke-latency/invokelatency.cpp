@@ -56,6 +56,8 @@ double timedInvoke(boost::asio::io_context &io, FunctionPool &pool, int n)
     std::optional<InvocationResult> result;
     InvocationRequest request;
     request.payload = "{\"n\": " + std::to_string(n) + "}";
+    if (io.stopped()) // it stops whenever it runs out of work
+        io.restart();
     const auto start = Clock::now();
     pool.invoke(request, [&](InvocationResult r) { result = std::move(r); });
     while (!result)

@@ -317,6 +317,7 @@ void FunctionPool::spawnInstance()
     ChildProcess::Spec spec;
     if (error.empty() && m_launcher.prepare(m_config, "127.0.0.1:" + std::to_string(instance->api->port()), spec, error)) {
         std::weak_ptr<FunctionPool> weakPool = self;
+        instance->spawnedAt = Clock::now(); // Init Duration counts from here, as on Lambda
         instance->process = ChildProcess::start(
             m_io, spec,
             [weakInstance](std::string_view chunk) {

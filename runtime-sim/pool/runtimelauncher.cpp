@@ -6,7 +6,10 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -26,6 +29,26 @@ std::string captureCommand(const std::string &command)
     while (!output.empty() && (output.back() == '\n' || output.back() == '\r'))
         output.pop_back();
     return output;
+}
+
+std::string executableOnPath(const std::string &name)
+{
+    const char *pathVariable = std::getenv("PATH");
+    std::stringstream dirs(pathVariable ? pathVariable : "/usr/bin:/bin");
+    for (std::string dir; std::getline(dirs, dir, ':');) {
+        const fs::path candidate = fs::path(dir.empty() ? "." : dir) / name;
+        if (::access(candidate.c_str(), X_OK) == 0 && !fs::is_directory(candidate))
+            return candidate.string();
+    }
+    return {};
+}
+
+bool isElfExecutable(const std::string &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    char magic[4] = {};
+    in.read(magic, 4);
+    return in.gcount() == 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
 }
 
 std::string hex(std::size_t digits)
@@ -66,7 +89,15 @@ std::string RuntimeLauncher::resolveInterpreter(const std::string &name, std::st
     std::lock_guard lock(m_mutex);
     if (auto it = m_interpreters.find(name); it != m_interpreters.end())
         return it->second;
-    std::string path;
+    // Most interpreters on PATH are real executables (or symlinks to one): take them as
+    // they are. A shim script (pyenv, nvm, asdf) is asked for the executable behind it.
+    std::string path = executableOnPath(name);
+    if (!path.empty() && isElfExecutable(path)) {
+        std::error_code ec;
+        path = fs::canonical(path, ec).string();
+        m_interpreters[name] = path;
+        return path;
+    }
     if (name == "python3")
         path = captureCommand("python3 -c 'import sys; print(sys.executable)' 2>/dev/null");
     else if (name == "node")

@@ -220,6 +220,8 @@ InvocationResult TestSimulator::invoke(const QString &function, const QByteArray
     request.payload = payload.toStdString();
     if (!m_simulator->invoke(function.toStdString(), request, [&](InvocationResult r) { result = std::move(r); }, error))
         qFatal("invoke refused: %s", error.c_str());
+    if (m_io->stopped()) // it stops whenever it runs out of work
+        m_io->restart();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
     while (!result && std::chrono::steady_clock::now() < deadline)
         m_io->run_one_for(std::chrono::milliseconds(50));
