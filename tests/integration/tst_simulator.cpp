@@ -102,6 +102,9 @@ functions:
   nodeCallback: {handler: app.callback, runtime: nodejs20.x}
   nodeEsm: {handler: esm.hello, runtime: nodejs20.x}
   nodeCtx: {handler: app.ctx, runtime: nodejs20.x}
+  nodeSlow: {handler: app.slow, runtime: nodejs20.x, timeout: 1}
+  nodeHog: {handler: app.hog, runtime: nodejs20.x, timeout: 10}
+  nodeExit3: {handler: app.exit3, runtime: nodejs20.x}
   custom: {handler: ignored.handler, runtime: provided.al2}
 )";
 
@@ -110,6 +113,13 @@ let counter = 0;
 exports.hello = async (event) => { counter += 1; console.log('node log line'); return { echo: event, count: counter }; };
 exports.fail = async () => { null.boom(); };
 exports.callback = (event, context, callback) => { setTimeout(() => callback(null, { via: 'callback' }), 5); };
+exports.slow = async (event) => { await new Promise((r) => setTimeout(r, (event.seconds ?? 5) * 1000)); return 'done'; };
+exports.hog = async () => {
+  const blocks = [];
+  for (let i = 0; i < 100; i++) { blocks.push(Buffer.alloc(16 * 1024 * 1024, 1)); await new Promise((r) => setTimeout(r, 10)); }
+  return blocks.length;
+};
+exports.exit3 = async () => { process.exit(3); };
 exports.ctx = async (event, context) => ({ requestId: context.awsRequestId, name: context.functionName,
   remaining: context.getRemainingTimeInMillis(), memory: context.memoryLimitInMB });
 )JS";
@@ -154,7 +164,9 @@ private slots:
     void functionErrorsCarryTheExceptionClass();
     void nodeCallbackAndEsmHandlers_data();
     void nodeCallbackAndEsmHandlers();
+    void timeoutEndsTheInstance_data();
     void timeoutEndsTheInstance();
+    void memoryLimitIsEnforced_data();
     void memoryLimitIsEnforced();
     void crashesFailWithExitError_data();
     void crashesFailWithExitError();
@@ -349,30 +361,46 @@ void TestSimulator::nodeCallbackAndEsmHandlers()
     QVERIFY(object(r).contains(key));
 }
 
+void TestSimulator::timeoutEndsTheInstance_data()
+{
+    QTest::addColumn<QString>("function");
+    QTest::newRow("python") << "slow";
+    QTest::newRow("node") << "nodeSlow";
+}
+
 void TestSimulator::timeoutEndsTheInstance()
 {
-    const InvocationResult r = invoke("slow", R"({"seconds": 30})");
+    QFETCH(QString, function);
+    const InvocationResult r = invoke(function, R"({"seconds": 30})");
     QVERIFY(r.functionError);
     QCOMPARE(QString::fromStdString(r.errorType), QString("Sandbox.Timedout"));
     QVERIFY2(object(r)["errorMessage"].toString().endsWith("Task timed out after 1.00 seconds"), r.payload.c_str());
     QVERIFY(QString::fromStdString(r.log).contains("Task timed out after 1.00 seconds"));
     QVERIFY(r.durationMs >= 1000 && r.durationMs < 3000);
     // The next invocation gets a fresh instance.
-    const InvocationResult next = invoke("slow", R"({"seconds": 0})");
+    const InvocationResult next = invoke(function, R"({"seconds": 0})");
     QVERIFY2(!next.functionError, next.payload.c_str());
     QVERIFY(next.initDurationMs.has_value());
     QCOMPARE(m_recorder.started, 2);
 }
 
+void TestSimulator::memoryLimitIsEnforced_data()
+{
+    QTest::addColumn<QString>("function");
+    QTest::newRow("python") << "hog";
+    QTest::newRow("node") << "nodeHog";
+}
+
 void TestSimulator::memoryLimitIsEnforced()
 {
-    const InvocationResult r = invoke("hog");
+    QFETCH(QString, function);
+    const InvocationResult r = invoke(function);
     QVERIFY(r.functionError);
     QCOMPARE(QString::fromStdString(r.errorType), QString("Runtime.OutOfMemory"));
     QVERIFY2(object(r)["errorMessage"].toString().contains("out of memory"), r.payload.c_str());
     QVERIFY(r.maxMemoryUsedMb >= 128);
     // The instance was stopped; the next invocation starts another.
-    QVERIFY(invoke("hog").initDurationMs.has_value());
+    QVERIFY(invoke(function).initDurationMs.has_value());
     QCOMPARE(m_recorder.started, 2);
 }
 
@@ -382,6 +410,7 @@ void TestSimulator::crashesFailWithExitError_data()
     QTest::addColumn<QString>("cause");
     QTest::newRow("exit with status 3") << "exit3" << "Runtime exited with error: exit status 3";
     QTest::newRow("segmentation fault") << "segfault" << "Runtime exited with error: signal: segmentation fault";
+    QTest::newRow("node process.exit(3)") << "nodeExit3" << "Runtime exited with error: exit status 3";
 }
 
 void TestSimulator::crashesFailWithExitError()
