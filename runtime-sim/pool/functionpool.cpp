@@ -303,11 +303,15 @@ void FunctionPool::spawnInstance()
     instance->apiHandler = std::make_unique<InstanceRuntimeApi>(weak_from_this(), instance);
     RuntimeApiHandler *handler = instance->apiHandler.get();
     std::weak_ptr<Instance> weakInstance = instance;
+    // An instance may be silent for as long as its longest invocation (900 s): its
+    // connection must outlive that.
+    net::HttpServerOptions apiOptions;
+    apiOptions.requestTimeout = std::chrono::hours(1);
     instance->api = net::HttpServer::create(m_io, [handler, weakInstance](net::Request request, net::Responder responder) {
         if (weakInstance.expired())
             return;
         routeRuntimeApi(std::move(request), std::move(responder), *handler);
-    });
+    }, apiOptions);
     std::string error;
     try {
         instance->api->listen(0);

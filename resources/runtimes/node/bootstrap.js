@@ -3,7 +3,7 @@
 // Started as `node bootstrap.js` with _HANDLER, LAMBDA_TASK_ROOT and AWS_LAMBDA_RUNTIME_API
 // set. Loads the handler once, then serves invocations forever.
 
-const http = require('http');
+const net = require('net');
 const fs = require('fs');
 const path = require('path');
 const util = require('util');
@@ -11,20 +11,79 @@ const { pathToFileURL } = require('url');
 
 const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
 const BASE = '/2018-06-01/runtime';
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-function request(method, urlPath, body, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host, port, method, path: urlPath, agent, headers }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+// A minimal HTTP/1.1 client for the one peer this process talks to, on one keep-alive
+// connection, one request at a time. Node's http module costs milliseconds at the tail
+// of every round trip; Lambda's own Node runtime uses a native client here for the same
+// reason. The platform always answers with Content-Length.
+class RuntimeClient {
+  constructor() {
+    this.socket = null;
+    this.buffer = Buffer.alloc(0);
+    this.pending = null; // { resolve, reject, head }
+    this.queue = Promise.resolve();
+  }
+
+  connect() {
+    const socket = net.connect({ host, port: Number(port) });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => this.onData(chunk));
+    // The platform may close an idle connection; the next request opens a new one.
+    const fail = (err) => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.buffer = Buffer.alloc(0);
+      if (this.pending) this.pending.reject(err || new Error('connection closed'));
+      this.pending = null;
+    };
+    socket.on('error', fail);
+    socket.on('close', () => fail());
+    this.socket = socket;
+  }
+
+  onData(chunk) {
+    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+    const p = this.pending;
+    if (!p) return;
+    if (!p.head) {
+      const end = this.buffer.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const lines = this.buffer.toString('latin1', 0, end).split('\r\n');
+      const headers = {};
+      for (let i = 1; i < lines.length; i++) {
+        const colon = lines[i].indexOf(':');
+        headers[lines[i].slice(0, colon).trim().toLowerCase()] = lines[i].slice(colon + 1).trim();
+      }
+      p.head = { status: Number(lines[0].split(' ')[1]), headers, length: Number(headers['content-length'] || 0) };
+      this.buffer = this.buffer.subarray(end + 4);
+    }
+    if (this.buffer.length < p.head.length) return;
+    const body = this.buffer.toString('utf8', 0, p.head.length);
+    this.buffer = this.buffer.subarray(p.head.length);
+    this.pending = null;
+    p.resolve({ status: p.head.status, headers: p.head.headers, body });
+  }
+
+  request(method, urlPath, body, headers = {}) {
+    const run = () => new Promise((resolve, reject) => {
+      if (!this.socket) this.connect();
+      this.pending = { resolve, reject, head: null };
+      const payload = body === undefined ? null : Buffer.from(body, 'utf8');
+      let head = `${method} ${urlPath} HTTP/1.1\r\nHost: ${host}:${port}\r\n`;
+      for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+      head += `Content-Length: ${payload ? payload.length : 0}\r\n\r\n`;
+      this.socket.write(payload ? Buffer.concat([Buffer.from(head, 'latin1'), payload]) : head);
     });
-    req.on('error', reject);
-    if (body !== undefined) req.end(body);
-    else req.end();
-  });
+    // A connection the platform closed while idle fails the first attempt; try once more.
+    const attempt = () => run().catch((err) => (err && err.code === 'EPIPE') || !this.socket ? run() : Promise.reject(err));
+    const result = this.queue.then(attempt, attempt);
+    this.queue = result.catch(() => {});
+    return result;
+  }
 }
+
+const client = new RuntimeClient();
+const request = (method, urlPath, body, headers) => client.request(method, urlPath, body, headers);
 
 function postError(urlPath, error) {
   return request('POST', urlPath, JSON.stringify(error), {
