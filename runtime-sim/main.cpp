@@ -1,6 +1,5 @@
 #include "simulator/daemon.h"
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     return nimbus::sim::runDaemon(argc, argv);
 }

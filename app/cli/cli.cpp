@@ -3,13 +3,11 @@
 #include "nimbus/manifest/suggest.h"
 
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 
 namespace nimbus::cli {
 
-int run(int argc, char **argv, std::ostream &out, std::ostream &err)
-{
+int run(int argc, char **argv, std::ostream &out, std::ostream &err) {
     CLI::App app{"nimbus: build, run, debug and publish serverless functions locally", "nimbus"};
     app.set_version_flag("--version", std::string("nimbus ") + NIMBUS_VERSION);
     app.require_subcommand(1);
@@ -46,7 +44,9 @@ int run(int argc, char **argv, std::ostream &out, std::ostream &err)
         return 0;
     } catch (const CLI::ParseError &e) {
         err << "nimbus: " << e.what() << '\n'
-            << "Run 'nimbus " << (app.get_subcommands().empty() ? "" : app.get_subcommands().front()->get_name() + " ")
+            << "Run 'nimbus "
+            << (app.get_subcommands().empty() ? ""
+                                              : app.get_subcommands().front()->get_name() + " ")
             << "--help' for usage.\n";
         return 2;
     }

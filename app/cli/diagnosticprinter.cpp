@@ -12,8 +12,7 @@ namespace {
 
 class SourceCache {
 public:
-    const std::vector<std::string> &lines(const std::string &file)
-    {
+    const std::vector<std::string> &lines(const std::string &file) {
         auto it = m_files.find(file);
         if (it != m_files.end())
             return it->second;
@@ -28,15 +27,14 @@ private:
     std::map<std::string, std::vector<std::string>> m_files;
 };
 
-std::string plural(size_t n, const char *word)
-{
+std::string plural(size_t n, const char *word) {
     return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
 } // namespace
 
-void printDiagnostics(std::ostream &out, const std::vector<Diagnostic> &diagnostics, bool showSource)
-{
+void printDiagnostics(std::ostream &out, const std::vector<Diagnostic> &diagnostics,
+                      bool showSource) {
     SourceCache cache;
     for (const auto &d : diagnostics) {
         out << manifest::formatDiagnostic(d) << '\n';
@@ -51,14 +49,14 @@ void printDiagnostics(std::ostream &out, const std::vector<Diagnostic> &diagnost
         const auto column = std::min(static_cast<size_t>(d.range.start.column), text.size());
         for (size_t i = 0; i < column; ++i)
             out << (text[i] == '\t' ? '\t' : ' ');
-        int width = d.range.end.line == d.range.start.line ? d.range.end.column - d.range.start.column : 1;
+        int width =
+            d.range.end.line == d.range.start.line ? d.range.end.column - d.range.start.column : 1;
         width = std::max(1, std::min(width, static_cast<int>(text.size() - column)));
         out << '^' << std::string(static_cast<size_t>(width - 1), '~') << '\n';
     }
 }
 
-std::string countSummary(const std::vector<Diagnostic> &diagnostics)
-{
+std::string countSummary(const std::vector<Diagnostic> &diagnostics) {
     size_t errors = 0, warnings = 0;
     for (const auto &d : diagnostics)
         (d.severity == Severity::Error ? errors : warnings)++;

@@ -1,10 +1,8 @@
 #include "cli.h"
-
 #include "nimbus/manifest/suggest.h"
 #include "nimbus/resources/resourcelocator.h"
 
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -24,8 +22,7 @@ struct InitOptions {
     bool list = false;
 };
 
-std::vector<std::string> availableTemplates()
-{
+std::vector<std::string> availableTemplates() {
     std::vector<std::string> names;
     std::error_code ec;
     for (const auto &entry : fs::directory_iterator(resources::resourcePath("templates"), ec)) {
@@ -37,8 +34,7 @@ std::vector<std::string> availableTemplates()
 }
 
 // A service name the schema accepts, made from the folder name: "My App_2" -> "my-app-2".
-std::string serviceNameFor(const fs::path &directory)
-{
+std::string serviceNameFor(const fs::path &directory) {
     std::string base = fs::absolute(directory).lexically_normal().filename().string();
     if (base.empty())
         base = fs::absolute(directory).lexically_normal().parent_path().filename().string();
@@ -56,8 +52,7 @@ std::string serviceNameFor(const fs::path &directory)
     return name;
 }
 
-std::string templateSummary(const std::string &name)
-{
+std::string templateSummary(const std::string &name) {
     std::ifstream in(resources::resourcePath("templates/" + name + "/README.md"));
     std::string title;
     std::getline(in, title);
@@ -66,8 +61,7 @@ std::string templateSummary(const std::string &name)
     return title;
 }
 
-int init(const InitOptions &options, Streams streams)
-{
+int init(const InitOptions &options, Streams streams) {
     const auto templates = availableTemplates();
     if (options.list) {
         for (const auto &name : templates)
@@ -76,8 +70,9 @@ int init(const InitOptions &options, Streams streams)
         return 0;
     }
     if (options.directory.empty()) {
-        streams.err << "nimbus init: give the folder to create, e.g. 'nimbus init my-app --template "
-                       "python-event'\n";
+        streams.err
+            << "nimbus init: give the folder to create, e.g. 'nimbus init my-app --template "
+               "python-event'\n";
         return 2;
     }
     if (std::find(templates.begin(), templates.end(), options.templateName) == templates.end()) {
@@ -104,7 +99,8 @@ int init(const InitOptions &options, Streams streams)
             return 1;
         }
     }
-    const std::string service = options.serviceName.empty() ? serviceNameFor(target) : options.serviceName;
+    const std::string service =
+        options.serviceName.empty() ? serviceNameFor(target) : options.serviceName;
     if (!std::regex_match(service, std::regex("^[a-zA-Z][a-zA-Z0-9-]*$"))) {
         streams.err << "nimbus init: service name '" << service
                     << "' must start with a letter and hold only letters, digits and '-'\n";
@@ -114,7 +110,8 @@ int init(const InitOptions &options, Streams streams)
     const fs::path source = resources::resourcePath("templates/" + options.templateName);
     fs::create_directories(target, ec);
     if (ec) {
-        streams.err << "nimbus init: " << options.directory << ": cannot create: " << ec.message() << '\n';
+        streams.err << "nimbus init: " << options.directory << ": cannot create: " << ec.message()
+                    << '\n';
         return 1;
     }
     fs::copy(source, target, fs::copy_options::recursive, ec);
@@ -130,9 +127,9 @@ int init(const InitOptions &options, Streams streams)
     std::stringstream text;
     text << in.rdbuf();
     in.close();
-    const std::string renamed = std::regex_replace(text.str(), std::regex("^service:.*$", std::regex::multiline),
-                                                   "service: " + service,
-                                                   std::regex_constants::format_first_only);
+    const std::string renamed =
+        std::regex_replace(text.str(), std::regex("^service:.*$", std::regex::multiline),
+                           "service: " + service, std::regex_constants::format_first_only);
     std::ofstream(manifestPath, std::ios::trunc) << renamed;
 
     streams.out << "Created " << options.directory << " from template '" << options.templateName
@@ -144,8 +141,7 @@ int init(const InitOptions &options, Streams streams)
 
 } // namespace
 
-void addInitCommand(CLI::App &app, Streams streams, int &exitCode)
-{
+void addInitCommand(CLI::App &app, Streams streams, int &exitCode) {
     auto options = std::make_shared<InitOptions>();
     CLI::App *cmd = app.add_subcommand("init", "Create a new project from a template");
     cmd->add_option("directory", options->directory, "Folder to create (must be new or empty)");

@@ -1,6 +1,5 @@
 #include "cli.h"
 #include "diagnosticprinter.h"
-
 #include "nimbus/manifest/manifestloader.h"
 
 #include <CLI/CLI.hpp>
@@ -19,8 +18,7 @@ struct ValidateOptions {
     bool noSource = false;
 };
 
-nlohmann::json diagnosticsToJson(const std::vector<Diagnostic> &diagnostics)
-{
+nlohmann::json diagnosticsToJson(const std::vector<Diagnostic> &diagnostics) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto &d : diagnostics) {
         nlohmann::json item{{"file", d.file},
@@ -38,8 +36,7 @@ nlohmann::json diagnosticsToJson(const std::vector<Diagnostic> &diagnostics)
     return list;
 }
 
-int validate(const ValidateOptions &options, Streams streams)
-{
+int validate(const ValidateOptions &options, Streams streams) {
     LoadOptions loadOptions;
     if (!options.stage.empty())
         loadOptions.options["stage"] = options.stage;
@@ -61,8 +58,8 @@ int validate(const ValidateOptions &options, Streams streams)
         streams.out << m.filePath << ": " << countSummary(result.diagnostics) << '\n';
         return 1;
     }
-    streams.out << m.filePath << ": valid — service '" << m.service << "', "
-                << m.functions.size() << (m.functions.size() == 1 ? " function" : " functions");
+    streams.out << m.filePath << ": valid — service '" << m.service << "', " << m.functions.size()
+                << (m.functions.size() == 1 ? " function" : " functions");
     if (!result.diagnostics.empty())
         streams.out << ", " << countSummary(result.diagnostics);
     streams.out << '\n';
@@ -71,8 +68,7 @@ int validate(const ValidateOptions &options, Streams streams)
 
 } // namespace
 
-void addValidateCommand(CLI::App &app, Streams streams, int &exitCode)
-{
+void addValidateCommand(CLI::App &app, Streams streams, int &exitCode) {
     auto options = std::make_shared<ValidateOptions>();
     CLI::App *cmd = app.add_subcommand(
         "validate", "Check a project's serverless.yml: YAML, schema, variables and handlers");
@@ -80,7 +76,8 @@ void addValidateCommand(CLI::App &app, Streams streams, int &exitCode)
                     "Project folder or manifest file (default: the current folder)");
     cmd->add_option("--stage", options->stage, "Stage for ${opt:stage} and ${sls:stage}");
     cmd->add_flag("--json", options->json, "Print the diagnostics as JSON");
-    cmd->add_flag("--no-source", options->noSource, "Do not print the source line under each diagnostic");
+    cmd->add_flag("--no-source", options->noSource,
+                  "Do not print the source line under each diagnostic");
     cmd->footer("Exit status: 0 when the manifest is valid, 1 when it has errors.");
     cmd->callback([options, streams, &exitCode] { exitCode = validate(*options, streams); });
 }

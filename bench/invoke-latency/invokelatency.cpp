@@ -2,11 +2,8 @@
 // handlers, beside the same handler called in a bare loop in its own language.
 //   nimbus-bench-invoke [--warm N] [--cold N] [--resources DIR]
 // Prints a Markdown table of p50/p99 in milliseconds.
-#include "simulator/simulator.h"
-
 #include "nimbus/resources/resourcelocator.h"
-
-#include <nlohmann/json.hpp>
+#include "simulator/simulator.h"
 
 #include <algorithm>
 #include <chrono>
@@ -14,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <sys/utsname.h>
 
@@ -29,15 +27,16 @@ struct Stats {
     std::size_t n = 0;
 };
 
-Stats stats(std::vector<double> samples)
-{
+Stats stats(std::vector<double> samples) {
     std::sort(samples.begin(), samples.end());
-    auto at = [&](double q) { return samples[std::min(samples.size() - 1, static_cast<std::size_t>(q * static_cast<double>(samples.size())))]; };
+    auto at = [&](double q) {
+        return samples[std::min(samples.size() - 1,
+                                static_cast<std::size_t>(q * static_cast<double>(samples.size())))];
+    };
     return {at(0.50), at(0.99), samples.size()};
 }
 
-FunctionConfig configFor(const std::string &runtime, const std::string &dir)
-{
+FunctionConfig configFor(const std::string &runtime, const std::string &dir) {
     FunctionConfig config;
     config.name = "hello";
     config.deployedName = "bench-dev-hello";
@@ -51,8 +50,7 @@ FunctionConfig configFor(const std::string &runtime, const std::string &dir)
 }
 
 // Time from invoke() to its result, as a client of the platform sees it.
-double timedInvoke(boost::asio::io_context &io, FunctionPool &pool, int n)
-{
+double timedInvoke(boost::asio::io_context &io, FunctionPool &pool, int n) {
     std::optional<InvocationResult> result;
     InvocationRequest request;
     request.payload = "{\"n\": " + std::to_string(n) + "}";
@@ -70,8 +68,7 @@ double timedInvoke(boost::asio::io_context &io, FunctionPool &pool, int n)
     return ms;
 }
 
-std::vector<double> bareLoop(const std::string &command)
-{
+std::vector<double> bareLoop(const std::string &command) {
     std::string output;
     if (FILE *pipe = ::popen(command.c_str(), "r")) {
         char buffer[65536];
@@ -83,8 +80,7 @@ std::vector<double> bareLoop(const std::string &command)
     return nlohmann::json::parse(output).get<std::vector<double>>();
 }
 
-std::string cpuModel()
-{
+std::string cpuModel() {
     std::ifstream in("/proc/cpuinfo");
     for (std::string line; std::getline(in, line);) {
         if (line.rfind("model name", 0) == 0)
@@ -95,8 +91,7 @@ std::string cpuModel()
 
 } // namespace
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     int warm = 2000, cold = 100;
     std::string resources = nimbus::resources::resourcesDir();
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -123,7 +118,8 @@ int main(int argc, char **argv)
         boost::asio::io_context io;
         Row row{runtime, {}, {}, {}};
         // Warm: one instance, reused.
-        auto pool = FunctionPool::create(io, configFor(runtime, benchDir), launcher, PoolSettings{}, nullptr);
+        auto pool = FunctionPool::create(io, configFor(runtime, benchDir), launcher, PoolSettings{},
+                                         nullptr);
         timedInvoke(io, *pool, 0); // the cold start, not counted here
         for (int i = 0; i < 200; ++i)
             timedInvoke(io, *pool, i); // warm-up
@@ -135,30 +131,35 @@ int main(int argc, char **argv)
         // Cold: a new pool each time, so every invocation starts an instance.
         samples.clear();
         for (int i = 0; i < cold; ++i) {
-            auto fresh = FunctionPool::create(io, configFor(runtime, benchDir), launcher, PoolSettings{}, nullptr);
+            auto fresh = FunctionPool::create(io, configFor(runtime, benchDir), launcher,
+                                              PoolSettings{}, nullptr);
             samples.push_back(timedInvoke(io, *fresh, i));
             fresh->shutdown();
             io.run_for(std::chrono::milliseconds(5));
         }
         row.cold = stats(samples);
         const bool isPython = runtime.rfind("python", 0) == 0;
-        const std::string command = isPython
-            ? python + " " + benchDir + "/bare.py " + benchDir + " " + std::to_string(warm)
-            : node + " " + benchDir + "/bare.js " + benchDir + " " + std::to_string(warm);
+        const std::string command =
+            isPython ? python + " " + benchDir + "/bare.py " + benchDir + " " + std::to_string(warm)
+                     : node + " " + benchDir + "/bare.js " + benchDir + " " + std::to_string(warm);
         row.bare = stats(bareLoop(command));
         rows.push_back(row);
     }
 
     utsname uts{};
     ::uname(&uts);
-    std::printf("Machine: %s, %ld cores, %s %s. Warm: %d invocations after 200 warm-up; cold: %d fresh instances.\n\n",
-                cpuModel().c_str(), ::sysconf(_SC_NPROCESSORS_ONLN), uts.sysname, uts.release, warm, cold);
-    std::printf("| runtime | bare call p50 | bare call p99 | warm invoke p50 | warm invoke p99 | overhead p50 | overhead p99 | cold start p50 | cold start p99 |\n");
+    std::printf("Machine: %s, %ld cores, %s %s. Warm: %d invocations after 200 warm-up; cold: %d "
+                "fresh instances.\n\n",
+                cpuModel().c_str(), ::sysconf(_SC_NPROCESSORS_ONLN), uts.sysname, uts.release, warm,
+                cold);
+    std::printf("| runtime | bare call p50 | bare call p99 | warm invoke p50 | warm invoke p99 | "
+                "overhead p50 | overhead p99 | cold start p50 | cold start p99 |\n");
     std::printf("|---|---|---|---|---|---|---|---|---|\n");
     for (const auto &r : rows) {
-        std::printf("| %s | %.3f ms | %.3f ms | %.3f ms | %.3f ms | %.3f ms | %.3f ms | %.1f ms | %.1f ms |\n",
-                    r.runtime.c_str(), r.bare.p50, r.bare.p99, r.warm.p50, r.warm.p99, r.warm.p50 - r.bare.p50,
-                    r.warm.p99 - r.bare.p99, r.cold.p50, r.cold.p99);
+        std::printf("| %s | %.3f ms | %.3f ms | %.3f ms | %.3f ms | %.3f ms | %.3f ms | %.1f ms | "
+                    "%.1f ms |\n",
+                    r.runtime.c_str(), r.bare.p50, r.bare.p99, r.warm.p50, r.warm.p99,
+                    r.warm.p50 - r.bare.p50, r.warm.p99 - r.bare.p99, r.cold.p50, r.cold.p99);
     }
     return 0;
 }

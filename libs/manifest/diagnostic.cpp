@@ -4,8 +4,7 @@
 
 namespace nimbus::manifest {
 
-const char *severityName(Severity severity)
-{
+const char *severityName(Severity severity) {
     switch (severity) {
     case Severity::Error:
         return "error";
@@ -17,12 +16,11 @@ const char *severityName(Severity severity)
     return "error";
 }
 
-std::string formatDiagnostic(const Diagnostic &diagnostic)
-{
+std::string formatDiagnostic(const Diagnostic &diagnostic) {
     std::string text = diagnostic.file;
     if (diagnostic.hasPosition) {
-        text += ':' + std::to_string(diagnostic.range.start.line + 1) + ':'
-            + std::to_string(diagnostic.range.start.column + 1);
+        text += ':' + std::to_string(diagnostic.range.start.line + 1) + ':' +
+                std::to_string(diagnostic.range.start.column + 1);
     }
     text += ": ";
     text += severityName(diagnostic.severity);
@@ -31,8 +29,7 @@ std::string formatDiagnostic(const Diagnostic &diagnostic)
     return text;
 }
 
-bool hasErrors(const std::vector<Diagnostic> &diagnostics)
-{
+bool hasErrors(const std::vector<Diagnostic> &diagnostics) {
     return std::any_of(diagnostics.begin(), diagnostics.end(),
                        [](const Diagnostic &d) { return d.severity == Severity::Error; });
 }

@@ -11,14 +11,12 @@ namespace nimbus::manifest {
 
 namespace {
 
-std::string escapeRegex(const std::string &s)
-{
+std::string escapeRegex(const std::string &s) {
     static const std::regex special(R"([.^$|()\[\]{}*+?\\])");
     return std::regex_replace(s, special, R"(\$&)");
 }
 
-std::optional<std::string> readFile(const std::string &path)
-{
+std::optional<std::string> readFile(const std::string &path) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
         return std::nullopt;
@@ -28,8 +26,7 @@ std::optional<std::string> readFile(const std::string &path)
 }
 
 // Line, column and trimmed text of the line at a byte offset.
-HandlerDefinition definitionAt(const std::string &file, const std::string &text, size_t offset)
-{
+HandlerDefinition definitionAt(const std::string &file, const std::string &text, size_t offset) {
     HandlerDefinition def;
     def.file = file;
     size_t lineStart = 0;
@@ -41,7 +38,8 @@ HandlerDefinition definitionAt(const std::string &file, const std::string &text,
     }
     def.column = static_cast<int>(offset - lineStart);
     size_t lineEnd = text.find('\n', lineStart);
-    std::string line = text.substr(lineStart, lineEnd == std::string::npos ? std::string::npos : lineEnd - lineStart);
+    std::string line = text.substr(lineStart, lineEnd == std::string::npos ? std::string::npos
+                                                                           : lineEnd - lineStart);
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '{'))
         line.pop_back();
     size_t first = line.find_first_not_of(" \t");
@@ -51,8 +49,7 @@ HandlerDefinition definitionAt(const std::string &file, const std::string &text,
 
 // Offset of `name` within the match of group 0, so the position points at the name itself.
 std::optional<size_t> findWithRegex(const std::string &text, const std::string &pattern,
-                                    const std::string &name)
-{
+                                    const std::string &name) {
     std::smatch match;
     if (!std::regex_search(text, match, std::regex(pattern, std::regex::multiline)))
         return std::nullopt;
@@ -61,8 +58,7 @@ std::optional<size_t> findWithRegex(const std::string &text, const std::string &
     return at == std::string::npos ? start : at;
 }
 
-std::optional<size_t> findPythonDefinition(const std::string &text, const std::string &name)
-{
+std::optional<size_t> findPythonDefinition(const std::string &text, const std::string &name) {
     const std::string n = escapeRegex(name);
     const std::string patterns[] = {
         "^(async[ \\t]+)?def[ \\t]+" + n + "[ \\t]*\\(",
@@ -81,8 +77,7 @@ std::optional<size_t> findPythonDefinition(const std::string &text, const std::s
 // Looks for `name` among the names exported by an export list or an object literal that
 // starts at `open` (the '{').
 std::optional<size_t> findInBraces(const std::string &text, size_t open, const std::string &name,
-                                   bool exportList)
-{
+                                   bool exportList) {
     int depth = 0;
     size_t close = open;
     for (; close < text.size(); ++close) {
@@ -93,10 +88,12 @@ std::optional<size_t> findInBraces(const std::string &text, size_t open, const s
     }
     const std::string body = text.substr(open + 1, close - open - 1);
     const std::string n = escapeRegex(name);
-    // export { a, b as name }   or   module.exports = { name, name: fn, name() {}, async name() {} }
-    const std::string pattern = exportList
-        ? "(^|[,\\s])(" + n + "|[A-Za-z_$][\\w$]*[ \\t]+as[ \\t]+" + n + ")[ \\t\\n]*(,|$)"
-        : "(^|[,{\\s])(async[ \\t]+)?" + n + "[ \\t]*[,:(]|(^|[,{\\s])" + n + "[ \\t\\n]*$";
+    // export { a, b as name }   or   module.exports = { name, name: fn, name() {}, async name() {}
+    // }
+    const std::string pattern =
+        exportList
+            ? "(^|[,\\s])(" + n + "|[A-Za-z_$][\\w$]*[ \\t]+as[ \\t]+" + n + ")[ \\t\\n]*(,|$)"
+            : "(^|[,{\\s])(async[ \\t]+)?" + n + "[ \\t]*[,:(]|(^|[,{\\s])" + n + "[ \\t\\n]*$";
     std::smatch match;
     if (!std::regex_search(body, match, std::regex(pattern)))
         return std::nullopt;
@@ -104,8 +101,7 @@ std::optional<size_t> findInBraces(const std::string &text, size_t open, const s
     return open + 1 + (at == std::string::npos ? static_cast<size_t>(match.position(0)) : at);
 }
 
-std::optional<size_t> findNodeDefinition(const std::string &text, const std::string &name)
-{
+std::optional<size_t> findNodeDefinition(const std::string &text, const std::string &name) {
     const std::string n = escapeRegex(name);
     const std::string patterns[] = {
         "\\bexports\\." + n + "[ \\t]*=",
@@ -120,7 +116,8 @@ std::optional<size_t> findNodeDefinition(const std::string &text, const std::str
     static const std::regex exportList(R"(^[ \t]*export[ \t]*\{)", std::regex::multiline);
     static const std::regex moduleObject(R"(\bmodule\.exports[ \t]*=[ \t]*\{)");
     for (const auto *re : {&exportList, &moduleObject}) {
-        for (auto it = std::sregex_iterator(text.begin(), text.end(), *re); it != std::sregex_iterator(); ++it) {
+        for (auto it = std::sregex_iterator(text.begin(), text.end(), *re);
+             it != std::sregex_iterator(); ++it) {
             size_t open = static_cast<size_t>(it->position(0) + it->length(0) - 1);
             if (auto at = findInBraces(text, open, name, re == &exportList))
                 return at;
@@ -131,8 +128,7 @@ std::optional<size_t> findNodeDefinition(const std::string &text, const std::str
 
 } // namespace
 
-std::optional<HandlerReference> parseHandler(const std::string &handler, RuntimeFamily family)
-{
+std::optional<HandlerReference> parseHandler(const std::string &handler, RuntimeFamily family) {
     if (handler.empty())
         return std::nullopt;
     HandlerReference ref;
@@ -164,8 +160,7 @@ std::optional<HandlerReference> parseHandler(const std::string &handler, Runtime
     return ref;
 }
 
-std::vector<std::string> moduleCandidates(const HandlerReference &ref, RuntimeFamily family)
-{
+std::vector<std::string> moduleCandidates(const HandlerReference &ref, RuntimeFamily family) {
     if (family == RuntimeFamily::Python)
         return {ref.modulePath + ".py", ref.modulePath + "/__init__.py"};
     if (family == RuntimeFamily::Node)
@@ -174,13 +169,12 @@ std::vector<std::string> moduleCandidates(const HandlerReference &ref, RuntimeFa
 }
 
 HandlerLookup locateHandler(const std::string &projectDir, const std::string &handler,
-                            RuntimeFamily family)
-{
+                            RuntimeFamily family) {
     HandlerLookup lookup;
     auto ref = parseHandler(handler, family);
     if (!ref) {
-        lookup.error = "handler '" + handler + "' is not of the form module.function (e.g. "
-            + (family == RuntimeFamily::Node ? "'src/handler.main')" : "'handler.main')");
+        lookup.error = "handler '" + handler + "' is not of the form module.function (e.g. " +
+                       (family == RuntimeFamily::Node ? "'src/handler.main')" : "'handler.main')");
         return lookup;
     }
     const auto candidates = moduleCandidates(*ref, family);
@@ -197,11 +191,12 @@ HandlerLookup locateHandler(const std::string &projectDir, const std::string &ha
         auto at = family == RuntimeFamily::Python ? findPythonDefinition(*text, ref->function)
                                                   : findNodeDefinition(*text, ref->function);
         if (!at) {
-            lookup.error = "'" + candidate + "' does not define '" + ref->function + "'"
-                + (family == RuntimeFamily::Python
-                       ? " (expected a top-level 'def " + ref->function + "(event, context):')"
-                       : " (expected 'exports." + ref->function + " = ...' or 'export function "
-                             + ref->function + "')");
+            lookup.error =
+                "'" + candidate + "' does not define '" + ref->function + "'" +
+                (family == RuntimeFamily::Python
+                     ? " (expected a top-level 'def " + ref->function + "(event, context):')"
+                     : " (expected 'exports." + ref->function + " = ...' or 'export function " +
+                           ref->function + "')");
             return lookup;
         }
         lookup.definition = definitionAt(fs::weakly_canonical(path).string(), *text, *at);
@@ -210,8 +205,8 @@ HandlerLookup locateHandler(const std::string &projectDir, const std::string &ha
     std::string tried;
     for (size_t i = 0; i < candidates.size(); ++i)
         tried += (i ? ", " : "") + candidates[i];
-    lookup.error = "handler module for '" + handler + "' not found (looked for " + tried
-        + " in the project folder)";
+    lookup.error = "handler module for '" + handler + "' not found (looked for " + tried +
+                   " in the project folder)";
     return lookup;
 }
 

@@ -2,8 +2,7 @@
 
 namespace nimbus::manifest {
 
-const char *functionKindName(FunctionKind kind)
-{
+const char *functionKindName(FunctionKind kind) {
     switch (kind) {
     case FunctionKind::Event:
         return "event";
@@ -15,8 +14,7 @@ const char *functionKindName(FunctionKind kind)
     return "event";
 }
 
-RuntimeFamily runtimeFamily(const std::string &runtime)
-{
+RuntimeFamily runtimeFamily(const std::string &runtime) {
     if (runtime.rfind("python", 0) == 0)
         return RuntimeFamily::Python;
     if (runtime.rfind("nodejs", 0) == 0)
@@ -26,8 +24,7 @@ RuntimeFamily runtimeFamily(const std::string &runtime)
     return RuntimeFamily::Unknown;
 }
 
-const Function *Manifest::function(const std::string &name) const
-{
+const Function *Manifest::function(const std::string &name) const {
     for (const auto &f : functions) {
         if (f.name == name)
             return &f;

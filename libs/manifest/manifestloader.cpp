@@ -19,8 +19,7 @@ namespace nimbus::manifest {
 
 namespace {
 
-Diagnostic fileError(const std::string &file, std::string message, std::string code = "io")
-{
+Diagnostic fileError(const std::string &file, std::string message, std::string code = "io") {
     Diagnostic d;
     d.file = file;
     d.hasPosition = false;
@@ -29,9 +28,8 @@ Diagnostic fileError(const std::string &file, std::string message, std::string c
     return d;
 }
 
-Diagnostic errorAt(const std::string &file, SourceRange range, std::string code, std::string message,
-                   Severity severity = Severity::Error)
-{
+Diagnostic errorAt(const std::string &file, SourceRange range, std::string code,
+                   std::string message, Severity severity = Severity::Error) {
     Diagnostic d;
     d.severity = severity;
     d.file = file;
@@ -41,14 +39,11 @@ Diagnostic errorAt(const std::string &file, SourceRange range, std::string code,
     return d;
 }
 
-std::string scalarOr(const YamlNode *node, const std::string &fallback)
-{
+std::string scalarOr(const YamlNode *node, const std::string &fallback) {
     return node && node->isScalar() && node->scalarType() != "null" ? node->scalar : fallback;
 }
 
-template <typename T>
-void readInt(const YamlNode *node, Located<T> &target)
-{
+template <typename T> void readInt(const YamlNode *node, Located<T> &target) {
     if (!node)
         return;
     if (auto value = node->toInteger()) {
@@ -57,8 +52,7 @@ void readInt(const YamlNode *node, Located<T> &target)
     }
 }
 
-void readEnvironment(const YamlNode *node, std::map<std::string, std::string> &target)
-{
+void readEnvironment(const YamlNode *node, std::map<std::string, std::string> &target) {
     if (!node || !node->isMapping())
         return;
     for (const auto &entry : node->entries) {
@@ -69,23 +63,20 @@ void readEnvironment(const YamlNode *node, std::map<std::string, std::string> &t
     }
 }
 
-std::string normalisePath(std::string path)
-{
+std::string normalisePath(std::string path) {
     if (path != "*" && (path.empty() || path.front() != '/'))
         path.insert(path.begin(), '/');
     return path;
 }
 
-std::string upper(std::string s)
-{
+std::string upper(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(),
                    [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     return s;
 }
 
 // "GET /users/{id}" -> (GET, /users/{id}); "*" -> (ANY, *).
-void parseRouteShorthand(const std::string &text, Event &event)
-{
+void parseRouteShorthand(const std::string &text, Event &event) {
     if (text == "*") {
         event.method = "ANY";
         event.path = "*";
@@ -98,8 +89,7 @@ void parseRouteShorthand(const std::string &text, Event &event)
     event.path = normalisePath(path);
 }
 
-Event readEvent(const YamlNode &item)
-{
+Event readEvent(const YamlNode &item) {
     Event event;
     event.range = item.range;
     if (!item.isMapping() || item.entries.empty())
@@ -135,12 +125,9 @@ class ModelBuilder {
 public:
     ModelBuilder(const std::string &file, std::vector<Diagnostic> &diagnostics)
         : m_file(file)
-        , m_diagnostics(diagnostics)
-    {
-    }
+        , m_diagnostics(diagnostics) {}
 
-    void build(Manifest &manifest, const LoadOptions &options)
-    {
+    void build(Manifest &manifest, const LoadOptions &options) {
         const YamlNode &root = manifest.tree;
         manifest.service = scalarOr(root.find("service"), "");
         Provider &provider = manifest.provider;
@@ -163,9 +150,11 @@ public:
                 m_timeoutRange = e->value.range;
             readEnvironment(p->find("environment"), provider.environment);
         }
-        if (auto it = options.options.find("stage"); it != options.options.end() && !it->second.empty())
+        if (auto it = options.options.find("stage");
+            it != options.options.end() && !it->second.empty())
             provider.stage = it->second;
-        if (auto it = options.options.find("region"); it != options.options.end() && !it->second.empty())
+        if (auto it = options.options.find("region");
+            it != options.options.end() && !it->second.empty())
             provider.region = it->second;
 
         const YamlNode *functions = root.find("functions");
@@ -176,8 +165,7 @@ public:
     }
 
 private:
-    Function buildFunction(const Manifest &manifest, const YamlEntry &entry)
-    {
+    Function buildFunction(const Manifest &manifest, const YamlEntry &entry) {
         const Provider &provider = manifest.provider;
         Function fn;
         fn.name = entry.key.scalar;
@@ -210,8 +198,7 @@ private:
         return fn;
     }
 
-    void determineKind(Function &fn, const YamlNode &body)
-    {
+    void determineKind(Function &fn, const YamlNode &body) {
         const YamlEntry *handler = body.findEntry("handler");
         const YamlEntry *httpHandler = body.findEntry("httpHandler");
         const YamlEntry *httpService = body.findEntry("httpService");
@@ -221,26 +208,27 @@ private:
                 kinds.push_back(e);
         }
         if (kinds.size() > 1) {
-            m_diagnostics.push_back(errorAt(
-                m_file, kinds[1]->key.range, "conflicting-kind",
-                "function '" + fn.name + "' sets both '" + kinds[0]->key.scalar + "' and '"
-                    + kinds[1]->key.scalar
-                    + "'; a function is exactly one kind: keep handler (event function), "
-                      "httpHandler (http function) or httpService (http service)"));
+            m_diagnostics.push_back(
+                errorAt(m_file, kinds[1]->key.range, "conflicting-kind",
+                        "function '" + fn.name + "' sets both '" + kinds[0]->key.scalar +
+                            "' and '" + kinds[1]->key.scalar +
+                            "'; a function is exactly one kind: keep handler (event function), "
+                            "httpHandler (http function) or httpService (http service)"));
         }
         if (kinds.empty()) {
             if (body.find("image")) {
-                m_diagnostics.push_back(errorAt(m_file, fn.nameRange, "unsupported",
-                                                "function '" + fn.name
-                                                    + "' is a container image; the simulator runs "
-                                                      "handler, httpHandler and httpService functions",
-                                                Severity::Warning));
+                m_diagnostics.push_back(
+                    errorAt(m_file, fn.nameRange, "unsupported",
+                            "function '" + fn.name +
+                                "' is a container image; the simulator runs "
+                                "handler, httpHandler and httpService functions",
+                            Severity::Warning));
             } else {
                 m_diagnostics.push_back(errorAt(
                     m_file, fn.nameRange, "missing-handler",
-                    "function '" + fn.name
-                        + "' has no code: set 'handler' (event function), 'httpHandler' (http "
-                          "function) or 'httpService' (http service)"));
+                    "function '" + fn.name +
+                        "' has no code: set 'handler' (event function), 'httpHandler' (http "
+                        "function) or 'httpService' (http service)"));
             }
             return;
         }
@@ -268,16 +256,16 @@ private:
             if (const YamlEntry *events = body.findEntry("events")) {
                 m_diagnostics.push_back(errorAt(
                     m_file, events->key.range, "events-on-http-kind",
-                    "function '" + fn.name + "' is an "
-                        + (fn.kind == FunctionKind::HttpFunction ? "http function" : "http service")
-                        + "; 'events' belong to event functions (it is reached at its 'path' "
-                          "instead)"));
+                    "function '" + fn.name + "' is an " +
+                        (fn.kind == FunctionKind::HttpFunction ? "http function" : "http service") +
+                        "; 'events' belong to event functions (it is reached at its 'path' "
+                        "instead)"));
             }
         } else if (const YamlEntry *path = body.findEntry("path")) {
             m_diagnostics.push_back(errorAt(
                 m_file, path->key.range, "path-on-event-function",
-                "'path' applies to http functions and http services; give event function '"
-                    + fn.name + "' an http or httpApi event instead"));
+                "'path' applies to http functions and http services; give event function '" +
+                    fn.name + "' an http or httpApi event instead"));
         }
     }
 
@@ -287,8 +275,8 @@ private:
 };
 
 // Schedules the schema let through (rate(...) / cron(...)) must also make sense.
-void checkSchedules(const std::string &file, const Event &event, std::vector<Diagnostic> &diagnostics)
-{
+void checkSchedules(const std::string &file, const Event &event,
+                    std::vector<Diagnostic> &diagnostics) {
     if (event.type != "schedule")
         return;
     const YamlNode &settings = event.settings;
@@ -311,8 +299,7 @@ void checkSchedules(const std::string &file, const Event &event, std::vector<Dia
 
 // Checks that need the project's files and the whole model.
 void checkProject(const Manifest &manifest, const LoadOptions &options,
-                  std::vector<Diagnostic> &diagnostics)
-{
+                  std::vector<Diagnostic> &diagnostics) {
     struct Route {
         std::string function;
         SourceRange range;
@@ -321,26 +308,28 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
     std::set<SourcePosition> bootstrapChecked;
     for (const auto &fn : manifest.functions) {
         const RuntimeFamily family = runtimeFamily(fn.runtime.value);
-        if (options.checkHandlers && fn.kind != FunctionKind::HttpService && !fn.handler.value.empty()) {
+        if (options.checkHandlers && fn.kind != FunctionKind::HttpService &&
+            !fn.handler.value.empty()) {
             if (family == RuntimeFamily::Python || family == RuntimeFamily::Node) {
                 HandlerLookup lookup = locateHandler(manifest.projectDir, fn.handler.value, family);
                 if (!lookup.definition)
                     diagnostics.push_back(errorAt(manifest.filePath, fn.handler.range,
                                                   "handler-not-found", lookup.error));
-            } else if (family == RuntimeFamily::Custom && bootstrapChecked.insert(fn.runtime.range.start).second) {
+            } else if (family == RuntimeFamily::Custom &&
+                       bootstrapChecked.insert(fn.runtime.range.start).second) {
                 const fs::path bootstrap = fs::path(manifest.projectDir) / "bootstrap";
                 std::error_code ec;
                 if (!fs::is_regular_file(bootstrap, ec)) {
                     diagnostics.push_back(errorAt(
                         manifest.filePath, fn.runtime.range, "bootstrap-not-found",
-                        "runtime '" + fn.runtime.value
-                            + "' runs the project's own 'bootstrap' executable, and there is none "
-                              "in the project folder"));
-                } else if ((fs::status(bootstrap, ec).permissions() & fs::perms::owner_exec)
-                           == fs::perms::none) {
-                    diagnostics.push_back(errorAt(manifest.filePath, fn.runtime.range,
-                                                  "bootstrap-not-executable",
-                                                  "'bootstrap' is not executable; run: chmod +x bootstrap"));
+                        "runtime '" + fn.runtime.value +
+                            "' runs the project's own 'bootstrap' executable, and there is none "
+                            "in the project folder"));
+                } else if ((fs::status(bootstrap, ec).permissions() & fs::perms::owner_exec) ==
+                           fs::perms::none) {
+                    diagnostics.push_back(
+                        errorAt(manifest.filePath, fn.runtime.range, "bootstrap-not-executable",
+                                "'bootstrap' is not executable; run: chmod +x bootstrap"));
                 }
             }
         }
@@ -353,9 +342,9 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
             if (!inserted) {
                 diagnostics.push_back(errorAt(
                     manifest.filePath, event.range, "duplicate-route",
-                    "route " + event.method + " " + event.path + " is already served by function '"
-                        + it->second.function + "' (line "
-                        + std::to_string(it->second.range.start.line + 1) + ")"));
+                    "route " + event.method + " " + event.path +
+                        " is already served by function '" + it->second.function + "' (line " +
+                        std::to_string(it->second.range.start.line + 1) + ")"));
             }
         }
     }
@@ -364,12 +353,9 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
 } // namespace
 
 ManifestLoader::ManifestLoader(LoadOptions options)
-    : m_options(std::move(options))
-{
-}
+    : m_options(std::move(options)) {}
 
-std::optional<std::string> ManifestLoader::findManifestFile(const std::string &projectDir)
-{
+std::optional<std::string> ManifestLoader::findManifestFile(const std::string &projectDir) {
     for (const char *name : {"serverless.yml", "serverless.yaml"}) {
         fs::path candidate = fs::path(projectDir) / name;
         std::error_code ec;
@@ -379,8 +365,7 @@ std::optional<std::string> ManifestLoader::findManifestFile(const std::string &p
     return std::nullopt;
 }
 
-LoadResult ManifestLoader::loadProject(const std::string &dirOrFile) const
-{
+LoadResult ManifestLoader::loadProject(const std::string &dirOrFile) const {
     LoadResult result;
     std::error_code ec;
     if (!fs::exists(dirOrFile, ec)) {
@@ -399,12 +384,14 @@ LoadResult ManifestLoader::loadProject(const std::string &dirOrFile) const
         file = *found;
     }
     if (!fs::is_regular_file(file, ec)) {
-        result.diagnostics.push_back(fileError(file, "is not a regular file; the manifest must be a YAML file"));
+        result.diagnostics.push_back(
+            fileError(file, "is not a regular file; the manifest must be a YAML file"));
         return result;
     }
     std::ifstream in(file, std::ios::binary);
     if (!in) {
-        result.diagnostics.push_back(fileError(file, std::string("cannot read: ") + std::strerror(errno)));
+        result.diagnostics.push_back(
+            fileError(file, std::string("cannot read: ") + std::strerror(errno)));
         return result;
     }
     std::ostringstream text;
@@ -416,8 +403,7 @@ LoadResult ManifestLoader::loadProject(const std::string &dirOrFile) const
     return loadText(text.str(), file);
 }
 
-LoadResult ManifestLoader::loadText(std::string_view text, const std::string &filePath) const
-{
+LoadResult ManifestLoader::loadText(std::string_view text, const std::string &filePath) const {
     LoadResult result;
     YamlParseResult parsed = parseYaml(text, filePath);
     result.diagnostics = std::move(parsed.diagnostics);
@@ -432,8 +418,9 @@ LoadResult ManifestLoader::loadText(std::string_view text, const std::string &fi
     manifest.tree = std::move(parsed.root);
 
     if (manifest.tree.isNull()) {
-        Diagnostic d = fileError(filePath, "the manifest is empty; it needs at least 'service' and "
-                                           "'provider' (see 'nimbus init')",
+        Diagnostic d = fileError(filePath,
+                                 "the manifest is empty; it needs at least 'service' and "
+                                 "'provider' (see 'nimbus init')",
                                  "empty-manifest");
         d.hasPosition = true;
         result.diagnostics.push_back(d);
@@ -452,10 +439,9 @@ LoadResult ManifestLoader::loadText(std::string_view text, const std::string &fi
     ModelBuilder(filePath, result.diagnostics).build(manifest, m_options);
     checkProject(manifest, m_options, result.diagnostics);
 
-    std::stable_sort(result.diagnostics.begin(), result.diagnostics.end(),
-                     [](const Diagnostic &a, const Diagnostic &b) {
-                         return a.range.start < b.range.start;
-                     });
+    std::stable_sort(
+        result.diagnostics.begin(), result.diagnostics.end(),
+        [](const Diagnostic &a, const Diagnostic &b) { return a.range.start < b.range.start; });
     result.manifest = std::move(manifest);
     return result;
 }

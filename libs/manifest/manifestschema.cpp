@@ -15,8 +15,7 @@ struct ManifestSchema::Context {
     std::vector<Diagnostic> &diagnostics;
     SourceRange anchor; // the key under which the node being validated sits
 
-    void error(const SourceRange &range, std::string code, std::string message)
-    {
+    void error(const SourceRange &range, std::string code, std::string message) {
         Diagnostic d;
         d.file = fileName;
         d.range = range;
@@ -28,18 +27,15 @@ struct ManifestSchema::Context {
 
 namespace {
 
-std::string child(const std::string &where, const std::string &key)
-{
+std::string child(const std::string &where, const std::string &key) {
     return where.empty() ? key : where + '.' + key;
 }
 
-std::string describeWhere(const std::string &where)
-{
+std::string describeWhere(const std::string &where) {
     return where.empty() ? std::string("the manifest") : "'" + where + "'";
 }
 
-std::string typeNoun(const std::string &type)
-{
+std::string typeNoun(const std::string &type) {
     if (type == "object")
         return "a mapping";
     if (type == "array")
@@ -55,8 +51,7 @@ std::string typeNoun(const std::string &type)
     return "a string";
 }
 
-std::string expectedTypes(const json &type)
-{
+std::string expectedTypes(const json &type) {
     if (type.is_string())
         return typeNoun(type.get<std::string>());
     std::string text;
@@ -68,16 +63,14 @@ std::string expectedTypes(const json &type)
     return text;
 }
 
-std::string enumValueText(const json &value)
-{
+std::string enumValueText(const json &value) {
     return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
-bool enumContains(const json &values, const YamlNode &node)
-{
+bool enumContains(const json &values, const YamlNode &node) {
     for (const auto &value : values) {
-        if (value.is_string() && node.isScalar() && node.scalarType() != "boolean"
-            && node.scalar == value.get<std::string>())
+        if (value.is_string() && node.isScalar() && node.scalarType() != "boolean" &&
+            node.scalar == value.get<std::string>())
             return true;
         if (value.is_boolean() && node.toBoolean() == value.get<bool>())
             return true;
@@ -85,8 +78,7 @@ bool enumContains(const json &values, const YamlNode &node)
     return false;
 }
 
-std::string joinList(const std::vector<std::string> &items, size_t limit)
-{
+std::string joinList(const std::vector<std::string> &items, size_t limit) {
     std::string text;
     for (size_t i = 0; i < items.size() && i < limit; ++i)
         text += (i ? ", " : "") + items[i];
@@ -97,19 +89,15 @@ std::string joinList(const std::vector<std::string> &items, size_t limit)
 
 } // namespace
 
-const ManifestSchema &ManifestSchema::builtin()
-{
+const ManifestSchema &ManifestSchema::builtin() {
     static const ManifestSchema schema(json::parse(kBuiltinSchemaText));
     return schema;
 }
 
 ManifestSchema::ManifestSchema(json document)
-    : m_document(std::move(document))
-{
-}
+    : m_document(std::move(document)) {}
 
-const json &ManifestSchema::resolve(const json &schema) const
-{
+const json &ManifestSchema::resolve(const json &schema) const {
     const json *current = &schema;
     for (int hops = 0; hops < 16 && current->is_object() && current->contains("$ref"); ++hops) {
         const std::string ref = (*current)["$ref"].get<std::string>();
@@ -125,8 +113,7 @@ const json &ManifestSchema::resolve(const json &schema) const
     return *current;
 }
 
-bool ManifestSchema::typeMatches(const YamlNode &node, const json &type) const
-{
+bool ManifestSchema::typeMatches(const YamlNode &node, const json &type) const {
     if (type.is_array()) {
         for (const auto &t : type) {
             if (typeMatches(node, t))
@@ -141,26 +128,24 @@ bool ManifestSchema::typeMatches(const YamlNode &node, const json &type) const
     return expected == actual;
 }
 
-const json *ManifestSchema::chooseBranch(const YamlNode &node, const json &branches) const
-{
+const json *ManifestSchema::chooseBranch(const YamlNode &node, const json &branches) const {
     for (const auto &branch : branches) {
         const json &b = resolve(branch);
-        if (b.contains("type") ? typeMatches(node, b["type"]) : (b.contains("enum") && node.isScalar()))
+        if (b.contains("type") ? typeMatches(node, b["type"])
+                               : (b.contains("enum") && node.isScalar()))
             return &b;
     }
     return nullptr;
 }
 
 void ManifestSchema::validate(const YamlNode &root, const std::string &fileName,
-                              std::vector<Diagnostic> &diagnostics) const
-{
+                              std::vector<Diagnostic> &diagnostics) const {
     Context ctx{fileName, diagnostics, root.range};
     validateNode(root, m_document, ctx, "");
 }
 
 void ManifestSchema::validateNode(const YamlNode &node, const json &schemaRef, Context &ctx,
-                                  const std::string &where) const
-{
+                                  const std::string &where) const {
     const json &schema = resolve(schemaRef);
     if (!schema.is_object())
         return;
@@ -182,8 +167,8 @@ void ManifestSchema::validateNode(const YamlNode &node, const json &schemaRef, C
                     types.push_back(r["type"].is_string() ? r["type"] : r["type"][0]);
             }
             ctx.error(node.range, "wrong-type",
-                      describeWhere(where) + " must be " + expectedTypes(types) + ", but is "
-                          + node.describeType());
+                      describeWhere(where) + " must be " + expectedTypes(types) + ", but is " +
+                          node.describeType());
         }
         return;
     }
@@ -207,9 +192,9 @@ void ManifestSchema::validateNode(const YamlNode &node, const json &schemaRef, C
 
     if (schema.contains("type") && !typeMatches(node, schema["type"])) {
         ctx.error(node.range, "wrong-type",
-                  describeWhere(where) + " must be " + expectedTypes(schema["type"]) + ", but is "
-                      + node.describeType()
-                      + (node.isScalar() ? " ('" + node.scalar + "')" : std::string()));
+                  describeWhere(where) + " must be " + expectedTypes(schema["type"]) + ", but is " +
+                      node.describeType() +
+                      (node.isScalar() ? " ('" + node.scalar + "')" : std::string()));
         return;
     }
 
@@ -218,7 +203,8 @@ void ManifestSchema::validateNode(const YamlNode &node, const json &schemaRef, C
     else if (node.isSequence() && schema.contains("items")) {
         for (size_t i = 0; i < node.items.size(); ++i) {
             ctx.anchor = node.items[i].range;
-            validateNode(node.items[i], schema["items"], ctx, where + "[" + std::to_string(i) + "]");
+            validateNode(node.items[i], schema["items"], ctx,
+                         where + "[" + std::to_string(i) + "]");
         }
     } else if (node.isScalar()) {
         validateScalar(node, schema, ctx, where);
@@ -226,8 +212,7 @@ void ManifestSchema::validateNode(const YamlNode &node, const json &schemaRef, C
 }
 
 void ManifestSchema::validateMapping(const YamlNode &node, const json &schema, Context &ctx,
-                                     const std::string &where) const
-{
+                                     const std::string &where) const {
     const SourceRange anchor = ctx.anchor;
     const json *properties = schema.contains("properties") ? &schema["properties"] : nullptr;
     for (const auto &entry : node.entries) {
@@ -237,9 +222,9 @@ void ManifestSchema::validateMapping(const YamlNode &node, const json &schema, C
             const std::string pattern = schema["propertyNames"]["pattern"].get<std::string>();
             if (!std::regex_search(key, std::regex(pattern)))
                 ctx.error(entry.key.range, "invalid-key",
-                          "'" + key + "' is not a valid name in " + describeWhere(where) + ": "
-                              + schema["propertyNames"].value("patternErrorMessage",
-                                                              "it must match " + pattern));
+                          "'" + key + "' is not a valid name in " + describeWhere(where) + ": " +
+                              schema["propertyNames"].value("patternErrorMessage",
+                                                            "it must match " + pattern));
         }
         if (properties && properties->contains(key)) {
             validateNode(entry.value, (*properties)[key], ctx, child(where, key));
@@ -283,60 +268,60 @@ void ManifestSchema::validateMapping(const YamlNode &node, const json &schema, C
     const auto count = static_cast<long long>(node.entries.size());
     if (schema.contains("minProperties") && count < schema["minProperties"].get<long long>())
         ctx.error(anchor, "too-few-keys",
-                  describeWhere(where) + " needs at least " + schema["minProperties"].dump()
-                      + " key(s)");
+                  describeWhere(where) + " needs at least " + schema["minProperties"].dump() +
+                      " key(s)");
     if (schema.contains("maxProperties") && count > schema["maxProperties"].get<long long>()) {
         std::vector<std::string> keys;
         for (const auto &entry : node.entries)
             keys.push_back(entry.key.scalar);
-        ctx.error(node.entries[static_cast<size_t>(schema["maxProperties"].get<long long>())].key.range,
-                  "too-many-keys",
-                  describeWhere(where) + " may have at most " + schema["maxProperties"].dump()
-                      + " key(s), but has " + std::to_string(count) + ": " + joinList(keys, 8)
-                      + " (start a new list item with '-' for each)");
+        ctx.error(
+            node.entries[static_cast<size_t>(schema["maxProperties"].get<long long>())].key.range,
+            "too-many-keys",
+            describeWhere(where) + " may have at most " + schema["maxProperties"].dump() +
+                " key(s), but has " + std::to_string(count) + ": " + joinList(keys, 8) +
+                " (start a new list item with '-' for each)");
     }
 }
 
 void ManifestSchema::validateScalar(const YamlNode &node, const json &schema, Context &ctx,
-                                    const std::string &where) const
-{
+                                    const std::string &where) const {
     const std::string type = node.scalarType();
     if (type == "string") {
         const auto length = static_cast<long long>(node.scalar.size());
-        if (schema.contains("pattern")
-            && !std::regex_search(node.scalar, std::regex(schema["pattern"].get<std::string>())))
+        if (schema.contains("pattern") &&
+            !std::regex_search(node.scalar, std::regex(schema["pattern"].get<std::string>())))
             ctx.error(node.range, "invalid-value",
-                      describeWhere(where) + " is '" + node.scalar + "': "
-                          + schema.value("patternErrorMessage",
-                                         "it does not have the expected form ("
-                                             + schema["pattern"].get<std::string>() + ")"));
+                      describeWhere(where) + " is '" + node.scalar + "': " +
+                          schema.value("patternErrorMessage",
+                                       "it does not have the expected form (" +
+                                           schema["pattern"].get<std::string>() + ")"));
         if (schema.contains("minLength") && length < schema["minLength"].get<long long>())
             ctx.error(node.range, "invalid-value", describeWhere(where) + " must not be empty");
         if (schema.contains("maxLength") && length > schema["maxLength"].get<long long>())
             ctx.error(node.range, "invalid-value",
-                      describeWhere(where) + " is " + std::to_string(length)
-                          + " characters long; the limit is " + schema["maxLength"].dump());
+                      describeWhere(where) + " is " + std::to_string(length) +
+                          " characters long; the limit is " + schema["maxLength"].dump());
     } else if (type == "integer" || type == "number") {
-        double value = std::stod(node.toInteger() ? std::to_string(*node.toInteger()) : node.scalar);
+        double value =
+            std::stod(node.toInteger() ? std::to_string(*node.toInteger()) : node.scalar);
         if (schema.contains("minimum") && value < schema["minimum"].get<double>())
             ctx.error(node.range, "out-of-range",
-                      describeWhere(where) + " is " + node.scalar + ", below the minimum of "
-                          + schema["minimum"].dump()
-                          + (schema.contains("maximum") ? " (allowed: " + schema["minimum"].dump()
-                                                              + " to " + schema["maximum"].dump() + ")"
-                                                        : std::string()));
+                      describeWhere(where) + " is " + node.scalar + ", below the minimum of " +
+                          schema["minimum"].dump() +
+                          (schema.contains("maximum") ? " (allowed: " + schema["minimum"].dump() +
+                                                            " to " + schema["maximum"].dump() + ")"
+                                                      : std::string()));
         if (schema.contains("maximum") && value > schema["maximum"].get<double>())
             ctx.error(node.range, "out-of-range",
-                      describeWhere(where) + " is " + node.scalar + ", above the maximum of "
-                          + schema["maximum"].dump()
-                          + (schema.contains("minimum") ? " (allowed: " + schema["minimum"].dump()
-                                                              + " to " + schema["maximum"].dump() + ")"
-                                                        : std::string()));
+                      describeWhere(where) + " is " + node.scalar + ", above the maximum of " +
+                          schema["maximum"].dump() +
+                          (schema.contains("minimum") ? " (allowed: " + schema["minimum"].dump() +
+                                                            " to " + schema["maximum"].dump() + ")"
+                                                      : std::string()));
     }
 }
 
-std::vector<std::string> ManifestSchema::propertyNames(const json &schemaRef) const
-{
+std::vector<std::string> ManifestSchema::propertyNames(const json &schemaRef) const {
     std::vector<std::string> names;
     const json &schema = resolve(schemaRef);
     if (schema.contains("properties")) {
@@ -355,8 +340,7 @@ std::vector<std::string> ManifestSchema::propertyNames(const json &schemaRef) co
     return names;
 }
 
-const json *ManifestSchema::schemaAt(const std::vector<std::string> &path) const
-{
+const json *ManifestSchema::schemaAt(const std::vector<std::string> &path) const {
     const json *current = &m_document;
     for (const auto &step : path) {
         const bool index = !step.empty() && std::all_of(step.begin(), step.end(), ::isdigit);
@@ -376,7 +360,8 @@ const json *ManifestSchema::schemaAt(const std::vector<std::string> &path) const
             current = &(*s)["items"];
         } else if (s->contains("properties") && (*s)["properties"].contains(step)) {
             current = &(*s)["properties"][step];
-        } else if (s->contains("additionalProperties") && (*s)["additionalProperties"].is_object()) {
+        } else if (s->contains("additionalProperties") &&
+                   (*s)["additionalProperties"].is_object()) {
             current = &(*s)["additionalProperties"];
         } else {
             return nullptr;

@@ -17,21 +17,24 @@ struct FieldRule {
     std::string extras;             // special forms: L, W, #
 };
 
-const std::vector<FieldRule> &cronRules()
-{
+const std::vector<FieldRule> &cronRules() {
     static const std::vector<FieldRule> rules{
         {"minutes", 0, 59, {}, false, ""},
         {"hours", 0, 23, {}, false, ""},
         {"day-of-month", 1, 31, {}, true, "LW"},
-        {"month", 1, 12, {"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"}, false, ""},
+        {"month",
+         1,
+         12,
+         {"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"},
+         false,
+         ""},
         {"day-of-week", 1, 7, {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}, true, "L#"},
         {"year", 1970, 2199, {}, false, ""},
     };
     return rules;
 }
 
-bool valueOk(const std::string &value, const FieldRule &rule)
-{
+bool valueOk(const std::string &value, const FieldRule &rule) {
     std::string upper = value;
     std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
     if (std::find(rule.names.begin(), rule.names.end(), upper) != rule.names.end())
@@ -44,8 +47,7 @@ bool valueOk(const std::string &value, const FieldRule &rule)
 
 // One comma-separated part of a cron field: *, ?, N, N-M, */S, N/S, N-M/S, and the
 // day forms L, NW, NL, N#K.
-bool partOk(const std::string &part, const FieldRule &rule)
-{
+bool partOk(const std::string &part, const FieldRule &rule) {
     if (part == "*")
         return true;
     if (part == "?")
@@ -53,13 +55,17 @@ bool partOk(const std::string &part, const FieldRule &rule)
     if (rule.extras.find('L') != std::string::npos && part == "L")
         return true;
     std::smatch m;
-    if (rule.extras.find('W') != std::string::npos && std::regex_match(part, m, std::regex("([0-9]+)W")))
+    if (rule.extras.find('W') != std::string::npos &&
+        std::regex_match(part, m, std::regex("([0-9]+)W")))
         return valueOk(m[1], rule);
-    if (rule.extras.find('#') != std::string::npos && std::regex_match(part, m, std::regex("([0-9A-Za-z]+)#([1-5])")))
+    if (rule.extras.find('#') != std::string::npos &&
+        std::regex_match(part, m, std::regex("([0-9A-Za-z]+)#([1-5])")))
         return valueOk(m[1], rule);
-    if (rule.extras.find('L') != std::string::npos && std::regex_match(part, m, std::regex("([0-9A-Za-z]+)L")))
+    if (rule.extras.find('L') != std::string::npos &&
+        std::regex_match(part, m, std::regex("([0-9A-Za-z]+)L")))
         return valueOk(m[1], rule);
-    if (std::regex_match(part, m, std::regex(R"(([0-9A-Za-z]+|\*)(?:-([0-9A-Za-z]+))?(?:/([0-9]+))?)"))) {
+    if (std::regex_match(part, m,
+                         std::regex(R"(([0-9A-Za-z]+|\*)(?:-([0-9A-Za-z]+))?(?:/([0-9]+))?)"))) {
         if (m[1] != "*" && !valueOk(m[1], rule))
             return false;
         if (m[2].matched && (m[1] == "*" || !valueOk(m[2], rule)))
@@ -73,14 +79,17 @@ bool partOk(const std::string &part, const FieldRule &rule)
 
 } // namespace
 
-std::optional<ScheduleExpression> ScheduleExpression::parse(const std::string &text, std::string &error)
-{
+std::optional<ScheduleExpression> ScheduleExpression::parse(const std::string &text,
+                                                            std::string &error) {
     std::smatch m;
     if (std::regex_match(text, m, std::regex(R"(rate\((.*)\))"))) {
         const std::string inner = m[1];
         std::smatch r;
-        if (!std::regex_match(inner, r, std::regex(R"(\s*([0-9]+)\s+(minute|minutes|hour|hours|day|days)\s*)"))) {
-            error = "'" + text + "' is not a valid rate: expected rate(VALUE UNIT) with UNIT minute(s), hour(s) or day(s), e.g. rate(5 minutes)";
+        if (!std::regex_match(
+                inner, r, std::regex(R"(\s*([0-9]+)\s+(minute|minutes|hour|hours|day|days)\s*)"))) {
+            error = "'" + text +
+                    "' is not a valid rate: expected rate(VALUE UNIT) with UNIT minute(s), hour(s) "
+                    "or day(s), e.g. rate(5 minutes)";
             return std::nullopt;
         }
         const long long value = std::stoll(r[1]);
@@ -91,16 +100,20 @@ std::optional<ScheduleExpression> ScheduleExpression::parse(const std::string &t
         }
         const bool plural = unit.back() == 's';
         if (value == 1 && plural) {
-            error = "'" + text + "': a rate of 1 takes the singular unit: rate(1 " + unit.substr(0, unit.size() - 1) + ")";
+            error = "'" + text + "': a rate of 1 takes the singular unit: rate(1 " +
+                    unit.substr(0, unit.size() - 1) + ")";
             return std::nullopt;
         }
         if (value > 1 && !plural) {
-            error = "'" + text + "': a rate above 1 takes the plural unit: rate(" + std::to_string(value) + " " + unit + "s)";
+            error = "'" + text + "': a rate above 1 takes the plural unit: rate(" +
+                    std::to_string(value) + " " + unit + "s)";
             return std::nullopt;
         }
         ScheduleExpression expr;
         expr.kind = Kind::Rate;
-        const long long unitSeconds = unit.rfind("minute", 0) == 0 ? 60 : unit.rfind("hour", 0) == 0 ? 3600 : 86400;
+        const long long unitSeconds = unit.rfind("minute", 0) == 0 ? 60
+                                      : unit.rfind("hour", 0) == 0 ? 3600
+                                                                   : 86400;
         expr.rateSeconds = value * unitSeconds;
         return expr;
     }
@@ -111,8 +124,9 @@ std::optional<ScheduleExpression> ScheduleExpression::parse(const std::string &t
         for (std::string field; in >> field;)
             expr.fields.push_back(field);
         if (expr.fields.size() != 6) {
-            error = "'" + text + "' has " + std::to_string(expr.fields.size())
-                + " fields; a cron expression has 6: minutes hours day-of-month month day-of-week year, e.g. cron(0 12 * * ? *)";
+            error = "'" + text + "' has " + std::to_string(expr.fields.size()) +
+                    " fields; a cron expression has 6: minutes hours day-of-month month "
+                    "day-of-week year, e.g. cron(0 12 * * ? *)";
             return std::nullopt;
         }
         const auto &rules = cronRules();
@@ -120,15 +134,18 @@ std::optional<ScheduleExpression> ScheduleExpression::parse(const std::string &t
             std::stringstream parts(expr.fields[i]);
             for (std::string part; std::getline(parts, part, ',');) {
                 if (!partOk(part, rules[i])) {
-                    error = "'" + text + "': the " + rules[i].name + " field '" + expr.fields[i]
-                        + "' is not valid (allowed " + std::to_string(rules[i].min) + "-"
-                        + std::to_string(rules[i].max) + (rules[i].question ? ", ?" : "") + ", *, ranges a-b, steps /n)";
+                    error = "'" + text + "': the " + rules[i].name + " field '" + expr.fields[i] +
+                            "' is not valid (allowed " + std::to_string(rules[i].min) + "-" +
+                            std::to_string(rules[i].max) + (rules[i].question ? ", ?" : "") +
+                            ", *, ranges a-b, steps /n)";
                     return std::nullopt;
                 }
             }
         }
         if ((expr.fields[2] == "?") == (expr.fields[4] == "?")) {
-            error = "'" + text + "': exactly one of day-of-month and day-of-week must be '?', e.g. cron(0 12 * * ? *)";
+            error = "'" + text +
+                    "': exactly one of day-of-month and day-of-week must be '?', e.g. cron(0 12 * "
+                    "* ? *)";
             return std::nullopt;
         }
         return expr;

@@ -6,8 +6,7 @@
 namespace nimbus::manifest {
 
 namespace {
-std::string lower(std::string_view s)
-{
+std::string lower(std::string_view s) {
     std::string out(s);
     std::transform(out.begin(), out.end(), out.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -15,8 +14,7 @@ std::string lower(std::string_view s)
 }
 } // namespace
 
-int editDistance(std::string_view a, std::string_view b)
-{
+int editDistance(std::string_view a, std::string_view b) {
     const size_t n = a.size(), m = b.size();
     std::vector<std::vector<int>> d(n + 1, std::vector<int>(m + 1));
     for (size_t i = 0; i <= n; ++i)
@@ -35,8 +33,7 @@ int editDistance(std::string_view a, std::string_view b)
 }
 
 std::optional<std::string> closestMatch(std::string_view word,
-                                        const std::vector<std::string> &candidates)
-{
+                                        const std::vector<std::string> &candidates) {
     const std::string lw = lower(word);
     std::optional<std::string> best;
     int bestDistance = 0;

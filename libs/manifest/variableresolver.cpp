@@ -9,8 +9,7 @@ namespace {
 
 constexpr int kMaxDepth = 32;
 
-std::string_view trim(std::string_view s)
-{
+std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
         s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
@@ -19,8 +18,7 @@ std::string_view trim(std::string_view s)
 }
 
 // Finds the "}" matching the "${" at `open`, honouring nested ${...} and quotes.
-size_t matchingBrace(std::string_view text, size_t open)
-{
+size_t matchingBrace(std::string_view text, size_t open) {
     int depth = 0;
     char quote = 0;
     for (size_t i = open; i < text.size(); ++i) {
@@ -44,8 +42,7 @@ size_t matchingBrace(std::string_view text, size_t open)
 }
 
 // Splits "a, b, 'c'" at top-level commas (not inside ${...} or quotes).
-std::vector<std::string_view> splitTopLevel(std::string_view text)
-{
+std::vector<std::string_view> splitTopLevel(std::string_view text) {
     std::vector<std::string_view> parts;
     int depth = 0;
     char quote = 0;
@@ -71,13 +68,11 @@ std::vector<std::string_view> splitTopLevel(std::string_view text)
     return parts;
 }
 
-std::string scalarText(const YamlNode &node)
-{
+std::string scalarText(const YamlNode &node) {
     return node.isNull() ? std::string() : node.scalar;
 }
 
-int quoteShift(const YamlNode &node)
-{
+int quoteShift(const YamlNode &node) {
     return node.style == YamlNode::Style::Quoted ? 1 : 0;
 }
 
@@ -85,8 +80,7 @@ int quoteShift(const YamlNode &node)
 
 VariableResolver::VariableResolver(std::string fileName, VariableContext context)
     : m_fileName(std::move(fileName))
-    , m_context(std::move(context))
-{
+    , m_context(std::move(context)) {
     if (!m_context.environment) {
         m_context.environment = [](const std::string &name) -> std::optional<std::string> {
             if (const char *value = std::getenv(name.c_str()))
@@ -96,8 +90,7 @@ VariableResolver::VariableResolver(std::string fileName, VariableContext context
     }
 }
 
-std::string VariableResolver::effectiveStage(const YamlNode &root, const VariableContext &context)
-{
+std::string VariableResolver::effectiveStage(const YamlNode &root, const VariableContext &context) {
     if (auto it = context.options.find("stage"); it != context.options.end() && !it->second.empty())
         return it->second;
     if (const YamlNode *provider = root.find("provider")) {
@@ -108,34 +101,33 @@ std::string VariableResolver::effectiveStage(const YamlNode &root, const Variabl
     return "dev";
 }
 
-void VariableResolver::resolve(YamlNode &root)
-{
+void VariableResolver::resolve(YamlNode &root) {
     m_root = &root;
     resolveNode(root, "");
     m_root = nullptr;
 }
 
-void VariableResolver::resolveNode(YamlNode &node, const std::string &path)
-{
+void VariableResolver::resolveNode(YamlNode &node, const std::string &path) {
     switch (node.kind) {
     case YamlNode::Kind::Scalar:
         resolveScalar(node, path);
         break;
     case YamlNode::Kind::Sequence:
         for (size_t i = 0; i < node.items.size(); ++i)
-            resolveNode(node.items[i], path.empty() ? std::to_string(i) : path + '.' + std::to_string(i));
+            resolveNode(node.items[i],
+                        path.empty() ? std::to_string(i) : path + '.' + std::to_string(i));
         break;
     case YamlNode::Kind::Mapping:
         for (auto &entry : node.entries)
-            resolveNode(entry.value, path.empty() ? entry.key.scalar : path + '.' + entry.key.scalar);
+            resolveNode(entry.value,
+                        path.empty() ? entry.key.scalar : path + '.' + entry.key.scalar);
         break;
     case YamlNode::Kind::Null:
         break;
     }
 }
 
-bool VariableResolver::resolveScalar(YamlNode &node, const std::string &path)
-{
+bool VariableResolver::resolveScalar(YamlNode &node, const std::string &path) {
     if (node.scalar.find("${") == std::string::npos)
         return true;
     if (std::find(m_resolving.begin(), m_resolving.end(), path) != m_resolving.end())
@@ -164,8 +156,7 @@ bool VariableResolver::resolveScalar(YamlNode &node, const std::string &path)
 // ${...} is replaced by its text.
 std::optional<VariableResolver::Value> VariableResolver::evaluate(std::string_view text,
                                                                   const YamlNode &site, int offset,
-                                                                  Failure &failure)
-{
+                                                                  Failure &failure) {
     if (m_resolving.size() > kMaxDepth) {
         failure = {"variables nest too deeply (more than 32 levels); look for a cycle", offset};
         return std::nullopt;
@@ -182,7 +173,8 @@ std::optional<VariableResolver::Value> VariableResolver::evaluate(std::string_vi
         result.text.append(text.substr(pos, open - pos));
         size_t close = matchingBrace(text, open);
         if (close == std::string_view::npos) {
-            failure = {"unterminated variable: '${' has no matching '}'", offset + static_cast<int>(open)};
+            failure = {"unterminated variable: '${' has no matching '}'",
+                       offset + static_cast<int>(open)};
             return std::nullopt;
         }
         auto inner = lookup(text.substr(open + 2, close - open - 2), site,
@@ -190,9 +182,8 @@ std::optional<VariableResolver::Value> VariableResolver::evaluate(std::string_vi
         if (!inner)
             return std::nullopt;
         if (inner->node && (inner->node->isMapping() || inner->node->isSequence())) {
-            failure = {"variable '" + std::string(text.substr(open, close - open + 1))
-                           + "' is " + inner->node->describeType()
-                           + " and cannot be placed inside a string",
+            failure = {"variable '" + std::string(text.substr(open, close - open + 1)) + "' is " +
+                           inner->node->describeType() + " and cannot be placed inside a string",
                        offset + static_cast<int>(open)};
             return std::nullopt;
         }
@@ -207,22 +198,23 @@ std::optional<VariableResolver::Value> VariableResolver::evaluate(std::string_vi
 // Resolves the inside of one ${...}: "source:address, fallback, ...".
 std::optional<VariableResolver::Value> VariableResolver::lookup(std::string_view reference,
                                                                 const YamlNode &site, int offset,
-                                                                Failure &failure)
-{
+                                                                Failure &failure) {
     std::vector<std::string_view> alternatives = splitTopLevel(reference);
     Failure firstFailure;
     for (size_t i = 0; i < alternatives.size(); ++i) {
         std::string_view alt = alternatives[i];
         Failure attempt;
         std::optional<Value> value;
-        if (alt.size() >= 2 && (alt.front() == '\'' || alt.front() == '"') && alt.back() == alt.front()) {
+        if (alt.size() >= 2 && (alt.front() == '\'' || alt.front() == '"') &&
+            alt.back() == alt.front()) {
             Value literal;
             literal.text = std::string(alt.substr(1, alt.size() - 2));
             literal.node = YamlNode::makeScalar(literal.text, YamlNode::Style::Quoted, site.range);
             value = literal;
         } else if (i > 0 && alt.starts_with("${") && matchingBrace(alt, 0) == alt.size() - 1) {
             value = evaluate(alt, site, offset, attempt);
-        } else if (i > 0 && alt.find(':') == std::string_view::npos && alt.find("${") == std::string_view::npos) {
+        } else if (i > 0 && alt.find(':') == std::string_view::npos &&
+                   alt.find("${") == std::string_view::npos) {
             // An unquoted fallback such as 512 or true keeps its YAML type.
             Value literal;
             literal.text = std::string(alt);
@@ -240,36 +232,55 @@ std::optional<VariableResolver::Value> VariableResolver::lookup(std::string_view
                 address = expanded->text;
             }
             auto colon = address.find(':');
-            const std::string source = colon == std::string::npos ? address : address.substr(0, colon);
-            const std::string key = colon == std::string::npos ? "" : std::string(trim(address.substr(colon + 1)));
+            const std::string source =
+                colon == std::string::npos ? address : address.substr(0, colon);
+            const std::string key =
+                colon == std::string::npos ? "" : std::string(trim(address.substr(colon + 1)));
             if (colon == std::string::npos) {
-                attempt = {"'${" + std::string(reference) + "}' is not a variable: expected ${source:address}, e.g. ${self:custom.name}", offset};
+                attempt = {"'${" + std::string(reference) +
+                               "}' is not a variable: expected ${source:address}, e.g. "
+                               "${self:custom.name}",
+                           offset};
             } else if (source == "self") {
                 value = lookupSelf(key, attempt, offset);
             } else if (source == "env") {
                 if (auto env = m_context.environment(key)) {
-                    value = Value{YamlNode::makeScalar(*env, YamlNode::Style::Plain, site.range), *env};
+                    value =
+                        Value{YamlNode::makeScalar(*env, YamlNode::Style::Plain, site.range), *env};
                 } else {
-                    attempt = {"environment variable '" + key + "' is not set; set it or add a fallback: ${env:" + key + ", 'default'}", offset};
+                    attempt = {"environment variable '" + key +
+                                   "' is not set; set it or add a fallback: ${env:" + key +
+                                   ", 'default'}",
+                               offset};
                 }
             } else if (source == "opt") {
                 if (auto it = m_context.options.find(key); it != m_context.options.end()) {
-                    value = Value{YamlNode::makeScalar(it->second, YamlNode::Style::Plain, site.range), it->second};
+                    value =
+                        Value{YamlNode::makeScalar(it->second, YamlNode::Style::Plain, site.range),
+                              it->second};
                 } else {
-                    attempt = {"option '--" + key + "' was not given; pass it or add a fallback: ${opt:" + key + ", 'dev'}", offset};
+                    attempt = {"option '--" + key +
+                                   "' was not given; pass it or add a fallback: ${opt:" + key +
+                                   ", 'dev'}",
+                               offset};
                 }
             } else if (source == "sls") {
                 if (key == "stage") {
                     std::string stage = effectiveStage(*m_root, m_context);
-                    value = Value{YamlNode::makeScalar(stage, YamlNode::Style::Plain, site.range), stage};
+                    value = Value{YamlNode::makeScalar(stage, YamlNode::Style::Plain, site.range),
+                                  stage};
                 } else if (key == "instanceId") {
-                    value = Value{YamlNode::makeScalar("local", YamlNode::Style::Plain, site.range), "local"};
+                    value = Value{YamlNode::makeScalar("local", YamlNode::Style::Plain, site.range),
+                                  "local"};
                 } else {
-                    attempt = {"unknown ${sls:" + key + "}: supported are ${sls:stage} and ${sls:instanceId}", offset};
+                    attempt = {"unknown ${sls:" + key +
+                                   "}: supported are ${sls:stage} and ${sls:instanceId}",
+                               offset};
                 }
             } else {
-                attempt = {"unknown variable source '" + source + "' in '${" + std::string(reference)
-                               + "}'; supported sources are self, env, opt and sls",
+                attempt = {"unknown variable source '" + source + "' in '${" +
+                               std::string(reference) +
+                               "}'; supported sources are self, env, opt and sls",
                            offset};
             }
         }
@@ -283,28 +294,29 @@ std::optional<VariableResolver::Value> VariableResolver::lookup(std::string_view
 }
 
 std::optional<VariableResolver::Value> VariableResolver::lookupSelf(std::string_view path,
-                                                                    Failure &failure, int offset)
-{
+                                                                    Failure &failure, int offset) {
     YamlNode *node = m_root;
     std::string walked;
     size_t pos = 0;
     while (node && pos < path.size()) {
         size_t dot = path.find('.', pos);
-        std::string part(path.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos));
+        std::string part(
+            path.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos));
         pos = dot == std::string_view::npos ? path.size() : dot + 1;
         YamlNode *next = nullptr;
         if (node->isMapping()) {
             next = node->find(part);
-        } else if (node->isSequence() && !part.empty()
-                   && std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        } else if (node->isSequence() && !part.empty() &&
+                   std::all_of(part.begin(), part.end(),
+                               [](char c) { return c >= '0' && c <= '9'; })) {
             size_t index = std::stoul(part);
             if (index < node->items.size())
                 next = &node->items[index];
         }
         if (!next) {
-            failure = {"'${self:" + std::string(path) + "}' does not resolve: "
-                           + (walked.empty() ? std::string("the manifest") : "'" + walked + "'")
-                           + " has no key '" + part + "'",
+            failure = {"'${self:" + std::string(path) + "}' does not resolve: " +
+                           (walked.empty() ? std::string("the manifest") : "'" + walked + "'") +
+                           " has no key '" + part + "'",
                        offset};
             return std::nullopt;
         }
@@ -314,11 +326,15 @@ std::optional<VariableResolver::Value> VariableResolver::lookupSelf(std::string_
     // The referenced node may hold variables of its own: resolve it first (once).
     if (node->isScalar() && node->scalar.find("${") != std::string::npos) {
         if (std::find(m_resolving.begin(), m_resolving.end(), walked) != m_resolving.end()) {
-            failure = {"'${self:" + std::string(path) + "}' refers to itself (a cycle of variables)", offset};
+            failure = {"'${self:" + std::string(path) +
+                           "}' refers to itself (a cycle of variables)",
+                       offset};
             return std::nullopt;
         }
         if (!resolveScalar(*node, walked)) {
-            failure = {"'${self:" + std::string(path) + "}' refers to a value that does not resolve", offset};
+            failure = {"'${self:" + std::string(path) +
+                           "}' refers to a value that does not resolve",
+                       offset};
             return std::nullopt;
         }
     } else if (node->isMapping() || node->isSequence()) {
@@ -327,8 +343,7 @@ std::optional<VariableResolver::Value> VariableResolver::lookupSelf(std::string_
     return Value{*node, scalarText(*node)};
 }
 
-void VariableResolver::report(const YamlNode &site, const Failure &failure)
-{
+void VariableResolver::report(const YamlNode &site, const Failure &failure) {
     Diagnostic d;
     d.file = m_fileName;
     d.code = "unresolved-variable";

@@ -1,23 +1,19 @@
 #include "nimbus/manifest/yamltree.h"
 
-#include <yaml-cpp/yaml.h>
-
-
 #include <algorithm>
 #include <charconv>
 #include <regex>
+#include <yaml-cpp/yaml.h>
 
 namespace nimbus::manifest {
 
 namespace {
 
-bool isNullText(const std::string &s)
-{
+bool isNullText(const std::string &s) {
     return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
 }
 
-bool isBoolText(const std::string &s, bool &value)
-{
+bool isBoolText(const std::string &s, bool &value) {
     if (s == "true" || s == "True" || s == "TRUE") {
         value = true;
         return true;
@@ -29,21 +25,18 @@ bool isBoolText(const std::string &s, bool &value)
     return false;
 }
 
-bool isIntText(const std::string &s)
-{
+bool isIntText(const std::string &s) {
     static const std::regex re(R"(^[-+]?(0|[1-9][0-9]*|0x[0-9a-fA-F]+|0o[0-7]+)$)");
     return std::regex_match(s, re);
 }
 
-bool isFloatText(const std::string &s)
-{
+bool isFloatText(const std::string &s) {
     static const std::regex re(
         R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$)");
     return std::regex_match(s, re);
 }
 
-SourcePosition positionOf(const YAML::Mark &mark, SourcePosition fallback)
-{
+SourcePosition positionOf(const YAML::Mark &mark, SourcePosition fallback) {
     if (mark.line < 0 || mark.column < 0)
         return fallback;
     return {mark.line, mark.column};
@@ -51,8 +44,7 @@ SourcePosition positionOf(const YAML::Mark &mark, SourcePosition fallback)
 
 // yaml-cpp reports where a node starts; we work out where a scalar token ends so that
 // editors can underline exactly the token.
-SourceRange scalarRange(SourcePosition start, const std::string &text, YamlNode::Style style)
-{
+SourceRange scalarRange(SourcePosition start, const std::string &text, YamlNode::Style style) {
     SourceRange range{start, start};
     if (style == YamlNode::Style::Block || text.find('\n') != std::string::npos) {
         range.end = {start.line, start.column + 1};
@@ -66,22 +58,21 @@ SourceRange scalarRange(SourcePosition start, const std::string &text, YamlNode:
 class Converter {
 public:
     Converter(std::string_view source, const std::string &fileName)
-        : m_fileName(fileName)
-    {
+        : m_fileName(fileName) {
         // Remember where each line starts so that block scalars (| and >) can be told apart
         // from quoted ones: yaml-cpp tags both "!".
         size_t pos = 0;
         while (pos <= source.size()) {
             size_t nl = source.find('\n', pos);
-            m_lines.emplace_back(source.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos));
+            m_lines.emplace_back(source.substr(
+                pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos));
             if (nl == std::string_view::npos)
                 break;
             pos = nl + 1;
         }
     }
 
-    YamlNode convert(const YAML::Node &node, SourcePosition fallback)
-    {
+    YamlNode convert(const YAML::Node &node, SourcePosition fallback) {
         YamlNode out;
         SourcePosition start = positionOf(node.Mark(), fallback);
         out.range = {start, {start.line, start.column + 1}};
@@ -121,9 +112,9 @@ public:
                     d.file = m_fileName;
                     d.range = entry.key.range;
                     d.code = "duplicate-key";
-                    d.message = "duplicate key '" + entry.key.scalar + "' (first defined on line "
-                        + std::to_string(first->key.range.start.line + 1)
-                        + "); remove one of them";
+                    d.message = "duplicate key '" + entry.key.scalar + "' (first defined on line " +
+                                std::to_string(first->key.range.start.line + 1) +
+                                "); remove one of them";
                     m_diagnostics.push_back(d);
                     continue;
                 }
@@ -140,8 +131,7 @@ public:
     bool hasSyntaxError() const { return m_syntaxError; }
 
 private:
-    YamlNode::Style styleOf(const YAML::Node &node, SourcePosition start) const
-    {
+    YamlNode::Style styleOf(const YAML::Node &node, SourcePosition start) const {
         if (node.Tag() != "!")
             return YamlNode::Style::Plain;
         if (start.line < static_cast<int>(m_lines.size())) {
@@ -156,10 +146,10 @@ private:
     }
 
     // yaml-cpp accepts a quoted scalar that runs to the end of the file; YAML does not.
-    void checkClosingQuote(SourcePosition start)
-    {
+    void checkClosingQuote(SourcePosition start) {
         const auto lineIndex = static_cast<size_t>(start.line);
-        if (lineIndex >= m_lines.size() || static_cast<size_t>(start.column) >= m_lines[lineIndex].size())
+        if (lineIndex >= m_lines.size() ||
+            static_cast<size_t>(start.column) >= m_lines[lineIndex].size())
             return;
         const char quote = m_lines[lineIndex][static_cast<size_t>(start.column)];
         if (quote != '\'' && quote != '"')
@@ -194,8 +184,7 @@ private:
     std::vector<Diagnostic> m_diagnostics;
 };
 
-std::string cleanYamlMessage(std::string msg)
-{
+std::string cleanYamlMessage(std::string msg) {
     // yaml-cpp messages are terse ("end of map not found"); keep them, but drop its own
     // "yaml-cpp: error at line..." prefix, since we print the position ourselves.
     if (auto pos = msg.find(": "); msg.rfind("yaml-cpp", 0) == 0 && pos != std::string::npos)
@@ -205,8 +194,7 @@ std::string cleanYamlMessage(std::string msg)
 
 } // namespace
 
-const YamlEntry *YamlNode::findEntry(std::string_view key) const
-{
+const YamlEntry *YamlNode::findEntry(std::string_view key) const {
     for (const auto &entry : entries) {
         if (entry.key.isScalar() && entry.key.scalar == key)
             return &entry;
@@ -214,19 +202,16 @@ const YamlEntry *YamlNode::findEntry(std::string_view key) const
     return nullptr;
 }
 
-const YamlNode *YamlNode::find(std::string_view key) const
-{
+const YamlNode *YamlNode::find(std::string_view key) const {
     const YamlEntry *entry = findEntry(key);
     return entry ? &entry->value : nullptr;
 }
 
-YamlNode *YamlNode::find(std::string_view key)
-{
+YamlNode *YamlNode::find(std::string_view key) {
     return const_cast<YamlNode *>(std::as_const(*this).find(key));
 }
 
-std::string YamlNode::scalarType() const
-{
+std::string YamlNode::scalarType() const {
     if (kind == Kind::Null)
         return "null";
     if (kind != Kind::Scalar)
@@ -245,8 +230,7 @@ std::string YamlNode::scalarType() const
     return "string";
 }
 
-std::optional<long long> YamlNode::toInteger() const
-{
+std::optional<long long> YamlNode::toInteger() const {
     if (scalarType() != "integer")
         return std::nullopt;
     std::string_view s = scalar;
@@ -270,16 +254,14 @@ std::optional<long long> YamlNode::toInteger() const
     return negative ? -value : value;
 }
 
-std::optional<bool> YamlNode::toBoolean() const
-{
+std::optional<bool> YamlNode::toBoolean() const {
     bool b = false;
     if (kind == Kind::Scalar && style == Style::Plain && isBoolText(scalar, b))
         return b;
     return std::nullopt;
 }
 
-std::string YamlNode::describeType() const
-{
+std::string YamlNode::describeType() const {
     const std::string type = scalarType();
     if (type == "object")
         return "a mapping";
@@ -296,8 +278,7 @@ std::string YamlNode::describeType() const
     return "a string";
 }
 
-YamlNode YamlNode::makeScalar(std::string text, Style style, SourceRange range)
-{
+YamlNode YamlNode::makeScalar(std::string text, Style style, SourceRange range) {
     YamlNode node;
     node.kind = Kind::Scalar;
     node.style = style;
@@ -306,8 +287,7 @@ YamlNode YamlNode::makeScalar(std::string text, Style style, SourceRange range)
     return node;
 }
 
-YamlParseResult parseYaml(std::string_view text, const std::string &fileName)
-{
+YamlParseResult parseYaml(std::string_view text, const std::string &fileName) {
     YamlParseResult result;
     if (text.find('\0') != std::string_view::npos) {
         Diagnostic d;

@@ -1,12 +1,11 @@
 #include "nimbus/net/httpclient.h"
 
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include <algorithm>
 #include <regex>
 
 namespace nimbus::net {
@@ -15,8 +14,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-HttpResult httpRequest(const HttpRequestSpec &spec)
-{
+HttpResult httpRequest(const HttpRequestSpec &spec) {
     HttpResult result;
     static const std::regex urlPattern(R"(^http://([^/:]+|\[[^\]]+\])(?::([0-9]+))?(/.*)?$)");
     std::smatch m;

@@ -18,30 +18,25 @@ public:
     Session(tcp::socket socket, HttpServer::Handler handler, const HttpServerOptions &options)
         : m_stream(std::move(socket))
         , m_handler(handler)
-        , m_options(options)
-    {
-    }
+        , m_options(options) {}
 
     void start() { read(); }
 
 private:
-    void read()
-    {
+    void read() {
         m_parser.emplace();
         m_parser->body_limit(m_options.bodyLimit);
         m_parser->header_limit(static_cast<std::uint32_t>(m_options.headerLimit));
         m_stream.expires_after(m_options.requestTimeout);
-        http::async_read(m_stream, m_buffer, *m_parser,
-                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                             self->onRead(ec);
-                         });
+        http::async_read(
+            m_stream, m_buffer, *m_parser,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
     }
 
-    void onRead(beast::error_code ec)
-    {
-        if (ec == http::error::end_of_stream || ec == beast::error::timeout
-            || ec == asio::error::connection_reset || ec == asio::error::operation_aborted
-            || ec == asio::error::eof) {
+    void onRead(beast::error_code ec) {
+        if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+            ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+            ec == asio::error::eof) {
             shutdown();
             return;
         }
@@ -49,8 +44,10 @@ private:
             // Malformed or oversized input: say so once, then close.
             const bool tooLarge = ec == http::error::body_limit;
             Response response = makeResponse(
-                tooLarge ? 413 : 400,
-                std::string(R"({"message":")") + (tooLarge ? "Request body too large" : "Malformed HTTP request: " + ec.message()) + "\"}");
+                tooLarge ? 413 : 400, std::string(R"({"message":")") +
+                                          (tooLarge ? "Request body too large"
+                                                    : "Malformed HTTP request: " + ec.message()) +
+                                          "\"}");
             response.keep_alive(false);
             write(std::move(response), true);
             return;
@@ -74,24 +71,23 @@ private:
         m_pendingSelf = shared_from_this();
     }
 
-    void write(Response response, bool close)
-    {
+    void write(Response response, bool close) {
         auto message = std::make_shared<Response>(std::move(response));
         message->prepare_payload();
         m_stream.expires_after(m_options.requestTimeout);
-        http::async_write(m_stream, *message,
-                          [self = shared_from_this(), message, close](beast::error_code ec, std::size_t) {
-                              self->m_pendingSelf.reset();
-                              if (ec || close) {
-                                  self->shutdown();
-                                  return;
-                              }
-                              self->read();
-                          });
+        http::async_write(
+            m_stream, *message,
+            [self = shared_from_this(), message, close](beast::error_code ec, std::size_t) {
+                self->m_pendingSelf.reset();
+                if (ec || close) {
+                    self->shutdown();
+                    return;
+                }
+                self->read();
+            });
     }
 
-    void shutdown()
-    {
+    void shutdown() {
         beast::error_code ignored;
         m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
         m_stream.close();
@@ -109,8 +105,7 @@ private:
 } // namespace
 
 std::shared_ptr<HttpServer> HttpServer::create(asio::io_context &io, Handler handler,
-                                               HttpServerOptions options)
-{
+                                               HttpServerOptions options) {
     return std::shared_ptr<HttpServer>(new HttpServer(io, std::move(handler), options));
 }
 
@@ -118,12 +113,9 @@ HttpServer::HttpServer(asio::io_context &io, Handler handler, HttpServerOptions 
     : m_io(io)
     , m_acceptor(io)
     , m_handler(std::move(handler))
-    , m_options(options)
-{
-}
+    , m_options(options) {}
 
-void HttpServer::listen(unsigned short port, const std::string &address)
-{
+void HttpServer::listen(unsigned short port, const std::string &address) {
     tcp::endpoint endpoint(asio::ip::make_address(address), port);
     m_acceptor.open(endpoint.protocol());
     m_acceptor.set_option(asio::socket_base::reuse_address(true));
@@ -133,14 +125,12 @@ void HttpServer::listen(unsigned short port, const std::string &address)
     accept();
 }
 
-void HttpServer::close()
-{
+void HttpServer::close() {
     beast::error_code ignored;
     m_acceptor.close(ignored);
 }
 
-void HttpServer::accept()
-{
+void HttpServer::accept() {
     m_acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted || !self->m_acceptor.is_open())
             return;
@@ -152,8 +142,7 @@ void HttpServer::accept()
     });
 }
 
-Response makeResponse(unsigned status, std::string body, const std::string &contentType)
-{
+Response makeResponse(unsigned status, std::string body, const std::string &contentType) {
     Response response{static_cast<http::status>(status), 11};
     response.set(http::field::content_type, contentType);
     response.body() = std::move(body);

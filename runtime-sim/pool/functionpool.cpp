@@ -2,13 +2,11 @@
 
 #include "../runtimeapi/runtimeapi.h"
 
-#include <nlohmann/json.hpp>
-
-#include <boost/beast/http.hpp>
-
 #include <algorithm>
+#include <boost/beast/http.hpp>
 #include <cmath>
 #include <csignal>
+#include <nlohmann/json.hpp>
 #include <random>
 
 namespace nimbus::sim {
@@ -19,16 +17,14 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::size_t kMaxLogBytes = 1024 * 1024;   // per invocation; older output is dropped
+constexpr std::size_t kMaxLogBytes = 1024 * 1024;     // per invocation; older output is dropped
 constexpr std::size_t kMaxPreOutputBytes = 64 * 1024; // output between invocations
 
-double millisecondsSince(Clock::time_point start)
-{
+double millisecondsSince(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-std::string isoTimestamp()
-{
+std::string isoTimestamp() {
     using namespace std::chrono;
     const auto now = system_clock::now();
     const std::time_t seconds = system_clock::to_time_t(now);
@@ -37,25 +33,23 @@ std::string isoTimestamp()
     ::gmtime_r(&seconds, &tm);
     char text[80];
     std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(millis));
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(millis));
     return text;
 }
 
-void appendBounded(std::string &log, std::string_view chunk, std::size_t limit)
-{
+void appendBounded(std::string &log, std::string_view chunk, std::size_t limit) {
     log.append(chunk);
     if (log.size() > limit)
         log.erase(0, log.size() - limit);
 }
 
-std::string errorDocument(const std::string &type, const std::string &message)
-{
+std::string errorDocument(const std::string &type, const std::string &message) {
     return json{{"errorType", type}, {"errorMessage", message}}.dump();
 }
 
 // A runtime's error document, kept as sent when it is a JSON object.
-std::string normaliseErrorDocument(const std::string &body, std::string &errorType)
-{
+std::string normaliseErrorDocument(const std::string &body, std::string &errorType) {
     json doc = json::parse(body, nullptr, false);
     if (!doc.is_object())
         return errorDocument(errorType.empty() ? "Runtime.Unknown" : errorType, body);
@@ -66,8 +60,7 @@ std::string normaliseErrorDocument(const std::string &body, std::string &errorTy
     return body;
 }
 
-std::string traceId()
-{
+std::string traceId() {
     static std::mt19937_64 generator{std::random_device{}()};
     char text[96];
     std::snprintf(text, sizeof text, "Root=1-%08lx-%012llx%012llx;Parent=%016llx;Sampled=0",
@@ -80,8 +73,7 @@ std::string traceId()
 
 } // namespace
 
-std::string newRequestId()
-{
+std::string newRequestId() {
     static std::mt19937_64 generator{std::random_device{}()};
     const std::uint64_t a = generator(), b = generator();
     char text[40];
@@ -98,9 +90,7 @@ struct FunctionPool::Instance {
     explicit Instance(asio::io_context &io)
         : timeoutTimer(io)
         , memoryTimer(io)
-        , idleTimer(io)
-    {
-    }
+        , idleTimer(io) {}
 
     State state = State::Starting;
     int generation = 0;
@@ -111,8 +101,8 @@ struct FunctionPool::Instance {
     Clock::time_point idleSince;
     std::optional<double> initDurationMs;
     bool initReported = false;
-    bool retiring = false;    // stopped on purpose: its end fails nothing
-    bool initFailed = false;  // it posted /runtime/init/error
+    bool retiring = false;   // stopped on purpose: its end fails nothing
+    bool initFailed = false; // it posted /runtime/init/error
     bool outOfMemory = false;
     long long peakKb = 0;
     std::optional<net::Responder> next;
@@ -132,14 +122,12 @@ struct FunctionPool::Instance {
 // The Runtime API as seen by one instance: forwards to the pool with the instance attached.
 class InstanceRuntimeApi : public RuntimeApiHandler {
 public:
-    InstanceRuntimeApi(std::weak_ptr<FunctionPool> pool, std::weak_ptr<FunctionPool::Instance> instance)
+    InstanceRuntimeApi(std::weak_ptr<FunctionPool> pool,
+                       std::weak_ptr<FunctionPool::Instance> instance)
         : m_pool(std::move(pool))
-        , m_instance(std::move(instance))
-    {
-    }
+        , m_instance(std::move(instance)) {}
 
-    void nextInvocation(net::Responder responder) override
-    {
+    void nextInvocation(net::Responder responder) override {
         auto pool = m_pool.lock();
         auto instance = m_instance.lock();
         if (!pool || !instance || instance->state == FunctionPool::Instance::State::Stopping)
@@ -158,8 +146,7 @@ public:
         pool->dispatch();
     }
 
-    bool invocationResponse(const std::string &requestId, std::string body) override
-    {
+    bool invocationResponse(const std::string &requestId, std::string body) override {
         auto pool = m_pool.lock();
         auto instance = m_instance.lock();
         if (!pool || !instance || !instance->active || instance->active->requestId != requestId)
@@ -168,8 +155,8 @@ public:
         return true;
     }
 
-    bool invocationError(const std::string &requestId, std::string body, std::string errorType) override
-    {
+    bool invocationError(const std::string &requestId, std::string body,
+                         std::string errorType) override {
         auto pool = m_pool.lock();
         auto instance = m_instance.lock();
         if (!pool || !instance || !instance->active || instance->active->requestId != requestId)
@@ -179,8 +166,7 @@ public:
         return true;
     }
 
-    void initError(std::string body, std::string errorType) override
-    {
+    void initError(std::string body, std::string errorType) override {
         auto pool = m_pool.lock();
         auto instance = m_instance.lock();
         if (!pool || !instance || instance->initFailed)
@@ -199,9 +185,10 @@ public:
             result.payload = document;
             result.memorySizeMb = pool->m_config.memoryMb;
             result.initDurationMs = millisecondsSince(instance->spawnedAt);
-            result.log = instance->preOutput + "START RequestId: " + pending.requestId + " Version: "
-                + pool->m_config.version + "\nEND RequestId: " + pending.requestId + "\n"
-                + pool->reportLine(pending.requestId, 0, 0, result.initDurationMs);
+            result.log = instance->preOutput + "START RequestId: " + pending.requestId +
+                         " Version: " + pool->m_config.version +
+                         "\nEND RequestId: " + pending.requestId + "\n" +
+                         pool->reportLine(pending.requestId, 0, 0, result.initDurationMs);
             instance->preOutput.clear();
             if (pool->m_observer)
                 pool->m_observer->invocationLog(pool->m_config.name, result.log);
@@ -217,9 +204,9 @@ private:
 
 std::shared_ptr<FunctionPool> FunctionPool::create(asio::io_context &io, FunctionConfig config,
                                                    RuntimeLauncher &launcher, PoolSettings settings,
-                                                   PoolObserver *observer)
-{
-    return std::shared_ptr<FunctionPool>(new FunctionPool(io, std::move(config), launcher, settings, observer));
+                                                   PoolObserver *observer) {
+    return std::shared_ptr<FunctionPool>(
+        new FunctionPool(io, std::move(config), launcher, settings, observer));
 }
 
 FunctionPool::FunctionPool(asio::io_context &io, FunctionConfig config, RuntimeLauncher &launcher,
@@ -228,27 +215,22 @@ FunctionPool::FunctionPool(asio::io_context &io, FunctionConfig config, RuntimeL
     , m_config(std::move(config))
     , m_launcher(launcher)
     , m_settings(settings)
-    , m_observer(observer)
-{
-}
+    , m_observer(observer) {}
 
-FunctionPool::~FunctionPool()
-{
+FunctionPool::~FunctionPool() {
     for (auto &instance : m_instances) {
         if (instance->process)
             instance->process->killGroup(SIGKILL);
     }
 }
 
-std::size_t FunctionPool::busyCount() const
-{
-    return static_cast<std::size_t>(std::count_if(m_instances.begin(), m_instances.end(), [](const auto &i) {
-        return i->state == Instance::State::Busy;
-    }));
+std::size_t FunctionPool::busyCount() const {
+    return static_cast<std::size_t>(
+        std::count_if(m_instances.begin(), m_instances.end(),
+                      [](const auto &i) { return i->state == Instance::State::Busy; }));
 }
 
-void FunctionPool::invoke(InvocationRequest request, InvocationCallback callback)
-{
+void FunctionPool::invoke(InvocationRequest request, InvocationCallback callback) {
     Pending pending{newRequestId(), std::move(request), std::move(callback)};
     const auto limit = static_cast<std::size_t>(std::max(0, m_config.concurrencyLimit));
     if (m_shutdown || busyCount() + m_pending.size() >= limit) {
@@ -267,15 +249,15 @@ void FunctionPool::invoke(InvocationRequest request, InvocationCallback callback
     dispatch();
 }
 
-void FunctionPool::dispatch()
-{
+void FunctionPool::dispatch() {
     if (m_shutdown)
         return;
     // Warm instances first: those waiting in /next with the current code.
     for (auto &instance : m_instances) {
         if (m_pending.empty())
             break;
-        if (instance->state == Instance::State::Idle && instance->next && instance->generation == m_generation) {
+        if (instance->state == Instance::State::Idle && instance->next &&
+            instance->generation == m_generation) {
             Pending pending = std::move(m_pending.front());
             m_pending.pop_front();
             deliver(instance, std::move(pending));
@@ -284,8 +266,8 @@ void FunctionPool::dispatch()
     // Then cold starts for what the starting and soon-free instances cannot take.
     std::size_t coming = 0;
     for (const auto &instance : m_instances) {
-        if (instance->generation == m_generation
-            && (instance->state == Instance::State::Starting || instance->state == Instance::State::Idle))
+        if (instance->generation == m_generation && (instance->state == Instance::State::Starting ||
+                                                     instance->state == Instance::State::Idle))
             ++coming;
     }
     const auto limit = static_cast<std::size_t>(std::max(0, m_config.concurrencyLimit));
@@ -295,8 +277,7 @@ void FunctionPool::dispatch()
     }
 }
 
-void FunctionPool::spawnInstance()
-{
+void FunctionPool::spawnInstance() {
     auto instance = std::make_shared<Instance>(m_io);
     instance->generation = m_generation;
     auto self = shared_from_this();
@@ -307,11 +288,14 @@ void FunctionPool::spawnInstance()
     // connection must outlive that.
     net::HttpServerOptions apiOptions;
     apiOptions.requestTimeout = std::chrono::hours(1);
-    instance->api = net::HttpServer::create(m_io, [handler, weakInstance](net::Request request, net::Responder responder) {
-        if (weakInstance.expired())
-            return;
-        routeRuntimeApi(std::move(request), std::move(responder), *handler);
-    }, apiOptions);
+    instance->api = net::HttpServer::create(
+        m_io,
+        [handler, weakInstance](net::Request request, net::Responder responder) {
+            if (weakInstance.expired())
+                return;
+            routeRuntimeApi(std::move(request), std::move(responder), *handler);
+        },
+        apiOptions);
     std::string error;
     try {
         instance->api->listen(0);
@@ -319,7 +303,9 @@ void FunctionPool::spawnInstance()
         error = std::string("cannot open the Runtime API port: ") + e.what();
     }
     ChildProcess::Spec spec;
-    if (error.empty() && m_launcher.prepare(m_config, "127.0.0.1:" + std::to_string(instance->api->port()), spec, error)) {
+    if (error.empty() &&
+        m_launcher.prepare(m_config, "127.0.0.1:" + std::to_string(instance->api->port()), spec,
+                           error)) {
         std::weak_ptr<FunctionPool> weakPool = self;
         instance->spawnedAt = Clock::now(); // Init Duration counts from here, as on Lambda
         instance->process = ChildProcess::start(
@@ -356,15 +342,15 @@ void FunctionPool::spawnInstance()
     sampleMemory(instance);
 }
 
-void FunctionPool::deliver(const std::shared_ptr<Instance> &instance, Pending pending)
-{
+void FunctionPool::deliver(const std::shared_ptr<Instance> &instance, Pending pending) {
     namespace http = boost::beast::http;
     instance->idleTimer.cancel();
     instance->state = Instance::State::Busy;
     instance->startedAt = Clock::now();
     instance->log = std::move(instance->preOutput);
     instance->preOutput.clear();
-    instance->log += "START RequestId: " + pending.requestId + " Version: " + m_config.version + "\n";
+    instance->log +=
+        "START RequestId: " + pending.requestId + " Version: " + m_config.version + "\n";
     instance->activeInitMs.reset();
     if (!instance->initReported) {
         instance->activeInitMs = instance->initDurationMs;
@@ -372,8 +358,9 @@ void FunctionPool::deliver(const std::shared_ptr<Instance> &instance, Pending pe
     }
 
     using namespace std::chrono;
-    const auto deadline = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()
-        + static_cast<long long>(m_config.timeoutSeconds) * 1000;
+    const auto deadline =
+        duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() +
+        static_cast<long long>(m_config.timeoutSeconds) * 1000;
     net::Response response = net::makeResponse(200, pending.request.payload);
     response.set("Lambda-Runtime-Aws-Request-Id", pending.requestId);
     response.set("Lambda-Runtime-Deadline-Ms", std::to_string(deadline));
@@ -389,25 +376,29 @@ void FunctionPool::deliver(const std::shared_ptr<Instance> &instance, Pending pe
 
     instance->timeoutTimer.expires_after(seconds(m_config.timeoutSeconds));
     std::weak_ptr<Instance> weak = instance;
-    instance->timeoutTimer.async_wait([self = shared_from_this(), weak, requestId](boost::system::error_code ec) {
+    instance->timeoutTimer.async_wait([self = shared_from_this(), weak,
+                                       requestId](boost::system::error_code ec) {
         auto inst = weak.lock();
         if (ec || !inst || !inst->active || inst->active->requestId != requestId)
             return;
         char seconds[32];
-        std::snprintf(seconds, sizeof seconds, "%.2f", static_cast<double>(self->m_config.timeoutSeconds));
-        const std::string message = "RequestId: " + requestId + " Error: Task timed out after " + seconds + " seconds";
+        std::snprintf(seconds, sizeof seconds, "%.2f",
+                      static_cast<double>(self->m_config.timeoutSeconds));
+        const std::string message =
+            "RequestId: " + requestId + " Error: Task timed out after " + seconds + " seconds";
         inst->retiring = true;
         inst->process->killGroup(SIGKILL);
         self->complete(inst, true, errorDocument("Sandbox.Timedout", message), "Sandbox.Timedout",
-                       isoTimestamp() + " " + requestId + " Task timed out after " + seconds + " seconds\n");
+                       isoTimestamp() + " " + requestId + " Task timed out after " + seconds +
+                           " seconds\n");
         self->stopInstance(inst, "timed out");
     });
     sampleMemory(instance);
 }
 
 void FunctionPool::complete(const std::shared_ptr<Instance> &instance, bool functionError,
-                            std::string payload, std::string errorType, const std::string &extraLog)
-{
+                            std::string payload, std::string errorType,
+                            const std::string &extraLog) {
     if (!instance->active)
         return;
     if (instance->process)
@@ -422,14 +413,17 @@ void FunctionPool::complete(const std::shared_ptr<Instance> &instance, bool func
     result.errorType = std::move(errorType);
     result.payload = std::move(payload);
     result.durationMs = millisecondsSince(instance->startedAt);
-    result.billedDurationMs = std::max<long long>(1, static_cast<long long>(std::ceil(result.durationMs)));
+    result.billedDurationMs =
+        std::max<long long>(1, static_cast<long long>(std::ceil(result.durationMs)));
     result.memorySizeMb = m_config.memoryMb;
     if (instance->process && instance->process->running())
         instance->peakKb = std::max(instance->peakKb, instance->process->memory().peakKb);
     result.maxMemoryUsedMb = static_cast<int>((instance->peakKb + 1023) / 1024);
     result.initDurationMs = instance->activeInitMs;
-    result.log = std::move(instance->log) + extraLog + "END RequestId: " + pending.requestId + "\n"
-        + reportLine(pending.requestId, result.durationMs, result.maxMemoryUsedMb, result.initDurationMs);
+    result.log = std::move(instance->log) + extraLog + "END RequestId: " + pending.requestId +
+                 "\n" +
+                 reportLine(pending.requestId, result.durationMs, result.maxMemoryUsedMb,
+                            result.initDurationMs);
     instance->log.clear();
 
     if (instance->state == Instance::State::Busy) {
@@ -447,25 +441,25 @@ void FunctionPool::complete(const std::shared_ptr<Instance> &instance, bool func
 }
 
 void FunctionPool::failPending(Pending pending, std::string errorType, std::string message,
-                               const std::string &log, std::optional<double> initMs)
-{
+                               const std::string &log, std::optional<double> initMs) {
     InvocationResult result;
     result.requestId = pending.requestId;
     result.functionError = true;
     result.errorType = errorType;
-    result.payload = errorDocument(errorType, "RequestId: " + pending.requestId + " Error: " + message);
+    result.payload =
+        errorDocument(errorType, "RequestId: " + pending.requestId + " Error: " + message);
     result.memorySizeMb = m_config.memoryMb;
     result.initDurationMs = initMs;
-    result.log = log + "START RequestId: " + pending.requestId + " Version: " + m_config.version + "\n"
-        + "RequestId: " + pending.requestId + " Error: " + message + "\n" + errorType + "\n"
-        + "END RequestId: " + pending.requestId + "\n" + reportLine(pending.requestId, 0, 0, initMs);
+    result.log = log + "START RequestId: " + pending.requestId + " Version: " + m_config.version +
+                 "\n" + "RequestId: " + pending.requestId + " Error: " + message + "\n" +
+                 errorType + "\n" + "END RequestId: " + pending.requestId + "\n" +
+                 reportLine(pending.requestId, 0, 0, initMs);
     if (m_observer)
         m_observer->invocationLog(m_config.name, result.log);
     pending.callback(std::move(result));
 }
 
-void FunctionPool::stopInstance(const std::shared_ptr<Instance> &instance, const std::string &why)
-{
+void FunctionPool::stopInstance(const std::shared_ptr<Instance> &instance, const std::string &why) {
     if (instance->state == Instance::State::Stopping)
         return;
     instance->state = Instance::State::Stopping;
@@ -478,29 +472,36 @@ void FunctionPool::stopInstance(const std::shared_ptr<Instance> &instance, const
         m_observer->instanceStopped(m_config.name, instance->process->pid(), why);
 }
 
-void FunctionPool::onExit(const std::shared_ptr<Instance> &instance, ExitStatus status)
-{
+void FunctionPool::onExit(const std::shared_ptr<Instance> &instance, ExitStatus status) {
     const std::string cause = "Runtime exited with error: " + status.describe();
     if (instance->active) {
         if (instance->outOfMemory) {
             complete(instance, true,
-                     errorDocument("Runtime.OutOfMemory", "RequestId: " + instance->active->requestId + " Error: " + cause
-                                       + " (out of memory: used more than " + std::to_string(m_config.memoryMb) + " MB)"),
+                     errorDocument("Runtime.OutOfMemory",
+                                   "RequestId: " + instance->active->requestId +
+                                       " Error: " + cause + " (out of memory: used more than " +
+                                       std::to_string(m_config.memoryMb) + " MB)"),
                      "Runtime.OutOfMemory",
-                     "RequestId: " + instance->active->requestId + " Error: " + cause + "\nRuntime.OutOfMemory\n");
+                     "RequestId: " + instance->active->requestId + " Error: " + cause +
+                         "\nRuntime.OutOfMemory\n");
         } else {
-            complete(instance, true,
-                     errorDocument("Runtime.ExitError", "RequestId: " + instance->active->requestId + " Error: " + cause),
-                     "Runtime.ExitError",
-                     "RequestId: " + instance->active->requestId + " Error: " + cause + "\nRuntime.ExitError\n");
+            complete(
+                instance, true,
+                errorDocument("Runtime.ExitError",
+                              "RequestId: " + instance->active->requestId + " Error: " + cause),
+                "Runtime.ExitError",
+                "RequestId: " + instance->active->requestId + " Error: " + cause +
+                    "\nRuntime.ExitError\n");
         }
-    } else if (instance->state == Instance::State::Starting && !instance->retiring && !instance->initFailed
-               && !m_pending.empty()) {
+    } else if (instance->state == Instance::State::Starting && !instance->retiring &&
+               !instance->initFailed && !m_pending.empty()) {
         // Died while initialising, without saying why: the invocation that woke it fails.
         Pending pending = std::move(m_pending.front());
         m_pending.pop_front();
-        const std::string type = instance->outOfMemory ? "Runtime.OutOfMemory" : "Runtime.ExitError";
-        failPending(std::move(pending), type, cause, instance->preOutput, millisecondsSince(instance->spawnedAt));
+        const std::string type =
+            instance->outOfMemory ? "Runtime.OutOfMemory" : "Runtime.ExitError";
+        failPending(std::move(pending), type, cause, instance->preOutput,
+                    millisecondsSince(instance->spawnedAt));
     }
     if (instance->state != Instance::State::Stopping && m_observer)
         m_observer->instanceStopped(m_config.name, instance->process->pid(), status.describe());
@@ -508,8 +509,7 @@ void FunctionPool::onExit(const std::shared_ptr<Instance> &instance, ExitStatus 
     dispatch();
 }
 
-void FunctionPool::sampleMemory(const std::shared_ptr<Instance> &instance)
-{
+void FunctionPool::sampleMemory(const std::shared_ptr<Instance> &instance) {
     if (!instance->process || !instance->process->running())
         return;
     const MemoryUsage usage = instance->process->memory();
@@ -523,14 +523,14 @@ void FunctionPool::sampleMemory(const std::shared_ptr<Instance> &instance)
         return;
     instance->memoryTimer.expires_after(m_settings.memorySampleInterval);
     std::weak_ptr<Instance> weak = instance;
-    instance->memoryTimer.async_wait([self = shared_from_this(), weak](boost::system::error_code ec) {
-        if (auto inst = weak.lock(); inst && !ec)
-            self->sampleMemory(inst);
-    });
+    instance->memoryTimer.async_wait(
+        [self = shared_from_this(), weak](boost::system::error_code ec) {
+            if (auto inst = weak.lock(); inst && !ec)
+                self->sampleMemory(inst);
+        });
 }
 
-void FunctionPool::startIdleTimer(const std::shared_ptr<Instance> &instance)
-{
+void FunctionPool::startIdleTimer(const std::shared_ptr<Instance> &instance) {
     instance->idleTimer.expires_after(m_settings.keepAlive);
     std::weak_ptr<Instance> weak = instance;
     instance->idleTimer.async_wait([self = shared_from_this(), weak](boost::system::error_code ec) {
@@ -538,27 +538,29 @@ void FunctionPool::startIdleTimer(const std::shared_ptr<Instance> &instance)
         if (ec || !inst || inst->state != Instance::State::Idle)
             return;
         inst->retiring = true;
-        self->stopInstance(inst, "idle for " + std::to_string(self->m_settings.keepAlive.count() / 1000) + " s; reclaimed");
+        self->stopInstance(inst, "idle for " +
+                                     std::to_string(self->m_settings.keepAlive.count() / 1000) +
+                                     " s; reclaimed");
     });
 }
 
-void FunctionPool::removeInstance(const std::shared_ptr<Instance> &instance)
-{
+void FunctionPool::removeInstance(const std::shared_ptr<Instance> &instance) {
     instance->timeoutTimer.cancel();
     instance->memoryTimer.cancel();
     instance->idleTimer.cancel();
     instance->next.reset();
     if (instance->api)
         instance->api->close();
-    m_instances.erase(std::remove(m_instances.begin(), m_instances.end(), instance), m_instances.end());
+    m_instances.erase(std::remove(m_instances.begin(), m_instances.end(), instance),
+                      m_instances.end());
 }
 
-void FunctionPool::reconfigure(FunctionConfig config)
-{
+void FunctionPool::reconfigure(FunctionConfig config) {
     m_config = std::move(config);
     ++m_generation;
     for (auto &instance : std::vector<std::shared_ptr<Instance>>(m_instances)) {
-        if (instance->state == Instance::State::Idle || instance->state == Instance::State::Starting) {
+        if (instance->state == Instance::State::Idle ||
+            instance->state == Instance::State::Starting) {
             instance->retiring = true;
             stopInstance(instance, "code or configuration changed");
         }
@@ -566,26 +568,26 @@ void FunctionPool::reconfigure(FunctionConfig config)
     dispatch();
 }
 
-void FunctionPool::shutdown()
-{
+void FunctionPool::shutdown() {
     m_shutdown = true;
     std::deque<Pending> pending = std::move(m_pending);
     m_pending.clear();
     for (auto &p : pending)
-        failPending(std::move(p), "Runtime.Unavailable", "the simulator is shutting down", {}, std::nullopt);
+        failPending(std::move(p), "Runtime.Unavailable", "the simulator is shutting down", {},
+                    std::nullopt);
     for (auto &instance : std::vector<std::shared_ptr<Instance>>(m_instances)) {
         instance->retiring = true;
         stopInstance(instance, "simulator stopped");
     }
 }
 
-std::string FunctionPool::reportLine(const std::string &requestId, double durationMs, int maxMemoryMb,
-                                     std::optional<double> initMs) const
-{
+std::string FunctionPool::reportLine(const std::string &requestId, double durationMs,
+                                     int maxMemoryMb, std::optional<double> initMs) const {
     char text[256];
     const long long billed = std::max<long long>(1, static_cast<long long>(std::ceil(durationMs)));
     int n = std::snprintf(text, sizeof text,
-                          "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %lld ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
+                          "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %lld "
+                          "ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
                           requestId.c_str(), durationMs, billed, m_config.memoryMb, maxMemoryMb);
     std::string line(text, static_cast<std::size_t>(std::max(0, n)));
     if (initMs) {

@@ -2,13 +2,11 @@
 
 #include "../process/childprocess.h"
 #include "invocation.h"
-#include "runtimelauncher.h"
-
 #include "nimbus/net/httpserver.h"
+#include "runtimelauncher.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -31,12 +29,19 @@ struct PoolSettings {
 class PoolObserver {
 public:
     virtual ~PoolObserver() = default;
-    virtual void instanceStarted(const std::string &function, pid_t pid) { (void)function; (void)pid; }
-    virtual void instanceStopped(const std::string &function, pid_t pid, const std::string &why)
-    {
-        (void)function; (void)pid; (void)why;
+    virtual void instanceStarted(const std::string &function, pid_t pid) {
+        (void)function;
+        (void)pid;
     }
-    virtual void invocationLog(const std::string &function, const std::string &log) { (void)function; (void)log; }
+    virtual void instanceStopped(const std::string &function, pid_t pid, const std::string &why) {
+        (void)function;
+        (void)pid;
+        (void)why;
+    }
+    virtual void invocationLog(const std::string &function, const std::string &log) {
+        (void)function;
+        (void)log;
+    }
 };
 
 // The instances of one function and the invocations waiting for them. Each instance is a
@@ -79,10 +84,10 @@ private:
     void dispatch();
     void spawnInstance();
     void deliver(const std::shared_ptr<Instance> &instance, Pending pending);
-    void complete(const std::shared_ptr<Instance> &instance, bool functionError, std::string payload,
-                  std::string errorType, const std::string &extraLog = {});
-    void failPending(Pending pending, std::string errorType, std::string message, const std::string &log,
-                     std::optional<double> initMs);
+    void complete(const std::shared_ptr<Instance> &instance, bool functionError,
+                  std::string payload, std::string errorType, const std::string &extraLog = {});
+    void failPending(Pending pending, std::string errorType, std::string message,
+                     const std::string &log, std::optional<double> initMs);
     void stopInstance(const std::shared_ptr<Instance> &instance, const std::string &why);
     void onExit(const std::shared_ptr<Instance> &instance, ExitStatus status);
     void sampleMemory(const std::shared_ptr<Instance> &instance);

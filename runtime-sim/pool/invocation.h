@@ -15,11 +15,11 @@ struct InvocationRequest {
 // The outcome of one invocation, in the terms of the Lambda Invoke API.
 struct InvocationResult {
     std::string requestId;
-    bool throttled = false;      // TooManyRequestsException: no instance ran it
-    bool functionError = false;  // X-Amz-Function-Error: Unhandled
-    std::string errorType;       // when functionError: ValueError, Runtime.ExitError, ...
-    std::string payload;         // the result, or the error document when functionError
-    std::string log;             // START ... END ... REPORT, as Lambda writes it
+    bool throttled = false;     // TooManyRequestsException: no instance ran it
+    bool functionError = false; // X-Amz-Function-Error: Unhandled
+    std::string errorType;      // when functionError: ValueError, Runtime.ExitError, ...
+    std::string payload;        // the result, or the error document when functionError
+    std::string log;            // START ... END ... REPORT, as Lambda writes it
     double durationMs = 0;
     long long billedDurationMs = 0;
     int memorySizeMb = 0;

@@ -17,8 +17,7 @@ namespace nimbus::sim {
 
 namespace {
 
-std::string captureCommand(const std::string &command)
-{
+std::string captureCommand(const std::string &command) {
     std::string output;
     if (FILE *pipe = ::popen(command.c_str(), "r")) {
         std::array<char, 512> buffer{};
@@ -31,8 +30,7 @@ std::string captureCommand(const std::string &command)
     return output;
 }
 
-std::string executableOnPath(const std::string &name)
-{
+std::string executableOnPath(const std::string &name) {
     const char *pathVariable = std::getenv("PATH");
     std::stringstream dirs(pathVariable ? pathVariable : "/usr/bin:/bin");
     for (std::string dir; std::getline(dirs, dir, ':');) {
@@ -43,16 +41,15 @@ std::string executableOnPath(const std::string &name)
     return {};
 }
 
-bool isElfExecutable(const std::string &path)
-{
+bool isElfExecutable(const std::string &path) {
     std::ifstream in(path, std::ios::binary);
     char magic[4] = {};
     in.read(magic, 4);
-    return in.gcount() == 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
+    return in.gcount() == 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' &&
+           magic[3] == 'F';
 }
 
-std::string hex(std::size_t digits)
-{
+std::string hex(std::size_t digits) {
     static std::mt19937_64 generator{std::random_device{}()};
     static const char *alphabet = "0123456789abcdef";
     std::string out(digits, '0');
@@ -62,8 +59,7 @@ std::string hex(std::size_t digits)
 }
 
 // "2024/05/01/[$LATEST]0123456789abcdef0123456789abcdef", as Lambda names log streams.
-std::string logStreamName(const std::string &version)
-{
+std::string logStreamName(const std::string &version) {
     const std::time_t now = std::time(nullptr);
     std::tm tm{};
     ::gmtime_r(&now, &tm);
@@ -74,18 +70,14 @@ std::string logStreamName(const std::string &version)
 
 } // namespace
 
-std::string FunctionConfig::arn() const
-{
+std::string FunctionConfig::arn() const {
     return "arn:aws:lambda:" + region + ":000000000000:function:" + deployedName;
 }
 
 RuntimeLauncher::RuntimeLauncher(std::string resourcesDir)
-    : m_resourcesDir(std::move(resourcesDir))
-{
-}
+    : m_resourcesDir(std::move(resourcesDir)) {}
 
-std::string RuntimeLauncher::resolveInterpreter(const std::string &name, std::string &error)
-{
+std::string RuntimeLauncher::resolveInterpreter(const std::string &name, std::string &error) {
     std::lock_guard lock(m_mutex);
     if (auto it = m_interpreters.find(name); it != m_interpreters.end())
         return it->second;
@@ -104,8 +96,8 @@ std::string RuntimeLauncher::resolveInterpreter(const std::string &name, std::st
         path = captureCommand("node -e 'console.log(process.execPath)' 2>/dev/null");
     std::error_code ec;
     if (path.empty() || !fs::is_regular_file(path, ec)) {
-        error = "cannot find '" + name + "' on PATH; install it (Debian: apt-get install "
-            + (name == "node" ? std::string("nodejs") : name) + ")";
+        error = "cannot find '" + name + "' on PATH; install it (Debian: apt-get install " +
+                (name == "node" ? std::string("nodejs") : name) + ")";
         return {};
     }
     path = fs::canonical(path, ec).string();
@@ -114,8 +106,7 @@ std::string RuntimeLauncher::resolveInterpreter(const std::string &name, std::st
 }
 
 bool RuntimeLauncher::prepare(const FunctionConfig &function, const std::string &runtimeApi,
-                              ChildProcess::Spec &spec, std::string &error)
-{
+                              ChildProcess::Spec &spec, std::string &error) {
     spec = {};
     spec.workingDirectory = function.codeDir;
     const std::string &runtime = function.runtime;
@@ -133,7 +124,8 @@ bool RuntimeLauncher::prepare(const FunctionConfig &function, const std::string 
         spec.executable = (fs::path(function.codeDir) / "bootstrap").string();
         std::error_code ec;
         if (!fs::is_regular_file(spec.executable, ec)) {
-            error = "runtime '" + runtime + "' needs an executable 'bootstrap' in " + function.codeDir;
+            error =
+                "runtime '" + runtime + "' needs an executable 'bootstrap' in " + function.codeDir;
             return false;
         }
     } else {
@@ -145,8 +137,9 @@ bool RuntimeLauncher::prepare(const FunctionConfig &function, const std::string 
 
     // A clean environment like a real platform's, plus what a developer's tools need.
     auto &env = spec.environment;
-    for (const char *name : {"PATH", "HOME", "LANG", "TMPDIR", "NODE_PATH", "PYTHONPATH", "AWS_ACCESS_KEY_ID",
-                             "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"}) {
+    for (const char *name :
+         {"PATH", "HOME", "LANG", "TMPDIR", "NODE_PATH", "PYTHONPATH", "AWS_ACCESS_KEY_ID",
+          "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"}) {
         if (const char *value = std::getenv(name))
             env[name] = value;
     }

@@ -1,8 +1,10 @@
 #include "childprocess.h"
 
+// clang-format off
 // Boost 1.81's Process v2 with BOOST_PROCESS_USE_STD_FS relies on these without including them.
 #include <boost/optional.hpp>
 #include <boost/type_traits.hpp>
+// clang-format on
 
 #include <boost/asio/connect_pipe.hpp>
 #include <boost/asio/readable_pipe.hpp>
@@ -11,7 +13,6 @@
 #include <boost/process/v2/process.hpp>
 #include <boost/process/v2/start_dir.hpp>
 #include <boost/process/v2/stdio.hpp>
-
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -33,8 +34,7 @@ struct OwnProcessGroup {
     pid_t parent = ::getpid();
 
     template <typename Launcher>
-    std::error_code on_exec_setup(Launcher &, const bp::filesystem::path &, const char *const *)
-    {
+    std::error_code on_exec_setup(Launcher &, const bp::filesystem::path &, const char *const *) {
         ::setpgid(0, 0);
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent) // the parent died before prctl took effect
@@ -43,8 +43,7 @@ struct OwnProcessGroup {
     }
 };
 
-const char *signalName(int signal)
-{
+const char *signalName(int signal) {
     switch (signal) {
     case SIGSEGV:
         return "segmentation fault";
@@ -65,8 +64,7 @@ const char *signalName(int signal)
     }
 }
 
-long long readStatusKb(pid_t pid, const char *field)
-{
+long long readStatusKb(pid_t pid, const char *field) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");
     const std::string prefix = std::string(field) + ":";
     for (std::string line; std::getline(in, line);) {
@@ -78,8 +76,7 @@ long long readStatusKb(pid_t pid, const char *field)
 
 } // namespace
 
-std::string ExitStatus::describe() const
-{
+std::string ExitStatus::describe() const {
     if (signal != 0)
         return std::string("signal: ") + signalName(signal);
     return "exit status " + std::to_string(exitCode);
@@ -87,9 +84,7 @@ std::string ExitStatus::describe() const
 
 struct ChildProcess::Impl {
     Impl(asio::io_context &io)
-        : output(io)
-    {
-    }
+        : output(io) {}
     asio::readable_pipe output;
     std::unique_ptr<bp::process> process;
     OutputHandler onOutput;
@@ -98,20 +93,16 @@ struct ChildProcess::Impl {
 };
 
 ChildProcess::ChildProcess(std::unique_ptr<Impl> impl)
-    : m_impl(std::move(impl))
-{
-}
+    : m_impl(std::move(impl)) {}
 
-ChildProcess::~ChildProcess()
-{
+ChildProcess::~ChildProcess() {
     if (m_running)
         killGroup(SIGKILL);
 }
 
 std::shared_ptr<ChildProcess> ChildProcess::start(asio::io_context &io, const Spec &spec,
                                                   OutputHandler onOutput, ExitHandler onExit,
-                                                  std::string &error)
-{
+                                                  std::string &error) {
     auto impl = std::make_unique<Impl>(io);
     asio::writable_pipe writeEnd(io);
     boost::system::error_code ec;
@@ -143,10 +134,10 @@ std::shared_ptr<ChildProcess> ChildProcess::start(asio::io_context &io, const Sp
     return child;
 }
 
-void ChildProcess::readOutput()
-{
+void ChildProcess::readOutput() {
     m_impl->output.async_read_some(
-        asio::buffer(m_impl->buffer), [weak = weak_from_this()](boost::system::error_code ec, std::size_t n) {
+        asio::buffer(m_impl->buffer),
+        [weak = weak_from_this()](boost::system::error_code ec, std::size_t n) {
             auto self = weak.lock();
             if (!self)
                 return;
@@ -157,14 +148,16 @@ void ChildProcess::readOutput()
         });
 }
 
-void ChildProcess::drainOutput()
-{
+void ChildProcess::drainOutput() {
     const int fd = m_impl->output.native_handle();
     int available = 0;
     while (m_impl->output.is_open() && ::ioctl(fd, FIONREAD, &available) == 0 && available > 0) {
         boost::system::error_code ec;
         const std::size_t n = m_impl->output.read_some(
-            asio::buffer(m_impl->buffer.data(), std::min<std::size_t>(m_impl->buffer.size(), static_cast<std::size_t>(available))), ec);
+            asio::buffer(
+                m_impl->buffer.data(),
+                std::min<std::size_t>(m_impl->buffer.size(), static_cast<std::size_t>(available))),
+            ec);
         if (ec || n == 0)
             break;
         if (m_impl->onOutput)
@@ -172,8 +165,7 @@ void ChildProcess::drainOutput()
     }
 }
 
-void ChildProcess::waitForExit()
-{
+void ChildProcess::waitForExit() {
     m_impl->process->async_wait([weak = weak_from_this()](boost::system::error_code, int) {
         auto self = weak.lock();
         if (!self)
@@ -194,14 +186,12 @@ void ChildProcess::waitForExit()
     });
 }
 
-void ChildProcess::killGroup(int signal)
-{
+void ChildProcess::killGroup(int signal) {
     if (m_pid > 0)
         ::kill(-m_pid, signal);
 }
 
-MemoryUsage ChildProcess::memory() const
-{
+MemoryUsage ChildProcess::memory() const {
     return {readStatusKb(m_pid, "VmRSS"), readStatusKb(m_pid, "VmHWM")};
 }
 

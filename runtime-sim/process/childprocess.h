@@ -1,13 +1,11 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-
-#include <sys/types.h>
-
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <sys/types.h>
 #include <system_error>
 #include <vector>
 

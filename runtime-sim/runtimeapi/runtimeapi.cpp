@@ -8,20 +8,18 @@ namespace http = boost::beast::http;
 
 namespace {
 
-net::Response errorResponse(unsigned status, const std::string &type, const std::string &message)
-{
-    return net::makeResponse(status, R"({"errorType":")" + type + R"(","errorMessage":")" + message + "\"}");
+net::Response errorResponse(unsigned status, const std::string &type, const std::string &message) {
+    return net::makeResponse(status, R"({"errorType":")" + type + R"(","errorMessage":")" +
+                                         message + "\"}");
 }
 
-net::Response accepted()
-{
+net::Response accepted() {
     return net::makeResponse(202, R"({"status":"OK"})");
 }
 
 } // namespace
 
-void routeRuntimeApi(net::Request request, net::Responder responder, RuntimeApiHandler &handler)
-{
+void routeRuntimeApi(net::Request request, net::Responder responder, RuntimeApiHandler &handler) {
     const std::string target(request.target());
     const std::string prefix = "/2018-06-01/runtime/";
     if (target.rfind(prefix, 0) != 0) {
@@ -51,27 +49,33 @@ void routeRuntimeApi(net::Request request, net::Responder responder, RuntimeApiH
         if (action == "response") {
             if (request.body().size() > kMaxResponsePayload) {
                 // Lambda fails the invocation when a response is too large.
-                handler.invocationError(requestId,
-                                        R"({"errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes).","errorType":"Function.ResponseSizeTooLarge"})",
-                                        "Function.ResponseSizeTooLarge");
-                responder(errorResponse(413, "RequestEntityTooLarge", "response payload over 6 MB"));
+                handler.invocationError(
+                    requestId,
+                    R"({"errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes).","errorType":"Function.ResponseSizeTooLarge"})",
+                    "Function.ResponseSizeTooLarge");
+                responder(
+                    errorResponse(413, "RequestEntityTooLarge", "response payload over 6 MB"));
                 return;
             }
             if (handler.invocationResponse(requestId, std::move(request.body())))
                 responder(accepted());
             else
-                responder(errorResponse(400, "InvalidRequestID", "unknown or finished request id " + requestId));
+                responder(errorResponse(400, "InvalidRequestID",
+                                        "unknown or finished request id " + requestId));
             return;
         }
         if (action == "error") {
             if (handler.invocationError(requestId, std::move(request.body()), std::move(errorType)))
                 responder(accepted());
             else
-                responder(errorResponse(400, "InvalidRequestID", "unknown or finished request id " + requestId));
+                responder(errorResponse(400, "InvalidRequestID",
+                                        "unknown or finished request id " + requestId));
             return;
         }
     }
-    responder(errorResponse(404, "InvalidPath", "unknown Runtime API request " + std::string(request.method_string()) + " " + target));
+    responder(errorResponse(404, "InvalidPath",
+                            "unknown Runtime API request " + std::string(request.method_string()) +
+                                " " + target));
 }
 
 } // namespace nimbus::sim

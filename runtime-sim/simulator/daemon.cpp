@@ -1,14 +1,12 @@
 #include "daemon.h"
 
+#include "nimbus/manifest/diagnostic.h"
+#include "nimbus/resources/resourcelocator.h"
 #include "simulator.h"
 #include "statefile.h"
 
-#include "nimbus/manifest/diagnostic.h"
-#include "nimbus/resources/resourcelocator.h"
-
 #include <CLI/CLI.hpp>
 #include <boost/asio/signal_set.hpp>
-
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -25,16 +23,14 @@ namespace {
 // Prints what the platform does, one line per log line, prefixed by the function.
 class ConsoleLog : public PoolObserver {
 public:
-    void instanceStarted(const std::string &function, pid_t pid) override
-    {
+    void instanceStarted(const std::string &function, pid_t pid) override {
         std::cout << "[" << function << "] instance " << pid << " started\n" << std::flush;
     }
-    void instanceStopped(const std::string &function, pid_t pid, const std::string &why) override
-    {
-        std::cout << "[" << function << "] instance " << pid << " stopped: " << why << "\n" << std::flush;
+    void instanceStopped(const std::string &function, pid_t pid, const std::string &why) override {
+        std::cout << "[" << function << "] instance " << pid << " stopped: " << why << "\n"
+                  << std::flush;
     }
-    void invocationLog(const std::string &function, const std::string &log) override
-    {
+    void invocationLog(const std::string &function, const std::string &log) override {
         std::istringstream lines(log);
         for (std::string line; std::getline(lines, line);)
             std::cout << "[" << function << "] " << line << "\n";
@@ -42,8 +38,7 @@ public:
     }
 };
 
-std::string isoNow()
-{
+std::string isoNow() {
     const std::time_t now = std::time(nullptr);
     std::tm tm{};
     ::gmtime_r(&now, &tm);
@@ -54,8 +49,7 @@ std::string isoNow()
 
 } // namespace
 
-int runDaemon(int argc, char **argv)
-{
+int runDaemon(int argc, char **argv) {
     CLI::App app{"nimbus-sim: the local function platform for one project", "nimbus-sim"};
     std::string project = ".";
     std::string stage;
@@ -64,8 +58,11 @@ int runDaemon(int argc, char **argv)
     unsigned short port = 0;
     app.add_option("--project,-p", project, "Project folder (default: the current folder)");
     app.add_option("--stage", stage, "Stage for ${opt:stage} and deployed names");
-    app.add_option("--keep-alive", keepAlive, "Seconds an idle instance stays warm (default 300)")->check(CLI::PositiveNumber);
-    app.add_option("--max-concurrency", concurrency, "Instances per function unless reservedConcurrency says (default 10)")->check(CLI::Range(1, 1000));
+    app.add_option("--keep-alive", keepAlive, "Seconds an idle instance stays warm (default 300)")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--max-concurrency", concurrency,
+                   "Instances per function unless reservedConcurrency says (default 10)")
+        ->check(CLI::Range(1, 1000));
     app.add_option("--port", port, "Control plane port on 127.0.0.1 (default: any free port)");
     app.set_version_flag("--version", std::string("nimbus-sim ") + NIMBUS_VERSION);
     try {
@@ -82,7 +79,8 @@ int runDaemon(int argc, char **argv)
     project = fs::canonical(project, ec).string();
     if (auto live = StateFile::readLive(project)) {
         std::cerr << "nimbus-sim: a simulator is already serving " << project << " (pid "
-                  << (*live)["pid"].get<int>() << ", " << (*live).value("controlPlane", "") << ")\n";
+                  << (*live)["pid"].get<int>() << ", " << (*live).value("controlPlane", "")
+                  << ")\n";
         return 1;
     }
 
@@ -125,12 +123,16 @@ int runDaemon(int argc, char **argv)
         return 1;
     }
 
-    std::cout << "nimbus-sim: serving '" << m.service << "' (stage " << m.provider.stage << ") from " << project << "\n"
+    std::cout << "nimbus-sim: serving '" << m.service << "' (stage " << m.provider.stage
+              << ") from " << project << "\n"
               << "  control plane  " << simulator.controlPlaneUrl() << "\n"
               << "  functions     ";
     for (const auto &f : m.functions)
-        std::cout << " " << f.name << " (" << manifest::functionKindName(f.kind) << ", " << f.runtime.value << ")";
-    std::cout << "\n  invoke with    nimbus invoke FUNCTION --project " << project << "\nPress Ctrl-C to stop.\n" << std::flush;
+        std::cout << " " << f.name << " (" << manifest::functionKindName(f.kind) << ", "
+                  << f.runtime.value << ")";
+    std::cout << "\n  invoke with    nimbus invoke FUNCTION --project " << project
+              << "\nPress Ctrl-C to stop.\n"
+              << std::flush;
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code, int) {

@@ -2,12 +2,10 @@
 
 #include "../pool/functionpool.h"
 #include "../pool/runtimelauncher.h"
-
 #include "nimbus/manifest/manifest.h"
 #include "nimbus/net/httpserver.h"
 
 #include <boost/asio/io_context.hpp>
-
 #include <chrono>
 #include <map>
 #include <memory>
@@ -19,7 +17,7 @@ namespace nimbus::sim {
 
 struct SimulatorOptions {
     std::string projectDir = ".";
-    std::string stage;   // --stage; empty = the manifest's
+    std::string stage; // --stage; empty = the manifest's
     std::string resourcesDir;
     PoolSettings pool;
     int defaultConcurrency = 10; // instances per function unless reservedConcurrency says
@@ -32,7 +30,8 @@ struct SimulatorOptions {
 // it reports through PoolObserver.
 class Simulator {
 public:
-    Simulator(boost::asio::io_context &io, SimulatorOptions options, PoolObserver *observer = nullptr);
+    Simulator(boost::asio::io_context &io, SimulatorOptions options,
+              PoolObserver *observer = nullptr);
     ~Simulator();
 
     // Reads and validates the manifest. False when it has errors (see diagnostics()).

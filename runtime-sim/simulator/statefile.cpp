@@ -13,13 +13,12 @@ namespace fs = std::filesystem;
 
 namespace nimbus::sim {
 
-std::string StateFile::pathFor(const std::string &projectDir)
-{
+std::string StateFile::pathFor(const std::string &projectDir) {
     return (fs::path(projectDir) / ".nimbus" / "sim.json").string();
 }
 
-bool StateFile::write(const std::string &projectDir, const nlohmann::json &state, std::string &error)
-{
+bool StateFile::write(const std::string &projectDir, const nlohmann::json &state,
+                      std::string &error) {
     const fs::path path = pathFor(projectDir);
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
@@ -45,14 +44,12 @@ bool StateFile::write(const std::string &projectDir, const nlohmann::json &state
     return true;
 }
 
-void StateFile::remove(const std::string &projectDir)
-{
+void StateFile::remove(const std::string &projectDir) {
     std::error_code ec;
     fs::remove(pathFor(projectDir), ec);
 }
 
-std::optional<nlohmann::json> StateFile::readLive(const std::string &projectDir)
-{
+std::optional<nlohmann::json> StateFile::readLive(const std::string &projectDir) {
     std::ifstream in(pathFor(projectDir));
     if (!in)
         return std::nullopt;

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 
@@ -14,7 +13,8 @@ public:
     static std::string pathFor(const std::string &projectDir);
 
     // Writes atomically (temporary file + rename). Returns false with `error` set.
-    static bool write(const std::string &projectDir, const nlohmann::json &state, std::string &error);
+    static bool write(const std::string &projectDir, const nlohmann::json &state,
+                      std::string &error);
     static void remove(const std::string &projectDir);
 
     // The state of a simulator that is still running for this project, if any; a file

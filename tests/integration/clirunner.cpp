@@ -5,8 +5,7 @@
 #include <QProcess>
 #include <QtTest>
 
-CliRun runNimbus(const QStringList &arguments, const QString &workingDir, int timeoutMs)
-{
+CliRun runNimbus(const QStringList &arguments, const QString &workingDir, int timeoutMs) {
     QProcess process;
     if (!workingDir.isEmpty())
         process.setWorkingDirectory(workingDir);

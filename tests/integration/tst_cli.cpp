@@ -31,8 +31,7 @@ private slots:
     void serviceTemplatesServeOnPort();
 };
 
-void TestCli::helpAndVersion()
-{
+void TestCli::helpAndVersion() {
     CliRun run = runNimbus({"--help"});
     QCOMPARE(run.exitCode, 0);
     QVERIFY(run.out.contains("validate"));
@@ -45,8 +44,7 @@ void TestCli::helpAndVersion()
     QVERIFY(run.out.contains("--json"));
 }
 
-void TestCli::unknownCommandIsAnError()
-{
+void TestCli::unknownCommandIsAnError() {
     const CliRun run = runNimbus({"frobnicate"});
     QCOMPARE(run.exitCode, 2);
     QVERIFY2(run.err.contains("unknown command 'frobnicate'"), qPrintable(run.err));
@@ -55,38 +53,36 @@ void TestCli::unknownCommandIsAnError()
     QVERIFY(typo.err.contains("did you mean 'validate'?"));
 }
 
-void TestCli::validateAcceptsTheExamples_data()
-{
+void TestCli::validateAcceptsTheExamples_data() {
     QTest::addColumn<QString>("project");
     QTest::newRow("python example") << "examples/python-hello";
     QTest::newRow("node example") << "examples/node-hello";
 }
 
-void TestCli::validateAcceptsTheExamples()
-{
+void TestCli::validateAcceptsTheExamples() {
     QFETCH(QString, project);
     const CliRun run = runNimbus({"validate", nimbusSourcePath(project)});
     QCOMPARE(run.exitCode, 0);
     QVERIFY2(run.out.contains(": valid"), qPrintable(run.out));
 }
 
-void TestCli::validateReportsPositionsAndFails()
-{
+void TestCli::validateReportsPositionsAndFails() {
     TempProject project;
     project.write("handler.py", "def hello(event, context):\n    return {}\n");
-    project.writeManifest("service: demo\nprovider:\n  name: aws\n  runtime: python3.11\n"
-                          "functions:\n  hello:\n    handler: handler.hello\n    memroySize: 512\n");
+    project.writeManifest(
+        "service: demo\nprovider:\n  name: aws\n  runtime: python3.11\n"
+        "functions:\n  hello:\n    handler: handler.hello\n    memroySize: 512\n");
     const CliRun run = runNimbus({"validate", project.path()});
     QCOMPARE(run.exitCode, 1);
-    const QString expected = project.filePath("serverless.yml")
-        + ":8:5: error: unknown key 'memroySize' in 'functions.hello'; did you mean 'memorySize'?";
+    const QString expected =
+        project.filePath("serverless.yml") +
+        ":8:5: error: unknown key 'memroySize' in 'functions.hello'; did you mean 'memorySize'?";
     QVERIFY2(run.out.contains(expected), qPrintable(run.out));
     QVERIFY(run.out.contains("    ^~~~~~~~~~")); // the caret under the token
     QVERIFY(run.out.contains("1 error, 0 warnings"));
 }
 
-void TestCli::validateJson()
-{
+void TestCli::validateJson() {
     TempProject project;
     project.writeManifest("service: demo\nprovider:\n  name: aws\n  memorySize: 64\n");
     const CliRun run = runNimbus({"validate", "--json", project.path()});
@@ -99,18 +95,20 @@ void TestCli::validateJson()
     QCOMPARE(first["code"].toString(), QString("out-of-range"));
 }
 
-void TestCli::validateBadInput_data()
-{
+void TestCli::validateBadInput_data() {
     QTest::addColumn<QString>("setup");
     QTest::addColumn<QString>("message");
-    QTest::newRow("missing directory") << "missing" << "nope: error: no such file or directory";
-    QTest::newRow("folder without a manifest") << "empty" << "no serverless.yml or serverless.yaml";
-    QTest::newRow("malformed YAML") << "malformed" << "serverless.yml:3:1: error: invalid YAML";
-    QTest::newRow("binary file") << "binary" << "serverless.yml: error: file is binary";
+    QTest::newRow("missing directory") << "missing"
+                                       << "nope: error: no such file or directory";
+    QTest::newRow("folder without a manifest") << "empty"
+                                               << "no serverless.yml or serverless.yaml";
+    QTest::newRow("malformed YAML") << "malformed"
+                                    << "serverless.yml:3:1: error: invalid YAML";
+    QTest::newRow("binary file") << "binary"
+                                 << "serverless.yml: error: file is binary";
 }
 
-void TestCli::validateBadInput()
-{
+void TestCli::validateBadInput() {
     QFETCH(QString, setup);
     QFETCH(QString, message);
     TempProject project;
@@ -120,23 +118,24 @@ void TestCli::validateBadInput()
     else if (setup == "malformed")
         project.writeManifest("service: demo\nprovider: [unclosed\n");
     else if (setup == "binary")
-        project.writeManifest(QByteArray("\x7f" "ELF\0\0\1\2", 8));
+        project.writeManifest(QByteArray("\x7f"
+                                         "ELF\0\0\1\2",
+                                         8));
     const CliRun run = runNimbus({"validate", target});
     QCOMPARE(run.exitCode, 1);
     QVERIFY2((run.out + run.err).contains(message), qPrintable(run.out + run.err));
     QVERIFY(!(run.out + run.err).contains("terminate called")); // never a crash
-    QVERIFY(!QFile::exists(project.filePath(".nimbus"))); // nothing written into the project
+    QVERIFY(!QFile::exists(project.filePath(".nimbus")));       // nothing written into the project
 }
 
-void TestCli::initCreatesEachTemplate_data()
-{
+void TestCli::initCreatesEachTemplate_data() {
     QTest::addColumn<QString>("name");
-    for (const char *name : {"python-event", "python-http", "python-service", "node-event", "node-http", "node-service"})
+    for (const char *name : {"python-event", "python-http", "python-service", "node-event",
+                             "node-http", "node-service"})
         QTest::newRow(name) << name;
 }
 
-void TestCli::initCreatesEachTemplate()
-{
+void TestCli::initCreatesEachTemplate() {
     QFETCH(QString, name);
     TempProject parent;
     const QString dir = parent.filePath("My App_1");
@@ -150,8 +149,7 @@ void TestCli::initCreatesEachTemplate()
     QVERIFY2(run.exitCode == 0, qPrintable(run.out));
 }
 
-void TestCli::initRefusesANonEmptyFolder()
-{
+void TestCli::initRefusesANonEmptyFolder() {
     TempProject project;
     project.write("keep.txt", "mine");
     const CliRun run = runNimbus({"init", project.path(), "--template", "node-event"});
@@ -160,8 +158,7 @@ void TestCli::initRefusesANonEmptyFolder()
     QVERIFY(!QFile::exists(project.filePath("serverless.yml")));
 }
 
-void TestCli::initSuggestsTemplateNames()
-{
+void TestCli::initSuggestsTemplateNames() {
     TempProject parent;
     const CliRun run = runNimbus({"init", parent.filePath("x"), "--template", "pyhton-event"});
     QCOMPARE(run.exitCode, 2);
@@ -169,39 +166,42 @@ void TestCli::initSuggestsTemplateNames()
     QVERIFY(!QFile::exists(parent.filePath("x")));
 }
 
-void TestCli::eventTemplatesRunTheirHandler_data()
-{
+void TestCli::eventTemplatesRunTheirHandler_data() {
     QTest::addColumn<QString>("name");
     QTest::newRow("python-event") << "python-event";
     QTest::newRow("node-event") << "node-event";
 }
 
 // A new project's event function runs in the simulator with the event it ships.
-void TestCli::eventTemplatesRunTheirHandler()
-{
+void TestCli::eventTemplatesRunTheirHandler() {
     QFETCH(QString, name);
     TempProject parent;
     const QString dir = parent.filePath("app");
     QCOMPARE(runNimbus({"init", dir, "--template", name}).exitCode, 0);
-    const CliRun run = runNimbus({"invoke", "hello", "--project", dir, "--event", dir + "/events/hello.json"});
+    const CliRun run =
+        runNimbus({"invoke", "hello", "--project", dir, "--event", dir + "/events/hello.json"});
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
     const QJsonObject result = QJsonDocument::fromJson(run.out.toUtf8()).object();
     QCOMPARE(result["statusCode"].toInt(), 200);
-    QCOMPARE(QJsonDocument::fromJson(result["body"].toString().toUtf8()).object()["message"].toString(), QString("Hello, Nimbus!"));
+    QCOMPARE(
+        QJsonDocument::fromJson(result["body"].toString().toUtf8()).object()["message"].toString(),
+        QString("Hello, Nimbus!"));
     QVERIFY(run.err.contains("REPORT RequestId:"));
 }
 
-void TestCli::serviceTemplatesServeOnPort_data()
-{
+void TestCli::serviceTemplatesServeOnPort_data() {
     QTest::addColumn<QString>("name");
     QTest::addColumn<QString>("program");
     QTest::addColumn<QString>("script");
-    QTest::newRow("python-service") << "python-service" << "python3" << "app.py";
-    QTest::newRow("node-service") << "node-service" << "node" << "server.js";
+    QTest::newRow("python-service") << "python-service"
+                                    << "python3"
+                                    << "app.py";
+    QTest::newRow("node-service") << "node-service"
+                                  << "node"
+                                  << "server.js";
 }
 
-void TestCli::serviceTemplatesServeOnPort()
-{
+void TestCli::serviceTemplatesServeOnPort() {
     QFETCH(QString, name);
     QFETCH(QString, program);
     QFETCH(QString, script);

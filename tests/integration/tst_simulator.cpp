@@ -1,5 +1,4 @@
 #include "simulator/simulator.h"
-
 #include "tempproject.h"
 #include "testpaths.h"
 
@@ -7,7 +6,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QtTest>
-
 #include <csignal>
 
 using namespace nimbus::sim;
@@ -20,13 +18,11 @@ struct Recorder : PoolObserver {
     int stopped = 0;
     QStringList stopReasons;
     std::vector<pid_t> pids;
-    void instanceStarted(const std::string &, pid_t pid) override
-    {
+    void instanceStarted(const std::string &, pid_t pid) override {
         ++started;
         pids.push_back(pid);
     }
-    void instanceStopped(const std::string &, pid_t, const std::string &why) override
-    {
+    void instanceStopped(const std::string &, pid_t, const std::string &why) override {
         ++stopped;
         stopReasons << QString::fromStdString(why);
     }
@@ -139,8 +135,7 @@ while True:
 )SH";
 
 // Gone, or a zombie waiting for whoever reaps orphans.
-bool processGone(pid_t pid)
-{
+bool processGone(pid_t pid) {
     if (::kill(pid, 0) != 0)
         return true;
     QFile stat(QString("/proc/%1/stat").arg(pid));
@@ -179,7 +174,8 @@ private slots:
     void customRuntimeRunsItsBootstrap();
 
 private:
-    InvocationResult invoke(const QString &function, const QByteArray &payload = "{}", int timeoutMs = 20000);
+    InvocationResult invoke(const QString &function, const QByteArray &payload = "{}",
+                            int timeoutMs = 20000);
     void startSimulator(std::chrono::milliseconds keepAlive = std::chrono::minutes(5));
 
     std::unique_ptr<TempProject> m_project;
@@ -188,22 +184,23 @@ private:
     Recorder m_recorder;
 };
 
-void TestSimulator::init()
-{
+void TestSimulator::init() {
     m_project = std::make_unique<TempProject>();
     m_project->write("handler.py", kPythonHandlers);
     m_project->write("app.js", kNodeHandlers);
-    m_project->write("esm.mjs", "export async function hello(event) { return { esm: true, echo: event }; }\n");
-    m_project->write("broken_import.py", "import no_such_module_here\n\ndef main(e, c):\n    return 1\n");
+    m_project->write("esm.mjs",
+                     "export async function hello(event) { return { esm: true, echo: event }; }\n");
+    m_project->write("broken_import.py",
+                     "import no_such_module_here\n\ndef main(e, c):\n    return 1\n");
     m_project->write("bootstrap", kCustomBootstrap);
-    QFile::setPermissions(m_project->filePath("bootstrap"), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    QFile::setPermissions(m_project->filePath("bootstrap"),
+                          QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
     m_project->writeManifest(kManifest);
     m_recorder = Recorder{};
     startSimulator();
 }
 
-void TestSimulator::startSimulator(std::chrono::milliseconds keepAlive)
-{
+void TestSimulator::startSimulator(std::chrono::milliseconds keepAlive) {
     m_simulator.reset();
     m_io = std::make_unique<boost::asio::io_context>();
     SimulatorOptions options;
@@ -215,8 +212,7 @@ void TestSimulator::startSimulator(std::chrono::milliseconds keepAlive)
     QVERIFY(m_simulator->load());
 }
 
-void TestSimulator::cleanup()
-{
+void TestSimulator::cleanup() {
     m_simulator->shutdown();
     m_io->run_for(std::chrono::milliseconds(200)); // let the instances' ends be processed
     m_simulator.reset();
@@ -224,13 +220,15 @@ void TestSimulator::cleanup()
     m_project.reset();
 }
 
-InvocationResult TestSimulator::invoke(const QString &function, const QByteArray &payload, int timeoutMs)
-{
+InvocationResult TestSimulator::invoke(const QString &function, const QByteArray &payload,
+                                       int timeoutMs) {
     std::optional<InvocationResult> result;
     std::string error;
     InvocationRequest request;
     request.payload = payload.toStdString();
-    if (!m_simulator->invoke(function.toStdString(), request, [&](InvocationResult r) { result = std::move(r); }, error))
+    if (!m_simulator->invoke(
+            function.toStdString(), request, [&](InvocationResult r) { result = std::move(r); },
+            error))
         qFatal("invoke refused: %s", error.c_str());
     if (m_io->stopped()) // it stops whenever it runs out of work
         m_io->restart();
@@ -242,21 +240,20 @@ InvocationResult TestSimulator::invoke(const QString &function, const QByteArray
     return *result;
 }
 
-static QJsonObject object(const InvocationResult &r)
-{
+static QJsonObject object(const InvocationResult &r) {
     return QJsonDocument::fromJson(QByteArray::fromStdString(r.payload)).object();
 }
 
-void TestSimulator::warmInstancesKeepModuleState_data()
-{
+void TestSimulator::warmInstancesKeepModuleState_data() {
     QTest::addColumn<QString>("function");
     QTest::addColumn<QString>("logLine");
-    QTest::newRow("python") << "hello" << "hello log line";
-    QTest::newRow("node") << "nodeHello" << "\tINFO\tnode log line";
+    QTest::newRow("python") << "hello"
+                            << "hello log line";
+    QTest::newRow("node") << "nodeHello"
+                          << "\tINFO\tnode log line";
 }
 
-void TestSimulator::warmInstancesKeepModuleState()
-{
+void TestSimulator::warmInstancesKeepModuleState() {
     QFETCH(QString, function);
     QFETCH(QString, logLine);
     const InvocationResult first = invoke(function, R"({"n": 1})");
@@ -265,12 +262,19 @@ void TestSimulator::warmInstancesKeepModuleState()
     QCOMPARE(object(first)["echo"].toObject()["n"].toInt(), 1);
     QVERIFY(first.initDurationMs.has_value());
     const QString log = QString::fromStdString(first.log);
-    QVERIFY2(log.contains("START RequestId: " + QString::fromStdString(first.requestId) + " Version: $LATEST\n"), qPrintable(log));
+    QVERIFY2(log.contains("START RequestId: " + QString::fromStdString(first.requestId) +
+                          " Version: $LATEST\n"),
+             qPrintable(log));
     QVERIFY(log.contains(logLine));
     QVERIFY(log.contains("END RequestId: " + QString::fromStdString(first.requestId) + "\n"));
-    QVERIFY(QRegularExpression("REPORT RequestId: [0-9a-f-]{36}\tDuration: [0-9.]+ ms\tBilled Duration: [0-9]+ ms\t"
-                               "Memory Size: 128 MB\tMax Memory Used: [0-9]+ MB\tInit Duration: [0-9.]+ ms").match(log).hasMatch());
-    QVERIFY(log.indexOf(logLine) > log.indexOf("START") && log.indexOf(logLine) < log.indexOf("END"));
+    QVERIFY(
+        QRegularExpression(
+            "REPORT RequestId: [0-9a-f-]{36}\tDuration: [0-9.]+ ms\tBilled Duration: [0-9]+ ms\t"
+            "Memory Size: 128 MB\tMax Memory Used: [0-9]+ MB\tInit Duration: [0-9.]+ ms")
+            .match(log)
+            .hasMatch());
+    QVERIFY(log.indexOf(logLine) > log.indexOf("START") &&
+            log.indexOf(logLine) < log.indexOf("END"));
 
     const InvocationResult second = invoke(function, R"({"n": 2})");
     QCOMPARE(object(second)["count"].toInt(), 2); // the same process served it
@@ -279,8 +283,7 @@ void TestSimulator::warmInstancesKeepModuleState()
     QCOMPARE(m_recorder.started, 1);
 }
 
-void TestSimulator::environmentIsThePlatforms()
-{
+void TestSimulator::environmentIsThePlatforms() {
     const InvocationResult r = invoke("env");
     const QJsonObject env = object(r);
     QCOMPARE(env["AWS_LAMBDA_FUNCTION_NAME"].toString(), QString("simtest-dev-env"));
@@ -293,15 +296,13 @@ void TestSimulator::environmentIsThePlatforms()
     QCOMPARE(env["GREETING"].toString(), QString("hi"));
 }
 
-void TestSimulator::contextOffersLambdasFields_data()
-{
+void TestSimulator::contextOffersLambdasFields_data() {
     QTest::addColumn<QString>("function");
     QTest::newRow("python") << "ctx";
     QTest::newRow("node") << "nodeCtx";
 }
 
-void TestSimulator::contextOffersLambdasFields()
-{
+void TestSimulator::contextOffersLambdasFields() {
     QFETCH(QString, function);
     const InvocationResult r = invoke(function);
     QVERIFY2(!r.functionError, r.payload.c_str());
@@ -312,22 +313,25 @@ void TestSimulator::contextOffersLambdasFields()
     QVERIFY(ctx["remaining"].toInt() > timeoutMs - 2000 && ctx["remaining"].toInt() <= timeoutMs);
     QCOMPARE(ctx["memory"].toVariant().toInt(), 128);
     if (function == "ctx") {
-        QCOMPARE(ctx["arn"].toString(), QString("arn:aws:lambda:us-east-1:000000000000:function:simtest-dev-ctx"));
+        QCOMPARE(ctx["arn"].toString(),
+                 QString("arn:aws:lambda:us-east-1:000000000000:function:simtest-dev-ctx"));
         QCOMPARE(ctx["group"].toString(), QString("/aws/lambda/simtest-dev-ctx"));
     }
 }
 
-void TestSimulator::functionErrorsCarryTheExceptionClass_data()
-{
+void TestSimulator::functionErrorsCarryTheExceptionClass_data() {
     QTest::addColumn<QString>("function");
     QTest::addColumn<QString>("errorType");
     QTest::addColumn<QString>("message");
-    QTest::newRow("python ValueError") << "fail" << "ValueError" << "bad value";
-    QTest::newRow("node TypeError") << "nodeFail" << "TypeError" << "Cannot read properties of null";
+    QTest::newRow("python ValueError") << "fail"
+                                       << "ValueError"
+                                       << "bad value";
+    QTest::newRow("node TypeError") << "nodeFail"
+                                    << "TypeError"
+                                    << "Cannot read properties of null";
 }
 
-void TestSimulator::functionErrorsCarryTheExceptionClass()
-{
+void TestSimulator::functionErrorsCarryTheExceptionClass() {
     QFETCH(QString, function);
     QFETCH(QString, errorType);
     QFETCH(QString, message);
@@ -344,16 +348,16 @@ void TestSimulator::functionErrorsCarryTheExceptionClass()
     QCOMPARE(m_recorder.started, 1);
 }
 
-void TestSimulator::nodeCallbackAndEsmHandlers_data()
-{
+void TestSimulator::nodeCallbackAndEsmHandlers_data() {
     QTest::addColumn<QString>("function");
     QTest::addColumn<QString>("key");
-    QTest::newRow("callback style") << "nodeCallback" << "via";
-    QTest::newRow("ES module") << "nodeEsm" << "esm";
+    QTest::newRow("callback style") << "nodeCallback"
+                                    << "via";
+    QTest::newRow("ES module") << "nodeEsm"
+                               << "esm";
 }
 
-void TestSimulator::nodeCallbackAndEsmHandlers()
-{
+void TestSimulator::nodeCallbackAndEsmHandlers() {
     QFETCH(QString, function);
     QFETCH(QString, key);
     const InvocationResult r = invoke(function);
@@ -361,20 +365,19 @@ void TestSimulator::nodeCallbackAndEsmHandlers()
     QVERIFY(object(r).contains(key));
 }
 
-void TestSimulator::timeoutEndsTheInstance_data()
-{
+void TestSimulator::timeoutEndsTheInstance_data() {
     QTest::addColumn<QString>("function");
     QTest::newRow("python") << "slow";
     QTest::newRow("node") << "nodeSlow";
 }
 
-void TestSimulator::timeoutEndsTheInstance()
-{
+void TestSimulator::timeoutEndsTheInstance() {
     QFETCH(QString, function);
     const InvocationResult r = invoke(function, R"({"seconds": 30})");
     QVERIFY(r.functionError);
     QCOMPARE(QString::fromStdString(r.errorType), QString("Sandbox.Timedout"));
-    QVERIFY2(object(r)["errorMessage"].toString().endsWith("Task timed out after 1.00 seconds"), r.payload.c_str());
+    QVERIFY2(object(r)["errorMessage"].toString().endsWith("Task timed out after 1.00 seconds"),
+             r.payload.c_str());
     QVERIFY(QString::fromStdString(r.log).contains("Task timed out after 1.00 seconds"));
     QVERIFY(r.durationMs >= 1000 && r.durationMs < 3000);
     // The next invocation gets a fresh instance.
@@ -384,15 +387,13 @@ void TestSimulator::timeoutEndsTheInstance()
     QCOMPARE(m_recorder.started, 2);
 }
 
-void TestSimulator::memoryLimitIsEnforced_data()
-{
+void TestSimulator::memoryLimitIsEnforced_data() {
     QTest::addColumn<QString>("function");
     QTest::newRow("python") << "hog";
     QTest::newRow("node") << "nodeHog";
 }
 
-void TestSimulator::memoryLimitIsEnforced()
-{
+void TestSimulator::memoryLimitIsEnforced() {
     QFETCH(QString, function);
     const InvocationResult r = invoke(function);
     QVERIFY(r.functionError);
@@ -404,17 +405,18 @@ void TestSimulator::memoryLimitIsEnforced()
     QCOMPARE(m_recorder.started, 2);
 }
 
-void TestSimulator::crashesFailWithExitError_data()
-{
+void TestSimulator::crashesFailWithExitError_data() {
     QTest::addColumn<QString>("function");
     QTest::addColumn<QString>("cause");
-    QTest::newRow("exit with status 3") << "exit3" << "Runtime exited with error: exit status 3";
-    QTest::newRow("segmentation fault") << "segfault" << "Runtime exited with error: signal: segmentation fault";
-    QTest::newRow("node process.exit(3)") << "nodeExit3" << "Runtime exited with error: exit status 3";
+    QTest::newRow("exit with status 3") << "exit3"
+                                        << "Runtime exited with error: exit status 3";
+    QTest::newRow("segmentation fault") << "segfault"
+                                        << "Runtime exited with error: signal: segmentation fault";
+    QTest::newRow("node process.exit(3)") << "nodeExit3"
+                                          << "Runtime exited with error: exit status 3";
 }
 
-void TestSimulator::crashesFailWithExitError()
-{
+void TestSimulator::crashesFailWithExitError() {
     QFETCH(QString, function);
     QFETCH(QString, cause);
     const InvocationResult r = invoke(function);
@@ -427,20 +429,31 @@ void TestSimulator::crashesFailWithExitError()
     QVERIFY(again.initDurationMs.has_value());
 }
 
-void TestSimulator::initErrorsHaveTheirType_data()
-{
+void TestSimulator::initErrorsHaveTheirType_data() {
     QTest::addColumn<QString>("handler");
     QTest::addColumn<QString>("runtime");
     QTest::addColumn<QString>("errorType");
     QTest::addColumn<QString>("message");
-    QTest::newRow("python module that imports a missing module") << "broken_import.main" << "python3.11" << "Runtime.ImportModuleError" << "Unable to import module 'broken_import'";
-    QTest::newRow("python function that is not there") << "handler.nothing" << "python3.11" << "Runtime.HandlerNotFound" << "nothing";
-    QTest::newRow("node module that is not there") << "missing.main" << "nodejs20.x" << "Runtime.ImportModuleError" << "missing";
-    QTest::newRow("node export that is not there") << "app.nothing" << "nodejs20.x" << "Runtime.HandlerNotFound" << "nothing";
+    QTest::newRow("python module that imports a missing module")
+        << "broken_import.main"
+        << "python3.11"
+        << "Runtime.ImportModuleError"
+        << "Unable to import module 'broken_import'";
+    QTest::newRow("python function that is not there") << "handler.nothing"
+                                                       << "python3.11"
+                                                       << "Runtime.HandlerNotFound"
+                                                       << "nothing";
+    QTest::newRow("node module that is not there") << "missing.main"
+                                                   << "nodejs20.x"
+                                                   << "Runtime.ImportModuleError"
+                                                   << "missing";
+    QTest::newRow("node export that is not there") << "app.nothing"
+                                                   << "nodejs20.x"
+                                                   << "Runtime.HandlerNotFound"
+                                                   << "nothing";
 }
 
-void TestSimulator::initErrorsHaveTheirType()
-{
+void TestSimulator::initErrorsHaveTheirType() {
     QFETCH(QString, handler);
     QFETCH(QString, runtime);
     QFETCH(QString, errorType);
@@ -457,7 +470,8 @@ void TestSimulator::initErrorsHaveTheirType()
     auto pool = FunctionPool::create(*m_io, config, launcher, PoolSettings{}, &m_recorder);
     std::optional<InvocationResult> result;
     pool->invoke({}, [&](InvocationResult r) { result = std::move(r); });
-    QTRY_VERIFY_WITH_TIMEOUT((m_io->run_one_for(std::chrono::milliseconds(20)), result.has_value()), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT((m_io->run_one_for(std::chrono::milliseconds(20)), result.has_value()),
+                             15000);
     QVERIFY(result->functionError);
     QCOMPARE(QString::fromStdString(result->errorType), errorType);
     QVERIFY2(QString::fromStdString(result->payload).contains(message), result->payload.c_str());
@@ -465,33 +479,35 @@ void TestSimulator::initErrorsHaveTheirType()
     pool->shutdown();
 }
 
-void TestSimulator::concurrencyLimitThrottles()
-{
+void TestSimulator::concurrencyLimitThrottles() {
     std::vector<InvocationResult> results;
     std::string error;
     for (int i = 0; i < 3; ++i) {
         InvocationRequest request;
         request.payload = R"({"seconds": 0.5})";
-        QVERIFY(m_simulator->invoke("limited", request, [&](InvocationResult r) { results.push_back(std::move(r)); }, error));
+        QVERIFY(m_simulator->invoke(
+            "limited", request, [&](InvocationResult r) { results.push_back(std::move(r)); },
+            error));
     }
     // The third is refused at once, before either of the others finished.
     QCOMPARE(results.size(), size_t(1));
     QVERIFY(results[0].throttled);
     QCOMPARE(QString::fromStdString(results[0].errorType), QString("TooManyRequestsException"));
     QVERIFY(QString::fromStdString(results[0].payload).contains("Rate Exceeded."));
-    QTRY_VERIFY_WITH_TIMEOUT((m_io->run_one_for(std::chrono::milliseconds(20)), results.size() == 3), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (m_io->run_one_for(std::chrono::milliseconds(20)), results.size() == 3), 15000);
     QVERIFY(!results[1].functionError && !results[2].functionError);
     QCOMPARE(m_recorder.started, 2);
 }
 
-void TestSimulator::concurrentLoadStartsMoreInstances()
-{
+void TestSimulator::concurrentLoadStartsMoreInstances() {
     int done = 0;
     std::string error;
     for (int i = 0; i < 3; ++i) {
         InvocationRequest request;
         request.payload = R"({"seconds": 0.3})";
-        QVERIFY(m_simulator->invoke("slow", request, [&](InvocationResult r) { done += r.functionError ? 0 : 1; }, error));
+        QVERIFY(m_simulator->invoke(
+            "slow", request, [&](InvocationResult r) { done += r.functionError ? 0 : 1; }, error));
     }
     QTRY_VERIFY_WITH_TIMEOUT((m_io->run_one_for(std::chrono::milliseconds(20)), done == 3), 15000);
     QCOMPARE(m_recorder.started, 3); // one instance serves one invocation at a time
@@ -500,38 +516,38 @@ void TestSimulator::concurrentLoadStartsMoreInstances()
     for (int i = 0; i < 3; ++i) {
         InvocationRequest request;
         request.payload = R"({"seconds": 0.1})";
-        QVERIFY(m_simulator->invoke("slow", request, [&](InvocationResult r) { done += r.functionError ? 0 : 1; }, error));
+        QVERIFY(m_simulator->invoke(
+            "slow", request, [&](InvocationResult r) { done += r.functionError ? 0 : 1; }, error));
     }
     QTRY_VERIFY_WITH_TIMEOUT((m_io->run_one_for(std::chrono::milliseconds(20)), done == 3), 15000);
     QCOMPARE(m_recorder.started, 3);
 }
 
-void TestSimulator::idleInstancesAreReclaimed()
-{
+void TestSimulator::idleInstancesAreReclaimed() {
     startSimulator(std::chrono::milliseconds(300));
     QVERIFY(invoke("hello").initDurationMs.has_value());
-    QTRY_VERIFY_WITH_TIMEOUT((m_io->run_one_for(std::chrono::milliseconds(20)), m_recorder.stopped == 1), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (m_io->run_one_for(std::chrono::milliseconds(20)), m_recorder.stopped == 1), 5000);
     QVERIFY(m_recorder.stopReasons.first().contains("idle"));
     const InvocationResult again = invoke("hello");
     QVERIFY(again.initDurationMs.has_value()); // a cold start again
     QCOMPARE(object(again)["count"].toInt(), 1);
 }
 
-void TestSimulator::processGroupDiesWithTheInstance()
-{
+void TestSimulator::processGroupDiesWithTheInstance() {
     const InvocationResult r = invoke("spawn");
     const pid_t grandchild = static_cast<pid_t>(QString::fromStdString(r.payload).toInt());
     QVERIFY(grandchild > 0);
     QCOMPARE(::kill(grandchild, 0), 0);
     const pid_t instance = m_recorder.pids.front();
     m_simulator->shutdown();
-    QTRY_VERIFY_WITH_TIMEOUT((m_io->run_one_for(std::chrono::milliseconds(20)), processGone(instance)), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (m_io->run_one_for(std::chrono::milliseconds(20)), processGone(instance)), 5000);
     // The function's own child was in the instance's process group, so it went too.
     QTRY_VERIFY_WITH_TIMEOUT(processGone(grandchild), 5000);
 }
 
-void TestSimulator::customRuntimeRunsItsBootstrap()
-{
+void TestSimulator::customRuntimeRunsItsBootstrap() {
     const InvocationResult r = invoke("custom", R"({"x": 1})");
     QVERIFY2(!r.functionError, r.payload.c_str());
     QCOMPARE(object(r)["custom"].toObject()["x"].toInt(), 1);

@@ -1,14 +1,12 @@
 #include "clirunner.h"
+#include "nimbus/net/httpclient.h"
 #include "tempproject.h"
 #include "testpaths.h"
-
-#include "nimbus/net/httpclient.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QtTest>
-
 #include <csignal>
 #include <sys/stat.h>
 
@@ -32,21 +30,24 @@ private slots:
 
 private:
     QJsonObject waitForState();
-    nimbus::net::HttpResult post(const QString &path, const QByteArray &body, std::map<std::string, std::string> headers = {});
+    nimbus::net::HttpResult post(const QString &path, const QByteArray &body,
+                                 std::map<std::string, std::string> headers = {});
 
     std::unique_ptr<TempProject> m_project;
     std::unique_ptr<QProcess> m_daemon;
     QJsonObject m_state;
 };
 
-void TestSimulatorDaemon::init()
-{
+void TestSimulatorDaemon::init() {
     m_project = std::make_unique<TempProject>();
-    m_project->write("handler.py", "count = 0\n\ndef hello(event, context):\n    global count\n    count += 1\n"
-                                   "    print('hello from', context.function_name)\n    return {'count': count, 'event': event}\n\n"
-                                   "def fail(event, context):\n    raise KeyError('missing')\n");
-    m_project->writeManifest("service: daemon\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n"
-                             "  hello:\n    handler: handler.hello\n  fail:\n    handler: handler.fail\n");
+    m_project->write("handler.py",
+                     "count = 0\n\ndef hello(event, context):\n    global count\n    count += 1\n"
+                     "    print('hello from', context.function_name)\n    return {'count': count, "
+                     "'event': event}\n\n"
+                     "def fail(event, context):\n    raise KeyError('missing')\n");
+    m_project->writeManifest(
+        "service: daemon\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n"
+        "  hello:\n    handler: handler.hello\n  fail:\n    handler: handler.fail\n");
     m_daemon = std::make_unique<QProcess>();
     m_daemon->setProcessChannelMode(QProcess::MergedChannels);
     m_daemon->start(nimbusBinary("nimbus-sim"), {"--project", m_project->path()});
@@ -55,8 +56,7 @@ void TestSimulatorDaemon::init()
     QVERIFY(!m_state.isEmpty());
 }
 
-void TestSimulatorDaemon::cleanup()
-{
+void TestSimulatorDaemon::cleanup() {
     if (m_daemon && m_daemon->state() != QProcess::NotRunning) {
         m_daemon->terminate();
         if (!m_daemon->waitForFinished(5000)) {
@@ -68,8 +68,7 @@ void TestSimulatorDaemon::cleanup()
     m_project.reset();
 }
 
-QJsonObject TestSimulatorDaemon::waitForState()
-{
+QJsonObject TestSimulatorDaemon::waitForState() {
     const QString path = m_project->filePath(".nimbus/sim.json");
     QElapsedTimer timer;
     timer.start();
@@ -87,8 +86,7 @@ QJsonObject TestSimulatorDaemon::waitForState()
 }
 
 nimbus::net::HttpResult TestSimulatorDaemon::post(const QString &path, const QByteArray &body,
-                                                  std::map<std::string, std::string> headers)
-{
+                                                  std::map<std::string, std::string> headers) {
     nimbus::net::HttpRequestSpec request;
     request.method = "POST";
     request.url = (m_state["controlPlane"].toString() + path).toStdString();
@@ -98,8 +96,7 @@ nimbus::net::HttpResult TestSimulatorDaemon::post(const QString &path, const QBy
     return nimbus::net::httpRequest(request);
 }
 
-void TestSimulatorDaemon::writesStateFileAndServesInvoke()
-{
+void TestSimulatorDaemon::writesStateFileAndServesInvoke() {
     QCOMPARE(m_state["pid"].toInt(), int(m_daemon->processId()));
     QVERIFY(m_state["runtimeApi"].toString().startsWith("http://127.0.0.1"));
     QVERIFY(m_state["controlPlane"].toString().startsWith("http://127.0.0.1:"));
@@ -107,47 +104,65 @@ void TestSimulatorDaemon::writesStateFileAndServesInvoke()
     QCOMPARE(::stat(qPrintable(m_project->filePath(".nimbus/sim.json")), &info), 0);
     QCOMPARE(info.st_mode & 0777, 0600u);
 
-    const auto result = post("/2015-03-31/functions/hello/invocations", R"({"a": 1})", {{"X-Amz-Log-Type", "Tail"}});
+    const auto result = post("/2015-03-31/functions/hello/invocations", R"({"a": 1})",
+                             {{"X-Amz-Log-Type", "Tail"}});
     QCOMPARE(result.status, 200);
-    QCOMPARE(QJsonDocument::fromJson(QByteArray::fromStdString(result.body)).object()["count"].toInt(), 1);
+    QCOMPARE(
+        QJsonDocument::fromJson(QByteArray::fromStdString(result.body)).object()["count"].toInt(),
+        1);
     QCOMPARE(result.header("x-amz-executed-version"), std::string("$LATEST"));
-    const QByteArray log = QByteArray::fromBase64(QByteArray::fromStdString(result.header("x-amz-log-result")));
-    QVERIFY2(log.contains("START RequestId: ") && log.contains("REPORT RequestId: ") && log.contains("hello from daemon-dev-hello"), log.constData());
+    const QByteArray log =
+        QByteArray::fromBase64(QByteArray::fromStdString(result.header("x-amz-log-result")));
+    QVERIFY2(log.contains("START RequestId: ") && log.contains("REPORT RequestId: ") &&
+                 log.contains("hello from daemon-dev-hello"),
+             log.constData());
     // The deployed name reaches the same function.
     const auto byDeployedName = post("/2015-03-31/functions/daemon-dev-hello/invocations", "{}");
-    QCOMPARE(QJsonDocument::fromJson(QByteArray::fromStdString(byDeployedName.body)).object()["count"].toInt(), 2);
+    QCOMPARE(QJsonDocument::fromJson(QByteArray::fromStdString(byDeployedName.body))
+                 .object()["count"]
+                 .toInt(),
+             2);
 }
 
-void TestSimulatorDaemon::invokeUsesTheRunningSimulator()
-{
-    CliRun first = runNimbus({"invoke", "hello", "--project", m_project->path(), "--data", R"({"x": 1})"});
+void TestSimulatorDaemon::invokeUsesTheRunningSimulator() {
+    CliRun first =
+        runNimbus({"invoke", "hello", "--project", m_project->path(), "--data", R"({"x": 1})"});
     QCOMPARE(first.exitCode, 0);
     QCOMPARE(QJsonDocument::fromJson(first.out.toUtf8()).object()["count"].toInt(), 1);
     QVERIFY(first.err.contains("Init Duration"));
     CliRun second = runNimbus({"invoke", "hello", "--project", m_project->path()});
-    QCOMPARE(QJsonDocument::fromJson(second.out.toUtf8()).object()["count"].toInt(), 2); // warm, across clients
+    QCOMPARE(QJsonDocument::fromJson(second.out.toUtf8()).object()["count"].toInt(),
+             2); // warm, across clients
     QVERIFY(second.err.contains("REPORT RequestId:"));
     QVERIFY(!second.err.contains("Init Duration"));
 }
 
-void TestSimulatorDaemon::controlPlaneErrors_data()
-{
+void TestSimulatorDaemon::controlPlaneErrors_data() {
     QTest::addColumn<QString>("path");
     QTest::addColumn<QByteArray>("body");
     QTest::addColumn<QString>("invocationType");
     QTest::addColumn<int>("status");
     QTest::addColumn<QString>("errorType");
-    QTest::newRow("unknown function") << "/2015-03-31/functions/nope/invocations" << QByteArray("{}") << "" << 404 << "ResourceNotFoundException";
-    QTest::newRow("payload that is not JSON") << "/2015-03-31/functions/hello/invocations" << QByteArray("{nope") << "" << 400 << "InvalidRequestContentException";
-    QTest::newRow("payload over 6 MB") << "/2015-03-31/functions/hello/invocations" << QByteArray(6 * 1024 * 1024 + 10, ' ') << "" << 413 << "";
-    QTest::newRow("unknown invocation type") << "/2015-03-31/functions/hello/invocations" << QByteArray("{}") << "Sometime" << 400 << "InvalidParameterValueException";
-    QTest::newRow("unknown operation") << "/2015-03-31/nothing" << QByteArray("{}") << "" << 404 << "UnknownOperationException";
-    QTest::newRow("dry run") << "/2015-03-31/functions/hello/invocations" << QByteArray("{}") << "DryRun" << 204 << "";
-    QTest::newRow("event invocation") << "/2015-03-31/functions/hello/invocations" << QByteArray("{}") << "Event" << 202 << "";
+    QTest::newRow("unknown function")
+        << "/2015-03-31/functions/nope/invocations" << QByteArray("{}") << "" << 404
+        << "ResourceNotFoundException";
+    QTest::newRow("payload that is not JSON")
+        << "/2015-03-31/functions/hello/invocations" << QByteArray("{nope") << "" << 400
+        << "InvalidRequestContentException";
+    QTest::newRow("payload over 6 MB") << "/2015-03-31/functions/hello/invocations"
+                                       << QByteArray(6 * 1024 * 1024 + 10, ' ') << "" << 413 << "";
+    QTest::newRow("unknown invocation type")
+        << "/2015-03-31/functions/hello/invocations" << QByteArray("{}") << "Sometime" << 400
+        << "InvalidParameterValueException";
+    QTest::newRow("unknown operation")
+        << "/2015-03-31/nothing" << QByteArray("{}") << "" << 404 << "UnknownOperationException";
+    QTest::newRow("dry run") << "/2015-03-31/functions/hello/invocations" << QByteArray("{}")
+                             << "DryRun" << 204 << "";
+    QTest::newRow("event invocation")
+        << "/2015-03-31/functions/hello/invocations" << QByteArray("{}") << "Event" << 202 << "";
 }
 
-void TestSimulatorDaemon::controlPlaneErrors()
-{
+void TestSimulatorDaemon::controlPlaneErrors() {
     QFETCH(QString, path);
     QFETCH(QByteArray, body);
     QFETCH(QString, invocationType);
@@ -164,8 +179,7 @@ void TestSimulatorDaemon::controlPlaneErrors()
     QCOMPARE(post("/2015-03-31/functions/hello/invocations", "{}").status, 200);
 }
 
-void TestSimulatorDaemon::stopsCleanly()
-{
+void TestSimulatorDaemon::stopsCleanly() {
     QCOMPARE(post("/2015-03-31/functions/hello/invocations", "{}").status, 200);
     const QString output = QString::fromUtf8(m_daemon->readAll());
     m_daemon->terminate();
@@ -180,8 +194,7 @@ void TestSimulatorDaemon::stopsCleanly()
     QTRY_VERIFY_WITH_TIMEOUT(::kill(pid, 0) != 0, 5000);
 }
 
-void TestSimulatorDaemon::refusesASecondSimulator()
-{
+void TestSimulatorDaemon::refusesASecondSimulator() {
     QProcess second;
     second.start(nimbusBinary("nimbus-sim"), {"--project", m_project->path()});
     QVERIFY(second.waitForFinished(10000));
@@ -190,39 +203,47 @@ void TestSimulatorDaemon::refusesASecondSimulator()
     QVERIFY(QFile::exists(m_project->filePath(".nimbus/sim.json")));
 }
 
-void TestSimulatorDaemon::embeddedInvokeOfTheExamples_data()
-{
+void TestSimulatorDaemon::embeddedInvokeOfTheExamples_data() {
     QTest::addColumn<QString>("project");
     QTest::addColumn<QString>("function");
     QTest::addColumn<QString>("expect");
-    QTest::newRow("python example with an event file") << "examples/python-hello" << "hello" << "Hello, Nimbus!";
-    QTest::newRow("python handler in a package folder") << "examples/python-hello" << "getUser" << "Ada Lovelace";
-    QTest::newRow("node example") << "examples/node-hello" << "hello" << "Hello, Nimbus!";
-    QTest::newRow("node ES module") << "examples/node-hello" << "items" << "apple";
+    QTest::newRow("python example with an event file") << "examples/python-hello"
+                                                       << "hello"
+                                                       << "Hello, Nimbus!";
+    QTest::newRow("python handler in a package folder") << "examples/python-hello"
+                                                        << "getUser"
+                                                        << "Ada Lovelace";
+    QTest::newRow("node example") << "examples/node-hello"
+                                  << "hello"
+                                  << "Hello, Nimbus!";
+    QTest::newRow("node ES module") << "examples/node-hello"
+                                    << "items"
+                                    << "apple";
 }
 
-void TestSimulatorDaemon::embeddedInvokeOfTheExamples()
-{
+void TestSimulatorDaemon::embeddedInvokeOfTheExamples() {
     QFETCH(QString, project);
     QFETCH(QString, function);
     QFETCH(QString, expect);
     const QString dir = nimbusSourcePath(project);
     QStringList args{"invoke", function, "--project", dir};
     if (function == "getUser")
-        args << "--data" << R"({"pathParameters": {"id": "1"}})";
+        args << "--data"
+             << R"({"pathParameters": {"id": "1"}})";
     else if (function == "items")
-        args << "--data" << R"({"pathParameters": {"proxy": "a"}})";
+        args << "--data"
+             << R"({"pathParameters": {"proxy": "a"}})";
     else
         args << "--event" << dir + "/events/hello.json";
     const CliRun run = runNimbus(args);
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
     QVERIFY2(run.out.contains(expect), qPrintable(run.out));
-    QVERIFY(run.err.contains("START RequestId:") && run.err.contains("END RequestId:") && run.err.contains("Init Duration"));
+    QVERIFY(run.err.contains("START RequestId:") && run.err.contains("END RequestId:") &&
+            run.err.contains("Init Duration"));
     QVERIFY(!QFile::exists(dir + "/.nimbus/sim.json"));
 }
 
-void TestSimulatorDaemon::invokeReportsFunctionErrors()
-{
+void TestSimulatorDaemon::invokeReportsFunctionErrors() {
     const CliRun run = runNimbus({"invoke", "fail", "--project", m_project->path()});
     QCOMPARE(run.exitCode, 1);
     const QJsonObject error = QJsonDocument::fromJson(run.out.toUtf8()).object();
@@ -230,17 +251,19 @@ void TestSimulatorDaemon::invokeReportsFunctionErrors()
     QVERIFY(error.contains("errorMessage") && error.contains("stackTrace"));
 }
 
-void TestSimulatorDaemon::invokeRejectsBadInput_data()
-{
+void TestSimulatorDaemon::invokeRejectsBadInput_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("message");
-    QTest::newRow("data that is not JSON") << QStringList{"invoke", "hello", "--data", "{oops"} << "the event is not valid JSON";
-    QTest::newRow("event file that does not exist") << QStringList{"invoke", "hello", "--event", "/nonexistent/e.json"} << "cannot read the event file";
-    QTest::newRow("function that does not exist") << QStringList{"invoke", "helo"} << "did you mean 'hello'?";
+    QTest::newRow("data that is not JSON")
+        << QStringList{"invoke", "hello", "--data", "{oops"} << "the event is not valid JSON";
+    QTest::newRow("event file that does not exist")
+        << QStringList{"invoke", "hello", "--event", "/nonexistent/e.json"}
+        << "cannot read the event file";
+    QTest::newRow("function that does not exist")
+        << QStringList{"invoke", "helo"} << "did you mean 'hello'?";
 }
 
-void TestSimulatorDaemon::invokeRejectsBadInput()
-{
+void TestSimulatorDaemon::invokeRejectsBadInput() {
     QFETCH(QStringList, args);
     QFETCH(QString, message);
     const CliRun run = runNimbus(args << "--project" << m_project->path());

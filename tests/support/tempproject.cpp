@@ -5,12 +5,9 @@
 #include <QFileInfo>
 
 TempProject::TempProject()
-    : m_dir(QDir::tempPath() + "/nimbus-test-XXXXXX")
-{
-}
+    : m_dir(QDir::tempPath() + "/nimbus-test-XXXXXX") {}
 
-QString TempProject::write(const QString &relative, const QByteArray &contents)
-{
+QString TempProject::write(const QString &relative, const QByteArray &contents) {
     const QString path = m_dir.filePath(relative);
     QDir().mkpath(QFileInfo(path).absolutePath());
     QFile file(path);

@@ -3,8 +3,7 @@
 #include <QDir>
 
 namespace {
-QString fromEnvironment(const char *name)
-{
+QString fromEnvironment(const char *name) {
     const QString value = qEnvironmentVariable(name);
     if (value.isEmpty())
         qFatal("%s is not set; run the tests through ctest", name);
@@ -12,12 +11,10 @@ QString fromEnvironment(const char *name)
 }
 } // namespace
 
-QString nimbusBinary(const QString &name)
-{
+QString nimbusBinary(const QString &name) {
     return QDir(fromEnvironment("NIMBUS_BIN_DIR")).filePath(name);
 }
 
-QString nimbusSourcePath(const QString &relative)
-{
+QString nimbusSourcePath(const QString &relative) {
     return QDir(fromEnvironment("NIMBUS_SOURCE_DIR")).filePath(relative);
 }

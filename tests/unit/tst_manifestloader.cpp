@@ -1,5 +1,4 @@
 #include "nimbus/manifest/manifestloader.h"
-
 #include "tempproject.h"
 
 #include <QtTest>
@@ -22,15 +21,13 @@ functions:
       - httpApi: GET /hello
 )";
 
-QByteArray replaceLine(QByteArray yaml, int line, const QByteArray &with)
-{
+QByteArray replaceLine(QByteArray yaml, int line, const QByteArray &with) {
     QList<QByteArray> lines = yaml.split('\n');
     lines[line - 1] = with;
     return lines.join('\n');
 }
 
-LoadResult loadIn(TempProject &project, const QByteArray &yaml, LoadOptions options = {})
-{
+LoadResult loadIn(TempProject &project, const QByteArray &yaml, LoadOptions options = {}) {
     project.write("handler.py", "def hello(event, context):\n    return event\n");
     project.write("handler.js", "exports.hello = async (event) => event;\n");
     project.writeManifest(yaml);
@@ -39,8 +36,7 @@ LoadResult loadIn(TempProject &project, const QByteArray &yaml, LoadOptions opti
     return ManifestLoader(options).loadProject(project.path().toStdString());
 }
 
-QString describe(const std::vector<Diagnostic> &diagnostics)
-{
+QString describe(const std::vector<Diagnostic> &diagnostics) {
     QStringList lines;
     for (const auto &d : diagnostics)
         lines << QString::fromStdString(formatDiagnostic(d));
@@ -65,10 +61,11 @@ private slots:
     void examplesAndTemplatesAreValid();
 };
 
-void TestManifestLoader::validManifestAppliesProviderDefaults()
-{
+void TestManifestLoader::validManifestAppliesProviderDefaults() {
     TempProject project;
-    const LoadResult result = loadIn(project, kBase + "  other:\n    handler: handler.hello\n    runtime: nodejs20.x\n    environment: {B: '2'}\n");
+    const LoadResult result =
+        loadIn(project, kBase + "  other:\n    handler: handler.hello\n    runtime: nodejs20.x\n   "
+                                " environment: {B: '2'}\n");
     QVERIFY2(result.ok(), qPrintable(describe(result.diagnostics)));
     const Manifest &m = *result.manifest;
     QCOMPARE(m.service, std::string("shop"));
@@ -76,8 +73,8 @@ void TestManifestLoader::validManifestAppliesProviderDefaults()
     const Function *hello = m.function("hello");
     QVERIFY(hello);
     QCOMPARE(hello->runtime.value, std::string("python3.11"));
-    QCOMPARE(hello->memorySize.value, 256);  // from the provider
-    QCOMPARE(hello->timeout.value, 10);      // its own
+    QCOMPARE(hello->memorySize.value, 256); // from the provider
+    QCOMPARE(hello->timeout.value, 10);     // its own
     QCOMPARE(hello->timeout.range.start.line, 8);
     QCOMPARE(hello->kind, FunctionKind::Event);
     QCOMPARE(hello->deployedName, std::string("shop-dev-hello"));
@@ -87,8 +84,7 @@ void TestManifestLoader::validManifestAppliesProviderDefaults()
     QCOMPARE(other->environment.at("B"), std::string("2"));
 }
 
-void TestManifestLoader::oneMistakeGivesOneDiagnostic_data()
-{
+void TestManifestLoader::oneMistakeGivesOneDiagnostic_data() {
     QTest::addColumn<QByteArray>("yaml");
     QTest::addColumn<int>("line");
     QTest::addColumn<int>("column");
@@ -96,83 +92,134 @@ void TestManifestLoader::oneMistakeGivesOneDiagnostic_data()
     QTest::addColumn<QString>("message");
 
     QTest::newRow("bad YAML: unclosed quote")
-        << replaceLine(kBase, 8, "    handler: 'handler.hello") << 8 << 14 << "yaml-syntax" << "this quoted string has no closing '";
+        << replaceLine(kBase, 8, "    handler: 'handler.hello") << 8 << 14 << "yaml-syntax"
+        << "this quoted string has no closing '";
     QTest::newRow("bad YAML: key indented wrongly")
-        << replaceLine(kBase, 9, "   timeout: 10") << 9 << 4 << "yaml-syntax" << "invalid YAML";
+        << replaceLine(kBase, 9, "   timeout: 10") << 9 << 4 << "yaml-syntax"
+        << "invalid YAML";
     QTest::newRow("wrong type: memorySize is text")
-        << replaceLine(kBase, 5, "  memorySize: large") << 5 << 15 << "wrong-type" << "'provider.memorySize' must be an integer, but is a string ('large')";
+        << replaceLine(kBase, 5, "  memorySize: large") << 5 << 15 << "wrong-type"
+        << "'provider.memorySize' must be an integer, but is a string ('large')";
     QTest::newRow("wrong type: events is a mapping")
-        << replaceLine(kBase, 11, "      httpApi: GET /hello") << 11 << 7 << "wrong-type" << "'functions.hello.events' must be a list, but is a mapping";
+        << replaceLine(kBase, 11, "      httpApi: GET /hello") << 11 << 7 << "wrong-type"
+        << "'functions.hello.events' must be a list, but is a mapping";
     QTest::newRow("wrong type: quoted number for timeout")
-        << replaceLine(kBase, 9, "    timeout: '10'") << 9 << 14 << "wrong-type" << "must be an integer";
+        << replaceLine(kBase, 9, "    timeout: '10'") << 9 << 14 << "wrong-type"
+        << "must be an integer";
     QTest::newRow("unknown top-level key")
-        << replaceLine(kBase, 6, "functionz:") << 6 << 1 << "unknown-key" << "unknown key 'functionz' in the manifest; did you mean 'functions'?";
+        << replaceLine(kBase, 6, "functionz:") << 6 << 1 << "unknown-key"
+        << "unknown key 'functionz' in the manifest; did you mean 'functions'?";
     QTest::newRow("misspelt function key")
-        << replaceLine(kBase, 9, "    timeuot: 10") << 9 << 5 << "unknown-key" << "did you mean 'timeout'?";
+        << replaceLine(kBase, 9, "    timeuot: 10") << 9 << 5 << "unknown-key"
+        << "did you mean 'timeout'?";
     QTest::newRow("misspelt provider key")
-        << replaceLine(kBase, 5, "  memroySize: 256") << 5 << 3 << "unknown-key" << "unknown key 'memroySize' in 'provider'; did you mean 'memorySize'?";
+        << replaceLine(kBase, 5, "  memroySize: 256") << 5 << 3 << "unknown-key"
+        << "unknown key 'memroySize' in 'provider'; did you mean 'memorySize'?";
     QTest::newRow("unknown key with nothing close lists the allowed keys")
-        << replaceLine(kBase, 9, "    banana: 10") << 9 << 5 << "unknown-key" << "allowed keys: handler";
+        << replaceLine(kBase, 9, "    banana: 10") << 9 << 5 << "unknown-key"
+        << "allowed keys: handler";
     QTest::newRow("unknown runtime")
-        << replaceLine(kBase, 4, "  runtime: pyhton3.11") << 4 << 12 << "invalid-value" << "'provider.runtime' is 'pyhton3.11', which is not allowed; did you mean 'python3.11'?";
+        << replaceLine(kBase, 4, "  runtime: pyhton3.11") << 4 << 12 << "invalid-value"
+        << "'provider.runtime' is 'pyhton3.11', which is not allowed; did you mean 'python3.11'?";
     QTest::newRow("memorySize below range")
-        << replaceLine(kBase, 5, "  memorySize: 64") << 5 << 15 << "out-of-range" << "below the minimum of 128 (allowed: 128 to 10240)";
+        << replaceLine(kBase, 5, "  memorySize: 64") << 5 << 15 << "out-of-range"
+        << "below the minimum of 128 (allowed: 128 to 10240)";
     QTest::newRow("memorySize above range")
-        << replaceLine(kBase, 5, "  memorySize: 20480") << 5 << 15 << "out-of-range" << "above the maximum of 10240";
+        << replaceLine(kBase, 5, "  memorySize: 20480") << 5 << 15 << "out-of-range"
+        << "above the maximum of 10240";
     QTest::newRow("timeout above range")
-        << replaceLine(kBase, 9, "    timeout: 901") << 9 << 14 << "out-of-range" << "'functions.hello.timeout' is 901, above the maximum of 900";
+        << replaceLine(kBase, 9, "    timeout: 901") << 9 << 14 << "out-of-range"
+        << "'functions.hello.timeout' is 901, above the maximum of 900";
     QTest::newRow("timeout of zero")
-        << replaceLine(kBase, 9, "    timeout: 0") << 9 << 14 << "out-of-range" << "below the minimum of 1";
+        << replaceLine(kBase, 9, "    timeout: 0") << 9 << 14 << "out-of-range"
+        << "below the minimum of 1";
     QTest::newRow("misspelt event type")
-        << replaceLine(kBase, 11, "      - htpApi: GET /hello") << 11 << 9 << "unknown-key" << "did you mean 'httpApi'?";
+        << replaceLine(kBase, 11, "      - htpApi: GET /hello") << 11 << 9 << "unknown-key"
+        << "did you mean 'httpApi'?";
     QTest::newRow("two event types in one list item")
-        << replaceLine(kBase, 11, "      - {httpApi: GET /hello, schedule: rate(1 minute)}") << 11 << 31 << "too-many-keys" << "at most 1 key(s), but has 2";
+        << replaceLine(kBase, 11, "      - {httpApi: GET /hello, schedule: rate(1 minute)}") << 11
+        << 31 << "too-many-keys"
+        << "at most 1 key(s), but has 2";
     QTest::newRow("bad schedule expression")
-        << replaceLine(kBase, 11, "      - schedule: every 5 minutes") << 11 << 19 << "invalid-value" << "is 'every 5 minutes': expected rate(5 minutes) or cron(0 12 * * ? *)";
+        << replaceLine(kBase, 11, "      - schedule: every 5 minutes") << 11 << 19
+        << "invalid-value"
+        << "is 'every 5 minutes': expected rate(5 minutes) or cron(0 12 * * ? *)";
     QTest::newRow("rate with a singular unit above one")
-        << replaceLine(kBase, 11, "      - schedule: rate(5 minute)") << 11 << 19 << "invalid-schedule" << "takes the plural unit: rate(5 minutes)";
+        << replaceLine(kBase, 11, "      - schedule: rate(5 minute)") << 11 << 19
+        << "invalid-schedule"
+        << "takes the plural unit: rate(5 minutes)";
     QTest::newRow("cron with five fields")
-        << replaceLine(kBase, 11, "      - schedule: cron(0 12 * * ?)") << 11 << 19 << "invalid-schedule" << "has 5 fields; a cron expression has 6";
+        << replaceLine(kBase, 11, "      - schedule: cron(0 12 * * ?)") << 11 << 19
+        << "invalid-schedule"
+        << "has 5 fields; a cron expression has 6";
     QTest::newRow("cron with an hour out of range")
-        << replaceLine(kBase, 11, "      - schedule: cron(0 25 * * ? *)") << 11 << 19 << "invalid-schedule" << "the hours field '25' is not valid";
+        << replaceLine(kBase, 11, "      - schedule: cron(0 25 * * ? *)") << 11 << 19
+        << "invalid-schedule"
+        << "the hours field '25' is not valid";
     QTest::newRow("cron with both day fields set")
-        << replaceLine(kBase, 11, "      - schedule: cron(0 12 1 * MON *)") << 11 << 19 << "invalid-schedule" << "exactly one of day-of-month and day-of-week must be '?'";
+        << replaceLine(kBase, 11, "      - schedule: cron(0 12 1 * MON *)") << 11 << 19
+        << "invalid-schedule"
+        << "exactly one of day-of-month and day-of-week must be '?'";
     QTest::newRow("schedule list item in the object form")
-        << replaceLine(kBase, 11, "      - schedule: {rate: ['rate(1 hour)', 'rate(0 days)']}") << 11 << 43 << "invalid-schedule" << "must be a positive number";
+        << replaceLine(kBase, 11, "      - schedule: {rate: ['rate(1 hour)', 'rate(0 days)']}")
+        << 11 << 43 << "invalid-schedule"
+        << "must be a positive number";
     QTest::newRow("unknown http method")
-        << replaceLine(kBase, 11, "      - http: {method: FETCH, path: /x}") << 11 << 24 << "invalid-value" << "'FETCH', which is not allowed";
+        << replaceLine(kBase, 11, "      - http: {method: FETCH, path: /x}") << 11 << 24
+        << "invalid-value"
+        << "'FETCH', which is not allowed";
     QTest::newRow("missing handler file")
-        << replaceLine(kBase, 8, "    handler: missing.hello") << 8 << 14 << "handler-not-found" << "handler module for 'missing.hello' not found (looked for missing.py";
+        << replaceLine(kBase, 8, "    handler: missing.hello") << 8 << 14 << "handler-not-found"
+        << "handler module for 'missing.hello' not found (looked for missing.py";
     QTest::newRow("missing handler function")
-        << replaceLine(kBase, 8, "    handler: handler.goodbye") << 8 << 14 << "handler-not-found" << "'handler.py' does not define 'goodbye'";
+        << replaceLine(kBase, 8, "    handler: handler.goodbye") << 8 << 14 << "handler-not-found"
+        << "'handler.py' does not define 'goodbye'";
     QTest::newRow("handler without a function part")
-        << replaceLine(kBase, 8, "    handler: handler") << 8 << 14 << "handler-not-found" << "not of the form module.function";
+        << replaceLine(kBase, 8, "    handler: handler") << 8 << 14 << "handler-not-found"
+        << "not of the form module.function";
     QTest::newRow("node handler with a missing export")
-        << replaceLine(kBase, 4, "  runtime: nodejs20.x").replace("handler.hello", "handler.bye") << 8 << 14 << "handler-not-found" << "'handler.js' does not define 'bye'";
+        << replaceLine(kBase, 4, "  runtime: nodejs20.x").replace("handler.hello", "handler.bye")
+        << 8 << 14 << "handler-not-found"
+        << "'handler.js' does not define 'bye'";
     QTest::newRow("unresolved self reference")
-        << replaceLine(kBase, 9, "    timeout: ${self:custom.timeout}") << 9 << 14 << "unresolved-variable" << "the manifest has no key 'custom'";
+        << replaceLine(kBase, 9, "    timeout: ${self:custom.timeout}") << 9 << 14
+        << "unresolved-variable"
+        << "the manifest has no key 'custom'";
     QTest::newRow("unset environment variable")
-        << replaceLine(kBase, 9, "    description: ${env:NIMBUS_SURELY_UNSET}") << 9 << 18 << "unresolved-variable" << "'NIMBUS_SURELY_UNSET' is not set";
+        << replaceLine(kBase, 9, "    description: ${env:NIMBUS_SURELY_UNSET}") << 9 << 18
+        << "unresolved-variable"
+        << "'NIMBUS_SURELY_UNSET' is not set";
     QTest::newRow("duplicate key")
-        << replaceLine(kBase, 9, "    handler: handler.hello") << 9 << 5 << "duplicate-key" << "duplicate key 'handler' (first defined on line 8)";
+        << replaceLine(kBase, 9, "    handler: handler.hello") << 9 << 5 << "duplicate-key"
+        << "duplicate key 'handler' (first defined on line 8)";
     QTest::newRow("two kinds in one function")
-        << replaceLine(kBase, 9, "    httpHandler: handler.hello") << 9 << 5 << "conflicting-kind" << "sets both 'handler' and 'httpHandler'";
+        << replaceLine(kBase, 9, "    httpHandler: handler.hello") << 9 << 5 << "conflicting-kind"
+        << "sets both 'handler' and 'httpHandler'";
     QTest::newRow("function without code")
-        << replaceLine(kBase, 8, "    description: nothing here") << 7 << 3 << "missing-handler" << "function 'hello' has no code";
+        << replaceLine(kBase, 8, "    description: nothing here") << 7 << 3 << "missing-handler"
+        << "function 'hello' has no code";
     QTest::newRow("missing service")
-        << replaceLine(kBase, 1, "# no service") << 2 << 1 << "missing-key" << "the manifest is missing the required key 'service'";
+        << replaceLine(kBase, 1, "# no service") << 2 << 1 << "missing-key"
+        << "the manifest is missing the required key 'service'";
     QTest::newRow("provider without a name")
-        << replaceLine(kBase, 3, "  stage: dev") << 2 << 1 << "missing-key" << "'provider' is missing the required key 'name'";
+        << replaceLine(kBase, 3, "  stage: dev") << 2 << 1 << "missing-key"
+        << "'provider' is missing the required key 'name'";
     QTest::newRow("duplicate route across functions")
-        << kBase + "  again:\n    handler: handler.hello\n    events:\n      - httpApi: GET /hello\n" << 15 << 9 << "duplicate-route" << "route GET /hello is already served by function 'hello' (line 11)";
+        << kBase +
+               "  again:\n    handler: handler.hello\n    events:\n      - httpApi: GET /hello\n"
+        << 15 << 9 << "duplicate-route"
+        << "route GET /hello is already served by function 'hello' (line 11)";
     QTest::newRow("events on an http function")
-        << kBase + "  web:\n    httpHandler: handler.hello\n    events: []\n" << 14 << 5 << "events-on-http-kind" << "'events' belong to event functions";
+        << kBase + "  web:\n    httpHandler: handler.hello\n    events: []\n"
+        << 14 << 5 << "events-on-http-kind"
+        << "'events' belong to event functions";
     QTest::newRow("http service without a command")
-        << kBase + "  web:\n    httpService: {concurrency: 5}\n" << 13 << 5 << "missing-key" << "'functions.web.httpService' is missing the required key 'command'";
+        << kBase + "  web:\n    httpService: {concurrency: 5}\n"
+        << 13 << 5 << "missing-key"
+        << "'functions.web.httpService' is missing the required key 'command'";
 }
 
-void TestManifestLoader::oneMistakeGivesOneDiagnostic()
-{
+void TestManifestLoader::oneMistakeGivesOneDiagnostic() {
     QFETCH(QByteArray, yaml);
     QFETCH(int, line);
     QFETCH(int, column);
@@ -191,8 +238,7 @@ void TestManifestLoader::oneMistakeGivesOneDiagnostic()
     QVERIFY(!result.ok());
 }
 
-void TestManifestLoader::nimbusKindsAreRead()
-{
+void TestManifestLoader::nimbusKindsAreRead() {
     TempProject project;
     const LoadResult result = loadIn(project, kBase + R"(  api:
     httpHandler: handler.hello
@@ -218,20 +264,22 @@ void TestManifestLoader::nimbusKindsAreRead()
     QCOMPARE(web->service->maxInstances, 10);
 }
 
-void TestManifestLoader::stageOptionNamesDeployedFunctions()
-{
+void TestManifestLoader::stageOptionNamesDeployedFunctions() {
     TempProject project;
     LoadOptions options;
     options.options["stage"] = "prod";
-    const LoadResult result = loadIn(project, replaceLine(kBase, 9, "    timeout: ${self:custom.timeout.${sls:stage}}") + "custom:\n  timeout: {dev: 5, prod: 30}\n", options);
+    const LoadResult result =
+        loadIn(project,
+               replaceLine(kBase, 9, "    timeout: ${self:custom.timeout.${sls:stage}}") +
+                   "custom:\n  timeout: {dev: 5, prod: 30}\n",
+               options);
     QVERIFY2(result.ok(), qPrintable(describe(result.diagnostics)));
     QCOMPARE(result.manifest->provider.stage, std::string("prod"));
     QCOMPARE(result.manifest->function("hello")->deployedName, std::string("shop-prod-hello"));
     QCOMPARE(result.manifest->function("hello")->timeout.value, 30);
 }
 
-void TestManifestLoader::eventsAreParsed()
-{
+void TestManifestLoader::eventsAreParsed() {
     TempProject project;
     const LoadResult result = loadIn(project, replaceLine(kBase, 11, R"(      - httpApi: GET /hello
       - http: {method: post, path: 'users/{id}'}
@@ -250,8 +298,7 @@ void TestManifestLoader::eventsAreParsed()
     QCOMPARE(events[3].schedules.size(), size_t(2));
 }
 
-void TestManifestLoader::customRuntimeNeedsBootstrap()
-{
+void TestManifestLoader::customRuntimeNeedsBootstrap() {
     TempProject project;
     const QByteArray yaml = replaceLine(kBase, 4, "  runtime: provided.al2");
     LoadResult result = loadIn(project, yaml);
@@ -264,23 +311,26 @@ void TestManifestLoader::customRuntimeNeedsBootstrap()
     QCOMPARE(result.diagnostics.size(), size_t(1));
     QCOMPARE(result.diagnostics[0].code, std::string("bootstrap-not-executable"));
 
-    QFile::setPermissions(project.filePath("bootstrap"), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    QFile::setPermissions(project.filePath("bootstrap"),
+                          QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
     result = loadIn(project, yaml);
     QVERIFY2(result.ok(), qPrintable(describe(result.diagnostics)));
 }
 
-void TestManifestLoader::projectProblems_data()
-{
+void TestManifestLoader::projectProblems_data() {
     QTest::addColumn<QString>("setup");
     QTest::addColumn<QString>("message");
-    QTest::newRow("missing directory") << "missing" << "no such file or directory";
-    QTest::newRow("directory without a manifest") << "empty" << "no serverless.yml or serverless.yaml";
-    QTest::newRow("manifest that is a folder") << "folder" << "not a regular file";
-    QTest::newRow("empty manifest") << "blank" << "the manifest is empty";
+    QTest::newRow("missing directory") << "missing"
+                                       << "no such file or directory";
+    QTest::newRow("directory without a manifest") << "empty"
+                                                  << "no serverless.yml or serverless.yaml";
+    QTest::newRow("manifest that is a folder") << "folder"
+                                               << "not a regular file";
+    QTest::newRow("empty manifest") << "blank"
+                                    << "the manifest is empty";
 }
 
-void TestManifestLoader::projectProblems()
-{
+void TestManifestLoader::projectProblems() {
     QFETCH(QString, setup);
     QFETCH(QString, message);
     TempProject project;
@@ -293,24 +343,26 @@ void TestManifestLoader::projectProblems()
         project.writeManifest("");
     const LoadResult result = ManifestLoader().loadProject(target.toStdString());
     QCOMPARE(result.diagnostics.size(), size_t(1));
-    QVERIFY2(QString::fromStdString(result.diagnostics[0].message).contains(message), result.diagnostics[0].message.c_str());
+    QVERIFY2(QString::fromStdString(result.diagnostics[0].message).contains(message),
+             result.diagnostics[0].message.c_str());
     QVERIFY(!result.ok());
     // Every message names the file or folder it is about.
-    QVERIFY(QString::fromStdString(formatDiagnostic(result.diagnostics[0])).startsWith(project.path()));
+    QVERIFY(
+        QString::fromStdString(formatDiagnostic(result.diagnostics[0])).startsWith(project.path()));
 }
 
-void TestManifestLoader::examplesAndTemplatesAreValid_data()
-{
+void TestManifestLoader::examplesAndTemplatesAreValid_data() {
     QTest::addColumn<QString>("dir");
     const QString source = qEnvironmentVariable("NIMBUS_SOURCE_DIR");
-    for (const QString &group : {QStringLiteral("examples"), QStringLiteral("resources/templates")}) {
-        for (const QString &name : QDir(source + "/" + group).entryList(QDir::Dirs | QDir::NoDotAndDotDot))
+    for (const QString &group :
+         {QStringLiteral("examples"), QStringLiteral("resources/templates")}) {
+        for (const QString &name :
+             QDir(source + "/" + group).entryList(QDir::Dirs | QDir::NoDotAndDotDot))
             QTest::newRow(qPrintable(group + "/" + name)) << source + "/" + group + "/" + name;
     }
 }
 
-void TestManifestLoader::examplesAndTemplatesAreValid()
-{
+void TestManifestLoader::examplesAndTemplatesAreValid() {
     QFETCH(QString, dir);
     const LoadResult result = ManifestLoader().loadProject(dir.toStdString());
     QVERIFY2(result.ok() && result.diagnostics.empty(), qPrintable(describe(result.diagnostics)));

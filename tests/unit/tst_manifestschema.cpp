@@ -20,8 +20,7 @@ private slots:
 namespace {
 // Collects "path" for every property in the schema that lacks a description.
 void findUndescribed(const ManifestSchema &schema, const json &node, const std::string &path,
-                     std::vector<std::string> &missing, int depth = 0)
-{
+                     std::vector<std::string> &missing, int depth = 0) {
     if (depth > 12 || !node.is_object())
         return;
     const json &s = schema.resolve(node);
@@ -46,27 +45,28 @@ void findUndescribed(const ManifestSchema &schema, const json &node, const std::
 }
 } // namespace
 
-void TestManifestSchema::everyKeyHasADescription()
-{
+void TestManifestSchema::everyKeyHasADescription() {
     const ManifestSchema &schema = ManifestSchema::builtin();
     std::vector<std::string> missing;
     findUndescribed(schema, schema.document(), "", missing);
-    QVERIFY2(missing.empty(), missing.empty() ? "" : ("no description: " + missing.front()).c_str());
+    QVERIFY2(missing.empty(),
+             missing.empty() ? "" : ("no description: " + missing.front()).c_str());
 }
 
-void TestManifestSchema::schemaAtFollowsReferences_data()
-{
+void TestManifestSchema::schemaAtFollowsReferences_data() {
     QTest::addColumn<QStringList>("path");
     QTest::addColumn<QString>("hasProperty");
     QTest::newRow("provider") << QStringList{"provider"} << "runtime";
     QTest::newRow("a function by any name") << QStringList{"functions", "anything"} << "handler";
-    QTest::newRow("an event in a function's list") << QStringList{"functions", "f", "events", "0"} << "httpApi";
-    QTest::newRow("the object form of an http event") << QStringList{"functions", "f", "events", "0", "http"} << "method";
-    QTest::newRow("an http service") << QStringList{"functions", "f", "httpService"} << "readinessPath";
+    QTest::newRow("an event in a function's list")
+        << QStringList{"functions", "f", "events", "0"} << "httpApi";
+    QTest::newRow("the object form of an http event")
+        << QStringList{"functions", "f", "events", "0", "http"} << "method";
+    QTest::newRow("an http service")
+        << QStringList{"functions", "f", "httpService"} << "readinessPath";
 }
 
-void TestManifestSchema::schemaAtFollowsReferences()
-{
+void TestManifestSchema::schemaAtFollowsReferences() {
     QFETCH(QStringList, path);
     QFETCH(QString, hasProperty);
     std::vector<std::string> steps;
@@ -79,25 +79,26 @@ void TestManifestSchema::schemaAtFollowsReferences()
     QVERIFY(std::find(names.begin(), names.end(), hasProperty.toStdString()) != names.end());
 }
 
-void TestManifestSchema::runtimesCoverEveryFamily()
-{
+void TestManifestSchema::runtimesCoverEveryFamily() {
     const json &runtimes = ManifestSchema::builtin().document()["definitions"]["runtime"]["enum"];
     for (const char *name : {"python3.12", "nodejs20.x", "provided", "provided.al2"})
         QVERIFY2(std::find(runtimes.begin(), runtimes.end(), name) != runtimes.end(), name);
 }
 
-void TestManifestSchema::closestMatch_data()
-{
+void TestManifestSchema::closestMatch_data() {
     QTest::addColumn<QString>("word");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("transposed letters") << "memroySize" << "memorySize";
-    QTest::newRow("missing letter") << "handlr" << "handler";
-    QTest::newRow("wrong case") << "memorysize" << "memorySize";
-    QTest::newRow("unrelated word has no suggestion") << "banana" << "";
+    QTest::newRow("transposed letters") << "memroySize"
+                                        << "memorySize";
+    QTest::newRow("missing letter") << "handlr"
+                                    << "handler";
+    QTest::newRow("wrong case") << "memorysize"
+                                << "memorySize";
+    QTest::newRow("unrelated word has no suggestion") << "banana"
+                                                      << "";
 }
 
-void TestManifestSchema::closestMatch()
-{
+void TestManifestSchema::closestMatch() {
     QFETCH(QString, word);
     QFETCH(QString, expected);
     const std::vector<std::string> candidates{"handler", "memorySize", "timeout", "runtime"};

@@ -11,8 +11,7 @@ struct Resolved {
     YamlNode root;
     std::vector<Diagnostic> diagnostics;
 
-    const YamlNode *at(const QString &path) const
-    {
+    const YamlNode *at(const QString &path) const {
         const YamlNode *node = &root;
         for (const QString &part : path.split('.')) {
             bool isIndex = false;
@@ -28,8 +27,7 @@ struct Resolved {
     }
 };
 
-Resolved resolve(const QByteArray &yaml, const QString &stage = {})
-{
+Resolved resolve(const QByteArray &yaml, const QString &stage = {}) {
     auto parsed = parseYaml(yaml.toStdString(), "serverless.yml");
     VariableContext context;
     if (!stage.isEmpty())
@@ -58,8 +56,7 @@ private slots:
     void failures();
 };
 
-void TestVariableResolver::resolves_data()
-{
+void TestVariableResolver::resolves_data() {
     QTest::addColumn<QByteArray>("yaml");
     QTest::addColumn<QString>("stage");
     QTest::addColumn<QString>("path");
@@ -67,49 +64,105 @@ void TestVariableResolver::resolves_data()
     QTest::addColumn<QString>("type");
 
     QTest::newRow("self reference to a custom value")
-        << QByteArray("custom: {name: users}\nv: ${self:custom.name}") << "" << "v" << "users" << "string";
+        << QByteArray("custom: {name: users}\nv: ${self:custom.name}") << ""
+        << "v"
+        << "users"
+        << "string";
     QTest::newRow("self reference keeps an integer's type")
-        << QByteArray("custom: {mem: 512}\nv: ${self:custom.mem}") << "" << "v" << "512" << "integer";
+        << QByteArray("custom: {mem: 512}\nv: ${self:custom.mem}") << ""
+        << "v"
+        << "512"
+        << "integer";
     QTest::newRow("self reference into a list by index")
-        << QByteArray("custom: {list: [a, b, c]}\nv: ${self:custom.list.1}") << "" << "v" << "b" << "string";
+        << QByteArray("custom: {list: [a, b, c]}\nv: ${self:custom.list.1}") << ""
+        << "v"
+        << "b"
+        << "string";
     QTest::newRow("variable inside a longer string is spliced in")
-        << QByteArray("service: shop\nv: ${self:service}-table") << "" << "v" << "shop-table" << "string";
+        << QByteArray("service: shop\nv: ${self:service}-table") << ""
+        << "v"
+        << "shop-table"
+        << "string";
     QTest::newRow("two variables in one string")
-        << QByteArray("service: shop\nv: ${self:service}-${sls:stage}") << "" << "v" << "shop-dev" << "string";
+        << QByteArray("service: shop\nv: ${self:service}-${sls:stage}") << ""
+        << "v"
+        << "shop-dev"
+        << "string";
     QTest::newRow("environment variable that is set")
-        << QByteArray("v: ${env:NIMBUS_TEST_SET}") << "" << "v" << "from-env" << "string";
+        << QByteArray("v: ${env:NIMBUS_TEST_SET}") << ""
+        << "v"
+        << "from-env"
+        << "string";
     QTest::newRow("environment number is typed like a plain scalar")
-        << QByteArray("v: ${env:NIMBUS_TEST_NUMBER}") << "" << "v" << "512" << "integer";
+        << QByteArray("v: ${env:NIMBUS_TEST_NUMBER}") << ""
+        << "v"
+        << "512"
+        << "integer";
     QTest::newRow("unset environment variable takes the quoted fallback")
-        << QByteArray("v: ${env:NIMBUS_TEST_UNSET, 'fallback'}") << "" << "v" << "fallback" << "string";
+        << QByteArray("v: ${env:NIMBUS_TEST_UNSET, 'fallback'}") << ""
+        << "v"
+        << "fallback"
+        << "string";
     QTest::newRow("double-quoted fallback")
-        << QByteArray("v: '${env:NIMBUS_TEST_UNSET, \"dq\"}'") << "" << "v" << "dq" << "string";
+        << QByteArray("v: '${env:NIMBUS_TEST_UNSET, \"dq\"}'") << ""
+        << "v"
+        << "dq"
+        << "string";
     QTest::newRow("unquoted numeric fallback keeps its type")
-        << QByteArray("v: ${env:NIMBUS_TEST_UNSET, 256}") << "" << "v" << "256" << "integer";
+        << QByteArray("v: ${env:NIMBUS_TEST_UNSET, 256}") << ""
+        << "v"
+        << "256"
+        << "integer";
     QTest::newRow("fallback that is itself a variable")
-        << QByteArray("custom: {d: deep}\nv: ${env:NIMBUS_TEST_UNSET, ${self:custom.d}}") << "" << "v" << "deep" << "string";
-    QTest::newRow("opt:stage from the command line")
-        << QByteArray("v: ${opt:stage}") << "prod" << "v" << "prod" << "string";
+        << QByteArray("custom: {d: deep}\nv: ${env:NIMBUS_TEST_UNSET, ${self:custom.d}}") << ""
+        << "v"
+        << "deep"
+        << "string";
+    QTest::newRow("opt:stage from the command line") << QByteArray("v: ${opt:stage}") << "prod"
+                                                     << "v"
+                                                     << "prod"
+                                                     << "string";
     QTest::newRow("opt:stage with a fallback when not given")
-        << QByteArray("v: ${opt:stage, 'dev'}") << "" << "v" << "dev" << "string";
-    QTest::newRow("sls:stage defaults to dev")
-        << QByteArray("v: ${sls:stage}") << "" << "v" << "dev" << "string";
+        << QByteArray("v: ${opt:stage, 'dev'}") << ""
+        << "v"
+        << "dev"
+        << "string";
+    QTest::newRow("sls:stage defaults to dev") << QByteArray("v: ${sls:stage}") << ""
+                                               << "v"
+                                               << "dev"
+                                               << "string";
     QTest::newRow("sls:stage follows provider.stage")
-        << QByteArray("provider: {stage: qa}\nv: ${sls:stage}") << "" << "v" << "qa" << "string";
+        << QByteArray("provider: {stage: qa}\nv: ${sls:stage}") << ""
+        << "v"
+        << "qa"
+        << "string";
     QTest::newRow("sls:stage prefers the command line")
-        << QByteArray("provider: {stage: qa}\nv: ${sls:stage}") << "prod" << "v" << "prod" << "string";
+        << QByteArray("provider: {stage: qa}\nv: ${sls:stage}") << "prod"
+        << "v"
+        << "prod"
+        << "string";
     QTest::newRow("nested variable in the address")
-        << QByteArray("custom: {dev: {mem: 256}, prod: {mem: 2048}}\nv: ${self:custom.${sls:stage}.mem}")
-        << "prod" << "v" << "2048" << "integer";
+        << QByteArray(
+               "custom: {dev: {mem: 256}, prod: {mem: 2048}}\nv: ${self:custom.${sls:stage}.mem}")
+        << "prod"
+        << "v"
+        << "2048"
+        << "integer";
     QTest::newRow("chain of self references through another variable")
-        << QByteArray("custom: {a: '${self:custom.b}', b: '${env:NIMBUS_TEST_SET}'}\nv: ${self:custom.a}")
-        << "" << "v" << "from-env" << "string";
+        << QByteArray(
+               "custom: {a: '${self:custom.b}', b: '${env:NIMBUS_TEST_SET}'}\nv: ${self:custom.a}")
+        << ""
+        << "v"
+        << "from-env"
+        << "string";
     QTest::newRow("variable in a list item")
-        << QByteArray("service: s\nv: [x, '${self:service}']") << "" << "v.1" << "s" << "string";
+        << QByteArray("service: s\nv: [x, '${self:service}']") << ""
+        << "v.1"
+        << "s"
+        << "string";
 }
 
-void TestVariableResolver::resolves()
-{
+void TestVariableResolver::resolves() {
     QFETCH(QByteArray, yaml);
     QFETCH(QString, stage);
     QFETCH(QString, path);
@@ -125,9 +178,9 @@ void TestVariableResolver::resolves()
     QCOMPARE(QString::fromStdString(node->scalarType()), type);
 }
 
-void TestVariableResolver::wholeMappingIsSubstituted()
-{
-    const Resolved r = resolve("custom:\n  env: {A: '1', B: two}\nprovider:\n  environment: ${self:custom.env}\n");
+void TestVariableResolver::wholeMappingIsSubstituted() {
+    const Resolved r =
+        resolve("custom:\n  env: {A: '1', B: two}\nprovider:\n  environment: ${self:custom.env}\n");
     QVERIFY(r.diagnostics.empty());
     const YamlNode *env = r.at("provider.environment");
     QVERIFY(env && env->isMapping());
@@ -135,8 +188,7 @@ void TestVariableResolver::wholeMappingIsSubstituted()
     QCOMPARE(env->find("B")->scalar, std::string("two"));
 }
 
-void TestVariableResolver::failures_data()
-{
+void TestVariableResolver::failures_data() {
     QTest::addColumn<QByteArray>("yaml");
     QTest::addColumn<int>("line");
     QTest::addColumn<int>("column");
@@ -149,7 +201,8 @@ void TestVariableResolver::failures_data()
     QTest::newRow("variable in a quoted string accounts for the quote")
         << QByteArray("v: 'x ${self:nope}'") << 1 << 7 << "has no key 'nope'";
     QTest::newRow("unset environment variable without fallback")
-        << QByteArray("\nv: ${env:NIMBUS_TEST_UNSET}") << 2 << 4 << "environment variable 'NIMBUS_TEST_UNSET' is not set";
+        << QByteArray("\nv: ${env:NIMBUS_TEST_UNSET}") << 2 << 4
+        << "environment variable 'NIMBUS_TEST_UNSET' is not set";
     QTest::newRow("option not given")
         << QByteArray("v: ${opt:region}") << 1 << 4 << "option '--region' was not given";
     QTest::newRow("unknown variable source")
@@ -157,13 +210,14 @@ void TestVariableResolver::failures_data()
     QTest::newRow("unterminated variable")
         << QByteArray("v: ab${self:x") << 1 << 6 << "unterminated variable";
     QTest::newRow("cycle between two values")
-        << QByteArray("custom: {a: '${self:custom.b}', b: '${self:custom.a}'}\nv: ${self:custom.a}") << 1 << 37 << "refers to itself";
+        << QByteArray("custom: {a: '${self:custom.b}', b: '${self:custom.a}'}\nv: ${self:custom.a}")
+        << 1 << 37 << "refers to itself";
     QTest::newRow("mapping spliced into a string")
-        << QByteArray("custom: {m: {a: 1}}\nv: x-${self:custom.m}") << 2 << 6 << "cannot be placed inside a string";
+        << QByteArray("custom: {m: {a: 1}}\nv: x-${self:custom.m}") << 2 << 6
+        << "cannot be placed inside a string";
 }
 
-void TestVariableResolver::failures()
-{
+void TestVariableResolver::failures() {
     QFETCH(QByteArray, yaml);
     QFETCH(int, line);
     QFETCH(int, column);

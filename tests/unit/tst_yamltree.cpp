@@ -16,9 +16,9 @@ private slots:
     void emptyDocumentIsNull();
 };
 
-void TestYamlTree::keysAndValuesKeepTheirPositions()
-{
-    const auto result = parseYaml("service: demo\nprovider:\n  name: aws\n  runtime: 'python3.11'\n", "f.yml");
+void TestYamlTree::keysAndValuesKeepTheirPositions() {
+    const auto result =
+        parseYaml("service: demo\nprovider:\n  name: aws\n  runtime: 'python3.11'\n", "f.yml");
     QVERIFY(result.ok);
     QVERIFY(result.diagnostics.empty());
     const YamlEntry *provider = result.root.findEntry("provider");
@@ -34,8 +34,7 @@ void TestYamlTree::keysAndValuesKeepTheirPositions()
     QCOMPARE(runtime->value.scalar, std::string("python3.11"));
 }
 
-void TestYamlTree::scalarTypes_data()
-{
+void TestYamlTree::scalarTypes_data() {
     QTest::addColumn<QByteArray>("yaml");
     QTest::addColumn<QString>("type");
     QTest::newRow("plain integer is an integer") << QByteArray("v: 128") << "integer";
@@ -51,8 +50,7 @@ void TestYamlTree::scalarTypes_data()
     QTest::newRow("list is an array") << QByteArray("v: [1, 2]") << "array";
 }
 
-void TestYamlTree::scalarTypes()
-{
+void TestYamlTree::scalarTypes() {
     QFETCH(QByteArray, yaml);
     QFETCH(QString, type);
     const auto result = parseYaml(yaml.toStdString(), "f.yml");
@@ -62,8 +60,7 @@ void TestYamlTree::scalarTypes()
     QCOMPARE(QString::fromStdString(v->scalarType()), type);
 }
 
-void TestYamlTree::duplicateKeysAreReported()
-{
+void TestYamlTree::duplicateKeysAreReported() {
     const auto result = parseYaml("a: 1\nb: 2\na: 3\n", "f.yml");
     QVERIFY(result.ok);
     QCOMPARE(result.diagnostics.size(), size_t(1));
@@ -73,8 +70,7 @@ void TestYamlTree::duplicateKeysAreReported()
     QCOMPARE(result.root.find("a")->scalar, std::string("1"));
 }
 
-void TestYamlTree::syntaxErrorsBecomeDiagnostics_data()
-{
+void TestYamlTree::syntaxErrorsBecomeDiagnostics_data() {
     QTest::addColumn<QByteArray>("yaml");
     QTest::addColumn<int>("line");
     QTest::newRow("unclosed quote") << QByteArray("a: 1\nb: 'open\n") << 2;
@@ -84,11 +80,11 @@ void TestYamlTree::syntaxErrorsBecomeDiagnostics_data()
     QTest::newRow("binary content") << QByteArray("a: 1\n\0\1\2", 8) << 0;
 }
 
-void TestYamlTree::syntaxErrorsBecomeDiagnostics()
-{
+void TestYamlTree::syntaxErrorsBecomeDiagnostics() {
     QFETCH(QByteArray, yaml);
     QFETCH(int, line);
-    const auto result = parseYaml(std::string(yaml.constData(), static_cast<size_t>(yaml.size())), "f.yml");
+    const auto result =
+        parseYaml(std::string(yaml.constData(), static_cast<size_t>(yaml.size())), "f.yml");
     QVERIFY(!result.ok);
     QCOMPARE(result.diagnostics.size(), size_t(1));
     QCOMPARE(result.diagnostics[0].code, std::string("yaml-syntax"));
@@ -96,8 +92,7 @@ void TestYamlTree::syntaxErrorsBecomeDiagnostics()
         QCOMPARE(result.diagnostics[0].range.start.line + 1, line);
 }
 
-void TestYamlTree::emptyDocumentIsNull()
-{
+void TestYamlTree::emptyDocumentIsNull() {
     const auto result = parseYaml("", "f.yml");
     QVERIFY(result.ok);
     QVERIFY(result.root.isNull());

@@ -20,9 +20,9 @@ std::optional<HandlerReference> parseHandler(const std::string &handler, Runtime
 
 // Where a handler function is defined.
 struct HandlerDefinition {
-    std::string file; // absolute path of the source file
-    int line = 0;     // zero-based
-    int column = 0;   // zero-based byte column of the function's name
+    std::string file;      // absolute path of the source file
+    int line = 0;          // zero-based
+    int column = 0;        // zero-based byte column of the function's name
     std::string signature; // the defining line, trimmed, e.g. "def main(event, context):"
 };
 

@@ -21,8 +21,7 @@ enum class RuntimeFamily { Python, Node, Custom, Unknown };
 
 RuntimeFamily runtimeFamily(const std::string &runtime);
 
-template <typename T>
-struct Located {
+template <typename T> struct Located {
     T value{};
     SourceRange range; // where the value was written (or the function's key, for defaults)
 };
@@ -39,14 +38,14 @@ struct HttpServiceSpec {
 struct Event {
     std::string type; // "http", "httpApi", "schedule", "sqs", "s3", ...
     SourceRange range;
-    std::string method; // http / httpApi: upper-case method, "ANY" for every method
-    std::string path;   // http / httpApi: route path, "*" for the httpApi catch-all
+    std::string method;                 // http / httpApi: upper-case method, "ANY" for every method
+    std::string path;                   // http / httpApi: route path, "*" for the httpApi catch-all
     std::vector<std::string> schedules; // schedule: rate(...) / cron(...) expressions
     YamlNode settings;                  // the event's value as written (after variables)
 };
 
 struct Function {
-    std::string name;     // key under functions
+    std::string name; // key under functions
     SourceRange nameRange;
     FunctionKind kind = FunctionKind::Event;
     Located<std::string> handler; // handler or httpHandler, "module.function"

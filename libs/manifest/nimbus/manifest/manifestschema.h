@@ -4,7 +4,6 @@
 #include "nimbus/manifest/yamltree.h"
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -49,7 +48,8 @@ private:
     void validateScalar(const YamlNode &node, const nlohmann::ordered_json &schema, Context &ctx,
                         const std::string &where) const;
     bool typeMatches(const YamlNode &node, const nlohmann::ordered_json &type) const;
-    const nlohmann::ordered_json *chooseBranch(const YamlNode &node, const nlohmann::ordered_json &branches) const;
+    const nlohmann::ordered_json *chooseBranch(const YamlNode &node,
+                                               const nlohmann::ordered_json &branches) const;
 
     nlohmann::ordered_json m_document;
 };

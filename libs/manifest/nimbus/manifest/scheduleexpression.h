@@ -12,8 +12,8 @@ namespace nimbus::manifest {
 struct ScheduleExpression {
     enum class Kind { Rate, Cron };
     Kind kind = Kind::Rate;
-    long long rateSeconds = 0;        // Rate
-    std::vector<std::string> fields;  // Cron: the six fields
+    long long rateSeconds = 0;       // Rate
+    std::vector<std::string> fields; // Cron: the six fields
 
     // The parsed expression, or an error that says what is wrong and what is expected.
     static std::optional<ScheduleExpression> parse(const std::string &text, std::string &error);

@@ -47,8 +47,8 @@ private:
 
     void resolveNode(YamlNode &node, const std::string &path);
     bool resolveScalar(YamlNode &node, const std::string &path);
-    std::optional<Value> evaluate(std::string_view expression, const YamlNode &site,
-                                  int offset, Failure &failure);
+    std::optional<Value> evaluate(std::string_view expression, const YamlNode &site, int offset,
+                                  Failure &failure);
     std::optional<Value> lookup(std::string_view reference, const YamlNode &site, int offset,
                                 Failure &failure);
     std::optional<Value> lookupSelf(std::string_view path, Failure &failure, int offset);

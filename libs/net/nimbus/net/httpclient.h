@@ -8,13 +8,12 @@
 namespace nimbus::net {
 
 struct HttpResult {
-    int status = 0; // 0 when no response arrived
+    int status = 0;                             // 0 when no response arrived
     std::map<std::string, std::string> headers; // lower-case names
     std::string body;
     std::string error; // why there is no response: connection refused, timeout, ...
 
-    std::string header(const std::string &lowerName) const
-    {
+    std::string header(const std::string &lowerName) const {
         auto it = headers.find(lowerName);
         return it == headers.end() ? std::string() : it->second;
     }
