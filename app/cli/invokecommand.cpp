@@ -2,19 +2,12 @@
 #include "diagnosticprinter.h"
 #include "nimbus/manifest/manifestloader.h"
 #include "nimbus/manifest/suggest.h"
-#include "nimbus/net/httpclient.h"
-#include "nimbus/resources/resourcelocator.h"
-#include "simulator/simulator.h"
-#include "simulator/statefile.h"
+#include "simulator/invoker.h"
 
 #include <CLI/CLI.hpp>
-#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 #include <sstream>
-
-namespace fs = std::filesystem;
 
 namespace nimbus::cli {
 
@@ -27,99 +20,6 @@ struct InvokeOptions {
     std::string data;
     std::string stage;
 };
-
-// What an invocation produced, however it ran.
-struct Outcome {
-    bool ran = false;
-    bool functionError = false;
-    std::string payload;
-    std::string log;
-    std::string error; // why it did not run
-};
-
-std::string base64Decode(const std::string &text) {
-    std::string out(3 * text.size() / 4 + 3, '\0');
-    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char *>(out.data()),
-                                  reinterpret_cast<const unsigned char *>(text.data()),
-                                  static_cast<int>(text.size()));
-    if (n < 0)
-        return {};
-    std::size_t size = static_cast<std::size_t>(n);
-    // EVP_DecodeBlock counts the padding as output; take it back off.
-    for (auto it = text.rbegin(); it != text.rend() && *it == '=' && size > 0; ++it)
-        --size;
-    out.resize(size);
-    return out;
-}
-
-Outcome invokeRunning(const nlohmann::json &state, const std::string &function,
-                      const std::string &payload) {
-    Outcome outcome;
-    net::HttpRequestSpec request;
-    request.method = "POST";
-    request.url =
-        state.value("controlPlane", "") + "/2015-03-31/functions/" + function + "/invocations";
-    request.body = payload;
-    request.headers = {{"Content-Type", "application/json"},
-                       {"X-Amz-Log-Type", "Tail"},
-                       {"X-Nimbus-Log-Type", "Full"}};
-    const net::HttpResult result = net::httpRequest(request);
-    if (result.status == 0) {
-        outcome.error = "cannot reach the simulator at " + request.url + ": " + result.error;
-        return outcome;
-    }
-    if (result.status != 200) {
-        nlohmann::json body = nlohmann::json::parse(result.body, nullptr, false);
-        outcome.error = result.header("x-amzn-errortype") + ": " +
-                        (body.is_object() ? body.value("message", result.body) : result.body);
-        return outcome;
-    }
-    outcome.ran = true;
-    outcome.payload = result.body;
-    outcome.functionError = !result.header("x-amz-function-error").empty();
-    outcome.log = base64Decode(result.header("x-amz-log-result"));
-    return outcome;
-}
-
-Outcome invokeEmbedded(const std::string &project, const std::string &stage,
-                       const std::string &function, const std::string &payload) {
-    Outcome outcome;
-    boost::asio::io_context io;
-    sim::SimulatorOptions options;
-    options.projectDir = project;
-    options.stage = stage;
-    options.resourcesDir = resources::resourcesDir();
-    options.serveControlPlane = false;
-    sim::Simulator simulator(io, options);
-    if (!simulator.load()) {
-        outcome.error = "the manifest has errors";
-        return outcome;
-    }
-    sim::InvocationRequest request;
-    request.payload = payload;
-    std::string error;
-    const bool accepted = simulator.invoke(
-        function, request,
-        [&](sim::InvocationResult result) {
-            if (result.throttled) {
-                outcome.error = "TooManyRequestsException: Rate Exceeded.";
-            } else {
-                outcome.ran = true;
-                outcome.functionError = result.functionError;
-                outcome.payload = result.payload;
-                outcome.log = result.log;
-            }
-            simulator.shutdown();
-            io.stop();
-        },
-        error);
-    if (!accepted) {
-        outcome.error = error;
-        return outcome;
-    }
-    io.run();
-    return outcome;
-}
 
 int invoke(const InvokeOptions &options, Streams streams) {
     // The manifest is read here too, so mistakes are reported the same way as by validate.
@@ -172,13 +72,7 @@ int invoke(const InvokeOptions &options, Streams streams) {
         return 1;
     }
 
-    std::error_code ec;
-    const std::string project = fs::canonical(options.project, ec).string();
-    Outcome outcome;
-    if (auto state = sim::StateFile::readLive(project))
-        outcome = invokeRunning(*state, options.function, payload);
-    else
-        outcome = invokeEmbedded(project, options.stage, options.function, payload);
+    const sim::InvokeOutcome outcome = sim::invokeFunction(options.project, options.stage, options.function, payload);
 
     if (!outcome.ran) {
         streams.err << "nimbus invoke: " << outcome.error << '\n';
