@@ -1,5 +1,6 @@
 #include "nimbus/manifest/handlerlocator.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -127,6 +128,28 @@ std::optional<size_t> findNodeDefinition(const std::string &text, const std::str
 }
 
 } // namespace
+
+std::vector<std::string> definedFunctions(const std::string &file, RuntimeFamily family) {
+    std::vector<std::string> names;
+    auto text = readFile(file);
+    if (!text)
+        return names;
+    const std::regex pattern =
+        family == RuntimeFamily::Python
+            ? std::regex(R"(^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\()",
+                         std::regex::multiline)
+            : std::regex(
+                  R"((?:\bexports\.([A-Za-z_$][\w$]*)[ \t]*=)|(?:^[ \t]*export[ \t]+(?:async[ \t]+)?(?:function\*?|const|let|var)[ \t]+([A-Za-z_$][\w$]*)))",
+                  std::regex::multiline);
+    for (auto it = std::sregex_iterator(text->begin(), text->end(), pattern);
+         it != std::sregex_iterator(); ++it) {
+        const std::string name = (*it)[1].matched ? (*it)[1].str() : (*it)[2].str();
+        if (!name.empty() && name.front() != '_' &&
+            std::find(names.begin(), names.end(), name) == names.end())
+            names.push_back(name);
+    }
+    return names;
+}
 
 std::optional<HandlerReference> parseHandler(const std::string &handler, RuntimeFamily family) {
     if (handler.empty())

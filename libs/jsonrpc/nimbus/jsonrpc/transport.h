@@ -27,6 +27,11 @@ public:
     explicit FdTransport(int inFd = 0, int outFd = 1);
     void send(std::string_view body) override;
     void run(const std::function<bool(std::vector<Frame>)> &onFrames) override;
+    // As run(), and when `hasWork` says there is something to do once input pauses, calls
+    // `onQuiet` after `quietMs` without input (a debounce).
+    void run(const std::function<bool(std::vector<Frame>)> &onFrames,
+             const std::function<void()> &onQuiet, const std::function<bool()> &hasWork,
+             int quietMs = 150);
 
 private:
     int m_in;

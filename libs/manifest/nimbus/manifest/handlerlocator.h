@@ -37,6 +37,10 @@ struct HandlerLookup {
 HandlerLookup locateHandler(const std::string &projectDir, const std::string &handler,
                             RuntimeFamily family);
 
+// The names of the top-level functions a Python or Node module defines or exports, in
+// source order (for completing handler values).
+std::vector<std::string> definedFunctions(const std::string &file, RuntimeFamily family);
+
 // The source files a module path may live in, in the order the runtime tries them.
 std::vector<std::string> moduleCandidates(const HandlerReference &ref, RuntimeFamily family);
 

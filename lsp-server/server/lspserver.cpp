@@ -1,0 +1,346 @@
+#include "lspserver.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace nimbus::lsp {
+
+using jsonrpc::Error;
+using jsonrpc::Reply;
+using nlohmann::json;
+
+namespace {
+
+bool isManifest(const std::string &uri) {
+    const std::string name = fs::path(uriToPath(uri)).filename().string();
+    return name == "serverless.yml" || name == "serverless.yaml";
+}
+
+int lspSeverity(manifest::Severity severity) {
+    switch (severity) {
+    case manifest::Severity::Error:
+        return 1;
+    case manifest::Severity::Warning:
+        return 2;
+    case manifest::Severity::Information:
+        return 3;
+    }
+    return 1;
+}
+
+} // namespace
+
+LspServer::LspServer(std::function<void(const json &)> send)
+    : m_dispatcher(std::move(send)) {
+    registerHandlers();
+    m_dispatcher.setGate([this](const std::string &method, bool isRequest) -> std::optional<Error> {
+        if (method == "exit")
+            return std::nullopt;
+        if (m_state == State::Uninitialized && method != "initialize")
+            return Error{jsonrpc::ServerNotInitialized,
+                         "the server is not initialized; send 'initialize' first"};
+        if (m_state == State::Initialized && method == "initialize")
+            return Error{jsonrpc::InvalidRequest, "the server is already initialized"};
+        if (m_state == State::ShutDown && isRequest)
+            return Error{jsonrpc::InvalidRequest,
+                         "the server is shut down; only 'exit' is accepted"};
+        return std::nullopt;
+    });
+}
+
+void LspServer::handle(const std::vector<std::string> &bodies) {
+    m_dispatcher.handle(bodies);
+}
+
+void LspServer::frameError(const std::string &error) {
+    m_dispatcher.sendError(json(), {jsonrpc::ParseError, "unreadable message frame: " + error});
+}
+
+json LspServer::toLsp(const TextDocument &doc, const SourceRange &range) const {
+    auto position = [&](SourcePosition p) {
+        return json{{"line", p.line}, {"character", doc.utf16Column(p.line, p.column)}};
+    };
+    return {{"start", position(range.start)}, {"end", position(range.end)}};
+}
+
+SourcePosition LspServer::fromLsp(const TextDocument &doc, const json &position) const {
+    const int line = position.at("line").get<int>();
+    return {line, doc.byteColumn(line, position.at("character").get<int>())};
+}
+
+TextDocument *LspServer::document(const json &params) {
+    const std::string uri = params.at("textDocument").at("uri").get<std::string>();
+    auto it = m_documents.find(uri);
+    if (it != m_documents.end())
+        return it->second.get();
+    // Not open: read it from disk, as clients may ask about files they have not opened.
+    std::ifstream in(uriToPath(uri), std::ios::binary);
+    if (!in)
+        return nullptr;
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto doc = std::make_unique<TextDocument>(uri, text.str(), 0);
+    TextDocument *raw = doc.get();
+    m_documents.emplace(uri, std::move(doc));
+    return raw;
+}
+
+void LspServer::publish(const TextDocument &doc) {
+    json diagnostics = json::array();
+    if (isManifest(doc.uri())) {
+        for (const auto &d : m_workspace.diagnose(doc.text(), uriToPath(doc.uri()))) {
+            SourceRange range = d.hasPosition ? d.range : SourceRange{};
+            diagnostics.push_back({{"range", toLsp(doc, range)},
+                                   {"severity", lspSeverity(d.severity)},
+                                   {"code", d.code},
+                                   {"source", "nimbus"},
+                                   {"message", d.message}});
+        }
+    }
+    m_dispatcher.notify(
+        "textDocument/publishDiagnostics",
+        {{"uri", doc.uri()}, {"version", doc.version()}, {"diagnostics", diagnostics}});
+}
+
+void LspServer::flushDiagnostics() {
+    auto dirty = std::move(m_dirty);
+    m_dirty.clear();
+    for (const auto &uri : dirty) {
+        if (auto it = m_documents.find(uri); it != m_documents.end())
+            publish(*it->second);
+    }
+}
+
+void LspServer::registerHandlers() {
+    auto &d = m_dispatcher;
+    d.onRequest("initialize", [this](const json &) {
+        m_state = State::Initialized;
+        return Reply(
+            json{{"capabilities",
+                  {{"positionEncoding", "utf-16"},
+                   {"textDocumentSync",
+                    {{"openClose", true}, {"change", 2}, {"save", {{"includeText", false}}}}},
+                   {"completionProvider",
+                    {{"triggerCharacters", json::array({".", ":", " ", "{", "-"})},
+                     {"resolveProvider", false}}},
+                   {"hoverProvider", true},
+                   {"definitionProvider", true},
+                   {"referencesProvider", true},
+                   {"documentSymbolProvider", true},
+                   {"foldingRangeProvider", true},
+                   {"codeLensProvider", {{"resolveProvider", false}}},
+                   {"executeCommandProvider",
+                    {{"commands",
+                      json::array({"nimbus.listFunctions", "nimbus.invoke", "nimbus.debug"})}}},
+                   {"workspace", {{"fileOperations", json::object()}}}}},
+                 {"serverInfo", {{"name", "nimbus-lsp"}, {"version", NIMBUS_VERSION}}}});
+    });
+    d.onNotification("initialized", [](const json &) {});
+    d.onRequest("shutdown", [this](const json &) {
+        m_state = State::ShutDown;
+        return Reply(json());
+    });
+    d.onNotification("exit", [this](const json &) { m_exitRequested = true; });
+
+    d.onNotification("textDocument/didOpen", [this](const json &params) {
+        const json &item = params.at("textDocument");
+        const std::string uri = item.at("uri").get<std::string>();
+        m_documents[uri] = std::make_unique<TextDocument>(uri, item.at("text").get<std::string>(),
+                                                          item.value("version", 0));
+        m_dirty.insert(uri);
+    });
+    d.onNotification("textDocument/didChange", [this](const json &params) {
+        const std::string uri = params.at("textDocument").at("uri").get<std::string>();
+        auto it = m_documents.find(uri);
+        if (it == m_documents.end())
+            return;
+        const int version = params.at("textDocument").value("version", it->second->version() + 1);
+        for (const auto &change : params.at("contentChanges")) {
+            std::optional<Range> range;
+            if (change.contains("range")) {
+                const json &r = change["range"];
+                range = Range{{r["start"]["line"].get<int>(), r["start"]["character"].get<int>()},
+                              {r["end"]["line"].get<int>(), r["end"]["character"].get<int>()}};
+            }
+            if (!it->second->applyChange(range, change.at("text").get<std::string>(), version))
+                return; // a change outside the document: keep what we have
+        }
+        m_dirty.insert(uri);
+    });
+    d.onNotification("textDocument/didSave", [this](const json &params) {
+        m_dirty.insert(params.at("textDocument").at("uri").get<std::string>());
+    });
+    d.onNotification("textDocument/didClose", [this](const json &params) {
+        const std::string uri = params.at("textDocument").at("uri").get<std::string>();
+        m_documents.erase(uri);
+        m_dirty.erase(uri);
+        m_dispatcher.notify("textDocument/publishDiagnostics",
+                            {{"uri", uri}, {"diagnostics", json::array()}});
+    });
+    // Handler files changed on disk: every open manifest is checked again.
+    d.onNotification("workspace/didChangeWatchedFiles", [this](const json &) {
+        for (const auto &[uri, doc] : m_documents) {
+            if (isManifest(uri))
+                m_dirty.insert(uri);
+        }
+    });
+
+    d.onRequest("textDocument/completion", [this](const json &params) {
+        TextDocument *doc = document(params);
+        if (!doc || !isManifest(doc->uri()))
+            return Reply(json::array());
+        json items = json::array();
+        for (const auto &item : m_workspace.complete(doc->text(), uriToPath(doc->uri()),
+                                                     fromLsp(*doc, params.at("position")))) {
+            json entry{
+                {"label", item.label},
+                {"kind", static_cast<int>(item.kind)},
+                {"textEdit", {{"range", toLsp(*doc, item.replace)}, {"newText", item.insertText}}},
+                {"insertTextFormat", item.snippet ? 2 : 1}};
+            if (!item.detail.empty())
+                entry["detail"] = item.detail;
+            if (!item.documentation.empty())
+                entry["documentation"] = {{"kind", "markdown"}, {"value", item.documentation}};
+            items.push_back(entry);
+        }
+        return Reply(json{{"isIncomplete", false}, {"items", items}});
+    });
+    d.onRequest("textDocument/hover", [this](const json &params) {
+        TextDocument *doc = document(params);
+        if (!doc || !isManifest(doc->uri()))
+            return Reply(json());
+        auto info = m_workspace.hover(doc->text(), uriToPath(doc->uri()),
+                                      fromLsp(*doc, params.at("position")));
+        if (!info)
+            return Reply(json());
+        return Reply(json{{"contents", {{"kind", "markdown"}, {"value", info->markdown}}},
+                          {"range", toLsp(*doc, info->range)}});
+    });
+    d.onRequest("textDocument/definition", [this](const json &params) {
+        TextDocument *doc = document(params);
+        if (!doc || !isManifest(doc->uri()))
+            return Reply(json());
+        auto location = m_workspace.definition(doc->text(), uriToPath(doc->uri()),
+                                               fromLsp(*doc, params.at("position")));
+        if (!location)
+            return Reply(json());
+        const std::string uri = pathToUri(location->path);
+        TextDocument target =
+            location->path == uriToPath(doc->uri()) ? *doc : TextDocument(uri, "", 0);
+        if (location->path != uriToPath(doc->uri())) {
+            if (TextDocument *other = document(json{{"textDocument", {{"uri", uri}}}}))
+                target = *other;
+        }
+        return Reply(json{{"uri", uri}, {"range", toLsp(target, location->range)}});
+    });
+    d.onRequest("textDocument/references", [this](const json &params) {
+        TextDocument *doc = document(params);
+        if (!doc)
+            return Reply(json::array());
+        std::map<std::string, std::string> manifests;
+        for (const auto &[uri, open] : m_documents) {
+            if (isManifest(uri))
+                manifests[uriToPath(uri)] = open->text();
+        }
+        json result = json::array();
+        for (const auto &location :
+             m_workspace.references(uriToPath(doc->uri()), doc->text(),
+                                    fromLsp(*doc, params.at("position")), manifests)) {
+            const std::string uri = pathToUri(location.path);
+            TextDocument *target = document(json{{"textDocument", {{"uri", uri}}}});
+            if (target)
+                result.push_back({{"uri", uri}, {"range", toLsp(*target, location.range)}});
+        }
+        return Reply(result);
+    });
+    d.onRequest("textDocument/documentSymbol", [this](const json &params) {
+        TextDocument *doc = document(params);
+        if (!doc || !isManifest(doc->uri()))
+            return Reply(json::array());
+        std::function<json(const DocumentSymbol &)> convert = [&](const DocumentSymbol &s) {
+            json children = json::array();
+            for (const auto &c : s.children)
+                children.push_back(convert(c));
+            json out{{"name", s.name},
+                     {"kind", s.kind},
+                     {"range", toLsp(*doc, s.range)},
+                     {"selectionRange", toLsp(*doc, s.selectionRange)},
+                     {"children", children}};
+            if (!s.detail.empty())
+                out["detail"] = s.detail;
+            return out;
+        };
+        json result = json::array();
+        for (const auto &s : m_workspace.symbols(doc->text(), uriToPath(doc->uri())))
+            result.push_back(convert(s));
+        return Reply(result);
+    });
+    d.onRequest("textDocument/foldingRange", [this](const json &params) {
+        TextDocument *doc = document(params);
+        if (!doc || !isManifest(doc->uri()))
+            return Reply(json::array());
+        json result = json::array();
+        for (const auto &[start, end] :
+             m_workspace.foldingRanges(doc->text(), uriToPath(doc->uri())))
+            result.push_back({{"startLine", start}, {"endLine", end}});
+        return Reply(result);
+    });
+    d.onRequest("textDocument/codeLens", [this](const json &params) {
+        TextDocument *doc = document(params);
+        if (!doc || !isManifest(doc->uri()))
+            return Reply(json::array());
+        json result = json::array();
+        for (const auto &lens : m_workspace.codeLenses(doc->text(), uriToPath(doc->uri())))
+            result.push_back({{"range", toLsp(*doc, lens.range)},
+                              {"command",
+                               {{"title", lens.title},
+                                {"command", lens.command},
+                                {"arguments", lens.arguments}}}});
+        return Reply(result);
+    });
+    d.onRequest("workspace/executeCommand", [this](const json &params) {
+        const std::string command = params.at("command").get<std::string>();
+        const json arguments = params.value("arguments", json::array());
+        auto projectArgument = [&]() {
+            if (arguments.empty() || !arguments[0].is_string())
+                throw json::type_error::create(
+                    302, "the first argument must be the project folder (or a file URI in it)",
+                    nullptr);
+            std::string project = arguments[0].get<std::string>();
+            if (project.rfind("file://", 0) == 0)
+                project = uriToPath(project);
+            if (fs::is_regular_file(project))
+                project = fs::path(project).parent_path().string();
+            return project;
+        };
+        if (command == "nimbus.listFunctions")
+            return Reply(m_workspace.listFunctions(projectArgument()));
+        if (command == "nimbus.invoke") {
+            const std::string project = projectArgument();
+            if (arguments.size() < 2 || !arguments[1].is_string())
+                return Reply(Error{jsonrpc::InvalidParams,
+                                   "nimbus.invoke takes [project, function, event?]"});
+            return Reply(m_workspace.invoke(project, arguments[1].get<std::string>(),
+                                            arguments.size() > 2 ? arguments[2] : json::object()));
+        }
+        if (command == "nimbus.debug") {
+            // The launch configuration a DAP client starts nimbus-dap with.
+            const std::string project = projectArgument();
+            if (arguments.size() < 2 || !arguments[1].is_string())
+                return Reply(
+                    Error{jsonrpc::InvalidParams, "nimbus.debug takes [project, function]"});
+            return Reply(json{{"type", "nimbus"},
+                              {"request", "launch"},
+                              {"name", "Debug " + arguments[1].get<std::string>()},
+                              {"project", project},
+                              {"function", arguments[1]},
+                              {"event", json::object()}});
+        }
+        return Reply(Error{jsonrpc::InvalidParams, "unknown command '" + command + "'"});
+    });
+}
+
+} // namespace nimbus::lsp

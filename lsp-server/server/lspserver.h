@@ -1,0 +1,53 @@
+#pragma once
+
+#include "../document/textdocument.h"
+#include "../workspace/manifestworkspace.h"
+#include "nimbus/jsonrpc/dispatcher.h"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+namespace nimbus::lsp {
+
+// Translates LSP 3.17 to the manifest engine: lifecycle (uninitialized -> initialized ->
+// shutdown), open documents with incremental sync, and one handler per feature. It does
+// no I/O: bodies come in through handle(), messages go out through the sender, so tests
+// drive it in-process and main() wires it to stdio.
+class LspServer {
+public:
+    enum class State { Uninitialized, Initialized, ShutDown };
+
+    explicit LspServer(std::function<void(const nlohmann::json &)> send);
+
+    void handle(const std::vector<std::string> &bodies);
+    // A frame that could not be read (bad header): answered as a parse error.
+    void frameError(const std::string &error);
+
+    // Publishes diagnostics for documents changed since the last call (the transport
+    // calls this when input has been quiet for a moment: the debounce).
+    void flushDiagnostics();
+    bool hasPendingDiagnostics() const { return !m_dirty.empty(); }
+
+    State state() const { return m_state; }
+    bool exitRequested() const { return m_exitRequested; }
+    int exitCode() const { return m_state == State::ShutDown ? 0 : 1; }
+
+private:
+    void registerHandlers();
+    nlohmann::json toLsp(const TextDocument &doc, const SourceRange &range) const;
+    SourcePosition fromLsp(const TextDocument &doc, const nlohmann::json &position) const;
+    TextDocument *document(const nlohmann::json &params);
+    void publish(const TextDocument &doc);
+
+    jsonrpc::Dispatcher m_dispatcher;
+    ManifestWorkspace m_workspace;
+    std::map<std::string, std::unique_ptr<TextDocument>> m_documents; // by URI
+    std::set<std::string> m_dirty;
+    State m_state = State::Uninitialized;
+    bool m_exitRequested = false;
+};
+
+} // namespace nimbus::lsp

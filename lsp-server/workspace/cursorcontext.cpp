@@ -1,0 +1,130 @@
+#include "cursorcontext.h"
+
+#include <regex>
+
+namespace nimbus::lsp {
+
+namespace {
+
+struct LineShape {
+    bool blank = true;
+    int dash = -1;     // column of "- " when the line is a list item
+    int keyIndent = 0; // column where the content (after any dash) starts
+    std::string key;   // "key" when the content is "key:" or "key: value"
+};
+
+LineShape shapeOf(std::string_view line) {
+    LineShape shape;
+    std::size_t i = 0;
+    while (i < line.size() && line[i] == ' ')
+        ++i;
+    if (i >= line.size() || line[i] == '#')
+        return shape;
+    shape.blank = false;
+    if (line[i] == '-' && (i + 1 == line.size() || line[i + 1] == ' ')) {
+        shape.dash = static_cast<int>(i);
+        ++i;
+        while (i < line.size() && line[i] == ' ')
+            ++i;
+    }
+    shape.keyIndent = static_cast<int>(i);
+    static const std::regex keyPattern(R"(^([A-Za-z0-9_$.\-]+|"[^"]*"|'[^']*')\s*:(\s|$))");
+    std::match_results<std::string_view::const_iterator> m;
+    const std::string_view rest = line.substr(i);
+    if (std::regex_search(rest.begin(), rest.end(), m, keyPattern)) {
+        shape.key = m[1].str();
+        if (shape.key.size() >= 2 && (shape.key.front() == '"' || shape.key.front() == '\''))
+            shape.key = shape.key.substr(1, shape.key.size() - 2);
+    }
+    return shape;
+}
+
+// The path of the mapping that holds keys at column `indent`, looking up from `line`.
+std::vector<std::string> parentPath(const std::vector<std::string_view> &lines, int line,
+                                    int indent) {
+    std::vector<std::string> path;
+    int needed = indent;
+    for (int l = line - 1; l >= 0 && needed > 0; --l) {
+        const LineShape s = shapeOf(lines[static_cast<std::size_t>(l)]);
+        if (s.blank)
+            continue;
+        if (s.dash >= 0 && s.dash < needed && s.keyIndent >= needed) {
+            // Inside this list item's mapping, beside its first key.
+            path.insert(path.begin(), "0");
+            needed = s.dash;
+            continue;
+        }
+        if (s.keyIndent < needed && !s.key.empty()) {
+            path.insert(path.begin(), s.key);
+            if (s.dash >= 0) {
+                path.insert(path.begin(), "0");
+                needed = s.dash;
+            } else {
+                needed = s.keyIndent;
+            }
+        }
+    }
+    return path;
+}
+
+} // namespace
+
+CursorContext cursorContext(const std::vector<std::string_view> &lines, int line, int byteColumn) {
+    CursorContext ctx;
+    if (line < 0 || line >= static_cast<int>(lines.size()))
+        return ctx;
+    const std::string_view text = lines[static_cast<std::size_t>(line)];
+    const std::string prefix(
+        text.substr(0, std::min<std::size_t>(static_cast<std::size_t>(byteColumn), text.size())));
+
+    static const std::regex valuePattern(R"(^(\s*)(-\s+)?([A-Za-z0-9_$.\-]+)\s*:\s+(.*)$)");
+    static const std::regex keyPattern(R"(^(\s*)(-\s+)?([A-Za-z0-9_$\-]*)$)");
+    std::smatch m;
+    if (std::regex_match(prefix, m, valuePattern)) {
+        const int dash = m[2].matched ? static_cast<int>(m[1].length()) : -1;
+        ctx.kind = CursorContext::Kind::Value;
+        ctx.indent = static_cast<int>(m[1].length() + m[2].length());
+        ctx.path = parentPath(lines, line, dash >= 0 ? dash : ctx.indent);
+        if (dash >= 0)
+            ctx.path.push_back("0");
+        ctx.path.push_back(m[3].str());
+        ctx.word = m[4].str();
+        ctx.wordStartByte = static_cast<int>(m.position(4));
+    } else if (std::regex_match(prefix, m, keyPattern)) {
+        const int dash = m[2].matched ? static_cast<int>(m[1].length()) : -1;
+        ctx.kind = CursorContext::Kind::Key;
+        ctx.indent = static_cast<int>(m[1].length() + m[2].length());
+        ctx.path = parentPath(lines, line, dash >= 0 ? dash : ctx.indent);
+        if (dash >= 0)
+            ctx.path.push_back("0");
+        ctx.word = m[3].str();
+        ctx.wordStartByte = static_cast<int>(m.position(3));
+    }
+    return ctx;
+}
+
+std::vector<std::string> siblingKeys(const std::vector<std::string_view> &lines, int line,
+                                     int indent) {
+    std::vector<std::string> keys;
+    auto scan = [&](int from, int step) {
+        for (int l = from; l >= 0 && l < static_cast<int>(lines.size()); l += step) {
+            const LineShape s = shapeOf(lines[static_cast<std::size_t>(l)]);
+            if (s.blank)
+                continue;
+            const int lineIndent = s.dash >= 0 ? s.dash : s.keyIndent;
+            if (s.keyIndent == indent && s.dash < 0 && !s.key.empty())
+                keys.push_back(s.key);
+            else if (s.keyIndent == indent && s.dash >= 0 && !s.key.empty() && step < 0) {
+                keys.push_back(s.key); // the first key of the list item we are in
+                break;
+            }
+            if (lineIndent < indent)
+                break;
+        }
+    };
+    scan(line - 1, -1);
+    scan(line + 1, 1);
+    return keys;
+}
+
+} // namespace nimbus::lsp
