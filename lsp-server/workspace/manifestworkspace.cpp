@@ -492,7 +492,14 @@ ManifestWorkspace::references(const std::string &sourcePath, std::string_view so
     std::error_code ec;
     const fs::path source = fs::weakly_canonical(sourcePath, ec);
     for (fs::path dir = source.parent_path(); !dir.empty(); dir = dir.parent_path()) {
-        auto manifestPath = manifest::ManifestLoader::findManifestFile(dir.string());
+        // A manifest open in the editor counts, saved or not.
+        std::optional<std::string> manifestPath;
+        for (const char *name : {"serverless.yml", "serverless.yaml"}) {
+            if (!manifestPath && openManifests.count((dir / name).string()))
+                manifestPath = (dir / name).string();
+        }
+        if (!manifestPath)
+            manifestPath = manifest::ManifestLoader::findManifestFile(dir.string());
         if (manifestPath) {
             auto open = openManifests.find(*manifestPath);
             const std::optional<std::string> text =
