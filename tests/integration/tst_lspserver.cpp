@@ -1,0 +1,335 @@
+#include "server/lspserver.h"
+#include "tempproject.h"
+#include "testpaths.h"
+
+#include <QProcess>
+#include <QtTest>
+
+using namespace nimbus::lsp;
+using nlohmann::json;
+
+namespace {
+
+// Drives the server in-process, as an editor would, and keeps what it sent.
+struct Client {
+    std::vector<json> sent;
+    LspServer server{[this](const json &m) { sent.push_back(m); }};
+    int nextId = 1;
+
+    json request(const std::string &method, const json &params) {
+        const int id = nextId++;
+        server.handle(
+            {json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}}.dump()});
+        for (auto it = sent.rbegin(); it != sent.rend(); ++it) {
+            if (it->contains("id") && (*it)["id"] == id)
+                return *it;
+        }
+        return json();
+    }
+    void notify(const std::string &method, const json &params) {
+        server.handle({json{{"jsonrpc", "2.0"}, {"method", method}, {"params", params}}.dump()});
+    }
+    std::vector<json> published() {
+        std::vector<json> out;
+        for (const auto &m : sent) {
+            if (m.value("method", "") == "textDocument/publishDiagnostics")
+                out.push_back(m["params"]);
+        }
+        return out;
+    }
+    void initialize() {
+        request("initialize", {{"capabilities", json::object()}});
+        notify("initialized", json::object());
+    }
+};
+
+const char *kHandler = "def hello(event, context):\n    return {}\n";
+
+QString manifestUri(const TempProject &project) {
+    return "file://" + project.filePath("serverless.yml");
+}
+
+} // namespace
+
+class TestLspServer : public QObject {
+    Q_OBJECT
+private slots:
+    void lifecycle();
+    void diagnosticsOnTheToken_data();
+    void diagnosticsOnTheToken();
+    void diagnosticsAreDebounced();
+    void completion_data();
+    void completion();
+    void handlerFileChangesAreNoticed();
+    void robustness_data();
+    void robustness();
+    void transcriptAgainstTheBinary();
+};
+
+void TestLspServer::lifecycle() {
+    Client c;
+    QCOMPARE(c.request("textDocument/hover", json::object())["error"]["code"].get<int>(), -32002);
+    QVERIFY(c.request("initialize", {{"capabilities", json::object()}}).contains("result"));
+    QCOMPARE(c.request("initialize", json::object())["error"]["code"].get<int>(), -32600);
+    QCOMPARE(c.server.exitCode(), 1); // exit now would be without shutdown
+    QVERIFY(c.request("shutdown", json()).contains("result"));
+    QCOMPARE(c.request("textDocument/hover", json::object())["error"]["code"].get<int>(), -32600);
+    c.notify("exit", json());
+    QVERIFY(c.server.exitRequested());
+    QCOMPARE(c.server.exitCode(), 0);
+}
+
+void TestLspServer::diagnosticsOnTheToken_data() {
+    QTest::addColumn<QString>("manifest");
+    QTest::addColumn<int>("line");
+    QTest::addColumn<int>("character");
+    QTest::addColumn<QString>("message");
+    const QString head =
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  hello:\n";
+    QTest::newRow("YAML syntax error") << head + "    handler: 'handler.hello\n"
+                                       << 6 << 13 << "no closing";
+    QTest::newRow("unknown key with a suggestion")
+        << head + "    handler: handler.hello\n    timeuot: 3\n"
+        << 7 << 4 << "did you mean 'timeout'?";
+    QTest::newRow("wrong type") << head + "    handler: handler.hello\n    timeout: soon\n"
+                                << 7 << 13 << "must be an integer";
+    QTest::newRow("out of range") << head + "    handler: handler.hello\n    memorySize: 64\n"
+                                  << 7 << 16 << "below the minimum of 128";
+    QTest::newRow("unknown runtime")
+        << QString(head).replace("python3.11", "python2.7") + "    handler: handler.hello\n"
+        << 3 << 11 << "not allowed";
+    QTest::newRow("handler function not found") << head + "    handler: handler.bye\n"
+                                                << 6 << 13 << "does not define 'bye'";
+    QTest::newRow("handler file not found") << head + "    handler: nope.hello\n"
+                                            << 6 << 13 << "not found";
+    QTest::newRow("duplicate HTTP route")
+        << head + "    handler: handler.hello\n    events:\n      - httpApi: GET /a\n  again:\n    "
+                  "handler: handler.hello\n    events:\n      - httpApi: GET /a\n"
+        << 12 << 8 << "already served by function 'hello'";
+    QTest::newRow("invalid cron")
+        << head + "    handler: handler.hello\n    events:\n      - schedule: cron(0 25 * * ? *)\n"
+        << 8 << 18 << "hours field";
+    QTest::newRow("invalid rate")
+        << head + "    handler: handler.hello\n    events:\n      - schedule: rate(1 minutes)\n"
+        << 8 << 18 << "singular unit";
+    QTest::newRow("unresolved self reference after non-ASCII text")
+        << head + "    handler: handler.hello\n    description: \"\u00e9\u00e9 ${self:custom.x}\"\n"
+        << 7 << 21 << "has no key 'custom'";
+}
+
+void TestLspServer::diagnosticsOnTheToken() {
+    QFETCH(QString, manifest);
+    QFETCH(int, line);
+    QFETCH(int, character);
+    QFETCH(QString, message);
+    TempProject project;
+    project.write("handler.py", kHandler);
+    Client c;
+    c.initialize();
+    c.notify("textDocument/didOpen", {{"textDocument",
+                                       {{"uri", manifestUri(project).toStdString()},
+                                        {"languageId", "yaml"},
+                                        {"version", 1},
+                                        {"text", manifest.toStdString()}}}});
+    c.server.flushDiagnostics();
+    const auto published = c.published();
+    QCOMPARE(published.size(), size_t(1));
+    const json &diagnostics = published[0]["diagnostics"];
+    QVERIFY2(diagnostics.size() == 1, diagnostics.dump().c_str());
+    QCOMPARE(diagnostics[0]["range"]["start"]["line"].get<int>(), line);
+    QCOMPARE(diagnostics[0]["range"]["start"]["character"].get<int>(), character);
+    QVERIFY2(QString::fromStdString(diagnostics[0]["message"].get<std::string>()).contains(message),
+             diagnostics.dump().c_str());
+    QCOMPARE(diagnostics[0]["severity"].get<int>(), 1);
+}
+
+void TestLspServer::diagnosticsAreDebounced() {
+    TempProject project;
+    project.write("handler.py", kHandler);
+    Client c;
+    c.initialize();
+    const std::string uri = manifestUri(project).toStdString();
+    c.notify("textDocument/didOpen",
+             {{"textDocument",
+               {{"uri", uri}, {"languageId", "yaml"}, {"version", 1}, {"text", "service: s\n"}}}});
+    for (int v = 2; v <= 6; ++v)
+        c.notify("textDocument/didChange",
+                 {{"textDocument", {{"uri", uri}, {"version", v}}},
+                  {"contentChanges", json::array({{{"range",
+                                                    {{"start", {{"line", 1}, {"character", 0}}},
+                                                     {"end", {{"line", 1}, {"character", 0}}}}},
+                                                   {"text", "#\n"}}})}});
+    QVERIFY(c.published().empty());
+    QVERIFY(c.server.hasPendingDiagnostics());
+    c.server.flushDiagnostics();
+    QCOMPARE(c.published().size(), size_t(1));
+    QCOMPARE(c.published()[0]["version"].get<int>(), 6);
+}
+
+void TestLspServer::completion_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QStringList>("includes");
+    QTest::addColumn<QStringList>("excludes");
+    const QString head = "service: s\nprovider:\n  name: aws\n  runtime: python3.11\n";
+    QTest::newRow("provider keys, minus those present")
+        << head + "  mem|" << QStringList{"memorySize", "timeout"}
+        << QStringList{"name", "runtime", "handler"};
+    QTest::newRow("function keys in an unfinished document")
+        << head + "functions:\n  hello:\n    handler: handler.hello\n    |\n  broken: ["
+        << QStringList{"timeout", "events"} << QStringList{"handler", "service"};
+    QTest::newRow("snippets for a new function")
+        << head + "functions:\n  |"
+        << QStringList{"event function", "http function", "http service"} << QStringList{};
+    QTest::newRow("event types in a new list item")
+        << head + "functions:\n  f:\n    handler: handler.hello\n    events:\n      - |"
+        << QStringList{"http", "httpApi", "schedule", "sqs", "s3"} << QStringList{"handler"};
+    QTest::newRow("runtime values")
+        << "service: s\nprovider:\n  name: aws\n  runtime: |"
+        << QStringList{"python3.12", "nodejs20.x", "provided.al2"} << QStringList{};
+    QTest::newRow("HTTP methods") << head + "functions:\n  f:\n    handler: handler.hello\n    "
+                                            "events:\n      - http:\n          method: |"
+                                  << QStringList{"GET", "POST"} << QStringList{};
+    QTest::newRow("handler modules") << head + "functions:\n  f:\n    handler: |"
+                                     << QStringList{"handler", "pkg/mod"} << QStringList{};
+    QTest::newRow("handler functions of a module")
+        << head + "functions:\n  f:\n    handler: handler.|"
+        << QStringList{"handler.hello", "handler.world"} << QStringList{"handler._private"};
+    QTest::newRow("self paths") << head + "custom:\n  table: t\nfunctions:\n  f:\n    handler: "
+                                          "handler.hello\n    description: ${self:cu|"
+                                << QStringList{"custom", "custom.table"} << QStringList{};
+}
+
+void TestLspServer::completion() {
+    QFETCH(QString, text);
+    QFETCH(QStringList, includes);
+    QFETCH(QStringList, excludes);
+    TempProject project;
+    project.write(
+        "handler.py",
+        "def hello(e, c):\n    pass\n\ndef world(e, c):\n    pass\n\ndef _private():\n    pass\n");
+    project.write("pkg/mod.py", "def run(e, c):\n    pass\n");
+    const int line = text.left(text.indexOf('|')).count('\n');
+    const int character = text.indexOf('|') - (text.lastIndexOf('\n', text.indexOf('|')) + 1);
+    text.remove('|');
+    Client c;
+    c.initialize();
+    const std::string uri = manifestUri(project).toStdString();
+    c.notify(
+        "textDocument/didOpen",
+        {{"textDocument",
+          {{"uri", uri}, {"languageId", "yaml"}, {"version", 1}, {"text", text.toStdString()}}}});
+    const json reply = c.request("textDocument/completion",
+                                 {{"textDocument", {{"uri", uri}}},
+                                  {"position", {{"line", line}, {"character", character}}}});
+    QStringList labels;
+    for (const auto &item : reply["result"]["items"])
+        labels << QString::fromStdString(item["label"].get<std::string>());
+    for (const auto &label : includes)
+        QVERIFY2(labels.contains(label), qPrintable(label + " missing from: " + labels.join(", ")));
+    for (const auto &label : excludes)
+        QVERIFY2(!labels.contains(label), qPrintable(label + " should not be offered"));
+}
+
+void TestLspServer::handlerFileChangesAreNoticed() {
+    TempProject project;
+    project.write("handler.py", kHandler);
+    Client c;
+    c.initialize();
+    const std::string uri = manifestUri(project).toStdString();
+    const std::string text = "service: s\nprovider:\n  name: aws\n  runtime: "
+                             "python3.11\nfunctions:\n  f:\n    handler: handler.later\n";
+    c.notify(
+        "textDocument/didOpen",
+        {{"textDocument", {{"uri", uri}, {"languageId", "yaml"}, {"version", 1}, {"text", text}}}});
+    c.server.flushDiagnostics();
+    QCOMPARE(c.published().back()["diagnostics"].size(), size_t(1));
+    project.write(
+        "handler.py",
+        std::string(kHandler).append("\ndef later(event, context):\n    return 1\n").c_str());
+    c.notify("workspace/didChangeWatchedFiles",
+             {{"changes",
+               json::array({{{"uri", "file://" + project.filePath("handler.py").toStdString()},
+                             {"type", 2}}})}});
+    c.server.flushDiagnostics();
+    QCOMPARE(c.published().size(), size_t(2));
+    QCOMPARE(c.published().back()["diagnostics"].size(), size_t(0));
+}
+
+void TestLspServer::robustness_data() {
+    QTest::addColumn<QString>("input");
+    QTest::addColumn<int>("errorCode"); // 0 = no error reply expected
+    QTest::newRow("invalid JSON") << R"({"jsonrpc":"2.0","id":1,"method":)" << -32700;
+    QTest::newRow("unknown request")
+        << R"({"jsonrpc":"2.0","id":2,"method":"nimbus/nothing"})" << -32601;
+    QTest::newRow("request with wrong parameter types")
+        << R"({"jsonrpc":"2.0","id":3,"method":"textDocument/hover","params":{"textDocument":5}})"
+        << -32602;
+    QTest::newRow("change outside the document")
+        << R"({"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"URI","version":2},"contentChanges":[{"range":{"start":{"line":900,"character":0},"end":{"line":2,"character":0}},"text":"x"}]}})"
+        << 0;
+    QTest::newRow("completion far past the end")
+        << R"({"jsonrpc":"2.0","id":4,"method":"textDocument/completion","params":{"textDocument":{"uri":"URI"},"position":{"line":100000,"character":99}}})"
+        << 0;
+    QTest::newRow("notification with garbage params")
+        << R"({"jsonrpc":"2.0","method":"textDocument/didOpen","params":[1,2]})" << 0;
+}
+
+void TestLspServer::robustness() {
+    QFETCH(QString, input);
+    QFETCH(int, errorCode);
+    TempProject project;
+    project.write("handler.py", kHandler);
+    Client c;
+    c.initialize();
+    const std::string uri = manifestUri(project).toStdString();
+    c.notify("textDocument/didOpen",
+             {{"textDocument",
+               {{"uri", uri}, {"languageId", "yaml"}, {"version", 1}, {"text", "service: s\n"}}}});
+    const std::size_t before = c.sent.size();
+    c.server.handle({input.replace("URI", QString::fromStdString(uri)).toStdString()});
+    if (errorCode != 0) {
+        QCOMPARE(c.sent.size(), before + 1);
+        QCOMPARE(c.sent.back()["error"]["code"].get<int>(), errorCode);
+    }
+    // Whatever came before, the server still answers.
+    QVERIFY(c.request("textDocument/documentSymbol", {{"textDocument", {{"uri", uri}}}})
+                .contains("result"));
+}
+
+void TestLspServer::transcriptAgainstTheBinary() {
+    // Bytes as a misbehaving client might send them, piped into the real nimbus-lsp.
+    auto frame = [](const QByteArray &body) {
+        return "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+    };
+    QByteArray input;
+    input += frame(
+        R"({"jsonrpc":"2.0","id":1,"method":"textDocument/hover","params":{}})"); // before
+                                                                                  // initialize
+    input += "Content-Length: oops\r\n\r\n"; // a malformed header
+    input +=
+        frame(R"({"jsonrpc":"2.0","id":2,"method":"initialize","params":{"capabilities":{}}})");
+    input += frame("not json at all");
+    input += frame(QByteArray("\x00\x01\x02binary", 9));
+    input += frame(R"({"jsonrpc":"2.0","id":3,"method":"nimbus/unknown"})");
+    input += frame(
+        R"({"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///nonexistent/serverless.yml","languageId":"yaml","version":1,"text":")" +
+        QByteArray(2 * 1024 * 1024, 'a') + R"("}}})"); // a 2 MB document
+    input += frame(R"({"jsonrpc":"2.0","id":4,"method":"shutdown"})");
+    input += frame(R"({"jsonrpc":"2.0","method":"exit"})");
+    QProcess lsp;
+    lsp.start(nimbusBinary("nimbus-lsp"), {"--stdio"});
+    QVERIFY(lsp.waitForStarted());
+    lsp.write(input);
+    QVERIFY(lsp.waitForFinished(20000));
+    QCOMPARE(lsp.exitCode(), 0);
+    const QByteArray out = lsp.readAllStandardOutput();
+    QVERIFY(out.contains(R"("code":-32002)")); // hover before initialize
+    QVERIFY(out.contains(R"("id":2,"jsonrpc":"2.0","result":{"capabilities")"));
+    QCOMPARE(out.count(R"("code":-32700)"), 3); // the bad header, the text, the binary
+    QVERIFY(out.contains(R"("code":-32601)"));  // unknown method
+    QVERIFY(out.contains(R"("id":4,"jsonrpc":"2.0","result":null)"));
+    QVERIFY(out.contains("publishDiagnostics")); // the big document was diagnosed
+}
+
+QTEST_GUILESS_MAIN(TestLspServer)
+#include "tst_lspserver.moc"
