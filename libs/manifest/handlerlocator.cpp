@@ -1,152 +1,23 @@
 #include "nimbus/manifest/handlerlocator.h"
 
+#include "nimbus/manifest/moduleindex.h"
+
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <regex>
-#include <sstream>
 
 namespace fs = std::filesystem;
 
 namespace nimbus::manifest {
 
-namespace {
-
-std::string escapeRegex(const std::string &s) {
-    static const std::regex special(R"([.^$|()\[\]{}*+?\\])");
-    return std::regex_replace(s, special, R"(\$&)");
-}
-
-std::optional<std::string> readFile(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return std::nullopt;
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
-
-// Line, column and trimmed text of the line at a byte offset.
-HandlerDefinition definitionAt(const std::string &file, const std::string &text, size_t offset) {
-    HandlerDefinition def;
-    def.file = file;
-    size_t lineStart = 0;
-    for (size_t i = 0; i < offset && i < text.size(); ++i) {
-        if (text[i] == '\n') {
-            ++def.line;
-            lineStart = i + 1;
-        }
-    }
-    def.column = static_cast<int>(offset - lineStart);
-    size_t lineEnd = text.find('\n', lineStart);
-    std::string line = text.substr(lineStart, lineEnd == std::string::npos ? std::string::npos
-                                                                           : lineEnd - lineStart);
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '{'))
-        line.pop_back();
-    size_t first = line.find_first_not_of(" \t");
-    def.signature = first == std::string::npos ? line : line.substr(first);
-    return def;
-}
-
-// Offset of `name` within the match of group 0, so the position points at the name itself.
-std::optional<size_t> findWithRegex(const std::string &text, const std::string &pattern,
-                                    const std::string &name) {
-    std::smatch match;
-    if (!std::regex_search(text, match, std::regex(pattern, std::regex::multiline)))
-        return std::nullopt;
-    size_t start = static_cast<size_t>(match.position(0));
-    size_t at = text.find(name, start);
-    return at == std::string::npos ? start : at;
-}
-
-std::optional<size_t> findPythonDefinition(const std::string &text, const std::string &name) {
-    const std::string n = escapeRegex(name);
-    const std::string patterns[] = {
-        "^(async[ \\t]+)?def[ \\t]+" + n + "[ \\t]*\\(",
-        "^class[ \\t]+" + n + "\\b",
-        "^" + n + "[ \\t]*(:[^=\\n]*)?=[^=]",
-        "^from[ \\t]+\\S+[ \\t]+import[^\\n]*\\b" + n + "\\b",
-        "^import[^\\n]*[ \\t]as[ \\t]+" + n + "\\b",
-    };
-    for (const auto &p : patterns) {
-        if (auto at = findWithRegex(text, p, name))
-            return at;
-    }
-    return std::nullopt;
-}
-
-// Looks for `name` among the names exported by an export list or an object literal that
-// starts at `open` (the '{').
-std::optional<size_t> findInBraces(const std::string &text, size_t open, const std::string &name,
-                                   bool exportList) {
-    int depth = 0;
-    size_t close = open;
-    for (; close < text.size(); ++close) {
-        if (text[close] == '{')
-            ++depth;
-        else if (text[close] == '}' && --depth == 0)
-            break;
-    }
-    const std::string body = text.substr(open + 1, close - open - 1);
-    const std::string n = escapeRegex(name);
-    // export { a, b as name }   or   module.exports = { name, name: fn, name() {}, async name() {}
-    // }
-    const std::string pattern =
-        exportList
-            ? "(^|[,\\s])(" + n + "|[A-Za-z_$][\\w$]*[ \\t]+as[ \\t]+" + n + ")[ \\t\\n]*(,|$)"
-            : "(^|[,{\\s])(async[ \\t]+)?" + n + "[ \\t]*[,:(]|(^|[,{\\s])" + n + "[ \\t\\n]*$";
-    std::smatch match;
-    if (!std::regex_search(body, match, std::regex(pattern)))
-        return std::nullopt;
-    size_t at = body.find(name, static_cast<size_t>(match.position(0)));
-    return open + 1 + (at == std::string::npos ? static_cast<size_t>(match.position(0)) : at);
-}
-
-std::optional<size_t> findNodeDefinition(const std::string &text, const std::string &name) {
-    const std::string n = escapeRegex(name);
-    const std::string patterns[] = {
-        "\\bexports\\." + n + "[ \\t]*=",
-        "\\bexports\\[['\"]" + n + "['\"]\\][ \\t]*=",
-        "^[ \\t]*export[ \\t]+(async[ \\t]+)?function\\*?[ \\t]+" + n + "\\b",
-        "^[ \\t]*export[ \\t]+(const|let|var|class)[ \\t]+" + n + "\\b",
-    };
-    for (const auto &p : patterns) {
-        if (auto at = findWithRegex(text, p, name))
-            return at;
-    }
-    static const std::regex exportList(R"(^[ \t]*export[ \t]*\{)", std::regex::multiline);
-    static const std::regex moduleObject(R"(\bmodule\.exports[ \t]*=[ \t]*\{)");
-    for (const auto *re : {&exportList, &moduleObject}) {
-        for (auto it = std::sregex_iterator(text.begin(), text.end(), *re);
-             it != std::sregex_iterator(); ++it) {
-            size_t open = static_cast<size_t>(it->position(0) + it->length(0) - 1);
-            if (auto at = findInBraces(text, open, name, re == &exportList))
-                return at;
-        }
-    }
-    return std::nullopt;
-}
-
-} // namespace
-
 std::vector<std::string> definedFunctions(const std::string &file, RuntimeFamily family) {
     std::vector<std::string> names;
-    auto text = readFile(file);
-    if (!text)
+    const auto index = ModuleIndex::ofFile(file, family);
+    if (!index)
         return names;
-    const std::regex pattern =
-        family == RuntimeFamily::Python
-            ? std::regex(R"(^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\()",
-                         std::regex::multiline)
-            : std::regex(
-                  R"((?:\bexports\.([A-Za-z_$][\w$]*)[ \t]*=)|(?:^[ \t]*export[ \t]+(?:async[ \t]+)?(?:function\*?|const|let|var)[ \t]+([A-Za-z_$][\w$]*)))",
-                  std::regex::multiline);
-    for (auto it = std::sregex_iterator(text->begin(), text->end(), pattern);
-         it != std::sregex_iterator(); ++it) {
-        const std::string name = (*it)[1].matched ? (*it)[1].str() : (*it)[2].str();
-        if (!name.empty() && name.front() != '_' &&
-            std::find(names.begin(), names.end(), name) == names.end())
-            names.push_back(name);
+    for (const auto &entry : index->names) {
+        if (entry.callable && entry.name.front() != '_' &&
+            std::find(names.begin(), names.end(), entry.name) == names.end())
+            names.push_back(entry.name);
     }
     return names;
 }
@@ -206,14 +77,13 @@ HandlerLookup locateHandler(const std::string &projectDir, const std::string &ha
         std::error_code ec;
         if (!fs::is_regular_file(path, ec))
             continue;
-        auto text = readFile(path.string());
-        if (!text) {
+        const auto index = ModuleIndex::ofFile(path.string(), family);
+        if (!index) {
             lookup.error = "cannot read handler module '" + candidate + "'";
             return lookup;
         }
-        auto at = family == RuntimeFamily::Python ? findPythonDefinition(*text, ref->function)
-                                                  : findNodeDefinition(*text, ref->function);
-        if (!at) {
+        const ModuleIndex::Name *found = index->find(ref->function);
+        if (!found) {
             lookup.error =
                 "'" + candidate + "' does not define '" + ref->function + "'" +
                 (family == RuntimeFamily::Python
@@ -222,7 +92,8 @@ HandlerLookup locateHandler(const std::string &projectDir, const std::string &ha
                            ref->function + "')");
             return lookup;
         }
-        lookup.definition = definitionAt(fs::weakly_canonical(path).string(), *text, *at);
+        lookup.definition = HandlerDefinition{fs::weakly_canonical(path).string(), found->line,
+                                              found->column, found->signature};
         return lookup;
     }
     std::string tried;

@@ -220,7 +220,7 @@ void ManifestSchema::validateMapping(const YamlNode &node, const json &schema, C
         ctx.anchor = entry.key.range;
         if (schema.contains("propertyNames") && schema["propertyNames"].contains("pattern")) {
             const std::string pattern = schema["propertyNames"]["pattern"].get<std::string>();
-            if (!std::regex_search(key, std::regex(pattern)))
+            if (!std::regex_search(key, compiled(pattern)))
                 ctx.error(entry.key.range, "invalid-key",
                           "'" + key + "' is not a valid name in " + describeWhere(where) + ": " +
                               schema["propertyNames"].value("patternErrorMessage",
@@ -233,7 +233,7 @@ void ManifestSchema::validateMapping(const YamlNode &node, const json &schema, C
         if (schema.contains("patternProperties")) {
             bool matched = false;
             for (const auto &[pattern, sub] : schema["patternProperties"].items()) {
-                if (std::regex_search(key, std::regex(pattern))) {
+                if (std::regex_search(key, compiled(pattern))) {
                     validateNode(entry.value, sub, ctx, child(where, key));
                     matched = true;
                     break;
@@ -289,7 +289,7 @@ void ManifestSchema::validateScalar(const YamlNode &node, const json &schema, Co
     if (type == "string") {
         const auto length = static_cast<long long>(node.scalar.size());
         if (schema.contains("pattern") &&
-            !std::regex_search(node.scalar, std::regex(schema["pattern"].get<std::string>())))
+            !std::regex_search(node.scalar, compiled(schema["pattern"].get<std::string>())))
             ctx.error(node.range, "invalid-value",
                       describeWhere(where) + " is '" + node.scalar + "': " +
                           schema.value("patternErrorMessage",
@@ -338,6 +338,14 @@ std::vector<std::string> ManifestSchema::propertyNames(const json &schemaRef) co
         }
     }
     return names;
+}
+
+const std::regex &ManifestSchema::compiled(const std::string &pattern) const {
+    std::lock_guard lock(m_patternsMutex);
+    auto it = m_patterns.find(pattern);
+    if (it == m_patterns.end())
+        it = m_patterns.emplace(pattern, std::regex(pattern)).first;
+    return it->second; // std::map never moves its elements
 }
 
 const json *ManifestSchema::schemaAt(const std::vector<std::string> &path) const {

@@ -54,18 +54,18 @@ bool partOk(const std::string &part, const FieldRule &rule) {
         return rule.question;
     if (rule.extras.find('L') != std::string::npos && part == "L")
         return true;
+    static const std::regex nthWeekday("([0-9]+)W");
+    static const std::regex nthDay("([0-9A-Za-z]+)#([1-5])");
+    static const std::regex lastDay("([0-9A-Za-z]+)L");
+    static const std::regex rangeStep(R"(([0-9A-Za-z]+|\*)(?:-([0-9A-Za-z]+))?(?:/([0-9]+))?)");
     std::smatch m;
-    if (rule.extras.find('W') != std::string::npos &&
-        std::regex_match(part, m, std::regex("([0-9]+)W")))
+    if (rule.extras.find('W') != std::string::npos && std::regex_match(part, m, nthWeekday))
         return valueOk(m[1], rule);
-    if (rule.extras.find('#') != std::string::npos &&
-        std::regex_match(part, m, std::regex("([0-9A-Za-z]+)#([1-5])")))
+    if (rule.extras.find('#') != std::string::npos && std::regex_match(part, m, nthDay))
         return valueOk(m[1], rule);
-    if (rule.extras.find('L') != std::string::npos &&
-        std::regex_match(part, m, std::regex("([0-9A-Za-z]+)L")))
+    if (rule.extras.find('L') != std::string::npos && std::regex_match(part, m, lastDay))
         return valueOk(m[1], rule);
-    if (std::regex_match(part, m,
-                         std::regex(R"(([0-9A-Za-z]+|\*)(?:-([0-9A-Za-z]+))?(?:/([0-9]+))?)"))) {
+    if (std::regex_match(part, m, rangeStep)) {
         if (m[1] != "*" && !valueOk(m[1], rule))
             return false;
         if (m[2].matched && (m[1] == "*" || !valueOk(m[2], rule)))
@@ -82,11 +82,13 @@ bool partOk(const std::string &part, const FieldRule &rule) {
 std::optional<ScheduleExpression> ScheduleExpression::parse(const std::string &text,
                                                             std::string &error) {
     std::smatch m;
-    if (std::regex_match(text, m, std::regex(R"(rate\((.*)\))"))) {
+    static const std::regex rateCall(R"(rate\((.*)\))");
+    static const std::regex rateValue(R"(\s*([0-9]+)\s+(minute|minutes|hour|hours|day|days)\s*)");
+    static const std::regex cronCall(R"(cron\((.*)\))");
+    if (std::regex_match(text, m, rateCall)) {
         const std::string inner = m[1];
         std::smatch r;
-        if (!std::regex_match(
-                inner, r, std::regex(R"(\s*([0-9]+)\s+(minute|minutes|hour|hours|day|days)\s*)"))) {
+        if (!std::regex_match(inner, r, rateValue)) {
             error = "'" + text +
                     "' is not a valid rate: expected rate(VALUE UNIT) with UNIT minute(s), hour(s) "
                     "or day(s), e.g. rate(5 minutes)";
@@ -117,7 +119,7 @@ std::optional<ScheduleExpression> ScheduleExpression::parse(const std::string &t
         expr.rateSeconds = value * unitSeconds;
         return expr;
     }
-    if (std::regex_match(text, m, std::regex(R"(cron\((.*)\))"))) {
+    if (std::regex_match(text, m, cronCall)) {
         std::istringstream in(m[1].str());
         ScheduleExpression expr;
         expr.kind = Kind::Cron;

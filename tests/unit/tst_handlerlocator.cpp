@@ -12,6 +12,7 @@ private slots:
     void parse();
     void locate_data();
     void locate();
+    void definedFunctionsFollowTheFile();
 };
 
 void TestHandlerLocator::parse_data() {
@@ -76,6 +77,29 @@ void TestHandlerLocator::locate_data() {
         << "h.py" << QByteArray("class A:\n    def main(self): pass\n") << "h.main" << 0;
     QTest::newRow("python similar name does not count")
         << "h.py" << QByteArray("def main2(e, c): pass\n") << "h.main" << 0;
+    QTest::newRow("python annotated assignment")
+        << "h.py" << QByteArray("main: Handler = make()\n") << "h.main" << 1;
+    QTest::newRow("python from-import with rename and parentheses")
+        << "h.py" << QByteArray("import os\nfrom impl import (other, run as main)\n") << "h.main"
+        << 2;
+    QTest::newRow("python comparison is not an assignment")
+        << "h.py" << QByteArray("main == 1\n") << "h.main" << 0;
+    QTest::newRow("python def inside a string block does not count")
+        << "h.py" << QByteArray("x = 1\n    def main(e, c): pass\n") << "h.main" << 0;
+    QTest::newRow("node exports['name']")
+        << "h.js" << QByteArray("exports['main'] = () => 1;\n") << "h.main" << 1;
+    QTest::newRow("node async method in module.exports")
+        << "h.js"
+        << QByteArray("module.exports = {\n  helper: { main: 1 },\n  async main(e) {\n    return "
+                      "e;\n  },\n};\n")
+        << "h.main" << 3;
+    QTest::newRow("node key of a nested object does not count")
+        << "h.js" << QByteArray("module.exports = {\n  helper: { main: 1, s: 'a,b' },\n};\n")
+        << "h.main" << 0;
+    QTest::newRow("node export list over several lines")
+        << "h.mjs" << QByteArray("export {\n  a,\n  b as main,\n};\n") << "h.main" << 3;
+    QTest::newRow("node exports comparison is not an export")
+        << "h.js" << QByteArray("if (exports.main === 1) {}\n") << "h.main" << 0;
     QTest::newRow("node exports.name")
         << "h.js" << QByteArray("'use strict';\nexports.main = async (e) => e;\n") << "h.main" << 2;
     QTest::newRow("node module.exports.name")
@@ -117,6 +141,23 @@ void TestHandlerLocator::locate() {
     QVERIFY2(lookup.definition, lookup.error.c_str());
     QCOMPARE(lookup.definition->line + 1, line);
     QVERIFY(QString::fromStdString(lookup.definition->file).endsWith(file));
+}
+
+// Handler completion offers the module's functions, and sees an edit made on disk.
+void TestHandlerLocator::definedFunctionsFollowTheFile() {
+    TempProject project;
+    project.write("h.py",
+                  "import os\nTABLE = 1\n\ndef main(e, c): pass\n\nasync def _private(e, c): "
+                  "pass\n\nasync def other(e, c): pass\n");
+    const std::string file = project.path().toStdString() + "/h.py";
+    QCOMPARE(definedFunctions(file, RuntimeFamily::Python),
+             (std::vector<std::string>{"main", "other"}));
+    project.write("h.py", "def renamed(e, c): pass\n");
+    QCOMPARE(definedFunctions(file, RuntimeFamily::Python), (std::vector<std::string>{"renamed"}));
+    project.write("h.js",
+                  "exports.a = 1;\nexport function b() {}\nmodule.exports = { c, d() {} };\n");
+    QCOMPARE(definedFunctions(project.path().toStdString() + "/h.js", RuntimeFamily::Node),
+             (std::vector<std::string>{"a", "b", "c", "d"}));
 }
 
 QTEST_APPLESS_MAIN(TestHandlerLocator)

@@ -3,7 +3,10 @@
 #include "nimbus/manifest/diagnostic.h"
 #include "nimbus/manifest/yamltree.h"
 
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -51,7 +54,12 @@ private:
     const nlohmann::ordered_json *chooseBranch(const YamlNode &node,
                                                const nlohmann::ordered_json &branches) const;
 
+    // The schema's patterns, compiled once (validation runs on every keystroke).
+    const std::regex &compiled(const std::string &pattern) const;
+
     nlohmann::ordered_json m_document;
+    mutable std::mutex m_patternsMutex;
+    mutable std::map<std::string, std::regex, std::less<>> m_patterns;
 };
 
 } // namespace nimbus::manifest
