@@ -1,26 +1,47 @@
 #include "nimbus/jsonrpc/transport.h"
 #include "server/lspserver.h"
 
+#include <charconv>
 #include <cstring>
 #include <iostream>
 #include <poll.h>
 
 // nimbus-lsp: the language server for serverless.yml, over stdio.
 int main(int argc, char **argv) {
+    // How long typing must pause before diagnostics are published.
+    int debounceMs = 150;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--version") == 0) {
             std::cout << "nimbus-lsp " << NIMBUS_VERSION << '\n';
             return 0;
         }
+        if (std::strcmp(argv[i], "--debounce-ms") == 0 && i + 1 < argc) {
+            const std::string_view value = argv[++i];
+            const auto [end, ec] =
+                std::from_chars(value.data(), value.data() + value.size(), debounceMs);
+            if (ec != std::errc() || end != value.data() + value.size() || debounceMs < 0 ||
+                debounceMs > 10000) {
+                std::cerr << "nimbus-lsp: --debounce-ms wants milliseconds from 0 to 10000, got '"
+                          << value << "'\n";
+                return 2;
+            }
+            continue;
+        }
         if (std::strcmp(argv[i], "--stdio") != 0) {
-            std::cerr << "usage: nimbus-lsp [--stdio] [--version]\n";
+            std::cerr << "usage: nimbus-lsp [--stdio] [--debounce-ms N] [--version]\n";
             return 2;
         }
     }
     nimbus::jsonrpc::FdTransport transport(0, 1);
-    nimbus::lsp::LspServer server([&](const nlohmann::json &message) {
+    const auto send = [&](const nlohmann::json &message) {
         transport.send(message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    });
+    };
+    nimbus::lsp::LspServer server(send);
+    // Diagnostics are computed beside the request loop, so completion never waits for them.
+    nimbus::lsp::DiagnosticsWorker worker(
+        [&](const nimbus::lsp::TextDocument &doc) { return server.diagnosticsNotification(doc); },
+        send);
+    server.setDiagnosticsWorker(&worker);
     transport.run(
         [&](std::vector<nimbus::jsonrpc::Frame> frames) {
             std::vector<std::string> bodies;
@@ -34,6 +55,8 @@ int main(int argc, char **argv) {
             return !server.exitRequested();
         },
         // Diagnostics go out once typing pauses, not on every keystroke.
-        [&]() { server.flushDiagnostics(); }, [&]() { return server.hasPendingDiagnostics(); });
+        [&]() { server.flushDiagnostics(); }, [&]() { return server.hasPendingDiagnostics(); },
+        debounceMs);
+    worker.drain();
     return server.exitCode();
 }

@@ -88,7 +88,7 @@ TextDocument *LspServer::document(const json &params) {
     return raw;
 }
 
-void LspServer::publish(const TextDocument &doc) {
+json LspServer::diagnosticsNotification(const TextDocument &doc) const {
     json diagnostics = json::array();
     if (isManifest(doc.uri())) {
         for (const auto &d : m_workspace.diagnose(doc.text(), uriToPath(doc.uri()))) {
@@ -100,17 +100,25 @@ void LspServer::publish(const TextDocument &doc) {
                                    {"message", d.message}});
         }
     }
-    m_dispatcher.notify(
-        "textDocument/publishDiagnostics",
-        {{"uri", doc.uri()}, {"version", doc.version()}, {"diagnostics", diagnostics}});
+    return {
+        {"jsonrpc", "2.0"},
+        {"method", "textDocument/publishDiagnostics"},
+        {"params", {{"uri", doc.uri()}, {"version", doc.version()}, {"diagnostics", diagnostics}}}};
 }
 
 void LspServer::flushDiagnostics() {
     auto dirty = std::move(m_dirty);
     m_dirty.clear();
     for (const auto &uri : dirty) {
-        if (auto it = m_documents.find(uri); it != m_documents.end())
-            publish(*it->second);
+        const auto it = m_documents.find(uri);
+        if (it == m_documents.end())
+            continue;
+        if (m_worker) {
+            m_worker->submit(*it->second);
+        } else {
+            const json notification = diagnosticsNotification(*it->second);
+            m_dispatcher.notify("textDocument/publishDiagnostics", notification["params"]);
+        }
     }
 }
 
@@ -177,6 +185,8 @@ void LspServer::registerHandlers() {
         const std::string uri = params.at("textDocument").at("uri").get<std::string>();
         m_documents.erase(uri);
         m_dirty.erase(uri);
+        if (m_worker)
+            m_worker->forget(uri);
         m_dispatcher.notify("textDocument/publishDiagnostics",
                             {{"uri", uri}, {"diagnostics", json::array()}});
     });

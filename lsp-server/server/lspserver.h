@@ -2,6 +2,7 @@
 
 #include "../document/textdocument.h"
 #include "../workspace/manifestworkspace.h"
+#include "diagnosticsworker.h"
 #include "nimbus/jsonrpc/dispatcher.h"
 
 #include <functional>
@@ -28,8 +29,13 @@ public:
 
     // Publishes diagnostics for documents changed since the last call (the transport
     // calls this when input has been quiet for a moment: the debounce).
+    // Without a worker the diagnostics are computed and sent here and now (as tests want);
+    // with one, snapshots are handed to it and requests are answered meanwhile.
     void flushDiagnostics();
     bool hasPendingDiagnostics() const { return !m_dirty.empty(); }
+    void setDiagnosticsWorker(DiagnosticsWorker *worker) { m_worker = worker; }
+    // The publishDiagnostics notification for a document. Safe to call from any thread.
+    nlohmann::json diagnosticsNotification(const TextDocument &doc) const;
 
     State state() const { return m_state; }
     bool exitRequested() const { return m_exitRequested; }
@@ -40,12 +46,12 @@ private:
     nlohmann::json toLsp(const TextDocument &doc, const SourceRange &range) const;
     SourcePosition fromLsp(const TextDocument &doc, const nlohmann::json &position) const;
     TextDocument *document(const nlohmann::json &params);
-    void publish(const TextDocument &doc);
 
     jsonrpc::Dispatcher m_dispatcher;
     ManifestWorkspace m_workspace;
     std::map<std::string, std::unique_ptr<TextDocument>> m_documents; // by URI
     std::set<std::string> m_dirty;
+    DiagnosticsWorker *m_worker = nullptr;
     State m_state = State::Uninitialized;
     bool m_exitRequested = false;
 };

@@ -122,7 +122,12 @@ std::vector<std::string> siblingKeys(const std::vector<std::string_view> &lines,
                 break;
         }
     };
-    scan(line - 1, -1);
+    // A line that starts a list item ("- key") starts a new mapping: the lines above it
+    // belong to other items.
+    const bool startsItem = line >= 0 && line < static_cast<int>(lines.size()) &&
+                            shapeOf(lines[static_cast<std::size_t>(line)]).dash >= 0;
+    if (!startsItem)
+        scan(line - 1, -1);
     scan(line + 1, 1);
     return keys;
 }

@@ -25,6 +25,8 @@ class TestCursorContext : public QObject {
 private slots:
     void context_data();
     void context();
+    void siblings_data();
+    void siblings();
 };
 
 void TestCursorContext::context_data() {
@@ -96,6 +98,41 @@ void TestCursorContext::context() {
         steps << QString::fromStdString(s);
     QCOMPARE(steps.join('.'), path);
     QCOMPARE(QString::fromStdString(ctx.word), word);
+}
+
+void TestCursorContext::siblings_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("indent");
+    QTest::addColumn<QString>("keys");
+    QTest::newRow("keys above and below in a mapping") << "f:\n  handler: h.x\n  |\n  timeout: 3"
+                                                       << "2"
+                                                       << "handler,timeout";
+    QTest::newRow("continuation of a list item sees the item's first key")
+        << "events:\n  - sqs: arn\n    batchSize: 1\n    |"
+        << "4"
+        << "batchSize,sqs";
+    // A new "- " item is a new mapping: the item above is not a sibling.
+    QTest::newRow("a new list item between two others has no siblings")
+        << "events:\n  - httpApi: GET /a\n  - |\n  - schedule: rate(1 minute)"
+        << "4"
+        << "";
+    QTest::newRow("a new list item sees the keys that follow in its own mapping")
+        << "events:\n  - httpApi: GET /a\n  - |\n    batchSize: 1"
+        << "4"
+        << "batchSize";
+}
+
+void TestCursorContext::siblings() {
+    QFETCH(QString, text);
+    QFETCH(QString, indent);
+    QFETCH(QString, keys);
+    int line = 0, column = 0;
+    const auto lines = withCursor(text, line, column);
+    std::vector<std::string_view> views(lines.begin(), lines.end());
+    QStringList found;
+    for (const auto &key : siblingKeys(views, line, indent.toInt()))
+        found << QString::fromStdString(key);
+    QCOMPARE(found.join(','), keys);
 }
 
 QTEST_APPLESS_MAIN(TestCursorContext)
