@@ -21,6 +21,13 @@ void Dispatcher::notify(const std::string &method, const json &params) {
     m_send(json{{"jsonrpc", "2.0"}, {"method", method}, {"params", params}});
 }
 
+void Dispatcher::request(const std::string &method, const json &params) {
+    m_send(json{{"jsonrpc", "2.0"},
+                {"id", "server-" + std::to_string(m_nextId++)},
+                {"method", method},
+                {"params", params}});
+}
+
 void Dispatcher::sendError(const json &id, const Error &error) {
     m_send(json{{"jsonrpc", "2.0"},
                 {"id", id},
@@ -80,7 +87,7 @@ void Dispatcher::handle(const std::vector<std::string> &bodies) {
 
 void Dispatcher::dispatch(const json &message, const std::vector<json> &cancelled) {
     if (!message.contains("method"))
-        return; // a response to a request of ours; none are outstanding yet
+        return; // a response to a request of ours, which never needs the answer
     const std::string method = message["method"].get<std::string>();
     const bool isRequest = message.contains("id");
     const json params = message.value("params", json::object());

@@ -124,8 +124,14 @@ void LspServer::flushDiagnostics() {
 
 void LspServer::registerHandlers() {
     auto &d = m_dispatcher;
-    d.onRequest("initialize", [this](const json &) {
+    d.onRequest("initialize", [this](const json &params) {
         m_state = State::Initialized;
+        const json *watch = &params;
+        for (const char *step : {"capabilities", "workspace", "didChangeWatchedFiles"})
+            watch =
+                watch && watch->is_object() && watch->contains(step) ? &(*watch)[step] : nullptr;
+        m_clientWatchesFiles =
+            watch && watch->is_object() && watch->value("dynamicRegistration", false);
         return Reply(
             json{{"capabilities",
                   {{"positionEncoding", "utf-16"},
@@ -146,7 +152,21 @@ void LspServer::registerHandlers() {
                    {"workspace", {{"fileOperations", json::object()}}}}},
                  {"serverInfo", {{"name", "nimbus-lsp"}, {"version", NIMBUS_VERSION}}}});
     });
-    d.onNotification("initialized", [](const json &) {});
+    // Handler modules and manifests edited outside the editor are reported by the client's
+    // file watcher, when it has one we can ask for.
+    d.onNotification("initialized", [this](const json &) {
+        if (!m_clientWatchesFiles)
+            return;
+        json watchers = json::array();
+        for (const char *glob : {"**/*.py", "**/*.js", "**/*.mjs", "**/*.cjs", "**/serverless.yml",
+                                 "**/serverless.yaml"})
+            watchers.push_back({{"globPattern", glob}});
+        m_dispatcher.request(
+            "client/registerCapability",
+            {{"registrations", json::array({{{"id", "nimbus-watched-files"},
+                                             {"method", "workspace/didChangeWatchedFiles"},
+                                             {"registerOptions", {{"watchers", watchers}}}}})}});
+    });
     d.onRequest("shutdown", [this](const json &) {
         m_state = State::ShutDown;
         return Reply(json());

@@ -54,6 +54,7 @@ private:
     DiagnosticsWorker *m_worker = nullptr;
     State m_state = State::Uninitialized;
     bool m_exitRequested = false;
+    bool m_clientWatchesFiles = false;
 };
 
 } // namespace nimbus::lsp

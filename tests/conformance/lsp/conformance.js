@@ -42,6 +42,11 @@ connection.onNotification(lsp.PublishDiagnosticsNotification.type, (params) => {
   diagnostics.push(params);
   if (diagnosticsWaiter) diagnosticsWaiter();
 });
+const registrations = [];
+connection.onRequest(lsp.RegistrationRequest.type, (params) => {
+  registrations.push(...params.registrations);
+  return null;
+});
 connection.listen();
 
 function nextDiagnostics(timeoutMs = 5000) {
@@ -63,7 +68,7 @@ const tests = [];
 const test = (name, fn) => tests.push([name, fn]);
 
 test('initialize announces the capabilities', async () => {
-  const result = await connection.sendRequest(lsp.InitializeRequest.type, { processId: process.pid, rootUri: `file://${project}`, capabilities: {} });
+  const result = await connection.sendRequest(lsp.InitializeRequest.type, { processId: process.pid, rootUri: `file://${project}`, capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true } } } });
   const caps = result.capabilities;
   assert.strictEqual(caps.textDocumentSync.change, lsp.TextDocumentSyncKind.Incremental);
   for (const key of ['hoverProvider', 'definitionProvider', 'referencesProvider', 'documentSymbolProvider', 'foldingRangeProvider'])
@@ -191,6 +196,26 @@ test('nimbus.listFunctions and nimbus.invoke work for real', async () => {
   const outcome = await connection.sendRequest(lsp.ExecuteCommandRequest.type, { command: 'nimbus.invoke', arguments: [project, 'hello', { a: 1 }] });
   assert.deepStrictEqual(outcome.result, { ok: true });
   assert.match(outcome.logs, /REPORT RequestId: /);
+});
+
+test('the server watches handler files through the client, and sees them change', async () => {
+  for (let i = 0; i < 50 && registrations.length === 0; ++i) await new Promise((r) => setTimeout(r, 20));
+  const watch = registrations.find((r) => r.method === 'workspace/didChangeWatchedFiles');
+  assert.ok(watch, 'no client/registerCapability for workspace/didChangeWatchedFiles');
+  assert.ok(watch.registerOptions.watchers.some((w) => w.globPattern === '**/*.py'));
+  const handlerPath = path.join(project, 'handler.py');
+  const original = fs.readFileSync(handlerPath, 'utf8');
+  fs.writeFileSync(handlerPath, 'def renamed(event, context):\n    return 1\n');
+  let waiting = nextDiagnostics();
+  connection.sendNotification(lsp.DidChangeWatchedFilesNotification.type, { changes: [{ uri: `file://${handlerPath}`, type: lsp.FileChangeType.Changed }] });
+  const broken = await waiting;
+  assert.strictEqual(broken.diagnostics.length, 1, JSON.stringify(broken.diagnostics));
+  assert.match(broken.diagnostics[0].message, /does not define 'hello'/);
+  assert.strictEqual(broken.diagnostics[0].range.start.line, 9);
+  fs.writeFileSync(handlerPath, original);
+  waiting = nextDiagnostics();
+  connection.sendNotification(lsp.DidChangeWatchedFilesNotification.type, { changes: [{ uri: `file://${handlerPath}`, type: lsp.FileChangeType.Changed }] });
+  assert.deepStrictEqual((await waiting).diagnostics, []);
 });
 
 test('unknown methods get MethodNotFound and the server carries on', async () => {

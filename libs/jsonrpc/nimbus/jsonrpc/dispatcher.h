@@ -65,6 +65,9 @@ public:
 
     // Messages to the peer.
     void notify(const std::string &method, const nlohmann::json &params);
+    // A request to the peer whose answer we do not need (e.g. client/registerCapability);
+    // the response, when it comes, is read and dropped.
+    void request(const std::string &method, const nlohmann::json &params);
     void sendError(const nlohmann::json &id, const Error &error);
 
 private:
@@ -79,6 +82,7 @@ private:
     std::map<std::string, RequestHandler> m_requests;
     std::map<std::string, NotificationHandler> m_notifications;
     Gate m_gate;
+    long long m_nextId = 1;
 };
 
 } // namespace nimbus::jsonrpc
