@@ -18,6 +18,7 @@ int run(int argc, char **argv, std::ostream &out, std::ostream &err) {
     addInitCommand(app, streams, exitCode);
     addValidateCommand(app, streams, exitCode);
     addInvokeCommand(app, streams, exitCode);
+    addDevCommand(app, streams, exitCode);
 
     if (argc > 1 && argv[1][0] != '-') {
         std::vector<std::string> commands;

@@ -21,5 +21,6 @@ struct Streams {
 void addValidateCommand(CLI::App &app, Streams streams, int &exitCode);
 void addInitCommand(CLI::App &app, Streams streams, int &exitCode);
 void addInvokeCommand(CLI::App &app, Streams streams, int &exitCode);
+void addDevCommand(CLI::App &app, Streams streams, int &exitCode);
 
 } // namespace nimbus::cli

@@ -1,5 +1,7 @@
 #include "invokeapi.h"
 
+#include "nimbus/net/base64.h"
+
 #include "../simulator/simulator.h"
 
 #include <boost/beast/http.hpp>
@@ -49,15 +51,6 @@ std::string queryParameter(const std::string &query, const std::string &name) {
 }
 
 } // namespace
-
-std::string base64Encode(std::string_view data) {
-    std::string out(4 * ((data.size() + 2) / 3), '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char *>(out.data()),
-                                  reinterpret_cast<const unsigned char *>(data.data()),
-                                  static_cast<int>(data.size()));
-    out.resize(static_cast<std::size_t>(std::max(0, n)));
-    return out;
-}
 
 net::Response lambdaError(unsigned status, const std::string &type, const std::string &message) {
     net::Response response =
@@ -166,10 +159,10 @@ void handleControlRequest(net::Request request, net::Responder responder, Simula
             if (result.functionError)
                 response.set("X-Amz-Function-Error", "Unhandled");
             if (fullLog)
-                response.set("X-Amz-Log-Result", base64Encode(result.log));
+                response.set("X-Amz-Log-Result", net::base64Encode(result.log));
             else if (tail)
                 response.set("X-Amz-Log-Result",
-                             base64Encode(std::string_view(result.log)
+                             net::base64Encode(std::string_view(result.log)
                                               .substr(result.log.size() > kTailBytes
                                                           ? result.log.size() - kTailBytes
                                                           : 0)));

@@ -19,6 +19,4 @@ void handleControlRequest(net::Request request, net::Responder responder, Simula
 // Lambda's error response: x-amzn-ErrorType header and {"Type", "message"} body.
 net::Response lambdaError(unsigned status, const std::string &type, const std::string &message);
 
-std::string base64Encode(std::string_view data);
-
 } // namespace nimbus::sim

@@ -42,6 +42,13 @@ public:
         (void)function;
         (void)log;
     }
+    // One line per request the HTTP gateway served: method, path, status, time.
+    virtual void gatewayRequest(const std::string &function, const std::string &line) {
+        (void)function;
+        (void)line;
+    }
+    // The platform's own news: a reload, a manifest error, a scale step.
+    virtual void platformEvent(const std::string &message) { (void)message; }
 };
 
 // The instances of one function and the invocations waiting for them. Each instance is a

@@ -42,6 +42,7 @@ struct FunctionConfig {
     int timeoutSeconds = 6;
     int concurrencyLimit = 10; // instances at once; further invocations are throttled
     std::map<std::string, std::string> environment;
+    bool httpFunction = false; // takes HTTP requests (the gateway's) rather than events
 
     std::string arn() const;
 };

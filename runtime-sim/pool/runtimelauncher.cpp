@@ -105,6 +105,21 @@ std::string RuntimeLauncher::resolveInterpreter(const std::string &name, std::st
     return path;
 }
 
+std::map<std::string, std::string> RuntimeLauncher::baseEnvironment() {
+    // A clean environment like a real platform's, plus what a developer's tools need.
+    std::map<std::string, std::string> env;
+    for (const char *name :
+         {"PATH", "HOME", "LANG", "TMPDIR", "NODE_PATH", "PYTHONPATH", "AWS_ACCESS_KEY_ID",
+          "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"}) {
+        if (const char *value = std::getenv(name))
+            env[name] = value;
+    }
+    if (!env.count("LANG"))
+        env["LANG"] = "C.UTF-8";
+    env["TZ"] = ":UTC";
+    return env;
+}
+
 bool RuntimeLauncher::prepare(const FunctionConfig &function, const std::string &runtimeApi,
                               ChildProcess::Spec &spec, std::string &error) {
     spec = {};
@@ -135,17 +150,8 @@ bool RuntimeLauncher::prepare(const FunctionConfig &function, const std::string 
     if (spec.executable.empty())
         return false;
 
-    // A clean environment like a real platform's, plus what a developer's tools need.
     auto &env = spec.environment;
-    for (const char *name :
-         {"PATH", "HOME", "LANG", "TMPDIR", "NODE_PATH", "PYTHONPATH", "AWS_ACCESS_KEY_ID",
-          "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"}) {
-        if (const char *value = std::getenv(name))
-            env[name] = value;
-    }
-    if (!env.count("LANG"))
-        env["LANG"] = "C.UTF-8";
-    env["TZ"] = ":UTC";
+    env = baseEnvironment();
     env["AWS_REGION"] = function.region;
     env["AWS_DEFAULT_REGION"] = function.region;
     env["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + runtime;
@@ -159,6 +165,8 @@ bool RuntimeLauncher::prepare(const FunctionConfig &function, const std::string 
     env["LAMBDA_TASK_ROOT"] = function.codeDir;
     env["LAMBDA_RUNTIME_DIR"] = m_resourcesDir + "/runtimes";
     env["_HANDLER"] = function.handler;
+    if (function.httpFunction)
+        env["_NIMBUS_FUNCTION_KIND"] = "http"; // the bootstrap adapts (request) -> response
     for (const auto &[name, value] : function.environment)
         env[name] = value;
     return true;

@@ -20,6 +20,9 @@ public:
     bool prepare(const FunctionConfig &function, const std::string &runtimeApi,
                  ChildProcess::Spec &spec, std::string &error);
 
+    // The variables every instance starts with (PATH, HOME, LANG, TZ, AWS credentials...).
+    static std::map<std::string, std::string> baseEnvironment();
+
     // The real executable behind a command name on PATH (python3 -> /usr/bin/python3.11),
     // asked of the interpreter itself once and remembered.
     std::string resolveInterpreter(const std::string &name, std::string &error);

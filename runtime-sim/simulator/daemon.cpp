@@ -2,6 +2,7 @@
 
 #include "nimbus/manifest/diagnostic.h"
 #include "nimbus/resources/resourcelocator.h"
+#include "projectwatcher.h"
 #include "simulator.h"
 #include "statefile.h"
 
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <sstream>
 #include <unistd.h>
@@ -20,22 +22,74 @@ namespace nimbus::sim {
 
 namespace {
 
-// Prints what the platform does, one line per log line, prefixed by the function.
+// The live log: one line per log line, prefixed by the function, coloured on a terminal
+// (each function its own colour, errors red, platform lines dim).
 class ConsoleLog : public PoolObserver {
 public:
+    ConsoleLog(std::ostream &out, bool colour)
+        : m_out(out)
+        , m_colour(colour) {}
+
     void instanceStarted(const std::string &function, pid_t pid) override {
-        std::cout << "[" << function << "] instance " << pid << " started\n" << std::flush;
+        line(function, "instance " + std::to_string(pid) + " started", Style::Dim);
     }
     void instanceStopped(const std::string &function, pid_t pid, const std::string &why) override {
-        std::cout << "[" << function << "] instance " << pid << " stopped: " << why << "\n"
-                  << std::flush;
+        line(function, "instance " + std::to_string(pid) + " stopped: " + why, Style::Dim);
     }
     void invocationLog(const std::string &function, const std::string &log) override {
         std::istringstream lines(log);
-        for (std::string line; std::getline(lines, line);)
-            std::cout << "[" << function << "] " << line << "\n";
-        std::cout << std::flush;
+        for (std::string text; std::getline(lines, text);) {
+            const bool platform = text.starts_with("START ") || text.starts_with("END ") ||
+                                  text.starts_with("REPORT ") || text.starts_with("INIT_");
+            const bool error = text.starts_with("[ERROR]") ||
+                               text.find("Error:") != std::string::npos ||
+                               text.find("Task timed out") != std::string::npos ||
+                               text.find("Traceback") != std::string::npos;
+            line(function, text, error ? Style::Error : platform ? Style::Dim : Style::Plain);
+        }
+        m_out << std::flush;
     }
+    void gatewayRequest(const std::string &function, const std::string &text) override {
+        const bool failed =
+            text.find(" 5") != std::string::npos && text.find(" — ") != std::string::npos;
+        line(function, "→ " + text, failed ? Style::Error : Style::Request);
+        m_out << std::flush;
+    }
+    void platformEvent(const std::string &message) override {
+        line("nimbus", message, Style::Dim);
+        m_out << std::flush;
+    }
+
+private:
+    enum class Style { Plain, Dim, Error, Request };
+
+    void line(const std::string &function, const std::string &text, Style style) {
+        if (!m_colour) {
+            m_out << "[" << function << "] " << text << "\n";
+            return;
+        }
+        static const int palette[] = {36, 32, 35, 33, 34, 96, 92, 95};
+        const int colour = palette[std::hash<std::string>{}(function) % std::size(palette)];
+        m_out << "\033[" << colour << "m[" << function << "]\033[0m ";
+        switch (style) {
+        case Style::Plain:
+            m_out << text;
+            break;
+        case Style::Dim:
+            m_out << "\033[2m" << text << "\033[0m";
+            break;
+        case Style::Error:
+            m_out << "\033[31m" << text << "\033[0m";
+            break;
+        case Style::Request:
+            m_out << "\033[1m" << text << "\033[0m";
+            break;
+        }
+        m_out << "\n";
+    }
+
+    std::ostream &m_out;
+    bool m_colour;
 };
 
 std::string isoNow() {
@@ -47,65 +101,76 @@ std::string isoNow() {
     return text;
 }
 
+void printRoutes(std::ostream &out, const RouteTable &routes, const std::string &baseUrl,
+                 bool colour) {
+    const auto rows = routes.toJson(baseUrl);
+    if (rows.empty()) {
+        out << "  routes         none (no http/httpApi events, http functions or services)\n";
+        return;
+    }
+    std::size_t method = 6, path = 4, function = 8, kind = 4;
+    for (const auto &r : rows) {
+        method = std::max(method, r["method"].get<std::string>().size());
+        path = std::max(path, r["path"].get<std::string>().size());
+        function = std::max(function, r["function"].get<std::string>().size());
+        kind = std::max(kind, r["kind"].get<std::string>().size() + 6);
+    }
+    auto row = [&](const std::string &a, const std::string &b, const std::string &c,
+                   const std::string &d, const std::string &e) {
+        out << "  " << std::left << std::setw(static_cast<int>(method)) << a << "  "
+            << std::setw(static_cast<int>(path)) << b << "  "
+            << std::setw(static_cast<int>(function)) << c << "  "
+            << std::setw(static_cast<int>(kind)) << d << "  " << e << "\n";
+    };
+    out << (colour ? "\033[1m" : "");
+    row("METHOD", "PATH", "FUNCTION", "KIND", "URL");
+    out << (colour ? "\033[0m" : "");
+    for (const auto &r : rows) {
+        std::string k = r["kind"].get<std::string>();
+        if (r.contains("payload"))
+            k += " (" + r["payload"].get<std::string>() + ")";
+        row(r["method"], r["path"], r["function"], k, r["url"]);
+    }
+}
+
 } // namespace
 
-int runDaemon(int argc, char **argv) {
-    CLI::App app{"nimbus-sim: the local function platform for one project", "nimbus-sim"};
-    std::string project = ".";
-    std::string stage;
-    double keepAlive = 300;
-    int concurrency = 10;
-    unsigned short port = 0;
-    app.add_option("--project,-p", project, "Project folder (default: the current folder)");
-    app.add_option("--stage", stage, "Stage for ${opt:stage} and deployed names");
-    app.add_option("--keep-alive", keepAlive, "Seconds an idle instance stays warm (default 300)")
-        ->check(CLI::PositiveNumber);
-    app.add_option("--max-concurrency", concurrency,
-                   "Instances per function unless reservedConcurrency says (default 10)")
-        ->check(CLI::Range(1, 1000));
-    app.add_option("--port", port, "Control plane port on 127.0.0.1 (default: any free port)");
-    app.set_version_flag("--version", std::string("nimbus-sim ") + NIMBUS_VERSION);
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError &e) {
-        return app.exit(e);
-    }
-
+int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
     std::error_code ec;
-    if (!fs::is_directory(project, ec)) {
-        std::cerr << "nimbus-sim: " << project << ": no such project folder\n";
+    if (!fs::is_directory(opts.project, ec)) {
+        err << opts.program << ": " << opts.project << ": no such project folder\n";
         return 1;
     }
-    project = fs::canonical(project, ec).string();
+    const std::string project = fs::canonical(opts.project, ec).string();
     if (auto live = StateFile::readLive(project)) {
-        std::cerr << "nimbus-sim: a simulator is already serving " << project << " (pid "
-                  << (*live)["pid"].get<int>() << ", " << (*live).value("controlPlane", "")
-                  << ")\n";
+        err << opts.program << ": a simulator is already serving " << project << " (pid "
+            << (*live)["pid"].get<int>() << ", gateway " << (*live).value("gateway", "") << ")\n";
         return 1;
     }
 
     boost::asio::io_context io;
-    ConsoleLog console;
+    ConsoleLog console(out, opts.colour);
     SimulatorOptions options;
     options.projectDir = project;
-    options.stage = stage;
+    options.stage = opts.stage;
     options.resourcesDir = resources::resourcesDir();
-    options.pool.keepAlive = std::chrono::milliseconds(static_cast<long long>(keepAlive * 1000));
-    options.defaultConcurrency = concurrency;
-    options.controlPort = port;
+    options.pool.keepAlive = opts.keepAlive;
+    options.defaultConcurrency = opts.concurrency;
+    options.controlPort = opts.controlPort;
+    options.gatewayPort = opts.gatewayPort;
     Simulator simulator(io, options, &console);
     if (!simulator.load()) {
         for (const auto &d : simulator.diagnostics())
-            std::cerr << manifest::formatDiagnostic(d) << '\n';
-        std::cerr << "nimbus-sim: the manifest has errors; fix them and start again\n";
+            err << manifest::formatDiagnostic(d) << '\n';
+        err << opts.program << ": the manifest has errors; fix them and start again\n";
         return 1;
     }
     for (const auto &d : simulator.diagnostics())
-        std::cerr << manifest::formatDiagnostic(d) << '\n';
+        err << manifest::formatDiagnostic(d) << '\n';
     try {
         simulator.start();
     } catch (const std::exception &e) {
-        std::cerr << "nimbus-sim: cannot listen: " << e.what() << '\n';
+        err << opts.program << ": cannot listen: " << e.what() << '\n';
         return 1;
     }
 
@@ -116,27 +181,62 @@ int runDaemon(int argc, char **argv) {
                          {"stage", m.provider.stage},
                          {"runtimeApi", "http://127.0.0.1"},
                          {"controlPlane", simulator.controlPlaneUrl()},
+                         {"gateway", simulator.gatewayUrl()},
                          {"startedAt", isoNow()}};
     std::string error;
     if (!StateFile::write(project, state, error)) {
-        std::cerr << "nimbus-sim: " << error << '\n';
+        err << opts.program << ": " << error << '\n';
         return 1;
     }
 
-    std::cout << "nimbus-sim: serving '" << m.service << "' (stage " << m.provider.stage
-              << ") from " << project << "\n"
-              << "  control plane  " << simulator.controlPlaneUrl() << "\n"
-              << "  functions     ";
+    std::shared_ptr<ProjectWatcher> watcher;
+    if (opts.watch) {
+        watcher = ProjectWatcher::create(io, project, [&](std::vector<std::string> files) {
+            std::string list;
+            for (std::size_t i = 0; i < files.size() && i < 3; ++i)
+                list += (i ? ", " : "") + files[i];
+            if (files.size() > 3)
+                list += " and " + std::to_string(files.size() - 3) + " more";
+            if (!simulator.reload(files)) {
+                console.platformEvent(
+                    "changed: " + list +
+                    " — the manifest has errors; still running the last good one:");
+                for (const auto &d : simulator.diagnostics())
+                    err << manifest::formatDiagnostic(d) << '\n';
+                return;
+            }
+            console.platformEvent("changed: " + list +
+                                  " — reloaded; next requests get fresh instances");
+            const bool manifestChanged = std::any_of(files.begin(), files.end(), [](const auto &f) {
+                return f == "serverless.yml" || f == "serverless.yaml";
+            });
+            if (manifestChanged)
+                printRoutes(out, *simulator.routes(), simulator.gatewayUrl(), opts.colour);
+            out << std::flush;
+        });
+        if (!watcher->start(error))
+            err << opts.program << ": " << error << " (hot reload is off)\n";
+    }
+
+    out << opts.program << ": serving '" << m.service << "' (stage " << m.provider.stage
+        << ") from " << project << "\n"
+        << "  gateway        " << simulator.gatewayUrl() << "\n"
+        << "  control plane  " << simulator.controlPlaneUrl() << "\n"
+        << "  functions     ";
     for (const auto &f : m.functions)
-        std::cout << " " << f.name << " (" << manifest::functionKindName(f.kind) << ", "
-                  << f.runtime.value << ")";
-    std::cout << "\n  invoke with    nimbus invoke FUNCTION --project " << project
-              << "\nPress Ctrl-C to stop.\n"
-              << std::flush;
+        out << " " << f.name << " (" << manifest::functionKindName(f.kind) << ", "
+            << f.runtime.value << ")";
+    out << "\n";
+    printRoutes(out, *simulator.routes(), simulator.gatewayUrl(), opts.colour);
+    out << "  invoke with    nimbus invoke FUNCTION --project " << project << "\n"
+        << (opts.watch ? "Watching for changes. " : "") << "Press Ctrl-C to stop.\n"
+        << std::flush;
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code, int) {
-        std::cout << "nimbus-sim: stopping\n" << std::flush;
+        out << opts.program << ": stopping\n" << std::flush;
+        if (watcher)
+            watcher->stop();
         simulator.shutdown();
         StateFile::remove(project);
         io.stop();
@@ -144,6 +244,32 @@ int runDaemon(int argc, char **argv) {
     io.run();
     StateFile::remove(project);
     return 0;
+}
+
+int runDaemon(int argc, char **argv) {
+    CLI::App app{"nimbus-sim: the local function platform for one project", "nimbus-sim"};
+    ServeOptions options;
+    double keepAlive = 300;
+    app.add_option("--project,-p", options.project, "Project folder (default: the current folder)");
+    app.add_option("--stage", options.stage, "Stage for ${opt:stage} and deployed names");
+    app.add_option("--keep-alive", keepAlive, "Seconds an idle instance stays warm (default 300)")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--max-concurrency", options.concurrency,
+                   "Instances per function unless reservedConcurrency says (default 10)")
+        ->check(CLI::Range(1, 1000));
+    app.add_option("--port", options.controlPort,
+                   "Control plane port on 127.0.0.1 (default: any free port)");
+    app.add_option("--gateway-port", options.gatewayPort,
+                   "HTTP gateway port on 127.0.0.1 (default: any free port)");
+    app.add_flag("!--no-watch", options.watch, "Do not reload when the project's files change");
+    app.set_version_flag("--version", std::string("nimbus-sim ") + NIMBUS_VERSION);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError &e) {
+        return app.exit(e);
+    }
+    options.keepAlive = std::chrono::milliseconds(static_cast<long long>(keepAlive * 1000));
+    return serve(options, std::cout, std::cerr);
 }
 
 } // namespace nimbus::sim

@@ -1,15 +1,13 @@
 #include "invoker.h"
 
+#include "nimbus/net/base64.h"
+#include "nimbus/net/httpclient.h"
+#include "nimbus/resources/resourcelocator.h"
 #include "simulator.h"
 #include "statefile.h"
 
-#include "nimbus/net/httpclient.h"
-#include "nimbus/resources/resourcelocator.h"
-
-#include <nlohmann/json.hpp>
-#include <openssl/evp.h>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 namespace fs = std::filesystem;
 
@@ -17,29 +15,13 @@ namespace nimbus::sim {
 
 namespace {
 
-std::string base64Decode(const std::string &text)
-{
-    std::string out(3 * text.size() / 4 + 3, '\0');
-    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char *>(out.data()),
-                                  reinterpret_cast<const unsigned char *>(text.data()),
-                                  static_cast<int>(text.size()));
-    if (n < 0)
-        return {};
-    std::size_t size = static_cast<std::size_t>(n);
-    // EVP_DecodeBlock counts the padding as output; take it back off.
-    for (auto it = text.rbegin(); it != text.rend() && *it == '=' && size > 0; ++it)
-        --size;
-    out.resize(size);
-    return out;
-}
-
 InvokeOutcome invokeRunning(const nlohmann::json &state, const std::string &function,
-                            const std::string &payload)
-{
+                            const std::string &payload) {
     InvokeOutcome outcome;
     net::HttpRequestSpec request;
     request.method = "POST";
-    request.url = state.value("controlPlane", "") + "/2015-03-31/functions/" + function + "/invocations";
+    request.url =
+        state.value("controlPlane", "") + "/2015-03-31/functions/" + function + "/invocations";
     request.body = payload;
     request.headers = {{"Content-Type", "application/json"},
                        {"X-Amz-Log-Type", "Tail"},
@@ -51,8 +33,8 @@ InvokeOutcome invokeRunning(const nlohmann::json &state, const std::string &func
     }
     if (result.status != 200) {
         nlohmann::json body = nlohmann::json::parse(result.body, nullptr, false);
-        outcome.error = result.header("x-amzn-errortype") + ": "
-            + (body.is_object() ? body.value("message", result.body) : result.body);
+        outcome.error = result.header("x-amzn-errortype") + ": " +
+                        (body.is_object() ? body.value("message", result.body) : result.body);
         return outcome;
     }
     outcome.ran = true;
@@ -62,13 +44,12 @@ InvokeOutcome invokeRunning(const nlohmann::json &state, const std::string &func
         nlohmann::json body = nlohmann::json::parse(result.body, nullptr, false);
         outcome.errorType = body.is_object() ? body.value("errorType", "") : "";
     }
-    outcome.log = base64Decode(result.header("x-amz-log-result"));
+    outcome.log = net::base64Decode(result.header("x-amz-log-result")).value_or("");
     return outcome;
 }
 
 InvokeOutcome invokeEmbedded(const std::string &project, const std::string &stage,
-                             const std::string &function, const std::string &payload)
-{
+                             const std::string &function, const std::string &payload) {
     InvokeOutcome outcome;
     boost::asio::io_context io;
     SimulatorOptions options;
@@ -84,19 +65,22 @@ InvokeOutcome invokeEmbedded(const std::string &project, const std::string &stag
     InvocationRequest request;
     request.payload = payload;
     std::string error;
-    const bool accepted = simulator.invoke(function, request, [&](InvocationResult result) {
-        if (result.throttled) {
-            outcome.error = "TooManyRequestsException: Rate Exceeded.";
-        } else {
-            outcome.ran = true;
-            outcome.functionError = result.functionError;
-            outcome.errorType = result.errorType;
-            outcome.payload = result.payload;
-            outcome.log = result.log;
-        }
-        simulator.shutdown();
-        io.stop();
-    }, error);
+    const bool accepted = simulator.invoke(
+        function, request,
+        [&](InvocationResult result) {
+            if (result.throttled) {
+                outcome.error = "TooManyRequestsException: Rate Exceeded.";
+            } else {
+                outcome.ran = true;
+                outcome.functionError = result.functionError;
+                outcome.errorType = result.errorType;
+                outcome.payload = result.payload;
+                outcome.log = result.log;
+            }
+            simulator.shutdown();
+            io.stop();
+        },
+        error);
     if (!accepted) {
         outcome.error = error;
         return outcome;
@@ -108,8 +92,7 @@ InvokeOutcome invokeEmbedded(const std::string &project, const std::string &stag
 } // namespace
 
 InvokeOutcome invokeFunction(const std::string &projectDir, const std::string &stage,
-                             const std::string &function, const std::string &payload)
-{
+                             const std::string &function, const std::string &payload) {
     std::error_code ec;
     const std::string project = fs::canonical(projectDir, ec).string();
     if (ec) {

@@ -30,17 +30,147 @@ bool Simulator::load() {
     if (!result.ok())
         return false;
     m_manifest = std::move(result.manifest);
+    m_routes = std::make_shared<RouteTable>(*m_manifest);
+    return true;
+}
+
+namespace {
+
+// Which functions may run a changed file: a .py file concerns the Python functions, a
+// .js file the Node ones; anything else (data, templates, a custom bootstrap) all of them.
+bool mayRun(const manifest::Function &function, const std::vector<std::string> &files) {
+    const auto family = manifest::runtimeFamily(function.runtime.value);
+    for (const auto &file : files) {
+        const std::string ext = fs::path(file).extension().string();
+        const bool python = ext == ".py";
+        const bool node = ext == ".js" || ext == ".mjs" || ext == ".cjs" || ext == ".json";
+        if (function.kind == manifest::FunctionKind::HttpService)
+            return true; // a service may be written in anything
+        if ((!python && !node) || (python && family == manifest::RuntimeFamily::Python) ||
+            (node && family == manifest::RuntimeFamily::Node))
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+bool Simulator::reload(const std::vector<std::string> &changedFiles) {
+    manifest::LoadOptions loadOptions;
+    if (!m_options.stage.empty())
+        loadOptions.options["stage"] = m_options.stage;
+    manifest::LoadResult result =
+        manifest::ManifestLoader(loadOptions).loadProject(m_manifest->projectDir);
+    m_diagnostics = std::move(result.diagnostics);
+    if (!result.ok())
+        return false;
+    m_manifest = std::move(result.manifest);
+    m_routes = std::make_shared<RouteTable>(*m_manifest);
+
+    for (auto it = m_pools.begin(); it != m_pools.end();) {
+        const manifest::Function *function = m_manifest->function(it->first);
+        if (!function || function->kind == manifest::FunctionKind::HttpService) {
+            it->second->shutdown(); // removed from the manifest
+            it = m_pools.erase(it);
+            continue;
+        }
+        const FunctionConfig config = configFor(*function);
+        const FunctionConfig &running = it->second->config();
+        const bool changed = config.runtime != running.runtime ||
+                             config.handler != running.handler ||
+                             config.memoryMb != running.memoryMb ||
+                             config.timeoutSeconds != running.timeoutSeconds ||
+                             config.concurrencyLimit != running.concurrencyLimit ||
+                             config.environment != running.environment ||
+                             config.httpFunction != running.httpFunction ||
+                             config.deployedName != running.deployedName;
+        if (changed || mayRun(*function, changedFiles))
+            it->second->reconfigure(config);
+        ++it;
+    }
+    for (auto it = m_services.begin(); it != m_services.end();) {
+        const manifest::Function *function = m_manifest->function(it->first);
+        if (!function || function->kind != manifest::FunctionKind::HttpService) {
+            it->second->shutdown();
+            it = m_services.erase(it);
+            continue;
+        }
+        ServiceConfig config = serviceConfigFor(*function);
+        if (!(config == it->second->config()) || mayRun(*function, changedFiles))
+            it->second->reconfigure(std::move(config));
+        ++it;
+    }
     return true;
 }
 
 void Simulator::start() {
-    if (!m_options.serveControlPlane || m_controlPlane)
+    if (m_options.serveControlPlane && !m_controlPlane) {
+        m_controlPlane =
+            net::HttpServer::create(m_io, [this](net::Request request, net::Responder responder) {
+                handleControlRequest(std::move(request), std::move(responder), *this);
+            });
+        m_controlPlane->listen(m_options.controlPort);
+    }
+    if (m_options.serveGateway && !m_gateway) {
+        m_gateway = Gateway::create(m_io, *this, m_options.gateway);
+        m_gateway->listen(m_options.gatewayPort);
+    }
+}
+
+std::string Simulator::gatewayUrl() const {
+    return m_gateway ? m_gateway->url() : std::string();
+}
+
+std::string Simulator::stage() const {
+    return m_manifest ? m_manifest->provider.stage : "dev";
+}
+
+void Simulator::invokeFromGateway(const std::string &name, std::string payload,
+                                  InvocationCallback callback) {
+    const manifest::Function *function = m_manifest ? m_manifest->function(name) : nullptr;
+    if (!function || function->kind == manifest::FunctionKind::HttpService) {
+        InvocationResult result;
+        result.functionError = true;
+        result.errorType = "ResourceNotFoundException";
+        result.payload = R"({"errorMessage":"no such function"})";
+        callback(std::move(result));
         return;
-    m_controlPlane =
-        net::HttpServer::create(m_io, [this](net::Request request, net::Responder responder) {
-            handleControlRequest(std::move(request), std::move(responder), *this);
-        });
-    m_controlPlane->listen(m_options.controlPort);
+    }
+    InvocationRequest request;
+    request.payload = std::move(payload);
+    poolFor(*function)->invoke(std::move(request), std::move(callback));
+}
+
+std::shared_ptr<ServicePool> Simulator::servicePool(const std::string &name) {
+    const manifest::Function *function = m_manifest ? m_manifest->function(name) : nullptr;
+    if (!function || function->kind != manifest::FunctionKind::HttpService)
+        return nullptr;
+    auto it = m_services.find(name);
+    if (it != m_services.end())
+        return it->second;
+    auto pool = ServicePool::create(m_io, serviceConfigFor(*function), m_observer);
+    m_services.emplace(name, pool);
+    return pool;
+}
+
+void Simulator::gatewayLog(const std::string &function, const std::string &line) {
+    if (m_observer)
+        m_observer->gatewayRequest(function, line);
+}
+
+ServiceConfig Simulator::serviceConfigFor(const manifest::Function &function) const {
+    ServiceConfig config;
+    config.name = function.name;
+    const auto &spec = *function.service;
+    config.command = spec.command;
+    config.workingDirectory = m_manifest->projectDir;
+    config.readinessPath = spec.readinessPath;
+    config.concurrency = spec.concurrency;
+    config.maxInstances = spec.maxInstances;
+    config.idleTimeout = std::chrono::seconds(spec.idleTimeoutSeconds);
+    config.startTimeout = std::chrono::seconds(std::max(30, function.timeout.value));
+    config.environment = function.environment;
+    return config;
 }
 
 std::string Simulator::controlPlaneUrl() const {
@@ -76,6 +206,7 @@ FunctionConfig Simulator::configFor(const manifest::Function &function) const {
     config.timeoutSeconds = function.timeout.value;
     config.concurrencyLimit = function.reservedConcurrency.value_or(m_options.defaultConcurrency);
     config.environment = function.environment;
+    config.httpFunction = function.kind == manifest::FunctionKind::HttpFunction;
     return config;
 }
 
@@ -112,6 +243,12 @@ bool Simulator::invoke(const std::string &name, InvocationRequest request,
 void Simulator::shutdown() {
     for (auto &[name, pool] : m_pools)
         pool->shutdown();
+    for (auto &[name, pool] : m_services)
+        pool->shutdown();
+    if (m_gateway) {
+        m_gateway->close();
+        m_gateway.reset();
+    }
     if (m_controlPlane) {
         m_controlPlane->close();
         m_controlPlane.reset();

@@ -1,0 +1,530 @@
+#include "gateway.h"
+
+#include "../pool/functionpool.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <chrono>
+
+namespace nimbus::sim {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using nlohmann::json;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+constexpr auto awaitTuple = asio::as_tuple(asio::use_awaitable);
+using StringResponse = http::response<http::string_body>;
+
+long long nowEpochMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+double msSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+        .count();
+}
+
+std::string formatMs(double ms) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f ms", ms);
+    return text;
+}
+
+StringResponse jsonResponse(unsigned status, const json &body, bool keepAlive) {
+    StringResponse response{static_cast<http::status>(status), 11};
+    response.set(http::field::content_type, "application/json");
+    response.body() = body.dump();
+    response.keep_alive(keepAlive);
+    response.prepare_payload();
+    return response;
+}
+
+StringResponse messageResponse(unsigned status, const std::string &message, bool keepAlive) {
+    return jsonResponse(status, json{{"message", message}}, keepAlive);
+}
+
+// The errors that mean the peer went away or went quiet: nothing to answer.
+bool peerGone(const beast::error_code &ec) {
+    return ec == http::error::end_of_stream || ec == http::error::partial_message ||
+           ec == beast::error::timeout || ec == asio::error::eof ||
+           ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+           ec == asio::error::broken_pipe;
+}
+
+bool hasBody(const http::request<http::empty_body> &request) {
+    return request.chunked() || (request.payload_size() && *request.payload_size() > 0);
+}
+
+// The request's body size when it declared one.
+std::optional<std::uint64_t> declaredLength(const http::request_parser<http::empty_body> &parser) {
+    if (parser.content_length())
+        return *parser.content_length();
+    return std::nullopt;
+}
+
+// Starts an invocation and resumes the coroutine with its result.
+template <typename Token>
+auto asyncInvoke(GatewayBackend &backend, std::string function, std::string payload,
+                 Token &&token) {
+    return asio::async_initiate<Token, void(InvocationResult)>(
+        [&backend](auto handler, std::string name, std::string event) {
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            backend.invokeFromGateway(
+                name, std::move(event),
+                [shared](InvocationResult result) mutable { (*shared)(std::move(result)); });
+        },
+        token, std::move(function), std::move(payload));
+}
+
+template <typename Token> auto asyncAcquire(std::shared_ptr<ServicePool> pool, Token &&token) {
+    return asio::async_initiate<Token, void(std::optional<ServiceLease>, std::string)>(
+        [](auto handler, std::shared_ptr<ServicePool> services) {
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            services->acquire(
+                [shared](std::optional<ServiceLease> lease, std::string error) mutable {
+                    (*shared)(std::move(lease), std::move(error));
+                });
+        },
+        token, std::move(pool));
+}
+
+// Copies one HTTP message's body from `in` to `out` as it arrives, the header first (the
+// relay of Beast's documentation, with a timeout on each step).
+template <bool isRequest>
+asio::awaitable<beast::error_code>
+relay(beast::tcp_stream &out, beast::tcp_stream &in, beast::flat_buffer &inBuffer,
+      http::parser<isRequest, http::buffer_body> &parser, std::chrono::milliseconds idle) {
+    http::serializer<isRequest, http::buffer_body> serializer{parser.get()};
+    char chunk[16384];
+    do {
+        if (!parser.is_done()) {
+            parser.get().body().data = chunk;
+            parser.get().body().size = sizeof chunk;
+            in.expires_after(idle);
+            auto [ec, n] = co_await http::async_read(in, inBuffer, parser, awaitTuple);
+            if (ec == http::error::need_buffer)
+                ec = {};
+            if (ec)
+                co_return ec;
+            parser.get().body().size = sizeof chunk - parser.get().body().size;
+            parser.get().body().data = chunk;
+            parser.get().body().more = !parser.is_done();
+        } else {
+            parser.get().body().data = nullptr;
+            parser.get().body().size = 0;
+        }
+        out.expires_after(idle);
+        auto [ec, n] = co_await http::async_write(out, serializer, awaitTuple);
+        if (ec == http::error::need_buffer)
+            ec = {};
+        if (ec)
+            co_return ec;
+    } while (!parser.is_done() || !serializer.is_done());
+    co_return beast::error_code{};
+}
+
+// Bytes one way until either side closes (an upgraded connection).
+asio::awaitable<void> pump(tcp::socket &from, tcp::socket &to) {
+    char chunk[16384];
+    for (;;) {
+        auto [ec, n] = co_await from.async_read_some(asio::buffer(chunk), awaitTuple);
+        if (ec)
+            break;
+        auto [wec, written] = co_await asio::async_write(to, asio::buffer(chunk, n), awaitTuple);
+        if (wec)
+            break;
+    }
+    beast::error_code ignored;
+    to.shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+void splitTarget(std::string_view target, std::string &path, std::string &query) {
+    const std::size_t q = target.find('?');
+    path = std::string(target.substr(0, q));
+    query = q == std::string_view::npos ? std::string() : std::string(target.substr(q + 1));
+}
+
+} // namespace
+
+std::shared_ptr<Gateway> Gateway::create(asio::io_context &io, GatewayBackend &backend,
+                                         GatewayOptions options) {
+    return std::shared_ptr<Gateway>(new Gateway(io, backend, options));
+}
+
+Gateway::Gateway(asio::io_context &io, GatewayBackend &backend, GatewayOptions options)
+    : m_io(io)
+    , m_backend(backend)
+    , m_options(options)
+    , m_acceptor(io) {}
+
+void Gateway::listen(unsigned short port) {
+    tcp::endpoint endpoint(asio::ip::address_v4::loopback(), port);
+    m_acceptor.open(endpoint.protocol());
+    m_acceptor.set_option(asio::socket_base::reuse_address(true));
+    m_acceptor.bind(endpoint);
+    m_acceptor.listen(asio::socket_base::max_listen_connections);
+    m_port = m_acceptor.local_endpoint().port();
+    asio::co_spawn(
+        m_io, [self = shared_from_this()] { return self->acceptLoop(); }, asio::detached);
+}
+
+std::string Gateway::url() const {
+    return "http://127.0.0.1:" + std::to_string(m_port);
+}
+
+void Gateway::close() {
+    beast::error_code ignored;
+    m_acceptor.close(ignored);
+}
+
+asio::awaitable<void> Gateway::acceptLoop() {
+    auto self = shared_from_this();
+    while (m_acceptor.is_open()) {
+        auto [ec, socket] = co_await m_acceptor.async_accept(awaitTuple);
+        if (ec == asio::error::operation_aborted || !m_acceptor.is_open())
+            co_return;
+        if (ec)
+            continue; // e.g. too many open files: try the next one
+        if (m_connections >= m_options.maxConnections) {
+            beast::error_code ignored;
+            socket.close(ignored); // shed load rather than fall over
+            continue;
+        }
+        socket.set_option(tcp::no_delay(true), ec);
+        asio::co_spawn(
+            m_io, [self, s = std::move(socket)]() mutable { return self->serve(std::move(s)); },
+            asio::detached);
+    }
+}
+
+asio::awaitable<void> Gateway::serve(tcp::socket socket) {
+    auto self = shared_from_this();
+    ++m_connections;
+    struct Count {
+        std::size_t &n;
+        ~Count() { --n; }
+    } count{m_connections};
+
+    beast::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    const std::string sourceIp = ec ? "127.0.0.1" : remote.address().to_string();
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+
+    auto send = [&](StringResponse response) -> asio::awaitable<bool> {
+        stream.expires_after(m_options.bodyTimeout);
+        const bool keepAlive = response.keep_alive();
+        auto [wec, n] = co_await http::async_write(stream, response, awaitTuple);
+        co_return !wec && keepAlive;
+    };
+    auto closeStream = [&] {
+        beast::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream.close();
+    };
+
+    for (;;) {
+        http::request_parser<http::empty_body> head;
+        head.header_limit(static_cast<std::uint32_t>(m_options.headerLimit));
+        head.body_limit(std::numeric_limits<std::uint64_t>::max());
+        stream.expires_after(m_options.headerTimeout);
+        auto [rec, n] = co_await http::async_read_header(stream, buffer, head, awaitTuple);
+        if (rec) {
+            if (!peerGone(rec)) {
+                const bool tooLarge = rec == http::error::header_limit;
+                co_await send(messageResponse(tooLarge ? 431 : 400,
+                                              tooLarge ? "Request header fields too large"
+                                                       : "Malformed HTTP request: " + rec.message(),
+                                              false));
+            }
+            closeStream();
+            co_return;
+        }
+        const auto started = std::chrono::steady_clock::now();
+        auto &header = head.get();
+        const bool keepAlive = header.keep_alive();
+        const bool isHead = header.method() == http::verb::head;
+        const bool bodyFollows = hasBody(header);
+        std::string path, query;
+        splitTarget(header.target(), path, query);
+        const std::string method(header.method_string());
+        if (path.empty() || path.front() != '/') {
+            co_await send(messageResponse(400, "the request target must be a path", false));
+            closeStream();
+            co_return;
+        }
+
+        if (path == "/_nimbus/routes" && header.method() == http::verb::get) {
+            std::string host(header[http::field::host]);
+            const json routes = m_backend.routes()->toJson(host.empty() ? url() : "http://" + host);
+            if (!co_await send(jsonResponse(200, routes, keepAlive && !bodyFollows)))
+                break;
+            continue;
+        }
+
+        const auto routes = m_backend.routes();
+        const auto match = routes->match(method, path);
+        if (!match) {
+            const bool otherMethod = routes->pathExists(path);
+            // An unread body would be taken for the next request: close instead.
+            if (!co_await send(messageResponse(otherMethod ? 405 : 404,
+                                               otherMethod ? "Method Not Allowed" : "Not Found",
+                                               keepAlive && !bodyFollows)))
+                break;
+            continue;
+        }
+        const Route &route = *match->route;
+
+        if (route.kind == RouteKind::Service) {
+            auto pool = m_backend.servicePool(route.function);
+            if (!pool) {
+                co_await send(messageResponse(502, "service unavailable", false));
+                break;
+            }
+            if (header[http::field::expect] == "100-continue") {
+                static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+                co_await asio::async_write(stream, asio::buffer(kContinue), awaitTuple);
+                header.erase(http::field::expect);
+            }
+            stream.expires_never();
+            auto [lease, error] = co_await asyncAcquire(pool, asio::use_awaitable);
+            if (!lease) {
+                m_backend.gatewayLog(route.function, method + " " + path + " 502 — " + error);
+                co_await send(messageResponse(502, error, false));
+                break;
+            }
+            struct Release {
+                std::shared_ptr<ServicePool> pool;
+                ServiceLease lease;
+                ~Release() { pool->release(lease); }
+            } release{pool, *lease};
+
+            beast::tcp_stream upstream(co_await asio::this_coro::executor);
+            upstream.expires_after(std::chrono::seconds(5));
+            auto [cec] = co_await upstream.async_connect(
+                tcp::endpoint(asio::ip::address_v4::loopback(), lease->port), awaitTuple);
+            if (cec) {
+                m_backend.gatewayLog(route.function,
+                                     method + " " + path +
+                                         " 502 — cannot connect to the instance: " + cec.message());
+                co_await send(
+                    messageResponse(502, "the service's instance refused the connection", false));
+                break;
+            }
+            // The service sees its own path, and where it is mounted.
+            header.target(match->innerPath + (query.empty() ? "" : "?" + query));
+            header.set("X-Forwarded-For", sourceIp);
+            header.set("X-Forwarded-Proto", "http");
+            if (!header[http::field::host].empty())
+                header.set("X-Forwarded-Host", header[http::field::host]);
+            if (!match->mountPath.empty())
+                header.set("X-Forwarded-Prefix", match->mountPath);
+
+            if (beast::websocket::is_upgrade(header)) {
+                http::request_serializer<http::empty_body> request{header};
+                upstream.expires_after(m_options.serviceIdleTimeout);
+                auto [wec, wn] = co_await http::async_write(upstream, request, awaitTuple);
+                beast::flat_buffer upBuffer;
+                http::response_parser<http::string_body> answer;
+                if (!wec)
+                    std::tie(wec, wn) =
+                        co_await http::async_read_header(upstream, upBuffer, answer, awaitTuple);
+                if (wec) {
+                    co_await send(
+                        messageResponse(502, "the service did not answer the upgrade", false));
+                    break;
+                }
+                if (answer.get().result() != http::status::switching_protocols) {
+                    // Refused: pass the answer on and close.
+                    std::tie(wec, wn) =
+                        co_await http::async_read(upstream, upBuffer, answer, awaitTuple);
+                    auto refused = answer.release();
+                    refused.keep_alive(false);
+                    co_await send(std::move(refused));
+                    break;
+                }
+                http::response_serializer<http::string_body> switching{answer.get()};
+                stream.expires_never();
+                upstream.expires_never();
+                std::tie(wec, wn) =
+                    co_await http::async_write_header(stream, switching, awaitTuple);
+                m_backend.gatewayLog(route.function, method + " " + path + " 101 (WebSocket) " +
+                                                         formatMs(msSince(started)));
+                // Whatever either side sent after the handshake goes first.
+                if (!wec && buffer.size() > 0)
+                    std::tie(wec, wn) =
+                        co_await asio::async_write(upstream.socket(), buffer.data(), awaitTuple);
+                if (!wec && upBuffer.size() > 0)
+                    std::tie(wec, wn) =
+                        co_await asio::async_write(stream.socket(), upBuffer.data(), awaitTuple);
+                if (!wec)
+                    co_await (pump(stream.socket(), upstream.socket()) ||
+                              pump(upstream.socket(), stream.socket()));
+                closeStream();
+                co_return;
+            }
+
+            // An ordinary request: stream it there and the answer back.
+            http::request_parser<http::buffer_body> request{std::move(head)};
+            request.body_limit(std::numeric_limits<std::uint64_t>::max());
+            request.get().keep_alive(false); // one upstream connection per request
+            auto sent = co_await relay<true>(upstream, stream, buffer, request,
+                                             m_options.serviceIdleTimeout);
+            if (sent) {
+                m_backend.gatewayLog(route.function,
+                                     method + " " + path + " 502 — " + sent.message());
+                if (!peerGone(sent))
+                    co_await send(
+                        messageResponse(502, "the service did not take the request", false));
+                break;
+            }
+            beast::flat_buffer upBuffer;
+            http::response_parser<http::buffer_body> answer;
+            answer.body_limit(std::numeric_limits<std::uint64_t>::max());
+            if (isHead)
+                answer.skip(true);
+            upstream.expires_after(m_options.serviceIdleTimeout);
+            auto [hec, hn] =
+                co_await http::async_read_header(upstream, upBuffer, answer, awaitTuple);
+            if (hec) {
+                m_backend.gatewayLog(route.function,
+                                     method + " " + path +
+                                         " 502 — the service did not answer: " + hec.message());
+                co_await send(messageResponse(
+                    502, "the service closed the connection without answering", false));
+                break;
+            }
+            // Close-delimited answers end the client's connection too.
+            const bool framed = answer.chunked() || answer.content_length() || answer.is_done();
+            const bool again = keepAlive && framed;
+            answer.get().keep_alive(again);
+            const unsigned status = answer.get().result_int();
+            auto back = co_await relay<false>(stream, upstream, upBuffer, answer,
+                                              m_options.serviceIdleTimeout);
+            m_backend.gatewayLog(route.function, method + " " + path + " " +
+                                                     std::to_string(status) + " " +
+                                                     formatMs(msSince(started)));
+            if (back || !again)
+                break;
+            continue;
+        }
+
+        // Event and http functions: the whole body, then one invocation.
+        const auto declared = declaredLength(head);
+        if (declared && *declared > m_options.bodyLimit) {
+            co_await send(messageResponse(
+                413,
+                "Request Entity Too Large: the body is " + std::to_string(*declared) +
+                    " bytes; functions take at most " + std::to_string(m_options.bodyLimit),
+                false));
+            break;
+        }
+        if (header[http::field::expect] == "100-continue") {
+            static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+            co_await asio::async_write(stream, asio::buffer(kContinue), awaitTuple);
+        }
+        http::request_parser<http::string_body> full{std::move(head)};
+        full.body_limit(m_options.bodyLimit);
+        stream.expires_after(m_options.bodyTimeout);
+        auto [bec, bn] = co_await http::async_read(stream, buffer, full, awaitTuple);
+        if (bec) {
+            if (bec == http::error::body_limit)
+                co_await send(messageResponse(413,
+                                              "Request Entity Too Large: functions take at most " +
+                                                  std::to_string(m_options.bodyLimit) + " bytes",
+                                              false));
+            else if (!peerGone(bec))
+                co_await send(
+                    messageResponse(400, "Malformed HTTP request: " + bec.message(), false));
+            break;
+        }
+        stream.expires_never(); // the function takes as long as it takes (its own timeout)
+        auto &request = full.get();
+
+        GatewayRequest in;
+        in.method = method;
+        in.path = path;
+        in.rawQuery = query;
+        for (const auto &field : request)
+            in.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+        in.body = std::move(request.body());
+        in.sourceIp = sourceIp;
+        in.protocol = request.version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
+        in.requestId = newRequestId();
+        in.timeEpochMs = nowEpochMs();
+        ApiContext api;
+        api.stage = m_backend.stage();
+        api.domainName = std::string(request[http::field::host]);
+        if (api.domainName.empty())
+            api.domainName = "127.0.0.1:" + std::to_string(m_port);
+
+        json event = route.kind == RouteKind::RestEvent   ? restProxyEvent(in, *match, api)
+                     : route.kind == RouteKind::HttpEvent ? httpApiEvent(in, *match, api)
+                                                          : httpFunctionEvent(in, *match);
+        InvocationResult result =
+            co_await asyncInvoke(m_backend, route.function, event.dump(), asio::use_awaitable);
+        std::optional<GatewayResponse> out;
+        std::string problem;
+        StringResponse response;
+        if (result.throttled) {
+            problem = "throttled: every instance is busy (reservedConcurrency)";
+            response = messageResponse(429, "Too Many Requests", keepAlive);
+        } else if (result.functionError && result.errorType == "Sandbox.Timedout") {
+            problem = "the function timed out";
+            response = messageResponse(504, "Endpoint request timed out", keepAlive);
+        } else if (result.functionError) {
+            problem = "function error " + result.errorType;
+            response = messageResponse(502, "Internal Server Error", keepAlive);
+        } else {
+            out = route.kind == RouteKind::HttpEvent ? httpApiResponse(result.payload, problem)
+                                                     : restProxyResponse(result.payload, problem);
+            if (!out) {
+                problem = "the function's result is not a valid response: " + problem;
+                response = messageResponse(502, "Internal Server Error", keepAlive);
+            }
+        }
+        if (out) {
+            response = StringResponse{static_cast<http::status>(out->status), 11};
+            for (const auto &[name, value] : out->headers) {
+                const http::field known = http::string_to_field(name);
+                if (known == http::field::content_length ||
+                    known == http::field::transfer_encoding || known == http::field::connection)
+                    continue; // framing is ours
+                response.insert(name, value);
+            }
+            response.body() = std::move(out->body);
+            response.keep_alive(keepAlive);
+        }
+        response.set(route.kind == RouteKind::RestEvent ? "x-amzn-RequestId" : "apigw-requestid",
+                     in.requestId);
+        response.prepare_payload();
+        if (isHead) {
+            const auto length = response.body().size();
+            response.body().clear();
+            response.content_length(length);
+        }
+        m_backend.gatewayLog(route.function, method + " " + path + " " +
+                                                 std::to_string(response.result_int()) + " " +
+                                                 formatMs(msSince(started)) +
+                                                 (problem.empty() ? "" : " — " + problem));
+        if (!co_await send(std::move(response)))
+            break;
+    }
+    closeStream();
+}
+
+} // namespace nimbus::sim

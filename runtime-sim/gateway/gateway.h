@@ -1,0 +1,73 @@
+#pragma once
+
+#include "../pool/invocation.h"
+#include "../pool/servicepool.h"
+#include "proxyevent.h"
+#include "routetable.h"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace nimbus::sim {
+
+// What the gateway needs from the platform behind it.
+class GatewayBackend {
+public:
+    virtual ~GatewayBackend() = default;
+    virtual std::shared_ptr<const RouteTable> routes() const = 0;
+    virtual std::string stage() const = 0;
+    // Runs an event function or an http function with this payload.
+    virtual void invokeFromGateway(const std::string &function, std::string payload,
+                                   InvocationCallback callback) = 0;
+    // The instances of an http service (nullptr when there is no such service).
+    virtual std::shared_ptr<ServicePool> servicePool(const std::string &function) = 0;
+    // One line for the developer's log about a request a function served.
+    virtual void gatewayLog(const std::string &function, const std::string &line) = 0;
+};
+
+struct GatewayOptions {
+    std::size_t bodyLimit = 6 * 1024 * 1024; // Lambda's synchronous payload limit
+    std::size_t headerLimit = 16 * 1024;     // beyond it: 431
+    // A client must send a request's headers within this time, and its body within
+    // bodyTimeout; otherwise the connection is dropped (slow clients).
+    std::chrono::milliseconds headerTimeout{std::chrono::seconds(10)};
+    std::chrono::milliseconds bodyTimeout{std::chrono::seconds(30)};
+    // How long a proxied service may stay silent while it answers or streams.
+    std::chrono::milliseconds serviceIdleTimeout{std::chrono::minutes(5)};
+    std::size_t maxConnections = 1024;
+};
+
+// The local HTTP gateway: one loopback port serving every route of the project — API
+// Gateway proxy events for event functions (payload 1.0 and 2.0), requests for http
+// functions, and a streaming reverse proxy (WebSockets included) for http services —
+// plus GET /_nimbus/routes. Malformed, oversized or slow requests get their error and
+// lose their connection; the gateway carries on.
+class Gateway : public std::enable_shared_from_this<Gateway> {
+public:
+    static std::shared_ptr<Gateway> create(boost::asio::io_context &io, GatewayBackend &backend,
+                                           GatewayOptions options = {});
+
+    // Listens on 127.0.0.1:port (0 = an ephemeral port). Throws on failure.
+    void listen(unsigned short port = 0);
+    unsigned short port() const { return m_port; }
+    std::string url() const;
+    void close();
+
+private:
+    Gateway(boost::asio::io_context &io, GatewayBackend &backend, GatewayOptions options);
+    boost::asio::awaitable<void> acceptLoop();
+    boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
+
+    boost::asio::io_context &m_io;
+    GatewayBackend &m_backend;
+    GatewayOptions m_options;
+    boost::asio::ip::tcp::acceptor m_acceptor;
+    unsigned short m_port = 0;
+    std::size_t m_connections = 0;
+};
+
+} // namespace nimbus::sim

@@ -1,0 +1,351 @@
+#include "proxyevent.h"
+
+#include "nimbus/net/base64.h"
+
+#include <algorithm>
+#include <ctime>
+
+namespace nimbus::sim {
+
+using nlohmann::json;
+
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+bool validUtf8(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        const int extra = c < 0x80           ? 0
+                          : (c >> 5) == 0x6  ? 1
+                          : (c >> 4) == 0xE  ? 2
+                          : (c >> 3) == 0x1E ? 3
+                                             : -1;
+        if (extra < 0 || i + static_cast<std::size_t>(extra) >= s.size() + (extra == 0))
+            return false;
+        for (int k = 1; k <= extra; ++k) {
+            if ((static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) >> 6) != 0x2)
+                return false;
+        }
+        i += static_cast<std::size_t>(extra) + 1;
+    }
+    return true;
+}
+
+// "12/Mar/2020:19:03:58 +0000", as API Gateway writes requestTime.
+std::string requestTime(long long epochMs) {
+    const std::time_t seconds = static_cast<std::time_t>(epochMs / 1000);
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    char buffer[40];
+    std::strftime(buffer, sizeof buffer, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+    return buffer;
+}
+
+// Query parameters in order, decoded.
+std::vector<std::pair<std::string, std::string>> queryPairs(std::string_view raw) {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::size_t start = 0;
+    while (start < raw.size()) {
+        std::size_t end = raw.find('&', start);
+        if (end == std::string_view::npos)
+            end = raw.size();
+        const std::string_view part = raw.substr(start, end - start);
+        if (!part.empty()) {
+            const std::size_t eq = part.find('=');
+            out.emplace_back(percentDecode(part.substr(0, eq), true),
+                             eq == std::string_view::npos
+                                 ? std::string()
+                                 : percentDecode(part.substr(eq + 1), true));
+        }
+        start = end + 1;
+    }
+    return out;
+}
+
+// The body as API Gateway passes it: text as is, anything else base64.
+void putBody(json &event, const GatewayRequest &request, bool nullWhenEmpty) {
+    const std::string type = request.header("content-type");
+    const bool text = type.empty() ? validUtf8(request.body) : isTextContentType(type);
+    if (request.body.empty()) {
+        if (nullWhenEmpty)
+            event["body"] = nullptr;
+        event["isBase64Encoded"] = false;
+        return;
+    }
+    event["body"] = text ? request.body : net::base64Encode(request.body);
+    event["isBase64Encoded"] = !text;
+}
+
+json identity(const GatewayRequest &request) {
+    json id;
+    for (const char *key : {"accessKey", "accountId", "caller", "cognitoAuthenticationProvider",
+                            "cognitoAuthenticationType", "cognitoIdentityId",
+                            "cognitoIdentityPoolId", "principalOrgId", "user", "userArn"})
+        id[key] = nullptr;
+    id["sourceIp"] = request.sourceIp;
+    const std::string agent = request.header("user-agent");
+    id["userAgent"] = agent.empty() ? json(nullptr) : json(agent);
+    return id;
+}
+
+std::optional<std::string> bodyOf(const json &result, std::string &error) {
+    if (!result.contains("body") || result["body"].is_null())
+        return std::string();
+    const json &body = result["body"];
+    std::string text = body.is_string() ? body.get<std::string>() : body.dump();
+    if (result.value("isBase64Encoded", false)) {
+        auto decoded = net::base64Decode(text);
+        if (!decoded) {
+            error = "the result says isBase64Encoded, but its body is not base64";
+            return std::nullopt;
+        }
+        return decoded;
+    }
+    return text;
+}
+
+std::string scalarText(const json &value) {
+    return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+bool statusOf(const json &result, GatewayResponse &response, std::string &error) {
+    const json &status = result["statusCode"];
+    int code = 0;
+    if (status.is_number_integer())
+        code = status.get<int>();
+    else if (status.is_string() && !status.get<std::string>().empty() &&
+             std::all_of(status.get<std::string>().begin(), status.get<std::string>().end(),
+                         ::isdigit) &&
+             status.get<std::string>().size() <= 3)
+        code = std::stoi(status.get<std::string>());
+    if (code < 100 || code > 599) {
+        error = "statusCode must be an HTTP status (100-599), got " + status.dump();
+        return false;
+    }
+    response.status = code;
+    return true;
+}
+
+} // namespace
+
+std::string GatewayRequest::header(std::string_view lowerName) const {
+    std::string found;
+    for (const auto &[name, value] : headers) {
+        if (name.size() == lowerName.size() && lower(name) == lowerName)
+            found = value;
+    }
+    return found;
+}
+
+bool isTextContentType(std::string_view contentType) {
+    const std::string type = lower(contentType.substr(0, contentType.find(';')));
+    return type.rfind("text/", 0) == 0 || type == "application/json" || type == "application/xml" ||
+           type == "application/javascript" || type == "application/x-www-form-urlencoded" ||
+           type == "application/graphql" || type.ends_with("+json") || type.ends_with("+xml");
+}
+
+json restProxyEvent(const GatewayRequest &request, const RouteMatch &match, const ApiContext &api) {
+    json event;
+    const std::string resource = match.route->path == "*" ? "/{proxy+}" : match.route->path;
+    event["resource"] = resource;
+    event["path"] = percentDecode(request.path);
+    event["httpMethod"] = request.method;
+    json headers = json::object(), multiHeaders = json::object();
+    for (const auto &[name, value] : request.headers) {
+        headers[name] = value;
+        multiHeaders[name].push_back(value);
+    }
+    event["headers"] = headers;
+    event["multiValueHeaders"] = multiHeaders;
+    const auto query = queryPairs(request.rawQuery);
+    if (query.empty()) {
+        event["queryStringParameters"] = nullptr;
+        event["multiValueQueryStringParameters"] = nullptr;
+    } else {
+        json single = json::object(), multi = json::object();
+        for (const auto &[name, value] : query) {
+            single[name] = value;
+            multi[name].push_back(value);
+        }
+        event["queryStringParameters"] = single;
+        event["multiValueQueryStringParameters"] = multi;
+    }
+    event["pathParameters"] =
+        match.pathParameters.empty() ? json(nullptr) : json(match.pathParameters);
+    event["stageVariables"] = nullptr;
+    event["requestContext"] = {
+        {"accountId", api.accountId},
+        {"apiId", api.apiId},
+        {"domainName", api.domainName},
+        {"domainPrefix", api.domainName.substr(0, api.domainName.find('.'))},
+        {"extendedRequestId", request.requestId},
+        {"httpMethod", request.method},
+        {"identity", identity(request)},
+        {"path", "/" + api.stage + percentDecode(request.path)},
+        {"protocol", request.protocol},
+        {"requestId", request.requestId},
+        {"requestTime", requestTime(request.timeEpochMs)},
+        {"requestTimeEpoch", request.timeEpochMs},
+        {"resourceId", "nimbus"},
+        {"resourcePath", resource},
+        {"stage", api.stage},
+    };
+    putBody(event, request, true);
+    return event;
+}
+
+json httpApiEvent(const GatewayRequest &request, const RouteMatch &match, const ApiContext &api) {
+    json event;
+    event["version"] = "2.0";
+    event["routeKey"] = match.route->routeKey();
+    event["rawPath"] = request.path;
+    event["rawQueryString"] = request.rawQuery;
+    json headers = json::object();
+    json cookies = json::array();
+    for (const auto &[name, value] : request.headers) {
+        const std::string key = lower(name);
+        if (key == "cookie") {
+            // Each cookie is its own entry, as API Gateway splits them.
+            std::size_t start = 0;
+            while (start < value.size()) {
+                std::size_t end = value.find(';', start);
+                if (end == std::string::npos)
+                    end = value.size();
+                std::string cookie = value.substr(start, end - start);
+                cookie.erase(0, cookie.find_first_not_of(' '));
+                if (!cookie.empty())
+                    cookies.push_back(cookie);
+                start = end + 1;
+            }
+            continue;
+        }
+        if (headers.contains(key))
+            headers[key] = headers[key].get<std::string>() + "," + value;
+        else
+            headers[key] = value;
+    }
+    if (!cookies.empty())
+        event["cookies"] = cookies;
+    event["headers"] = headers;
+    const auto query = queryPairs(request.rawQuery);
+    if (!query.empty()) {
+        json parameters = json::object();
+        for (const auto &[name, value] : query) {
+            if (parameters.contains(name))
+                parameters[name] = parameters[name].get<std::string>() + "," + value;
+            else
+                parameters[name] = value;
+        }
+        event["queryStringParameters"] = parameters;
+    }
+    if (!match.pathParameters.empty())
+        event["pathParameters"] = match.pathParameters;
+    const std::string agent = request.header("user-agent");
+    event["requestContext"] = {
+        {"accountId", api.accountId},
+        {"apiId", api.apiId},
+        {"domainName", api.domainName},
+        {"domainPrefix", api.domainName.substr(0, api.domainName.find('.'))},
+        {"http",
+         {{"method", request.method},
+          {"path", percentDecode(request.path)},
+          {"protocol", request.protocol},
+          {"sourceIp", request.sourceIp},
+          {"userAgent", agent}}},
+        {"requestId", request.requestId},
+        {"routeKey", match.route->routeKey()},
+        {"stage", "$default"},
+        {"time", requestTime(request.timeEpochMs)},
+        {"timeEpoch", request.timeEpochMs},
+    };
+    putBody(event, request, false);
+    if (!event.contains("body"))
+        event["isBase64Encoded"] = false;
+    return event;
+}
+
+json httpFunctionEvent(const GatewayRequest &request, const RouteMatch &match) {
+    json headers = json::array();
+    for (const auto &[name, value] : request.headers)
+        headers.push_back({name, value});
+    return {{"method", request.method},
+            {"path", match.innerPath.empty() ? "/" : match.innerPath},
+            {"query", request.rawQuery},
+            {"headers", headers},
+            {"body", net::base64Encode(request.body)},
+            {"mountPath", match.mountPath},
+            {"sourceIp", request.sourceIp},
+            {"protocol", request.protocol},
+            {"requestId", request.requestId}};
+}
+
+std::optional<GatewayResponse> restProxyResponse(const std::string &payload, std::string &error) {
+    const json result = json::parse(payload, nullptr, false);
+    if (result.is_discarded() || !result.is_object() || !result.contains("statusCode")) {
+        error = "a function behind an 'http' event must return an object with statusCode "
+                "(and optional headers, multiValueHeaders, body, isBase64Encoded)";
+        return std::nullopt;
+    }
+    GatewayResponse response;
+    if (!statusOf(result, response, error))
+        return std::nullopt;
+    if (result.contains("headers") && result["headers"].is_object()) {
+        for (const auto &[name, value] : result["headers"].items())
+            response.headers.emplace_back(name, scalarText(value));
+    }
+    if (result.contains("multiValueHeaders") && result["multiValueHeaders"].is_object()) {
+        for (const auto &[name, values] : result["multiValueHeaders"].items()) {
+            // A multi-value header replaces a single one of the same name.
+            std::erase_if(response.headers,
+                          [&](const auto &h) { return lower(h.first) == lower(name); });
+            if (values.is_array()) {
+                for (const auto &value : values)
+                    response.headers.emplace_back(name, scalarText(value));
+            }
+        }
+    }
+    auto body = bodyOf(result, error);
+    if (!body)
+        return std::nullopt;
+    response.body = std::move(*body);
+    return response;
+}
+
+std::optional<GatewayResponse> httpApiResponse(const std::string &payload, std::string &error) {
+    const json result = json::parse(payload, nullptr, false);
+    if (result.is_discarded()) {
+        error = "the function's result is not JSON";
+        return std::nullopt;
+    }
+    GatewayResponse response;
+    if (!result.is_object() || !result.contains("statusCode")) {
+        // Payload 2.0's shortcut: any other JSON is the body of a 200 application/json.
+        response.headers.emplace_back("content-type", "application/json");
+        response.body = payload;
+        return response;
+    }
+    if (!statusOf(result, response, error))
+        return std::nullopt;
+    if (result.contains("headers") && result["headers"].is_object()) {
+        for (const auto &[name, value] : result["headers"].items())
+            response.headers.emplace_back(name, scalarText(value));
+    }
+    if (result.contains("cookies") && result["cookies"].is_array()) {
+        for (const auto &cookie : result["cookies"])
+            response.headers.emplace_back("set-cookie", scalarText(cookie));
+    }
+    auto body = bodyOf(result, error);
+    if (!body)
+        return std::nullopt;
+    response.body = std::move(*body);
+    return response;
+}
+
+} // namespace nimbus::sim
