@@ -118,13 +118,13 @@ std::string scalarText(const json &value) {
 bool statusOf(const json &result, GatewayResponse &response, std::string &error) {
     const json &status = result["statusCode"];
     int code = 0;
-    if (status.is_number_integer())
+    if (status.is_number_integer()) {
         code = status.get<int>();
-    else if (status.is_string() && !status.get<std::string>().empty() &&
-             std::all_of(status.get<std::string>().begin(), status.get<std::string>().end(),
-                         ::isdigit) &&
-             status.get<std::string>().size() <= 3)
-        code = std::stoi(status.get<std::string>());
+    } else if (status.is_string()) {
+        const std::string text = status.get<std::string>();
+        if (!text.empty() && text.size() <= 3 && std::all_of(text.begin(), text.end(), ::isdigit))
+            code = std::stoi(text);
+    }
     if (code < 100 || code > 599) {
         error = "statusCode must be an HTTP status (100-599), got " + status.dump();
         return false;
