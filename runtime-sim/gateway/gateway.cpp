@@ -115,17 +115,21 @@ relay(beast::tcp_stream &out, beast::tcp_stream &in, beast::flat_buffer &inBuffe
             parser.get().body().data = chunk;
             parser.get().body().size = sizeof chunk;
             in.expires_after(idle);
-            auto [ec, n] = co_await http::async_read(in, inBuffer, parser, awaitTuple);
+            // read_some: pass on what has come, so streamed bodies flow as they are written.
+            auto [ec, n] = co_await http::async_read_some(in, inBuffer, parser, awaitTuple);
             if (ec == http::error::need_buffer)
                 ec = {};
             if (ec)
                 co_return ec;
             parser.get().body().size = sizeof chunk - parser.get().body().size;
-            parser.get().body().data = chunk;
+            // An empty piece must be "no data yet", or a chunked serializer would end the
+            // body with a zero-size chunk.
+            parser.get().body().data = parser.get().body().size ? chunk : nullptr;
             parser.get().body().more = !parser.is_done();
         } else {
             parser.get().body().data = nullptr;
             parser.get().body().size = 0;
+            parser.get().body().more = false; // the end: lets the serializer finish
         }
         out.expires_after(idle);
         auto [ec, n] = co_await http::async_write(out, serializer, awaitTuple);
@@ -246,10 +250,14 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
         if (rec) {
             if (!peerGone(rec)) {
                 const bool tooLarge = rec == http::error::header_limit;
-                co_await send(messageResponse(tooLarge ? 431 : 400,
-                                              tooLarge ? "Request header fields too large"
-                                                       : "Malformed HTTP request: " + rec.message(),
-                                              false));
+                {
+                    StringResponse reply =
+                        messageResponse(tooLarge ? 431 : 400,
+                                        tooLarge ? "Request header fields too large"
+                                                 : "Malformed HTTP request: " + rec.message(),
+                                        false);
+                    co_await send(std::move(reply));
+                }
             }
             closeStream();
             co_return;
@@ -263,7 +271,11 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
         splitTarget(header.target(), path, query);
         const std::string method(header.method_string());
         if (path.empty() || path.front() != '/') {
-            co_await send(messageResponse(400, "the request target must be a path", false));
+            {
+                StringResponse reply =
+                    messageResponse(400, "the request target must be a path", false);
+                co_await send(std::move(reply));
+            }
             closeStream();
             co_return;
         }
@@ -271,7 +283,8 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
         if (path == "/_nimbus/routes" && header.method() == http::verb::get) {
             std::string host(header[http::field::host]);
             const json routes = m_backend.routes()->toJson(host.empty() ? url() : "http://" + host);
-            if (!co_await send(jsonResponse(200, routes, keepAlive && !bodyFollows)))
+            StringResponse reply = jsonResponse(200, routes, keepAlive && !bodyFollows);
+            if (!co_await send(std::move(reply)))
                 break;
             continue;
         }
@@ -281,9 +294,10 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
         if (!match) {
             const bool otherMethod = routes->pathExists(path);
             // An unread body would be taken for the next request: close instead.
-            if (!co_await send(messageResponse(otherMethod ? 405 : 404,
-                                               otherMethod ? "Method Not Allowed" : "Not Found",
-                                               keepAlive && !bodyFollows)))
+            StringResponse reply = messageResponse(otherMethod ? 405 : 404,
+                                                   otherMethod ? "Method Not Allowed" : "Not Found",
+                                                   keepAlive && !bodyFollows);
+            if (!co_await send(std::move(reply)))
                 break;
             continue;
         }
@@ -292,7 +306,10 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
         if (route.kind == RouteKind::Service) {
             auto pool = m_backend.servicePool(route.function);
             if (!pool) {
-                co_await send(messageResponse(502, "service unavailable", false));
+                {
+                    StringResponse reply = messageResponse(502, "service unavailable", false);
+                    co_await send(std::move(reply));
+                }
                 break;
             }
             if (header[http::field::expect] == "100-continue") {
@@ -304,7 +321,10 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
             auto [lease, error] = co_await asyncAcquire(pool, asio::use_awaitable);
             if (!lease) {
                 m_backend.gatewayLog(route.function, method + " " + path + " 502 — " + error);
-                co_await send(messageResponse(502, error, false));
+                {
+                    StringResponse reply = messageResponse(502, error, false);
+                    co_await send(std::move(reply));
+                }
                 break;
             }
             struct Release {
@@ -321,8 +341,11 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
                 m_backend.gatewayLog(route.function,
                                      method + " " + path +
                                          " 502 — cannot connect to the instance: " + cec.message());
-                co_await send(
-                    messageResponse(502, "the service's instance refused the connection", false));
+                {
+                    StringResponse reply = messageResponse(
+                        502, "the service's instance refused the connection", false);
+                    co_await send(std::move(reply));
+                }
                 break;
             }
             // The service sees its own path, and where it is mounted.
@@ -344,8 +367,11 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
                     std::tie(wec, wn) =
                         co_await http::async_read_header(upstream, upBuffer, answer, awaitTuple);
                 if (wec) {
-                    co_await send(
-                        messageResponse(502, "the service did not answer the upgrade", false));
+                    {
+                        StringResponse reply =
+                            messageResponse(502, "the service did not answer the upgrade", false);
+                        co_await send(std::move(reply));
+                    }
                     break;
                 }
                 if (answer.get().result() != http::status::switching_protocols) {
@@ -387,9 +413,11 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
             if (sent) {
                 m_backend.gatewayLog(route.function,
                                      method + " " + path + " 502 — " + sent.message());
-                if (!peerGone(sent))
-                    co_await send(
-                        messageResponse(502, "the service did not take the request", false));
+                if (!peerGone(sent)) {
+                    StringResponse reply =
+                        messageResponse(502, "the service did not take the request", false);
+                    co_await send(std::move(reply));
+                }
                 break;
             }
             beast::flat_buffer upBuffer;
@@ -404,8 +432,11 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
                 m_backend.gatewayLog(route.function,
                                      method + " " + path +
                                          " 502 — the service did not answer: " + hec.message());
-                co_await send(messageResponse(
-                    502, "the service closed the connection without answering", false));
+                {
+                    StringResponse reply = messageResponse(
+                        502, "the service closed the connection without answering", false);
+                    co_await send(std::move(reply));
+                }
                 break;
             }
             // Close-delimited answers end the client's connection too.
@@ -426,11 +457,14 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
         // Event and http functions: the whole body, then one invocation.
         const auto declared = declaredLength(head);
         if (declared && *declared > m_options.bodyLimit) {
-            co_await send(messageResponse(
-                413,
-                "Request Entity Too Large: the body is " + std::to_string(*declared) +
-                    " bytes; functions take at most " + std::to_string(m_options.bodyLimit),
-                false));
+            {
+                StringResponse reply = messageResponse(
+                    413,
+                    "Request Entity Too Large: the body is " + std::to_string(*declared) +
+                        " bytes; functions take at most " + std::to_string(m_options.bodyLimit),
+                    false);
+                co_await send(std::move(reply));
+            }
             break;
         }
         if (header[http::field::expect] == "100-continue") {
@@ -442,14 +476,18 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
         stream.expires_after(m_options.bodyTimeout);
         auto [bec, bn] = co_await http::async_read(stream, buffer, full, awaitTuple);
         if (bec) {
-            if (bec == http::error::body_limit)
-                co_await send(messageResponse(413,
-                                              "Request Entity Too Large: functions take at most " +
-                                                  std::to_string(m_options.bodyLimit) + " bytes",
-                                              false));
-            else if (!peerGone(bec))
-                co_await send(
-                    messageResponse(400, "Malformed HTTP request: " + bec.message(), false));
+            if (bec == http::error::body_limit) {
+                StringResponse reply =
+                    messageResponse(413,
+                                    "Request Entity Too Large: functions take at most " +
+                                        std::to_string(m_options.bodyLimit) + " bytes",
+                                    false);
+                co_await send(std::move(reply));
+            } else if (!peerGone(bec)) {
+                StringResponse reply =
+                    messageResponse(400, "Malformed HTTP request: " + bec.message(), false);
+                co_await send(std::move(reply));
+            }
             break;
         }
         stream.expires_never(); // the function takes as long as it takes (its own timeout)
@@ -475,8 +513,10 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
         json event = route.kind == RouteKind::RestEvent   ? restProxyEvent(in, *match, api)
                      : route.kind == RouteKind::HttpEvent ? httpApiEvent(in, *match, api)
                                                           : httpFunctionEvent(in, *match);
-        InvocationResult result =
-            co_await asyncInvoke(m_backend, route.function, event.dump(), asio::use_awaitable);
+        // (No temporaries inside co_await: GCC 12 destroys some of them twice.)
+        std::string payload = event.dump();
+        InvocationResult result = co_await asyncInvoke(m_backend, route.function,
+                                                       std::move(payload), asio::use_awaitable);
         std::optional<GatewayResponse> out;
         std::string problem;
         StringResponse response;
