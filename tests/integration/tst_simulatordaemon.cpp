@@ -27,6 +27,7 @@ private slots:
     void invokeReportsFunctionErrors();
     void invokeRejectsBadInput_data();
     void invokeRejectsBadInput();
+    void devServesRoutesAndReloadsOnEdits();
 
 private:
     QJsonObject waitForState();
@@ -269,6 +270,54 @@ void TestSimulatorDaemon::invokeRejectsBadInput() {
     const CliRun run = runNimbus(args << "--project" << m_project->path());
     QCOMPARE(run.exitCode, 1);
     QVERIFY2(run.err.contains(message), qPrintable(run.err));
+}
+
+// nimbus dev: the foreground loop a developer runs — routes table, gateway, and edits
+// to handlers and the manifest taking effect without a restart.
+void TestSimulatorDaemon::devServesRoutesAndReloadsOnEdits() {
+    cleanup(); // this test runs its own simulator, through the CLI
+    m_project = std::make_unique<TempProject>();
+    m_project->write("api.py", "def hello(event, context):\n    return {'version': 1}\n");
+    m_project->writeManifest("service: devloop\nprovider:\n  name: aws\n  runtime: python3.11\n"
+                             "functions:\n  hello:\n    handler: api.hello\n    events:\n"
+                             "      - httpApi: GET /hello\n");
+    QProcess dev;
+    dev.setProcessChannelMode(QProcess::MergedChannels);
+    dev.start(nimbusBinary("nimbus"), {"dev", m_project->path(), "--color", "never"});
+    QVERIFY(dev.waitForStarted());
+    m_daemon.reset();
+    const QString statePath = m_project->filePath(".nimbus/sim.json");
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(statePath), 10000);
+    QFile stateFile(statePath);
+    QVERIFY(stateFile.open(QIODevice::ReadOnly));
+    const QString gateway =
+        QJsonDocument::fromJson(stateFile.readAll()).object()["gateway"].toString();
+    QVERIFY2(gateway.startsWith("http://127.0.0.1:"), qPrintable(gateway));
+    QTRY_VERIFY_WITH_TIMEOUT(dev.peek(1 << 16).contains("Press Ctrl-C"), 5000);
+    const QString banner = QString::fromUtf8(dev.peek(1 << 16));
+    QVERIFY2(banner.contains("GET     /hello  hello     event (2.0)  " + gateway + "/hello"),
+             qPrintable(banner));
+
+    auto get = [&](const QString &path) {
+        nimbus::net::HttpRequestSpec request;
+        request.url = (gateway + path).toStdString();
+        request.timeout = std::chrono::seconds(15);
+        return nimbus::net::httpRequest(request);
+    };
+    QCOMPARE(get("/hello").body, std::string(R"({"version": 1})"));
+    m_project->write("api.py", "def hello(event, context):\n    return {'version': 2}\n");
+    QTRY_COMPARE_WITH_TIMEOUT(get("/hello").body, std::string(R"({"version": 2})"), 10000);
+    m_project->writeManifest("service: devloop\nprovider:\n  name: aws\n  runtime: python3.11\n"
+                             "functions:\n  hello:\n    handler: api.hello\n    events:\n"
+                             "      - httpApi: GET /greet\n");
+    QTRY_COMPARE_WITH_TIMEOUT(get("/greet").status, 200, 10000);
+    QCOMPARE(get("/hello").status, 404);
+    QTRY_VERIFY_WITH_TIMEOUT(dev.peek(1 << 20).contains("reloaded"), 5000);
+
+    dev.terminate();
+    QVERIFY(dev.waitForFinished(10000));
+    QCOMPARE(dev.exitCode(), 0);
+    QVERIFY(!QFile::exists(statePath));
 }
 
 QTEST_GUILESS_MAIN(TestSimulatorDaemon)
