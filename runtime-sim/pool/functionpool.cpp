@@ -393,7 +393,9 @@ void FunctionPool::deliver(const std::shared_ptr<Instance> &instance, Pending pe
                            " seconds\n");
         self->stopInstance(inst, "timed out");
     });
-    sampleMemory(instance);
+    // The first sample comes one interval in: the instance was measured when its last
+    // invocation ended, and a quick invocation is measured once, when it ends.
+    scheduleMemorySample(instance);
 }
 
 void FunctionPool::complete(const std::shared_ptr<Instance> &instance, bool functionError,
@@ -519,6 +521,10 @@ void FunctionPool::sampleMemory(const std::shared_ptr<Instance> &instance) {
         instance->process->killGroup(SIGKILL);
         return;
     }
+    scheduleMemorySample(instance);
+}
+
+void FunctionPool::scheduleMemorySample(const std::shared_ptr<Instance> &instance) {
     if (instance->state != Instance::State::Starting && instance->state != Instance::State::Busy)
         return;
     instance->memoryTimer.expires_after(m_settings.memorySampleInterval);

@@ -98,6 +98,7 @@ private:
     void stopInstance(const std::shared_ptr<Instance> &instance, const std::string &why);
     void onExit(const std::shared_ptr<Instance> &instance, ExitStatus status);
     void sampleMemory(const std::shared_ptr<Instance> &instance);
+    void scheduleMemorySample(const std::shared_ptr<Instance> &instance);
     void startIdleTimer(const std::shared_ptr<Instance> &instance);
     void removeInstance(const std::shared_ptr<Instance> &instance);
     std::string reportLine(const std::string &requestId, double durationMs, int maxMemoryMb,

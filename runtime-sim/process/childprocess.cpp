@@ -1,5 +1,9 @@
 #include "childprocess.h"
 
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
 // clang-format off
 // Boost 1.81's Process v2 with BOOST_PROCESS_USE_STD_FS relies on these without including them.
 #include <boost/optional.hpp>
@@ -64,14 +68,24 @@ const char *signalName(int signal) {
     }
 }
 
-long long readStatusKb(pid_t pid, const char *field) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    const std::string prefix = std::string(field) + ":";
-    for (std::string line; std::getline(in, line);) {
-        if (line.rfind(prefix, 0) == 0)
-            return std::atoll(line.c_str() + prefix.size());
-    }
-    return 0;
+// VmRSS and VmHWM from /proc/PID/status (kept open: reading from offset 0 again
+// regenerates it), with plain system calls — this runs for every invocation.
+MemoryUsage readMemory(int fd) {
+    MemoryUsage usage;
+    if (fd < 0)
+        return usage;
+    char buffer[4096];
+    const ssize_t n = ::pread(fd, buffer, sizeof buffer - 1, 0);
+    if (n <= 0)
+        return usage;
+    buffer[n] = '\0';
+    auto field = [&](const char *name) -> long long {
+        const char *at = std::strstr(buffer, name);
+        return at ? std::atoll(at + std::strlen(name)) : 0;
+    };
+    usage.residentKb = field("\nVmRSS:");
+    usage.peakKb = field("\nVmHWM:");
+    return usage;
 }
 
 } // namespace
@@ -90,6 +104,11 @@ struct ChildProcess::Impl {
     OutputHandler onOutput;
     ExitHandler onExit;
     std::array<char, 16384> buffer{};
+    int statusFd = -1; // /proc/PID/status, opened on first use
+    ~Impl() {
+        if (statusFd >= 0)
+            ::close(statusFd);
+    }
 };
 
 ChildProcess::ChildProcess(std::unique_ptr<Impl> impl)
@@ -192,7 +211,12 @@ void ChildProcess::killGroup(int signal) {
 }
 
 MemoryUsage ChildProcess::memory() const {
-    return {readStatusKb(m_pid, "VmRSS"), readStatusKb(m_pid, "VmHWM")};
+    if (m_impl->statusFd < 0 && m_running) {
+        char path[32];
+        std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(m_pid));
+        m_impl->statusFd = ::open(path, O_RDONLY | O_CLOEXEC);
+    }
+    return readMemory(m_impl->statusFd);
 }
 
 } // namespace nimbus::sim
