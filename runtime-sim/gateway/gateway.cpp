@@ -549,7 +549,10 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
             response.body() = std::move(out->body);
             response.keep_alive(keepAlive);
         }
-        response.set(route.kind == RouteKind::RestEvent ? "x-amzn-RequestId" : "apigw-requestid",
+        // Each platform's request id header: REST API, HTTP API, Cloud Functions.
+        response.set(route.kind == RouteKind::RestEvent   ? "x-amzn-RequestId"
+                     : route.kind == RouteKind::HttpEvent ? "apigw-requestid"
+                                                          : "Function-Execution-Id",
                      in.requestId);
         response.prepare_payload();
         if (isHead) {

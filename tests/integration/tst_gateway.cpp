@@ -188,6 +188,9 @@ private slots:
     void binaryBodiesRoundTrip();
     void handlerResultsBecomeResponses();
     void routesAreServedAsJson();
+    void httpFunctionsTakeRequests_data();
+    void httpFunctionsTakeRequests();
+    void httpFunctionResponses();
     void unknownRouteIs404();
     void functionErrorIs502AndLogged();
     void timeoutIs504();
@@ -332,7 +335,7 @@ void TestGateway::routesAreServedAsJson() {
     const auto r = exchange(port(), get("/_nimbus/routes"));
     QCOMPARE(r.status, 200);
     const json routes = json::parse(r.body);
-    QCOMPARE(routes.size(), std::size_t(10));
+    QCOMPARE(routes.size(), std::size_t(12));
     for (const auto &route : routes) {
         for (const char *field : {"method", "path", "function", "kind", "url"})
             QVERIFY2(route.contains(field), route.dump().c_str());
@@ -340,6 +343,70 @@ void TestGateway::routesAreServedAsJson() {
     QCOMPARE(routes[0]["url"], "http://127.0.0.1/echo/{id}");
     QCOMPARE(routes[9]["kind"], "service");
     QCOMPARE(routes[9]["path"], "/svc");
+}
+
+void TestGateway::httpFunctionsTakeRequests_data() {
+    QTest::addColumn<QString>("mount");
+    QTest::newRow("python") << "/py";
+    QTest::newRow("node") << "/node";
+}
+
+void TestGateway::httpFunctionsTakeRequests() {
+    QFETCH(QString, mount);
+    const std::string m = mount.toStdString();
+    const bool node = mount == "/node";
+    // A JSON body, a repeated query parameter and a header, seen as the framework shows them.
+    const auto r = exchange(port(), "POST " + m +
+                                        "/json?tag=a&tag=b HTTP/1.1\r\nHost: h\r\n"
+                                        "Connection: close\r\nX-Test: yes\r\nContent-Type: "
+                                        "application/json\r\nContent-Length: 9\r\n\r\n{\"n\": 42}");
+    QCOMPARE(r.status, 200);
+    QVERIFY(!r.header("function-execution-id").empty());
+    const json e = json::parse(r.body);
+    QCOMPARE(e["method"], "POST");
+    QCOMPARE(e["path"], "/json");
+    QCOMPARE(e["header"], "yes");
+    QCOMPARE(e[node ? "baseUrl" : "mount"], m);
+    QCOMPARE(e[node ? "body" : "json"], json({{"n", 42}}));
+    QCOMPARE(node ? e["query"]["tag"] : e["args"]["tag"], json::array({"a", "b"}));
+    // Binary bodies go both ways untouched.
+    std::string bytes;
+    for (int i = 0; i < 70000; ++i)
+        bytes.push_back(static_cast<char>((i * 31) % 256));
+    const auto b = exchange(port(), post(m + "/bytes", bytes, "application/octet-stream"));
+    QCOMPARE(b.status, 201);
+    QCOMPARE(b.header("x-len"), std::to_string(bytes.size()));
+    QVERIFY(b.body == bytes);
+    // The default route, the mount itself.
+    QCOMPARE(exchange(port(), get(m + "?name=nimbus")).body, std::string("hello nimbus"));
+    // An exception is a 502, and its message is in the log.
+    const auto fail = exchange(port(), get(m + "/fail"));
+    QCOMPARE(fail.status, 502);
+    QTRY_VERIFY_WITH_TIMEOUT(m_log.all().contains(node ? "node web failure" : "py web failure"),
+                             5000);
+}
+
+void TestGateway::httpFunctionResponses() {
+    // Python: (body, "201 CREATED"); form bodies; text by default.
+    const auto tuple = exchange(port(), get("/py/tuple"));
+    QCOMPARE(tuple.status, 201);
+    QCOMPARE(tuple.header("content-type"), std::string("text/html; charset=utf-8"));
+    const auto form =
+        exchange(port(), post("/py/form", "a=1&b=two+words", "application/x-www-form-urlencoded"));
+    QCOMPARE(json::parse(form.body), json({{"a", "1"}, {"b", "two words"}}));
+    // Node: a response ended later, cookies and a redirect, async and sync failures, and a
+    // body the JSON parser refuses (400, as the Functions Framework answers).
+    const auto later = exchange(port(), get("/node/later"));
+    QCOMPARE(later.status, 202);
+    QCOMPARE(later.body, std::string("later"));
+    const auto cookies = exchange(port(), get("/node/cookies"));
+    QCOMPARE(cookies.status, 302);
+    QCOMPARE(cookies.header("location"), std::string("/node/json"));
+    QCOMPARE(cookies.countHeader("set-cookie"), 2);
+    QCOMPARE(exchange(port(), get("/node/reject")).status, 502);
+    const auto invalid = exchange(port(), post("/node/json", "{oops", "application/json"));
+    QCOMPARE(invalid.status, 400);
+    QCOMPARE(exchange(port(), get("/node")).body, std::string("hello world"));
 }
 
 void TestGateway::unknownRouteIs404() {

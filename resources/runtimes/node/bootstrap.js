@@ -227,6 +227,11 @@ async function main() {
     process.exit(1);
   }
 
+  if (process.env._NIMBUS_FUNCTION_KIND === 'http') {
+    // An http function: (req, res) in the style of the Functions Framework.
+    handler = require(path.join(__dirname, 'http-adapter.js')).adapt(handler);
+  }
+
   // An exception nobody caught ends the process, as on Lambda, after reporting it.
   const fatal = (type) => async (err) => {
     const document = errorDocument(err, type);

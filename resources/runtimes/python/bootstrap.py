@@ -138,6 +138,11 @@ def main():
         api.init_error(document)
         sys.exit(1)
 
+    if os.environ.get("_NIMBUS_FUNCTION_KIND") == "http":
+        # An http function: it takes a request and returns a response (see _nimbus_http).
+        import _nimbus_http
+        handler = _nimbus_http.adapt(handler)
+
     dumps, loads = json.dumps, json.loads
     while True:
         response, body = api.next()
