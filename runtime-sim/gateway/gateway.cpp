@@ -12,6 +12,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <chrono>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 namespace nimbus::sim {
 
@@ -154,6 +156,15 @@ asio::awaitable<void> pump(tcp::socket &from, tcp::socket &to) {
     }
     beast::error_code ignored;
     to.shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+// Acknowledge at once what the instance sends: servers that write headers and body in two
+// small sends (Python's http.server) otherwise stall ~40 ms on a kept connection, their
+// Nagle waiting for our delayed ACK. Linux only keeps this for a while, so it is set
+// before each answer is read.
+void quickAck(tcp::socket &socket) {
+    const int on = 1;
+    ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
 }
 
 void splitTarget(std::string_view target, std::string &path, std::string &query) {
@@ -333,21 +344,30 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
                 ~Release() { pool->release(lease); }
             } release{pool, *lease};
 
-            beast::tcp_stream upstream(co_await asio::this_coro::executor);
-            upstream.expires_after(std::chrono::seconds(5));
-            auto [cec] = co_await upstream.async_connect(
-                tcp::endpoint(asio::ip::address_v4::loopback(), lease->port), awaitTuple);
-            if (cec) {
+            // A connection to the instance: an idle one kept from an earlier request when
+            // `reuse` allows, else a new one.
+            std::optional<beast::tcp_stream> upstream;
+            bool reused = false;
+            auto connectUpstream = [&](bool reuse) -> asio::awaitable<beast::error_code> {
+                auto &idle = m_idleUpstreams[lease->port];
+                reused = reuse && !idle.empty();
+                if (reused) {
+                    upstream.emplace(std::move(idle.back()));
+                    idle.pop_back();
+                    co_return beast::error_code{};
+                }
+                upstream.emplace(co_await asio::this_coro::executor);
+                upstream->expires_after(std::chrono::seconds(5));
+                auto [cec] = co_await upstream->async_connect(
+                    tcp::endpoint(asio::ip::address_v4::loopback(), lease->port), awaitTuple);
+                co_return cec;
+            };
+            auto cannotConnect = [&](const beast::error_code &cec) {
                 m_backend.gatewayLog(route.function,
                                      method + " " + path +
                                          " 502 — cannot connect to the instance: " + cec.message());
-                {
-                    StringResponse reply = messageResponse(
-                        502, "the service's instance refused the connection", false);
-                    co_await send(std::move(reply));
-                }
-                break;
-            }
+                return messageResponse(502, "the service's instance refused the connection", false);
+            };
             // The service sees its own path, and where it is mounted.
             header.target(match->innerPath + (query.empty() ? "" : "?" + query));
             header.set("X-Forwarded-For", sourceIp);
@@ -358,14 +378,20 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
                 header.set("X-Forwarded-Prefix", match->mountPath);
 
             if (beast::websocket::is_upgrade(header)) {
+                if (auto cec = co_await connectUpstream(false)) {
+                    StringResponse reply = cannotConnect(cec);
+                    co_await send(std::move(reply));
+                    break;
+                }
+                auto &upstreamWs = *upstream;
                 http::request_serializer<http::empty_body> request{header};
-                upstream.expires_after(m_options.serviceIdleTimeout);
-                auto [wec, wn] = co_await http::async_write(upstream, request, awaitTuple);
+                upstreamWs.expires_after(m_options.serviceIdleTimeout);
+                auto [wec, wn] = co_await http::async_write(upstreamWs, request, awaitTuple);
                 beast::flat_buffer upBuffer;
                 http::response_parser<http::string_body> answer;
                 if (!wec)
                     std::tie(wec, wn) =
-                        co_await http::async_read_header(upstream, upBuffer, answer, awaitTuple);
+                        co_await http::async_read_header(upstreamWs, upBuffer, answer, awaitTuple);
                 if (wec) {
                     {
                         StringResponse reply =
@@ -377,7 +403,7 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
                 if (answer.get().result() != http::status::switching_protocols) {
                     // Refused: pass the answer on and close.
                     std::tie(wec, wn) =
-                        co_await http::async_read(upstream, upBuffer, answer, awaitTuple);
+                        co_await http::async_read(upstreamWs, upBuffer, answer, awaitTuple);
                     auto refused = answer.release();
                     refused.keep_alive(false);
                     co_await send(std::move(refused));
@@ -385,7 +411,7 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
                 }
                 http::response_serializer<http::string_body> switching{answer.get()};
                 stream.expires_never();
-                upstream.expires_never();
+                upstreamWs.expires_never();
                 std::tie(wec, wn) =
                     co_await http::async_write_header(stream, switching, awaitTuple);
                 m_backend.gatewayLog(route.function, method + " " + path + " 101 (WebSocket) " +
@@ -393,62 +419,80 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
                 // Whatever either side sent after the handshake goes first.
                 if (!wec && buffer.size() > 0)
                     std::tie(wec, wn) =
-                        co_await asio::async_write(upstream.socket(), buffer.data(), awaitTuple);
+                        co_await asio::async_write(upstreamWs.socket(), buffer.data(), awaitTuple);
                 if (!wec && upBuffer.size() > 0)
                     std::tie(wec, wn) =
                         co_await asio::async_write(stream.socket(), upBuffer.data(), awaitTuple);
                 if (!wec)
-                    co_await (pump(stream.socket(), upstream.socket()) ||
-                              pump(upstream.socket(), stream.socket()));
+                    co_await (pump(stream.socket(), upstreamWs.socket()) ||
+                              pump(upstreamWs.socket(), stream.socket()));
                 closeStream();
                 co_return;
             }
 
-            // An ordinary request: stream it there and the answer back.
+            // An ordinary request: stream it there and the answer back. A request without
+            // a body may go over a kept connection, and again over a new one should the
+            // kept one turn out closed (as proxies retry); one with a body gets a new one.
             http::request_parser<http::buffer_body> request{std::move(head)};
             request.body_limit(std::numeric_limits<std::uint64_t>::max());
-            request.get().keep_alive(false); // one upstream connection per request
-            auto sent = co_await relay<true>(upstream, stream, buffer, request,
-                                             m_options.serviceIdleTimeout);
-            if (sent) {
-                m_backend.gatewayLog(route.function,
-                                     method + " " + path + " 502 — " + sent.message());
-                if (!peerGone(sent)) {
-                    StringResponse reply =
-                        messageResponse(502, "the service did not take the request", false);
-                    co_await send(std::move(reply));
-                }
-                break;
-            }
+            request.get().keep_alive(true); // our hop to the instance stays open
+            const bool replayable = !bodyFollows;
             beast::flat_buffer upBuffer;
-            http::response_parser<http::buffer_body> answer;
-            answer.body_limit(std::numeric_limits<std::uint64_t>::max());
-            if (isHead)
-                answer.skip(true);
-            upstream.expires_after(m_options.serviceIdleTimeout);
-            auto [hec, hn] =
-                co_await http::async_read_header(upstream, upBuffer, answer, awaitTuple);
-            if (hec) {
-                m_backend.gatewayLog(route.function,
-                                     method + " " + path +
-                                         " 502 — the service did not answer: " + hec.message());
-                {
-                    StringResponse reply = messageResponse(
-                        502, "the service closed the connection without answering", false);
+            std::optional<http::response_parser<http::buffer_body>> answer;
+            beast::error_code failure;
+            std::string failureWhat;
+            for (int attempt = 0; attempt < 2; ++attempt) {
+                failure = co_await connectUpstream(replayable && attempt == 0);
+                if (failure) {
+                    failureWhat = "cannot connect to the instance";
+                    break;
+                }
+                failure = co_await relay<true>(*upstream, stream, buffer, request,
+                                               m_options.serviceIdleTimeout);
+                if (!failure) {
+                    upBuffer.clear();
+                    answer.emplace();
+                    answer->body_limit(std::numeric_limits<std::uint64_t>::max());
+                    if (isHead)
+                        answer->skip(true);
+                    upstream->expires_after(m_options.serviceIdleTimeout);
+                    quickAck(upstream->socket());
+                    auto [hec, hn] =
+                        co_await http::async_read_header(*upstream, upBuffer, *answer, awaitTuple);
+                    failure = hec;
+                    failureWhat = "the service did not answer";
+                } else {
+                    failureWhat = "the service did not take the request";
+                }
+                if (!failure || !reused || !replayable)
+                    break;
+            }
+            if (failure) {
+                m_backend.gatewayLog(route.function, method + " " + path + " 502 — " + failureWhat +
+                                                         ": " + failure.message());
+                if (!peerGone(failure) || reused) {
+                    StringResponse reply = messageResponse(502, failureWhat, false);
                     co_await send(std::move(reply));
                 }
                 break;
             }
             // Close-delimited answers end the client's connection too.
-            const bool framed = answer.chunked() || answer.content_length() || answer.is_done();
+            const bool framed = answer->chunked() || answer->content_length() || answer->is_done();
+            const bool upstreamAgain = answer->get().keep_alive() && framed;
             const bool again = keepAlive && framed;
-            answer.get().keep_alive(again);
-            const unsigned status = answer.get().result_int();
-            auto back = co_await relay<false>(stream, upstream, upBuffer, answer,
+            answer->get().keep_alive(again);
+            const unsigned status = answer->get().result_int();
+            auto back = co_await relay<false>(stream, *upstream, upBuffer, *answer,
                                               m_options.serviceIdleTimeout);
             m_backend.gatewayLog(route.function, method + " " + path + " " +
                                                      std::to_string(status) + " " +
                                                      formatMs(msSince(started)));
+            // A connection that is still good waits for the instance's next request.
+            auto &idle = m_idleUpstreams[lease->port];
+            if (!back && upstreamAgain && upBuffer.size() == 0 && idle.size() < 64) {
+                upstream->expires_never();
+                idle.push_back(upstream->release_socket());
+            }
             if (back || !again)
                 break;
             continue;

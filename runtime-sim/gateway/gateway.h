@@ -9,8 +9,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace nimbus::sim {
 
@@ -68,6 +70,8 @@ private:
     boost::asio::ip::tcp::acceptor m_acceptor;
     unsigned short m_port = 0;
     std::size_t m_connections = 0;
+    // Open connections to service instances, by port, waiting for their next request.
+    std::map<unsigned short, std::vector<boost::asio::ip::tcp::socket>> m_idleUpstreams;
 };
 
 } // namespace nimbus::sim
