@@ -62,8 +62,8 @@ def wrk(url, duration, connections, threads):
         raise RuntimeError(f"{url}: wrk measured nothing:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     distribution = out.split("Latency Distribution", 1)[1]
-    p50 = to_ms(re.search(r"^\s+50%\s+(\S+)$", distribution, re.M).group(1))
-    p99 = to_ms(re.search(r"^\s+99%\s+(\S+)$", distribution, re.M).group(1))
+    p50 = to_ms(re.search(r"^\s+50%\s+(\S+)\s*$", distribution, re.M).group(1))
+    p99 = to_ms(re.search(r"^\s+99%\s+(\S+)\s*$", distribution, re.M).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
     if errors or socket_errors:

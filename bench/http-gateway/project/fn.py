@@ -1,0 +1,3 @@
+# A hello http function in Python.
+def hello(request):
+    return "Hello, World!"
