@@ -480,6 +480,10 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
             const bool framed = answer->chunked() || answer->content_length() || answer->is_done();
             const bool upstreamAgain = answer->get().keep_alive() && framed;
             const bool again = keepAlive && framed;
+            // Our answer to the client is HTTP/1.1 whatever the instance spoke, without
+            // the instance's hop-by-hop headers.
+            answer->get().version(11);
+            answer->get().erase(http::field::keep_alive);
             answer->get().keep_alive(again);
             const unsigned status = answer->get().result_int();
             auto back = co_await relay<false>(stream, *upstream, upBuffer, *answer,
