@@ -1,0 +1,70 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace nimbus::sigv4 {
+
+struct Credentials {
+    std::string accessKeyId;
+    std::string secretAccessKey;
+    std::string sessionToken; // optional; sent as X-Amz-Security-Token
+};
+
+// A request as it goes on the wire: the path and query percent-encoded as sent.
+struct Request {
+    std::string method;
+    std::string path = "/";
+    std::string query; // after '?', as sent
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+};
+
+// Where and when a signature applies: 20150830 / us-east-1 / lambda / aws4_request.
+struct Scope {
+    std::string amzDate; // 20150830T123600Z
+    std::string region;
+    std::string service;
+    std::string date() const { return amzDate.substr(0, 8); }
+    std::string credentialScope() const;
+};
+
+// The steps of the algorithm, exposed for tests and for error messages.
+std::string canonicalRequest(const Request &request, const std::vector<std::string> &signedHeaders);
+std::string stringToSign(const Scope &scope, const std::string &canonicalRequest);
+std::string signature(const std::string &secretAccessKey, const Scope &scope,
+                      const std::string &stringToSign);
+
+// Signs a request: adds X-Amz-Date (from scope), X-Amz-Content-Sha256 is not added (Lambda
+// does not use it), X-Amz-Security-Token when there is a session token, and
+// Authorization. Every header present (Host must be) is signed.
+void sign(Request &request, const Credentials &credentials, const Scope &scope);
+
+// "20150830T123600Z" for a moment.
+std::string amzDate(std::chrono::system_clock::time_point when);
+
+// What a server concludes about a request's signature.
+struct Verdict {
+    bool ok = false;
+    std::string accessKeyId;
+    std::string errorType; // as Lambda names it: InvalidSignatureException, ...
+    std::string message;   // as Lambda words it
+};
+
+// Checks a request's Authorization header against the secret that `secretFor` returns for
+// its access key (nullopt: unknown key), for `service`, at `now` (signatures more than
+// 15 minutes off are refused, as AWS refuses them).
+Verdict verify(const Request &request, const std::string &service,
+               const std::function<std::optional<std::string>(const std::string &)> &secretFor,
+               std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+
+// RFC 3986 encoding as SigV4 wants it: everything but A-Z a-z 0-9 - . _ ~ (and '/' when
+// `keepSlash`) as %XX with upper-case hex.
+std::string uriEncode(std::string_view text, bool keepSlash = false);
+std::string sha256Hex(std::string_view data);
+
+} // namespace nimbus::sigv4
