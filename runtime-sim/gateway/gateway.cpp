@@ -314,6 +314,19 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
         }
         const Route &route = *match->route;
 
+        const auto declared = declaredLength(head);
+        if (declared && *declared > m_options.bodyLimit) {
+            {
+                StringResponse reply = messageResponse(
+                    413,
+                    "Request Entity Too Large: the body is " + std::to_string(*declared) +
+                        " bytes; the gateway takes at most " + std::to_string(m_options.bodyLimit),
+                    false);
+                co_await send(std::move(reply));
+            }
+            break;
+        }
+
         if (route.kind == RouteKind::Service) {
             auto pool = m_backend.servicePool(route.function);
             if (!pool) {
@@ -441,6 +454,7 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
             std::optional<http::response_parser<http::buffer_body>> answer;
             beast::error_code failure;
             std::string failureWhat;
+            bool awaitingAnswer = false; // the request went; the answer's header did not come
             for (int attempt = 0; attempt < 2; ++attempt) {
                 failure = co_await connectUpstream(replayable && attempt == 0);
                 if (failure) {
@@ -455,23 +469,32 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
                     answer->body_limit(std::numeric_limits<std::uint64_t>::max());
                     if (isHead)
                         answer->skip(true);
-                    upstream->expires_after(m_options.serviceIdleTimeout);
+                    upstream->expires_after(pool->config().requestTimeout);
                     quickAck(upstream->socket());
                     auto [hec, hn] =
                         co_await http::async_read_header(*upstream, upBuffer, *answer, awaitTuple);
                     failure = hec;
                     failureWhat = "the service did not answer";
+                    awaitingAnswer = true;
                 } else {
                     failureWhat = "the service did not take the request";
+                    awaitingAnswer = false;
                 }
                 if (!failure || !reused || !replayable)
                     break;
             }
             if (failure) {
-                m_backend.gatewayLog(route.function, method + " " + path + " 502 — " + failureWhat +
-                                                         ": " + failure.message());
-                if (!peerGone(failure) || reused) {
-                    StringResponse reply = messageResponse(502, failureWhat, false);
+                const bool timedOut = failure == beast::error::timeout && awaitingAnswer;
+                const unsigned status = timedOut ? 504 : 502;
+                if (timedOut)
+                    failureWhat = "the service did not answer within its timeout of " +
+                                  formatMs(static_cast<double>(
+                                      pool->config().requestTimeout.count()));
+                m_backend.gatewayLog(route.function, method + " " + path + " " +
+                                                         std::to_string(status) + " — " +
+                                                         failureWhat + ": " + failure.message());
+                if (timedOut || !peerGone(failure) || reused) {
+                    StringResponse reply = messageResponse(status, failureWhat, false);
                     co_await send(std::move(reply));
                 }
                 break;
@@ -503,18 +526,6 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
         }
 
         // Event and http functions: the whole body, then one invocation.
-        const auto declared = declaredLength(head);
-        if (declared && *declared > m_options.bodyLimit) {
-            {
-                StringResponse reply = messageResponse(
-                    413,
-                    "Request Entity Too Large: the body is " + std::to_string(*declared) +
-                        " bytes; functions take at most " + std::to_string(m_options.bodyLimit),
-                    false);
-                co_await send(std::move(reply));
-            }
-            break;
-        }
         if (header[http::field::expect] == "100-continue") {
             static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
             co_await asio::async_write(stream, asio::buffer(kContinue), awaitTuple);
@@ -562,7 +573,9 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
                      : route.kind == RouteKind::HttpEvent ? httpApiEvent(in, *match, api)
                                                           : httpFunctionEvent(in, *match);
         // (No temporaries inside co_await: GCC 12 destroys some of them twice.)
-        std::string payload = event.dump();
+        // Bytes that are not UTF-8 (a header, a percent-decoded path) are replaced, as
+        // API Gateway does, rather than failing the request.
+        std::string payload = event.dump(-1, ' ', false, json::error_handler_t::replace);
         InvocationResult result = co_await asyncInvoke(m_backend, route.function,
                                                        std::move(payload), asio::use_awaitable);
         std::optional<GatewayResponse> out;

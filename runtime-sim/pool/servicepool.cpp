@@ -11,6 +11,7 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <csignal>
 #include <istream>
 
@@ -211,10 +212,13 @@ void ServicePool::startInstance() {
 namespace {
 
 // One readiness check: the port accepts, and the readiness path (if any) answers 2xx.
+// Bounded: a server that accepts but never answers must not leave the instance starting
+// forever.
 asio::awaitable<bool> answersReady(unsigned short port, std::optional<std::string> path) {
     constexpr auto awaitTuple = asio::as_tuple(asio::use_awaitable);
-    tcp::socket socket(co_await asio::this_coro::executor);
-    auto [ec] = co_await socket.async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), port),
+    boost::beast::tcp_stream stream(co_await asio::this_coro::executor);
+    stream.expires_after(std::chrono::seconds(2));
+    auto [ec] = co_await stream.async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), port),
                                               awaitTuple);
     if (ec)
         co_return false;
@@ -223,11 +227,11 @@ asio::awaitable<bool> answersReady(unsigned short port, std::optional<std::strin
     const std::string request = "GET " + *path +
                                 " HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: nimbus-readiness\r\n"
                                 "Connection: close\r\n\r\n";
-    auto [wec, written] = co_await asio::async_write(socket, asio::buffer(request), awaitTuple);
+    auto [wec, written] = co_await asio::async_write(stream, asio::buffer(request), awaitTuple);
     if (wec)
         co_return false;
     asio::streambuf response;
-    auto [rec, read] = co_await asio::async_read_until(socket, response, "\r\n", awaitTuple);
+    auto [rec, read] = co_await asio::async_read_until(stream, response, "\r\n", awaitTuple);
     if (rec)
         co_return false;
     std::istream line(&response);

@@ -27,6 +27,9 @@ struct ServiceConfig {
     int maxInstances = 10;
     std::chrono::milliseconds idleTimeout{std::chrono::minutes(5)};
     std::chrono::milliseconds startTimeout{std::chrono::seconds(30)};
+    // How long an instance may take to begin its answer to a request (the function's
+    // `timeout`); past it the gateway answers 504.
+    std::chrono::milliseconds requestTimeout{std::chrono::seconds(30)};
     std::map<std::string, std::string> environment;
 
     bool operator==(const ServiceConfig &) const = default;

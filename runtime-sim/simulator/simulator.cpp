@@ -67,10 +67,14 @@ bool Simulator::reload(const std::vector<std::string> &changedFiles) {
     m_manifest = std::move(result.manifest);
     m_routes = std::make_shared<RouteTable>(*m_manifest);
 
+    // Pools of removed functions finish what they are serving, then go.
+    std::erase_if(m_retiredPools, [](const auto &pool) { return pool->instanceCount() == 0; });
+    std::erase_if(m_retiredServices, [](const auto &pool) { return pool->instanceCount() == 0; });
     for (auto it = m_pools.begin(); it != m_pools.end();) {
         const manifest::Function *function = m_manifest->function(it->first);
         if (!function || function->kind == manifest::FunctionKind::HttpService) {
-            it->second->shutdown(); // removed from the manifest
+            it->second->reconfigure(it->second->config()); // busy instances finish first
+            m_retiredPools.push_back(it->second);
             it = m_pools.erase(it);
             continue;
         }
@@ -91,7 +95,8 @@ bool Simulator::reload(const std::vector<std::string> &changedFiles) {
     for (auto it = m_services.begin(); it != m_services.end();) {
         const manifest::Function *function = m_manifest->function(it->first);
         if (!function || function->kind != manifest::FunctionKind::HttpService) {
-            it->second->shutdown();
+            it->second->reconfigure(it->second->config()); // busy instances finish first
+            m_retiredServices.push_back(it->second);
             it = m_services.erase(it);
             continue;
         }
@@ -169,6 +174,7 @@ ServiceConfig Simulator::serviceConfigFor(const manifest::Function &function) co
     config.maxInstances = spec.maxInstances;
     config.idleTimeout = std::chrono::seconds(spec.idleTimeoutSeconds);
     config.startTimeout = std::chrono::seconds(std::max(30, function.timeout.value));
+    config.requestTimeout = std::chrono::seconds(function.timeout.value);
     config.environment = function.environment;
     return config;
 }
@@ -244,6 +250,10 @@ void Simulator::shutdown() {
     for (auto &[name, pool] : m_pools)
         pool->shutdown();
     for (auto &[name, pool] : m_services)
+        pool->shutdown();
+    for (auto &pool : m_retiredPools)
+        pool->shutdown();
+    for (auto &pool : m_retiredServices)
         pool->shutdown();
     if (m_gateway) {
         m_gateway->close();

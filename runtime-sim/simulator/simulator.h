@@ -90,6 +90,8 @@ private:
     std::vector<manifest::Diagnostic> m_diagnostics;
     std::map<std::string, std::shared_ptr<FunctionPool>> m_pools;
     std::map<std::string, std::shared_ptr<ServicePool>> m_services;
+    std::vector<std::shared_ptr<FunctionPool>> m_retiredPools; // removed; finishing their work
+    std::vector<std::shared_ptr<ServicePool>> m_retiredServices;
     std::shared_ptr<const RouteTable> m_routes = std::make_shared<RouteTable>();
     std::shared_ptr<net::HttpServer> m_controlPlane;
     std::shared_ptr<Gateway> m_gateway;

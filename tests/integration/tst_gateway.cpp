@@ -186,6 +186,8 @@ private slots:
     void httpApiEventHasTheRequest();
     void restEventHasMultiValues();
     void binaryBodiesRoundTrip();
+    void restEventCarriesBinaryBodiesAsBase64();
+    void bytesThatAreNotUtf8AreServed();
     void handlerResultsBecomeResponses();
     void routesAreServedAsJson();
     void httpFunctionsTakeRequests_data();
@@ -205,7 +207,11 @@ private slots:
     void serviceUpgradesToWebSocket();
     void serviceScalesUpAndToZero();
     void serviceThatCannotStartIs502();
+    void silentServiceIs504();
+    void serviceWaitsForItsReadinessPath();
     void reloadReplacesChangedFunctions();
+    void reloadLetsRequestsInFlightFinish();
+    void reloadReplacesServiceInstances();
 
 private:
     unsigned short port() const { return m_port; }
@@ -308,6 +314,34 @@ void TestGateway::binaryBodiesRoundTrip() {
     QCOMPARE(r.header("content-type"), std::string("application/octet-stream"));
     QCOMPARE(r.body.size(), bytes.size());
     QVERIFY(r.body == bytes);
+    QCOMPARE(r.header("x-arrived-base64"), std::string("True"));
+    // Text stays text.
+    const auto text = exchange(port(), post("/binary", "plain words", "text/plain"));
+    QCOMPARE(text.header("x-arrived-base64"), std::string("False"));
+    QCOMPARE(text.body, std::string("plain words"));
+}
+
+void TestGateway::restEventCarriesBinaryBodiesAsBase64() {
+    const std::string bytes("\x00\x01\xfe\xff binary", 11);
+    const auto r = exchange(port(), post("/v1/upload", bytes, "application/octet-stream"));
+    QCOMPARE(r.status, 200);
+    const json e = json::parse(r.body);
+    QCOMPARE(e["httpMethod"], "POST");
+    QCOMPARE(e["isBase64Encoded"], true);
+    QCOMPARE(e["body"], net::base64Encode(bytes));
+    QCOMPARE(e["headers"]["Content-Type"], "application/octet-stream");
+}
+
+void TestGateway::bytesThatAreNotUtf8AreServed() {
+    // A path, a query and a header that are not UTF-8 once decoded: the event still goes
+    // (with U+FFFD in their place, as API Gateway does) and the client gets an answer.
+    const auto r = exchange(port(), "GET /v1/caf%E9?q=%FF HTTP/1.1\r\nHost: h\r\n"
+                                    "Connection: close\r\nX-Latin: caf\xe9\r\n\r\n");
+    QCOMPARE(r.status, 200);
+    const json e = json::parse(r.body);
+    QCOMPARE(e["pathParameters"]["proxy"], "caf\xef\xbf\xbd");
+    QCOMPARE(e["queryStringParameters"]["q"], "\xef\xbf\xbd");
+    QCOMPARE(exchange(port(), get("/shortcut")).status, 200);
 }
 
 void TestGateway::handlerResultsBecomeResponses() {
@@ -335,14 +369,28 @@ void TestGateway::routesAreServedAsJson() {
     const auto r = exchange(port(), get("/_nimbus/routes"));
     QCOMPARE(r.status, 200);
     const json routes = json::parse(r.body);
-    QCOMPARE(routes.size(), std::size_t(12));
+    QCOMPARE(routes.size(), std::size_t(13));
     for (const auto &route : routes) {
         for (const char *field : {"method", "path", "function", "kind", "url"})
             QVERIFY2(route.contains(field), route.dump().c_str());
     }
     QCOMPARE(routes[0]["url"], "http://127.0.0.1/echo/{id}");
-    QCOMPARE(routes[9]["kind"], "service");
-    QCOMPARE(routes[9]["path"], "/svc");
+    auto row = [&](const std::string &function) {
+        for (const auto &route : routes)
+            if (route["function"] == function)
+                return route;
+        return json();
+    };
+    QCOMPARE(row("svc")["kind"], "service");
+    QCOMPARE(row("svc")["path"], "/svc");
+    QCOMPARE(row("pyWeb")["kind"], "http");
+    QCOMPARE(row("legacy")["kind"], "event");
+    QCOMPARE(row("legacy")["method"], "GET");
+    // The URL is the one the client used to reach the gateway.
+    const std::string host = "127.0.0.1:" + std::to_string(port());
+    const auto full = exchange(port(), "GET /_nimbus/routes HTTP/1.1\r\nHost: " + host +
+                                           "\r\nConnection: close\r\n\r\n");
+    QCOMPARE(json::parse(full.body)[0]["url"], "http://" + host + "/echo/{id}");
 }
 
 void TestGateway::httpFunctionsTakeRequests_data() {
@@ -631,6 +679,49 @@ void TestGateway::serviceThatCannotStartIs502() {
     QCOMPARE(exchange(port(), get("/shortcut")).status, 200);
 }
 
+void TestGateway::silentServiceIs504() {
+    // The service's timeout is 3 s; /hang answers after 8.
+    QElapsedTimer timer;
+    timer.start();
+    const auto r = exchange(port(), get("/svc/hang"));
+    QCOMPARE(r.status, 504);
+    QVERIFY(timer.elapsed() < 7000);
+    QVERIFY(QString::fromStdString(json::parse(r.body)["message"]).contains("timeout"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_log.all().contains("GET /svc/hang 504"), 5000);
+    // The instance is still good for the next request.
+    QCOMPARE(exchange(port(), get("/svc/next")).status, 200);
+}
+
+void TestGateway::serviceWaitsForItsReadinessPath() {
+    // A service whose port opens at once but whose /healthz answers 503 for its first
+    // 0.6 s: no request reaches it before it is ready.
+    m_project->write("service.py", QByteArray(R"(
+import json, os, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+started = time.monotonic()
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def do_GET(self):
+        ready = time.monotonic() - started > 0.6
+        if self.path == "/healthz":
+            status, body = (200 if ready else 503), b"{}"
+            print("probe", status, flush=True)
+        else:
+            status, body = 200, json.dumps({"readyWhenServed": ready}).encode()
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+)"));
+    const auto r = exchange(port(), get("/svc/"));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(json::parse(r.body)["readyWhenServed"], true);
+    QVERIFY2(m_log.all().contains("probe 503") && m_log.all().contains("probe 200"),
+             qPrintable(m_log.all()));
+}
+
 void TestGateway::reloadReplacesChangedFunctions() {
     QCOMPARE(json::parse(exchange(port(), get("/shortcut")).body)["plain"], true);
     // A handler edit: the reload (which the project watcher triggers) gives fresh instances.
@@ -662,6 +753,40 @@ functions:
     boost::asio::post(*m_io, [&] { broken.set_value(m_simulator->reload({"serverless.yml"})); });
     QVERIFY(!broken.get_future().get());
     QCOMPARE(exchange(port(), get("/renamed")).status, 200);
+}
+
+void TestGateway::reloadLetsRequestsInFlightFinish() {
+    // /pause takes 1 s. An edit lands while it runs: that request finishes on the old code,
+    // the next one runs the new.
+    auto inFlight = std::async(std::launch::async, [this] { return exchange(port(), get("/pause")); });
+    QTRY_VERIFY_WITH_TIMEOUT(m_log.all().contains("pause: started"), 5000);
+    QTest::qWait(200);
+    QByteArray handlers = m_project->read("handlers.py");
+    handlers.replace("\"generation\": 1", "\"generation\": 2");
+    m_project->write("handlers.py", handlers);
+    std::promise<bool> reloaded;
+    boost::asio::post(*m_io, [&] { reloaded.set_value(m_simulator->reload({"handlers.py"})); });
+    QVERIFY(reloaded.get_future().get());
+    const auto first = inFlight.get();
+    QCOMPARE(first.status, 200);
+    QCOMPARE(json::parse(first.body)["generation"], 1);
+    const auto second = exchange(port(), get("/pause"));
+    QCOMPARE(json::parse(second.body)["generation"], 2);
+    QCOMPARE(m_log.count("pause: started"), 2);
+}
+
+void TestGateway::reloadReplacesServiceInstances() {
+    const auto before = json::parse(exchange(port(), get("/svc/")).body);
+    QByteArray code = m_project->read("service.py");
+    code.replace("\"env\": os.environ.get(\"GREETING\")", "\"env\": \"edited\"");
+    m_project->write("service.py", code);
+    std::promise<bool> reloaded;
+    boost::asio::post(*m_io, [&] { reloaded.set_value(m_simulator->reload({"service.py"})); });
+    QVERIFY(reloaded.get_future().get());
+    const auto after = json::parse(exchange(port(), get("/svc/")).body);
+    QCOMPARE(after["env"], "edited");
+    QVERIFY(after["pid"] != before["pid"]);
+    QTRY_VERIFY_WITH_TIMEOUT(m_log.all().contains("replaced by new code"), 5000);
 }
 
 QTEST_GUILESS_MAIN(TestGateway)

@@ -16,3 +16,8 @@ QString TempProject::write(const QString &relative, const QByteArray &contents) 
     file.write(contents);
     return path;
 }
+
+QByteArray TempProject::read(const QString &relative) const {
+    QFile file(m_dir.filePath(relative));
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}

@@ -16,6 +16,8 @@ public:
     // Writes (creating folders as needed) and returns the absolute path.
     QString write(const QString &relative, const QByteArray &contents);
     QString writeManifest(const QByteArray &yaml) { return write("serverless.yml", yaml); }
+    // A file's contents (empty when it does not exist).
+    QByteArray read(const QString &relative) const;
 
 private:
     QTemporaryDir m_dir;

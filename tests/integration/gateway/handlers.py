@@ -15,7 +15,8 @@ def shortcut(event, context):
 
 def binary(event, context):
     body = event["body"] if event["isBase64Encoded"] else base64.b64encode(event["body"].encode()).decode()
-    return {"statusCode": 200, "headers": {"content-type": "application/octet-stream"},
+    return {"statusCode": 200, "headers": {"content-type": "application/octet-stream",
+                                           "x-arrived-base64": str(event["isBase64Encoded"])},
             "body": body, "isBase64Encoded": True}
 
 
@@ -30,6 +31,11 @@ def legacy(event, context):
 
 def fail(event, context):
     raise ValueError("boom from the handler")
+
+
+def pause(event, context):
+    time.sleep(1)
+    return {"generation": 1}
 
 
 def slow(event, context):

@@ -26,13 +26,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def read_body(self):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            data = b""
+            parts = []
             while True:
                 size = int(self.rfile.readline().strip().split(b";")[0], 16)
                 if size == 0:
                     self.rfile.readline()
-                    return data
-                data += self.rfile.read(size)
+                    return b"".join(parts)
+                parts.append(self.rfile.read(size))
                 self.rfile.readline()
         return self.rfile.read(int(self.headers.get("Content-Length", "0")))
 
@@ -42,6 +42,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/slow"):
             time.sleep(0.5)
             return self.reply(200, {"pid": os.getpid()})
+        if self.path == "/hang":
+            time.sleep(8)
+            return self.reply(200, {"late": True})
         if self.path == "/stream":
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")
