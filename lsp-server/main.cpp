@@ -2,6 +2,7 @@
 #include "server/lspserver.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <poll.h>
@@ -58,5 +59,9 @@ int main(int argc, char **argv) {
         [&]() { server.flushDiagnostics(); }, [&]() { return server.hasPendingDiagnostics(); },
         debounceMs);
     worker.drain();
+    // A function still running for nimbus.invoke is not waited for: its answer has no one
+    // to go to, and exit must be prompt.
+    if (server.runningJobs() > 0)
+        std::_Exit(server.exitCode());
     return server.exitCode();
 }

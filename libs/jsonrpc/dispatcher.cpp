@@ -13,6 +13,31 @@ void Dispatcher::onRequest(const std::string &method, RequestHandler handler) {
     m_requests[method] = std::move(handler);
 }
 
+void Dispatcher::onAsyncRequest(const std::string &method, AsyncRequestHandler handler) {
+    m_asyncRequests[method] = std::move(handler);
+}
+
+std::size_t Dispatcher::pendingCount() const {
+    std::lock_guard lock(m_pendingMutex);
+    return m_pending.size();
+}
+
+void Dispatcher::cancelPending(const json &id) {
+    {
+        std::lock_guard lock(m_pendingMutex);
+        if (m_pending.erase(id.dump()) == 0)
+            return; // answered already, or never ours to wait for
+    }
+    sendError(id, {RequestCancelled, "the request was cancelled"});
+}
+
+void Dispatcher::sendReply(const json &id, Reply reply) {
+    if (reply.error)
+        sendError(id, *reply.error);
+    else
+        m_send(json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(reply.result)}});
+}
+
 void Dispatcher::onNotification(const std::string &method, NotificationHandler handler) {
     m_notifications[method] = std::move(handler);
 }
@@ -99,6 +124,12 @@ void Dispatcher::dispatch(const json &message, const std::vector<json> &cancelle
         }
     }
     if (!isRequest) {
+        if (method == "$/cancelRequest") {
+            if (params.is_object() && params.contains("id") &&
+                (params["id"].is_number_integer() || params["id"].is_string()))
+                cancelPending(params["id"]);
+            return;
+        }
         auto it = m_notifications.find(method);
         if (it == m_notifications.end())
             return; // unknown notifications (including $/ ones) are ignored, as the spec says
@@ -114,17 +145,41 @@ void Dispatcher::dispatch(const json &message, const std::vector<json> &cancelle
         sendError(id, {RequestCancelled, "the request was cancelled"});
         return;
     }
+    if (auto async = m_asyncRequests.find(method); async != m_asyncRequests.end()) {
+        const std::string key = id.dump();
+        {
+            std::lock_guard lock(m_pendingMutex);
+            if (!m_pending.insert(key).second) {
+                sendError(id, {InvalidRequest, "a request with id " + key + " is still running"});
+                return;
+            }
+        }
+        // The sink answers once, unless the request was cancelled meanwhile.
+        ReplySink sink = [this, id, key](Reply reply) {
+            {
+                std::lock_guard lock(m_pendingMutex);
+                if (m_pending.erase(key) == 0)
+                    return;
+            }
+            sendReply(id, std::move(reply));
+        };
+        try {
+            async->second(params, sink);
+        } catch (const json::exception &e) {
+            sink(Error{InvalidParams,
+                       std::string("invalid params for '") + method + "': " + e.what()});
+        } catch (const std::exception &e) {
+            sink(Error{InternalError, std::string("'") + method + "' failed: " + e.what()});
+        }
+        return;
+    }
     auto it = m_requests.find(method);
     if (it == m_requests.end()) {
         sendError(id, {MethodNotFound, "unknown method '" + method + "'"});
         return;
     }
     try {
-        Reply reply = it->second(params);
-        if (reply.error)
-            sendError(id, *reply.error);
-        else
-            m_send(json{{"jsonrpc", "2.0"}, {"id", id}, {"result", reply.result}});
+        sendReply(id, it->second(params));
     } catch (const json::exception &e) {
         sendError(id,
                   {InvalidParams, std::string("invalid params for '") + method + "': " + e.what()});

@@ -297,14 +297,63 @@ void checkSchedules(const std::string &file, const Event &event,
     }
 }
 
+// A route's path in the shape the gateway matches on: parameter names do not matter
+// (/users/{id} and /users/{userId} are the same route), a greedy parameter is its own shape,
+// and a trailing slash is not significant.
+std::string routeShape(const std::string &path) {
+    std::string shape;
+    for (std::size_t i = 0; i < path.size(); ++i) {
+        if (path[i] == '{') {
+            const std::size_t close = path.find('}', i);
+            if (close != std::string::npos) {
+                shape += path[close - 1] == '+' ? "{+}" : "{}";
+                i = close;
+                continue;
+            }
+        }
+        shape += path[i];
+    }
+    while (shape.size() > 1 && shape.back() == '/')
+        shape.pop_back();
+    return shape;
+}
+
+// Every route the project's gateway will serve, to find two that take the same requests
+// (http and httpApi events share the one local gateway).
+class RouteChecker {
+public:
+    void add(const std::string &file, const std::string &function, const std::string &method,
+             const std::string &path, const std::string &what, SourceRange range,
+             std::vector<Diagnostic> &diagnostics) {
+        const std::string shape = path == "*" ? "*" : routeShape(path);
+        for (const auto &other : m_routes) {
+            // (A method beside ANY on one path is not a clash: as on API Gateway, the
+            // method's route wins and ANY takes the rest.)
+            if (other.shape != shape || other.method != method)
+                continue;
+            diagnostics.push_back(errorAt(
+                file, range, "duplicate-route",
+                what + " " + method + " " + path + " takes the same requests as " + other.what +
+                    " " + other.method + " " + other.path + " of function '" + other.function +
+                    "' (line " + std::to_string(other.range.start.line + 1) +
+                    "); the local gateway serves one function per route"));
+            return;
+        }
+        m_routes.push_back({function, method, path, shape, what, range});
+    }
+
+private:
+    struct Route {
+        std::string function, method, path, shape, what;
+        SourceRange range;
+    };
+    std::vector<Route> m_routes;
+};
+
 // Checks that need the project's files and the whole model.
 void checkProject(const Manifest &manifest, const LoadOptions &options,
                   std::vector<Diagnostic> &diagnostics) {
-    struct Route {
-        std::string function;
-        SourceRange range;
-    };
-    std::map<std::string, Route> routes;
+    RouteChecker routes;
     std::set<SourcePosition> bootstrapChecked;
     for (const auto &fn : manifest.functions) {
         const RuntimeFamily family = runtimeFamily(fn.runtime.value);
@@ -333,19 +382,17 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
                 }
             }
         }
+        if (fn.kind != FunctionKind::Event && !fn.path.empty())
+            routes.add(manifest.filePath, fn.name, "ANY", fn.path,
+                       fn.kind == FunctionKind::HttpFunction ? "http function path"
+                                                             : "http service path",
+                       fn.nameRange, diagnostics);
         for (const auto &event : fn.events) {
             checkSchedules(manifest.filePath, event, diagnostics);
             if ((event.type != "http" && event.type != "httpApi") || event.path.empty())
                 continue;
-            const std::string key = event.type + " " + event.method + " " + event.path;
-            auto [it, inserted] = routes.emplace(key, Route{fn.name, event.range});
-            if (!inserted) {
-                diagnostics.push_back(errorAt(
-                    manifest.filePath, event.range, "duplicate-route",
-                    "route " + event.method + " " + event.path +
-                        " is already served by function '" + it->second.function + "' (line " +
-                        std::to_string(it->second.range.start.line + 1) + ")"));
-            }
+            routes.add(manifest.filePath, fn.name, event.method, event.path,
+                       event.type + " route", event.range, diagnostics);
         }
     }
 }

@@ -2,7 +2,7 @@
 
 #include "nimbus/manifest/suggest.h"
 
-#include <regex>
+#include <re2/re2.h>
 
 namespace nimbus::manifest {
 
@@ -220,7 +220,7 @@ void ManifestSchema::validateMapping(const YamlNode &node, const json &schema, C
         ctx.anchor = entry.key.range;
         if (schema.contains("propertyNames") && schema["propertyNames"].contains("pattern")) {
             const std::string pattern = schema["propertyNames"]["pattern"].get<std::string>();
-            if (!std::regex_search(key, compiled(pattern)))
+            if (!matches(key, pattern))
                 ctx.error(entry.key.range, "invalid-key",
                           "'" + key + "' is not a valid name in " + describeWhere(where) + ": " +
                               schema["propertyNames"].value("patternErrorMessage",
@@ -233,7 +233,7 @@ void ManifestSchema::validateMapping(const YamlNode &node, const json &schema, C
         if (schema.contains("patternProperties")) {
             bool matched = false;
             for (const auto &[pattern, sub] : schema["patternProperties"].items()) {
-                if (std::regex_search(key, compiled(pattern))) {
+                if (matches(key, pattern)) {
                     validateNode(entry.value, sub, ctx, child(where, key));
                     matched = true;
                     break;
@@ -289,7 +289,7 @@ void ManifestSchema::validateScalar(const YamlNode &node, const json &schema, Co
     if (type == "string") {
         const auto length = static_cast<long long>(node.scalar.size());
         if (schema.contains("pattern") &&
-            !std::regex_search(node.scalar, compiled(schema["pattern"].get<std::string>())))
+            !matches(node.scalar, schema["pattern"].get<std::string>()))
             ctx.error(node.range, "invalid-value",
                       describeWhere(where) + " is '" + node.scalar + "': " +
                           schema.value("patternErrorMessage",
@@ -302,8 +302,9 @@ void ManifestSchema::validateScalar(const YamlNode &node, const json &schema, Co
                       describeWhere(where) + " is " + std::to_string(length) +
                           " characters long; the limit is " + schema["maxLength"].dump());
     } else if (type == "integer" || type == "number") {
-        double value =
-            std::stod(node.toInteger() ? std::to_string(*node.toInteger()) : node.scalar);
+        // strtod, not stod: a number too large for a double is +inf, not an exception.
+        const double value = node.toInteger() ? static_cast<double>(*node.toInteger())
+                                              : std::strtod(node.scalar.c_str(), nullptr);
         if (schema.contains("minimum") && value < schema["minimum"].get<double>())
             ctx.error(node.range, "out-of-range",
                       describeWhere(where) + " is " + node.scalar + ", below the minimum of " +
@@ -340,12 +341,20 @@ std::vector<std::string> ManifestSchema::propertyNames(const json &schemaRef) co
     return names;
 }
 
-const std::regex &ManifestSchema::compiled(const std::string &pattern) const {
-    std::lock_guard lock(m_patternsMutex);
-    auto it = m_patterns.find(pattern);
-    if (it == m_patterns.end())
-        it = m_patterns.emplace(pattern, std::regex(pattern)).first;
-    return it->second; // std::map never moves its elements
+bool ManifestSchema::matches(const std::string &text, const std::string &pattern) const {
+    std::shared_ptr<const re2::RE2> compiled;
+    {
+        std::lock_guard lock(m_patternsMutex);
+        auto it = m_patterns.find(pattern);
+        if (it == m_patterns.end()) {
+            re2::RE2::Options options;
+            options.set_log_errors(false);
+            it = m_patterns.emplace(pattern, std::make_shared<re2::RE2>(pattern, options)).first;
+        }
+        compiled = it->second;
+    }
+    // A pattern RE2 cannot compile is the schema's bug, not the user's: it accepts.
+    return !compiled->ok() || re2::RE2::PartialMatch(text, *compiled);
 }
 
 const json *ManifestSchema::schemaAt(const std::vector<std::string> &path) const {

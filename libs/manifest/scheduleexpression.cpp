@@ -1,7 +1,7 @@
 #include "nimbus/manifest/scheduleexpression.h"
 
 #include <algorithm>
-#include <regex>
+#include <re2/re2.h>
 #include <sstream>
 
 namespace nimbus::manifest {
@@ -54,23 +54,25 @@ bool partOk(const std::string &part, const FieldRule &rule) {
         return rule.question;
     if (rule.extras.find('L') != std::string::npos && part == "L")
         return true;
-    static const std::regex nthWeekday("([0-9]+)W");
-    static const std::regex nthDay("([0-9A-Za-z]+)#([1-5])");
-    static const std::regex lastDay("([0-9A-Za-z]+)L");
-    static const std::regex rangeStep(R"(([0-9A-Za-z]+|\*)(?:-([0-9A-Za-z]+))?(?:/([0-9]+))?)");
-    std::smatch m;
-    if (rule.extras.find('W') != std::string::npos && std::regex_match(part, m, nthWeekday))
-        return valueOk(m[1], rule);
-    if (rule.extras.find('#') != std::string::npos && std::regex_match(part, m, nthDay))
-        return valueOk(m[1], rule);
-    if (rule.extras.find('L') != std::string::npos && std::regex_match(part, m, lastDay))
-        return valueOk(m[1], rule);
-    if (std::regex_match(part, m, rangeStep)) {
-        if (m[1] != "*" && !valueOk(m[1], rule))
+    static const RE2 nthWeekday("([0-9]+)W");
+    static const RE2 nthDay("([0-9A-Za-z]+)#([1-5])");
+    static const RE2 lastDay("([0-9A-Za-z]+)L");
+    static const RE2 rangeStep(R"(([0-9A-Za-z]+|\*)(?:-([0-9A-Za-z]+))?(?:/([0-9]{1,6}))?)");
+    std::string first, second, step;
+    if (rule.extras.find('W') != std::string::npos && RE2::FullMatch(part, nthWeekday, &first))
+        return valueOk(first, rule);
+    if (rule.extras.find('#') != std::string::npos && RE2::FullMatch(part, nthDay, &first))
+        return valueOk(first, rule);
+    if (rule.extras.find('L') != std::string::npos && RE2::FullMatch(part, lastDay, &first))
+        return valueOk(first, rule);
+    // (An unmatched optional group leaves its string empty; the groups that can be
+    // unmatched cannot match the empty string.)
+    if (RE2::FullMatch(part, rangeStep, &first, &second, &step)) {
+        if (first != "*" && !valueOk(first, rule))
             return false;
-        if (m[2].matched && (m[1] == "*" || !valueOk(m[2], rule)))
+        if (!second.empty() && (first == "*" || !valueOk(second, rule)))
             return false;
-        if (m[3].matched && std::stoi(m[3]) == 0)
+        if (!step.empty() && std::stoi(step) == 0)
             return false;
         return true;
     }
@@ -81,21 +83,19 @@ bool partOk(const std::string &part, const FieldRule &rule) {
 
 std::optional<ScheduleExpression> ScheduleExpression::parse(const std::string &text,
                                                             std::string &error) {
-    std::smatch m;
-    static const std::regex rateCall(R"(rate\((.*)\))");
-    static const std::regex rateValue(R"(\s*([0-9]+)\s+(minute|minutes|hour|hours|day|days)\s*)");
-    static const std::regex cronCall(R"(cron\((.*)\))");
-    if (std::regex_match(text, m, rateCall)) {
-        const std::string inner = m[1];
-        std::smatch r;
-        if (!std::regex_match(inner, r, rateValue)) {
+    static const RE2 rateCall(R"(rate\((.*)\))");
+    static const RE2 rateValue(R"(\s*([0-9]{1,12})\s+(minute|minutes|hour|hours|day|days)\s*)");
+    static const RE2 cronCall(R"(cron\((.*)\))");
+    std::string inner;
+    if (RE2::FullMatch(text, rateCall, &inner)) {
+        std::string number, unit;
+        if (!RE2::FullMatch(inner, rateValue, &number, &unit)) {
             error = "'" + text +
                     "' is not a valid rate: expected rate(VALUE UNIT) with UNIT minute(s), hour(s) "
                     "or day(s), e.g. rate(5 minutes)";
             return std::nullopt;
         }
-        const long long value = std::stoll(r[1]);
-        std::string unit = r[2];
+        const long long value = std::stoll(number);
         if (value <= 0) {
             error = "'" + text + "': the rate must be a positive number";
             return std::nullopt;
@@ -119,8 +119,8 @@ std::optional<ScheduleExpression> ScheduleExpression::parse(const std::string &t
         expr.rateSeconds = value * unitSeconds;
         return expr;
     }
-    if (std::regex_match(text, m, cronCall)) {
-        std::istringstream in(m[1].str());
+    if (RE2::FullMatch(text, cronCall, &inner)) {
+        std::istringstream in(inner);
         ScheduleExpression expr;
         expr.kind = Kind::Cron;
         for (std::string field; in >> field;)

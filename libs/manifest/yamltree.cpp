@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
-#include <regex>
+#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
 namespace nimbus::manifest {
@@ -26,14 +26,14 @@ bool isBoolText(const std::string &s, bool &value) {
 }
 
 bool isIntText(const std::string &s) {
-    static const std::regex re(R"(^[-+]?(0|[1-9][0-9]*|0x[0-9a-fA-F]+|0o[0-7]+)$)");
-    return std::regex_match(s, re);
+    static const RE2 re(R"([-+]?(0|[1-9][0-9]*|0x[0-9a-fA-F]+|0o[0-7]+))");
+    return RE2::FullMatch(s, re);
 }
 
 bool isFloatText(const std::string &s) {
-    static const std::regex re(
-        R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$)");
-    return std::regex_match(s, re);
+    static const RE2 re(
+        R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))");
+    return RE2::FullMatch(s, re);
 }
 
 SourcePosition positionOf(const YAML::Mark &mark, SourcePosition fallback) {

@@ -51,6 +51,11 @@ LspServer::LspServer(std::function<void(const json &)> send)
     });
 }
 
+LspServer::~LspServer() {
+    for (auto &job : m_jobs)
+        job.join();
+}
+
 void LspServer::handle(const std::vector<std::string> &bodies) {
     m_dispatcher.handle(bodies);
 }
@@ -76,16 +81,30 @@ TextDocument *LspServer::document(const json &params) {
     auto it = m_documents.find(uri);
     if (it != m_documents.end())
         return it->second.get();
-    // Not open: read it from disk, as clients may ask about files they have not opened.
-    std::ifstream in(uriToPath(uri), std::ios::binary);
+    // Not open: read it from disk, as clients may ask about files they have not opened,
+    // and again whenever it changes there.
+    const std::string path = uriToPath(uri);
+    std::error_code ec;
+    const auto modified = fs::last_write_time(path, ec);
+    const auto size = ec ? 0 : fs::file_size(path, ec);
+    if (ec) {
+        m_disk.erase(uri);
+        return nullptr;
+    }
+    auto cached = m_disk.find(uri);
+    if (cached != m_disk.end() && cached->second.modified == modified &&
+        cached->second.size == size)
+        return cached->second.document.get();
+    std::ifstream in(path, std::ios::binary);
     if (!in)
         return nullptr;
     std::ostringstream text;
     text << in.rdbuf();
-    auto doc = std::make_unique<TextDocument>(uri, text.str(), 0);
-    TextDocument *raw = doc.get();
-    m_documents.emplace(uri, std::move(doc));
-    return raw;
+    auto &entry = m_disk[uri];
+    entry.document = std::make_unique<TextDocument>(uri, text.str(), 0);
+    entry.modified = modified;
+    entry.size = size;
+    return entry.document.get();
 }
 
 json LspServer::diagnosticsNotification(const TextDocument &doc) const {
@@ -211,7 +230,12 @@ void LspServer::registerHandlers() {
                             {{"uri", uri}, {"diagnostics", json::array()}});
     });
     // Handler files changed on disk: every open manifest is checked again.
-    d.onNotification("workspace/didChangeWatchedFiles", [this](const json &) {
+    d.onNotification("workspace/didChangeWatchedFiles", [this](const json &params) {
+        if (params.contains("changes") && params["changes"].is_array()) {
+            for (const auto &change : params["changes"])
+                if (change.is_object() && change.contains("uri") && change["uri"].is_string())
+                    m_disk.erase(change["uri"].get<std::string>());
+        }
         for (const auto &[uri, doc] : m_documents) {
             if (isManifest(uri))
                 m_dirty.insert(uri);
@@ -276,9 +300,15 @@ void LspServer::registerHandlers() {
                 manifests[uriToPath(uri)] = open->text();
         }
         json result = json::array();
-        for (const auto &location :
-             m_workspace.references(uriToPath(doc->uri()), doc->text(),
-                                    fromLsp(*doc, params.at("position")), manifests)) {
+        const SourcePosition at = fromLsp(*doc, params.at("position"));
+        const auto found = m_workspace.references(uriToPath(doc->uri()), doc->text(), at, manifests);
+        const json context = params.value("context", json::object());
+        if (!found.empty() && context.is_object() && context.value("includeDeclaration", false)) {
+            // The declaration is the function's own name, where the cursor is.
+            if (auto decl = m_workspace.wordAt(doc->text(), at))
+                result.push_back({{"uri", doc->uri()}, {"range", toLsp(*doc, *decl)}});
+        }
+        for (const auto &location : found) {
             const std::string uri = pathToUri(location.path);
             TextDocument *target = document(json{{"textDocument", {{"uri", uri}}}});
             if (target)
@@ -331,45 +361,74 @@ void LspServer::registerHandlers() {
                                 {"arguments", lens.arguments}}}});
         return Reply(result);
     });
-    d.onRequest("workspace/executeCommand", [this](const json &params) {
-        const std::string command = params.at("command").get<std::string>();
-        const json arguments = params.value("arguments", json::array());
-        auto projectArgument = [&]() {
-            if (arguments.empty() || !arguments[0].is_string())
-                throw json::type_error::create(
-                    302, "the first argument must be the project folder (or a file URI in it)",
-                    nullptr);
-            std::string project = arguments[0].get<std::string>();
-            if (project.rfind("file://", 0) == 0)
-                project = uriToPath(project);
-            if (fs::is_regular_file(project))
-                project = fs::path(project).parent_path().string();
-            return project;
-        };
-        if (command == "nimbus.listFunctions")
-            return Reply(m_workspace.listFunctions(projectArgument()));
-        if (command == "nimbus.invoke") {
-            const std::string project = projectArgument();
-            if (arguments.size() < 2 || !arguments[1].is_string())
-                return Reply(Error{jsonrpc::InvalidParams,
-                                   "nimbus.invoke takes [project, function, event?]"});
-            return Reply(m_workspace.invoke(project, arguments[1].get<std::string>(),
-                                            arguments.size() > 2 ? arguments[2] : json::object()));
+    d.onAsyncRequest("workspace/executeCommand",
+                     [this](const json &params, jsonrpc::Dispatcher::ReplySink reply) {
+                         executeCommand(params, std::move(reply));
+                     });
+}
+
+void LspServer::executeCommand(const json &params, jsonrpc::Dispatcher::ReplySink reply) {
+    const std::string command = params.at("command").get<std::string>();
+    const json arguments = params.value("arguments", json::array());
+    if (command != "nimbus.listFunctions" && command != "nimbus.invoke" &&
+        command != "nimbus.debug") {
+        reply(Error{jsonrpc::InvalidParams, "unknown command '" + command +
+                                                "'; the commands are nimbus.listFunctions, "
+                                                "nimbus.invoke and nimbus.debug"});
+        return;
+    }
+    if (arguments.empty() || !arguments[0].is_string()) {
+        reply(Error{jsonrpc::InvalidParams,
+                    command + ": the first argument must be the project folder (or a file URI "
+                              "in it)"});
+        return;
+    }
+    std::string project = arguments[0].get<std::string>();
+    if (project.rfind("file://", 0) == 0)
+        project = uriToPath(project);
+    std::error_code ec;
+    if (fs::is_regular_file(project, ec))
+        project = fs::path(project).parent_path().string();
+    if (!fs::is_directory(project, ec)) {
+        reply(Error{jsonrpc::InvalidParams, command + ": no project folder at " + project});
+        return;
+    }
+    if (command == "nimbus.listFunctions") {
+        try {
+            reply(m_workspace.listFunctions(project));
+        } catch (const std::exception &e) {
+            reply(Error{jsonrpc::RequestFailed, std::string("nimbus.listFunctions: ") + e.what()});
         }
-        if (command == "nimbus.debug") {
-            // The launch configuration a DAP client starts nimbus-dap with.
-            const std::string project = projectArgument();
-            if (arguments.size() < 2 || !arguments[1].is_string())
-                return Reply(
-                    Error{jsonrpc::InvalidParams, "nimbus.debug takes [project, function]"});
-            return Reply(json{{"type", "nimbus"},
-                              {"request", "launch"},
-                              {"name", "Debug " + arguments[1].get<std::string>()},
-                              {"project", project},
-                              {"function", arguments[1]},
-                              {"event", json::object()}});
+        return;
+    }
+    if (arguments.size() < 2 || !arguments[1].is_string()) {
+        reply(Error{jsonrpc::InvalidParams,
+                    command + " takes [project, function" +
+                        (command == "nimbus.invoke" ? ", event?]" : "]")});
+        return;
+    }
+    const std::string function = arguments[1].get<std::string>();
+    if (command == "nimbus.debug") {
+        // The launch configuration a DAP client starts nimbus-dap with.
+        reply(json{{"type", "nimbus"},
+                   {"request", "launch"},
+                   {"name", "Debug " + function},
+                   {"project", project},
+                   {"function", function},
+                   {"event", json::object()}});
+        return;
+    }
+    // nimbus.invoke runs the function, which takes as long as it takes: on its own thread,
+    // so the server keeps answering (and the client may cancel).
+    const json event = arguments.size() > 2 ? arguments[2] : json::object();
+    ++m_runningJobs;
+    m_jobs.emplace_back([this, project, function, event, reply = std::move(reply)] {
+        try {
+            reply(m_workspace.invoke(project, function, event));
+        } catch (const std::exception &e) {
+            reply(Error{jsonrpc::RequestFailed, std::string("nimbus.invoke: ") + e.what()});
         }
-        return Reply(Error{jsonrpc::InvalidParams, "unknown command '" + command + "'"});
+        --m_runningJobs;
     });
 }
 

@@ -5,7 +5,10 @@
 #include "diagnosticsworker.h"
 #include "nimbus/jsonrpc/dispatcher.h"
 
+#include <atomic>
+#include <filesystem>
 #include <functional>
+#include <thread>
 #include <map>
 #include <memory>
 #include <set>
@@ -21,7 +24,9 @@ class LspServer {
 public:
     enum class State { Uninitialized, Initialized, ShutDown };
 
+    // `send` must be thread-safe: diagnostics and long commands answer from other threads.
     explicit LspServer(std::function<void(const nlohmann::json &)> send);
+    ~LspServer();
 
     void handle(const std::vector<std::string> &bodies);
     // A frame that could not be read (bad header): answered as a parse error.
@@ -40,16 +45,28 @@ public:
     State state() const { return m_state; }
     bool exitRequested() const { return m_exitRequested; }
     int exitCode() const { return m_state == State::ShutDown ? 0 : 1; }
+    // Commands still running on their own threads (nimbus.invoke), cancelled or not.
+    int runningJobs() const { return m_runningJobs.load(); }
 
 private:
     void registerHandlers();
     nlohmann::json toLsp(const TextDocument &doc, const SourceRange &range) const;
     SourcePosition fromLsp(const TextDocument &doc, const nlohmann::json &position) const;
+    // The open document, or the file's text on disk (re-read when it changes).
     TextDocument *document(const nlohmann::json &params);
+    void executeCommand(const nlohmann::json &params, jsonrpc::Dispatcher::ReplySink reply);
 
     jsonrpc::Dispatcher m_dispatcher;
     ManifestWorkspace m_workspace;
-    std::map<std::string, std::unique_ptr<TextDocument>> m_documents; // by URI
+    std::map<std::string, std::unique_ptr<TextDocument>> m_documents; // open ones, by URI
+    struct DiskDocument {
+        std::unique_ptr<TextDocument> document;
+        std::filesystem::file_time_type modified;
+        std::uintmax_t size = 0;
+    };
+    std::map<std::string, DiskDocument> m_disk; // files asked about but not open, by URI
+    std::vector<std::thread> m_jobs;
+    std::atomic<int> m_runningJobs{0};
     std::set<std::string> m_dirty;
     DiagnosticsWorker *m_worker = nullptr;
     State m_state = State::Uninitialized;

@@ -1,6 +1,6 @@
 #include "cursorcontext.h"
 
-#include <regex>
+#include <re2/re2.h>
 
 namespace nimbus::lsp {
 
@@ -28,11 +28,11 @@ LineShape shapeOf(std::string_view line) {
             ++i;
     }
     shape.keyIndent = static_cast<int>(i);
-    static const std::regex keyPattern(R"(^([A-Za-z0-9_$.\-]+|"[^"]*"|'[^']*')\s*:(\s|$))");
-    std::match_results<std::string_view::const_iterator> m;
+    static const RE2 keyPattern(R"(^([A-Za-z0-9_$.\-]+|"[^"]*"|'[^']*')\s*:(?:\s|$))");
     const std::string_view rest = line.substr(i);
-    if (std::regex_search(rest.begin(), rest.end(), m, keyPattern)) {
-        shape.key = m[1].str();
+    std::string key;
+    if (RE2::PartialMatch(re2::StringPiece(rest.data(), rest.size()), keyPattern, &key)) {
+        shape.key = key;
         if (shape.key.size() >= 2 && (shape.key.front() == '"' || shape.key.front() == '\''))
             shape.key = shape.key.substr(1, shape.key.size() - 2);
     }
@@ -77,28 +77,28 @@ CursorContext cursorContext(const std::vector<std::string_view> &lines, int line
     const std::string prefix(
         text.substr(0, std::min<std::size_t>(static_cast<std::size_t>(byteColumn), text.size())));
 
-    static const std::regex valuePattern(R"(^(\s*)(-\s+)?([A-Za-z0-9_$.\-]+)\s*:\s+(.*)$)");
-    static const std::regex keyPattern(R"(^(\s*)(-\s+)?([A-Za-z0-9_$\-]*)$)");
-    std::smatch m;
-    if (std::regex_match(prefix, m, valuePattern)) {
-        const int dash = m[2].matched ? static_cast<int>(m[1].length()) : -1;
+    static const RE2 valuePattern(R"((\s*)(-\s+)?([A-Za-z0-9_$.\-]+)\s*:\s+(.*))");
+    static const RE2 keyPattern(R"((\s*)(-\s+)?([A-Za-z0-9_$\-]*))");
+    re2::StringPiece indent, dashPart, key, word;
+    if (RE2::FullMatch(prefix, valuePattern, &indent, &dashPart, &key, &word)) {
+        const int dash = dashPart.empty() ? -1 : static_cast<int>(indent.size());
         ctx.kind = CursorContext::Kind::Value;
-        ctx.indent = static_cast<int>(m[1].length() + m[2].length());
+        ctx.indent = static_cast<int>(indent.size() + dashPart.size());
         ctx.path = parentPath(lines, line, dash >= 0 ? dash : ctx.indent);
         if (dash >= 0)
             ctx.path.push_back("0");
-        ctx.path.push_back(m[3].str());
-        ctx.word = m[4].str();
-        ctx.wordStartByte = static_cast<int>(m.position(4));
-    } else if (std::regex_match(prefix, m, keyPattern)) {
-        const int dash = m[2].matched ? static_cast<int>(m[1].length()) : -1;
+        ctx.path.emplace_back(key);
+        ctx.word = std::string(word);
+        ctx.wordStartByte = static_cast<int>(word.data() - prefix.data());
+    } else if (RE2::FullMatch(prefix, keyPattern, &indent, &dashPart, &word)) {
+        const int dash = dashPart.empty() ? -1 : static_cast<int>(indent.size());
         ctx.kind = CursorContext::Kind::Key;
-        ctx.indent = static_cast<int>(m[1].length() + m[2].length());
+        ctx.indent = static_cast<int>(indent.size() + dashPart.size());
         ctx.path = parentPath(lines, line, dash >= 0 ? dash : ctx.indent);
         if (dash >= 0)
             ctx.path.push_back("0");
-        ctx.word = m[3].str();
-        ctx.wordStartByte = static_cast<int>(m.position(3));
+        ctx.word = std::string(word);
+        ctx.wordStartByte = static_cast<int>(word.data() - prefix.data());
     }
     return ctx;
 }

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 #include <fstream>
 #include <sstream>
 
@@ -248,6 +249,36 @@ std::vector<manifest::Diagnostic> ManifestWorkspace::diagnose(std::string_view t
     return manifest::ManifestLoader().loadText(text, path).diagnostics;
 }
 
+namespace {
+
+// In a function's mapping, the key that names its code decides its kind, and keys of the
+// other kinds would only earn a diagnostic: an event function takes no `path`, http
+// functions and services take no `events`, and a function has one code key.
+std::set<std::string> keysExcludedByKind(const std::vector<std::string> &path,
+                                         const std::vector<std::string> &present) {
+    std::set<std::string> excluded;
+    if (path.size() != 2 || path[0] != "functions")
+        return excluded;
+    static const std::vector<std::string> codeKeys{"handler", "httpHandler", "httpService",
+                                                   "image"};
+    auto has = [&](const std::string &key) {
+        return std::find(present.begin(), present.end(), key) != present.end();
+    };
+    const auto code = std::find_if(codeKeys.begin(), codeKeys.end(), has);
+    if (code == codeKeys.end())
+        return excluded;
+    for (const auto &key : codeKeys)
+        if (key != *code)
+            excluded.insert(key);
+    if (*code == "handler" || *code == "image")
+        excluded.insert("path");
+    else
+        excluded.insert("events");
+    return excluded;
+}
+
+} // namespace
+
 std::vector<CompletionItem> ManifestWorkspace::complete(std::string_view text,
                                                         const std::string &path,
                                                         SourcePosition at) const {
@@ -283,9 +314,10 @@ std::vector<CompletionItem> ManifestWorkspace::complete(std::string_view text,
                                ctx.path[ctx.path.size() - 2] == "events";
         const auto present = siblingKeys(lines, at.line, ctx.indent);
         const json &resolved = schema.resolve(*s);
+        const auto excluded = keysExcludedByKind(ctx.path, present);
         for (const auto &name : schema.propertyNames(*s)) {
             if (std::find(present.begin(), present.end(), name) != present.end() ||
-                (eventItem && !present.empty()))
+                excluded.count(name) || (eventItem && !present.empty()))
                 continue;
             json property;
             if (resolved.contains("properties") && resolved["properties"].contains(name))
@@ -466,28 +498,37 @@ std::optional<FileLocation> ManifestWorkspace::definition(std::string_view text,
     return std::nullopt;
 }
 
-std::vector<FileLocation>
-ManifestWorkspace::references(const std::string &sourcePath, std::string_view sourceText,
-                              SourcePosition at,
-                              const std::map<std::string, std::string> &openManifests) const {
-    std::vector<FileLocation> locations;
-    const auto lines = splitLines(sourceText);
+std::optional<SourceRange> ManifestWorkspace::wordAt(std::string_view text,
+                                                    SourcePosition at) const {
+    const auto lines = splitLines(text);
     if (at.line < 0 || at.line >= static_cast<int>(lines.size()))
-        return locations;
+        return std::nullopt;
     const std::string_view line = lines[static_cast<std::size_t>(at.line)];
     auto isWord = [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
     };
-    int begin = std::min<int>(at.column, static_cast<int>(line.size()));
+    int begin = std::clamp<int>(at.column, 0, static_cast<int>(line.size()));
     int end = begin;
     while (begin > 0 && isWord(line[static_cast<std::size_t>(begin) - 1]))
         --begin;
     while (end < static_cast<int>(line.size()) && isWord(line[static_cast<std::size_t>(end)]))
         ++end;
-    const std::string word(
-        line.substr(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin)));
-    if (word.empty())
+    if (begin == end)
+        return std::nullopt;
+    return SourceRange{{at.line, begin}, {at.line, end}};
+}
+
+std::vector<FileLocation>
+ManifestWorkspace::references(const std::string &sourcePath, std::string_view sourceText,
+                              SourcePosition at,
+                              const std::map<std::string, std::string> &openManifests) const {
+    std::vector<FileLocation> locations;
+    const auto range = wordAt(sourceText, at);
+    if (!range)
         return locations;
+    const std::string word(splitLines(sourceText)[static_cast<std::size_t>(at.line)].substr(
+        static_cast<std::size_t>(range->start.column),
+        static_cast<std::size_t>(range->end.column - range->start.column)));
     // The project is the nearest folder above the source file that has a manifest.
     std::error_code ec;
     const fs::path source = fs::weakly_canonical(sourcePath, ec);

@@ -74,6 +74,8 @@ public:
     std::optional<FileLocation> definition(std::string_view text, const std::string &path,
                                            SourcePosition at) const;
     // Manifest places whose handler names the function defined at `at` in a source file.
+    // The identifier (letters, digits, '_' and '$') at a position, if there is one.
+    std::optional<SourceRange> wordAt(std::string_view text, SourcePosition at) const;
     std::vector<FileLocation>
     references(const std::string &sourcePath, std::string_view sourceText, SourcePosition at,
                const std::map<std::string, std::string> &openManifests) const;

@@ -2,7 +2,11 @@
 #include "tempproject.h"
 #include "testpaths.h"
 
+#include <mutex>
+
+#include <QElapsedTimer>
 #include <QProcess>
+#include <QThread>
 #include <QtTest>
 
 using namespace nimbus::lsp;
@@ -10,26 +14,56 @@ using nlohmann::json;
 
 namespace {
 
-// Drives the server in-process, as an editor would, and keeps what it sent.
+// Drives the server in-process, as an editor would, and keeps what it sent (from any
+// thread: long commands answer from their own).
 struct Client {
+    std::mutex mutex;
     std::vector<json> sent;
-    LspServer server{[this](const json &m) { sent.push_back(m); }};
+    LspServer server{[this](const json &m) {
+        std::lock_guard lock(mutex);
+        sent.push_back(m);
+    }};
     int nextId = 1;
 
     json request(const std::string &method, const json &params) {
+        const int id = send(method, params);
+        return answerTo(id);
+    }
+    // Sends a request and returns its id without waiting.
+    int send(const std::string &method, const json &params) {
         const int id = nextId++;
         server.handle(
             {json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}}.dump()});
-        for (auto it = sent.rbegin(); it != sent.rend(); ++it) {
-            if (it->contains("id") && (*it)["id"] == id)
-                return *it;
-        }
+        return id;
+    }
+    // The answer to a request, waiting up to `timeoutMs` for one answered asynchronously.
+    json answerTo(int id, int timeoutMs = 0) {
+        QElapsedTimer timer;
+        timer.start();
+        do {
+            {
+                std::lock_guard lock(mutex);
+                for (auto it = sent.rbegin(); it != sent.rend(); ++it) {
+                    if (it->contains("id") && (*it)["id"] == id && !it->contains("method"))
+                        return *it;
+                }
+            }
+            if (timeoutMs > 0)
+                QThread::msleep(10);
+        } while (timer.elapsed() < timeoutMs);
         return json();
+    }
+    int answersTo(int id) {
+        std::lock_guard lock(mutex);
+        return static_cast<int>(std::count_if(sent.begin(), sent.end(), [&](const json &m) {
+            return m.contains("id") && m["id"] == id && !m.contains("method");
+        }));
     }
     void notify(const std::string &method, const json &params) {
         server.handle({json{{"jsonrpc", "2.0"}, {"method", method}, {"params", params}}.dump()});
     }
     std::vector<json> published() {
+        std::lock_guard lock(mutex);
         std::vector<json> out;
         for (const auto &m : sent) {
             if (m.value("method", "") == "textDocument/publishDiagnostics")
@@ -61,8 +95,16 @@ private slots:
     void completion_data();
     void completion();
     void handlerFileChangesAreNoticed();
+    void referencesFollowTheFileOnDisk();
+    void listFunctionsDescribesTheProject();
+    void invokeRunsTheFunction();
+    void invokeAnswersWhileItRunsAndCanBeCancelled();
+    void commandErrors_data();
+    void commandErrors();
     void robustness_data();
     void robustness();
+    void hugeValuesAreDiagnosedNotFatal_data();
+    void hugeValuesAreDiagnosedNotFatal();
     void transcriptAgainstTheBinary();
 };
 
@@ -105,7 +147,7 @@ void TestLspServer::diagnosticsOnTheToken_data() {
     QTest::newRow("duplicate HTTP route")
         << head + "    handler: handler.hello\n    events:\n      - httpApi: GET /a\n  again:\n    "
                   "handler: handler.hello\n    events:\n      - httpApi: GET /a\n"
-        << 12 << 8 << "already served by function 'hello'";
+        << 12 << 8 << "takes the same requests as httpApi route GET /a of function 'hello'";
     QTest::newRow("invalid cron")
         << head + "    handler: handler.hello\n    events:\n      - schedule: cron(0 25 * * ? *)\n"
         << 8 << 18 << "hours field";
@@ -194,6 +236,13 @@ void TestLspServer::completion_data() {
     QTest::newRow("handler functions of a module")
         << head + "functions:\n  f:\n    handler: handler.|"
         << QStringList{"handler.hello", "handler.world"} << QStringList{"handler._private"};
+    QTest::newRow("an event function is offered no keys of other kinds")
+        << head + "functions:\n  f:\n    handler: handler.hello\n    |"
+        << QStringList{"timeout", "events", "environment"}
+        << QStringList{"handler", "httpHandler", "httpService", "path", "image"};
+    QTest::newRow("an http function is offered its path but no events")
+        << head + "functions:\n  f:\n    httpHandler: handler.hello\n    |"
+        << QStringList{"path", "timeout"} << QStringList{"events", "handler", "httpService"};
     QTest::newRow("self paths") << head + "custom:\n  table: t\nfunctions:\n  f:\n    handler: "
                                           "handler.hello\n    description: ${self:cu|"
                                 << QStringList{"custom", "custom.table"} << QStringList{};
@@ -255,6 +304,155 @@ void TestLspServer::handlerFileChangesAreNoticed() {
     QCOMPARE(c.published().back()["diagnostics"].size(), size_t(0));
 }
 
+void TestLspServer::referencesFollowTheFileOnDisk() {
+    TempProject project;
+    project.write("handler.py", kHandler);
+    project.writeManifest("service: s\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n"
+                          "  f:\n    handler: handler.hello\n  g:\n    handler: handler.later\n");
+    Client c;
+    c.initialize();
+    const std::string handlerUri = "file://" + project.filePath("handler.py").toStdString();
+    auto references = [&](int line, int character, bool declaration) {
+        return c.request("textDocument/references",
+                         {{"textDocument", {{"uri", handlerUri}}},
+                          {"position", {{"line", line}, {"character", character}}},
+                          {"context", {{"includeDeclaration", declaration}}}})["result"];
+    };
+    // hello (not open in the editor) is the handler of f, on line 6.
+    json found = references(0, 5, false);
+    QCOMPARE(found.size(), std::size_t(1));
+    QCOMPARE(found[0]["uri"], manifestUri(project).toStdString());
+    QCOMPARE(found[0]["range"]["start"]["line"], 6);
+    QCOMPARE(found[0]["range"]["start"]["character"], 13);
+    found = references(0, 5, true);
+    QCOMPARE(found.size(), std::size_t(2));
+    QCOMPARE(found[0]["uri"], handlerUri);
+    QCOMPARE(found[0]["range"], json({{"start", {{"line", 0}, {"character", 4}}},
+                                      {"end", {{"line", 0}, {"character", 9}}}}));
+    // The file grows on disk: the new function is found where it now is.
+    project.write("handler.py",
+                  std::string(kHandler).append("\n\ndef later(event, context):\n    pass\n").c_str());
+    c.notify("workspace/didChangeWatchedFiles",
+             {{"changes", json::array({{{"uri", handlerUri}, {"type", 2}}})}});
+    found = references(4, 6, false);
+    QCOMPARE(found.size(), std::size_t(1));
+    QCOMPARE(found[0]["range"]["start"]["line"], 8);
+}
+
+void TestLspServer::listFunctionsDescribesTheProject() {
+    TempProject project;
+    project.write("handler.py", kHandler);
+    project.writeManifest(
+        "service: shop\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n"
+        "  hello:\n    handler: handler.hello\n    events:\n      - httpApi: GET /hi\n"
+        "  web:\n    httpHandler: handler.hello\n    runtime: nodejs20.x\n    path: /web\n");
+    Client c;
+    c.initialize();
+    const json reply = c.request("workspace/executeCommand",
+                                 {{"command", "nimbus.listFunctions"},
+                                  {"arguments", json::array({project.path().toStdString()})}});
+    const json functions = reply["result"];
+    QVERIFY2(functions.size() == 2, reply.dump().c_str());
+    QCOMPARE(functions[0]["name"], "hello");
+    QCOMPARE(functions[0]["kind"], "event");
+    QCOMPARE(functions[0]["runtime"], "python3.11");
+    QCOMPARE(functions[0]["handler"], "handler.hello");
+    QVERIFY2(functions[0]["routes"].dump().find("/hi") != std::string::npos,
+             functions[0].dump().c_str());
+    QCOMPARE(functions[1]["kind"], "http");
+    QCOMPARE(functions[1]["runtime"], "nodejs20.x");
+}
+
+void TestLspServer::invokeRunsTheFunction() {
+    TempProject project;
+    project.write("handler.py", "def hello(event, context):\n    print('saw', event['name'])\n"
+                                "    return {'greeting': 'hi ' + event['name']}\n\n"
+                                "def fail(event, context):\n    raise ValueError('no way')\n");
+    project.writeManifest("service: s\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n"
+                          "  hello:\n    handler: handler.hello\n  fail:\n    handler: handler.fail\n");
+    Client c;
+    c.initialize();
+    auto invoke = [&](const std::string &function) {
+        const int id = c.send("workspace/executeCommand",
+                              {{"command", "nimbus.invoke"},
+                               {"arguments", json::array({project.path().toStdString(), function,
+                                                          {{"name", "Ada"}}})}});
+        return c.answerTo(id, 30000);
+    };
+    const json ok = invoke("hello")["result"];
+    QCOMPARE(ok["result"], json({{"greeting", "hi Ada"}}));
+    QCOMPARE(ok["functionError"], false);
+    const QString logs = QString::fromStdString(ok["logs"].get<std::string>());
+    QVERIFY2(logs.contains("saw Ada") && logs.contains("REPORT RequestId"), qPrintable(logs));
+    const json failed = invoke("fail")["result"];
+    QCOMPARE(failed["functionError"], true);
+    QCOMPARE(failed["errorType"], "ValueError");
+    QCOMPARE(failed["result"]["errorMessage"], "no way");
+}
+
+void TestLspServer::invokeAnswersWhileItRunsAndCanBeCancelled() {
+    TempProject project;
+    project.write("handler.py", "import time\n\ndef slow(event, context):\n    time.sleep(3)\n"
+                                "    return 'late'\n");
+    project.writeManifest("service: s\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n"
+                          "  slow:\n    handler: handler.slow\n    timeout: 10\n");
+    Client c;
+    c.initialize();
+    QElapsedTimer timer;
+    timer.start();
+    const int invokeId = c.send("workspace/executeCommand",
+                                {{"command", "nimbus.invoke"},
+                                 {"arguments", json::array({project.path().toStdString(), "slow"})}});
+    // Other requests are answered while the function runs.
+    const json symbols = c.request(
+        "textDocument/documentSymbol", {{"textDocument", {{"uri", manifestUri(project).toStdString()}}}});
+    QVERIFY(symbols.contains("result"));
+    QCOMPARE(c.answersTo(invokeId), 0);
+    // Cancelled: answered RequestCancelled at once, and never again.
+    c.notify("$/cancelRequest", {{"id", invokeId}});
+    const json cancelled = c.answerTo(invokeId);
+    QCOMPARE(cancelled["error"]["code"], -32800);
+    QVERIFY(timer.elapsed() < 2500);
+    QTRY_COMPARE_WITH_TIMEOUT(c.server.runningJobs(), 0, 15000);
+    QCOMPARE(c.answersTo(invokeId), 1);
+}
+
+void TestLspServer::commandErrors_data() {
+    QTest::addColumn<QString>("command");
+    QTest::addColumn<QString>("arguments");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("unknown command") << "nimbus.fly" << "[\"PROJECT\"]" << -32602 << "unknown command";
+    QTest::newRow("no project") << "nimbus.listFunctions" << "[]" << -32602 << "project folder";
+    QTest::newRow("project that does not exist")
+        << "nimbus.listFunctions" << "[\"/nonexistent/nowhere\"]" << -32602 << "no project folder";
+    QTest::newRow("invoke without a function")
+        << "nimbus.invoke" << "[\"PROJECT\"]" << -32602 << "takes [project, function, event?]";
+    QTest::newRow("invoke of a function that does not exist")
+        << "nimbus.invoke" << "[\"PROJECT\", \"nope\"]" << -32803 << "nope";
+}
+
+void TestLspServer::commandErrors() {
+    QFETCH(QString, command);
+    QFETCH(QString, arguments);
+    QFETCH(int, code);
+    QFETCH(QString, message);
+    TempProject project;
+    project.write("handler.py", kHandler);
+    project.writeManifest("service: s\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n"
+                          "  hello:\n    handler: handler.hello\n");
+    Client c;
+    c.initialize();
+    const int id = c.send(
+        "workspace/executeCommand",
+        {{"command", command.toStdString()},
+         {"arguments", json::parse(arguments.replace("PROJECT", project.path()).toStdString())}});
+    const json reply = c.answerTo(id, 30000);
+    QCOMPARE(reply["error"]["code"].get<int>(), code);
+    QVERIFY2(QString::fromStdString(reply["error"]["message"].get<std::string>()).contains(message),
+             reply.dump().c_str());
+}
+
 void TestLspServer::robustness_data() {
     QTest::addColumn<QString>("input");
     QTest::addColumn<int>("errorCode"); // 0 = no error reply expected
@@ -294,6 +492,52 @@ void TestLspServer::robustness() {
     // Whatever came before, the server still answers.
     QVERIFY(c.request("textDocument/documentSymbol", {{"textDocument", {{"uri", uri}}}})
                 .contains("result"));
+}
+
+void TestLspServer::hugeValuesAreDiagnosedNotFatal_data() {
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<QString>("message"); // expected in a diagnostic; empty: any outcome
+    const QByteArray head = "service: s\nprovider:\n  name: aws\n  runtime: python3.11\n";
+    QTest::newRow("a number beyond any integer")
+        << head + "  memorySize: 1" + QByteArray(400, '0') + "\n" << "above the maximum";
+    QTest::newRow("a 300,000-digit number")
+        << head + "  timeout: " + QByteArray(300000, '7') + "\n" << "above the maximum";
+    QTest::newRow("a 300,000-character service name")
+        << "service: " + QByteArray(300000, 'a') + "\nprovider:\n  name: aws\n" << "";
+    QTest::newRow("a 300,000-character schedule")
+        << head + "functions:\n  f:\n    handler: h.f\n    events:\n      - schedule: rate(" +
+               QByteArray(300000, '1') + " minutes)\n"
+        << "";
+    QTest::newRow("a 300,000-character key")
+        << head + "  " + QByteArray(300000, 'k') + ": 1\n" << "invalid YAML"; // (keys stop at 1024)
+}
+
+void TestLspServer::hugeValuesAreDiagnosedNotFatal() {
+    QFETCH(QByteArray, text);
+    QFETCH(QString, message);
+    TempProject project;
+    Client c;
+    c.initialize();
+    const std::string uri = manifestUri(project).toStdString();
+    c.notify("textDocument/didOpen", {{"textDocument",
+                                       {{"uri", uri},
+                                        {"languageId", "yaml"},
+                                        {"version", 1},
+                                        {"text", text.toStdString()}}}});
+    c.server.flushDiagnostics();
+    const auto published = c.published();
+    QCOMPARE(published.size(), std::size_t(1));
+    if (!message.isEmpty())
+        QVERIFY2(published[0]["diagnostics"].dump().find(message.toStdString()) !=
+                     std::string::npos,
+                 published[0]["diagnostics"].dump().substr(0, 2000).c_str());
+    // Completion at the end of the longest line, and hover on it, still answer.
+    const int lastLine = static_cast<int>(text.count('\n')) - 1;
+    const int longest = static_cast<int>(text.split('\n')[lastLine].size());
+    for (const char *method : {"textDocument/completion", "textDocument/hover"})
+        QVERIFY(c.request(method, {{"textDocument", {{"uri", uri}}},
+                                   {"position", {{"line", lastLine}, {"character", longest}}}})
+                    .contains("result"));
 }
 
 void TestLspServer::transcriptAgainstTheBinary() {

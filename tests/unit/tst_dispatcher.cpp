@@ -11,6 +11,8 @@ private slots:
     void answers_data();
     void answers();
     void cancelledRequestIsNotRun();
+    void asyncRequestIsAnsweredLater();
+    void cancelledAsyncRequestIsAnsweredOnce();
     void gateRefusesRequests();
 };
 
@@ -30,7 +32,11 @@ struct Harness {
         dispatcher.onRequest("crash",
                              [](const json &) -> Reply { throw std::runtime_error("boom"); });
         dispatcher.onNotification("ping", [this](const json &) { ++notified; });
+        dispatcher.onAsyncRequest("later", [this](const json &params, Dispatcher::ReplySink sink) {
+            held.push_back({params, std::move(sink)});
+        });
     }
+    std::vector<std::pair<json, Dispatcher::ReplySink>> held; // async requests not answered
 };
 } // namespace
 
@@ -116,6 +122,39 @@ void TestDispatcher::gateRefusesRequests() {
     QCOMPARE(h.sent.size(), size_t(1));
     QCOMPARE(h.sent[0]["error"]["code"].get<int>(), int(ServerNotInitialized));
     QCOMPARE(h.notified, 0);
+}
+
+void TestDispatcher::asyncRequestIsAnsweredLater() {
+    Harness h;
+    h.dispatcher.handle(R"({"jsonrpc":"2.0","id":7,"method":"later","params":{"n":1}})");
+    QVERIFY(h.sent.empty());
+    QCOMPARE(h.dispatcher.pendingCount(), std::size_t(1));
+    // Meanwhile other requests are answered.
+    h.dispatcher.handle(R"({"jsonrpc":"2.0","id":8,"method":"echo","params":2})");
+    QCOMPARE(h.sent.size(), std::size_t(1));
+    // A second request with the id of one still running is refused.
+    h.dispatcher.handle(R"({"jsonrpc":"2.0","id":7,"method":"later"})");
+    QCOMPARE(h.sent.back()["error"]["code"], -32600);
+    h.held[0].second(Reply(json{{"done", true}}));
+    QCOMPARE(h.sent.back(), json::parse(R"({"jsonrpc":"2.0","id":7,"result":{"done":true}})"));
+    QCOMPARE(h.dispatcher.pendingCount(), std::size_t(0));
+    h.held[0].second(Reply(json(1))); // a second answer goes nowhere
+    QCOMPARE(h.sent.size(), std::size_t(3));
+}
+
+void TestDispatcher::cancelledAsyncRequestIsAnsweredOnce() {
+    Harness h;
+    h.dispatcher.handle(R"({"jsonrpc":"2.0","id":"x","method":"later"})");
+    h.dispatcher.handle(R"({"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":"x"}})");
+    QCOMPARE(h.sent.size(), std::size_t(1));
+    QCOMPARE(h.sent[0]["id"], "x");
+    QCOMPARE(h.sent[0]["error"]["code"], -32800);
+    h.held[0].second(Reply(json(1))); // the work ends after all: its answer is dropped
+    QCOMPARE(h.sent.size(), std::size_t(1));
+    // Cancelling what is unknown or already answered does nothing.
+    h.dispatcher.handle(R"({"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":"x"}})");
+    h.dispatcher.handle(R"({"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":[1]}})");
+    QCOMPARE(h.sent.size(), std::size_t(1));
 }
 
 QTEST_APPLESS_MAIN(TestDispatcher)

@@ -208,7 +208,27 @@ void TestManifestLoader::oneMistakeGivesOneDiagnostic_data() {
         << kBase +
                "  again:\n    handler: handler.hello\n    events:\n      - httpApi: GET /hello\n"
         << 15 << 9 << "duplicate-route"
-        << "route GET /hello is already served by function 'hello' (line 11)";
+        << "httpApi route GET /hello takes the same requests as httpApi route GET /hello of "
+           "function 'hello' (line 11)";
+    QTest::newRow("http and httpApi routes share the local gateway")
+        << kBase + "  again:\n    handler: handler.hello\n    events:\n      - http: GET /hello\n"
+        << 15 << 9 << "duplicate-route"
+        << "http route GET /hello takes the same requests as httpApi route GET /hello";
+    QTest::newRow("a trailing slash is the same route")
+        << kBase + "  again:\n    handler: handler.hello\n    events:\n      - httpApi: GET /hello/\n"
+        << 15 << 9 << "duplicate-route"
+        << "httpApi route GET /hello/ takes the same requests as httpApi route GET /hello";
+    QTest::newRow("path parameters with other names are the same route")
+        << QByteArray(kBase).replace("GET /hello", "GET /users/{id}") +
+               "  again:\n    handler: handler.hello\n    events:\n      - httpApi: GET "
+               "/users/{userId}\n"
+        << 15 << 9 << "duplicate-route"
+        << "takes the same requests as httpApi route GET /users/{id}";
+    QTest::newRow("two http functions at one path")
+        << kBase + "  web:\n    httpHandler: handler.hello\n    path: /site\n"
+                   "  site:\n    httpHandler: handler.hello\n    path: /site/\n"
+        << 15 << 3 << "duplicate-route"
+        << "http function path ANY /site/ takes the same requests as http function path ANY /site";
     QTest::newRow("events on an http function")
         << kBase + "  web:\n    httpHandler: handler.hello\n    events: []\n"
         << 14 << 5 << "events-on-http-kind"

@@ -2,6 +2,8 @@
 
 #include <functional>
 #include <map>
+#include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -43,11 +45,15 @@ struct Reply {
 // unknown notifications are ignored, malformed messages get the right error (with id null
 // when there is no id to answer), a handler's exception becomes InvalidParams (for JSON
 // type errors) or InternalError — never a crash. `$/cancelRequest` cancels a request still
-// waiting in the same batch of input, which is then answered RequestCancelled.
+// waiting in the same batch of input, or one whose handler answers later (an asynchronous
+// handler): it is answered RequestCancelled at once and its late answer is dropped.
 class Dispatcher {
 public:
     using Sender = std::function<void(const nlohmann::json &message)>;
     using RequestHandler = std::function<Reply(const nlohmann::json &params)>;
+    // Answers an asynchronous request, once, from any thread.
+    using ReplySink = std::function<void(Reply)>;
+    using AsyncRequestHandler = std::function<void(const nlohmann::json &params, ReplySink)>;
     using NotificationHandler = std::function<void(const nlohmann::json &params)>;
     // Consulted before every request and notification; an Error refuses a request (for
     // the lifecycle: ServerNotInitialized before initialize, InvalidRequest after shutdown).
@@ -56,6 +62,11 @@ public:
     explicit Dispatcher(Sender sender);
 
     void onRequest(const std::string &method, RequestHandler handler);
+    // For requests that take long (running a function): the handler returns at once and
+    // answers through the sink when it is done. The sender must then be thread-safe.
+    void onAsyncRequest(const std::string &method, AsyncRequestHandler handler);
+    // Requests answered asynchronously and not yet answered.
+    std::size_t pendingCount() const;
     void onNotification(const std::string &method, NotificationHandler handler);
     void setGate(Gate gate) { m_gate = std::move(gate); }
 
@@ -77,9 +88,15 @@ private:
     };
     static Parsed parse(const std::string &body);
     void dispatch(const nlohmann::json &message, const std::vector<nlohmann::json> &cancelled);
+    void cancelPending(const nlohmann::json &id);
+    void sendReply(const nlohmann::json &id, Reply reply);
 
     Sender m_send;
     std::map<std::string, RequestHandler> m_requests;
+    std::map<std::string, AsyncRequestHandler> m_asyncRequests;
+    // Ids (as JSON text) of asynchronous requests still to be answered.
+    mutable std::mutex m_pendingMutex;
+    std::set<std::string> m_pending;
     std::map<std::string, NotificationHandler> m_notifications;
     Gate m_gate;
     long long m_nextId = 1;

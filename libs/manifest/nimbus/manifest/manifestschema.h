@@ -4,11 +4,15 @@
 #include "nimbus/manifest/yamltree.h"
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <string>
 #include <vector>
+
+namespace re2 {
+class RE2;
+}
 
 namespace nimbus::manifest {
 
@@ -55,11 +59,13 @@ private:
                                                const nlohmann::ordered_json &branches) const;
 
     // The schema's patterns, compiled once (validation runs on every keystroke).
-    const std::regex &compiled(const std::string &pattern) const;
+    // Whether `text` matches a schema pattern (ECMA-262 syntax, as JSON Schema has it, run
+    // by RE2: linear time whatever the input).
+    bool matches(const std::string &text, const std::string &pattern) const;
 
     nlohmann::ordered_json m_document;
     mutable std::mutex m_patternsMutex;
-    mutable std::map<std::string, std::regex, std::less<>> m_patterns;
+    mutable std::map<std::string, std::shared_ptr<const re2::RE2>, std::less<>> m_patterns;
 };
 
 } // namespace nimbus::manifest
