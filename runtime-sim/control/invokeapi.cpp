@@ -1,17 +1,17 @@
-#include "invokeapi.h"
-
-#include "nimbus/net/base64.h"
+// Invoke (RequestResponse, Event, DryRun) and the durable queue behind Event: what an
+// invocation runs (a deployed version, an alias's weighted pick, or the dev loop's
+// $LATEST), its answer in Lambda's headers, and retries ending in a dead-letter queue.
+#include "controlplane.h"
 
 #include "../simulator/simulator.h"
+#include "nimbus/net/base64.h"
 
 #include <boost/beast/http.hpp>
-#include <nlohmann/json.hpp>
-#include <openssl/evp.h>
-#include <regex>
+#include <random>
 
 namespace nimbus::sim {
 
-namespace http = boost::beast::http;
+using nlohmann::json;
 
 namespace {
 
@@ -19,158 +19,294 @@ constexpr std::size_t kMaxSyncPayload = 6 * 1024 * 1024;
 constexpr std::size_t kMaxAsyncPayload = 256 * 1024;
 constexpr std::size_t kTailBytes = 4096;
 
-std::string urlDecode(const std::string &text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size() &&
-            std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
-            std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-            out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
-            i += 2;
-        } else {
-            out += text[i];
-        }
-    }
-    return out;
-}
-
-std::string queryParameter(const std::string &query, const std::string &name) {
-    std::size_t pos = 0;
-    while (pos < query.size()) {
-        std::size_t amp = query.find('&', pos);
-        const std::string pair =
-            query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
-        const auto eq = pair.find('=');
-        if (pair.substr(0, eq) == name)
-            return eq == std::string::npos ? "" : urlDecode(pair.substr(eq + 1));
-        if (amp == std::string::npos)
-            break;
-        pos = amp + 1;
-    }
-    return {};
+long long nowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 } // namespace
 
-net::Response lambdaError(unsigned status, const std::string &type, const std::string &message) {
-    net::Response response =
-        net::makeResponse(status, nlohmann::json{{"Type", "User"}, {"message", message}}.dump());
-    response.set("x-amzn-ErrorType", type);
-    return response;
+struct ControlPlane::Target {
+    bool deployed = false;
+    std::string name;    // the deployed name, or the manifest's
+    std::string version; // what runs: $LATEST or a number
+    FunctionRecord record;
+    lambda::FunctionConfiguration config;
+    std::string codeHex;
+};
+
+std::optional<ControlPlane::Target> ControlPlane::resolveTarget(const std::string &pathName,
+                                                                const std::string &qualifierParam,
+                                                                lambda::ApiError &error) {
+    const auto ref = lambda::parseFunctionRef(pathName);
+    if (!ref) {
+        error = lambda::constraintError(pathName, "functionName",
+                                        "Member must satisfy regular expression pattern: "
+                                        "(arn:(aws[a-zA-Z-]*)?:lambda:)?(\\d{12}:)?(function:)?"
+                                        "([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+        return std::nullopt;
+    }
+    std::string qualifier = qualifierParam;
+    if (!ref->qualifier.empty()) {
+        if (!qualifier.empty() && qualifier != ref->qualifier) {
+            error = lambda::invalidParameter("The derived qualifier from the function name does "
+                                             "not match the specified qualifier.");
+            return std::nullopt;
+        }
+        qualifier = ref->qualifier;
+    }
+    Target target;
+    if (auto record = m_store->function(ref->name)) {
+        target.deployed = true;
+        target.name = ref->name;
+        target.record = *record;
+        std::string version = qualifier.empty() ? "$LATEST" : qualifier;
+        if (!lambda::isVersion(version)) {
+            const auto alias = m_store->alias(ref->name, version);
+            if (!alias) {
+                error = lambda::resourceNotFound("Function not found: " + arn(ref->name, qualifier));
+                return std::nullopt;
+            }
+            // Weighted routing: each additional version takes its share, the rest goes to
+            // the alias's own version.
+            version = alias->functionVersion;
+            static thread_local std::mt19937 random{std::random_device{}()};
+            double pick = std::uniform_real_distribution<double>(0.0, 1.0)(random);
+            for (const auto &[other, weight] : alias->weights) {
+                if (pick < weight) {
+                    version = other;
+                    break;
+                }
+                pick -= weight;
+            }
+        }
+        if (version == "$LATEST") {
+            target.config = record->latest;
+            target.codeHex = record->codeHex;
+        } else {
+            const auto v = m_store->version(ref->name, std::stoi(version));
+            if (!v) {
+                error = lambda::resourceNotFound("Function not found: " + arn(ref->name, version));
+                return std::nullopt;
+            }
+            target.config = v->config;
+            target.codeHex = v->codeHex;
+        }
+        target.version = version;
+        return target;
+    }
+    // Not deployed: a function of the project's manifest, run from the working tree.
+    const manifest::Function *function = m_simulator.findFunction(ref->name);
+    if (!function || (!qualifier.empty() && qualifier != "$LATEST")) {
+        error = lambda::resourceNotFound("Function not found: " + arn(ref->name, qualifier));
+        return std::nullopt;
+    }
+    target.name = function->name;
+    target.version = "$LATEST";
+    return target;
 }
 
-void handleControlRequest(net::Request request, net::Responder responder, Simulator &simulator) {
-    const std::string target(request.target());
-    const auto question = target.find('?');
-    const std::string path = urlDecode(target.substr(0, question));
-    const std::string query = question == std::string::npos ? "" : target.substr(question + 1);
+void ControlPlane::run(const Target &target, InvocationRequest request,
+                       InvocationCallback callback) {
+    std::string error;
+    const bool accepted =
+        target.deployed
+            ? m_deployed->invoke(target.record, target.config, target.codeHex, std::move(request),
+                                 callback, error)
+            : m_simulator.invoke(target.name, std::move(request), callback, error);
+    if (!accepted) {
+        InvocationResult result;
+        result.functionError = true;
+        result.errorType = "Runtime.Unavailable";
+        result.payload = json{{"errorType", "Runtime.Unavailable"}, {"errorMessage", error}}.dump();
+        callback(std::move(result));
+    }
+}
 
-    static const std::regex invokePath(R"(^/2015-03-31/functions/([^/]+)/invocations/?$)");
-    std::smatch m;
-    if (!std::regex_match(path, m, invokePath)) {
-        responder(
-            lambdaError(404, "UnknownOperationException",
-                        "Unknown operation " + std::string(request.method_string()) + " " + path));
+void ControlPlane::invoke(const ApiRequest &r, const std::string &name, net::Responder responder) {
+    const auto &headers = *r.http;
+    const std::string type = headers["X-Amz-Invocation-Type"].empty()
+                                 ? "RequestResponse"
+                                 : std::string(headers["X-Amz-Invocation-Type"]);
+    if (type != "RequestResponse" && type != "Event" && type != "DryRun") {
+        responder(lambdaError(lambda::constraintError(
+            type, "invocationType",
+            "Member must satisfy enum value set: [Event, RequestResponse, DryRun]")));
         return;
     }
-    if (request.method() != http::verb::post) {
-        responder(lambdaError(405, "UnknownOperationException", "Invoke takes POST"));
+    const bool tail = headers["X-Amz-Log-Type"] == "Tail";
+    const bool fullLog = headers["X-Nimbus-Log-Type"] == "Full";
+    lambda::ApiError error;
+    const std::string qualifier = r.param("Qualifier");
+    auto target = resolveTarget(name, qualifier, error);
+    if (!target) {
+        responder(lambdaError(error));
         return;
     }
-    const std::string functionName = m[1];
-    const std::string qualifier = queryParameter(query, "Qualifier");
-    const std::string invocationType = request["X-Amz-Invocation-Type"].empty()
-                                           ? "RequestResponse"
-                                           : std::string(request["X-Amz-Invocation-Type"]);
-    const bool tail = request["X-Amz-Log-Type"] == "Tail";
-    const bool fullLog = request["X-Nimbus-Log-Type"] == "Full";
-
-    if (invocationType != "RequestResponse" && invocationType != "Event" &&
-        invocationType != "DryRun") {
-        responder(lambdaError(400, "InvalidParameterValueException",
-                              "1 validation error detected: Value '" + invocationType +
-                                  "' at 'invocationType' failed to satisfy constraint: Member must "
-                                  "satisfy enum value set: [Event, RequestResponse, DryRun]"));
+    const std::size_t limit = type == "Event" ? kMaxAsyncPayload : kMaxSyncPayload;
+    if (r.body.size() > limit) {
+        responder(lambdaError(lambda::requestTooLarge(
+            "Request must be smaller than " + std::to_string(limit) + " bytes for the " + type +
+            " invocation type")));
         return;
     }
-    const manifest::Function *function = simulator.findFunction(functionName);
-    if (!function || (!qualifier.empty() && qualifier != "$LATEST")) {
-        responder(lambdaError(404, "ResourceNotFoundException",
-                              "Function not found: arn:aws:lambda:" +
-                                  simulator.manifest().provider.region + ":000000000000:function:" +
-                                  functionName + (qualifier.empty() ? "" : ":" + qualifier)));
+    const std::string payload = r.body.empty() ? "{}" : r.body;
+    if (!json::accept(payload)) {
+        responder(lambdaError(lambda::invalidRequestContent(
+            "Could not parse request body into json: the payload is not valid JSON")));
         return;
     }
-    std::string &payload = request.body();
-    const std::size_t limit = invocationType == "Event" ? kMaxAsyncPayload : kMaxSyncPayload;
-    if (payload.size() > limit) {
-        responder(lambdaError(413, "RequestTooLargeException",
-                              "Request must be smaller than " + std::to_string(limit) +
-                                  " bytes for the " + invocationType + " invocation type"));
+    if (!target->deployed && !m_simulator.canInvoke(target->name, error.message)) {
+        responder(lambdaError(lambda::invalidParameter(error.message)));
         return;
     }
-    if (payload.empty())
-        payload = "{}";
-    if (!nlohmann::json::accept(payload)) {
-        responder(
-            lambdaError(400, "InvalidRequestContentException",
-                        "Could not parse request body into json: the payload is not valid JSON"));
-        return;
-    }
-    if (invocationType == "DryRun") {
+    const std::string requestId = newRequestId();
+    if (type == "DryRun") {
         net::Response response = net::makeResponse(204, "");
-        response.set("x-amzn-RequestId", newRequestId());
+        response.set("x-amzn-RequestId", requestId);
         responder(std::move(response));
         return;
     }
-
-    InvocationRequest invocation;
-    invocation.payload = std::move(payload);
-    invocation.clientContext = std::string(request["X-Amz-Client-Context"]);
-    std::string error;
-    if (invocationType == "Event") {
-        // Accepted at once; the function runs in the background. (Durable queueing and
-        // retries belong to the control-plane work that adds persistence.)
-        const std::string requestId = newRequestId();
-        if (!simulator.invoke(
-                functionName, std::move(invocation), [](InvocationResult) {}, error)) {
-            responder(lambdaError(400, "InvalidParameterValueException", error));
-            return;
-        }
+    if (type == "Event") {
+        // On disk before the caller hears 202: accepted means it will run.
+        QueuedEvent event;
+        event.requestId = requestId;
+        event.function = name;
+        event.qualifier = qualifier;
+        event.payload = payload;
+        event.nextAttemptMs = nowMs();
+        event.createdMs = event.nextAttemptMs;
+        m_queue->enqueue(event);
+        scheduleQueue();
         net::Response response = net::makeResponse(202, "");
         response.set("x-amzn-RequestId", requestId);
         responder(std::move(response));
         return;
     }
+    InvocationRequest invocation;
+    invocation.payload = payload;
+    invocation.clientContext = std::string(headers["X-Amz-Client-Context"]);
     auto shared = std::make_shared<net::Responder>(std::move(responder));
-    const bool accepted = simulator.invoke(
-        functionName, std::move(invocation),
-        [shared, tail, fullLog](InvocationResult result) {
-            if (result.throttled) {
-                net::Response response = net::makeResponse(429, result.payload);
-                response.set("x-amzn-ErrorType", "TooManyRequestsException");
-                response.set("x-amzn-RequestId", result.requestId);
-                (*shared)(std::move(response));
-                return;
-            }
-            net::Response response = net::makeResponse(200, result.payload);
+    const std::string executed = target->version;
+    run(*target, std::move(invocation), [shared, tail, fullLog, executed](InvocationResult result) {
+        if (result.throttled) {
+            net::Response response = net::makeResponse(429, result.payload);
+            response.set("x-amzn-ErrorType", "TooManyRequestsException");
             response.set("x-amzn-RequestId", result.requestId);
-            response.set("X-Amz-Executed-Version", "$LATEST");
-            if (result.functionError)
-                response.set("X-Amz-Function-Error", "Unhandled");
-            if (fullLog)
-                response.set("X-Amz-Log-Result", net::base64Encode(result.log));
-            else if (tail)
-                response.set("X-Amz-Log-Result",
-                             net::base64Encode(std::string_view(result.log)
-                                              .substr(result.log.size() > kTailBytes
-                                                          ? result.log.size() - kTailBytes
-                                                          : 0)));
             (*shared)(std::move(response));
-        },
-        error);
-    if (!accepted)
-        (*shared)(lambdaError(400, "InvalidParameterValueException", error));
+            return;
+        }
+        net::Response response = net::makeResponse(200, result.payload);
+        response.set("x-amzn-RequestId", result.requestId);
+        response.set("X-Amz-Executed-Version", executed);
+        if (result.functionError)
+            response.set("X-Amz-Function-Error", "Unhandled");
+        if (fullLog)
+            response.set("X-Amz-Log-Result", net::base64Encode(result.log));
+        else if (tail)
+            response.set("X-Amz-Log-Result",
+                         net::base64Encode(std::string_view(result.log).substr(
+                             result.log.size() > kTailBytes ? result.log.size() - kTailBytes : 0)));
+        (*shared)(std::move(response));
+    });
+}
+
+void ControlPlane::scheduleQueue() {
+    if (m_shutdown || !m_queue)
+        return;
+    std::optional<long long> due;
+    try {
+        due = m_queue->nextDueMs();
+    } catch (const StoreError &) {
+        return;
+    }
+    if (!due)
+        return;
+    const long long wait = std::max(0LL, *due - nowMs());
+    m_queueTimer.expires_after(std::chrono::milliseconds(wait));
+    m_queueTimer.async_wait([this](boost::system::error_code ec) {
+        if (!ec && !m_shutdown)
+            drainQueue();
+    });
+}
+
+void ControlPlane::drainQueue() {
+    std::vector<QueuedEvent> due;
+    try {
+        due = m_queue->due(nowMs(), 64);
+    } catch (const StoreError &) {
+        return;
+    }
+    for (auto &event : due) {
+        if (!m_inFlight.insert(event.id).second)
+            continue;
+        lambda::ApiError error;
+        auto target = resolveTarget(event.function, event.qualifier, error);
+        if (!target) {
+            InvocationResult gone;
+            gone.functionError = true;
+            gone.errorType = error.type;
+            gone.payload = json{{"errorType", error.type}, {"errorMessage", error.message}}.dump();
+            attemptDone(std::move(event), gone);
+            continue;
+        }
+        InvocationRequest request;
+        request.payload = event.payload;
+        run(*target, std::move(request), [this, event](InvocationResult result) {
+            attemptDone(event, result);
+        });
+    }
+    // Events not yet due (or still running) are scheduled when their attempts end.
+    if (m_inFlight.empty())
+        scheduleQueue();
+}
+
+std::string ControlPlane::deadLetterQueueFor(const std::string &function) {
+    // The function's DeadLetterConfig names the queue (the ARN's last part); without one
+    // the event goes to a queue named after the function, so that nothing is dropped.
+    const auto ref = lambda::parseFunctionRef(function);
+    const std::string name = ref ? ref->name : function;
+    if (auto record = m_store->function(name); record && record->latest.deadLetterTarget) {
+        const std::string &target = *record->latest.deadLetterTarget;
+        return target.substr(target.rfind(':') + 1);
+    }
+    if (const manifest::Function *fn = m_simulator.findFunction(name))
+        return fn->deployedName + "-dlq";
+    return name + "-dlq";
+}
+
+void ControlPlane::attemptDone(QueuedEvent event, const InvocationResult &result) {
+    m_inFlight.erase(event.id);
+    if (m_shutdown)
+        return;
+    try {
+        if (!result.functionError && !result.throttled) {
+            m_queue->remove(event.id);
+        } else {
+            ++event.attempts;
+            const std::string why = result.throttled ? "TooManyRequestsException"
+                                                     : result.errorType + ": " + result.payload;
+            if (event.attempts > m_options.maxRetries) {
+                const std::string queue = deadLetterQueueFor(event.function);
+                m_queue->deadLetter(event, queue, why);
+                m_simulator.platformEvent("event " + event.requestId + " for " + event.function +
+                                          " failed " + std::to_string(event.attempts) +
+                                          " times; sent to dead-letter queue '" + queue + "'");
+            } else {
+                const auto delay = m_options.retryDelay * (1LL << (event.attempts - 1));
+                m_queue->reschedule(event.id, event.attempts, nowMs() + delay.count(), why);
+                m_simulator.platformEvent("event " + event.requestId + " for " + event.function +
+                                          " failed (" + result.errorType + "); retry " +
+                                          std::to_string(event.attempts) + " of " +
+                                          std::to_string(m_options.maxRetries) + " in " +
+                                          std::to_string(delay.count()) + " ms");
+            }
+        }
+    } catch (const StoreError &e) {
+        m_simulator.platformEvent(std::string("the event queue failed: ") + e.what());
+    }
+    scheduleQueue();
 }
 
 } // namespace nimbus::sim

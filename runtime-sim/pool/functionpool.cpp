@@ -190,8 +190,7 @@ public:
                          "\nEND RequestId: " + pending.requestId + "\n" +
                          pool->reportLine(pending.requestId, 0, 0, result.initDurationMs);
             instance->preOutput.clear();
-            if (pool->m_observer)
-                pool->m_observer->invocationLog(pool->m_config.name, result.log);
+            pool->logInvocation(result.log);
             pending.callback(std::move(result));
         }
         pool->stopInstance(instance, "init error: " + errorType);
@@ -436,8 +435,7 @@ void FunctionPool::complete(const std::shared_ptr<Instance> &instance, bool func
         else
             startIdleTimer(instance);
     }
-    if (m_observer)
-        m_observer->invocationLog(m_config.name, result.log);
+    logInvocation(result.log);
     pending.callback(std::move(result));
     dispatch();
 }
@@ -456,8 +454,7 @@ void FunctionPool::failPending(Pending pending, std::string errorType, std::stri
                  "\n" + "RequestId: " + pending.requestId + " Error: " + message + "\n" +
                  errorType + "\n" + "END RequestId: " + pending.requestId + "\n" +
                  reportLine(pending.requestId, 0, 0, initMs);
-    if (m_observer)
-        m_observer->invocationLog(m_config.name, result.log);
+    logInvocation(result.log);
     pending.callback(std::move(result));
 }
 
@@ -585,6 +582,13 @@ void FunctionPool::shutdown() {
         instance->retiring = true;
         stopInstance(instance, "simulator stopped");
     }
+}
+
+void FunctionPool::logInvocation(const std::string &log) {
+    if (!m_observer)
+        return;
+    m_observer->invocationLog(m_config.name, log);
+    m_observer->invocationRecorded(m_config, log);
 }
 
 std::string FunctionPool::reportLine(const std::string &requestId, double durationMs,

@@ -42,6 +42,12 @@ public:
         (void)function;
         (void)log;
     }
+    // The same log with the function's configuration (its version, its deployed name),
+    // for those who keep logs by function and version.
+    virtual void invocationRecorded(const FunctionConfig &function, const std::string &log) {
+        (void)function;
+        (void)log;
+    }
     // One line per request the HTTP gateway served: method, path, status, time.
     virtual void gatewayRequest(const std::string &function, const std::string &line) {
         (void)function;
@@ -101,6 +107,7 @@ private:
     void scheduleMemorySample(const std::shared_ptr<Instance> &instance);
     void startIdleTimer(const std::shared_ptr<Instance> &instance);
     void removeInstance(const std::shared_ptr<Instance> &instance);
+    void logInvocation(const std::string &log);
     std::string reportLine(const std::string &requestId, double durationMs, int maxMemoryMb,
                            std::optional<double> initMs) const;
 

@@ -158,6 +158,7 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
     options.defaultConcurrency = opts.concurrency;
     options.controlPort = opts.controlPort;
     options.gatewayPort = opts.gatewayPort;
+    options.control.retryDelay = opts.asyncRetryDelay;
     Simulator simulator(io, options, &console);
     if (!simulator.load()) {
         for (const auto &d : simulator.diagnostics())
@@ -170,18 +171,23 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
     try {
         simulator.start();
     } catch (const std::exception &e) {
-        err << opts.program << ": cannot listen: " << e.what() << '\n';
+        err << opts.program << ": cannot start: " << e.what() << '\n';
         return 1;
     }
 
     const auto &m = simulator.manifest();
+    const auto &credentials = simulator.controlPlane()->credentials();
     nlohmann::json state{{"pid", ::getpid()},
                          {"project", project},
                          {"service", m.service},
                          {"stage", m.provider.stage},
+                         {"region", m.provider.region},
                          {"runtimeApi", "http://127.0.0.1"},
                          {"controlPlane", simulator.controlPlaneUrl()},
                          {"gateway", simulator.gatewayUrl()},
+                         {"credentials",
+                          {{"accessKeyId", credentials.accessKeyId},
+                           {"secretAccessKey", credentials.secretAccessKey}}},
                          {"startedAt", isoNow()}};
     std::string error;
     if (!StateFile::write(project, state, error)) {
@@ -221,7 +227,8 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
     out << opts.program << ": serving '" << m.service << "' (stage " << m.provider.stage
         << ") from " << project << "\n"
         << "  gateway        " << simulator.gatewayUrl() << "\n"
-        << "  control plane  " << simulator.controlPlaneUrl() << "\n"
+        << "  control plane  " << simulator.controlPlaneUrl()
+        << "  (AWS Lambda API; credentials in " << StateFile::pathFor(project) << ")\n"
         << "  functions     ";
     for (const auto &f : m.functions)
         out << " " << f.name << " (" << manifest::functionKindName(f.kind) << ", "
@@ -262,6 +269,11 @@ int runDaemon(int argc, char **argv) {
     app.add_option("--gateway-port", options.gatewayPort,
                    "HTTP gateway port on 127.0.0.1 (default: any free port)");
     app.add_flag("!--no-watch", options.watch, "Do not reload when the project's files change");
+    double retryDelay = 1;
+    app.add_option("--async-retry-delay", retryDelay,
+                   "Seconds before the first retry of a failed asynchronous invocation; the "
+                   "second waits twice as long (default 1; Lambda waits about 60)")
+        ->check(CLI::Range(0.0, 3600.0));
     app.set_version_flag("--version", std::string("nimbus-sim ") + NIMBUS_VERSION);
     try {
         app.parse(argc, argv);
@@ -269,6 +281,7 @@ int runDaemon(int argc, char **argv) {
         return app.exit(e);
     }
     options.keepAlive = std::chrono::milliseconds(static_cast<long long>(keepAlive * 1000));
+    options.asyncRetryDelay = std::chrono::milliseconds(static_cast<long long>(retryDelay * 1000));
     return serve(options, std::cout, std::cerr);
 }
 

@@ -1,7 +1,6 @@
 #include "invoker.h"
 
-#include "nimbus/net/base64.h"
-#include "nimbus/net/httpclient.h"
+#include "nimbus/lambdaclient/lambdaclient.h"
 #include "nimbus/resources/resourcelocator.h"
 #include "simulator.h"
 #include "statefile.h"
@@ -18,33 +17,25 @@ namespace {
 InvokeOutcome invokeRunning(const nlohmann::json &state, const std::string &function,
                             const std::string &payload) {
     InvokeOutcome outcome;
-    net::HttpRequestSpec request;
-    request.method = "POST";
-    request.url =
-        state.value("controlPlane", "") + "/2015-03-31/functions/" + function + "/invocations";
-    request.body = payload;
-    request.headers = {{"Content-Type", "application/json"},
-                       {"X-Amz-Log-Type", "Tail"},
-                       {"X-Nimbus-Log-Type", "Full"}};
-    const net::HttpResult result = net::httpRequest(request);
+    lambdaclient::LambdaClient client(runningSimulator(state));
+    const auto result = client.invoke(function, payload);
     if (result.status == 0) {
-        outcome.error = "cannot reach the simulator at " + request.url + ": " + result.error;
+        outcome.error = "cannot reach the simulator at " + client.endpoint().url + ": " +
+                        result.error.message;
         return outcome;
     }
     if (result.status != 200) {
-        nlohmann::json body = nlohmann::json::parse(result.body, nullptr, false);
-        outcome.error = result.header("x-amzn-errortype") + ": " +
-                        (body.is_object() ? body.value("message", result.body) : result.body);
+        outcome.error = result.error.type + ": " + result.error.message;
         return outcome;
     }
     outcome.ran = true;
-    outcome.payload = result.body;
-    outcome.functionError = !result.header("x-amz-function-error").empty();
+    outcome.payload = result.payload;
+    outcome.functionError = !result.functionError.empty();
     if (outcome.functionError) {
-        nlohmann::json body = nlohmann::json::parse(result.body, nullptr, false);
+        nlohmann::json body = nlohmann::json::parse(result.payload, nullptr, false);
         outcome.errorType = body.is_object() ? body.value("errorType", "") : "";
     }
-    outcome.log = net::base64Decode(result.header("x-amz-log-result")).value_or("");
+    outcome.log = result.log;
     return outcome;
 }
 
@@ -90,6 +81,17 @@ InvokeOutcome invokeEmbedded(const std::string &project, const std::string &stag
 }
 
 } // namespace
+
+lambdaclient::Endpoint runningSimulator(const nlohmann::json &state) {
+    lambdaclient::Endpoint endpoint;
+    endpoint.url = state.value("controlPlane", "");
+    endpoint.region = state.value("region", "us-east-1");
+    if (state.contains("credentials") && state["credentials"].is_object()) {
+        endpoint.credentials.accessKeyId = state["credentials"].value("accessKeyId", "");
+        endpoint.credentials.secretAccessKey = state["credentials"].value("secretAccessKey", "");
+    }
+    return endpoint;
+}
 
 InvokeOutcome invokeFunction(const std::string &projectDir, const std::string &stage,
                              const std::string &function, const std::string &payload) {

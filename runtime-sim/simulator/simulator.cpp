@@ -1,6 +1,5 @@
 #include "simulator.h"
 
-#include "../control/invokeapi.h"
 #include "nimbus/manifest/manifestloader.h"
 
 #include <filesystem>
@@ -12,8 +11,9 @@ namespace nimbus::sim {
 Simulator::Simulator(boost::asio::io_context &io, SimulatorOptions options, PoolObserver *observer)
     : m_io(io)
     , m_options(std::move(options))
-    , m_observer(observer)
-    , m_launcher(m_options.resourcesDir) {}
+    , m_launcher(m_options.resourcesDir) {
+    m_observers.add(observer);
+}
 
 Simulator::~Simulator() {
     shutdown();
@@ -110,10 +110,23 @@ bool Simulator::reload(const std::vector<std::string> &changedFiles) {
 
 void Simulator::start() {
     if (m_options.serveControlPlane && !m_controlPlane) {
-        m_controlPlane =
-            net::HttpServer::create(m_io, [this](net::Request request, net::Responder responder) {
-                handleControlRequest(std::move(request), std::move(responder), *this);
-            });
+        ControlPlaneOptions control = m_options.control;
+        if (control.stateDir.empty())
+            control.stateDir = (fs::path(m_manifest->projectDir) / ".nimbus").string();
+        m_control = std::make_unique<ControlPlane>(m_io, *this, control);
+        std::string error;
+        if (!m_control->open(error))
+            throw std::runtime_error(error);
+        m_observers.add(m_control.get());
+        net::HttpServerOptions http;
+        // CreateFunction carries its zip in the body: Lambda takes requests up to this size.
+        http.bodyLimit = 70167211;
+        m_controlPlane = net::HttpServer::create(
+            m_io,
+            [this](net::Request request, net::Responder responder) {
+                m_control->handle(std::move(request), std::move(responder));
+            },
+            http);
         m_controlPlane->listen(m_options.controlPort);
     }
     if (m_options.serveGateway && !m_gateway) {
@@ -226,6 +239,22 @@ std::shared_ptr<FunctionPool> Simulator::poolFor(const manifest::Function &funct
     return pool;
 }
 
+bool Simulator::canInvoke(const std::string &name, std::string &error) const {
+    const manifest::Function *function = findFunction(name);
+    if (!function) {
+        error = "Function not found: " + name;
+        return false;
+    }
+    if (function->kind != manifest::FunctionKind::Event) {
+        error = "function '" + function->name + "' is an " +
+                (function->kind == manifest::FunctionKind::HttpFunction ? "http function"
+                                                                        : "http service") +
+                "; it is reached over HTTP at " + function->path + ", not invoked";
+        return false;
+    }
+    return true;
+}
+
 bool Simulator::invoke(const std::string &name, InvocationRequest request,
                        InvocationCallback callback, std::string &error) {
     const manifest::Function *function = findFunction(name);
@@ -262,6 +291,10 @@ void Simulator::shutdown() {
     if (m_controlPlane) {
         m_controlPlane->close();
         m_controlPlane.reset();
+    }
+    if (m_control) {
+        m_observers.remove(m_control.get());
+        m_control->shutdown();
     }
 }
 

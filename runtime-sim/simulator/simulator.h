@@ -1,6 +1,8 @@
 #pragma once
 
+#include "../control/controlplane.h"
 #include "../gateway/gateway.h"
+#include "../pool/observerlist.h"
 #include "../pool/functionpool.h"
 #include "../pool/runtimelauncher.h"
 #include "../pool/servicepool.h"
@@ -25,6 +27,7 @@ struct SimulatorOptions {
     int defaultConcurrency = 10; // instances per function unless reservedConcurrency says
     bool serveControlPlane = true;
     unsigned short controlPort = 0;
+    ControlPlaneOptions control; // stateDir empty: PROJECT/.nimbus
     bool serveGateway = true;
     unsigned short gatewayPort = 0;
     GatewayOptions gateway;
@@ -51,8 +54,11 @@ public:
     // empty means "the manifest".
     bool reload(const std::vector<std::string> &changedFiles = {});
 
-    // Opens the control plane and the gateway (when enabled). Throws on failure to listen.
+    // Opens the control plane (with its store) and the gateway, when enabled. Throws
+    // std::runtime_error when one cannot listen or the store cannot be opened.
     void start();
+    // The control plane, once started (nullptr when not served).
+    ControlPlane *controlPlane() { return m_control.get(); }
     std::string controlPlaneUrl() const;
     std::string gatewayUrl() const;
 
@@ -63,6 +69,15 @@ public:
 
     // The function a name refers to (manifest name, deployed name or ARN), if any.
     const manifest::Function *findFunction(const std::string &name) const;
+    // Whether invoke() would take this function; `error` says why not.
+    bool canInvoke(const std::string &name, std::string &error) const;
+
+    // What the control plane's deployed functions run with.
+    RuntimeLauncher &launcher() { return m_launcher; }
+    const SimulatorOptions &options() const { return m_options; }
+    PoolObserver *observer() { return &m_observers; }
+    void addObserver(PoolObserver *observer) { m_observers.add(observer); }
+    void platformEvent(const std::string &message) { m_observers.platformEvent(message); }
 
     // Stops every instance and the control plane.
     void shutdown();
@@ -84,7 +99,8 @@ private:
 
     boost::asio::io_context &m_io;
     SimulatorOptions m_options;
-    PoolObserver *m_observer;
+    ObserverList m_observers;
+    PoolObserver *m_observer = &m_observers;
     RuntimeLauncher m_launcher;
     std::optional<manifest::Manifest> m_manifest;
     std::vector<manifest::Diagnostic> m_diagnostics;
@@ -93,6 +109,7 @@ private:
     std::vector<std::shared_ptr<FunctionPool>> m_retiredPools; // removed; finishing their work
     std::vector<std::shared_ptr<ServicePool>> m_retiredServices;
     std::shared_ptr<const RouteTable> m_routes = std::make_shared<RouteTable>();
+    std::unique_ptr<ControlPlane> m_control;
     std::shared_ptr<net::HttpServer> m_controlPlane;
     std::shared_ptr<Gateway> m_gateway;
 };

@@ -1,4 +1,5 @@
 #include "clirunner.h"
+#include "nimbus/lambdaclient/lambdaclient.h"
 #include "nimbus/net/httpclient.h"
 #include "tempproject.h"
 #include "testpaths.h"
@@ -88,19 +89,36 @@ QJsonObject TestSimulatorDaemon::waitForState() {
 
 nimbus::net::HttpResult TestSimulatorDaemon::post(const QString &path, const QByteArray &body,
                                                   std::map<std::string, std::string> headers) {
-    nimbus::net::HttpRequestSpec request;
-    request.method = "POST";
-    request.url = (m_state["controlPlane"].toString() + path).toStdString();
-    request.body = body.toStdString();
-    request.headers = std::move(headers);
-    request.timeout = std::chrono::seconds(30);
-    return nimbus::net::httpRequest(request);
+    // Signed with the credentials the daemon advertises, as any client must.
+    nimbus::lambdaclient::Endpoint endpoint;
+    endpoint.url = m_state["controlPlane"].toString().toStdString();
+    const QJsonObject credentials = m_state["credentials"].toObject();
+    endpoint.credentials = {credentials["accessKeyId"].toString().toStdString(),
+                            credentials["secretAccessKey"].toString().toStdString(), ""};
+    nimbus::lambdaclient::LambdaClient client(endpoint);
+    const auto raw = client.send("POST", path.toStdString(), {}, body.toStdString(), headers);
+    nimbus::net::HttpResult result;
+    result.status = raw.status;
+    result.headers = raw.headers;
+    result.body = raw.body;
+    result.error = raw.transportError;
+    return result;
 }
 
 void TestSimulatorDaemon::writesStateFileAndServesInvoke() {
     QCOMPARE(m_state["pid"].toInt(), int(m_daemon->processId()));
     QVERIFY(m_state["runtimeApi"].toString().startsWith("http://127.0.0.1"));
     QVERIFY(m_state["controlPlane"].toString().startsWith("http://127.0.0.1:"));
+    QCOMPARE(m_state["credentials"].toObject()["accessKeyId"].toString().size(), 20);
+    // Nothing unsigned is accepted.
+    nimbus::net::HttpRequestSpec unsignedRequest;
+    unsignedRequest.method = "POST";
+    unsignedRequest.url =
+        (m_state["controlPlane"].toString() + "/2015-03-31/functions/hello/invocations").toStdString();
+    unsignedRequest.body = "{}";
+    const auto refused = nimbus::net::httpRequest(unsignedRequest);
+    QCOMPARE(refused.status, 403);
+    QCOMPARE(refused.header("x-amzn-errortype"), std::string("MissingAuthenticationTokenException"));
     struct stat info {};
     QCOMPARE(::stat(qPrintable(m_project->filePath(".nimbus/sim.json")), &info), 0);
     QCOMPARE(info.st_mode & 0777, 0600u);
@@ -154,7 +172,7 @@ void TestSimulatorDaemon::controlPlaneErrors_data() {
                                        << QByteArray(6 * 1024 * 1024 + 10, ' ') << "" << 413 << "";
     QTest::newRow("unknown invocation type")
         << "/2015-03-31/functions/hello/invocations" << QByteArray("{}") << "Sometime" << 400
-        << "InvalidParameterValueException";
+        << "ValidationException";
     QTest::newRow("unknown operation")
         << "/2015-03-31/nothing" << QByteArray("{}") << "" << 404 << "UnknownOperationException";
     QTest::newRow("dry run") << "/2015-03-31/functions/hello/invocations" << QByteArray("{}")

@@ -1,0 +1,96 @@
+#pragma once
+
+#include "nimbus/lambda/lambdatypes.h"
+#include "nimbus/sigv4/sigv4.h"
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nimbus::lambdaclient {
+
+// Where requests go and as whom: the local simulator's control plane, or any
+// Lambda-compatible endpoint (https endpoints need a local proxy; see README).
+struct Endpoint {
+    std::string url; // http://127.0.0.1:PORT
+    std::string region = "us-east-1";
+    sigv4::Credentials credentials;
+};
+
+// A call's outcome: a JSON body, or the service's error (status 0: it did not answer).
+template <typename T> struct Result {
+    std::optional<T> value;
+    lambda::ApiError error;
+    bool ok() const { return value.has_value(); }
+    const T &operator*() const { return *value; }
+    const T *operator->() const { return &*value; }
+};
+
+struct InvokeResult {
+    int status = 0;
+    std::string payload;
+    std::string functionError;   // X-Amz-Function-Error
+    std::string log;             // decoded X-Amz-Log-Result
+    std::string executedVersion; // X-Amz-Executed-Version
+    std::string requestId;
+    lambda::ApiError error; // when status is not 2xx
+};
+
+// A client of the Lambda REST API (and the CloudWatch Logs calls `nimbus logs` makes) that
+// signs every request with Signature Version 4. Blocking; one request at a time.
+class LambdaClient {
+public:
+    explicit LambdaClient(Endpoint endpoint);
+    const Endpoint &endpoint() const { return m_endpoint; }
+
+    Result<lambda::FunctionConfiguration> getFunctionConfiguration(const std::string &name,
+                                                                   const std::string &qualifier = {});
+    Result<nlohmann::json> getFunction(const std::string &name);
+    Result<lambda::FunctionConfiguration> createFunction(const nlohmann::json &request);
+    Result<lambda::FunctionConfiguration> updateFunctionCode(const std::string &name,
+                                                             const std::string &zip,
+                                                             bool publish = false);
+    Result<lambda::FunctionConfiguration>
+    updateFunctionConfiguration(const std::string &name, const nlohmann::json &request);
+    Result<lambda::FunctionConfiguration> publishVersion(const std::string &name,
+                                                         const std::string &description = {});
+    Result<std::vector<lambda::FunctionConfiguration>> listFunctions();
+    Result<std::vector<lambda::FunctionConfiguration>> listVersions(const std::string &name);
+    Result<lambda::AliasConfiguration> getAlias(const std::string &name, const std::string &alias);
+    Result<lambda::AliasConfiguration> putAlias(const std::string &name, const std::string &alias,
+                                                const std::string &version,
+                                                const lambda::VersionWeights &weights,
+                                                bool create);
+    Result<std::vector<lambda::AliasConfiguration>> listAliases(const std::string &name);
+    Result<bool> tagResource(const std::string &arn, const lambda::Tags &tags);
+    InvokeResult invoke(const std::string &name, const std::string &payload,
+                        const std::string &qualifier = {},
+                        const std::string &invocationType = "RequestResponse");
+    // CloudWatch Logs FilterLogEvents (the body as that API takes it).
+    Result<nlohmann::json> filterLogEvents(const nlohmann::json &request);
+    // Nimbus: the dead letters of a function's asynchronous invocations.
+    Result<nlohmann::json> deadLetters(const std::string &function);
+
+    // One signed request; the raw answer.
+    struct Raw {
+        int status = 0;
+        std::map<std::string, std::string> headers; // lower-case names
+        std::string body;
+        std::string transportError;
+    };
+    Raw send(const std::string &method, const std::string &path,
+             const std::vector<std::pair<std::string, std::string>> &query,
+             const std::string &body, std::map<std::string, std::string> headers = {},
+             const std::string &service = "lambda");
+
+private:
+    Result<nlohmann::json> call(const std::string &method, const std::string &path,
+                                const std::vector<std::pair<std::string, std::string>> &query = {},
+                                const std::optional<nlohmann::json> &body = std::nullopt);
+
+    Endpoint m_endpoint;
+};
+
+} // namespace nimbus::lambdaclient

@@ -1,0 +1,225 @@
+#include "nimbus/packaging/packager.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <openssl/evp.h>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace nimbus::packaging {
+
+namespace {
+
+// {a,b} alternatives, expanded (the first group, then recursively the rest).
+std::vector<std::string> expandBraces(std::string_view pattern) {
+    const std::size_t open = pattern.find('{');
+    if (open == std::string_view::npos)
+        return {std::string(pattern)};
+    int depth = 0;
+    std::size_t close = std::string_view::npos;
+    std::vector<std::size_t> commas;
+    for (std::size_t i = open; i < pattern.size(); ++i) {
+        if (pattern[i] == '{')
+            ++depth;
+        else if (pattern[i] == '}' && --depth == 0) {
+            close = i;
+            break;
+        } else if (pattern[i] == ',' && depth == 1)
+            commas.push_back(i);
+    }
+    if (close == std::string_view::npos)
+        return {std::string(pattern)};
+    std::vector<std::string> out;
+    std::size_t start = open + 1;
+    commas.push_back(close);
+    for (std::size_t comma : commas) {
+        const std::string expanded = std::string(pattern.substr(0, open)) +
+                                     std::string(pattern.substr(start, comma - start)) +
+                                     std::string(pattern.substr(close + 1));
+        for (auto &e : expandBraces(expanded))
+            out.push_back(std::move(e));
+        start = comma + 1;
+    }
+    return out;
+}
+
+bool matchHere(std::string_view p, std::string_view s) {
+    while (!p.empty()) {
+        if (p.starts_with("**")) {
+            std::size_t stars = 0;
+            while (stars < p.size() && p[stars] == '*')
+                ++stars;
+            std::string_view rest = p.substr(stars);
+            if (rest.empty())
+                return true;
+            if (rest.front() == '/') {
+                rest.remove_prefix(1);
+                // Zero or more whole directories.
+                if (matchHere(rest, s))
+                    return true;
+                for (std::size_t i = 0; i < s.size(); ++i)
+                    if (s[i] == '/' && matchHere(rest, s.substr(i + 1)))
+                        return true;
+                return false;
+            }
+            for (std::size_t i = 0; i <= s.size(); ++i)
+                if (matchHere(rest, s.substr(i)))
+                    return true;
+            return false;
+        }
+        const char c = p.front();
+        if (c == '*') {
+            const std::string_view rest = p.substr(1);
+            for (std::size_t i = 0; i <= s.size(); ++i) {
+                if (matchHere(rest, s.substr(i)))
+                    return true;
+                if (i < s.size() && s[i] == '/')
+                    break;
+            }
+            return false;
+        }
+        if (s.empty())
+            return false;
+        if (c == '?') {
+            if (s.front() == '/')
+                return false;
+        } else if (c == '[') {
+            const std::size_t close = p.find(']', 1);
+            if (close == std::string_view::npos) {
+                if (s.front() != '[')
+                    return false;
+            } else {
+                std::string_view set = p.substr(1, close - 1);
+                const bool negate = !set.empty() && (set.front() == '!' || set.front() == '^');
+                if (negate)
+                    set.remove_prefix(1);
+                bool found = false;
+                for (std::size_t i = 0; i < set.size(); ++i) {
+                    if (i + 2 < set.size() && set[i + 1] == '-') {
+                        found |= s.front() >= set[i] && s.front() <= set[i + 2];
+                        i += 2;
+                    } else {
+                        found |= s.front() == set[i];
+                    }
+                }
+                if (found == negate || s.front() == '/')
+                    return false;
+                p.remove_prefix(close + 1);
+                s.remove_prefix(1);
+                continue;
+            }
+        } else if (c != s.front()) {
+            return false;
+        }
+        p.remove_prefix(1);
+        s.remove_prefix(1);
+    }
+    return s.empty();
+}
+
+std::string digest(std::string_view data) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_Digest(data.data(), data.size(), out, &length, EVP_sha256(), nullptr);
+    return std::string(reinterpret_cast<const char *>(out), length);
+}
+
+} // namespace
+
+bool globMatch(std::string_view pattern, std::string_view path) {
+    if (pattern.starts_with("./"))
+        pattern.remove_prefix(2);
+    for (const auto &alternative : expandBraces(pattern))
+        if (matchHere(alternative, path))
+            return true;
+    return false;
+}
+
+PackageRules::PackageRules()
+    : m_patterns{"!.git/**",        "!.gitignore",           "!.DS_Store",
+                 "!npm-debug.log",  "!.npm/**",              "!yarn-*.log",
+                 "!.serverless/**", "!.serverless_plugins/**", "!.nimbus/**",
+                 "!serverless.yml", "!serverless.yaml",      "!**/__pycache__/**"} {}
+
+void PackageRules::addPatterns(const std::vector<std::string> &patterns) {
+    m_patterns.insert(m_patterns.end(), patterns.begin(), patterns.end());
+}
+
+bool PackageRules::includes(const std::string &path) const {
+    bool included = true;
+    for (const auto &pattern : m_patterns) {
+        const bool exclude = !pattern.empty() && pattern[0] == '!';
+        if (globMatch(std::string_view(pattern).substr(exclude ? 1 : 0), path))
+            included = !exclude;
+    }
+    return included;
+}
+
+std::vector<std::string> PackageRules::select(const std::string &projectDir) const {
+    std::vector<std::string> files;
+    std::error_code ec;
+    const fs::path root(projectDir);
+    for (auto it = fs::recursive_directory_iterator(root, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (it->is_directory(ec) && (name == ".git" || name == ".nimbus")) {
+            it.disable_recursion_pending(); // never part of a package, and can be large
+            continue;
+        }
+        if (!it->is_regular_file(ec))
+            continue;
+        const std::string relative = fs::relative(it->path(), root, ec).generic_string();
+        if (includes(relative))
+            files.push_back(relative);
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+bool buildPackage(const std::string &projectDir, const PackageRules &rules, Package &out,
+                  std::string &error) {
+    out.files = rules.select(projectDir);
+    std::vector<ZipEntry> entries;
+    for (const auto &file : out.files) {
+        const fs::path path = fs::path(projectDir) / file;
+        std::ifstream in(path, std::ios::binary);
+        if (!in) {
+            error = "cannot read " + path.string();
+            return false;
+        }
+        std::ostringstream data;
+        data << in.rdbuf();
+        std::error_code ec;
+        const auto perms = fs::status(path, ec).permissions();
+        entries.push_back({file, data.str(), (perms & fs::perms::owner_exec) != fs::perms::none});
+    }
+    if (!writeZip(std::move(entries), out.zip, error))
+        return false;
+    out.sha256Base64 = sha256Base64(out.zip);
+    out.sha256Hex = sha256Hex(out.zip);
+    return true;
+}
+
+std::string sha256Base64(std::string_view data) {
+    const std::string raw = digest(data);
+    std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char *>(out.data()),
+                                  reinterpret_cast<const unsigned char *>(raw.data()),
+                                  static_cast<int>(raw.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+std::string sha256Hex(std::string_view data) {
+    static const char *hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : digest(data)) {
+        out += hex[c >> 4];
+        out += hex[c & 15];
+    }
+    return out;
+}
+
+} // namespace nimbus::packaging

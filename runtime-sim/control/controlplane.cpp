@@ -1,0 +1,358 @@
+#include "controlplane.h"
+
+#include "../simulator/simulator.h"
+#include "localcredentials.h"
+
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace nimbus::sim {
+
+namespace http = boost::beast::http;
+using nlohmann::json;
+
+namespace {
+
+std::string percentDecode(std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '%' && i + 2 < text.size() &&
+            std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+            out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+            i += 2;
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
+ApiRequest parseRequest(const net::Request &request) {
+    ApiRequest out;
+    out.method = std::string(request.method_string());
+    out.http = &request;
+    const std::string target(request.target());
+    const auto question = target.find('?');
+    const std::string path = target.substr(0, question);
+    std::size_t start = 1;
+    while (start <= path.size()) {
+        std::size_t end = path.find('/', start);
+        if (end == std::string::npos)
+            end = path.size();
+        if (end > start)
+            out.steps.push_back(percentDecode(std::string_view(path).substr(start, end - start)));
+        start = end + 1;
+    }
+    if (question != std::string::npos) {
+        const std::string query = target.substr(question + 1);
+        std::size_t at = 0;
+        while (at < query.size()) {
+            std::size_t amp = query.find('&', at);
+            if (amp == std::string::npos)
+                amp = query.size();
+            const std::string pair = query.substr(at, amp - at);
+            const auto eq = pair.find('=');
+            out.query.emplace(percentDecode(pair.substr(0, eq)),
+                              eq == std::string::npos ? "" : percentDecode(pair.substr(eq + 1)));
+            at = amp + 1;
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+net::Response lambdaError(const lambda::ApiError &error) {
+    // "Type" says whose fault it is, as Lambda's bodies do.
+    net::Response response = net::makeResponse(
+        static_cast<unsigned>(error.status),
+        json{{"Type", error.status >= 500 ? "Service" : "User"}, {"message", error.message}}
+            .dump());
+    response.set("x-amzn-ErrorType", error.type);
+    return response;
+}
+
+net::Response lambdaError(unsigned status, const std::string &type, const std::string &message) {
+    return lambdaError(lambda::ApiError{static_cast<int>(status), type, message});
+}
+
+net::Response apiResponse(unsigned status, const json &body) {
+    return net::makeResponse(status, body.is_null() ? std::string() : body.dump());
+}
+
+ControlPlane::ControlPlane(boost::asio::io_context &io, Simulator &simulator,
+                           ControlPlaneOptions options)
+    : m_io(io)
+    , m_simulator(simulator)
+    , m_options(std::move(options))
+    , m_queueTimer(io)
+    , m_logTimer(io) {}
+
+ControlPlane::~ControlPlane() {
+    shutdown();
+}
+
+bool ControlPlane::open(std::string &error) {
+    std::error_code ec;
+    fs::create_directories(m_options.stateDir, ec);
+    auto credentials = loadOrCreateCredentials(m_options.stateDir, error);
+    if (!credentials)
+        return false;
+    m_credentials = *credentials;
+    m_db = Database::open((fs::path(m_options.stateDir) / "nimbus.db").string(), error);
+    if (!m_db)
+        return false;
+    try {
+        m_store = std::make_unique<FunctionStore>(*m_db,
+                                                  (fs::path(m_options.stateDir) / "code").string());
+        m_queue = std::make_unique<EventQueue>(*m_db);
+        m_logs = std::make_unique<LogStore>(*m_db);
+        m_store->migrate();
+        m_queue->migrate();
+        m_logs->migrate();
+    } catch (const StoreError &e) {
+        error = "the store in " + m_options.stateDir + " cannot be used: " + e.what();
+        return false;
+    }
+    m_deployed = std::make_unique<DeployedFunctions>(
+        m_io, *m_store, m_simulator.launcher(), m_simulator.options().pool,
+        m_simulator.observer(), m_simulator.options().defaultConcurrency);
+    // Events accepted before a stop or a crash are attempted again.
+    scheduleQueue();
+    return true;
+}
+
+void ControlPlane::shutdown() {
+    if (m_shutdown)
+        return;
+    m_shutdown = true;
+    m_queueTimer.cancel();
+    m_logTimer.cancel();
+    if (m_deployed)
+        m_deployed->shutdown();
+    if (m_logs) {
+        try {
+            m_logs->flush();
+        } catch (const StoreError &) {
+        }
+    }
+}
+
+std::string ControlPlane::region() const {
+    return m_simulator.manifest().provider.region.empty() ? "us-east-1"
+                                                          : m_simulator.manifest().provider.region;
+}
+
+std::string ControlPlane::arn(const std::string &name, const std::string &qualifier) const {
+    return lambda::functionArn(region(), m_options.account, name, qualifier);
+}
+
+std::optional<lambda::ApiError> ControlPlane::authenticate(const net::Request &request,
+                                                           const std::string &service) const {
+    if (!m_options.requireSignature)
+        return std::nullopt;
+    sigv4::Request signedRequest;
+    signedRequest.method = std::string(request.method_string());
+    const std::string target(request.target());
+    const auto question = target.find('?');
+    signedRequest.path = target.substr(0, question);
+    signedRequest.query = question == std::string::npos ? "" : target.substr(question + 1);
+    for (const auto &field : request)
+        signedRequest.headers.emplace_back(std::string(field.name_string()),
+                                           std::string(field.value()));
+    signedRequest.body = request.body();
+    const auto verdict =
+        sigv4::verify(signedRequest, service, [this](const std::string &key) {
+            return key == m_credentials.accessKeyId ? std::optional(m_credentials.secretAccessKey)
+                                                    : std::nullopt;
+        });
+    if (verdict.ok)
+        return std::nullopt;
+    return lambda::ApiError{403, verdict.errorType,
+                            verdict.message +
+                                " (this simulator takes the credentials in its .nimbus/sim.json)"};
+}
+
+void ControlPlane::handle(net::Request request, net::Responder responder) {
+    ApiRequest api = parseRequest(request);
+    api.body = request.body();
+    try {
+        route(api, responder);
+    } catch (const StoreError &e) {
+        responder(lambdaError(lambda::serviceError(std::string("the store failed: ") + e.what())));
+    } catch (const std::exception &e) {
+        responder(lambdaError(lambda::serviceError(e.what())));
+    }
+}
+
+void ControlPlane::route(ApiRequest &r, net::Responder &responder) {
+    const auto &s = r.steps;
+    const std::string &m = r.method;
+    auto unknown = [&] {
+        return lambdaError(lambda::unknownOperation("Unknown operation " + m + " /" +
+                                                    [&] {
+                                                        std::string p;
+                                                        for (const auto &step : s)
+                                                            p += (p.empty() ? "" : "/") + step;
+                                                        return p;
+                                                    }()));
+    };
+    // The package download URL GetFunction hands out carries its own token.
+    if (s.size() == 3 && s[0] == "_nimbus" && s[1] == "code" && m == "GET") {
+        responder(codeDownload(r, s[2]));
+        return;
+    }
+    const std::string logsTarget(r.http->operator[]("X-Amz-Target"));
+    const bool logs = logsTarget.rfind("Logs_20140328.", 0) == 0;
+    if (auto refused = authenticate(*r.http, logs ? "logs" : "lambda")) {
+        responder(lambdaError(*refused));
+        return;
+    }
+    if (logs && m == "POST") {
+        responder(logsRequest(r, logsTarget.substr(14)));
+        return;
+    }
+    if (s.size() >= 2 && s[0] == "_nimbus" && s[1] == "dead-letters") {
+        responder(deadLetters(r));
+        return;
+    }
+    if (s.size() == 2 && s[0] == "2016-08-19" && s[1] == "account-settings" && m == "GET") {
+        const auto count = static_cast<long long>(m_store->functions().size());
+        responder(apiResponse(200, {{"AccountLimit",
+                                     {{"TotalCodeSize", 80530636800LL},
+                                      {"CodeSizeUnzipped", 262144000},
+                                      {"CodeSizeZipped", 52428800},
+                                      {"ConcurrentExecutions", 1000},
+                                      {"UnreservedConcurrentExecutions", 1000}}},
+                                    {"AccountUsage", {{"TotalCodeSize", 0}, {"FunctionCount", count}}}}));
+        return;
+    }
+    if (s.size() == 3 && s[0] == "2017-03-31" && s[1] == "tags") {
+        responder(tags(r, s[2]));
+        return;
+    }
+    if (s.size() == 4 && (s[0] == "2017-10-31" || s[0] == "2019-09-30") && s[1] == "functions" &&
+        s[3] == "concurrency") {
+        responder(concurrency(r, s[2]));
+        return;
+    }
+    if (s.size() < 2 || s[0] != "2015-03-31" || s[1] != "functions") {
+        responder(unknown());
+        return;
+    }
+    if (s.size() == 2) {
+        if (m == "POST")
+            responder(createFunction(r));
+        else if (m == "GET")
+            responder(listFunctions(r));
+        else
+            responder(unknown());
+        return;
+    }
+    const std::string &name = s[2];
+    if (s.size() == 3) {
+        if (m == "GET")
+            responder(getFunction(r, name, true));
+        else if (m == "DELETE")
+            responder(deleteFunction(r, name));
+        else
+            responder(unknown());
+        return;
+    }
+    const std::string &what = s[3];
+    if (s.size() == 4 && what == "invocations" && m == "POST") {
+        invoke(r, name, std::move(responder));
+        return;
+    }
+    if (s.size() == 4 && what == "configuration") {
+        if (m == "GET")
+            responder(getFunction(r, name, false));
+        else if (m == "PUT")
+            responder(updateConfiguration(r, name));
+        else
+            responder(unknown());
+        return;
+    }
+    if (s.size() == 4 && what == "code" && m == "PUT") {
+        responder(updateCode(r, name));
+        return;
+    }
+    if (s.size() == 4 && what == "versions") {
+        if (m == "POST")
+            responder(publishVersion(r, name));
+        else if (m == "GET")
+            responder(listVersions(r, name));
+        else
+            responder(unknown());
+        return;
+    }
+    if (s.size() == 4 && what == "aliases") {
+        if (m == "POST")
+            responder(createAlias(r, name));
+        else if (m == "GET")
+            responder(listAliases(r, name));
+        else
+            responder(unknown());
+        return;
+    }
+    if (s.size() == 5 && what == "aliases") {
+        responder(aliasRequest(r, name, s[4]));
+        return;
+    }
+    responder(unknown());
+}
+
+void ControlPlane::invocationRecorded(const FunctionConfig &function, const std::string &log) {
+    if (!m_logs || m_shutdown)
+        return;
+    const auto now = std::chrono::system_clock::now();
+    const long long ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+    std::tm tm{};
+    ::gmtime_r(&seconds, &tm);
+    char day[16];
+    std::strftime(day, sizeof day, "%Y/%m/%d", &tm);
+    const std::string group = "/aws/lambda/" + function.deployedName;
+    const std::string stream = std::string(day) + "/[" + function.version + "]" +
+                               std::to_string(std::hash<std::string>{}(function.codeDir) % 100000000);
+    std::size_t start = 0;
+    while (start < log.size()) {
+        std::size_t end = log.find('\n', start);
+        if (end == std::string::npos)
+            end = log.size();
+        if (end > start)
+            m_logs->append({0, group, stream, ms, log.substr(start, end - start)});
+        start = end + 1;
+    }
+    scheduleLogFlush();
+}
+
+void ControlPlane::scheduleLogFlush() {
+    if (m_logFlushScheduled || m_shutdown)
+        return;
+    m_logFlushScheduled = true;
+    // Lines are written together, a moment after they come: one transaction per burst.
+    m_logTimer.expires_after(std::chrono::milliseconds(200));
+    m_logTimer.async_wait([this](boost::system::error_code ec) {
+        m_logFlushScheduled = false;
+        if (ec || m_shutdown)
+            return;
+        try {
+            m_logs->flush();
+        } catch (const StoreError &) {
+            // Logs are best effort; the invocation already answered.
+        }
+    });
+}
+
+std::size_t ControlPlane::queuedEvents() {
+    return m_queue ? m_queue->size() : 0;
+}
+
+} // namespace nimbus::sim

@@ -1,0 +1,146 @@
+#pragma once
+
+#include "../pool/functionpool.h"
+#include "../store/eventqueue.h"
+#include "../store/functionstore.h"
+#include "../store/logstore.h"
+#include "deployedfunctions.h"
+#include "nimbus/lambda/lambdatypes.h"
+#include "nimbus/net/httpserver.h"
+#include "nimbus/sigv4/sigv4.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace nimbus::sim {
+
+class Simulator;
+
+struct ControlPlaneOptions {
+    std::string stateDir; // where the store lives: PROJECT/.nimbus
+    std::string account = "000000000000";
+    bool requireSignature = true; // every request signed with the local credentials
+    // Asynchronous invocations: after a failed attempt, the next waits retryDelay, then
+    // twice that (Lambda waits about a minute, then two; locally we keep it short).
+    std::chrono::milliseconds retryDelay{std::chrono::seconds(1)};
+    int maxRetries = 2;
+};
+
+// A request as the API handlers see it: decoded path steps and query parameters.
+struct ApiRequest {
+    std::string method;
+    std::vector<std::string> steps; // "/2015-03-31/functions/f/aliases" -> 2015-03-31 functions f aliases
+    std::multimap<std::string, std::string> query;
+    std::string body;
+    const net::Request *http = nullptr;
+
+    std::string param(const std::string &name) const {
+        auto it = query.find(name);
+        return it == query.end() ? std::string() : it->second;
+    }
+};
+
+// The control plane: a faithful subset of the AWS Lambda REST API (functions, code,
+// configuration, versions, aliases with weighted routing, concurrency, tags, Invoke in all
+// three types) over a SQLite store, with every request checked against Signature V4, a
+// durable queue with retries and dead letters for asynchronous invocations, and functions'
+// logs served as CloudWatch Logs' FilterLogEvents. Functions of the project's manifest that
+// were never deployed can be invoked by name too (the dev loop's $LATEST).
+class ControlPlane : public PoolObserver {
+public:
+    ControlPlane(boost::asio::io_context &io, Simulator &simulator, ControlPlaneOptions options);
+    ~ControlPlane() override;
+
+    // Opens the store (creating it on the first start), the credentials, and resumes the
+    // queued events. False with `error` set.
+    bool open(std::string &error);
+    const sigv4::Credentials &credentials() const { return m_credentials; }
+
+    void handle(net::Request request, net::Responder responder);
+    void shutdown();
+
+    // PoolObserver: every invocation's log goes to the log store.
+    void invocationRecorded(const FunctionConfig &function, const std::string &log) override;
+
+    std::size_t queuedEvents();
+
+private:
+    using Json = nlohmann::json;
+
+    // Routing and auth (controlplane.cpp).
+    void route(ApiRequest &request, net::Responder &responder);
+    std::optional<lambda::ApiError> authenticate(const net::Request &request,
+                                                 const std::string &service) const;
+
+    // Functions, versions, aliases, concurrency, tags (functionsapi.cpp).
+    net::Response createFunction(const ApiRequest &request);
+    net::Response listFunctions(const ApiRequest &request);
+    net::Response getFunction(const ApiRequest &request, const std::string &name, bool whole);
+    net::Response deleteFunction(const ApiRequest &request, const std::string &name);
+    net::Response updateCode(const ApiRequest &request, const std::string &name);
+    net::Response updateConfiguration(const ApiRequest &request, const std::string &name);
+    net::Response publishVersion(const ApiRequest &request, const std::string &name);
+    net::Response listVersions(const ApiRequest &request, const std::string &name);
+    net::Response createAlias(const ApiRequest &request, const std::string &name);
+    net::Response aliasRequest(const ApiRequest &request, const std::string &name,
+                               const std::string &alias);
+    net::Response listAliases(const ApiRequest &request, const std::string &name);
+    net::Response concurrency(const ApiRequest &request, const std::string &name);
+    net::Response tags(const ApiRequest &request, const std::string &arn);
+    net::Response codeDownload(const ApiRequest &request, const std::string &hex);
+    std::optional<FunctionRecord> findFunction(const std::string &pathName, std::string &qualifier,
+                                               net::Response &notFound);
+    // Decodes, inspects and stores an uploaded package; returns its hex SHA-256.
+    std::optional<std::string> storeCode(const std::string &base64, long long &size,
+                                         std::string &sha256Base64, lambda::ApiError &error);
+    lambda::FunctionConfiguration publish(FunctionRecord &record, const std::string &description);
+    std::string codeUrl(const std::string &hex) const;
+
+    // Invoke and the asynchronous queue (invokeapi.cpp).
+    void invoke(const ApiRequest &request, const std::string &name, net::Responder responder);
+    struct Target; // what an invocation runs
+    std::optional<Target> resolveTarget(const std::string &name, const std::string &qualifier,
+                                        lambda::ApiError &error);
+    void run(const Target &target, InvocationRequest request, InvocationCallback callback);
+    void scheduleQueue();
+    void drainQueue();
+    void attemptDone(QueuedEvent event, const InvocationResult &result);
+    std::string deadLetterQueueFor(const std::string &function);
+
+    // CloudWatch Logs and dead letters (logsapi.cpp).
+    net::Response logsRequest(const ApiRequest &request, const std::string &target);
+    net::Response deadLetters(const ApiRequest &request);
+    void scheduleLogFlush();
+
+    std::string arn(const std::string &name, const std::string &qualifier = {}) const;
+    std::string region() const;
+
+    boost::asio::io_context &m_io;
+    Simulator &m_simulator;
+    ControlPlaneOptions m_options;
+    sigv4::Credentials m_credentials;
+    std::unique_ptr<Database> m_db;
+    std::unique_ptr<FunctionStore> m_store;
+    std::unique_ptr<EventQueue> m_queue;
+    std::unique_ptr<LogStore> m_logs;
+    std::unique_ptr<DeployedFunctions> m_deployed;
+    boost::asio::steady_timer m_queueTimer;
+    boost::asio::steady_timer m_logTimer;
+    bool m_logFlushScheduled = false;
+    std::set<long long> m_inFlight; // queued events being attempted now
+    bool m_shutdown = false;
+};
+
+// Lambda's error response: x-amzn-ErrorType header and {"Type", "message"} body.
+net::Response lambdaError(const lambda::ApiError &error);
+net::Response lambdaError(unsigned status, const std::string &type, const std::string &message);
+// A JSON answer with Lambda's headers.
+net::Response apiResponse(unsigned status, const nlohmann::json &body);
+
+} // namespace nimbus::sim

@@ -1,0 +1,116 @@
+#include "deployedfunctions.h"
+
+#include "../pool/runtimelauncher.h"
+#include "nimbus/packaging/ziparchive.h"
+
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace nimbus::sim {
+
+DeployedFunctions::DeployedFunctions(boost::asio::io_context &io, FunctionStore &store,
+                                     RuntimeLauncher &launcher, PoolSettings settings,
+                                     PoolObserver *observer, int defaultConcurrency)
+    : m_io(io)
+    , m_store(store)
+    , m_launcher(launcher)
+    , m_settings(settings)
+    , m_observer(observer)
+    , m_defaultConcurrency(defaultConcurrency) {}
+
+DeployedFunctions::~DeployedFunctions() {
+    shutdown();
+}
+
+std::string DeployedFunctions::ensureUnpacked(const std::string &codeHex, std::string &error) {
+    const std::string dir = m_store.unpackedDir(codeHex);
+    std::error_code ec;
+    if (fs::is_directory(dir, ec))
+        return dir;
+    const auto zip = m_store.readCode(codeHex);
+    if (!zip) {
+        error = "the package " + codeHex + " is missing from the code store";
+        return {};
+    }
+    if (!packaging::extractZip(*zip, dir, packaging::ZipLimits{}, error))
+        return {};
+    return dir;
+}
+
+FunctionConfig DeployedFunctions::configFor(const FunctionRecord &function,
+                                            const lambda::FunctionConfiguration &version,
+                                            const std::string &codeDir) const {
+    FunctionConfig config;
+    config.name = version.functionName;
+    config.deployedName = version.functionName;
+    config.runtime = version.runtime;
+    config.handler = version.handler;
+    config.codeDir = codeDir;
+    config.version = version.version;
+    const auto arn = version.functionArn;
+    // arn:aws:lambda:REGION:...
+    if (const auto a = arn.find(":lambda:"); a != std::string::npos)
+        config.region = arn.substr(a + 8, arn.find(':', a + 8) - a - 8);
+    config.memoryMb = version.memorySize;
+    config.timeoutSeconds = version.timeout;
+    config.concurrencyLimit = function.reservedConcurrency.value_or(m_defaultConcurrency);
+    config.environment = version.environment;
+    return config;
+}
+
+bool DeployedFunctions::invoke(const FunctionRecord &function,
+                               const lambda::FunctionConfiguration &version,
+                               const std::string &codeHex, InvocationRequest request,
+                               InvocationCallback callback, std::string &error) {
+    const std::string key = version.functionName + ":" + version.version;
+    // What the pool must be rebuilt for: new code or settings, or a new concurrency limit.
+    const std::string revision =
+        version.revisionId + "/" + codeHex + "/" +
+        std::to_string(function.reservedConcurrency.value_or(-1));
+    auto it = m_pools.find(key);
+    if (it == m_pools.end() || it->second.revision != revision) {
+        const std::string dir = ensureUnpacked(codeHex, error);
+        if (dir.empty())
+            return false;
+        FunctionConfig config = configFor(function, version, dir);
+        if (it == m_pools.end()) {
+            it = m_pools
+                     .emplace(key, Entry{FunctionPool::create(m_io, std::move(config), m_launcher,
+                                                              m_settings, m_observer),
+                                         revision})
+                     .first;
+        } else {
+            it->second.pool->reconfigure(std::move(config)); // busy instances finish first
+            it->second.revision = revision;
+        }
+    }
+    it->second.pool->invoke(std::move(request), std::move(callback));
+    return true;
+}
+
+void DeployedFunctions::retire(const std::string &name, const std::string &version) {
+    std::erase_if(m_retired, [](const auto &pool) { return pool->instanceCount() == 0; });
+    for (auto it = m_pools.begin(); it != m_pools.end();) {
+        const bool match = version.empty() ? it->first.rfind(name + ":", 0) == 0
+                                           : it->first == name + ":" + version;
+        if (match) {
+            it->second.pool->reconfigure(it->second.pool->config()); // idle ones stop now
+            m_retired.push_back(it->second.pool);
+            it = m_pools.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+void DeployedFunctions::shutdown() {
+    for (auto &[key, entry] : m_pools)
+        entry.pool->shutdown();
+    for (auto &pool : m_retired)
+        pool->shutdown();
+    m_pools.clear();
+    m_retired.clear();
+}
+
+} // namespace nimbus::sim

@@ -1,0 +1,54 @@
+#pragma once
+
+#include "../pool/functionpool.h"
+#include "../store/functionstore.h"
+
+#include <boost/asio/io_context.hpp>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace nimbus::sim {
+
+class RuntimeLauncher;
+
+// The running side of deployed functions: one instance pool per function version, each
+// running the version's stored package unpacked under .nimbus/code/<sha256>/ — never the
+// working tree. $LATEST's pool is reconfigured when its code or configuration changes.
+class DeployedFunctions {
+public:
+    DeployedFunctions(boost::asio::io_context &io, FunctionStore &store, RuntimeLauncher &launcher,
+                      PoolSettings settings, PoolObserver *observer, int defaultConcurrency);
+    ~DeployedFunctions();
+
+    // Runs `version` ($LATEST or a number) of a stored function. False with `error` when
+    // its package cannot be unpacked.
+    bool invoke(const FunctionRecord &function, const lambda::FunctionConfiguration &version,
+                const std::string &codeHex, InvocationRequest request, InvocationCallback callback,
+                std::string &error);
+
+    // The function (or one version of it) is gone: its pools finish what they run, then go.
+    void retire(const std::string &name, const std::string &version = {});
+    void shutdown();
+
+private:
+    struct Entry {
+        std::shared_ptr<FunctionPool> pool;
+        std::string revision; // what the pool was configured from
+    };
+    FunctionConfig configFor(const FunctionRecord &function,
+                             const lambda::FunctionConfiguration &version,
+                             const std::string &codeDir) const;
+    std::string ensureUnpacked(const std::string &codeHex, std::string &error);
+
+    boost::asio::io_context &m_io;
+    FunctionStore &m_store;
+    RuntimeLauncher &m_launcher;
+    PoolSettings m_settings;
+    PoolObserver *m_observer;
+    int m_defaultConcurrency;
+    std::map<std::string, Entry> m_pools; // "name:version"
+    std::vector<std::shared_ptr<FunctionPool>> m_retired;
+};
+
+} // namespace nimbus::sim

@@ -1,0 +1,584 @@
+// The control plane's function management: create, read, update, delete, code, versions,
+// aliases, concurrency and tags, with Lambda's status codes, shapes and error types.
+#include "controlplane.h"
+
+#include "../simulator/simulator.h"
+#include "nimbus/manifest/manifestschema.h"
+#include "nimbus/net/base64.h"
+#include "nimbus/packaging/packager.h"
+#include "nimbus/packaging/ziparchive.h"
+
+#include <algorithm>
+
+namespace nimbus::sim {
+
+using nlohmann::json;
+
+namespace {
+
+// The runtimes this platform runs: the manifest schema's list, the one source of truth.
+const lambda::Limits &limits() {
+    static const lambda::Limits value = [] {
+        lambda::Limits l;
+        const auto &doc = manifest::ManifestSchema::builtin().document();
+        for (const auto &runtime : doc["definitions"]["runtime"]["enum"])
+            l.runtimes.push_back(runtime.get<std::string>());
+        return l;
+    }();
+    return value;
+}
+
+std::optional<json> parseBody(const std::string &body, lambda::ApiError &error) {
+    if (body.empty())
+        return json::object();
+    json parsed = json::parse(body, nullptr, false);
+    if (parsed.is_discarded()) {
+        error = lambda::invalidRequestContent(
+            "Could not parse request body into json: the body is not valid JSON");
+        return std::nullopt;
+    }
+    return parsed;
+}
+
+bool sameSettings(const lambda::FunctionConfiguration &a, const lambda::FunctionConfiguration &b) {
+    return a.runtime == b.runtime && a.handler == b.handler && a.role == b.role &&
+           a.timeout == b.timeout && a.memorySize == b.memorySize &&
+           a.environment == b.environment && a.deadLetterTarget == b.deadLetterTarget &&
+           a.codeSha256 == b.codeSha256;
+}
+
+lambda::ApiError revisionMismatch() {
+    return lambda::preconditionFailed("The Revision Id provided does not match the latest "
+                                      "Revision Id. Call the GetFunction/GetAlias API to retrieve "
+                                      "the latest Revision Id");
+}
+
+// One page of a list, by the Marker the previous page returned (an index).
+template <typename T>
+json page(const std::vector<T> &items, const ApiRequest &request, const char *key,
+          const std::function<json(const T &)> &toJson) {
+    std::size_t start = 0;
+    if (const std::string marker = request.param("Marker"); !marker.empty())
+        start = static_cast<std::size_t>(std::max(0LL, std::atoll(marker.c_str())));
+    long long max = 50;
+    if (const std::string m = request.param("MaxItems"); !m.empty())
+        max = std::clamp(std::atoll(m.c_str()), 1LL, 10000LL);
+    json list = json::array();
+    std::size_t i = start;
+    for (; i < items.size() && static_cast<long long>(list.size()) < max; ++i)
+        list.push_back(toJson(items[i]));
+    json out{{key, list}};
+    if (i < items.size())
+        out["NextMarker"] = std::to_string(i);
+    return out;
+}
+
+} // namespace
+
+std::optional<FunctionRecord> ControlPlane::findFunction(const std::string &pathName,
+                                                         std::string &qualifier,
+                                                         net::Response &notFound) {
+    const auto ref = lambda::parseFunctionRef(pathName);
+    if (!ref) {
+        notFound = lambdaError(lambda::constraintError(
+            pathName, "functionName",
+            "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]"
+            "{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|"
+            "[a-zA-Z0-9-_]+))?"));
+        return std::nullopt;
+    }
+    if (!ref->qualifier.empty()) {
+        if (!qualifier.empty() && qualifier != ref->qualifier) {
+            notFound = lambdaError(lambda::invalidParameter(
+                "The derived qualifier from the function name does not match the specified "
+                "qualifier."));
+            return std::nullopt;
+        }
+        qualifier = ref->qualifier;
+    }
+    auto record = m_store->function(ref->name);
+    if (!record)
+        notFound = lambdaError(lambda::resourceNotFound(
+            "Function not found: " + arn(ref->name, qualifier)));
+    return record;
+}
+
+std::optional<std::string> ControlPlane::storeCode(const std::string &base64, long long &size,
+                                                   std::string &sha256Base64,
+                                                   lambda::ApiError &error) {
+    const auto zip = net::base64Decode(base64);
+    if (!zip) {
+        error = lambda::invalidParameter("Could not unzip uploaded file. Please check your file, "
+                                         "then try to upload again. (ZipFile is not base64)");
+        return std::nullopt;
+    }
+    std::string why;
+    if (!packaging::inspectZip(*zip, packaging::ZipLimits{}, why)) {
+        error = lambda::invalidParameter(why);
+        return std::nullopt;
+    }
+    const std::string hex = packaging::sha256Hex(*zip);
+    m_store->putCode(hex, *zip);
+    size = static_cast<long long>(zip->size());
+    sha256Base64 = packaging::sha256Base64(*zip);
+    return hex;
+}
+
+std::string ControlPlane::codeUrl(const std::string &hex) const {
+    const std::string token = packaging::sha256Hex(m_credentials.secretAccessKey + hex).substr(0, 32);
+    return m_simulator.controlPlaneUrl() + "/_nimbus/code/" + hex + "?token=" + token;
+}
+
+net::Response ControlPlane::codeDownload(const ApiRequest &request, const std::string &hex) {
+    const std::string token = packaging::sha256Hex(m_credentials.secretAccessKey + hex).substr(0, 32);
+    if (request.param("token") != token)
+        return lambdaError(403, "AccessDeniedException", "the package link is not valid");
+    const auto zip = m_store->readCode(hex);
+    if (!zip)
+        return lambdaError(lambda::resourceNotFound("no package " + hex));
+    return net::makeResponse(200, *zip, "application/zip");
+}
+
+net::Response ControlPlane::createFunction(const ApiRequest &r) {
+    lambda::ApiError error;
+    const auto body = parseBody(r.body, error);
+    if (!body)
+        return lambdaError(error);
+    lambda::CreateFunctionRequest request;
+    if (auto problem = lambda::parse(*body, request, limits()))
+        return lambdaError(*problem);
+    if (m_store->function(request.functionName))
+        return lambdaError(lambda::resourceConflict("Function already exist: " +
+                                                    request.functionName));
+    FunctionRecord record;
+    auto &c = record.latest;
+    const auto hex = storeCode(request.zipFileBase64, c.codeSize, c.codeSha256, error);
+    if (!hex)
+        return lambdaError(error);
+    const auto &s = request.settings;
+    c.functionName = request.functionName;
+    c.functionArn = arn(request.functionName);
+    c.runtime = *s.runtime;
+    c.role = *s.role;
+    c.handler = *s.handler;
+    c.description = s.description.value_or("");
+    c.timeout = s.timeout.value_or(3);
+    c.memorySize = s.memorySize.value_or(128);
+    c.environment = s.environment.value_or(lambda::Environment{});
+    if (s.deadLetterTarget && !s.deadLetterTarget->empty())
+        c.deadLetterTarget = s.deadLetterTarget;
+    c.lastModified = lambda::lastModifiedNow();
+    c.revisionId = newRequestId();
+    record.codeHex = *hex;
+    record.tags = request.tags;
+    if (!m_store->createFunction(record))
+        return lambdaError(lambda::resourceConflict("Function already exist: " +
+                                                    request.functionName));
+    m_simulator.platformEvent("deployed " + request.functionName + " (" + c.runtime + ", " +
+                              std::to_string(c.codeSize) + " bytes)");
+    if (request.publish)
+        return apiResponse(201, lambda::toJson(publish(record, "")));
+    return apiResponse(201, lambda::toJson(c));
+}
+
+net::Response ControlPlane::listFunctions(const ApiRequest &r) {
+    std::vector<lambda::FunctionConfiguration> all;
+    const bool everyVersion = r.param("FunctionVersion") == "ALL";
+    for (const auto &record : m_store->functions()) {
+        all.push_back(record.latest);
+        if (everyVersion) {
+            all.back().functionArn = arn(record.latest.functionName, "$LATEST");
+            for (const auto &v : m_store->versions(record.latest.functionName))
+                all.push_back(v.config);
+        }
+    }
+    return apiResponse(200, page<lambda::FunctionConfiguration>(
+                                all, r, "Functions",
+                                [](const auto &c) { return lambda::toJson(c); }));
+}
+
+net::Response ControlPlane::getFunction(const ApiRequest &r, const std::string &name, bool whole) {
+    std::string qualifier = r.param("Qualifier");
+    net::Response notFound;
+    auto record = findFunction(name, qualifier, notFound);
+    if (!record)
+        return notFound;
+    lambda::FunctionConfiguration config = record->latest;
+    std::string hex = record->codeHex;
+    if (!qualifier.empty() && qualifier != "$LATEST") {
+        std::string version = qualifier;
+        if (!lambda::isVersion(qualifier)) {
+            const auto alias = m_store->alias(config.functionName, qualifier);
+            if (!alias)
+                return lambdaError(lambda::resourceNotFound(
+                    "Function not found: " + arn(config.functionName, qualifier)));
+            version = alias->functionVersion;
+        }
+        if (version != "$LATEST") {
+            const auto v = m_store->version(config.functionName, std::stoi(version));
+            if (!v)
+                return lambdaError(lambda::resourceNotFound(
+                    "Function not found: " + arn(config.functionName, qualifier)));
+            config = v->config;
+            hex = v->codeHex;
+        }
+        config.functionArn = arn(config.functionName, qualifier);
+    } else if (qualifier == "$LATEST") {
+        config.functionArn = arn(config.functionName, "$LATEST");
+    }
+    if (!whole)
+        return apiResponse(200, lambda::toJson(config));
+    json out{{"Configuration", lambda::toJson(config)},
+             {"Code", {{"RepositoryType", "S3"}, {"Location", codeUrl(hex)}}},
+             {"Tags", record->tags}};
+    if (record->reservedConcurrency)
+        out["Concurrency"] = {{"ReservedConcurrentExecutions", *record->reservedConcurrency}};
+    return apiResponse(200, out);
+}
+
+net::Response ControlPlane::deleteFunction(const ApiRequest &r, const std::string &name) {
+    std::string qualifier = r.param("Qualifier");
+    net::Response notFound;
+    auto record = findFunction(name, qualifier, notFound);
+    if (!record)
+        return notFound;
+    const std::string &fn = record->latest.functionName;
+    if (qualifier.empty()) {
+        m_store->deleteFunction(fn);
+        m_deployed->retire(fn);
+        m_simulator.platformEvent("deleted " + fn);
+        return apiResponse(204, json());
+    }
+    if (qualifier == "$LATEST")
+        return lambdaError(lambda::invalidParameter(
+            "$LATEST version cannot be deleted without deleting the function."));
+    if (!lambda::isVersion(qualifier))
+        return lambdaError(lambda::invalidParameter(
+            "Deletion of aliases is not supported by DeleteFunction; use DeleteAlias"));
+    if (!m_store->version(fn, std::stoi(qualifier)))
+        return lambdaError(lambda::resourceNotFound("Function not found: " + arn(fn, qualifier)));
+    std::vector<std::string> users;
+    for (const auto &alias : m_store->aliases(fn)) {
+        if (alias.functionVersion == qualifier || alias.weights.count(qualifier))
+            users.push_back(alias.aliasArn);
+    }
+    if (!users.empty()) {
+        std::string list;
+        for (const auto &u : users)
+            list += (list.empty() ? "" : ", ") + u;
+        return lambdaError(lambda::resourceConflict(
+            "Unable to delete version because the following aliases reference it: [" + list + "]"));
+    }
+    m_store->deleteVersion(fn, std::stoi(qualifier));
+    m_deployed->retire(fn, qualifier);
+    return apiResponse(204, json());
+}
+
+net::Response ControlPlane::updateCode(const ApiRequest &r, const std::string &name) {
+    lambda::ApiError error;
+    const auto body = parseBody(r.body, error);
+    if (!body)
+        return lambdaError(error);
+    lambda::UpdateFunctionCodeRequest request;
+    if (auto problem = lambda::parse(*body, request))
+        return lambdaError(*problem);
+    std::string qualifier;
+    net::Response notFound;
+    auto record = findFunction(name, qualifier, notFound);
+    if (!record)
+        return notFound;
+    if (request.revisionId && *request.revisionId != record->latest.revisionId)
+        return lambdaError(revisionMismatch());
+    lambda::FunctionConfiguration updated = record->latest;
+    const auto hex = storeCode(request.zipFileBase64, updated.codeSize, updated.codeSha256, error);
+    if (!hex)
+        return lambdaError(error);
+    if (request.dryRun)
+        return apiResponse(200, lambda::toJson(updated));
+    updated.lastModified = lambda::lastModifiedNow();
+    updated.revisionId = newRequestId();
+    record->latest = updated;
+    record->codeHex = *hex;
+    m_store->updateFunction(*record);
+    m_simulator.platformEvent("updated the code of " + updated.functionName + " (" +
+                              std::to_string(updated.codeSize) + " bytes)");
+    if (request.publish)
+        return apiResponse(200, lambda::toJson(publish(*record, "")));
+    return apiResponse(200, lambda::toJson(updated));
+}
+
+net::Response ControlPlane::updateConfiguration(const ApiRequest &r, const std::string &name) {
+    lambda::ApiError error;
+    const auto body = parseBody(r.body, error);
+    if (!body)
+        return lambdaError(error);
+    lambda::UpdateFunctionConfigurationRequest request;
+    if (auto problem = lambda::parse(*body, request, limits()))
+        return lambdaError(*problem);
+    std::string qualifier;
+    net::Response notFound;
+    auto record = findFunction(name, qualifier, notFound);
+    if (!record)
+        return notFound;
+    if (request.revisionId && *request.revisionId != record->latest.revisionId)
+        return lambdaError(revisionMismatch());
+    auto &c = record->latest;
+    const auto &s = request.settings;
+    if (s.role)
+        c.role = *s.role;
+    if (s.handler)
+        c.handler = *s.handler;
+    if (s.runtime)
+        c.runtime = *s.runtime;
+    if (s.description)
+        c.description = *s.description;
+    if (s.timeout)
+        c.timeout = *s.timeout;
+    if (s.memorySize)
+        c.memorySize = *s.memorySize;
+    if (s.environment)
+        c.environment = *s.environment;
+    if (s.deadLetterTarget)
+        c.deadLetterTarget = s.deadLetterTarget->empty() ? std::nullopt : s.deadLetterTarget;
+    c.lastModified = lambda::lastModifiedNow();
+    c.revisionId = newRequestId();
+    m_store->updateFunction(*record);
+    return apiResponse(200, lambda::toJson(c));
+}
+
+lambda::FunctionConfiguration ControlPlane::publish(FunctionRecord &record,
+                                                    const std::string &description) {
+    const std::string &fn = record.latest.functionName;
+    const auto versions = m_store->versions(fn);
+    // Nothing changed since the last version: that version is the answer, as on Lambda.
+    if (!versions.empty() && versions.back().codeHex == record.codeHex &&
+        sameSettings(versions.back().config, record.latest) &&
+        (description.empty() || description == versions.back().config.description))
+        return versions.back().config;
+    VersionRecord version{record.latest, record.codeHex};
+    const int number = record.lastVersion + 1;
+    version.config.version = std::to_string(number);
+    version.config.functionArn = arn(fn, version.config.version);
+    if (!description.empty())
+        version.config.description = description;
+    version.config.lastModified = lambda::lastModifiedNow();
+    version.config.revisionId = newRequestId();
+    m_store->addVersion(fn, version);
+    record.lastVersion = number;
+    m_simulator.platformEvent("published " + fn + " version " + version.config.version);
+    return version.config;
+}
+
+net::Response ControlPlane::publishVersion(const ApiRequest &r, const std::string &name) {
+    lambda::ApiError error;
+    const auto body = parseBody(r.body, error);
+    if (!body)
+        return lambdaError(error);
+    lambda::PublishVersionRequest request;
+    if (auto problem = lambda::parse(*body, request))
+        return lambdaError(*problem);
+    std::string qualifier;
+    net::Response notFound;
+    auto record = findFunction(name, qualifier, notFound);
+    if (!record)
+        return notFound;
+    if (request.codeSha256 && *request.codeSha256 != record->latest.codeSha256)
+        return lambdaError(lambda::invalidParameter(
+            "CodeSHA256 (" + *request.codeSha256 +
+            ") is different from current CodeSHA256 in $LATEST (" + record->latest.codeSha256 +
+            "). Please try again with the CodeSHA256 in $LATEST."));
+    if (request.revisionId && *request.revisionId != record->latest.revisionId)
+        return lambdaError(revisionMismatch());
+    return apiResponse(201, lambda::toJson(publish(*record, request.description.value_or(""))));
+}
+
+net::Response ControlPlane::listVersions(const ApiRequest &r, const std::string &name) {
+    std::string qualifier;
+    net::Response notFound;
+    auto record = findFunction(name, qualifier, notFound);
+    if (!record)
+        return notFound;
+    std::vector<lambda::FunctionConfiguration> all{record->latest};
+    all.front().functionArn = arn(record->latest.functionName, "$LATEST");
+    for (const auto &v : m_store->versions(record->latest.functionName))
+        all.push_back(v.config);
+    return apiResponse(200, page<lambda::FunctionConfiguration>(
+                                all, r, "Versions",
+                                [](const auto &c) { return lambda::toJson(c); }));
+}
+
+namespace {
+// The alias's versions must exist; weights go to other versions than the primary one.
+std::optional<lambda::ApiError> checkAliasVersions(FunctionStore &store, const std::string &fn,
+                                                   const std::string &functionArn,
+                                                   const std::string &primary,
+                                                   const lambda::VersionWeights &weights) {
+    auto exists = [&](const std::string &v) {
+        return v == "$LATEST" || store.version(fn, std::stoi(v)).has_value();
+    };
+    if (!exists(primary))
+        return lambda::resourceNotFound("Function not found: " + functionArn + ":" + primary);
+    for (const auto &[version, weight] : weights) {
+        if (!exists(version))
+            return lambda::resourceNotFound("Function not found: " + functionArn + ":" + version);
+        if (version == primary)
+            return lambda::invalidParameter("Invalid function version " + version +
+                                            ". Function version " + version +
+                                            " is already included in the primary version.");
+        if (primary == "$LATEST")
+            return lambda::invalidParameter(
+                "$LATEST is not supported for an alias pointing to more than 1 version");
+    }
+    return std::nullopt;
+}
+} // namespace
+
+net::Response ControlPlane::createAlias(const ApiRequest &r, const std::string &name) {
+    lambda::ApiError error;
+    const auto body = parseBody(r.body, error);
+    if (!body)
+        return lambdaError(error);
+    lambda::AliasRequest request;
+    if (auto problem = lambda::parse(*body, request, true))
+        return lambdaError(*problem);
+    std::string qualifier;
+    net::Response notFound;
+    auto record = findFunction(name, qualifier, notFound);
+    if (!record)
+        return notFound;
+    const std::string &fn = record->latest.functionName;
+    if (m_store->alias(fn, request.name))
+        return lambdaError(lambda::resourceConflict("Alias already exists: " +
+                                                    arn(fn, request.name)));
+    const auto weights = request.weights.value_or(lambda::VersionWeights{});
+    if (auto problem =
+            checkAliasVersions(*m_store, fn, arn(fn), *request.functionVersion, weights))
+        return lambdaError(*problem);
+    lambda::AliasConfiguration alias{arn(fn, request.name), request.name, *request.functionVersion,
+                                     request.description.value_or(""), weights, newRequestId()};
+    m_store->putAlias(fn, alias);
+    return apiResponse(201, lambda::toJson(alias));
+}
+
+net::Response ControlPlane::aliasRequest(const ApiRequest &r, const std::string &name,
+                                         const std::string &aliasName) {
+    std::string qualifier;
+    net::Response notFound;
+    auto record = findFunction(name, qualifier, notFound);
+    if (!record)
+        return notFound;
+    const std::string &fn = record->latest.functionName;
+    auto alias = m_store->alias(fn, aliasName);
+    if (!alias)
+        return lambdaError(
+            lambda::resourceNotFound("Cannot find alias arn: " + arn(fn, aliasName)));
+    if (r.method == "GET")
+        return apiResponse(200, lambda::toJson(*alias));
+    if (r.method == "DELETE") {
+        m_store->deleteAlias(fn, aliasName);
+        return apiResponse(204, json());
+    }
+    if (r.method != "PUT")
+        return lambdaError(lambda::unknownOperation("Unknown operation " + r.method + " on an alias"));
+    lambda::ApiError error;
+    const auto body = parseBody(r.body, error);
+    if (!body)
+        return lambdaError(error);
+    lambda::AliasRequest request;
+    if (auto problem = lambda::parse(*body, request, false))
+        return lambdaError(*problem);
+    if (request.revisionId && *request.revisionId != alias->revisionId)
+        return lambdaError(revisionMismatch());
+    if (request.functionVersion)
+        alias->functionVersion = *request.functionVersion;
+    if (request.description)
+        alias->description = *request.description;
+    if (request.weights)
+        alias->weights = *request.weights;
+    if (auto problem =
+            checkAliasVersions(*m_store, fn, arn(fn), alias->functionVersion, alias->weights))
+        return lambdaError(*problem);
+    alias->revisionId = newRequestId();
+    m_store->putAlias(fn, *alias);
+    return apiResponse(200, lambda::toJson(*alias));
+}
+
+net::Response ControlPlane::listAliases(const ApiRequest &r, const std::string &name) {
+    std::string qualifier;
+    net::Response notFound;
+    auto record = findFunction(name, qualifier, notFound);
+    if (!record)
+        return notFound;
+    std::vector<lambda::AliasConfiguration> aliases;
+    const std::string version = r.param("FunctionVersion");
+    for (auto &alias : m_store->aliases(record->latest.functionName))
+        if (version.empty() || alias.functionVersion == version)
+            aliases.push_back(std::move(alias));
+    return apiResponse(200, page<lambda::AliasConfiguration>(
+                                aliases, r, "Aliases",
+                                [](const auto &a) { return lambda::toJson(a); }));
+}
+
+net::Response ControlPlane::concurrency(const ApiRequest &r, const std::string &name) {
+    std::string qualifier;
+    net::Response notFound;
+    auto record = findFunction(name, qualifier, notFound);
+    if (!record)
+        return notFound;
+    if (r.method == "GET") {
+        if (!record->reservedConcurrency)
+            return apiResponse(200, json::object());
+        return apiResponse(200, {{"ReservedConcurrentExecutions", *record->reservedConcurrency}});
+    }
+    if (r.method == "DELETE") {
+        record->reservedConcurrency.reset();
+        m_store->updateFunction(*record);
+        return apiResponse(204, json());
+    }
+    if (r.method != "PUT")
+        return lambdaError(lambda::unknownOperation("Unknown operation " + r.method +
+                                                    " on concurrency"));
+    lambda::ApiError error;
+    const auto body = parseBody(r.body, error);
+    if (!body)
+        return lambdaError(error);
+    int reserved = 0;
+    if (auto problem = lambda::parseConcurrency(*body, reserved))
+        return lambdaError(*problem);
+    record->reservedConcurrency = reserved;
+    m_store->updateFunction(*record);
+    return apiResponse(200, {{"ReservedConcurrentExecutions", reserved}});
+}
+
+net::Response ControlPlane::tags(const ApiRequest &r, const std::string &resource) {
+    std::string qualifier;
+    net::Response notFound;
+    auto record = findFunction(resource, qualifier, notFound);
+    if (!record)
+        return notFound;
+    if (!qualifier.empty())
+        return lambdaError(lambda::invalidParameter("Tags are not supported on a qualified ARN"));
+    if (r.method == "GET")
+        return apiResponse(200, {{"Tags", record->tags}});
+    if (r.method == "DELETE") {
+        for (auto [it, end] = r.query.equal_range("tagKeys"); it != end; ++it)
+            record->tags.erase(it->second);
+        m_store->updateFunction(*record);
+        return apiResponse(204, json());
+    }
+    if (r.method != "POST")
+        return lambdaError(lambda::unknownOperation("Unknown operation " + r.method + " on tags"));
+    lambda::ApiError error;
+    const auto body = parseBody(r.body, error);
+    if (!body)
+        return lambdaError(error);
+    lambda::Tags tags;
+    if (auto problem = lambda::parseTags(*body, tags))
+        return lambdaError(*problem);
+    for (auto &[key, value] : tags)
+        record->tags[key] = value;
+    m_store->updateFunction(*record);
+    return apiResponse(204, json());
+}
+
+} // namespace nimbus::sim

@@ -1,0 +1,49 @@
+#pragma once
+
+#include "database.h"
+
+#include <string>
+#include <vector>
+
+namespace nimbus::sim {
+
+// One log line as CloudWatch Logs keeps it.
+struct LogEvent {
+    long long id = 0;
+    std::string group;  // /aws/lambda/<function>
+    std::string stream; // 2024/01/31/[$LATEST]<instance>
+    long long timestampMs = 0;
+    std::string message;
+};
+
+// Functions' logs in SQLite, kept per log group up to a limit (the oldest go first). Lines
+// are buffered and written together by flush(), so a busy function costs one transaction
+// per flush, not one per line. Methods throw StoreError.
+class LogStore {
+public:
+    explicit LogStore(Database &db, std::size_t keepPerGroup = 20000)
+        : m_db(db)
+        , m_keep(keepPerGroup) {}
+    void migrate();
+
+    void append(LogEvent event) { m_buffer.push_back(std::move(event)); }
+    bool hasBuffered() const { return !m_buffer.empty(); }
+    void flush();
+
+    // Events of a group from `startMs` to `endMs` (0: open), after the event `afterId`,
+    // matching a CloudWatch filter pattern's terms, oldest first.
+    std::vector<LogEvent> filter(const std::string &group, long long startMs, long long endMs,
+                                 const std::string &pattern, long long afterId, int limit);
+    std::vector<std::string> groups(const std::string &prefix);
+
+private:
+    Database &m_db;
+    std::size_t m_keep;
+    std::vector<LogEvent> m_buffer;
+};
+
+// Whether a message matches a CloudWatch Logs filter pattern's plain form: every term
+// (a word or a "quoted phrase") must appear, or with ?terms any one of them; empty matches.
+bool matchesFilterPattern(const std::string &pattern, const std::string &message);
+
+} // namespace nimbus::sim
