@@ -19,6 +19,9 @@ int run(int argc, char **argv, std::ostream &out, std::ostream &err) {
     addValidateCommand(app, streams, exitCode);
     addInvokeCommand(app, streams, exitCode);
     addDevCommand(app, streams, exitCode);
+    addPackageCommand(app, streams, exitCode);
+    addDeployCommand(app, streams, exitCode);
+    addManageCommands(app, streams, exitCode);
 
     if (argc > 1 && argv[1][0] != '-') {
         std::vector<std::string> commands;

@@ -22,5 +22,8 @@ void addValidateCommand(CLI::App &app, Streams streams, int &exitCode);
 void addInitCommand(CLI::App &app, Streams streams, int &exitCode);
 void addInvokeCommand(CLI::App &app, Streams streams, int &exitCode);
 void addDevCommand(CLI::App &app, Streams streams, int &exitCode);
+void addPackageCommand(CLI::App &app, Streams streams, int &exitCode);
+void addDeployCommand(CLI::App &app, Streams streams, int &exitCode);
+void addManageCommands(CLI::App &app, Streams streams, int &exitCode); // publish alias functions logs dead-letters
 
 } // namespace nimbus::cli

@@ -49,6 +49,10 @@ template <typename T, typename Convert> Result<T> convert(Result<json> in, Conve
 
 } // namespace
 
+std::string base64(std::string_view data) {
+    return net::base64Encode(data);
+}
+
 LambdaClient::LambdaClient(Endpoint endpoint)
     : m_endpoint(std::move(endpoint)) {}
 
@@ -237,6 +241,14 @@ LambdaClient::listAliases(const std::string &name) {
 Result<bool> LambdaClient::tagResource(const std::string &arn, const lambda::Tags &tags) {
     return convert<bool>(call("POST", "/2017-03-31/tags/" + sigv4::uriEncode(arn), {},
                               json{{"Tags", tags}}),
+                         [](const json &) { return true; });
+}
+
+Result<bool> LambdaClient::putConcurrency(const std::string &name, std::optional<int> reserved) {
+    const std::string path = "/2017-10-31/functions/" + sigv4::uriEncode(name) + "/concurrency";
+    if (!reserved)
+        return convert<bool>(call("DELETE", path), [](const json &) { return true; });
+    return convert<bool>(call("PUT", path, {}, json{{"ReservedConcurrentExecutions", *reserved}}),
                          [](const json &) { return true; });
 }
 

@@ -90,7 +90,9 @@ bool linkStaysInside(const std::vector<std::string> &steps, const std::string &t
 
 ReadArchive openZip(std::string_view zip, std::string &error) {
     ReadArchive a(archive_read_new(), archive_read_free);
-    archive_read_support_format_zip(a.get());
+    // The seekable reader goes by the central directory, as unzip and Lambda do; the
+    // streaming one would take a truncated file's first entries as a whole package.
+    archive_read_support_format_zip_seekable(a.get());
     if (archive_read_open_memory(a.get(), zip.data(), zip.size()) != ARCHIVE_OK) {
         error = std::string("Could not unzip uploaded file. Please check your file, then try to "
                             "upload again. (") +

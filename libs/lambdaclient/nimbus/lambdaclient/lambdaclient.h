@@ -38,6 +38,9 @@ struct InvokeResult {
     lambda::ApiError error; // when status is not 2xx
 };
 
+// Base64, as the API carries zips in JSON.
+std::string base64(std::string_view data);
+
 // A client of the Lambda REST API (and the CloudWatch Logs calls `nimbus logs` makes) that
 // signs every request with Signature Version 4. Blocking; one request at a time.
 class LambdaClient {
@@ -65,6 +68,8 @@ public:
                                                 bool create);
     Result<std::vector<lambda::AliasConfiguration>> listAliases(const std::string &name);
     Result<bool> tagResource(const std::string &arn, const lambda::Tags &tags);
+    // PutFunctionConcurrency, or DeleteFunctionConcurrency for nullopt.
+    Result<bool> putConcurrency(const std::string &name, std::optional<int> reserved);
     InvokeResult invoke(const std::string &name, const std::string &payload,
                         const std::string &qualifier = {},
                         const std::string &invocationType = "RequestResponse");

@@ -1,0 +1,168 @@
+// nimbus package and nimbus deploy: the project's deployment zips, and every event function
+// created or updated on a control plane.
+#include "cli.h"
+#include "diagnosticprinter.h"
+#include "nimbus/deploy/deployer.h"
+#include "nimbus/git/gitrepository.h"
+#include "nimbus/manifest/manifestloader.h"
+#include "remote.h"
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+
+namespace fs = std::filesystem;
+
+namespace nimbus::cli {
+
+namespace {
+
+std::string size(std::size_t bytes) {
+    char text[32];
+    if (bytes < 1024)
+        std::snprintf(text, sizeof text, "%zu B", bytes);
+    else if (bytes < 1024 * 1024)
+        std::snprintf(text, sizeof text, "%.1f kB", static_cast<double>(bytes) / 1024);
+    else
+        std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / (1024 * 1024));
+    return text;
+}
+
+struct PackageOptions {
+    std::string project = ".";
+    std::string stage;
+    std::string out; // default PROJECT/.nimbus/package
+};
+
+int package(const PackageOptions &options, Streams streams) {
+    manifest::LoadOptions loadOptions;
+    if (!options.stage.empty())
+        loadOptions.options["stage"] = options.stage;
+    const auto loaded = manifest::ManifestLoader(loadOptions).loadProject(options.project);
+    if (!loaded.ok()) {
+        printDiagnostics(streams.err, loaded.diagnostics);
+        streams.err << "nimbus package: fix the manifest first\n";
+        return 1;
+    }
+    const auto &m = *loaded.manifest;
+    const fs::path out = options.out.empty() ? fs::path(m.projectDir) / ".nimbus" / "package"
+                                             : fs::path(options.out);
+    std::error_code ec;
+    fs::create_directories(out, ec);
+    if (ec) {
+        streams.err << "nimbus package: cannot create " << out.string() << ": " << ec.message()
+                    << '\n';
+        return 1;
+    }
+    std::vector<std::string> skipped;
+    const auto plans = deploy::planPackages(m, &skipped);
+    if (plans.empty()) {
+        streams.err << "nimbus package: '" << m.service << "' has no event functions to package\n";
+        return 1;
+    }
+    for (const auto &plan : plans) {
+        packaging::Package built;
+        std::string error;
+        if (!deploy::buildPlannedPackage(m, plan, built, error)) {
+            streams.err << "nimbus package: " << plan.name << ": " << error << '\n';
+            return 1;
+        }
+        const fs::path file = out / plan.name;
+        std::ofstream zip(file, std::ios::binary | std::ios::trunc);
+        zip.write(built.zip.data(), static_cast<std::streamsize>(built.zip.size()));
+        if (!zip) {
+            streams.err << "nimbus package: cannot write " << file.string() << '\n';
+            return 1;
+        }
+        std::string functions;
+        for (const auto &f : plan.functions)
+            functions += (functions.empty() ? "" : ", ") + f;
+        streams.out << file.string() << "  " << built.files.size() << " files, "
+                    << size(built.zip.size()) << ", sha256 " << built.sha256Hex.substr(0, 12)
+                    << "  (" << functions << ")\n";
+    }
+    for (const auto &name : skipped)
+        streams.out << "skipped " << name << ": http functions and services are not packaged for "
+                    << "the Lambda API\n";
+    return 0;
+}
+
+int deployProject(const RemoteOptions &options, Streams streams) {
+    auto remote = connect(options, "deploy", streams, true);
+    if (!remote)
+        return 1;
+    const auto &m = *remote->manifest;
+    deploy::Provenance provenance;
+    std::string gitError;
+    if (auto tree = git::describeTree(m.projectDir, gitError)) {
+        provenance.commit = tree->shortCommit;
+        provenance.branch = tree->branch;
+        provenance.dirty = tree->dirty;
+    }
+    streams.out << "nimbus deploy: '" << m.service << "' (stage " << m.provider.stage << ") to "
+                << remote->client->endpoint().url
+                << (remote->local ? " (the project's simulator)" : "") << "\n";
+    int failures = 0;
+    deploy::Deployer deployer(*remote->client, [&](const deploy::DeployStep &step) {
+        using Kind = deploy::DeployStep::Kind;
+        const char *verb = "";
+        switch (step.kind) {
+        case Kind::Packaged:
+            streams.out << "  packaged   " << step.deployedName << "  " << step.detail << "\n";
+            return;
+        case Kind::Provenance:
+            streams.out << "  source     " << step.detail << "\n";
+            return;
+        case Kind::Created:
+            verb = "created  ";
+            break;
+        case Kind::Updated:
+            verb = "updated  ";
+            break;
+        case Kind::Unchanged:
+            verb = "unchanged";
+            break;
+        case Kind::Skipped:
+            verb = "skipped  ";
+            break;
+        case Kind::Failed:
+            verb = "FAILED   ";
+            ++failures;
+            break;
+        }
+        (step.kind == Kind::Failed ? streams.err : streams.out)
+            << "  " << verb << "  " << std::left << std::setw(16) << step.function << " "
+            << step.deployedName << "  " << step.detail << "\n";
+        streams.out << std::flush;
+    });
+    const bool ok = deployer.deploy(m, provenance);
+    if (!ok || failures) {
+        streams.err << "nimbus deploy: " << failures << " step(s) failed\n";
+        return 1;
+    }
+    streams.out << "nimbus deploy: done. Publish a version with 'nimbus publish FUNCTION'.\n";
+    return 0;
+}
+
+} // namespace
+
+void addPackageCommand(CLI::App &app, Streams streams, int &exitCode) {
+    auto options = std::make_shared<PackageOptions>();
+    CLI::App *command = app.add_subcommand(
+        "package", "Build the deployment zips (package.patterns honoured) into .nimbus/package");
+    command->add_option("--project,-p", options->project, "Project folder (default: .)");
+    command->add_option("--stage", options->stage, "Stage for ${opt:stage}");
+    command->add_option("--out", options->out, "Folder for the zips");
+    command->callback([options, streams, &exitCode] { exitCode = package(*options, streams); });
+}
+
+void addDeployCommand(CLI::App &app, Streams streams, int &exitCode) {
+    auto options = std::make_shared<RemoteOptions>();
+    CLI::App *command = app.add_subcommand(
+        "deploy", "Create or update every event function as <service>-<stage>-<function>");
+    options->addTo(*command);
+    command->callback([options, streams, &exitCode] { exitCode = deployProject(*options, streams); });
+}
+
+} // namespace nimbus::cli

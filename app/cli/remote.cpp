@@ -1,0 +1,97 @@
+#include "remote.h"
+
+#include "diagnosticprinter.h"
+#include "nimbus/lambdaclient/credentialsource.h"
+#include "nimbus/manifest/manifestloader.h"
+#include "simulator/invoker.h"
+#include "simulator/statefile.h"
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace nimbus::cli {
+
+void RemoteOptions::addTo(CLI::App &command) {
+    command.add_option("--project,-p", project, "Project folder (default: the current folder)");
+    command.add_option("--endpoint", endpoint,
+                       "Control plane URL (default: the simulator serving the project)");
+    command.add_option("--stage", stage, "Stage for deployed names (default: the manifest's, dev)");
+    command.add_option("--region", region, "Region to sign for (default: AWS_REGION, the "
+                                            "profile's, or the manifest's)");
+    command.add_option("--profile", profile, "AWS profile for credentials with --endpoint");
+}
+
+std::string Remote::deployedName(const std::string &name) const {
+    if (manifest)
+        if (const manifest::Function *fn = manifest->function(name))
+            return fn->deployedName;
+    return name;
+}
+
+std::string describe(const lambda::ApiError &error) {
+    if (error.status == 0)
+        return "cannot reach the control plane: " + error.message;
+    return error.type + ": " + error.message;
+}
+
+std::optional<Remote> connect(const RemoteOptions &options, const char *command, Streams streams,
+                              bool needManifest) {
+    Remote remote;
+    std::error_code ec;
+    const std::string project = fs::weakly_canonical(options.project, ec).string();
+    manifest::LoadOptions loadOptions;
+    if (!options.stage.empty())
+        loadOptions.options["stage"] = options.stage;
+    if (manifest::ManifestLoader::findManifestFile(project)) {
+        manifest::LoadResult loaded = manifest::ManifestLoader(loadOptions).loadProject(project);
+        if (!loaded.ok()) {
+            printDiagnostics(streams.err, loaded.diagnostics);
+            streams.err << "nimbus " << command << ": fix the manifest first (nimbus validate "
+                        << options.project << ")\n";
+            return std::nullopt;
+        }
+        remote.manifest = std::move(loaded.manifest);
+    } else if (needManifest) {
+        streams.err << "nimbus " << command << ": no serverless.yml in " << project
+                    << " (use --project DIR)\n";
+        return std::nullopt;
+    }
+
+    const auto live = sim::StateFile::readLive(project);
+    lambdaclient::Endpoint endpoint;
+    if (live && (options.endpoint.empty() ||
+                 options.endpoint == live->value("controlPlane", std::string()))) {
+        endpoint = sim::runningSimulator(*live);
+        remote.local = true;
+    } else if (options.endpoint.empty()) {
+        streams.err << "nimbus " << command << ": no simulator is serving " << project
+                    << "; start one with 'nimbus dev " << options.project
+                    << "' (or nimbus-sim), or give --endpoint URL\n";
+        return std::nullopt;
+    } else {
+        std::string error;
+        auto credentials = lambdaclient::awsCredentials(options.profile, error);
+        if (!credentials) {
+            streams.err << "nimbus " << command << ": " << error << '\n';
+            return std::nullopt;
+        }
+        endpoint.url = options.endpoint;
+        endpoint.credentials = *credentials;
+        endpoint.region = lambdaclient::awsRegion(options.profile)
+                              .value_or(remote.manifest ? remote.manifest->provider.region
+                                                        : std::string("us-east-1"));
+    }
+    if (!options.region.empty())
+        endpoint.region = options.region;
+    if (endpoint.url.rfind("http://", 0) != 0 && endpoint.url.rfind("https://", 0) != 0) {
+        streams.err << "nimbus " << command << ": --endpoint must be an http:// or https:// URL, "
+                    << "not '" << endpoint.url << "'\n";
+        return std::nullopt;
+    }
+    remote.client = std::make_unique<lambdaclient::LambdaClient>(endpoint);
+    return remote;
+}
+
+} // namespace nimbus::cli

@@ -1,0 +1,70 @@
+#pragma once
+
+#include "nimbus/lambdaclient/lambdaclient.h"
+#include "nimbus/manifest/manifest.h"
+#include "nimbus/packaging/packager.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nimbus::deploy {
+
+// One deployment package and the functions that use it: the service's single zip, or one
+// per function when package.individually is set (as the Serverless Framework builds them).
+struct PackagePlan {
+    std::string name;                   // <service>.zip or <function>.zip
+    std::vector<std::string> functions; // manifest names
+    packaging::PackageRules rules;
+    std::string artifact; // a prebuilt zip (package.artifact), project-relative; else built
+};
+
+// The packages a manifest asks for. Functions that are not event functions are left out
+// (http functions and services run on the local gateway; see `skipped`).
+std::vector<PackagePlan> planPackages(const manifest::Manifest &manifest,
+                                      std::vector<std::string> *skipped = nullptr);
+
+// Builds (or reads) one planned package.
+bool buildPlannedPackage(const manifest::Manifest &manifest, const PackagePlan &plan,
+                         packaging::Package &out, std::string &error);
+
+// What a deploy is doing, for a progress display.
+struct DeployStep {
+    enum class Kind { Packaged, Created, Updated, Unchanged, Skipped, Failed, Provenance };
+    Kind kind;
+    std::string function; // manifest name (empty for package and provenance steps)
+    std::string deployedName;
+    std::string detail;
+};
+
+// The Lambda CreateFunction body for a manifest function (Code.ZipFile left out), with the
+// provenance (git commit, dirty tree) in its description and tags.
+struct Provenance {
+    std::string commit; // short id; empty outside a repository
+    std::string branch;
+    bool dirty = false;
+};
+nlohmann::json functionSettings(const manifest::Manifest &manifest,
+                                const manifest::Function &function, const Provenance &provenance);
+lambda::Tags functionTags(const manifest::Manifest &manifest, const manifest::Function &function,
+                          const Provenance &provenance);
+
+// Deploys every event function of a manifest: packages, then for each function
+// CreateFunction, or UpdateFunctionCode / UpdateFunctionConfiguration for what changed,
+// tags, and reserved concurrency. Reports each step; returns whether all succeeded.
+class Deployer {
+public:
+    using Progress = std::function<void(const DeployStep &)>;
+    Deployer(lambdaclient::LambdaClient &client, Progress progress);
+    bool deploy(const manifest::Manifest &manifest, const Provenance &provenance);
+
+private:
+    bool deployFunction(const manifest::Manifest &manifest, const manifest::Function &function,
+                        const packaging::Package &package, const Provenance &provenance);
+
+    lambdaclient::LambdaClient &m_client;
+    Progress m_progress;
+};
+
+} // namespace nimbus::deploy

@@ -1,0 +1,507 @@
+#include "nimbus/lambdaclient/lambdaclient.h"
+#include "nimbus/net/httpclient.h"
+#include "nimbus/packaging/packager.h"
+#include "simulator/simulator.h"
+#include "tempproject.h"
+#include "testpaths.h"
+
+#include <QDir>
+#include <QtTest>
+#include <future>
+#include <thread>
+
+using namespace nimbus;
+using namespace nimbus::sim;
+using nlohmann::json;
+
+namespace {
+
+std::string zipOf(std::vector<packaging::ZipEntry> entries) {
+    std::string zip, error;
+    if (!packaging::writeZip(std::move(entries), zip, error))
+        qFatal("zip: %s", error.c_str());
+    return zip;
+}
+
+std::string pythonPackage(const std::string &body) {
+    return zipOf({{"app.py", body}});
+}
+
+json createBody(const std::string &name, const std::string &zip, json extra = json::object()) {
+    json body{{"FunctionName", name},
+              {"Runtime", "python3.11"},
+              {"Role", "arn:aws:iam::000000000000:role/test"},
+              {"Handler", "app.main"},
+              {"Code", {{"ZipFile", lambdaclient::base64(zip)}}}};
+    body.update(extra);
+    return body;
+}
+
+} // namespace
+
+// The control plane over real HTTP, in-process: every Lambda operation the issue lists with
+// its status codes and error types, SigV4 refusals, bad input that leaves nothing behind,
+// versions that keep their code, weighted aliases, concurrency, the durable asynchronous
+// queue (retries, dead letters, a restart in between) and the logs API.
+class TestControlPlane : public QObject {
+    Q_OBJECT
+private slots:
+    void init();
+    void cleanup();
+    void createGetListDelete();
+    void updatesAndRevisions();
+    void versionsKeepTheirCode();
+    void aliasesSplitTraffic();
+    void concurrencyThrottles();
+    void tags();
+    void badInputIsRefusedAndLeavesNothing_data();
+    void badInputIsRefusedAndLeavesNothing();
+    void signaturesAreChecked();
+    void devLoopFunctionsAreInvokable();
+    void asyncRetriesThenDeadLetters();
+    void queuedEventsSurviveARestart();
+    void logsAreServed();
+
+private:
+    void start(std::chrono::milliseconds retryDelay = std::chrono::milliseconds(50));
+    void stop();
+    lambdaclient::LambdaClient &client() { return *m_client; }
+    lambdaclient::LambdaClient::Raw raw(const std::string &method, const std::string &path,
+                                        const std::string &body = {},
+                                        std::map<std::string, std::string> headers = {}) {
+        // "path?a=b&c=d": the query goes as pairs, signed as sent.
+        std::vector<std::pair<std::string, std::string>> query;
+        const auto question = path.find('?');
+        if (question != std::string::npos) {
+            for (const auto &pair : QString::fromStdString(path.substr(question + 1)).split('&')) {
+                const auto parts = pair.split('=');
+                query.emplace_back(parts[0].toStdString(), parts.value(1).toStdString());
+            }
+        }
+        return m_client->send(method, path.substr(0, question), query, body, std::move(headers));
+    }
+    std::string countFile() const { return m_project->filePath("runs.txt").toStdString(); }
+    int runs() const {
+        QFile file(QString::fromStdString(countFile()));
+        return file.open(QIODevice::ReadOnly) ? static_cast<int>(file.readAll().count('\n')) : 0;
+    }
+
+    std::unique_ptr<TempProject> m_project;
+    std::unique_ptr<boost::asio::io_context> m_io;
+    std::unique_ptr<Simulator> m_simulator;
+    std::unique_ptr<lambdaclient::LambdaClient> m_client;
+    std::thread m_thread;
+};
+
+void TestControlPlane::init() {
+    m_project = std::make_unique<TempProject>();
+    m_project->write("dev.py", "def main(event, context):\n    return {'dev': True}\n");
+    m_project->writeManifest("service: cp\nprovider:\n  name: aws\n  runtime: python3.11\n"
+                             "functions:\n  devfn:\n    handler: dev.main\n  web:\n"
+                             "    httpHandler: dev.main\n");
+    start();
+}
+
+void TestControlPlane::start(std::chrono::milliseconds retryDelay) {
+    m_io = std::make_unique<boost::asio::io_context>();
+    SimulatorOptions options;
+    options.projectDir = m_project->path().toStdString();
+    options.resourcesDir = nimbusSourcePath("resources").toStdString();
+    options.serveGateway = false;
+    options.control.retryDelay = retryDelay;
+    m_simulator = std::make_unique<Simulator>(*m_io, options);
+    QVERIFY(m_simulator->load());
+    m_simulator->start();
+    lambdaclient::Endpoint endpoint;
+    endpoint.url = m_simulator->controlPlaneUrl();
+    endpoint.credentials = m_simulator->controlPlane()->credentials();
+    m_client = std::make_unique<lambdaclient::LambdaClient>(endpoint);
+    auto guard =
+        std::make_shared<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
+            m_io->get_executor());
+    m_thread = std::thread([this, guard] { m_io->run(); });
+}
+
+void TestControlPlane::stop() {
+    std::promise<void> stopped;
+    boost::asio::post(*m_io, [&] {
+        m_simulator->shutdown();
+        stopped.set_value();
+    });
+    stopped.get_future().wait();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    m_io->stop();
+    m_thread.join();
+    m_simulator.reset();
+    m_io.reset();
+}
+
+void TestControlPlane::cleanup() {
+    stop();
+    m_project.reset();
+}
+
+void TestControlPlane::createGetListDelete() {
+    const std::string zip = pythonPackage("def main(event, context):\n    return {'got': event}\n");
+    for (const char *name : {"alpha", "beta", "gamma"}) {
+        const auto created = client().createFunction(createBody(name, zip, {{"MemorySize", 256}}));
+        QVERIFY2(created.ok(), created.error.message.c_str());
+        QCOMPARE(created->memorySize, 256);
+        QCOMPARE(created->timeout, 3); // Lambda's default
+        QCOMPARE(created->codeSha256, packaging::sha256Base64(zip));
+        QCOMPARE(created->codeSize, static_cast<long long>(zip.size()));
+        QCOMPARE(created->state, std::string("Active"));
+    }
+    // A second create of a name is a conflict.
+    const auto again = client().createFunction(createBody("alpha", zip));
+    QCOMPARE(again.error.status, 409);
+    QCOMPARE(again.error.type, std::string("ResourceConflictException"));
+    // Pages of one follow NextMarker to the end.
+    const auto page = raw("GET", "/2015-03-31/functions/?MaxItems=1");
+    QCOMPARE(page.status, 200);
+    const json first = json::parse(page.body);
+    QCOMPARE(first["Functions"].size(), std::size_t(1));
+    QVERIFY(first.contains("NextMarker"));
+    const auto all = client().listFunctions();
+    QCOMPARE(all->size(), std::size_t(3));
+    // Invoke the deployed code.
+    const auto result = client().invoke("beta", R"({"n": 1})");
+    QCOMPARE(result.status, 200);
+    QCOMPARE(json::parse(result.payload), json({{"got", {{"n", 1}}}}));
+    QCOMPARE(result.executedVersion, std::string("$LATEST"));
+    QVERIFY(result.log.find("REPORT RequestId: " + result.requestId) != std::string::npos);
+    // GetFunction hands out a link to the package.
+    const auto function = client().getFunction("beta");
+    net::HttpRequestSpec download;
+    download.url = (*function)["Code"]["Location"];
+    const auto package = net::httpRequest(download);
+    QCOMPARE(package.status, 200);
+    QVERIFY(package.body == zip);
+    // Delete, then it is gone.
+    QCOMPARE(raw("DELETE", "/2015-03-31/functions/beta").status, 204);
+    const auto gone = client().getFunctionConfiguration("beta");
+    QCOMPARE(gone.error.status, 404);
+    QCOMPARE(gone.error.type, std::string("ResourceNotFoundException"));
+    QVERIFY(QString::fromStdString(gone.error.message).contains("function:beta"));
+    QCOMPARE(client().invoke("beta", "{}").status, 404);
+}
+
+void TestControlPlane::updatesAndRevisions() {
+    QVERIFY(client().createFunction(createBody("f", pythonPackage(
+                                                        "def main(e, c):\n    return 'one'\n")))
+                .ok());
+    QCOMPARE(client().invoke("f", "{}").payload, std::string("\"one\""));
+    const auto updated =
+        client().updateFunctionCode("f", pythonPackage("def main(e, c):\n    return 'two'\n"));
+    QVERIFY(updated.ok());
+    QCOMPARE(client().invoke("f", "{}").payload, std::string("\"two\""));
+    const auto configured = client().updateFunctionConfiguration(
+        "f", {{"Timeout", 30}, {"Environment", {{"Variables", {{"MODE", "x"}}}}}});
+    QVERIFY(configured.ok());
+    QCOMPARE(configured->timeout, 30);
+    QVERIFY(configured->revisionId != updated->revisionId);
+    // A stale revision is refused.
+    const auto stale =
+        raw("PUT", "/2015-03-31/functions/f/configuration",
+            json{{"Timeout", 5}, {"RevisionId", updated->revisionId}}.dump());
+    QCOMPARE(stale.status, 412);
+    QCOMPARE(stale.headers.at("x-amzn-errortype"), std::string("PreconditionFailedException"));
+}
+
+void TestControlPlane::versionsKeepTheirCode() {
+    QVERIFY(client().createFunction(createBody("v", pythonPackage(
+                                                        "def main(e, c):\n    return 'v1'\n")))
+                .ok());
+    const auto one = client().publishVersion("v");
+    QCOMPARE(one->version, std::string("1"));
+    QCOMPARE(one->functionArn, std::string("arn:aws:lambda:us-east-1:000000000000:function:v:1"));
+    // Nothing changed: the same version again.
+    QCOMPARE(client().publishVersion("v")->version, std::string("1"));
+    QVERIFY(client().updateFunctionCode("v", pythonPackage("def main(e, c):\n    return 'v2'\n"))
+                .ok());
+    QCOMPARE(client().publishVersion("v", "second")->version, std::string("2"));
+    QVERIFY(client().updateFunctionCode("v", pythonPackage("def main(e, c):\n    return 'v3'\n"))
+                .ok());
+    QCOMPARE(client().invoke("v", "{}", "1").payload, std::string("\"v1\""));
+    QCOMPARE(client().invoke("v", "{}", "2").payload, std::string("\"v2\""));
+    QCOMPARE(client().invoke("v", "{}").payload, std::string("\"v3\""));
+    QCOMPARE(client().invoke("v", "{}", "1").executedVersion, std::string("1"));
+    const auto versions = client().listVersions("v");
+    QCOMPARE(versions->size(), std::size_t(3));
+    QCOMPARE((*versions)[2].description, std::string("second"));
+    QCOMPARE(client().invoke("v", "{}", "9").status, 404);
+    // Versions are immutable: deleting $LATEST alone is refused, a version goes.
+    QCOMPARE(raw("DELETE", "/2015-03-31/functions/v?Qualifier=$LATEST").status, 400);
+    QCOMPARE(raw("DELETE", "/2015-03-31/functions/v?Qualifier=1").status, 204);
+    QCOMPARE(client().invoke("v", "{}", "1").status, 404);
+}
+
+void TestControlPlane::aliasesSplitTraffic() {
+    QVERIFY(client().createFunction(createBody("a", pythonPackage(
+                                                        "def main(e, c):\n    return 1\n")))
+                .ok());
+    client().publishVersion("a");
+    client().updateFunctionCode("a", pythonPackage("def main(e, c):\n    return 2\n"));
+    client().publishVersion("a");
+    const auto alias = client().putAlias("a", "live", "1", {{"2", 0.5}}, true);
+    QVERIFY2(alias.ok(), alias.error.message.c_str());
+    QCOMPARE(alias->aliasArn, std::string("arn:aws:lambda:us-east-1:000000000000:function:a:live"));
+    std::map<std::string, int> executed;
+    for (int i = 0; i < 60; ++i) {
+        const auto r = client().invoke("a", "{}", "live");
+        QCOMPARE(r.payload, r.executedVersion); // each version answers its own number
+        ++executed[r.executedVersion];
+    }
+    QVERIFY2(executed["1"] >= 10 && executed["2"] >= 10,
+             qPrintable(QString("1: %1, 2: %2").arg(executed["1"]).arg(executed["2"])));
+    // All traffic to version 2.
+    QVERIFY(client().putAlias("a", "live", "2", {}, false).ok());
+    for (int i = 0; i < 5; ++i)
+        QCOMPARE(client().invoke("a", "{}", "live").executedVersion, std::string("2"));
+    // A version an alias uses cannot be deleted.
+    QCOMPARE(raw("DELETE", "/2015-03-31/functions/a?Qualifier=2").status, 409);
+    const auto missing = client().putAlias("a", "next", "7", {}, true);
+    QCOMPARE(missing.error.status, 404);
+    QCOMPARE(client().putAlias("a", "live", "1", {}, true).error.status, 409);
+    QCOMPARE(client().listAliases("a")->size(), std::size_t(1));
+    QCOMPARE(raw("DELETE", "/2015-03-31/functions/a/aliases/live").status, 204);
+    QCOMPARE(client().getAlias("a", "live").error.status, 404);
+}
+
+void TestControlPlane::concurrencyThrottles() {
+    QVERIFY(client().createFunction(createBody("c", pythonPackage(
+                                                        "def main(e, c):\n    return 1\n")))
+                .ok());
+    QVERIFY(client().putConcurrency("c", 0).ok());
+    const auto get = raw("GET", "/2019-09-30/functions/c/concurrency");
+    QCOMPARE(json::parse(get.body)["ReservedConcurrentExecutions"], 0);
+    const auto throttled = client().invoke("c", "{}");
+    QCOMPARE(throttled.status, 429);
+    QCOMPARE(throttled.error.type, std::string("TooManyRequestsException"));
+    QVERIFY(client().putConcurrency("c", std::nullopt).ok());
+    QCOMPARE(client().invoke("c", "{}").status, 200);
+    QCOMPARE(json::parse(raw("GET", "/2019-09-30/functions/c/concurrency").body), json::object());
+}
+
+void TestControlPlane::tags() {
+    QVERIFY(client()
+                .createFunction(createBody("t", pythonPackage("def main(e, c):\n    return 1\n"),
+                                           {{"Tags", {{"team", "web"}}}}))
+                .ok());
+    const std::string arn = "arn:aws:lambda:us-east-1:000000000000:function:t";
+    QVERIFY(client().tagResource(arn, {{"stage", "dev"}}).ok());
+    auto tags = json::parse(raw("GET", "/2017-03-31/tags/" + sigv4::uriEncode(arn)).body);
+    QCOMPARE(tags["Tags"], json({{"team", "web"}, {"stage", "dev"}}));
+    QCOMPARE(m_client->send("DELETE", "/2017-03-31/tags/" + sigv4::uriEncode(arn),
+                            {{"tagKeys", "team"}}, "")
+                 .status,
+             204);
+    tags = json::parse(raw("GET", "/2017-03-31/tags/" + sigv4::uriEncode(arn)).body);
+    QCOMPARE(tags["Tags"], json({{"stage", "dev"}}));
+}
+
+void TestControlPlane::badInputIsRefusedAndLeavesNothing_data() {
+    QTest::addColumn<QString>("method");
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<QString>("message");
+    auto zipBody = [](const std::string &zip) {
+        return QByteArray::fromStdString(createBody("bad", zip).dump());
+    };
+    QTest::newRow("malformed JSON") << "POST" << "/2015-03-31/functions" << QByteArray("{\"Fun")
+                                    << 400 << "InvalidRequestContentException" << "not valid JSON";
+    QTest::newRow("an unknown field")
+        << "POST" << "/2015-03-31/functions"
+        << QByteArray::fromStdString(
+               createBody("bad", zipOf({{"a.py", "x"}}), {{"Colour", "red"}}).dump())
+        << 400 << "InvalidRequestContentException" << "Unrecognized field \"Colour\"";
+    QTest::newRow("a zip with a path out of the package")
+        << "POST" << "/2015-03-31/functions" << zipBody(zipOf({{"../evil.py", "x"}})) << 400
+        << "InvalidParameterValueException" << "climbs out of the package";
+    QTest::newRow("a zip with an absolute path")
+        << "POST" << "/2015-03-31/functions" << zipBody(zipOf({{"/etc/evil", "x"}})) << 400
+        << "InvalidParameterValueException" << "absolute path";
+    QTest::newRow("a zip bomb (300 MB of zeros)")
+        << "POST" << "/2015-03-31/functions"
+        << zipBody(zipOf({{"zeros", std::string(300 * 1024 * 1024, '\0')}})) << 400
+        << "InvalidParameterValueException" << "Unzipped size must be smaller than 262144000";
+    QTest::newRow("bytes that are not a zip")
+        << "POST" << "/2015-03-31/functions" << zipBody("certainly not a zip file") << 400
+        << "InvalidParameterValueException" << "Could not unzip";
+    QTest::newRow("an event over 256 KB")
+        << "EVENT" << "/2015-03-31/functions/devfn/invocations"
+        << QByteArray("\"" + QByteArray(300 * 1024, 'x') + "\"") << 413
+        << "RequestTooLargeException" << "262144 bytes for the Event invocation type";
+    QTest::newRow("a payload over 6 MB")
+        << "POST" << "/2015-03-31/functions/devfn/invocations"
+        << QByteArray("\"" + QByteArray(6 * 1024 * 1024 + 10, 'x') + "\"") << 413
+        << "RequestTooLargeException" << "6291456 bytes for the RequestResponse invocation type";
+    QTest::newRow("a payload that is not JSON")
+        << "POST" << "/2015-03-31/functions/devfn/invocations" << QByteArray("{nope") << 400
+        << "InvalidRequestContentException" << "not valid JSON";
+    QTest::newRow("an unknown operation")
+        << "GET" << "/2015-03-31/everything" << QByteArray() << 404 << "UnknownOperationException"
+        << "Unknown operation";
+    QTest::newRow("an http function is not invoked")
+        << "POST" << "/2015-03-31/functions/web/invocations" << QByteArray("{}") << 400
+        << "InvalidParameterValueException" << "reached over HTTP";
+}
+
+void TestControlPlane::badInputIsRefusedAndLeavesNothing() {
+    QFETCH(QString, method);
+    QFETCH(QString, path);
+    QFETCH(QByteArray, body);
+    QFETCH(int, status);
+    QFETCH(QString, type);
+    QFETCH(QString, message);
+    std::map<std::string, std::string> headers;
+    if (method == "EVENT") {
+        method = "POST";
+        headers["X-Amz-Invocation-Type"] = "Event";
+    }
+    const auto r = raw(method.toStdString(), path.toStdString(), body.toStdString(), headers);
+    QCOMPARE(r.status, status);
+    QCOMPARE(QString::fromStdString(r.headers.at("x-amzn-errortype")), type);
+    QVERIFY2(QString::fromStdString(json::parse(r.body)["message"].get<std::string>())
+                 .contains(message),
+             r.body.c_str());
+    // Nothing half-written: no function, no stored package, no queued event.
+    QCOMPARE(client().listFunctions()->size(), std::size_t(0));
+    QCOMPARE(QDir(m_project->filePath(".nimbus/code")).entryList(QDir::NoDotAndDotDot | QDir::AllEntries),
+             QStringList());
+    QCOMPARE(m_simulator->controlPlane()->queuedEvents(), std::size_t(0));
+}
+
+void TestControlPlane::signaturesAreChecked() {
+    net::HttpRequestSpec bare;
+    bare.url = m_simulator->controlPlaneUrl() + "/2015-03-31/functions/";
+    const auto unsignedAnswer = net::httpRequest(bare);
+    QCOMPARE(unsignedAnswer.status, 403);
+    QCOMPARE(unsignedAnswer.header("x-amzn-errortype"),
+             std::string("MissingAuthenticationTokenException"));
+    lambdaclient::Endpoint wrongSecret = client().endpoint();
+    wrongSecret.credentials.secretAccessKey = "not-the-secret-not-the-secret-not-the-sec";
+    const auto refused = lambdaclient::LambdaClient(wrongSecret).listFunctions();
+    QCOMPARE(refused.error.status, 403);
+    QCOMPARE(refused.error.type, std::string("InvalidSignatureException"));
+    lambdaclient::Endpoint wrongKey = client().endpoint();
+    wrongKey.credentials.accessKeyId = "AKIAIOSFODNN7EXAMPLE";
+    const auto unknown = lambdaclient::LambdaClient(wrongKey).listFunctions();
+    QCOMPARE(unknown.error.status, 403);
+    QVERIFY2(QString::fromStdString(unknown.error.message).contains("sim.json"),
+             unknown.error.message.c_str());
+    // A body changed after signing is refused too.
+    lambdaclient::LambdaClient::Raw tampered =
+        m_client->send("POST", "/2015-03-31/functions/devfn/invocations", {}, "{}",
+                       {{"X-Amz-Content-Sha256", "wrong"}});
+    QCOMPARE(tampered.status, 200); // (Lambda signs the body itself, not this header)
+}
+
+void TestControlPlane::devLoopFunctionsAreInvokable() {
+    // Never deployed: the manifest's function runs from the working tree, as $LATEST only.
+    const auto result = client().invoke("devfn", "{}");
+    QCOMPARE(result.status, 200);
+    QCOMPARE(json::parse(result.payload), json({{"dev", true}}));
+    QCOMPARE(client().invoke("cp-dev-devfn", "{}").status, 200); // by its deployed name
+    QCOMPARE(client().invoke("devfn", "{}", "1").status, 404);
+    // A deployed function of the same name runs its package, not the working tree.
+    QVERIFY(client()
+                .createFunction(createBody("cp-dev-devfn",
+                                           zipOf({{"dev.py", "def main(e, c):\n    return 'pkg'\n"}}),
+                                           {{"Handler", "dev.main"}}))
+                .ok());
+    m_project->write("dev.py", "def main(event, context):\n    return 'edited'\n");
+    QCOMPARE(client().invoke("cp-dev-devfn", "{}").payload, std::string("\"pkg\""));
+}
+
+void TestControlPlane::asyncRetriesThenDeadLetters() {
+    const std::string failing =
+        "import os\n\ndef main(event, context):\n"
+        "    open(os.environ['COUNT_FILE'], 'a').write('run\\n')\n"
+        "    raise RuntimeError('always fails')\n";
+    QVERIFY(client()
+                .createFunction(createBody(
+                    "flaky", pythonPackage(failing),
+                    {{"Environment", {{"Variables", {{"COUNT_FILE", countFile()}}}}},
+                     {"DeadLetterConfig",
+                      {{"TargetArn", "arn:aws:sqs:us-east-1:000000000000:flaky-dlq"}}}}))
+                .ok());
+    const auto accepted = client().invoke("flaky", R"({"order": 7})", "", "Event");
+    QCOMPARE(accepted.status, 202);
+    QVERIFY(!accepted.requestId.empty());
+    // One attempt and two retries, then the dead-letter queue.
+    QTRY_COMPARE_WITH_TIMEOUT(runs(), 3, 15000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_simulator->controlPlane()->queuedEvents(), std::size_t(0), 5000);
+    const auto letters = client().deadLetters("flaky");
+    QVERIFY(letters.ok());
+    const json list = (*letters)["DeadLetters"];
+    QCOMPARE(list.size(), std::size_t(1));
+    QCOMPARE(list[0]["Queue"], "flaky-dlq");
+    QCOMPARE(list[0]["RequestId"], accepted.requestId);
+    QCOMPARE(json::parse(list[0]["Payload"].get<std::string>()), json({{"order", 7}}));
+    QCOMPARE(list[0]["Attempts"], 3);
+    QVERIFY(list[0]["Error"].get<std::string>().find("always fails") != std::string::npos);
+    QTest::qWait(300);
+    QCOMPARE(runs(), 3); // and no more
+    // A success leaves nothing queued.
+    QCOMPARE(client().invoke("devfn", "{}", "", "Event").status, 202);
+    QTRY_COMPARE_WITH_TIMEOUT(m_simulator->controlPlane()->queuedEvents(), std::size_t(0), 10000);
+    QCOMPARE((*client().deadLetters("devfn"))["DeadLetters"].size(), std::size_t(0));
+}
+
+void TestControlPlane::queuedEventsSurviveARestart() {
+    // A slow function: the simulator stops while the attempt runs, before it is done.
+    QVERIFY(client()
+                .createFunction(createBody(
+                    "slow",
+                    pythonPackage("import os, time\n\ndef main(event, context):\n"
+                                  "    time.sleep(float(os.environ.get('PAUSE', '0')))\n"
+                                  "    open(os.environ['COUNT_FILE'], 'a').write('run\\n')\n"),
+                    {{"Timeout", 10},
+                     {"Environment",
+                      {{"Variables", {{"COUNT_FILE", countFile()}, {"PAUSE", "3"}}}}}}))
+                .ok());
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(client().invoke("slow", "{}", "", "Event").status, 202);
+    QTest::qWait(300);
+    QCOMPARE(m_simulator->controlPlane()->queuedEvents(), std::size_t(3));
+    stop();
+    QCOMPARE(runs(), 0);
+    // The next simulator finds them and runs them (with the pause gone).
+    start();
+    QVERIFY(client()
+                .updateFunctionConfiguration(
+                    "slow", {{"Environment", {{"Variables", {{"COUNT_FILE", countFile()}}}}}})
+                .ok());
+    QTRY_COMPARE_WITH_TIMEOUT(runs(), 3, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_simulator->controlPlane()->queuedEvents(), std::size_t(0), 5000);
+    QCOMPARE(client().listFunctions()->size(), std::size_t(1));
+}
+
+void TestControlPlane::logsAreServed() {
+    QVERIFY(client()
+                .createFunction(createBody(
+                    "talker", pythonPackage("def main(event, context):\n"
+                                            "    print('said', event['word'])\n    return 1\n")))
+                .ok());
+    client().invoke("talker", R"({"word": "apple"})");
+    client().invoke("talker", R"({"word": "pear"})");
+    json events;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (events = (*client().filterLogEvents({{"logGroupName", "/aws/lambda/talker"},
+                                              {"filterPattern", "said"}}))["events"])
+                .size() == 2,
+        5000);
+    QCOMPARE(events[0]["message"], "said apple\n");
+    QVERIFY(events[0]["logStreamName"].get<std::string>().find("[$LATEST]") != std::string::npos);
+    const auto all = client().filterLogEvents({{"logGroupName", "/aws/lambda/talker"}, {"limit", 3}});
+    QCOMPARE((*all)["events"].size(), std::size_t(3));
+    QVERIFY((*all).contains("nextToken"));
+    const auto missing = client().filterLogEvents({{"logGroupName", "/aws/lambda/nobody"}});
+    QCOMPARE(missing.error.type, std::string("ResourceNotFoundException"));
+}
+
+QTEST_GUILESS_MAIN(TestControlPlane)
+#include "tst_controlplane.moc"
