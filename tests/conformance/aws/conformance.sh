@@ -1,0 +1,532 @@
+#!/usr/bin/env bash
+# Conformance of nimbus-sim's control plane with the real AWS CLI (Debian's /usr/bin/aws).
+#
+#   conformance.sh PATH/TO/bin        (the folder holding nimbus-sim and nimbus)
+#
+# Starts a simulator on a throwaway project, drives the Lambda and CloudWatch Logs APIs
+# through the CLI exactly as a user would, and prints one line per check:
+# "ok - NAME" or "FAIL - NAME: detail". Exits 1 if any check failed. The simulator is
+# stopped and the temporary folder removed however the script ends.
+set -u
+
+if [ $# -ne 1 ] || [ ! -x "$1/nimbus-sim" ] || [ ! -x "$1/nimbus" ]; then
+    echo "usage: $0 PATH/TO/bin   (the folder holding nimbus-sim and nimbus)" >&2
+    exit 2
+fi
+BIN=$(cd "$1" && pwd)
+
+# Debian's CLI and Python, as CI has them; nothing from the user's AWS set-up leaks in.
+export PATH="/usr/bin:/bin:$PATH"
+AWS=/usr/bin/aws
+PY=/usr/bin/python3
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER=""
+export AWS_EC2_METADATA_DISABLED=true
+unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_LAMBDA AWS_MAX_ATTEMPTS
+
+BUDGET=110          # seconds: no call starts after this, so the script ends in < 2 minutes
+ROLE=arn:aws:iam::000000000000:role/conformance
+DLQ_ARN=arn:aws:sqs:us-east-1:000000000000:my-dlq
+FAILED=0
+SIM_PID=""
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/nimbus-aws-conformance.XXXXXX")
+PROJECT=$WORK/project
+
+# --- reporting -------------------------------------------------------------------------
+
+ok() { echo "ok - $1"; }
+fail() {
+    echo "FAIL - $1: $2"
+    FAILED=$((FAILED + 1))
+}
+# expect NAME DETAIL COMMAND...: ok when COMMAND succeeds, otherwise FAIL with DETAIL.
+expect() {
+    local name=$1 detail=$2
+    shift 2
+    if "$@"; then ok "$name"; else fail "$name" "$detail"; fi
+}
+contains() { [[ $1 == *"$2"* ]]; }
+oneline() { tr '\n\t' '  ' <<<"$1" | cut -c1-300; }
+
+# --- the simulator ---------------------------------------------------------------------
+
+stop_simulator() {
+    [ -n "$SIM_PID" ] || return 0
+    kill -TERM "$SIM_PID" 2>/dev/null
+    for _ in $(seq 1 100); do
+        kill -0 "$SIM_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$SIM_PID" 2>/dev/null
+    wait "$SIM_PID" 2>/dev/null
+    SIM_PID=""
+}
+cleanup() {
+    stop_simulator
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# json_field FILE KEY.SUBKEY: one value from a JSON file.
+json_field() {
+    "$PY" -c 'import json, sys
+value = json.load(open(sys.argv[1]))
+for key in sys.argv[2].split("."):
+    value = value[key]
+print(value)' "$1" "$2"
+}
+
+write_project() {
+    mkdir -p "$PROJECT" "$WORK/code"
+    printf 'service: conf\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  devfn:\n    handler: handler.main\n' \
+        >"$PROJECT/serverless.yml"
+    printf 'def main(event, context):\n    return {"dev": True}\n' >"$PROJECT/handler.py"
+}
+
+start_simulator() {
+    "$BIN/nimbus-sim" --project "$PROJECT" --async-retry-delay 0.2 >"$WORK/sim.log" 2>&1 &
+    SIM_PID=$!
+    local state=$PROJECT/.nimbus/sim.json
+    for _ in $(seq 1 100); do
+        if [ -s "$state" ] && ENDPOINT=$(json_field "$state" controlPlane 2>/dev/null); then
+            export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_DEFAULT_REGION
+            AWS_ACCESS_KEY_ID=$(json_field "$state" credentials.accessKeyId)
+            AWS_SECRET_ACCESS_KEY=$(json_field "$state" credentials.secretAccessKey)
+            AWS_DEFAULT_REGION=$(json_field "$state" region)
+            return 0
+        fi
+        kill -0 "$SIM_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "FAIL - simulator starts: no $state; its log:"
+    sed 's/^/    /' "$WORK/sim.log"
+    exit 1
+}
+
+# --- the function code -----------------------------------------------------------------
+
+# The handler: prints a line for the logs, records each run (id and time) in $RUNS_FILE
+# when set, fails when the event asks it to, and answers with its code's version.
+write_zip() { # write_zip ZIP VERSION
+    "$PY" - "$1" "$2" <<'EOF'
+import sys, zipfile
+source = '''import json, os, time
+VERSION = "%s"
+def main(event, context):
+    print("conformance-line from", context.function_name, json.dumps(event, sort_keys=True))
+    if os.environ.get("RUNS_FILE"):
+        with open(os.environ["RUNS_FILE"], "a") as runs:
+            runs.write("%%s %%.3f\\n" %% (event.get("id"), time.time()))
+    if event.get("fail"):
+        raise RuntimeError("conformance failure " + str(event.get("id")))
+    return {"version": VERSION, "greeting": os.environ.get("GREETING"), "echo": event}
+''' % sys.argv[2]
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr("app.py", source)
+EOF
+}
+
+write_bad_zips() {
+    "$PY" - "$WORK/code" <<'EOF'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1] + "/evil.zip", "w") as z:
+    z.writestr("app.py", "def main(event, context):\n    return 1\n")
+    z.writestr("../evil.py", "print('escaped')\n")
+open(sys.argv[1] + "/notazip.zip", "w").write("this is not a zip file\n")
+EOF
+}
+
+sha256_base64() { "$PY" -c 'import base64, hashlib, sys
+print(base64.b64encode(hashlib.sha256(open(sys.argv[1], "rb").read()).digest()).decode())' "$1"; }
+
+# --- calling the CLI -------------------------------------------------------------------
+
+# call ARGS...: runs `aws --endpoint-url … ARGS`, bounded in time; sets OUT, ERR and RC.
+call() {
+    local left=$((BUDGET - SECONDS))
+    if [ "$left" -le 0 ]; then
+        OUT="" ERR="skipped: the script's ${BUDGET}s budget is spent" RC=124
+        return
+    fi
+    [ "$left" -gt 60 ] && left=60
+    OUT=$(timeout "$left" "$AWS" --endpoint-url "$ENDPOINT" "$@" 2>"$WORK/stderr")
+    RC=$?
+    ERR=$(<"$WORK/stderr")
+}
+# expect_call NAME WANT ARGS...: runs the call and checks its exit status is 0 and its
+# output is WANT (compare with --query … --output text).
+expect_call() {
+    local name=$1 want=$2
+    shift 2
+    call "$@"
+    if [ "$RC" -ne 0 ]; then
+        fail "$name" "exit $RC: $(oneline "$ERR")"
+    elif [ "$OUT" != "$want" ]; then
+        fail "$name" "expected '$(oneline "$want")', got '$(oneline "$OUT")'"
+    else
+        ok "$name"
+    fi
+}
+# expect_error NAME ERROR_CODE ARGS...: the call fails with exit 254 and names ERROR_CODE.
+expect_error() {
+    local name=$1 code=$2
+    shift 2
+    call "$@"
+    if [ "$RC" -ne 254 ] || ! contains "$ERR" "($code)"; then
+        fail "$name" "expected exit 254 with $code, got exit $RC: $(oneline "$ERR$OUT")"
+    else
+        ok "$name"
+    fi
+}
+# http_status ARGS...: the HTTP status of the (last) request the call made.
+http_status() {
+    call "$@" --debug
+    grep -oE '"[A-Z]+ /[^"]*HTTP/1.1" [0-9]{3}' <<<"$ERR" | tail -1 | awk '{print $NF}'
+}
+
+create_function() { # create_function NAME ZIP EXTRA-ARGS...
+    local name=$1 zip=$2
+    shift 2
+    call lambda create-function --function-name "$name" --runtime python3.11 \
+        --handler app.main --role "$ROLE" --zip-file "fileb://$zip" "$@" \
+        --query '[FunctionName,State,Version]' --output text
+    if [ "$RC" -eq 0 ] && [ "$OUT" = "$name	Active	\$LATEST" ]; then
+        ok "create-function $name"
+    else
+        fail "create-function $name" "exit $RC: $(oneline "$OUT$ERR")"
+    fi
+}
+
+# invoke NAME PAYLOAD EXTRA-ARGS...: a RequestResponse invoke; the response JSON is in
+# OUT and the function's answer in $WORK/answer.json.
+invoke() {
+    local name=$1 payload=$2
+    shift 2
+    rm -f "$WORK/answer.json"
+    call lambda invoke --function-name "$name" --cli-binary-format raw-in-base64-out \
+        --payload "$payload" "$@" "$WORK/answer.json"
+}
+# field JSON EXPRESSION: a Python expression over the parsed JSON `d`, printed.
+field() { "$PY" -c 'import json, sys; d = json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null; }
+answer() { field "$(cat "$WORK/answer.json" 2>/dev/null)" "$1"; }
+
+# dead_letters FUNCTION: "QUEUE ATTEMPTS PAYLOAD" for each of the function's dead letters,
+# from the Nimbus CLI (dead-letter queues are the simulator's own feature).
+dead_letters() {
+    timeout 30 "$BIN/nimbus" dead-letters "$1" --project "$PROJECT" 2>&1 |
+        awk '/^[^ ].* after [0-9]+ attempts$/ {queue = $2; attempts = $(NF - 1)}
+             /^  payload: / {sub(/^  payload: /, ""); print queue, attempts, $0}'
+}
+runs_of() { grep -c "^$2 " "$1" 2>/dev/null; } # runs_of RUNS_FILE ID
+
+# --- the checks ------------------------------------------------------------------------
+
+check_create_and_get() {
+    create_function alpha "$WORK/code/v1.zip"
+    create_function beta "$WORK/code/v1.zip" --timeout 10 --memory-size 256 \
+        --environment 'Variables={GREETING=hello,RUNS_FILE='"$WORK/beta-runs.txt"'}' \
+        --tags team=conformance
+    expect_call "get-function-configuration echoes settings" "10	256	hello" \
+        lambda get-function-configuration --function-name beta \
+        --query '[Timeout,MemorySize,Environment.Variables.GREETING]' --output text
+    call lambda get-function --function-name alpha --query Code.Location --output text
+    local sha
+    sha=$("$PY" -c 'import base64, hashlib, sys, urllib.request
+data = urllib.request.urlopen(sys.argv[1], timeout=10).read()
+print(base64.b64encode(hashlib.sha256(data).digest()).decode())' "$OUT" 2>&1)
+    expect "get-function Code.Location serves the package" \
+        "sha256 of the download is '$sha', the zip's is '$(sha256_base64 "$WORK/code/v1.zip")'" \
+        [ "$sha" = "$(sha256_base64 "$WORK/code/v1.zip")" ]
+}
+
+check_invoke_tail() {
+    invoke alpha '{"n": 1}' --log-type Tail
+    local version
+    version=$(answer 'd["version"], d["echo"]["n"]')
+    if [ "$RC" -ne 0 ] || [ "$version" != "('v1', 1)" ]; then
+        fail "invoke returns the handler's payload" "exit $RC: $(oneline "$ERR") answer $(cat "$WORK/answer.json" 2>/dev/null)"
+    else
+        ok "invoke returns the handler's payload"
+    fi
+    expect_same "invoke reports StatusCode 200 and ExecutedVersion \$LATEST" "200 \$LATEST" \
+        "$(field "$OUT" '"%s %s" % (d["StatusCode"], d["ExecutedVersion"])')"
+    local log
+    log=$(field "$OUT" '__import__("base64").b64decode(d["LogResult"]).decode()')
+    "$PY" - "$log" <<'EOF'
+import re, sys
+lines = sys.argv[1].splitlines()
+start = re.fullmatch(r"START RequestId: (\S+) Version: \$LATEST", lines[0] if lines else "")
+problems = []
+if not start:
+    problems.append("first line is not START RequestId: … Version: $LATEST")
+else:
+    rid = start.group(1)
+    if not any(l.startswith("conformance-line from alpha") for l in lines):
+        problems.append("the handler's printed line is missing")
+    if "END RequestId: " + rid not in lines:
+        problems.append("no END line for " + rid)
+    report = [l for l in lines if l.startswith("REPORT RequestId: " + rid)]
+    if not report or not all(k in report[0] for k in ("Duration:", "Billed Duration:", "Memory Size: 128 MB", "Max Memory Used:")):
+        problems.append("no complete REPORT line")
+    elif lines[-1] != report[0]:
+        problems.append("REPORT is not the last line")
+if problems:
+    print("; ".join(problems) + " in " + repr(sys.argv[1][:300]))
+    sys.exit(1)
+EOF
+    expect "invoke --log-type Tail returns START/log/END/REPORT" "LogResult: $(oneline "$log")" \
+        [ $? -eq 0 ]
+}
+expect_same() { expect "$1" "expected '$2', got '$3'" [ "$2" = "$3" ]; }
+
+check_function_error() {
+    invoke beta '{"id": "sync-failure", "fail": true}'
+    expect_same "a raising handler gives FunctionError Unhandled" "0 200 Unhandled" \
+        "$RC $(field "$OUT" '"%s %s" % (d["StatusCode"], d.get("FunctionError"))')"
+    expect_same "the error payload names the error" "RuntimeError conformance failure sync-failure" \
+        "$(answer 'd["errorType"] + " " + d["errorMessage"]')"
+}
+
+check_versions() {
+    expect_call "publish-version makes version 1" "1" \
+        lambda publish-version --function-name alpha --query Version --output text
+    expect_call "update-function-code --publish makes version 2 with the new code" \
+        "2	$(sha256_base64 "$WORK/code/v2.zip")" \
+        lambda update-function-code --function-name alpha --zip-file "fileb://$WORK/code/v2.zip" \
+        --publish --query '[Version,CodeSha256]' --output text
+    invoke alpha '{}'
+    expect_same "invoke after update-function-code runs the new code" "v2" "$(answer 'd["version"]')"
+    invoke alpha '{}' --qualifier 1
+    expect_same "invoke --qualifier 1 runs version 1" "v1 1" \
+        "$(answer 'd["version"]') $(field "$OUT" 'd["ExecutedVersion"]')"
+    expect_call "publish-version with nothing changed returns the last version" "2" \
+        lambda publish-version --function-name alpha --query Version --output text
+    expect_call "list-versions-by-function lists \$LATEST, 1 and 2" "\$LATEST	1	2" \
+        lambda list-versions-by-function --function-name alpha --query 'Versions[].Version' \
+        --output text
+}
+
+check_weighted_alias() {
+    expect_call "create-alias with a 50% routing config" "1	0.5" \
+        lambda create-alias --function-name alpha --name live --function-version 1 \
+        --routing-config 'AdditionalVersionWeights={2=0.5}' \
+        --query '[FunctionVersion,RoutingConfig.AdditionalVersionWeights."2"]' --output text
+    expect_call "get-alias and list-aliases agree" "live	1" \
+        lambda list-aliases --function-name alpha --query 'Aliases[].[Name,FunctionVersion]' \
+        --output text
+    # Invoke until both versions have answered (at most 40 times: 2 x 0.5^40 to miss one).
+    local seen="" wrong="" i executed version
+    for i in $(seq 1 40); do
+        invoke alpha '{}' --qualifier live
+        executed=$(field "$OUT" 'd["ExecutedVersion"]')
+        version=$(answer 'd["version"]')
+        [ "$executed:$version" = "1:v1" ] || [ "$executed:$version" = "2:v2" ] ||
+            wrong="$wrong invoke $i: ExecutedVersion '$executed' ran code '$version' ($(oneline "$ERR"));"
+        contains " $seen " " $executed " || seen="$seen $executed"
+        [ "$(tr ' ' '\n' <<<"$seen" | sort | xargs)" = "1 2" ] && break
+    done
+    expect "weighted alias runs both versions (ExecutedVersion 1 and 2)" \
+        "after $i invokes saw versions:$seen;$wrong" \
+        [ "$(tr ' ' '\n' <<<"$seen" | sort | xargs)" = "1 2" ] && [ -z "$wrong" ]
+    expect_same "get-function-configuration --qualifier live names the alias" \
+        "arn:aws:lambda:$AWS_DEFAULT_REGION:000000000000:function:alpha:live 1" \
+        "$(call lambda get-function-configuration --function-name alpha --qualifier live \
+            --query '[FunctionArn,Version]' --output text; tr '\t' ' ' <<<"$OUT")"
+}
+
+check_list_pagination() {
+    call lambda list-functions --page-size 1 --query 'Functions[].FunctionName' --output text
+    expect_same "list-functions --page-size 1 follows NextMarker to every function" \
+        "alpha beta" "$(tr '\t' '\n' <<<"$OUT" | sort | xargs) $(oneline "$ERR")"
+    call lambda list-functions --max-items 1 --page-size 1 \
+        --query '{names: Functions[].FunctionName, token: NextToken}' --output json
+    local first token
+    first=$(field "$OUT" '" ".join(d["names"])')
+    token=$(field "$OUT" 'd["token"]')
+    call lambda list-functions --max-items 1 --page-size 1 --starting-token "$token" \
+        --query '{names: Functions[].FunctionName, token: NextToken}' --output json
+    expect_same "list-functions --max-items 1 pages with --starting-token" "alpha|beta|None" \
+        "$first|$(field "$OUT" '" ".join(d["names"])')|$(field "$OUT" 'd["token"]')"
+}
+
+check_tags() {
+    local arn=arn:aws:lambda:$AWS_DEFAULT_REGION:000000000000:function:beta
+    call lambda tag-resource --resource "$arn" --tags stage=test
+    expect_call "tag-resource adds to the tags given at creation" "conformance	test" \
+        lambda list-tags --resource "$arn" --query '[Tags.team,Tags.stage]' --output text
+    call lambda untag-resource --resource "$arn" --tag-keys team
+    expect_call "untag-resource removes a tag" "None	test" \
+        lambda list-tags --resource "$arn" --query '[Tags.team,Tags.stage]' --output text
+}
+
+check_configuration_update() {
+    expect_call "update-function-configuration changes the environment" "hola" \
+        lambda update-function-configuration --function-name beta \
+        --environment 'Variables={GREETING=hola,RUNS_FILE='"$WORK/beta-runs.txt"'}' \
+        --query Environment.Variables.GREETING --output text
+    invoke beta '{}'
+    expect_same "the next invoke sees the new environment" "hola" "$(answer 'd["greeting"]')"
+}
+
+check_concurrency() {
+    expect_call "put-function-concurrency 0" "0" lambda put-function-concurrency \
+        --function-name beta --reserved-concurrent-executions 0 \
+        --query ReservedConcurrentExecutions --output text
+    expect_call "get-function-concurrency reads it back" "0" lambda get-function-concurrency \
+        --function-name beta --query ReservedConcurrentExecutions --output text
+    # One attempt: the CLI would otherwise retry the throttle with back-off.
+    AWS_MAX_ATTEMPTS=1 expect_error "invoke with concurrency 0 is throttled" \
+        TooManyRequestsException lambda invoke --function-name beta "$WORK/answer.json"
+    # Lambda retries throttled asynchronous events for up to 6 hours: throttles do not
+    # spend the two retries that function errors get, so no dead letter comes of them.
+    call lambda invoke --function-name beta --invocation-type Event \
+        --cli-binary-format raw-in-base64-out --payload '{"id": "throttled-event"}' "$WORK/answer.json"
+    sleep 1.5 # three attempts at a 0.2 s retry delay would all be over
+    local letter
+    letter=$(dead_letters beta | grep throttled-event)
+    expect "a throttled async event stays queued (no dead letter after 3 throttles)" \
+        "dead-lettered while throttled: $(oneline "$letter")" [ -z "$letter" ]
+    call lambda delete-function-concurrency --function-name beta
+    invoke beta '{}'
+    expect_same "delete-function-concurrency lets invokes run again" "0 200" \
+        "$RC $(field "$OUT" 'd["StatusCode"]')"
+}
+
+check_logs() {
+    local i
+    for i in $(seq 1 15); do # lines are stored a moment after they come
+        call logs filter-log-events --log-group-name /aws/lambda/alpha \
+            --filter-pattern '"conformance-line"' --query 'events[].message' --output text
+        contains "$OUT" 'conformance-line from alpha {"n": 1}' && break
+        sleep 0.2
+    done
+    expect "logs filter-log-events returns the function's printed line" \
+        "exit $RC: $(oneline "$OUT$ERR")" contains "$OUT" 'conformance-line from alpha {"n": 1}'
+    call logs tail /aws/lambda/alpha --since 1h
+    expect "logs tail shows the function's log" "exit $RC: $(oneline "$OUT$ERR")" \
+        contains "$OUT" 'conformance-line from alpha {"n": 1}'
+    expect_error "filter-log-events on a missing group" ResourceNotFoundException \
+        logs filter-log-events --log-group-name /aws/lambda/no-such-function
+}
+
+check_auth() {
+    local status
+    status=$(AWS_SECRET_ACCESS_KEY=wrongwrongwrongwrongwrongwrongwrongwrong \
+        http_status lambda list-functions)
+    call lambda list-functions # for ERR below: repeat without --debug
+    AWS_SECRET_ACCESS_KEY=wrongwrongwrongwrongwrongwrongwrongwrong call lambda list-functions
+    expect "a wrong secret is refused (403, exit 254, InvalidSignatureException)" \
+        "HTTP $status, exit $RC: $(oneline "$ERR")" \
+        [ "$status" = 403 ] && [ "$RC" -eq 254 ] && contains "$ERR" "(InvalidSignatureException)" &&
+        contains "$ERR" "signature"
+    status=$(AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE http_status lambda list-functions)
+    AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE call lambda list-functions
+    expect "an unknown access key is refused (403, UnrecognizedClientException)" \
+        "HTTP $status, exit $RC: $(oneline "$ERR")" \
+        [ "$status" = 403 ] && [ "$RC" -eq 254 ] && contains "$ERR" "(UnrecognizedClientException)"
+}
+
+check_bad_packages() {
+    expect_error "a zip with a ../evil.py entry is refused" InvalidParameterValueException \
+        lambda create-function --function-name evil --runtime python3.11 --handler app.main \
+        --role "$ROLE" --zip-file "fileb://$WORK/code/evil.zip"
+    expect_error "the refused function was not created" ResourceNotFoundException \
+        lambda get-function --function-name evil
+    expect "nothing was unpacked outside the package" "found $(ls "$PROJECT"/.nimbus/*.py 2>/dev/null)" \
+        [ ! -e "$PROJECT/.nimbus/evil.py" ] && [ ! -e "$PROJECT/.nimbus/code/evil.py" ]
+    expect_error "a file that is not a zip is refused" InvalidParameterValueException \
+        lambda update-function-code --function-name alpha --zip-file "fileb://$WORK/code/notazip.zip"
+    expect_error "an unknown runtime is refused" ValidationException \
+        lambda create-function --function-name cobol --runtime cobol85 --handler app.main \
+        --role "$ROLE" --zip-file "fileb://$WORK/code/v1.zip"
+}
+
+# Asynchronous invocations: a failing event runs 3 times (retries after 0.2 s and 0.4 s)
+# and then lands in the DeadLetterConfig's queue (or FUNCTION-dlq without one); a
+# succeeding one runs once and leaves no dead letter.
+check_async() {
+    create_function worker "$WORK/code/v1.zip" --dead-letter-config "TargetArn=$DLQ_ARN" \
+        --environment "Variables={RUNS_FILE=$WORK/worker-runs.txt}"
+    local id
+    for id in async-failure async-success; do
+        local fail=false
+        [ "$id" = async-failure ] && fail=true
+        expect_call "invoke --invocation-type Event ($id) answers 202" "202" \
+            lambda invoke --function-name worker --invocation-type Event \
+            --cli-binary-format raw-in-base64-out --payload "{\"id\": \"$id\", \"fail\": $fail}" \
+            --query StatusCode --output text "$WORK/answer.json"
+    done
+    expect_call "invoke --invocation-type Event without a DeadLetterConfig answers 202" "202" \
+        lambda invoke --function-name beta --invocation-type Event \
+        --cli-binary-format raw-in-base64-out --payload '{"id": "default-queue", "fail": true}' \
+        --query StatusCode --output text "$WORK/answer.json"
+    local letters="" i
+    for i in $(seq 1 50); do # up to 10 s
+        letters=$(dead_letters worker)
+        contains "$letters" async-failure && contains "$(dead_letters beta)" default-queue && break
+        sleep 0.2
+    done
+    sleep 1 # a fourth run, if one were coming, would come by now
+    letters=$(dead_letters worker)
+    expect_same "a failing async event runs exactly 3 times" 3 \
+        "$(runs_of "$WORK/worker-runs.txt" async-failure)"
+    expect_same "then exactly one dead letter, in the DeadLetterConfig's queue" \
+        'my-dlq 3 {"id": "async-failure", "fail": true}' "$letters"
+    local gaps
+    gaps=$(awk '$1 == "async-failure" {if (last) printf "%s%.2f", sep, $2 - last; sep = " "; last = $2}' \
+        "$WORK/worker-runs.txt")
+    expect "the retries wait 0.2 s, then twice that" "gaps between runs: $gaps s" \
+        awk -v g="$gaps" 'BEGIN {split(g, x, " "); exit !(x[1] >= 0.19 && x[2] >= 0.39 && x[2] > x[1])}'
+    expect_same "without a DeadLetterConfig the queue is FUNCTION-dlq" \
+        'beta-dlq 3 {"id": "default-queue", "fail": true}' "$(dead_letters beta | grep default-queue)"
+    expect_same "a succeeding async event runs exactly once" 1 \
+        "$(runs_of "$WORK/worker-runs.txt" async-success)"
+    expect "a succeeding async event leaves no dead letter" "$(oneline "$letters")" \
+        eval '! contains "$letters" async-success'
+}
+
+check_delete() {
+    expect_call "delete-function" "" lambda delete-function --function-name beta
+    expect_error "get-function on a deleted function" ResourceNotFoundException \
+        lambda get-function --function-name beta
+    expect_same "… answers HTTP 404" 404 "$(http_status lambda get-function --function-name beta)"
+    expect_error "invoke on a deleted function" ResourceNotFoundException \
+        lambda invoke --function-name beta "$WORK/answer.json"
+}
+
+check_shutdown() {
+    local pid=$SIM_PID
+    stop_simulator
+    expect "the simulator stops on SIGTERM and removes its sim.json" \
+        "process $pid alive or $PROJECT/.nimbus/sim.json left" \
+        eval '! kill -0 '"$pid"' 2>/dev/null && [ ! -e "$PROJECT/.nimbus/sim.json" ]'
+}
+
+# --- main ------------------------------------------------------------------------------
+
+write_project
+write_zip "$WORK/code/v1.zip" v1
+write_zip "$WORK/code/v2.zip" v2
+write_bad_zips
+start_simulator
+echo "# nimbus-sim at $ENDPOINT (project $PROJECT), $("$AWS" --version)"
+
+check_create_and_get
+check_list_pagination
+check_invoke_tail
+check_function_error
+check_versions
+check_weighted_alias
+check_tags
+check_configuration_update
+check_concurrency
+check_auth
+check_bad_packages
+check_async
+check_logs
+check_delete
+check_shutdown
+
+echo "# $FAILED failed, ${SECONDS}s"
+[ "$FAILED" -eq 0 ]
