@@ -217,6 +217,25 @@ void ControlPlane::route(ApiRequest &r, net::Responder &responder) {
         responder(logsRequest(r, logsTarget.substr(14)));
         return;
     }
+    if (s.size() == 3 && s[0] == "_nimbus" && s[1] == "debug" && (m == "PUT" || m == "DELETE")) {
+        std::string agent;
+        if (m == "PUT") {
+            const json body = json::parse(r.body.empty() ? "{}" : r.body, nullptr, false);
+            agent = body.is_object() ? body.value("agent", "") : "";
+            if (agent.empty()) {
+                responder(lambdaError(lambda::invalidParameter(
+                    "PUT /_nimbus/debug/FUNCTION takes {\"agent\": \"127.0.0.1:PORT\"}")));
+                return;
+            }
+        }
+        std::string error;
+        if (!m_simulator.setDebugAgent(s[2], agent, error)) {
+            responder(lambdaError(lambda::resourceNotFound(error)));
+            return;
+        }
+        responder(apiResponse(200, {{"function", s[2]}, {"agent", agent}}));
+        return;
+    }
     if (s.size() >= 2 && s[0] == "_nimbus" && s[1] == "dead-letters") {
         responder(deadLetters(r));
         return;

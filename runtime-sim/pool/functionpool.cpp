@@ -111,6 +111,12 @@ struct FunctionPool::Instance {
     // The invocation in progress.
     std::optional<Pending> active;
     Clock::time_point startedAt;
+    // Its timeout clock: what is left of it, and since when it runs (stopped while a
+    // debugger holds the function at a breakpoint).
+    std::chrono::milliseconds timeoutLeft{0};
+    Clock::time_point timeoutRunningSince;
+    std::optional<Clock::time_point> pausedSince;
+    double pausedMs = 0;
     std::string log;
     std::optional<double> activeInitMs;
 
@@ -163,6 +169,15 @@ public:
             return false;
         std::string document = normaliseErrorDocument(body, errorType);
         pool->complete(instance, true, std::move(document), std::move(errorType));
+        return true;
+    }
+
+    bool debuggerPaused(const std::string &requestId, bool paused) override {
+        auto pool = m_pool.lock();
+        auto instance = m_instance.lock();
+        if (!pool || !instance || !instance->active || instance->active->requestId != requestId)
+            return false;
+        pool->debuggerPaused(instance, paused);
         return true;
     }
 
@@ -232,7 +247,9 @@ std::size_t FunctionPool::busyCount() const {
 void FunctionPool::invoke(InvocationRequest request, InvocationCallback callback) {
     Pending pending{newRequestId(), std::move(request), std::move(callback)};
     const auto limit = static_cast<std::size_t>(std::max(0, m_config.concurrencyLimit));
-    if (m_shutdown || busyCount() + m_pending.size() >= limit) {
+    // While a debugger is attached, invocations wait their turn for its one instance.
+    const bool debugging = !m_config.debugAgent.empty();
+    if (m_shutdown || (!debugging && busyCount() + m_pending.size() >= limit)) {
         InvocationResult result;
         result.requestId = pending.requestId;
         result.throttled = true;
@@ -269,10 +286,19 @@ void FunctionPool::dispatch() {
                                                      instance->state == Instance::State::Idle))
             ++coming;
     }
-    const auto limit = static_cast<std::size_t>(std::max(0, m_config.concurrencyLimit));
-    while (m_pending.size() > coming && m_instances.size() < limit) {
+    const auto limit = m_config.debugAgent.empty()
+                           ? static_cast<std::size_t>(std::max(0, m_config.concurrencyLimit))
+                           : std::size_t(1);
+    // (A debug instance counts alone: those of before the debugger attached finish apart.)
+    std::size_t current = m_instances.size();
+    if (!m_config.debugAgent.empty())
+        current = static_cast<std::size_t>(
+            std::count_if(m_instances.begin(), m_instances.end(),
+                          [&](const auto &i) { return i->generation == m_generation; }));
+    while (m_pending.size() > coming && current < limit) {
         spawnInstance();
         ++coming;
+        ++current;
     }
 }
 
@@ -373,7 +399,21 @@ void FunctionPool::deliver(const std::shared_ptr<Instance> &instance, Pending pe
     instance->next.reset();
     responder(std::move(response));
 
-    instance->timeoutTimer.expires_after(seconds(m_config.timeoutSeconds));
+    instance->pausedSince.reset();
+    instance->pausedMs = 0;
+    armTimeout(instance, std::chrono::duration_cast<std::chrono::milliseconds>(
+                             seconds(m_config.timeoutSeconds)));
+    // The first sample comes one interval in: the instance was measured when its last
+    // invocation ended, and a quick invocation is measured once, when it ends.
+    scheduleMemorySample(instance);
+}
+
+void FunctionPool::armTimeout(const std::shared_ptr<Instance> &instance,
+                              std::chrono::milliseconds left) {
+    instance->timeoutLeft = left;
+    instance->timeoutRunningSince = Clock::now();
+    instance->timeoutTimer.expires_after(left);
+    const std::string requestId = instance->active->requestId;
     std::weak_ptr<Instance> weak = instance;
     instance->timeoutTimer.async_wait([self = shared_from_this(), weak,
                                        requestId](boost::system::error_code ec) {
@@ -392,9 +432,22 @@ void FunctionPool::deliver(const std::shared_ptr<Instance> &instance, Pending pe
                            " seconds\n");
         self->stopInstance(inst, "timed out");
     });
-    // The first sample comes one interval in: the instance was measured when its last
-    // invocation ended, and a quick invocation is measured once, when it ends.
-    scheduleMemorySample(instance);
+}
+
+void FunctionPool::debuggerPaused(const std::shared_ptr<Instance> &instance, bool paused) {
+    if (!instance->active)
+        return;
+    if (paused && !instance->pausedSince) {
+        instance->timeoutTimer.cancel();
+        const auto ran = std::chrono::duration_cast<std::chrono::milliseconds>(
+            Clock::now() - instance->timeoutRunningSince);
+        instance->timeoutLeft = std::max(std::chrono::milliseconds(1), instance->timeoutLeft - ran);
+        instance->pausedSince = Clock::now();
+    } else if (!paused && instance->pausedSince) {
+        instance->pausedMs += millisecondsSince(*instance->pausedSince);
+        instance->pausedSince.reset();
+        armTimeout(instance, instance->timeoutLeft);
+    }
 }
 
 void FunctionPool::complete(const std::shared_ptr<Instance> &instance, bool functionError,
@@ -421,10 +474,20 @@ void FunctionPool::complete(const std::shared_ptr<Instance> &instance, bool func
         instance->peakKb = std::max(instance->peakKb, instance->process->memory().peakKb);
     result.maxMemoryUsedMb = static_cast<int>((instance->peakKb + 1023) / 1024);
     result.initDurationMs = instance->activeInitMs;
+    if (instance->pausedSince)
+        instance->pausedMs += millisecondsSince(*instance->pausedSince);
+    std::string report = reportLine(pending.requestId, result.durationMs, result.maxMemoryUsedMb,
+                                    result.initDurationMs);
+    if (instance->pausedMs > 0) {
+        // Duration is the real time it took; this says how much of it a debugger held.
+        char paused[64];
+        std::snprintf(paused, sizeof paused, "Paused In Debugger: %.2f ms\t", instance->pausedMs);
+        report.insert(report.size() - 1, paused);
+    }
+    instance->pausedSince.reset();
+    instance->pausedMs = 0;
     result.log = std::move(instance->log) + extraLog + "END RequestId: " + pending.requestId +
-                 "\n" +
-                 reportLine(pending.requestId, result.durationMs, result.maxMemoryUsedMb,
-                            result.initDurationMs);
+                 "\n" + report;
     instance->log.clear();
 
     if (instance->state == Instance::State::Busy) {

@@ -104,6 +104,8 @@ private:
     void stopInstance(const std::shared_ptr<Instance> &instance, const std::string &why);
     void onExit(const std::shared_ptr<Instance> &instance, ExitStatus status);
     void sampleMemory(const std::shared_ptr<Instance> &instance);
+    void armTimeout(const std::shared_ptr<Instance> &instance, std::chrono::milliseconds left);
+    void debuggerPaused(const std::shared_ptr<Instance> &instance, bool paused);
     void scheduleMemorySample(const std::shared_ptr<Instance> &instance);
     void startIdleTimer(const std::shared_ptr<Instance> &instance);
     void removeInstance(const std::shared_ptr<Instance> &instance);

@@ -43,6 +43,9 @@ struct FunctionConfig {
     int concurrencyLimit = 10; // instances at once; further invocations are throttled
     std::map<std::string, std::string> environment;
     bool httpFunction = false; // takes HTTP requests (the gateway's) rather than events
+    // Where a debug adapter waits for this function's debug agent ("127.0.0.1:port"); set
+    // while a debugger is attached: one instance at a time, invocations queue for it.
+    std::string debugAgent;
 
     std::string arn() const;
 };

@@ -167,6 +167,8 @@ bool RuntimeLauncher::prepare(const FunctionConfig &function, const std::string 
     env["_HANDLER"] = function.handler;
     if (function.httpFunction)
         env["_NIMBUS_FUNCTION_KIND"] = "http"; // the bootstrap adapts (request) -> response
+    if (!function.debugAgent.empty())
+        env["NIMBUS_DEBUG_AGENT"] = function.debugAgent; // the bootstrap connects its agent
     for (const auto &[name, value] : function.environment)
         env[name] = value;
     return true;

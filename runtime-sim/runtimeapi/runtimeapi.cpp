@@ -64,6 +64,17 @@ void routeRuntimeApi(net::Request request, net::Responder responder, RuntimeApiH
                                         "unknown or finished request id " + requestId));
             return;
         }
+        if (action == "debug") {
+            const std::string &body = request.body();
+            const bool paused = body.find("\"paused\": true") != std::string::npos ||
+                                body.find("\"paused\":true") != std::string::npos;
+            if (handler.debuggerPaused(requestId, paused))
+                responder(accepted());
+            else
+                responder(errorResponse(400, "InvalidRequestID",
+                                        "unknown or finished request id " + requestId));
+            return;
+        }
         if (action == "error") {
             if (handler.invocationError(requestId, std::move(request.body()), std::move(errorType)))
                 responder(accepted());

@@ -20,6 +20,13 @@ public:
                                  std::string errorType) = 0;
     // POST /runtime/init/error
     virtual void initError(std::string body, std::string errorType) = 0;
+    // Nimbus: POST /runtime/invocation/{id}/debug {"paused": bool} — a debugger stopped or
+    // resumed the invocation; its timeout clock stops meanwhile. False for an unknown id.
+    virtual bool debuggerPaused(const std::string &requestId, bool paused) {
+        (void)requestId;
+        (void)paused;
+        return false;
+    }
 };
 
 // Routes one HTTP request of the Runtime API to `handler`, answering as Lambda does

@@ -87,6 +87,7 @@ bool Simulator::reload(const std::vector<std::string> &changedFiles) {
                              config.concurrencyLimit != running.concurrencyLimit ||
                              config.environment != running.environment ||
                              config.httpFunction != running.httpFunction ||
+                             config.debugAgent != running.debugAgent ||
                              config.deployedName != running.deployedName;
         if (changed || mayRun(*function, changedFiles))
             it->second->reconfigure(config);
@@ -226,6 +227,8 @@ FunctionConfig Simulator::configFor(const manifest::Function &function) const {
     config.concurrencyLimit = function.reservedConcurrency.value_or(m_options.defaultConcurrency);
     config.environment = function.environment;
     config.httpFunction = function.kind == manifest::FunctionKind::HttpFunction;
+    if (auto it = m_debugAgents.find(function.name); it != m_debugAgents.end())
+        config.debugAgent = it->second;
     return config;
 }
 
@@ -237,6 +240,34 @@ std::shared_ptr<FunctionPool> Simulator::poolFor(const manifest::Function &funct
         FunctionPool::create(m_io, configFor(function), m_launcher, m_options.pool, m_observer);
     m_pools.emplace(function.name, pool);
     return pool;
+}
+
+bool Simulator::setDebugAgent(const std::string &name, const std::string &agent,
+                              std::string &error) {
+    const manifest::Function *function = findFunction(name);
+    if (!function) {
+        error = "no function '" + name + "' in " + (m_manifest ? m_manifest->filePath : "the project");
+        return false;
+    }
+    if (function->kind == manifest::FunctionKind::HttpService) {
+        error = "'" + function->name + "' is an http service: debug the server it runs directly";
+        return false;
+    }
+    if (!agent.empty() &&
+        manifest::runtimeFamily(function->runtime.value) != manifest::RuntimeFamily::Python) {
+        error = "'" + function->name + "' runs " + function->runtime.value +
+                "; the debugger supports Python functions (Node is next)";
+        return false;
+    }
+    if (agent.empty())
+        m_debugAgents.erase(function->name);
+    else
+        m_debugAgents[function->name] = agent;
+    // Instances without (or with another) agent finish what they run and go.
+    poolFor(*function)->reconfigure(configFor(*function));
+    platformEvent(agent.empty() ? "debugger detached from " + function->name
+                                : "debugger attached to " + function->name + " (agent " + agent + ")");
+    return true;
 }
 
 bool Simulator::canInvoke(const std::string &name, std::string &error) const {

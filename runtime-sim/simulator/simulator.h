@@ -69,6 +69,11 @@ public:
 
     // The function a name refers to (manifest name, deployed name or ARN), if any.
     const manifest::Function *findFunction(const std::string &name) const;
+    // Attaches a debugger to a function of the manifest: from now on it runs in one debug
+    // instance whose agent connects to `agent` (host:port), until detached with an empty
+    // agent. Every invocation (control plane, gateway, triggers) goes through it.
+    bool setDebugAgent(const std::string &function, const std::string &agent, std::string &error);
+
     // Whether invoke() would take this function; `error` says why not.
     bool canInvoke(const std::string &name, std::string &error) const;
 
@@ -105,6 +110,7 @@ private:
     std::optional<manifest::Manifest> m_manifest;
     std::vector<manifest::Diagnostic> m_diagnostics;
     std::map<std::string, std::shared_ptr<FunctionPool>> m_pools;
+    std::map<std::string, std::string> m_debugAgents; // manifest name -> agent address
     std::map<std::string, std::shared_ptr<ServicePool>> m_services;
     std::vector<std::shared_ptr<FunctionPool>> m_retiredPools; // removed; finishing their work
     std::vector<std::shared_ptr<ServicePool>> m_retiredServices;

@@ -74,8 +74,9 @@ class LambdaContext:
 
 def error_document(exc, error_type=None, tb=None):
     frames = traceback.extract_tb(tb if tb is not None else exc.__traceback__)
-    # Lambda leaves its own frames out of the trace.
-    frames = [f for f in frames if f.filename != __file__]
+    # Lambda leaves its own frames out of the trace (and so do we, with the debug agent's).
+    runtime = {__file__, os.path.join(os.path.dirname(__file__), "_nimbus_debug.py")}
+    frames = [f for f in frames if f.filename not in runtime]
     return {
         "errorMessage": str(exc),
         "errorType": error_type or type(exc).__name__,
@@ -125,6 +126,11 @@ def main():
     task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
     sys.path.insert(0, task_root)
     os.chdir(task_root)
+    agent = None
+    if os.environ.get("NIMBUS_DEBUG_AGENT"):
+        # A debugger is attached: its agent sets breakpoints before the handler is imported.
+        import _nimbus_debug
+        agent = _nimbus_debug.start(os.environ["NIMBUS_DEBUG_AGENT"])
     try:
         handler = load_handler(os.environ["_HANDLER"])
     except HandlerError as e:
@@ -164,7 +170,10 @@ def main():
                                 loads(client_context) if client_context else None,
                                 loads(identity) if identity else None)
         try:
-            result = handler(event, context)
+            if agent is not None:
+                result = agent.call(handler, event, context, request_id)
+            else:
+                result = handler(event, context)
         except Exception as e:
             document = error_document(e)
             document["requestId"] = request_id

@@ -23,7 +23,8 @@ export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER
 export AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_LAMBDA AWS_MAX_ATTEMPTS
 
-BUDGET=110          # seconds: no call starts after this, so the script ends in < 2 minutes
+# Seconds after which no call starts, so that the script ends in under 2 minutes.
+BUDGET=${CONFORMANCE_BUDGET:-110}
 ROLE=arn:aws:iam::000000000000:role/conformance
 DLQ_ARN=arn:aws:sqs:us-east-1:000000000000:my-dlq
 FAILED=0
@@ -44,26 +45,41 @@ expect() {
     shift 2
     if "$@"; then ok "$name"; else fail "$name" "$detail"; fi
 }
+expect_same() { expect "$1" "expected '$2', got '$3'" [ "$2" = "$3" ]; }
 contains() { [[ $1 == *"$2"* ]]; }
 not() { ! "$@"; }
 oneline() { printf '%s' "$1" | tr '\n\t' '  ' | cut -c1-300; }
 
 # --- the simulator ---------------------------------------------------------------------
 
+# stop_simulator: SIGTERM, and SIGKILL if it still runs 10 s later (then returns 1).
 stop_simulator() {
     [ -n "$SIM_PID" ] || return 0
-    kill -TERM "$SIM_PID" 2>/dev/null
+    local pid=$SIM_PID
+    SIM_PID=""
+    kill -TERM "$pid" 2>/dev/null
     for _ in $(seq 1 100); do
-        kill -0 "$SIM_PID" 2>/dev/null || break
+        if ! kill -0 "$pid" 2>/dev/null; then
+            wait "$pid" 2>/dev/null
+            return 0
+        fi
         sleep 0.1
     done
-    kill -KILL "$SIM_PID" 2>/dev/null
-    wait "$SIM_PID" 2>/dev/null
-    SIM_PID=""
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 1
 }
 cleanup() {
     stop_simulator
-    rm -rf "$WORK"
+    if [ "$FAILED" -gt 0 ] && [ -s "$WORK/sim.log" ]; then
+        echo "# the simulator's log, last 40 lines:"
+        tail -n 40 "$WORK/sim.log" | sed 's/^/#   /'
+    fi
+    if [ -n "${CONFORMANCE_KEEP:-}" ]; then
+        echo "# kept $WORK"
+    else
+        rm -rf "$WORK"
+    fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -284,7 +300,6 @@ EOF
 )
     expect "invoke --log-type Tail returns START/log/END/REPORT" "$problems" [ -z "$problems" ]
 }
-expect_same() { expect "$1" "expected '$2', got '$3'" [ "$2" = "$3" ]; }
 
 check_function_error() {
     invoke beta '{"id": "sync-failure", "fail": true}'
@@ -318,7 +333,7 @@ check_weighted_alias() {
         lambda create-alias --function-name alpha --name live --function-version 1 \
         --routing-config 'AdditionalVersionWeights={2=0.5}' \
         --query '[FunctionVersion,RoutingConfig.AdditionalVersionWeights."2"]' --output text
-    expect_call "get-alias and list-aliases agree" "live 1" \
+    expect_call "list-aliases lists the alias and its version" "live 1" \
         lambda list-aliases --function-name alpha --query 'Aliases[].[Name,FunctionVersion]' \
         --output text
     # Invoke until both versions have answered (at most 40 times: 2 x 0.5^40 to miss one).
@@ -358,12 +373,11 @@ check_list_pagination() {
 
 check_tags() {
     local arn=arn:aws:lambda:$AWS_DEFAULT_REGION:000000000000:function:beta
-    call lambda tag-resource --resource "$arn" --tags stage=test
-    expect_call "tag-resource adds to the tags given at creation" "conformance test" \
-        lambda list-tags --resource "$arn" --query '[Tags.team,Tags.stage]' --output text
-    call lambda untag-resource --resource "$arn" --tag-keys team
-    expect_call "untag-resource removes a tag" "None test" \
-        lambda list-tags --resource "$arn" --query '[Tags.team,Tags.stage]' --output text
+    call lambda tag-resource --resource "$arn" --tags stage=test,owner=ci
+    call lambda untag-resource --resource "$arn" --tag-keys owner
+    expect_call "list-tags: creation's tags, tag-resource's added, untag-resource's removed" \
+        "conformance test None" \
+        lambda list-tags --resource "$arn" --query '[Tags.team,Tags.stage,Tags.owner]' --output text
 }
 
 check_configuration_update() {
@@ -456,11 +470,12 @@ check_async() {
         --environment "Variables={RUNS_FILE=$WORK/worker-runs.txt}"
     local id
     for id in async-failure async-success; do
-        local fail=false
-        [ "$id" = async-failure ] && fail=true
+        local should_fail=false
+        [ "$id" = async-failure ] && should_fail=true
         expect_call "invoke --invocation-type Event ($id) answers 202" "202" \
             lambda invoke --function-name worker --invocation-type Event \
-            --cli-binary-format raw-in-base64-out --payload "{\"id\": \"$id\", \"fail\": $fail}" \
+            --cli-binary-format raw-in-base64-out \
+            --payload "{\"id\": \"$id\", \"fail\": $should_fail}" \
             --query StatusCode --output text "$WORK/answer.json"
     done
     expect_call "invoke --invocation-type Event without a DeadLetterConfig answers 202" "202" \
@@ -480,8 +495,9 @@ check_async() {
     expect_same "then exactly one dead letter, in the DeadLetterConfig's queue" \
         'my-dlq 3 {"id": "async-failure", "fail": true}' "$letters"
     local gaps
-    gaps=$(awk '$1 == "async-failure" {if (last) printf "%s%.2f", sep, $2 - last; sep = " "; last = $2}' \
+    gaps=$(awk '$1 == "async-failure" {if (last) {printf "%s%.2f", sep, $2 - last; sep = " "}; last = $2}' \
         "$WORK/worker-runs.txt")
+    echo "# seconds between the failing event's runs: $gaps"
     expect "the retries wait 0.2 s, then twice that" "gaps between runs: $gaps s" \
         awk -v g="$gaps" 'BEGIN {split(g, x, " "); exit !(x[1] >= 0.19 && x[2] >= 0.39 && x[2] > x[1])}'
     expect_same "without a DeadLetterConfig the queue is FUNCTION-dlq" \
@@ -502,12 +518,34 @@ check_delete() {
         lambda invoke --function-name beta "$WORK/answer.json"
 }
 
+# instances_left: the processes still working in the project (function instances run
+# from the unpacked packages under .nimbus/code).
+instances_left() {
+    local proc
+    for proc in /proc/[0-9]*; do
+        case $(readlink "$proc/cwd" 2>/dev/null) in "$WORK"/*) echo "${proc#/proc/}" ;; esac
+    done
+}
+
 check_shutdown() {
-    local pid=$SIM_PID
-    stop_simulator
-    expect "the simulator stops on SIGTERM" "process $pid still runs" not kill -0 "$pid" 2>/dev/null
+    if kill -0 "$SIM_PID" 2>/dev/null; then
+        ok "the simulator ran to the end"
+    else
+        wait "$SIM_PID"
+        fail "the simulator ran to the end" "it exited early with status $?"
+        SIM_PID=""
+    fi
+    expect "the simulator stops within 10 s of SIGTERM" "it had to be killed" stop_simulator
     expect "… and removes its sim.json" "$PROJECT/.nimbus/sim.json is left" \
         [ ! -e "$PROJECT/.nimbus/sim.json" ]
+    local left i
+    for i in $(seq 1 20); do
+        left=$(instances_left)
+        [ -z "$left" ] && break
+        sleep 0.1
+    done
+    expect "… and no function instance outlives it" "processes left: $(oneline "$left")" \
+        [ -z "$left" ]
 }
 
 # --- main ------------------------------------------------------------------------------

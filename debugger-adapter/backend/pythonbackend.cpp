@@ -1,0 +1,384 @@
+#include "pythonbackend.h"
+
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+#include <cstdio>
+#include <istream>
+#include <sys/socket.h>
+
+namespace nimbus::dap {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using nlohmann::json;
+
+struct PythonBackend::Connection {
+    tcp::socket socket;
+    std::mutex writeMutex;
+    std::map<long long, Callback> pending;
+    long long nextSeq = 1;
+    bool open = true;
+    explicit Connection(tcp::socket s)
+        : socket(std::move(s)) {}
+};
+
+PythonBackend::PythonBackend(std::string resourcesDir)
+    : m_resourcesDir(std::move(resourcesDir)) {}
+
+PythonBackend::~PythonBackend() {
+    close();
+}
+
+std::string PythonBackend::listen() {
+    m_acceptor = std::make_unique<tcp::acceptor>(
+        m_io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+    const auto port = m_acceptor->local_endpoint().port();
+    m_acceptThread = std::thread([this] { acceptLoop(); });
+    return "127.0.0.1:" + std::to_string(port);
+}
+
+void PythonBackend::setEventSink(EventSink sink) {
+    std::lock_guard lock(m_mutex);
+    m_sink = std::move(sink);
+}
+
+void PythonBackend::setStopOnEntry(bool stop) {
+    std::lock_guard lock(m_mutex);
+    m_stopOnEntry = stop;
+}
+
+void PythonBackend::emit(const std::string &event, const json &body) {
+    EventSink sink;
+    {
+        std::lock_guard lock(m_mutex);
+        sink = m_sink;
+    }
+    if (sink)
+        sink(event, body);
+}
+
+bool PythonBackend::connected() const {
+    std::lock_guard lock(m_mutex);
+    return m_connection && m_connection->open;
+}
+
+void PythonBackend::acceptLoop() {
+    while (!m_closing) {
+        boost::system::error_code ec;
+        tcp::socket socket(m_io);
+        m_acceptor->accept(socket, ec);
+        if (ec || m_closing)
+            return;
+        socket.set_option(tcp::no_delay(true), ec);
+        auto connection = std::make_shared<Connection>(std::move(socket));
+        {
+            std::lock_guard lock(m_mutex);
+            // A new instance replaces the old one (it was retired by the simulator).
+            if (m_connection) {
+                boost::system::error_code ignored;
+                m_connection->socket.shutdown(tcp::socket::shutdown_both, ignored);
+            }
+            m_connection = connection;
+        }
+        m_readers.emplace_back([this, connection] { readLoop(connection); });
+    }
+}
+
+void PythonBackend::readLoop(std::shared_ptr<Connection> connection) {
+    asio::streambuf buffer;
+    for (;;) {
+        boost::system::error_code ec;
+        asio::read_until(connection->socket, buffer, '\n', ec);
+        if (ec)
+            break;
+        std::istream in(&buffer);
+        std::string line;
+        std::getline(in, line);
+        const json message = json::parse(line, nullptr, false);
+        if (!message.is_object())
+            continue;
+        if (message.value("type", "") == "response") {
+            Callback callback;
+            {
+                std::lock_guard lock(m_mutex);
+                auto it = connection->pending.find(message.value("request_seq", 0LL));
+                if (it != connection->pending.end()) {
+                    callback = std::move(it->second);
+                    connection->pending.erase(it);
+                }
+            }
+            if (callback)
+                callback(message);
+            continue;
+        }
+        const std::string event = message.value("event", "");
+        json body = message.value("body", json::object());
+        if (event == "hello") {
+            emit("agentConnected", body);
+            configure(connection);
+            continue;
+        }
+        if (event == "stopped" && body.contains("hitBreakpointIds")) {
+            std::lock_guard lock(m_mutex);
+            json mapped = json::array();
+            for (const auto &id : body["hitBreakpointIds"]) {
+                auto it = m_agentToClient.find(id.get<int>());
+                if (it != m_agentToClient.end())
+                    mapped.push_back(it->second);
+            }
+            body["hitBreakpointIds"] = mapped;
+        }
+        emit(event, body);
+    }
+    std::map<long long, Callback> orphans;
+    bool current = false;
+    {
+        std::lock_guard lock(m_mutex);
+        connection->open = false;
+        orphans = std::move(connection->pending);
+        connection->pending.clear();
+        current = m_connection == connection;
+        if (current)
+            m_connection.reset();
+    }
+    for (auto &[seq, callback] : orphans)
+        callback(json{{"success", false}, {"message", "the function's instance went away"}});
+    if (current && !m_closing)
+        emit("agentGone", json::object());
+}
+
+void PythonBackend::send(const std::shared_ptr<Connection> &connection, const std::string &command,
+                         const json &arguments, Callback callback) {
+    long long seq = 0;
+    {
+        std::lock_guard lock(m_mutex);
+        seq = connection->nextSeq++;
+        if (callback)
+            connection->pending[seq] = std::move(callback);
+    }
+    const std::string line =
+        json{{"seq", seq}, {"command", command}, {"arguments", arguments}}.dump() + "\n";
+    std::lock_guard write(connection->writeMutex);
+    boost::system::error_code ec;
+    asio::write(connection->socket, asio::buffer(line), ec);
+}
+
+json PythonBackend::call(const std::string &command, const json &arguments,
+                         std::chrono::milliseconds timeout) {
+    std::shared_ptr<Connection> connection;
+    {
+        std::lock_guard lock(m_mutex);
+        connection = m_connection;
+    }
+    if (!connection || !connection->open)
+        throw BackendError("the function is not running in a debug instance yet");
+    auto promise = std::make_shared<std::promise<json>>();
+    auto future = promise->get_future();
+    send(connection, command, arguments,
+         [promise](const json &response) { promise->set_value(response); });
+    if (future.wait_for(timeout) != std::future_status::ready)
+        throw BackendError("the function did not answer '" + command + "' in time");
+    const json response = future.get();
+    if (!response.value("success", false))
+        throw BackendError(response.value("message", "'" + command + "' failed"));
+    return response.value("body", json::object());
+}
+
+std::vector<int> PythonBackend::statementLines(const std::string &path, std::string &error) {
+    std::string quoted = "'";
+    for (char c : path)
+        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    quoted += "'";
+    const std::string command = "python3 '" + m_resourcesDir +
+                                "/runtimes/python/_nimbus_debug.py' --statement-lines " + quoted +
+                                " 2>/dev/null";
+    std::string output;
+    if (FILE *pipe = ::popen(command.c_str(), "r")) {
+        char chunk[4096];
+        std::size_t n;
+        while ((n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0)
+            output.append(chunk, n);
+        ::pclose(pipe);
+    }
+    const json parsed = json::parse(output, nullptr, false);
+    if (!parsed.is_array()) {
+        error = parsed.is_object() ? parsed.value("error", "cannot read the file")
+                                   : "cannot run python3 to read the file";
+        return {};
+    }
+    return parsed.get<std::vector<int>>();
+}
+
+json PythonBackend::placeOffline(const std::string &path, const json &breakpoints) {
+    std::string error;
+    const auto lines = statementLines(path, error);
+    json placed = json::array();
+    for (const auto &bp : breakpoints) {
+        const int want = bp.value("line", 0);
+        const auto it = std::lower_bound(lines.begin(), lines.end(), want);
+        if (it == lines.end())
+            placed.push_back({{"verified", false},
+                              {"line", want},
+                              {"message", error.empty() ? "no code at or after this line" : error}});
+        else
+            placed.push_back({{"verified", true}, {"line", *it}, {"source", {{"path", path}}}});
+    }
+    return placed;
+}
+
+// Gives breakpoints from the agent (or placed here) the client's ids for `key`: the ids
+// the client already has, in order, when there are as many; else new ones.
+json PythonBackend::adoptBreakpoints(const std::string &key, const json &fromAgent, bool announce) {
+    json out = json::array();
+    std::vector<json> changed;
+    {
+        std::lock_guard lock(m_mutex);
+        auto &ids = m_clientIds[key];
+        const bool keep = ids.size() == fromAgent.size() && announce;
+        if (!keep) {
+            ids.clear();
+            for (std::size_t i = 0; i < fromAgent.size(); ++i)
+                ids.push_back(m_nextClientId++);
+        }
+        for (std::size_t i = 0; i < fromAgent.size(); ++i) {
+            json bp = fromAgent[i];
+            if (bp.contains("id"))
+                m_agentToClient[bp["id"].get<int>()] = ids[i];
+            bp["id"] = ids[i];
+            out.push_back(bp);
+            if (announce)
+                changed.push_back(bp);
+        }
+    }
+    for (const auto &bp : changed)
+        emit("breakpoint", {{"reason", "changed"}, {"breakpoint", bp}});
+    return out;
+}
+
+void PythonBackend::configure(const std::shared_ptr<Connection> &connection) {
+    json arguments;
+    {
+        std::lock_guard lock(m_mutex);
+        json breakpoints = json::object();
+        for (const auto &[path, bps] : m_breakpoints)
+            breakpoints[path] = bps;
+        arguments = {{"breakpoints", breakpoints},
+                     {"functionBreakpoints", m_functionBreakpoints},
+                     {"exceptionFilters", m_exceptionFilters},
+                     {"stopOnEntry", m_stopOnEntry}};
+        m_stopOnEntry = false; // the first instance's first invocation only
+        m_agentToClient.clear();
+    }
+    send(connection, "configure", arguments, [this](const json &response) {
+        if (!response.value("success", false))
+            return;
+        const json body = response.value("body", json::object());
+        const json byPath = body.value("breakpoints", json::object());
+        for (const auto &[path, placed] : byPath.items())
+            adoptBreakpoints(path, placed, true);
+        adoptBreakpoints("", body.value("functionBreakpoints", json::array()), true);
+        emit("agentConfigured", json::object());
+    });
+}
+
+json PythonBackend::request(const std::string &command, const json &arguments) {
+    if (command == "setBreakpoints") {
+        const std::string path = arguments.value("source", json::object()).value("path", "");
+        if (path.empty())
+            throw BackendError("setBreakpoints needs source.path");
+        const json breakpoints = arguments.value("breakpoints", json::array());
+        {
+            std::lock_guard lock(m_mutex);
+            m_breakpoints[path] = breakpoints;
+        }
+        if (connected()) {
+            const json body = call(command, arguments);
+            return {{"breakpoints",
+                     adoptBreakpoints(path, body.value("breakpoints", json::array()), false)}};
+        }
+        return {{"breakpoints", adoptBreakpoints(path, placeOffline(path, breakpoints), false)}};
+    }
+    if (command == "setFunctionBreakpoints") {
+        const json breakpoints = arguments.value("breakpoints", json::array());
+        {
+            std::lock_guard lock(m_mutex);
+            m_functionBreakpoints = breakpoints;
+        }
+        if (connected()) {
+            const json body = call(command, arguments);
+            return {{"breakpoints",
+                     adoptBreakpoints("", body.value("breakpoints", json::array()), false)}};
+        }
+        json pending = json::array();
+        for (std::size_t i = 0; i < breakpoints.size(); ++i)
+            pending.push_back({{"verified", false},
+                               {"message", "resolved when the function's instance starts"}});
+        return {{"breakpoints", adoptBreakpoints("", pending, false)}};
+    }
+    if (command == "setExceptionBreakpoints") {
+        {
+            std::lock_guard lock(m_mutex);
+            m_exceptionFilters = arguments.value("filters", json::array());
+        }
+        if (connected())
+            call(command, arguments);
+        return json::object();
+    }
+    if (command == "threads" && !connected())
+        return {{"threads", json::array({{{"id", 1}, {"name", "Handler (MainThread)"}}})}};
+    if (command == "loadedSources" && !connected())
+        return {{"sources", json::array()}};
+    return call(command, arguments);
+}
+
+void PythonBackend::release() {
+    std::shared_ptr<Connection> connection;
+    {
+        std::lock_guard lock(m_mutex);
+        connection = m_connection;
+    }
+    if (!connection || !connection->open)
+        return;
+    send(connection, "configure",
+         {{"breakpoints", json::object()},
+          {"functionBreakpoints", json::array()},
+          {"exceptionFilters", json::array()},
+          {"stopOnEntry", false}},
+         {});
+    send(connection, "continue", json::object(), {});
+}
+
+void PythonBackend::reconfigure() {
+    std::shared_ptr<Connection> connection;
+    {
+        std::lock_guard lock(m_mutex);
+        connection = m_connection;
+    }
+    if (connection && connection->open)
+        configure(connection);
+}
+
+void PythonBackend::close() {
+    if (m_closing.exchange(true))
+        return;
+    boost::system::error_code ignored;
+    // shutdown() wakes a thread blocked in accept(); close() alone would not on Linux.
+    if (m_acceptor) {
+        ::shutdown(m_acceptor->native_handle(), SHUT_RDWR);
+        m_acceptor->close(ignored);
+    }
+    {
+        std::lock_guard lock(m_mutex);
+        // The agent sees its debugger go and lets the function run on.
+        if (m_connection)
+            m_connection->socket.shutdown(tcp::socket::shutdown_both, ignored);
+    }
+    if (m_acceptThread.joinable())
+        m_acceptThread.join();
+    for (auto &reader : m_readers)
+        if (reader.joinable())
+            reader.join();
+}
+
+} // namespace nimbus::dap

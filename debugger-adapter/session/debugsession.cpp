@@ -1,0 +1,293 @@
+#include "debugsession.h"
+
+#include "../backend/pythonbackend.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace nimbus::dap {
+
+using nlohmann::json;
+
+DebugSession::DebugSession(Send send, SessionConfig config, BackendFactory backendFactory)
+    : m_send(std::move(send))
+    , m_config(std::move(config))
+    , m_backendFactory(std::move(backendFactory)) {
+    if (!m_backendFactory)
+        m_backendFactory = [](const std::string &resourcesDir) {
+            return std::make_unique<PythonBackend>(resourcesDir);
+        };
+    registerHandlers();
+}
+
+DebugSession::~DebugSession() {
+    endSession();
+}
+
+void DebugSession::output(const std::string &text, const std::string &category) {
+    m_send(m_messages.event("output", {{"category", category}, {"output", text}}));
+}
+
+void DebugSession::frameError(const std::string &error) {
+    m_send(m_messages.errorResponse(0, "", "unreadable message frame: " + error));
+}
+
+void DebugSession::handle(const std::string &body) {
+    const ParsedRequest parsed = parseRequest(body);
+    if (!parsed.request) {
+        m_send(m_messages.errorResponse(parsed.seq, parsed.command,
+                                        "malformed request: " + parsed.error));
+        return;
+    }
+    const Request &request = *parsed.request;
+    auto it = m_handlers.find(request.command);
+    if (it == m_handlers.end()) {
+        m_send(m_messages.errorResponse(request.seq, request.command,
+                                        "unknown request '" + request.command + "'"));
+        return;
+    }
+    if (!m_initialized && request.command != "initialize") {
+        m_send(m_messages.errorResponse(request.seq, request.command,
+                                        "send 'initialize' first"));
+        return;
+    }
+    try {
+        json result = it->second(request);
+        m_send(m_messages.response(request, std::move(result)));
+        // The protocol's order: the initialized event follows the initialize response.
+        if (request.command == "initialize")
+            m_send(m_messages.event("initialized"));
+    } catch (const ArgumentError &e) {
+        m_send(m_messages.errorResponse(request.seq, request.command, e.what()));
+    } catch (const BackendError &e) {
+        m_send(m_messages.errorResponse(request.seq, request.command, e.what()));
+    } catch (const json::exception &e) {
+        m_send(m_messages.errorResponse(request.seq, request.command,
+                                        "malformed arguments: " + std::string(e.what())));
+    } catch (const std::exception &e) {
+        m_send(m_messages.errorResponse(request.seq, request.command, e.what()));
+    }
+}
+
+void DebugSession::registerHandlers() {
+    m_handlers["initialize"] = [this](const Request &r) { return initialize(r); };
+    m_handlers["launch"] = [this](const Request &r) { return launch(r); };
+    m_handlers["attach"] = [this](const Request &r) { return attach(r); };
+    m_handlers["configurationDone"] = [this](const Request &r) { return configurationDone(r); };
+    m_handlers["restart"] = [this](const Request &r) { return restart(r); };
+    m_handlers["disconnect"] = [this](const Request &r) { return disconnect(r, false); };
+    m_handlers["terminate"] = [this](const Request &r) { return disconnect(r, true); };
+    // What concerns the running code goes to the backend as it is.
+    for (const char *command :
+         {"setBreakpoints", "setFunctionBreakpoints", "setExceptionBreakpoints", "threads",
+          "stackTrace", "scopes", "variables", "evaluate", "setVariable", "continue", "next",
+          "stepIn", "stepOut", "pause", "loadedSources"}) {
+        m_handlers[command] = [this](const Request &r) {
+            if (!m_backend) {
+                // Breakpoints may come before launch or attach: keep them for then.
+                m_backend = m_backendFactory(m_config.resourcesDir);
+                m_backend->setEventSink([this](const std::string &event, const json &body) {
+                    onBackendEvent(event, body);
+                });
+            }
+            json body = m_backend->request(r.command, r.arguments);
+            if (r.command == "continue")
+                body["allThreadsContinued"] = true;
+            return body;
+        };
+    }
+}
+
+json DebugSession::initialize(const Request &request) {
+    if (m_initialized)
+        throw ArgumentError("the session is already initialized");
+    if (request.arguments.value("pathFormat", "path") != "path")
+        throw ArgumentError("only \"pathFormat\": \"path\" is supported");
+    m_initialized = true;
+    return capabilities();
+}
+
+void DebugSession::connect(const Request &request, const std::string &project,
+                           const std::string &function) {
+    if (m_mode != Mode::None)
+        throw ArgumentError("the session already has a function; start another session");
+    m_target = std::make_unique<FunctionTarget>(project, function, m_config.binDir);
+    std::string error;
+    if (!m_target->open(error)) {
+        m_target.reset();
+        throw ArgumentError(error);
+    }
+    if (!m_backend) {
+        m_backend = m_backendFactory(m_config.resourcesDir);
+        m_backend->setEventSink(
+            [this](const std::string &event, const json &body) { onBackendEvent(event, body); });
+    }
+    m_backend->setStopOnEntry(request.arguments.value("stopOnEntry", false));
+    const std::string agent = m_backend->listen();
+    if (!m_target->attach(agent, error)) {
+        m_target->close();
+        m_target.reset();
+        throw ArgumentError("cannot attach to '" + function + "': " + error);
+    }
+}
+
+json DebugSession::launch(const Request &request) {
+    const json &args = request.arguments;
+    const std::string project = requireString(args, "project", "launch");
+    const std::string function = requireString(args, "function", "launch");
+    // The event: inline JSON, or a file of it.
+    if (args.contains("eventFile") && args["eventFile"].is_string()) {
+        fs::path file = args["eventFile"].get<std::string>();
+        if (file.is_relative())
+            file = fs::path(project) / file;
+        std::ifstream in(file, std::ios::binary);
+        if (!in)
+            throw ArgumentError("\"eventFile\": cannot read " + file.string());
+        std::ostringstream text;
+        text << in.rdbuf();
+        const json parsed = json::parse(text.str(), nullptr, false);
+        if (parsed.is_discarded())
+            throw ArgumentError("\"eventFile\": " + file.string() + " is not valid JSON");
+        m_payload = parsed.dump();
+    } else if (args.contains("event")) {
+        m_payload = args["event"].dump();
+    } else {
+        m_payload = "{}";
+    }
+    connect(request, project, function);
+    m_mode = Mode::Launch;
+    output("Debugging " + m_target->function() + " in " +
+           (m_target->startedSimulator() ? "a simulator started for this session"
+                                         : "the project's running simulator") +
+           "\n");
+    std::lock_guard lock(m_lifecycle);
+    if (m_configured)
+        startInvocation();
+    else
+        m_launchPending = true;
+    return json::object();
+}
+
+json DebugSession::attach(const Request &request) {
+    const json &args = request.arguments;
+    connect(request, requireString(args, "project", "attach"),
+            requireString(args, "function", "attach"));
+    m_mode = Mode::Attach;
+    output("Attached to " + m_target->function() +
+           ": every invocation now runs in a debug instance" +
+           (m_target->gatewayUrl().empty() ? std::string()
+                                           : " (gateway " + m_target->gatewayUrl() + ")") +
+           ". Detach to return it to ordinary instances.\n");
+    return json::object();
+}
+
+json DebugSession::configurationDone(const Request &) {
+    std::lock_guard lock(m_lifecycle);
+    m_configured = true;
+    if (m_launchPending) {
+        m_launchPending = false;
+        startInvocation();
+    }
+    return json::object();
+}
+
+void DebugSession::startInvocation() {
+    if (m_invocation.joinable())
+        m_invocation.join();
+    m_invoking = true;
+    m_invocation = std::thread([this] {
+        const auto result = m_target->invoke(m_payload);
+        if (m_restarting || m_ended) {
+            m_invoking = false;
+            return;
+        }
+        if (result.status == 0 || result.status >= 300) {
+            output("The invocation failed: " + result.error.type + ": " + result.error.message +
+                       "\n",
+                   "stderr");
+        } else if (!result.functionError.empty()) {
+            output("Error: " + result.payload + "\n", "stderr");
+        } else {
+            output("Result: " + result.payload + "\n");
+        }
+        // The platform's summary line, as Lambda logs it.
+        std::istringstream lines(result.log);
+        for (std::string line; std::getline(lines, line);)
+            if (line.rfind("REPORT ", 0) == 0)
+                output(line + "\n");
+        m_invoking = false;
+        if (m_mode == Mode::Launch) {
+            const int code = result.status == 200 && result.functionError.empty() ? 0 : 1;
+            m_send(m_messages.event("exited", {{"exitCode", code}}));
+            m_send(m_messages.event("terminated"));
+        }
+    });
+}
+
+json DebugSession::restart(const Request &) {
+    if (m_mode != Mode::Launch)
+        throw ArgumentError("restart is for launched sessions; detach and attach again");
+    // Let the running invocation finish without stopping, then invoke again.
+    m_restarting = true;
+    if (m_backend)
+        m_backend->release();
+    if (m_invocation.joinable())
+        m_invocation.join();
+    m_restarting = false;
+    if (m_backend)
+        m_backend->reconfigure();
+    output("Restarting: invoking " + m_target->function() + " again\n");
+    startInvocation();
+    return json::object();
+}
+
+json DebugSession::disconnect(const Request &, bool terminate) {
+    endSession();
+    if (terminate)
+        m_send(m_messages.event("terminated"));
+    return json::object();
+}
+
+void DebugSession::endSession() {
+    if (m_ended.exchange(true))
+        return;
+    // The function runs on without its debugger; attached functions go back to
+    // ordinary instances; a simulator started for the session stops.
+    if (m_backend)
+        m_backend->release();
+    if (m_target)
+        m_target->detach();
+    if (m_backend)
+        m_backend->close();
+    if (m_invocation.joinable())
+        m_invocation.join();
+    if (m_target)
+        m_target->close();
+}
+
+void DebugSession::clientGone() {
+    endSession();
+}
+
+void DebugSession::onBackendEvent(const std::string &event, const json &body) {
+    if (m_ended)
+        return;
+    if (event == "agentConnected") {
+        output("Debug instance started (pid " + std::to_string(body.value("pid", 0)) +
+               ", Python " + body.value("python", "") + ")\n");
+        return;
+    }
+    if (event == "agentGone") {
+        if (!m_invoking)
+            output("The debug instance ended; the next invocation starts another\n");
+        return;
+    }
+    if (event == "agentConfigured")
+        return;
+    m_send(m_messages.event(event, body));
+}
+
+} // namespace nimbus::dap

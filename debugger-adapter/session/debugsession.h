@@ -1,0 +1,80 @@
+#pragma once
+
+#include "../backend/debugbackend.h"
+#include "../protocol/dapprotocol.h"
+#include "functiontarget.h"
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace nimbus::dap {
+
+struct SessionConfig {
+    std::string binDir;       // where nimbus-sim is, to start one
+    std::string resourcesDir; // the runtimes (the Python agent)
+};
+
+// One DAP session: a handler per request, translating to the debug backend (the running
+// code) and the function target (the simulator: start, attach, invoke). Lifecycle as the
+// protocol orders it: initialize (then the initialized event), breakpoints, configuration
+// done, launch or attach, and disconnect or terminate. `send` must be thread-safe: events
+// come from the backend's and the invocation's threads.
+class DebugSession {
+public:
+    using Send = std::function<void(const nlohmann::json &message)>;
+    using BackendFactory = std::function<std::unique_ptr<DebugBackend>(const std::string &)>;
+
+    DebugSession(Send send, SessionConfig config, BackendFactory backendFactory = {});
+    ~DebugSession();
+
+    // One message body from the client.
+    void handle(const std::string &body);
+    // A frame that could not be read.
+    void frameError(const std::string &error);
+    // The client is gone (end of input): let the function go, clean up.
+    void clientGone();
+    bool ended() const { return m_ended; }
+
+private:
+    using Handler = std::function<nlohmann::json(const Request &)>;
+
+    void registerHandlers();
+    nlohmann::json initialize(const Request &request);
+    nlohmann::json launch(const Request &request);
+    nlohmann::json attach(const Request &request);
+    nlohmann::json configurationDone(const Request &request);
+    nlohmann::json restart(const Request &request);
+    nlohmann::json disconnect(const Request &request, bool terminate);
+    void connect(const Request &request, const std::string &project, const std::string &function);
+    void onBackendEvent(const std::string &event, const nlohmann::json &body);
+    void startInvocation();
+    void finishInvocation();
+    void endSession();
+    void output(const std::string &text, const std::string &category = "console");
+
+    Send m_send;
+    SessionConfig m_config;
+    BackendFactory m_backendFactory;
+    MessageFactory m_messages;
+    std::map<std::string, Handler> m_handlers;
+
+    std::unique_ptr<DebugBackend> m_backend;
+    std::unique_ptr<FunctionTarget> m_target;
+    enum class Mode { None, Launch, Attach } m_mode = Mode::None;
+    bool m_initialized = false;
+    bool m_configured = false;
+    bool m_launchPending = false; // launch answered, invocation waits for configurationDone
+    std::string m_payload;
+    std::thread m_invocation;
+    std::atomic<bool> m_invoking{false};
+    std::atomic<bool> m_restarting{false};
+    std::atomic<bool> m_ended{false};
+    std::mutex m_lifecycle;
+};
+
+} // namespace nimbus::dap

@@ -1,0 +1,58 @@
+#pragma once
+
+#include "nimbus/lambdaclient/lambdaclient.h"
+
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace nimbus::sim {
+class ChildProcess;
+}
+
+namespace nimbus::dap {
+
+// The function a debug session is about, inside the simulator that serves its project:
+// the project's running simulator, or one started for the session (and stopped after);
+// attaching the debug agent's address to the function there; invoking it. Blocking calls
+// over the simulator's control plane.
+class FunctionTarget {
+public:
+    FunctionTarget(std::string project, std::string function, std::string binDir);
+    ~FunctionTarget();
+
+    // Checks the function (a Python event or http function of the project's manifest),
+    // then finds or starts the simulator. False with `error` in words for the user.
+    bool open(std::string &error);
+    // Every invocation of the function now runs in one debug instance whose agent
+    // connects to `agent`; detach() returns it to ordinary instances.
+    bool attach(const std::string &agent, std::string &error);
+    void detach();
+    lambdaclient::InvokeResult invoke(const std::string &payload);
+    // Detaches and stops the simulator if this target started it.
+    void close();
+
+    const std::string &function() const { return m_function; }
+    std::string gatewayUrl() const { return m_gateway; }
+    bool startedSimulator() const { return m_child != nullptr; }
+
+private:
+    bool startSimulator(std::string &error);
+
+    std::string m_project;
+    std::string m_function;
+    std::string m_binDir;
+    std::string m_gateway;
+    std::unique_ptr<lambdaclient::LambdaClient> m_client;
+    bool m_attached = false;
+    boost::asio::io_context m_io;
+    std::shared_ptr<sim::ChildProcess> m_child;
+    std::thread m_ioThread;
+    std::mutex m_outputMutex;
+    std::string m_childOutput;
+};
+
+} // namespace nimbus::dap
