@@ -256,7 +256,8 @@ json PythonBackend::adoptBreakpoints(const std::string &key, const json &fromAge
     return out;
 }
 
-void PythonBackend::configure(const std::shared_ptr<Connection> &connection) {
+void PythonBackend::configure(const std::shared_ptr<Connection> &connection,
+                              std::function<void()> done) {
     json arguments;
     {
         std::lock_guard lock(m_mutex);
@@ -270,7 +271,14 @@ void PythonBackend::configure(const std::shared_ptr<Connection> &connection) {
         m_stopOnEntry = false; // the first instance's first invocation only
         m_agentToClient.clear();
     }
-    send(connection, "configure", arguments, [this](const json &response) {
+    send(connection, "configure", arguments, [this, done](const json &response) {
+        struct Done {
+            std::function<void()> f;
+            ~Done() {
+                if (f)
+                    f();
+            }
+        } signal{done};
         if (!response.value("success", false))
             return;
         const json body = response.value("body", json::object());
@@ -355,8 +363,13 @@ void PythonBackend::reconfigure() {
         std::lock_guard lock(m_mutex);
         connection = m_connection;
     }
-    if (connection && connection->open)
-        configure(connection);
+    if (!connection || !connection->open)
+        return;
+    // Waits for the agent to have the breakpoints: the next invocation must find them.
+    auto done = std::make_shared<std::promise<void>>();
+    auto ready = done->get_future();
+    configure(connection, [done] { done->set_value(); });
+    ready.wait_for(std::chrono::seconds(10));
 }
 
 void PythonBackend::close() {

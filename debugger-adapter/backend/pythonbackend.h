@@ -48,7 +48,8 @@ private:
               const nlohmann::json &arguments, Callback callback);
     nlohmann::json call(const std::string &command, const nlohmann::json &arguments,
                         std::chrono::milliseconds timeout = std::chrono::seconds(15));
-    void configure(const std::shared_ptr<Connection> &connection);
+    void configure(const std::shared_ptr<Connection> &connection,
+                   std::function<void()> done = {});
     nlohmann::json placeOffline(const std::string &path, const nlohmann::json &breakpoints);
     nlohmann::json adoptBreakpoints(const std::string &key, const nlohmann::json &fromAgent,
                                     bool announce);

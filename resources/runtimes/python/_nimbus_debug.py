@@ -428,8 +428,8 @@ class Agent:
         if threading.current_thread() is not self.main_thread:
             return  # the handler's thread is the one debugged
         frame = sys._getframe(1)
-        here = (id(frame), line)
-        if self.last_stop == here:
+        if self.last_stop is not None and self.last_stop[0] is frame and \
+                self.last_stop[1] == line:
             self.last_stop = None  # the stop we just left, not a new visit
             return
         self._check_breakpoints(frame, line)
@@ -477,7 +477,8 @@ class Agent:
         self.stopped = True
         self.stop_frames = frames or self._frames_from(frame)
         self.references = {}
-        self.last_stop = (id(frame), frame.f_lineno) if frame is not None else None
+        # (The frame itself, not its id: a later frame may reuse the id.)
+        self.last_stop = (frame, frame.f_lineno) if frame is not None else None
         self._notify_platform(True)
         body = {"reason": reason, "threadId": 1, "allThreadsStopped": True}
         if hit:
@@ -650,8 +651,8 @@ class Agent:
             return self._trace
         if event != "line":
             return self._trace
-        here = (id(frame), frame.f_lineno)
-        if self.last_stop is not None and self.last_stop != here:
+        if self.last_stop is not None and (self.last_stop[0] is not frame or
+                                           self.last_stop[1] != frame.f_lineno):
             self.last_stop = None
         step = self.step
         if step is not None:
@@ -669,7 +670,7 @@ class Agent:
             if mode == "stepOut" and (depth_origin is None or depth_here < depth_origin):
                 self.step = None
                 return self._stop_step(frame, "step")
-        if frame in self.stale_frames and self.last_stop != here:
+        if frame in self.stale_frames and self.last_stop is None:
             self._check_breakpoints(frame, frame.f_lineno)
         return self._trace
 
@@ -717,6 +718,8 @@ class Agent:
         finally:
             self.step = None if self.step and self.step[0] == "entry" else self.step
             self.request_id = None
+            self.last_stop = None
+            self.stale_frames.clear()
             self._update_tracing()
 
     def _tb_frames(self, exc):

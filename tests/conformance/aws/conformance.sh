@@ -3,6 +3,9 @@
 #
 #   conformance.sh PATH/TO/bin        (the folder holding nimbus-sim and nimbus)
 #
+# CONFORMANCE_BUDGET=SECONDS (default 110): no call starts after that many seconds.
+# CONFORMANCE_KEEP=1: keep the temporary folder (project, simulator log) for a look.
+#
 # Starts a simulator on a throwaway project, drives the Lambda and CloudWatch Logs APIs
 # through the CLI exactly as a user would, and prints one line per check:
 # "ok - NAME" or "FAIL - NAME: detail". Exits 1 if any check failed. The simulator is
@@ -36,7 +39,7 @@ PROJECT=$WORK/project
 
 ok() { echo "ok - $1"; }
 fail() {
-    echo "FAIL - $1: $2"
+    echo "FAIL - $1: $(cut -c1-500 <<<"$2")"
     FAILED=$((FAILED + 1))
 }
 # expect NAME DETAIL COMMAND...: ok when COMMAND succeeds, otherwise FAIL with DETAIL.
@@ -166,10 +169,15 @@ print(base64.b64encode(hashlib.sha256(open(sys.argv[1], "rb").read()).digest()).
 # --- calling the CLI -------------------------------------------------------------------
 
 # call ARGS...: runs `aws --endpoint-url … ARGS`, bounded in time; sets OUT, ERR and RC.
+# Once the budget is spent or the simulator is gone, calls fail at once.
 call() {
     local left=$((BUDGET - SECONDS))
     if [ "$left" -le 0 ]; then
         OUT="" ERR="skipped: the script's ${BUDGET}s budget is spent" RC=124
+        return
+    fi
+    if ! kill -0 "$SIM_PID" 2>/dev/null; then
+        OUT="" ERR="skipped: the simulator is not running (see its log below)" RC=125
         return
     fi
     [ "$left" -gt 60 ] && left=60
@@ -416,6 +424,7 @@ check_concurrency() {
 check_logs() {
     local i
     for i in $(seq 1 15); do # lines are stored a moment after they come
+        [ "$SECONDS" -lt "$BUDGET" ] || break
         call logs filter-log-events --log-group-name /aws/lambda/alpha \
             --filter-pattern '"conformance-line"' --query 'events[].message' --output text
         contains "$OUT" 'conformance-line from alpha {"n": 1}' && break
@@ -484,6 +493,7 @@ check_async() {
         --query StatusCode --output text "$WORK/answer.json"
     local letters="" i
     for i in $(seq 1 50); do # up to 10 s
+        [ "$SECONDS" -lt "$BUDGET" ] || break
         letters=$(dead_letters worker)
         contains "$letters" async-failure && contains "$(dead_letters beta)" default-queue && break
         sleep 0.2

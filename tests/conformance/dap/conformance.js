@@ -1,0 +1,353 @@
+'use strict';
+// Conformance: nimbus-dap driven by @vscode/debugadapter-testsupport's DebugClient, the client
+// VS Code's own debug adapters are tested with, on the Python functions of ./project.
+//   node conformance.js PATH/TO/bin
+const assert = require('assert');
+const cp = require('child_process');
+const fs = require('fs');
+const http = require('http');
+const os = require('os');
+const path = require('path');
+const { DebugClient } = require('@vscode/debugadapter-testsupport');
+
+const bin = path.resolve(process.argv[2] || '../../../build/bin');
+const adapter = path.join(bin, 'nimbus-dap');
+const project = fs.mkdtempSync(path.join(os.tmpdir(), 'nimbus-dap-conformance-'));
+for (const file of fs.readdirSync(path.join(__dirname, 'project')))
+  fs.copyFileSync(path.join(__dirname, 'project', file), path.join(project, file));
+const H = path.join(project, 'handler.py');
+const P = path.join(project, 'helper.py');
+
+const launchArgs = (extra = {}) => ({ type: 'nimbus', request: 'launch', project, function: 'hello', eventFile: 'event.json', ...extra });
+
+// One adapter process per test, as VS Code starts one per debug session.
+async function withSession(fn) {
+  const dc = new DebugClient(adapter, '--stdio', 'nimbus');
+  dc.defaultTimeout = 20000;
+  const outputs = [];
+  dc.on('output', (e) => outputs.push(e.body.output));
+  await dc.start();
+  try {
+    await fn(dc, outputs);
+  } finally {
+    await dc.stop();
+  }
+}
+
+async function stoppedAt(dc, reason) {
+  const event = await dc.waitForEvent('stopped');
+  assert.strictEqual(event.body.reason, reason, JSON.stringify(event.body));
+  const stack = await dc.stackTraceRequest({ threadId: event.body.threadId });
+  return { event, frames: stack.body.stackFrames };
+}
+
+async function locals(dc, frameId) {
+  const scopes = await dc.scopesRequest({ frameId });
+  const ref = scopes.body.scopes.find((s) => s.name === 'Locals').variablesReference;
+  return (await dc.variablesRequest({ variablesReference: ref })).body.variables;
+}
+
+const byName = (variables, name) => variables.find((v) => v.name === name);
+const until = async (predicate, ms = 15000) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (predicate()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('timed out waiting');
+};
+
+const tests = [];
+const test = (name, fn) => tests.push([name, fn]);
+
+test('launch to a breakpoint; the stack shows project files and marks runtime frames', () => withSession(async (dc, outputs) => {
+  const [, , stack] = await dc.hitBreakpoint(launchArgs(), { path: H, line: 13 });
+  const frames = stack.body.stackFrames;
+  assert.strictEqual(frames[0].name, 'hello');
+  assert.strictEqual(frames[0].source.path, H);
+  const runtime = frames.slice(1);
+  assert.ok(runtime.length > 0 && runtime.every((f) => f.presentationHint === 'subtle' && /bootstrap\.py$/.test(f.source.path)), JSON.stringify(runtime));
+  const threads = await dc.threadsRequest();
+  assert.strictEqual(threads.body.threads.length, 1);
+  await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
+  const all = outputs.join('');
+  assert.match(all, /Result: \{"message": "hello Ada", "total": 16, "calls": 1\}/);
+  assert.match(all, /REPORT RequestId: [0-9a-f-]{36}\tDuration: /);
+  assert.match(all, /total is 16/); // the function's own output, live
+}));
+
+test('a breakpoint on a line without code moves to the next line with code', () => withSession(async (dc) => {
+  await dc.hitBreakpoint(launchArgs(), { path: H, line: 16 }, { path: H, line: 17 }, { path: H, line: 17 });
+}));
+
+test('variables: locals, globals, nested event data, paged children', () => withSession(async (dc) => {
+  const [, , stack] = await dc.hitBreakpoint(launchArgs(), { path: H, line: 17 });
+  const frameId = stack.body.stackFrames[0].id;
+  const vars = await locals(dc, frameId);
+  assert.strictEqual(byName(vars, 'total').value, '16');
+  assert.strictEqual(byName(vars, 'name').value, "'Ada'");
+  const event = byName(vars, 'event');
+  assert.ok(event.variablesReference > 0);
+  const eventChildren = (await dc.variablesRequest({ variablesReference: event.variablesReference })).body.variables;
+  const order = byName(eventChildren, "'order'");
+  const orderChildren = (await dc.variablesRequest({ variablesReference: order.variablesReference })).body.variables;
+  const items = byName(orderChildren, "'items'");
+  assert.strictEqual(items.indexedVariables, 2);
+  const second = (await dc.variablesRequest({ variablesReference: items.variablesReference, start: 1, count: 1 })).body.variables;
+  assert.deepStrictEqual(second.map((v) => v.name), ['1']);
+  const item = (await dc.variablesRequest({ variablesReference: second[0].variablesReference })).body.variables;
+  assert.strictEqual(byName(item, "'sku'").value, "'b'");
+  const scopes = await dc.scopesRequest({ frameId });
+  const globals = (await dc.variablesRequest({ variablesReference: scopes.body.scopes.find((s) => s.name === 'Globals').variablesReference })).body.variables;
+  assert.ok(byName(globals, 'COUNTER'), globals.map((g) => g.name).join());
+}));
+
+test('evaluate in the console, for watches and hovers; statements too', () => withSession(async (dc) => {
+  const [, , stack] = await dc.hitBreakpoint(launchArgs(), { path: H, line: 17 });
+  const frameId = stack.body.stackFrames[0].id;
+  assert.strictEqual((await dc.evaluateRequest({ expression: 'total * 2', frameId, context: 'repl' })).body.result, '32');
+  assert.strictEqual((await dc.evaluateRequest({ expression: "order['items'][0]['qty']", frameId, context: 'watch' })).body.result, '2');
+  const hover = await dc.evaluateRequest({ expression: 'order', frameId, context: 'hover' });
+  assert.ok(hover.body.variablesReference > 0);
+  await dc.evaluateRequest({ expression: 'total = 100', frameId, context: 'repl' });
+  assert.strictEqual((await dc.evaluateRequest({ expression: 'total', frameId, context: 'watch' })).body.result, '100');
+  await assert.rejects(dc.evaluateRequest({ expression: 'no_such_name', frameId, context: 'watch' }), /NameError/);
+}));
+
+test('setVariable changes what the function goes on with', () => withSession(async (dc, outputs) => {
+  const [, , stack] = await dc.hitBreakpoint(launchArgs(), { path: H, line: 17 });
+  const frameId = stack.body.stackFrames[0].id;
+  const scopes = await dc.scopesRequest({ frameId });
+  const ref = scopes.body.scopes.find((s) => s.name === 'Locals').variablesReference;
+  const set = await dc.setVariableRequest({ variablesReference: ref, name: 'total', value: '999' });
+  assert.strictEqual(set.body.value, '999');
+  await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
+  assert.match(outputs.join(''), /"total": 999/);
+}));
+
+test('step in, over and out', () => withSession(async (dc) => {
+  await dc.hitBreakpoint(launchArgs(), { path: H, line: 15 });
+  await dc.stepInRequest({ threadId: 1 });
+  let { frames } = await stoppedAt(dc, 'step');
+  assert.deepStrictEqual([frames[0].name, frames[0].source.path, frames[0].line], ['price', P, 5]);
+  await dc.nextRequest({ threadId: 1 });
+  ({ frames } = await stoppedAt(dc, 'step'));
+  assert.deepStrictEqual([frames[0].name, frames[0].line], ['price', 6]);
+  await dc.stepOutRequest({ threadId: 1 });
+  ({ frames } = await stoppedAt(dc, 'step'));
+  assert.deepStrictEqual([frames[0].name, frames[0].source.path, frames[0].line], ['hello', H, 14]);
+  await dc.nextRequest({ threadId: 1 });
+  ({ frames } = await stoppedAt(dc, 'step'));
+  assert.deepStrictEqual([frames[0].name, frames[0].line], ['hello', 15]);
+}));
+
+test('conditional, hit-count and log breakpoints', () => withSession(async (dc, outputs) => {
+  await Promise.all([
+    dc.waitForEvent('initialized').then(async () => {
+      const cond = await dc.setBreakpointsRequest({ source: { path: P }, breakpoints: [{ line: 5, condition: "item['sku'] == 'b'" }] });
+      assert.strictEqual(cond.body.breakpoints[0].verified, true);
+      const hits = await dc.setBreakpointsRequest({ source: { path: H }, breakpoints: [{ line: 15, hitCondition: '2' }, { line: 18, logMessage: 'logged total={total} for {name}' }] });
+      assert.deepStrictEqual(hits.body.breakpoints.map((b) => b.line), [15, 18]);
+      await dc.configurationDoneRequest();
+    }),
+    dc.launch(launchArgs()),
+  ]);
+  // The hit count: the second pass over line 15 (the item 'b').
+  let { frames } = await stoppedAt(dc, 'breakpoint');
+  assert.strictEqual(frames[0].line, 15);
+  assert.strictEqual((await dc.evaluateRequest({ expression: "item['sku']", frameId: frames[0].id, context: 'watch' })).body.result, "'b'");
+  await dc.continueRequest({ threadId: 1 });
+  // The condition: only the item 'b'.
+  ({ frames } = await stoppedAt(dc, 'breakpoint'));
+  assert.deepStrictEqual([frames[0].source.path, frames[0].line], [P, 5]);
+  assert.strictEqual((await dc.evaluateRequest({ expression: "item['sku']", frameId: frames[0].id, context: 'watch' })).body.result, "'b'");
+  await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
+  // The log point wrote, and did not stop.
+  assert.match(outputs.join(''), /logged total=16 for Ada/);
+}));
+
+test('function breakpoints', () => withSession(async (dc) => {
+  await Promise.all([
+    dc.waitForEvent('initialized').then(async () => {
+      const set = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'helper.divide' }] });
+      assert.strictEqual(set.body.breakpoints.length, 1);
+      await dc.configurationDoneRequest();
+    }),
+    dc.launch(launchArgs({ function: 'fail', event: { value: 2 }, eventFile: undefined })),
+  ]);
+  const { frames } = await stoppedAt(dc, 'function breakpoint');
+  assert.deepStrictEqual([frames[0].name, frames[0].source.path, frames[0].line], ['divide', P, 10]);
+}));
+
+test('exception breakpoints: uncaught, then raised', () => withSession(async (dc, outputs) => {
+  await Promise.all([
+    dc.waitForEvent('initialized').then(async () => {
+      await dc.setExceptionBreakpointsRequest({ filters: ['uncaught'] });
+      await dc.configurationDoneRequest();
+    }),
+    dc.launch(launchArgs({ function: 'fail', event: { value: 0 }, eventFile: undefined })),
+  ]);
+  const { event, frames } = await stoppedAt(dc, 'exception');
+  assert.match(event.body.description, /ZeroDivisionError: division by zero/);
+  assert.deepStrictEqual([frames[0].name, frames[0].line], ['divide', 10]);
+  const vars = await locals(dc, frames[0].id);
+  assert.strictEqual(byName(vars, 'b').value, '0');
+  await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
+  assert.match(outputs.join(''), /Error: .*ZeroDivisionError/);
+}).then(() => withSession(async (dc) => {
+  await Promise.all([
+    dc.waitForEvent('initialized').then(async () => {
+      await dc.setExceptionBreakpointsRequest({ filters: ['raised'] });
+      await dc.configurationDoneRequest();
+    }),
+    dc.launch(launchArgs({ function: 'fail', event: { value: 0 }, eventFile: undefined })),
+  ]);
+  const { frames } = await stoppedAt(dc, 'exception');
+  assert.deepStrictEqual([frames[0].name, frames[0].source.path, frames[0].line], ['divide', P, 10]);
+})));
+
+test('stop on entry', () => withSession(async (dc) => {
+  await Promise.all([dc.configurationSequence(), dc.launch(launchArgs({ stopOnEntry: true }))]);
+  const { frames } = await stoppedAt(dc, 'entry');
+  assert.deepStrictEqual([frames[0].name, frames[0].line], ['hello', 10]);
+}));
+
+test('pause a busy function', () => withSession(async (dc) => {
+  await Promise.all([dc.configurationSequence(), dc.launch(launchArgs({ function: 'spin', event: {}, eventFile: undefined }))]);
+  await new Promise((r) => setTimeout(r, 1500));
+  await dc.pauseRequest({ threadId: 1 });
+  const { frames } = await stoppedAt(dc, 'pause');
+  assert.strictEqual(frames[0].name, 'spin');
+  assert.ok([37, 38].includes(frames[0].line), String(frames[0].line));
+}));
+
+test("the function's timeout clock stops while it is stopped", () => withSession(async (dc, outputs) => {
+  await dc.hitBreakpoint(launchArgs(), { path: H, line: 17 }); // the function's timeout is 1 s
+  await new Promise((r) => setTimeout(r, 2500));
+  await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
+  const all = outputs.join('');
+  assert.match(all, /Result: \{"message": "hello Ada"/);
+  assert.doesNotMatch(all, /Task timed out/);
+  const report = all.split('\n').find((l) => l.startsWith('REPORT'));
+  assert.match(report, /Paused In Debugger: 2[0-9]{3}\.\d\d ms/);
+  const duration = Number(/Duration: ([0-9.]+) ms/.exec(report)[1]);
+  assert.ok(duration >= 2500, `the REPORT shows the real run time: ${duration} ms`);
+}));
+
+test('restart invokes the function again', () => withSession(async (dc) => {
+  await dc.hitBreakpoint(launchArgs(), { path: H, line: 17 });
+  await dc.restartRequest({});
+  const { frames } = await stoppedAt(dc, 'breakpoint');
+  assert.strictEqual(frames[0].line, 17);
+  // The same warm instance: its module state counts two calls.
+  assert.strictEqual((await dc.evaluateRequest({ expression: "COUNTER['calls']", frameId: frames[0].id, context: 'watch' })).body.result, '2');
+  const sources = await dc.customRequest('loadedSources', {});
+  const names = sources.body.sources.map((s) => s.name);
+  assert.ok(names.includes('handler.py') && names.includes('helper.py'), names.join());
+}));
+
+test('attach: an HTTP request through the gateway stops at a breakpoint; detach returns the function', async () => {
+  const sim = cp.spawn(path.join(bin, 'nimbus-sim'), ['--project', project], { stdio: 'ignore' });
+  try {
+    const stateFile = path.join(project, '.nimbus', 'sim.json');
+    await until(() => fs.existsSync(stateFile) && JSON.parse(fs.readFileSync(stateFile)).pid === sim.pid);
+    const gateway = JSON.parse(fs.readFileSync(stateFile)).gateway;
+    const get = (url) => new Promise((resolve, reject) => http.get(url, (res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    }).on('error', reject));
+    await withSession(async (dc, outputs) => {
+      await dc.initializeRequest();
+      await dc.setBreakpointsRequest({ source: { path: H }, breakpoints: [{ line: 32 }] });
+      await dc.attachRequest({ type: 'nimbus', request: 'attach', project, function: 'web' });
+      await dc.configurationDoneRequest();
+      assert.match(outputs.join(''), /Attached to web/);
+      const response = get(`${gateway}/web`);
+      const { frames } = await stoppedAt(dc, 'breakpoint');
+      assert.deepStrictEqual([frames[0].name, frames[0].line], ['web', 32]);
+      const event = byName(await locals(dc, frames[0].id), 'event');
+      const fields = (await dc.variablesRequest({ variablesReference: event.variablesReference })).body.variables;
+      assert.strictEqual(byName(fields, "'rawPath'").value, "'/web'");
+      await dc.continueRequest({ threadId: 1 });
+      const answer = await response;
+      assert.deepStrictEqual([answer.status, answer.body], [200, 'served /web']);
+      // A second request stops again: every invocation goes through the debug instance.
+      const again = get(`${gateway}/web`);
+      await stoppedAt(dc, 'breakpoint');
+      await dc.continueRequest({ threadId: 1 });
+      assert.strictEqual((await again).status, 200);
+    });
+    // Detached: the function runs in ordinary instances and never stops.
+    const started = Date.now();
+    const after = await get(`${gateway}/web`);
+    assert.deepStrictEqual([after.status, after.body], [200, 'served /web']);
+    assert.ok(Date.now() - started < 5000);
+  } finally {
+    sim.kill('SIGTERM');
+    await new Promise((r) => sim.on('exit', r));
+  }
+});
+
+test('a debuggee that crashes ends the session cleanly', () => withSession(async (dc, outputs) => {
+  await Promise.all([dc.configurationSequence(), dc.launch(launchArgs({ function: 'crash', event: {}, eventFile: undefined }))]);
+  const [exited] = await Promise.all([dc.waitForEvent('exited'), dc.waitForEvent('terminated')]);
+  assert.strictEqual(exited.body.exitCode, 1);
+  assert.match(outputs.join(''), /Runtime\.ExitError/);
+}));
+
+test('bad launch arguments are answered with what is wrong', () => withSession(async (dc) => {
+  await dc.initializeRequest();
+  await assert.rejects(dc.launchRequest({ project, function: 'nope' }), /no function 'nope'/);
+  await assert.rejects(dc.launchRequest({ project, function: 'node' }), /debugs Python functions/);
+  await assert.rejects(dc.launchRequest({ project, function: 'hello', eventFile: 'missing.json' }), /"eventFile": cannot read/);
+  await assert.rejects(dc.launchRequest({ function: 'hello' }), /needs "project"/);
+  await assert.rejects(dc.customRequest('fly', {}), /unknown request 'fly'/);
+}));
+
+test('malformed messages get error responses and the adapter carries on', async () => {
+  const child = cp.spawn(adapter, ['--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const frame = (body) => `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stdin.write(frame('{"seq": 1, "type": "request", "command": '));
+  child.stdin.write(frame('{"seq": 2, "type": "request"}'));
+  child.stdin.write('Content-Length: lots\r\n\r\n');
+  child.stdin.write(frame('{"seq": 3, "type": "request", "command": "initialize", "arguments": {"adapterID": "nimbus"}}'));
+  await until(() => out.includes('"event":"initialized"'));
+  assert.match(out, /"request_seq":2[^}]*"success":false|"success":false[^}]*"request_seq":2/);
+  assert.match(out, /malformed request: the message is not valid JSON/);
+  assert.match(out, /unreadable message frame/);
+  const messages = [];
+  for (let rest = Buffer.from(out); rest.length > 0;) {
+    const end = rest.indexOf('\r\n\r\n');
+    const length = Number(/Content-Length: (\d+)/.exec(rest.subarray(0, end).toString())[1]);
+    messages.push(JSON.parse(rest.subarray(end + 4, end + 4 + length).toString()));
+    rest = rest.subarray(end + 4 + length);
+  }
+  const initialize = messages.find((m) => m.command === 'initialize');
+  assert.ok(initialize && initialize.success && initialize.body.supportsConditionalBreakpoints, out);
+  child.kill();
+});
+
+test('no simulator is left behind', async () => {
+  await until(() => !fs.existsSync(path.join(project, '.nimbus', 'sim.json')), 5000);
+});
+
+(async () => {
+  let passed = 0;
+  let failed = 0;
+  for (const [name, fn] of tests) {
+    try {
+      await fn();
+      passed++;
+      console.log(`ok - ${name}`);
+    } catch (e) {
+      failed++;
+      console.log(`FAIL - ${name}\n  ${e.stack || e}`);
+    }
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  fs.rmSync(project, { recursive: true, force: true });
+  process.exit(failed ? 1 : 0);
+})();

@@ -1,0 +1,39 @@
+# Handlers for the nimbus-dap conformance suite: line numbers matter to the tests.
+import os
+
+import helper
+
+COUNTER = {"calls": 0}
+
+
+def hello(event, context):
+    COUNTER["calls"] += 1
+    name = event.get("name", "world")
+    order = event["order"]
+    total = 0
+    for item in order["items"]:
+        total += helper.price(item)
+
+    message = f"hello {name}"
+    print("total is", total)
+    return {"message": message, "total": total, "calls": COUNTER["calls"]}
+
+
+def fail(event, context):
+    value = event.get("value", 0)
+    return helper.divide(10, value)
+
+
+def crash(event, context):
+    os._exit(3)
+
+
+def web(event, context):
+    path = event.get("rawPath", "/")
+    return {"statusCode": 200, "body": f"served {path}"}
+
+
+def spin(event, context):
+    n = 0
+    while True:
+        n += 1
