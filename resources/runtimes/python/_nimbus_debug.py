@@ -145,6 +145,7 @@ class Agent:
         self.repr.maxlist = self.repr.maxdict = self.repr.maxtuple = 20
         builtins.__nimbus_hit__ = self.hit
         self.api_address = os.environ.get("AWS_LAMBDA_RUNTIME_API", "")
+        self.api_conn = None
         self._install_import_hook()
         self._tee_output()
         signal.signal(signal.SIGUSR1, self._on_pause_signal)
@@ -479,7 +480,6 @@ class Agent:
         self.references = {}
         # (The frame itself, not its id: a later frame may reuse the id.)
         self.last_stop = (frame, frame.f_lineno) if frame is not None else None
-        self._notify_platform(True)
         body = {"reason": reason, "threadId": 1, "allThreadsStopped": True}
         if hit:
             body["hitBreakpointIds"] = hit
@@ -488,6 +488,7 @@ class Agent:
         if text:
             body["text"] = text
         self.send_event("stopped", body)
+        self._notify_platform(True)
         try:
             while True:
                 with self.commands_ready:
@@ -580,15 +581,18 @@ class Agent:
         """Tells the simulator to stop (or restart) this invocation's timeout clock."""
         if not self.request_id or not self.api_address:
             return
-        try:
-            host, _, port = self.api_address.rpartition(":")
-            conn = http.client.HTTPConnection(host, int(port), timeout=2)
-            conn.request("POST", f"/2018-06-01/runtime/invocation/{self.request_id}/debug",
-                         json.dumps({"paused": paused}), {"Content-Type": "application/json"})
-            conn.getresponse().read()
-            conn.close()
-        except OSError:
-            pass
+        for attempt in (0, 1):
+            try:
+                if self.api_conn is None:
+                    host, _, port = self.api_address.rpartition(":")
+                    self.api_conn = http.client.HTTPConnection(host, int(port), timeout=2)
+                self.api_conn.request(
+                    "POST", f"/2018-06-01/runtime/invocation/{self.request_id}/debug",
+                    json.dumps({"paused": paused}), {"Content-Type": "application/json"})
+                self.api_conn.getresponse().read()
+                return
+            except (OSError, http.client.HTTPException):
+                self.api_conn = None  # closed while idle: once more on a new connection
 
     # ---- tracing (stepping, stale frames, raised exceptions) -------------------------
     def _retrace(self):
