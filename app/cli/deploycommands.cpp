@@ -104,7 +104,8 @@ int deployProject(const RemoteOptions &options, Streams streams) {
                 << remote->client->endpoint().url
                 << (remote->local ? " (the project's simulator)" : "") << "\n";
     int failures = 0;
-    deploy::Deployer deployer(*remote->client, [&](const deploy::DeployStep &step) {
+    deploy::Deployer deployer(
+        *remote->client, [&](const deploy::DeployStep &step) {
         using Kind = deploy::DeployStep::Kind;
         const char *verb = "";
         switch (step.kind) {
@@ -135,7 +136,7 @@ int deployProject(const RemoteOptions &options, Streams streams) {
             << "  " << verb << "  " << std::left << std::setw(16) << step.function << " "
             << step.deployedName << "  " << step.detail << "\n";
         streams.out << std::flush;
-    });
+    }, remote->local);
     const bool ok = deployer.deploy(m, provenance);
     if (!ok || failures) {
         streams.err << "nimbus deploy: " << failures << " step(s) failed\n";

@@ -31,6 +31,8 @@ PythonBackend::~PythonBackend() {
 }
 
 std::string PythonBackend::listen() {
+    if (m_acceptor) // one port for the session, whatever it attaches to
+        return "127.0.0.1:" + std::to_string(m_acceptor->local_endpoint().port());
     m_acceptor = std::make_unique<tcp::acceptor>(
         m_io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
     const auto port = m_acceptor->local_endpoint().port();
@@ -71,16 +73,9 @@ void PythonBackend::acceptLoop() {
         if (ec || m_closing)
             return;
         socket.set_option(tcp::no_delay(true), ec);
+        // It becomes the agent's connection when it says hello (the simulator also knocks,
+        // to see that the debugger is still there).
         auto connection = std::make_shared<Connection>(std::move(socket));
-        {
-            std::lock_guard lock(m_mutex);
-            // A new instance replaces the old one (it was retired by the simulator).
-            if (m_connection) {
-                boost::system::error_code ignored;
-                m_connection->socket.shutdown(tcp::socket::shutdown_both, ignored);
-            }
-            m_connection = connection;
-        }
         m_readers.emplace_back([this, connection] { readLoop(connection); });
     }
 }
@@ -115,19 +110,18 @@ void PythonBackend::readLoop(std::shared_ptr<Connection> connection) {
         const std::string event = message.value("event", "");
         json body = message.value("body", json::object());
         if (event == "hello") {
+            {
+                std::lock_guard lock(m_mutex);
+                // A new instance replaces the old one (the simulator retired it).
+                if (m_connection && m_connection != connection) {
+                    boost::system::error_code ignored;
+                    m_connection->socket.shutdown(tcp::socket::shutdown_both, ignored);
+                }
+                m_connection = connection;
+            }
             emit("agentConnected", body);
             configure(connection);
             continue;
-        }
-        if (event == "stopped" && body.contains("hitBreakpointIds")) {
-            std::lock_guard lock(m_mutex);
-            json mapped = json::array();
-            for (const auto &id : body["hitBreakpointIds"]) {
-                auto it = m_agentToClient.find(id.get<int>());
-                if (it != m_agentToClient.end())
-                    mapped.push_back(it->second);
-            }
-            body["hitBreakpointIds"] = mapped;
         }
         emit(event, body);
     }
@@ -227,32 +221,28 @@ json PythonBackend::placeOffline(const std::string &path, const json &breakpoint
     return placed;
 }
 
-// Gives breakpoints from the agent (or placed here) the client's ids for `key`: the ids
-// the client already has, in order, when there are as many; else new ones.
-json PythonBackend::adoptBreakpoints(const std::string &key, const json &fromAgent, bool announce) {
+// Numbers the breakpoints of a request with the client's ids (new ones each time, as a
+// setBreakpoints request replaces the set); the agent keeps these ids, so its stopped events
+// name breakpoints as the client knows them.
+json PythonBackend::numbered(const json &breakpoints) {
     json out = json::array();
-    std::vector<json> changed;
-    {
-        std::lock_guard lock(m_mutex);
-        auto &ids = m_clientIds[key];
-        const bool keep = ids.size() == fromAgent.size() && announce;
-        if (!keep) {
-            ids.clear();
-            for (std::size_t i = 0; i < fromAgent.size(); ++i)
-                ids.push_back(m_nextClientId++);
-        }
-        for (std::size_t i = 0; i < fromAgent.size(); ++i) {
-            json bp = fromAgent[i];
-            if (bp.contains("id"))
-                m_agentToClient[bp["id"].get<int>()] = ids[i];
-            bp["id"] = ids[i];
-            out.push_back(bp);
-            if (announce)
-                changed.push_back(bp);
-        }
+    std::lock_guard lock(m_mutex);
+    for (json bp : breakpoints) {
+        bp["id"] = m_nextClientId++;
+        out.push_back(std::move(bp));
     }
-    for (const auto &bp : changed)
-        emit("breakpoint", {{"reason", "changed"}, {"breakpoint", bp}});
+    return out;
+}
+
+// The ids the client gave, put back on what the agent or the placement answered.
+json withIds(const json &placed, const json &requested) {
+    json out = json::array();
+    for (std::size_t i = 0; i < placed.size(); ++i) {
+        json bp = placed[i];
+        if (i < requested.size() && requested[i].contains("id"))
+            bp["id"] = requested[i]["id"];
+        out.push_back(std::move(bp));
+    }
     return out;
 }
 
@@ -269,7 +259,6 @@ void PythonBackend::configure(const std::shared_ptr<Connection> &connection,
                      {"exceptionFilters", m_exceptionFilters},
                      {"stopOnEntry", m_stopOnEntry}};
         m_stopOnEntry = false; // the first instance's first invocation only
-        m_agentToClient.clear();
     }
     send(connection, "configure", arguments, [this, done](const json &response) {
         struct Done {
@@ -282,10 +271,13 @@ void PythonBackend::configure(const std::shared_ptr<Connection> &connection,
         if (!response.value("success", false))
             return;
         const json body = response.value("body", json::object());
+        // Where the instance placed them (it knows the code best): the client hears.
         const json byPath = body.value("breakpoints", json::object());
         for (const auto &[path, placed] : byPath.items())
-            adoptBreakpoints(path, placed, true);
-        adoptBreakpoints("", body.value("functionBreakpoints", json::array()), true);
+            for (const auto &bp : placed)
+                emit("breakpoint", {{"reason", "changed"}, {"breakpoint", bp}});
+        for (const auto &bp : body.value("functionBreakpoints", json::array()))
+            emit("breakpoint", {{"reason", "changed"}, {"breakpoint", bp}});
         emit("agentConfigured", json::object());
     });
 }
@@ -295,34 +287,36 @@ json PythonBackend::request(const std::string &command, const json &arguments) {
         const std::string path = arguments.value("source", json::object()).value("path", "");
         if (path.empty())
             throw BackendError("setBreakpoints needs source.path");
-        const json breakpoints = arguments.value("breakpoints", json::array());
+        const json breakpoints = numbered(arguments.value("breakpoints", json::array()));
         {
             std::lock_guard lock(m_mutex);
             m_breakpoints[path] = breakpoints;
         }
         if (connected()) {
-            const json body = call(command, arguments);
+            json forwarded = arguments;
+            forwarded["breakpoints"] = breakpoints;
+            const json body = call(command, forwarded);
             return {{"breakpoints",
-                     adoptBreakpoints(path, body.value("breakpoints", json::array()), false)}};
+                     withIds(body.value("breakpoints", json::array()), breakpoints)}};
         }
-        return {{"breakpoints", adoptBreakpoints(path, placeOffline(path, breakpoints), false)}};
+        return {{"breakpoints", withIds(placeOffline(path, breakpoints), breakpoints)}};
     }
     if (command == "setFunctionBreakpoints") {
-        const json breakpoints = arguments.value("breakpoints", json::array());
+        const json breakpoints = numbered(arguments.value("breakpoints", json::array()));
         {
             std::lock_guard lock(m_mutex);
             m_functionBreakpoints = breakpoints;
         }
         if (connected()) {
-            const json body = call(command, arguments);
+            const json body = call(command, {{"breakpoints", breakpoints}});
             return {{"breakpoints",
-                     adoptBreakpoints("", body.value("breakpoints", json::array()), false)}};
+                     withIds(body.value("breakpoints", json::array()), breakpoints)}};
         }
         json pending = json::array();
         for (std::size_t i = 0; i < breakpoints.size(); ++i)
             pending.push_back({{"verified", false},
                                {"message", "resolved when the function's instance starts"}});
-        return {{"breakpoints", adoptBreakpoints("", pending, false)}};
+        return {{"breakpoints", withIds(pending, breakpoints)}};
     }
     if (command == "setExceptionBreakpoints") {
         {

@@ -51,8 +51,7 @@ private:
     void configure(const std::shared_ptr<Connection> &connection,
                    std::function<void()> done = {});
     nlohmann::json placeOffline(const std::string &path, const nlohmann::json &breakpoints);
-    nlohmann::json adoptBreakpoints(const std::string &key, const nlohmann::json &fromAgent,
-                                    bool announce);
+    nlohmann::json numbered(const nlohmann::json &breakpoints);
     void emit(const std::string &event, const nlohmann::json &body);
 
     std::string m_resourcesDir;
@@ -70,11 +69,7 @@ private:
     nlohmann::json m_functionBreakpoints = nlohmann::json::array();
     nlohmann::json m_exceptionFilters = nlohmann::json::array();
     bool m_stopOnEntry = false;
-    // Breakpoint ids as the client knows them, per path ("" for function breakpoints), in
-    // the order set; and the agent's ids mapped to them.
-    std::map<std::string, std::vector<int>> m_clientIds;
-    std::map<int, int> m_agentToClient;
-    int m_nextClientId = 1;
+    int m_nextClientId = 1; // breakpoint ids as the client knows them
 };
 
 } // namespace nimbus::dap

@@ -57,9 +57,11 @@ void DebugSession::handle(const std::string &body) {
     try {
         json result = it->second(request);
         m_send(m_messages.response(request, std::move(result)));
-        // The protocol's order: the initialized event follows the initialize response.
+        // The protocol's order: these events follow their request's response.
         if (request.command == "initialize")
             m_send(m_messages.event("initialized"));
+        if (request.command == "terminate")
+            m_send(m_messages.event("terminated"));
     } catch (const ArgumentError &e) {
         m_send(m_messages.errorResponse(request.seq, request.command, e.what()));
     } catch (const BackendError &e) {
@@ -80,6 +82,7 @@ void DebugSession::registerHandlers() {
     m_handlers["restart"] = [this](const Request &r) { return restart(r); };
     m_handlers["disconnect"] = [this](const Request &r) { return disconnect(r, false); };
     m_handlers["terminate"] = [this](const Request &r) { return disconnect(r, true); };
+    // (Both are answered after the session has let go of the function.)
     // What concerns the running code goes to the backend as it is.
     for (const char *command :
          {"setBreakpoints", "setFunctionBreakpoints", "setExceptionBreakpoints", "threads",
@@ -159,6 +162,15 @@ json DebugSession::launch(const Request &request) {
     }
     connect(request, project, function);
     m_mode = Mode::Launch;
+    if (!m_target->invokable()) {
+        const std::string name = m_target->function();
+        m_target->close(); // detached, and a simulator started for it stopped
+        m_target.reset();
+        m_mode = Mode::None;
+        throw ArgumentError("'" + name +
+                            "' is an http function: it is reached over HTTP, not invoked. "
+                            "Attach to it, then send it a request");
+    }
     output("Debugging " + m_target->function() + " in " +
            (m_target->startedSimulator() ? "a simulator started for this session"
                                          : "the project's running simulator") +
@@ -200,7 +212,7 @@ void DebugSession::startInvocation() {
     m_invoking = true;
     m_invocation = std::thread([this] {
         const auto result = m_target->invoke(m_payload);
-        if (m_restarting || m_ended) {
+        if (m_restarting || m_ended || m_letGo) {
             m_invoking = false;
             return;
         }
@@ -244,26 +256,43 @@ json DebugSession::restart(const Request &) {
     return json::object();
 }
 
-json DebugSession::disconnect(const Request &, bool terminate) {
+json DebugSession::disconnect(const Request &request, bool terminate) {
+    // terminate ends the debuggee and keeps the session for the disconnect that follows;
+    // disconnect ends the session, and the debuggee too when asked (the default for a
+    // launch, as in VS Code), else lets it run on.
+    const bool killDebuggee =
+        terminate || request.arguments.value("terminateDebuggee", m_mode == Mode::Launch);
+    if (terminate) {
+        letGo(true);
+        return json::object();
+    }
+    letGo(killDebuggee);
     endSession();
-    if (terminate)
-        m_send(m_messages.event("terminated"));
     return json::object();
+}
+
+void DebugSession::letGo(bool terminateDebuggee) {
+    std::lock_guard lock(m_lifecycle);
+    if (m_letGo)
+        return;
+    m_letGo = true;
+    // The function runs on without its debugger (or ends, when terminated); an attached
+    // function goes back to ordinary instances.
+    if (m_backend)
+        m_backend->release();
+    if (m_target)
+        m_target->detach(terminateDebuggee);
+    if (m_backend)
+        m_backend->close();
 }
 
 void DebugSession::endSession() {
     if (m_ended.exchange(true))
         return;
-    // The function runs on without its debugger; attached functions go back to
-    // ordinary instances; a simulator started for the session stops.
-    if (m_backend)
-        m_backend->release();
-    if (m_target)
-        m_target->detach();
-    if (m_backend)
-        m_backend->close();
+    letGo(m_mode == Mode::Launch);
     if (m_invocation.joinable())
         m_invocation.join();
+    // A simulator started for the session stops with it.
     if (m_target)
         m_target->close();
 }

@@ -55,6 +55,7 @@ private:
     void startInvocation();
     void finishInvocation();
     void endSession();
+    void letGo(bool terminateDebuggee);
     void output(const std::string &text, const std::string &category = "console");
 
     Send m_send;
@@ -74,6 +75,7 @@ private:
     std::atomic<bool> m_invoking{false};
     std::atomic<bool> m_restarting{false};
     std::atomic<bool> m_ended{false};
+    bool m_letGo = false; // released the debuggee (terminate, disconnect)
     std::mutex m_lifecycle;
 };
 

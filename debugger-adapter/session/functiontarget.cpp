@@ -65,6 +65,7 @@ bool FunctionTarget::open(std::string &error) {
         return false;
     }
     m_function = fn->name;
+    m_invokable = fn->kind == manifest::FunctionKind::Event;
     auto live = sim::StateFile::readLive(m_project);
     if (!live) {
         if (!startSimulator(error))
@@ -77,6 +78,9 @@ bool FunctionTarget::open(std::string &error) {
     }
     m_gateway = live->value("gateway", "");
     m_client = std::make_unique<lambdaclient::LambdaClient>(sim::runningSimulator(*live));
+    // A launched invocation may stay stopped at a breakpoint for as long as the developer
+    // looks: no client-side limit short of a day.
+    m_client->setTimeout(std::chrono::hours(24));
     return true;
 }
 
@@ -135,11 +139,14 @@ bool FunctionTarget::attach(const std::string &agent, std::string &error) {
     return true;
 }
 
-void FunctionTarget::detach() {
+void FunctionTarget::detach(bool terminate) {
     if (!m_attached || !m_client)
         return;
     m_attached = false;
-    m_client->send("DELETE", "/_nimbus/debug/" + m_function, {}, "");
+    std::vector<std::pair<std::string, std::string>> query;
+    if (terminate)
+        query.emplace_back("terminate", "true");
+    m_client->send("DELETE", "/_nimbus/debug/" + m_function, query, "");
 }
 
 lambdaclient::InvokeResult FunctionTarget::invoke(const std::string &payload) {

@@ -27,10 +27,13 @@ public:
     // Checks the function (a Python event or http function of the project's manifest),
     // then finds or starts the simulator. False with `error` in words for the user.
     bool open(std::string &error);
+    // Whether the function is invoked (an event function) or reached over HTTP.
+    bool invokable() const { return m_invokable; }
     // Every invocation of the function now runs in one debug instance whose agent
     // connects to `agent`; detach() returns it to ordinary instances.
     bool attach(const std::string &agent, std::string &error);
-    void detach();
+    // `terminate`: end what the debug instance runs now, rather than letting it finish.
+    void detach(bool terminate = false);
     lambdaclient::InvokeResult invoke(const std::string &payload);
     // Detaches and stops the simulator if this target started it.
     void close();
@@ -48,6 +51,7 @@ private:
     std::string m_gateway;
     std::unique_ptr<lambdaclient::LambdaClient> m_client;
     bool m_attached = false;
+    bool m_invokable = true;
     boost::asio::io_context m_io;
     std::shared_ptr<sim::ChildProcess> m_child;
     std::thread m_ioThread;

@@ -1,6 +1,8 @@
 #include "nimbus/deploy/deployer.h"
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <fstream>
 #include <sstream>
 
@@ -138,16 +140,24 @@ lambda::Tags functionTags(const manifest::Manifest &m, const manifest::Function 
     return tags;
 }
 
-json functionSettings(const manifest::Manifest &m, const manifest::Function &fn,
-                      const Provenance &provenance) {
-    const YamlNode *node = functionNode(m, fn.name);
+namespace {
+// The IAM role the manifest names (the function's, else the provider's), if an ARN.
+std::string roleOf(const manifest::Manifest &m, const manifest::Function &fn) {
     const YamlNode *provider = m.tree.find("provider");
-    std::string role = scalarAt(node, "role");
+    std::string role = scalarAt(functionNode(m, fn.name), "role");
     if (role.empty())
         role = scalarAt(provider, "role");
     if (role.empty() && provider && provider->find("iam"))
         role = scalarAt(provider->find("iam"), "role");
-    if (role.rfind("arn:", 0) != 0)
+    return role.rfind("arn:", 0) == 0 ? role : std::string();
+}
+} // namespace
+
+json functionSettings(const manifest::Manifest &m, const manifest::Function &fn,
+                      const Provenance &provenance) {
+    const YamlNode *node = functionNode(m, fn.name);
+    std::string role = roleOf(m, fn);
+    if (role.empty())
         role = "arn:aws:iam::000000000000:role/" + m.service + "-" + m.provider.stage +
                "-lambdaRole"; // the role the Serverless Framework would create
     std::string description = fn.description;
@@ -170,9 +180,29 @@ json functionSettings(const manifest::Manifest &m, const manifest::Function &fn,
     return settings;
 }
 
-Deployer::Deployer(lambdaclient::LambdaClient &client, Progress progress)
+Deployer::Deployer(lambdaclient::LambdaClient &client, Progress progress, bool localPlatform)
     : m_client(client)
-    , m_progress(std::move(progress)) {}
+    , m_progress(std::move(progress))
+    , m_local(localPlatform) {}
+
+bool Deployer::waitUntilReady(const std::string &name, lambda::ApiError &error) {
+    for (int attempt = 0; attempt < 240; ++attempt) {
+        const auto config = m_client.getFunctionConfiguration(name);
+        if (!config.ok()) {
+            error = config.error;
+            return false;
+        }
+        if (config->state == "Failed" || config->lastUpdateStatus == "Failed") {
+            error = {0, "DeployFailed", "the platform could not make the function ready"};
+            return false;
+        }
+        if (config->state != "Pending" && config->lastUpdateStatus != "InProgress")
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    error = {0, "Timeout", "the function did not become ready within two minutes"};
+    return false;
+}
 
 bool Deployer::deploy(const manifest::Manifest &m, const Provenance &provenance) {
     if (!provenance.commit.empty())
@@ -217,6 +247,11 @@ bool Deployer::deployFunction(const manifest::Manifest &m, const manifest::Funct
                     error.type + (error.type.empty() ? "" : ": ") + error.message});
         return false;
     };
+    if (!m_local && roleOf(m, fn).empty()) {
+        return fail({0, "MissingRole",
+                     "set provider.iam.role (or the function's role) to an IAM role ARN to deploy "
+                     "to this endpoint"});
+    }
     const auto existing = m_client.getFunction(name);
     if (!existing.ok() && existing.error.status != 404)
         return fail(existing.error);
@@ -232,6 +267,8 @@ bool Deployer::deployFunction(const manifest::Manifest &m, const manifest::Funct
         const auto created = m_client.createFunction(create);
         if (!created.ok())
             return fail(created.error);
+        if (lambda::ApiError error; !waitUntilReady(name, error))
+            return fail(error);
         if (fn.reservedConcurrency) {
             const auto reserved = m_client.putConcurrency(name, fn.reservedConcurrency);
             if (!reserved.ok())
@@ -247,6 +284,8 @@ bool Deployer::deployFunction(const manifest::Manifest &m, const manifest::Funct
         const auto updated = m_client.updateFunctionCode(name, package.zip);
         if (!updated.ok())
             return fail(updated.error);
+        if (lambda::ApiError error; !waitUntilReady(name, error))
+            return fail(error);
         changes.push_back("code");
     }
     const bool settingsChanged =
@@ -259,6 +298,8 @@ bool Deployer::deployFunction(const manifest::Manifest &m, const manifest::Funct
         const auto updated = m_client.updateFunctionConfiguration(name, settings);
         if (!updated.ok())
             return fail(updated.error);
+        if (lambda::ApiError error; !waitUntilReady(name, error))
+            return fail(error);
         changes.push_back("configuration");
     }
     const lambda::Tags currentTags =

@@ -52,7 +52,19 @@ std::optional<TreeState> describeTree(const std::string &directory, std::string 
         error = "cannot read the working tree's status: " + lastError();
         return std::nullopt;
     }
-    state.dirty = git_status_list_entrycount(status) > 0;
+    // Nimbus's own state (.nimbus/: the simulator's store, packages) is not a change to
+    // the code, even when no .gitignore leaves it out.
+    const std::size_t count = git_status_list_entrycount(status);
+    for (std::size_t i = 0; i < count && !state.dirty; ++i) {
+        const git_status_entry *entry = git_status_byindex(status, i);
+        const git_diff_delta *delta =
+            entry->index_to_workdir ? entry->index_to_workdir : entry->head_to_index;
+        const char *path = delta && delta->new_file.path ? delta->new_file.path : "";
+        const std::string p(path);
+        if (p.rfind(".nimbus/", 0) == 0 || p.find("/.nimbus/") != std::string::npos)
+            continue;
+        state.dirty = true;
+    }
     git_status_list_free(status);
     return state;
 }

@@ -61,8 +61,16 @@ LambdaClient::Raw LambdaClient::send(const std::string &method, const std::strin
                                      const std::string &body,
                                      std::map<std::string, std::string> headers,
                                      const std::string &service) {
+    // AWS serves each service at its own host (lambda.REGION... and logs.REGION...); a
+    // local simulator serves both at one.
+    std::string url = m_endpoint.url;
+    if (service != "lambda") {
+        const auto at = url.find("://lambda.");
+        if (at != std::string::npos)
+            url.replace(at + 3, 7, service + ".");
+    }
     std::string authority, prefix;
-    splitUrl(m_endpoint.url, authority, prefix);
+    splitUrl(url, authority, prefix);
     sigv4::Request request;
     request.method = method;
     request.path = prefix + path;
@@ -80,12 +88,12 @@ LambdaClient::Raw LambdaClient::send(const std::string &method, const std::strin
 
     net::HttpRequestSpec spec;
     spec.method = method;
-    spec.url = m_endpoint.url.substr(0, m_endpoint.url.find("://") + 3) + authority +
+    spec.url = url.substr(0, url.find("://") + 3) + authority +
                request.path + (request.query.empty() ? "" : "?" + request.query);
     spec.body = body;
     for (const auto &[name, value] : request.headers)
         spec.headers[name] = value;
-    spec.timeout = std::chrono::minutes(16);
+    spec.timeout = m_timeout;
     const net::HttpResult result = net::httpRequest(spec);
     return {result.status, result.headers, result.body, result.error};
 }

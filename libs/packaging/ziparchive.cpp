@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <set>
 #include <sys/stat.h>
 
 namespace fs = std::filesystem;
@@ -60,10 +61,18 @@ std::optional<std::vector<std::string>> safeSteps(const std::string &path, std::
     return steps;
 }
 
-// Whether a link at `steps` (its own path) pointing at `target` stays in the package.
-bool linkStaysInside(const std::vector<std::string> &steps, const std::string &target) {
+std::string joined(const std::vector<std::string> &steps, std::size_t count);
+
+// Where a link at `steps` (its own path) pointing at `target` leads, as steps from the
+// package's root; nothing when it leads out, or when it passes through another link on
+// the way (`through` names it then): the lexical path says nothing about where a link
+// really goes.
+std::optional<std::vector<std::string>> linkTarget(const std::vector<std::string> &steps,
+                                                   const std::string &target,
+                                                   const std::set<std::string> &links,
+                                                   std::string &through) {
     if (target.empty() || target[0] == '/' || target[0] == '\\')
-        return false;
+        return std::nullopt;
     std::vector<std::string> at(steps.begin(), steps.end() - (steps.empty() ? 0 : 1));
     std::string step;
     auto apply = [&]() -> bool {
@@ -73,6 +82,10 @@ bool linkStaysInside(const std::vector<std::string> &steps, const std::string &t
             at.pop_back();
         } else if (!step.empty() && step != ".") {
             at.push_back(step);
+            if (links.count(joined(at, at.size()))) {
+                through = joined(at, at.size());
+                return false;
+            }
         }
         step.clear();
         return true;
@@ -80,12 +93,34 @@ bool linkStaysInside(const std::vector<std::string> &steps, const std::string &t
     for (char c : target) {
         if (c == '/' || c == '\\') {
             if (!apply())
-                return false;
+                return std::nullopt;
         } else {
             step += c;
         }
     }
-    return apply();
+    if (!apply())
+        return std::nullopt;
+    return at;
+}
+
+std::string joined(const std::vector<std::string> &steps, std::size_t count) {
+    std::string out;
+    for (std::size_t i = 0; i < count && i < steps.size(); ++i)
+        out += (i ? "/" : "") + steps[i];
+    return out;
+}
+
+// The link (if any) among `links` that a path goes through: one of its proper prefixes,
+// or (with `whole`) the path itself.
+std::optional<std::string> throughLink(const std::vector<std::string> &steps,
+                                       const std::set<std::string> &links, bool whole) {
+    const std::size_t last = whole ? steps.size() : steps.size() - (steps.empty() ? 0 : 1);
+    for (std::size_t n = 1; n <= last; ++n) {
+        const std::string prefix = joined(steps, n);
+        if (links.count(prefix))
+            return prefix;
+    }
+    return std::nullopt;
 }
 
 ReadArchive openZip(std::string_view zip, std::string &error) {
@@ -124,6 +159,11 @@ std::optional<ZipSummary> walk(std::string_view zip, const ZipLimits &limits, st
     if (!a)
         return std::nullopt;
     ZipSummary summary;
+    // Links are checked against each other too: a chain of links that each stay inside
+    // can lead outside together, and a file written through a link lands where it points.
+    // So nothing may be reached through a link, and no link may point through one.
+    std::set<std::string> links;
+    std::set<std::string> paths; // every entry and the folders above it
     archive_entry *entry = nullptr;
     char buffer[65536];
     for (;;) {
@@ -146,6 +186,11 @@ std::optional<ZipSummary> walk(std::string_view zip, const ZipLimits &limits, st
             error = "Unsafe package: " + why;
             return std::nullopt;
         }
+        if (auto link = throughLink(*steps, links, false)) {
+            error = "Unsafe package: the entry '" + std::string(name) +
+                    "' is reached through the link '" + *link + "'";
+            return std::nullopt;
+        }
         std::string target;
         if (const char *link = archive_entry_symlink(entry))
             target = link;
@@ -153,14 +198,34 @@ std::optional<ZipSummary> walk(std::string_view zip, const ZipLimits &limits, st
             target = std::string("/") + hard; // resolved from the root below
         if (!target.empty()) {
             const bool hardLink = archive_entry_hardlink(entry) != nullptr;
-            const bool inside =
-                hardLink ? safeSteps(target.substr(1), why).has_value() : linkStaysInside(*steps, target);
-            if (!inside) {
+            std::string through;
+            const auto to = hardLink ? safeSteps(target.substr(1), why)
+                                     : linkTarget(*steps, target, links, through);
+            if (!through.empty()) {
+                error = "Unsafe package: the link '" + std::string(name) +
+                        "' points through another link ('" + through + "')";
+                return std::nullopt;
+            }
+            if (!to) {
                 error = "Unsafe package: the link '" + std::string(name) + "' points outside the "
                         "package (to '" + (hardLink ? target.substr(1) : target) + "')";
                 return std::nullopt;
             }
+            if (auto link = throughLink(*to, links, true)) {
+                error = "Unsafe package: the link '" + std::string(name) +
+                        "' points through another link ('" + *link + "')";
+                return std::nullopt;
+            }
+            const std::string self = joined(*steps, steps->size());
+            if (paths.count(self)) {
+                error = "Unsafe package: the link '" + std::string(name) +
+                        "' stands where the package has a folder or file";
+                return std::nullopt;
+            }
+            links.insert(self);
         }
+        for (std::size_t n = 1; n <= steps->size(); ++n)
+            paths.insert(joined(*steps, n));
         if (visitor.begin && !visitor.begin(*steps, entry, target)) {
             error = error.empty() ? "could not unpack '" + std::string(name) + "'" : error;
             return std::nullopt;
@@ -200,6 +265,7 @@ bool writeZip(std::vector<ZipEntry> entries, std::string &zip, std::string &erro
     std::unique_ptr<archive, decltype(&archive_write_free)> a(archive_write_new(),
                                                               archive_write_free);
     archive_write_set_format_zip(a.get());
+    archive_write_set_bytes_in_last_block(a.get(), 1); // no padding after the zip's end
     zip.clear();
     auto writer = [](archive *, void *client, const void *buffer, size_t length) -> la_ssize_t {
         static_cast<std::string *>(client)->append(static_cast<const char *>(buffer), length);

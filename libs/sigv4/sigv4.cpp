@@ -294,7 +294,7 @@ Verdict verify(const Request &request, const std::string &service,
         return refuse("UnrecognizedClientException",
                       "The security token included in the request is invalid: unknown access key "
                       "'" +
-                          credential[0] + "'. Use the credentials in .nimbus/sim.json.");
+                          credential[0] + "'");
     const std::string date = header(request, "x-amz-date");
     const auto when = parseAmzDate(date);
     if (!when)
@@ -320,6 +320,20 @@ Verdict verify(const Request &request, const std::string &service,
     }
     if (std::find(signedHeaders.begin(), signedHeaders.end(), "host") == signedHeaders.end())
         return refuse("InvalidSignatureException", "'Host' must be a signed header");
+    // Every header that is signed must be there, and every X-Amz-* header that is there
+    // must be signed: otherwise a header could be added or changed after signing.
+    const auto present = canonicalHeaders(request);
+    for (const auto &name : signedHeaders) {
+        if (!present.count(name))
+            return refuse("InvalidSignatureException",
+                          "the signed header '" + name + "' is not in the request");
+    }
+    for (const auto &[name, value] : present) {
+        if (name.rfind("x-amz-", 0) == 0 &&
+            std::find(signedHeaders.begin(), signedHeaders.end(), name) == signedHeaders.end())
+            return refuse("InvalidSignatureException",
+                          "the header '" + name + "' must be signed (it is not in SignedHeaders)");
+    }
     const Scope scope{date, credential[2], credential[3]};
     const std::string expected =
         signature(*secret, scope, stringToSign(scope, canonicalRequest(request, signedHeaders)));

@@ -104,9 +104,15 @@ bool ControlPlane::open(std::string &error) {
     if (!credentials)
         return false;
     m_credentials = *credentials;
-    m_db = Database::open((fs::path(m_options.stateDir) / "nimbus.db").string(), error);
+    // The store holds functions' environments: for this user only, like the credentials.
+    fs::permissions(m_options.stateDir, fs::perms::owner_all, fs::perm_options::replace, ec);
+    const fs::path dbPath = fs::path(m_options.stateDir) / "nimbus.db";
+    m_db = Database::open(dbPath.string(), error);
     if (!m_db)
         return false;
+    for (const char *suffix : {"", "-wal", "-shm"})
+        fs::permissions(dbPath.string() + suffix, fs::perms::owner_read | fs::perms::owner_write,
+                        fs::perm_options::replace, ec);
     try {
         m_store = std::make_unique<FunctionStore>(*m_db,
                                                   (fs::path(m_options.stateDir) / "code").string());
@@ -179,10 +185,18 @@ std::optional<lambda::ApiError> ControlPlane::authenticate(const net::Request &r
 }
 
 void ControlPlane::handle(net::Request request, net::Responder responder) {
+    // Every answer carries a request id, as Lambda's do.
+    responder = [inner = std::move(responder)](net::Response response) {
+        if (response["x-amzn-RequestId"].empty())
+            response.set("x-amzn-RequestId", newRequestId());
+        inner(std::move(response));
+    };
     ApiRequest api = parseRequest(request);
     api.body = request.body();
     try {
         route(api, responder);
+    } catch (const lambda::ApiError &e) {
+        responder(lambdaError(e));
     } catch (const StoreError &e) {
         responder(lambdaError(lambda::serviceError(std::string("the store failed: ") + e.what())));
     } catch (const std::exception &e) {
@@ -229,7 +243,7 @@ void ControlPlane::route(ApiRequest &r, net::Responder &responder) {
             }
         }
         std::string error;
-        if (!m_simulator.setDebugAgent(s[2], agent, error)) {
+        if (!m_simulator.setDebugAgent(s[2], agent, error, r.param("terminate") == "true")) {
             responder(lambdaError(lambda::resourceNotFound(error)));
             return;
         }

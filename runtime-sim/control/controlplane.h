@@ -98,7 +98,8 @@ private:
                                                net::Response &notFound);
     // Decodes, inspects and stores an uploaded package; returns its hex SHA-256.
     std::optional<std::string> storeCode(const std::string &base64, long long &size,
-                                         std::string &sha256Base64, lambda::ApiError &error);
+                                         std::string &sha256Base64, lambda::ApiError &error,
+                                         bool store = true);
     lambda::FunctionConfiguration publish(FunctionRecord &record, const std::string &description);
     std::string codeUrl(const std::string &hex) const;
 

@@ -63,6 +63,18 @@ bool DeployedFunctions::invoke(const FunctionRecord &function,
                                const lambda::FunctionConfiguration &version,
                                const std::string &codeHex, InvocationRequest request,
                                InvocationCallback callback, std::string &error) {
+    // Reserved concurrency is the function's, shared by all its versions.
+    if (function.reservedConcurrency &&
+        m_inflight[version.functionName] >= *function.reservedConcurrency) {
+        InvocationResult result;
+        result.requestId = newRequestId();
+        result.throttled = true;
+        result.errorType = "TooManyRequestsException";
+        result.payload = R"({"Reason":"ReservedFunctionConcurrentInvocationLimitExceeded",)"
+                         R"("Type":"User","message":"Rate Exceeded."})";
+        callback(std::move(result));
+        return true;
+    }
     const std::string key = version.functionName + ":" + version.version;
     // What the pool must be rebuilt for: new code or settings, or a new concurrency limit.
     const std::string revision =
@@ -85,7 +97,13 @@ bool DeployedFunctions::invoke(const FunctionRecord &function,
             it->second.revision = revision;
         }
     }
-    it->second.pool->invoke(std::move(request), std::move(callback));
+    ++m_inflight[version.functionName];
+    it->second.pool->invoke(
+        std::move(request),
+        [this, name = version.functionName, callback = std::move(callback)](InvocationResult result) {
+            --m_inflight[name];
+            callback(std::move(result));
+        });
     return true;
 }
 

@@ -49,6 +49,7 @@ private:
     int m_defaultConcurrency;
     std::map<std::string, Entry> m_pools; // "name:version"
     std::vector<std::shared_ptr<FunctionPool>> m_retired;
+    std::map<std::string, int> m_inflight; // invocations running or waiting, per function
 };
 
 } // namespace nimbus::sim

@@ -58,8 +58,12 @@ template <typename T>
 json page(const std::vector<T> &items, const ApiRequest &request, const char *key,
           const std::function<json(const T &)> &toJson) {
     std::size_t start = 0;
-    if (const std::string marker = request.param("Marker"); !marker.empty())
-        start = static_cast<std::size_t>(std::max(0LL, std::atoll(marker.c_str())));
+    if (const std::string marker = request.param("Marker"); !marker.empty()) {
+        if (!std::all_of(marker.begin(), marker.end(), ::isdigit) || marker.size() > 9)
+            throw lambda::ApiError(lambda::invalidParameter("Invalid Marker '" + marker +
+                                                            "': use the NextMarker of a list"));
+        start = static_cast<std::size_t>(std::atoll(marker.c_str()));
+    }
     long long max = 50;
     if (const std::string m = request.param("MaxItems"); !m.empty())
         max = std::clamp(std::atoll(m.c_str()), 1LL, 10000LL);
@@ -103,9 +107,20 @@ std::optional<FunctionRecord> ControlPlane::findFunction(const std::string &path
     return record;
 }
 
+namespace {
+// Operations on the function as a whole take an unqualified name, as on Lambda.
+std::optional<net::Response> refuseQualifier(const std::string &qualifier, const char *what) {
+    if (qualifier.empty())
+        return std::nullopt;
+    return lambdaError(lambda::invalidParameter(std::string(what) +
+                                                " takes an unqualified function name, not one "
+                                                "with ':" + qualifier + "'"));
+}
+} // namespace
+
 std::optional<std::string> ControlPlane::storeCode(const std::string &base64, long long &size,
                                                    std::string &sha256Base64,
-                                                   lambda::ApiError &error) {
+                                                   lambda::ApiError &error, bool store) {
     const auto zip = net::base64Decode(base64);
     if (!zip) {
         error = lambda::invalidParameter("Could not unzip uploaded file. Please check your file, "
@@ -118,7 +133,8 @@ std::optional<std::string> ControlPlane::storeCode(const std::string &base64, lo
         return std::nullopt;
     }
     const std::string hex = packaging::sha256Hex(*zip);
-    m_store->putCode(hex, *zip);
+    if (store)
+        m_store->putCode(hex, *zip);
     size = static_cast<long long>(zip->size());
     sha256Base64 = packaging::sha256Base64(*zip);
     return hex;
@@ -287,10 +303,13 @@ net::Response ControlPlane::updateCode(const ApiRequest &r, const std::string &n
     auto record = findFunction(name, qualifier, notFound);
     if (!record)
         return notFound;
+    if (auto refused = refuseQualifier(qualifier, "UpdateFunctionCode"))
+        return *refused;
     if (request.revisionId && *request.revisionId != record->latest.revisionId)
         return lambdaError(revisionMismatch());
     lambda::FunctionConfiguration updated = record->latest;
-    const auto hex = storeCode(request.zipFileBase64, updated.codeSize, updated.codeSha256, error);
+    const auto hex = storeCode(request.zipFileBase64, updated.codeSize, updated.codeSha256, error,
+                               !request.dryRun);
     if (!hex)
         return lambdaError(error);
     if (request.dryRun)
@@ -320,6 +339,8 @@ net::Response ControlPlane::updateConfiguration(const ApiRequest &r, const std::
     auto record = findFunction(name, qualifier, notFound);
     if (!record)
         return notFound;
+    if (auto refused = refuseQualifier(qualifier, "UpdateFunctionConfiguration"))
+        return *refused;
     if (request.revisionId && *request.revisionId != record->latest.revisionId)
         return lambdaError(revisionMismatch());
     auto &c = record->latest;
@@ -382,6 +403,8 @@ net::Response ControlPlane::publishVersion(const ApiRequest &r, const std::strin
     auto record = findFunction(name, qualifier, notFound);
     if (!record)
         return notFound;
+    if (auto refused = refuseQualifier(qualifier, "PublishVersion"))
+        return *refused;
     if (request.codeSha256 && *request.codeSha256 != record->latest.codeSha256)
         return lambdaError(lambda::invalidParameter(
             "CodeSHA256 (" + *request.codeSha256 +
@@ -398,6 +421,8 @@ net::Response ControlPlane::listVersions(const ApiRequest &r, const std::string 
     auto record = findFunction(name, qualifier, notFound);
     if (!record)
         return notFound;
+    if (auto refused = refuseQualifier(qualifier, "ListVersionsByFunction"))
+        return *refused;
     std::vector<lambda::FunctionConfiguration> all{record->latest};
     all.front().functionArn = arn(record->latest.functionName, "$LATEST");
     for (const auto &v : m_store->versions(record->latest.functionName))
@@ -446,6 +471,8 @@ net::Response ControlPlane::createAlias(const ApiRequest &r, const std::string &
     auto record = findFunction(name, qualifier, notFound);
     if (!record)
         return notFound;
+    if (auto refused = refuseQualifier(qualifier, "CreateAlias"))
+        return *refused;
     const std::string &fn = record->latest.functionName;
     if (m_store->alias(fn, request.name))
         return lambdaError(lambda::resourceConflict("Alias already exists: " +
@@ -467,6 +494,8 @@ net::Response ControlPlane::aliasRequest(const ApiRequest &r, const std::string 
     auto record = findFunction(name, qualifier, notFound);
     if (!record)
         return notFound;
+    if (auto refused = refuseQualifier(qualifier, "An alias request"))
+        return *refused;
     const std::string &fn = record->latest.functionName;
     auto alias = m_store->alias(fn, aliasName);
     if (!alias)
@@ -509,6 +538,8 @@ net::Response ControlPlane::listAliases(const ApiRequest &r, const std::string &
     auto record = findFunction(name, qualifier, notFound);
     if (!record)
         return notFound;
+    if (auto refused = refuseQualifier(qualifier, "ListAliases"))
+        return *refused;
     std::vector<lambda::AliasConfiguration> aliases;
     const std::string version = r.param("FunctionVersion");
     for (auto &alias : m_store->aliases(record->latest.functionName))
@@ -525,6 +556,8 @@ net::Response ControlPlane::concurrency(const ApiRequest &r, const std::string &
     auto record = findFunction(name, qualifier, notFound);
     if (!record)
         return notFound;
+    if (auto refused = refuseQualifier(qualifier, "Function concurrency"))
+        return *refused;
     if (r.method == "GET") {
         if (!record->reservedConcurrency)
             return apiResponse(200, json::object());

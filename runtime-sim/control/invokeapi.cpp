@@ -172,7 +172,7 @@ void ControlPlane::invoke(const ApiRequest &r, const std::string &name, net::Res
         // On disk before the caller hears 202: accepted means it will run.
         QueuedEvent event;
         event.requestId = requestId;
-        event.function = name;
+        event.function = target->name; // resolved: an ARN or alias name reads as the function
         event.qualifier = qualifier;
         event.payload = payload;
         event.nextAttemptMs = nowMs();
@@ -281,12 +281,23 @@ void ControlPlane::attemptDone(QueuedEvent event, const InvocationResult &result
     if (m_shutdown)
         return;
     try {
-        if (!result.functionError && !result.throttled) {
+        if (result.throttled) {
+            // Throttled is not failed: Lambda keeps such events and tries again, for up to
+            // six hours, without spending their retries.
+            constexpr long long kMaxEventAgeMs = 6LL * 3600 * 1000;
+            if (nowMs() - event.createdMs > kMaxEventAgeMs) {
+                m_queue->deadLetter(event, deadLetterQueueFor(event.function),
+                                    "TooManyRequestsException: throttled for 6 hours");
+            } else {
+                const long long delay = std::max<long long>(100, m_options.retryDelay.count());
+                m_queue->reschedule(event.id, event.attempts, nowMs() + delay,
+                                    "TooManyRequestsException");
+            }
+        } else if (!result.functionError) {
             m_queue->remove(event.id);
         } else {
             ++event.attempts;
-            const std::string why = result.throttled ? "TooManyRequestsException"
-                                                     : result.errorType + ": " + result.payload;
+            const std::string why = result.errorType + ": " + result.payload;
             if (event.attempts > m_options.maxRetries) {
                 const std::string queue = deadLetterQueueFor(event.function);
                 m_queue->deadLetter(event, queue, why);

@@ -634,6 +634,14 @@ void FunctionPool::reconfigure(FunctionConfig config) {
     dispatch();
 }
 
+void FunctionPool::killRetiring() {
+    for (auto &instance : std::vector<std::shared_ptr<Instance>>(m_instances)) {
+        if (instance->generation != m_generation && instance->process &&
+            instance->process->running())
+            instance->process->killGroup(SIGKILL);
+    }
+}
+
 void FunctionPool::shutdown() {
     m_shutdown = true;
     std::deque<Pending> pending = std::move(m_pending);

@@ -77,6 +77,10 @@ public:
     // ones finish their invocation first; new invocations get fresh instances.
     void reconfigure(FunctionConfig config);
 
+    // Ends the instances of an older configuration now, their invocations failing with
+    // Runtime.ExitError (a debugger that terminates its debuggee).
+    void killRetiring();
+
     // Stops every instance; waiting invocations fail.
     void shutdown();
 

@@ -2,7 +2,11 @@
 
 #include "nimbus/manifest/manifestloader.h"
 
+#include <arpa/inet.h>
 #include <filesystem>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -155,6 +159,7 @@ void Simulator::invokeFromGateway(const std::string &name, std::string payload,
         callback(std::move(result));
         return;
     }
+    checkDebugger(*function);
     InvocationRequest request;
     request.payload = std::move(payload);
     poolFor(*function)->invoke(std::move(request), std::move(callback));
@@ -242,8 +247,41 @@ std::shared_ptr<FunctionPool> Simulator::poolFor(const manifest::Function &funct
     return pool;
 }
 
+namespace {
+
+// Whether something listens at host:port on this machine (a debug adapter's agent port).
+bool listening(const std::string &address) {
+    const auto colon = address.rfind(':');
+    if (colon == std::string::npos)
+        return false;
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    sockaddr_in target{};
+    target.sin_family = AF_INET;
+    target.sin_port = htons(static_cast<std::uint16_t>(std::atoi(address.c_str() + colon + 1)));
+    const bool ok = ::inet_pton(AF_INET, address.substr(0, colon).c_str(), &target.sin_addr) == 1 &&
+                    ::connect(fd, reinterpret_cast<sockaddr *>(&target), sizeof target) == 0;
+    ::close(fd);
+    return ok;
+}
+
+} // namespace
+
+void Simulator::checkDebugger(const manifest::Function &function) {
+    // A debugger that went away without detaching (killed) must not leave the function in
+    // a debug instance that waits for it: it returns to ordinary instances.
+    auto it = m_debugAgents.find(function.name);
+    if (it == m_debugAgents.end() || listening(it->second))
+        return;
+    platformEvent("the debugger of " + function.name + " at " + it->second +
+                  " is gone; ordinary instances again");
+    std::string error;
+    setDebugAgent(function.name, "", error);
+}
+
 bool Simulator::setDebugAgent(const std::string &name, const std::string &agent,
-                              std::string &error) {
+                              std::string &error, bool terminate) {
     const manifest::Function *function = findFunction(name);
     if (!function) {
         error = "no function '" + name + "' in " + (m_manifest ? m_manifest->filePath : "the project");
@@ -264,7 +302,10 @@ bool Simulator::setDebugAgent(const std::string &name, const std::string &agent,
     else
         m_debugAgents[function->name] = agent;
     // Instances without (or with another) agent finish what they run and go.
-    poolFor(*function)->reconfigure(configFor(*function));
+    auto pool = poolFor(*function);
+    pool->reconfigure(configFor(*function));
+    if (terminate && agent.empty())
+        pool->killRetiring();
     platformEvent(agent.empty() ? "debugger detached from " + function->name
                                 : "debugger attached to " + function->name + " (agent " + agent + ")");
     return true;
@@ -302,6 +343,7 @@ bool Simulator::invoke(const std::string &name, InvocationRequest request,
                 "; it is reached over HTTP at " + function->path + ", not invoked";
         return false;
     }
+    checkDebugger(*function);
     poolFor(*function)->invoke(std::move(request), std::move(callback));
     return true;
 }

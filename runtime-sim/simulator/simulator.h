@@ -72,7 +72,10 @@ public:
     // Attaches a debugger to a function of the manifest: from now on it runs in one debug
     // instance whose agent connects to `agent` (host:port), until detached with an empty
     // agent. Every invocation (control plane, gateway, triggers) goes through it.
-    bool setDebugAgent(const std::string &function, const std::string &agent, std::string &error);
+    // `terminate` (with an empty agent) ends the debug instance at once, failing what it
+    // runs, rather than letting it finish.
+    bool setDebugAgent(const std::string &function, const std::string &agent, std::string &error,
+                       bool terminate = false);
 
     // Whether invoke() would take this function; `error` says why not.
     bool canInvoke(const std::string &name, std::string &error) const;
@@ -99,6 +102,7 @@ public:
 
 private:
     FunctionConfig configFor(const manifest::Function &function) const;
+    void checkDebugger(const manifest::Function &function);
     ServiceConfig serviceConfigFor(const manifest::Function &function) const;
     std::shared_ptr<FunctionPool> poolFor(const manifest::Function &function);
 

@@ -56,6 +56,8 @@ void TestPackaging::zipsAreDeterministic() {
                      second, error));
     QVERIFY(first == second);
     QCOMPARE(sha256Base64(first), sha256Base64(second));
+    // No padding after the end record: the size is the zip's own.
+    QCOMPARE(first.substr(first.size() - 22, 4), std::string("PK\x05\x06", 4));
     const auto entries = readZip(first, error);
     QVERIFY2(entries, error.c_str());
     QCOMPARE(entries->size(), std::size_t(3));
@@ -82,6 +84,16 @@ void TestPackaging::unsafeZipsAreRefused_data() {
         << linkEntry("passwd", "/etc/passwd") << QByteArray() << "points outside the package";
     QTest::newRow("a link that climbs out")
         << linkEntry("lib/up", "../../secret") << QByteArray() << "points outside the package";
+    QTest::newRow("a chain of links that each stay inside")
+        << linkEntry("c", ".") + "\n" + linkEntry("a", "c/..") + "\n" + linkEntry("e", "a/..") +
+               "\n" + linkEntry("h", "e/..") + "\nz.writestr('h/ESCAPED.txt', 'x')"
+        << QByteArray() << "points through another link";
+    QTest::newRow("a file written through a link")
+        << linkEntry("lib", "sub") + "\nz.writestr('sub/keep.py', 'x')\nz.writestr('lib/x.py', 'y')"
+        << QByteArray() << "is reached through the link 'lib'";
+    QTest::newRow("a link where a folder is")
+        << "z.writestr('lib/a.py', 'x')\n" + linkEntry("lib", "other") << QByteArray()
+        << "stands where the package has a folder";
     QTest::newRow("a zip bomb (2 MB of zeros, 1 MB allowed)")
         << "z.writestr('zeros', b'\\0' * (2 * 1024 * 1024))" << QByteArray()
         << "Unzipped size must be smaller than 1048576 bytes";

@@ -179,6 +179,11 @@ void TestSigV4::verifierRefuses_data() {
     QTest::newRow("other service") << "service"
                                    << "InvalidSignatureException"
                                    << "scoped";
+    QTest::newRow("an X-Amz header added after signing")
+        << "unsigned-amz" << "InvalidSignatureException" << "'x-amz-invocation-type' must be signed";
+    QTest::newRow("a signed header taken away")
+        << "missing-signed" << "InvalidSignatureException"
+        << "the signed header 'my-header' is not in the request";
     QTest::newRow("garbled header") << "garbled"
                                     << "IncompleteSignatureException"
                                     << "requires";
@@ -188,7 +193,7 @@ void TestSigV4::verifierRefuses() {
     QFETCH(QString, change);
     QFETCH(QString, errorType);
     QFETCH(QString, message);
-    Request r{"POST", "/", "", baseHeaders(), "body"};
+    Request r{"POST", "/", "", baseHeaders({{"my-header", "v"}}), "body"};
     sign(r, {kKey, kSecret, ""}, kScope);
     auto now = signingTime();
     std::string service = "service";
@@ -206,6 +211,10 @@ void TestSigV4::verifierRefuses() {
         now += std::chrono::minutes(16);
     else if (change == "service")
         service = "lambda";
+    else if (change == "unsigned-amz")
+        r.headers.emplace_back("X-Amz-Invocation-Type", "DryRun");
+    else if (change == "missing-signed")
+        std::erase_if(r.headers, [](const auto &h) { return h.first == "my-header"; });
     else if (change == "garbled")
         r.headers.back().second = "AWS4-HMAC-SHA256 Credential=x";
     const Verdict v = verify(

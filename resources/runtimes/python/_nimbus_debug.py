@@ -30,6 +30,9 @@ import threading
 import types
 
 _RUNTIME_FILES = None  # bootstrap, this agent, the http adapter: the "runtime" frames
+# The signal that interrupts the main thread (to pause it, or to change its tracing): a
+# real-time one, which functions are unlikely to use themselves.
+_SIGNAL = signal.SIGRTMIN + 5
 
 
 def _runtime_files():
@@ -45,8 +48,9 @@ class Breakpoint:
     _ids = itertools.count(1)
 
     def __init__(self, path, requested, line, condition=None, hit_condition=None,
-                 log_message=None, function=None):
-        self.id = next(Breakpoint._ids)
+                 log_message=None, function=None, given_id=None):
+        # The adapter's ids, so a stop can name its breakpoint before any answer is back.
+        self.id = given_id if given_id is not None else next(Breakpoint._ids)
         self.path = path
         self.requested = requested
         self.line = line  # where it really is (moved to the next line with code)
@@ -70,10 +74,20 @@ class Breakpoint:
         return self.hits == int(text)
 
 
+def _has_call(expression):
+    try:
+        return any(isinstance(n, ast.Call) for n in ast.walk(ast.parse(expression, mode="eval")))
+    except SyntaxError:
+        return False
+
+
 def _statement_lines(tree):
+    """Lines where a breakpoint can be: statements, less `from __future__` imports (nothing
+    may come before those)."""
     lines = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.stmt):
+        if isinstance(node, ast.stmt) and not (isinstance(node, ast.ImportFrom)
+                                                and node.module == "__future__"):
             lines.add(node.lineno)
     return lines
 
@@ -140,6 +154,7 @@ class Agent:
         self.main_thread = threading.main_thread()
         self.pause_requested = False
         self.retrace_requested = False
+        self.reported_exception = None
         self.repr = reprlib.Repr()
         self.repr.maxstring = self.repr.maxother = 200
         self.repr.maxlist = self.repr.maxdict = self.repr.maxtuple = 20
@@ -148,7 +163,7 @@ class Agent:
         self.api_conn = None
         self._install_import_hook()
         self._tee_output()
-        signal.signal(signal.SIGUSR1, self._on_pause_signal)
+        signal.signal(_SIGNAL, self._on_signal)
         threading.Thread(target=self._read, name="nimbus-debug-reader", daemon=True).start()
         self.send_event("hello", {"pid": os.getpid(), "python": sys.version.split()[0],
                                   "taskRoot": self.task_root})
@@ -255,8 +270,12 @@ class Agent:
                                                 "its next invocation")
                 else:
                     self.pause_requested = True
-                    self.respond(request, {})
-                    os.kill(os.getpid(), signal.SIGUSR1)
+                    if self._signal_main():
+                        self.respond(request, {})
+                    else:
+                        self.pause_requested = False
+                        self.respond(request, error="cannot pause: the function replaced the "
+                                                    "debugger's signal handler")
             elif command == "loadedSources":
                 self.respond(request, {"sources": self.loaded_sources()})
             elif command in ("continue", "disconnect"):
@@ -292,7 +311,8 @@ class Agent:
                                "the file cannot be read or parsed"})
                 continue
             b = Breakpoint(path, want, line, bp.get("condition") or None,
-                           bp.get("hitCondition") or None, bp.get("logMessage") or None)
+                           bp.get("hitCondition") or None, bp.get("logMessage") or None,
+                           given_id=bp.get("id"))
             placed.append(b)
             result.append({"id": b.id, "verified": True, "line": line,
                            "source": {"path": path}})
@@ -313,7 +333,8 @@ class Agent:
                 continue
             path, line = found
             b = Breakpoint(path, line, line, bp.get("condition") or None,
-                           bp.get("hitCondition") or None, function=name)
+                           bp.get("hitCondition") or None, function=name,
+                           given_id=bp.get("id"))
             self.function_breakpoints.append(b)
             result.append({"id": b.id, "verified": True, "line": line, "source": {"path": path}})
         self._reindex()
@@ -405,7 +426,10 @@ class Agent:
         if lines:
             tree = _Injector(lines).visit(tree)
             ast.fix_missing_locations(tree)
-        return compile(tree, path, "exec", dont_inherit=True)
+        try:
+            return compile(tree, path, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            return None  # the plain module then (its breakpoints do not stop)
 
     def _install_import_hook(self):
         agent = self
@@ -419,8 +443,12 @@ class Agent:
                 return agent._compile(path, self.get_data(self.get_filename(fullname))) or \
                     super().get_code(fullname)
 
-        loader_details = (Loader, importlib.machinery.SOURCE_SUFFIXES)
-        sys.path_hooks.insert(0, importlib.machinery.FileFinder.path_hook(loader_details))
+        # The same loaders Python's own finder has (C extensions, bytecode), but ours for source.
+        machinery = importlib.machinery
+        sys.path_hooks.insert(0, machinery.FileFinder.path_hook(
+            (machinery.ExtensionFileLoader, machinery.EXTENSION_SUFFIXES),
+            (Loader, machinery.SOURCE_SUFFIXES),
+            (machinery.SourcelessFileLoader, machinery.BYTECODE_SUFFIXES)))
         sys.path_importer_cache.clear()
 
     # ---- stopping --------------------------------------------------------------------
@@ -446,8 +474,12 @@ class Agent:
                     self.output(f"breakpoint condition '{b.condition}' failed: "
                                 f"{type(e).__name__}: {e}\n", "stderr")
             b.hits += 1
-            if not b.hit_ok():
-                continue
+            try:
+                if not b.hit_ok():
+                    continue
+            except ValueError:
+                self.output(f"hit condition '{b.hit_condition}' is not one of N, ==N, >N, >=N, "
+                            "<N, <=N, %N; the breakpoint stops every time\n", "stderr")
             if b.log_message:
                 self.output(self._interpolate(b.log_message, frame) + "\n", "console")
                 continue
@@ -473,13 +505,16 @@ class Agent:
             i += 1
         return "".join(out)
 
-    def stop(self, frame, reason, hit=None, description=None, text=None, frames=None):
+    def stop(self, frame, reason, hit=None, description=None, text=None, frames=None,
+             on_line_event=False):
         """Holds the main thread here until the debugger resumes it."""
         self.stopped = True
         self.stop_frames = frames or self._frames_from(frame)
         self.references = {}
-        # (The frame itself, not its id: a later frame may reuse the id.)
-        self.last_stop = (frame, frame.f_lineno) if frame is not None else None
+        # A stop made on a line event comes before that line's breakpoint call runs: the
+        # call must not stop again for the same visit. (The frame itself is kept, not its
+        # id: a later frame may reuse the id.)
+        self.last_stop = (frame, frame.f_lineno) if on_line_event and frame is not None else None
         body = {"reason": reason, "threadId": 1, "allThreadsStopped": True}
         if hit:
             body["hitBreakpointIds"] = hit
@@ -561,7 +596,7 @@ class Agent:
     def _is_live(self, frame):
         return any(f is frame for f in self._all_user_frames(include_runtime=True))
 
-    def _on_pause_signal(self, signum, frame):
+    def _on_signal(self, signum, frame):
         if self.retrace_requested:
             self.retrace_requested = False
             self._update_tracing()
@@ -597,28 +632,46 @@ class Agent:
     # ---- tracing (stepping, stale frames, raised exceptions) -------------------------
     def _retrace(self):
         """Brings tracing up to date on the main thread (sys.settrace is per thread)."""
-        if threading.current_thread() is self.main_thread or self.stopped:
-            if threading.current_thread() is self.main_thread:
-                self._update_tracing()
-            return  # a stopped main thread updates tracing when it resumes
+        if threading.current_thread() is self.main_thread:
+            self._update_tracing()
+            return
+        if self.stopped:
+            return  # the main thread updates its tracing when it resumes
         need = bool(self.stale_frames) or "raised" in self.exception_filters
         if need and self.request_id is not None:
             self.retrace_requested = True
-            os.kill(os.getpid(), signal.SIGUSR1)
+            self._signal_main()
+
+    def _signal_main(self):
+        """Interrupts the main thread so it runs _on_signal; False when it cannot."""
+        if signal.getsignal(_SIGNAL) != self._on_signal:
+            self.output("the function replaced the debugger's signal handler "
+                        f"({signal.Signals(_SIGNAL).name}); pause and changes to running code "
+                        "wait for the next stop\n", "stderr")
+            return False
+        signal.pthread_kill(self.main_thread.ident, _SIGNAL)
+        return True
 
     def _update_tracing(self):
+        """Sets the main thread's tracing for what is wanted now (call it on that thread)."""
         need = self.step is not None or "raised" in self.exception_filters or \
             bool(self.stale_frames)
+        frames = self._all_user_frames(include_runtime=True)
         if not need:
             sys.settrace(None)
-            for frame in self._all_user_frames(include_runtime=True):
+            for frame in frames:
                 frame.f_trace = None
             return
         sys.settrace(self._trace)
-        for frame in self._all_user_frames(include_runtime=True):
-            if self._is_user(frame):
-                frame.f_trace = self._trace
-                frame.f_trace_lines = True
+        mode, origin = self.step if self.step is not None else (None, None)
+        everywhere = mode in ("stepIn", "entry", "pause")
+        for frame in frames:
+            if not self._is_user(frame):
+                continue
+            frame.f_trace = self._trace
+            # Line events only where a stop can happen: not in the callers of the frame
+            # stepped over (they get them when it returns).
+            frame.f_trace_lines = everywhere or frame is origin or frame in self.stale_frames
 
     def _all_user_frames(self, include_runtime=False):
         frame = sys._current_frames().get(self.main_thread.ident)
@@ -634,22 +687,40 @@ class Agent:
         return path.startswith(self.task_root + os.sep) and path not in _runtime_files()
 
     def _trace(self, frame, event, arg):
-        if not self._is_user(frame):
-            return None if self.step is None or self.step[0] != "stepIn" else self._trace
+        mode, origin = self.step if self.step is not None else (None, None)
         if event == "call":
-            watch = self.step is not None or "raised" in self.exception_filters
-            if watch:
-                frame.f_trace_lines = self.step is not None
-            return self._trace if watch else None
-        if event == "exception" and "raised" in self.exception_filters:
-            exc_type, exc, tb = arg
-            if tb is not None and tb.tb_frame is frame and tb.tb_next is None:
-                self.stop(frame, "exception", description=f"{exc_type.__name__}: {exc}",
-                          text=f"{exc_type.__name__}: {exc}")
+            # Frames that start now: traced line by line only when stepping into them; a
+            # function stepped over runs without line events (its breakpoints still stop).
+            if not self._is_user(frame):
+                return None
+            if mode in ("stepIn", "entry", "pause"):
+                frame.f_trace_lines = True
+                return self._trace
+            if "raised" in self.exception_filters:
+                frame.f_trace_lines = False
+                return self._trace
+            return None
+        if event == "exception":
+            if "raised" in self.exception_filters and self._is_user(frame):
+                exc_type, exc, _ = arg
+                # Once per exception, in the innermost project frame that sees it (where it
+                # was raised, or where a library call raised it).
+                if exc is not self.reported_exception:
+                    self.reported_exception = exc
+                    self.stop(frame, "exception", description=f"{exc_type.__name__}: {exc}",
+                              text=f"{exc_type.__name__}: {exc}")
             return self._trace
-        if event == "return" and frame in self.stale_frames:
+        if event == "return":
             self.stale_frames.discard(frame)
-            if not self.stale_frames and self.step is None and \
+            if mode in ("next", "stepOut") and frame is origin:
+                caller = frame.f_back
+                if caller is None or not self._is_user(caller):
+                    self.step = None  # back in the runtime: the invocation runs to its end
+                else:
+                    caller.f_trace = self._trace
+                    caller.f_trace_lines = True
+                    self.step = ("caller", caller)
+            if self.step is None and not self.stale_frames and \
                     "raised" not in self.exception_filters:
                 sys.settrace(None)
             return self._trace
@@ -658,38 +729,19 @@ class Agent:
         if self.last_stop is not None and (self.last_stop[0] is not frame or
                                            self.last_stop[1] != frame.f_lineno):
             self.last_stop = None
-        step = self.step
-        if step is not None:
-            mode, origin = step
-            if mode in ("stepIn", "entry", "pause") or origin is None:
-                self.step = None
-                return self._stop_step(frame, {"entry": "entry", "pause": "pause"}.get(mode,
-                                                                                      "step"))
-            depth_here = self._depth(frame)
-            depth_origin = self._depth(origin) if self._is_live(origin) else None
-            if mode == "next" and (frame is origin or depth_origin is None or
-                                   depth_here < depth_origin):
-                self.step = None
-                return self._stop_step(frame, "step")
-            if mode == "stepOut" and (depth_origin is None or depth_here < depth_origin):
-                self.step = None
-                return self._stop_step(frame, "step")
+        if mode is not None and (mode in ("stepIn", "entry", "pause") or
+                                 (mode in ("next", "caller") and frame is origin)):
+            self.step = None
+            return self._stop_step(frame, {"entry": "entry", "pause": "pause"}.get(mode, "step"))
         if frame in self.stale_frames and self.last_stop is None:
             self._check_breakpoints(frame, frame.f_lineno)
         return self._trace
 
     def _stop_step(self, frame, reason):
         self._update_tracing()
-        self.stop(frame, reason)
+        self.stop(frame, reason, on_line_event=True)
         return self._trace if (self.step or self.stale_frames or
                                "raised" in self.exception_filters) else None
-
-    def _depth(self, frame):
-        depth = 0
-        while frame is not None:
-            depth += 1
-            frame = frame.f_back
-        return depth
 
     # ---- invocations (called by the bootstrap) ---------------------------------------
     def wait_configured(self, timeout=10):
@@ -700,6 +752,8 @@ class Agent:
     def call(self, handler, event, context, request_id):
         self.request_id = request_id
         try:
+            if "raised" in self.exception_filters:
+                self._update_tracing()
             if self.stop_on_entry:
                 self.stop_on_entry = False  # the first invocation only
                 self.step = ("entry", None)
@@ -707,7 +761,7 @@ class Agent:
             try:
                 return handler(event, context)
             except Exception as e:
-                if "uncaught" in self.exception_filters or "raised" in self.exception_filters:
+                if "uncaught" in self.exception_filters and e is not self.reported_exception:
                     frames = []
                     tb = e.__traceback__
                     while tb is not None:
@@ -723,7 +777,10 @@ class Agent:
             self.step = None if self.step and self.step[0] == "entry" else self.step
             self.request_id = None
             self.last_stop = None
+            self.reported_exception = None
             self.stale_frames.clear()
+            if self.step is not None:
+                self.step = None  # (frames of this invocation are not kept)
             self._update_tracing()
 
     def _tb_frames(self, exc):
@@ -743,10 +800,12 @@ class Agent:
             frame = frame.f_back
         return frames
 
-    def _ref(self, kind, value):
+    def _ref(self, kind, value, frame, expression):
+        """A variablesReference for something to expand: with the frame it belongs to (for
+        evaluating a new value in setVariable) and the expression that names it."""
         ref = self.next_reference
         self.next_reference += 1
-        self.references[ref] = (kind, value)
+        self.references[ref] = (kind, value, frame, expression)
         return ref
 
     def stack_trace(self, args):
@@ -778,25 +837,25 @@ class Agent:
         frame = self._frame(args.get("frameId", 1))
         return {"scopes": [
             {"name": "Locals", "presentationHint": "locals",
-             "variablesReference": self._ref("locals", frame), "expensive": False,
+             "variablesReference": self._ref("locals", frame, frame, ""), "expensive": False,
              "namedVariables": len(frame.f_locals)},
-            {"name": "Globals", "variablesReference": self._ref("globals", frame),
+            {"name": "Globals", "variablesReference": self._ref("globals", frame, frame, ""),
              "expensive": False,
              "namedVariables": len([k for k in frame.f_globals if not k.startswith("__")])},
         ]}
 
-    def _describe(self, value):
+    def _describe(self, value, frame, expression):
         info = {"value": self.repr.repr(value), "type": type(value).__name__,
                 "variablesReference": 0}
         if isinstance(value, (dict, list, tuple, set, frozenset)) and value:
-            info["variablesReference"] = self._ref("value", value)
+            info["variablesReference"] = self._ref("value", value, frame, expression)
             if isinstance(value, dict):
                 info["namedVariables"] = len(value)
             else:
                 info["indexedVariables"] = len(value)
         elif not isinstance(value, (str, bytes, int, float, bool, type(None), complex)) and \
                 (getattr(value, "__dict__", None) or getattr(value, "__slots__", None)):
-            info["variablesReference"] = self._ref("value", value)
+            info["variablesReference"] = self._ref("value", value, frame, expression)
         return info
 
     def _children(self, kind, value):
@@ -822,7 +881,7 @@ class Agent:
         if ref not in self.references:
             raise ValueError(f"no variables with reference {ref} (they last until the "
                              "function runs again)")
-        kind, value = self.references[ref]
+        kind, value, frame, parent = self.references[ref]
         children = self._children(kind, value)
         start = int(args.get("start") or 0)
         count = int(args.get("count") or 0)
@@ -832,9 +891,18 @@ class Agent:
             children = children[start:]
         out = []
         for name, child in children:
-            item = self._describe(child)
+            # What "Add to Watch" / "Copy as Expression" evaluate: event['order']['items'][1]
+            if kind in ("locals", "globals"):
+                expression = name
+            elif isinstance(value, (dict, list, tuple)):
+                expression = f"{parent}[{name}]"
+            elif isinstance(value, (set, frozenset)):
+                expression = f"sorted({parent}, key=repr)[{name}]"
+            else:
+                expression = f"{parent}.{name}"
+            item = self._describe(child, frame, expression)
             item["name"] = name
-            item["evaluateName"] = name
+            item["evaluateName"] = expression
             out.append(item)
         return {"variables": out}
 
@@ -843,6 +911,9 @@ class Agent:
         frame = self._frame(args.get("frameId", 1)) if self.stop_frames else None
         if frame is None:
             raise ValueError("nothing is stopped to evaluate in")
+        if args.get("context") == "hover" and _has_call(expression):
+            # A hover must not change anything: it does not run calls (the console does).
+            raise ValueError("hovering does not run calls; evaluate it in the debug console")
         try:
             value = eval(expression, frame.f_globals, frame.f_locals)
         except SyntaxError:
@@ -852,7 +923,7 @@ class Agent:
             exec(compile(expression, "<debug console>", "exec"), frame.f_globals, frame.f_locals)
             self._write_locals(frame)
             return {"result": "", "variablesReference": 0}
-        info = self._describe(value)
+        info = self._describe(value, frame, expression)
         return {"result": info["value"], "type": info["type"],
                 "variablesReference": info["variablesReference"],
                 **{k: info[k] for k in ("namedVariables", "indexedVariables") if k in info}}
@@ -865,9 +936,9 @@ class Agent:
         ref = int(args.get("variablesReference", 0))
         if ref not in self.references:
             raise ValueError(f"no variables with reference {ref}")
-        kind, container = self.references[ref]
+        kind, container, frame, parent = self.references[ref]
         name = args.get("name")
-        frame = self._frame(1)
+        # The new value is read in the frame the variable belongs to.
         new = eval(args.get("value", ""), frame.f_globals, frame.f_locals)
         if kind == "locals":
             container.f_locals[name] = new
@@ -883,7 +954,7 @@ class Agent:
             container[int(name)] = new
         else:
             setattr(container, name, new)
-        info = self._describe(new)
+        info = self._describe(new, frame, name if kind in ("locals", "globals") else parent)
         return {"value": info["value"], "type": info["type"],
                 "variablesReference": info["variablesReference"]}
 

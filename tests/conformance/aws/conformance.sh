@@ -3,13 +3,13 @@
 #
 #   conformance.sh PATH/TO/bin        (the folder holding nimbus-sim and nimbus)
 #
-# CONFORMANCE_BUDGET=SECONDS (default 110): no call starts after that many seconds.
-# CONFORMANCE_KEEP=1: keep the temporary folder (project, simulator log) for a look.
-#
 # Starts a simulator on a throwaway project, drives the Lambda and CloudWatch Logs APIs
 # through the CLI exactly as a user would, and prints one line per check:
 # "ok - NAME" or "FAIL - NAME: detail". Exits 1 if any check failed. The simulator is
 # stopped and the temporary folder removed however the script ends.
+#
+#   CONFORMANCE_BUDGET=SECONDS   no call starts after that many seconds (default 100)
+#   CONFORMANCE_KEEP=1           keep the temporary folder (project, simulator log)
 set -u
 
 if [ $# -ne 1 ] || [ ! -x "$1/nimbus-sim" ] || [ ! -x "$1/nimbus" ]; then
@@ -27,7 +27,7 @@ export AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_LAMBDA AWS_MAX_ATTEMPTS
 
 # Seconds after which no call starts, so that the script ends in under 2 minutes.
-BUDGET=${CONFORMANCE_BUDGET:-110}
+BUDGET=${CONFORMANCE_BUDGET:-100}
 ROLE=arn:aws:iam::000000000000:role/conformance
 DLQ_ARN=arn:aws:sqs:us-east-1:000000000000:my-dlq
 FAILED=0
@@ -55,22 +55,29 @@ oneline() { printf '%s' "$1" | tr '\n\t' '  ' | cut -c1-300; }
 
 # --- the simulator ---------------------------------------------------------------------
 
+# simulator_running: asks bash, which knows when its child has ended (a bare pid could
+# by then belong to another process).
+simulator_running() {
+    [ -n "$SIM_PID" ] && contains " $(jobs -pr | xargs) " " $SIM_PID "
+}
 # stop_simulator: SIGTERM, and SIGKILL if it still runs 10 s later (then returns 1).
 stop_simulator() {
     [ -n "$SIM_PID" ] || return 0
-    local pid=$SIM_PID
-    SIM_PID=""
-    kill -TERM "$pid" 2>/dev/null
-    for _ in $(seq 1 100); do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            wait "$pid" 2>/dev/null
-            return 0
+    local pid=$SIM_PID status=0 _
+    if simulator_running; then
+        kill -TERM "$pid"
+        for _ in $(seq 1 100); do
+            simulator_running || break
+            sleep 0.1
+        done
+        if simulator_running; then
+            kill -KILL "$pid"
+            status=1
         fi
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null
+    fi
     wait "$pid" 2>/dev/null
-    return 1
+    SIM_PID=""
+    return $status
 }
 cleanup() {
     stop_simulator
@@ -116,7 +123,7 @@ start_simulator() {
             AWS_DEFAULT_REGION=$(json_field "$state" region)
             return 0
         fi
-        kill -0 "$SIM_PID" 2>/dev/null || break
+        simulator_running || break
         sleep 0.1
     done
     echo "FAIL - simulator starts: no $state; its log:"
@@ -176,7 +183,7 @@ call() {
         OUT="" ERR="skipped: the script's ${BUDGET}s budget is spent" RC=124
         return
     fi
-    if ! kill -0 "$SIM_PID" 2>/dev/null; then
+    if ! simulator_running; then
         OUT="" ERR="skipped: the simulator is not running (see its log below)" RC=125
         return
     fi
@@ -250,7 +257,8 @@ dead_letters() {
         awk '/^[^ ].* after [0-9]+ attempts$/ {queue = $2; attempts = $(NF - 1)}
              /^  payload: / {sub(/^  payload: /, ""); print queue, attempts, $0}'
 }
-runs_of() { grep -c "^$2 " "$1" 2>/dev/null; } # runs_of RUNS_FILE ID
+# runs_of RUNS_FILE ID: how many times the handler ran for the event with that id.
+runs_of() { if [ -e "$1" ]; then grep -c "^$2 " "$1"; else echo 0; fi; }
 
 # --- the checks ------------------------------------------------------------------------
 
@@ -419,6 +427,13 @@ check_concurrency() {
     invoke beta '{}'
     expect_same "delete-function-concurrency lets invokes run again" "0 200" \
         "$RC $(field "$OUT" 'd["StatusCode"]')"
+    local i
+    for i in $(seq 1 25); do # up to 5 s
+        [ "$(runs_of "$WORK/beta-runs.txt" throttled-event)" = 0 ] || break
+        sleep 0.2
+    done
+    expect_same "the throttled async event runs once concurrency allows it" 1 \
+        "$(runs_of "$WORK/beta-runs.txt" throttled-event)"
 }
 
 check_logs() {
@@ -506,7 +521,7 @@ check_async() {
         'my-dlq 3 {"id": "async-failure", "fail": true}' "$letters"
     local gaps
     gaps=$(awk '$1 == "async-failure" {if (last) {printf "%s%.2f", sep, $2 - last; sep = " "}; last = $2}' \
-        "$WORK/worker-runs.txt")
+        "$WORK/worker-runs.txt" 2>/dev/null)
     echo "# seconds between the failing event's runs: $gaps"
     expect "the retries wait 0.2 s, then twice that" "gaps between runs: $gaps s" \
         awk -v g="$gaps" 'BEGIN {split(g, x, " "); exit !(x[1] >= 0.19 && x[2] >= 0.39 && x[2] > x[1])}'
@@ -524,8 +539,6 @@ check_delete() {
     expect_same "get-function on a deleted function: exit 254, HTTP 404, ResourceNotFoundException" \
         "254 404 (ResourceNotFoundException)" \
         "$RC $STATUS $(grep -o '(ResourceNotFoundException)' <<<"$ERR" | tail -1)"
-    expect_error "invoke on a deleted function" ResourceNotFoundException \
-        lambda invoke --function-name beta "$WORK/answer.json"
 }
 
 # instances_left: the processes still working in the project (function instances run
@@ -538,7 +551,7 @@ instances_left() {
 }
 
 check_shutdown() {
-    if kill -0 "$SIM_PID" 2>/dev/null; then
+    if simulator_running; then
         ok "the simulator ran to the end"
     else
         wait "$SIM_PID"
@@ -565,22 +578,20 @@ write_zip "$WORK/code/v1.zip" v1
 write_zip "$WORK/code/v2.zip" v2
 write_bad_zips
 start_simulator
-echo "# nimbus-sim at $ENDPOINT (project $PROJECT), $("$AWS" --version)"
+echo "# nimbus-sim at $ENDPOINT (project $PROJECT), aws-cli $("$PY" -c 'import awscli; print(awscli.__version__)')"
 
-check_create_and_get
-check_list_pagination
-check_invoke_tail
-check_function_error
-check_versions
-check_weighted_alias
-check_tags
-check_configuration_update
-check_concurrency
-check_auth
-check_bad_packages
-check_async
-check_logs
-check_delete
+# Once the time is spent or the simulator has gone, the remaining groups are one failure.
+skipped=""
+for group in check_create_and_get check_list_pagination check_invoke_tail check_function_error \
+    check_versions check_weighted_alias check_tags check_configuration_update check_concurrency \
+    check_auth check_bad_packages check_async check_logs check_delete; do
+    if [ "$SECONDS" -lt "$BUDGET" ] && simulator_running; then "$group"; else skipped="$skipped $group"; fi
+done
+if [ -n "$skipped" ]; then
+    why="the ${BUDGET}s budget (CONFORMANCE_BUDGET) is spent"
+    simulator_running || why="the simulator stopped"
+    fail "every check ran" "$why; not run:$skipped"
+fi
 check_shutdown
 
 echo "# $FAILED failed, ${SECONDS}s"

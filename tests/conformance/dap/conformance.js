@@ -30,7 +30,8 @@ async function withSession(fn) {
   try {
     await fn(dc, outputs);
   } finally {
-    await dc.stop();
+    // (After a disconnect the adapter has exited: there is nothing left to stop.)
+    if (!dc.disconnected) await dc.stop();
   }
 }
 
@@ -194,17 +195,64 @@ test('exception breakpoints: uncaught, then raised', () => withSession(async (dc
   assert.strictEqual(byName(vars, 'b').value, '0');
   await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
   assert.match(outputs.join(''), /Error: .*ZeroDivisionError/);
-}).then(() => withSession(async (dc) => {
+}).then(() => withSession(async (dc, outputs) => {
+  // Raised (and caught): stops where raised, and where a library call raised it.
   await Promise.all([
     dc.waitForEvent('initialized').then(async () => {
       await dc.setExceptionBreakpointsRequest({ filters: ['raised'] });
       await dc.configurationDoneRequest();
     }),
-    dc.launch(launchArgs({ function: 'fail', event: { value: 0 }, eventFile: undefined })),
+    dc.launch(launchArgs({ function: 'caught', event: {}, eventFile: undefined })),
   ]);
-  const { frames } = await stoppedAt(dc, 'exception');
-  assert.deepStrictEqual([frames[0].name, frames[0].source.path, frames[0].line], ['divide', P, 10]);
+  let { event, frames } = await stoppedAt(dc, 'exception');
+  assert.match(event.body.description, /ValueError: invalid literal for int/);
+  assert.deepStrictEqual([frames[0].name, frames[0].line], ['caught', 44]);
+  await dc.continueRequest({ threadId: 1 });
+  ({ event, frames } = await stoppedAt(dc, 'exception'));
+  assert.match(event.body.description, /JSONDecodeError/);
+  assert.deepStrictEqual([frames[0].name, frames[0].line], ['caught', 49]);
+  await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
+  assert.match(outputs.join(''), /Result: "handled"/);
 })));
+
+test('a breakpoint in a loop stops on every pass; a bad hit condition does not break the function', () => withSession(async (dc, outputs) => {
+  await Promise.all([
+    dc.waitForEvent('initialized').then(async () => {
+      await dc.setBreakpointsRequest({ source: { path: P }, breakpoints: [{ line: 5 }] });
+      await dc.setBreakpointsRequest({ source: { path: H }, breakpoints: [{ line: 17, hitCondition: 'two' }] });
+      await dc.configurationDoneRequest();
+    }),
+    dc.launch(launchArgs()),
+  ]);
+  for (const sku of ["'a'", "'b'"]) {
+    const { frames } = await stoppedAt(dc, 'breakpoint');
+    assert.strictEqual(frames[0].line, 5);
+    assert.strictEqual((await dc.evaluateRequest({ expression: "item['sku']", frameId: frames[0].id, context: 'watch' })).body.result, sku);
+    await dc.continueRequest({ threadId: 1 });
+  }
+  await stoppedAt(dc, 'breakpoint'); // line 17: the hit condition could not be read, so it stops
+  await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
+  assert.match(outputs.join(''), /hit condition 'two' is not one of/);
+  assert.match(outputs.join(''), /Result: \{"message"/);
+}));
+
+test('a debug instance imports C extension modules as any instance does', () => withSession(async (dc, outputs) => {
+  await Promise.all([dc.configurationSequence(), dc.launch(launchArgs({ function: 'modules', event: {}, eventFile: undefined }))]);
+  await dc.waitForEvent('terminated');
+  assert.match(outputs.join(''), /Result: \["csv", "3.0", true\]/);
+}));
+
+test('hover runs no calls; setVariable reads the value in the variable\'s own frame', () => withSession(async (dc) => {
+  await dc.hitBreakpoint(launchArgs(), { path: P, line: 6 });
+  const { body } = await dc.stackTraceRequest({ threadId: 1 });
+  const caller = body.stackFrames[1];
+  await assert.rejects(dc.evaluateRequest({ expression: "item.pop('sku')", frameId: body.stackFrames[0].id, context: 'hover' }), /does not run calls/);
+  assert.strictEqual((await dc.evaluateRequest({ expression: "item['sku']", frameId: body.stackFrames[0].id, context: 'hover' })).body.result, "'a'");
+  const scopes = await dc.scopesRequest({ frameId: caller.id });
+  const ref = scopes.body.scopes.find((s) => s.name === 'Locals').variablesReference;
+  const set = await dc.setVariableRequest({ variablesReference: ref, name: 'name', value: 'name.upper()' });
+  assert.strictEqual(set.body.value, "'ADA'");
+}));
 
 test('stop on entry', () => withSession(async (dc) => {
   await Promise.all([dc.configurationSequence(), dc.launch(launchArgs({ stopOnEntry: true }))]);
@@ -212,13 +260,23 @@ test('stop on entry', () => withSession(async (dc) => {
   assert.deepStrictEqual([frames[0].name, frames[0].line], ['hello', 10]);
 }));
 
-test('pause a busy function', () => withSession(async (dc) => {
+test('pause a busy function, then terminate it at once', () => withSession(async (dc, outputs) => {
   await Promise.all([dc.configurationSequence(), dc.launch(launchArgs({ function: 'spin', event: {}, eventFile: undefined }))]);
-  await new Promise((r) => setTimeout(r, 1500));
+  await until(() => outputs.join('').includes('Debug instance started'));
+  await new Promise((r) => setTimeout(r, 500));
   await dc.pauseRequest({ threadId: 1 });
   const { frames } = await stoppedAt(dc, 'pause');
   assert.strictEqual(frames[0].name, 'spin');
-  assert.ok([37, 38].includes(frames[0].line), String(frames[0].line));
+  assert.ok([38, 39].includes(frames[0].line), String(frames[0].line));
+  // terminate: answered, then terminated; the spinning function (timeout 30 s) ends now.
+  const started = Date.now();
+  const terminated = dc.waitForEvent('terminated');
+  const response = await dc.terminateRequest({});
+  const event = await terminated;
+  assert.ok(response.seq < event.seq, `the terminated event (seq ${event.seq}) follows the response (seq ${response.seq})`);
+  await dc.disconnectRequest({}); // still answered after terminate
+  dc.disconnected = true;
+  assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
 }));
 
 test("the function's timeout clock stops while it is stopped", () => withSession(async (dc, outputs) => {
@@ -289,6 +347,38 @@ test('attach: an HTTP request through the gateway stops at a breakpoint; detach 
   }
 });
 
+test('attach to an http function; disconnect while stopped lets the request finish', async () => {
+  const sim = cp.spawn(path.join(bin, 'nimbus-sim'), ['--project', project], { stdio: 'ignore' });
+  try {
+    const stateFile = path.join(project, '.nimbus', 'sim.json');
+    await until(() => fs.existsSync(stateFile) && JSON.parse(fs.readFileSync(stateFile)).pid === sim.pid);
+    const gateway = JSON.parse(fs.readFileSync(stateFile)).gateway;
+    const get = (url) => new Promise((resolve, reject) => http.get(url, (res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    }).on('error', reject));
+    let response;
+    await withSession(async (dc) => {
+      await dc.initializeRequest();
+      await dc.setBreakpointsRequest({ source: { path: H }, breakpoints: [{ line: 63 }] });
+      await dc.attachRequest({ type: 'nimbus', request: 'attach', project, function: 'site' });
+      await dc.configurationDoneRequest();
+      response = get(`${gateway}/site?who=Ada`);
+      const { frames } = await stoppedAt(dc, 'breakpoint');
+      assert.deepStrictEqual([frames[0].name, frames[0].line], ['page', 63]);
+      assert.strictEqual((await dc.evaluateRequest({ expression: 'who', frameId: frames[0].id, context: 'watch' })).body.result, "'Ada'");
+      await dc.disconnectRequest({}); // attach: the function is let go, not ended
+      dc.disconnected = true;
+    });
+    const answer = await response;
+    assert.deepStrictEqual([answer.status, answer.body], [200, 'page for Ada']);
+  } finally {
+    sim.kill('SIGTERM');
+    await new Promise((r) => sim.on('exit', r));
+  }
+});
+
 test('a debuggee that crashes ends the session cleanly', () => withSession(async (dc, outputs) => {
   await Promise.all([dc.configurationSequence(), dc.launch(launchArgs({ function: 'crash', event: {}, eventFile: undefined }))]);
   const [exited] = await Promise.all([dc.waitForEvent('exited'), dc.waitForEvent('terminated')]);
@@ -302,6 +392,7 @@ test('bad launch arguments are answered with what is wrong', () => withSession(a
   await assert.rejects(dc.launchRequest({ project, function: 'node' }), /debugs Python functions/);
   await assert.rejects(dc.launchRequest({ project, function: 'hello', eventFile: 'missing.json' }), /"eventFile": cannot read/);
   await assert.rejects(dc.launchRequest({ function: 'hello' }), /needs "project"/);
+  await assert.rejects(dc.launchRequest({ project, function: 'site' }), /is an http function: it is reached over HTTP/);
   await assert.rejects(dc.customRequest('fly', {}), /unknown request 'fly'/);
 }));
 
@@ -337,7 +428,8 @@ test('no simulator is left behind', async () => {
 (async () => {
   let passed = 0;
   let failed = 0;
-  for (const [name, fn] of tests) {
+  // ONLY=text runs the tests whose names contain it (for a developer chasing one).
+  for (const [name, fn] of tests.filter(([n]) => !process.env.ONLY || n.includes(process.env.ONLY))) {
     try {
       await fn();
       passed++;

@@ -56,15 +56,22 @@ lambda::Tags functionTags(const manifest::Manifest &manifest, const manifest::Fu
 class Deployer {
 public:
     using Progress = std::function<void(const DeployStep &)>;
-    Deployer(lambdaclient::LambdaClient &client, Progress progress);
+    // `localPlatform`: the project's own simulator, where a missing IAM role is filled in;
+    // elsewhere a role must be set (provider.iam.role, provider.role or the function's role).
+    Deployer(lambdaclient::LambdaClient &client, Progress progress, bool localPlatform = true);
     bool deploy(const manifest::Manifest &manifest, const Provenance &provenance);
 
 private:
     bool deployFunction(const manifest::Manifest &manifest, const manifest::Function &function,
                         const packaging::Package &package, const Provenance &provenance);
 
+    // Waits until the function has finished changing (State, LastUpdateStatus), as AWS
+    // requires before the next change.
+    bool waitUntilReady(const std::string &name, lambda::ApiError &error);
+
     lambdaclient::LambdaClient &m_client;
     Progress m_progress;
+    bool m_local;
 };
 
 } // namespace nimbus::deploy

@@ -47,6 +47,8 @@ class LambdaClient {
 public:
     explicit LambdaClient(Endpoint endpoint);
     const Endpoint &endpoint() const { return m_endpoint; }
+    // How long one request may take (16 minutes unless set: longer than Lambda's 15).
+    void setTimeout(std::chrono::milliseconds timeout) { m_timeout = timeout; }
 
     Result<lambda::FunctionConfiguration> getFunctionConfiguration(const std::string &name,
                                                                    const std::string &qualifier = {});
@@ -96,6 +98,7 @@ private:
                                 const std::optional<nlohmann::json> &body = std::nullopt);
 
     Endpoint m_endpoint;
+    std::chrono::milliseconds m_timeout{std::chrono::minutes(16)};
 };
 
 } // namespace nimbus::lambdaclient

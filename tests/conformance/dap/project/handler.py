@@ -37,3 +37,27 @@ def spin(event, context):
     n = 0
     while True:
         n += 1
+
+
+def caught(event, context):
+    try:
+        int("not a number")
+    except ValueError:
+        pass
+    import json
+    try:
+        json.loads("{broken")
+    except ValueError:
+        return "handled"
+
+
+def modules(event, context):
+    import csv
+    import decimal
+    import sqlite3
+    return [csv.__name__, str(decimal.Decimal("1.5") * 2), sqlite3.sqlite_version != ""]
+
+
+def page(request):
+    who = request.args.get("who", "nobody")
+    return f"page for {who}"
