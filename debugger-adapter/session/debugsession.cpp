@@ -28,7 +28,7 @@ DebugSession::~DebugSession() {
 }
 
 void DebugSession::output(const std::string &text, const std::string &category) {
-    m_send(m_messages.event("output", {{"category", category}, {"output", text}}));
+    sendEvent("output", {{"category", category}, {"output", text}});
 }
 
 void DebugSession::frameError(const std::string &error) {
@@ -54,6 +54,18 @@ void DebugSession::handle(const std::string &body) {
                                         "send 'initialize' first"));
         return;
     }
+    // Events the backend raises while one of its requests is answered wait for that answer:
+    // the agent answers `next` before it stops again, but its stopped event must not reach
+    // the client before the response (a client may start waiting for it only then).
+    struct Deferral {
+        DebugSession &session;
+        explicit Deferral(DebugSession &s)
+            : session(s) {
+            std::lock_guard lock(session.m_eventMutex);
+            ++session.m_requestsInFlight;
+        }
+        ~Deferral() { session.flushDeferredEvents(); }
+    } deferral(*this);
     try {
         json result = it->second(request);
         m_send(m_messages.response(request, std::move(result)));
@@ -233,8 +245,8 @@ void DebugSession::startInvocation() {
         m_invoking = false;
         if (m_mode == Mode::Launch) {
             const int code = result.status == 200 && result.functionError.empty() ? 0 : 1;
-            m_send(m_messages.event("exited", {{"exitCode", code}}));
-            m_send(m_messages.event("terminated"));
+            sendEvent("exited", {{"exitCode", code}});
+            sendEvent("terminated", json::object());
         }
     });
 }
@@ -301,6 +313,28 @@ void DebugSession::clientGone() {
     endSession();
 }
 
+void DebugSession::flushDeferredEvents() {
+    std::vector<json> events;
+    {
+        std::lock_guard lock(m_eventMutex);
+        if (--m_requestsInFlight > 0)
+            return;
+        events = std::move(m_deferredEvents);
+        m_deferredEvents.clear();
+        for (auto &event : events)
+            m_send(event); // under the lock, so later events cannot overtake these
+    }
+}
+
+void DebugSession::sendEvent(const std::string &event, const json &body) {
+    std::lock_guard lock(m_eventMutex);
+    json message = m_messages.event(event, body);
+    if (m_requestsInFlight > 0)
+        m_deferredEvents.push_back(std::move(message));
+    else
+        m_send(message);
+}
+
 void DebugSession::onBackendEvent(const std::string &event, const json &body) {
     if (m_ended)
         return;
@@ -316,7 +350,7 @@ void DebugSession::onBackendEvent(const std::string &event, const json &body) {
     }
     if (event == "agentConfigured")
         return;
-    m_send(m_messages.event(event, body));
+    sendEvent(event, body);
 }
 
 } // namespace nimbus::dap

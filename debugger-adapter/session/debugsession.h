@@ -57,6 +57,8 @@ private:
     void endSession();
     void letGo(bool terminateDebuggee);
     void output(const std::string &text, const std::string &category = "console");
+    void sendEvent(const std::string &event, const nlohmann::json &body);
+    void flushDeferredEvents();
 
     Send m_send;
     SessionConfig m_config;
@@ -77,6 +79,9 @@ private:
     std::atomic<bool> m_ended{false};
     bool m_letGo = false; // released the debuggee (terminate, disconnect)
     std::mutex m_lifecycle;
+    std::mutex m_eventMutex;
+    int m_requestsInFlight = 0;
+    std::vector<nlohmann::json> m_deferredEvents;
 };
 
 } // namespace nimbus::dap

@@ -26,17 +26,37 @@ async function withSession(fn) {
   dc.defaultTimeout = 20000;
   const outputs = [];
   dc.on('output', (e) => outputs.push(e.body.output));
+  // Every stopped event is kept in order: a test waits for the next one without racing the
+  // response of the request that caused it (both may come in one read).
+  dc.stops = [];
+  dc.on('stopped', (e) => dc.stops.push(e));
   await dc.start();
   try {
     await fn(dc, outputs);
+  } catch (e) {
+    // What the adapter said helps more than a timeout alone.
+    e.message += `\n  adapter output: ${JSON.stringify(outputs.join('')).slice(0, 1500)}`;
+    throw e;
   } finally {
     // (After a disconnect the adapter has exited: there is nothing left to stop.)
     if (!dc.disconnected) await dc.stop();
   }
 }
 
+// DebugClient.hitBreakpoint, and the stop it consumed taken off the queue.
+async function hitBreakpoint(dc, ...args) {
+  const result = await dc.hitBreakpoint(...args);
+  dc.stops.shift();
+  return result;
+}
+
 async function stoppedAt(dc, reason) {
-  const event = await dc.waitForEvent('stopped');
+  const end = Date.now() + 20000;
+  while (dc.stops.length === 0) {
+    if (Date.now() > end) throw new Error(`no stopped event (${reason}) in 20 s`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const event = dc.stops.shift();
   assert.strictEqual(event.body.reason, reason, JSON.stringify(event.body));
   const stack = await dc.stackTraceRequest({ threadId: event.body.threadId });
   return { event, frames: stack.body.stackFrames };
@@ -62,7 +82,7 @@ const tests = [];
 const test = (name, fn) => tests.push([name, fn]);
 
 test('launch to a breakpoint; the stack shows project files and marks runtime frames', () => withSession(async (dc, outputs) => {
-  const [, , stack] = await dc.hitBreakpoint(launchArgs(), { path: H, line: 13 });
+  const [, , stack] = await hitBreakpoint(dc, launchArgs(), { path: H, line: 13 });
   const frames = stack.body.stackFrames;
   assert.strictEqual(frames[0].name, 'hello');
   assert.strictEqual(frames[0].source.path, H);
@@ -78,11 +98,11 @@ test('launch to a breakpoint; the stack shows project files and marks runtime fr
 }));
 
 test('a breakpoint on a line without code moves to the next line with code', () => withSession(async (dc) => {
-  await dc.hitBreakpoint(launchArgs(), { path: H, line: 16 }, { path: H, line: 17 }, { path: H, line: 17 });
+  await hitBreakpoint(dc, launchArgs(), { path: H, line: 16 }, { path: H, line: 17 }, { path: H, line: 17 });
 }));
 
 test('variables: locals, globals, nested event data, paged children', () => withSession(async (dc) => {
-  const [, , stack] = await dc.hitBreakpoint(launchArgs(), { path: H, line: 17 });
+  const [, , stack] = await hitBreakpoint(dc, launchArgs(), { path: H, line: 17 });
   const frameId = stack.body.stackFrames[0].id;
   const vars = await locals(dc, frameId);
   assert.strictEqual(byName(vars, 'total').value, '16');
@@ -104,7 +124,7 @@ test('variables: locals, globals, nested event data, paged children', () => with
 }));
 
 test('evaluate in the console, for watches and hovers; statements too', () => withSession(async (dc) => {
-  const [, , stack] = await dc.hitBreakpoint(launchArgs(), { path: H, line: 17 });
+  const [, , stack] = await hitBreakpoint(dc, launchArgs(), { path: H, line: 17 });
   const frameId = stack.body.stackFrames[0].id;
   assert.strictEqual((await dc.evaluateRequest({ expression: 'total * 2', frameId, context: 'repl' })).body.result, '32');
   assert.strictEqual((await dc.evaluateRequest({ expression: "order['items'][0]['qty']", frameId, context: 'watch' })).body.result, '2');
@@ -116,7 +136,7 @@ test('evaluate in the console, for watches and hovers; statements too', () => wi
 }));
 
 test('setVariable changes what the function goes on with', () => withSession(async (dc, outputs) => {
-  const [, , stack] = await dc.hitBreakpoint(launchArgs(), { path: H, line: 17 });
+  const [, , stack] = await hitBreakpoint(dc, launchArgs(), { path: H, line: 17 });
   const frameId = stack.body.stackFrames[0].id;
   const scopes = await dc.scopesRequest({ frameId });
   const ref = scopes.body.scopes.find((s) => s.name === 'Locals').variablesReference;
@@ -127,7 +147,7 @@ test('setVariable changes what the function goes on with', () => withSession(asy
 }));
 
 test('step in, over and out', () => withSession(async (dc) => {
-  await dc.hitBreakpoint(launchArgs(), { path: H, line: 15 });
+  await hitBreakpoint(dc, launchArgs(), { path: H, line: 15 });
   await dc.stepInRequest({ threadId: 1 });
   let { frames } = await stoppedAt(dc, 'step');
   assert.deepStrictEqual([frames[0].name, frames[0].source.path, frames[0].line], ['price', P, 5]);
@@ -243,7 +263,7 @@ test('a debug instance imports C extension modules as any instance does', () => 
 }));
 
 test('hover runs no calls; setVariable reads the value in the variable\'s own frame', () => withSession(async (dc) => {
-  await dc.hitBreakpoint(launchArgs(), { path: P, line: 6 });
+  await hitBreakpoint(dc, launchArgs(), { path: P, line: 6 });
   const { body } = await dc.stackTraceRequest({ threadId: 1 });
   const caller = body.stackFrames[1];
   await assert.rejects(dc.evaluateRequest({ expression: "item.pop('sku')", frameId: body.stackFrames[0].id, context: 'hover' }), /does not run calls/);
@@ -280,7 +300,7 @@ test('pause a busy function, then terminate it at once', () => withSession(async
 }));
 
 test("the function's timeout clock stops while it is stopped", () => withSession(async (dc, outputs) => {
-  await dc.hitBreakpoint(launchArgs(), { path: H, line: 17 }); // the function's timeout is 1 s
+  await hitBreakpoint(dc, launchArgs({ function: 'quick' }), { path: H, line: 17 }); // timeout: 1 s
   await new Promise((r) => setTimeout(r, 2500));
   await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
   const all = outputs.join('');
@@ -293,7 +313,7 @@ test("the function's timeout clock stops while it is stopped", () => withSession
 }));
 
 test('restart invokes the function again', () => withSession(async (dc) => {
-  await dc.hitBreakpoint(launchArgs(), { path: H, line: 17 });
+  await hitBreakpoint(dc, launchArgs(), { path: H, line: 17 });
   await dc.restartRequest({});
   const { frames } = await stoppedAt(dc, 'breakpoint');
   assert.strictEqual(frames[0].line, 17);
