@@ -96,6 +96,11 @@ private:
     net::Response codeDownload(const ApiRequest &request, const std::string &hex);
     std::optional<FunctionRecord> findFunction(const std::string &pathName, std::string &qualifier,
                                                net::Response &notFound);
+    // The common steps of a handler: the body as JSON; the function, by a name that must
+    // not be qualified. Each returns the error response, or nothing.
+    std::optional<net::Response> readBody(const ApiRequest &request, nlohmann::json &body);
+    std::optional<net::Response> findUnqualified(const std::string &name, const char *operation,
+                                                 FunctionRecord &record);
     // Decodes, inspects and stores an uploaded package; returns its hex SHA-256.
     std::optional<std::string> storeCode(const std::string &base64, long long &size,
                                          std::string &sha256Base64, lambda::ApiError &error,

@@ -118,6 +118,29 @@ std::optional<net::Response> refuseQualifier(const std::string &qualifier, const
 }
 } // namespace
 
+std::optional<net::Response> ControlPlane::readBody(const ApiRequest &r, nlohmann::json &body) {
+    lambda::ApiError error;
+    auto parsed = parseBody(r.body, error);
+    if (!parsed)
+        return lambdaError(error);
+    body = std::move(*parsed);
+    return std::nullopt;
+}
+
+std::optional<net::Response> ControlPlane::findUnqualified(const std::string &name,
+                                                           const char *operation,
+                                                           FunctionRecord &record) {
+    std::string qualifier;
+    net::Response notFound;
+    auto found = findFunction(name, qualifier, notFound);
+    if (!found)
+        return notFound;
+    if (auto refused = refuseQualifier(qualifier, operation))
+        return refused;
+    record = std::move(*found);
+    return std::nullopt;
+}
+
 std::optional<std::string> ControlPlane::storeCode(const std::string &base64, long long &size,
                                                    std::string &sha256Base64,
                                                    lambda::ApiError &error, bool store) {
@@ -156,18 +179,18 @@ net::Response ControlPlane::codeDownload(const ApiRequest &request, const std::s
 }
 
 net::Response ControlPlane::createFunction(const ApiRequest &r) {
-    lambda::ApiError error;
-    const auto body = parseBody(r.body, error);
-    if (!body)
-        return lambdaError(error);
+    json body;
+    if (auto refused = readBody(r, body))
+        return *refused;
     lambda::CreateFunctionRequest request;
-    if (auto problem = lambda::parse(*body, request, limits()))
+    if (auto problem = lambda::parse(body, request, limits()))
         return lambdaError(*problem);
     if (m_store->function(request.functionName))
         return lambdaError(lambda::resourceConflict("Function already exist: " +
                                                     request.functionName));
     FunctionRecord record;
     auto &c = record.latest;
+    lambda::ApiError error;
     const auto hex = storeCode(request.zipFileBase64, c.codeSize, c.codeSha256, error);
     if (!hex)
         return lambdaError(error);
@@ -291,20 +314,17 @@ net::Response ControlPlane::deleteFunction(const ApiRequest &r, const std::strin
 }
 
 net::Response ControlPlane::updateCode(const ApiRequest &r, const std::string &name) {
-    lambda::ApiError error;
-    const auto body = parseBody(r.body, error);
-    if (!body)
-        return lambdaError(error);
-    lambda::UpdateFunctionCodeRequest request;
-    if (auto problem = lambda::parse(*body, request))
-        return lambdaError(*problem);
-    std::string qualifier;
-    net::Response notFound;
-    auto record = findFunction(name, qualifier, notFound);
-    if (!record)
-        return notFound;
-    if (auto refused = refuseQualifier(qualifier, "UpdateFunctionCode"))
+    json body;
+    if (auto refused = readBody(r, body))
         return *refused;
+    lambda::UpdateFunctionCodeRequest request;
+    if (auto problem = lambda::parse(body, request))
+        return lambdaError(*problem);
+    FunctionRecord found;
+    if (auto refused = findUnqualified(name, "UpdateFunctionCode", found))
+        return *refused;
+    auto *record = &found;
+    lambda::ApiError error;
     if (request.revisionId && *request.revisionId != record->latest.revisionId)
         return lambdaError(revisionMismatch());
     lambda::FunctionConfiguration updated = record->latest;
@@ -327,20 +347,16 @@ net::Response ControlPlane::updateCode(const ApiRequest &r, const std::string &n
 }
 
 net::Response ControlPlane::updateConfiguration(const ApiRequest &r, const std::string &name) {
-    lambda::ApiError error;
-    const auto body = parseBody(r.body, error);
-    if (!body)
-        return lambdaError(error);
-    lambda::UpdateFunctionConfigurationRequest request;
-    if (auto problem = lambda::parse(*body, request, limits()))
-        return lambdaError(*problem);
-    std::string qualifier;
-    net::Response notFound;
-    auto record = findFunction(name, qualifier, notFound);
-    if (!record)
-        return notFound;
-    if (auto refused = refuseQualifier(qualifier, "UpdateFunctionConfiguration"))
+    json body;
+    if (auto refused = readBody(r, body))
         return *refused;
+    lambda::UpdateFunctionConfigurationRequest request;
+    if (auto problem = lambda::parse(body, request, limits()))
+        return lambdaError(*problem);
+    FunctionRecord found;
+    if (auto refused = findUnqualified(name, "UpdateFunctionConfiguration", found))
+        return *refused;
+    auto *record = &found;
     if (request.revisionId && *request.revisionId != record->latest.revisionId)
         return lambdaError(revisionMismatch());
     auto &c = record->latest;
@@ -391,20 +407,16 @@ lambda::FunctionConfiguration ControlPlane::publish(FunctionRecord &record,
 }
 
 net::Response ControlPlane::publishVersion(const ApiRequest &r, const std::string &name) {
-    lambda::ApiError error;
-    const auto body = parseBody(r.body, error);
-    if (!body)
-        return lambdaError(error);
-    lambda::PublishVersionRequest request;
-    if (auto problem = lambda::parse(*body, request))
-        return lambdaError(*problem);
-    std::string qualifier;
-    net::Response notFound;
-    auto record = findFunction(name, qualifier, notFound);
-    if (!record)
-        return notFound;
-    if (auto refused = refuseQualifier(qualifier, "PublishVersion"))
+    json body;
+    if (auto refused = readBody(r, body))
         return *refused;
+    lambda::PublishVersionRequest request;
+    if (auto problem = lambda::parse(body, request))
+        return lambdaError(*problem);
+    FunctionRecord found;
+    if (auto refused = findUnqualified(name, "PublishVersion", found))
+        return *refused;
+    auto *record = &found;
     if (request.codeSha256 && *request.codeSha256 != record->latest.codeSha256)
         return lambdaError(lambda::invalidParameter(
             "CodeSHA256 (" + *request.codeSha256 +
@@ -416,13 +428,10 @@ net::Response ControlPlane::publishVersion(const ApiRequest &r, const std::strin
 }
 
 net::Response ControlPlane::listVersions(const ApiRequest &r, const std::string &name) {
-    std::string qualifier;
-    net::Response notFound;
-    auto record = findFunction(name, qualifier, notFound);
-    if (!record)
-        return notFound;
-    if (auto refused = refuseQualifier(qualifier, "ListVersionsByFunction"))
+    FunctionRecord found;
+    if (auto refused = findUnqualified(name, "ListVersionsByFunction", found))
         return *refused;
+    auto *record = &found;
     std::vector<lambda::FunctionConfiguration> all{record->latest};
     all.front().functionArn = arn(record->latest.functionName, "$LATEST");
     for (const auto &v : m_store->versions(record->latest.functionName))
@@ -459,20 +468,16 @@ std::optional<lambda::ApiError> checkAliasVersions(FunctionStore &store, const s
 } // namespace
 
 net::Response ControlPlane::createAlias(const ApiRequest &r, const std::string &name) {
-    lambda::ApiError error;
-    const auto body = parseBody(r.body, error);
-    if (!body)
-        return lambdaError(error);
-    lambda::AliasRequest request;
-    if (auto problem = lambda::parse(*body, request, true))
-        return lambdaError(*problem);
-    std::string qualifier;
-    net::Response notFound;
-    auto record = findFunction(name, qualifier, notFound);
-    if (!record)
-        return notFound;
-    if (auto refused = refuseQualifier(qualifier, "CreateAlias"))
+    json body;
+    if (auto refused = readBody(r, body))
         return *refused;
+    lambda::AliasRequest request;
+    if (auto problem = lambda::parse(body, request, true))
+        return lambdaError(*problem);
+    FunctionRecord found;
+    if (auto refused = findUnqualified(name, "CreateAlias", found))
+        return *refused;
+    auto *record = &found;
     const std::string &fn = record->latest.functionName;
     if (m_store->alias(fn, request.name))
         return lambdaError(lambda::resourceConflict("Alias already exists: " +
@@ -489,13 +494,10 @@ net::Response ControlPlane::createAlias(const ApiRequest &r, const std::string &
 
 net::Response ControlPlane::aliasRequest(const ApiRequest &r, const std::string &name,
                                          const std::string &aliasName) {
-    std::string qualifier;
-    net::Response notFound;
-    auto record = findFunction(name, qualifier, notFound);
-    if (!record)
-        return notFound;
-    if (auto refused = refuseQualifier(qualifier, "An alias request"))
+    FunctionRecord found;
+    if (auto refused = findUnqualified(name, "An alias request", found))
         return *refused;
+    auto *record = &found;
     const std::string &fn = record->latest.functionName;
     auto alias = m_store->alias(fn, aliasName);
     if (!alias)
@@ -509,12 +511,11 @@ net::Response ControlPlane::aliasRequest(const ApiRequest &r, const std::string 
     }
     if (r.method != "PUT")
         return lambdaError(lambda::unknownOperation("Unknown operation " + r.method + " on an alias"));
-    lambda::ApiError error;
-    const auto body = parseBody(r.body, error);
-    if (!body)
-        return lambdaError(error);
+    json body;
+    if (auto refused = readBody(r, body))
+        return *refused;
     lambda::AliasRequest request;
-    if (auto problem = lambda::parse(*body, request, false))
+    if (auto problem = lambda::parse(body, request, false))
         return lambdaError(*problem);
     if (request.revisionId && *request.revisionId != alias->revisionId)
         return lambdaError(revisionMismatch());
@@ -533,13 +534,10 @@ net::Response ControlPlane::aliasRequest(const ApiRequest &r, const std::string 
 }
 
 net::Response ControlPlane::listAliases(const ApiRequest &r, const std::string &name) {
-    std::string qualifier;
-    net::Response notFound;
-    auto record = findFunction(name, qualifier, notFound);
-    if (!record)
-        return notFound;
-    if (auto refused = refuseQualifier(qualifier, "ListAliases"))
+    FunctionRecord found;
+    if (auto refused = findUnqualified(name, "ListAliases", found))
         return *refused;
+    auto *record = &found;
     std::vector<lambda::AliasConfiguration> aliases;
     const std::string version = r.param("FunctionVersion");
     for (auto &alias : m_store->aliases(record->latest.functionName))
@@ -551,13 +549,10 @@ net::Response ControlPlane::listAliases(const ApiRequest &r, const std::string &
 }
 
 net::Response ControlPlane::concurrency(const ApiRequest &r, const std::string &name) {
-    std::string qualifier;
-    net::Response notFound;
-    auto record = findFunction(name, qualifier, notFound);
-    if (!record)
-        return notFound;
-    if (auto refused = refuseQualifier(qualifier, "Function concurrency"))
+    FunctionRecord found;
+    if (auto refused = findUnqualified(name, "Function concurrency", found))
         return *refused;
+    auto *record = &found;
     if (r.method == "GET") {
         if (!record->reservedConcurrency)
             return apiResponse(200, json::object());
@@ -571,12 +566,11 @@ net::Response ControlPlane::concurrency(const ApiRequest &r, const std::string &
     if (r.method != "PUT")
         return lambdaError(lambda::unknownOperation("Unknown operation " + r.method +
                                                     " on concurrency"));
-    lambda::ApiError error;
-    const auto body = parseBody(r.body, error);
-    if (!body)
-        return lambdaError(error);
+    json body;
+    if (auto refused = readBody(r, body))
+        return *refused;
     int reserved = 0;
-    if (auto problem = lambda::parseConcurrency(*body, reserved))
+    if (auto problem = lambda::parseConcurrency(body, reserved))
         return lambdaError(*problem);
     record->reservedConcurrency = reserved;
     m_store->updateFunction(*record);
@@ -601,12 +595,11 @@ net::Response ControlPlane::tags(const ApiRequest &r, const std::string &resourc
     }
     if (r.method != "POST")
         return lambdaError(lambda::unknownOperation("Unknown operation " + r.method + " on tags"));
-    lambda::ApiError error;
-    const auto body = parseBody(r.body, error);
-    if (!body)
-        return lambdaError(error);
+    json body;
+    if (auto refused = readBody(r, body))
+        return *refused;
     lambda::Tags tags;
-    if (auto problem = lambda::parseTags(*body, tags))
+    if (auto problem = lambda::parseTags(body, tags))
         return lambdaError(*problem);
     for (auto &[key, value] : tags)
         record->tags[key] = value;

@@ -314,7 +314,9 @@ bool Simulator::setDebugAgent(const std::string &name, const std::string &agent,
 bool Simulator::canInvoke(const std::string &name, std::string &error) const {
     const manifest::Function *function = findFunction(name);
     if (!function) {
-        error = "Function not found: " + name;
+        error = "Function not found: arn:aws:lambda:" +
+                (m_manifest ? m_manifest->provider.region : "us-east-1") +
+                ":000000000000:function:" + name;
         return false;
     }
     if (function->kind != manifest::FunctionKind::Event) {
@@ -329,20 +331,9 @@ bool Simulator::canInvoke(const std::string &name, std::string &error) const {
 
 bool Simulator::invoke(const std::string &name, InvocationRequest request,
                        InvocationCallback callback, std::string &error) {
+    if (!canInvoke(name, error))
+        return false;
     const manifest::Function *function = findFunction(name);
-    if (!function) {
-        error = "Function not found: arn:aws:lambda:" +
-                (m_manifest ? m_manifest->provider.region : "us-east-1") +
-                ":000000000000:function:" + name;
-        return false;
-    }
-    if (function->kind != manifest::FunctionKind::Event) {
-        error = "function '" + function->name + "' is an " +
-                (function->kind == manifest::FunctionKind::HttpFunction ? "http function"
-                                                                        : "http service") +
-                "; it is reached over HTTP at " + function->path + ", not invoked";
-        return false;
-    }
     checkDebugger(*function);
     poolFor(*function)->invoke(std::move(request), std::move(callback));
     return true;

@@ -208,6 +208,25 @@ class Agent:
                     continue
                 self._dispatch(request)
 
+    def _breakpoint_request(self, request, command, args):
+        """setBreakpoints, setFunctionBreakpoints, setExceptionBreakpoints: True if it was one."""
+        if command == "setBreakpoints":
+            path = (args.get("source") or {}).get("path")
+            if not path:
+                raise ValueError("setBreakpoints needs source.path")
+            self.respond(request, {"breakpoints": self.set_breakpoints(
+                path, args.get("breakpoints", []))})
+        elif command == "setFunctionBreakpoints":
+            self.respond(request, {"breakpoints": self.set_function_breakpoints(
+                args.get("breakpoints", []))})
+        elif command == "setExceptionBreakpoints":
+            self.exception_filters = set(args.get("filters", []))
+            self._retrace()
+            self.respond(request, {})
+        else:
+            return False
+        return True
+
     def _dispatch_configure(self, request, args):
         self.exception_filters = set(args.get("exceptionFilters", []))
         self.stop_on_entry = bool(args.get("stopOnEntry"))
@@ -247,19 +266,8 @@ class Agent:
                 with self.commands_ready:
                     self.commands.append(request)
                     self.commands_ready.notify_all()
-            elif command == "setBreakpoints":
-                path = (args.get("source") or {}).get("path")
-                if not path:
-                    raise ValueError("setBreakpoints needs source.path")
-                self.respond(request, {"breakpoints": self.set_breakpoints(
-                    path, args.get("breakpoints", []))})
-            elif command == "setFunctionBreakpoints":
-                self.respond(request, {"breakpoints": self.set_function_breakpoints(
-                    args.get("breakpoints", []))})
-            elif command == "setExceptionBreakpoints":
-                self.exception_filters = set(args.get("filters", []))
-                self._retrace()
-                self.respond(request, {})
+            elif self._breakpoint_request(request, command, args):
+                pass
             elif command == "threads":
                 self.respond(request, {"threads": [{"id": 1, "name": "Handler (MainThread)"}]})
             elif command == "pause":
@@ -559,18 +567,8 @@ class Agent:
                 self._update_tracing()
                 self.respond(request, {})
                 return True
-            if command == "setBreakpoints":
-                path = (args.get("source") or {}).get("path")
-                if not path:
-                    raise ValueError("setBreakpoints needs source.path")
-                self.respond(request, {"breakpoints": self.set_breakpoints(
-                    path, args.get("breakpoints", []))})
-            elif command == "setFunctionBreakpoints":
-                self.respond(request, {"breakpoints": self.set_function_breakpoints(
-                    args.get("breakpoints", []))})
-            elif command == "setExceptionBreakpoints":
-                self.exception_filters = set(args.get("filters", []))
-                self.respond(request, {})
+            if self._breakpoint_request(request, command, args):
+                pass
             elif command == "configure":
                 self._dispatch_configure(request, args)
             elif command == "threads":
