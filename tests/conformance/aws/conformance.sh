@@ -8,7 +8,7 @@
 # "ok - NAME" or "FAIL - NAME: detail". Exits 1 if any check failed. The simulator is
 # stopped and the temporary folder removed however the script ends.
 #
-#   CONFORMANCE_BUDGET=SECONDS   no call starts after that many seconds (default 100)
+#   CONFORMANCE_BUDGET=SECONDS   no call starts after that many seconds (default 300)
 #   CONFORMANCE_KEEP=1           keep the temporary folder (project, simulator log)
 set -u
 
@@ -27,7 +27,7 @@ export AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_LAMBDA AWS_MAX_ATTEMPTS
 
 # Seconds after which no call starts, so that the script ends in under 2 minutes.
-BUDGET=${CONFORMANCE_BUDGET:-100}
+BUDGET=${CONFORMANCE_BUDGET:-300}
 ROLE=arn:aws:iam::000000000000:role/conformance
 DLQ_ARN=arn:aws:sqs:us-east-1:000000000000:my-dlq
 FAILED=0
