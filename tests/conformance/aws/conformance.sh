@@ -26,7 +26,7 @@ export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER
 export AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_LAMBDA AWS_MAX_ATTEMPTS
 
-# Seconds after which no call starts, so that the script ends in under 2 minutes.
+# Seconds after which no call starts, so that the script ends well inside its CTest timeout.
 BUDGET=${CONFORMANCE_BUDGET:-300}
 ROLE=arn:aws:iam::000000000000:role/conformance
 DLQ_ARN=arn:aws:sqs:us-east-1:000000000000:my-dlq
