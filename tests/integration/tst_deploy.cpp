@@ -1,6 +1,7 @@
 #include "clirunner.h"
 #include "nimbus/lambdaclient/lambdaclient.h"
 #include "nimbus/packaging/ziparchive.h"
+#include "simdaemon.h"
 #include "tempproject.h"
 #include "testpaths.h"
 
@@ -30,7 +31,7 @@ private slots:
 private:
     void startDaemon();
     void git(const QStringList &args);
-    nimbus::lambdaclient::LambdaClient client();
+    nimbus::lambdaclient::LambdaClient client() { return m_daemon->client(); }
     CliRun nimbus(QStringList args) {
         args << "--project" << m_project->path();
         return runNimbus(args);
@@ -41,8 +42,7 @@ private:
     }
 
     std::unique_ptr<TempProject> m_project;
-    std::unique_ptr<QProcess> m_daemon;
-    QJsonObject m_state;
+    std::unique_ptr<SimDaemon> m_daemon;
 };
 
 void TestDeploy::git(const QStringList &args) {
@@ -106,44 +106,12 @@ functions:
 }
 
 void TestDeploy::startDaemon() {
-    m_daemon = std::make_unique<QProcess>();
-    m_daemon->setProcessChannelMode(QProcess::MergedChannels);
-    m_daemon->start(nimbusBinary("nimbus-sim"),
-                    {"--project", m_project->path(), "--async-retry-delay", "0.1", "--no-watch"});
-    QVERIFY(m_daemon->waitForStarted());
-    const QString path = m_project->filePath(".nimbus/sim.json");
-    QElapsedTimer timer;
-    timer.start();
-    m_state = {};
-    while (timer.elapsed() < 10000 && m_state.isEmpty()) {
-        QFile file(path);
-        if (file.open(QIODevice::ReadOnly)) {
-            const auto state = QJsonDocument::fromJson(file.readAll()).object();
-            if (state["pid"].toInt() == int(m_daemon->processId()))
-                m_state = state;
-        }
-        QTest::qWait(20);
-    }
-    QVERIFY2(!m_state.isEmpty(), m_daemon->readAll().constData());
-}
-
-nimbus::lambdaclient::LambdaClient TestDeploy::client() {
-    nimbus::lambdaclient::Endpoint endpoint;
-    endpoint.url = m_state["controlPlane"].toString().toStdString();
-    endpoint.credentials = {m_state["credentials"].toObject()["accessKeyId"].toString().toStdString(),
-                            m_state["credentials"].toObject()["secretAccessKey"].toString().toStdString(),
-                            ""};
-    return nimbus::lambdaclient::LambdaClient(endpoint);
+    m_daemon = std::make_unique<SimDaemon>(m_project->path(),
+                                           QStringList{"--async-retry-delay", "0.1", "--no-watch"});
+    QVERIFY2(m_daemon->start(), qPrintable(m_daemon->error()));
 }
 
 void TestDeploy::cleanup() {
-    if (m_daemon && m_daemon->state() != QProcess::NotRunning) {
-        m_daemon->terminate();
-        if (!m_daemon->waitForFinished(5000)) {
-            m_daemon->kill();
-            m_daemon->waitForFinished();
-        }
-    }
     m_daemon.reset();
     m_project.reset();
 }
@@ -289,8 +257,8 @@ void TestDeploy::killedDaemonLosesNothing() {
         QCOMPARE(c.invoke("shop-dev-slow", "{}", "", "Event").status, 202);
     QTest::qWait(500);
     // SIGKILL: no chance to tidy up (the instances die with it, by PDEATHSIG).
-    ::kill(static_cast<pid_t>(m_daemon->processId()), SIGKILL);
-    QVERIFY(m_daemon->waitForFinished(5000));
+    ::kill(static_cast<pid_t>(m_daemon->process().processId()), SIGKILL);
+    QVERIFY(m_daemon->process().waitForFinished(5000));
     QCOMPARE(runs(), 0);
     startDaemon();
     c = client();

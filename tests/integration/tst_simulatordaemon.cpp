@@ -1,6 +1,7 @@
 #include "clirunner.h"
 #include "nimbus/lambdaclient/lambdaclient.h"
 #include "nimbus/net/httpclient.h"
+#include "simdaemon.h"
 #include "tempproject.h"
 #include "testpaths.h"
 
@@ -31,12 +32,11 @@ private slots:
     void devServesRoutesAndReloadsOnEdits();
 
 private:
-    QJsonObject waitForState();
     nimbus::net::HttpResult post(const QString &path, const QByteArray &body,
                                  std::map<std::string, std::string> headers = {});
 
     std::unique_ptr<TempProject> m_project;
-    std::unique_ptr<QProcess> m_daemon;
+    std::unique_ptr<SimDaemon> m_daemon;
     QJsonObject m_state;
 };
 
@@ -50,53 +50,20 @@ void TestSimulatorDaemon::init() {
     m_project->writeManifest(
         "service: daemon\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n"
         "  hello:\n    handler: handler.hello\n  fail:\n    handler: handler.fail\n");
-    m_daemon = std::make_unique<QProcess>();
-    m_daemon->setProcessChannelMode(QProcess::MergedChannels);
-    m_daemon->start(nimbusBinary("nimbus-sim"), {"--project", m_project->path()});
-    QVERIFY(m_daemon->waitForStarted());
-    m_state = waitForState();
-    QVERIFY(!m_state.isEmpty());
+    m_daemon = std::make_unique<SimDaemon>(m_project->path());
+    QVERIFY2(m_daemon->start(), qPrintable(m_daemon->error()));
+    m_state = m_daemon->state();
 }
 
 void TestSimulatorDaemon::cleanup() {
-    if (m_daemon && m_daemon->state() != QProcess::NotRunning) {
-        m_daemon->terminate();
-        if (!m_daemon->waitForFinished(5000)) {
-            m_daemon->kill();
-            m_daemon->waitForFinished();
-        }
-    }
     m_daemon.reset();
     m_project.reset();
-}
-
-QJsonObject TestSimulatorDaemon::waitForState() {
-    const QString path = m_project->filePath(".nimbus/sim.json");
-    QElapsedTimer timer;
-    timer.start();
-    while (timer.elapsed() < 10000) {
-        QFile file(path);
-        if (file.open(QIODevice::ReadOnly)) {
-            const QJsonObject state = QJsonDocument::fromJson(file.readAll()).object();
-            if (state.contains("controlPlane"))
-                return state;
-        }
-        QTest::qWait(20);
-    }
-    qWarning("no sim.json; daemon said: %s", m_daemon->readAll().constData());
-    return {};
 }
 
 nimbus::net::HttpResult TestSimulatorDaemon::post(const QString &path, const QByteArray &body,
                                                   std::map<std::string, std::string> headers) {
     // Signed with the credentials the daemon advertises, as any client must.
-    nimbus::lambdaclient::Endpoint endpoint;
-    endpoint.url = m_state["controlPlane"].toString().toStdString();
-    const QJsonObject credentials = m_state["credentials"].toObject();
-    endpoint.credentials = {credentials["accessKeyId"].toString().toStdString(),
-                            credentials["secretAccessKey"].toString().toStdString(), ""};
-    nimbus::lambdaclient::LambdaClient client(endpoint);
-    const auto raw = client.send("POST", path.toStdString(), {}, body.toStdString(), headers);
+    const auto raw = m_daemon->client().send("POST", path.toStdString(), {}, body.toStdString(), headers);
     nimbus::net::HttpResult result;
     result.status = raw.status;
     result.headers = raw.headers;
@@ -106,7 +73,7 @@ nimbus::net::HttpResult TestSimulatorDaemon::post(const QString &path, const QBy
 }
 
 void TestSimulatorDaemon::writesStateFileAndServesInvoke() {
-    QCOMPARE(m_state["pid"].toInt(), int(m_daemon->processId()));
+    QCOMPARE(m_state["pid"].toInt(), int(m_daemon->process().processId()));
     QVERIFY(m_state["runtimeApi"].toString().startsWith("http://127.0.0.1"));
     QVERIFY(m_state["controlPlane"].toString().startsWith("http://127.0.0.1:"));
     QCOMPARE(m_state["credentials"].toObject()["accessKeyId"].toString().size(), 20);
@@ -200,14 +167,15 @@ void TestSimulatorDaemon::controlPlaneErrors() {
 
 void TestSimulatorDaemon::stopsCleanly() {
     QCOMPARE(post("/2015-03-31/functions/hello/invocations", "{}").status, 200);
-    const QString output = QString::fromUtf8(m_daemon->readAll());
-    m_daemon->terminate();
-    QVERIFY(m_daemon->waitForFinished(5000));
-    QCOMPARE(m_daemon->exitCode(), 0);
+    QProcess &daemon = m_daemon->process();
+    const QString output = QString::fromUtf8(daemon.readAll());
+    daemon.terminate();
+    QVERIFY(daemon.waitForFinished(5000));
+    QCOMPARE(daemon.exitCode(), 0);
     QVERIFY(!QFile::exists(m_project->filePath(".nimbus/sim.json")));
     // The instance it started is gone.
     const QRegularExpression started("instance (\\d+) started");
-    const auto match = started.match(output + QString::fromUtf8(m_daemon->readAll()));
+    const auto match = started.match(output + QString::fromUtf8(daemon.readAll()));
     QVERIFY(match.hasMatch());
     const pid_t pid = match.captured(1).toInt();
     QTRY_VERIFY_WITH_TIMEOUT(::kill(pid, 0) != 0, 5000);

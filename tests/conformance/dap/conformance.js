@@ -324,17 +324,29 @@ test('restart invokes the function again', () => withSession(async (dc) => {
   assert.ok(names.includes('handler.py') && names.includes('helper.py'), names.join());
 }));
 
-test('attach: an HTTP request through the gateway stops at a breakpoint; detach returns the function', async () => {
+// A nimbus-sim daemon on the project for the length of fn(gateway), stopped however fn ends.
+async function withSimulator(fn) {
   const sim = cp.spawn(path.join(bin, 'nimbus-sim'), ['--project', project], { stdio: 'ignore' });
+  const exited = new Promise((r) => sim.on('exit', r));
   try {
     const stateFile = path.join(project, '.nimbus', 'sim.json');
     await until(() => fs.existsSync(stateFile) && JSON.parse(fs.readFileSync(stateFile)).pid === sim.pid);
-    const gateway = JSON.parse(fs.readFileSync(stateFile)).gateway;
-    const get = (url) => new Promise((resolve, reject) => http.get(url, (res) => {
-      let body = '';
-      res.on('data', (c) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    }).on('error', reject));
+    await fn(JSON.parse(fs.readFileSync(stateFile)).gateway);
+  } finally {
+    sim.kill('SIGTERM');
+    await exited;
+  }
+}
+
+// A GET with the whole body: { status, body }.
+const get = (url) => new Promise((resolve, reject) => http.get(url, (res) => {
+  let body = '';
+  res.on('data', (c) => { body += c; });
+  res.on('end', () => resolve({ status: res.statusCode, body }));
+}).on('error', reject));
+
+test('attach: an HTTP request through the gateway stops at a breakpoint; detach returns the function', async () => {
+  await withSimulator(async (gateway) => {
     await withSession(async (dc, outputs) => {
       await dc.initializeRequest();
       await dc.setBreakpointsRequest({ source: { path: H }, breakpoints: [{ line: 32 }] });
@@ -361,23 +373,11 @@ test('attach: an HTTP request through the gateway stops at a breakpoint; detach 
     const after = await get(`${gateway}/web`);
     assert.deepStrictEqual([after.status, after.body], [200, 'served /web']);
     assert.ok(Date.now() - started < 5000);
-  } finally {
-    sim.kill('SIGTERM');
-    await new Promise((r) => sim.on('exit', r));
-  }
+  });
 });
 
 test('attach to an http function; disconnect while stopped lets the request finish', async () => {
-  const sim = cp.spawn(path.join(bin, 'nimbus-sim'), ['--project', project], { stdio: 'ignore' });
-  try {
-    const stateFile = path.join(project, '.nimbus', 'sim.json');
-    await until(() => fs.existsSync(stateFile) && JSON.parse(fs.readFileSync(stateFile)).pid === sim.pid);
-    const gateway = JSON.parse(fs.readFileSync(stateFile)).gateway;
-    const get = (url) => new Promise((resolve, reject) => http.get(url, (res) => {
-      let body = '';
-      res.on('data', (c) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    }).on('error', reject));
+  await withSimulator(async (gateway) => {
     let response;
     await withSession(async (dc) => {
       await dc.initializeRequest();
@@ -393,10 +393,7 @@ test('attach to an http function; disconnect while stopped lets the request fini
     });
     const answer = await response;
     assert.deepStrictEqual([answer.status, answer.body], [200, 'page for Ada']);
-  } finally {
-    sim.kill('SIGTERM');
-    await new Promise((r) => sim.on('exit', r));
-  }
+  });
 });
 
 test('a debuggee that crashes ends the session cleanly', () => withSession(async (dc, outputs) => {
