@@ -78,8 +78,7 @@ const until = async (predicate, ms = 15000) => {
   throw new Error('timed out waiting');
 };
 
-const tests = [];
-const test = (name, fn) => tests.push([name, fn]);
+const { test, run } = require('../suite');
 
 test('launch to a breakpoint; the stack shows project files and marks runtime frames', () => withSession(async (dc, outputs) => {
   const [, , stack] = await hitBreakpoint(dc, launchArgs(), { path: H, line: 13 });
@@ -442,21 +441,6 @@ test('no simulator is left behind', async () => {
   await until(() => !fs.existsSync(path.join(project, '.nimbus', 'sim.json')), 5000);
 });
 
-(async () => {
-  let passed = 0;
-  let failed = 0;
-  // ONLY=text runs the tests whose names contain it (for a developer chasing one).
-  for (const [name, fn] of tests.filter(([n]) => !process.env.ONLY || n.includes(process.env.ONLY))) {
-    try {
-      await fn();
-      passed++;
-      console.log(`ok - ${name}`);
-    } catch (e) {
-      failed++;
-      console.log(`FAIL - ${name}\n  ${e.stack || e}`);
-    }
-  }
-  console.log(`${passed} passed, ${failed} failed`);
+run(() => {
   fs.rmSync(project, { recursive: true, force: true });
-  process.exit(failed ? 1 : 0);
-})();
+});

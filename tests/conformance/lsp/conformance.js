@@ -66,8 +66,7 @@ function nextDiagnostics(timeoutMs = 5000, forUri = uri) {
 }
 
 const position = (line, character) => ({ textDocument: { uri }, position: { line, character } });
-const tests = [];
-const test = (name, fn) => tests.push([name, fn]);
+const { test, run } = require('../suite');
 
 // Speaks raw bytes to a fresh nimbus-lsp and reads its answers with the client library's
 // own frame reader: for what a well-behaved client would never send.
@@ -427,21 +426,7 @@ test('shutdown and exit end the process with status 0', async () => {
   assert.strictEqual(await exited, 0);
 });
 
-(async () => {
-  let passed = 0;
-  let failed = 0;
-  for (const [name, fn] of tests) {
-    try {
-      await fn();
-      passed++;
-      console.log(`ok - ${name}`);
-    } catch (e) {
-      failed++;
-      console.log(`FAIL - ${name}\n  ${e.stack || e}`);
-    }
-  }
-  console.log(`${passed} passed, ${failed} failed`);
+run(() => {
   fs.rmSync(project, { recursive: true, force: true });
   child.kill();
-  process.exit(failed ? 1 : 0);
-})();
+});
