@@ -307,7 +307,7 @@ std::optional<ZipSummary> inspectZip(std::string_view zip, const ZipLimits &limi
 }
 
 bool extractZip(std::string_view zip, const std::string &directory, const ZipLimits &limits,
-                std::string &error) {
+                std::string &error, Extracted files) {
     std::error_code ec;
     std::random_device random;
     const fs::path final(directory);
@@ -361,6 +361,19 @@ bool extractZip(std::string_view zip, const std::string &directory, const ZipLim
     if (!summary) {
         fs::remove_all(staging, ec);
         return false;
+    }
+    if (files == Extracted::ReadOnlyFiles) {
+        // Folders stay writable, so that the tree can be removed with plain `rm -r`.
+        for (auto it = fs::recursive_directory_iterator(staging, ec);
+             !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+            std::error_code ignored;
+            if (it->is_regular_file(ignored) && !it->is_symlink(ignored))
+                fs::permissions(it->path(),
+                                fs::perms::owner_write | fs::perms::group_write |
+                                    fs::perms::others_write,
+                                fs::perm_options::remove, ignored);
+        }
+        ec.clear();
     }
     fs::rename(staging, final, ec);
     if (ec) {

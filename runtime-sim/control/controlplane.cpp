@@ -121,6 +121,10 @@ bool ControlPlane::open(std::string &error) {
         m_store->migrate();
         m_queue->migrate();
         m_logs->migrate();
+        // Nothing runs yet: packages no longer used, and what a crash cut short, can go.
+        if (const std::size_t swept = m_store->sweepCode())
+            m_simulator.platformEvent("code store: removed " + std::to_string(swept) +
+                                      " unused package file(s)");
     } catch (const StoreError &e) {
         error = "the store in " + m_options.stateDir + " cannot be used: " + e.what();
         return false;

@@ -33,7 +33,8 @@ std::string DeployedFunctions::ensureUnpacked(const std::string &codeHex, std::s
         error = "the package " + codeHex + " is missing from the code store";
         return {};
     }
-    if (!packaging::extractZip(*zip, dir, packaging::ZipLimits{}, error))
+    if (!packaging::extractZip(*zip, dir, packaging::ZipLimits{}, error,
+                               packaging::Extracted::ReadOnlyFiles))
         return {};
     return dir;
 }

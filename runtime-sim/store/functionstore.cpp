@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 #include <sstream>
 #include <unistd.h>
 
@@ -88,6 +89,33 @@ std::string FunctionStore::codeZipPath(const std::string &hex) const {
 
 std::string FunctionStore::unpackedDir(const std::string &hex) const {
     return (fs::path(m_codeDir) / hex).string();
+}
+
+std::size_t FunctionStore::sweepCode() {
+    std::set<std::string> used;
+    Statement row = m_db.prepare("SELECT code_hex FROM functions UNION SELECT code_hex FROM versions");
+    while (row.step())
+        used.insert(row.text(0));
+    std::vector<fs::path> unused;
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(m_codeDir, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
+        // <hex>.zip and the folder <hex> are kept while <hex> is used; anything else here
+        // (".zip.tmp-*", ".unpacking-*") was cut short.
+        const fs::path &path = it->path();
+        const bool zip = path.extension() == ".zip";
+        const std::string hex = zip ? path.stem().string() : path.filename().string();
+        std::error_code typeError;
+        const bool kept = used.count(hex) && (zip ? it->is_regular_file(typeError)
+                                                  : it->is_directory(typeError));
+        if (!kept)
+            unused.push_back(path);
+    }
+    std::size_t removed = 0;
+    for (const auto &path : unused)
+        if (fs::remove_all(path, ec) > 0 && !ec)
+            ++removed;
+    return removed;
 }
 
 FunctionRecord FunctionStore::readFunction(Statement &row) {

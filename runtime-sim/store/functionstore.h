@@ -43,6 +43,11 @@ public:
     std::optional<std::string> readCode(const std::string &hex) const;
     std::string codeZipPath(const std::string &hex) const;
     std::string unpackedDir(const std::string &hex) const;
+    // Removes from the code folder what no function or version uses: packages replaced or
+    // deleted, and the leftovers of a write or an unpacking that a crash cut short. Call it
+    // when nothing runs from the folder (the control plane does, at start). Returns how
+    // many entries it removed.
+    std::size_t sweepCode();
 
     // Functions.
     std::optional<FunctionRecord> function(const std::string &name);

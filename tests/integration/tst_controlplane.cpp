@@ -51,6 +51,7 @@ private slots:
     void createGetListDelete();
     void updatesAndRevisions();
     void versionsKeepTheirCode();
+    void unusedCodeIsSweptAtStart();
     void aliasesSplitTraffic();
     void concurrencyThrottles();
     void tags();
@@ -234,6 +235,55 @@ void TestControlPlane::versionsKeepTheirCode() {
     QCOMPARE(raw("DELETE", "/2015-03-31/functions/v?Qualifier=$LATEST").status, 400);
     QCOMPARE(raw("DELETE", "/2015-03-31/functions/v?Qualifier=1").status, 204);
     QCOMPARE(client().invoke("v", "{}", "1").status, 404);
+}
+
+// Packages no function or version uses any more, and what a crash cut short, are removed
+// when the control plane starts; the code a function runs from is read-only to it.
+void TestControlPlane::unusedCodeIsSweptAtStart() {
+    const auto hexOf = [](const std::string &sha256Base64) {
+        return QByteArray::fromBase64(QByteArray::fromStdString(sha256Base64)).toHex().toStdString();
+    };
+    const auto created = client().createFunction(
+        createBody("s", pythonPackage("def main(e, c):\n    return 'a'\n")));
+    QVERIFY(created.ok());
+    const std::string a = hexOf(created->codeSha256);
+    QCOMPARE(client().publishVersion("s")->version, std::string("1"));
+    const auto second =
+        client().updateFunctionCode("s", pythonPackage("def main(e, c):\n    return 'b'\n"));
+    QCOMPARE(client().invoke("s", "{}").payload, std::string("\"b\""));
+    const std::string b = hexOf(second->codeSha256);
+    const auto third =
+        client().updateFunctionCode("s", pythonPackage("def main(e, c):\n    return 'c'\n"));
+    QCOMPARE(client().invoke("s", "{}").payload, std::string("\"c\""));
+    const std::string c = hexOf(third->codeSha256);
+    const auto doomed = client().createFunction(
+        createBody("gone", pythonPackage("def main(e, c):\n    return 'd'\n")));
+    QVERIFY(doomed.ok());
+    const std::string d = hexOf(doomed->codeSha256);
+    QCOMPARE(raw("DELETE", "/2015-03-31/functions/gone").status, 204);
+
+    const QString code = m_project->filePath(".nimbus/code");
+    const auto file = QString::fromStdString(c) + "/app.py";
+    QVERIFY(QFile::exists(code + "/" + file));
+    QCOMPARE(QFile::permissions(code + "/" + file) &
+                 (QFile::WriteOwner | QFile::WriteGroup | QFile::WriteOther),
+             QFile::Permissions());
+    // What a crash in the middle of a write or an unpacking leaves behind.
+    m_project->write(".nimbus/code/" + QString::fromStdString(c) + ".zip.tmp-1234", "partial");
+    m_project->write(".nimbus/code/.unpacking-" + QString::fromStdString(c) + "-99/app.py", "x");
+
+    stop();
+    start();
+    QStringList entries = QDir(code).entryList(QDir::AllEntries | QDir::NoDotAndDotDot |
+                                               QDir::Hidden);
+    entries.sort();
+    QStringList expected{QString::fromStdString(a) + ".zip", QString::fromStdString(c),
+                         QString::fromStdString(c) + ".zip"};
+    expected.sort();
+    QCOMPARE(entries, expected);
+    QVERIFY(b != a && b != c && d != a && d != c);
+    QCOMPARE(client().invoke("s", "{}", "1").payload, std::string("\"a\""));
+    QCOMPARE(client().invoke("s", "{}").payload, std::string("\"c\""));
 }
 
 void TestControlPlane::aliasesSplitTraffic() {

@@ -154,6 +154,21 @@ void TestPackaging::extractionIsWholeOrNothing() {
     QCOMPARE(QDir(dir.filePath("code")).entryList(QDir::AllEntries | QDir::NoDotAndDotDot |
                                                   QDir::Hidden),
              QStringList{"abc"});
+
+    // Read-only files: nobody may write them; folders stay writable so the tree can go.
+    const std::string readOnly = dir.filePath("code/def").toStdString();
+    QVERIFY2(extractZip(zip, readOnly, ZipLimits{}, error, Extracted::ReadOnlyFiles),
+             error.c_str());
+    const auto writeBits = fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write;
+    QCOMPARE(fs::status(readOnly + "/app.py").permissions() & writeBits, fs::perms::none);
+    QCOMPARE(fs::status(readOnly + "/bin/tool").permissions() & writeBits, fs::perms::none);
+    QVERIFY((fs::status(readOnly + "/bin/tool").permissions() & fs::perms::owner_exec) !=
+            fs::perms::none);
+    QVERIFY((fs::status(readOnly + "/bin").permissions() & fs::perms::owner_write) !=
+            fs::perms::none);
+    std::error_code ec;
+    fs::remove_all(readOnly, ec);
+    QVERIFY2(!ec, ec.message().c_str());
 }
 
 void TestPackaging::globs_data() {

@@ -41,10 +41,15 @@ struct ZipSummary {
 std::optional<ZipSummary> inspectZip(std::string_view zip, const ZipLimits &limits,
                                      std::string &error);
 
+// How extractZip leaves the files it wrote.
+enum class Extracted { Writable, ReadOnlyFiles };
+
 // Unpacks a zip that passed inspectZip into `directory` (which must not exist yet; it is
-// made through a temporary sibling and a rename, so it is whole or absent).
+// made through a temporary sibling and a rename, so it is whole or absent). ReadOnlyFiles
+// takes write permission off every file before the rename, so that a function cannot
+// change the code of its published version (folders stay writable for caches and removal).
 bool extractZip(std::string_view zip, const std::string &directory, const ZipLimits &limits,
-                std::string &error);
+                std::string &error, Extracted mode = Extracted::Writable);
 
 // The entries of a zip (for tests and for `nimbus package` to report).
 std::optional<std::vector<ZipEntry>> readZip(std::string_view zip, std::string &error);
