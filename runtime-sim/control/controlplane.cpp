@@ -195,8 +195,33 @@ void ControlPlane::handle(net::Request request, net::Responder responder) {
             response.set("x-amzn-RequestId", newRequestId());
         inner(std::move(response));
     };
-    ApiRequest api = parseRequest(request);
-    api.body = request.body();
+    struct Job {
+        net::Request request;
+        ApiRequest api;
+        net::Responder responder;
+    };
+    auto job = std::make_shared<Job>(Job{std::move(request), {}, std::move(responder)});
+    job->api = parseRequest(job->request);
+    // Up to 70 MB of base64 to hash, parse, decode, inflate and write would hold up every
+    // function's Runtime API and the gateway for as long: a large request does that part
+    // on a worker, then comes back to this thread for the store and the answer.
+    constexpr std::size_t kPrepareAwayBytes = 1 << 20;
+    if (job->request.body().size() < kPrepareAwayBytes) {
+        job->api.body = job->request.body();
+        dispatch(job->api, job->responder);
+        return;
+    }
+    boost::asio::post(m_workers, [this, job, alive = std::weak_ptr<int>(m_alive)] {
+        job->api.body = job->request.body();
+        prepare(job->api);
+        boost::asio::post(m_io, [this, job, alive] {
+            if (alive.lock())
+                dispatch(job->api, job->responder);
+        });
+    });
+}
+
+void ControlPlane::dispatch(ApiRequest &api, net::Responder &responder) {
     try {
         route(api, responder);
     } catch (const lambda::ApiError &e) {
@@ -227,7 +252,8 @@ void ControlPlane::route(ApiRequest &r, net::Responder &responder) {
     }
     const std::string logsTarget(r.http->operator[]("X-Amz-Target"));
     const bool logs = logsTarget.rfind("Logs_20140328.", 0) == 0;
-    if (auto refused = authenticate(*r.http, logs ? "logs" : "lambda")) {
+    if (auto refused = r.prepared.authenticated ? r.prepared.refused
+                                                : authenticate(*r.http, logs ? "logs" : "lambda")) {
         responder(lambdaError(*refused));
         return;
     }

@@ -11,9 +11,11 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -32,6 +34,28 @@ struct ControlPlaneOptions {
     int maxRetries = 2;
 };
 
+// What was done for a large request away from the I/O thread (see ControlPlane::handle),
+// so that its handler does not do it again: the signature check, the JSON body, and an
+// uploaded package decoded, inspected, hashed and staged in the code store.
+struct PreparedRequest {
+    bool authenticated = false; // the signature was checked, and `refused` is the verdict
+    std::optional<lambda::ApiError> refused;
+    std::shared_ptr<nlohmann::json> body; // the parsed body, for readBody to take
+    std::optional<lambda::ApiError> bodyError;
+    struct Code {
+        std::optional<lambda::ApiError> error;
+        std::string hex;
+        long long size = 0;
+        std::string sha256Base64;
+        std::string staged; // FunctionStore::stageCode's file, removed unless committed
+        Code() = default;
+        Code(const Code &) = delete;
+        Code &operator=(const Code &) = delete;
+        ~Code();
+    };
+    std::shared_ptr<Code> code; // when the body carries ZipFile or Code.ZipFile
+};
+
 // A request as the API handlers see it: decoded path steps and query parameters.
 struct ApiRequest {
     std::string method;
@@ -39,6 +63,7 @@ struct ApiRequest {
     std::multimap<std::string, std::string> query;
     std::string body;
     const net::Request *http = nullptr;
+    PreparedRequest prepared;
 
     std::string param(const std::string &name) const {
         auto it = query.find(name);
@@ -74,7 +99,10 @@ private:
     using Json = nlohmann::json;
 
     // Routing and auth (controlplane.cpp).
+    void dispatch(ApiRequest &request, net::Responder &responder); // route, errors answered
     void route(ApiRequest &request, net::Responder &responder);
+    // The slow, thread-safe part of a large request, run on m_workers.
+    void prepare(ApiRequest &request) const;
     std::optional<lambda::ApiError> authenticate(const net::Request &request,
                                                  const std::string &service) const;
 
@@ -101,8 +129,10 @@ private:
     std::optional<net::Response> readBody(const ApiRequest &request, nlohmann::json &body);
     std::optional<net::Response> findUnqualified(const std::string &name, const char *operation,
                                                  FunctionRecord &record);
-    // Decodes, inspects and stores an uploaded package; returns its hex SHA-256.
-    std::optional<std::string> storeCode(const std::string &base64, long long &size,
+    // Decodes, inspects and stores an uploaded package (or commits the one the request
+    // prepared); returns its hex SHA-256.
+    std::optional<std::string> storeCode(const ApiRequest &request, const std::string &base64,
+                                         long long &size,
                                          std::string &sha256Base64, lambda::ApiError &error,
                                          bool store = true);
     lambda::FunctionConfiguration publish(FunctionRecord &record, const std::string &description);
@@ -141,6 +171,10 @@ private:
     bool m_logFlushScheduled = false;
     std::set<long long> m_inFlight; // queued events being attempted now
     bool m_shutdown = false;
+    // Large requests are prepared on a worker, then handled back on the I/O thread if the
+    // control plane still exists (m_alive). Declared last: joined before the rest goes.
+    std::shared_ptr<int> m_alive = std::make_shared<int>(0);
+    boost::asio::thread_pool m_workers{1};
 };
 
 // Lambda's error response: x-amzn-ErrorType header and {"Type", "message"} body.

@@ -9,6 +9,7 @@
 #include "nimbus/packaging/ziparchive.h"
 
 #include <algorithm>
+#include <unistd.h>
 
 namespace nimbus::sim {
 
@@ -38,6 +39,24 @@ std::optional<json> parseBody(const std::string &body, lambda::ApiError &error) 
         return std::nullopt;
     }
     return parsed;
+}
+
+// Decodes, inspects and hashes an uploaded package (safe on any thread).
+std::optional<lambda::ApiError> examineCode(const std::string &base64, std::string &zip,
+                                            std::string &hex, long long &size,
+                                            std::string &sha256Base64) {
+    auto decoded = net::base64Decode(base64);
+    if (!decoded)
+        return lambda::invalidParameter("Could not unzip uploaded file. Please check your file, "
+                                        "then try to upload again. (ZipFile is not base64)");
+    std::string why;
+    if (!packaging::inspectZip(*decoded, packaging::ZipLimits{}, why))
+        return lambda::invalidParameter(why);
+    zip = std::move(*decoded);
+    hex = packaging::sha256Hex(zip);
+    size = static_cast<long long>(zip.size());
+    sha256Base64 = packaging::sha256Base64(zip);
+    return std::nullopt;
 }
 
 bool sameSettings(const lambda::FunctionConfiguration &a, const lambda::FunctionConfiguration &b) {
@@ -119,6 +138,12 @@ std::optional<net::Response> refuseQualifier(const std::string &qualifier, const
 } // namespace
 
 std::optional<net::Response> ControlPlane::readBody(const ApiRequest &r, nlohmann::json &body) {
+    if (r.prepared.bodyError)
+        return lambdaError(*r.prepared.bodyError);
+    if (r.prepared.body) {
+        body = std::move(*r.prepared.body);
+        return std::nullopt;
+    }
     lambda::ApiError error;
     auto parsed = parseBody(r.body, error);
     if (!parsed)
@@ -141,25 +166,66 @@ std::optional<net::Response> ControlPlane::findUnqualified(const std::string &na
     return std::nullopt;
 }
 
-std::optional<std::string> ControlPlane::storeCode(const std::string &base64, long long &size,
-                                                   std::string &sha256Base64,
+PreparedRequest::Code::~Code() {
+    if (!staged.empty())
+        ::unlink(staged.c_str()); // nothing to do once committed (renamed away)
+}
+
+void ControlPlane::prepare(ApiRequest &r) const {
+    const std::string target(r.http->operator[]("X-Amz-Target"));
+    r.prepared.refused =
+        authenticate(*r.http, target.rfind("Logs_20140328.", 0) == 0 ? "logs" : "lambda");
+    r.prepared.authenticated = true;
+    if (r.prepared.refused)
+        return;
+    lambda::ApiError error;
+    auto parsed = parseBody(r.body, error);
+    if (!parsed) {
+        r.prepared.bodyError = error;
+        return;
+    }
+    // CreateFunction has Code.ZipFile, UpdateFunctionCode ZipFile.
+    json *holder = parsed->is_object() && parsed->contains("Code") ? &(*parsed)["Code"] : &*parsed;
+    if (holder->is_object() && holder->contains("ZipFile") && (*holder)["ZipFile"].is_string()) {
+        auto code = std::make_shared<PreparedRequest::Code>();
+        std::string zip;
+        code->error = examineCode((*holder)["ZipFile"].get_ref<const std::string &>(), zip,
+                                  code->hex, code->size, code->sha256Base64);
+        if (!code->error) {
+            try {
+                code->staged = m_store->stageCode(code->hex, zip);
+            } catch (const StoreError &e) {
+                code->error = lambda::serviceError(std::string("the store failed: ") + e.what());
+            }
+        }
+        r.prepared.code = std::move(code);
+        // storeCode takes the prepared package: the handler need not copy the base64 again.
+        (*holder)["ZipFile"] = "(prepared)";
+    }
+    r.prepared.body = std::make_shared<json>(std::move(*parsed));
+}
+
+std::optional<std::string> ControlPlane::storeCode(const ApiRequest &r, const std::string &base64,
+                                                   long long &size, std::string &sha256Base64,
                                                    lambda::ApiError &error, bool store) {
-    const auto zip = net::base64Decode(base64);
-    if (!zip) {
-        error = lambda::invalidParameter("Could not unzip uploaded file. Please check your file, "
-                                         "then try to upload again. (ZipFile is not base64)");
+    if (const auto &code = r.prepared.code) {
+        if (code->error) {
+            error = *code->error;
+            return std::nullopt;
+        }
+        if (store)
+            m_store->commitCode(code->hex, code->staged);
+        size = code->size;
+        sha256Base64 = code->sha256Base64;
+        return code->hex;
+    }
+    std::string zip, hex;
+    if (auto problem = examineCode(base64, zip, hex, size, sha256Base64)) {
+        error = *problem;
         return std::nullopt;
     }
-    std::string why;
-    if (!packaging::inspectZip(*zip, packaging::ZipLimits{}, why)) {
-        error = lambda::invalidParameter(why);
-        return std::nullopt;
-    }
-    const std::string hex = packaging::sha256Hex(*zip);
     if (store)
-        m_store->putCode(hex, *zip);
-    size = static_cast<long long>(zip->size());
-    sha256Base64 = packaging::sha256Base64(*zip);
+        m_store->putCode(hex, zip);
     return hex;
 }
 
@@ -191,7 +257,7 @@ net::Response ControlPlane::createFunction(const ApiRequest &r) {
     FunctionRecord record;
     auto &c = record.latest;
     lambda::ApiError error;
-    const auto hex = storeCode(request.zipFileBase64, c.codeSize, c.codeSha256, error);
+    const auto hex = storeCode(r, request.zipFileBase64, c.codeSize, c.codeSha256, error);
     if (!hex)
         return lambdaError(error);
     const auto &s = request.settings;
@@ -328,8 +394,8 @@ net::Response ControlPlane::updateCode(const ApiRequest &r, const std::string &n
     if (request.revisionId && *request.revisionId != record->latest.revisionId)
         return lambdaError(revisionMismatch());
     lambda::FunctionConfiguration updated = record->latest;
-    const auto hex = storeCode(request.zipFileBase64, updated.codeSize, updated.codeSha256, error,
-                               !request.dryRun);
+    const auto hex = storeCode(r, request.zipFileBase64, updated.codeSize, updated.codeSha256,
+                               error, !request.dryRun);
     if (!hex)
         return lambdaError(error);
     if (request.dryRun)

@@ -49,8 +49,11 @@ bool FunctionStore::hasCode(const std::string &hex) const {
 }
 
 void FunctionStore::putCode(const std::string &hex, std::string_view zip) {
-    if (hasCode(hex))
-        return;
+    if (!hasCode(hex))
+        commitCode(hex, stageCode(hex, zip));
+}
+
+std::string FunctionStore::stageCode(const std::string &hex, std::string_view zip) const {
     std::random_device random;
     const std::string temporary = codeZipPath(hex) + ".tmp-" + std::to_string(random());
     const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -68,8 +71,16 @@ void FunctionStore::putCode(const std::string &hex, std::string_view zip) {
     }
     ::fsync(fd);
     ::close(fd);
-    if (::rename(temporary.c_str(), codeZipPath(hex).c_str()) != 0) {
-        ::unlink(temporary.c_str());
+    return temporary;
+}
+
+void FunctionStore::commitCode(const std::string &hex, const std::string &staged) {
+    if (hasCode(hex)) {
+        ::unlink(staged.c_str());
+        return;
+    }
+    if (::rename(staged.c_str(), codeZipPath(hex).c_str()) != 0) {
+        ::unlink(staged.c_str());
         throw StoreError("cannot store the package " + hex);
     }
 }

@@ -40,6 +40,13 @@ public:
     bool hasCode(const std::string &hex) const;
     // Writes the package (temporary file, fsync, rename) unless it is already stored.
     void putCode(const std::string &hex, std::string_view zip);
+    // putCode in two steps, for a package prepared away from the I/O thread: stageCode
+    // writes and syncs a temporary file (safe on any thread; it touches no database) and
+    // returns its path; commitCode renames it into place, or removes it when the package is
+    // already there. A staged file that is never committed should be removed; one left by a
+    // crash goes with the next sweepCode().
+    std::string stageCode(const std::string &hex, std::string_view zip) const;
+    void commitCode(const std::string &hex, const std::string &staged);
     std::optional<std::string> readCode(const std::string &hex) const;
     std::string codeZipPath(const std::string &hex) const;
     std::string unpackedDir(const std::string &hex) const;

@@ -8,6 +8,7 @@
 #include <QDir>
 #include <QtTest>
 #include <future>
+#include <random>
 #include <thread>
 
 using namespace nimbus;
@@ -25,6 +26,15 @@ std::string zipOf(std::vector<packaging::ZipEntry> entries) {
 
 std::string pythonPackage(const std::string &body) {
     return zipOf({{"app.py", body}});
+}
+
+// Bytes that do not compress, so that a package holding them is as large as they are.
+std::string noise(std::size_t size) {
+    std::mt19937 random(7);
+    std::string out(size, '\0');
+    for (auto &c : out)
+        c = static_cast<char>(random() & 0xff);
+    return out;
 }
 
 json createBody(const std::string &name, const std::string &zip, json extra = json::object()) {
@@ -52,6 +62,7 @@ private slots:
     void updatesAndRevisions();
     void versionsKeepTheirCode();
     void unusedCodeIsSweptAtStart();
+    void largeRequests();
     void aliasesSplitTraffic();
     void concurrencyThrottles();
     void tags();
@@ -286,6 +297,48 @@ void TestControlPlane::unusedCodeIsSweptAtStart() {
     QCOMPARE(client().invoke("s", "{}").payload, std::string("\"c\""));
 }
 
+// Requests over 1 MB take the other path through the control plane (prepared on a
+// worker): packages, DryRun, payloads and signatures behave exactly as for small ones.
+void TestControlPlane::largeRequests() {
+    const std::string blob = noise(1536 * 1024);
+    const std::string zip = zipOf({{"app.py", "def main(e, c):\n    return len(e['data'])\n"},
+                                   {"blob", blob}});
+    const auto created = client().createFunction(createBody("big", zip));
+    QVERIFY2(created.ok(), created.error.message.c_str());
+    QCOMPARE(created->codeSize, static_cast<long long>(zip.size()));
+    QCOMPARE(created->codeSha256, packaging::sha256Base64(zip));
+    // A 2 MB event arrives whole.
+    const json event{{"data", std::string(2 << 20, 'x')}};
+    QCOMPARE(client().invoke("big", event.dump()).payload, std::to_string(2 << 20));
+
+    const QString code = m_project->filePath(".nimbus/code");
+    const auto stored = [&] {
+        return QDir(code).entryList({"*.zip*"}, QDir::Files | QDir::Hidden).size();
+    };
+    QCOMPARE(stored(), 1);
+    const std::string second = zipOf(
+        {{"app.py", "def main(e, c):\n    return 'second'\n"}, {"blob", blob + "2"}});
+    const auto dry = raw("PUT", "/2015-03-31/functions/big/code",
+                         json{{"ZipFile", lambdaclient::base64(second)}, {"DryRun", true}}.dump());
+    QCOMPARE(dry.status, 200);
+    QCOMPARE(json::parse(dry.body)["CodeSha256"].get<std::string>(),
+             packaging::sha256Base64(second));
+    QCOMPARE(stored(), 1); // a dry run stores nothing
+    QCOMPARE(client().invoke("big", event.dump()).payload, std::to_string(2 << 20));
+    const auto updated = client().updateFunctionCode("big", second);
+    QVERIFY(updated.ok());
+    QCOMPARE(stored(), 2);
+    QCOMPARE(client().invoke("big", "{}").payload, std::string("\"second\""));
+
+    // The signature is checked on that path too.
+    lambdaclient::Endpoint wrongSecret = client().endpoint();
+    wrongSecret.credentials.secretAccessKey = "not-the-secret-not-the-secret-not-the-sec";
+    const auto refused = lambdaclient::LambdaClient(wrongSecret).updateFunctionCode("big", zip);
+    QCOMPARE(refused.error.status, 403);
+    QCOMPARE(refused.error.type, std::string("InvalidSignatureException"));
+    QCOMPARE(stored(), 2);
+}
+
 void TestControlPlane::aliasesSplitTraffic() {
     QVERIFY(client().createFunction(createBody("a", pythonPackage(
                                                         "def main(e, c):\n    return 1\n")))
@@ -377,6 +430,27 @@ void TestControlPlane::badInputIsRefusedAndLeavesNothing_data() {
         << "POST" << "/2015-03-31/functions"
         << zipBody(zipOf({{"zeros", std::string(300 * 1024 * 1024, '\0')}})) << 400
         << "InvalidParameterValueException" << "Unzipped size must be smaller than 262144000";
+    // Over 1 MB, the slow part of a request is done away from the I/O thread: the same
+    // answers, and the package staged for a request that then fails is removed.
+    const std::string big = noise(1536 * 1024);
+    QTest::newRow("large: malformed JSON")
+        << "POST" << "/2015-03-31/functions"
+        << QByteArray("{\"Code\": {\"ZipFile\": \"" + QByteArray(2 << 20, 'A')) << 400
+        << "InvalidRequestContentException" << "not valid JSON";
+    QTest::newRow("large: an unknown field beside a good package")
+        << "POST" << "/2015-03-31/functions"
+        << QByteArray::fromStdString(
+               createBody("bad", zipOf({{"a.py", "x"}, {"blob", big}}), {{"Colour", "red"}}).dump())
+        << 400 << "InvalidRequestContentException" << "Unrecognized field \"Colour\"";
+    QTest::newRow("large: a zip with a path out of the package")
+        << "POST" << "/2015-03-31/functions"
+        << zipBody(zipOf({{"../evil.py", "x"}, {"blob", big}})) << 400
+        << "InvalidParameterValueException" << "climbs out of the package";
+    QTest::newRow("large: a zip bomb")
+        << "POST" << "/2015-03-31/functions"
+        << zipBody(zipOf({{"blob", big}, {"zeros", std::string(300 * 1024 * 1024, '\0')}}))
+        << 400 << "InvalidParameterValueException"
+        << "Unzipped size must be smaller than 262144000";
     QTest::newRow("bytes that are not a zip")
         << "POST" << "/2015-03-31/functions" << zipBody("certainly not a zip file") << 400
         << "InvalidParameterValueException" << "Could not unzip";
@@ -419,7 +493,8 @@ void TestControlPlane::badInputIsRefusedAndLeavesNothing() {
              r.body.c_str());
     // Nothing half-written: no function, no stored package, no queued event.
     QCOMPARE(client().listFunctions()->size(), std::size_t(0));
-    QCOMPARE(QDir(m_project->filePath(".nimbus/code")).entryList(QDir::NoDotAndDotDot | QDir::AllEntries),
+    QCOMPARE(QDir(m_project->filePath(".nimbus/code"))
+                 .entryList(QDir::NoDotAndDotDot | QDir::AllEntries | QDir::Hidden),
              QStringList());
     QCOMPARE(m_simulator->controlPlane()->queuedEvents(), std::size_t(0));
 }
