@@ -409,13 +409,31 @@ void LspServer::executeCommand(const json &params, jsonrpc::Dispatcher::ReplySin
     }
     const std::string function = arguments[1].get<std::string>();
     if (command == "nimbus.debug") {
-        // The launch configuration a DAP client starts nimbus-dap with.
-        reply(json{{"type", "nimbus"},
-                   {"request", "launch"},
-                   {"name", "Debug " + function},
-                   {"project", project},
-                   {"function", function},
-                   {"event", json::object()}});
+        // The configuration a DAP client starts nimbus-dap with: launch an event function
+        // with an event; attach to an http function, whose calls come over HTTP.
+        std::string kind = "event";
+        try {
+            for (const auto &fn : m_workspace.listFunctions(project))
+                if (fn.value("name", "") == function)
+                    kind = fn.value("kind", "event");
+        } catch (const std::exception &) {
+            // A manifest that does not load yet: the launch configuration, as for events.
+        }
+        if (kind == "service") {
+            reply(Error{jsonrpc::RequestFailed,
+                        "nimbus.debug: '" + function +
+                            "' is an http service, a server of its own: debug it with its "
+                            "runtime's debugger"});
+            return;
+        }
+        json configuration{{"type", "nimbus"},
+                           {"request", kind == "http" ? "attach" : "launch"},
+                           {"name", (kind == "http" ? "Attach to " : "Debug ") + function},
+                           {"project", project},
+                           {"function", function}};
+        if (kind != "http")
+            configuration["event"] = json::object();
+        reply(configuration);
         return;
     }
     // nimbus.invoke runs the function, which takes as long as it takes: on its own thread,

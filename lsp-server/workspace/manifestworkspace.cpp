@@ -659,13 +659,25 @@ std::vector<CodeLens> ManifestWorkspace::codeLenses(std::string_view text,
     if (!functions || !functions->isMapping())
         return lenses;
     const std::string projectDir = projectDirOf(path);
+    const YamlNode *provider = parsed.root.find("provider");
+    const YamlNode *defaultRuntime = provider ? provider->find("runtime") : nullptr;
     for (const auto &fn : functions->entries) {
-        if (!fn.value.isMapping() || !fn.value.find("handler"))
-            continue; // http functions and services are reached over HTTP, not invoked
-        lenses.push_back(
-            {fn.key.range, "▶ Invoke", "nimbus.invoke", json::array({projectDir, fn.key.scalar})});
-        lenses.push_back(
-            {fn.key.range, "Debug", "nimbus.debug", json::array({projectDir, fn.key.scalar})});
+        if (!fn.value.isMapping())
+            continue;
+        const json arguments = json::array({projectDir, fn.key.scalar});
+        // nimbus-dap debugs Python functions (its Node backend is still to come).
+        const YamlNode *runtime = fn.value.find("runtime") ? fn.value.find("runtime") : defaultRuntime;
+        const bool debuggable = !runtime || !runtime->isScalar() ||
+                                runtime->scalar.rfind("nodejs", 0) != 0;
+        if (fn.value.find("handler")) {
+            lenses.push_back({fn.key.range, "▶ Invoke", "nimbus.invoke", arguments});
+            if (debuggable)
+                lenses.push_back({fn.key.range, "Debug", "nimbus.debug", arguments});
+        } else if (fn.value.find("httpHandler") && debuggable) {
+            // Reached over HTTP, not invoked with an event: debugging attaches, and every
+            // request to its URL stops at the breakpoints. (A service is a server of its own.)
+            lenses.push_back({fn.key.range, "Debug (attach)", "nimbus.debug", arguments});
+        }
     }
     return lenses;
 }

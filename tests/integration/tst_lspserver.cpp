@@ -97,6 +97,7 @@ private slots:
     void handlerFileChangesAreNoticed();
     void referencesFollowTheFileOnDisk();
     void listFunctionsDescribesTheProject();
+    void lensesLaunchOrAttach();
     void invokeRunsTheFunction();
     void invokeAnswersWhileItRunsAndCanBeCancelled();
     void commandErrors_data();
@@ -361,6 +362,58 @@ void TestLspServer::listFunctionsDescribesTheProject() {
              functions[0].dump().c_str());
     QCOMPARE(functions[1]["kind"], "http");
     QCOMPARE(functions[1]["runtime"], "nodejs20.x");
+}
+
+// Event functions get "Invoke" and "Debug" (a launch configuration with an event); http
+// functions "Debug (attach)" (an attach configuration: their calls come over HTTP); http
+// services none, and nimbus.debug says why; Node functions no Debug yet (nimbus-dap
+// debugs Python).
+void TestLspServer::lensesLaunchOrAttach() {
+    TempProject project;
+    project.write("handler.py", kHandler);
+    const std::string manifest =
+        "service: shop\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n"
+        "  hello:\n    handler: handler.hello\n"
+        "  web:\n    httpHandler: handler.hello\n"
+        "  svc:\n    httpService:\n      command: python3 -m http.server $PORT\n"
+        "  js:\n    handler: handler.hello\n    runtime: nodejs20.x\n";
+    project.writeManifest(QByteArray::fromStdString(manifest));
+    Client c;
+    c.initialize();
+    const std::string uri = manifestUri(project).toStdString();
+    c.notify("textDocument/didOpen", {{"textDocument",
+                                       {{"uri", uri},
+                                        {"languageId", "yaml"},
+                                        {"version", 1},
+                                        {"text", manifest}}}});
+    const json lenses = c.request("textDocument/codeLens", {{"textDocument", {{"uri", uri}}}})["result"];
+    std::vector<std::pair<int, std::string>> seen;
+    for (const auto &lens : lenses)
+        seen.emplace_back(lens["range"]["start"]["line"].get<int>(),
+                          lens["command"]["title"].get<std::string>());
+    const std::vector<std::pair<int, std::string>> expected{
+        {5, "▶ Invoke"}, {5, "Debug"}, {7, "Debug (attach)"}, {12, "▶ Invoke"}};
+    QVERIFY2(seen == expected, lenses.dump().c_str());
+
+    auto debug = [&](const std::string &function) {
+        return c.request("workspace/executeCommand",
+                         {{"command", "nimbus.debug"},
+                          {"arguments", json::array({project.path().toStdString(), function})}});
+    };
+    const json launch = debug("hello")["result"];
+    QCOMPARE(launch["request"], "launch");
+    QCOMPARE(launch["function"], "hello");
+    QCOMPARE(launch["event"], json::object());
+    const json attach = debug("web")["result"];
+    QCOMPARE(attach["request"], "attach");
+    QCOMPARE(attach["name"], "Attach to web");
+    QCOMPARE(attach["project"], project.path().toStdString());
+    QVERIFY(!attach.contains("event"));
+    const json refused = debug("svc");
+    QCOMPARE(refused["error"]["code"], -32803);
+    QVERIFY2(refused["error"]["message"].get<std::string>().find("http service") !=
+                 std::string::npos,
+             refused.dump().c_str());
 }
 
 void TestLspServer::invokeRunsTheFunction() {

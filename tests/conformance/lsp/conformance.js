@@ -302,6 +302,23 @@ test('document symbols, folding ranges and code lenses', async () => {
   assert.deepStrictEqual(launch, { type: 'nimbus', request: 'launch', name: 'Debug hello', project, function: 'hello', event: {} });
 });
 
+test('an http function\'s lens attaches the debugger; a service has none', async () => {
+  const web = fs.mkdtempSync(path.join(os.tmpdir(), 'nimbus-lsp-web-'));
+  const webUri = `file://${path.join(web, 'serverless.yml')}`;
+  const text = 'service: web\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n' +
+    '  page:\n    httpHandler: app.page\n  svc:\n    httpService:\n      command: python3 -m http.server $PORT\n';
+  fs.writeFileSync(path.join(web, 'app.py'), 'def page(request):\n    return "hi"\n');
+  fs.writeFileSync(path.join(web, 'serverless.yml'), text);
+  connection.sendNotification(lsp.DidOpenTextDocumentNotification.type, { textDocument: { uri: webUri, languageId: 'yaml', version: 1, text } });
+  const lenses = await connection.sendRequest(lsp.CodeLensRequest.type, { textDocument: { uri: webUri } });
+  assert.deepStrictEqual(lenses.map((l) => [l.range.start.line, l.command.title]), [[5, 'Debug (attach)']]);
+  const attach = await connection.sendRequest(lsp.ExecuteCommandRequest.type, { command: lenses[0].command.command, arguments: lenses[0].command.arguments });
+  assert.deepStrictEqual(attach, { type: 'nimbus', request: 'attach', name: 'Attach to page', project: web, function: 'page' });
+  await assert.rejects(connection.sendRequest(lsp.ExecuteCommandRequest.type, { command: 'nimbus.debug', arguments: [web, 'svc'] }), (e) => e.code === lsp.LSPErrorCodes.RequestFailed && /http service/.test(e.message));
+  connection.sendNotification(lsp.DidCloseTextDocumentNotification.type, { textDocument: { uri: webUri } });
+  fs.rmSync(web, { recursive: true, force: true });
+});
+
 test('nimbus.listFunctions and nimbus.invoke work for real', async () => {
   const list = await connection.sendRequest(lsp.ExecuteCommandRequest.type, { command: 'nimbus.listFunctions', arguments: [project] });
   assert.strictEqual(list[0].name, 'hello');
