@@ -757,10 +757,14 @@ functions:
 
 void TestGateway::reloadLetsRequestsInFlightFinish() {
     // /pause takes 1 s. An edit lands while it runs: that request finishes on the old code,
-    // the next one runs the new.
-    auto inFlight = std::async(std::launch::async, [this] { return exchange(port(), get("/pause")); });
-    QTRY_VERIFY_WITH_TIMEOUT(m_log.all().contains("pause: started"), 5000);
-    QTest::qWait(200);
+    // the next one runs the new. (The edit waits for the handler to run, not just for its
+    // instance to start: on a loaded machine the module may not be imported yet.)
+    QTemporaryDir marks;
+    const std::string mark = marks.filePath("running").toStdString();
+    auto inFlight = std::async(std::launch::async, [this, mark] {
+        return exchange(port(), get("/pause?mark=" + mark));
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(QString::fromStdString(mark)), 10000);
     QByteArray handlers = m_project->read("handlers.py");
     handlers.replace("\"generation\": 1", "\"generation\": 2");
     m_project->write("handlers.py", handlers);

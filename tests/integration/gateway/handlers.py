@@ -34,6 +34,10 @@ def fail(event, context):
 
 
 def pause(event, context):
+    # ?mark=PATH: a file created once the handler runs (its module loaded), for the test.
+    mark = (event.get("queryStringParameters") or {}).get("mark")
+    if mark:
+        open(mark, "w").close()
     time.sleep(1)
     return {"generation": 1}
 
