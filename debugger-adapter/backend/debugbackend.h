@@ -42,6 +42,9 @@ public:
     // Sends the breakpoints again (after release()).
     virtual void reconfigure() = 0;
     virtual bool connected() const = 0;
+    // Returns once the events the debuggee sent before now have reached the sink, so that
+    // an invocation's last lines of output come before its result.
+    virtual void drain() = 0;
     // Stops listening and lets the debuggee go.
     virtual void close() = 0;
 };

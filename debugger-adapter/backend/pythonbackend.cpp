@@ -334,6 +334,18 @@ json PythonBackend::request(const std::string &command, const json &arguments) {
     return call(command, arguments);
 }
 
+void PythonBackend::drain() {
+    // The agent answers on the connection its events came on, after them, and the reader
+    // hands messages on in order: once the answer is in, so is everything before it.
+    if (!connected())
+        return;
+    try {
+        call("threads", json::object(), std::chrono::seconds(2));
+    } catch (const BackendError &) {
+        // Gone or busy: nothing more will come, or it comes late.
+    }
+}
+
 void PythonBackend::release() {
     std::shared_ptr<Connection> connection;
     {

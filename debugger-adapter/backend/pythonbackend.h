@@ -33,6 +33,7 @@ public:
     void release() override;
     void reconfigure() override;
     bool connected() const override;
+    void drain() override;
     void close() override;
 
     // The lines of a Python file where statements start (asked of Python's own parser).

@@ -228,6 +228,10 @@ void DebugSession::startInvocation() {
             m_invoking = false;
             return;
         }
+        // The function's own output travels from its agent, the result from the simulator:
+        // the output first, as in a terminal.
+        if (m_backend)
+            m_backend->drain();
         if (result.status == 0 || result.status >= 300) {
             output("The invocation failed: " + result.error.type + ": " + result.error.message +
                        "\n",

@@ -34,6 +34,7 @@ struct FakeBackend : DebugBackend {
     void release() override { ++*released; }
     void reconfigure() override {}
     bool connected() const override { return false; }
+    void drain() override {}
     void close() override {}
 };
 
