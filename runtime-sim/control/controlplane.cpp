@@ -215,8 +215,16 @@ void ControlPlane::handle(net::Request request, net::Responder responder) {
         job->api.body = job->request.body();
         prepare(job->api);
         boost::asio::post(m_io, [this, job, alive] {
-            if (alive.lock())
-                dispatch(job->api, job->responder);
+            if (!alive.lock())
+                return;
+            // A package staged for a request that did not store it is gone before the
+            // answer goes out, so no client ever sees it.
+            if (auto code = job->api.prepared.code)
+                job->responder = [code, inner = std::move(job->responder)](net::Response r) {
+                    code->discard();
+                    inner(std::move(r));
+                };
+            dispatch(job->api, job->responder);
         });
     });
 }

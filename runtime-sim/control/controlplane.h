@@ -47,7 +47,8 @@ struct PreparedRequest {
         std::string hex;
         long long size = 0;
         std::string sha256Base64;
-        std::string staged; // FunctionStore::stageCode's file, removed unless committed
+        std::string staged; // FunctionStore::stageCode's file, until committed or discarded
+        void discard();     // removes the staged file, if it is still there
         Code() = default;
         Code(const Code &) = delete;
         Code &operator=(const Code &) = delete;

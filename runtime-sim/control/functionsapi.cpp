@@ -166,9 +166,14 @@ std::optional<net::Response> ControlPlane::findUnqualified(const std::string &na
     return std::nullopt;
 }
 
-PreparedRequest::Code::~Code() {
+void PreparedRequest::Code::discard() {
     if (!staged.empty())
-        ::unlink(staged.c_str()); // nothing to do once committed (renamed away)
+        ::unlink(staged.c_str());
+    staged.clear();
+}
+
+PreparedRequest::Code::~Code() {
+    discard();
 }
 
 void ControlPlane::prepare(ApiRequest &r) const {
@@ -213,8 +218,12 @@ std::optional<std::string> ControlPlane::storeCode(const ApiRequest &r, const st
             error = *code->error;
             return std::nullopt;
         }
-        if (store)
-            m_store->commitCode(code->hex, code->staged);
+        if (store) {
+            m_store->commitCode(code->hex, code->staged); // (renamed, or removed)
+            code->staged.clear();
+        } else {
+            code->discard();
+        }
         size = code->size;
         sha256Base64 = code->sha256Base64;
         return code->hex;
