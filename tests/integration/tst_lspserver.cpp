@@ -75,6 +75,12 @@ struct Client {
         request("initialize", {{"capabilities", json::object()}});
         notify("initialized", json::object());
     }
+    // didOpen of a YAML document, version 1.
+    void open(const std::string &uri, const std::string &text) {
+        notify("textDocument/didOpen",
+               {{"textDocument",
+                 {{"uri", uri}, {"languageId", "yaml"}, {"version", 1}, {"text", text}}}});
+    }
 };
 
 const char *kHandler = "def hello(event, context):\n    return {}\n";
@@ -169,11 +175,7 @@ void TestLspServer::diagnosticsOnTheToken() {
     project.write("handler.py", kHandler);
     Client c;
     c.initialize();
-    c.notify("textDocument/didOpen", {{"textDocument",
-                                       {{"uri", manifestUri(project).toStdString()},
-                                        {"languageId", "yaml"},
-                                        {"version", 1},
-                                        {"text", manifest.toStdString()}}}});
+    c.open(manifestUri(project).toStdString(), manifest.toStdString());
     c.server.flushDiagnostics();
     const auto published = c.published();
     QCOMPARE(published.size(), size_t(1));
@@ -192,9 +194,7 @@ void TestLspServer::diagnosticsAreDebounced() {
     Client c;
     c.initialize();
     const std::string uri = manifestUri(project).toStdString();
-    c.notify("textDocument/didOpen",
-             {{"textDocument",
-               {{"uri", uri}, {"languageId", "yaml"}, {"version", 1}, {"text", "service: s\n"}}}});
+    c.open(uri, "service: s\n");
     for (int v = 2; v <= 6; ++v)
         c.notify("textDocument/didChange",
                  {{"textDocument", {{"uri", uri}, {"version", v}}},
@@ -264,10 +264,7 @@ void TestLspServer::completion() {
     Client c;
     c.initialize();
     const std::string uri = manifestUri(project).toStdString();
-    c.notify(
-        "textDocument/didOpen",
-        {{"textDocument",
-          {{"uri", uri}, {"languageId", "yaml"}, {"version", 1}, {"text", text.toStdString()}}}});
+    c.open(uri, text.toStdString());
     const json reply = c.request("textDocument/completion",
                                  {{"textDocument", {{"uri", uri}}},
                                   {"position", {{"line", line}, {"character", character}}}});
@@ -288,9 +285,7 @@ void TestLspServer::handlerFileChangesAreNoticed() {
     const std::string uri = manifestUri(project).toStdString();
     const std::string text = "service: s\nprovider:\n  name: aws\n  runtime: "
                              "python3.11\nfunctions:\n  f:\n    handler: handler.later\n";
-    c.notify(
-        "textDocument/didOpen",
-        {{"textDocument", {{"uri", uri}, {"languageId", "yaml"}, {"version", 1}, {"text", text}}}});
+    c.open(uri, text);
     c.server.flushDiagnostics();
     QCOMPARE(c.published().back()["diagnostics"].size(), size_t(1));
     project.write(
@@ -381,11 +376,7 @@ void TestLspServer::lensesLaunchOrAttach() {
     Client c;
     c.initialize();
     const std::string uri = manifestUri(project).toStdString();
-    c.notify("textDocument/didOpen", {{"textDocument",
-                                       {{"uri", uri},
-                                        {"languageId", "yaml"},
-                                        {"version", 1},
-                                        {"text", manifest}}}});
+    c.open(uri, manifest);
     const json lenses = c.request("textDocument/codeLens", {{"textDocument", {{"uri", uri}}}})["result"];
     std::vector<std::pair<int, std::string>> seen;
     for (const auto &lens : lenses)
@@ -533,9 +524,7 @@ void TestLspServer::robustness() {
     Client c;
     c.initialize();
     const std::string uri = manifestUri(project).toStdString();
-    c.notify("textDocument/didOpen",
-             {{"textDocument",
-               {{"uri", uri}, {"languageId", "yaml"}, {"version", 1}, {"text", "service: s\n"}}}});
+    c.open(uri, "service: s\n");
     const std::size_t before = c.sent.size();
     c.server.handle({input.replace("URI", QString::fromStdString(uri)).toStdString()});
     if (errorCode != 0) {
@@ -572,11 +561,7 @@ void TestLspServer::hugeValuesAreDiagnosedNotFatal() {
     Client c;
     c.initialize();
     const std::string uri = manifestUri(project).toStdString();
-    c.notify("textDocument/didOpen", {{"textDocument",
-                                       {{"uri", uri},
-                                        {"languageId", "yaml"},
-                                        {"version", 1},
-                                        {"text", text.toStdString()}}}});
+    c.open(uri, text.toStdString());
     c.server.flushDiagnostics();
     const auto published = c.published();
     QCOMPARE(published.size(), std::size_t(1));
