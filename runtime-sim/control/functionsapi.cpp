@@ -395,14 +395,13 @@ net::Response ControlPlane::updateCode(const ApiRequest &r, const std::string &n
     lambda::UpdateFunctionCodeRequest request;
     if (auto problem = lambda::parse(body, request))
         return lambdaError(*problem);
-    FunctionRecord found;
-    if (auto refused = findUnqualified(name, "UpdateFunctionCode", found))
+    FunctionRecord record;
+    if (auto refused = findUnqualified(name, "UpdateFunctionCode", record))
         return *refused;
-    auto *record = &found;
     lambda::ApiError error;
-    if (request.revisionId && *request.revisionId != record->latest.revisionId)
+    if (request.revisionId && *request.revisionId != record.latest.revisionId)
         return lambdaError(revisionMismatch());
-    lambda::FunctionConfiguration updated = record->latest;
+    lambda::FunctionConfiguration updated = record.latest;
     const auto hex = storeCode(r, request.zipFileBase64, updated.codeSize, updated.codeSha256,
                                error, !request.dryRun);
     if (!hex)
@@ -411,13 +410,13 @@ net::Response ControlPlane::updateCode(const ApiRequest &r, const std::string &n
         return apiResponse(200, lambda::toJson(updated));
     updated.lastModified = lambda::lastModifiedNow();
     updated.revisionId = newRequestId();
-    record->latest = updated;
-    record->codeHex = *hex;
-    m_store->updateFunction(*record);
+    record.latest = updated;
+    record.codeHex = *hex;
+    m_store->updateFunction(record);
     m_simulator.platformEvent("updated the code of " + updated.functionName + " (" +
                               std::to_string(updated.codeSize) + " bytes)");
     if (request.publish)
-        return apiResponse(200, lambda::toJson(publish(*record, "")));
+        return apiResponse(200, lambda::toJson(publish(record, "")));
     return apiResponse(200, lambda::toJson(updated));
 }
 
@@ -428,13 +427,12 @@ net::Response ControlPlane::updateConfiguration(const ApiRequest &r, const std::
     lambda::UpdateFunctionConfigurationRequest request;
     if (auto problem = lambda::parse(body, request, limits()))
         return lambdaError(*problem);
-    FunctionRecord found;
-    if (auto refused = findUnqualified(name, "UpdateFunctionConfiguration", found))
+    FunctionRecord record;
+    if (auto refused = findUnqualified(name, "UpdateFunctionConfiguration", record))
         return *refused;
-    auto *record = &found;
-    if (request.revisionId && *request.revisionId != record->latest.revisionId)
+    if (request.revisionId && *request.revisionId != record.latest.revisionId)
         return lambdaError(revisionMismatch());
-    auto &c = record->latest;
+    auto &c = record.latest;
     const auto &s = request.settings;
     if (s.role)
         c.role = *s.role;
@@ -454,7 +452,7 @@ net::Response ControlPlane::updateConfiguration(const ApiRequest &r, const std::
         c.deadLetterTarget = s.deadLetterTarget->empty() ? std::nullopt : s.deadLetterTarget;
     c.lastModified = lambda::lastModifiedNow();
     c.revisionId = newRequestId();
-    m_store->updateFunction(*record);
+    m_store->updateFunction(record);
     return apiResponse(200, lambda::toJson(c));
 }
 
@@ -488,28 +486,26 @@ net::Response ControlPlane::publishVersion(const ApiRequest &r, const std::strin
     lambda::PublishVersionRequest request;
     if (auto problem = lambda::parse(body, request))
         return lambdaError(*problem);
-    FunctionRecord found;
-    if (auto refused = findUnqualified(name, "PublishVersion", found))
+    FunctionRecord record;
+    if (auto refused = findUnqualified(name, "PublishVersion", record))
         return *refused;
-    auto *record = &found;
-    if (request.codeSha256 && *request.codeSha256 != record->latest.codeSha256)
+    if (request.codeSha256 && *request.codeSha256 != record.latest.codeSha256)
         return lambdaError(lambda::invalidParameter(
             "CodeSHA256 (" + *request.codeSha256 +
-            ") is different from current CodeSHA256 in $LATEST (" + record->latest.codeSha256 +
+            ") is different from current CodeSHA256 in $LATEST (" + record.latest.codeSha256 +
             "). Please try again with the CodeSHA256 in $LATEST."));
-    if (request.revisionId && *request.revisionId != record->latest.revisionId)
+    if (request.revisionId && *request.revisionId != record.latest.revisionId)
         return lambdaError(revisionMismatch());
-    return apiResponse(201, lambda::toJson(publish(*record, request.description.value_or(""))));
+    return apiResponse(201, lambda::toJson(publish(record, request.description.value_or(""))));
 }
 
 net::Response ControlPlane::listVersions(const ApiRequest &r, const std::string &name) {
-    FunctionRecord found;
-    if (auto refused = findUnqualified(name, "ListVersionsByFunction", found))
+    FunctionRecord record;
+    if (auto refused = findUnqualified(name, "ListVersionsByFunction", record))
         return *refused;
-    auto *record = &found;
-    std::vector<lambda::FunctionConfiguration> all{record->latest};
-    all.front().functionArn = arn(record->latest.functionName, "$LATEST");
-    for (const auto &v : m_store->versions(record->latest.functionName))
+    std::vector<lambda::FunctionConfiguration> all{record.latest};
+    all.front().functionArn = arn(record.latest.functionName, "$LATEST");
+    for (const auto &v : m_store->versions(record.latest.functionName))
         all.push_back(v.config);
     return apiResponse(200, page<lambda::FunctionConfiguration>(
                                 all, r, "Versions",
@@ -549,11 +545,10 @@ net::Response ControlPlane::createAlias(const ApiRequest &r, const std::string &
     lambda::AliasRequest request;
     if (auto problem = lambda::parse(body, request, true))
         return lambdaError(*problem);
-    FunctionRecord found;
-    if (auto refused = findUnqualified(name, "CreateAlias", found))
+    FunctionRecord record;
+    if (auto refused = findUnqualified(name, "CreateAlias", record))
         return *refused;
-    auto *record = &found;
-    const std::string &fn = record->latest.functionName;
+    const std::string &fn = record.latest.functionName;
     if (m_store->alias(fn, request.name))
         return lambdaError(lambda::resourceConflict("Alias already exists: " +
                                                     arn(fn, request.name)));
@@ -569,11 +564,10 @@ net::Response ControlPlane::createAlias(const ApiRequest &r, const std::string &
 
 net::Response ControlPlane::aliasRequest(const ApiRequest &r, const std::string &name,
                                          const std::string &aliasName) {
-    FunctionRecord found;
-    if (auto refused = findUnqualified(name, "An alias request", found))
+    FunctionRecord record;
+    if (auto refused = findUnqualified(name, "An alias request", record))
         return *refused;
-    auto *record = &found;
-    const std::string &fn = record->latest.functionName;
+    const std::string &fn = record.latest.functionName;
     auto alias = m_store->alias(fn, aliasName);
     if (!alias)
         return lambdaError(
@@ -609,13 +603,12 @@ net::Response ControlPlane::aliasRequest(const ApiRequest &r, const std::string 
 }
 
 net::Response ControlPlane::listAliases(const ApiRequest &r, const std::string &name) {
-    FunctionRecord found;
-    if (auto refused = findUnqualified(name, "ListAliases", found))
+    FunctionRecord record;
+    if (auto refused = findUnqualified(name, "ListAliases", record))
         return *refused;
-    auto *record = &found;
     std::vector<lambda::AliasConfiguration> aliases;
     const std::string version = r.param("FunctionVersion");
-    for (auto &alias : m_store->aliases(record->latest.functionName))
+    for (auto &alias : m_store->aliases(record.latest.functionName))
         if (version.empty() || alias.functionVersion == version)
             aliases.push_back(std::move(alias));
     return apiResponse(200, page<lambda::AliasConfiguration>(
@@ -624,18 +617,17 @@ net::Response ControlPlane::listAliases(const ApiRequest &r, const std::string &
 }
 
 net::Response ControlPlane::concurrency(const ApiRequest &r, const std::string &name) {
-    FunctionRecord found;
-    if (auto refused = findUnqualified(name, "Function concurrency", found))
+    FunctionRecord record;
+    if (auto refused = findUnqualified(name, "Function concurrency", record))
         return *refused;
-    auto *record = &found;
     if (r.method == "GET") {
-        if (!record->reservedConcurrency)
+        if (!record.reservedConcurrency)
             return apiResponse(200, json::object());
-        return apiResponse(200, {{"ReservedConcurrentExecutions", *record->reservedConcurrency}});
+        return apiResponse(200, {{"ReservedConcurrentExecutions", *record.reservedConcurrency}});
     }
     if (r.method == "DELETE") {
-        record->reservedConcurrency.reset();
-        m_store->updateFunction(*record);
+        record.reservedConcurrency.reset();
+        m_store->updateFunction(record);
         return apiResponse(204, json());
     }
     if (r.method != "PUT")
@@ -647,8 +639,8 @@ net::Response ControlPlane::concurrency(const ApiRequest &r, const std::string &
     int reserved = 0;
     if (auto problem = lambda::parseConcurrency(body, reserved))
         return lambdaError(*problem);
-    record->reservedConcurrency = reserved;
-    m_store->updateFunction(*record);
+    record.reservedConcurrency = reserved;
+    m_store->updateFunction(record);
     return apiResponse(200, {{"ReservedConcurrentExecutions", reserved}});
 }
 
