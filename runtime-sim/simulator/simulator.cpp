@@ -2,11 +2,8 @@
 
 #include "nimbus/manifest/manifestloader.h"
 
-#include <arpa/inet.h>
+#include <boost/asio/ip/tcp.hpp>
 #include <filesystem>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -250,20 +247,17 @@ std::shared_ptr<FunctionPool> Simulator::poolFor(const manifest::Function &funct
 namespace {
 
 // Whether something listens at host:port on this machine (a debug adapter's agent port).
-bool listening(const std::string &address) {
+bool listening(boost::asio::io_context &io, const std::string &address) {
     const auto colon = address.rfind(':');
     if (colon == std::string::npos)
         return false;
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
+    boost::system::error_code ec;
+    const auto host = boost::asio::ip::make_address(address.substr(0, colon), ec);
+    if (ec)
         return false;
-    sockaddr_in target{};
-    target.sin_family = AF_INET;
-    target.sin_port = htons(static_cast<std::uint16_t>(std::atoi(address.c_str() + colon + 1)));
-    const bool ok = ::inet_pton(AF_INET, address.substr(0, colon).c_str(), &target.sin_addr) == 1 &&
-                    ::connect(fd, reinterpret_cast<sockaddr *>(&target), sizeof target) == 0;
-    ::close(fd);
-    return ok;
+    boost::asio::ip::tcp::socket socket(io);
+    socket.connect({host, static_cast<unsigned short>(std::atoi(address.c_str() + colon + 1))}, ec);
+    return !ec;
 }
 
 } // namespace
@@ -272,7 +266,7 @@ void Simulator::checkDebugger(const manifest::Function &function) {
     // A debugger that went away without detaching (killed) must not leave the function in
     // a debug instance that waits for it: it returns to ordinary instances.
     auto it = m_debugAgents.find(function.name);
-    if (it == m_debugAgents.end() || listening(it->second))
+    if (it == m_debugAgents.end() || listening(m_io, it->second))
         return;
     platformEvent("the debugger of " + function.name + " at " + it->second +
                   " is gone; ordinary instances again");
