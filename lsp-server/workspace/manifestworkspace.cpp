@@ -668,7 +668,8 @@ std::vector<CodeLens> ManifestWorkspace::codeLenses(std::string_view text,
         // nimbus-dap debugs Python functions (its Node backend is still to come).
         const YamlNode *runtime = fn.value.find("runtime") ? fn.value.find("runtime") : defaultRuntime;
         const bool debuggable = !runtime || !runtime->isScalar() ||
-                                runtime->scalar.rfind("nodejs", 0) != 0;
+                                manifest::runtimeFamily(runtime->scalar) !=
+                                    manifest::RuntimeFamily::Node;
         if (fn.value.find("handler")) {
             lenses.push_back({fn.key.range, "▶ Invoke", "nimbus.invoke", arguments});
             if (debuggable)
