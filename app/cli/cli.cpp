@@ -17,6 +17,7 @@ int run(int argc, char **argv, std::ostream &out, std::ostream &err) {
     Streams streams{out, err};
     addInitCommand(app, streams, exitCode);
     addValidateCommand(app, streams, exitCode);
+    addDoctorCommand(app, streams, exitCode);
     addInvokeCommand(app, streams, exitCode);
     addDevCommand(app, streams, exitCode);
     addPackageCommand(app, streams, exitCode);

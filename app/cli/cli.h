@@ -19,6 +19,7 @@ struct Streams {
 
 // Each subcommand adds itself to the app and sets `exitCode` when it runs.
 void addValidateCommand(CLI::App &app, Streams streams, int &exitCode);
+void addDoctorCommand(CLI::App &app, Streams streams, int &exitCode);
 void addInitCommand(CLI::App &app, Streams streams, int &exitCode);
 void addInvokeCommand(CLI::App &app, Streams streams, int &exitCode);
 void addDevCommand(CLI::App &app, Streams streams, int &exitCode);

@@ -28,13 +28,21 @@ int invoke(const InvokeOptions &options, Streams streams) {
         loadOptions.options["stage"] = options.stage;
     const manifest::LoadResult loaded =
         manifest::ManifestLoader(loadOptions).loadProject(options.project);
-    if (!loaded.ok()) {
-        printDiagnostics(streams.err, loaded.diagnostics);
-        streams.err << "nimbus invoke: fix the manifest first (nimbus validate " << options.project
-                    << ")\n";
+    // Only errors that keep this function from running stop it; warnings never do.
+    if (loaded.blocksEverything()) {
+        printDiagnostics(streams.err, loaded.blocking(""));
+        streams.err << "nimbus invoke: fix the manifest first (nimbus doctor " << options.project
+                    << " explains each problem)\n";
         return 1;
     }
     const manifest::Manifest &m = *loaded.manifest;
+    if (m.function(options.function) && !loaded.canRun(options.function)) {
+        printDiagnostics(streams.err, loaded.blocking(options.function));
+        streams.err << "nimbus invoke: function '" << options.function
+                    << "' cannot run until this is fixed (nimbus doctor " << options.project
+                    << ")\n";
+        return 1;
+    }
     if (!m.function(options.function)) {
         std::vector<std::string> names;
         for (const auto &f : m.functions)

@@ -25,6 +25,8 @@ nlohmann::json diagnosticsToJson(const std::vector<Diagnostic> &diagnostics) {
                             {"severity", severityName(d.severity)},
                             {"code", d.code},
                             {"message", d.message}};
+        if (!d.function.empty())
+            item["function"] = d.function; // the function this error keeps from running
         if (d.hasPosition) {
             item["line"] = d.range.start.line + 1;
             item["column"] = d.range.start.column + 1;

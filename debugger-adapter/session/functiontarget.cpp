@@ -37,13 +37,15 @@ bool FunctionTarget::open(std::string &error) {
     }
     m_project = fs::canonical(m_project, ec).string();
     const auto loaded = manifest::ManifestLoader().loadProject(m_project);
-    if (!loaded.ok()) {
-        error = "the project's manifest has errors";
-        for (const auto &d : loaded.diagnostics)
-            if (d.severity == manifest::Severity::Error) {
-                error += ": " + manifest::formatDiagnostic(d);
-                break;
-            }
+    // Warnings never stop a debug session; errors about the whole manifest or this
+    // function do.
+    if (loaded.blocksEverything() ||
+        (loaded.manifest->function(m_function) && !loaded.canRun(m_function))) {
+        const auto errors = loaded.blocking(loaded.blocksEverything() ? "" : m_function);
+        error = loaded.blocksEverything() ? "the project's manifest has errors"
+                                          : "function '" + m_function + "' cannot run";
+        if (!errors.empty())
+            error += ": " + manifest::formatDiagnostic(errors.front());
         return false;
     }
     const manifest::Function *fn = loaded.manifest->function(m_function);

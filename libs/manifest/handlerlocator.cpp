@@ -58,9 +58,48 @@ std::vector<std::string> moduleCandidates(const HandlerReference &ref, RuntimeFa
     if (family == RuntimeFamily::Python)
         return {ref.modulePath + ".py", ref.modulePath + "/__init__.py"};
     if (family == RuntimeFamily::Node)
-        return {ref.modulePath + ".js", ref.modulePath + ".mjs", ref.modulePath + ".cjs"};
+        return {ref.modulePath + ".js", ref.modulePath + ".mjs", ref.modulePath + ".cjs",
+                ref.modulePath + ".ts", ref.modulePath + ".mts", ref.modulePath + ".cts"};
     return {};
 }
+
+namespace {
+
+// A name a Node module passes on from another (module.exports = require('./x'), export *
+// from './x'), followed a few modules deep; `file` becomes the module that defines it.
+std::optional<ModuleIndex::Name> findReexported(const fs::path &module, const ModuleIndex &index,
+                                                const std::string &name, RuntimeFamily family,
+                                                std::string &file, int depth = 0) {
+    if (family != RuntimeFamily::Node || depth > 4)
+        return std::nullopt;
+    for (const auto &target : index.reexports) {
+        const fs::path base = module.parent_path() / target;
+        HandlerReference ref{base.string(), name};
+        std::vector<std::string> candidates{base.string()};
+        for (const auto &c : moduleCandidates(ref, family))
+            candidates.push_back(c);
+        for (const auto &c : moduleCandidates({(base / "index").string(), name}, family))
+            candidates.push_back(c);
+        for (const auto &candidate : candidates) {
+            std::error_code ec;
+            if (!fs::is_regular_file(candidate, ec))
+                continue;
+            const auto next = ModuleIndex::ofFile(candidate, family);
+            if (!next)
+                break;
+            if (const ModuleIndex::Name *found = next->find(name)) {
+                file = candidate;
+                return *found;
+            }
+            if (auto found = findReexported(candidate, *next, name, family, file, depth + 1))
+                return found;
+            break;
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace
 
 HandlerLookup locateHandler(const std::string &projectDir, const std::string &handler,
                             RuntimeFamily family) {
@@ -82,7 +121,12 @@ HandlerLookup locateHandler(const std::string &projectDir, const std::string &ha
             lookup.error = "cannot read handler module '" + candidate + "'";
             return lookup;
         }
-        const ModuleIndex::Name *found = index->find(ref->function);
+        std::optional<ModuleIndex::Name> found;
+        if (const ModuleIndex::Name *name = index->find(ref->function))
+            found = *name;
+        std::string definedIn = path.string();
+        if (!found)
+            found = findReexported(path, *index, ref->function, family, definedIn);
         if (!found) {
             lookup.error =
                 "'" + candidate + "' does not define '" + ref->function + "'" +
@@ -92,8 +136,8 @@ HandlerLookup locateHandler(const std::string &projectDir, const std::string &ha
                            ref->function + "')");
             return lookup;
         }
-        lookup.definition = HandlerDefinition{fs::weakly_canonical(path).string(), found->line,
-                                              found->column, found->signature};
+        lookup.definition = HandlerDefinition{fs::weakly_canonical(definedIn).string(),
+                                              found->line, found->column, found->signature};
         return lookup;
     }
     std::string tried;

@@ -92,6 +92,10 @@ void parseRouteShorthand(const std::string &text, Event &event) {
 Event readEvent(const YamlNode &item) {
     Event event;
     event.range = item.range;
+    if (item.isScalar()) { // "- alexaSkill": an event type with no settings
+        event.type = item.scalar;
+        return event;
+    }
     if (!item.isMapping() || item.entries.empty())
         return event;
     const YamlEntry &entry = item.entries.front();
@@ -130,6 +134,8 @@ public:
     void build(Manifest &manifest, const LoadOptions &options) {
         const YamlNode &root = manifest.tree;
         manifest.service = scalarOr(root.find("service"), "");
+        if (const YamlNode *service = root.find("service"); service && service->isMapping())
+            manifest.service = scalarOr(service->find("name"), ""); // the older {name: ...}
         Provider &provider = manifest.provider;
         if (const YamlNode *p = root.find("provider"); p && p->isMapping()) {
             provider.name = scalarOr(p->find("name"), provider.name);
@@ -214,6 +220,7 @@ private:
                             "' and '" + kinds[1]->key.scalar +
                             "'; a function is exactly one kind: keep handler (event function), "
                             "httpHandler (http function) or httpService (http service)"));
+            m_diagnostics.back().function = fn.name;
         }
         if (kinds.empty()) {
             if (body.find("image")) {
@@ -229,6 +236,7 @@ private:
                     "function '" + fn.name +
                         "' has no code: set 'handler' (event function), 'httpHandler' (http "
                         "function) or 'httpService' (http service)"));
+                m_diagnostics.back().function = fn.name;
             }
             return;
         }
@@ -260,12 +268,14 @@ private:
                         (fn.kind == FunctionKind::HttpFunction ? "http function" : "http service") +
                         "; 'events' belong to event functions (it is reached at its 'path' "
                         "instead)"));
+                m_diagnostics.back().function = fn.name;
             }
         } else if (const YamlEntry *path = body.findEntry("path")) {
             m_diagnostics.push_back(errorAt(
                 m_file, path->key.range, "path-on-event-function",
                 "'path' applies to http functions and http services; give event function '" +
-                    fn.name + "' an http or httpApi event instead"));
+                    fn.name + "' an http or httpApi event instead",
+                Severity::Warning));
         }
     }
 
@@ -273,6 +283,12 @@ private:
     std::vector<Diagnostic> &m_diagnostics;
     std::optional<SourceRange> m_runtimeRange, m_memoryRange, m_timeoutRange;
 };
+
+// Whether the simulator has a runtime for a function (an http service runs its own command).
+bool runsInSimulator(const Function &fn) {
+    return fn.kind == FunctionKind::HttpService || fn.handler.value.empty() ||
+           runtimeFamily(fn.runtime.value) != RuntimeFamily::Unknown;
+}
 
 // Schedules the schema let through (rate(...) / cron(...)) must also make sense.
 void checkSchedules(const std::string &file, const Event &event,
@@ -293,7 +309,9 @@ void checkSchedules(const std::string &file, const Event &event,
         const std::string &text = expression->scalar;
         const bool shaped = text.rfind("rate(", 0) == 0 || text.rfind("cron(", 0) == 0;
         if (expression->isScalar() && shaped && !ScheduleExpression::parse(text, error))
-            diagnostics.push_back(errorAt(file, expression->range, "invalid-schedule", error));
+            diagnostics.push_back(errorAt(file, expression->range, "invalid-schedule",
+                                          error + " (the schedule will not fire)",
+                                          Severity::Warning));
     }
 }
 
@@ -336,7 +354,8 @@ public:
                 what + " " + method + " " + path + " takes the same requests as " + other.what +
                     " " + other.method + " " + other.path + " of function '" + other.function +
                     "' (line " + std::to_string(other.range.start.line + 1) +
-                    "); the local gateway serves one function per route"));
+                    "); the local gateway serves one function per route, the first",
+                Severity::Warning));
             return;
         }
         m_routes.push_back({function, method, path, shape, what, range});
@@ -354,16 +373,39 @@ private:
 void checkProject(const Manifest &manifest, const LoadOptions &options,
                   std::vector<Diagnostic> &diagnostics) {
     RouteChecker routes;
-    std::set<SourcePosition> bootstrapChecked;
+    std::set<SourcePosition> bootstrapChecked, unsupportedChecked;
     for (const auto &fn : manifest.functions) {
         const RuntimeFamily family = runtimeFamily(fn.runtime.value);
+        if (!runsInSimulator(fn)) {
+            // One diagnostic per runtime written, in place of the schema's (keeping its
+            // "did you mean"); every function using it is kept from running.
+            if (!unsupportedChecked.insert(fn.runtime.range.start).second)
+                continue;
+            std::string guess;
+            std::erase_if(diagnostics, [&](const Diagnostic &d) {
+                const bool same = d.code == "invalid-value" && d.range.start == fn.runtime.range.start;
+                if (const auto at = d.message.find("; did you mean"); same && at != std::string::npos)
+                    guess = d.message.substr(at, d.message.find('?', at) - at + 1);
+                return same;
+            });
+            diagnostics.push_back(errorAt(
+                manifest.filePath, fn.runtime.range, "unsupported-runtime",
+                "runtime '" + fn.runtime.value + "' cannot run in the simulator" +
+                    (guess.empty() ? "." : guess) +
+                    " It runs python3.x, nodejsNN.x and provided* (a 'bootstrap' executable)"));
+            diagnostics.back().function = fn.name;
+            continue;
+        }
+        // (A handler still holding ${...} did not resolve, and that is reported already.)
         if (options.checkHandlers && fn.kind != FunctionKind::HttpService &&
-            !fn.handler.value.empty()) {
+            !fn.handler.value.empty() && fn.handler.value.find("${") == std::string::npos) {
             if (family == RuntimeFamily::Python || family == RuntimeFamily::Node) {
                 HandlerLookup lookup = locateHandler(manifest.projectDir, fn.handler.value, family);
-                if (!lookup.definition)
+                if (!lookup.definition) {
                     diagnostics.push_back(errorAt(manifest.filePath, fn.handler.range,
                                                   "handler-not-found", lookup.error));
+                    diagnostics.back().function = fn.name;
+                }
             } else if (family == RuntimeFamily::Custom &&
                        bootstrapChecked.insert(fn.runtime.range.start).second) {
                 const fs::path bootstrap = fs::path(manifest.projectDir) / "bootstrap";
@@ -374,11 +416,13 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
                         "runtime '" + fn.runtime.value +
                             "' runs the project's own 'bootstrap' executable, and there is none "
                             "in the project folder"));
+                    diagnostics.back().function = fn.name;
                 } else if ((fs::status(bootstrap, ec).permissions() & fs::perms::owner_exec) ==
                            fs::perms::none) {
                     diagnostics.push_back(
                         errorAt(manifest.filePath, fn.runtime.range, "bootstrap-not-executable",
                                 "'bootstrap' is not executable; run: chmod +x bootstrap"));
+                    diagnostics.back().function = fn.name;
                 }
             }
         }
@@ -397,7 +441,127 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
     }
 }
 
+// The framework accepts `functions` (and `resources`) as a list of mappings, typically one
+// ${file(...)} each, and merges them; so does Nimbus, before anything looks at them.
+void mergeListOfMappings(YamlNode *node, bool deep) {
+    if (!node || !node->isSequence())
+        return;
+    YamlNode merged;
+    merged.kind = YamlNode::Kind::Mapping;
+    merged.range = node->range;
+    for (auto &item : node->items) {
+        if (!item.isMapping())
+            continue;
+        for (auto &entry : item.entries) {
+            YamlEntry *existing = nullptr;
+            for (auto &e : merged.entries) {
+                if (e.key.scalar == entry.key.scalar)
+                    existing = &e;
+            }
+            if (existing && deep && existing->value.isMapping() && entry.value.isMapping()) {
+                for (auto &inner : entry.value.entries)
+                    existing->value.entries.push_back(std::move(inner));
+            } else if (existing) {
+                existing->value = std::move(entry.value);
+            } else {
+                merged.entries.push_back(std::move(entry));
+            }
+        }
+    }
+    *node = std::move(merged);
+}
+
+// Where a function's code is named (handler, httpHandler, httpService): a problem there
+// keeps that function from running, whatever the validation mode.
+struct CodeSpan {
+    std::string function;
+    SourceRange range;
+};
+
+std::vector<CodeSpan> codeSpans(const YamlNode &root) {
+    std::vector<CodeSpan> spans;
+    const YamlNode *functions = root.find("functions");
+    if (!functions || !functions->isMapping())
+        return spans;
+    for (const auto &fn : functions->entries) {
+        for (const auto &entry : fn.value.entries) {
+            const std::string &key = entry.key.scalar;
+            if (key == "handler" || key == "httpHandler" || key == "httpService")
+                spans.push_back({fn.key.scalar, {entry.key.range.start, entry.value.range.end}});
+        }
+    }
+    return spans;
+}
+
+bool within(const SourceRange &outer, const SourcePosition &at) {
+    return !(at < outer.start) && !(outer.end < at);
+}
+
+// Schema findings, judged as the framework's configValidationMode says: warnings by
+// default ('warn'), errors with 'error', nothing with 'off'. A finding about a function's
+// code is an error of that function's in every mode.
+void validateSchema(const YamlNode &root, const std::string &file,
+                    std::vector<Diagnostic> &diagnostics) {
+    std::string mode = "warn";
+    if (const YamlNode *m = root.find("configValidationMode"); m && m->isScalar())
+        mode = m->scalar;
+    std::vector<Diagnostic> findings;
+    ManifestSchema::forManifest(root)->validate(
+        root, file, findings, mode == "error" ? Severity::Error : Severity::Warning);
+    const std::vector<CodeSpan> spans = codeSpans(root);
+    for (auto &d : findings) {
+        for (const auto &span : spans) {
+            if (within(span.range, d.range.start)) {
+                d.severity = Severity::Error;
+                d.function = span.function;
+            }
+        }
+        if (mode == "off" && d.severity != Severity::Error)
+            continue;
+        diagnostics.push_back(std::move(d));
+    }
+}
+
 } // namespace
+
+bool LoadResult::blocksEverything() const {
+    return !manifest || std::any_of(diagnostics.begin(), diagnostics.end(), [](const auto &d) {
+               return d.severity == Severity::Error && d.function.empty();
+           });
+}
+
+bool LoadResult::canRun(const std::string &function) const {
+    if (blocksEverything())
+        return false;
+    const Function *fn = manifest->function(function);
+    return fn && runsInSimulator(*fn) && blocking(function).empty();
+}
+
+std::vector<Diagnostic> LoadResult::blocking(const std::string &function) const {
+    std::vector<Diagnostic> errors;
+    for (const auto &d : diagnostics) {
+        if (d.severity == Severity::Error && (d.function.empty() || d.function == function))
+            errors.push_back(d);
+    }
+    return errors;
+}
+
+std::vector<std::string> LoadResult::dropUnrunnable() {
+    std::vector<std::string> dropped;
+    if (!manifest)
+        return dropped;
+    std::erase_if(manifest->functions, [&](const Function &fn) {
+        const bool blocked =
+            !runsInSimulator(fn) ||
+            std::any_of(diagnostics.begin(), diagnostics.end(), [&](const auto &d) {
+                return d.severity == Severity::Error && d.function == fn.name;
+            });
+        if (blocked)
+            dropped.push_back(fn.name);
+        return blocked;
+    });
+    return dropped;
+}
 
 ManifestLoader::ManifestLoader(LoadOptions options)
     : m_options(std::move(options)) {}
@@ -475,13 +639,15 @@ LoadResult ManifestLoader::loadText(std::string_view text, const std::string &fi
         return result;
     }
 
-    VariableContext context{m_options.options, m_options.environment};
+    VariableContext context{m_options.options, m_options.environment, manifest.projectDir};
     VariableResolver resolver(filePath, context);
     resolver.resolve(manifest.tree);
     result.diagnostics.insert(result.diagnostics.end(), resolver.diagnostics().begin(),
                               resolver.diagnostics().end());
 
-    ManifestSchema::builtin().validate(manifest.tree, filePath, result.diagnostics);
+    mergeListOfMappings(manifest.tree.find("functions"), false);
+    mergeListOfMappings(manifest.tree.find("resources"), true);
+    validateSchema(manifest.tree, filePath, result.diagnostics);
 
     ModelBuilder(filePath, result.diagnostics).build(manifest, m_options);
     checkProject(manifest, m_options, result.diagnostics);

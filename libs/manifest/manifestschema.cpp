@@ -4,9 +4,14 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
+#include <map>
+#include <mutex>
+
 namespace nimbus::manifest {
 
-extern const char *const kBuiltinSchemaText; // generated from resources/schema at build time
+extern const char *const kBuiltinSchemaText;  // generated from resources/schema at build time
+extern const char *const kBuiltinPluginsText; // likewise, from plugins.json
 
 using json = nlohmann::ordered_json;
 
@@ -14,9 +19,11 @@ struct ManifestSchema::Context {
     std::string fileName;
     std::vector<Diagnostic> &diagnostics;
     SourceRange anchor; // the key under which the node being validated sits
+    Severity severity = Severity::Error;
 
     void error(const SourceRange &range, std::string code, std::string message) {
         Diagnostic d;
+        d.severity = severity;
         d.file = fileName;
         d.range = range;
         d.code = std::move(code);
@@ -94,6 +101,146 @@ const ManifestSchema &ManifestSchema::builtin() {
     return schema;
 }
 
+namespace {
+
+const json &pluginCatalogue() {
+    static const json catalogue = json::parse(kBuiltinPluginsText);
+    return catalogue;
+}
+
+// The object schema a place names: "top", "provider", "function" or "event.<type>"; for an
+// event that may be written as a string or a mapping, its mapping form.
+json *objectSchemaAt(json &document, const std::string &place) {
+    auto resolveIn = [&](json *schema) -> json * {
+        for (int hops = 0; schema && hops < 16 && schema->contains("$ref"); ++hops) {
+            const std::string ref = (*schema)["$ref"].get<std::string>();
+            const std::string prefix = "#/definitions/";
+            if (ref.rfind(prefix, 0) != 0 || !document["definitions"].contains(ref.substr(prefix.size())))
+                return nullptr;
+            schema = &document["definitions"][ref.substr(prefix.size())];
+        }
+        if (schema && !schema->contains("properties")) {
+            for (const char *combinator : {"anyOf", "oneOf"}) {
+                if (!schema->contains(combinator))
+                    continue;
+                for (auto &branch : (*schema)[combinator]) {
+                    json *b = &branch;
+                    if (b->contains("$ref"))
+                        b = &document["definitions"][(*b)["$ref"].get<std::string>().substr(14)];
+                    if (b->value("type", json()) == "object")
+                        return b;
+                }
+            }
+        }
+        return schema;
+    };
+    if (place == "top")
+        return &document;
+    if (place == "provider" || place == "function")
+        return resolveIn(&document["definitions"][place]);
+    if (place.rfind("event.", 0) == 0) {
+        json *event = resolveIn(&document["definitions"]["event"]);
+        const std::string type = place.substr(6);
+        if (!event || !event->contains("properties") || !(*event)["properties"].contains(type))
+            return nullptr;
+        return resolveIn(&(*event)["properties"][type]);
+    }
+    return nullptr;
+}
+
+// "functions.hello.events[0].http" -> "event.http"; "functions.hello" -> "function"; ...
+std::string placeOf(const std::string &where) {
+    if (where.empty())
+        return "top";
+    if (where == "provider")
+        return "provider";
+    if (where.rfind("functions.", 0) != 0)
+        return {};
+    const size_t nameEnd = where.find('.', 10);
+    if (nameEnd == std::string::npos)
+        return "function";
+    const std::string rest = where.substr(nameEnd + 1);
+    if (rest.rfind("events[", 0) != 0)
+        return {};
+    const size_t close = rest.find("].");
+    if (close == std::string::npos || rest.find('.', close + 2) != std::string::npos)
+        return {};
+    return "event." + rest.substr(close + 2);
+}
+
+} // namespace
+
+std::vector<std::string> ManifestSchema::listedPlugins(const YamlNode &root) {
+    std::vector<std::string> names;
+    const YamlNode *plugins = root.find("plugins");
+    if (plugins && plugins->isMapping())
+        plugins = plugins->find("modules");
+    if (!plugins || !plugins->isSequence())
+        return names;
+    for (const auto &item : plugins->items) {
+        if (item.isScalar())
+            names.push_back(item.scalar);
+    }
+    return names;
+}
+
+std::shared_ptr<const ManifestSchema> ManifestSchema::forManifest(const YamlNode &root) {
+    std::vector<std::string> listed = listedPlugins(root);
+    std::sort(listed.begin(), listed.end());
+    listed.erase(std::unique(listed.begin(), listed.end()), listed.end());
+    std::string cacheKey;
+    for (const auto &name : listed)
+        cacheKey += name + '\n';
+
+    static std::mutex mutex;
+    static std::map<std::string, std::shared_ptr<const ManifestSchema>> cache;
+    std::lock_guard lock(mutex);
+    if (auto it = cache.find(cacheKey); it != cache.end())
+        return it->second;
+
+    json document = builtin().document();
+    std::vector<std::string> unknown;
+    for (const auto &name : listed) {
+        const json &catalogue = pluginCatalogue();
+        auto plugin = catalogue.find(name);
+        if (plugin == catalogue.end()) {
+            unknown.push_back(name);
+            continue;
+        }
+        const json places = plugin->value("keys", json::object());
+        for (const auto &[place, keys] : places.items()) {
+            json *target = objectSchemaAt(document, place);
+            if (!target)
+                continue;
+            for (const auto &[key, fragment] : keys.items()) {
+                json property = fragment;
+                property["description"] = "(plugin " + name + ") " +
+                                          fragment.value("description", std::string());
+                (*target)["properties"][key] = std::move(property);
+            }
+        }
+    }
+    auto schema = std::make_shared<ManifestSchema>(std::move(document));
+    schema->m_unknownPlugins = std::move(unknown);
+    if (cache.size() > 64) // a long-running language server sees many edits of 'plugins'
+        cache.clear();
+    cache.emplace(cacheKey, schema);
+    return schema;
+}
+
+std::optional<std::string> ManifestSchema::pluginOwning(const std::string &where,
+                                                        const std::string &key) const {
+    const std::string place = placeOf(where);
+    if (place.empty())
+        return std::nullopt;
+    for (const auto &[name, plugin] : pluginCatalogue().items()) {
+        const json keys = plugin.value("keys", json::object());
+        if (keys.contains(place) && keys[place].contains(key))
+            return name;
+    }
+    return std::nullopt;
+}
+
 ManifestSchema::ManifestSchema(json document)
     : m_document(std::move(document)) {}
 
@@ -113,34 +260,50 @@ const json &ManifestSchema::resolve(const json &schema) const {
     return *current;
 }
 
-bool ManifestSchema::typeMatches(const YamlNode &node, const json &type) const {
+bool ManifestSchema::typeMatches(const YamlNode &node, const json &type, bool coerce) const {
     if (type.is_array()) {
         for (const auto &t : type) {
-            if (typeMatches(node, t))
+            if (typeMatches(node, t, coerce))
                 return true;
         }
         return false;
     }
     const std::string expected = type.get<std::string>();
     const std::string actual = node.scalarType();
+    if (expected == "number" && (actual == "number" || actual == "integer"))
+        return true;
+    if (expected == actual)
+        return true;
+    if (!coerce || !node.isScalar())
+        return false;
+    // The framework validates with coercion (Ajv's coerceTypes: 'array'): '128' is an
+    // integer, 'true' a boolean, 5 a string, and a single value a list of one.
+    const std::string plain = node.plainType();
+    if (expected == "integer" || expected == "boolean")
+        return plain == expected;
     if (expected == "number")
-        return actual == "number" || actual == "integer";
-    return expected == actual;
+        return plain == "number" || plain == "integer";
+    if (expected == "string")
+        return actual == "integer" || actual == "number" || actual == "boolean";
+    return expected == "array";
 }
 
 const json *ManifestSchema::chooseBranch(const YamlNode &node, const json &branches) const {
-    for (const auto &branch : branches) {
-        const json &b = resolve(branch);
-        if (b.contains("type") ? typeMatches(node, b["type"])
-                               : (b.contains("enum") && node.isScalar()))
-            return &b;
+    // The branch of the node's own type first; then one it can be coerced to.
+    for (const bool coerce : {false, true}) {
+        for (const auto &branch : branches) {
+            const json &b = resolve(branch);
+            if (b.contains("type") ? typeMatches(node, b["type"], coerce)
+                                   : (b.contains("enum") && node.isScalar()))
+                return &b;
+        }
     }
     return nullptr;
 }
 
 void ManifestSchema::validate(const YamlNode &root, const std::string &fileName,
-                              std::vector<Diagnostic> &diagnostics) const {
-    Context ctx{fileName, diagnostics, root.range};
+                              std::vector<Diagnostic> &diagnostics, Severity severity) const {
+    Context ctx{fileName, diagnostics, root.range, severity};
     validateNode(root, m_document, ctx, "");
 }
 
@@ -150,7 +313,7 @@ void ManifestSchema::validateNode(const YamlNode &node, const json &schemaRef, C
     if (!schema.is_object())
         return;
     // A value still holding ${...} failed to resolve, and the resolver said so already.
-    if (node.isScalar() && node.scalar.find("${") != std::string::npos)
+    if (node.isScalar() && (node.placeholder || node.scalar.find("${") != std::string::npos))
         return;
 
     for (const char *combinator : {"anyOf", "oneOf"}) {
@@ -190,7 +353,19 @@ void ManifestSchema::validateNode(const YamlNode &node, const json &schemaRef, C
         return;
     }
 
-    if (schema.contains("type") && !typeMatches(node, schema["type"])) {
+    if (node.isScalar() && schema.contains("items") && schema.contains("type")) {
+        // A single value where a list is expected: the list's one item (unless the schema
+        // takes the value as it is).
+        json others = json::array();
+        for (const auto &t : schema["type"].is_array() ? schema["type"] : json::array({schema["type"]}))
+            if (t != "array")
+                others.push_back(t);
+        if (!typeMatches(node, others, true)) {
+            validateNode(node, schema["items"], ctx, where);
+            return;
+        }
+    }
+    if (schema.contains("type") && !typeMatches(node, schema["type"], true)) {
         ctx.error(node.range, "wrong-type",
                   describeWhere(where) + " must be " + expectedTypes(schema["type"]) + ", but is " +
                       node.describeType() +
@@ -226,8 +401,11 @@ void ManifestSchema::validateMapping(const YamlNode &node, const json &schema, C
                               schema["propertyNames"].value("patternErrorMessage",
                                                             "it must match " + pattern));
         }
+        // The framework drops keys left empty ("memorySize:") before it validates.
+        const bool empty = entry.value.isNull();
         if (properties && properties->contains(key)) {
-            validateNode(entry.value, (*properties)[key], ctx, child(where, key));
+            if (!empty)
+                validateNode(entry.value, (*properties)[key], ctx, child(where, key));
             continue;
         }
         if (schema.contains("patternProperties")) {
@@ -246,10 +424,16 @@ void ManifestSchema::validateMapping(const YamlNode &node, const json &schema, C
         if (additional.is_boolean() && !additional.get<bool>()) {
             std::vector<std::string> allowed = propertyNames(schema);
             std::string message = "unknown key '" + key + "' in " + describeWhere(where);
-            if (auto guess = closestMatch(key, allowed))
+            if (auto plugin = pluginOwning(where, key))
+                message = "'" + key + "' in " + describeWhere(where) + " belongs to the plugin " +
+                          *plugin + ", which 'plugins' does not list; add it there";
+            else if (auto guess = closestMatch(key, allowed))
                 message += "; did you mean '" + *guess + "'?";
             else
                 message += "; allowed keys: " + joinList(allowed, 12);
+            if (!m_unknownPlugins.empty())
+                message += " (unless a listed plugin Nimbus does not know adds it: " +
+                           joinList(m_unknownPlugins, 4) + ")";
             ctx.error(entry.key.range, "unknown-key", message);
         } else if (additional.is_object()) {
             validateNode(entry.value, additional, ctx, child(where, key));

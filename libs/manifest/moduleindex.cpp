@@ -79,6 +79,10 @@ public:
         m_index.names.push_back({std::string(name), line, static_cast<int>(column),
                                  trimmedSignature(lineText), callable});
     }
+    void reexport(std::string path) {
+        if (!path.empty() && path.front() == '.')
+            m_index.reexports.push_back(std::move(path));
+    }
 
 private:
     ModuleIndex &m_index;
@@ -237,6 +241,19 @@ void parseBraceNames(Builder &out, const std::vector<std::string_view> &lines, i
     }
 }
 
+// The quoted string after the scanner's position, as in require('./x') or from "./x".
+std::string quotedAfter(Scanner &s) {
+    while (!s.done() && s.peek() != '\'' && s.peek() != '"')
+        ++s.at;
+    if (s.done())
+        return {};
+    const char quote = s.peek();
+    const std::size_t start = ++s.at;
+    while (!s.done() && s.peek() != quote)
+        ++s.at;
+    return std::string(s.line.substr(start, s.at - start));
+}
+
 void parseNodeLine(Builder &out, const std::vector<std::string_view> &lines, int lineNo) {
     const std::string_view text = lines[static_cast<std::size_t>(lineNo)];
     // exports.name = ... / module.exports.name = ... / exports['name'] = ...
@@ -260,13 +277,15 @@ void parseNodeLine(Builder &out, const std::vector<std::string_view> &lines, int
             if (!s.literal(std::string_view(&quote, 1)) || !s.literal("]"))
                 continue;
         } else {
-            // module.exports = { ... }
+            // module.exports = { ... } / module.exports = require('./other')
             s.skipSpace();
             if (s.peek() == '=' && s.peek(1) != '=') {
                 ++s.at;
                 s.skipSpace();
                 if (s.peek() == '{')
                     parseBraceNames(out, lines, lineNo, s.at, false);
+                else if (s.word("require") || s.literal("require"))
+                    out.reexport(quotedAfter(s));
             }
             continue;
         }
@@ -281,6 +300,16 @@ void parseNodeLine(Builder &out, const std::vector<std::string_view> &lines, int
     s.skipSpace();
     if (s.peek() == '{') {
         parseBraceNames(out, lines, lineNo, s.at, true);
+        return;
+    }
+    if (s.literal("*")) { // export * from './other'
+        s.skipSpace();
+        if (s.word("from"))
+            out.reexport(quotedAfter(s));
+        return;
+    }
+    if (s.word("default")) { // export default async function main() {...} / export default x
+        out.add("default", lineNo, s.at - 7, text, true);
         return;
     }
     if (s.word("async"))

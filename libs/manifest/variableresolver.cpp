@@ -1,7 +1,13 @@
 #include "nimbus/manifest/variableresolver.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <utility>
 
 namespace nimbus::manifest {
 
@@ -76,6 +82,93 @@ int quoteShift(const YamlNode &node) {
     return node.style == YamlNode::Style::Quoted ? 1 : 0;
 }
 
+bool isDigits(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string unquote(std::string_view s) {
+    s = trim(s);
+    if (s.size() >= 2 && (s.front() == '\'' || s.front() == '"') && s.back() == s.front())
+        s = s.substr(1, s.size() - 2);
+    return std::string(s);
+}
+
+// Where an unresolved value keeps something from running: a function's code or runtime.
+// Returns whether it does, and the function (empty for the provider's runtime).
+bool requiredPath(const std::string &path, std::string &function) {
+    std::vector<std::string_view> parts;
+    std::string_view rest = path;
+    while (!rest.empty()) {
+        const size_t dot = rest.find('.');
+        parts.push_back(rest.substr(0, dot));
+        rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
+    }
+    if (parts.size() == 2 && parts[0] == "provider" && parts[1] == "runtime")
+        return true;
+    if (parts.size() < 3 || parts[0] != "functions")
+        return false;
+    const std::string_view key = parts[2];
+    const bool required = key == "handler" || key == "httpHandler" || key == "runtime" ||
+                          (key == "httpService" && (parts.size() == 3 || parts[3] == "command"));
+    if (required)
+        function = std::string(parts[1]);
+    return required;
+}
+
+// Follows a dotted path of mapping keys and list indices from `node`. On failure `walked`
+// is the part that exists and `missing` the key that does not.
+YamlNode *walk(YamlNode *node, std::string_view path, std::string &walked, std::string &missing) {
+    size_t pos = 0;
+    while (node && pos < path.size()) {
+        size_t dot = path.find('.', pos);
+        std::string part(
+            path.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos));
+        pos = dot == std::string_view::npos ? path.size() : dot + 1;
+        YamlNode *next = nullptr;
+        if (node->isMapping()) {
+            next = node->find(part);
+        } else if (node->isSequence() && isDigits(part)) {
+            size_t index = std::stoul(part);
+            if (index < node->items.size())
+                next = &node->items[index];
+        }
+        if (!next) {
+            missing = part;
+            return nullptr;
+        }
+        walked += (walked.empty() ? "" : ".") + part;
+        node = next;
+    }
+    return node;
+}
+
+// Gives a subtree read from another file the position of the place it is used, so that
+// findings about it point into the manifest.
+void relocate(YamlNode &node, const SourceRange &range) {
+    node.range = range;
+    for (auto &item : node.items)
+        relocate(item, range);
+    for (auto &entry : node.entries) {
+        relocate(entry.key, range);
+        relocate(entry.value, range);
+    }
+}
+
+// The variable sources whose values live in the cloud account, not in the project.
+bool isCloudSource(const std::string &source) {
+    static const std::set<std::string> sources{"ssm", "s3", "cf", "secretsmanager", "construct"};
+    return sources.count(source) > 0;
+}
+
+std::optional<std::string> readText(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return std::nullopt;
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
 } // namespace
 
 VariableResolver::VariableResolver(std::string fileName, VariableContext context)
@@ -90,21 +183,42 @@ VariableResolver::VariableResolver(std::string fileName, VariableContext context
     }
 }
 
-std::string VariableResolver::effectiveStage(const YamlNode &root, const VariableContext &context) {
-    if (auto it = context.options.find("stage"); it != context.options.end() && !it->second.empty())
-        return it->second;
+namespace {
+
+std::string fixedProviderValue(const YamlNode &root, const char *key) {
     if (const YamlNode *provider = root.find("provider")) {
-        if (const YamlNode *stage = provider->find("stage");
-            stage && stage->isScalar() && stage->scalar.find("${") == std::string::npos)
-            return stage->scalar;
+        if (const YamlNode *value = provider->find(key);
+            value && value->isScalar() && !value->scalar.empty() &&
+            value->scalar.find("${") == std::string::npos)
+            return value->scalar;
     }
-    return "dev";
+    return {};
+}
+
+std::string optionOr(const VariableContext &context, const char *name, std::string fallback) {
+    if (auto it = context.options.find(name); it != context.options.end() && !it->second.empty())
+        return it->second;
+    return fallback;
+}
+
+} // namespace
+
+std::string VariableResolver::effectiveStage(const YamlNode &root, const VariableContext &context) {
+    std::string stage = fixedProviderValue(root, "stage");
+    return optionOr(context, "stage", stage.empty() ? "dev" : stage);
+}
+
+std::string VariableResolver::effectiveRegion(const YamlNode &root,
+                                              const VariableContext &context) {
+    std::string region = fixedProviderValue(root, "region");
+    return optionOr(context, "region", region.empty() ? "us-east-1" : region);
 }
 
 void VariableResolver::resolve(YamlNode &root) {
     m_root = &root;
     resolveNode(root, "");
     m_root = nullptr;
+    mergeRepeatedWarnings();
 }
 
 void VariableResolver::resolveNode(YamlNode &node, const std::string &path) {
@@ -133,13 +247,15 @@ bool VariableResolver::resolveScalar(YamlNode &node, const std::string &path) {
     if (std::find(m_resolving.begin(), m_resolving.end(), path) != m_resolving.end())
         return false;
     m_resolving.push_back(path);
+    const std::string outerPath = std::exchange(m_path, path);
     Failure failure;
     std::optional<Value> value = evaluate(node.scalar, node, 0, failure);
-    m_resolving.pop_back();
-    if (!value) {
+    if (!value)
         report(node, failure);
+    m_path = outerPath;
+    m_resolving.pop_back();
+    if (!value)
         return false;
-    }
     if (value->node) {
         YamlNode replacement = *value->node;
         if (replacement.isScalar() || replacement.isNull())
@@ -195,15 +311,18 @@ std::optional<VariableResolver::Value> VariableResolver::evaluate(std::string_vi
     return result;
 }
 
-// Resolves the inside of one ${...}: "source:address, fallback, ...".
+// Resolves the inside of one ${...}: "source:address, fallback, ...". When no alternative
+// resolves, the first one that has a stand-in (a default or a placeholder) gives the value.
 std::optional<VariableResolver::Value> VariableResolver::lookup(std::string_view reference,
                                                                 const YamlNode &site, int offset,
                                                                 Failure &failure) {
     std::vector<std::string_view> alternatives = splitTopLevel(reference);
     Failure firstFailure;
+    std::optional<Failure> standIn;
     for (size_t i = 0; i < alternatives.size(); ++i) {
         std::string_view alt = alternatives[i];
         Failure attempt;
+        attempt.offset = offset;
         std::optional<Value> value;
         if (alt.size() >= 2 && (alt.front() == '\'' || alt.front() == '"') &&
             alt.back() == alt.front()) {
@@ -214,6 +333,7 @@ std::optional<VariableResolver::Value> VariableResolver::lookup(std::string_view
         } else if (i > 0 && alt.starts_with("${") && matchingBrace(alt, 0) == alt.size() - 1) {
             value = evaluate(alt, site, offset, attempt);
         } else if (i > 0 && alt.find(':') == std::string_view::npos &&
+                   alt.find('(') == std::string_view::npos &&
                    alt.find("${") == std::string_view::npos) {
             // An unquoted fallback such as 512 or true keeps its YAML type.
             Value literal;
@@ -231,98 +351,318 @@ std::optional<VariableResolver::Value> VariableResolver::lookup(std::string_view
                 }
                 address = expanded->text;
             }
-            auto colon = address.find(':');
-            const std::string source =
-                colon == std::string::npos ? address : address.substr(0, colon);
-            const std::string key =
-                colon == std::string::npos ? "" : std::string(trim(address.substr(colon + 1)));
-            if (colon == std::string::npos) {
-                attempt = {"'${" + std::string(reference) +
-                               "}' is not a variable: expected ${source:address}, e.g. "
-                               "${self:custom.name}",
-                           offset};
-            } else if (source == "self") {
-                value = lookupSelf(key, attempt, offset);
-            } else if (source == "env") {
-                if (auto env = m_context.environment(key)) {
-                    value =
-                        Value{YamlNode::makeScalar(*env, YamlNode::Style::Plain, site.range), *env};
-                } else {
-                    attempt = {"environment variable '" + key +
-                                   "' is not set; set it or add a fallback: ${env:" + key +
-                                   ", 'default'}",
-                               offset};
-                }
-            } else if (source == "opt") {
-                if (auto it = m_context.options.find(key); it != m_context.options.end()) {
-                    value =
-                        Value{YamlNode::makeScalar(it->second, YamlNode::Style::Plain, site.range),
-                              it->second};
-                } else {
-                    attempt = {"option '--" + key +
-                                   "' was not given; pass it or add a fallback: ${opt:" + key +
-                                   ", 'dev'}",
-                               offset};
-                }
-            } else if (source == "sls") {
-                if (key == "stage") {
-                    std::string stage = effectiveStage(*m_root, m_context);
-                    value = Value{YamlNode::makeScalar(stage, YamlNode::Style::Plain, site.range),
-                                  stage};
-                } else if (key == "instanceId") {
-                    value = Value{YamlNode::makeScalar("local", YamlNode::Style::Plain, site.range),
-                                  "local"};
-                } else {
-                    attempt = {"unknown ${sls:" + key +
-                                   "}: supported are ${sls:stage} and ${sls:instanceId}",
-                               offset};
-                }
-            } else {
-                attempt = {"unknown variable source '" + source + "' in '${" +
-                               std::string(reference) +
-                               "}'; supported sources are self, env, opt and sls",
-                           offset};
-            }
+            value = lookupSource(address, site, offset, attempt);
         }
         if (value)
             return value;
         if (i == 0)
             firstFailure = attempt;
+        if (!standIn && attempt.standIn)
+            standIn = attempt;
+    }
+    if (standIn) {
+        std::string required;
+        if (!requiredPath(m_path, required)) {
+            if (!standIn->quiet) {
+                Failure used = *standIn;
+                used.message += "; using the placeholder '" + standIn->standIn->text + "'";
+                report(site, used);
+            }
+            return standIn->standIn;
+        }
+        failure = *standIn;
+        return std::nullopt;
     }
     failure = firstFailure;
     return std::nullopt;
 }
 
-std::optional<VariableResolver::Value> VariableResolver::lookupSelf(std::string_view path,
-                                                                    Failure &failure, int offset) {
-    YamlNode *node = m_root;
-    std::string walked;
-    size_t pos = 0;
-    while (node && pos < path.size()) {
-        size_t dot = path.find('.', pos);
-        std::string part(
-            path.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos));
-        pos = dot == std::string_view::npos ? path.size() : dot + 1;
-        YamlNode *next = nullptr;
-        if (node->isMapping()) {
-            next = node->find(part);
-        } else if (node->isSequence() && !part.empty() &&
-                   std::all_of(part.begin(), part.end(),
-                               [](char c) { return c >= '0' && c <= '9'; })) {
-            size_t index = std::stoul(part);
-            if (index < node->items.size())
-                next = &node->items[index];
-        }
-        if (!next) {
-            failure = {"'${self:" + std::string(path) + "}' does not resolve: " +
-                           (walked.empty() ? std::string("the manifest") : "'" + walked + "'") +
-                           " has no key '" + part + "'",
-                       offset};
+// One source lookup: "self:custom.x", "file(./a.yml):b", "strToBool(true)", ...
+std::optional<VariableResolver::Value> VariableResolver::lookupSource(const std::string &address,
+                                                                      const YamlNode &site,
+                                                                      int offset,
+                                                                      Failure &failure) {
+    auto scalarValue = [&](const std::string &text, YamlNode::Style style) {
+        return Value{YamlNode::makeScalar(text, style, site.range), text};
+    };
+    size_t nameEnd = 0;
+    while (nameEnd < address.size() && (std::isalnum(static_cast<unsigned char>(address[nameEnd])) ||
+                                        address[nameEnd] == '_'))
+        ++nameEnd;
+    const std::string source = address.substr(0, nameEnd);
+    std::string params;
+    bool hasParams = false;
+    size_t pos = nameEnd;
+    if (pos < address.size() && address[pos] == '(') {
+        const size_t close = address.rfind(')');
+        if (close == std::string::npos || close < pos) {
+            failure = {"'${" + address + "}': '(' has no matching ')'", offset};
             return std::nullopt;
         }
-        walked += (walked.empty() ? "" : ".") + part;
-        node = next;
+        params = address.substr(pos + 1, close - pos - 1);
+        hasParams = true;
+        pos = close + 1;
     }
+    // ${cf.us-west-2:stack.output}: the old way of naming a region.
+    if (pos < address.size() && address[pos] == '.' && (source == "cf" || source == "ssm"))
+        pos = address.find(':', pos);
+    const bool hasColon = pos != std::string::npos && pos < address.size() && address[pos] == ':';
+    const std::string key = hasColon ? std::string(trim(std::string_view(address).substr(pos + 1)))
+                                     : std::string();
+    // ${AWS::Region}, ${MyBucket.Arn}, ${Stage}: CloudFormation's own substitutions (in
+    // Fn::Sub), which the framework leaves alone, and so does Nimbus.
+    static const std::set<std::string> ours{"self", "env", "opt", "sls", "param", "aws", "file"};
+    if (!hasColon && !hasParams && ours.count(source) && nameEnd < address.size() &&
+        address[nameEnd] == '.') {
+        failure = {"'${" + address + "}' is not a variable; did you mean '${" + source + ":" +
+                       address.substr(nameEnd + 1) + "}'?",
+                   offset};
+        return std::nullopt;
+    }
+    if (address.compare(nameEnd, 2, "::") == 0 || (!hasColon && !hasParams))
+        return Value{std::nullopt, "${" + address + "}"};
+
+    if (source == "self")
+        return lookupSelf(key, site, failure, offset);
+    if (source == "env") {
+        if (auto env = m_context.environment(key))
+            return scalarValue(*env, YamlNode::Style::Plain);
+        failure = {"environment variable '" + key +
+                       "' is not set; set it or add a fallback: ${env:" + key + ", 'default'}",
+                   offset};
+        return std::nullopt;
+    }
+    if (source == "opt") {
+        if (auto it = m_context.options.find(key); it != m_context.options.end())
+            return scalarValue(it->second, YamlNode::Style::Plain);
+        failure = {"option '--" + key + "' was not given; pass it or add a fallback: ${opt:" +
+                       key + ", 'value'}",
+                   offset};
+        // The framework's defaults for the stage and the region.
+        if (key == "stage" || key == "region") {
+            const std::string value = key == "stage" ? effectiveStage(*m_root, m_context)
+                                                     : effectiveRegion(*m_root, m_context);
+            failure.standIn = scalarValue(value, YamlNode::Style::Plain);
+            failure.quiet = true;
+        }
+        return std::nullopt;
+    }
+    if (source == "sls") {
+        if (key == "stage")
+            return scalarValue(effectiveStage(*m_root, m_context), YamlNode::Style::Plain);
+        if (key == "instanceId")
+            return scalarValue("local", YamlNode::Style::Plain);
+        failure = {"unknown ${sls:" + key + "}: supported are ${sls:stage} and ${sls:instanceId}",
+                   offset};
+        return std::nullopt;
+    }
+    if (source == "aws") {
+        if (key == "region")
+            return scalarValue(effectiveRegion(*m_root, m_context), YamlNode::Style::Plain);
+        if (key == "accountId")
+            return scalarValue(kLocalAccountId, YamlNode::Style::Quoted);
+        if (key == "partition")
+            return scalarValue("aws", YamlNode::Style::Plain);
+        failure = {"unknown ${aws:" + key +
+                       "}: supported are ${aws:region}, ${aws:accountId} and ${aws:partition}",
+                   offset};
+        return std::nullopt;
+    }
+    if (source == "strToBool" && hasParams) {
+        const std::string text = unquote(params);
+        if (text == "true" || text == "1")
+            return scalarValue("true", YamlNode::Style::Plain);
+        if (text == "false" || text == "0")
+            return scalarValue("false", YamlNode::Style::Plain);
+        failure = {"strToBool takes 'true', 'false', '1' or '0', not '" + text + "'", offset};
+        return std::nullopt;
+    }
+    if (source == "file" && hasParams)
+        return lookupFile(unquote(params), key, site, failure, offset);
+    if (source == "param")
+        return lookupParam(key, address, site, failure, offset);
+    if (auto overridden = lookupOverride(address, site))
+        return overridden;
+    if (isCloudSource(source)) {
+        failure = cloudFailure(address, "comes from the AWS account", site, offset);
+        return std::nullopt;
+    }
+    failure = cloudFailure(address,
+                           "uses the source '" + source +
+                               "', which Nimbus does not know (a plugin's own source?)",
+                           site, offset);
+    return std::nullopt;
+}
+
+// A variable Nimbus cannot resolve locally: a warning and a placeholder that names it.
+VariableResolver::Failure VariableResolver::cloudFailure(const std::string &address,
+                                                         const std::string &why,
+                                                         const YamlNode &site, int offset) {
+    Failure failure;
+    failure.offset = offset;
+    failure.message = "'${" + address + "}' " + why + "; give it a local value in " +
+                      kOverrideFile + " (\"" + address + "\": value)";
+    YamlNode placeholder =
+        YamlNode::makeScalar("<" + address + ">", YamlNode::Style::Quoted, site.range);
+    placeholder.placeholder = true;
+    failure.standIn = Value{placeholder, placeholder.scalar};
+    return failure;
+}
+
+std::optional<VariableResolver::Value> VariableResolver::lookupOverride(const std::string &address,
+                                                                        const YamlNode &site) {
+    if (!m_overridesRead) {
+        m_overridesRead = true;
+        if (!m_context.projectDir.empty()) {
+            const auto path = std::filesystem::path(m_context.projectDir) / kOverrideFile;
+            if (auto text = readText(path.string())) {
+                YamlParseResult parsed = parseYaml(*text, path.string());
+                if (parsed.ok && parsed.root.isMapping())
+                    m_overrides = std::move(parsed.root);
+                else
+                    m_diagnostics.push_back({Severity::Warning, path.string(), {}, false,
+                                             "invalid-overrides",
+                                             "is not a YAML mapping of variables to values; it "
+                                             "is ignored",
+                                             {}});
+            }
+        }
+    }
+    if (!m_overrides)
+        return std::nullopt;
+    const YamlNode *value = m_overrides->find(address);
+    if (!value)
+        return std::nullopt;
+    YamlNode node = *value;
+    relocate(node, site.range);
+    return Value{node, scalarText(node)};
+}
+
+std::optional<VariableResolver::Value> VariableResolver::lookupParam(const std::string &name,
+                                                                     const std::string &address,
+                                                                     const YamlNode &site,
+                                                                     Failure &failure,
+                                                                     int offset) {
+    // params: {<stage>: {...}, default: {...}}: the stage's value wins over the default.
+    if (YamlNode *params = m_root->find("params"); params && params->isMapping()) {
+        for (const std::string &group :
+             {effectiveStage(*m_root, m_context), std::string("default")}) {
+            YamlNode *values = params->find(group);
+            YamlNode *value = values ? values->find(name) : nullptr;
+            if (!value)
+                continue;
+            const std::string path = "params." + group + "." + name;
+            if (value->isScalar() && value->scalar.find("${") != std::string::npos &&
+                !resolveScalar(*value, path)) {
+                failure = {"'${param:" + name + "}' refers to a value that does not resolve",
+                           offset};
+                return std::nullopt;
+            }
+            return Value{*value, scalarText(*value)};
+        }
+    }
+    if (auto overridden = lookupOverride(address, site))
+        return overridden;
+    failure = cloudFailure(address,
+                           "is not under 'params' for stage '" +
+                               effectiveStage(*m_root, m_context) +
+                               "' or 'default' (Dashboard parameters are not read)",
+                           site, offset);
+    return std::nullopt;
+}
+
+std::optional<VariableResolver::Value> VariableResolver::lookupFile(const std::string &file,
+                                                                    const std::string &subPath,
+                                                                    const YamlNode &site,
+                                                                    Failure &failure,
+                                                                    int offset) {
+    namespace fs = std::filesystem;
+    const std::string written = "${file(" + file + ")" + (subPath.empty() ? "" : ":" + subPath) +
+                                "}";
+    if (m_context.projectDir.empty()) {
+        failure = {"'" + written + "': files are read only for a project on disk", offset};
+        return std::nullopt;
+    }
+    const fs::path path = (fs::path(m_context.projectDir) / file).lexically_normal();
+    const std::string ext = path.extension().string();
+    if (ext != ".yml" && ext != ".yaml" && ext != ".json") {
+        if (auto overridden = lookupOverride(written.substr(2, written.size() - 3), site))
+            return overridden;
+        failure = cloudFailure(written.substr(2, written.size() - 3),
+                               "is computed by code in '" + file + "', which Nimbus does not run",
+                               site, offset);
+        return std::nullopt;
+    }
+    const std::string key = path.string();
+    auto cached = m_files.find(key);
+    if (cached == m_files.end()) {
+        std::optional<YamlNode> content;
+        if (auto text = readText(key)) {
+            YamlParseResult parsed = parseYaml(*text, key);
+            if (!parsed.ok || hasErrors(parsed.diagnostics)) {
+                failure = {"'" + written + "': " + file + " is not valid " +
+                               (ext == ".json" ? "JSON" : "YAML") +
+                               (parsed.diagnostics.empty()
+                                    ? std::string()
+                                    : " (" + formatDiagnostic(parsed.diagnostics.front()) + ")"),
+                           offset};
+                return std::nullopt;
+            }
+            content = std::move(parsed.root);
+        }
+        cached = m_files.emplace(key, std::move(content)).first;
+        if (cached->second) {
+            // Variables in the file resolve against this manifest, as the framework does.
+            const std::string marker = "file:" + key;
+            if (std::find(m_resolving.begin(), m_resolving.end(), marker) == m_resolving.end()) {
+                m_resolving.push_back(marker);
+                resolveNode(*cached->second, marker);
+                m_resolving.pop_back();
+            }
+        }
+    }
+    if (!cached->second) {
+        failure = {"'" + written + "': there is no file " + path.string() +
+                       "; create it or add a fallback: ${file(" + file + "), 'value'}",
+                   offset};
+        return std::nullopt;
+    }
+    std::string walked, missing;
+    YamlNode *node = walk(&*cached->second, subPath, walked, missing);
+    if (!node) {
+        failure = {"'" + written + "' does not resolve: " +
+                       (walked.empty() ? file : "'" + walked + "' in " + file) + " has no key '" +
+                       missing + "'",
+                   offset};
+        return std::nullopt;
+    }
+    YamlNode value = *node;
+    relocate(value, site.range);
+    return Value{value, scalarText(value)};
+}
+
+std::optional<VariableResolver::Value> VariableResolver::lookupSelf(std::string_view path,
+                                                                    const YamlNode &site,
+                                                                    Failure &failure, int offset) {
+    std::string walked, missing;
+    YamlNode *node = walk(m_root, path, walked, missing);
+    if (!node) {
+        // The framework fills in the stage and the region when the manifest leaves them out.
+        if (path == "provider.stage" || path == "provider.region") {
+            const std::string value = path == "provider.stage"
+                                          ? effectiveStage(*m_root, m_context)
+                                          : effectiveRegion(*m_root, m_context);
+            return Value{YamlNode::makeScalar(value, YamlNode::Style::Plain, site.range), value};
+        }
+        failure = {"'${self:" + std::string(path) + "}' does not resolve: " +
+                       (walked.empty() ? std::string("the manifest") : "'" + walked + "'") +
+                       " has no key '" + missing + "'",
+                   offset};
+        return std::nullopt;
+    }
+    // service: {name: ...}, the framework's older form, stands for its name.
+    if (path == "service" && node->isMapping() && node->find("name"))
+        node = node->find("name");
     // The referenced node may hold variables of its own: resolve it first (once).
     if (node->isScalar() && node->scalar.find("${") != std::string::npos) {
         if (std::find(m_resolving.begin(), m_resolving.end(), walked) != m_resolving.end()) {
@@ -348,6 +688,9 @@ void VariableResolver::report(const YamlNode &site, const Failure &failure) {
     d.file = m_fileName;
     d.code = "unresolved-variable";
     d.message = failure.message;
+    d.severity = requiredPath(m_path, d.function) ? Severity::Error : Severity::Warning;
+    if (d.severity == Severity::Warning && !failure.standIn)
+        d.message += " (the value stays as written)";
     SourcePosition start = site.range.start;
     if (site.scalar.find('\n') == std::string::npos)
         start.column += quoteShift(site) + failure.offset;
@@ -356,6 +699,35 @@ void VariableResolver::report(const YamlNode &site, const Failure &failure) {
     int width = close == std::string::npos ? 2 : static_cast<int>(close) - failure.offset + 1;
     d.range = {start, {start.line, start.column + width}};
     m_diagnostics.push_back(d);
+}
+
+// One diagnostic per cause: the same unresolved variable used in many places is reported
+// once, at its first use, with the lines of the others.
+void VariableResolver::mergeRepeatedWarnings() {
+    std::vector<Diagnostic> merged;
+    std::map<std::string, size_t> first;
+    std::map<size_t, std::vector<int>> others;
+    for (auto &d : m_diagnostics) {
+        if (d.severity != Severity::Warning) {
+            merged.push_back(std::move(d));
+            continue;
+        }
+        auto [it, inserted] = first.emplace(d.message, merged.size());
+        if (inserted)
+            merged.push_back(std::move(d));
+        else
+            others[it->second].push_back(d.range.start.line + 1);
+    }
+    for (auto &[index, lines] : others) {
+        std::string text = " (also on line";
+        text += lines.size() > 1 ? "s " : " ";
+        for (size_t i = 0; i < lines.size() && i < 8; ++i)
+            text += (i ? ", " : "") + std::to_string(lines[i]);
+        if (lines.size() > 8)
+            text += ", ...";
+        merged[index].message += text + ")";
+    }
+    m_diagnostics = std::move(merged);
 }
 
 } // namespace nimbus::manifest

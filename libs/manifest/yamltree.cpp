@@ -73,6 +73,39 @@ public:
     }
 
     YamlNode convert(const YAML::Node &node, SourcePosition fallback) {
+        YamlNode out = convertUntagged(node, fallback);
+        const std::string &tag = node.Tag();
+        if (tag.size() > 1 && tag[0] == '!' && tag[1] != '!')
+            return cloudFormationLongForm(tag.substr(1), std::move(out));
+        return out;
+    }
+
+    // CloudFormation's short forms, as the framework reads them: `!Ref X` is {Ref: X},
+    // `!GetAtt A.B` is {Fn::GetAtt: [A, B]}, `!Sub s` is {Fn::Sub: s}, and so on.
+    static YamlNode cloudFormationLongForm(const std::string &name, YamlNode value) {
+        std::string key = name == "Ref" || name == "Condition" ? name : "Fn::" + name;
+        if (name == "GetAtt" && value.isScalar()) {
+            const size_t dot = value.scalar.find('.');
+            YamlNode list;
+            list.kind = YamlNode::Kind::Sequence;
+            list.range = value.range;
+            list.items.push_back(YamlNode::makeScalar(value.scalar.substr(0, dot),
+                                                      YamlNode::Style::Quoted, value.range));
+            if (dot != std::string::npos)
+                list.items.push_back(YamlNode::makeScalar(value.scalar.substr(dot + 1),
+                                                          YamlNode::Style::Quoted, value.range));
+            value = std::move(list);
+        }
+        YamlNode mapping;
+        mapping.kind = YamlNode::Kind::Mapping;
+        mapping.range = value.range;
+        YamlEntry entry{YamlNode::makeScalar(key, YamlNode::Style::Quoted, value.range),
+                        std::move(value)};
+        mapping.entries.push_back(std::move(entry));
+        return mapping;
+    }
+
+    YamlNode convertUntagged(const YAML::Node &node, SourcePosition fallback) {
         YamlNode out;
         SourcePosition start = positionOf(node.Mark(), fallback);
         out.range = {start, {start.line, start.column + 1}};
@@ -230,8 +263,16 @@ std::string YamlNode::scalarType() const {
     return "string";
 }
 
+std::string YamlNode::plainType() const {
+    if (kind != Kind::Scalar || style == Style::Plain)
+        return scalarType();
+    YamlNode plain = *this;
+    plain.style = Style::Plain;
+    return plain.scalarType();
+}
+
 std::optional<long long> YamlNode::toInteger() const {
-    if (scalarType() != "integer")
+    if (plainType() != "integer")
         return std::nullopt;
     std::string_view s = scalar;
     int base = 10;
@@ -256,7 +297,7 @@ std::optional<long long> YamlNode::toInteger() const {
 
 std::optional<bool> YamlNode::toBoolean() const {
     bool b = false;
-    if (kind == Kind::Scalar && style == Style::Plain && isBoolText(scalar, b))
+    if (kind == Kind::Scalar && isBoolText(scalar, b))
         return b;
     return std::nullopt;
 }

@@ -277,6 +277,16 @@ std::set<std::string> keysExcludedByKind(const std::vector<std::string> &path,
     return excluded;
 }
 
+// The schema with the keys of the plugins the document lists (the built-in one while the
+// document does not parse).
+std::shared_ptr<const manifest::ManifestSchema> schemaFor(std::string_view text,
+                                                          const std::string &path) {
+    const auto parsed = manifest::parseYaml(text, path);
+    if (parsed.ok)
+        return manifest::ManifestSchema::forManifest(parsed.root);
+    return {std::shared_ptr<const manifest::ManifestSchema>(), &manifest::ManifestSchema::builtin()};
+}
+
 } // namespace
 
 std::vector<CompletionItem> ManifestWorkspace::complete(std::string_view text,
@@ -285,7 +295,8 @@ std::vector<CompletionItem> ManifestWorkspace::complete(std::string_view text,
     std::vector<CompletionItem> items;
     const auto lines = splitLines(text);
     const CursorContext ctx = cursorContext(lines, at.line, at.column);
-    const auto &schema = manifest::ManifestSchema::builtin();
+    const auto schemaHolder = schemaFor(text, path);
+    const auto &schema = *schemaHolder;
     const SourceRange replace{{at.line, ctx.wordStartByte}, at};
 
     if (ctx.kind == CursorContext::Kind::Key) {
@@ -407,7 +418,8 @@ std::optional<HoverInfo> ManifestWorkspace::hover(std::string_view text, const s
     NodeAt found;
     if (!parsed.ok || !findAt(parsed.root, at, found) || !found.entry)
         return std::nullopt;
-    const auto &schema = manifest::ManifestSchema::builtin();
+    const auto schemaHolder = manifest::ManifestSchema::forManifest(parsed.root);
+    const auto &schema = *schemaHolder;
     const std::string key = found.entry->key.scalar;
     if (found.onKey) {
         const json *s = schema.schemaAt(found.path);

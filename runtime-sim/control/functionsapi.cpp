@@ -17,13 +17,17 @@ using nlohmann::json;
 
 namespace {
 
-// The runtimes this platform runs: the manifest schema's list, the one source of truth.
+// The runtimes this platform runs: those of the manifest schema's list (the one source of
+// truth) that the simulator has a runtime for.
 const lambda::Limits &limits() {
     static const lambda::Limits value = [] {
         lambda::Limits l;
         const auto &doc = manifest::ManifestSchema::builtin().document();
-        for (const auto &runtime : doc["definitions"]["runtime"]["enum"])
-            l.runtimes.push_back(runtime.get<std::string>());
+        for (const auto &runtime : doc["definitions"]["runtime"]["enum"]) {
+            const auto name = runtime.get<std::string>();
+            if (manifest::runtimeFamily(name) != manifest::RuntimeFamily::Unknown)
+                l.runtimes.push_back(name);
+        }
         return l;
     }();
     return value;

@@ -27,8 +27,11 @@ bool Simulator::load() {
     std::error_code ec;
     const std::string project = fs::absolute(m_options.projectDir, ec).lexically_normal().string();
     manifest::LoadResult result = manifest::ManifestLoader(loadOptions).loadProject(project);
+    // Functions with errors of their own are left out; the others are served.
+    result.dropUnrunnable();
+    const bool blocked = result.blocksEverything();
     m_diagnostics = std::move(result.diagnostics);
-    if (!result.ok())
+    if (blocked)
         return false;
     m_manifest = std::move(result.manifest);
     m_routes = std::make_shared<RouteTable>(*m_manifest);
@@ -44,7 +47,8 @@ bool mayRun(const manifest::Function &function, const std::vector<std::string> &
     for (const auto &file : files) {
         const std::string ext = fs::path(file).extension().string();
         const bool python = ext == ".py";
-        const bool node = ext == ".js" || ext == ".mjs" || ext == ".cjs" || ext == ".json";
+        const bool node = ext == ".js" || ext == ".mjs" || ext == ".cjs" || ext == ".json" ||
+                          ext == ".ts" || ext == ".mts" || ext == ".cts";
         if (function.kind == manifest::FunctionKind::HttpService)
             return true; // a service may be written in anything
         if ((!python && !node) || (python && family == manifest::RuntimeFamily::Python) ||
@@ -62,8 +66,10 @@ bool Simulator::reload(const std::vector<std::string> &changedFiles) {
         loadOptions.options["stage"] = m_options.stage;
     manifest::LoadResult result =
         manifest::ManifestLoader(loadOptions).loadProject(m_manifest->projectDir);
+    result.dropUnrunnable();
+    const bool blocked = result.blocksEverything();
     m_diagnostics = std::move(result.diagnostics);
-    if (!result.ok())
+    if (blocked)
         return false;
     m_manifest = std::move(result.manifest);
     m_routes = std::make_shared<RouteTable>(*m_manifest);

@@ -42,7 +42,8 @@ public:
               PoolObserver *observer = nullptr);
     ~Simulator() override;
 
-    // Reads and validates the manifest. False when it has errors (see diagnostics()).
+    // Reads and validates the manifest. False when an error concerns the whole manifest (see
+    // diagnostics()); a function with errors of its own is left out and the others served.
     bool load();
     const std::vector<manifest::Diagnostic> &diagnostics() const { return m_diagnostics; }
     const manifest::Manifest &manifest() const { return *m_manifest; }

@@ -90,153 +90,195 @@ void TestManifestLoader::oneMistakeGivesOneDiagnostic_data() {
     QTest::addColumn<int>("column");
     QTest::addColumn<QString>("code");
     QTest::addColumn<QString>("message");
+    QTest::addColumn<QString>("severity");
 
     QTest::newRow("bad YAML: unclosed quote")
         << replaceLine(kBase, 8, "    handler: 'handler.hello") << 8 << 14 << "yaml-syntax"
-        << "this quoted string has no closing '";
+        << "this quoted string has no closing '"
+        << "error";
     QTest::newRow("bad YAML: key indented wrongly")
         << replaceLine(kBase, 9, "   timeout: 10") << 9 << 4 << "yaml-syntax"
-        << "invalid YAML";
+        << "invalid YAML"
+        << "error";
     QTest::newRow("wrong type: memorySize is text")
         << replaceLine(kBase, 5, "  memorySize: large") << 5 << 15 << "wrong-type"
-        << "'provider.memorySize' must be an integer, but is a string ('large')";
+        << "'provider.memorySize' must be an integer, but is a string ('large')"
+        << "warning";
     QTest::newRow("wrong type: events is a mapping")
         << replaceLine(kBase, 11, "      httpApi: GET /hello") << 11 << 7 << "wrong-type"
-        << "'functions.hello.events' must be a list, but is a mapping";
-    QTest::newRow("wrong type: quoted number for timeout")
-        << replaceLine(kBase, 9, "    timeout: '10'") << 9 << 14 << "wrong-type"
-        << "must be an integer";
+        << "'functions.hello.events' must be a list, but is a mapping"
+        << "warning";
+    QTest::newRow("wrong type: timeout is a word")
+        << replaceLine(kBase, 9, "    timeout: soon") << 9 << 14 << "wrong-type"
+        << "must be an integer"
+        << "warning";
     QTest::newRow("unknown top-level key")
         << replaceLine(kBase, 6, "functionz:") << 6 << 1 << "unknown-key"
-        << "unknown key 'functionz' in the manifest; did you mean 'functions'?";
+        << "unknown key 'functionz' in the manifest; did you mean 'functions'?"
+        << "warning";
     QTest::newRow("misspelt function key")
         << replaceLine(kBase, 9, "    timeuot: 10") << 9 << 5 << "unknown-key"
-        << "did you mean 'timeout'?";
+        << "did you mean 'timeout'?"
+        << "warning";
     QTest::newRow("misspelt provider key")
         << replaceLine(kBase, 5, "  memroySize: 256") << 5 << 3 << "unknown-key"
-        << "unknown key 'memroySize' in 'provider'; did you mean 'memorySize'?";
+        << "unknown key 'memroySize' in 'provider'; did you mean 'memorySize'?"
+        << "warning";
     QTest::newRow("unknown key with nothing close lists the allowed keys")
         << replaceLine(kBase, 9, "    banana: 10") << 9 << 5 << "unknown-key"
-        << "allowed keys: handler";
+        << "allowed keys: handler"
+        << "warning";
     QTest::newRow("unknown runtime")
-        << replaceLine(kBase, 4, "  runtime: pyhton3.11") << 4 << 12 << "invalid-value"
-        << "'provider.runtime' is 'pyhton3.11', which is not allowed; did you mean 'python3.11'?";
+        << replaceLine(kBase, 4, "  runtime: pyhton3.11") << 4 << 12 << "unsupported-runtime"
+        << "runtime 'pyhton3.11' cannot run in the simulator; did you mean 'python3.11'?"
+        << "error";
     QTest::newRow("memorySize below range")
         << replaceLine(kBase, 5, "  memorySize: 64") << 5 << 15 << "out-of-range"
-        << "below the minimum of 128 (allowed: 128 to 10240)";
+        << "below the minimum of 128 (allowed: 128 to 10240)"
+        << "warning";
     QTest::newRow("memorySize above range")
         << replaceLine(kBase, 5, "  memorySize: 20480") << 5 << 15 << "out-of-range"
-        << "above the maximum of 10240";
+        << "above the maximum of 10240"
+        << "warning";
     QTest::newRow("timeout above range")
         << replaceLine(kBase, 9, "    timeout: 901") << 9 << 14 << "out-of-range"
-        << "'functions.hello.timeout' is 901, above the maximum of 900";
+        << "'functions.hello.timeout' is 901, above the maximum of 900"
+        << "warning";
     QTest::newRow("timeout of zero")
         << replaceLine(kBase, 9, "    timeout: 0") << 9 << 14 << "out-of-range"
-        << "below the minimum of 1";
+        << "below the minimum of 1"
+        << "warning";
     QTest::newRow("misspelt event type")
         << replaceLine(kBase, 11, "      - htpApi: GET /hello") << 11 << 9 << "unknown-key"
-        << "did you mean 'httpApi'?";
+        << "did you mean 'httpApi'?"
+        << "warning";
     QTest::newRow("two event types in one list item")
         << replaceLine(kBase, 11, "      - {httpApi: GET /hello, schedule: rate(1 minute)}") << 11
         << 31 << "too-many-keys"
-        << "at most 1 key(s), but has 2";
+        << "at most 1 key(s), but has 2"
+        << "warning";
     QTest::newRow("bad schedule expression")
         << replaceLine(kBase, 11, "      - schedule: every 5 minutes") << 11 << 19
         << "invalid-value"
-        << "is 'every 5 minutes': expected rate(5 minutes) or cron(0 12 * * ? *)";
+        << "is 'every 5 minutes': expected rate(5 minutes) or cron(0 12 * * ? *)"
+        << "warning";
     QTest::newRow("rate with a singular unit above one")
         << replaceLine(kBase, 11, "      - schedule: rate(5 minute)") << 11 << 19
         << "invalid-schedule"
-        << "takes the plural unit: rate(5 minutes)";
+        << "takes the plural unit: rate(5 minutes)"
+        << "warning";
     QTest::newRow("cron with five fields")
         << replaceLine(kBase, 11, "      - schedule: cron(0 12 * * ?)") << 11 << 19
         << "invalid-schedule"
-        << "has 5 fields; a cron expression has 6";
+        << "has 5 fields; a cron expression has 6"
+        << "warning";
     QTest::newRow("cron with an hour out of range")
         << replaceLine(kBase, 11, "      - schedule: cron(0 25 * * ? *)") << 11 << 19
         << "invalid-schedule"
-        << "the hours field '25' is not valid";
+        << "the hours field '25' is not valid"
+        << "warning";
     QTest::newRow("cron with both day fields set")
         << replaceLine(kBase, 11, "      - schedule: cron(0 12 1 * MON *)") << 11 << 19
         << "invalid-schedule"
-        << "exactly one of day-of-month and day-of-week must be '?'";
+        << "exactly one of day-of-month and day-of-week must be '?'"
+        << "warning";
     QTest::newRow("schedule list item in the object form")
         << replaceLine(kBase, 11, "      - schedule: {rate: ['rate(1 hour)', 'rate(0 days)']}")
         << 11 << 43 << "invalid-schedule"
-        << "must be a positive number";
+        << "must be a positive number"
+        << "warning";
     QTest::newRow("unknown http method")
         << replaceLine(kBase, 11, "      - http: {method: FETCH, path: /x}") << 11 << 24
         << "invalid-value"
-        << "'FETCH', which is not allowed";
+        << "'FETCH', which is not allowed"
+        << "warning";
     QTest::newRow("missing handler file")
         << replaceLine(kBase, 8, "    handler: missing.hello") << 8 << 14 << "handler-not-found"
-        << "handler module for 'missing.hello' not found (looked for missing.py";
+        << "handler module for 'missing.hello' not found (looked for missing.py"
+        << "error";
     QTest::newRow("missing handler function")
         << replaceLine(kBase, 8, "    handler: handler.goodbye") << 8 << 14 << "handler-not-found"
-        << "'handler.py' does not define 'goodbye'";
+        << "'handler.py' does not define 'goodbye'"
+        << "error";
     QTest::newRow("handler without a function part")
         << replaceLine(kBase, 8, "    handler: handler") << 8 << 14 << "handler-not-found"
-        << "not of the form module.function";
+        << "not of the form module.function"
+        << "error";
     QTest::newRow("node handler with a missing export")
         << replaceLine(kBase, 4, "  runtime: nodejs20.x").replace("handler.hello", "handler.bye")
         << 8 << 14 << "handler-not-found"
-        << "'handler.js' does not define 'bye'";
+        << "'handler.js' does not define 'bye'"
+        << "error";
     QTest::newRow("unresolved self reference")
         << replaceLine(kBase, 9, "    timeout: ${self:custom.timeout}") << 9 << 14
         << "unresolved-variable"
-        << "the manifest has no key 'custom'";
+        << "the manifest has no key 'custom'"
+        << "warning";
     QTest::newRow("unset environment variable")
         << replaceLine(kBase, 9, "    description: ${env:NIMBUS_SURELY_UNSET}") << 9 << 18
         << "unresolved-variable"
-        << "'NIMBUS_SURELY_UNSET' is not set";
+        << "'NIMBUS_SURELY_UNSET' is not set"
+        << "warning";
     QTest::newRow("duplicate key")
         << replaceLine(kBase, 9, "    handler: handler.hello") << 9 << 5 << "duplicate-key"
-        << "duplicate key 'handler' (first defined on line 8)";
+        << "duplicate key 'handler' (first defined on line 8)"
+        << "error";
     QTest::newRow("two kinds in one function")
         << replaceLine(kBase, 9, "    httpHandler: handler.hello") << 9 << 5 << "conflicting-kind"
-        << "sets both 'handler' and 'httpHandler'";
+        << "sets both 'handler' and 'httpHandler'"
+        << "error";
     QTest::newRow("function without code")
         << replaceLine(kBase, 8, "    description: nothing here") << 7 << 3 << "missing-handler"
-        << "function 'hello' has no code";
+        << "function 'hello' has no code"
+        << "error";
     QTest::newRow("missing service")
         << replaceLine(kBase, 1, "# no service") << 2 << 1 << "missing-key"
-        << "the manifest is missing the required key 'service'";
+        << "the manifest is missing the required key 'service'"
+        << "warning";
     QTest::newRow("provider without a name")
         << replaceLine(kBase, 3, "  stage: dev") << 2 << 1 << "missing-key"
-        << "'provider' is missing the required key 'name'";
+        << "'provider' is missing the required key 'name'"
+        << "warning";
     QTest::newRow("duplicate route across functions")
         << kBase +
                "  again:\n    handler: handler.hello\n    events:\n      - httpApi: GET /hello\n"
         << 15 << 9 << "duplicate-route"
         << "httpApi route GET /hello takes the same requests as httpApi route GET /hello of "
-           "function 'hello' (line 11)";
+           "function 'hello' (line 11)"
+        << "warning";
     QTest::newRow("http and httpApi routes share the local gateway")
         << kBase + "  again:\n    handler: handler.hello\n    events:\n      - http: GET /hello\n"
         << 15 << 9 << "duplicate-route"
-        << "http route GET /hello takes the same requests as httpApi route GET /hello";
+        << "http route GET /hello takes the same requests as httpApi route GET /hello"
+        << "warning";
     QTest::newRow("a trailing slash is the same route")
         << kBase + "  again:\n    handler: handler.hello\n    events:\n      - httpApi: GET /hello/\n"
         << 15 << 9 << "duplicate-route"
-        << "httpApi route GET /hello/ takes the same requests as httpApi route GET /hello";
+        << "httpApi route GET /hello/ takes the same requests as httpApi route GET /hello"
+        << "warning";
     QTest::newRow("path parameters with other names are the same route")
         << QByteArray(kBase).replace("GET /hello", "GET /users/{id}") +
                "  again:\n    handler: handler.hello\n    events:\n      - httpApi: GET "
                "/users/{userId}\n"
         << 15 << 9 << "duplicate-route"
-        << "takes the same requests as httpApi route GET /users/{id}";
+        << "takes the same requests as httpApi route GET /users/{id}"
+        << "warning";
     QTest::newRow("two http functions at one path")
         << kBase + "  web:\n    httpHandler: handler.hello\n    path: /site\n"
                    "  site:\n    httpHandler: handler.hello\n    path: /site/\n"
         << 15 << 3 << "duplicate-route"
-        << "http function path ANY /site/ takes the same requests as http function path ANY /site";
+        << "http function path ANY /site/ takes the same requests as http function path ANY /site"
+        << "warning";
     QTest::newRow("events on an http function")
         << kBase + "  web:\n    httpHandler: handler.hello\n    events: []\n"
         << 14 << 5 << "events-on-http-kind"
-        << "'events' belong to event functions";
+        << "'events' belong to event functions"
+        << "error";
     QTest::newRow("http service without a command")
         << kBase + "  web:\n    httpService: {concurrency: 5}\n"
         << 13 << 5 << "missing-key"
-        << "'functions.web.httpService' is missing the required key 'command'";
+        << "'functions.web.httpService' is missing the required key 'command'"
+        << "error";
 }
 
 void TestManifestLoader::oneMistakeGivesOneDiagnostic() {
@@ -245,17 +287,19 @@ void TestManifestLoader::oneMistakeGivesOneDiagnostic() {
     QFETCH(int, column);
     QFETCH(QString, code);
     QFETCH(QString, message);
+    QFETCH(QString, severity);
     TempProject project;
     const LoadResult result = loadIn(project, yaml);
     QVERIFY2(result.diagnostics.size() == 1, qPrintable(describe(result.diagnostics)));
     const Diagnostic &d = result.diagnostics.front();
     QCOMPARE(QString::fromStdString(d.code), code);
     QVERIFY2(QString::fromStdString(d.message).contains(message), d.message.c_str());
-    QCOMPARE(d.severity, Severity::Error);
+    QCOMPARE(QString(severityName(d.severity)), severity);
     QVERIFY(d.hasPosition);
     QCOMPARE(d.range.start.line + 1, line);
     QCOMPARE(d.range.start.column + 1, column);
-    QVERIFY(!result.ok());
+    // Warnings never stop a function; only errors do.
+    QCOMPARE(result.ok(), severity != "error");
 }
 
 void TestManifestLoader::nimbusKindsAreRead() {

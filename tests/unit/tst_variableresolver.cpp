@@ -1,4 +1,5 @@
 #include "nimbus/manifest/variableresolver.h"
+#include "tempproject.h"
 
 #include <QtTest>
 
@@ -54,6 +55,12 @@ private slots:
     void wholeMappingIsSubstituted();
     void failures_data();
     void failures();
+    void unresolvedCodeIsAnErrorOfItsFunction();
+    void oneWarningPerCause();
+    void placeholderIsMarked();
+    void projectFiles_data();
+    void projectFiles();
+    void missingFileIsNamed();
 };
 
 void TestVariableResolver::resolves_data() {
@@ -155,6 +162,82 @@ void TestVariableResolver::resolves_data() {
         << "v"
         << "from-env"
         << "string";
+    QTest::newRow("opt:stage falling back to self:provider.stage, neither set, is dev")
+        << QByteArray("provider: {name: aws}\nv: ${opt:stage, self:provider.stage}") << ""
+        << "v"
+        << "dev"
+        << "string";
+    QTest::newRow("opt:region falling back to self:provider.region, neither set, is us-east-1")
+        << QByteArray("provider: {name: aws}\nv: ${opt:region, self:provider.region}") << ""
+        << "v"
+        << "us-east-1"
+        << "string";
+    QTest::newRow("self:provider.stage without a provider stage is the stage")
+        << QByteArray("v: ${self:provider.stage}") << "prod"
+        << "v"
+        << "prod"
+        << "string";
+    QTest::newRow("opt:stage alone, not given, is dev")
+        << QByteArray("v: ${opt:stage}") << ""
+        << "v"
+        << "dev"
+        << "string";
+    QTest::newRow("aws:region follows provider.region")
+        << QByteArray("provider: {region: eu-west-1}\nv: ${aws:region}") << ""
+        << "v"
+        << "eu-west-1"
+        << "string";
+    QTest::newRow("aws:accountId is the local account, as a string")
+        << QByteArray("v: ${aws:accountId}") << ""
+        << "v"
+        << "000000000000"
+        << "string";
+    QTest::newRow("ARN built from aws:region and aws:accountId")
+        << QByteArray("v: arn:aws:sqs:${aws:region}:${aws:accountId}:jobs") << ""
+        << "v"
+        << "arn:aws:sqs:us-east-1:000000000000:jobs"
+        << "string";
+    QTest::newRow("strToBool of a literal")
+        << QByteArray("v: ${strToBool(true)}") << ""
+        << "v"
+        << "true"
+        << "boolean";
+    QTest::newRow("strToBool of an environment variable's fallback")
+        << QByteArray("v: ${strToBool(${env:NIMBUS_TEST_UNSET, 'false'})}") << ""
+        << "v"
+        << "false"
+        << "boolean";
+    QTest::newRow("param of the stage wins over the default")
+        << QByteArray("params: {prod: {size: 2048}, default: {size: 128}}\nv: ${param:size}")
+        << "prod"
+        << "v"
+        << "2048"
+        << "integer";
+    QTest::newRow("param from the default group")
+        << QByteArray("params: {default: {domain: dev.example.com}}\nv: ${param:domain}") << ""
+        << "v"
+        << "dev.example.com"
+        << "string";
+    QTest::newRow("chained fallbacks: env, then opt, then a literal")
+        << QByteArray("v: ${env:NIMBUS_TEST_UNSET, ${opt:table, 'orders'}}") << ""
+        << "v"
+        << "orders"
+        << "string";
+    QTest::newRow("a cloud source with a fallback takes the fallback quietly")
+        << QByteArray("v: ${ssm:/shop/url, 'http://localhost'}") << ""
+        << "v"
+        << "http://localhost"
+        << "string";
+    QTest::newRow("self:service of the older service: {name: ...}")
+        << QByteArray("service: {name: legacy}\nv: ${self:service}-table") << ""
+        << "v"
+        << "legacy-table"
+        << "string";
+    QTest::newRow("CloudFormation's own ${AWS::Region} in a Sub is left alone")
+        << QByteArray("service: s\nv: 'arn:${AWS::Partition}:s3:::${self:service}-${Bucket}'") << ""
+        << "v"
+        << "arn:${AWS::Partition}:s3:::s-${Bucket}"
+        << "string";
     QTest::newRow("variable in a list item")
         << QByteArray("service: s\nv: [x, '${self:service}']") << ""
         << "v.1"
@@ -204,9 +287,24 @@ void TestVariableResolver::failures_data() {
         << QByteArray("\nv: ${env:NIMBUS_TEST_UNSET}") << 2 << 4
         << "environment variable 'NIMBUS_TEST_UNSET' is not set";
     QTest::newRow("option not given")
-        << QByteArray("v: ${opt:region}") << 1 << 4 << "option '--region' was not given";
-    QTest::newRow("unknown variable source")
-        << QByteArray("v: ${ssm:/my/param}") << 1 << 4 << "unknown variable source 'ssm'";
+        << QByteArray("v: ${opt:table}") << 1 << 4 << "option '--table' was not given";
+    QTest::newRow("a cloud source without a local value gets a placeholder")
+        << QByteArray("v: ${ssm:/my/param}") << 1 << 4
+        << "'${ssm:/my/param}' comes from the AWS account; give it a local value in "
+           ".nimbus/variables.yml (\"ssm:/my/param\": value); using the placeholder "
+           "'<ssm:/my/param>'";
+    QTest::newRow("a source nobody knows gets a placeholder")
+        << QByteArray("v: ${vault:secret/db}") << 1 << 4
+        << "uses the source 'vault', which Nimbus does not know";
+    QTest::newRow("param the manifest does not define")
+        << QByteArray("params: {default: {a: 1}}\nv: ${param:b}") << 2 << 4
+        << "is not under 'params' for stage 'dev' or 'default'";
+    QTest::newRow("a dot where the colon belongs")
+        << QByteArray("v: ${self.custom.x}") << 1 << 4
+        << "is not a variable; did you mean '${self:custom.x}'?";
+    QTest::newRow("strToBool of something else")
+        << QByteArray("v: ${strToBool(maybe)}") << 1 << 4
+        << "strToBool takes 'true', 'false', '1' or '0', not 'maybe'";
     QTest::newRow("unterminated variable")
         << QByteArray("v: ab${self:x") << 1 << 6 << "unterminated variable";
     QTest::newRow("cycle between two values")
@@ -229,6 +327,119 @@ void TestVariableResolver::failures() {
     QCOMPARE(d.range.start.line + 1, line);
     QCOMPARE(d.range.start.column + 1, column);
     QVERIFY2(QString::fromStdString(d.message).contains(message), d.message.c_str());
+    // Outside a function's code, an unresolved value is a warning: nothing stops running.
+    QCOMPARE(d.severity, Severity::Warning);
+}
+
+void TestVariableResolver::unresolvedCodeIsAnErrorOfItsFunction() {
+    const Resolved r = resolve("functions:\n  api:\n    handler: ${env:NIMBUS_TEST_UNSET}\n"
+                               "    description: ${env:NIMBUS_TEST_UNSET}\n");
+    QCOMPARE(r.diagnostics.size(), size_t(2));
+    QCOMPARE(r.diagnostics[0].severity, Severity::Error);
+    QCOMPARE(r.diagnostics[0].function, std::string("api"));
+    QCOMPARE(r.diagnostics[1].severity, Severity::Warning);
+}
+
+void TestVariableResolver::oneWarningPerCause() {
+    const Resolved r = resolve("a: ${env:NIMBUS_TEST_UNSET}\nb: ${env:NIMBUS_TEST_UNSET}\n"
+                               "c: ${env:NIMBUS_TEST_UNSET}\n");
+    QCOMPARE(r.diagnostics.size(), size_t(1));
+    QVERIFY2(QString::fromStdString(r.diagnostics[0].message).endsWith("(also on lines 2, 3)"),
+             r.diagnostics[0].message.c_str());
+}
+
+void TestVariableResolver::placeholderIsMarked() {
+    const Resolved r = resolve("v: ${cf:shop-prod.ApiUrl}\n");
+    const YamlNode *v = r.at("v");
+    QVERIFY(v && v->placeholder);
+    QCOMPARE(v->scalar, std::string("<cf:shop-prod.ApiUrl>"));
+}
+
+void TestVariableResolver::projectFiles_data() {
+    QTest::addColumn<QByteArray>("yaml");
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<QString>("type");
+
+    QTest::newRow("a key of a JSON file")
+        << QByteArray("v: ${file(./config.json):db.port}") << "config.json"
+        << QByteArray(R"({"db": {"port": 5432}})") << "v"
+        << "5432"
+        << "integer";
+    QTest::newRow("a whole YAML file as a mapping")
+        << QByteArray("custom: ${file(./custom.yml)}\nv: ${self:custom.table}") << "custom.yml"
+        << QByteArray("table: orders\n") << "v"
+        << "orders"
+        << "string";
+    QTest::newRow("a file named after the stage")
+        << QByteArray("v: ${file(./env.${sls:stage}.yml):url}") << "env.dev.yml"
+        << QByteArray("url: http://localhost\n") << "v"
+        << "http://localhost"
+        << "string";
+    QTest::newRow("a file whose values use the manifest's own variables")
+        << QByteArray("service: shop\nv: ${file(config/names.yml):table}") << "config/names.yml"
+        << QByteArray("table: ${self:service}-${sls:stage}-orders\n") << "v"
+        << "shop-dev-orders"
+        << "string";
+    QTest::newRow("a missing file falls back")
+        << QByteArray("v: ${file(./nope.yml):x, 'fallback'}") << "other.yml" << QByteArray("x: 1\n")
+        << "v"
+        << "fallback"
+        << "string";
+    QTest::newRow("ssm from .nimbus/variables.yml")
+        << QByteArray("v: ${ssm:/shop/db-url}") << ".nimbus/variables.yml"
+        << QByteArray("ssm:/shop/db-url: postgres://localhost/shop\n") << "v"
+        << "postgres://localhost/shop"
+        << "string";
+    QTest::newRow("cf with the older region syntax from .nimbus/variables.yml")
+        << QByteArray("v: ${cf.eu-west-1:shop-prod.ApiUrl}") << ".nimbus/variables.yml"
+        << QByteArray("cf.eu-west-1:shop-prod.ApiUrl: http://localhost:3000\n") << "v"
+        << "http://localhost:3000"
+        << "string";
+    QTest::newRow("a value from a JavaScript file, given locally")
+        << QByteArray("v: ${file(./config.js):rate}") << ".nimbus/variables.yml"
+        << QByteArray("file(./config.js):rate: 10\n") << "v"
+        << "10"
+        << "integer";
+}
+
+void TestVariableResolver::projectFiles() {
+    QFETCH(QByteArray, yaml);
+    QFETCH(QString, file);
+    QFETCH(QByteArray, content);
+    QFETCH(QString, path);
+    QFETCH(QString, value);
+    QFETCH(QString, type);
+    TempProject project;
+    project.write(file, content);
+    auto parsed = parseYaml(yaml.toStdString(), "serverless.yml");
+    VariableContext context;
+    context.environment = [](const std::string &) { return std::optional<std::string>(); };
+    context.projectDir = project.path().toStdString();
+    VariableResolver resolver("serverless.yml", context);
+    resolver.resolve(parsed.root);
+    for (const auto &d : resolver.diagnostics())
+        qWarning("%s", formatDiagnostic(d).c_str());
+    QVERIFY(resolver.diagnostics().empty());
+    Resolved r{parsed.root, {}};
+    const YamlNode *node = r.at(path);
+    QVERIFY(node);
+    QCOMPARE(QString::fromStdString(node->scalar), value);
+    QCOMPARE(QString::fromStdString(node->scalarType()), type);
+}
+
+void TestVariableResolver::missingFileIsNamed() {
+    TempProject project;
+    auto parsed = parseYaml("v: ${file(./secrets.json):key}", "serverless.yml");
+    VariableContext context;
+    context.projectDir = project.path().toStdString();
+    VariableResolver resolver("serverless.yml", context);
+    resolver.resolve(parsed.root);
+    QCOMPARE(resolver.diagnostics().size(), size_t(1));
+    QVERIFY(QString::fromStdString(resolver.diagnostics()[0].message)
+                .contains("there is no file " + project.path() + "/secrets.json"));
 }
 
 QTEST_APPLESS_MAIN(TestVariableResolver)

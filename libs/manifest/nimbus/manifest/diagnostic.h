@@ -32,6 +32,9 @@ struct Diagnostic {
     bool hasPosition = true; // false for whole-file problems (missing, unreadable)
     std::string code;        // stable identifier, e.g. "unknown-key", "yaml-syntax"
     std::string message;
+    // The function an error keeps from running; empty when it concerns the whole manifest
+    // (or is not about running at all). Lets a tool run the functions that are fine.
+    std::string function;
 };
 
 const char *severityName(Severity severity);

@@ -27,6 +27,17 @@ struct LoadResult {
     std::vector<Diagnostic> diagnostics;
 
     bool ok() const { return manifest.has_value() && !hasErrors(diagnostics); }
+
+    // Whether an error keeps every function from running (no manifest, YAML syntax, ...).
+    bool blocksEverything() const;
+    // Whether `function` can run: nothing blocks everything, and no error is about it.
+    // Warnings never stop a function.
+    bool canRun(const std::string &function) const;
+    // The errors that keep `function` (or, with an empty name, everything) from running.
+    std::vector<Diagnostic> blocking(const std::string &function) const;
+    // Removes the functions that cannot run from the manifest, so a simulator can serve the
+    // others; returns their names.
+    std::vector<std::string> dropUnrunnable();
 };
 
 // Reads a project manifest: YAML -> variables -> schema validation -> model with provider

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,18 +24,30 @@ namespace nimbus::manifest {
 // It implements the part of draft-07 the schema uses: type, enum, properties,
 // additionalProperties, propertyNames, required, pattern, minimum/maximum, minLength/
 // maxLength, minProperties/maxProperties, items, anyOf/oneOf, $ref to #/definitions.
+//
+// Plugins extend it, as they extend the framework's: resources/schema/plugins.json says
+// which keys each well-known plugin adds (at the top level, to the provider, to functions
+// or to an event type). forManifest() gives the schema with the keys of the plugins a
+// manifest lists, described as that plugin's.
 class ManifestSchema {
 public:
-    // The built-in schema.
+    // The built-in schema, without plugins.
     static const ManifestSchema &builtin();
+    // The built-in schema plus the keys of the plugins listed under `plugins:` in `root`
+    // (a list of names, or {modules: [...]}). Cached per set of plugins.
+    static std::shared_ptr<const ManifestSchema> forManifest(const YamlNode &root);
+    // The plugin names a manifest lists.
+    static std::vector<std::string> listedPlugins(const YamlNode &root);
 
     explicit ManifestSchema(nlohmann::ordered_json document);
 
     const nlohmann::ordered_json &document() const { return m_document; }
 
-    // Validates `root` and appends one diagnostic per problem, on the offending token.
+    // Validates `root` and appends one diagnostic per problem, on the offending token, with
+    // the given severity (the manifest's configValidationMode decides it).
     void validate(const YamlNode &root, const std::string &fileName,
-                  std::vector<Diagnostic> &diagnostics) const;
+                  std::vector<Diagnostic> &diagnostics,
+                  Severity severity = Severity::Error) const;
 
     // Follows $ref chains.
     const nlohmann::ordered_json &resolve(const nlohmann::ordered_json &schema) const;
@@ -54,7 +67,7 @@ private:
                          const std::string &where) const;
     void validateScalar(const YamlNode &node, const nlohmann::ordered_json &schema, Context &ctx,
                         const std::string &where) const;
-    bool typeMatches(const YamlNode &node, const nlohmann::ordered_json &type) const;
+    bool typeMatches(const YamlNode &node, const nlohmann::ordered_json &type, bool coerce) const;
     const nlohmann::ordered_json *chooseBranch(const YamlNode &node,
                                                const nlohmann::ordered_json &branches) const;
 
@@ -63,7 +76,12 @@ private:
     // by RE2: linear time whatever the input).
     bool matches(const std::string &text, const std::string &pattern) const;
 
+    // The plugin that adds `key` at the place `where` (a validation path such as
+    // "functions.hello"), among all plugins Nimbus knows, if any.
+    std::optional<std::string> pluginOwning(const std::string &where, const std::string &key) const;
+
     nlohmann::ordered_json m_document;
+    std::vector<std::string> m_unknownPlugins; // listed, but not described in plugins.json
     mutable std::mutex m_patternsMutex;
     mutable std::map<std::string, std::shared_ptr<const re2::RE2>, std::less<>> m_patterns;
 };

@@ -15,7 +15,7 @@ namespace nimbus::manifest {
 //   Python: def / async def / class / assignment / from-import / import-as, at column 0.
 //   Node:   exports.name = / exports['name'] = / module.exports.name =,
 //           module.exports = { name, name: v, name() {} }, export function / const / let /
-//           var / class, export { a, b as name }.
+//           var / class, export { a, b as name }, export default (as 'default').
 struct ModuleIndex {
     struct Name {
         std::string name;
@@ -26,6 +26,9 @@ struct ModuleIndex {
     };
     std::vector<Name> names; // in source order; a name may appear more than once
     std::unordered_map<std::string, std::size_t> first; // name -> its first entry
+    // Node: relative modules whose exports this one passes on whole
+    // (module.exports = require('./x'), export * from './x').
+    std::vector<std::string> reexports;
 
     static ModuleIndex parse(std::string_view text, RuntimeFamily family);
     const Name *find(const std::string &name) const;

@@ -25,6 +25,9 @@ struct YamlNode {
     SourceRange range;
     std::vector<YamlNode> items;    // Sequence
     std::vector<YamlEntry> entries; // Mapping, in document order
+    // A placeholder for a variable that did not resolve (reported already): validation
+    // does not judge it again.
+    bool placeholder = false;
 
     bool isNull() const { return kind == Kind::Null; }
     bool isScalar() const { return kind == Kind::Scalar; }
@@ -37,6 +40,9 @@ struct YamlNode {
 
     // The JSON type a scalar denotes: "string", "integer", "number", "boolean" or "null".
     std::string scalarType() const;
+    // The type the text would have unquoted: '128' is an integer. The framework coerces
+    // quoted values so ('128' is a valid memorySize), and so do toInteger and toBoolean.
+    std::string plainType() const;
     std::optional<long long> toInteger() const;
     std::optional<bool> toBoolean() const;
     // Human name of the node's type for messages: "a mapping", "a list", "a string", ...
