@@ -120,6 +120,33 @@ exports.ctx = async (event, context) => ({ requestId: context.awsRequestId, name
   remaining: context.getRemainingTimeInMillis(), memory: context.memoryLimitInMB });
 )JS";
 
+// A Serverless Framework TypeScript project as serverless-esbuild projects are written; UTIL
+// is replaced by the import path a row uses.
+const char *kTypeScriptHandler = R"TS(import { greet, Greeting } from 'UTIL';
+
+interface Event {
+  name?: string;
+  fail?: boolean;
+}
+
+export const hello = async (event: Event): Promise<{ statusCode: number; body: string }> => {
+  if (event.fail) {
+    throw new Error('asked to fail');
+  }
+  const greeting: Greeting = greet(event.name ?? 'world');
+  return { statusCode: 200, body: greeting.text };
+};
+)TS";
+
+const char *kTypeScriptUtil = R"TS(export interface Greeting {
+  text: string;
+}
+
+export function greet(name: string): Greeting {
+  return { text: `hello ${name}` };
+}
+)TS";
+
 const char *kCustomBootstrap = R"SH(#!/bin/sh
 # A custom runtime: a Python script speaking the Runtime API, started through sh.
 exec python3 -c '
@@ -159,6 +186,8 @@ private slots:
     void functionErrorsCarryTheExceptionClass();
     void nodeCallbackAndEsmHandlers_data();
     void nodeCallbackAndEsmHandlers();
+    void typescriptHandler_data();
+    void typescriptHandler();
     void timeoutEndsTheInstance_data();
     void timeoutEndsTheInstance();
     void memoryLimitIsEnforced_data();
@@ -363,6 +392,49 @@ void TestSimulator::nodeCallbackAndEsmHandlers() {
     const InvocationResult r = invoke(function);
     QVERIFY2(!r.functionError, r.payload.c_str());
     QVERIFY(object(r).contains(key));
+}
+
+void TestSimulator::typescriptHandler_data() {
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QByteArray>("importPath");
+    QTest::newRow("a .ts module importing another") << "src/handler.ts" << QByteArray("./util");
+    QTest::newRow("an ES module (.mts) importing the way ESM does")
+        << "src/handler.mts" << QByteArray("./util.js");
+    QTest::newRow("a CommonJS module (.cts)") << "src/handler.cts" << QByteArray("./util");
+}
+
+void TestSimulator::typescriptHandler() {
+    QFETCH(QString, file);
+    QFETCH(QByteArray, importPath);
+    // Run as it is written: the runtime compiles it, no build step.
+    const QByteArray source = QByteArray(kTypeScriptHandler).replace("UTIL", importPath);
+    m_project->write(file, source);
+    m_project->write("src/util.ts", kTypeScriptUtil);
+    m_project->writeManifest(QByteArray(kManifest) +
+                             "  tsHello: {handler: src/handler.hello, runtime: nodejs20.x}\n");
+    startSimulator();
+
+    const InvocationResult r = invoke("tsHello", R"({"name": "nimbus"})");
+    QVERIFY2(!r.functionError, r.payload.c_str());
+    QCOMPARE(object(r)["statusCode"].toInt(), 200);
+    QCOMPARE(object(r)["body"].toString(), QString("hello nimbus"));
+
+    // Source maps: the trace names the line of the .ts file that threw, not of the output.
+    const InvocationResult failed = invoke("tsHello", R"({"fail": true})");
+    QVERIFY(failed.functionError);
+    const int line = source.left(source.indexOf("throw")).count('\n') + 1;
+    const QString frame = object(failed)["stackTrace"].toArray().first().toString();
+    QVERIFY2(frame.contains(QFileInfo(file).fileName() + ":" + QString::number(line) + ":"),
+             qPrintable(frame));
+
+    // A hot edit of the imported file: a fresh instance runs the new text.
+    m_project->write("src/util.ts", QByteArray(kTypeScriptUtil).replace("hello", "howdy"));
+    QVERIFY(m_simulator->reload({"src/util.ts"}));
+    const InvocationResult edited = invoke("tsHello", R"({"name": "nimbus"})");
+    QVERIFY2(!edited.functionError, edited.payload.c_str());
+    QCOMPARE(object(edited)["body"].toString(), QString("howdy nimbus"));
+    QVERIFY(edited.initDurationMs.has_value());
+    QCOMPARE(m_recorder.started, 2);
 }
 
 void TestSimulator::timeoutEndsTheInstance_data() {

@@ -136,13 +136,20 @@ async function loadHandler(spec, root) {
   const propertyPath = spec.slice(dot + 1).split('.');
   const base = path.resolve(root, modulePath);
   let module;
-  const candidates = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).filter((f) => fs.existsSync(f));
-  if (candidates.length === 0) {
+  // JavaScript first: a .js beside a .ts is what the .ts compiles to.
+  const ext = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'].find((e) => fs.existsSync(base + e));
+  if (ext === undefined) {
     throw Object.assign(new Error(`Cannot find module '${modulePath}'`), { lambdaType: 'Runtime.ImportModuleError', name: 'Runtime.ImportModuleError' });
   }
-  const file = candidates[0];
+  const file = base + ext;
   try {
-    if (file.endsWith('.mjs')) {
+    if (ext.endsWith('ts')) {
+      // TypeScript, compiled to CommonJS as it is required (see typescript.js), ES module
+      // syntax included; so a .mts handler cannot use top-level await. The compiler is
+      // loaded only here: JavaScript handlers pay nothing for it at cold start.
+      require(path.join(__dirname, 'typescript.js')).register();
+      module = require(file);
+    } else if (ext === '.mjs') {
       module = await import(pathToFileURL(file).href);
     } else {
       try {
