@@ -41,8 +41,9 @@ int doctor(const DoctorOptions &options, Streams streams) {
         streams.out << "no function can run";
     }
     if (exam.warnings > 0)
-        streams.out << "; " << exam.warnings << " more warning" << (exam.warnings == 1 ? "" : "s")
-                    << " change nothing when it runs ('nimbus validate' lists them)";
+        streams.out << "; " << exam.warnings
+                    << (exam.warnings == 1 ? " more warning changes" : " more warnings change")
+                    << " nothing when it runs ('nimbus validate' lists them)";
     streams.out << '\n';
     return exam.healthy() ? 0 : 1;
 }

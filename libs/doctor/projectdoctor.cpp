@@ -2,6 +2,7 @@
 
 #include "nimbus/manifest/handlerlocator.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -85,23 +86,44 @@ Finding fromDiagnostic(const Diagnostic &d, const std::string &projectDir, Findi
     return f;
 }
 
-// package.json lists dependencies, and no node_modules between the module and the project.
-bool missingNodeModules(const fs::path &moduleFile, const fs::path &projectDir) {
+// The folder of a package.json that lists dependencies with no node_modules between it
+// and the module, if there is one.
+std::optional<fs::path> missingNodeModules(const fs::path &moduleFile, const fs::path &projectDir) {
     std::error_code ec;
     for (fs::path dir = moduleFile.parent_path();; dir = dir.parent_path()) {
         if (fs::is_directory(dir / "node_modules", ec))
-            return false;
+            return std::nullopt;
         if (fs::is_regular_file(dir / "package.json", ec)) {
             std::ifstream in(dir / "package.json");
             const auto json = nlohmann::json::parse(in, nullptr, false);
             if (json.is_object() && json.contains("dependencies") &&
                 json["dependencies"].is_object() && !json["dependencies"].empty())
-                return true;
+                return dir;
         }
         if (dir == projectDir || dir == dir.parent_path() ||
             dir.string().size() < projectDir.string().size())
-            return false;
+            return std::nullopt;
     }
+}
+
+// One line per cause: the same problem of several functions is said once, naming them all.
+void mergeSameCause(std::vector<Finding> &findings) {
+    std::vector<Finding> merged;
+    for (auto &f : findings) {
+        auto same = std::find_if(merged.begin(), merged.end(), [&](const Finding &m) {
+            return m.problem == f.problem && m.fix == f.fix && m.location == f.location &&
+                   m.level == f.level;
+        });
+        if (same == merged.end()) {
+            merged.push_back(std::move(f));
+            continue;
+        }
+        const std::string name = f.subject.substr(f.subject.find('\''));
+        if (same->subject.rfind("function '", 0) == 0)
+            same->subject.replace(0, 8, "functions");
+        same->subject += ", " + name;
+    }
+    findings = std::move(merged);
 }
 
 void examineFunction(const Manifest &manifest, const Function &fn, const Machine &machine,
@@ -153,11 +175,14 @@ void examineFunction(const Manifest &manifest, const Function &fn, const Machine
                   "run scripts/dev build, or npm ci in " +
                       (fs::path(machine.resourcesDir) / "runtimes/node/typescript").string());
     }
-    if (missingNodeModules(file, manifest.projectDir))
-        block("package.json lists dependencies, but they are not installed (no node_modules)",
-              "run: npm install (in the folder of package.json); until then a require() of "
-              "them fails",
+    if (auto dir = missingNodeModules(file, manifest.projectDir)) {
+        const std::string where = relativeTo(dir->string(), manifest.projectDir);
+        block((where == "." ? std::string("package.json") : where + "/package.json") +
+                  " lists dependencies, and they are not installed (no node_modules); a "
+                  "require() of one fails",
+              "run npm install" + (where == "." ? std::string() : " in " + where),
               Finding::Level::Degrades);
+    }
 }
 
 } // namespace
@@ -211,6 +236,7 @@ Examination examine(const std::string &projectDir, const LoadOptions &options,
         if (!blocked)
             out.runnable.push_back(fn.name);
     }
+    mergeSameCause(out.findings);
     return out;
 }
 

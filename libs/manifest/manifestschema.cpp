@@ -213,9 +213,21 @@ std::shared_ptr<const ManifestSchema> ManifestSchema::forManifest(const YamlNode
             if (!target)
                 continue;
             for (const auto &[key, fragment] : keys.items()) {
+                // A fragment that refers to a definition is copied whole, so that hover
+                // shows it as the plugin's.
                 json property = fragment;
+                for (int hops = 0; hops < 8 && property.contains("$ref"); ++hops) {
+                    const std::string ref = property["$ref"].get<std::string>();
+                    const std::string definition = ref.substr(ref.rfind('/') + 1);
+                    if (!document["definitions"].contains(definition))
+                        break;
+                    json referenced = document["definitions"][definition];
+                    if (!referenced.contains("description") && property.contains("description"))
+                        referenced["description"] = property["description"];
+                    property = std::move(referenced);
+                }
                 property["description"] = "(plugin " + name + ") " +
-                                          fragment.value("description", std::string());
+                                          property.value("description", std::string());
                 (*target)["properties"][key] = std::move(property);
             }
         }

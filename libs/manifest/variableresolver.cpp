@@ -116,10 +116,15 @@ bool requiredPath(const std::string &path, std::string &function) {
 }
 
 // Follows a dotted path of mapping keys and list indices from `node`. On failure `walked`
-// is the part that exists and `missing` the key that does not.
-YamlNode *walk(YamlNode *node, std::string_view path, std::string &walked, std::string &missing) {
+// is the part that exists and `missing` the key that does not. `resolveOnTheWay`, when
+// given, resolves a value that is still a variable before the walk goes into it
+// (custom.package: ${file(package.json)}, then ${self:custom.package.name}).
+YamlNode *walk(YamlNode *node, std::string_view path, std::string &walked, std::string &missing,
+               const std::function<void(YamlNode &, const std::string &)> &resolveOnTheWay = {}) {
     size_t pos = 0;
     while (node && pos < path.size()) {
+        if (resolveOnTheWay && node->isScalar() && node->scalar.find("${") != std::string::npos)
+            resolveOnTheWay(*node, walked);
         size_t dot = path.find('.', pos);
         std::string part(
             path.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos));
@@ -645,7 +650,10 @@ std::optional<VariableResolver::Value> VariableResolver::lookupSelf(std::string_
                                                                     const YamlNode &site,
                                                                     Failure &failure, int offset) {
     std::string walked, missing;
-    YamlNode *node = walk(m_root, path, walked, missing);
+    YamlNode *node = walk(m_root, path, walked, missing, [this](YamlNode &inner, const std::string &at) {
+        if (std::find(m_resolving.begin(), m_resolving.end(), at) == m_resolving.end())
+            resolveScalar(inner, at);
+    });
     if (!node) {
         // The framework fills in the stage and the region when the manifest leaves them out.
         if (path == "provider.stage" || path == "provider.region") {

@@ -324,7 +324,19 @@ std::vector<CompletionItem> ManifestWorkspace::complete(std::string_view text,
         const bool eventItem = ctx.path.size() >= 2 && ctx.path.back() == "0" &&
                                ctx.path[ctx.path.size() - 2] == "events";
         const auto present = siblingKeys(lines, at.line, ctx.indent);
-        const json &resolved = schema.resolve(*s);
+        // A value written as a word or a mapping (an event) offers the mapping's keys.
+        const json *resolvedPtr = &schema.resolve(*s);
+        for (const char *combinator : {"anyOf", "oneOf"}) {
+            if (!resolvedPtr->contains(combinator))
+                continue;
+            for (const auto &branch : (*resolvedPtr)[combinator]) {
+                if (schema.resolve(branch).value("type", json()) == "object") {
+                    resolvedPtr = &schema.resolve(branch);
+                    break;
+                }
+            }
+        }
+        const json &resolved = *resolvedPtr;
         const auto excluded = keysExcludedByKind(ctx.path, present);
         for (const auto &name : schema.propertyNames(*s)) {
             if (std::find(present.begin(), present.end(), name) != present.end() ||
@@ -336,7 +348,9 @@ std::vector<CompletionItem> ManifestWorkspace::complete(std::string_view text,
             CompletionItem item{name,
                                 CompletionItem::Kind::Property,
                                 schemaType(property),
-                                property.value("description", std::string()),
+                                property.is_object()
+                                    ? property.value("description", std::string())
+                                    : std::string(),
                                 name + ": ",
                                 false,
                                 replace};

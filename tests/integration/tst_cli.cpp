@@ -71,28 +71,35 @@ void TestCli::validateReportsPositionsAndFails() {
     project.write("handler.py", "def hello(event, context):\n    return {}\n");
     project.writeManifest(
         "service: demo\nprovider:\n  name: aws\n  runtime: python3.11\n"
-        "functions:\n  hello:\n    handler: handler.hello\n    memroySize: 512\n");
+        "functions:\n  hello:\n    handler: handler.hello\n    memroySize: 512\n"
+        "  broken:\n    handler: nope.main\n");
     const CliRun run = runNimbus({"validate", project.path()});
     QCOMPARE(run.exitCode, 1);
-    const QString expected =
+    // An unknown key is a warning, as the framework has it; a missing module an error.
+    const QString warning =
         project.filePath("serverless.yml") +
-        ":8:5: error: unknown key 'memroySize' in 'functions.hello'; did you mean 'memorySize'?";
-    QVERIFY2(run.out.contains(expected), qPrintable(run.out));
+        ":8:5: warning: unknown key 'memroySize' in 'functions.hello'; did you mean 'memorySize'?";
+    QVERIFY2(run.out.contains(warning), qPrintable(run.out));
     QVERIFY(run.out.contains("    ^~~~~~~~~~")); // the caret under the token
-    QVERIFY(run.out.contains("1 error, 0 warnings"));
+    QVERIFY2(run.out.contains(project.filePath("serverless.yml") +
+                              ":10:14: error: handler module for 'nope.main' not found"),
+             qPrintable(run.out));
+    QVERIFY(run.out.contains("1 error, 1 warning"));
 }
 
 void TestCli::validateJson() {
     TempProject project;
-    project.writeManifest("service: demo\nprovider:\n  name: aws\n  memorySize: 64\n");
+    project.writeManifest(
+        "configValidationMode: error\nservice: demo\nprovider:\n  name: aws\n  memorySize: 64\n");
     const CliRun run = runNimbus({"validate", "--json", project.path()});
     QCOMPARE(run.exitCode, 1);
     const QJsonObject doc = QJsonDocument::fromJson(run.out.toUtf8()).object();
     QCOMPARE(doc["valid"].toBool(), false);
     const QJsonObject first = doc["diagnostics"].toArray().first().toObject();
-    QCOMPARE(first["line"].toInt(), 4);
+    QCOMPARE(first["line"].toInt(), 5);
     QCOMPARE(first["column"].toInt(), 15);
     QCOMPARE(first["code"].toString(), QString("out-of-range"));
+    QCOMPARE(first["severity"].toString(), QString("error"));
 }
 
 void TestCli::validateBadInput_data() {

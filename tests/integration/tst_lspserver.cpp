@@ -100,6 +100,7 @@ private slots:
     void diagnosticsAreDebounced();
     void completion_data();
     void completion();
+    void pluginKeysAreCompletedAndHoveredAsThePlugins();
     void handlerFileChangesAreNoticed();
     void referencesFollowTheFileOnDisk();
     void listFunctionsDescribesTheProject();
@@ -133,37 +134,38 @@ void TestLspServer::diagnosticsOnTheToken_data() {
     QTest::addColumn<int>("line");
     QTest::addColumn<int>("character");
     QTest::addColumn<QString>("message");
+    QTest::addColumn<int>("severity"); // 1 error, 2 warning
     const QString head =
         "service: s\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  hello:\n";
     QTest::newRow("YAML syntax error") << head + "    handler: 'handler.hello\n"
-                                       << 6 << 13 << "no closing";
+                                       << 6 << 13 << "no closing" << 1;
     QTest::newRow("unknown key with a suggestion")
         << head + "    handler: handler.hello\n    timeuot: 3\n"
-        << 7 << 4 << "did you mean 'timeout'?";
+        << 7 << 4 << "did you mean 'timeout'?" << 2;
     QTest::newRow("wrong type") << head + "    handler: handler.hello\n    timeout: soon\n"
-                                << 7 << 13 << "must be an integer";
+                                << 7 << 13 << "must be an integer" << 2;
     QTest::newRow("out of range") << head + "    handler: handler.hello\n    memorySize: 64\n"
-                                  << 7 << 16 << "below the minimum of 128";
+                                  << 7 << 16 << "below the minimum of 128" << 2;
     QTest::newRow("unknown runtime")
-        << QString(head).replace("python3.11", "python2.7") + "    handler: handler.hello\n"
-        << 3 << 11 << "not allowed";
+        << QString(head).replace("python3.11", "pyton3.11") + "    handler: handler.hello\n"
+        << 3 << 11 << "cannot run in the simulator; did you mean 'python3.11'?" << 1;
     QTest::newRow("handler function not found") << head + "    handler: handler.bye\n"
-                                                << 6 << 13 << "does not define 'bye'";
+                                                << 6 << 13 << "does not define 'bye'" << 1;
     QTest::newRow("handler file not found") << head + "    handler: nope.hello\n"
-                                            << 6 << 13 << "not found";
+                                            << 6 << 13 << "not found" << 1;
     QTest::newRow("duplicate HTTP route")
         << head + "    handler: handler.hello\n    events:\n      - httpApi: GET /a\n  again:\n    "
                   "handler: handler.hello\n    events:\n      - httpApi: GET /a\n"
-        << 12 << 8 << "takes the same requests as httpApi route GET /a of function 'hello'";
+        << 12 << 8 << "takes the same requests as httpApi route GET /a of function 'hello'" << 2;
     QTest::newRow("invalid cron")
         << head + "    handler: handler.hello\n    events:\n      - schedule: cron(0 25 * * ? *)\n"
-        << 8 << 18 << "hours field";
+        << 8 << 18 << "hours field" << 2;
     QTest::newRow("invalid rate")
         << head + "    handler: handler.hello\n    events:\n      - schedule: rate(1 minutes)\n"
-        << 8 << 18 << "singular unit";
+        << 8 << 18 << "singular unit" << 2;
     QTest::newRow("unresolved self reference after non-ASCII text")
         << head + "    handler: handler.hello\n    description: \"\u00e9\u00e9 ${self:custom.x}\"\n"
-        << 7 << 21 << "has no key 'custom'";
+        << 7 << 21 << "has no key 'custom'" << 2;
 }
 
 void TestLspServer::diagnosticsOnTheToken() {
@@ -171,6 +173,7 @@ void TestLspServer::diagnosticsOnTheToken() {
     QFETCH(int, line);
     QFETCH(int, character);
     QFETCH(QString, message);
+    QFETCH(int, severity);
     TempProject project;
     project.write("handler.py", kHandler);
     Client c;
@@ -185,7 +188,7 @@ void TestLspServer::diagnosticsOnTheToken() {
     QCOMPARE(diagnostics[0]["range"]["start"]["character"].get<int>(), character);
     QVERIFY2(QString::fromStdString(diagnostics[0]["message"].get<std::string>()).contains(message),
              diagnostics.dump().c_str());
-    QCOMPARE(diagnostics[0]["severity"].get<int>(), 1);
+    QCOMPARE(diagnostics[0]["severity"].get<int>(), severity);
 }
 
 void TestLspServer::diagnosticsAreDebounced() {
@@ -275,6 +278,31 @@ void TestLspServer::completion() {
         QVERIFY2(labels.contains(label), qPrintable(label + " missing from: " + labels.join(", ")));
     for (const auto &label : excludes)
         QVERIFY2(!labels.contains(label), qPrintable(label + " should not be offered"));
+}
+
+void TestLspServer::pluginKeysAreCompletedAndHoveredAsThePlugins() {
+    TempProject project;
+    project.write("handler.py", kHandler);
+    Client c;
+    c.initialize();
+    const std::string uri = manifestUri(project).toStdString();
+    const std::string text = "service: s\nplugins:\n  - serverless-iam-roles-per-function\n"
+                             "provider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  f:\n"
+                             "    handler: handler.main\n    iamRoleStatements: []\n    \n";
+    c.open(uri, text);
+    const json hover = c.request("textDocument/hover",
+                                 {{"textDocument", {{"uri", uri}}},
+                                  {"position", {{"line", 9}, {"character", 6}}}});
+    const std::string contents = hover["result"]["contents"].dump();
+    QVERIFY2(contents.find("(plugin serverless-iam-roles-per-function)") != std::string::npos,
+             contents.c_str());
+    const json completion = c.request("textDocument/completion",
+                                      {{"textDocument", {{"uri", uri}}},
+                                       {"position", {{"line", 10}, {"character", 4}}}});
+    QStringList labels;
+    for (const auto &item : completion["result"]["items"])
+        labels << QString::fromStdString(item["label"].get<std::string>());
+    QVERIFY2(labels.contains("iamRoleStatementsName"), qPrintable(labels.join(", ")));
 }
 
 void TestLspServer::handlerFileChangesAreNoticed() {

@@ -383,6 +383,12 @@ void TestVariableResolver::projectFiles_data() {
         << QByteArray("table: ${self:service}-${sls:stage}-orders\n") << "v"
         << "shop-dev-orders"
         << "string";
+    QTest::newRow("a key of a file included further down the manifest")
+        << QByteArray("service: ${self:custom.package.name}\ncustom:\n  package: ${file(./package.json)}\n"
+                      "v: ${self:service}")
+        << "package.json" << QByteArray(R"({"name": "notifier", "version": "1.2.0"})") << "v"
+        << "notifier"
+        << "string";
     QTest::newRow("a missing file falls back")
         << QByteArray("v: ${file(./nope.yml):x, 'fallback'}") << "other.yml" << QByteArray("x: 1\n")
         << "v"
