@@ -234,6 +234,12 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
         out << " " << f.name << " (" << manifest::functionKindName(f.kind) << ", "
             << f.runtime.value << ")";
     out << "\n";
+    if (!simulator.notServed().empty()) {
+        out << "  not served    ";
+        for (const auto &name : simulator.notServed())
+            out << " " << name;
+        out << "  (errors above; nimbus doctor explains each)\n";
+    }
     printRoutes(out, *simulator.routes(), simulator.gatewayUrl(), opts.colour);
     out << "  invoke with    nimbus invoke FUNCTION --project " << project << "\n"
         << (opts.watch ? "Watching for changes. " : "") << "Press Ctrl-C to stop.\n"

@@ -28,11 +28,12 @@ bool Simulator::load() {
     const std::string project = fs::absolute(m_options.projectDir, ec).lexically_normal().string();
     manifest::LoadResult result = manifest::ManifestLoader(loadOptions).loadProject(project);
     // Functions with errors of their own are left out; the others are served.
-    result.dropUnrunnable();
+    std::vector<std::string> notServed = result.dropUnrunnable();
     const bool blocked = result.blocksEverything();
     m_diagnostics = std::move(result.diagnostics);
     if (blocked)
         return false;
+    m_notServed = std::move(notServed);
     m_manifest = std::move(result.manifest);
     m_routes = std::make_shared<RouteTable>(*m_manifest);
     return true;
@@ -66,11 +67,12 @@ bool Simulator::reload(const std::vector<std::string> &changedFiles) {
         loadOptions.options["stage"] = m_options.stage;
     manifest::LoadResult result =
         manifest::ManifestLoader(loadOptions).loadProject(m_manifest->projectDir);
-    result.dropUnrunnable();
+    std::vector<std::string> notServed = result.dropUnrunnable();
     const bool blocked = result.blocksEverything();
     m_diagnostics = std::move(result.diagnostics);
     if (blocked)
         return false;
+    m_notServed = std::move(notServed);
     m_manifest = std::move(result.manifest);
     m_routes = std::make_shared<RouteTable>(*m_manifest);
 

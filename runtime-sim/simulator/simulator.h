@@ -46,6 +46,8 @@ public:
     // diagnostics()); a function with errors of its own is left out and the others served.
     bool load();
     const std::vector<manifest::Diagnostic> &diagnostics() const { return m_diagnostics; }
+    // The manifest's functions left out because errors keep them from running.
+    const std::vector<std::string> &notServed() const { return m_notServed; }
     const manifest::Manifest &manifest() const { return *m_manifest; }
 
     // Reads the manifest again (it or a handler changed): functions whose configuration
@@ -114,6 +116,7 @@ private:
     RuntimeLauncher m_launcher;
     std::optional<manifest::Manifest> m_manifest;
     std::vector<manifest::Diagnostic> m_diagnostics;
+    std::vector<std::string> m_notServed;
     std::map<std::string, std::shared_ptr<FunctionPool>> m_pools;
     std::map<std::string, std::string> m_debugAgents; // manifest name -> agent address
     std::map<std::string, std::shared_ptr<ServicePool>> m_services;

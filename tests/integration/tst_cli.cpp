@@ -19,6 +19,7 @@ private slots:
     void validateAcceptsTheExamples();
     void validateReportsPositionsAndFails();
     void validateJson();
+    void doctorExplainsEachReason();
     void validateBadInput_data();
     void validateBadInput();
     void initCreatesEachTemplate_data();
@@ -100,6 +101,28 @@ void TestCli::validateJson() {
     QCOMPARE(first["column"].toInt(), 15);
     QCOMPARE(first["code"].toString(), QString("out-of-range"));
     QCOMPARE(first["severity"].toString(), QString("error"));
+}
+
+void TestCli::doctorExplainsEachReason() {
+    TempProject project;
+    project.write("handler.py", "def hello(event, context):\n    return {}\n");
+    project.writeManifest("service: demo\nprovider:\n  name: aws\n  runtime: python3.11\n"
+                          "functions:\n  hello:\n    handler: handler.hello\n    timeuot: 3\n"
+                          "  broken:\n    handler: nope.main\n");
+    const CliRun run = runNimbus({"doctor", project.path()});
+    QCOMPARE(run.exitCode, 1);
+    QVERIFY2(run.out.contains("✗ function 'broken': handler module for 'nope.main' not found "
+                              "(looked for nope.py, nope/__init__.py in the project folder) "
+                              "(serverless.yml:10:14) — fix: create that module and function"),
+             qPrintable(run.out));
+    QVERIFY2(run.out.contains("1 of 2 functions can run; 1 more warning changes nothing"),
+             qPrintable(run.out));
+
+    project.writeManifest("service: demo\nprovider:\n  name: aws\n  runtime: python3.11\n"
+                          "functions:\n  hello:\n    handler: handler.hello\n");
+    const CliRun healthy = runNimbus({"doctor", project.path()});
+    QCOMPARE(healthy.exitCode, 0);
+    QCOMPARE(healthy.out.trimmed(), QString("1 of 1 function can run"));
 }
 
 void TestCli::validateBadInput_data() {
