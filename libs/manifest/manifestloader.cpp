@@ -163,6 +163,17 @@ public:
             it != options.options.end() && !it->second.empty())
             provider.region = it->second;
 
+        // serverless-wsgi generates wsgi_handler.py when it packages; the app it serves.
+        const auto plugins = ManifestSchema::listedPlugins(root);
+        std::error_code ec;
+        if (std::find(plugins.begin(), plugins.end(), "serverless-wsgi") != plugins.end() &&
+            !fs::exists(fs::path(manifest.projectDir) / "wsgi_handler.py", ec)) {
+            const YamlNode *custom = root.find("custom");
+            const YamlNode *wsgi = custom ? custom->find("wsgi") : nullptr;
+            const YamlNode *app = wsgi ? wsgi->find("app") : nullptr;
+            m_wsgiApp = app && app->isScalar() ? app->scalar : "";
+        }
+
         const YamlNode *functions = root.find("functions");
         if (!functions || !functions->isMapping())
             return;
@@ -196,6 +207,8 @@ private:
             fn.reservedConcurrency = static_cast<int>(*rc->toInteger());
 
         determineKind(fn, body);
+        if (fn.handler.value == "wsgi_handler.handler" && m_wsgiApp)
+            fn.wsgiApp = m_wsgiApp;
         fn.path = normalisePath(scalarOr(body.find("path"), fn.name));
         if (const YamlNode *events = body.find("events"); events && events->isSequence()) {
             for (const auto &item : events->items)
@@ -282,6 +295,7 @@ private:
     std::string m_file;
     std::vector<Diagnostic> &m_diagnostics;
     std::optional<SourceRange> m_runtimeRange, m_memoryRange, m_timeoutRange;
+    std::optional<std::string> m_wsgiApp; // serverless-wsgi is listed: custom.wsgi.app
 };
 
 // Whether the simulator has a runtime for a function (an http service runs its own command).
@@ -400,7 +414,15 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
         if (options.checkHandlers && fn.kind != FunctionKind::HttpService &&
             !fn.handler.value.empty() && fn.handler.value.find("${") == std::string::npos) {
             if (family == RuntimeFamily::Python || family == RuntimeFamily::Node) {
-                HandlerLookup lookup = locateHandler(manifest.projectDir, fn.handler.value, family);
+                // A serverless-wsgi function runs the app the plugin serves.
+                const std::string &code = fn.wsgiApp ? *fn.wsgiApp : fn.handler.value;
+                HandlerLookup lookup = locateHandler(manifest.projectDir, code, family);
+                if (fn.wsgiApp && code.empty())
+                    lookup.error = "serverless-wsgi serves the app that custom.wsgi.app names "
+                                   "(e.g. 'app.app'), and it is not set";
+                else if (fn.wsgiApp && !lookup.definition)
+                    lookup.error = "custom.wsgi.app '" + code + "', the app serverless-wsgi "
+                                   "serves: " + lookup.error;
                 if (!lookup.definition) {
                     diagnostics.push_back(errorAt(manifest.filePath, fn.handler.range,
                                                   "handler-not-found", lookup.error));

@@ -236,6 +236,8 @@ FunctionConfig Simulator::configFor(const manifest::Function &function) const {
     config.timeoutSeconds = function.timeout.value;
     config.concurrencyLimit = function.reservedConcurrency.value_or(m_options.defaultConcurrency);
     config.environment = function.environment;
+    if (function.wsgiApp) // the runtime's wsgi_handler serves it (resources/runtimes/python)
+        config.environment["NIMBUS_WSGI_APP"] = *function.wsgiApp;
     config.httpFunction = function.kind == manifest::FunctionKind::HttpFunction;
     if (auto it = m_debugAgents.find(function.name); it != m_debugAgents.end())
         config.debugAgent = it->second;

@@ -188,6 +188,8 @@ private slots:
     void nodeCallbackAndEsmHandlers();
     void typescriptHandler_data();
     void typescriptHandler();
+    void serverlessWsgiServesTheApp_data();
+    void serverlessWsgiServesTheApp();
     void timeoutEndsTheInstance_data();
     void timeoutEndsTheInstance();
     void memoryLimitIsEnforced_data();
@@ -435,6 +437,40 @@ void TestSimulator::typescriptHandler() {
     QCOMPARE(object(edited)["body"].toString(), QString("howdy nimbus"));
     QVERIFY(edited.initDurationMs.has_value());
     QCOMPARE(m_recorder.started, 2);
+}
+
+void TestSimulator::serverlessWsgiServesTheApp_data() {
+    QTest::addColumn<QByteArray>("event");
+    QTest::newRow("a REST API event (payload 1.0)")
+        << QByteArray(R"({"httpMethod": "POST", "path": "/users/7", "headers": {"Host": "x"},
+                          "multiValueQueryStringParameters": {"q": ["a", "b"]}, "body": "hi"})");
+    QTest::newRow("an HTTP API event (payload 2.0)")
+        << QByteArray(R"({"version": "2.0", "rawPath": "/users/7", "rawQueryString": "q=a&q=b",
+                          "headers": {"host": "x"}, "body": "hi",
+                          "requestContext": {"http": {"method": "POST", "path": "/users/7"}}})");
+}
+
+void TestSimulator::serverlessWsgiServesTheApp() {
+    QFETCH(QByteArray, event);
+    // A project as serverless-wsgi has it: no wsgi_handler.py on disk (the plugin writes it
+    // when it packages), the app named in custom.wsgi.app. A bare WSGI callable stands in
+    // for Flask, which the runtime serves the same way.
+    m_project->write("web/app.py",
+                     "def application(environ, start_response):\n"
+                     "    body = '%s %s?%s %s' % (environ['REQUEST_METHOD'], environ['PATH_INFO'],\n"
+                     "        environ['QUERY_STRING'], environ['wsgi.input'].read().decode())\n"
+                     "    start_response('201 Created', [('Content-Type', 'text/plain')])\n"
+                     "    return [body.encode()]\n");
+    m_project->writeManifest(
+        QByteArray(kManifest).replace("service: simtest\n",
+                                      "service: simtest\nplugins: [serverless-wsgi]\n"
+                                      "custom: {wsgi: {app: web/app.application}}\n") +
+        "  web:\n    handler: wsgi_handler.handler\n    events:\n      - http: ANY /{proxy+}\n");
+    startSimulator();
+    const InvocationResult r = invoke("web", event);
+    QVERIFY2(!r.functionError, r.payload.c_str());
+    QCOMPARE(object(r)["statusCode"].toInt(), 201);
+    QCOMPARE(object(r)["body"].toString(), QString("POST /users/7?q=a&q=b hi"));
 }
 
 void TestSimulator::timeoutEndsTheInstance_data() {

@@ -213,6 +213,21 @@ void TestServerlessProjects::constructs_data() {
         << 0 << 0 << "" << Check([](const LoadResult &r) {
                return r.canRun("hello") ? QString() : QString("hello cannot run");
            });
+    QTest::newRow("serverless-wsgi: its generated wsgi_handler serves custom.wsgi.app")
+        << QByteArray("service: shop\nplugins: [serverless-wsgi]\ncustom: {wsgi: {app: app.app}}\n"
+                      "provider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  api:\n"
+                      "    handler: wsgi_handler.handler\n")
+        << QStringList{"app.py", "from flask import Flask\napp = Flask(__name__)\n"} << 0 << 0
+        << "" << Check([](const LoadResult &r) {
+               const Function *f = r.manifest->function("api");
+               return f->wsgiApp == std::optional<std::string>("app.app") && r.canRun("api")
+                          ? QString()
+                          : QString("the app is not app.app");
+           });
+    QTest::newRow("serverless-wsgi without custom.wsgi.app")
+        << QByteArray("service: shop\nplugins: [serverless-wsgi]\nprovider:\n  name: aws\n"
+                      "  runtime: python3.11\nfunctions:\n  api:\n    handler: wsgi_handler.handler\n")
+        << QStringList() << 1 << 0 << "custom.wsgi.app" << kNothing;
     QTest::newRow("names built from the default stage and region")
         << "service: shop\nprovider:\n  name: aws\n  runtime: python3.11\n"
            "  stage: ${opt:stage, 'dev'}\n  region: ${opt:region, 'us-east-1'}\n"

@@ -125,6 +125,9 @@ def main():
     api = RuntimeApi(API)
     task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
     sys.path.insert(0, task_root)
+    # Entry points that plugins generate at deploy time (serverless-wsgi's wsgi_handler),
+    # last, so that a project's own file wins.
+    sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "plugins"))
     os.chdir(task_root)
     agent = None
     if os.environ.get("NIMBUS_DEBUG_AGENT"):

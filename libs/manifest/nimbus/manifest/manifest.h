@@ -59,6 +59,9 @@ struct Function {
     std::string path;         // gateway path for http functions and services
     std::optional<int> reservedConcurrency;
     std::vector<Event> events;
+    // serverless-wsgi: the WSGI application (custom.wsgi.app, 'module.attribute') that the
+    // plugin's generated wsgi_handler.handler serves; the runtime brings that handler.
+    std::optional<std::string> wsgiApp;
 };
 
 struct Provider {
