@@ -44,6 +44,9 @@ std::optional<Remote> connect(const RemoteOptions &options, const char *command,
     manifest::LoadOptions loadOptions;
     if (!options.stage.empty())
         loadOptions.options["stage"] = options.stage;
+    // Another endpoint is the cloud: no local values (.nimbus/variables.yml) or placeholders
+    // may reach it; the simulator serving the project gets what runs locally.
+    loadOptions.forDeployment = !options.endpoint.empty();
     if (manifest::ManifestLoader::findManifestFile(project)) {
         manifest::LoadResult loaded = manifest::ManifestLoader(loadOptions).loadProject(project);
         if (!loaded.ok()) {

@@ -118,7 +118,10 @@ void mergeSameCause(std::vector<Finding> &findings) {
             merged.push_back(std::move(f));
             continue;
         }
-        const std::string name = f.subject.substr(f.subject.find('\''));
+        const size_t quote = f.subject.find('\'');
+        if (quote == std::string::npos) // "project" twice: one line says it
+            continue;
+        const std::string name = f.subject.substr(quote);
         if (same->subject.rfind("function '", 0) == 0)
             same->subject.replace(0, 8, "functions");
         same->subject += ", " + name;
@@ -217,7 +220,7 @@ Examination examine(const std::string &projectDir, const LoadOptions &options,
     for (const auto &d : result.diagnostics) {
         if (d.severity == Severity::Error)
             out.findings.push_back(fromDiagnostic(d, base, Finding::Level::Blocks));
-        else if (d.severity == Severity::Warning && d.message.find("placeholder") != std::string::npos)
+        else if (d.severity == Severity::Warning && d.code == "placeholder-variable")
             out.findings.push_back(fromDiagnostic(d, base, Finding::Level::Degrades));
         else if (d.severity == Severity::Warning)
             ++out.warnings;

@@ -136,7 +136,8 @@ HandlerLookup locateHandler(const std::string &projectDir, const std::string &ha
                            ref->function + "')");
             return lookup;
         }
-        lookup.definition = HandlerDefinition{fs::weakly_canonical(definedIn).string(),
+        const fs::path canonical = fs::weakly_canonical(definedIn, ec);
+        lookup.definition = HandlerDefinition{(ec ? fs::path(definedIn) : canonical).string(),
                                               found->line, found->column, found->signature};
         return lookup;
     }

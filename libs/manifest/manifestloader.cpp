@@ -238,11 +238,11 @@ private:
         if (kinds.empty()) {
             if (body.find("image")) {
                 m_diagnostics.push_back(
-                    errorAt(m_file, fn.nameRange, "unsupported",
+                    errorAt(m_file, fn.nameRange, "unsupported-image",
                             "function '" + fn.name +
-                                "' is a container image; the simulator runs "
-                                "handler, httpHandler and httpService functions",
-                            Severity::Warning));
+                                "' is a container image, which the simulator cannot run; it "
+                                "runs handler, httpHandler and httpService functions"));
+                m_diagnostics.back().function = fn.name;
             } else {
                 m_diagnostics.push_back(errorAt(
                     m_file, fn.nameRange, "missing-handler",
@@ -390,6 +390,32 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
     std::set<SourcePosition> bootstrapChecked, unsupportedChecked;
     for (const auto &fn : manifest.functions) {
         const RuntimeFamily family = runtimeFamily(fn.runtime.value);
+        // A handler or runtime that is still a variable did not resolve: the resolver's
+        // warning becomes the error of the function that cannot run without it.
+        if (fn.kind != FunctionKind::HttpService &&
+            (fn.handler.value.find("${") != std::string::npos ||
+             fn.runtime.value.find("${") != std::string::npos)) {
+            const bool runtime = fn.runtime.value.find("${") != std::string::npos;
+            const Located<std::string> &value = runtime ? fn.runtime : fn.handler;
+            // (A runtime shared with other functions blocks them all through its range.)
+            if (runtime && !unsupportedChecked.insert(value.range.start).second)
+                continue;
+            auto warning = std::find_if(diagnostics.begin(), diagnostics.end(), [&](auto &d) {
+                return d.code == "unresolved-variable" && d.range.start == value.range.start &&
+                       (d.function.empty() || d.function == fn.name);
+            });
+            if (warning == diagnostics.end()) {
+                diagnostics.push_back(errorAt(manifest.filePath, value.range, "unresolved-variable",
+                                              std::string(runtime ? "runtime" : "handler") +
+                                                  " '" + value.value + "' does not resolve"));
+                warning = diagnostics.end() - 1;
+            }
+            warning->severity = Severity::Error;
+            warning->function = fn.name;
+            if (runtime)
+                warning->code = "unresolved-runtime";
+            continue;
+        }
         if (!runsInSimulator(fn)) {
             // One diagnostic per runtime written, in place of the schema's (keeping its
             // "did you mean"); every function using it is kept from running.
@@ -493,30 +519,22 @@ void mergeListOfMappings(YamlNode *node, bool deep) {
     *node = std::move(merged);
 }
 
-// Where a function's code is named (handler, httpHandler, httpService): a problem there
-// keeps that function from running, whatever the validation mode.
-struct CodeSpan {
-    std::string function;
-    SourceRange range;
-};
-
-std::vector<CodeSpan> codeSpans(const YamlNode &root) {
-    std::vector<CodeSpan> spans;
-    const YamlNode *functions = root.find("functions");
-    if (!functions || !functions->isMapping())
-        return spans;
-    for (const auto &fn : functions->entries) {
-        for (const auto &entry : fn.value.entries) {
-            const std::string &key = entry.key.scalar;
-            if (key == "handler" || key == "httpHandler" || key == "httpService")
-                spans.push_back({fn.key.scalar, {entry.key.range.start, entry.value.range.end}});
-        }
-    }
-    return spans;
-}
-
-bool within(const SourceRange &outer, const SourcePosition &at) {
-    return !(at < outer.start) && !(outer.end < at);
+// The function whose code a validation path names ("functions.hello.handler",
+// "functions.web.httpService.command"): a problem there keeps that function from running.
+std::optional<std::string> codeOwner(const std::string &where, const std::string &code) {
+    if (where.rfind("functions.", 0) != 0)
+        return std::nullopt;
+    const size_t nameEnd = where.find('.', 10);
+    if (nameEnd == std::string::npos)
+        return std::nullopt;
+    const std::string key = where.substr(nameEnd + 1, where.find_first_of(".[", nameEnd + 1) -
+                                                          (nameEnd + 1));
+    // (An unknown key beside httpService's command does not stop the service.)
+    const bool inCode = key == "handler" || key == "httpHandler" ||
+                        (key == "httpService" && code != "unknown-key");
+    if (!inCode)
+        return std::nullopt;
+    return where.substr(10, nameEnd - 10);
 }
 
 // Schema findings, judged as the framework's configValidationMode says: warnings by
@@ -528,20 +546,36 @@ void validateSchema(const YamlNode &root, const std::string &file,
     if (const YamlNode *m = root.find("configValidationMode"); m && m->isScalar())
         mode = m->scalar;
     std::vector<Diagnostic> findings;
+    std::vector<std::string> paths;
     ManifestSchema::forManifest(root)->validate(
-        root, file, findings, mode == "error" ? Severity::Error : Severity::Warning);
-    const std::vector<CodeSpan> spans = codeSpans(root);
-    for (auto &d : findings) {
-        for (const auto &span : spans) {
-            if (within(span.range, d.range.start)) {
-                d.severity = Severity::Error;
-                d.function = span.function;
-            }
+        root, file, findings, mode == "error" ? Severity::Error : Severity::Warning, &paths);
+    for (size_t i = 0; i < findings.size(); ++i) {
+        Diagnostic &d = findings[i];
+        if (auto owner = codeOwner(paths[i], d.code)) {
+            d.severity = Severity::Error;
+            d.function = *owner;
         }
         if (mode == "off" && d.severity != Severity::Error)
             continue;
         diagnostics.push_back(std::move(d));
     }
+}
+
+} // namespace
+
+namespace {
+
+// Whether an error keeps `fn` from running: it names it, or it is about the runtime `fn`
+// shares with others (the provider's), which is reported once.
+bool blocks(const Diagnostic &d, const Function &fn) {
+    if (d.severity != Severity::Error)
+        return false;
+    if (d.function == fn.name)
+        return true;
+    static const std::set<std::string> runtimeCodes{
+        "unsupported-runtime", "bootstrap-not-found", "bootstrap-not-executable",
+        "unresolved-runtime"};
+    return runtimeCodes.count(d.code) && d.range.start == fn.runtime.range.start;
 }
 
 } // namespace
@@ -561,8 +595,10 @@ bool LoadResult::canRun(const std::string &function) const {
 
 std::vector<Diagnostic> LoadResult::blocking(const std::string &function) const {
     std::vector<Diagnostic> errors;
+    const Function *fn = manifest ? manifest->function(function) : nullptr;
     for (const auto &d : diagnostics) {
-        if (d.severity == Severity::Error && (d.function.empty() || d.function == function))
+        if (d.severity == Severity::Error &&
+            (d.function.empty() || d.function == function || (fn && blocks(d, *fn))))
             errors.push_back(d);
     }
     return errors;
@@ -574,10 +610,8 @@ std::vector<std::string> LoadResult::dropUnrunnable() {
         return dropped;
     std::erase_if(manifest->functions, [&](const Function &fn) {
         const bool blocked =
-            !runsInSimulator(fn) ||
-            std::any_of(diagnostics.begin(), diagnostics.end(), [&](const auto &d) {
-                return d.severity == Severity::Error && d.function == fn.name;
-            });
+            !runsInSimulator(fn) || std::any_of(diagnostics.begin(), diagnostics.end(),
+                                                [&](const auto &d) { return blocks(d, fn); });
         if (blocked)
             dropped.push_back(fn.name);
         return blocked;
@@ -661,7 +695,8 @@ LoadResult ManifestLoader::loadText(std::string_view text, const std::string &fi
         return result;
     }
 
-    VariableContext context{m_options.options, m_options.environment, manifest.projectDir};
+    VariableContext context{m_options.options, m_options.environment, manifest.projectDir,
+                            m_options.forDeployment};
     VariableResolver resolver(filePath, context);
     resolver.resolve(manifest.tree);
     result.diagnostics.insert(result.diagnostics.end(), resolver.diagnostics().begin(),

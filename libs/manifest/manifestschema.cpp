@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <utility>
 
 namespace nimbus::manifest {
 
@@ -20,8 +21,12 @@ struct ManifestSchema::Context {
     std::vector<Diagnostic> &diagnostics;
     SourceRange anchor; // the key under which the node being validated sits
     Severity severity = Severity::Error;
+    std::vector<std::string> *paths = nullptr;
+    std::string where; // the path of the node being validated
 
     void error(const SourceRange &range, std::string code, std::string message) {
+        if (paths)
+            paths->push_back(where);
         Diagnostic d;
         d.severity = severity;
         d.file = fileName;
@@ -314,8 +319,9 @@ const json *ManifestSchema::chooseBranch(const YamlNode &node, const json &branc
 }
 
 void ManifestSchema::validate(const YamlNode &root, const std::string &fileName,
-                              std::vector<Diagnostic> &diagnostics, Severity severity) const {
-    Context ctx{fileName, diagnostics, root.range, severity};
+                              std::vector<Diagnostic> &diagnostics, Severity severity,
+                              std::vector<std::string> *paths) const {
+    Context ctx{fileName, diagnostics, root.range, severity, paths, {}};
     validateNode(root, m_document, ctx, "");
 }
 
@@ -324,6 +330,11 @@ void ManifestSchema::validateNode(const YamlNode &node, const json &schemaRef, C
     const json &schema = resolve(schemaRef);
     if (!schema.is_object())
         return;
+    struct WhereGuard {
+        Context &ctx;
+        std::string outer;
+        ~WhereGuard() { ctx.where = std::move(outer); }
+    } guard{ctx, std::exchange(ctx.where, where)};
     // A value still holding ${...} failed to resolve, and the resolver said so already.
     if (node.isScalar() && (node.placeholder || node.scalar.find("${") != std::string::npos))
         return;

@@ -1,7 +1,10 @@
 #include "nimbus/manifest/variableresolver.h"
 
+#include "variablepaths.h"
+
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +13,11 @@
 #include <utility>
 
 namespace nimbus::manifest {
+
+using detail::relocate;
+using detail::scalarText;
+using detail::isDigits;
+using detail::walk;
 
 namespace {
 
@@ -74,17 +82,11 @@ std::vector<std::string_view> splitTopLevel(std::string_view text) {
     return parts;
 }
 
-std::string scalarText(const YamlNode &node) {
-    return node.isNull() ? std::string() : node.scalar;
-}
 
 int quoteShift(const YamlNode &node) {
     return node.style == YamlNode::Style::Quoted ? 1 : 0;
 }
 
-bool isDigits(std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
 
 std::string unquote(std::string_view s) {
     s = trim(s);
@@ -93,85 +95,14 @@ std::string unquote(std::string_view s) {
     return std::string(s);
 }
 
-// Where an unresolved value keeps something from running: a function's code or runtime.
-// Returns whether it does, and the function (empty for the provider's runtime).
-bool requiredPath(const std::string &path, std::string &function) {
-    std::vector<std::string_view> parts;
-    std::string_view rest = path;
-    while (!rest.empty()) {
-        const size_t dot = rest.find('.');
-        parts.push_back(rest.substr(0, dot));
-        rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
-    }
-    if (parts.size() == 2 && parts[0] == "provider" && parts[1] == "runtime")
-        return true;
-    if (parts.size() < 3 || parts[0] != "functions")
-        return false;
-    const std::string_view key = parts[2];
-    const bool required = key == "handler" || key == "httpHandler" || key == "runtime" ||
-                          (key == "httpService" && (parts.size() == 3 || parts[3] == "command"));
-    if (required)
-        function = std::string(parts[1]);
-    return required;
-}
 
-// Follows a dotted path of mapping keys and list indices from `node`. On failure `walked`
-// is the part that exists and `missing` the key that does not. `resolveOnTheWay`, when
-// given, resolves a value that is still a variable before the walk goes into it
-// (custom.package: ${file(package.json)}, then ${self:custom.package.name}).
-YamlNode *walk(YamlNode *node, std::string_view path, std::string &walked, std::string &missing,
-               const std::function<void(YamlNode &, const std::string &)> &resolveOnTheWay = {}) {
-    size_t pos = 0;
-    while (node && pos < path.size()) {
-        if (resolveOnTheWay && node->isScalar() && node->scalar.find("${") != std::string::npos)
-            resolveOnTheWay(*node, walked);
-        size_t dot = path.find('.', pos);
-        std::string part(
-            path.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos));
-        pos = dot == std::string_view::npos ? path.size() : dot + 1;
-        YamlNode *next = nullptr;
-        if (node->isMapping()) {
-            next = node->find(part);
-        } else if (node->isSequence() && isDigits(part)) {
-            size_t index = std::stoul(part);
-            if (index < node->items.size())
-                next = &node->items[index];
-        }
-        if (!next) {
-            missing = part;
-            return nullptr;
-        }
-        walked += (walked.empty() ? "" : ".") + part;
-        node = next;
-    }
-    return node;
-}
 
-// Gives a subtree read from another file the position of the place it is used, so that
-// findings about it point into the manifest.
-void relocate(YamlNode &node, const SourceRange &range) {
-    node.range = range;
-    for (auto &item : node.items)
-        relocate(item, range);
-    for (auto &entry : node.entries) {
-        relocate(entry.key, range);
-        relocate(entry.value, range);
-    }
-}
+
 
 // The variable sources whose values live in the cloud account, not in the project.
 bool isCloudSource(const std::string &source) {
     static const std::set<std::string> sources{"ssm", "s3", "cf", "secretsmanager", "construct"};
     return sources.count(source) > 0;
-}
-
-std::optional<std::string> readText(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return std::nullopt;
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 } // namespace
@@ -249,15 +180,17 @@ void VariableResolver::resolveNode(YamlNode &node, const std::string &path) {
 bool VariableResolver::resolveScalar(YamlNode &node, const std::string &path) {
     if (node.scalar.find("${") == std::string::npos)
         return true;
-    if (std::find(m_resolving.begin(), m_resolving.end(), path) != m_resolving.end())
+    // A value that failed was reported once; every reference to it fails quietly.
+    if (m_failed.count(path) ||
+        std::find(m_resolving.begin(), m_resolving.end(), path) != m_resolving.end())
         return false;
     m_resolving.push_back(path);
-    const std::string outerPath = std::exchange(m_path, path);
     Failure failure;
     std::optional<Value> value = evaluate(node.scalar, node, 0, failure);
-    if (!value)
+    if (!value) {
         report(node, failure);
-    m_path = outerPath;
+        m_failed.insert(path);
+    }
     m_resolving.pop_back();
     if (!value)
         return false;
@@ -366,17 +299,12 @@ std::optional<VariableResolver::Value> VariableResolver::lookup(std::string_view
             standIn = attempt;
     }
     if (standIn) {
-        std::string required;
-        if (!requiredPath(m_path, required)) {
-            if (!standIn->quiet) {
-                Failure used = *standIn;
-                used.message += "; using the placeholder '" + standIn->standIn->text + "'";
-                report(site, used);
-            }
-            return standIn->standIn;
+        if (!standIn->quiet) {
+            Failure used = *standIn;
+            used.message += "; using the placeholder '" + standIn->standIn->text + "'";
+            report(site, used, "placeholder-variable");
         }
-        failure = *standIn;
-        return std::nullopt;
+        return standIn->standIn;
     }
     failure = firstFailure;
     return std::nullopt;
@@ -499,161 +427,20 @@ std::optional<VariableResolver::Value> VariableResolver::lookupSource(const std:
     return std::nullopt;
 }
 
-// A variable Nimbus cannot resolve locally: a warning and a placeholder that names it.
-VariableResolver::Failure VariableResolver::cloudFailure(const std::string &address,
-                                                         const std::string &why,
-                                                         const YamlNode &site, int offset) {
-    Failure failure;
-    failure.offset = offset;
-    failure.message = "'${" + address + "}' " + why + "; give it a local value in " +
-                      kOverrideFile + " (\"" + address + "\": value)";
-    YamlNode placeholder =
-        YamlNode::makeScalar("<" + address + ">", YamlNode::Style::Quoted, site.range);
-    placeholder.placeholder = true;
-    failure.standIn = Value{placeholder, placeholder.scalar};
-    return failure;
-}
 
-std::optional<VariableResolver::Value> VariableResolver::lookupOverride(const std::string &address,
-                                                                        const YamlNode &site) {
-    if (!m_overridesRead) {
-        m_overridesRead = true;
-        if (!m_context.projectDir.empty()) {
-            const auto path = std::filesystem::path(m_context.projectDir) / kOverrideFile;
-            if (auto text = readText(path.string())) {
-                YamlParseResult parsed = parseYaml(*text, path.string());
-                if (parsed.ok && parsed.root.isMapping())
-                    m_overrides = std::move(parsed.root);
-                else
-                    m_diagnostics.push_back({Severity::Warning, path.string(), {}, false,
-                                             "invalid-overrides",
-                                             "is not a YAML mapping of variables to values; it "
-                                             "is ignored",
-                                             {}});
-            }
-        }
-    }
-    if (!m_overrides)
-        return std::nullopt;
-    const YamlNode *value = m_overrides->find(address);
-    if (!value)
-        return std::nullopt;
-    YamlNode node = *value;
-    relocate(node, site.range);
-    return Value{node, scalarText(node)};
-}
-
-std::optional<VariableResolver::Value> VariableResolver::lookupParam(const std::string &name,
-                                                                     const std::string &address,
-                                                                     const YamlNode &site,
-                                                                     Failure &failure,
-                                                                     int offset) {
-    // params: {<stage>: {...}, default: {...}}: the stage's value wins over the default.
-    if (YamlNode *params = m_root->find("params"); params && params->isMapping()) {
-        for (const std::string &group :
-             {effectiveStage(*m_root, m_context), std::string("default")}) {
-            YamlNode *values = params->find(group);
-            YamlNode *value = values ? values->find(name) : nullptr;
-            if (!value)
-                continue;
-            const std::string path = "params." + group + "." + name;
-            if (value->isScalar() && value->scalar.find("${") != std::string::npos &&
-                !resolveScalar(*value, path)) {
-                failure = {"'${param:" + name + "}' refers to a value that does not resolve",
-                           offset};
-                return std::nullopt;
-            }
-            return Value{*value, scalarText(*value)};
-        }
-    }
-    if (auto overridden = lookupOverride(address, site))
-        return overridden;
-    failure = cloudFailure(address,
-                           "is not under 'params' for stage '" +
-                               effectiveStage(*m_root, m_context) +
-                               "' or 'default' (Dashboard parameters are not read)",
-                           site, offset);
-    return std::nullopt;
-}
-
-std::optional<VariableResolver::Value> VariableResolver::lookupFile(const std::string &file,
-                                                                    const std::string &subPath,
-                                                                    const YamlNode &site,
-                                                                    Failure &failure,
-                                                                    int offset) {
-    namespace fs = std::filesystem;
-    const std::string written = "${file(" + file + ")" + (subPath.empty() ? "" : ":" + subPath) +
-                                "}";
-    if (m_context.projectDir.empty()) {
-        failure = {"'" + written + "': files are read only for a project on disk", offset};
-        return std::nullopt;
-    }
-    const fs::path path = (fs::path(m_context.projectDir) / file).lexically_normal();
-    const std::string ext = path.extension().string();
-    if (ext != ".yml" && ext != ".yaml" && ext != ".json") {
-        if (auto overridden = lookupOverride(written.substr(2, written.size() - 3), site))
-            return overridden;
-        failure = cloudFailure(written.substr(2, written.size() - 3),
-                               "is computed by code in '" + file + "', which Nimbus does not run",
-                               site, offset);
-        return std::nullopt;
-    }
-    const std::string key = path.string();
-    auto cached = m_files.find(key);
-    if (cached == m_files.end()) {
-        std::optional<YamlNode> content;
-        if (auto text = readText(key)) {
-            YamlParseResult parsed = parseYaml(*text, key);
-            if (!parsed.ok || hasErrors(parsed.diagnostics)) {
-                failure = {"'" + written + "': " + file + " is not valid " +
-                               (ext == ".json" ? "JSON" : "YAML") +
-                               (parsed.diagnostics.empty()
-                                    ? std::string()
-                                    : " (" + formatDiagnostic(parsed.diagnostics.front()) + ")"),
-                           offset};
-                return std::nullopt;
-            }
-            content = std::move(parsed.root);
-        }
-        cached = m_files.emplace(key, std::move(content)).first;
-        if (cached->second) {
-            // Variables in the file resolve against this manifest, as the framework does.
-            const std::string marker = "file:" + key;
-            if (std::find(m_resolving.begin(), m_resolving.end(), marker) == m_resolving.end()) {
-                m_resolving.push_back(marker);
-                resolveNode(*cached->second, marker);
-                m_resolving.pop_back();
-            }
-        }
-    }
-    if (!cached->second) {
-        failure = {"'" + written + "': there is no file " + path.string() +
-                       "; create it or add a fallback: ${file(" + file + "), 'value'}",
-                   offset};
-        return std::nullopt;
-    }
-    std::string walked, missing;
-    YamlNode *node = walk(&*cached->second, subPath, walked, missing);
-    if (!node) {
-        failure = {"'" + written + "' does not resolve: " +
-                       (walked.empty() ? file : "'" + walked + "' in " + file) + " has no key '" +
-                       missing + "'",
-                   offset};
-        return std::nullopt;
-    }
-    YamlNode value = *node;
-    relocate(value, site.range);
-    return Value{value, scalarText(value)};
+YamlNode *VariableResolver::findInManifest(std::string_view path, std::string &walked,
+                                           std::string &missing) {
+    return walk(m_root, path, walked, missing, [this](YamlNode &inner, const std::string &at) {
+        if (std::find(m_resolving.begin(), m_resolving.end(), at) == m_resolving.end())
+            resolveScalar(inner, at);
+    });
 }
 
 std::optional<VariableResolver::Value> VariableResolver::lookupSelf(std::string_view path,
                                                                     const YamlNode &site,
                                                                     Failure &failure, int offset) {
     std::string walked, missing;
-    YamlNode *node = walk(m_root, path, walked, missing, [this](YamlNode &inner, const std::string &at) {
-        if (std::find(m_resolving.begin(), m_resolving.end(), at) == m_resolving.end())
-            resolveScalar(inner, at);
-    });
+    YamlNode *node = findInManifest(path, walked, missing);
     if (!node) {
         // The framework fills in the stage and the region when the manifest leaves them out.
         if (path == "provider.stage" || path == "provider.region") {
@@ -683,6 +470,7 @@ std::optional<VariableResolver::Value> VariableResolver::lookupSelf(std::string_
             failure = {"'${self:" + std::string(path) +
                            "}' refers to a value that does not resolve",
                        offset};
+            failure.reported = true; // the value it refers to says why
             return std::nullopt;
         }
     } else if (node->isMapping() || node->isSequence()) {
@@ -691,12 +479,16 @@ std::optional<VariableResolver::Value> VariableResolver::lookupSelf(std::string_
     return Value{*node, scalarText(*node)};
 }
 
-void VariableResolver::report(const YamlNode &site, const Failure &failure) {
+void VariableResolver::report(const YamlNode &site, const Failure &failure, const char *code) {
+    if (failure.reported)
+        return;
     Diagnostic d;
     d.file = m_fileName;
-    d.code = "unresolved-variable";
+    d.code = code;
     d.message = failure.message;
-    d.severity = requiredPath(m_path, d.function) ? Severity::Error : Severity::Warning;
+    // Running locally, a value that does not resolve stays as written (the loader makes it
+    // an error where a function cannot run without it); a deployment needs every value.
+    d.severity = m_context.forDeployment ? Severity::Error : Severity::Warning;
     if (d.severity == Severity::Warning && !failure.standIn)
         d.message += " (the value stays as written)";
     SourcePosition start = site.range.start;

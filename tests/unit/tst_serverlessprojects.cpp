@@ -38,6 +38,7 @@ class TestServerlessProjects : public QObject {
 private slots:
     void constructs_data();
     void constructs();
+    void deploymentNeedsEveryValue();
 };
 
 void TestServerlessProjects::constructs_data() {
@@ -228,6 +229,44 @@ void TestServerlessProjects::constructs_data() {
         << QByteArray("service: shop\nplugins: [serverless-wsgi]\nprovider:\n  name: aws\n"
                       "  runtime: python3.11\nfunctions:\n  api:\n    handler: wsgi_handler.handler\n")
         << QStringList() << 1 << 0 << "custom.wsgi.app" << kNothing;
+    QTest::newRow("functions in an included file: a typo stays a warning of its own")
+        << head + "functions:\n  - ${file(./fns.yml)}\n"
+        << QStringList{"fns.yml", "a:\n  handler: handler.main\n  timeuot: 3\n"
+                                  "b:\n  handler: handler.main\n"}
+        << 0 << 1 << "did you mean 'timeout'?" << Check([](const LoadResult &r) {
+               return r.canRun("a") && r.canRun("b") ? QString() : QString("a or b cannot run");
+           });
+    QTest::newRow("an unresolved handler in an included file keeps only that function")
+        << head + "functions:\n  - ${file(./fns.yml)}\n"
+        << QStringList{"fns.yml", "a:\n  handler: ${env:NIMBUS_NOPE}\nb:\n  handler: handler.main\n"}
+        << 1 << 0 << "'NIMBUS_NOPE' is not set" << Check([](const LoadResult &r) {
+               return !r.canRun("a") && r.canRun("b") ? QString() : QString("a runs, or b not");
+           });
+    QTest::newRow("a shared provided runtime without bootstrap keeps every function from running")
+        << QByteArray("service: shop\nprovider:\n  name: aws\n  runtime: provided.al2\n"
+                      "functions:\n  a:\n    handler: a\n  b:\n    handler: b\n")
+        << QStringList() << 1 << 0 << "bootstrap" << Check([](const LoadResult &r) {
+               return !r.canRun("a") && !r.canRun("b") && !r.blocking("b").empty()
+                          ? QString()
+                          : QString("a or b runs, or b has no reason");
+           });
+    QTest::newRow("a container image function cannot run")
+        << head + fn + "  image:\n    image: 123.dkr.ecr.us-east-1.amazonaws.com/shop:1\n"
+        << QStringList() << 1 << 0 << "container image" << Check([](const LoadResult &r) {
+               return r.canRun("hello") && !r.canRun("image") ? QString()
+                                                               : QString("image runs");
+           });
+    QTest::newRow("${opt:stage} in a handler is the default stage")
+        << head + "functions:\n  hello:\n    handler: stages/${opt:stage}.main\n"
+        << QStringList{"stages/dev.py", "def main(e, c):\n    pass\n"} << 0 << 0 << ""
+        << kNothing;
+    QTest::newRow("a value that fails is reported once, not again where it is used")
+        << head + "  environment:\n    T: ${self:custom.t}\ncustom:\n  t: ${env:NIMBUS_NOPE}\n" +
+               fn
+        << QStringList() << 0 << 1 << "'NIMBUS_NOPE' is not set" << kNothing;
+    QTest::newRow("a list index too large for any number is a key that is not there")
+        << head + "custom:\n  v: ${self:plugins.99999999999999999999999}\n" + fn << QStringList()
+        << 0 << 1 << "has no key" << kNothing;
     QTest::newRow("names built from the default stage and region")
         << "service: shop\nprovider:\n  name: aws\n  runtime: python3.11\n"
            "  stage: ${opt:stage, 'dev'}\n  region: ${opt:region, 'us-east-1'}\n"
@@ -275,6 +314,24 @@ void TestServerlessProjects::constructs() {
     QVERIFY2(mentioned, qPrintable(seen.join(" | ")));
     const QString problem = check(result);
     QVERIFY2(problem.isEmpty(), qPrintable(problem));
+}
+
+void TestServerlessProjects::deploymentNeedsEveryValue() {
+    // Locally a cloud value is a placeholder or a local value; to the cloud, neither.
+    TempProject project;
+    project.write("handler.py", kHandlers);
+    project.write(".nimbus/variables.yml", "ssm:/shop/url: http://localhost\n");
+    project.writeManifest("service: shop\nprovider:\n  name: aws\n  runtime: python3.11\n"
+                          "  environment:\n    URL: ${ssm:/shop/url}\n    KEY: ${ssm:/shop/key}\n"
+                          "functions:\n  hello:\n    handler: handler.main\n");
+    LoadOptions options;
+    const LoadResult local = ManifestLoader(options).loadProject(project.path().toStdString());
+    QVERIFY(local.ok());
+    QCOMPARE(local.manifest->function("hello")->environment.at("URL"), std::string("http://localhost"));
+    options.forDeployment = true;
+    const LoadResult cloud = ManifestLoader(options).loadProject(project.path().toStdString());
+    QVERIFY(!cloud.ok());
+    QCOMPARE(cloud.blocking("").size(), size_t(2));
 }
 
 QTEST_APPLESS_MAIN(TestServerlessProjects)

@@ -20,6 +20,9 @@ struct LoadOptions {
     std::function<std::optional<std::string>(const std::string &)> environment;
     // Look for each handler's module and function in the project folder.
     bool checkHandlers = true;
+    // For a deployment to the cloud: .nimbus/variables.yml is not read, and a variable that
+    // does not resolve is an error instead of a warning and a placeholder.
+    bool forDeployment = false;
 };
 
 struct LoadResult {

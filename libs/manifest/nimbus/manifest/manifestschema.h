@@ -45,9 +45,11 @@ public:
 
     // Validates `root` and appends one diagnostic per problem, on the offending token, with
     // the given severity (the manifest's configValidationMode decides it).
+    // `paths`, when given, receives the validation path of each finding ("functions.hello.
+    // handler"), in step with the diagnostics appended.
     void validate(const YamlNode &root, const std::string &fileName,
-                  std::vector<Diagnostic> &diagnostics,
-                  Severity severity = Severity::Error) const;
+                  std::vector<Diagnostic> &diagnostics, Severity severity = Severity::Error,
+                  std::vector<std::string> *paths = nullptr) const;
 
     // Follows $ref chains.
     const nlohmann::ordered_json &resolve(const nlohmann::ordered_json &schema) const;

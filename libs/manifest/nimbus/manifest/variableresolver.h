@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,9 @@ struct VariableContext {
     // The project folder: ${file(...)} paths and the local override file
     // (.nimbus/variables.yml) are relative to it. Empty: neither is read.
     std::string projectDir;
+    // For a deployment: no local values and no placeholders, and every value that does
+    // not resolve is an error.
+    bool forDeployment = false;
 };
 
 // Resolves Serverless Framework variables in a manifest tree, with the framework's sources:
@@ -37,8 +41,8 @@ struct VariableContext {
 // are the variables as written, e.g. `ssm:/shop/db-url: postgres://localhost/shop`;
 // without an entry they become a warning and a placeholder ("<ssm:/shop/db-url>").
 //
-// A variable that does not resolve is an error only where it keeps a function from
-// running (its handler or runtime); elsewhere it is a warning and the text stays as it was.
+// A variable that does not resolve is a warning and the text stays as it was (the loader
+// makes it an error where a function cannot run without it).
 class VariableResolver {
 public:
     // The account id ${aws:accountId} and local ARNs use.
@@ -76,6 +80,7 @@ private:
         // placeholder), and whether using it deserves a warning.
         std::optional<Value> standIn;
         bool quiet = false;
+        bool reported = false; // its cause has a diagnostic already
     };
 
     void resolveNode(YamlNode &node, const std::string &path);
@@ -86,6 +91,8 @@ private:
                                 Failure &failure);
     std::optional<Value> lookupSource(const std::string &address, const YamlNode &site,
                                       int offset, Failure &failure);
+    // The node at a dotted path of the manifest, resolving values on the way into them.
+    YamlNode *findInManifest(std::string_view path, std::string &walked, std::string &missing);
     std::optional<Value> lookupSelf(std::string_view path, const YamlNode &site,
                                     Failure &failure, int offset);
     std::optional<Value> lookupFile(const std::string &file, const std::string &subPath,
@@ -95,14 +102,15 @@ private:
     std::optional<Value> lookupOverride(const std::string &address, const YamlNode &site);
     Failure cloudFailure(const std::string &address, const std::string &why, const YamlNode &site,
                          int offset);
-    void report(const YamlNode &site, const Failure &failure);
+    void report(const YamlNode &site, const Failure &failure,
+                const char *code = "unresolved-variable");
     void mergeRepeatedWarnings();
 
     std::string m_fileName;
     VariableContext m_context;
     YamlNode *m_root = nullptr;
-    std::string m_path;                   // the path of the value being resolved
     std::vector<std::string> m_resolving; // self paths and files being resolved (cycles)
+    std::set<std::string> m_failed;       // paths whose value failed (and was reported)
     std::map<std::string, std::optional<YamlNode>> m_files; // ${file(...)} contents by path
     std::optional<YamlNode> m_overrides;                     // .nimbus/variables.yml
     bool m_overridesRead = false;

@@ -11,7 +11,7 @@ import importlib
 import io
 import os
 import sys
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 _app = None
 
@@ -24,7 +24,12 @@ def _load_app():
         if not module_name:
             raise RuntimeError("serverless-wsgi: custom.wsgi.app must be 'module.attribute', "
                                "e.g. app.app, not %r" % spec)
-        module = importlib.import_module(module_name.replace("/", "."))
+        # 'api/app.app', as the plugin has it: api/ goes on sys.path and 'app' is imported,
+        # so the app's own imports of its neighbours work.
+        folder, _, module_name = module_name.rpartition("/")
+        if folder:
+            sys.path.insert(0, os.path.join(os.environ.get("LAMBDA_TASK_ROOT", "."), folder))
+        module = importlib.import_module(module_name)
         _app = getattr(module, attribute)
     return _app
 
@@ -32,7 +37,7 @@ def _load_app():
 def _environ(event, context):
     http = event.get("requestContext", {}).get("http")
     if http:  # HTTP API, payload 2.0
-        method, path = http["method"], event.get("rawPath", "/")
+        method, path = http["method"], unquote(event.get("rawPath", "/"))
         query = event.get("rawQueryString", "")
         headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
         if event.get("cookies"):
