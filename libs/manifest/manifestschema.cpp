@@ -199,9 +199,12 @@ std::shared_ptr<const ManifestSchema> ManifestSchema::forManifest(const YamlNode
 
     static std::mutex mutex;
     static std::map<std::string, std::shared_ptr<const ManifestSchema>> cache;
-    std::lock_guard lock(mutex);
-    if (auto it = cache.find(cacheKey); it != cache.end())
-        return it->second;
+    {
+        std::lock_guard lock(mutex);
+        if (auto it = cache.find(cacheKey); it != cache.end())
+            return it->second;
+    }
+    // Built outside the lock: another thread's completion need not wait for this copy.
 
     json document = builtin().document();
     std::vector<std::string> unknown;
@@ -239,10 +242,10 @@ std::shared_ptr<const ManifestSchema> ManifestSchema::forManifest(const YamlNode
     }
     auto schema = std::make_shared<ManifestSchema>(std::move(document));
     schema->m_unknownPlugins = std::move(unknown);
+    std::lock_guard lock(mutex);
     if (cache.size() > 64) // a long-running language server sees many edits of 'plugins'
         cache.clear();
-    cache.emplace(cacheKey, schema);
-    return schema;
+    return cache.emplace(cacheKey, std::move(schema)).first->second;
 }
 
 std::optional<std::string> ManifestSchema::pluginOwning(const std::string &where,

@@ -1,6 +1,8 @@
 #include "diagnosticsworker.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <optional>
 
 namespace nimbus::lsp {
 
@@ -53,12 +55,20 @@ void DiagnosticsWorker::run() {
         const unsigned long generation = m_generation[uri];
         m_busy = true;
         lock.unlock();
-        nlohmann::json notification = m_compute(node.mapped());
+        // Exceptions never cross this thread's edge: a document the engine chokes on gets
+        // no new diagnostics, and the server goes on.
+        std::optional<nlohmann::json> notification;
+        try {
+            notification = m_compute(node.mapped());
+        } catch (const std::exception &e) {
+            std::fprintf(stderr, "nimbus-lsp: diagnostics of %s failed: %s\n", uri.c_str(),
+                         e.what());
+        }
         lock.lock();
         // A newer snapshot or a close while we computed makes this result stale. Sending
         // under the lock orders it before any close that follows.
-        if (m_generation[uri] == generation)
-            m_send(notification);
+        if (notification && m_generation[uri] == generation)
+            m_send(*notification);
         m_busy = false;
         if (m_pending.empty())
             m_idle.notify_all();

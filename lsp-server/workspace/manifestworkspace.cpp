@@ -7,6 +7,7 @@
 #include "simulator/invoker.h"
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <set>
 #include <fstream>
@@ -99,10 +100,12 @@ const YamlNode *nodeAtPath(const YamlNode &root, const std::vector<std::string> 
     for (const auto &step : path) {
         if (node->isMapping())
             node = node->find(step);
-        else if (node->isSequence() && !step.empty() &&
-                 std::all_of(step.begin(), step.end(), ::isdigit) &&
-                 std::stoul(step) < node->items.size())
-            node = &node->items[std::stoul(step)];
+        else if (std::size_t index = 0;
+                 node->isSequence() &&
+                 std::from_chars(step.data(), step.data() + step.size(), index).ptr ==
+                     step.data() + step.size() &&
+                 !step.empty() && index < node->items.size())
+            node = &node->items[index];
         else
             return nullptr;
         if (!node)
