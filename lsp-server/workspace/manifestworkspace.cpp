@@ -280,14 +280,54 @@ std::set<std::string> keysExcludedByKind(const std::vector<std::string> &path,
     return excluded;
 }
 
-// The schema with the keys of the plugins the document lists (the built-in one while the
-// document does not parse).
-std::shared_ptr<const manifest::ManifestSchema> schemaFor(std::string_view text,
-                                                          const std::string &path) {
-    const auto parsed = manifest::parseYaml(text, path);
-    if (parsed.ok)
-        return manifest::ManifestSchema::forManifest(parsed.root);
-    return {std::shared_ptr<const manifest::ManifestSchema>(), &manifest::ManifestSchema::builtin()};
+// The schema with the keys of the plugins the document lists. Completion runs on every
+// keystroke of documents that are often unfinished, so the plugins block is read from the
+// lines (`plugins:` then its `- name` items, or `plugins: [a, b]`), not by parsing it all.
+std::shared_ptr<const manifest::ManifestSchema> schemaFor(const std::vector<std::string_view> &lines) {
+    manifest::YamlNode root;
+    root.kind = manifest::YamlNode::Kind::Mapping;
+    manifest::YamlNode list;
+    list.kind = manifest::YamlNode::Kind::Sequence;
+    auto add = [&](std::string_view name) {
+        while (!name.empty() && (name.front() == ' ' || name.front() == '\'' || name.front() == '"'))
+            name.remove_prefix(1);
+        while (!name.empty() && (name.back() == ' ' || name.back() == '\'' || name.back() == '"' ||
+                                 name.back() == '\r'))
+            name.remove_suffix(1);
+        if (!name.empty())
+            list.items.push_back(manifest::YamlNode::makeScalar(
+                std::string(name), manifest::YamlNode::Style::Plain, {}));
+    };
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        if (!lines[i].starts_with("plugins:"))
+            continue;
+        std::string_view rest = lines[i].substr(8);
+        if (const auto open = rest.find('['); open != std::string_view::npos) {
+            rest = rest.substr(open + 1, rest.find(']') == std::string_view::npos
+                                             ? std::string_view::npos
+                                             : rest.find(']') - open - 1);
+            for (std::size_t comma; (comma = rest.find(',')) != std::string_view::npos;
+                 rest.remove_prefix(comma + 1))
+                add(rest.substr(0, comma));
+            add(rest);
+        }
+        for (std::size_t j = i + 1; j < lines.size() && !lines[j].empty() &&
+                                    (lines[j][0] == ' ' || lines[j][0] == '-' || lines[j][0] == '#');
+             ++j) {
+            std::string_view item = lines[j];
+            const auto dash = item.find_first_not_of(' ');
+            if (dash != std::string_view::npos && item.substr(dash).starts_with("- "))
+                add(item.substr(dash + 2, item.find(" #") == std::string_view::npos
+                                              ? std::string_view::npos
+                                              : item.find(" #") - dash - 2));
+        }
+        break;
+    }
+    if (list.items.empty())
+        return {std::shared_ptr<const manifest::ManifestSchema>(), &manifest::ManifestSchema::builtin()};
+    root.entries.push_back({manifest::YamlNode::makeScalar("plugins", manifest::YamlNode::Style::Plain, {}),
+                            std::move(list)});
+    return manifest::ManifestSchema::forManifest(root);
 }
 
 } // namespace
@@ -298,7 +338,7 @@ std::vector<CompletionItem> ManifestWorkspace::complete(std::string_view text,
     std::vector<CompletionItem> items;
     const auto lines = splitLines(text);
     const CursorContext ctx = cursorContext(lines, at.line, at.column);
-    const auto schemaHolder = schemaFor(text, path);
+    const auto schemaHolder = schemaFor(lines);
     const auto &schema = *schemaHolder;
     const SourceRange replace{{at.line, ctx.wordStartByte}, at};
 
