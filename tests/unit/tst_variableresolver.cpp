@@ -28,9 +28,11 @@ struct Resolved {
     }
 };
 
-Resolved resolve(const QByteArray &yaml, const QString &stage = {}) {
+Resolved resolve(const QByteArray &yaml, const QString &stage = {},
+                 const QString &projectDir = {}) {
     auto parsed = parseYaml(yaml.toStdString(), "serverless.yml");
     VariableContext context;
+    context.projectDir = projectDir.toStdString();
     if (!stage.isEmpty())
         context.options["stage"] = stage.toStdString();
     context.environment = [](const std::string &name) -> std::optional<std::string> {
@@ -419,16 +421,10 @@ void TestVariableResolver::projectFiles() {
     QFETCH(QString, type);
     TempProject project;
     project.write(file, content);
-    auto parsed = parseYaml(yaml.toStdString(), "serverless.yml");
-    VariableContext context;
-    context.environment = [](const std::string &) { return std::optional<std::string>(); };
-    context.projectDir = project.path().toStdString();
-    VariableResolver resolver("serverless.yml", context);
-    resolver.resolve(parsed.root);
-    for (const auto &d : resolver.diagnostics())
+    const Resolved r = resolve(yaml, {}, project.path());
+    for (const auto &d : r.diagnostics)
         qWarning("%s", formatDiagnostic(d).c_str());
-    QVERIFY(resolver.diagnostics().empty());
-    Resolved r{parsed.root, {}};
+    QVERIFY(r.diagnostics.empty());
     const YamlNode *node = r.at(path);
     QVERIFY(node);
     QCOMPARE(QString::fromStdString(node->scalar), value);
@@ -437,13 +433,9 @@ void TestVariableResolver::projectFiles() {
 
 void TestVariableResolver::missingFileIsNamed() {
     TempProject project;
-    auto parsed = parseYaml("v: ${file(./secrets.json):key}", "serverless.yml");
-    VariableContext context;
-    context.projectDir = project.path().toStdString();
-    VariableResolver resolver("serverless.yml", context);
-    resolver.resolve(parsed.root);
-    QCOMPARE(resolver.diagnostics().size(), size_t(1));
-    QVERIFY(QString::fromStdString(resolver.diagnostics()[0].message)
+    const Resolved r = resolve("v: ${file(./secrets.json):key}", {}, project.path());
+    QCOMPARE(r.diagnostics.size(), size_t(1));
+    QVERIFY(QString::fromStdString(r.diagnostics[0].message)
                 .contains("there is no file " + project.path() + "/secrets.json"));
 }
 
