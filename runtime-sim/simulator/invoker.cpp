@@ -5,6 +5,7 @@
 #include "simulator.h"
 #include "statefile.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -49,8 +50,22 @@ InvokeOutcome invokeEmbedded(const std::string &project, const std::string &stag
     options.resourcesDir = resources::resourcesDir();
     options.serveControlPlane = false;
     Simulator simulator(io, options);
+    // The first error says why: the manifest's, or this function's (warnings never stop it).
+    auto firstError = [&](const std::string &about) {
+        for (const auto &d : simulator.diagnostics()) {
+            if (d.severity == manifest::Severity::Error &&
+                (about.empty() || d.function.empty() || d.function == about))
+                return ": " + manifest::formatDiagnostic(d);
+        }
+        return std::string();
+    };
     if (!simulator.load()) {
-        outcome.error = "the manifest has errors";
+        outcome.error = "the manifest has errors" + firstError("");
+        return outcome;
+    }
+    const auto &notServed = simulator.notServed();
+    if (std::find(notServed.begin(), notServed.end(), function) != notServed.end()) {
+        outcome.error = "function '" + function + "' cannot run" + firstError(function);
         return outcome;
     }
     InvocationRequest request;
