@@ -474,9 +474,44 @@ std::optional<VariableResolver::Value> VariableResolver::lookupSelf(std::string_
             return std::nullopt;
         }
     } else if (node->isMapping() || node->isSequence()) {
+        // ${self:custom} inside custom would contain itself.
+        const std::string inside = walked + ".";
+        for (const auto &resolving : m_resolving) {
+            if (resolving == walked || resolving.rfind(inside, 0) == 0 || walked.empty()) {
+                failure = {"'${self:" + std::string(path) + "}' contains the value that refers "
+                           "to it (a cycle of variables)",
+                           offset};
+                return std::nullopt;
+            }
+        }
         resolveNode(*node, walked);
     }
+    if (!withinBudget(*node, failure, offset))
+        return std::nullopt;
     return Value{*node, scalarText(*node)};
+}
+
+// Variables may copy values that hold variables that copy values...: a small manifest can
+// ask for billions of nodes. Past a million copied, resolution stops with one error
+// instead of exhausting memory (a language server must not die on what a user types).
+bool VariableResolver::withinBudget(const YamlNode &value, Failure &failure, int offset) {
+    constexpr std::size_t kBudget = 1'000'000;
+    std::vector<const YamlNode *> pending{&value};
+    while (!pending.empty()) {
+        const YamlNode *node = pending.back();
+        pending.pop_back();
+        if (++m_copied > kBudget) {
+            failure = {"variables expand to more than a million values; look for values that "
+                       "copy each other many times over",
+                       offset};
+            return false;
+        }
+        for (const auto &item : node->items)
+            pending.push_back(&item);
+        for (const auto &entry : node->entries)
+            pending.push_back(&entry.value);
+    }
+    return true;
 }
 
 void VariableResolver::report(const YamlNode &site, const Failure &failure, const char *code) {

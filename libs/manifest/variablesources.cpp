@@ -180,6 +180,8 @@ std::optional<VariableResolver::Value> VariableResolver::lookupFile(const std::s
                    offset};
         return std::nullopt;
     }
+    if (!withinBudget(*node, failure, offset))
+        return std::nullopt;
     return Value{*node, scalarText(*node)};
 }
 

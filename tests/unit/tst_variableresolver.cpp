@@ -312,6 +312,27 @@ void TestVariableResolver::failures_data() {
     QTest::newRow("cycle between two values")
         << QByteArray("custom: {a: '${self:custom.b}', b: '${self:custom.a}'}\nv: ${self:custom.a}")
         << 1 << 37 << "refers to itself";
+    QTest::newRow("a mapping that contains the variable referring to it")
+        << QByteArray("custom:\n  a: ${self:custom}\n") << 2 << 6 << "a cycle of variables";
+    QTest::newRow("values that copy each other into billions of nodes")
+        << QByteArray("l0: [x, x, x, x, x, x, x, x, x, x]\n"
+                      "l1: ['${self:l0}', '${self:l0}', '${self:l0}', '${self:l0}', '${self:l0}', "
+                      "'${self:l0}', '${self:l0}', '${self:l0}', '${self:l0}', '${self:l0}']\n"
+                      "l2: ['${self:l1}', '${self:l1}', '${self:l1}', '${self:l1}', '${self:l1}', "
+                      "'${self:l1}', '${self:l1}', '${self:l1}', '${self:l1}', '${self:l1}']\n"
+                      "l3: ['${self:l2}', '${self:l2}', '${self:l2}', '${self:l2}', '${self:l2}', "
+                      "'${self:l2}', '${self:l2}', '${self:l2}', '${self:l2}', '${self:l2}']\n"
+                      "l4: ['${self:l3}', '${self:l3}', '${self:l3}', '${self:l3}', '${self:l3}', "
+                      "'${self:l3}', '${self:l3}', '${self:l3}', '${self:l3}', '${self:l3}']\n"
+                      "l5: ['${self:l4}', '${self:l4}', '${self:l4}', '${self:l4}', '${self:l4}', "
+                      "'${self:l4}', '${self:l4}', '${self:l4}', '${self:l4}', '${self:l4}']\n"
+                      "l6: ['${self:l5}', '${self:l5}', '${self:l5}', '${self:l5}', '${self:l5}', "
+                      "'${self:l5}', '${self:l5}', '${self:l5}', '${self:l5}', '${self:l5}']\n"
+                      "l7: ['${self:l6}', '${self:l6}', '${self:l6}', '${self:l6}', '${self:l6}', "
+                      "'${self:l6}', '${self:l6}', '${self:l6}', '${self:l6}', '${self:l6}']\n"
+                      "l8: ['${self:l7}', '${self:l7}', '${self:l7}', '${self:l7}', '${self:l7}', "
+                      "'${self:l7}', '${self:l7}', '${self:l7}', '${self:l7}', '${self:l7}']\n")
+        << 6 << 105 << "more than a million values";
     QTest::newRow("mapping spliced into a string")
         << QByteArray("custom: {m: {a: 1}}\nv: x-${self:custom.m}") << 2 << 6
         << "cannot be placed inside a string";

@@ -102,6 +102,7 @@ private:
     std::optional<Value> lookupOverride(const std::string &address, const YamlNode &site);
     Failure cloudFailure(const std::string &address, const std::string &why, const YamlNode &site,
                          int offset);
+    bool withinBudget(const YamlNode &value, Failure &failure, int offset);
     void report(const YamlNode &site, const Failure &failure,
                 const char *code = "unresolved-variable");
     void mergeRepeatedWarnings();
@@ -111,6 +112,7 @@ private:
     YamlNode *m_root = nullptr;
     std::vector<std::string> m_resolving; // self paths and files being resolved (cycles)
     std::set<std::string> m_failed;       // paths whose value failed (and was reported)
+    std::size_t m_copied = 0;             // nodes copied by variables so far
     std::map<std::string, std::optional<YamlNode>> m_files; // ${file(...)} contents by path
     std::optional<YamlNode> m_overrides;                     // .nimbus/variables.yml
     bool m_overridesRead = false;
