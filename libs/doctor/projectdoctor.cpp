@@ -32,8 +32,8 @@ const std::map<std::string, std::string> &fixes() {
          "define what it refers to, add a fallback such as ${env:NAME, 'value'}, or give it a "
          "local value in .nimbus/variables.yml"},
         {"unsupported-runtime",
-         "set 'runtime' to a python3.x, nodejsNN.x or provided.al2 runtime (with a 'bootstrap' "
-         "executable)"},
+         "set 'runtime' to a python3.x, nodejsNN.x, go1.x or provided.al2 runtime (with a "
+         "'bootstrap' executable)"},
         {"bootstrap-not-found", "add an executable file named 'bootstrap' to the project folder"},
         {"bootstrap-not-executable", "run: chmod +x bootstrap"},
         {"events-on-http-kind",
@@ -153,6 +153,11 @@ void examineFunction(const Manifest &manifest, const Function &fn, const Machine
                   "build it, or change httpService.command");
         return;
     }
+    if (fn.runtime.value == "go1.x" && fn.handler.value.ends_with(".go") &&
+        !machine.findProgram("go"))
+        block("its handler is Go source (" + fn.handler.value +
+                  "), which is compiled at each cold start, and the Go toolchain is not installed",
+              "install it (apt-get install golang-go), or build a binary and point 'handler' at it");
     if (family == RuntimeFamily::Python && !machine.findProgram("python3"))
         block("runtime " + fn.runtime.value + " needs python3, which is not installed",
               "install it: apt-get install python3");

@@ -19,7 +19,9 @@ RuntimeFamily runtimeFamily(const std::string &runtime) {
         return RuntimeFamily::Python;
     if (runtime.rfind("nodejs", 0) == 0)
         return RuntimeFamily::Node;
-    if (runtime.rfind("provided", 0) == 0)
+    // go1.x runs the compiled handler, which speaks the Runtime API (aws-lambda-go does
+    // when AWS_LAMBDA_RUNTIME_API is set), as provided* runs 'bootstrap'.
+    if (runtime.rfind("provided", 0) == 0 || runtime == "go1.x")
         return RuntimeFamily::Custom;
     return RuntimeFamily::Unknown;
 }

@@ -432,7 +432,8 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
                 manifest.filePath, fn.runtime.range, "unsupported-runtime",
                 "runtime '" + fn.runtime.value + "' cannot run in the simulator" +
                     (guess.empty() ? "." : guess) +
-                    " It runs python3.x, nodejsNN.x and provided* (a 'bootstrap' executable)"));
+                    " It runs python3.x, nodejsNN.x, go1.x (the compiled handler) and provided* "
+                    "(a 'bootstrap' executable)"));
             diagnostics.back().function = fn.name;
             continue;
         }
@@ -452,6 +453,17 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
                 if (!lookup.definition) {
                     diagnostics.push_back(errorAt(manifest.filePath, fn.handler.range,
                                                   "handler-not-found", lookup.error));
+                    diagnostics.back().function = fn.name;
+                }
+            } else if (family == RuntimeFamily::Custom && fn.runtime.value == "go1.x") {
+                const fs::path binary = fs::path(manifest.projectDir) / fn.handler.value;
+                std::error_code ec;
+                if (!fs::is_regular_file(binary, ec)) {
+                    diagnostics.push_back(errorAt(
+                        manifest.filePath, fn.handler.range, "handler-not-found",
+                        "go1.x runs the compiled handler '" + fn.handler.value +
+                            "', and it is not built; build it (e.g. GOOS=linux go build -o " +
+                            fn.handler.value + " ., or the project's make build)"));
                     diagnostics.back().function = fn.name;
                 }
             } else if (family == RuntimeFamily::Custom &&

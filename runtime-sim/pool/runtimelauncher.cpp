@@ -135,6 +135,20 @@ bool RuntimeLauncher::prepare(const FunctionConfig &function, const std::string 
         const int heapMb = std::max(64, function.memoryMb * 85 / 100);
         spec.arguments = {"--max-old-space-size=" + std::to_string(heapMb),
                           m_resourcesDir + "/runtimes/node/bootstrap.js"};
+    } else if (runtime == "go1.x" && function.handler.ends_with(".go")) {
+        // Go source as the handler (as serverless-offline takes it): compiled and run by
+        // the Go toolchain at each cold start.
+        spec.executable = resolveInterpreter("go", error);
+        spec.arguments = {"run", function.handler};
+    } else if (runtime == "go1.x") {
+        // The handler is the compiled program; aws-lambda-go speaks the Runtime API.
+        spec.executable = (fs::path(function.codeDir) / function.handler).string();
+        std::error_code ec;
+        if (!fs::is_regular_file(spec.executable, ec)) {
+            error = "runtime go1.x runs the compiled handler '" + function.handler +
+                    "', and there is none in " + function.codeDir + "; build it first";
+            return false;
+        }
     } else if (runtime.rfind("provided", 0) == 0) {
         spec.executable = (fs::path(function.codeDir) / "bootstrap").string();
         std::error_code ec;

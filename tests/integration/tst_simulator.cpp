@@ -102,6 +102,7 @@ functions:
   nodeHog: {handler: app.hog, runtime: nodejs20.x, timeout: 10}
   nodeExit3: {handler: app.exit3, runtime: nodejs20.x}
   custom: {handler: ignored.handler, runtime: provided.al2}
+  golang: {handler: bin/hello, runtime: go1.x}
 )";
 
 const char *kNodeHandlers = R"JS(
@@ -203,6 +204,7 @@ private slots:
     void idleInstancesAreReclaimed();
     void processGroupDiesWithTheInstance();
     void customRuntimeRunsItsBootstrap();
+    void goHandlerIsTheProgram();
 
 private:
     InvocationResult invoke(const QString &function, const QByteArray &payload = "{}",
@@ -225,6 +227,11 @@ void TestSimulator::init() {
                      "import no_such_module_here\n\ndef main(e, c):\n    return 1\n");
     m_project->write("bootstrap", kCustomBootstrap);
     QFile::setPermissions(m_project->filePath("bootstrap"),
+                          QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    // A go1.x handler is a compiled program that speaks the Runtime API, as the custom
+    // bootstrap does (no Go toolchain is needed to test how it is run).
+    m_project->write("bin/hello", kCustomBootstrap);
+    QFile::setPermissions(m_project->filePath("bin/hello"),
                           QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
     m_project->writeManifest(kManifest);
     m_recorder = Recorder{};
@@ -663,6 +670,13 @@ void TestSimulator::customRuntimeRunsItsBootstrap() {
     QVERIFY(r.initDurationMs.has_value());
     QCOMPARE(object(invoke("custom", R"({"x": 2})"))["custom"].toObject()["x"].toInt(), 2);
     QCOMPARE(m_recorder.started, 1);
+}
+
+void TestSimulator::goHandlerIsTheProgram() {
+    const InvocationResult r = invoke("golang", R"({"x": 3})");
+    QVERIFY2(!r.functionError, r.payload.c_str());
+    QCOMPARE(object(r)["custom"].toObject()["x"].toInt(), 3);
+    QCOMPARE(object(r)["handler"].toString(), QString("bin/hello"));
 }
 
 QTEST_GUILESS_MAIN(TestSimulator)

@@ -85,6 +85,17 @@ void TestProjectDoctor::explainsEachReason_data() {
         << QStringList{"handler.py", "def main(e, c):\n    pass\n"} << both << false
         << QStringList{"blocks function 'hello': runtime 'java17' cannot run => set 'runtime'"}
         << 0;
+    QTest::newRow("Go source as the handler, and no Go toolchain")
+        << QByteArray("service: shop\nprovider:\n  name: aws\n  runtime: go1.x\nfunctions:\n"
+                      "  ping:\n    handler: functions/ping.go\n")
+        << QStringList{"functions/ping.go", "package main\n"} << both << false
+        << QStringList{"blocks function 'ping': the Go toolchain is not installed => "
+                       "apt-get install golang-go"}
+        << 0;
+    QTest::newRow("a Go binary as the handler needs no toolchain")
+        << QByteArray("service: shop\nprovider:\n  name: aws\n  runtime: go1.x\nfunctions:\n"
+                      "  ping:\n    handler: bin/ping\n")
+        << QStringList{"bin/ping", "\x7f" "ELF"} << both << false << QStringList() << 1;
     QTest::newRow("an http service whose program is not installed")
         << QByteArray("service: shop\nprovider:\n  name: aws\nfunctions:\n  web:\n"
                       "    httpService:\n      command: uvicorn app:app --port $PORT\n")
