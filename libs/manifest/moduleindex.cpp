@@ -1,10 +1,10 @@
 #include "nimbus/manifest/moduleindex.h"
 
+#include "nimbus/manifest/textfile.h"
+
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
-#include <sstream>
 
 namespace fs = std::filesystem;
 
@@ -389,12 +389,10 @@ std::shared_ptr<const ModuleIndex> ModuleIndex::ofFile(const std::string &path,
         if (it != cache.end() && it->second.modified == modified && it->second.size == size)
             return it->second.index;
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
+    const auto text = readTextFile(path);
+    if (!text)
         return nullptr;
-    std::ostringstream text;
-    text << in.rdbuf();
-    auto index = std::make_shared<const ModuleIndex>(parse(text.str(), family));
+    auto index = std::make_shared<const ModuleIndex>(parse(*text, family));
     std::lock_guard lock(mutex);
     if (cache.size() >= 512)
         cache.clear(); // a long session over many projects: start again rather than grow

@@ -4,12 +4,11 @@
 #include "nimbus/manifest/variableresolver.h"
 
 #include "variablepaths.h"
+#include "nimbus/manifest/textfile.h"
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 namespace nimbus::manifest {
 
@@ -20,19 +19,6 @@ using detail::walk;
 namespace {
 
 
-// A file a variable names: a regular file (not a FIFO that would block) of sane size.
-std::optional<std::string> readText(const std::string &path) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec) ||
-        std::filesystem::file_size(path, ec) > 16 * 1024 * 1024 || ec)
-        return std::nullopt;
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return std::nullopt;
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 } // namespace
 
@@ -60,7 +46,7 @@ std::optional<VariableResolver::Value> VariableResolver::lookupOverride(const st
         // Local values are for running locally; a deployment resolves from the cloud.
         if (!m_context.projectDir.empty() && !m_context.forDeployment) {
             const auto path = std::filesystem::path(m_context.projectDir) / kOverrideFile;
-            if (auto text = readText(path.string())) {
+            if (auto text = readTextFile(path.string())) {
                 YamlParseResult parsed = parseYaml(*text, path.string());
                 if (parsed.ok && parsed.root.isMapping())
                     m_overrides = std::move(parsed.root);
@@ -139,7 +125,7 @@ std::optional<VariableResolver::Value> VariableResolver::lookupFile(const std::s
     auto cached = m_files.find(key);
     if (cached == m_files.end()) {
         std::optional<YamlNode> content;
-        if (auto text = readText(key)) {
+        if (auto text = readTextFile(key)) {
             YamlParseResult parsed = parseYaml(*text, key);
             if (!parsed.ok || hasErrors(parsed.diagnostics)) {
                 failure = {"'" + written + "': " + file + " is not valid " +

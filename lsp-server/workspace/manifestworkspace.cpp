@@ -3,6 +3,7 @@
 #include "cursorcontext.h"
 #include "nimbus/manifest/handlerlocator.h"
 #include "nimbus/manifest/manifestschema.h"
+#include "nimbus/manifest/textfile.h"
 #include "nimbus/manifest/yamltree.h"
 #include "simulator/invoker.h"
 
@@ -10,7 +11,6 @@
 #include <charconv>
 #include <filesystem>
 #include <set>
-#include <fstream>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -236,14 +236,6 @@ void collectPaths(const YamlNode &node, const std::string &prefix, int depth,
     }
 }
 
-std::optional<std::string> readFile(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return std::nullopt;
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
 
 } // namespace
 
@@ -613,7 +605,7 @@ ManifestWorkspace::references(const std::string &sourcePath, std::string_view so
         if (manifestPath) {
             auto open = openManifests.find(*manifestPath);
             const std::optional<std::string> text =
-                open != openManifests.end() ? std::optional(open->second) : readFile(*manifestPath);
+                open != openManifests.end() ? std::optional(open->second) : manifest::readTextFile(*manifestPath);
             if (!text)
                 break;
             const auto loaded = loadLenient(*text, *manifestPath);
