@@ -140,8 +140,6 @@ public:
         if (const YamlNode *p = root.find("provider"); p && p->isMapping()) {
             provider.name = scalarOr(p->find("name"), provider.name);
             provider.runtime = scalarOr(p->find("runtime"), provider.runtime);
-            provider.stage = scalarOr(p->find("stage"), provider.stage);
-            provider.region = scalarOr(p->find("region"), provider.region);
             Located<int> memory{provider.memorySize, {}}, timeout{provider.timeout, {}};
             readInt(p->find("memorySize"), memory);
             readInt(p->find("timeout"), timeout);
@@ -156,12 +154,10 @@ public:
                 m_timeoutRange = e->value.range;
             readEnvironment(p->find("environment"), provider.environment);
         }
-        if (auto it = options.options.find("stage");
-            it != options.options.end() && !it->second.empty())
-            provider.stage = it->second;
-        if (auto it = options.options.find("region");
-            it != options.options.end() && !it->second.empty())
-            provider.region = it->second;
+        // The same stage and region ${sls:stage} and ${aws:region} resolved to.
+        const VariableContext context{options.options, {}, {}, false};
+        provider.stage = VariableResolver::effectiveStage(root, context);
+        provider.region = VariableResolver::effectiveRegion(root, context);
 
         // serverless-wsgi generates wsgi_handler.py when it packages; the app it serves.
         const auto plugins = ManifestSchema::listedPlugins(root);

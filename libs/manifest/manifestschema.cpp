@@ -116,23 +116,27 @@ const json &pluginCatalogue() {
 // The object schema a place names: "top", "provider", "function" or "event.<type>"; for an
 // event that may be written as a string or a mapping, its mapping form.
 json *objectSchemaAt(json &document, const std::string &place) {
-    auto resolveIn = [&](json *schema) -> json * {
+    // (Lookups with find, never operator[]: a $ref to nothing must not insert into the
+    // document while its branches are being walked.)
+    json &definitions = document["definitions"];
+    auto follow = [&](json *schema) -> json * {
         for (int hops = 0; schema && hops < 16 && schema->contains("$ref"); ++hops) {
             const std::string ref = (*schema)["$ref"].get<std::string>();
             const std::string prefix = "#/definitions/";
-            if (ref.rfind(prefix, 0) != 0 || !document["definitions"].contains(ref.substr(prefix.size())))
-                return nullptr;
-            schema = &document["definitions"][ref.substr(prefix.size())];
+            auto it = definitions.find(ref.rfind(prefix, 0) == 0 ? ref.substr(prefix.size()) : "");
+            schema = it == definitions.end() ? nullptr : &*it;
         }
+        return schema;
+    };
+    auto resolveIn = [&](json *schema) -> json * {
+        schema = follow(schema);
         if (schema && !schema->contains("properties")) {
             for (const char *combinator : {"anyOf", "oneOf"}) {
                 if (!schema->contains(combinator))
                     continue;
                 for (auto &branch : (*schema)[combinator]) {
-                    json *b = &branch;
-                    if (b->contains("$ref"))
-                        b = &document["definitions"][(*b)["$ref"].get<std::string>().substr(14)];
-                    if (b->value("type", json()) == "object")
+                    json *b = follow(&branch);
+                    if (b && b->value("type", json()) == "object")
                         return b;
                 }
             }
@@ -141,10 +145,13 @@ json *objectSchemaAt(json &document, const std::string &place) {
     };
     if (place == "top")
         return &document;
-    if (place == "provider" || place == "function")
-        return resolveIn(&document["definitions"][place]);
+    if (place == "provider" || place == "function") {
+        auto it = definitions.find(place);
+        return it == definitions.end() ? nullptr : resolveIn(&*it);
+    }
     if (place.rfind("event.", 0) == 0) {
-        json *event = resolveIn(&document["definitions"]["event"]);
+        auto it = definitions.find("event");
+        json *event = it == definitions.end() ? nullptr : resolveIn(&*it);
         const std::string type = place.substr(6);
         if (!event || !event->contains("properties") || !(*event)["properties"].contains(type))
             return nullptr;
@@ -254,8 +261,11 @@ std::optional<std::string> ManifestSchema::pluginOwning(const std::string &where
     if (place.empty())
         return std::nullopt;
     for (const auto &[name, plugin] : pluginCatalogue().items()) {
-        const json keys = plugin.value("keys", json::object());
-        if (keys.contains(place) && keys[place].contains(key))
+        const auto keys = plugin.find("keys");
+        if (keys == plugin.end())
+            continue;
+        const auto atPlace = keys->find(place);
+        if (atPlace != keys->end() && atPlace->contains(key))
             return name;
     }
     return std::nullopt;
@@ -567,22 +577,25 @@ bool ManifestSchema::matches(const std::string &text, const std::string &pattern
     return !compiled->ok() || re2::RE2::PartialMatch(text, *compiled);
 }
 
+const json &ManifestSchema::formOf(const json &schemaRef, const char *type) const {
+    const json &schema = resolve(schemaRef);
+    for (const char *combinator : {"anyOf", "oneOf"}) {
+        if (!schema.contains(combinator))
+            continue;
+        for (const auto &branch : schema[combinator]) {
+            const json &b = resolve(branch);
+            if (b.value("type", json()) == type)
+                return b;
+        }
+    }
+    return schema;
+}
+
 const json *ManifestSchema::schemaAt(const std::vector<std::string> &path) const {
     const json *current = &m_document;
     for (const auto &step : path) {
         const bool index = !step.empty() && std::all_of(step.begin(), step.end(), ::isdigit);
-        const json *s = &resolve(*current);
-        for (const char *combinator : {"anyOf", "oneOf"}) {
-            if (!s->contains(combinator))
-                continue;
-            for (const auto &branch : (*s)[combinator]) {
-                const json &b = resolve(branch);
-                if (b.value("type", json()) == (index ? "array" : "object")) {
-                    s = &b;
-                    break;
-                }
-            }
-        }
+        const json *s = &formOf(*current, index ? "array" : "object");
         if (index && s->contains("items")) {
             current = &(*s)["items"];
         } else if (s->contains("properties") && (*s)["properties"].contains(step)) {

@@ -360,18 +360,7 @@ std::vector<CompletionItem> ManifestWorkspace::complete(std::string_view text,
                                ctx.path[ctx.path.size() - 2] == "events";
         const auto present = siblingKeys(lines, at.line, ctx.indent);
         // A value written as a word or a mapping (an event) offers the mapping's keys.
-        const json *resolvedPtr = &schema.resolve(*s);
-        for (const char *combinator : {"anyOf", "oneOf"}) {
-            if (!resolvedPtr->contains(combinator))
-                continue;
-            for (const auto &branch : (*resolvedPtr)[combinator]) {
-                if (schema.resolve(branch).value("type", json()) == "object") {
-                    resolvedPtr = &schema.resolve(branch);
-                    break;
-                }
-            }
-        }
-        const json &resolved = *resolvedPtr;
+        const json &resolved = schema.formOf(*s, "object");
         const auto excluded = keysExcludedByKind(ctx.path, present);
         for (const auto &name : schema.propertyNames(*s)) {
             if (std::find(present.begin(), present.end(), name) != present.end() ||

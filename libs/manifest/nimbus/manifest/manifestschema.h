@@ -58,6 +58,11 @@ public:
     // or nullptr when the schema says nothing about it. For anyOf it picks the object branch.
     const nlohmann::ordered_json *schemaAt(const std::vector<std::string> &path) const;
 
+    // The form of a value that may be written in several (anyOf/oneOf) with the given JSON
+    // type ("object" for the mapping form of an event), else the schema itself.
+    const nlohmann::ordered_json &formOf(const nlohmann::ordered_json &schema,
+                                         const char *type) const;
+
     // The property names an object schema allows, in schema order.
     std::vector<std::string> propertyNames(const nlohmann::ordered_json &schema) const;
 
