@@ -1,6 +1,7 @@
 #include "nimbus/doctor/projectdoctor.h"
 
 #include "nimbus/manifest/handlerlocator.h"
+#include "nimbus/resources/programlocator.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -198,20 +199,7 @@ void examineFunction(const Manifest &manifest, const Function &fn, const Machine
 Machine currentMachine(std::string resourcesDir) {
     Machine machine;
     machine.resourcesDir = std::move(resourcesDir);
-    machine.findProgram = [](const std::string &name) -> std::optional<std::string> {
-        const char *path = std::getenv("PATH");
-        std::istringstream dirs(path ? path : "/usr/bin:/bin");
-        std::string dir;
-        while (std::getline(dirs, dir, ':')) {
-            const fs::path candidate = fs::path(dir.empty() ? "." : dir) / name;
-            std::error_code ec;
-            if (fs::is_regular_file(candidate, ec) &&
-                (fs::status(candidate, ec).permissions() & fs::perms::owner_exec) !=
-                    fs::perms::none)
-                return candidate.string();
-        }
-        return std::nullopt;
-    };
+    machine.findProgram = resources::findProgram;
     return machine;
 }
 

@@ -1,4 +1,5 @@
 #include "runtimelauncher.h"
+#include "nimbus/resources/programlocator.h"
 
 #include <array>
 #include <chrono>
@@ -8,7 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <sstream>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -28,17 +28,6 @@ std::string captureCommand(const std::string &command) {
     while (!output.empty() && (output.back() == '\n' || output.back() == '\r'))
         output.pop_back();
     return output;
-}
-
-std::string executableOnPath(const std::string &name) {
-    const char *pathVariable = std::getenv("PATH");
-    std::stringstream dirs(pathVariable ? pathVariable : "/usr/bin:/bin");
-    for (std::string dir; std::getline(dirs, dir, ':');) {
-        const fs::path candidate = fs::path(dir.empty() ? "." : dir) / name;
-        if (::access(candidate.c_str(), X_OK) == 0 && !fs::is_directory(candidate))
-            return candidate.string();
-    }
-    return {};
 }
 
 bool isElfExecutable(const std::string &path) {
@@ -83,7 +72,7 @@ std::string RuntimeLauncher::resolveInterpreter(const std::string &name, std::st
         return it->second;
     // Most interpreters on PATH are real executables (or symlinks to one): take them as
     // they are. A shim script (pyenv, nvm, asdf) is asked for the executable behind it.
-    std::string path = executableOnPath(name);
+    std::string path = resources::findProgram(name).value_or(std::string());
     if (!path.empty() && isElfExecutable(path)) {
         std::error_code ec;
         path = fs::canonical(path, ec).string();

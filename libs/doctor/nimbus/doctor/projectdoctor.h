@@ -43,7 +43,7 @@ struct Machine {
     std::string resourcesDir;
 };
 
-// The default machine: PATH from the environment.
+// The default machine: programs on PATH (resources::findProgram).
 Machine currentMachine(std::string resourcesDir);
 
 // Examines a project folder: loads its manifest, then checks what each runnable function
