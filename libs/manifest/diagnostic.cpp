@@ -34,4 +34,15 @@ bool hasErrors(const std::vector<Diagnostic> &diagnostics) {
                        [](const Diagnostic &d) { return d.severity == Severity::Error; });
 }
 
+Diagnostic diagnosticAt(const std::string &file, SourceRange range, std::string code,
+                        std::string message, Severity severity) {
+    Diagnostic d;
+    d.severity = severity;
+    d.file = file;
+    d.range = range;
+    d.code = std::move(code);
+    d.message = std::move(message);
+    return d;
+}
+
 } // namespace nimbus::manifest

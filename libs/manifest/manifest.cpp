@@ -26,6 +26,11 @@ RuntimeFamily runtimeFamily(const std::string &runtime) {
     return RuntimeFamily::Unknown;
 }
 
+bool runsInSimulator(const Function &fn) {
+    return fn.kind == FunctionKind::HttpService || fn.handler.value.empty() ||
+           runtimeFamily(fn.runtime.value) != RuntimeFamily::Unknown;
+}
+
 const Function *Manifest::function(const std::string &name) const {
     for (const auto &f : functions) {
         if (f.name == name)

@@ -1,16 +1,14 @@
 #include "nimbus/manifest/manifestloader.h"
 
-#include "nimbus/manifest/handlerlocator.h"
 #include "nimbus/manifest/manifestschema.h"
-#include "nimbus/manifest/scheduleexpression.h"
 #include "nimbus/manifest/variableresolver.h"
+#include "projectchecks.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <set>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -28,16 +26,6 @@ Diagnostic fileError(const std::string &file, std::string message, std::string c
     return d;
 }
 
-Diagnostic errorAt(const std::string &file, SourceRange range, std::string code,
-                   std::string message, Severity severity = Severity::Error) {
-    Diagnostic d;
-    d.severity = severity;
-    d.file = file;
-    d.range = range;
-    d.code = std::move(code);
-    d.message = std::move(message);
-    return d;
-}
 
 std::string scalarOr(const YamlNode *node, const std::string &fallback) {
     return node && node->isScalar() && node->scalarType() != "null" ? node->scalar : fallback;
@@ -224,7 +212,7 @@ private:
         }
         if (kinds.size() > 1) {
             m_diagnostics.push_back(
-                errorAt(m_file, kinds[1]->key.range, "conflicting-kind",
+                diagnosticAt(m_file, kinds[1]->key.range, "conflicting-kind",
                         "function '" + fn.name + "' sets both '" + kinds[0]->key.scalar +
                             "' and '" + kinds[1]->key.scalar +
                             "'; a function is exactly one kind: keep handler (event function), "
@@ -234,13 +222,13 @@ private:
         if (kinds.empty()) {
             if (body.find("image")) {
                 m_diagnostics.push_back(
-                    errorAt(m_file, fn.nameRange, "unsupported-image",
+                    diagnosticAt(m_file, fn.nameRange, "unsupported-image",
                             "function '" + fn.name +
                                 "' is a container image, which the simulator cannot run; it "
                                 "runs handler, httpHandler and httpService functions"));
                 m_diagnostics.back().function = fn.name;
             } else {
-                m_diagnostics.push_back(errorAt(
+                m_diagnostics.push_back(diagnosticAt(
                     m_file, fn.nameRange, "missing-handler",
                     "function '" + fn.name +
                         "' has no code: set 'handler' (event function), 'httpHandler' (http "
@@ -271,7 +259,7 @@ private:
         }
         if (fn.kind != FunctionKind::Event) {
             if (const YamlEntry *events = body.findEntry("events")) {
-                m_diagnostics.push_back(errorAt(
+                m_diagnostics.push_back(diagnosticAt(
                     m_file, events->key.range, "events-on-http-kind",
                     "function '" + fn.name + "' is an " +
                         (fn.kind == FunctionKind::HttpFunction ? "http function" : "http service") +
@@ -280,7 +268,7 @@ private:
                 m_diagnostics.back().function = fn.name;
             }
         } else if (const YamlEntry *path = body.findEntry("path")) {
-            m_diagnostics.push_back(errorAt(
+            m_diagnostics.push_back(diagnosticAt(
                 m_file, path->key.range, "path-on-event-function",
                 "'path' applies to http functions and http services; give event function '" +
                     fn.name + "' an http or httpApi event instead",
@@ -293,209 +281,6 @@ private:
     std::optional<SourceRange> m_runtimeRange, m_memoryRange, m_timeoutRange;
     std::optional<std::string> m_wsgiApp; // serverless-wsgi is listed: custom.wsgi.app
 };
-
-// Whether the simulator has a runtime for a function (an http service runs its own command).
-bool runsInSimulator(const Function &fn) {
-    return fn.kind == FunctionKind::HttpService || fn.handler.value.empty() ||
-           runtimeFamily(fn.runtime.value) != RuntimeFamily::Unknown;
-}
-
-// Schedules the schema let through (rate(...) / cron(...)) must also make sense.
-void checkSchedules(const std::string &file, const Event &event,
-                    std::vector<Diagnostic> &diagnostics) {
-    if (event.type != "schedule")
-        return;
-    const YamlNode &settings = event.settings;
-    const YamlNode *rate = settings.isMapping() ? settings.find("rate") : &settings;
-    if (!rate)
-        return;
-    std::vector<const YamlNode *> expressions;
-    if (rate->isScalar())
-        expressions.push_back(rate);
-    for (const auto &item : rate->items)
-        expressions.push_back(&item);
-    for (const YamlNode *expression : expressions) {
-        std::string error;
-        const std::string &text = expression->scalar;
-        const bool shaped = text.rfind("rate(", 0) == 0 || text.rfind("cron(", 0) == 0;
-        if (expression->isScalar() && shaped && !ScheduleExpression::parse(text, error))
-            diagnostics.push_back(errorAt(file, expression->range, "invalid-schedule",
-                                          error + " (the schedule will not fire)",
-                                          Severity::Warning));
-    }
-}
-
-// A route's path in the shape the gateway matches on: parameter names do not matter
-// (/users/{id} and /users/{userId} are the same route), a greedy parameter is its own shape,
-// and a trailing slash is not significant.
-std::string routeShape(const std::string &path) {
-    std::string shape;
-    for (std::size_t i = 0; i < path.size(); ++i) {
-        if (path[i] == '{') {
-            const std::size_t close = path.find('}', i);
-            if (close != std::string::npos) {
-                shape += path[close - 1] == '+' ? "{+}" : "{}";
-                i = close;
-                continue;
-            }
-        }
-        shape += path[i];
-    }
-    while (shape.size() > 1 && shape.back() == '/')
-        shape.pop_back();
-    return shape;
-}
-
-// Every route the project's gateway will serve, to find two that take the same requests
-// (http and httpApi events share the one local gateway).
-class RouteChecker {
-public:
-    void add(const std::string &file, const std::string &function, const std::string &method,
-             const std::string &path, const std::string &what, SourceRange range,
-             std::vector<Diagnostic> &diagnostics) {
-        const std::string shape = path == "*" ? "*" : routeShape(path);
-        for (const auto &other : m_routes) {
-            // (A method beside ANY on one path is not a clash: as on API Gateway, the
-            // method's route wins and ANY takes the rest.)
-            if (other.shape != shape || other.method != method)
-                continue;
-            diagnostics.push_back(errorAt(
-                file, range, "duplicate-route",
-                what + " " + method + " " + path + " takes the same requests as " + other.what +
-                    " " + other.method + " " + other.path + " of function '" + other.function +
-                    "' (line " + std::to_string(other.range.start.line + 1) +
-                    "); the local gateway serves one function per route, the first",
-                Severity::Warning));
-            return;
-        }
-        m_routes.push_back({function, method, path, shape, what, range});
-    }
-
-private:
-    struct Route {
-        std::string function, method, path, shape, what;
-        SourceRange range;
-    };
-    std::vector<Route> m_routes;
-};
-
-// Checks that need the project's files and the whole model.
-void checkProject(const Manifest &manifest, const LoadOptions &options,
-                  std::vector<Diagnostic> &diagnostics) {
-    RouteChecker routes;
-    std::set<SourcePosition> bootstrapChecked, unsupportedChecked;
-    for (const auto &fn : manifest.functions) {
-        const RuntimeFamily family = runtimeFamily(fn.runtime.value);
-        // A handler or runtime that is still a variable did not resolve: the resolver's
-        // warning becomes the error of the function that cannot run without it.
-        if (fn.kind != FunctionKind::HttpService &&
-            (fn.handler.value.find("${") != std::string::npos ||
-             fn.runtime.value.find("${") != std::string::npos)) {
-            const bool runtime = fn.runtime.value.find("${") != std::string::npos;
-            const Located<std::string> &value = runtime ? fn.runtime : fn.handler;
-            // (A runtime shared with other functions blocks them all through its range.)
-            if (runtime && !unsupportedChecked.insert(value.range.start).second)
-                continue;
-            auto warning = std::find_if(diagnostics.begin(), diagnostics.end(), [&](auto &d) {
-                return d.code == "unresolved-variable" && d.range.start == value.range.start &&
-                       (d.function.empty() || d.function == fn.name);
-            });
-            if (warning == diagnostics.end()) {
-                diagnostics.push_back(errorAt(manifest.filePath, value.range, "unresolved-variable",
-                                              std::string(runtime ? "runtime" : "handler") +
-                                                  " '" + value.value + "' does not resolve"));
-                warning = diagnostics.end() - 1;
-            }
-            warning->severity = Severity::Error;
-            warning->function = fn.name;
-            if (runtime)
-                warning->code = "unresolved-runtime";
-            continue;
-        }
-        if (!runsInSimulator(fn)) {
-            // One diagnostic per runtime written, in place of the schema's (keeping its
-            // "did you mean"); every function using it is kept from running.
-            if (!unsupportedChecked.insert(fn.runtime.range.start).second)
-                continue;
-            std::string guess;
-            std::erase_if(diagnostics, [&](const Diagnostic &d) {
-                const bool same = d.code == "invalid-value" && d.range.start == fn.runtime.range.start;
-                if (const auto at = d.message.find("; did you mean"); same && at != std::string::npos)
-                    guess = d.message.substr(at, d.message.find('?', at) - at + 1);
-                return same;
-            });
-            diagnostics.push_back(errorAt(
-                manifest.filePath, fn.runtime.range, "unsupported-runtime",
-                "runtime '" + fn.runtime.value + "' cannot run in the simulator" +
-                    (guess.empty() ? "." : guess) +
-                    " It runs python3.x, nodejsNN.x, go1.x (the compiled handler) and provided* "
-                    "(a 'bootstrap' executable)"));
-            diagnostics.back().function = fn.name;
-            continue;
-        }
-        // (A handler still holding ${...} did not resolve, and that is reported already.)
-        if (options.checkHandlers && fn.kind != FunctionKind::HttpService &&
-            !fn.handler.value.empty() && fn.handler.value.find("${") == std::string::npos) {
-            if (family == RuntimeFamily::Python || family == RuntimeFamily::Node) {
-                // A serverless-wsgi function runs the app the plugin serves.
-                const std::string &code = fn.wsgiApp ? *fn.wsgiApp : fn.handler.value;
-                HandlerLookup lookup = locateHandler(manifest.projectDir, code, family);
-                if (fn.wsgiApp && code.empty())
-                    lookup.error = "serverless-wsgi serves the app that custom.wsgi.app names "
-                                   "(e.g. 'app.app'), and it is not set";
-                else if (fn.wsgiApp && !lookup.definition)
-                    lookup.error = "custom.wsgi.app '" + code + "', the app serverless-wsgi "
-                                   "serves: " + lookup.error;
-                if (!lookup.definition) {
-                    diagnostics.push_back(errorAt(manifest.filePath, fn.handler.range,
-                                                  "handler-not-found", lookup.error));
-                    diagnostics.back().function = fn.name;
-                }
-            } else if (family == RuntimeFamily::Custom && fn.runtime.value == "go1.x") {
-                const fs::path binary = fs::path(manifest.projectDir) / fn.handler.value;
-                std::error_code ec;
-                if (!fs::is_regular_file(binary, ec)) {
-                    diagnostics.push_back(errorAt(
-                        manifest.filePath, fn.handler.range, "handler-not-found",
-                        "go1.x runs the compiled handler '" + fn.handler.value +
-                            "', and it is not built; build it (e.g. GOOS=linux go build -o " +
-                            fn.handler.value + " ., or the project's make build)"));
-                    diagnostics.back().function = fn.name;
-                }
-            } else if (family == RuntimeFamily::Custom &&
-                       bootstrapChecked.insert(fn.runtime.range.start).second) {
-                const fs::path bootstrap = fs::path(manifest.projectDir) / "bootstrap";
-                std::error_code ec;
-                if (!fs::is_regular_file(bootstrap, ec)) {
-                    diagnostics.push_back(errorAt(
-                        manifest.filePath, fn.runtime.range, "bootstrap-not-found",
-                        "runtime '" + fn.runtime.value +
-                            "' runs the project's own 'bootstrap' executable, and there is none "
-                            "in the project folder"));
-                    diagnostics.back().function = fn.name;
-                } else if ((fs::status(bootstrap, ec).permissions() & fs::perms::owner_exec) ==
-                           fs::perms::none) {
-                    diagnostics.push_back(
-                        errorAt(manifest.filePath, fn.runtime.range, "bootstrap-not-executable",
-                                "'bootstrap' is not executable; run: chmod +x bootstrap"));
-                    diagnostics.back().function = fn.name;
-                }
-            }
-        }
-        if (fn.kind != FunctionKind::Event && !fn.path.empty())
-            routes.add(manifest.filePath, fn.name, "ANY", fn.path,
-                       fn.kind == FunctionKind::HttpFunction ? "http function path"
-                                                             : "http service path",
-                       fn.nameRange, diagnostics);
-        for (const auto &event : fn.events) {
-            checkSchedules(manifest.filePath, event, diagnostics);
-            if ((event.type != "http" && event.type != "httpApi") || event.path.empty())
-                continue;
-            routes.add(manifest.filePath, fn.name, event.method, event.path,
-                       event.type + " route", event.range, diagnostics);
-        }
-    }
-}
 
 // The framework accepts `functions` (and `resources`) as a list of mappings, typically one
 // ${file(...)} each, and merges them; so does Nimbus, before anything looks at them.
@@ -570,62 +355,6 @@ void validateSchema(const YamlNode &root, const std::string &file,
 }
 
 } // namespace
-
-namespace {
-
-// Whether an error keeps `fn` from running: it names it, or it is about the runtime `fn`
-// shares with others (the provider's), which is reported once.
-bool blocks(const Diagnostic &d, const Function &fn) {
-    if (d.severity != Severity::Error)
-        return false;
-    if (d.function == fn.name)
-        return true;
-    static const std::set<std::string> runtimeCodes{
-        "unsupported-runtime", "bootstrap-not-found", "bootstrap-not-executable",
-        "unresolved-runtime"};
-    return runtimeCodes.count(d.code) && d.range.start == fn.runtime.range.start;
-}
-
-} // namespace
-
-bool LoadResult::blocksEverything() const {
-    return !manifest || std::any_of(diagnostics.begin(), diagnostics.end(), [](const auto &d) {
-               return d.severity == Severity::Error && d.function.empty();
-           });
-}
-
-bool LoadResult::canRun(const std::string &function) const {
-    if (blocksEverything())
-        return false;
-    const Function *fn = manifest->function(function);
-    return fn && runsInSimulator(*fn) && blocking(function).empty();
-}
-
-std::vector<Diagnostic> LoadResult::blocking(const std::string &function) const {
-    std::vector<Diagnostic> errors;
-    const Function *fn = manifest ? manifest->function(function) : nullptr;
-    for (const auto &d : diagnostics) {
-        if (d.severity == Severity::Error &&
-            (d.function.empty() || d.function == function || (fn && blocks(d, *fn))))
-            errors.push_back(d);
-    }
-    return errors;
-}
-
-std::vector<std::string> LoadResult::dropUnrunnable() {
-    std::vector<std::string> dropped;
-    if (!manifest)
-        return dropped;
-    std::erase_if(manifest->functions, [&](const Function &fn) {
-        const bool blocked =
-            !runsInSimulator(fn) || std::any_of(diagnostics.begin(), diagnostics.end(),
-                                                [&](const auto &d) { return blocks(d, fn); });
-        if (blocked)
-            dropped.push_back(fn.name);
-        return blocked;
-    });
-    return dropped;
-}
 
 ManifestLoader::ManifestLoader(LoadOptions options)
     : m_options(std::move(options)) {}

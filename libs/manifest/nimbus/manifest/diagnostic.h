@@ -44,4 +44,8 @@ std::string formatDiagnostic(const Diagnostic &diagnostic);
 
 bool hasErrors(const std::vector<Diagnostic> &diagnostics);
 
+// A diagnostic on a token.
+Diagnostic diagnosticAt(const std::string &file, SourceRange range, std::string code,
+                        std::string message, Severity severity = Severity::Error);
+
 } // namespace nimbus::manifest

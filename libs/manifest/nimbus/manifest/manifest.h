@@ -74,6 +74,9 @@ struct Provider {
     std::map<std::string, std::string> environment;
 };
 
+// Whether the simulator has a runtime for a function (an http service runs its own command).
+bool runsInSimulator(const Function &fn);
+
 // A project manifest with variables resolved and provider defaults applied.
 struct Manifest {
     std::string filePath;   // the serverless.yml that was read
