@@ -53,8 +53,7 @@ bool isSchemaCode(const std::string &code) {
 std::string relativeTo(const std::string &file, const std::string &projectDir) {
     std::error_code ec;
     const fs::path relative = fs::relative(file, projectDir, ec);
-    return ec || relative.empty() || relative.native().starts_with("..") ? file
-                                                                         : relative.string();
+    return ec || relative.empty() || relative.native().starts_with("..") ? file : relative.string();
 }
 
 std::string locationOf(const Diagnostic &d, const std::string &projectDir) {
@@ -74,8 +73,8 @@ Finding fromDiagnostic(const Diagnostic &d, const std::string &projectDir, Findi
     if (auto it = fixes().find(d.code); it != fixes().end()) {
         f.fix = it->second;
         // The message's own advice, after "; ", says the same as the fix: keep one.
-        if (auto semicolon = f.problem.find("; "); semicolon != std::string::npos &&
-                                                   d.code != "unresolved-variable")
+        if (auto semicolon = f.problem.find("; ");
+            semicolon != std::string::npos && d.code != "unresolved-variable")
             f.problem.erase(semicolon);
     } else if (isSchemaCode(d.code)) {
         f.fix = "correct it, or remove 'configValidationMode: error' so that schema problems "
@@ -133,8 +132,8 @@ void mergeSameCause(std::vector<Finding> &findings) {
 void examineFunction(const Manifest &manifest, const Function &fn, const Machine &machine,
                      Examination &out) {
     const std::string subject = "function '" + fn.name + "'";
-    auto block = [&](std::string problem, std::string fix, Finding::Level level =
-                                                                Finding::Level::Blocks) {
+    auto block = [&](std::string problem, std::string fix,
+                     Finding::Level level = Finding::Level::Blocks) {
         out.findings.push_back({level, subject, {}, std::move(problem), std::move(fix)});
     };
     const RuntimeFamily family = runtimeFamily(fn.runtime.value);
@@ -156,9 +155,10 @@ void examineFunction(const Manifest &manifest, const Function &fn, const Machine
     }
     if (fn.runtime.value == "go1.x" && fn.handler.value.ends_with(".go") &&
         !machine.findProgram("go"))
-        block("its handler is Go source (" + fn.handler.value +
-                  "), which is compiled at each cold start, and the Go toolchain is not installed",
-              "install it (apt-get install golang-go), or build a binary and point 'handler' at it");
+        block(
+            "its handler is Go source (" + fn.handler.value +
+                "), which is compiled at each cold start, and the Go toolchain is not installed",
+            "install it (apt-get install golang-go), or build a binary and point 'handler' at it");
     if (family == RuntimeFamily::Python && !machine.findProgram("python3"))
         block("runtime " + fn.runtime.value + " needs python3, which is not installed",
               "install it: apt-get install python3");

@@ -15,9 +15,9 @@ bool blocks(const Diagnostic &d, const Function &fn) {
         return false;
     if (d.function == fn.name)
         return true;
-    static const std::set<std::string> runtimeCodes{
-        "unsupported-runtime", "bootstrap-not-found", "bootstrap-not-executable",
-        "unresolved-runtime"};
+    static const std::set<std::string> runtimeCodes{"unsupported-runtime", "bootstrap-not-found",
+                                                    "bootstrap-not-executable",
+                                                    "unresolved-runtime"};
     return runtimeCodes.count(d.code) && d.range.start == fn.runtime.range.start;
 }
 
@@ -25,8 +25,8 @@ bool blocks(const Diagnostic &d, const Function &fn) {
 
 bool LoadResult::blocksEverything() const {
     return !manifest || std::any_of(diagnostics.begin(), diagnostics.end(), [](const auto &d) {
-               return d.severity == Severity::Error && d.function.empty();
-           });
+        return d.severity == Severity::Error && d.function.empty();
+    });
 }
 
 bool LoadResult::canRun(const std::string &function) const {

@@ -26,7 +26,6 @@ Diagnostic fileError(const std::string &file, std::string message, std::string c
     return d;
 }
 
-
 std::string scalarOr(const YamlNode *node, const std::string &fallback) {
     return node && node->isScalar() && node->scalarType() != "null" ? node->scalar : fallback;
 }
@@ -211,21 +210,21 @@ private:
                 kinds.push_back(e);
         }
         if (kinds.size() > 1) {
-            m_diagnostics.push_back(
-                diagnosticAt(m_file, kinds[1]->key.range, "conflicting-kind",
-                        "function '" + fn.name + "' sets both '" + kinds[0]->key.scalar +
-                            "' and '" + kinds[1]->key.scalar +
-                            "'; a function is exactly one kind: keep handler (event function), "
-                            "httpHandler (http function) or httpService (http service)"));
+            m_diagnostics.push_back(diagnosticAt(
+                m_file, kinds[1]->key.range, "conflicting-kind",
+                "function '" + fn.name + "' sets both '" + kinds[0]->key.scalar + "' and '" +
+                    kinds[1]->key.scalar +
+                    "'; a function is exactly one kind: keep handler (event function), "
+                    "httpHandler (http function) or httpService (http service)"));
             m_diagnostics.back().function = fn.name;
         }
         if (kinds.empty()) {
             if (body.find("image")) {
                 m_diagnostics.push_back(
                     diagnosticAt(m_file, fn.nameRange, "unsupported-image",
-                            "function '" + fn.name +
-                                "' is a container image, which the simulator cannot run; it "
-                                "runs handler, httpHandler and httpService functions"));
+                                 "function '" + fn.name +
+                                     "' is a container image, which the simulator cannot run; it "
+                                     "runs handler, httpHandler and httpService functions"));
                 m_diagnostics.back().function = fn.name;
             } else {
                 m_diagnostics.push_back(diagnosticAt(
@@ -320,11 +319,11 @@ std::optional<std::string> codeOwner(const std::string &where, const std::string
     const size_t nameEnd = where.find('.', 10);
     if (nameEnd == std::string::npos)
         return std::nullopt;
-    const std::string key = where.substr(nameEnd + 1, where.find_first_of(".[", nameEnd + 1) -
-                                                          (nameEnd + 1));
+    const std::string key =
+        where.substr(nameEnd + 1, where.find_first_of(".[", nameEnd + 1) - (nameEnd + 1));
     // (An unknown key beside httpService's command does not stop the service.)
-    const bool inCode = key == "handler" || key == "httpHandler" ||
-                        (key == "httpService" && code != "unknown-key");
+    const bool inCode =
+        key == "handler" || key == "httpHandler" || (key == "httpService" && code != "unknown-key");
     if (!inCode)
         return std::nullopt;
     return where.substr(10, nameEnd - 10);

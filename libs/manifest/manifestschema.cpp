@@ -2,11 +2,10 @@
 
 #include "nimbus/manifest/suggest.h"
 
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <re2/re2.h>
 #include <utility>
 
 namespace nimbus::manifest {
@@ -241,8 +240,8 @@ std::shared_ptr<const ManifestSchema> ManifestSchema::forManifest(const YamlNode
                         referenced["description"] = property["description"];
                     property = std::move(referenced);
                 }
-                property["description"] = "(plugin " + name + ") " +
-                                          property.value("description", std::string());
+                property["description"] =
+                    "(plugin " + name + ") " + property.value("description", std::string());
                 (*target)["properties"][key] = std::move(property);
             }
         }
@@ -393,7 +392,8 @@ void ManifestSchema::validateNode(const YamlNode &node, const json &schemaRef, C
         // A single value where a list is expected: the list's one item (unless the schema
         // takes the value as it is).
         json others = json::array();
-        for (const auto &t : schema["type"].is_array() ? schema["type"] : json::array({schema["type"]}))
+        for (const auto &t :
+             schema["type"].is_array() ? schema["type"] : json::array({schema["type"]}))
             if (t != "array")
                 others.push_back(t);
         if (!typeMatches(node, others, true)) {

@@ -35,8 +35,8 @@ void checkSchedules(const std::string &file, const Event &event,
         const bool shaped = text.rfind("rate(", 0) == 0 || text.rfind("cron(", 0) == 0;
         if (expression->isScalar() && shaped && !ScheduleExpression::parse(text, error))
             diagnostics.push_back(diagnosticAt(file, expression->range, "invalid-schedule",
-                                          error + " (the schedule will not fire)",
-                                          Severity::Warning));
+                                               error + " (the schedule will not fire)",
+                                               Severity::Warning));
     }
 }
 
@@ -117,9 +117,10 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
                        (d.function.empty() || d.function == fn.name);
             });
             if (warning == diagnostics.end()) {
-                diagnostics.push_back(diagnosticAt(manifest.filePath, value.range, "unresolved-variable",
-                                              std::string(runtime ? "runtime" : "handler") +
-                                                  " '" + value.value + "' does not resolve"));
+                diagnostics.push_back(diagnosticAt(manifest.filePath, value.range,
+                                                   "unresolved-variable",
+                                                   std::string(runtime ? "runtime" : "handler") +
+                                                       " '" + value.value + "' does not resolve"));
                 warning = diagnostics.end() - 1;
             }
             warning->severity = Severity::Error;
@@ -135,8 +136,10 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
                 continue;
             std::string guess;
             std::erase_if(diagnostics, [&](const Diagnostic &d) {
-                const bool same = d.code == "invalid-value" && d.range.start == fn.runtime.range.start;
-                if (const auto at = d.message.find("; did you mean"); same && at != std::string::npos)
+                const bool same =
+                    d.code == "invalid-value" && d.range.start == fn.runtime.range.start;
+                if (const auto at = d.message.find("; did you mean");
+                    same && at != std::string::npos)
                     guess = d.message.substr(at, d.message.find('?', at) - at + 1);
                 return same;
             });
@@ -160,11 +163,13 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
                     lookup.error = "serverless-wsgi serves the app that custom.wsgi.app names "
                                    "(e.g. 'app.app'), and it is not set";
                 else if (fn.wsgiApp && !lookup.definition)
-                    lookup.error = "custom.wsgi.app '" + code + "', the app serverless-wsgi "
-                                   "serves: " + lookup.error;
+                    lookup.error = "custom.wsgi.app '" + code +
+                                   "', the app serverless-wsgi "
+                                   "serves: " +
+                                   lookup.error;
                 if (!lookup.definition) {
                     diagnostics.push_back(diagnosticAt(manifest.filePath, fn.handler.range,
-                                                  "handler-not-found", lookup.error));
+                                                       "handler-not-found", lookup.error));
                     diagnostics.back().function = fn.name;
                 }
             } else if (family == RuntimeFamily::Custom && fn.runtime.value == "go1.x") {
@@ -191,9 +196,9 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
                     diagnostics.back().function = fn.name;
                 } else if ((fs::status(bootstrap, ec).permissions() & fs::perms::owner_exec) ==
                            fs::perms::none) {
-                    diagnostics.push_back(
-                        diagnosticAt(manifest.filePath, fn.runtime.range, "bootstrap-not-executable",
-                                "'bootstrap' is not executable; run: chmod +x bootstrap"));
+                    diagnostics.push_back(diagnosticAt(
+                        manifest.filePath, fn.runtime.range, "bootstrap-not-executable",
+                        "'bootstrap' is not executable; run: chmod +x bootstrap"));
                     diagnostics.back().function = fn.name;
                 }
             }
@@ -207,8 +212,8 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
             checkSchedules(manifest.filePath, event, diagnostics);
             if ((event.type != "http" && event.type != "httpApi") || event.path.empty())
                 continue;
-            routes.add(manifest.filePath, fn.name, event.method, event.path,
-                       event.type + " route", event.range, diagnostics);
+            routes.add(manifest.filePath, fn.name, event.method, event.path, event.type + " route",
+                       event.range, diagnostics);
         }
     }
 }

@@ -15,15 +15,17 @@
 namespace nimbus::manifest::detail {
 
 inline bool isDigits(std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // Follows a dotted path of mapping keys and list indices from `node`. On failure `walked`
 // is the part that exists and `missing` the key that does not. `resolveOnTheWay`, when
 // given, resolves a value that is still a variable before the walk goes into it
 // (custom.package: ${file(package.json)}, then ${self:custom.package.name}).
-inline YamlNode *walk(YamlNode *node, std::string_view path, std::string &walked, std::string &missing,
-               const std::function<void(YamlNode &, const std::string &)> &resolveOnTheWay = {}) {
+inline YamlNode *
+walk(YamlNode *node, std::string_view path, std::string &walked, std::string &missing,
+     const std::function<void(YamlNode &, const std::string &)> &resolveOnTheWay = {}) {
     size_t pos = 0;
     while (node && pos < path.size()) {
         if (resolveOnTheWay && node->isScalar() && node->scalar.find("${") != std::string::npos)
@@ -37,7 +39,8 @@ inline YamlNode *walk(YamlNode *node, std::string_view path, std::string &walked
             next = node->find(part);
         } else if (node->isSequence() && isDigits(part)) {
             size_t index = 0;
-            const auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), index);
+            const auto [end, error] =
+                std::from_chars(part.data(), part.data() + part.size(), index);
             if (error == std::errc() && end == part.data() + part.size() &&
                 index < node->items.size())
                 next = &node->items[index];

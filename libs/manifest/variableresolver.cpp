@@ -14,9 +14,9 @@
 
 namespace nimbus::manifest {
 
+using detail::isDigits;
 using detail::relocate;
 using detail::scalarText;
-using detail::isDigits;
 using detail::walk;
 
 namespace {
@@ -82,11 +82,9 @@ std::vector<std::string_view> splitTopLevel(std::string_view text) {
     return parts;
 }
 
-
 int quoteShift(const YamlNode &node) {
     return node.style == YamlNode::Style::Quoted ? 1 : 0;
 }
-
 
 std::string unquote(std::string_view s) {
     s = trim(s);
@@ -94,10 +92,6 @@ std::string unquote(std::string_view s) {
         s = s.substr(1, s.size() - 2);
     return std::string(s);
 }
-
-
-
-
 
 // The variable sources whose values live in the cloud account, not in the project.
 bool isCloudSource(const std::string &source) {
@@ -319,8 +313,8 @@ std::optional<VariableResolver::Value> VariableResolver::lookupSource(const std:
         return Value{YamlNode::makeScalar(text, style, site.range), text};
     };
     size_t nameEnd = 0;
-    while (nameEnd < address.size() && (std::isalnum(static_cast<unsigned char>(address[nameEnd])) ||
-                                        address[nameEnd] == '_'))
+    while (nameEnd < address.size() &&
+           (std::isalnum(static_cast<unsigned char>(address[nameEnd])) || address[nameEnd] == '_'))
         ++nameEnd;
     const std::string source = address.substr(0, nameEnd);
     std::string params;
@@ -340,8 +334,8 @@ std::optional<VariableResolver::Value> VariableResolver::lookupSource(const std:
     if (pos < address.size() && address[pos] == '.' && (source == "cf" || source == "ssm"))
         pos = address.find(':', pos);
     const bool hasColon = pos != std::string::npos && pos < address.size() && address[pos] == ':';
-    const std::string key = hasColon ? std::string(trim(std::string_view(address).substr(pos + 1)))
-                                     : std::string();
+    const std::string key =
+        hasColon ? std::string(trim(std::string_view(address).substr(pos + 1))) : std::string();
     // ${AWS::Region}, ${MyBucket.Arn}, ${Stage}: CloudFormation's own substitutions (in
     // Fn::Sub), which the framework leaves alone, and so does Nimbus.
     static const std::set<std::string> ours{"self", "env", "opt", "sls", "param", "aws", "file"};
@@ -368,8 +362,8 @@ std::optional<VariableResolver::Value> VariableResolver::lookupSource(const std:
     if (source == "opt") {
         if (auto it = m_context.options.find(key); it != m_context.options.end())
             return scalarValue(it->second, YamlNode::Style::Plain);
-        failure = {"option '--" + key + "' was not given; pass it or add a fallback: ${opt:" +
-                       key + ", 'value'}",
+        failure = {"option '--" + key + "' was not given; pass it or add a fallback: ${opt:" + key +
+                       ", 'value'}",
                    offset};
         // The framework's defaults for the stage and the region.
         if (key == "stage" || key == "region") {
@@ -427,7 +421,6 @@ std::optional<VariableResolver::Value> VariableResolver::lookupSource(const std:
     return std::nullopt;
 }
 
-
 YamlNode *VariableResolver::findInManifest(std::string_view path, std::string &walked,
                                            std::string &missing) {
     return walk(m_root, path, walked, missing, [this](YamlNode &inner, const std::string &at) {
@@ -478,8 +471,9 @@ std::optional<VariableResolver::Value> VariableResolver::lookupSelf(std::string_
         const std::string inside = walked + ".";
         for (const auto &resolving : m_resolving) {
             if (resolving == walked || resolving.rfind(inside, 0) == 0 || walked.empty()) {
-                failure = {"'${self:" + std::string(path) + "}' contains the value that refers "
-                           "to it (a cycle of variables)",
+                failure = {"'${self:" + std::string(path) +
+                               "}' contains the value that refers "
+                               "to it (a cycle of variables)",
                            offset};
                 return std::nullopt;
             }

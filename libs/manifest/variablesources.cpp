@@ -1,10 +1,9 @@
 // Where the values of variables come from outside the manifest's text: ${file(...)},
 // ${param:...} with params:, the local override file (.nimbus/variables.yml), and the
 // placeholders that stand for values that live in the cloud.
-#include "nimbus/manifest/variableresolver.h"
-
-#include "variablepaths.h"
 #include "nimbus/manifest/textfile.h"
+#include "nimbus/manifest/variableresolver.h"
+#include "variablepaths.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -16,11 +15,7 @@ using detail::relocate;
 using detail::scalarText;
 using detail::walk;
 
-namespace {
-
-
-
-} // namespace
+namespace {} // namespace
 
 // A variable Nimbus cannot resolve locally: a warning and a placeholder that names it.
 VariableResolver::Failure VariableResolver::cloudFailure(const std::string &address,
@@ -51,7 +46,10 @@ std::optional<VariableResolver::Value> VariableResolver::lookupOverride(const st
                 if (parsed.ok && parsed.root.isMapping())
                     m_overrides = std::move(parsed.root);
                 else
-                    m_diagnostics.push_back({Severity::Warning, path.string(), {}, false,
+                    m_diagnostics.push_back({Severity::Warning,
+                                             path.string(),
+                                             {},
+                                             false,
                                              "invalid-overrides",
                                              "is not a YAML mapping of variables to values; it "
                                              "is ignored",
@@ -72,8 +70,7 @@ std::optional<VariableResolver::Value> VariableResolver::lookupOverride(const st
 std::optional<VariableResolver::Value> VariableResolver::lookupParam(const std::string &name,
                                                                      const std::string &address,
                                                                      const YamlNode &site,
-                                                                     Failure &failure,
-                                                                     int offset) {
+                                                                     Failure &failure, int offset) {
     // params: {<stage>: {...}, default: {...}}: the stage's value wins over the default.
     for (const std::string &group : {effectiveStage(*m_root, m_context), std::string("default")}) {
         std::string walked, missing;
@@ -91,22 +88,21 @@ std::optional<VariableResolver::Value> VariableResolver::lookupParam(const std::
     }
     if (auto overridden = lookupOverride(address, site))
         return overridden;
-    failure = cloudFailure(address,
-                           "is not under 'params' for stage '" +
-                               effectiveStage(*m_root, m_context) +
-                               "' or 'default' (Dashboard parameters are not read)",
-                           site, offset);
+    failure =
+        cloudFailure(address,
+                     "is not under 'params' for stage '" + effectiveStage(*m_root, m_context) +
+                         "' or 'default' (Dashboard parameters are not read)",
+                     site, offset);
     return std::nullopt;
 }
 
 std::optional<VariableResolver::Value> VariableResolver::lookupFile(const std::string &file,
                                                                     const std::string &subPath,
                                                                     const YamlNode &site,
-                                                                    Failure &failure,
-                                                                    int offset) {
+                                                                    Failure &failure, int offset) {
     namespace fs = std::filesystem;
-    const std::string written = "${file(" + file + ")" + (subPath.empty() ? "" : ":" + subPath) +
-                                "}";
+    const std::string written =
+        "${file(" + file + ")" + (subPath.empty() ? "" : ":" + subPath) + "}";
     if (m_context.projectDir.empty()) {
         failure = {"'" + written + "': files are read only for a project on disk", offset};
         return std::nullopt;

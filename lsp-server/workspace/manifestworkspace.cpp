@@ -236,7 +236,6 @@ void collectPaths(const YamlNode &node, const std::string &prefix, int depth,
     }
 }
 
-
 } // namespace
 
 std::vector<manifest::Diagnostic> ManifestWorkspace::diagnose(std::string_view text,
@@ -275,13 +274,15 @@ std::set<std::string> keysExcludedByKind(const std::vector<std::string> &path,
 // The schema with the keys of the plugins the document lists. Completion runs on every
 // keystroke of documents that are often unfinished, so the plugins block is read from the
 // lines (`plugins:` then its `- name` items, or `plugins: [a, b]`), not by parsing it all.
-std::shared_ptr<const manifest::ManifestSchema> schemaFor(const std::vector<std::string_view> &lines) {
+std::shared_ptr<const manifest::ManifestSchema>
+schemaFor(const std::vector<std::string_view> &lines) {
     manifest::YamlNode root;
     root.kind = manifest::YamlNode::Kind::Mapping;
     manifest::YamlNode list;
     list.kind = manifest::YamlNode::Kind::Sequence;
     auto add = [&](std::string_view name) {
-        while (!name.empty() && (name.front() == ' ' || name.front() == '\'' || name.front() == '"'))
+        while (!name.empty() &&
+               (name.front() == ' ' || name.front() == '\'' || name.front() == '"'))
             name.remove_prefix(1);
         while (!name.empty() && (name.back() == ' ' || name.back() == '\'' || name.back() == '"' ||
                                  name.back() == '\r'))
@@ -303,8 +304,9 @@ std::shared_ptr<const manifest::ManifestSchema> schemaFor(const std::vector<std:
                 add(rest.substr(0, comma));
             add(rest);
         }
-        for (std::size_t j = i + 1; j < lines.size() && !lines[j].empty() &&
-                                    (lines[j][0] == ' ' || lines[j][0] == '-' || lines[j][0] == '#');
+        for (std::size_t j = i + 1;
+             j < lines.size() && !lines[j].empty() &&
+             (lines[j][0] == ' ' || lines[j][0] == '-' || lines[j][0] == '#');
              ++j) {
             std::string_view item = lines[j];
             const auto dash = item.find_first_not_of(' ');
@@ -316,9 +318,11 @@ std::shared_ptr<const manifest::ManifestSchema> schemaFor(const std::vector<std:
         break;
     }
     if (list.items.empty())
-        return {std::shared_ptr<const manifest::ManifestSchema>(), &manifest::ManifestSchema::builtin()};
-    root.entries.push_back({manifest::YamlNode::makeScalar("plugins", manifest::YamlNode::Style::Plain, {}),
-                            std::move(list)});
+        return {std::shared_ptr<const manifest::ManifestSchema>(),
+                &manifest::ManifestSchema::builtin()};
+    root.entries.push_back(
+        {manifest::YamlNode::makeScalar("plugins", manifest::YamlNode::Style::Plain, {}),
+         std::move(list)});
     return manifest::ManifestSchema::forManifest(root);
 }
 
@@ -372,9 +376,8 @@ std::vector<CompletionItem> ManifestWorkspace::complete(std::string_view text,
             CompletionItem item{name,
                                 CompletionItem::Kind::Property,
                                 schemaType(property),
-                                property.is_object()
-                                    ? property.value("description", std::string())
-                                    : std::string(),
+                                property.is_object() ? property.value("description", std::string())
+                                                     : std::string(),
                                 name + ": ",
                                 false,
                                 replace};
@@ -593,8 +596,9 @@ ManifestWorkspace::references(const std::string &sourcePath, std::string_view so
             manifestPath = manifest::ManifestLoader::findManifestFile(dir.string());
         if (manifestPath) {
             auto open = openManifests.find(*manifestPath);
-            const std::optional<std::string> text =
-                open != openManifests.end() ? std::optional(open->second) : manifest::readTextFile(*manifestPath);
+            const std::optional<std::string> text = open != openManifests.end()
+                                                        ? std::optional(open->second)
+                                                        : manifest::readTextFile(*manifestPath);
             if (!text)
                 break;
             const auto loaded = loadLenient(*text, *manifestPath);

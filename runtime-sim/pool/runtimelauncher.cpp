@@ -1,4 +1,5 @@
 #include "runtimelauncher.h"
+
 #include "nimbus/resources/programlocator.h"
 
 #include <array>

@@ -70,10 +70,9 @@ void TestCli::validateAcceptsTheExamples() {
 void TestCli::validateReportsPositionsAndFails() {
     TempProject project;
     project.write("handler.py", "def hello(event, context):\n    return {}\n");
-    project.writeManifest(
-        "service: demo\nprovider:\n  name: aws\n  runtime: python3.11\n"
-        "functions:\n  hello:\n    handler: handler.hello\n    memroySize: 512\n"
-        "  broken:\n    handler: nope.main\n");
+    project.writeManifest("service: demo\nprovider:\n  name: aws\n  runtime: python3.11\n"
+                          "functions:\n  hello:\n    handler: handler.hello\n    memroySize: 512\n"
+                          "  broken:\n    handler: nope.main\n");
     const CliRun run = runNimbus({"validate", project.path()});
     QCOMPARE(run.exitCode, 1);
     // An unknown key is a warning, as the framework has it; a missing module an error.

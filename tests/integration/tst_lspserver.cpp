@@ -290,15 +290,15 @@ void TestLspServer::pluginKeysAreCompletedAndHoveredAsThePlugins() {
                              "provider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  f:\n"
                              "    handler: handler.main\n    iamRoleStatements: []\n    \n";
     c.open(uri, text);
-    const json hover = c.request("textDocument/hover",
-                                 {{"textDocument", {{"uri", uri}}},
-                                  {"position", {{"line", 9}, {"character", 6}}}});
+    const json hover =
+        c.request("textDocument/hover", {{"textDocument", {{"uri", uri}}},
+                                         {"position", {{"line", 9}, {"character", 6}}}});
     const std::string contents = hover["result"]["contents"].dump();
     QVERIFY2(contents.find("(plugin serverless-iam-roles-per-function)") != std::string::npos,
              contents.c_str());
-    const json completion = c.request("textDocument/completion",
-                                      {{"textDocument", {{"uri", uri}}},
-                                       {"position", {{"line", 10}, {"character", 4}}}});
+    const json completion =
+        c.request("textDocument/completion", {{"textDocument", {{"uri", uri}}},
+                                              {"position", {{"line", 10}, {"character", 4}}}});
     QStringList labels;
     for (const auto &item : completion["result"]["items"])
         labels << QString::fromStdString(item["label"].get<std::string>());

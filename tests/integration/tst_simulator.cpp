@@ -462,12 +462,13 @@ void TestSimulator::serverlessWsgiServesTheApp() {
     // A project as serverless-wsgi has it: no wsgi_handler.py on disk (the plugin writes it
     // when it packages), the app named in custom.wsgi.app. A bare WSGI callable stands in
     // for Flask, which the runtime serves the same way.
-    m_project->write("web/app.py",
-                     "def application(environ, start_response):\n"
-                     "    body = '%s %s?%s %s' % (environ['REQUEST_METHOD'], environ['PATH_INFO'],\n"
-                     "        environ['QUERY_STRING'], environ['wsgi.input'].read().decode())\n"
-                     "    start_response('201 Created', [('Content-Type', 'text/plain')])\n"
-                     "    return [body.encode()]\n");
+    m_project->write(
+        "web/app.py",
+        "def application(environ, start_response):\n"
+        "    body = '%s %s?%s %s' % (environ['REQUEST_METHOD'], environ['PATH_INFO'],\n"
+        "        environ['QUERY_STRING'], environ['wsgi.input'].read().decode())\n"
+        "    start_response('201 Created', [('Content-Type', 'text/plain')])\n"
+        "    return [body.encode()]\n");
     m_project->writeManifest(
         QByteArray(kManifest).replace("service: simtest\n",
                                       "service: simtest\nplugins: [serverless-wsgi]\n"

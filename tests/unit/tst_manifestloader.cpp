@@ -252,7 +252,8 @@ void TestManifestLoader::oneMistakeGivesOneDiagnostic_data() {
         << "http route GET /hello takes the same requests as httpApi route GET /hello"
         << "warning";
     QTest::newRow("a trailing slash is the same route")
-        << kBase + "  again:\n    handler: handler.hello\n    events:\n      - httpApi: GET /hello/\n"
+        << kBase +
+               "  again:\n    handler: handler.hello\n    events:\n      - httpApi: GET /hello/\n"
         << 15 << 9 << "duplicate-route"
         << "httpApi route GET /hello/ takes the same requests as httpApi route GET /hello"
         << "warning";

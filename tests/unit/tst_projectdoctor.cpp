@@ -38,7 +38,8 @@ void TestProjectDoctor::explainsEachReason_data() {
     QTest::addColumn<QStringList>("files"); // path, content, ...
     QTest::addColumn<QStringList>("programs");
     QTest::addColumn<bool>("esbuildInstalled");
-    QTest::addColumn<QStringList>("findings"); // "blocks|degrades <subject>: <text in problem> => <text in fix>"
+    QTest::addColumn<QStringList>(
+        "findings"); // "blocks|degrades <subject>: <text in problem> => <text in fix>"
     QTest::addColumn<int>("runnable");
 
     const QStringList both{"python3", "node"};
@@ -95,7 +96,9 @@ void TestProjectDoctor::explainsEachReason_data() {
     QTest::newRow("a Go binary as the handler needs no toolchain")
         << QByteArray("service: shop\nprovider:\n  name: aws\n  runtime: go1.x\nfunctions:\n"
                       "  ping:\n    handler: bin/ping\n")
-        << QStringList{"bin/ping", "\x7f" "ELF"} << both << false << QStringList() << 1;
+        << QStringList{"bin/ping", "\x7f"
+                                   "ELF"}
+        << both << false << QStringList() << 1;
     QTest::newRow("an http service whose program is not installed")
         << QByteArray("service: shop\nprovider:\n  name: aws\nfunctions:\n  web:\n"
                       "    httpService:\n      command: uvicorn app:app --port $PORT\n")
@@ -143,9 +146,8 @@ void TestProjectDoctor::explainsEachReason() {
         QVERIFY2(QString::fromStdString(f.fix).contains(fix), qPrintable(seen[i]));
     }
     QCOMPARE(int(exam.runnable.size()), runnable);
-    QCOMPARE(exam.healthy(), std::none_of(findings.begin(), findings.end(), [](const QString &f) {
-                 return f.startsWith("blocks");
-             }));
+    QCOMPARE(exam.healthy(), std::none_of(findings.begin(), findings.end(),
+                                          [](const QString &f) { return f.startsWith("blocks"); }));
 }
 
 QTEST_APPLESS_MAIN(TestProjectDoctor)

@@ -53,27 +53,28 @@ void TestServerlessProjects::constructs_data() {
     const QByteArray fn = "functions:\n  hello:\n    handler: handler.main\n";
 
     QTest::newRow("provider keys of the framework: lambdaHashingVersion, apiKeys, usagePlan")
-        << head + "  lambdaHashingVersion: 20201221\n  apiKeys:\n    - shop-key\n"
-                  "  usagePlan:\n    quota: {limit: 5000, period: MONTH}\n"
-                  "    throttle: {burstLimit: 200, rateLimit: 100}\n" +
+        << head +
+               "  lambdaHashingVersion: 20201221\n  apiKeys:\n    - shop-key\n"
+               "  usagePlan:\n    quota: {limit: 5000, period: MONTH}\n"
+               "    throttle: {burstLimit: 200, rateLimit: 100}\n" +
                fn
         << QStringList() << 0 << 0 << "" << kNothing;
     QTest::newRow("the older service: {name: ...}")
-        << "service:\n  name: legacy\n" + head.mid(head.indexOf("provider")) + fn
-        << QStringList() << 0 << 0 << "" << Check([](const LoadResult &r) {
+        << "service:\n  name: legacy\n" + head.mid(head.indexOf("provider")) + fn << QStringList()
+        << 0 << 0 << "" << Check([](const LoadResult &r) {
                return r.manifest->service == "legacy" ? QString() : "service is not 'legacy'";
            });
     QTest::newRow("an http event written 'GET hello', without the leading slash")
-        << head + fn + "    events:\n      - http: GET hello\n" << QStringList() << 0 << 0 << ""
-        << Check([](const LoadResult &r) {
+        << head + fn + "    events:\n      - http: GET hello\n"
+        << QStringList() << 0 << 0 << "" << Check([](const LoadResult &r) {
                QString type, method, path;
                if (QString e = eventOf(r, "hello", 0, type, method, path); !e.isEmpty())
                    return e;
                return method == "GET" && path == "/hello" ? QString() : method + " " + path;
            });
     QTest::newRow("a bare event name: - alexaSkill")
-        << head + fn + "    events:\n      - alexaSkill\n" << QStringList() << 0 << 0 << ""
-        << Check([](const LoadResult &r) {
+        << head + fn + "    events:\n      - alexaSkill\n"
+        << QStringList() << 0 << 0 << "" << Check([](const LoadResult &r) {
                QString type, method, path;
                if (QString e = eventOf(r, "hello", 0, type, method, path); !e.isEmpty())
                    return e;
@@ -98,8 +99,9 @@ void TestServerlessProjects::constructs_data() {
                "      - cloudwatchEvent: {event: {source: [aws.ec2]}}\n"
         << QStringList() << 0 << 0 << "" << kNothing;
     QTest::newRow("CloudFormation short forms: !Ref, !GetAtt, !Sub, !Join")
-        << head + "  environment:\n    TABLE: !Ref OrdersTable\n"
-                  "    QUEUE_URL: !Sub 'https://sqs.${AWS::Region}.amazonaws.com/q'\n" +
+        << head +
+               "  environment:\n    TABLE: !Ref OrdersTable\n"
+               "    QUEUE_URL: !Sub 'https://sqs.${AWS::Region}.amazonaws.com/q'\n" +
                fn +
                "    events:\n      - sqs:\n          arn: !GetAtt JobsQueue.Arn\n"
                "      - stream:\n          type: dynamodb\n"
@@ -111,7 +113,8 @@ void TestServerlessProjects::constructs_data() {
                "        Resource: '*'\n"
         << QStringList() << 0 << 0 << "" << kNothing;
     QTest::newRow("a plugin's function keys, without the plugin listed")
-        << head + fn + "    iamRoleStatements: []\n" << QStringList() << 0 << 1
+        << head + fn + "    iamRoleStatements: []\n"
+        << QStringList() << 0 << 1
         << "belongs to the plugin serverless-iam-roles-per-function, which 'plugins' does not "
            "list"
         << kNothing;
@@ -122,14 +125,14 @@ void TestServerlessProjects::constructs_data() {
         << head + "plugins:\n  localPath: ./plugins\n  modules: [serverless-offline]\n" + fn
         << QStringList() << 0 << 0 << "" << kNothing;
     QTest::newRow("a plugin Nimbus does not know may add the key nobody knows")
-        << head + "plugins: [serverless-shop-magic]\nshopMagic: {on: true}\n" + fn
-        << QStringList() << 0 << 1 << "serverless-shop-magic" << kNothing;
+        << head + "plugins: [serverless-shop-magic]\nshopMagic: {on: true}\n" + fn << QStringList()
+        << 0 << 1 << "serverless-shop-magic" << kNothing;
     QTest::newRow("configValidationMode: error makes schema problems errors")
-        << "configValidationMode: error\n" + head + fn + "    timeuot: 3\n" << QStringList()
-        << 1 << 0 << "did you mean 'timeout'?" << kNothing;
+        << "configValidationMode: error\n" + head + fn + "    timeuot: 3\n"
+        << QStringList() << 1 << 0 << "did you mean 'timeout'?" << kNothing;
     QTest::newRow("configValidationMode: off reports no schema problems")
-        << "configValidationMode: off\n" + head + fn + "    timeuot: 3\n" << QStringList() << 0
-        << 0 << "" << kNothing;
+        << "configValidationMode: off\n" + head + fn + "    timeuot: 3\n"
+        << QStringList() << 0 << 0 << "" << kNothing;
     QTest::newRow("functions as a list of included files")
         << head + "functions:\n  - ${file(./functions/users.yml)}\n"
                   "  - ${file(./functions/orders.yml)}\n"
@@ -151,8 +154,9 @@ void TestServerlessProjects::constructs_data() {
                           : QString("resources were not merged");
            });
     QTest::newRow("a TypeScript handler (serverless-esbuild)")
-        << QByteArray("service: shop\nplugins: [serverless-esbuild]\nprovider:\n  name: aws\n"
-                      "  runtime: nodejs20.x\nfunctions:\n  hello:\n    handler: src/handler.hello\n")
+        << QByteArray(
+               "service: shop\nplugins: [serverless-esbuild]\nprovider:\n  name: aws\n"
+               "  runtime: nodejs20.x\nfunctions:\n  hello:\n    handler: src/handler.hello\n")
         << QStringList{"src/handler.ts",
                        "import type { Handler } from 'aws-lambda';\n"
                        "export const hello: Handler = async (event) => ({ statusCode: 200 });\n"}
@@ -168,8 +172,8 @@ void TestServerlessProjects::constructs_data() {
                           : QString("DB_URL is not the placeholder");
            });
     QTest::newRow("a missing handler module keeps only its own function from running")
-        << head + fn + "  broken:\n    handler: nowhere.main\n" << QStringList() << 1 << 0
-        << "nowhere" << Check([](const LoadResult &r) {
+        << head + fn + "  broken:\n    handler: nowhere.main\n"
+        << QStringList() << 1 << 0 << "nowhere" << Check([](const LoadResult &r) {
                return r.canRun("hello") && !r.canRun("broken") && !r.blocksEverything()
                           ? QString()
                           : QString("hello should run and broken not");
@@ -179,7 +183,7 @@ void TestServerlessProjects::constructs_data() {
         << QStringList() << 1 << 0 << "runtime 'java17' cannot run in the simulator"
         << Check([](const LoadResult &r) {
                return r.canRun("hello") && !r.canRun("java") ? QString()
-                                                              : QString("java should not run");
+                                                             : QString("java should not run");
            });
     QTest::newRow("quoted numbers and booleans are coerced, as the framework does")
         << head + "  memorySize: '256'\n  versionFunctions: 'false'\n" + fn +
@@ -193,18 +197,19 @@ void TestServerlessProjects::constructs_data() {
                                 .arg(f->timeout.value);
            });
     QTest::newRow("a single value where a list is expected")
-        << head + "  iam:\n    role:\n      statements:\n        - Effect: Allow\n"
-                  "          Action: dynamodb:Query\n          Resource: '*'\n" +
+        << head +
+               "  iam:\n    role:\n      statements:\n        - Effect: Allow\n"
+               "          Action: dynamodb:Query\n          Resource: '*'\n" +
                fn
         << QStringList() << 0 << 0 << "" << kNothing;
     QTest::newRow("a key left empty is ignored, as the framework drops it")
-        << head + "  environment:\n" + fn + "    layers:\n" << QStringList() << 0 << 0 << ""
-        << kNothing;
+        << head + "  environment:\n" + fn + "    layers:\n"
+        << QStringList() << 0 << 0 << "" << kNothing;
     QTest::newRow("a Node handler that is the module's default export")
         << QByteArray("service: shop\nprovider:\n  name: aws\n  runtime: nodejs20.x\n"
                       "functions:\n  version:\n    handler: src/version.default\n")
-        << QStringList{"src/version.js", "export default async function handler(event) {}\n"}
-        << 0 << 0 << "" << kNothing;
+        << QStringList{"src/version.js", "export default async function handler(event) {}\n"} << 0
+        << 0 << "" << kNothing;
     QTest::newRow("a Node handler passed on from another module (ts-node bridge)")
         << QByteArray("service: shop\nprovider:\n  name: aws\n  runtime: nodejs20.x\n"
                       "functions:\n  hello:\n    handler: src/bridge.hello\n")
@@ -218,16 +223,17 @@ void TestServerlessProjects::constructs_data() {
         << QByteArray("service: shop\nplugins: [serverless-wsgi]\ncustom: {wsgi: {app: app.app}}\n"
                       "provider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  api:\n"
                       "    handler: wsgi_handler.handler\n")
-        << QStringList{"app.py", "from flask import Flask\napp = Flask(__name__)\n"} << 0 << 0
-        << "" << Check([](const LoadResult &r) {
+        << QStringList{"app.py", "from flask import Flask\napp = Flask(__name__)\n"} << 0 << 0 << ""
+        << Check([](const LoadResult &r) {
                const Function *f = r.manifest->function("api");
                return f->wsgiApp == std::optional<std::string>("app.app") && r.canRun("api")
                           ? QString()
                           : QString("the app is not app.app");
            });
     QTest::newRow("serverless-wsgi without custom.wsgi.app")
-        << QByteArray("service: shop\nplugins: [serverless-wsgi]\nprovider:\n  name: aws\n"
-                      "  runtime: python3.11\nfunctions:\n  api:\n    handler: wsgi_handler.handler\n")
+        << QByteArray(
+               "service: shop\nplugins: [serverless-wsgi]\nprovider:\n  name: aws\n"
+               "  runtime: python3.11\nfunctions:\n  api:\n    handler: wsgi_handler.handler\n")
         << QStringList() << 1 << 0 << "custom.wsgi.app" << kNothing;
     QTest::newRow("functions in an included file: a typo stays a warning of its own")
         << head + "functions:\n  - ${file(./fns.yml)}\n"
@@ -238,7 +244,8 @@ void TestServerlessProjects::constructs_data() {
            });
     QTest::newRow("an unresolved handler in an included file keeps only that function")
         << head + "functions:\n  - ${file(./fns.yml)}\n"
-        << QStringList{"fns.yml", "a:\n  handler: ${env:NIMBUS_NOPE}\nb:\n  handler: handler.main\n"}
+        << QStringList{"fns.yml",
+                       "a:\n  handler: ${env:NIMBUS_NOPE}\nb:\n  handler: handler.main\n"}
         << 1 << 0 << "'NIMBUS_NOPE' is not set" << Check([](const LoadResult &r) {
                return !r.canRun("a") && r.canRun("b") ? QString() : QString("a runs, or b not");
            });
@@ -253,16 +260,13 @@ void TestServerlessProjects::constructs_data() {
     QTest::newRow("a container image function cannot run")
         << head + fn + "  image:\n    image: 123.dkr.ecr.us-east-1.amazonaws.com/shop:1\n"
         << QStringList() << 1 << 0 << "container image" << Check([](const LoadResult &r) {
-               return r.canRun("hello") && !r.canRun("image") ? QString()
-                                                               : QString("image runs");
+               return r.canRun("hello") && !r.canRun("image") ? QString() : QString("image runs");
            });
     QTest::newRow("${opt:stage} in a handler is the default stage")
         << head + "functions:\n  hello:\n    handler: stages/${opt:stage}.main\n"
-        << QStringList{"stages/dev.py", "def main(e, c):\n    pass\n"} << 0 << 0 << ""
-        << kNothing;
+        << QStringList{"stages/dev.py", "def main(e, c):\n    pass\n"} << 0 << 0 << "" << kNothing;
     QTest::newRow("a value that fails is reported once, not again where it is used")
-        << head + "  environment:\n    T: ${self:custom.t}\ncustom:\n  t: ${env:NIMBUS_NOPE}\n" +
-               fn
+        << head + "  environment:\n    T: ${self:custom.t}\ncustom:\n  t: ${env:NIMBUS_NOPE}\n" + fn
         << QStringList() << 0 << 1 << "'NIMBUS_NOPE' is not set" << kNothing;
     QTest::newRow("a list index too large for any number is a key that is not there")
         << head + "custom:\n  v: ${self:plugins.99999999999999999999999}\n" + fn << QStringList()
@@ -327,7 +331,8 @@ void TestServerlessProjects::deploymentNeedsEveryValue() {
     LoadOptions options;
     const LoadResult local = ManifestLoader(options).loadProject(project.path().toStdString());
     QVERIFY(local.ok());
-    QCOMPARE(local.manifest->function("hello")->environment.at("URL"), std::string("http://localhost"));
+    QCOMPARE(local.manifest->function("hello")->environment.at("URL"),
+             std::string("http://localhost"));
     options.forDeployment = true;
     const LoadResult cloud = ManifestLoader(options).loadProject(project.path().toStdString());
     QVERIFY(!cloud.ok());

@@ -179,11 +179,10 @@ void TestVariableResolver::resolves_data() {
         << "v"
         << "prod"
         << "string";
-    QTest::newRow("opt:stage alone, not given, is dev")
-        << QByteArray("v: ${opt:stage}") << ""
-        << "v"
-        << "dev"
-        << "string";
+    QTest::newRow("opt:stage alone, not given, is dev") << QByteArray("v: ${opt:stage}") << ""
+                                                        << "v"
+                                                        << "dev"
+                                                        << "string";
     QTest::newRow("aws:region follows provider.region")
         << QByteArray("provider: {region: eu-west-1}\nv: ${aws:region}") << ""
         << "v"
@@ -199,11 +198,10 @@ void TestVariableResolver::resolves_data() {
         << "v"
         << "arn:aws:sqs:us-east-1:000000000000:jobs"
         << "string";
-    QTest::newRow("strToBool of a literal")
-        << QByteArray("v: ${strToBool(true)}") << ""
-        << "v"
-        << "true"
-        << "boolean";
+    QTest::newRow("strToBool of a literal") << QByteArray("v: ${strToBool(true)}") << ""
+                                            << "v"
+                                            << "true"
+                                            << "boolean";
     QTest::newRow("strToBool of an environment variable's fallback")
         << QByteArray("v: ${strToBool(${env:NIMBUS_TEST_UNSET, 'false'})}") << ""
         << "v"
@@ -406,16 +404,16 @@ void TestVariableResolver::projectFiles_data() {
         << "shop-dev-orders"
         << "string";
     QTest::newRow("a key of a file included further down the manifest")
-        << QByteArray("service: ${self:custom.package.name}\ncustom:\n  package: ${file(./package.json)}\n"
-                      "v: ${self:service}")
+        << QByteArray(
+               "service: ${self:custom.package.name}\ncustom:\n  package: ${file(./package.json)}\n"
+               "v: ${self:service}")
         << "package.json" << QByteArray(R"({"name": "notifier", "version": "1.2.0"})") << "v"
         << "notifier"
         << "string";
-    QTest::newRow("a missing file falls back")
-        << QByteArray("v: ${file(./nope.yml):x, 'fallback'}") << "other.yml" << QByteArray("x: 1\n")
-        << "v"
-        << "fallback"
-        << "string";
+    QTest::newRow("a missing file falls back") << QByteArray("v: ${file(./nope.yml):x, 'fallback'}")
+                                               << "other.yml" << QByteArray("x: 1\n") << "v"
+                                               << "fallback"
+                                               << "string";
     QTest::newRow("ssm from .nimbus/variables.yml")
         << QByteArray("v: ${ssm:/shop/db-url}") << ".nimbus/variables.yml"
         << QByteArray("ssm:/shop/db-url: postgres://localhost/shop\n") << "v"

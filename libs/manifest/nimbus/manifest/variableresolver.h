@@ -89,12 +89,12 @@ private:
                                   Failure &failure);
     std::optional<Value> lookup(std::string_view reference, const YamlNode &site, int offset,
                                 Failure &failure);
-    std::optional<Value> lookupSource(const std::string &address, const YamlNode &site,
-                                      int offset, Failure &failure);
+    std::optional<Value> lookupSource(const std::string &address, const YamlNode &site, int offset,
+                                      Failure &failure);
     // The node at a dotted path of the manifest, resolving values on the way into them.
     YamlNode *findInManifest(std::string_view path, std::string &walked, std::string &missing);
-    std::optional<Value> lookupSelf(std::string_view path, const YamlNode &site,
-                                    Failure &failure, int offset);
+    std::optional<Value> lookupSelf(std::string_view path, const YamlNode &site, Failure &failure,
+                                    int offset);
     std::optional<Value> lookupFile(const std::string &file, const std::string &subPath,
                                     const YamlNode &site, Failure &failure, int offset);
     std::optional<Value> lookupParam(const std::string &name, const std::string &address,
@@ -114,7 +114,7 @@ private:
     std::set<std::string> m_failed;       // paths whose value failed (and was reported)
     std::size_t m_copied = 0;             // nodes copied by variables so far
     std::map<std::string, std::optional<YamlNode>> m_files; // ${file(...)} contents by path
-    std::optional<YamlNode> m_overrides;                     // .nimbus/variables.yml
+    std::optional<YamlNode> m_overrides;                    // .nimbus/variables.yml
     bool m_overridesRead = false;
     std::vector<Diagnostic> m_diagnostics;
 };
