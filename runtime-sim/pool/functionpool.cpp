@@ -148,6 +148,9 @@ public:
             instance->state = State::Idle;
             instance->idleSince = Clock::now();
             pool->startIdleTimer(instance);
+            if (pool->m_observer)
+                pool->m_observer->instanceState(pool->m_config.name, instance->process->pid(),
+                                                "idle", instance->peakKb);
         }
         pool->dispatch();
     }
@@ -205,7 +208,7 @@ public:
                          "\nEND RequestId: " + pending.requestId + "\n" +
                          pool->reportLine(pending.requestId, 0, 0, result.initDurationMs);
             instance->preOutput.clear();
-            pool->logInvocation(result.log);
+            pool->logInvocation(result);
             pending.callback(std::move(result));
         }
         pool->stopInstance(instance, "init error: " + errorType);
@@ -395,6 +398,11 @@ void FunctionPool::deliver(const std::shared_ptr<Instance> &instance, Pending pe
         response.set("Lambda-Runtime-Client-Context", pending.request.clientContext);
     const std::string requestId = pending.requestId;
     instance->active = std::move(pending);
+    if (m_observer) {
+        m_observer->instanceState(m_config.name, instance->process->pid(), "busy",
+                                  instance->peakKb);
+        m_observer->invocationStarted(m_config.name, requestId);
+    }
     net::Responder responder = std::move(*instance->next);
     instance->next.reset();
     responder(std::move(response));
@@ -493,12 +501,16 @@ void FunctionPool::complete(const std::shared_ptr<Instance> &instance, bool func
     if (instance->state == Instance::State::Busy) {
         instance->state = Instance::State::Idle;
         instance->idleSince = Clock::now();
-        if (instance->generation != m_generation)
+        if (instance->generation != m_generation) {
             stopInstance(instance, "code or configuration changed");
-        else
+        } else {
             startIdleTimer(instance);
+            if (m_observer && instance->process)
+                m_observer->instanceState(m_config.name, instance->process->pid(), "idle",
+                                          instance->peakKb);
+        }
     }
-    logInvocation(result.log);
+    logInvocation(result);
     pending.callback(std::move(result));
     dispatch();
 }
@@ -517,7 +529,7 @@ void FunctionPool::failPending(Pending pending, std::string errorType, std::stri
                  "\n" + "RequestId: " + pending.requestId + " Error: " + message + "\n" +
                  errorType + "\n" + "END RequestId: " + pending.requestId + "\n" +
                  reportLine(pending.requestId, 0, 0, initMs);
-    logInvocation(result.log);
+    logInvocation(result);
     pending.callback(std::move(result));
 }
 
@@ -655,11 +667,13 @@ void FunctionPool::shutdown() {
     }
 }
 
-void FunctionPool::logInvocation(const std::string &log) {
+void FunctionPool::logInvocation(const InvocationResult &result) {
+    const std::string &log = result.log;
     if (!m_observer)
         return;
     m_observer->invocationLog(m_config.name, log);
     m_observer->invocationRecorded(m_config, log);
+    m_observer->invocationFinished(m_config.name, result);
 }
 
 std::string FunctionPool::reportLine(const std::string &requestId, double durationMs,

@@ -55,6 +55,24 @@ public:
     }
     // The platform's own news: a reload, a manifest error, a scale step.
     virtual void platformEvent(const std::string &message) { (void)message; }
+    // An instance became ready for work ("idle") or took an invocation ("busy"), with the
+    // most memory it has used so far.
+    virtual void instanceState(const std::string &function, pid_t pid, const std::string &state,
+                               long long peakKb) {
+        (void)function;
+        (void)pid;
+        (void)state;
+        (void)peakKb;
+    }
+    // An invocation was handed to an instance, and how it ended (its REPORT figures).
+    virtual void invocationStarted(const std::string &function, const std::string &requestId) {
+        (void)function;
+        (void)requestId;
+    }
+    virtual void invocationFinished(const std::string &function, const InvocationResult &result) {
+        (void)function;
+        (void)result;
+    }
 };
 
 // The instances of one function and the invocations waiting for them. Each instance is a
@@ -113,7 +131,7 @@ private:
     void scheduleMemorySample(const std::shared_ptr<Instance> &instance);
     void startIdleTimer(const std::shared_ptr<Instance> &instance);
     void removeInstance(const std::shared_ptr<Instance> &instance);
-    void logInvocation(const std::string &log);
+    void logInvocation(const InvocationResult &result);
     std::string reportLine(const std::string &requestId, double durationMs, int maxMemoryMb,
                            std::optional<double> initMs) const;
 

@@ -42,6 +42,20 @@ public:
             o->platformEvent(message);
     }
 
+    void instanceState(const std::string &function, pid_t pid, const std::string &state,
+                       long long peakKb) override {
+        for (auto *o : m_observers)
+            o->instanceState(function, pid, state, peakKb);
+    }
+    void invocationStarted(const std::string &function, const std::string &requestId) override {
+        for (auto *o : m_observers)
+            o->invocationStarted(function, requestId);
+    }
+    void invocationFinished(const std::string &function, const InvocationResult &result) override {
+        for (auto *o : m_observers)
+            o->invocationFinished(function, result);
+    }
+
 private:
     std::vector<PoolObserver *> m_observers;
 };

@@ -283,6 +283,8 @@ void ServicePool::onReady(const std::shared_ptr<Instance> &instance) {
     log("instance " + std::to_string(instance->process->pid()) + " ready on port " +
         std::to_string(instance->port) + " after " + seconds(Clock::now() - instance->startedAt) +
         " (" + std::to_string(liveCount()) + " running)");
+    if (m_observer)
+        m_observer->instanceState(m_config.name, instance->process->pid(), "ready", 0);
     armIdleTimer(instance);
     dispatch();
 }

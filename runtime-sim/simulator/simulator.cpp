@@ -14,6 +14,7 @@ Simulator::Simulator(boost::asio::io_context &io, SimulatorOptions options, Pool
     , m_options(std::move(options))
     , m_launcher(m_options.resourcesDir) {
     m_observers.add(observer);
+    m_observers.add(&m_events);
 }
 
 Simulator::~Simulator() {
@@ -344,6 +345,7 @@ bool Simulator::invoke(const std::string &name, InvocationRequest request,
 }
 
 void Simulator::shutdown() {
+    m_events.close();
     for (auto &[name, pool] : m_pools)
         pool->shutdown();
     for (auto &[name, pool] : m_services)

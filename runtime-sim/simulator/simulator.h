@@ -1,6 +1,7 @@
 #pragma once
 
 #include "../control/controlplane.h"
+#include "../events/eventstream.h"
 #include "../gateway/gateway.h"
 #include "../pool/observerlist.h"
 #include "../pool/functionpool.h"
@@ -89,6 +90,8 @@ public:
     PoolObserver *observer() { return &m_observers; }
     void addObserver(PoolObserver *observer) { m_observers.add(observer); }
     void platformEvent(const std::string &message) { m_observers.platformEvent(message); }
+    // What clients watch: every instance, invocation and log line, as numbered events.
+    EventStream &events() { return m_events; }
 
     // Stops every instance and the control plane.
     void shutdown();
@@ -112,6 +115,7 @@ private:
     boost::asio::io_context &m_io;
     SimulatorOptions m_options;
     ObserverList m_observers;
+    EventStream m_events{m_io};
     PoolObserver *m_observer = &m_observers;
     RuntimeLauncher m_launcher;
     std::optional<manifest::Manifest> m_manifest;
