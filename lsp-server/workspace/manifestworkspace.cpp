@@ -755,8 +755,31 @@ nlohmann::json ManifestWorkspace::listFunctions(const std::string &projectDir) c
             routes.push_back({{"type", manifest::functionKindName(fn.kind)},
                               {"method", "ANY"},
                               {"path", fn.path}});
-        list.push_back({{"name", fn.name},
-                        {"deployedName", fn.deployedName},
+        // What an explorer shows under the function: one short line per event.
+        nlohmann::json events = nlohmann::json::array();
+        for (const auto &event : fn.events) {
+            std::string text = event.type;
+            if (!event.path.empty())
+                text += " " + event.method + " " + event.path;
+            for (const auto &schedule : event.schedules)
+                text += " " + schedule;
+            events.push_back(text);
+        }
+        nlohmann::json entry{{"name", fn.name},
+                             {"manifest",
+                              {{"file", loaded.manifest->filePath},
+                               {"line", fn.nameRange.start.line},
+                               {"column", fn.nameRange.start.column}}},
+                             {"events", events}};
+        if (fn.kind != manifest::FunctionKind::HttpService && !fn.handler.value.empty()) {
+            const auto lookup = manifest::locateHandler(
+                loaded.manifest->projectDir, fn.handler.value, manifest::runtimeFamily(fn.runtime.value));
+            if (lookup.definition)
+                entry["definition"] = {{"file", lookup.definition->file},
+                                       {"line", lookup.definition->line},
+                                       {"column", lookup.definition->column}};
+        }
+        entry.update(nlohmann::json{{"deployedName", fn.deployedName},
                         {"kind", manifest::functionKindName(fn.kind)},
                         {"runtime", fn.runtime.value},
                         {"handler", fn.kind == manifest::FunctionKind::HttpService && fn.service
@@ -765,6 +788,7 @@ nlohmann::json ManifestWorkspace::listFunctions(const std::string &projectDir) c
                         {"memorySize", fn.memorySize.value},
                         {"timeout", fn.timeout.value},
                         {"routes", routes}});
+        list.push_back(std::move(entry));
     }
     return list;
 }

@@ -1,0 +1,384 @@
+#include "codeeditor.h"
+
+#include <Qsci/qscilexerjavascript.h>
+#include <Qsci/qscilexerjson.h>
+#include <Qsci/qscilexerpython.h>
+#include <Qsci/qscilexeryaml.h>
+#include <QContextMenuEvent>
+#include <QFile>
+#include <QFileInfo>
+#include <QFontDatabase>
+#include <QJsonObject>
+#include <QMenu>
+#include <QSaveFile>
+#include <QToolTip>
+
+namespace nimbus::studio {
+
+namespace {
+
+constexpr int kErrorIndicator = 8;
+constexpr int kWarningIndicator = 9;
+constexpr int kInfoIndicator = 10;
+constexpr int kLineNumberMargin = 0;
+constexpr int kLensMargin = 1;
+constexpr int kFoldMargin = 2;
+constexpr int kCompletionList = 1;
+
+} // namespace
+
+CodeEditor::CodeEditor(QWidget *parent)
+    : QsciScintilla(parent) {
+    const QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    setFont(mono);
+    setMarginsFont(mono);
+    setUtf8(true);
+    setIndentationsUseTabs(false);
+    setTabWidth(4);
+    setAutoIndent(true);
+    setBraceMatching(SloppyBraceMatch);
+    setCaretLineVisible(true);
+    setCaretLineBackgroundColor(QColor(0xf4, 0xf6, 0xfb));
+    setMarginType(kLineNumberMargin, NumberMargin);
+    setMarginWidth(kLineNumberMargin, "00000");
+    setMarginType(kLensMargin, SymbolMargin);
+    setMarginWidth(kLensMargin, 0);
+    setMarginSensitivity(kLensMargin, true);
+    setMarginMarkerMask(kLensMargin, 1 << 1);
+    markerDefine(QsciScintilla::RightTriangle, 1);
+    setMarkerBackgroundColor(QColor(0x26, 0x80, 0x3c), 1);
+    setMarkerForegroundColor(QColor(0x26, 0x80, 0x3c), 1);
+    setFolding(BoxedTreeFoldStyle, kFoldMargin);
+    setAnnotationDisplay(AnnotationStandard);
+
+    indicatorDefine(SquiggleLowIndicator, kErrorIndicator);
+    setIndicatorForegroundColor(QColor(0xe0, 0x1b, 0x24), kErrorIndicator);
+    indicatorDefine(SquiggleLowIndicator, kWarningIndicator);
+    setIndicatorForegroundColor(QColor(0xc6, 0x8a, 0x00), kWarningIndicator);
+    indicatorDefine(DotsIndicator, kInfoIndicator);
+    setIndicatorForegroundColor(QColor(0x1a, 0x5f, 0xb4), kInfoIndicator);
+
+    // Completion lists hold labels with spaces; separate items by newlines.
+    SendScintilla(SCI_AUTOCSETSEPARATOR, static_cast<unsigned long>('\n'));
+    SendScintilla(SCI_SETMOUSEDWELLTIME, 400);
+    setAutoCompletionSource(AcsNone);
+
+    connect(this, &QsciScintilla::modificationChanged, this, &CodeEditor::dirtyChanged);
+    connect(this, &QsciScintilla::SCN_CHARADDED, this, &CodeEditor::onCharAdded);
+    connect(this, &QsciScintilla::userListActivated, this, &CodeEditor::onUserListActivated);
+    connect(this, &QsciScintilla::marginClicked, this,
+            [this](int margin, int line, Qt::KeyboardModifiers) {
+                if (margin != kLensMargin)
+                    return;
+                for (const auto &lens : m_lenses)
+                    if (lens.line == line) {
+                        emit lensActivated(lens);
+                        return;
+                    }
+            });
+    connect(this, &QsciScintillaBase::SCN_DWELLSTART, this, [this](int position, int x, int y) {
+        if (position < 0)
+            return;
+        int line = 0, index = 0;
+        lineIndexFromPosition(position, &line, &index);
+        const QString problems = problemsAt(line, index);
+        const QPoint global = mapToGlobal(QPoint(x, y));
+        if (!problems.isEmpty())
+            QToolTip::showText(global, problems, this);
+        emit hoverRequested(line, index, global);
+    });
+    connect(this, &QsciScintillaBase::SCN_DWELLEND, this, [](int, int, int) { QToolTip::hideText(); });
+}
+
+bool CodeEditor::isManifest() const {
+    const QString name = QFileInfo(m_path).fileName();
+    return name == "serverless.yml" || name == "serverless.yaml";
+}
+
+void CodeEditor::chooseLexer() {
+    const QString suffix = QFileInfo(m_path).suffix().toLower();
+    QsciLexer *lexer = nullptr;
+    if (suffix == "yml" || suffix == "yaml") {
+        lexer = new QsciLexerYAML(this);
+        m_languageId = "yaml";
+    } else if (suffix == "py") {
+        lexer = new QsciLexerPython(this);
+        m_languageId = "python";
+    } else if (suffix == "js" || suffix == "mjs" || suffix == "cjs" || suffix == "ts" ||
+               suffix == "mts" || suffix == "cts" || suffix == "jsx" || suffix == "tsx") {
+        lexer = new QsciLexerJavaScript(this);
+        m_languageId = suffix.contains('t') && suffix != "cjs" && suffix != "mjs" ? "typescript"
+                                                                                   : "javascript";
+    } else if (suffix == "json") {
+        lexer = new QsciLexerJSON(this);
+        m_languageId = "json";
+    } else {
+        m_languageId = "plaintext";
+    }
+    if (lexer) {
+        const QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+        lexer->setDefaultFont(mono);
+        lexer->setFont(mono);
+        setLexer(lexer);
+    }
+    if (isManifest())
+        setMarginWidth(kLensMargin, 14);
+    setTabWidth(m_languageId == "yaml" || m_languageId == "json" ? 2 : 4);
+}
+
+bool CodeEditor::load(const QString &path, QString *error) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        if (error)
+            *error = tr("cannot open %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    m_path = QFileInfo(path).absoluteFilePath();
+    chooseLexer();
+    setText(QString::fromUtf8(file.readAll()));
+    setModified(false);
+    SendScintilla(SCI_EMPTYUNDOBUFFER);
+    m_diskTime = QFileInfo(path).lastModified().toMSecsSinceEpoch();
+    return true;
+}
+
+bool CodeEditor::reload(QString *error) {
+    int line = 0, index = 0;
+    getCursorPosition(&line, &index);
+    const int top = firstVisibleLine();
+    QFile file(m_path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        if (error)
+            *error = tr("cannot read %1: %2").arg(m_path, file.errorString());
+        return false;
+    }
+    setText(QString::fromUtf8(file.readAll()));
+    setModified(false);
+    m_diskTime = QFileInfo(m_path).lastModified().toMSecsSinceEpoch();
+    setCursorPosition(std::min(line, lines() - 1), index);
+    setFirstVisibleLine(top);
+    return true;
+}
+
+bool CodeEditor::save(QString *error) {
+    QSaveFile file(m_path);
+    if (!file.open(QIODevice::WriteOnly)) {
+        if (error)
+            *error = tr("cannot write %1: %2").arg(m_path, file.errorString());
+        return false;
+    }
+    file.write(text().toUtf8());
+    if (!file.commit()) {
+        if (error)
+            *error = tr("cannot write %1: %2").arg(m_path, file.errorString());
+        return false;
+    }
+    setModified(false);
+    m_diskTime = QFileInfo(m_path).lastModified().toMSecsSinceEpoch();
+    return true;
+}
+
+void CodeEditor::goTo(int line, int column) {
+    line = std::clamp(line, 0, std::max(0, lines() - 1));
+    setCursorPosition(line, column);
+    ensureLineVisible(line);
+    // Bring the line near the top third, as editors do on a jump.
+    setFirstVisibleLine(std::max(0, line - 5));
+    setFocus();
+}
+
+void CodeEditor::setProblems(const QList<Problem> &problems) {
+    m_problems = problems;
+    const int end = length();
+    for (int indicator : {kErrorIndicator, kWarningIndicator, kInfoIndicator}) {
+        SendScintilla(SCI_SETINDICATORCURRENT, indicator);
+        SendScintilla(SCI_INDICATORCLEARRANGE, 0, end);
+    }
+    for (const Problem &p : problems) {
+        const int indicator = p.severity == 1   ? kErrorIndicator
+                              : p.severity == 2 ? kWarningIndicator
+                                                : kInfoIndicator;
+        int from = positionFromLineIndex(p.line, p.column);
+        int to = positionFromLineIndex(p.endLine, p.endColumn);
+        if (to <= from) {
+            // An empty range: mark the word (or the rest of the line) it points at.
+            to = SendScintilla(SCI_WORDENDPOSITION, from, true);
+            if (to <= from)
+                to = SendScintilla(SCI_GETLINEENDPOSITION, p.line);
+            if (to <= from)
+                from = std::max(0, from - 1);
+        }
+        SendScintilla(SCI_SETINDICATORCURRENT, indicator);
+        SendScintilla(SCI_INDICATORFILLRANGE, from, std::max(1, to - from));
+    }
+}
+
+QString CodeEditor::problemsAt(int line, int column) const {
+    QStringList out;
+    for (const Problem &p : m_problems) {
+        const bool after = line > p.line || (line == p.line && column >= p.column);
+        const bool before = line < p.endLine || (line == p.endLine && column <= p.endColumn) ||
+                            (p.endLine == p.line && p.endColumn <= p.column && line == p.line);
+        if (after && before)
+            out.append(severityName(p.severity) + ": " + p.message);
+    }
+    return out.join('\n');
+}
+
+void CodeEditor::setCodeLenses(const QList<CodeLens> &lenses) {
+    m_lenses = lenses;
+    clearAnnotations();
+    markerDeleteAll(1);
+    QMap<int, QStringList> titles;
+    for (const auto &lens : lenses)
+        titles[lens.line].append(lens.title);
+    for (auto it = titles.begin(); it != titles.end(); ++it) {
+        markerAdd(it.key(), 1);
+        // Scintilla draws annotations below a line: the one above the function is the
+        // previous line's.
+        if (it.key() > 0)
+            annotate(it.key() - 1, it.value().join(QStringLiteral("  |  ")), 0);
+    }
+}
+
+QString CodeEditor::wordBeforeCursor() const {
+    int line = 0, index = 0;
+    getCursorPosition(&line, &index);
+    const QString lineText = text(line).left(index);
+    int start = static_cast<int>(lineText.size());
+    while (start > 0 && (lineText[start - 1].isLetterOrNumber() || lineText[start - 1] == '_' ||
+                         lineText[start - 1] == '-' || lineText[start - 1] == '.' ||
+                         lineText[start - 1] == '$' || lineText[start - 1] == '{'))
+        --start;
+    return lineText.mid(start);
+}
+
+void CodeEditor::showCompletions(const QJsonArray &items) {
+    m_completionItems = items;
+    if (items.isEmpty())
+        return;
+    const QString prefix = wordBeforeCursor();
+    QStringList labels;
+    QJsonArray kept;
+    for (const auto &i : items) {
+        const QString label = i.toObject().value("label").toString();
+        const QString filter = i.toObject().value("filterText").toString(label);
+        if (!prefix.isEmpty() && !filter.startsWith(prefix, Qt::CaseInsensitive) &&
+            !label.contains(prefix, Qt::CaseInsensitive))
+            continue;
+        labels.append(label);
+        kept.append(i);
+    }
+    m_completionItems = kept;
+    if (labels.isEmpty())
+        return;
+    showUserList(kCompletionList, labels);
+}
+
+void CodeEditor::onUserListActivated(int id, const QString &text) {
+    if (id != kCompletionList)
+        return;
+    QJsonObject chosen;
+    for (const auto &i : m_completionItems)
+        if (i.toObject().value("label").toString() == text) {
+            chosen = i.toObject();
+            break;
+        }
+    if (chosen.isEmpty())
+        return;
+    beginUndoAction();
+    const QJsonObject edit = chosen.value("textEdit").toObject();
+    if (!edit.isEmpty()) {
+        const QJsonObject range = edit.value("range").toObject();
+        const QJsonObject start = range.value("start").toObject();
+        const QJsonObject end = range.value("end").toObject();
+        int line = 0, index = 0;
+        getCursorPosition(&line, &index);
+        // The range was computed when the list was asked for; what was typed since then
+        // is replaced too.
+        int endLine = end.value("line").toInt(), endIndex = end.value("character").toInt();
+        if (line == endLine && index > endIndex)
+            endIndex = index;
+        setSelection(start.value("line").toInt(), start.value("character").toInt(), endLine,
+                     endIndex);
+        replaceSelectedText(edit.value("newText").toString());
+    } else {
+        const QString insert = chosen.value("insertText").toString(text);
+        const QString prefix = wordBeforeCursor();
+        int line = 0, index = 0;
+        getCursorPosition(&line, &index);
+        setSelection(line, index - static_cast<int>(prefix.size()), line, index);
+        replaceSelectedText(insert);
+    }
+    endUndoAction();
+}
+
+void CodeEditor::onCharAdded(int ch) {
+    if (!isManifest())
+        return;
+    const QChar c(ch);
+    if (!(c.isLetterOrNumber() || c == ':' || c == '{' || c == '-' || c == '.' || c == '$' ||
+          c == ' '))
+        return;
+    int line = 0, index = 0;
+    getCursorPosition(&line, &index);
+    if (c == ' ') {
+        // A space asks for values only right after "key:" or a list's "-".
+        const QString before = text(line).left(index).trimmed();
+        if (!before.endsWith(':') && !before.endsWith('-'))
+            return;
+    }
+    if (c.isLetterOrNumber() && isListActive())
+        return; // the open list filters itself
+    emit completionRequested(line, index);
+}
+
+void CodeEditor::keyPressEvent(QKeyEvent *event) {
+    if (event->key() == Qt::Key_Space && event->modifiers() == Qt::ControlModifier) {
+        int line = 0, index = 0;
+        getCursorPosition(&line, &index);
+        emit completionRequested(line, index);
+        return;
+    }
+    if (event->key() == Qt::Key_F12 && event->modifiers() == Qt::NoModifier) {
+        int line = 0, index = 0;
+        getCursorPosition(&line, &index);
+        emit definitionRequested(line, index);
+        return;
+    }
+    QsciScintilla::keyPressEvent(event);
+}
+
+void CodeEditor::mouseReleaseEvent(QMouseEvent *event) {
+    QsciScintilla::mouseReleaseEvent(event);
+    if (event->button() == Qt::LeftButton && (event->modifiers() & Qt::ControlModifier)) {
+        int line = 0, index = 0;
+        getCursorPosition(&line, &index);
+        emit definitionRequested(line, index);
+    }
+}
+
+void CodeEditor::contextMenuEvent(QContextMenuEvent *event) {
+    QMenu *menu = createStandardContextMenu();
+    const int position = static_cast<int>(
+        SendScintilla(SCI_POSITIONFROMPOINT, event->pos().x(), event->pos().y()));
+    int line = 0, index = 0;
+    lineIndexFromPosition(position, &line, &index);
+    if (isManifest()) {
+        menu->addSeparator();
+        QAction *definition = menu->addAction(tr("Go to Definition"));
+        definition->setShortcut(Qt::Key_F12);
+        connect(definition, &QAction::triggered, this,
+                [this, line, index] { emit definitionRequested(line, index); });
+        for (const auto &lens : m_lenses) {
+            if (lens.line != line)
+                continue;
+            QAction *action = menu->addAction(lens.title);
+            connect(action, &QAction::triggered, this, [this, lens] { emit lensActivated(lens); });
+        }
+    }
+    menu->exec(event->globalPos());
+    delete menu;
+}
+
+} // namespace nimbus::studio

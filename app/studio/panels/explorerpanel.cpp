@@ -1,0 +1,118 @@
+#include "explorerpanel.h"
+
+#include "models/functionsmodel.h"
+
+#include <QFileSystemModel>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMenu>
+#include <QSplitter>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+namespace nimbus::studio {
+
+ExplorerPanel::ExplorerPanel(FunctionsModel *functions, const QString &projectDir, QWidget *parent)
+    : QWidget(parent)
+    , m_model(functions) {
+    setAccessibleName(tr("Explorer"));
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto *splitter = new QSplitter(Qt::Vertical, this);
+    splitter->setObjectName("explorerSplitter");
+    layout->addWidget(splitter);
+
+    auto *top = new QWidget(splitter);
+    auto *topLayout = new QVBoxLayout(top);
+    topLayout->setContentsMargins(4, 4, 4, 0);
+    auto *functionsLabel = new QLabel(tr("<b>Functions</b>"), top);
+    topLayout->addWidget(functionsLabel);
+    m_functions = new QTreeView(top);
+    m_functions->setModel(functions);
+    m_functions->setAccessibleName(tr("Functions"));
+    m_functions->setHeaderHidden(false);
+    m_functions->setUniformRowHeights(true);
+    m_functions->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_functions->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_functions->setExpandsOnDoubleClick(false);
+    m_functions->header()->setStretchLastSection(false);
+    m_functions->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_functions->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    functionsLabel->setBuddy(m_functions);
+    topLayout->addWidget(m_functions);
+    connect(functions, &FunctionsModel::functionsChanged, this, [this] {
+        // Groups open, functions closed: the list reads at a glance.
+        for (int g = 0; g < m_model->rowCount(); ++g) {
+            m_functions->setFirstColumnSpanned(g, {}, true);
+            m_functions->expand(m_model->index(g, 0));
+        }
+    });
+    connect(m_functions, &QTreeView::doubleClicked, this, [this](const QModelIndex &index) {
+        const QString name = index.siblingAtColumn(0).data(FunctionsModel::FunctionNameRole).toString();
+        if (!name.isEmpty())
+            emit openHandler(name);
+        else
+            m_functions->setExpanded(index, !m_functions->isExpanded(index));
+    });
+    connect(m_functions, &QTreeView::customContextMenuRequested, this,
+            &ExplorerPanel::showFunctionMenu);
+
+    auto *bottom = new QWidget(splitter);
+    auto *bottomLayout = new QVBoxLayout(bottom);
+    bottomLayout->setContentsMargins(4, 4, 4, 0);
+    auto *filesLabel = new QLabel(tr("<b>Files</b>"), bottom);
+    bottomLayout->addWidget(filesLabel);
+    m_fileModel = new QFileSystemModel(this);
+    m_fileModel->setRootPath(projectDir);
+    m_fileModel->setFilter(QDir::AllEntries | QDir::NoDotAndDotDot);
+    m_files = new QTreeView(bottom);
+    m_files->setModel(m_fileModel);
+    m_files->setRootIndex(m_fileModel->index(projectDir));
+    m_files->setAccessibleName(tr("Files"));
+    m_files->setHeaderHidden(true);
+    for (int c = 1; c < m_fileModel->columnCount(); ++c)
+        m_files->hideColumn(c);
+    filesLabel->setBuddy(m_files);
+    bottomLayout->addWidget(m_files);
+    connect(m_files, &QTreeView::activated, this, [this](const QModelIndex &index) {
+        if (!m_fileModel->isDir(index))
+            emit openFile(m_fileModel->filePath(index));
+    });
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+}
+
+QString ExplorerPanel::selectedFunction() const {
+    return m_functions->currentIndex().siblingAtColumn(0).data(FunctionsModel::FunctionNameRole).toString();
+}
+
+void ExplorerPanel::selectFunction(const QString &name) {
+    const QModelIndex index = m_model->indexOf(name);
+    if (index.isValid())
+        m_functions->setCurrentIndex(index);
+}
+
+void ExplorerPanel::showFunctionMenu(const QPoint &pos) {
+    const QModelIndex index = m_functions->indexAt(pos).siblingAtColumn(0);
+    const QString name = index.data(FunctionsModel::FunctionNameRole).toString();
+    if (name.isEmpty())
+        return;
+    const QString kind = index.data(FunctionsModel::KindRole).toString();
+    QMenu menu(this);
+    menu.setAccessibleName(tr("Function actions"));
+    if (kind == "event") {
+        QAction *invoke = menu.addAction(tr("Invoke"));
+        connect(invoke, &QAction::triggered, this, [this, name] { emit invokeFunction(name); });
+    } else {
+        QAction *request = menu.addAction(tr("Send Request"));
+        connect(request, &QAction::triggered, this, [this, name] { emit requestFunction(name); });
+    }
+    QAction *handler = menu.addAction(tr("Open Handler"));
+    handler->setEnabled(kind != "service");
+    connect(handler, &QAction::triggered, this, [this, name] { emit openHandler(name); });
+    QAction *reveal = menu.addAction(tr("Reveal in Manifest"));
+    connect(reveal, &QAction::triggered, this, [this, name] { emit revealInManifest(name); });
+    menu.exec(m_functions->viewport()->mapToGlobal(pos));
+}
+
+} // namespace nimbus::studio

@@ -1,0 +1,715 @@
+#include "mainwindow.h"
+
+#include "banner.h"
+#include "clients/lspclient.h"
+#include "clients/simulatorconnection.h"
+#include "commandpalette.h"
+#include "commandregistry.h"
+#include "editor/codeeditor.h"
+#include "editor/editorarea.h"
+#include "editor/findbar.h"
+#include "editor/lspfeatures.h"
+#include "models/functionsmodel.h"
+#include "models/instancesmodel.h"
+#include "models/logmodel.h"
+#include "models/problemsmodel.h"
+#include "panels/explorerpanel.h"
+#include "panels/invokepanel.h"
+#include "panels/outlinepanel.h"
+#include "panels/outputpanel.h"
+#include "panels/problemspanel.h"
+#include "panels/requestpanel.h"
+#include "panels/simulatorpanel.h"
+#include "panels/welcomepage.h"
+
+#include <QApplication>
+#include <QCloseEvent>
+#include <QCryptographicHash>
+#include <QDirIterator>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+namespace nimbus::studio {
+
+namespace {
+
+constexpr int kMaxRecentProjects = 10;
+
+QString projectKey(const QString &dir) {
+    return "projects/" + QString::fromLatin1(QCryptographicHash::hash(dir.toUtf8(), QCryptographicHash::Sha1)
+                                                 .toHex()
+                                                 .left(16));
+}
+
+} // namespace
+
+MainWindow::MainWindow(StudioOptions options, QWidget *parent)
+    : QMainWindow(parent)
+    , m_options(std::move(options)) {
+    setWindowTitle(tr("Nimbus Studio"));
+    setAccessibleName(tr("Nimbus Studio"));
+    setDockNestingEnabled(true);
+    resize(1400, 900);
+    m_commands = new CommandRegistry(this);
+    m_stack = new QStackedWidget(this);
+    setCentralWidget(m_stack);
+    m_palette = new CommandPalette(m_commands, this);
+    m_simStatus = new QLabel(this);
+    m_simStatus->setAccessibleName(tr("Simulator state"));
+    m_lspStatus = new QLabel(this);
+    m_lspStatus->setAccessibleName(tr("Language server state"));
+    m_problemStatus = new QLabel(this);
+    m_problemStatus->setAccessibleName(tr("Problem count"));
+    statusBar()->addPermanentWidget(m_problemStatus);
+    statusBar()->addPermanentWidget(m_lspStatus);
+    statusBar()->addPermanentWidget(m_simStatus);
+    createActions();
+    createMenus();
+}
+
+MainWindow::~MainWindow() { closeProject(); }
+
+QDockWidget *MainWindow::dock(const QString &title, const QString &name, QWidget *widget,
+                              Qt::DockWidgetArea area) {
+    auto *d = new QDockWidget(title, this);
+    d->setObjectName(name);
+    d->setAccessibleName(title);
+    d->setWidget(widget);
+    d->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable |
+                   QDockWidget::DockWidgetFloatable);
+    addDockWidget(area, d);
+    m_docks.append(d);
+    return d;
+}
+
+void MainWindow::showDock(QWidget *panel) {
+    for (QDockWidget *d : std::as_const(m_docks))
+        if (d->widget() == panel) {
+            d->show();
+            d->raise();
+            panel->setFocus();
+        }
+}
+
+void MainWindow::createActions() {
+    auto *c = m_commands;
+    connect(c->add("file.openFolder", tr("File"), tr("Open &Folder…"), this,
+                   QKeySequence(Qt::CTRL | Qt::Key_K, Qt::CTRL | Qt::Key_O)),
+            &QAction::triggered, this, &MainWindow::openFolderDialog);
+    connect(c->add("file.save", tr("File"), tr("&Save"), this, QKeySequence::Save),
+            &QAction::triggered, this, [this] {
+                if (m_editors)
+                    m_editors->saveCurrent();
+            });
+    connect(c->add("file.saveAll", tr("File"), tr("Save A&ll"), this,
+                   QKeySequence(QKeyCombination(Qt::CTRL | Qt::Key_K), QKeyCombination(Qt::Key_S))),
+            &QAction::triggered, this, [this] {
+                if (m_editors)
+                    m_editors->saveAll();
+            });
+    connect(c->add("file.close", tr("File"), tr("&Close Editor"), this,
+                   QKeySequence(Qt::CTRL | Qt::Key_W)),
+            &QAction::triggered, this, [this] {
+                if (m_editors && m_editors->current())
+                    m_editors->close(m_editors->current());
+            });
+    connect(c->add("file.closeFolder", tr("File"), tr("Close Fol&der"), this), &QAction::triggered,
+            this, [this] {
+                if (!m_projectDir.isEmpty() && (!m_editors || m_editors->closeAll()))
+                    showWelcome();
+            });
+    connect(c->add("file.quit", tr("File"), tr("&Quit"), this, QKeySequence(Qt::CTRL | Qt::Key_Q)),
+            &QAction::triggered, this, &QWidget::close);
+
+    connect(c->add("edit.undo", tr("Edit"), tr("&Undo"), this), &QAction::triggered, this, [this] {
+        if (m_editors && m_editors->current())
+            m_editors->current()->undo();
+    });
+    connect(c->add("edit.redo", tr("Edit"), tr("&Redo"), this), &QAction::triggered, this, [this] {
+        if (m_editors && m_editors->current())
+            m_editors->current()->redo();
+    });
+    connect(c->add("edit.find", tr("Edit"), tr("&Find"), this, QKeySequence::Find),
+            &QAction::triggered, this, [this] {
+                if (m_findBar && m_editors && m_editors->current())
+                    m_findBar->open(m_editors->current(), false);
+            });
+    connect(c->add("edit.replace", tr("Edit"), tr("&Replace"), this, QKeySequence(Qt::CTRL | Qt::Key_H)),
+            &QAction::triggered, this, [this] {
+                if (m_findBar && m_editors && m_editors->current())
+                    m_findBar->open(m_editors->current(), true);
+            });
+    connect(c->add("edit.completion", tr("Edit"), tr("Trigger &Suggest"), this), &QAction::triggered,
+            this, [this] {
+                if (m_editors && m_editors->current()) {
+                    int line = 0, index = 0;
+                    m_editors->current()->getCursorPosition(&line, &index);
+                    emit m_editors->current()->completionRequested(line, index);
+                }
+            });
+
+    connect(c->add("view.commandPalette", tr("View"), tr("&Command Palette…"), this,
+                   QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P)),
+            &QAction::triggered, m_palette, &CommandPalette::showCommands);
+    connect(c->add("go.quickOpen", tr("Go"), tr("Go to &File…"), this, QKeySequence(Qt::CTRL | Qt::Key_P)),
+            &QAction::triggered, this, [this] {
+                if (!m_projectDir.isEmpty())
+                    m_palette->showFiles(m_projectDir, projectFiles());
+            });
+    connect(c->add("go.definition", tr("Go"), tr("Go to &Definition"), this), &QAction::triggered,
+            this, [this] {
+                if (m_editors && m_editors->current()) {
+                    int line = 0, index = 0;
+                    m_editors->current()->getCursorPosition(&line, &index);
+                    emit m_editors->current()->definitionRequested(line, index);
+                }
+            });
+    connect(c->add("view.explorer", tr("View"), tr("&Explorer"), this,
+                   QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E)),
+            &QAction::triggered, this, [this] { showDock(m_explorer); });
+    connect(c->add("view.outline", tr("View"), tr("Out&line"), this), &QAction::triggered, this,
+            [this] { showDock(m_outline); });
+    connect(c->add("view.problems", tr("View"), tr("&Problems"), this,
+                   QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M)),
+            &QAction::triggered, this, [this] { showDock(m_problemsPanel); });
+    connect(c->add("view.output", tr("View"), tr("&Output"), this,
+                   QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_U)),
+            &QAction::triggered, this, [this] { showDock(m_output); });
+    connect(c->add("view.simulator", tr("View"), tr("&Simulator"), this), &QAction::triggered, this,
+            [this] { showDock(m_simulatorPanel); });
+    connect(c->add("view.invoke", tr("View"), tr("&Invoke Panel"), this), &QAction::triggered, this,
+            [this] { showDock(m_invoke); });
+    connect(c->add("view.request", tr("View"), tr("&Request Panel"), this), &QAction::triggered, this,
+            [this] { showDock(m_request); });
+
+    connect(c->add("run.invoke", tr("Run"), tr("&Invoke Function"), this,
+                   QKeySequence(Qt::CTRL | Qt::Key_F5)),
+            &QAction::triggered, this, [this] {
+                if (!m_invoke)
+                    return;
+                const QString selected = m_explorer ? m_explorer->selectedFunction() : QString();
+                if (!selected.isEmpty() && m_functions->function(selected).value("kind") == "event")
+                    m_invoke->setFunction(selected);
+                showDock(m_invoke);
+                m_invoke->invoke();
+            });
+    connect(c->add("run.sendRequest", tr("Run"), tr("Send &Request"), this), &QAction::triggered,
+            this, [this] {
+                if (!m_request)
+                    return;
+                showDock(m_request);
+                m_request->send();
+            });
+    connect(c->add("run.restartSimulator", tr("Run"), tr("Restart &Simulator"), this),
+            &QAction::triggered, this, [this] {
+                if (m_simulator)
+                    m_simulator->restart();
+            });
+    connect(c->add("run.restartLanguageServer", tr("Run"), tr("Restart &Language Server"), this),
+            &QAction::triggered, this, [this] {
+                if (!m_lsp)
+                    return;
+                m_lsp->stop();
+                m_lsp->start();
+            });
+    connect(c->add("run.refreshFunctions", tr("Run"), tr("Re&fresh Functions"), this),
+            &QAction::triggered, this, &MainWindow::refreshFunctions);
+    connect(c->add("help.about", tr("Help"), tr("&About Nimbus Studio"), this), &QAction::triggered,
+            this, [this] {
+                QMessageBox::about(this, tr("About Nimbus Studio"),
+                                   tr("<b>Nimbus Studio %1</b><p>Edit, run and watch serverless "
+                                      "functions on a local simulator.</p>")
+                                       .arg(QApplication::applicationVersion()));
+            });
+}
+
+void MainWindow::createMenus() {
+    auto menu = [this](const QString &title, const QStringList &ids) {
+        QMenu *m = menuBar()->addMenu(title);
+        for (const QString &id : ids) {
+            if (id.isEmpty())
+                m->addSeparator();
+            else
+                m->addAction(m_commands->action(id));
+        }
+        return m;
+    };
+    QMenu *file = menu(tr("&File"), {"file.openFolder"});
+    QMenu *recent = file->addMenu(tr("Open &Recent"));
+    connect(recent, &QMenu::aboutToShow, this, [this, recent] {
+        recent->clear();
+        for (const QString &path : recentProjects())
+            connect(recent->addAction(path), &QAction::triggered, this, [this, path] { openProject(path); });
+        if (recent->isEmpty())
+            recent->addAction(tr("No recent projects"))->setEnabled(false);
+    });
+    for (const QString id : {"", "file.save", "file.saveAll", "", "file.close", "file.closeFolder", "",
+                             "file.quit"})
+        id.isEmpty() ? (void)file->addSeparator() : file->addAction(m_commands->action(id));
+    menu(tr("&Edit"), {"edit.undo", "edit.redo", "", "edit.find", "edit.replace", "", "edit.completion"});
+    menu(tr("&View"), {"view.commandPalette", "", "view.explorer", "view.outline", "view.problems",
+                       "view.output", "view.simulator", "view.invoke", "view.request"});
+    menu(tr("&Go"), {"go.quickOpen", "go.definition"});
+    menu(tr("&Run"), {"run.invoke", "run.sendRequest", "", "run.refreshFunctions",
+                      "run.restartSimulator", "run.restartLanguageServer"});
+    menu(tr("&Help"), {"help.about"});
+}
+
+QStringList MainWindow::recentProjects() {
+    QStringList out;
+    for (const QString &path : QSettings().value("recentProjects").toStringList())
+        if (QFileInfo(path).isDir())
+            out.append(path);
+    return out;
+}
+
+void MainWindow::showWelcome() {
+    closeProject();
+    setWindowTitle(tr("Nimbus Studio"));
+    m_welcome = new WelcomePage(recentProjects(), m_options.binDir + "/nimbus", m_stack);
+    connect(m_welcome, &WelcomePage::openFolderRequested, this, &MainWindow::openFolderDialog);
+    connect(m_welcome, &WelcomePage::openProject, this, [this](const QString &path) {
+        QMetaObject::invokeMethod(this, [this, path] { openProject(path); }, Qt::QueuedConnection);
+    });
+    m_stack->addWidget(m_welcome);
+    m_stack->setCurrentWidget(m_welcome);
+    updateStatus();
+}
+
+void MainWindow::openFolderDialog() {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Folder"),
+                                                          m_projectDir.isEmpty() ? QDir::homePath()
+                                                                                 : m_projectDir);
+    if (!dir.isEmpty())
+        openProject(dir);
+}
+
+bool MainWindow::openProject(const QString &dir) {
+    const QFileInfo info(dir);
+    if (!info.isDir()) {
+        statusBar()->showMessage(tr("%1: no such folder").arg(dir), 8000);
+        return false;
+    }
+    if (m_editors && !m_editors->closeAll())
+        return false;
+    closeProject();
+    m_projectDir = info.canonicalFilePath();
+    QSettings settings;
+    QStringList recent = settings.value("recentProjects").toStringList();
+    recent.removeAll(m_projectDir);
+    recent.prepend(m_projectDir);
+    settings.setValue("recentProjects", recent.mid(0, kMaxRecentProjects));
+    setWindowTitle(tr("%1 — Nimbus Studio").arg(info.fileName()));
+    buildProject();
+    restoreProjectState();
+    m_editors->offerRecovery();
+    return true;
+}
+
+void MainWindow::buildProject() {
+    const QString bin = m_options.binDir;
+    m_lsp = new LspClient(bin + "/nimbus-lsp", m_projectDir, this);
+    m_simulator = new SimulatorConnection(bin + "/nimbus-sim", m_projectDir, this);
+    m_functions = new FunctionsModel(this);
+    m_problems = new ProblemsModel(this);
+    m_problems->setProjectDir(m_projectDir);
+    m_log = new LogModel(this);
+    m_instances = new InstancesModel(this);
+    m_routes = new RoutesModel(this);
+    m_features = new LspFeatures(m_lsp, m_problems, this);
+    m_projectObjects = {m_features, m_lsp, m_simulator, m_functions, m_problems,
+                        m_log,      m_instances, m_routes};
+
+    // The centre: a banner for servers' news, the editors, the find bar.
+    m_workbench = new QWidget(m_stack);
+    auto *centre = new QVBoxLayout(m_workbench);
+    centre->setContentsMargins(0, 0, 0, 0);
+    centre->setSpacing(0);
+    m_banner = new Banner(m_workbench);
+    centre->addWidget(m_banner);
+    m_editors = new EditorArea(m_projectDir, m_workbench);
+    centre->addWidget(m_editors, 1);
+    m_findBar = new FindBar(m_workbench);
+    centre->addWidget(m_findBar);
+    m_stack->addWidget(m_workbench);
+    m_stack->setCurrentWidget(m_workbench);
+
+    m_explorer = new ExplorerPanel(m_functions, m_projectDir);
+    m_outline = new OutlinePanel();
+    m_problemsPanel = new ProblemsPanel(m_problems);
+    m_output = new OutputPanel(m_log);
+    m_simulatorPanel = new SimulatorPanel(m_simulator, m_instances, m_routes);
+    m_invoke = new InvokePanel(m_simulator, m_functions, m_projectDir);
+    m_request = new RequestPanel(m_simulator);
+
+    QDockWidget *explorer = dock(tr("Explorer"), "explorerDock", m_explorer, Qt::LeftDockWidgetArea);
+    QDockWidget *outline = dock(tr("Outline"), "outlineDock", m_outline, Qt::LeftDockWidgetArea);
+    tabifyDockWidget(explorer, outline);
+    explorer->raise();
+    QDockWidget *invoke = dock(tr("Invoke"), "invokeDock", m_invoke, Qt::RightDockWidgetArea);
+    QDockWidget *request = dock(tr("Request"), "requestDock", m_request, Qt::RightDockWidgetArea);
+    tabifyDockWidget(invoke, request);
+    invoke->raise();
+    QDockWidget *output = dock(tr("Output"), "outputDock", m_output, Qt::BottomDockWidgetArea);
+    QDockWidget *problems = dock(tr("Problems"), "problemsDock", m_problemsPanel, Qt::BottomDockWidgetArea);
+    QDockWidget *simulator = dock(tr("Simulator"), "simulatorDock", m_simulatorPanel, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(output, problems);
+    tabifyDockWidget(output, simulator);
+    output->raise();
+    resizeDocks({explorer, invoke}, {280, 440}, Qt::Horizontal);
+    resizeDocks({output}, {240}, Qt::Vertical);
+
+    // Clients -> models.
+    connect(m_simulator, &SimulatorConnection::eventsReceived, m_log, &LogModel::appendEvents);
+    connect(m_simulator, &SimulatorConnection::eventsReceived, this, [this](const QJsonArray &events) {
+        for (const auto &e : events)
+            m_instances->applyEvent(e.toObject());
+    });
+    connect(m_simulator, &SimulatorConnection::eventsDropped, this, [this](qint64 count) {
+        m_log->appendNotice(tr("%1 log lines were lost: the stream outran the Studio").arg(count));
+    });
+    connect(m_simulator, &SimulatorConnection::snapshotReceived, this, [this](const QJsonObject &s) {
+        m_instances->setSnapshot(s.value("instances").toArray());
+        m_routes->setRoutes(s.value("routes").toArray());
+    });
+    connect(m_simulator, &SimulatorConnection::simulatorDied, this, [this](const QString &message) {
+        m_banner->showMessage(message, Banner::Tone::Warning);
+        m_log->appendNotice(message);
+        m_instances->clear();
+    });
+    connect(m_simulator, &SimulatorConnection::stateChanged, this, [this](SimulatorConnection::State s) {
+        if (s == SimulatorConnection::State::Failed)
+            m_log->appendNotice(tr("The simulator is not running: %1").arg(m_simulator->failure()));
+        updateStatus();
+    });
+    connect(m_lsp, &LspClient::serverCrashed, this, [this](const QString &message) {
+        m_banner->showMessage(message + tr(" — no text was lost."), Banner::Tone::Warning);
+    });
+    connect(m_lsp, &LspClient::stateChanged, this, [this](LspClient::State s) {
+        if (s == LspClient::State::Running)
+            refreshFunctions();
+        updateStatus();
+    });
+    connect(m_problems, &ProblemsModel::fileProblemsChanged, this, &MainWindow::updateStatus);
+
+    // Views' intent -> clients and other views.
+    connect(m_editors, &EditorArea::editorOpened, m_features, &LspFeatures::attach);
+    connect(m_editors, &EditorArea::editorClosing, m_features, &LspFeatures::detach);
+    connect(m_editors, &EditorArea::message, this, [this](const QString &text) {
+        statusBar()->showMessage(text, 6000);
+    });
+    connect(m_editors, &EditorArea::fileSaved, this, [this](const QString &path) {
+        if (CodeEditor *editor = m_editors->editorFor(path))
+            m_features->saved(editor);
+        const QString name = QFileInfo(path).fileName();
+        if (name == "serverless.yml" || name == "serverless.yaml") {
+            refreshFunctions();
+            // A simulator that could not start on the old manifest may on this one.
+            if (m_simulator->state() == SimulatorConnection::State::Failed && m_options.startSimulator)
+                m_simulator->start();
+        }
+    });
+    connect(m_editors, &EditorArea::currentEditorChanged, this, [this](CodeEditor *editor) {
+        if (editor && editor->isManifest())
+            m_features->refresh(editor);
+    });
+    connect(m_features, &LspFeatures::openLocation, this,
+            [this](const QString &path, int line, int column) { m_editors->open(path, line, column); });
+    connect(m_features, &LspFeatures::symbolsChanged, m_outline, &OutlinePanel::setSymbols);
+    connect(m_features, &LspFeatures::lensActivated, this, &MainWindow::onLensActivated);
+    connect(m_features, &LspFeatures::message, this,
+            [this](const QString &text) { statusBar()->showMessage(text, 6000); });
+    connect(m_outline, &OutlinePanel::openLocation, this,
+            [this](const QString &path, int line, int column) { m_editors->open(path, line, column); });
+    connect(m_problemsPanel, &ProblemsPanel::openLocation, this,
+            [this](const QString &path, int line, int column) { m_editors->open(path, line, column); });
+    connect(m_explorer, &ExplorerPanel::openHandler, this, &MainWindow::openHandler);
+    connect(m_explorer, &ExplorerPanel::revealInManifest, this, &MainWindow::revealInManifest);
+    connect(m_explorer, &ExplorerPanel::invokeFunction, this, &MainWindow::invokeFunction);
+    connect(m_explorer, &ExplorerPanel::requestFunction, this, &MainWindow::requestFunction);
+    connect(m_explorer, &ExplorerPanel::openFile, this, [this](const QString &path) { m_editors->open(path); });
+    connect(m_explorer->functionsView(), &QTreeView::clicked, this, [this](const QModelIndex &index) {
+        const QString name = index.siblingAtColumn(0).data(FunctionsModel::FunctionNameRole).toString();
+        if (m_functions->function(name).value("kind") == "event")
+            m_invoke->setFunction(name);
+    });
+    connect(m_simulatorPanel, &SimulatorPanel::requestRoute, this,
+            [this](const QString &method, const QString &path) {
+                m_request->setRequest(method, path);
+                showDock(m_request);
+            });
+    connect(m_palette, &CommandPalette::openFile, this, [this](const QString &path) { m_editors->open(path); });
+
+    m_lsp->start();
+    if (m_options.startSimulator)
+        m_simulator->start();
+    updateStatus();
+}
+
+void MainWindow::closeProject() {
+    if (m_projectDir.isEmpty() && !m_welcome)
+        return;
+    if (!m_projectDir.isEmpty() && m_editors)
+        saveProjectState();
+    if (m_lsp)
+        m_lsp->stop();
+    if (m_simulator)
+        m_simulator->stop();
+    for (QDockWidget *d : std::as_const(m_docks)) {
+        removeDockWidget(d);
+        delete d;
+    }
+    m_docks.clear();
+    if (m_workbench) {
+        m_stack->removeWidget(m_workbench);
+        delete m_workbench;
+    }
+    if (m_welcome) {
+        m_stack->removeWidget(m_welcome);
+        delete m_welcome;
+    }
+    for (QObject *o : std::as_const(m_projectObjects))
+        delete o;
+    m_projectObjects.clear();
+    m_workbench = nullptr;
+    m_welcome = nullptr;
+    m_banner = nullptr;
+    m_findBar = nullptr;
+    m_lsp = nullptr;
+    m_simulator = nullptr;
+    m_features = nullptr;
+    m_functions = nullptr;
+    m_problems = nullptr;
+    m_log = nullptr;
+    m_instances = nullptr;
+    m_routes = nullptr;
+    m_editors = nullptr;
+    m_explorer = nullptr;
+    m_outline = nullptr;
+    m_problemsPanel = nullptr;
+    m_output = nullptr;
+    m_simulatorPanel = nullptr;
+    m_invoke = nullptr;
+    m_request = nullptr;
+    m_projectDir.clear();
+}
+
+void MainWindow::saveProjectState() {
+    QSettings settings;
+    settings.beginGroup(projectKey(m_projectDir));
+    settings.setValue("geometry", saveGeometry());
+    settings.setValue("windowState", saveState());
+    settings.setValue("openFiles", m_editors->openFiles());
+    settings.setValue("currentFile", m_editors->current() ? m_editors->current()->path() : QString());
+    QVariantMap splitters;
+    for (QSplitter *s : findChildren<QSplitter *>())
+        if (!s->objectName().isEmpty())
+            splitters.insert(s->objectName(), s->saveState());
+    settings.setValue("splitters", splitters);
+    settings.setValue("invokeFunction", m_invoke->function());
+    settings.setValue("invokeEvent", m_invoke->event());
+    settings.endGroup();
+}
+
+void MainWindow::restoreProjectState() {
+    QSettings settings;
+    settings.beginGroup(projectKey(m_projectDir));
+    if (settings.contains("geometry"))
+        restoreGeometry(settings.value("geometry").toByteArray());
+    if (settings.contains("windowState"))
+        restoreState(settings.value("windowState").toByteArray());
+    const QVariantMap splitters = settings.value("splitters").toMap();
+    for (QSplitter *s : findChildren<QSplitter *>())
+        if (splitters.contains(s->objectName()))
+            s->restoreState(splitters.value(s->objectName()).toByteArray());
+    QStringList files = settings.value("openFiles").toStringList();
+    if (!settings.contains("openFiles")) {
+        // A first visit opens the manifest.
+        for (const char *name : {"serverless.yml", "serverless.yaml"})
+            if (QFileInfo::exists(m_projectDir + "/" + name)) {
+                files = {m_projectDir + "/" + name};
+                break;
+            }
+    }
+    for (const QString &file : files)
+        if (QFileInfo(file).isFile())
+            m_editors->open(file);
+    const QString current = settings.value("currentFile").toString();
+    if (!current.isEmpty() && m_editors->editorFor(current))
+        m_editors->open(current);
+    const QString event = settings.value("invokeEvent").toString();
+    if (!event.isEmpty())
+        m_invoke->setEvent(event);
+    const QString function = settings.value("invokeFunction").toString();
+    if (!function.isEmpty())
+        m_invoke->setProperty("pendingFunction", function);
+    settings.endGroup();
+}
+
+void MainWindow::refreshFunctions() {
+    if (!m_lsp)
+        return;
+    QPointer<MainWindow> self(this);
+    const QString project = m_projectDir;
+    m_lsp->request("workspace/executeCommand",
+                   QJsonObject{{"command", "nimbus.listFunctions"}, {"arguments", QJsonArray{project}}},
+                   [self, project](const QJsonValue &result, const QString &error) {
+                       if (!self || self->m_projectDir != project || !self->m_functions)
+                           return;
+                       if (!error.isEmpty()) {
+                           // The manifest does not load: the Problems panel says why; keep
+                           // the last list.
+                           self->statusBar()->showMessage(tr("Functions not listed: %1").arg(error), 8000);
+                           return;
+                       }
+                       self->m_functions->setFunctions(result.toArray());
+                       const QString pending = self->m_invoke->property("pendingFunction").toString();
+                       if (!pending.isEmpty()) {
+                           self->m_invoke->setFunction(pending);
+                           self->m_invoke->setProperty("pendingFunction", QString());
+                       }
+                       emit self->functionsListed();
+                   });
+}
+
+void MainWindow::openHandler(const QString &function) {
+    const QJsonObject f = m_functions->function(function);
+    const QJsonObject definition = f.value("definition").toObject();
+    if (definition.isEmpty()) {
+        statusBar()->showMessage(tr("%1: its handler was not found in the project; showing it in "
+                                    "the manifest")
+                                     .arg(function),
+                                 8000);
+        revealInManifest(function);
+        return;
+    }
+    m_editors->open(definition.value("file").toString(), definition.value("line").toInt(),
+                    definition.value("column").toInt());
+}
+
+void MainWindow::revealInManifest(const QString &function) {
+    const QJsonObject manifest = m_functions->function(function).value("manifest").toObject();
+    if (manifest.isEmpty())
+        return;
+    m_editors->open(manifest.value("file").toString(), manifest.value("line").toInt(),
+                    manifest.value("column").toInt());
+}
+
+void MainWindow::invokeFunction(const QString &function) {
+    m_invoke->setFunction(function);
+    showDock(m_invoke);
+    m_invoke->invoke();
+}
+
+void MainWindow::requestFunction(const QString &function) {
+    const QJsonArray routes = m_functions->function(function).value("routes").toArray();
+    const QJsonObject route = routes.isEmpty() ? QJsonObject() : routes.first().toObject();
+    m_request->setRequest(route.value("method").toString("GET"), route.value("path").toString("/"));
+    showDock(m_request);
+}
+
+void MainWindow::onLensActivated(const CodeLens &lens) {
+    const QString function = lens.arguments.size() > 1 ? lens.arguments[1].toString() : QString();
+    if (lens.command == "nimbus.invoke") {
+        invokeFunction(function);
+    } else if (lens.command == "nimbus.debug") {
+        statusBar()->showMessage(tr("Debugging %1: the Studio's debugger is not built yet; debug "
+                                    "it from VS Code or any DAP client with nimbus-dap")
+                                     .arg(function),
+                                 10000);
+    }
+}
+
+void MainWindow::updateStatus() {
+    if (!m_simulator || !m_lsp) {
+        m_simStatus->setText(tr("No project"));
+        m_lspStatus->clear();
+        m_problemStatus->clear();
+        return;
+    }
+    using S = SimulatorConnection::State;
+    switch (m_simulator->state()) {
+    case S::Running:
+        m_simStatus->setText(tr("Simulator: running · %1").arg(m_simulator->gatewayUrl().toString()));
+        break;
+    case S::Starting:
+        m_simStatus->setText(tr("Simulator: starting…"));
+        break;
+    case S::Stopped:
+        m_simStatus->setText(tr("Simulator: stopped"));
+        break;
+    case S::Failed:
+        m_simStatus->setText(tr("Simulator: not running (see Output)"));
+        break;
+    }
+    using L = LspClient::State;
+    switch (m_lsp->state()) {
+    case L::Running:
+        m_lspStatus->setText(tr("Language server: ready"));
+        break;
+    case L::Starting:
+    case L::Crashed:
+        m_lspStatus->setText(tr("Language server: starting…"));
+        break;
+    case L::Failed:
+        m_lspStatus->setText(tr("Language server: failed"));
+        break;
+    case L::NotStarted:
+    case L::Stopped:
+        m_lspStatus->setText(tr("Language server: stopped"));
+        break;
+    }
+    m_problemStatus->setText(tr("%n error(s)", nullptr, m_problems->errorCount()) + ", " +
+                             tr("%n warning(s)", nullptr, m_problems->warningCount()));
+}
+
+QString MainWindow::statusText() const {
+    return m_simStatus->text() + " | " + m_lspStatus->text() + " | " + m_problemStatus->text();
+}
+
+QStringList MainWindow::projectFiles() const {
+    QStringList files;
+    QDirIterator it(m_projectDir, QDir::Files, QDirIterator::Subdirectories);
+    const QDir root(m_projectDir);
+    while (it.hasNext() && files.size() < 20000) {
+        const QString relative = root.relativeFilePath(it.next());
+        if (relative.startsWith(".nimbus/") || relative.startsWith(".git/") ||
+            relative.contains("node_modules/") || relative.contains("__pycache__/") ||
+            relative.startsWith(".serverless/"))
+            continue;
+        files.append(relative);
+    }
+    files.sort();
+    return files;
+}
+
+void MainWindow::closeEvent(QCloseEvent *event) {
+    if (m_editors && m_editors->hasUnsavedChanges()) {
+        const auto answer = QMessageBox::question(
+            this, tr("Unsaved changes"), tr("Some files have unsaved changes. Save them before quitting?"),
+            QMessageBox::SaveAll | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::SaveAll);
+        if (answer == QMessageBox::Cancel || (answer == QMessageBox::SaveAll && !m_editors->saveAll())) {
+            event->ignore();
+            return;
+        }
+        if (answer == QMessageBox::Discard)
+            m_editors->recovery().clear();
+    }
+    closeProject();
+    event->accept();
+}
+
+} // namespace nimbus::studio
