@@ -6,6 +6,7 @@
 #include "testpaths.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QtTest>
 #include <future>
 #include <random>
@@ -73,6 +74,8 @@ private slots:
     void asyncRetriesThenDeadLetters();
     void queuedEventsSurviveARestart();
     void logsAreServed();
+    void eventsFollowAnInvocation();
+    void eventsNeedASignature();
 
 private:
     void start(std::chrono::milliseconds retryDelay = std::chrono::milliseconds(50));
@@ -626,6 +629,110 @@ void TestControlPlane::logsAreServed() {
     QVERIFY((*all).contains("nextToken"));
     const auto missing = client().filterLogEvents({{"logGroupName", "/aws/lambda/nobody"}});
     QCOMPARE(missing.error.type, std::string("ResourceNotFoundException"));
+}
+
+// The live event stream, read as the Studio reads it: one signed long poll tells an
+// invocation's whole story (its instance starting, the invocation starting, every log line
+// with the REPORT, the end with its figures); the next poll from `next` waits and answers
+// empty; the snapshot shows the instance idle afterwards.
+void TestControlPlane::eventsFollowAnInvocation() {
+    const auto result = client().invoke("devfn", "{}");
+    QCOMPARE(result.status, 200);
+    QVERIFY(!result.requestId.empty());
+
+    // A client of its own, so that a poll that never answers fails the test in seconds.
+    lambdaclient::LambdaClient poller(client().endpoint());
+    poller.setTimeout(std::chrono::seconds(15));
+    const auto first = poller.send("GET", "/_nimbus/events", {{"after", "0"}, {"wait", "5"}}, "");
+    QVERIFY2(first.status == 200, (first.body + first.transportError).c_str());
+    json answer = json::parse(first.body);
+    QCOMPARE(answer["dropped"].get<long long>(), 0LL);
+    long long starting = 0, started = 0, report = 0, ended = 0;
+    pid_t pid = 0;
+    json end;
+    for (const auto &event : answer["events"]) {
+        const std::string type = event.value("type", "");
+        const long long seq = event["seq"].get<long long>();
+        if (type == "instance" && event.value("function", "") == "devfn" &&
+            event.value("state", "") == "starting" && !starting) {
+            starting = seq;
+            pid = event["pid"].get<pid_t>();
+        } else if (type == "invocationStart" && event.value("requestId", "") == result.requestId) {
+            QCOMPARE(event.value("function", ""), std::string("devfn"));
+            started = seq;
+        } else if (type == "log" &&
+                   event.value("line", "").rfind("REPORT RequestId: " + result.requestId, 0) == 0) {
+            report = seq;
+        } else if (type == "invocationEnd" && event.value("requestId", "") == result.requestId) {
+            ended = seq;
+            end = event;
+        }
+    }
+    QVERIFY2(starting > 0, first.body.c_str());
+    QVERIFY2(started > 0, first.body.c_str());
+    QVERIFY2(report > 0, first.body.c_str());
+    QVERIFY2(ended > 0, first.body.c_str());
+    QVERIFY(pid > 0);
+    QVERIFY(starting < started && started < ended && report < ended);
+    QCOMPARE(end.value("function", ""), std::string("devfn"));
+    QVERIFY2(end["durationMs"].get<double>() > 0, end.dump().c_str());
+    QVERIFY(end["billedDurationMs"].get<long long>() >= 1);
+    QVERIFY(end["error"].is_null());
+    const long long next = answer["next"].get<long long>();
+    QVERIFY(next >= ended);
+
+    // Nothing happens any more: the poll from `next` waits its 0.2 s and answers empty.
+    QElapsedTimer clock;
+    clock.start();
+    const auto quiet = poller.send("GET", "/_nimbus/events",
+                                   {{"after", std::to_string(next)}, {"wait", "0.2"}}, "");
+    const qint64 took = clock.elapsed();
+    QVERIFY2(quiet.status == 200, (quiet.body + quiet.transportError).c_str());
+    const json empty = json::parse(quiet.body);
+    QCOMPARE(empty["events"].size(), std::size_t(0));
+    QCOMPARE(empty["next"].get<long long>(), next);
+    QVERIFY2(took >= 150 && took < 5000, qPrintable(QString::number(took)));
+
+    // The instance that ran it waits for more, idle.
+    const auto instances = poller.send("GET", "/_nimbus/instances", {}, "");
+    QVERIFY2(instances.status == 200, (instances.body + instances.transportError).c_str());
+    const json snapshot = json::parse(instances.body);
+    QVERIFY(snapshot.contains("routes"));
+    QCOMPARE(snapshot["next"].get<long long>(), next);
+    int devInstances = 0;
+    for (const auto &instance : snapshot["instances"]) {
+        if (instance.value("function", "") != "devfn")
+            continue;
+        ++devInstances;
+        QCOMPARE(instance["pid"].get<pid_t>(), pid);
+        QCOMPARE(instance.value("state", ""), std::string("idle"));
+    }
+    QVERIFY2(devInstances == 1, instances.body.c_str());
+}
+
+// The event stream and the snapshot show what functions print: like every other request
+// to the control plane, they are refused without a signature, or with a wrong one.
+void TestControlPlane::eventsNeedASignature() {
+    for (const char *path : {"/_nimbus/events?after=0&wait=5", "/_nimbus/instances"}) {
+        net::HttpRequestSpec bare;
+        bare.url = m_simulator->controlPlaneUrl() + path;
+        bare.timeout = std::chrono::seconds(15);
+        QElapsedTimer clock;
+        clock.start();
+        const auto refused = net::httpRequest(bare);
+        QCOMPARE(refused.status, 403);
+        QCOMPARE(refused.header("x-amzn-errortype"),
+                 std::string("MissingAuthenticationTokenException"));
+        QVERIFY2(clock.elapsed() < 3000, path); // refused at once, not after the wait
+    }
+    lambdaclient::Endpoint wrongSecret = client().endpoint();
+    wrongSecret.credentials.secretAccessKey = "not-the-secret-not-the-secret-not-the-sec";
+    lambdaclient::LambdaClient stranger(wrongSecret);
+    stranger.setTimeout(std::chrono::seconds(15));
+    const auto refused =
+        stranger.send("GET", "/_nimbus/events", {{"after", "0"}, {"wait", "5"}}, "");
+    QCOMPARE(refused.status, 403);
+    QCOMPARE(refused.headers.at("x-amzn-errortype"), std::string("InvalidSignatureException"));
 }
 
 QTEST_GUILESS_MAIN(TestControlPlane)
