@@ -5,9 +5,26 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QSocketNotifier>
 #include <QTimer>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+
+// SIGTERM and SIGINT close the window as File > Quit does (stopping the servers it
+// started); the handler only writes a byte, the event loop does the rest.
+int signalPipe[2] = {-1, -1};
+
+void onSignal(int) {
+    const char byte = 1;
+    [[maybe_unused]] const auto written = ::write(signalPipe[1], &byte, 1);
+}
+
+} // namespace
 
 int main(int argc, char **argv) {
     QElapsedTimer sinceStart;
@@ -21,7 +38,8 @@ int main(int argc, char **argv) {
     }
     QApplication app(argc, argv);
     QApplication::setOrganizationName("Nimbus");
-    QApplication::setApplicationName("Studio");
+    QApplication::setApplicationName("nimbus-studio");
+    QApplication::setApplicationDisplayName("Nimbus Studio");
     QApplication::setApplicationVersion(NIMBUS_VERSION);
 
     QCommandLineParser parser;
@@ -49,6 +67,17 @@ int main(int argc, char **argv) {
                                           static_cast<long long>(sinceStart.elapsed()));
                              std::fflush(stderr);
                          });
+    }
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, signalPipe) == 0) {
+        auto *notifier = new QSocketNotifier(signalPipe[0], QSocketNotifier::Read, &app);
+        QObject::connect(notifier, &QSocketNotifier::activated, &window, [&window] {
+            char byte;
+            [[maybe_unused]] const auto got = ::read(signalPipe[0], &byte, 1);
+            window.closeKeepingRecovery();
+            QCoreApplication::quit();
+        });
+        std::signal(SIGTERM, onSignal);
+        std::signal(SIGINT, onSignal);
     }
     const QStringList args = parser.positionalArguments();
     if (!args.isEmpty()) {

@@ -5,6 +5,8 @@
 #include <QJsonDocument>
 #include <QTimer>
 #include <QUrl>
+#include <csignal>
+#include <sys/prctl.h>
 
 namespace nimbus::studio {
 
@@ -52,6 +54,8 @@ void LspClient::launch() {
     m_reader = jsonrpc::MessageReader();
     m_process = new QProcess(this);
     m_process->setProgram(m_program);
+    // A server outlives nothing: if the Studio dies, so does it.
+    m_process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
     connect(m_process, &QProcess::readyReadStandardOutput, this, &LspClient::onReadyRead);
     connect(m_process, &QProcess::readyReadStandardError, this, [this] {
         const QString text = QString::fromUtf8(m_process->readAllStandardError());

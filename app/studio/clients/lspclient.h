@@ -49,6 +49,8 @@ public:
     void saveDocument(const QString &path);
     void closeDocument(const QString &path);
     bool isOpen(const QString &path) const { return m_documents.contains(path); }
+    // The text the server was last sent for an open document.
+    QString documentText(const QString &path) const { return m_documents.value(path).text; }
 
     static QString uriFor(const QString &path);
     static QString pathFor(const QString &uri);

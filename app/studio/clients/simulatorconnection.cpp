@@ -7,6 +7,7 @@
 #include <QRegularExpression>
 #include <QUrlQuery>
 #include <csignal>
+#include <sys/prctl.h>
 #include <cerrno>
 #include <sys/types.h>
 
@@ -92,6 +93,8 @@ void SimulatorConnection::launch() {
     m_stderr.clear();
     m_process = new QProcess(this);
     m_process->setProgram(m_program);
+    // A server outlives nothing: if the Studio dies, so does it.
+    m_process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
     m_process->setArguments({"--project", m_projectDir});
     m_process->setWorkingDirectory(m_projectDir);
     // Its console log is the event stream's too; only its errors are kept, for Failed.

@@ -18,7 +18,7 @@ EditorArea::EditorArea(const QString &projectDir, QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(2);
-    m_banner = new Banner(this);
+    m_banner = new Banner(tr("Editor notification"), this);
     layout->addWidget(m_banner);
     m_tabs = new QTabWidget(this);
     m_tabs->setTabsClosable(true);

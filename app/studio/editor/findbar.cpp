@@ -36,7 +36,6 @@ FindBar::FindBar(QWidget *parent)
     m_replaceAll = new QPushButton(tr("Replace All"), this);
     m_replaceAll->setAccessibleName(tr("Replace All"));
     m_result = new QLabel(this);
-    m_result->setAccessibleName(tr("Find result"));
     auto *close = new QToolButton(this);
     close->setText(QStringLiteral("✕"));
     close->setAccessibleName(tr("Close Find"));

@@ -41,6 +41,12 @@ CodeEditor *LspFeatures::editorFor(const QString &path) const {
     return nullptr;
 }
 
+void LspFeatures::flush(CodeEditor *editor) {
+    const QString text = editor->text();
+    if (m_client->isOpen(editor->path()) && m_client->documentText(editor->path()) != text)
+        m_client->changeDocument(editor->path(), text);
+}
+
 void LspFeatures::attach(CodeEditor *editor) {
     editor->setProblems(m_problems->problemsFor(editor->path()));
     if (!editor->isManifest())
@@ -58,18 +64,12 @@ void LspFeatures::attach(CodeEditor *editor) {
     slow->setInterval(400);
     connect(editor, &QsciScintilla::textChanged, sync, qOverload<>(&QTimer::start));
     connect(sync, &QTimer::timeout, this, [this, editor, slow] {
-        m_client->changeDocument(editor->path(), editor->text());
+        flush(editor);
         slow->start();
     });
     connect(slow, &QTimer::timeout, this, [this, editor] { refresh(editor); });
     connect(editor, &CodeEditor::completionRequested, this,
-            [this, editor, sync](int line, int column) {
-                if (sync->isActive()) {
-                    sync->stop();
-                    m_client->changeDocument(editor->path(), editor->text());
-                }
-                requestCompletion(editor, line, column);
-            });
+            [this, editor](int line, int column) { requestCompletion(editor, line, column); });
     connect(editor, &CodeEditor::hoverRequested, this,
             [this, editor](int line, int column, const QPoint &pos) {
                 requestHover(editor, line, column, pos);
@@ -96,6 +96,7 @@ void LspFeatures::saved(CodeEditor *editor) {
 }
 
 void LspFeatures::refresh(CodeEditor *editor) {
+    flush(editor);
     const QJsonObject document{{"textDocument", QJsonObject{{"uri", LspClient::uriFor(editor->path())}}}};
     QPointer<CodeEditor> guard(editor);
     m_client->request("textDocument/codeLens", document,
@@ -121,6 +122,7 @@ void LspFeatures::refresh(CodeEditor *editor) {
 }
 
 void LspFeatures::requestCompletion(CodeEditor *editor, int line, int column) {
+    flush(editor);
     if (m_completionRequest)
         m_client->cancel(m_completionRequest);
     QPointer<CodeEditor> guard(editor);
@@ -141,6 +143,7 @@ void LspFeatures::requestCompletion(CodeEditor *editor, int line, int column) {
 }
 
 void LspFeatures::requestHover(CodeEditor *editor, int line, int column, const QPoint &globalPos) {
+    flush(editor);
     QPointer<CodeEditor> guard(editor);
     m_client->request("textDocument/hover", position(editor, line, column),
                       [guard, line, column, globalPos](const QJsonValue &result, const QString &error) {
@@ -166,6 +169,7 @@ void LspFeatures::requestHover(CodeEditor *editor, int line, int column, const Q
 }
 
 void LspFeatures::requestDefinition(CodeEditor *editor, int line, int column) {
+    flush(editor);
     m_client->request("textDocument/definition", position(editor, line, column),
                       [this](const QJsonValue &result, const QString &error) {
                           if (!error.isEmpty()) {

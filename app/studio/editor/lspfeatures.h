@@ -39,6 +39,9 @@ private:
     void requestHover(CodeEditor *editor, int line, int column, const QPoint &globalPos);
     void requestDefinition(CodeEditor *editor, int line, int column);
     CodeEditor *editorFor(const QString &path) const;
+    // Sends the editor's text if the server has not got it yet, so a request about a
+    // position is answered on the text the user sees.
+    void flush(CodeEditor *editor);
     static QJsonObject position(CodeEditor *editor, int line, int column);
 
     LspClient *m_client;

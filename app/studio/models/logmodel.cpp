@@ -101,9 +101,10 @@ QVariant LogModel::data(const QModelIndex &index, int role) const {
     switch (role) {
     case Qt::DisplayRole:
     case Qt::AccessibleTextRole:
+        // Lambda separates REPORT's fields with tabs, which a list draws as nothing.
         return QStringLiteral("%1  [%2] %3")
             .arg(QDateTime::fromMSecsSinceEpoch(l.timeMs).toString("HH:mm:ss.zzz"), l.function,
-                 l.text);
+                 QString(l.text).replace('\t', QStringLiteral("  ")).trimmed());
     case FunctionRole:
         return l.function;
     case KindRole:

@@ -104,7 +104,6 @@ InvokePanel::InvokePanel(SimulatorConnection *simulator, FunctionsModel *functio
     topLayout->addWidget(m_event, 1);
     auto *runRow = new QHBoxLayout();
     m_validation = new QLabel(top);
-    m_validation->setAccessibleName(tr("Event validation"));
     m_invoke = new QPushButton(tr("Invoke"), top);
     m_invoke->setAccessibleName(tr("Invoke"));
     m_invoke->setDefault(true);
@@ -118,10 +117,8 @@ InvokePanel::InvokePanel(SimulatorConnection *simulator, FunctionsModel *functio
     auto *bottomLayout = new QVBoxLayout(bottom);
     bottomLayout->setContentsMargins(0, 0, 0, 0);
     m_status = new QLabel(tr("Result: not invoked yet"), bottom);
-    m_status->setAccessibleName(tr("Result status"));
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_figures = new QLabel(bottom);
-    m_figures->setAccessibleName(tr("Figures"));
     m_figures->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_figures->setWordWrap(true);
     bottomLayout->addWidget(m_status);

@@ -70,7 +70,6 @@ RequestPanel::RequestPanel(SimulatorConnection *simulator, QWidget *parent)
     auto *responseLayout = new QVBoxLayout(response);
     responseLayout->setContentsMargins(0, 0, 0, 0);
     m_status = new QLabel(tr("Response: no request sent yet"), response);
-    m_status->setAccessibleName(tr("Response status"));
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     responseLayout->addWidget(m_status);
     auto *responseTabs = new QTabWidget(response);

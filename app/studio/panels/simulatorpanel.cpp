@@ -40,7 +40,6 @@ SimulatorPanel::SimulatorPanel(SimulatorConnection *simulator, InstancesModel *i
     layout->setContentsMargins(4, 2, 4, 0);
     auto *bar = new QHBoxLayout();
     m_status = new QLabel(this);
-    m_status->setAccessibleName(tr("Simulator status"));
     m_status->setTextInteractionFlags(Qt::TextBrowserInteraction);
     m_status->setOpenExternalLinks(true);
     m_status->setWordWrap(true);

@@ -111,7 +111,6 @@ WelcomePage::WelcomePage(const QStringList &recentProjects, const QString &nimbu
     create->addWidget(m_create);
     m_message = new QLabel(this);
     m_message->setWordWrap(true);
-    m_message->setAccessibleName(tr("Create project message"));
     create->addWidget(m_message);
     grid->addLayout(create, 0, 1);
 }

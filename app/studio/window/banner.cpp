@@ -7,16 +7,15 @@
 
 namespace nimbus::studio {
 
-Banner::Banner(QWidget *parent)
+Banner::Banner(const QString &name, QWidget *parent)
     : QFrame(parent) {
     setObjectName("banner");
-    setAccessibleName(tr("Notification"));
+    setAccessibleName(name);
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(8, 4, 4, 4);
     m_label = new QLabel(this);
     m_label->setWordWrap(true);
     m_label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_label->setAccessibleName(tr("Notification text"));
     layout->addWidget(m_label, 1);
     m_buttons = new QHBoxLayout();
     layout->addLayout(m_buttons);
@@ -36,7 +35,6 @@ void Banner::showMessage(const QString &text, Tone tone, const QList<Button> &bu
                                                   : "background:#e5effa; border:1px solid #9dbde3;";
     setStyleSheet(QStringLiteral("QFrame#banner { %1 border-radius: 3px; }").arg(colours));
     m_label->setText(text);
-    m_label->setAccessibleDescription(text);
     while (QLayoutItem *item = m_buttons->takeAt(0)) {
         delete item->widget();
         delete item;

@@ -15,7 +15,7 @@ class Banner : public QFrame {
     Q_OBJECT
 public:
     enum class Tone { Info, Warning, Error };
-    explicit Banner(QWidget *parent = nullptr);
+    explicit Banner(const QString &name, QWidget *parent = nullptr);
 
     struct Button {
         QString text;

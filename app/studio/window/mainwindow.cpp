@@ -68,11 +68,8 @@ MainWindow::MainWindow(StudioOptions options, QWidget *parent)
     setCentralWidget(m_stack);
     m_palette = new CommandPalette(m_commands, this);
     m_simStatus = new QLabel(this);
-    m_simStatus->setAccessibleName(tr("Simulator state"));
     m_lspStatus = new QLabel(this);
-    m_lspStatus->setAccessibleName(tr("Language server state"));
     m_problemStatus = new QLabel(this);
-    m_problemStatus->setAccessibleName(tr("Problem count"));
     statusBar()->addPermanentWidget(m_problemStatus);
     statusBar()->addPermanentWidget(m_lspStatus);
     statusBar()->addPermanentWidget(m_simStatus);
@@ -338,7 +335,7 @@ void MainWindow::buildProject() {
     auto *centre = new QVBoxLayout(m_workbench);
     centre->setContentsMargins(0, 0, 0, 0);
     centre->setSpacing(0);
-    m_banner = new Banner(m_workbench);
+    m_banner = new Banner(tr("Notification"), m_workbench);
     centre->addWidget(m_banner);
     m_editors = new EditorArea(m_projectDir, m_workbench);
     centre->addWidget(m_editors, 1);
@@ -441,11 +438,13 @@ void MainWindow::buildProject() {
     connect(m_explorer, &ExplorerPanel::invokeFunction, this, &MainWindow::invokeFunction);
     connect(m_explorer, &ExplorerPanel::requestFunction, this, &MainWindow::requestFunction);
     connect(m_explorer, &ExplorerPanel::openFile, this, [this](const QString &path) { m_editors->open(path); });
-    connect(m_explorer->functionsView(), &QTreeView::clicked, this, [this](const QModelIndex &index) {
-        const QString name = index.siblingAtColumn(0).data(FunctionsModel::FunctionNameRole).toString();
-        if (m_functions->function(name).value("kind") == "event")
-            m_invoke->setFunction(name);
-    });
+    // The Invoke panel follows the Explorer's selection, by mouse, keyboard or screen reader.
+    connect(m_explorer->functionsView()->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            [this](const QModelIndex &index) {
+                const QString name = index.siblingAtColumn(0).data(FunctionsModel::FunctionNameRole).toString();
+                if (m_functions->function(name).value("kind") == "event")
+                    m_invoke->setFunction(name);
+            });
     connect(m_simulatorPanel, &SimulatorPanel::requestRoute, this,
             [this](const QString &method, const QString &path) {
                 m_request->setRequest(method, path);
@@ -696,8 +695,13 @@ QStringList MainWindow::projectFiles() const {
     return files;
 }
 
+void MainWindow::closeKeepingRecovery() {
+    m_keepRecovery = true;
+    close();
+}
+
 void MainWindow::closeEvent(QCloseEvent *event) {
-    if (m_editors && m_editors->hasUnsavedChanges()) {
+    if (m_editors && m_editors->hasUnsavedChanges() && !m_keepRecovery) {
         const auto answer = QMessageBox::question(
             this, tr("Unsaved changes"), tr("Some files have unsaved changes. Save them before quitting?"),
             QMessageBox::SaveAll | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::SaveAll);

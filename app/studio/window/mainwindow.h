@@ -53,6 +53,9 @@ public:
     bool openProject(const QString &dir);
     QString projectDir() const { return m_projectDir; }
     void showWelcome();
+    // Closes without asking about unsaved changes, which stay in the recovery store and are
+    // offered back next time (SIGTERM: the session is ending).
+    void closeKeepingRecovery();
     static QStringList recentProjects();
 
     // The parts, for tests and the command line.
@@ -139,6 +142,7 @@ private:
     InvokePanel *m_invoke = nullptr;
     RequestPanel *m_request = nullptr;
     QList<QObject *> m_projectObjects; // deleted on close
+    bool m_keepRecovery = false;
 };
 
 } // namespace nimbus::studio
