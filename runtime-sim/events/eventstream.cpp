@@ -162,15 +162,19 @@ json EventStream::snapshot() const {
     return {{"instances", instances}, {"next", m_next - 1}};
 }
 
+void EventStream::subscribe(Listener listener) { m_listeners.push_back(std::move(listener)); }
+
 void EventStream::append(json event) {
     {
         std::lock_guard lock(m_mutex);
         event["seq"] = m_next++;
         event["time"] = nowMs();
-        m_backlog.push_back(std::move(event));
+        m_backlog.push_back(event);
         while (m_backlog.size() > m_capacity)
             m_backlog.pop_front();
     }
+    for (const auto &listener : m_listeners)
+        listener(event);
     wake();
 }
 

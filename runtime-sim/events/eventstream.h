@@ -42,6 +42,11 @@ public:
 
     long long lastSequence() const;
 
+    // In-process listeners (the console of `nimbus dev` and nimbus-sim) get every event as
+    // it is numbered, on the thread that produced it.
+    using Listener = std::function<void(const Json &)>;
+    void subscribe(Listener listener);
+
     // PoolObserver
     void instanceStarted(const std::string &function, pid_t pid) override;
     void instanceStopped(const std::string &function, pid_t pid, const std::string &why) override;
@@ -72,6 +77,7 @@ private:
     long long m_next = 1; // the number the next event gets
     std::map<std::string, std::map<pid_t, InstanceState>> m_instances;
     std::list<std::shared_ptr<Waiter>> m_waiters;
+    std::vector<Listener> m_listeners;
     bool m_closed = false;
 };
 

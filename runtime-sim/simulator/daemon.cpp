@@ -22,23 +22,28 @@ namespace nimbus::sim {
 
 namespace {
 
-// The live log: one line per log line, prefixed by the function, coloured on a terminal
-// (each function its own colour, errors red, platform lines dim).
-class ConsoleLog : public PoolObserver {
+// The live log: the simulator's event stream (the one the Studio and editors read), one
+// line per log line, prefixed by the function, coloured on a terminal (each function its
+// own colour, errors red, platform lines dim).
+class ConsoleLog {
 public:
     ConsoleLog(std::ostream &out, bool colour)
         : m_out(out)
         , m_colour(colour) {}
 
-    void instanceStarted(const std::string &function, pid_t pid) override {
-        line(function, "instance " + std::to_string(pid) + " started", Style::Dim);
-    }
-    void instanceStopped(const std::string &function, pid_t pid, const std::string &why) override {
-        line(function, "instance " + std::to_string(pid) + " stopped: " + why, Style::Dim);
-    }
-    void invocationLog(const std::string &function, const std::string &log) override {
-        std::istringstream lines(log);
-        for (std::string text; std::getline(lines, text);) {
+    void show(const nlohmann::json &event) {
+        const std::string type = event.value("type", "");
+        const std::string function = event.value("function", "");
+        if (type == "instance") {
+            const std::string state = event.value("state", "");
+            const std::string pid = std::to_string(event.value("pid", 0));
+            if (state == "starting")
+                line(function, "instance " + pid + " started", Style::Dim);
+            else if (state == "stopped")
+                line(function, "instance " + pid + " stopped: " + event.value("reason", ""),
+                     Style::Dim);
+        } else if (type == "log") {
+            const std::string text = event.value("line", "");
             const bool platform = text.starts_with("START ") || text.starts_with("END ") ||
                                   text.starts_with("REPORT ") || text.starts_with("INIT_");
             const bool error = text.starts_with("[ERROR]") ||
@@ -46,17 +51,16 @@ public:
                                text.find("Task timed out") != std::string::npos ||
                                text.find("Traceback") != std::string::npos;
             line(function, text, error ? Style::Error : platform ? Style::Dim : Style::Plain);
+        } else if (type == "request") {
+            const std::string text = event.value("line", "");
+            const bool failed =
+                text.find(" 5") != std::string::npos && text.find(" — ") != std::string::npos;
+            line(function, "→ " + text, failed ? Style::Error : Style::Request);
+        } else if (type == "platform") {
+            line("nimbus", event.value("message", ""), Style::Dim);
+        } else {
+            return; // idle/busy and invocation start/end: the log lines say it
         }
-        m_out << std::flush;
-    }
-    void gatewayRequest(const std::string &function, const std::string &text) override {
-        const bool failed =
-            text.find(" 5") != std::string::npos && text.find(" — ") != std::string::npos;
-        line(function, "→ " + text, failed ? Style::Error : Style::Request);
-        m_out << std::flush;
-    }
-    void platformEvent(const std::string &message) override {
-        line("nimbus", message, Style::Dim);
         m_out << std::flush;
     }
 
@@ -91,6 +95,7 @@ private:
     std::ostream &m_out;
     bool m_colour;
 };
+
 
 std::string isoNow() {
     const std::time_t now = std::time(nullptr);
@@ -159,7 +164,8 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
     options.controlPort = opts.controlPort;
     options.gatewayPort = opts.gatewayPort;
     options.control.retryDelay = opts.asyncRetryDelay;
-    Simulator simulator(io, options, &console);
+    Simulator simulator(io, options);
+    simulator.events().subscribe([&console](const nlohmann::json &event) { console.show(event); });
     if (!simulator.load()) {
         for (const auto &d : simulator.diagnostics())
             err << manifest::formatDiagnostic(d) << '\n';
@@ -204,14 +210,14 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
             if (files.size() > 3)
                 list += " and " + std::to_string(files.size() - 3) + " more";
             if (!simulator.reload(files)) {
-                console.platformEvent(
+                simulator.platformEvent(
                     "changed: " + list +
                     " — the manifest has errors; still running the last good one:");
                 for (const auto &d : simulator.diagnostics())
                     err << manifest::formatDiagnostic(d) << '\n';
                 return;
             }
-            console.platformEvent("changed: " + list +
+            simulator.platformEvent("changed: " + list +
                                   " — reloaded; next requests get fresh instances");
             const bool manifestChanged = std::any_of(files.begin(), files.end(), [](const auto &f) {
                 return f == "serverless.yml" || f == "serverless.yaml";

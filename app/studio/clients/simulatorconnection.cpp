@@ -277,17 +277,49 @@ void SimulatorConnection::stop() {
 }
 
 void SimulatorConnection::restart() {
+    // Asynchronous: the old simulator is asked to stop (it stops its instances and removes
+    // its sim.json), and a new one starts when it has gone; the UI never waits for it.
     const bool attached = !m_process && m_state == State::Running;
     const qint64 pid = m_pid;
-    stop();
-    if (attached && processAlive(pid)) {
-        // Someone else's simulator for this project (a terminal's `nimbus dev`): ask it to
-        // stop, then serve the project ourselves.
-        ::kill(static_cast<pid_t>(pid), SIGTERM);
-        QTimer::singleShot(500, this, [this] { start(); });
+    ++m_generation;
+    m_stateFilePoll.stop();
+    if (m_pollReply)
+        m_pollReply->abort();
+    setState(State::Starting);
+    auto startAgain = [this] {
+        m_state = State::Stopped; // quietly: start() announces Starting again
+        m_stopping = false;
+        start();
+    };
+    if (m_process && m_process->state() != QProcess::NotRunning) {
+        QProcess *old = m_process;
+        m_process = nullptr;
+        old->disconnect(this);
+        connect(old, &QProcess::finished, this, [old, startAgain] {
+            old->deleteLater();
+            startAgain();
+        });
+        QTimer::singleShot(5000, old, [old] { old->kill(); });
+        old->terminate();
         return;
     }
-    start();
+    if (attached && processAlive(pid)) {
+        // Someone else's simulator for this project (a terminal's `nimbus dev`): ask it to
+        // stop, then serve the project ourselves once it has.
+        ::kill(static_cast<pid_t>(pid), SIGTERM);
+        auto *wait = new QTimer(this);
+        auto clock = std::make_shared<QElapsedTimer>();
+        clock->start();
+        connect(wait, &QTimer::timeout, this, [wait, pid, clock, startAgain] {
+            if (processAlive(pid) && clock->elapsed() < 5000)
+                return;
+            wait->deleteLater();
+            startAgain();
+        });
+        wait->start(50);
+        return;
+    }
+    startAgain();
 }
 
 void SimulatorConnection::invoke(const QString &function, const QByteArray &payload,
