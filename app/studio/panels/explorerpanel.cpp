@@ -1,6 +1,7 @@
 #include "explorerpanel.h"
 
 #include "models/functionsmodel.h"
+#include "section.h"
 
 #include <QFileSystemModel>
 #include <QHeaderView>
@@ -22,12 +23,7 @@ ExplorerPanel::ExplorerPanel(FunctionsModel *functions, const QString &projectDi
     splitter->setObjectName("explorerSplitter");
     layout->addWidget(splitter);
 
-    auto *top = new QWidget(splitter);
-    auto *topLayout = new QVBoxLayout(top);
-    topLayout->setContentsMargins(4, 4, 4, 0);
-    auto *functionsLabel = new QLabel(tr("<b>Functions</b>"), top);
-    topLayout->addWidget(functionsLabel);
-    m_functions = new QTreeView(top);
+    m_functions = new QTreeView(this);
     m_functions->setModel(functions);
     m_functions->setAccessibleName(tr("Functions"));
     m_functions->setHeaderHidden(false);
@@ -38,8 +34,7 @@ ExplorerPanel::ExplorerPanel(FunctionsModel *functions, const QString &projectDi
     m_functions->header()->setStretchLastSection(false);
     m_functions->header()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_functions->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
-    functionsLabel->setBuddy(m_functions);
-    topLayout->addWidget(m_functions);
+    splitter->addWidget(titledSection(tr("Functions"), m_functions, splitter));
     connect(functions, &FunctionsModel::functionsChanged, this, [this] {
         // Groups open, functions closed: the list reads at a glance.
         for (int g = 0; g < m_model->rowCount(); ++g) {
@@ -57,23 +52,17 @@ ExplorerPanel::ExplorerPanel(FunctionsModel *functions, const QString &projectDi
     connect(m_functions, &QTreeView::customContextMenuRequested, this,
             &ExplorerPanel::showFunctionMenu);
 
-    auto *bottom = new QWidget(splitter);
-    auto *bottomLayout = new QVBoxLayout(bottom);
-    bottomLayout->setContentsMargins(4, 4, 4, 0);
-    auto *filesLabel = new QLabel(tr("<b>Files</b>"), bottom);
-    bottomLayout->addWidget(filesLabel);
     m_fileModel = new QFileSystemModel(this);
     m_fileModel->setRootPath(projectDir);
     m_fileModel->setFilter(QDir::AllEntries | QDir::NoDotAndDotDot);
-    m_files = new QTreeView(bottom);
+    m_files = new QTreeView(this);
     m_files->setModel(m_fileModel);
     m_files->setRootIndex(m_fileModel->index(projectDir));
     m_files->setAccessibleName(tr("Files"));
     m_files->setHeaderHidden(true);
     for (int c = 1; c < m_fileModel->columnCount(); ++c)
         m_files->hideColumn(c);
-    filesLabel->setBuddy(m_files);
-    bottomLayout->addWidget(m_files);
+    splitter->addWidget(titledSection(tr("Files"), m_files, splitter));
     connect(m_files, &QTreeView::activated, this, [this](const QModelIndex &index) {
         if (!m_fileModel->isDir(index))
             emit openFile(m_fileModel->filePath(index));

@@ -2,6 +2,7 @@
 
 #include "clients/simulatorconnection.h"
 #include "models/instancesmodel.h"
+#include "section.h"
 
 #include <QDesktopServices>
 #include <QHBoxLayout>
@@ -51,18 +52,10 @@ SimulatorPanel::SimulatorPanel(SimulatorConnection *simulator, InstancesModel *i
 
     auto *splitter = new QSplitter(Qt::Horizontal, this);
     splitter->setObjectName("simulatorSplitter");
-    auto *left = new QWidget(splitter);
-    auto *leftLayout = new QVBoxLayout(left);
-    leftLayout->setContentsMargins(0, 0, 0, 0);
-    leftLayout->addWidget(new QLabel(tr("<b>Instances</b>"), left));
-    m_instances = table(instances, tr("Instances"), left);
-    leftLayout->addWidget(m_instances);
-    auto *right = new QWidget(splitter);
-    auto *rightLayout = new QVBoxLayout(right);
-    rightLayout->setContentsMargins(0, 0, 0, 0);
-    rightLayout->addWidget(new QLabel(tr("<b>Routes</b>"), right));
-    m_routes = table(routes, tr("Routes"), right);
-    rightLayout->addWidget(m_routes);
+    m_instances = table(instances, tr("Instances"), this);
+    splitter->addWidget(titledSection(tr("Instances"), m_instances, splitter, 0));
+    m_routes = table(routes, tr("Routes"), this);
+    splitter->addWidget(titledSection(tr("Routes"), m_routes, splitter, 0));
     layout->addWidget(splitter, 1);
 
     connect(m_restart, &QPushButton::clicked, simulator, &SimulatorConnection::restart);
