@@ -23,6 +23,7 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
@@ -93,6 +94,7 @@ private slots:
     void theCommandPaletteRunsAnyAction();
     void aKilledLanguageServerIsRestartedWithNoTextLost();
     void aKilledSimulatorIsRestarted();
+    void restartCommandsBringTheServersBack();
     void layoutAndOpenFilesAreRestoredPerProject();
     void unsavedTextIsOfferedBackAfterACrash();
     void theWelcomePageListsTemplatesAndRecentProjects();
@@ -407,6 +409,29 @@ void TestStudioWorkbench::aKilledSimulatorIsRestarted() {
     panel->invoke();
     QTRY_VERIFY_WITH_TIMEOUT(panel->resultStatus()->text().contains("succeeded"), kTimeout);
     QVERIFY(panel->resultView()->toPlainText().contains("Hello, again!"));
+}
+
+void TestStudioWorkbench::restartCommandsBringTheServersBack() {
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->lsp()->state(), LspClient::State::Running, kTimeout);
+    const qint64 lspPid = m_window->lsp()->processId();
+    m_window->commands()->action("run.restartLanguageServer")->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->lsp()->state(), LspClient::State::Running, kTimeout);
+    QVERIFY(m_window->lsp()->processId() != lspPid);
+    // The restarted server has the manifest: symbols come back for it.
+    CodeEditor *editor = manifestEditor();
+    QVERIFY(m_window->lsp()->isOpen(editor->path()));
+
+    SimulatorConnection *simulator = m_window->simulator();
+    QTRY_COMPARE_WITH_TIMEOUT(simulator->state(), SimulatorConnection::State::Running, kTimeout);
+    const qint64 simPid = simulator->simulatorPid();
+    QElapsedTimer clock;
+    clock.start();
+    m_window->commands()->action("run.restartSimulator")->trigger();
+    QVERIFY2(clock.elapsed() < 200, "restarting the simulator must not wait on the UI thread");
+    QTRY_VERIFY_WITH_TIMEOUT(simulator->state() == SimulatorConnection::State::Running &&
+                                 simulator->simulatorPid() != simPid,
+                             kTimeout);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->routes()->rowCount() >= 2, kTimeout);
 }
 
 void TestStudioWorkbench::layoutAndOpenFilesAreRestoredPerProject() {

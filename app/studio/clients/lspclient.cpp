@@ -46,6 +46,29 @@ void LspClient::start() {
     launch();
 }
 
+void LspClient::restart() {
+    if (m_process) {
+        m_process->disconnect(this);
+        m_process->kill();
+        m_process->deleteLater();
+        m_process = nullptr;
+    }
+    for (auto it = m_pending.begin(); it != m_pending.end();) {
+        if (it->sent) {
+            Callback callback = std::move(it->callback);
+            it = m_pending.erase(it);
+            if (callback)
+                callback(QJsonValue(), tr("the language server was restarted"));
+        } else {
+            ++it;
+        }
+    }
+    m_crashTimes.clear();
+    m_stopping = false;
+    m_state = State::NotStarted;
+    launch();
+}
+
 void LspClient::launch() {
     if (m_process) {
         m_process->disconnect(this);

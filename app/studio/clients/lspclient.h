@@ -33,6 +33,9 @@ public:
 
     void start();
     void stop();
+    // Starts a fresh server now (the old one is killed, not waited for); open documents are
+    // sent to the new one.
+    void restart();
     State state() const { return m_state; }
     QString program() const { return m_program; }
     qint64 processId() const;

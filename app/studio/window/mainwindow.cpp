@@ -25,7 +25,6 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QCryptographicHash>
-#include <QDirIterator>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -217,10 +216,8 @@ void MainWindow::createActions() {
             });
     connect(c->add("run.restartLanguageServer", tr("Run"), tr("Restart &Language Server"), this),
             &QAction::triggered, this, [this] {
-                if (!m_lsp)
-                    return;
-                m_lsp->stop();
-                m_lsp->start();
+                if (m_lsp)
+                    m_lsp->restart();
             });
     connect(c->add("run.refreshFunctions", tr("Run"), tr("Re&fresh Functions"), this),
             &QAction::triggered, this, &MainWindow::refreshFunctions);
@@ -680,18 +677,26 @@ QString MainWindow::statusText() const {
 }
 
 QStringList MainWindow::projectFiles() const {
+    // Folders of tools and dependencies are not descended into at all: a node_modules of
+    // 100,000 files would otherwise stall the window.
+    static const QSet<QString> skipped{".nimbus", ".git", "node_modules", "__pycache__",
+                                       ".serverless", ".venv", "venv", ".mypy_cache"};
     QStringList files;
-    QDirIterator it(m_projectDir, QDir::Files, QDirIterator::Subdirectories);
     const QDir root(m_projectDir);
-    while (it.hasNext() && files.size() < 20000) {
-        const QString relative = root.relativeFilePath(it.next());
-        if (relative.startsWith(".nimbus/") || relative.startsWith(".git/") ||
-            relative.contains("node_modules/") || relative.contains("__pycache__/") ||
-            relative.startsWith(".serverless/"))
-            continue;
-        files.append(relative);
-    }
-    files.sort();
+    std::function<void(const QString &)> walk = [&](const QString &dir) {
+        for (const QFileInfo &entry :
+             QDir(dir).entryInfoList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden, QDir::Name)) {
+            if (files.size() >= 20000)
+                return;
+            if (entry.isDir()) {
+                if (!skipped.contains(entry.fileName()) && !entry.isSymLink())
+                    walk(entry.absoluteFilePath());
+            } else {
+                files.append(root.relativeFilePath(entry.absoluteFilePath()));
+            }
+        }
+    };
+    walk(m_projectDir);
     return files;
 }
 
