@@ -36,8 +36,15 @@ WelcomePage::WelcomePage(const QStringList &recentProjects, const QString &nimbu
     : QWidget(parent)
     , m_nimbus(nimbusProgram) {
     setAccessibleName(tr("Welcome"));
-    auto *outer = new QVBoxLayout(this);
-    outer->setContentsMargins(48, 32, 48, 32);
+    // The content keeps a readable width, centred, however wide the window.
+    auto *centring = new QHBoxLayout(this);
+    auto *content = new QWidget(this);
+    content->setMaximumWidth(1100);
+    centring->addStretch();
+    centring->addWidget(content, 100);
+    centring->addStretch();
+    auto *outer = new QVBoxLayout(content);
+    outer->setContentsMargins(32, 24, 32, 24);
     auto *title = new QLabel(tr("<h1>Nimbus Studio</h1><p>Write serverless functions, run them on "
                                 "the local simulator, watch them run.</p>"),
                              this);
@@ -56,6 +63,7 @@ WelcomePage::WelcomePage(const QStringList &recentProjects, const QString &nimbu
     start->addWidget(recentLabel);
     m_recent = new QListWidget(this);
     m_recent->setAccessibleName(tr("Recent projects"));
+    m_recent->setSpacing(3);
     recentLabel->setBuddy(m_recent);
     for (const QString &path : recentProjects) {
         auto *item = new QListWidgetItem(QFileInfo(path).fileName() + "  —  " + path, m_recent);
@@ -87,11 +95,18 @@ WelcomePage::WelcomePage(const QStringList &recentProjects, const QString &nimbu
                                          m_templates);
         item->setData(Qt::UserRole, dir.fileName());
     }
-    m_templates->setCurrentRow(0);
+    m_templates->setSpacing(3);
+    // The template `nimbus init` uses by default is the suggested one.
+    const auto defaults = m_templates->findItems("python-event", Qt::MatchStartsWith);
+    m_templates->setCurrentItem(defaults.isEmpty() ? m_templates->item(0) : defaults.first());
     create->addWidget(m_templates, 1);
     auto *where = new QHBoxLayout();
     auto *folderLabel = new QLabel(tr("&Folder:"), this);
-    m_folder = new QLineEdit(QDir::homePath() + "/my-functions", this);
+    // A folder that does not exist yet: `nimbus init` writes only into new or empty ones.
+    QString suggested = QDir::homePath() + "/my-functions";
+    for (int n = 2; QFileInfo::exists(suggested); ++n)
+        suggested = QDir::homePath() + "/my-functions-" + QString::number(n);
+    m_folder = new QLineEdit(suggested, this);
     m_folder->setAccessibleName(tr("Folder"));
     folderLabel->setBuddy(m_folder);
     auto *browse = new QPushButton(tr("Browse…"), this);
