@@ -291,6 +291,8 @@ void InvokePanel::run(const QString &function, const QByteArray &event) {
 
 void InvokePanel::showRecord(const InvocationRecord &record) {
     const InvokeOutcome &o = record.outcome;
+    // Lambda separates REPORT's fields with tabs; a text view would run them together.
+    const QString log = QString(o.log).replace('\t', QStringLiteral("  ")).trimmed();
     if (!o.error.isEmpty()) {
         m_status->setText(tr("Result: %1 could not be invoked — %2").arg(record.function, o.error));
         m_status->setStyleSheet("color: #c01c28;");
@@ -309,11 +311,11 @@ void InvokePanel::showRecord(const InvocationRecord &record) {
                        error.value("errorMessage").toString() + "\n";
         for (const auto &frame : error.value("stackTrace").toArray())
             text += "  " + frame.toString().trimmed() + "\n";
-        m_result->setPlainText(text + "\n" + pretty(o.payload) + "\n\n" + o.log);
+        m_result->setPlainText(text + "\n" + pretty(o.payload) + "\n\n" + log);
     } else {
         m_status->setText(tr("Result: %1 succeeded").arg(record.function));
         m_status->setStyleSheet("color: #26803c;");
-        m_result->setPlainText(pretty(o.payload) + "\n\n" + o.log.trimmed());
+        m_result->setPlainText(pretty(o.payload) + "\n\n" + log);
     }
     if (o.report) {
         const ReportFigures &r = *o.report;

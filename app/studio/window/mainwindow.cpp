@@ -435,12 +435,19 @@ void MainWindow::buildProject() {
     connect(m_explorer, &ExplorerPanel::invokeFunction, this, &MainWindow::invokeFunction);
     connect(m_explorer, &ExplorerPanel::requestFunction, this, &MainWindow::requestFunction);
     connect(m_explorer, &ExplorerPanel::openFile, this, [this](const QString &path) { m_editors->open(path); });
-    // The Invoke panel follows the Explorer's selection, by mouse, keyboard or screen reader.
-    connect(m_explorer->functionsView()->selectionModel(), &QItemSelectionModel::currentChanged, this,
-            [this](const QModelIndex &index) {
-                const QString name = index.siblingAtColumn(0).data(FunctionsModel::FunctionNameRole).toString();
-                if (m_functions->function(name).value("kind") == "event")
-                    m_invoke->setFunction(name);
+    // The Invoke panel follows the Explorer's selection, by mouse, keyboard or screen reader
+    // (an accessibility client selects rows without moving the current index).
+    auto follow = [this](const QModelIndex &index) {
+        const QString name = index.siblingAtColumn(0).data(FunctionsModel::FunctionNameRole).toString();
+        if (m_functions->function(name).value("kind") == "event")
+            m_invoke->setFunction(name);
+    };
+    QItemSelectionModel *selection = m_explorer->functionsView()->selectionModel();
+    connect(selection, &QItemSelectionModel::currentChanged, this, follow);
+    connect(selection, &QItemSelectionModel::selectionChanged, this,
+            [follow](const QItemSelection &selected) {
+                if (!selected.indexes().isEmpty())
+                    follow(selected.indexes().first());
             });
     connect(m_simulatorPanel, &SimulatorPanel::requestRoute, this,
             [this](const QString &method, const QString &path) {
