@@ -46,8 +46,10 @@ int main(int argc, char **argv) {
     parser.setApplicationDescription("Nimbus Studio: edit, run and watch serverless functions");
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument("project", "The project folder to open (default: the welcome page)");
-    QCommandLineOption noSimulator("no-simulator", "Do not start or attach to the project's simulator");
+    parser.addPositionalArgument("project",
+                                 "The project folder to open (default: the welcome page)");
+    QCommandLineOption noSimulator("no-simulator",
+                                   "Do not start or attach to the project's simulator");
     parser.addOption(noSimulator);
     parser.process(app);
 

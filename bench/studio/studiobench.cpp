@@ -52,7 +52,6 @@
 #include <QTemporaryDir>
 #include <QThread>
 #include <QTimer>
-
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -93,8 +92,10 @@ constexpr int kStallTickMs = 5;
 constexpr int kEditSettleMs = 700;
 constexpr int kFloorSettleMs = 300;
 
-const QRegularExpression kStudioReady(QStringLiteral("nimbus-studio: functions listed after (\\d+) ms"));
-const QRegularExpression kBareReady(QStringLiteral("nimbus-bench-studio: bare window shown after (\\d+) ms"));
+const QRegularExpression
+    kStudioReady(QStringLiteral("nimbus-studio: functions listed after (\\d+) ms"));
+const QRegularExpression
+    kBareReady(QStringLiteral("nimbus-bench-studio: bare window shown after (\\d+) ms"));
 
 struct Config {
     QString bin;
@@ -118,7 +119,9 @@ void progress(const QString &text) {
     std::fflush(stderr);
 }
 
-double msSince(const QElapsedTimer &clock) { return static_cast<double>(clock.nsecsElapsed()) / 1e6; }
+double msSince(const QElapsedTimer &clock) {
+    return static_cast<double>(clock.nsecsElapsed()) / 1e6;
+}
 
 // --- statistics -----------------------------------------------------------------------------
 
@@ -169,8 +172,12 @@ QJsonArray samplesJson(const std::vector<double> &samples) {
     return a;
 }
 
-QString num(double v, int decimals = 1) { return QString::number(v, 'f', decimals); }
-QString ratio(double a, double b) { return b > 0 ? QString::number(a / b, 'f', 2) + QStringLiteral("×") : QStringLiteral("–"); }
+QString num(double v, int decimals = 1) {
+    return QString::number(v, 'f', decimals);
+}
+QString ratio(double a, double b) {
+    return b > 0 ? QString::number(a / b, 'f', 2) + QStringLiteral("×") : QStringLiteral("–");
+}
 
 // --- files and processes --------------------------------------------------------------------
 
@@ -179,7 +186,8 @@ bool copyTree(const QString &from, const QString &to) {
     const QDir source(from);
     if (!source.exists() || !QDir().mkpath(to))
         return false;
-    const auto entries = source.entryInfoList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden);
+    const auto entries =
+        source.entryInfoList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden);
     for (const QFileInfo &entry : entries) {
         const QString target = to + "/" + entry.fileName();
         if (entry.isDir()) {
@@ -197,7 +205,8 @@ bool copyTree(const QString &from, const QString &to) {
 
 bool writeFile(const QString &path, const QByteArray &contents) {
     QFile file(path);
-    return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(contents) == contents.size();
+    return file.open(QIODevice::WriteOnly | QIODevice::Truncate) &&
+           file.write(contents) == contents.size();
 }
 
 // A field of /proc/PID/status in kB ("VmRSS", "VmHWM"), or -1.
@@ -273,8 +282,9 @@ Launch launchAndIdle(const QString &program, const QStringList &arguments,
         if (!process.waitForReadyRead(static_cast<int>(left))) {
             if (process.state() == QProcess::NotRunning) {
                 said += process.readAllStandardError();
-                result.error = QStringLiteral("%1 exited (%2) before it was ready; it said: %3")
-                                   .arg(QFileInfo(program).fileName(), process.errorString(), tail());
+                result.error =
+                    QStringLiteral("%1 exited (%2) before it was ready; it said: %3")
+                        .arg(QFileInfo(program).fileName(), process.errorString(), tail());
                 break;
             }
             continue;
@@ -296,7 +306,8 @@ Launch launchAndIdle(const QString &program, const QStringList &arguments,
         QElapsedTimer idle;
         idle.start();
         while (idle.elapsed() < idleMs && process.state() == QProcess::Running) {
-            if (!process.waitForReadyRead(static_cast<int>(std::max<qint64>(1, idleMs - idle.elapsed()))))
+            if (!process.waitForReadyRead(
+                    static_cast<int>(std::max<qint64>(1, idleMs - idle.elapsed()))))
                 QThread::msleep(10);
             said += process.readAllStandardError();
             if (said.size() > 256 * 1024)
@@ -309,7 +320,8 @@ Launch launchAndIdle(const QString &program, const QStringList &arguments,
             const long long rss = procStatusKb(process.processId(), "VmRSS");
             const long long peak = procStatusKb(process.processId(), "VmHWM");
             if (rss <= 0) {
-                result.error = QStringLiteral("could not read VmRSS of %1").arg(process.processId());
+                result.error =
+                    QStringLiteral("could not read VmRSS of %1").arg(process.processId());
             } else {
                 result.rssMb = static_cast<double>(rss) / 1024.0;
                 result.peakMb = static_cast<double>(peak) / 1024.0;
@@ -366,7 +378,8 @@ public:
                 const QJsonObject message = m_inbox.front();
                 m_inbox.pop_front();
                 if (message.contains("method") && message.contains("id")) {
-                    send(QJsonObject{{"jsonrpc", "2.0"}, {"id", message.value("id")}, {"result", QJsonValue()}});
+                    send(QJsonObject{
+                        {"jsonrpc", "2.0"}, {"id", message.value("id")}, {"result", QJsonValue()}});
                     continue;
                 }
                 if (accept(message))
@@ -378,10 +391,12 @@ public:
             if (!m_process.waitForReadyRead(static_cast<int>(left)))
                 continue;
             const QByteArray bytes = m_process.readAllStandardOutput();
-            for (auto &frame : m_reader.feed(std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())))) {
+            for (auto &frame : m_reader.feed(
+                     std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())))) {
                 if (!frame.error.empty())
                     continue;
-                const QJsonDocument document = QJsonDocument::fromJson(QByteArray::fromStdString(frame.body));
+                const QJsonDocument document =
+                    QJsonDocument::fromJson(QByteArray::fromStdString(frame.body));
                 if (document.isObject())
                     m_inbox.push_back(document.object());
             }
@@ -406,20 +421,22 @@ public:
             {"textDocument",
              QJsonObject{
                  {"hover", QJsonObject{{"contentFormat", QJsonArray{"markdown", "plaintext"}}}},
-                 {"completion", QJsonObject{{"completionItem", QJsonObject{{"snippetSupport", false}}}}},
+                 {"completion",
+                  QJsonObject{{"completionItem", QJsonObject{{"snippetSupport", false}}}}},
                  {"publishDiagnostics", QJsonObject{{"relatedInformation", false}}},
                  {"documentSymbol", QJsonObject{{"hierarchicalDocumentSymbolSupport", true}}},
                  {"codeLens", QJsonObject{}},
                  {"definition", QJsonObject{}}}},
             {"general", QJsonObject{{"positionEncodings", QJsonArray{"utf-16"}}}}};
-        send(QJsonObject{{"jsonrpc", "2.0"},
-                         {"id", 1},
-                         {"method", "initialize"},
-                         {"params", QJsonObject{{"processId", QCoreApplication::applicationPid()},
-                                                {"rootUri", LspClient::uriFor(root)},
-                                                {"rootPath", root},
-                                                {"clientInfo", QJsonObject{{"name", "nimbus-bench-studio"}}},
-                                                {"capabilities", capabilities}}}});
+        send(QJsonObject{
+            {"jsonrpc", "2.0"},
+            {"id", 1},
+            {"method", "initialize"},
+            {"params", QJsonObject{{"processId", QCoreApplication::applicationPid()},
+                                   {"rootUri", LspClient::uriFor(root)},
+                                   {"rootPath", root},
+                                   {"clientInfo", QJsonObject{{"name", "nimbus-bench-studio"}}},
+                                   {"capabilities", capabilities}}}});
         if (!waitFor(isResponse(1), 10000))
             return false;
         send(QJsonObject{{"jsonrpc", "2.0"}, {"method", "initialized"}, {"params", QJsonObject{}}});
@@ -427,7 +444,9 @@ public:
     }
 
     static std::function<bool(const QJsonObject &)> isResponse(int id) {
-        return [id](const QJsonObject &m) { return !m.contains("method") && m.value("id").toInt() == id; };
+        return [id](const QJsonObject &m) {
+            return !m.contains("method") && m.value("id").toInt() == id;
+        };
     }
 
 private:
@@ -437,7 +456,8 @@ private:
 };
 
 // Floor of target 1: nimbus-lsp started, initialised and answering nimbus.listFunctions.
-std::optional<double> lspListFunctions(const QString &program, const QString &project, QString *error) {
+std::optional<double> lspListFunctions(const QString &program, const QString &project,
+                                       QString *error) {
     QElapsedTimer clock;
     clock.start();
     RawLsp server(program);
@@ -449,11 +469,11 @@ std::optional<double> lspListFunctions(const QString &program, const QString &pr
         *error = "nimbus-lsp did not answer initialize within 10 s";
         return std::nullopt;
     }
-    server.send(QJsonObject{
-        {"jsonrpc", "2.0"},
-        {"id", 2},
-        {"method", "workspace/executeCommand"},
-        {"params", QJsonObject{{"command", "nimbus.listFunctions"}, {"arguments", QJsonArray{project}}}}});
+    server.send(QJsonObject{{"jsonrpc", "2.0"},
+                            {"id", 2},
+                            {"method", "workspace/executeCommand"},
+                            {"params", QJsonObject{{"command", "nimbus.listFunctions"},
+                                                   {"arguments", QJsonArray{project}}}}});
     const auto answer = server.waitFor(RawLsp::isResponse(2), 10000);
     const double ms = msSince(clock);
     if (!answer) {
@@ -532,7 +552,8 @@ private:
 
 // Opens `project` in an in-process MainWindow (offscreen, simulator started as the real
 // launch does) and waits for its functions to be listed.
-std::unique_ptr<MainWindow> openWindow(const Config &config, const QString &project, QString *error) {
+std::unique_ptr<MainWindow> openWindow(const Config &config, const QString &project,
+                                       QString *error) {
     StudioOptions options;
     options.binDir = config.bin;
     options.startSimulator = true;
@@ -540,8 +561,8 @@ std::unique_ptr<MainWindow> openWindow(const Config &config, const QString &proj
     window->resize(1400, 900);
     window->show();
     bool listed = false;
-    const auto connection =
-        QObject::connect(window.get(), &MainWindow::functionsListed, window.get(), [&listed] { listed = true; });
+    const auto connection = QObject::connect(window.get(), &MainWindow::functionsListed,
+                                             window.get(), [&listed] { listed = true; });
     if (!window->openProject(project)) {
         *error = "MainWindow::openProject(" + project + ") failed";
         return nullptr;
@@ -554,8 +575,9 @@ std::unique_ptr<MainWindow> openWindow(const Config &config, const QString &proj
                      .arg(window->statusText());
         return nullptr;
     }
-    if (!runUntil([&] { return window->simulator()->state() == SimulatorConnection::State::Running; },
-                  kLaunchTimeoutMs))
+    if (!runUntil(
+            [&] { return window->simulator()->state() == SimulatorConnection::State::Running; },
+            kLaunchTimeoutMs))
         progress("  (the simulator is not running: " + window->simulator()->failure() + ")");
     return window;
 }
@@ -632,8 +654,9 @@ LaunchResults measureLaunches(const Config &config) {
         }
         {
             QTemporaryDir home;
-            const Launch r = launchAndIdle(self, {"--bare-window"}, childEnvironment(config, home.path()),
-                                           kBareReady, config.idleMs);
+            const Launch r =
+                launchAndIdle(self, {"--bare-window"}, childEnvironment(config, home.path()),
+                              kBareReady, config.idleMs);
             if (!r.ok) {
                 out.errors << label + " (bare window): " + r.error;
             } else if (counted) {
@@ -641,7 +664,8 @@ LaunchResults measureLaunches(const Config &config) {
                 out.bareSelfMs.push_back(r.selfMs);
                 out.bareRssMb.push_back(r.rssMb);
             }
-            line += QStringLiteral(" bare window %1 ms, RSS %2 MB").arg(num(r.readyMs), num(r.rssMb));
+            line +=
+                QStringLiteral(" bare window %1 ms, RSS %2 MB").arg(num(r.readyMs), num(r.rssMb));
         }
         progress("  " + line);
     }
@@ -737,11 +761,18 @@ KeystrokeResults measureKeystrokes(const Config &config) {
     auto isPublish = [&](const QJsonObject &m) {
         const QJsonObject params = m.value("params").toObject();
         return m.value("method").toString() == QLatin1String("textDocument/publishDiagnostics") &&
-               params.value("uri").toString() == uri && params.value("version").toInt() == floorVersion;
+               params.value("uri").toString() == uri &&
+               params.value("version").toInt() == floorVersion;
     };
     auto floorHasRuntimeProblem = [runtimeLine](const QJsonObject &m) {
         for (const auto &d : m.value("params").toObject().value("diagnostics").toArray())
-            if (d.toObject().value("range").toObject().value("start").toObject().value("line").toInt() == runtimeLine)
+            if (d.toObject()
+                    .value("range")
+                    .toObject()
+                    .value("start")
+                    .toObject()
+                    .value("line")
+                    .toInt() == runtimeLine)
                 return true;
         return false;
     };
@@ -751,12 +782,13 @@ KeystrokeResults measureKeystrokes(const Config &config) {
         closeWindow(window);
         return out;
     }
-    floor.send(QJsonObject{{"jsonrpc", "2.0"},
-                           {"method", "textDocument/didOpen"},
-                           {"params", QJsonObject{{"textDocument", QJsonObject{{"uri", uri},
-                                                                              {"languageId", "yaml"},
-                                                                              {"version", floorVersion},
-                                                                              {"text", original}}}}}});
+    floor.send(
+        QJsonObject{{"jsonrpc", "2.0"},
+                    {"method", "textDocument/didOpen"},
+                    {"params", QJsonObject{{"textDocument", QJsonObject{{"uri", uri},
+                                                                        {"languageId", "yaml"},
+                                                                        {"version", floorVersion},
+                                                                        {"text", original}}}}}});
     if (!floor.waitFor(isPublish, 15000)) {
         out.error = "the floor's nimbus-lsp published nothing for the opened manifest";
         scope.reset();
@@ -791,7 +823,8 @@ KeystrokeResults measureKeystrokes(const Config &config) {
             if (badText.isEmpty())
                 badText = editor->text();
             if (editor->text() != badText) {
-                out.error = "the keystroke did not make the expected edit: " + editor->text(runtimeLine).trimmed();
+                out.error = "the keystroke did not make the expected edit: " +
+                            editor->text(runtimeLine).trimmed();
                 break;
             }
         } else {
@@ -820,18 +853,23 @@ KeystrokeResults measureKeystrokes(const Config &config) {
         floor.send(QJsonObject{
             {"jsonrpc", "2.0"},
             {"method", "textDocument/didChange"},
-            {"params", QJsonObject{{"textDocument", QJsonObject{{"uri", uri}, {"version", floorVersion}}},
-                                   {"contentChanges", QJsonArray{QJsonObject{{"text", bad ? badText : original}}}}}}});
+            {"params",
+             QJsonObject{{"textDocument", QJsonObject{{"uri", uri}, {"version", floorVersion}}},
+                         {"contentChanges",
+                          QJsonArray{QJsonObject{{"text", bad ? badText : original}}}}}}});
         const auto answer = floor.waitFor(isPublish, 15000);
         const qint64 floorEnd = clock.nsecsElapsed();
         if (!answer) {
-            out.error = QStringLiteral("edit %1: nimbus-lsp published nothing within 15 s").arg(i + 1);
+            out.error =
+                QStringLiteral("edit %1: nimbus-lsp published nothing within 15 s").arg(i + 1);
             break;
         }
         if (floorHasRuntimeProblem(*answer) != bad) {
-            out.error = QStringLiteral("edit %1: nimbus-lsp's diagnostics do not match the edit: %2")
-                            .arg(i + 1)
-                            .arg(QString::fromUtf8(QJsonDocument(*answer).toJson(QJsonDocument::Compact)).left(300));
+            out.error =
+                QStringLiteral("edit %1: nimbus-lsp's diagnostics do not match the edit: %2")
+                    .arg(i + 1)
+                    .arg(QString::fromUtf8(QJsonDocument(*answer).toJson(QJsonDocument::Compact))
+                             .left(300));
             break;
         }
         out.floorMs.push_back(static_cast<double>(floorEnd - floorStart) / 1e6);
@@ -856,7 +894,8 @@ KeystrokeResults measureKeystrokes(const Config &config) {
 // only what the Studio does with the stream.
 class InvokerThread : public QThread {
 public:
-    InvokerThread(ControlPlaneEndpoint endpoint, QString function, int rate, int lines, int durationMs)
+    InvokerThread(ControlPlaneEndpoint endpoint, QString function, int rate, int lines,
+                  int durationMs)
         : m_endpoint(std::move(endpoint))
         , m_function(std::move(function))
         , m_rate(rate)
@@ -894,15 +933,17 @@ protected:
                 return;
             }
             const int n = sent++;
-            const QByteArray payload =
-                QJsonDocument(QJsonObject{{"lines", m_lines}, {"n", n}}).toJson(QJsonDocument::Compact);
-            const QNetworkRequest request = signedRequest(
-                m_endpoint, "POST", path, {}, payload,
-                {{"content-type", "application/json"}, {"x-amz-invocation-type", "RequestResponse"}});
+            const QByteArray payload = QJsonDocument(QJsonObject{{"lines", m_lines}, {"n", n}})
+                                           .toJson(QJsonDocument::Compact);
+            const QNetworkRequest request =
+                signedRequest(m_endpoint, "POST", path, {}, payload,
+                              {{"content-type", "application/json"},
+                               {"x-amz-invocation-type", "RequestResponse"}});
             QNetworkReply *reply = network.post(request, payload);
             ++inFlight;
             QObject::connect(reply, &QNetworkReply::finished, &loop, [&, reply] {
-                const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+                const int status =
+                    reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
                 if (status == 200 && reply->rawHeader("X-Amz-Function-Error").isEmpty()) {
                     ++succeeded;
                 } else {
@@ -910,7 +951,8 @@ protected:
                     if (firstError.isEmpty())
                         firstError = QStringLiteral("HTTP %1: %2 %3")
                                          .arg(status)
-                                         .arg(reply->errorString(), QString::fromUtf8(reply->readAll().left(300)));
+                                         .arg(reply->errorString(),
+                                              QString::fromUtf8(reply->readAll().left(300)));
                 }
                 reply->deleteLater();
                 --inFlight;
@@ -966,13 +1008,13 @@ StreamResults measureStream(const Config &config) {
                   "functions:\n"
                   "  chatty:\n"
                   "    handler: handler.chatty\n") &&
-        writeFile(project + "/handler.py",
-                  "def chatty(event, context):\n"
-                  "    lines = int(event.get(\"lines\", 100))\n"
-                  "    n = event.get(\"n\", 0)\n"
-                  "    for i in range(lines):\n"
-                  "        print(f\"invocation {n} line {i}: the quick brown fox jumps over the lazy dog\")\n"
-                  "    return {\"printed\": lines}\n");
+        writeFile(project + "/handler.py", "def chatty(event, context):\n"
+                                           "    lines = int(event.get(\"lines\", 100))\n"
+                                           "    n = event.get(\"n\", 0)\n"
+                                           "    for i in range(lines):\n"
+                                           "        print(f\"invocation {n} line {i}: the quick "
+                                           "brown fox jumps over the lazy dog\")\n"
+                                           "    return {\"printed\": lines}\n");
     if (!written) {
         out.error = "could not write the project in " + dir.path();
         return out;
@@ -1013,22 +1055,25 @@ StreamResults measureStream(const Config &config) {
     // One invocation first: the instance's cold start, and proof that the lines arrive.
     bool warmDone = false;
     InvokeOutcome warm;
-    const QByteArray warmPayload =
-        QJsonDocument(QJsonObject{{"lines", config.lines}, {"n", -1}}).toJson(QJsonDocument::Compact);
+    const QByteArray warmPayload = QJsonDocument(QJsonObject{{"lines", config.lines}, {"n", -1}})
+                                       .toJson(QJsonDocument::Compact);
     window->simulator()->invoke("chatty", warmPayload, [&](InvokeOutcome outcome) {
         warm = std::move(outcome);
         warmDone = true;
     });
-    if (!runUntil([&] { return warmDone; }, 30000) || !warm.error.isEmpty() || !warm.functionError.isEmpty()) {
+    if (!runUntil([&] { return warmDone; }, 30000) || !warm.error.isEmpty() ||
+        !warm.functionError.isEmpty()) {
         out.error = "the warm-up invocation failed: " +
-                    (warm.error.isEmpty() ? warm.functionError + " " + QString::fromUtf8(warm.payload.left(300))
-                                          : warm.error);
+                    (warm.error.isEmpty()
+                         ? warm.functionError + " " + QString::fromUtf8(warm.payload.left(300))
+                         : warm.error);
         scope.reset();
         closeWindow(window);
         return out;
     }
     if (!runUntil([&] { return total >= config.lines; }, 15000)) {
-        out.error = QStringLiteral("the warm-up invocation's %1 lines did not reach the Output panel (%2 did)")
+        out.error = QStringLiteral(
+                        "the warm-up invocation's %1 lines did not reach the Output panel (%2 did)")
                         .arg(config.lines)
                         .arg(total);
         scope.reset();
@@ -1052,7 +1097,8 @@ StreamResults measureStream(const Config &config) {
 
     // The stream.
     {
-        InvokerThread invoker(window->simulator()->endpoint(), "chatty", config.rate, config.lines, windowMs);
+        InvokerThread invoker(window->simulator()->endpoint(), "chatty", config.rate, config.lines,
+                              windowMs);
         StallMeter meter;
         QElapsedTimer clock;
         counting = true;
@@ -1077,16 +1123,17 @@ StreamResults measureStream(const Config &config) {
         else if (!invoker.firstError.isEmpty())
             progress("  (some invocations failed: " + invoker.firstError + ")");
     }
-    progress(QStringLiteral("  stream: %1 lines in %2 s (%3 lines/s, %4 batches), %5/%6 invocations "
-                            "succeeded; %7 ticks, longest gap %8 ms")
-                 .arg(out.lines)
-                 .arg(num(out.seconds, 2))
-                 .arg(num(out.linesPerSecond(), 0))
-                 .arg(out.batches)
-                 .arg(out.succeeded)
-                 .arg(out.sent)
-                 .arg(out.streamGaps.size())
-                 .arg(num(stats(out.streamGaps).max)));
+    progress(
+        QStringLiteral("  stream: %1 lines in %2 s (%3 lines/s, %4 batches), %5/%6 invocations "
+                       "succeeded; %7 ticks, longest gap %8 ms")
+            .arg(out.lines)
+            .arg(num(out.seconds, 2))
+            .arg(num(out.linesPerSecond(), 0))
+            .arg(out.batches)
+            .arg(out.succeeded)
+            .arg(out.sent)
+            .arg(out.streamGaps.size())
+            .arg(num(stats(out.streamGaps).max)));
 
     runFor(500); // the last lines in flight
     scope.reset();
@@ -1119,7 +1166,9 @@ struct Row {
 };
 
 QString verdict(bool measured, bool met) {
-    return !measured ? QStringLiteral("no data") : met ? QStringLiteral("met") : QStringLiteral("NOT met");
+    return !measured ? QStringLiteral("no data")
+           : met     ? QStringLiteral("met")
+                     : QStringLiteral("NOT met");
 }
 
 } // namespace
@@ -1144,25 +1193,30 @@ int main(int argc, char **argv) {
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, home.path() + "/config");
 
     QCommandLineParser parser;
-    parser.setApplicationDescription("The Studio's launch, keystroke, memory and log-stream figures, "
-                                     "each beside a floor measured in the same run");
+    parser.setApplicationDescription(
+        "The Studio's launch, keystroke, memory and log-stream figures, "
+        "each beside a floor measured in the same run");
     parser.addHelpOption();
-    const QCommandLineOption binOption("bin", "Where nimbus-studio, nimbus-lsp and nimbus-sim are.", "dir",
-                                       QCoreApplication::applicationDirPath());
-    const QCommandLineOption sourceOption("source", "The source tree (for examples/python-hello).", "dir",
-                                          QStringLiteral(NIMBUS_SOURCE_DIR));
-    const QCommandLineOption launchesOption("launches", "Launches of the real binary (1, 3).", "n", "10");
-    const QCommandLineOption editsOption("edits", "Edits in serverless.yml, half of them undos (2).", "n", "20");
-    const QCommandLineOption idleOption("idle-ms", "Idle time before RSS is read (3).", "ms", "2000");
-    const QCommandLineOption secondsOption("stream-seconds", "Length of the stream and of its floor (4).",
-                                           "s", "5");
-    const QCommandLineOption rateOption("rate", "Invocations per second during the stream (4).", "n", "12");
+    const QCommandLineOption binOption("bin", "Where nimbus-studio, nimbus-lsp and nimbus-sim are.",
+                                       "dir", QCoreApplication::applicationDirPath());
+    const QCommandLineOption sourceOption("source", "The source tree (for examples/python-hello).",
+                                          "dir", QStringLiteral(NIMBUS_SOURCE_DIR));
+    const QCommandLineOption launchesOption("launches", "Launches of the real binary (1, 3).", "n",
+                                            "10");
+    const QCommandLineOption editsOption(
+        "edits", "Edits in serverless.yml, half of them undos (2).", "n", "20");
+    const QCommandLineOption idleOption("idle-ms", "Idle time before RSS is read (3).", "ms",
+                                        "2000");
+    const QCommandLineOption secondsOption("stream-seconds",
+                                           "Length of the stream and of its floor (4).", "s", "5");
+    const QCommandLineOption rateOption("rate", "Invocations per second during the stream (4).",
+                                        "n", "12");
     const QCommandLineOption linesOption("lines", "Lines printed per invocation (4).", "n", "100");
-    const QCommandLineOption onlyOption("only", "Comma-separated: launch (1 and 3), keystroke (2), stream (4).",
-                                        "list");
+    const QCommandLineOption onlyOption(
+        "only", "Comma-separated: launch (1 and 3), keystroke (2), stream (4).", "list");
     const QCommandLineOption jsonOption("json", "Print JSON instead of the table.");
-    for (const auto &option : {binOption, sourceOption, launchesOption, editsOption, idleOption, secondsOption,
-                               rateOption, linesOption, onlyOption, jsonOption})
+    for (const auto &option : {binOption, sourceOption, launchesOption, editsOption, idleOption,
+                               secondsOption, rateOption, linesOption, onlyOption, jsonOption})
         parser.addOption(option);
     parser.process(app);
 
@@ -1198,16 +1252,18 @@ int main(int argc, char **argv) {
 
     LaunchResults launches;
     if (config.runs("launch")) {
-        progress(QStringLiteral("1 & 3. %1 launches of nimbus-studio (after one warm-up), each beside "
-                                "nimbus-lsp alone and a bare Qt window")
-                     .arg(config.launches));
+        progress(
+            QStringLiteral("1 & 3. %1 launches of nimbus-studio (after one warm-up), each beside "
+                           "nimbus-lsp alone and a bare Qt window")
+                .arg(config.launches));
         launches = measureLaunches(config);
         errors << launches.errors;
         failed = failed || launches.aborted || launches.studioMs.empty();
     }
     KeystrokeResults keystrokes;
     if (config.runs("keystroke")) {
-        progress(QStringLiteral("2. %1 edits in serverless.yml, each beside the same didChange to nimbus-lsp")
+        progress(QStringLiteral(
+                     "2. %1 edits in serverless.yml, each beside the same didChange to nimbus-lsp")
                      .arg(config.edits + config.edits % 2));
         keystrokes = measureKeystrokes(config);
         if (!keystrokes.error.isEmpty()) {
@@ -1217,11 +1273,13 @@ int main(int argc, char **argv) {
     }
     StreamResults stream;
     if (config.runs("stream")) {
-        progress(QStringLiteral("4. the UI thread for %1 s with no stream, then for %1 s while %2 invocations/s "
-                                "print %3 lines each")
-                     .arg(config.streamSeconds)
-                     .arg(config.rate)
-                     .arg(config.lines));
+        progress(
+            QStringLiteral(
+                "4. the UI thread for %1 s with no stream, then for %1 s while %2 invocations/s "
+                "print %3 lines each")
+                .arg(config.streamSeconds)
+                .arg(config.rate)
+                .arg(config.lines));
         stream = measureStream(config);
         if (!stream.error.isEmpty()) {
             errors << "stream: " + stream.error;
@@ -1254,41 +1312,44 @@ int main(int argc, char **argv) {
                                      QString::fromUtf8(qVersion()), config.platform);
 
     if (config.json) {
-        QJsonObject root{
-            {"machine", machine},
-            {"settings", QJsonObject{{"launches", config.launches},
-                                     {"edits", config.edits + config.edits % 2},
-                                     {"idleMs", config.idleMs},
-                                     {"streamSeconds", config.streamSeconds},
-                                     {"rate", config.rate},
-                                     {"linesPerInvocation", config.lines}}},
-            {"errors", QJsonArray::fromStringList(errors)}};
+        QJsonObject root{{"machine", machine},
+                         {"settings", QJsonObject{{"launches", config.launches},
+                                                  {"edits", config.edits + config.edits % 2},
+                                                  {"idleMs", config.idleMs},
+                                                  {"streamSeconds", config.streamSeconds},
+                                                  {"rate", config.rate},
+                                                  {"linesPerInvocation", config.lines}}},
+                         {"errors", QJsonArray::fromStringList(errors)}};
         if (config.runs("launch")) {
-            root.insert("launch", QJsonObject{{"studioMs", statsJson(launchStudio)},
-                                              {"studioOwnCountMs", statsJson(launchSelf)},
-                                              {"floorLspInitializeListFunctionsMs", statsJson(launchLsp)},
-                                              {"bareWindowMs", statsJson(launchBare)},
-                                              {"bareWindowOwnCountMs", statsJson(stats(launches.bareSelfMs))},
-                                              {"samplesMs", samplesJson(launches.studioMs)},
-                                              {"floorSamplesMs", samplesJson(launches.lspMs)},
-                                              {"goalP50Ms", kLaunchGoalMs},
-                                              {"met", launchStudio.n > 0 && launchStudio.p50 < kLaunchGoalMs}});
-            root.insert("idleRss", QJsonObject{{"studioMb", statsJson(rssStudio)},
-                                               {"studioPeakMb", statsJson(rssPeak)},
-                                               {"floorBareWindowMb", statsJson(rssBare)},
-                                               {"samplesMb", samplesJson(launches.studioRssMb)},
-                                               {"idleMs", config.idleMs},
-                                               {"goalMb", kRssGoalMb},
-                                               {"met", rssStudio.n > 0 && rssStudio.p50 < kRssGoalMb}});
+            root.insert(
+                "launch",
+                QJsonObject{{"studioMs", statsJson(launchStudio)},
+                            {"studioOwnCountMs", statsJson(launchSelf)},
+                            {"floorLspInitializeListFunctionsMs", statsJson(launchLsp)},
+                            {"bareWindowMs", statsJson(launchBare)},
+                            {"bareWindowOwnCountMs", statsJson(stats(launches.bareSelfMs))},
+                            {"samplesMs", samplesJson(launches.studioMs)},
+                            {"floorSamplesMs", samplesJson(launches.lspMs)},
+                            {"goalP50Ms", kLaunchGoalMs},
+                            {"met", launchStudio.n > 0 && launchStudio.p50 < kLaunchGoalMs}});
+            root.insert("idleRss",
+                        QJsonObject{{"studioMb", statsJson(rssStudio)},
+                                    {"studioPeakMb", statsJson(rssPeak)},
+                                    {"floorBareWindowMb", statsJson(rssBare)},
+                                    {"samplesMb", samplesJson(launches.studioRssMb)},
+                                    {"idleMs", config.idleMs},
+                                    {"goalMb", kRssGoalMb},
+                                    {"met", rssStudio.n > 0 && rssStudio.p50 < kRssGoalMb}});
         }
         if (config.runs("keystroke"))
-            root.insert("keystroke", QJsonObject{{"studioMs", statsJson(keyStudio)},
-                                                 {"floorLspMs", statsJson(keyFloor)},
-                                                 {"samplesMs", samplesJson(keystrokes.studioMs)},
-                                                 {"floorSamplesMs", samplesJson(keystrokes.floorMs)},
-                                                 {"typedThroughApi", keystrokes.typedThroughApi},
-                                                 {"goalP50Ms", kKeystrokeGoalMs},
-                                                 {"met", keyStudio.n > 0 && keyStudio.p50 < kKeystrokeGoalMs}});
+            root.insert("keystroke",
+                        QJsonObject{{"studioMs", statsJson(keyStudio)},
+                                    {"floorLspMs", statsJson(keyFloor)},
+                                    {"samplesMs", samplesJson(keystrokes.studioMs)},
+                                    {"floorSamplesMs", samplesJson(keystrokes.floorMs)},
+                                    {"typedThroughApi", keystrokes.typedThroughApi},
+                                    {"goalP50Ms", kKeystrokeGoalMs},
+                                    {"met", keyStudio.n > 0 && keyStudio.p50 < kKeystrokeGoalMs}});
         if (config.runs("stream"))
             root.insert("stream", QJsonObject{{"gapMs", statsJson(gapStream)},
                                               {"floorGapMs", statsJson(gapIdle)},
@@ -1303,7 +1364,8 @@ int main(int argc, char **argv) {
                                               {"invocationsSkipped", stream.skipped},
                                               {"valid", streamValid},
                                               {"goalMaxGapMs", kStallGoalMs},
-                                              {"met", streamValid && gapStream.n > 0 && gapStream.max < kStallGoalMs}});
+                                              {"met", streamValid && gapStream.n > 0 &&
+                                                          gapStream.max < kStallGoalMs}});
         std::fputs(QJsonDocument(root).toJson(QJsonDocument::Indented).constData(), stdout);
         return failed ? 1 : 0;
     }
@@ -1312,61 +1374,79 @@ int main(int argc, char **argv) {
     if (config.runs("launch")) {
         rows.push_back(
             {QStringLiteral("1. launch → functions listed (%1 launches)").arg(launchStudio.n),
-             launchStudio.n ? QStringLiteral("p50 %1 ms, p90 %2 ms").arg(num(launchStudio.p50), num(launchStudio.p90))
+             launchStudio.n ? QStringLiteral("p50 %1 ms, p90 %2 ms")
+                                  .arg(num(launchStudio.p50), num(launchStudio.p90))
                             : QStringLiteral("–"),
-             launchLsp.n ? QStringLiteral("nimbus-lsp initialize + listFunctions: p50 %1 ms, p90 %2 ms")
-                               .arg(num(launchLsp.p50), num(launchLsp.p90))
-                         : QStringLiteral("–"),
-             ratio(launchStudio.p50, launchLsp.p50) + " (p50)", QStringLiteral("p50 < %1 ms").arg(kLaunchGoalMs),
+             launchLsp.n
+                 ? QStringLiteral("nimbus-lsp initialize + listFunctions: p50 %1 ms, p90 %2 ms")
+                       .arg(num(launchLsp.p50), num(launchLsp.p90))
+                 : QStringLiteral("–"),
+             ratio(launchStudio.p50, launchLsp.p50) + " (p50)",
+             QStringLiteral("p50 < %1 ms").arg(kLaunchGoalMs),
              verdict(launchStudio.n > 0, launchStudio.p50 < kLaunchGoalMs)});
     }
     if (config.runs("keystroke")) {
         rows.push_back(
             {QStringLiteral("2. keystroke → squiggle (%1 edits)").arg(keyStudio.n),
-             keyStudio.n ? QStringLiteral("p50 %1 ms, p90 %2 ms").arg(num(keyStudio.p50), num(keyStudio.p90))
+             keyStudio.n ? QStringLiteral("p50 %1 ms, p90 %2 ms")
+                               .arg(num(keyStudio.p50), num(keyStudio.p90))
                          : QStringLiteral("–"),
-             keyFloor.n ? QStringLiteral("nimbus-lsp didChange → publishDiagnostics: p50 %1 ms, p90 %2 ms")
-                              .arg(num(keyFloor.p50), num(keyFloor.p90))
-                        : QStringLiteral("–"),
-             ratio(keyStudio.p50, keyFloor.p50) + " (p50)", QStringLiteral("p50 < %1 ms").arg(kKeystrokeGoalMs),
+             keyFloor.n
+                 ? QStringLiteral("nimbus-lsp didChange → publishDiagnostics: p50 %1 ms, p90 %2 ms")
+                       .arg(num(keyFloor.p50), num(keyFloor.p90))
+                 : QStringLiteral("–"),
+             ratio(keyStudio.p50, keyFloor.p50) + " (p50)",
+             QStringLiteral("p50 < %1 ms").arg(kKeystrokeGoalMs),
              verdict(keyStudio.n > 0, keyStudio.p50 < kKeystrokeGoalMs)});
     }
     if (config.runs("launch")) {
         rows.push_back(
             {QStringLiteral("3. idle RSS, Studio process (%1 launches)").arg(rssStudio.n),
-             rssStudio.n ? QStringLiteral("median %1 MB, max %2 MB").arg(num(rssStudio.p50), num(rssStudio.max))
+             rssStudio.n ? QStringLiteral("median %1 MB, max %2 MB")
+                               .arg(num(rssStudio.p50), num(rssStudio.max))
                          : QStringLiteral("–"),
-             rssBare.n ? QStringLiteral("bare QApplication + QMainWindow: median %1 MB").arg(num(rssBare.p50))
+             rssBare.n ? QStringLiteral("bare QApplication + QMainWindow: median %1 MB")
+                             .arg(num(rssBare.p50))
                        : QStringLiteral("–"),
-             ratio(rssStudio.p50, rssBare.p50) + " (median)", QStringLiteral("< %1 MB").arg(kRssGoalMb),
+             ratio(rssStudio.p50, rssBare.p50) + " (median)",
+             QStringLiteral("< %1 MB").arg(kRssGoalMb),
              verdict(rssStudio.n > 0, rssStudio.p50 < kRssGoalMb)});
     }
     if (config.runs("stream")) {
-        rows.push_back(
-            {QStringLiteral("4. UI stall, log stream into Output (%1 lines/s)").arg(num(stream.linesPerSecond(), 0)),
-             gapStream.n ? QStringLiteral("longest gap %1 ms, p99 %2 ms").arg(num(gapStream.max), num(gapStream.p99))
-                         : QStringLiteral("–"),
-             gapIdle.n ? QStringLiteral("no stream: longest gap %1 ms, p99 %2 ms").arg(num(gapIdle.max), num(gapIdle.p99))
-                       : QStringLiteral("–"),
-             ratio(gapStream.max, gapIdle.max) + " (longest)",
-             QStringLiteral("longest < %1 ms at ≥ %2 lines/s").arg(kStallGoalMs).arg(kStreamMinLinesPerSecond),
-             !streamValid && gapStream.n > 0
-                 ? QStringLiteral("not valid: the stream was below %1 lines/s").arg(kStreamMinLinesPerSecond)
-                 : verdict(gapStream.n > 0, gapStream.max < kStallGoalMs)});
+        rows.push_back({QStringLiteral("4. UI stall, log stream into Output (%1 lines/s)")
+                            .arg(num(stream.linesPerSecond(), 0)),
+                        gapStream.n ? QStringLiteral("longest gap %1 ms, p99 %2 ms")
+                                          .arg(num(gapStream.max), num(gapStream.p99))
+                                    : QStringLiteral("–"),
+                        gapIdle.n ? QStringLiteral("no stream: longest gap %1 ms, p99 %2 ms")
+                                        .arg(num(gapIdle.max), num(gapIdle.p99))
+                                  : QStringLiteral("–"),
+                        ratio(gapStream.max, gapIdle.max) + " (longest)",
+                        QStringLiteral("longest < %1 ms at ≥ %2 lines/s")
+                            .arg(kStallGoalMs)
+                            .arg(kStreamMinLinesPerSecond),
+                        !streamValid && gapStream.n > 0
+                            ? QStringLiteral("not valid: the stream was below %1 lines/s")
+                                  .arg(kStreamMinLinesPerSecond)
+                            : verdict(gapStream.n > 0, gapStream.max < kStallGoalMs)});
     }
 
     QString text = "Machine: " + machine + ".\n";
-    text += QStringLiteral("Launches: %1 after one warm-up, each on a fresh copy of examples/python-hello with fresh "
-                           "settings (simulator started); RSS read after %2 ms idle. Edits: %3 (an 'x' typed at "
-                           "the end of provider.runtime, then undone). Stream: %4 s at %5 invocations/s × %6 lines, "
-                           "timer %7 ms.\n\n")
-                .arg(config.launches)
-                .arg(config.idleMs)
-                .arg(config.edits + config.edits % 2)
-                .arg(config.streamSeconds)
-                .arg(config.rate)
-                .arg(config.lines)
-                .arg(kStallTickMs);
+    text +=
+        QStringLiteral(
+            "Launches: %1 after one warm-up, each on a fresh copy of examples/python-hello with "
+            "fresh "
+            "settings (simulator started); RSS read after %2 ms idle. Edits: %3 (an 'x' typed at "
+            "the end of provider.runtime, then undone). Stream: %4 s at %5 invocations/s × %6 "
+            "lines, "
+            "timer %7 ms.\n\n")
+            .arg(config.launches)
+            .arg(config.idleMs)
+            .arg(config.edits + config.edits % 2)
+            .arg(config.streamSeconds)
+            .arg(config.rate)
+            .arg(config.lines)
+            .arg(kStallTickMs);
     text += "| target | measured | floor (same run) | ratio | goal | verdict |\n";
     text += "|---|---|---|---|---|---|\n";
     for (const Row &r : rows)
@@ -1374,26 +1454,35 @@ int main(int argc, char **argv) {
                     .arg(r.target, r.measured, r.floor, r.ratio, r.goal, r.verdict);
     text += "\n";
     if (config.runs("launch") && launchStudio.n) {
-        text += QStringLiteral("- Launch, as the Studio counts it (from its main()): p50 %1 ms, p90 %2 ms; a bare "
-                               "QApplication + QMainWindow process, start → shown: p50 %3 ms. Studio minus "
-                               "nimbus-lsp alone: %4 ms at p50.\n")
-                    .arg(num(launchSelf.p50), num(launchSelf.p90), num(launchBare.p50),
-                         num(launchStudio.p50 - launchLsp.p50));
-        text += QStringLiteral("- Studio peak RSS (VmHWM) at the same moment: median %1 MB.\n").arg(num(rssPeak.p50));
+        text +=
+            QStringLiteral(
+                "- Launch, as the Studio counts it (from its main()): p50 %1 ms, p90 %2 ms; a bare "
+                "QApplication + QMainWindow process, start → shown: p50 %3 ms. Studio minus "
+                "nimbus-lsp alone: %4 ms at p50.\n")
+                .arg(num(launchSelf.p50), num(launchSelf.p90), num(launchBare.p50),
+                     num(launchStudio.p50 - launchLsp.p50));
+        text += QStringLiteral("- Studio peak RSS (VmHWM) at the same moment: median %1 MB.\n")
+                    .arg(num(rssPeak.p50));
     }
     if (config.runs("keystroke") && keyStudio.n) {
-        text += QStringLiteral("- Keystroke: the Studio's own share (p50 minus the floor's p50, which includes the "
-                               "server's 150 ms debounce): %1 ms.%2\n")
-                    .arg(num(keyStudio.p50 - keyFloor.p50))
-                    .arg(keystrokes.typedThroughApi
-                             ? QStringLiteral(" %1 of the 'x' edits were made through QsciScintilla::insertAt, the "
-                                              "key event having not reached the editor.")
-                                   .arg(keystrokes.typedThroughApi)
-                             : QString());
+        text +=
+            QStringLiteral("- Keystroke: the Studio's own share (p50 minus the floor's p50, which "
+                           "includes the "
+                           "server's 150 ms debounce): %1 ms.%2\n")
+                .arg(num(keyStudio.p50 - keyFloor.p50))
+                .arg(
+                    keystrokes.typedThroughApi
+                        ? QStringLiteral(
+                              " %1 of the 'x' edits were made through QsciScintilla::insertAt, the "
+                              "key event having not reached the editor.")
+                              .arg(keystrokes.typedThroughApi)
+                        : QString());
     }
     if (config.runs("stream") && gapStream.n) {
-        text += QStringLiteral("- Stream: %1 lines reached the LogModel in %2 s, in %3 batches; %4 of %5 invocations "
-                               "succeeded (%6 ticks skipped with 4 in flight); %7 lines reported lost.\n")
+        text += QStringLiteral(
+                    "- Stream: %1 lines reached the LogModel in %2 s, in %3 batches; %4 of %5 "
+                    "invocations "
+                    "succeeded (%6 ticks skipped with 4 in flight); %7 lines reported lost.\n")
                     .arg(stream.lines)
                     .arg(num(stream.seconds, 2))
                     .arg(stream.batches)

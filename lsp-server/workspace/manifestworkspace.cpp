@@ -772,22 +772,24 @@ nlohmann::json ManifestWorkspace::listFunctions(const std::string &projectDir) c
                                {"column", fn.nameRange.start.column}}},
                              {"events", events}};
         if (fn.kind != manifest::FunctionKind::HttpService && !fn.handler.value.empty()) {
-            const auto lookup = manifest::locateHandler(
-                loaded.manifest->projectDir, fn.handler.value, manifest::runtimeFamily(fn.runtime.value));
+            const auto lookup =
+                manifest::locateHandler(loaded.manifest->projectDir, fn.handler.value,
+                                        manifest::runtimeFamily(fn.runtime.value));
             if (lookup.definition)
                 entry["definition"] = {{"file", lookup.definition->file},
                                        {"line", lookup.definition->line},
                                        {"column", lookup.definition->column}};
         }
-        entry.update(nlohmann::json{{"deployedName", fn.deployedName},
-                        {"kind", manifest::functionKindName(fn.kind)},
-                        {"runtime", fn.runtime.value},
-                        {"handler", fn.kind == manifest::FunctionKind::HttpService && fn.service
-                                        ? fn.service->command
-                                        : fn.handler.value},
-                        {"memorySize", fn.memorySize.value},
-                        {"timeout", fn.timeout.value},
-                        {"routes", routes}});
+        entry.update(
+            nlohmann::json{{"deployedName", fn.deployedName},
+                           {"kind", manifest::functionKindName(fn.kind)},
+                           {"runtime", fn.runtime.value},
+                           {"handler", fn.kind == manifest::FunctionKind::HttpService && fn.service
+                                           ? fn.service->command
+                                           : fn.handler.value},
+                           {"memorySize", fn.memorySize.value},
+                           {"timeout", fn.timeout.value},
+                           {"routes", routes}});
         list.push_back(std::move(entry));
     }
     return list;

@@ -294,11 +294,10 @@ void ControlPlane::route(ApiRequest &r, net::Responder &responder) {
         const double wait = r.param("wait").empty() ? 0 : std::atof(r.param("wait").c_str());
         const auto limit = static_cast<std::size_t>(
             r.param("limit").empty() ? 1000 : std::max(1LL, std::atoll(r.param("limit").c_str())));
-        m_simulator.events().poll(after, std::chrono::milliseconds(static_cast<long long>(
-                                             std::clamp(wait, 0.0, 60.0) * 1000)),
-                                  limit, [responder](json answer) mutable {
-                                      responder(apiResponse(200, answer));
-                                  });
+        m_simulator.events().poll(
+            after,
+            std::chrono::milliseconds(static_cast<long long>(std::clamp(wait, 0.0, 60.0) * 1000)),
+            limit, [responder](json answer) mutable { responder(apiResponse(200, answer)); });
         return;
     }
     if (s.size() == 2 && s[0] == "_nimbus" && s[1] == "instances" && m == "GET") {

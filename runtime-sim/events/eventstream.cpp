@@ -16,7 +16,9 @@ long long nowMs() {
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-int megabytes(long long kb) { return static_cast<int>((kb + 1023) / 1024); }
+int megabytes(long long kb) {
+    return static_cast<int>((kb + 1023) / 1024);
+}
 
 } // namespace
 
@@ -38,7 +40,9 @@ EventStream::EventStream(asio::io_context &io, std::size_t capacity)
     : m_io(io)
     , m_capacity(std::max<std::size_t>(capacity, 16)) {}
 
-EventStream::~EventStream() { close(); }
+EventStream::~EventStream() {
+    close();
+}
 
 long long EventStream::lastSequence() const {
     std::lock_guard lock(m_mutex);
@@ -57,9 +61,8 @@ json EventStream::collect(long long after, std::size_t limit) const {
     for (long long seq = from; seq < m_next && events.size() < limit; ++seq)
         events.push_back(m_backlog[static_cast<std::size_t>(seq - first)]);
     const auto count = static_cast<long long>(events.size());
-    json answer{{"events", std::move(events)},
-                {"next", from - 1 + count},
-                {"dropped", from - (after + 1)}};
+    json answer{
+        {"events", std::move(events)}, {"next", from - 1 + count}, {"dropped", from - (after + 1)}};
     if (reset)
         answer["reset"] = true;
     return answer;
@@ -162,7 +165,9 @@ json EventStream::snapshot() const {
     return {{"instances", instances}, {"next", m_next - 1}};
 }
 
-void EventStream::subscribe(Listener listener) { m_listeners.push_back(std::move(listener)); }
+void EventStream::subscribe(Listener listener) {
+    m_listeners.push_back(std::move(listener));
+}
 
 void EventStream::append(json event) {
     {

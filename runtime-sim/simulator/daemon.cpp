@@ -96,7 +96,6 @@ private:
     bool m_colour;
 };
 
-
 std::string isoNow() {
     const std::time_t now = std::time(nullptr);
     std::tm tm{};
@@ -218,7 +217,7 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
                 return;
             }
             simulator.platformEvent("changed: " + list +
-                                  " — reloaded; next requests get fresh instances");
+                                    " — reloaded; next requests get fresh instances");
             const bool manifestChanged = std::any_of(files.begin(), files.end(), [](const auto &f) {
                 return f == "serverless.yml" || f == "serverless.yaml";
             });

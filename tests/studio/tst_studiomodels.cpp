@@ -17,7 +17,9 @@ using namespace nimbus::studio;
 
 namespace {
 
-QJsonArray jsonArray(const char *text) { return QJsonDocument::fromJson(text).array(); }
+QJsonArray jsonArray(const char *text) {
+    return QJsonDocument::fromJson(text).array();
+}
 
 } // namespace
 
@@ -62,7 +64,8 @@ void TestStudioModels::functionsAreGroupedByKind() {
     QCOMPARE(hello.data().toString(), QString("hello"));
     QCOMPARE(model.rowCount(hello), 3);
     QCOMPARE(model.index(1, 0, hello).data().toString(), QString("event: httpApi GET /hello"));
-    QCOMPARE(model.index(2, 0, hello).data(FunctionsModel::FunctionNameRole).toString(), QString("hello"));
+    QCOMPARE(model.index(2, 0, hello).data(FunctionsModel::FunctionNameRole).toString(),
+             QString("hello"));
     const QModelIndex api = model.indexOf("api");
     QCOMPARE(api.data(FunctionsModel::DefinitionFileRole).toString(), QString("/p/app.js"));
     QCOMPARE(api.data(FunctionsModel::DefinitionLineRole).toInt(), 4);
@@ -86,12 +89,15 @@ void TestStudioModels::problemsAreSortedErrorsFirst() {
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(model.index(0, ProblemsModel::SeverityColumn).data().toString(), QString("Error"));
     QCOMPARE(model.index(0, ProblemsModel::LineColumn).data().toString(), QString("4:12"));
-    QCOMPARE(model.index(0, ProblemsModel::FileColumn).data().toString(), QString("serverless.yml"));
-    QCOMPARE(model.index(1, ProblemsModel::MessageColumn).data().toString(), QString("unknown key 'memsize'"));
+    QCOMPARE(model.index(0, ProblemsModel::FileColumn).data().toString(),
+             QString("serverless.yml"));
+    QCOMPARE(model.index(1, ProblemsModel::MessageColumn).data().toString(),
+             QString("unknown key 'memsize'"));
     QCOMPARE(model.errorCount(), 1);
     QCOMPARE(model.warningCount(), 1);
     // A file's new diagnostics replace only its own.
-    model.setDiagnostics("/p/other.yml", jsonArray(R"j([{"range": {"start": {"line": 0, "character": 0},
+    model.setDiagnostics("/p/other.yml",
+                         jsonArray(R"j([{"range": {"start": {"line": 0, "character": 0},
         "end": {"line": 0, "character": 1}}, "severity": 1, "message": "x"}])j"));
     QCOMPARE(model.rowCount(), 3);
     model.setDiagnostics("/p/serverless.yml", {});
@@ -147,13 +153,16 @@ void TestStudioModels::logLinesAreClassified_data() {
     QTest::addColumn<QString>("shown"); // what the row says after its time
     using K = LogModel::Kind;
     QTest::newRow("a REPORT line")
-        << QByteArray(R"j({"type":"log","function":"f","line":"REPORT RequestId: r\tDuration: 1.00 ms"})j")
+        << QByteArray(
+               R"j({"type":"log","function":"f","line":"REPORT RequestId: r\tDuration: 1.00 ms"})j")
         << int(K::Report) << "[f] REPORT RequestId: r  Duration: 1.00 ms";
     QTest::newRow("a START line is the platform's")
-        << QByteArray(R"j({"type":"log","function":"f","line":"START RequestId: r Version: $LATEST"})j")
+        << QByteArray(
+               R"j({"type":"log","function":"f","line":"START RequestId: r Version: $LATEST"})j")
         << int(K::Platform) << "[f] START RequestId: r Version: $LATEST";
     QTest::newRow("a traceback is an error")
-        << QByteArray(R"j({"type":"log","function":"f","line":"Traceback (most recent call last):"})j")
+        << QByteArray(
+               R"j({"type":"log","function":"f","line":"Traceback (most recent call last):"})j")
         << int(K::Error) << "[f] Traceback (most recent call last):";
     QTest::newRow("a print is plain")
         << QByteArray(R"j({"type":"log","function":"f","line":"hello there"})j") << int(K::Plain)
@@ -165,7 +174,8 @@ void TestStudioModels::logLinesAreClassified_data() {
         << QByteArray(R"j({"type":"platform","message":"changed: handler.py — reloaded"})j")
         << int(K::Notice) << "[nimbus] changed: handler.py — reloaded";
     QTest::newRow("an instance stopping, with why")
-        << QByteArray(R"j({"type":"instance","function":"f","pid":7,"state":"stopped","reason":"timed out"})j")
+        << QByteArray(
+               R"j({"type":"instance","function":"f","pid":7,"state":"stopped","reason":"timed out"})j")
         << int(K::Platform) << "[f] instance 7 stopped: timed out";
 }
 
@@ -217,10 +227,10 @@ void TestStudioModels::reportFiguresAreRead_data() {
            "2.51 ms\tBilled Duration: 3 ms\tMemory Size: 256 MB\tMax Memory Used: 19 MB\tInit "
            "Duration: 41.07 ms\t\n"
         << 2.51 << 3.0 << 19 << 41.07;
-    QTest::newRow("a warm start has none")
-        << "REPORT RequestId: b\tDuration: 0.80 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax "
-           "Memory Used: 20 MB\t\n"
-        << 0.80 << 1.0 << 20 << -1.0;
+    QTest::newRow("a warm start has none") << "REPORT RequestId: b\tDuration: 0.80 ms\tBilled "
+                                              "Duration: 1 ms\tMemory Size: 128 MB\tMax "
+                                              "Memory Used: 20 MB\t\n"
+                                           << 0.80 << 1.0 << 20 << -1.0;
     QTest::newRow("the last REPORT is the invocation's")
         << "REPORT RequestId: old\tDuration: 9.00 ms\tBilled Duration: 9 ms\tMemory Size: 128 "
            "MB\tMax Memory Used: 9 MB\t\nREPORT RequestId: new\tDuration: 1.50 ms\tBilled "
@@ -247,11 +257,18 @@ void TestStudioModels::fuzzyMatching_data() {
     QTest::addColumn<QString>("typed");
     QTest::addColumn<QString>("better");
     QTest::addColumn<QString>("worse"); // empty: must not match at all
-    QTest::newRow("word starts beat letters inside words")
-        << "rs" << "Run: Restart Simulator" << "View: Problems";
-    QTest::newRow("every typed letter must appear in order") << "xyz" << "" << "Run: Invoke Function";
-    QTest::newRow("case does not matter") << "INVOKE" << "Run: Invoke Function" << "";
-    QTest::newRow("adjacent letters beat scattered ones") << "out" << "View: Output" << "Go: Go to Definition";
+    QTest::newRow("word starts beat letters inside words") << "rs"
+                                                           << "Run: Restart Simulator"
+                                                           << "View: Problems";
+    QTest::newRow("every typed letter must appear in order") << "xyz"
+                                                             << ""
+                                                             << "Run: Invoke Function";
+    QTest::newRow("case does not matter") << "INVOKE"
+                                          << "Run: Invoke Function"
+                                          << "";
+    QTest::newRow("adjacent letters beat scattered ones") << "out"
+                                                          << "View: Output"
+                                                          << "Go: Go to Definition";
 }
 
 void TestStudioModels::fuzzyMatching() {
@@ -265,7 +282,9 @@ void TestStudioModels::fuzzyMatching() {
     QVERIFY(fuzzyScore(typed, better) >= 0);
     if (!worse.isEmpty())
         QVERIFY2(fuzzyScore(typed, better) > fuzzyScore(typed, worse),
-                 qPrintable(QStringLiteral("%1 vs %2").arg(fuzzyScore(typed, better)).arg(fuzzyScore(typed, worse))));
+                 qPrintable(QStringLiteral("%1 vs %2")
+                                .arg(fuzzyScore(typed, better))
+                                .arg(fuzzyScore(typed, worse))));
 }
 
 void TestStudioModels::recoveryKeepsUnsavedText() {

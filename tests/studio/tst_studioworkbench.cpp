@@ -29,10 +29,10 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPlainTextEdit>
-#include <QPushButton>
-#include <QSignalSpy>
 #include <QProcess>
+#include <QPushButton>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
@@ -125,7 +125,8 @@ void TestStudioWorkbench::initTestCase() {
 void TestStudioWorkbench::cleanupTestCase() {
     if (m_window) {
         // Nothing asks: discard what the tests left unsaved.
-        for (CodeEditor *editor : m_window->editors() ? m_window->editors()->editors() : QList<CodeEditor *>())
+        for (CodeEditor *editor :
+             m_window->editors() ? m_window->editors()->editors() : QList<CodeEditor *>())
             editor->setModified(false);
         m_window->close();
     }
@@ -152,8 +153,10 @@ void TestStudioWorkbench::opensTheProjectWithItsFunctionsListed() {
     QCOMPARE(details, QStringList({"handler: handler.hello", "event: httpApi GET /hello"}));
     // The manifest is opened on a first visit, and the simulator serves the project.
     QVERIFY(m_window->editors()->editorFor(m_project->filePath("serverless.yml")));
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->simulator()->state(), SimulatorConnection::State::Running, kTimeout);
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->statusText().contains("Simulator: running · http://127.0.0.1:"), kTimeout);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->simulator()->state(), SimulatorConnection::State::Running,
+                              kTimeout);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_window->statusText().contains("Simulator: running · http://127.0.0.1:"), kTimeout);
     QTRY_VERIFY_WITH_TIMEOUT(m_window->statusText().contains("Language server: ready"), kTimeout);
 }
 
@@ -188,7 +191,8 @@ void TestStudioWorkbench::editingTheManifestShowsADiagnosticAtItsLine() {
     const QString original = editor->text(line);
     // The user types a runtime the platform does not have, under getUser.
     editor->insertAt("    runtime: python2.1\n", line, 0);
-    QTRY_VERIFY_WITH_TIMEOUT(!m_window->problems()->problemsFor(editor->path()).isEmpty(), kTimeout);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->problems()->problemsFor(editor->path()).isEmpty(),
+                             kTimeout);
     const Problem problem = m_window->problems()->problemsFor(editor->path()).first();
     QCOMPARE(problem.line, line);
     QVERIFY2(problem.message.contains("python2.1"), qPrintable(problem.message));
@@ -196,7 +200,8 @@ void TestStudioWorkbench::editingTheManifestShowsADiagnosticAtItsLine() {
     QCOMPARE(editor->problems().size(), 1);
     QVERIFY(!editor->problemsAt(line, problem.column + 1).isEmpty());
     // A runtime the schema does not know is a warning (configValidationMode: warn).
-    QVERIFY2(m_window->statusText().contains("0 error(s), 1 warning(s)"), qPrintable(m_window->statusText()));
+    QVERIFY2(m_window->statusText().contains("0 error(s), 1 warning(s)"),
+             qPrintable(m_window->statusText()));
     // Undoing the edit clears it.
     editor->undo();
     QTRY_VERIFY_WITH_TIMEOUT(m_window->problems()->problemsFor(editor->path()).isEmpty(), kTimeout);
@@ -254,7 +259,8 @@ void TestStudioWorkbench::codeLensesStandAboveEachFunction() {
 }
 
 void TestStudioWorkbench::invokeShowsTheResultAndTheReportFigures() {
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->simulator()->state(), SimulatorConnection::State::Running, kTimeout);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->simulator()->state(), SimulatorConnection::State::Running,
+                              kTimeout);
     // Clicking the Invoke lens runs the function with the panel's event.
     CodeEditor *editor = manifestEditor();
     QTRY_VERIFY_WITH_TIMEOUT(!editor->codeLenses().isEmpty(), kTimeout);
@@ -308,7 +314,8 @@ void TestStudioWorkbench::theLogStreamsIntoTheOutputPanel() {
     output->functionFilter()->setCurrentIndex(output->functionFilter()->findData("fail"));
     QVERIFY(output->filter()->rowCount() > 0);
     for (int r = 0; r < output->filter()->rowCount(); ++r)
-        QCOMPARE(output->filter()->index(r, 0).data(LogModel::FunctionRole).toString(), QString("fail"));
+        QCOMPARE(output->filter()->index(r, 0).data(LogModel::FunctionRole).toString(),
+                 QString("fail"));
     output->textFilter()->setText("REPORT");
     QCOMPARE(output->filter()->rowCount(), 1);
     output->textFilter()->clear();
@@ -327,8 +334,10 @@ void TestStudioWorkbench::theSimulatorPanelShowsInstancesAndRoutes() {
     bool hello = false;
     for (int r = 0; r < routes->rowCount(); ++r)
         hello = hello || (routes->index(r, RoutesModel::PathColumn).data().toString() == "/hello" &&
-                          routes->index(r, RoutesModel::UrlColumn).data().toString().startsWith(
-                              m_window->simulator()->gatewayUrl().toString()));
+                          routes->index(r, RoutesModel::UrlColumn)
+                              .data()
+                              .toString()
+                              .startsWith(m_window->simulator()->gatewayUrl().toString()));
     QVERIFY(hello);
 }
 
@@ -345,7 +354,8 @@ void TestStudioWorkbench::theRequestPanelCallsTheGateway() {
     QVERIFY(panel->status()->text().contains("200"));
     QVERIFY2(panel->responseBody()->toPlainText().contains("\"message\": \"Hello, Request!\""),
              qPrintable(panel->responseBody()->toPlainText()));
-    QVERIFY(panel->responseHeaders()->toPlainText().toLower().contains("content-type: application/json"));
+    QVERIFY(panel->responseHeaders()->toPlainText().toLower().contains(
+        "content-type: application/json"));
 }
 
 void TestStudioWorkbench::theCommandPaletteRunsAnyAction() {
@@ -369,7 +379,8 @@ void TestStudioWorkbench::theCommandPaletteRunsAnyAction() {
     QTRY_VERIFY(m_window->editors()->current()->path().endsWith("api/users.py"));
     // Every action has a name and can be found by it.
     for (QAction *action : m_window->commands()->actions())
-        QVERIFY2(!m_window->commands()->paletteTitle(action).isEmpty(), qPrintable(action->objectName()));
+        QVERIFY2(!m_window->commands()->paletteTitle(action).isEmpty(),
+                 qPrintable(action->objectName()));
 }
 
 void TestStudioWorkbench::aKilledLanguageServerIsRestartedWithNoTextLost() {
@@ -387,9 +398,11 @@ void TestStudioWorkbench::aKilledLanguageServerIsRestartedWithNoTextLost() {
     // The restarted server has the unsaved text: a new mistake in it is diagnosed.
     const int line = lineOf(editor->text(), "timeout: 10");
     editor->insertAt("  runtime: cobol1\n", line, 0);
-    QTRY_VERIFY_WITH_TIMEOUT(!m_window->problems()->problemsFor(editor->path()).isEmpty(), kTimeout);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->problems()->problemsFor(editor->path()).isEmpty(),
+                             kTimeout);
     const Problem problem = m_window->problems()->problemsFor(editor->path()).first();
-    QVERIFY2(problem.line == line, qPrintable(QString::number(problem.line) + ": " + problem.message));
+    QVERIFY2(problem.line == line,
+             qPrintable(QString::number(problem.line) + ": " + problem.message));
     editor->undo();
     QTRY_VERIFY_WITH_TIMEOUT(m_window->problems()->problemsFor(editor->path()).isEmpty(), kTimeout);
 }
@@ -522,7 +535,8 @@ void TestStudioWorkbench::theWelcomePageListsTemplatesAndRecentProjects() {
     const QString fresh = QFileInfo(parent.path()).canonicalFilePath() + "/fresh";
     QTRY_COMPARE_WITH_TIMEOUT(window.projectDir(), fresh, kTimeout);
     QVERIFY(QFileInfo::exists(fresh + "/serverless.yml"));
-    QTRY_VERIFY_WITH_TIMEOUT(window.functions() && !window.functions()->names().isEmpty(), kTimeout);
+    QTRY_VERIFY_WITH_TIMEOUT(window.functions() && !window.functions()->names().isEmpty(),
+                             kTimeout);
     window.close();
 }
 

@@ -24,13 +24,21 @@ LspClient::LspClient(QString program, QString rootPath, QObject *parent)
     m_clock.start();
 }
 
-LspClient::~LspClient() { stop(); }
+LspClient::~LspClient() {
+    stop();
+}
 
-QString LspClient::uriFor(const QString &path) { return QUrl::fromLocalFile(path).toString(); }
+QString LspClient::uriFor(const QString &path) {
+    return QUrl::fromLocalFile(path).toString();
+}
 
-QString LspClient::pathFor(const QString &uri) { return QUrl(uri).toLocalFile(); }
+QString LspClient::pathFor(const QString &uri) {
+    return QUrl(uri).toLocalFile();
+}
 
-qint64 LspClient::processId() const { return m_process ? m_process->processId() : 0; }
+qint64 LspClient::processId() const {
+    return m_process ? m_process->processId() : 0;
+}
 
 void LspClient::setState(State state) {
     if (m_state == state)
@@ -89,9 +97,9 @@ void LspClient::launch() {
     connect(m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
         if (error == QProcess::FailedToStart) {
             setState(State::Failed);
-            emit serverCrashed(tr("%1 could not be started: %2")
-                                   .arg(QDir::toNativeSeparators(m_program),
-                                        m_process->errorString()));
+            emit serverCrashed(
+                tr("%1 could not be started: %2")
+                    .arg(QDir::toNativeSeparators(m_program), m_process->errorString()));
         }
     });
     setState(State::Starting);
@@ -100,14 +108,13 @@ void LspClient::launch() {
     m_initializeId = m_nextId++;
     const QJsonObject capabilities{
         {"textDocument",
-         QJsonObject{
-             {"hover", QJsonObject{{"contentFormat", QJsonArray{"markdown", "plaintext"}}}},
-             {"completion", QJsonObject{{"completionItem",
-                                         QJsonObject{{"snippetSupport", false}}}}},
-             {"publishDiagnostics", QJsonObject{{"relatedInformation", false}}},
-             {"documentSymbol", QJsonObject{{"hierarchicalDocumentSymbolSupport", true}}},
-             {"codeLens", QJsonObject{}},
-             {"definition", QJsonObject{}}}},
+         QJsonObject{{"hover", QJsonObject{{"contentFormat", QJsonArray{"markdown", "plaintext"}}}},
+                     {"completion",
+                      QJsonObject{{"completionItem", QJsonObject{{"snippetSupport", false}}}}},
+                     {"publishDiagnostics", QJsonObject{{"relatedInformation", false}}},
+                     {"documentSymbol", QJsonObject{{"hierarchicalDocumentSymbolSupport", true}}},
+                     {"codeLens", QJsonObject{}},
+                     {"definition", QJsonObject{}}}},
         {"general", QJsonObject{{"positionEncodings", QJsonArray{"utf-16"}}}}};
     send(QJsonObject{{"jsonrpc", "2.0"},
                      {"id", m_initializeId},
@@ -217,7 +224,8 @@ void LspClient::handleMessage(const QJsonObject &message) {
     if (!method.isEmpty() && message.contains("id")) {
         // A request from the server: we register no capabilities dynamically and have no
         // configuration to give; answer so it does not wait.
-        send(QJsonObject{{"jsonrpc", "2.0"}, {"id", message.value("id")}, {"result", QJsonValue()}});
+        send(
+            QJsonObject{{"jsonrpc", "2.0"}, {"id", message.value("id")}, {"result", QJsonValue()}});
         return;
     }
     if (!method.isEmpty()) {
@@ -233,8 +241,9 @@ void LspClient::handleMessage(const QJsonObject &message) {
     if (id == m_initializeId) {
         if (message.contains("error")) {
             setState(State::Failed);
-            emit serverCrashed(tr("nimbus-lsp refused to start: %1")
-                                   .arg(message.value("error").toObject().value("message").toString()));
+            emit serverCrashed(
+                tr("nimbus-lsp refused to start: %1")
+                    .arg(message.value("error").toObject().value("message").toString()));
             return;
         }
         initialised(message.value("result"));
@@ -312,14 +321,16 @@ void LspClient::changeDocument(const QString &path, const QString &text) {
         return;
     it->text = text;
     ++it->version;
-    notify("textDocument/didChange",
-           QJsonObject{{"textDocument", QJsonObject{{"uri", uriFor(path)}, {"version", it->version}}},
-                       {"contentChanges", QJsonArray{QJsonObject{{"text", text}}}}});
+    notify(
+        "textDocument/didChange",
+        QJsonObject{{"textDocument", QJsonObject{{"uri", uriFor(path)}, {"version", it->version}}},
+                    {"contentChanges", QJsonArray{QJsonObject{{"text", text}}}}});
 }
 
 void LspClient::saveDocument(const QString &path) {
     if (m_documents.contains(path))
-        notify("textDocument/didSave", QJsonObject{{"textDocument", QJsonObject{{"uri", uriFor(path)}}}});
+        notify("textDocument/didSave",
+               QJsonObject{{"textDocument", QJsonObject{{"uri", uriFor(path)}}}});
 }
 
 void LspClient::closeDocument(const QString &path) {

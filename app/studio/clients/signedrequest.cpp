@@ -23,8 +23,8 @@ QNetworkRequest signedRequest(const ControlPlaneEndpoint &endpoint, const QByteA
     for (const auto &[name, value] : headers)
         request.headers.emplace_back(name.toLower().toStdString(), value.toStdString());
     request.body = body.toStdString();
-    const sigv4::Credentials credentials{endpoint.accessKeyId.toStdString(),
-                                         endpoint.secretAccessKey.toStdString(), {}};
+    const sigv4::Credentials credentials{
+        endpoint.accessKeyId.toStdString(), endpoint.secretAccessKey.toStdString(), {}};
     const sigv4::Scope scope{sigv4::amzDate(std::chrono::system_clock::now()),
                              endpoint.region.toStdString(), service.toStdString()};
     sigv4::sign(request, credentials, scope);

@@ -6,9 +6,9 @@
 #include <QNetworkReply>
 #include <QRegularExpression>
 #include <QUrlQuery>
+#include <cerrno>
 #include <csignal>
 #include <sys/prctl.h>
-#include <cerrno>
 #include <sys/types.h>
 
 namespace nimbus::studio {
@@ -20,7 +20,9 @@ constexpr int kPollWaitSeconds = 20;
 // How long a started simulator may take to advertise itself.
 constexpr int kStartTimeoutMs = 30000;
 
-bool processAlive(qint64 pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH); }
+bool processAlive(qint64 pid) {
+    return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH);
+}
 
 } // namespace
 
@@ -59,7 +61,9 @@ SimulatorConnection::SimulatorConnection(QString simProgram, QString projectDir,
     connect(&m_stateFilePoll, &QTimer::timeout, this, &SimulatorConnection::checkStateFile);
 }
 
-SimulatorConnection::~SimulatorConnection() { stop(); }
+SimulatorConnection::~SimulatorConnection() {
+    stop();
+}
 
 void SimulatorConnection::setState(State state) {
     if (m_state == state)
@@ -195,7 +199,8 @@ void SimulatorConnection::poll() {
     if (m_state != State::Running)
         return;
     const int generation = m_generation;
-    const QString query = QStringLiteral("after=%1&limit=2000&wait=%2").arg(m_after).arg(kPollWaitSeconds);
+    const QString query =
+        QStringLiteral("after=%1&limit=2000&wait=%2").arg(m_after).arg(kPollWaitSeconds);
     m_pollReply = m_network.get(signedRequest(m_endpoint, "GET", "/_nimbus/events", query, {}));
     QNetworkReply *reply = m_pollReply;
     connect(reply, &QNetworkReply::finished, this, [this, reply, generation] {
@@ -332,12 +337,12 @@ void SimulatorConnection::invoke(const QString &function, const QByteArray &payl
         done(std::move(outcome));
         return;
     }
-    const QString path = "/2015-03-31/functions/" + QString::fromUtf8(QUrl::toPercentEncoding(function)) +
-                         "/invocations";
-    QNetworkRequest request = signedRequest(
-        m_endpoint, "POST", path, {}, payload,
-        {{"content-type", "application/json"}, {"x-amz-log-type", "Tail"},
-         {"x-amz-invocation-type", "RequestResponse"}});
+    const QString path = "/2015-03-31/functions/" +
+                         QString::fromUtf8(QUrl::toPercentEncoding(function)) + "/invocations";
+    QNetworkRequest request = signedRequest(m_endpoint, "POST", path, {}, payload,
+                                            {{"content-type", "application/json"},
+                                             {"x-amz-log-type", "Tail"},
+                                             {"x-amz-invocation-type", "RequestResponse"}});
     request.setTransferTimeout(0);
     auto clock = std::make_shared<QElapsedTimer>();
     clock->start();
@@ -357,7 +362,8 @@ void SimulatorConnection::invoke(const QString &function, const QByteArray &payl
                 body.value("message").toString(body.value("Message").toString()));
         }
         outcome.functionError = QString::fromUtf8(reply->rawHeader("X-Amz-Function-Error"));
-        outcome.log = QString::fromUtf8(QByteArray::fromBase64(reply->rawHeader("X-Amz-Log-Result")));
+        outcome.log =
+            QString::fromUtf8(QByteArray::fromBase64(reply->rawHeader("X-Amz-Log-Result")));
         outcome.report = parseReport(outcome.log);
         done(std::move(outcome));
     });

@@ -36,7 +36,7 @@ struct InvokeOutcome {
     QByteArray payload;    // the result, or the error document
     QString log;           // the log tail (START … REPORT)
     std::optional<ReportFigures> report;
-    qint64 elapsedMs = 0;  // as the Studio measured it
+    qint64 elapsedMs = 0; // as the Studio measured it
 };
 
 // What the gateway answered to a request.

@@ -1,9 +1,5 @@
 #include "codeeditor.h"
 
-#include <Qsci/qscilexerjavascript.h>
-#include <Qsci/qscilexerjson.h>
-#include <Qsci/qscilexerpython.h>
-#include <Qsci/qscilexeryaml.h>
 #include <QContextMenuEvent>
 #include <QFile>
 #include <QFileInfo>
@@ -12,6 +8,10 @@
 #include <QMenu>
 #include <QSaveFile>
 #include <QToolTip>
+#include <Qsci/qscilexerjavascript.h>
+#include <Qsci/qscilexerjson.h>
+#include <Qsci/qscilexerpython.h>
+#include <Qsci/qscilexeryaml.h>
 
 namespace nimbus::studio {
 
@@ -87,7 +87,8 @@ CodeEditor::CodeEditor(QWidget *parent)
             QToolTip::showText(global, problems, this);
         emit hoverRequested(line, index, global);
     });
-    connect(this, &QsciScintillaBase::SCN_DWELLEND, this, [](int, int, int) { QToolTip::hideText(); });
+    connect(this, &QsciScintillaBase::SCN_DWELLEND, this,
+            [](int, int, int) { QToolTip::hideText(); });
 }
 
 bool CodeEditor::isManifest() const {
@@ -108,7 +109,7 @@ void CodeEditor::chooseLexer() {
                suffix == "mts" || suffix == "cts" || suffix == "jsx" || suffix == "tsx") {
         lexer = new QsciLexerJavaScript(this);
         m_languageId = suffix.contains('t') && suffix != "cjs" && suffix != "mjs" ? "typescript"
-                                                                                   : "javascript";
+                                                                                  : "javascript";
     } else if (suffix == "json") {
         lexer = new QsciLexerJSON(this);
         m_languageId = "json";
@@ -360,8 +361,8 @@ void CodeEditor::mouseReleaseEvent(QMouseEvent *event) {
 
 void CodeEditor::contextMenuEvent(QContextMenuEvent *event) {
     QMenu *menu = createStandardContextMenu();
-    const int position = static_cast<int>(
-        SendScintilla(SCI_POSITIONFROMPOINT, event->pos().x(), event->pos().y()));
+    const int position =
+        static_cast<int>(SendScintilla(SCI_POSITIONFROMPOINT, event->pos().x(), event->pos().y()));
     int line = 0, index = 0;
     lineIndexFromPosition(position, &line, &index);
     if (isManifest()) {

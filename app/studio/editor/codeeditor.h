@@ -2,8 +2,8 @@
 
 #include "models/problemsmodel.h"
 
-#include <Qsci/qsciscintilla.h>
 #include <QJsonArray>
+#include <Qsci/qsciscintilla.h>
 
 namespace nimbus::studio {
 

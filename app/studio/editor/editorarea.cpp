@@ -38,7 +38,9 @@ EditorArea::EditorArea(const QString &projectDir, QWidget *parent)
     m_recoveryTimer.start();
 }
 
-CodeEditor *EditorArea::current() const { return qobject_cast<CodeEditor *>(m_tabs->currentWidget()); }
+CodeEditor *EditorArea::current() const {
+    return qobject_cast<CodeEditor *>(m_tabs->currentWidget());
+}
 
 QList<CodeEditor *> EditorArea::editors() const {
     QList<CodeEditor *> out;
@@ -85,7 +87,8 @@ CodeEditor *EditorArea::open(const QString &path, int line, int column) {
         const int index = m_tabs->addTab(editor, name);
         m_tabs->setTabToolTip(index, QDir(m_projectDir).relativeFilePath(editor->path()));
         m_watcher.addPath(editor->path());
-        connect(editor, &CodeEditor::dirtyChanged, this, [this, editor] { updateTabTitle(editor); });
+        connect(editor, &CodeEditor::dirtyChanged, this,
+                [this, editor] { updateTabTitle(editor); });
         connect(editor, &QsciScintilla::textChanged, this,
                 [this, editor] { m_changedSinceRecovery.insert(editor); });
         emit editorOpened(editor);
@@ -185,10 +188,10 @@ void EditorArea::fileChangedOnDisk(const QString &path) {
         return;
     }
     m_banner->showMessage(
-        tr("%1 changed on disk, and you have unsaved changes in it.").arg(QFileInfo(path).fileName()),
+        tr("%1 changed on disk, and you have unsaved changes in it.")
+            .arg(QFileInfo(path).fileName()),
         Banner::Tone::Warning,
-        {{tr("Reload from Disk"), [editor] { editor->reload(); }},
-         {tr("Keep My Changes"), [] {}}});
+        {{tr("Reload from Disk"), [editor] { editor->reload(); }}, {tr("Keep My Changes"), [] {}}});
 }
 
 void EditorArea::writeRecovery() {

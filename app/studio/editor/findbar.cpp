@@ -103,8 +103,8 @@ int FindBar::replaceAll() {
         return 0;
     int count = 0;
     m_editor->beginUndoAction();
-    if (m_editor->findFirst(m_find->text(), false, m_case->isChecked(), m_word->isChecked(),
-                            false, true, 0, 0)) {
+    if (m_editor->findFirst(m_find->text(), false, m_case->isChecked(), m_word->isChecked(), false,
+                            true, 0, 0)) {
         do {
             m_editor->replace(m_replace->text());
             ++count;

@@ -13,8 +13,7 @@ LspFeatures::LspFeatures(LspClient *client, ProblemsModel *problems, QObject *pa
     : QObject(parent)
     , m_client(client)
     , m_problems(problems) {
-    connect(m_client, &LspClient::diagnosticsPublished, m_problems,
-            &ProblemsModel::setDiagnostics);
+    connect(m_client, &LspClient::diagnosticsPublished, m_problems, &ProblemsModel::setDiagnostics);
     connect(m_problems, &ProblemsModel::fileProblemsChanged, this, [this](const QString &file) {
         if (CodeEditor *editor = editorFor(file))
             editor->setProblems(m_problems->problemsFor(file));
@@ -77,9 +76,7 @@ void LspFeatures::attach(CodeEditor *editor) {
     connect(editor, &CodeEditor::definitionRequested, this,
             [this, editor](int line, int column) { requestDefinition(editor, line, column); });
     connect(editor, &CodeEditor::lensActivated, this, &LspFeatures::lensActivated);
-    connect(editor, &QObject::destroyed, this, [this, editor] {
-        m_editors.removeAll(editor);
-    });
+    connect(editor, &QObject::destroyed, this, [this, editor] { m_editors.removeAll(editor); });
     refresh(editor);
 }
 
@@ -97,23 +94,24 @@ void LspFeatures::saved(CodeEditor *editor) {
 
 void LspFeatures::refresh(CodeEditor *editor) {
     flush(editor);
-    const QJsonObject document{{"textDocument", QJsonObject{{"uri", LspClient::uriFor(editor->path())}}}};
+    const QJsonObject document{
+        {"textDocument", QJsonObject{{"uri", LspClient::uriFor(editor->path())}}}};
     QPointer<CodeEditor> guard(editor);
-    m_client->request("textDocument/codeLens", document,
-                      [guard](const QJsonValue &result, const QString &error) {
-                          if (!guard || !error.isEmpty())
-                              return;
-                          QList<CodeLens> lenses;
-                          for (const auto &l : result.toArray()) {
-                              const QJsonObject lens = l.toObject();
-                              const QJsonObject command = lens.value("command").toObject();
-                              lenses.append({lens.value("range").toObject().value("start").toObject().value("line").toInt(),
-                                             command.value("title").toString(),
-                                             command.value("command").toString(),
-                                             command.value("arguments").toArray()});
-                          }
-                          guard->setCodeLenses(lenses);
-                      });
+    m_client->request(
+        "textDocument/codeLens", document, [guard](const QJsonValue &result, const QString &error) {
+            if (!guard || !error.isEmpty())
+                return;
+            QList<CodeLens> lenses;
+            for (const auto &l : result.toArray()) {
+                const QJsonObject lens = l.toObject();
+                const QJsonObject command = lens.value("command").toObject();
+                lenses.append(
+                    {lens.value("range").toObject().value("start").toObject().value("line").toInt(),
+                     command.value("title").toString(), command.value("command").toString(),
+                     command.value("arguments").toArray()});
+            }
+            guard->setCodeLenses(lenses);
+        });
     m_client->request("textDocument/documentSymbol", document,
                       [this, guard](const QJsonValue &result, const QString &error) {
                           if (guard && error.isEmpty())
@@ -136,8 +134,8 @@ void LspFeatures::requestCompletion(CodeEditor *editor, int line, int column) {
             guard->getCursorPosition(&nowLine, &nowIndex);
             if (nowLine != line)
                 return; // the user moved on
-            const QJsonArray items = result.isArray() ? result.toArray()
-                                                      : result.toObject().value("items").toArray();
+            const QJsonArray items =
+                result.isArray() ? result.toArray() : result.toObject().value("items").toArray();
             guard->showCompletions(items);
         });
 }
@@ -145,27 +143,28 @@ void LspFeatures::requestCompletion(CodeEditor *editor, int line, int column) {
 void LspFeatures::requestHover(CodeEditor *editor, int line, int column, const QPoint &globalPos) {
     flush(editor);
     QPointer<CodeEditor> guard(editor);
-    m_client->request("textDocument/hover", position(editor, line, column),
-                      [guard, line, column, globalPos](const QJsonValue &result, const QString &error) {
-                          if (!guard || !error.isEmpty() || !result.isObject())
-                              return;
-                          const QJsonValue contents = result.toObject().value("contents");
-                          QString text;
-                          if (contents.isString())
-                              text = contents.toString();
-                          else if (contents.isObject())
-                              text = contents.toObject().value("value").toString();
-                          else
-                              for (const auto &part : contents.toArray())
-                                  text += (part.isString() ? part.toString()
-                                                           : part.toObject().value("value").toString()) +
-                                          "\n";
-                          const QString problems = guard->problemsAt(line, column);
-                          if (!problems.isEmpty())
-                              text = problems + "\n\n" + text;
-                          if (!text.trimmed().isEmpty())
-                              QToolTip::showText(globalPos, text.trimmed(), guard);
-                      });
+    m_client->request(
+        "textDocument/hover", position(editor, line, column),
+        [guard, line, column, globalPos](const QJsonValue &result, const QString &error) {
+            if (!guard || !error.isEmpty() || !result.isObject())
+                return;
+            const QJsonValue contents = result.toObject().value("contents");
+            QString text;
+            if (contents.isString())
+                text = contents.toString();
+            else if (contents.isObject())
+                text = contents.toObject().value("value").toString();
+            else
+                for (const auto &part : contents.toArray())
+                    text += (part.isString() ? part.toString()
+                                             : part.toObject().value("value").toString()) +
+                            "\n";
+            const QString problems = guard->problemsAt(line, column);
+            if (!problems.isEmpty())
+                text = problems + "\n\n" + text;
+            if (!text.trimmed().isEmpty())
+                QToolTip::showText(globalPos, text.trimmed(), guard);
+        });
 }
 
 void LspFeatures::requestDefinition(CodeEditor *editor, int line, int column) {
@@ -176,8 +175,9 @@ void LspFeatures::requestDefinition(CodeEditor *editor, int line, int column) {
                               emit message(tr("Go to Definition: %1").arg(error));
                               return;
                           }
-                          QJsonObject location = result.isArray() ? result.toArray().first().toObject()
-                                                                  : result.toObject();
+                          QJsonObject location = result.isArray()
+                                                     ? result.toArray().first().toObject()
+                                                     : result.toObject();
                           if (location.isEmpty()) {
                               emit message(tr("Go to Definition: nothing is defined here"));
                               return;
@@ -186,9 +186,10 @@ void LspFeatures::requestDefinition(CodeEditor *editor, int line, int column) {
                                                   ? location.value("targetUri").toString()
                                                   : location.value("uri").toString();
                           const QJsonObject start =
-                              location.value(location.contains("targetSelectionRange")
-                                                 ? "targetSelectionRange"
-                                                 : "range")
+                              location
+                                  .value(location.contains("targetSelectionRange")
+                                             ? "targetSelectionRange"
+                                             : "range")
                                   .toObject()
                                   .value("start")
                                   .toObject();

@@ -20,9 +20,8 @@ QString hashOf(const QString &text) {
 } // namespace
 
 RecoveryStore::RecoveryStore(const QString &projectDir, const QString &root) {
-    const QString base = root.isEmpty()
-                             ? QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)
-                             : root;
+    const QString base =
+        root.isEmpty() ? QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) : root;
     m_folder = base + "/recovery/" + hashOf(QDir(projectDir).absolutePath());
 }
 
@@ -43,7 +42,9 @@ void RecoveryStore::write(const QString &path, const QString &text) {
     file.commit();
 }
 
-void RecoveryStore::remove(const QString &path) { QFile::remove(fileFor(path)); }
+void RecoveryStore::remove(const QString &path) {
+    QFile::remove(fileFor(path));
+}
 
 QList<RecoveryStore::Entry> RecoveryStore::entries() const {
     QList<Entry> out;
@@ -61,6 +62,8 @@ QList<RecoveryStore::Entry> RecoveryStore::entries() const {
     return out;
 }
 
-void RecoveryStore::clear() { QDir(m_folder).removeRecursively(); }
+void RecoveryStore::clear() {
+    QDir(m_folder).removeRecursively();
+}
 
 } // namespace nimbus::studio

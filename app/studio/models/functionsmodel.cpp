@@ -28,7 +28,8 @@ void FunctionsModel::setFunctions(const QJsonArray &functions) {
                 members.append(f.toObject());
         if (members.isEmpty())
             continue;
-        auto *group = new QStandardItem(kindTitle(kind) + QStringLiteral(" (%1)").arg(members.size()));
+        auto *group =
+            new QStandardItem(kindTitle(kind) + QStringLiteral(" (%1)").arg(members.size()));
         group->setData(kind, KindRole);
         group->setEditable(false);
         group->setSelectable(false);

@@ -49,8 +49,8 @@ void InstancesModel::applyEvent(const QJsonObject &event) {
         return;
     const int row = static_cast<int>(m_instances.size());
     beginInsertRows({}, row, row);
-    m_instances.append({event.value("function").toString(), pid, state,
-                        event.value("memoryMb").toInt()});
+    m_instances.append(
+        {event.value("function").toString(), pid, state, event.value("memoryMb").toInt()});
     endInsertRows();
 }
 

@@ -27,13 +27,14 @@ QVariant InvocationHistoryModel::data(const QModelIndex &index, int role) const 
     if (!index.isValid() || index.row() >= m_records.size())
         return {};
     const InvocationRecord &r = m_records[index.row()];
-    const QString status = !r.outcome.error.isEmpty()       ? tr("failed to run")
+    const QString status = !r.outcome.error.isEmpty()           ? tr("failed to run")
                            : !r.outcome.functionError.isEmpty() ? tr("error")
                                                                 : tr("ok");
     switch (role) {
     case Qt::DisplayRole:
     case Qt::AccessibleTextRole: {
-        QString text = QStringLiteral("%1  %2  %3").arg(r.when.toString("HH:mm:ss"), r.function, status);
+        QString text =
+            QStringLiteral("%1  %2  %3").arg(r.when.toString("HH:mm:ss"), r.function, status);
         if (r.outcome.report && r.outcome.report->durationMs >= 0)
             text += QStringLiteral("  %1 ms").arg(r.outcome.report->durationMs, 0, 'f', 2);
         return text;

@@ -36,20 +36,20 @@ void LogModel::appendEvents(const QJsonArray &events) {
         } else if (type == "request") {
             lines.push_back({time, function, "→ " + event.value("line").toString(), Kind::Request});
         } else if (type == "platform") {
-            lines.push_back({time, QStringLiteral("nimbus"), event.value("message").toString(),
-                             Kind::Notice});
+            lines.push_back(
+                {time, QStringLiteral("nimbus"), event.value("message").toString(), Kind::Notice});
         } else if (type == "instance") {
             const QString state = event.value("state").toString();
             if (state == "starting" || state == "stopped")
-                lines.push_back({time, function,
-                                 QStringLiteral("instance %1 %2%3")
-                                     .arg(event.value("pid").toInteger())
-                                     .arg(state == "starting" ? QStringLiteral("started")
-                                                              : QStringLiteral("stopped"))
-                                     .arg(event.contains("reason")
-                                              ? ": " + event.value("reason").toString()
-                                              : QString()),
-                                 Kind::Platform});
+                lines.push_back(
+                    {time, function,
+                     QStringLiteral("instance %1 %2%3")
+                         .arg(event.value("pid").toInteger())
+                         .arg(state == "starting" ? QStringLiteral("started")
+                                                  : QStringLiteral("stopped"))
+                         .arg(event.contains("reason") ? ": " + event.value("reason").toString()
+                                                       : QString()),
+                     Kind::Platform});
         }
     }
     append(std::move(lines));
@@ -152,7 +152,8 @@ bool LogFilterModel::filterAcceptsRow(int row, const QModelIndex &parent) const 
     const QModelIndex index = sourceModel()->index(row, 0, parent);
     if (!m_function.isEmpty() && index.data(LogModel::FunctionRole).toString() != m_function)
         return false;
-    return m_text.isEmpty() || index.data(Qt::DisplayRole).toString().contains(m_text, Qt::CaseInsensitive);
+    return m_text.isEmpty() ||
+           index.data(Qt::DisplayRole).toString().contains(m_text, Qt::CaseInsensitive);
 }
 
 } // namespace nimbus::studio

@@ -43,7 +43,8 @@ ExplorerPanel::ExplorerPanel(FunctionsModel *functions, const QString &projectDi
         }
     });
     connect(m_functions, &QTreeView::doubleClicked, this, [this](const QModelIndex &index) {
-        const QString name = index.siblingAtColumn(0).data(FunctionsModel::FunctionNameRole).toString();
+        const QString name =
+            index.siblingAtColumn(0).data(FunctionsModel::FunctionNameRole).toString();
         if (!name.isEmpty())
             emit openHandler(name);
         else
@@ -72,7 +73,10 @@ ExplorerPanel::ExplorerPanel(FunctionsModel *functions, const QString &projectDi
 }
 
 QString ExplorerPanel::selectedFunction() const {
-    return m_functions->currentIndex().siblingAtColumn(0).data(FunctionsModel::FunctionNameRole).toString();
+    return m_functions->currentIndex()
+        .siblingAtColumn(0)
+        .data(FunctionsModel::FunctionNameRole)
+        .toString();
 }
 
 void ExplorerPanel::selectFunction(const QString &name) {

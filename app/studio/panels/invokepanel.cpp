@@ -4,8 +4,6 @@
 #include "models/invocationhistorymodel.h"
 #include "nimbus/resources/resourcelocator.h"
 
-#include <Qsci/qscilexerjson.h>
-#include <Qsci/qsciscintilla.h>
 #include <QComboBox>
 #include <QDir>
 #include <QFileInfo>
@@ -22,6 +20,8 @@
 #include <QSaveFile>
 #include <QSplitter>
 #include <QVBoxLayout>
+#include <Qsci/qscilexerjson.h>
+#include <Qsci/qsciscintilla.h>
 
 namespace nimbus::studio {
 
@@ -219,11 +219,17 @@ void InvokePanel::setFunction(const QString &name) {
         m_function->setCurrentIndex(index);
 }
 
-QString InvokePanel::function() const { return m_function->currentText(); }
+QString InvokePanel::function() const {
+    return m_function->currentText();
+}
 
-void InvokePanel::setEvent(const QString &json) { m_event->setText(json); }
+void InvokePanel::setEvent(const QString &json) {
+    m_event->setText(json);
+}
 
-QString InvokePanel::event() const { return m_event->text(); }
+QString InvokePanel::event() const {
+    return m_event->text();
+}
 
 void InvokePanel::validate() {
     const QByteArray text = m_event->text().toUtf8();
@@ -319,11 +325,13 @@ void InvokePanel::showRecord(const InvocationRecord &record) {
     }
     if (o.report) {
         const ReportFigures &r = *o.report;
-        QStringList parts{tr("Duration: %1 ms").arg(r.durationMs, 0, 'f', 2),
-                          tr("Billed Duration: %1 ms").arg(r.billedDurationMs, 0, 'f', 0),
-                          tr("Max Memory Used: %1 MB of %2 MB").arg(r.maxMemoryUsedMb).arg(r.memorySizeMb)};
+        QStringList parts{
+            tr("Duration: %1 ms").arg(r.durationMs, 0, 'f', 2),
+            tr("Billed Duration: %1 ms").arg(r.billedDurationMs, 0, 'f', 0),
+            tr("Max Memory Used: %1 MB of %2 MB").arg(r.maxMemoryUsedMb).arg(r.memorySizeMb)};
         if (r.initDurationMs >= 0)
-            parts.insert(2, tr("Init Duration: %1 ms (cold start)").arg(r.initDurationMs, 0, 'f', 2));
+            parts.insert(2,
+                         tr("Init Duration: %1 ms (cold start)").arg(r.initDurationMs, 0, 'f', 2));
         else
             parts.insert(2, tr("Init Duration: — (warm)"));
         m_figures->setText(parts.join(QStringLiteral("   ·   ")));

@@ -36,22 +36,23 @@ void OutlinePanel::setSymbols(const QString &path, const QJsonArray &symbols) {
                 collapsed.insert((*it)->text(0));
     m_path = path;
     m_tree->clear();
-    std::function<void(QTreeWidgetItem *, const QJsonArray &)> add =
-        [&](QTreeWidgetItem *parent, const QJsonArray &list) {
-            for (const auto &s : list) {
-                const QJsonObject symbol = s.toObject();
-                const QJsonObject start = symbol.value("selectionRange").toObject().value("start").toObject();
-                QString text = symbol.value("name").toString();
-                if (symbol.contains("detail") && !symbol.value("detail").toString().isEmpty())
-                    text += QStringLiteral("  — ") + symbol.value("detail").toString();
-                auto *item = parent ? new QTreeWidgetItem(parent) : new QTreeWidgetItem(m_tree);
-                item->setText(0, text);
-                item->setData(0, Qt::UserRole, start.value("line").toInt());
-                item->setData(0, Qt::UserRole + 1, start.value("character").toInt());
-                add(item, symbol.value("children").toArray());
-                item->setExpanded(!collapsed.contains(text));
-            }
-        };
+    std::function<void(QTreeWidgetItem *, const QJsonArray &)> add = [&](QTreeWidgetItem *parent,
+                                                                         const QJsonArray &list) {
+        for (const auto &s : list) {
+            const QJsonObject symbol = s.toObject();
+            const QJsonObject start =
+                symbol.value("selectionRange").toObject().value("start").toObject();
+            QString text = symbol.value("name").toString();
+            if (symbol.contains("detail") && !symbol.value("detail").toString().isEmpty())
+                text += QStringLiteral("  — ") + symbol.value("detail").toString();
+            auto *item = parent ? new QTreeWidgetItem(parent) : new QTreeWidgetItem(m_tree);
+            item->setText(0, text);
+            item->setData(0, Qt::UserRole, start.value("line").toInt());
+            item->setData(0, Qt::UserRole + 1, start.value("character").toInt());
+            add(item, symbol.value("children").toArray());
+            item->setExpanded(!collapsed.contains(text));
+        }
+    };
     add(nullptr, symbols);
 }
 

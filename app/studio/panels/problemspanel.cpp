@@ -22,7 +22,8 @@ ProblemsPanel::ProblemsPanel(ProblemsModel *model, QWidget *parent)
     m_view->setWordWrap(false);
     m_view->verticalHeader()->hide();
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
-    m_view->horizontalHeader()->setSectionResizeMode(ProblemsModel::MessageColumn, QHeaderView::Stretch);
+    m_view->horizontalHeader()->setSectionResizeMode(ProblemsModel::MessageColumn,
+                                                     QHeaderView::Stretch);
     m_view->horizontalHeader()->setSectionResizeMode(ProblemsModel::SeverityColumn,
                                                      QHeaderView::ResizeToContents);
     m_view->horizontalHeader()->setSectionResizeMode(ProblemsModel::FileColumn,

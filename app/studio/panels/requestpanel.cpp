@@ -114,12 +114,13 @@ void RequestPanel::send() {
         const auto *name = m_headers->item(row, 0);
         const auto *value = m_headers->item(row, 1);
         if (name && !name->text().trimmed().isEmpty())
-            headers.append({name->text().trimmed().toUtf8(), value ? value->text().toUtf8() : QByteArray()});
+            headers.append(
+                {name->text().trimmed().toUtf8(), value ? value->text().toUtf8() : QByteArray()});
     }
     m_send->setEnabled(false);
     m_status->setText(tr("Response: sending %1 %2…").arg(m_method->currentText(), target));
-    m_simulator->sendHttp(m_method->currentText().toUtf8(), target, headers, m_body->toPlainText().toUtf8(),
-                          [this](HttpOutcome outcome) {
+    m_simulator->sendHttp(m_method->currentText().toUtf8(), target, headers,
+                          m_body->toPlainText().toUtf8(), [this](HttpOutcome outcome) {
                               m_send->setEnabled(true);
                               showOutcome(outcome);
                               emit answered(outcome.status);
@@ -149,8 +150,9 @@ void RequestPanel::showOutcome(const HttpOutcome &o) {
     }
     m_responseHeaders->setPlainText(headers);
     const QJsonDocument json = QJsonDocument::fromJson(o.body);
-    m_responseBody->setPlainText(!json.isNull() ? QString::fromUtf8(json.toJson(QJsonDocument::Indented))
-                                                : QString::fromUtf8(o.body));
+    m_responseBody->setPlainText(!json.isNull()
+                                     ? QString::fromUtf8(json.toJson(QJsonDocument::Indented))
+                                     : QString::fromUtf8(o.body));
 }
 
 } // namespace nimbus::studio

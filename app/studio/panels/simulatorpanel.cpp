@@ -88,7 +88,8 @@ void SimulatorPanel::updateStatus() {
         m_status->setText(tr("Stopped"));
         break;
     case State::Failed:
-        m_status->setText(tr("Not running: %1").arg(m_simulator->failure().toHtmlEscaped().replace('\n', "<br>")));
+        m_status->setText(tr("Not running: %1")
+                              .arg(m_simulator->failure().toHtmlEscaped().replace('\n', "<br>")));
         break;
     }
 }

@@ -89,10 +89,12 @@ WelcomePage::WelcomePage(const QStringList &recentProjects, const QString &nimbu
     m_templates->setAccessibleName(tr("Templates"));
     newLabel->setBuddy(m_templates);
     const QDir templates(QString::fromStdString(resources::resourcePath("templates")));
-    for (const QFileInfo &dir : templates.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
+    for (const QFileInfo &dir :
+         templates.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
         const QString description = describeTemplate(dir.absoluteFilePath());
-        auto *item = new QListWidgetItem(dir.fileName() + (description.isEmpty() ? QString() : "\n    " + description),
-                                         m_templates);
+        auto *item = new QListWidgetItem(
+            dir.fileName() + (description.isEmpty() ? QString() : "\n    " + description),
+            m_templates);
         item->setData(Qt::UserRole, dir.fileName());
     }
     m_templates->setSpacing(3);
@@ -112,7 +114,8 @@ WelcomePage::WelcomePage(const QStringList &recentProjects, const QString &nimbu
     auto *browse = new QPushButton(tr("Browse…"), this);
     browse->setAccessibleName(tr("Browse…"));
     connect(browse, &QPushButton::clicked, this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Parent folder"), QDir::homePath());
+        const QString dir =
+            QFileDialog::getExistingDirectory(this, tr("Parent folder"), QDir::homePath());
         if (!dir.isEmpty())
             m_folder->setText(dir + "/my-functions");
     });
@@ -148,7 +151,8 @@ void WelcomePage::createProject() {
         m_create->setEnabled(true);
         const QString said = QString::fromUtf8(process->readAll()).trimmed();
         if (code != 0) {
-            m_message->setText(said.isEmpty() ? tr("nimbus init failed (exit code %1)").arg(code) : said);
+            m_message->setText(said.isEmpty() ? tr("nimbus init failed (exit code %1)").arg(code)
+                                              : said);
             return;
         }
         m_message->setText(said);

@@ -53,7 +53,9 @@ void Banner::showMessage(const QString &text, Tone tone, const QList<Button> &bu
     show();
 }
 
-QString Banner::text() const { return isVisible() ? m_label->text() : QString(); }
+QString Banner::text() const {
+    return isVisible() ? m_label->text() : QString();
+}
 
 void Banner::dismiss() {
     hide();

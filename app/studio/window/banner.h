@@ -21,7 +21,8 @@ public:
         QString text;
         std::function<void()> action;
     };
-    void showMessage(const QString &text, Tone tone = Tone::Info, const QList<Button> &buttons = {});
+    void showMessage(const QString &text, Tone tone = Tone::Info,
+                     const QList<Button> &buttons = {});
     QString text() const;
     void dismiss();
 

@@ -20,7 +20,8 @@ CommandPalette::CommandPalette(CommandRegistry *commands, QWidget *window)
     setObjectName("commandPalette");
     setAccessibleName(tr("Command Palette"));
     setFrameShape(QFrame::StyledPanel);
-    setStyleSheet("QFrame#commandPalette { background: palette(window); border: 1px solid #8a8a8a; }");
+    setStyleSheet(
+        "QFrame#commandPalette { background: palette(window); border: 1px solid #8a8a8a; }");
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     m_input = new QLineEdit(this);
@@ -92,7 +93,8 @@ void CommandPalette::refill() {
                 rows.push_back({score, file, file});
         }
     }
-    std::stable_sort(rows.begin(), rows.end(), [](const Row &a, const Row &b) { return a.score > b.score; });
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const Row &a, const Row &b) { return a.score > b.score; });
     m_list->clear();
     for (std::size_t i = 0; i < rows.size() && i < kMaxRows; ++i) {
         auto *item = new QListWidgetItem(rows[i].text, m_list);
@@ -129,10 +131,13 @@ bool CommandPalette::eventFilter(QObject *watched, QEvent *event) {
         }
     }
     if (watched == m_input && event->type() == QEvent::FocusOut && !m_list->hasFocus())
-        QMetaObject::invokeMethod(this, [this] {
-            if (!m_input->hasFocus() && !m_list->hasFocus())
-                hide();
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [this] {
+                if (!m_input->hasFocus() && !m_list->hasFocus())
+                    hide();
+            },
+            Qt::QueuedConnection);
     return QFrame::eventFilter(watched, event);
 }
 

@@ -30,7 +30,9 @@ QAction *CommandRegistry::action(const QString &id) const {
     return nullptr;
 }
 
-QList<QAction *> CommandRegistry::actions() const { return m_actions; }
+QList<QAction *> CommandRegistry::actions() const {
+    return m_actions;
+}
 
 QString CommandRegistry::paletteTitle(QAction *action) const {
     QString text = action->text();

@@ -16,8 +16,8 @@ public:
 
     // Registers (or returns the already registered) action `id`, titled "Category: Text" in
     // the palette. The action's parent is `owner`, whose window the shortcut works in.
-    QAction *add(const QString &id, const QString &category, const QString &text,
-                 QWidget *owner, const QKeySequence &shortcut = {});
+    QAction *add(const QString &id, const QString &category, const QString &text, QWidget *owner,
+                 const QKeySequence &shortcut = {});
     QAction *action(const QString &id) const;
     QList<QAction *> actions() const;
     QString paletteTitle(QAction *action) const;

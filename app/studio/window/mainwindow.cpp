@@ -48,9 +48,9 @@ namespace {
 constexpr int kMaxRecentProjects = 10;
 
 QString projectKey(const QString &dir) {
-    return "projects/" + QString::fromLatin1(QCryptographicHash::hash(dir.toUtf8(), QCryptographicHash::Sha1)
-                                                 .toHex()
-                                                 .left(16));
+    return "projects/" +
+           QString::fromLatin1(
+               QCryptographicHash::hash(dir.toUtf8(), QCryptographicHash::Sha1).toHex().left(16));
 }
 
 } // namespace
@@ -76,7 +76,9 @@ MainWindow::MainWindow(StudioOptions options, QWidget *parent)
     createMenus();
 }
 
-MainWindow::~MainWindow() { closeProject(); }
+MainWindow::~MainWindow() {
+    closeProject();
+}
 
 QDockWidget *MainWindow::dock(const QString &title, const QString &name, QWidget *widget,
                               Qt::DockWidgetArea area) {
@@ -143,13 +145,14 @@ void MainWindow::createActions() {
                 if (m_findBar && m_editors && m_editors->current())
                     m_findBar->open(m_editors->current(), false);
             });
-    connect(c->add("edit.replace", tr("Edit"), tr("&Replace"), this, QKeySequence(Qt::CTRL | Qt::Key_H)),
+    connect(c->add("edit.replace", tr("Edit"), tr("&Replace"), this,
+                   QKeySequence(Qt::CTRL | Qt::Key_H)),
             &QAction::triggered, this, [this] {
                 if (m_findBar && m_editors && m_editors->current())
                     m_findBar->open(m_editors->current(), true);
             });
-    connect(c->add("edit.completion", tr("Edit"), tr("Trigger &Suggest"), this), &QAction::triggered,
-            this, [this] {
+    connect(c->add("edit.completion", tr("Edit"), tr("Trigger &Suggest"), this),
+            &QAction::triggered, this, [this] {
                 if (m_editors && m_editors->current()) {
                     int line = 0, index = 0;
                     m_editors->current()->getCursorPosition(&line, &index);
@@ -160,7 +163,8 @@ void MainWindow::createActions() {
     connect(c->add("view.commandPalette", tr("View"), tr("&Command Palette…"), this,
                    QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P)),
             &QAction::triggered, m_palette, &CommandPalette::showCommands);
-    connect(c->add("go.quickOpen", tr("Go"), tr("Go to &File…"), this, QKeySequence(Qt::CTRL | Qt::Key_P)),
+    connect(c->add("go.quickOpen", tr("Go"), tr("Go to &File…"), this,
+                   QKeySequence(Qt::CTRL | Qt::Key_P)),
             &QAction::triggered, this, [this] {
                 if (!m_projectDir.isEmpty())
                     m_palette->showFiles(m_projectDir, projectFiles());
@@ -188,8 +192,8 @@ void MainWindow::createActions() {
             [this] { showDock(m_simulatorPanel); });
     connect(c->add("view.invoke", tr("View"), tr("&Invoke Panel"), this), &QAction::triggered, this,
             [this] { showDock(m_invoke); });
-    connect(c->add("view.request", tr("View"), tr("&Request Panel"), this), &QAction::triggered, this,
-            [this] { showDock(m_request); });
+    connect(c->add("view.request", tr("View"), tr("&Request Panel"), this), &QAction::triggered,
+            this, [this] { showDock(m_request); });
 
     connect(c->add("run.invoke", tr("Run"), tr("&Invoke Function"), this,
                    QKeySequence(Qt::CTRL | Qt::Key_F5)),
@@ -246,14 +250,16 @@ void MainWindow::createMenus() {
     connect(recent, &QMenu::aboutToShow, this, [this, recent] {
         recent->clear();
         for (const QString &path : recentProjects())
-            connect(recent->addAction(path), &QAction::triggered, this, [this, path] { openProject(path); });
+            connect(recent->addAction(path), &QAction::triggered, this,
+                    [this, path] { openProject(path); });
         if (recent->isEmpty())
             recent->addAction(tr("No recent projects"))->setEnabled(false);
     });
-    for (const QString id : {"", "file.save", "file.saveAll", "", "file.close", "file.closeFolder", "",
-                             "file.quit"})
+    for (const QString id :
+         {"", "file.save", "file.saveAll", "", "file.close", "file.closeFolder", "", "file.quit"})
         id.isEmpty() ? (void)file->addSeparator() : file->addAction(m_commands->action(id));
-    menu(tr("&Edit"), {"edit.undo", "edit.redo", "", "edit.find", "edit.replace", "", "edit.completion"});
+    menu(tr("&Edit"),
+         {"edit.undo", "edit.redo", "", "edit.find", "edit.replace", "", "edit.completion"});
     menu(tr("&View"), {"view.commandPalette", "", "view.explorer", "view.outline", "view.problems",
                        "view.output", "view.simulator", "view.invoke", "view.request"});
     menu(tr("&Go"), {"go.quickOpen", "go.definition"});
@@ -276,7 +282,8 @@ void MainWindow::showWelcome() {
     m_welcome = new WelcomePage(recentProjects(), m_options.binDir + "/nimbus", m_stack);
     connect(m_welcome, &WelcomePage::openFolderRequested, this, &MainWindow::openFolderDialog);
     connect(m_welcome, &WelcomePage::openProject, this, [this](const QString &path) {
-        QMetaObject::invokeMethod(this, [this, path] { openProject(path); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, path] { openProject(path); }, Qt::QueuedConnection);
     });
     m_stack->addWidget(m_welcome);
     m_stack->setCurrentWidget(m_welcome);
@@ -284,9 +291,8 @@ void MainWindow::showWelcome() {
 }
 
 void MainWindow::openFolderDialog() {
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Folder"),
-                                                          m_projectDir.isEmpty() ? QDir::homePath()
-                                                                                 : m_projectDir);
+    const QString dir = QFileDialog::getExistingDirectory(
+        this, tr("Open Folder"), m_projectDir.isEmpty() ? QDir::homePath() : m_projectDir);
     if (!dir.isEmpty())
         openProject(dir);
 }
@@ -324,8 +330,8 @@ void MainWindow::buildProject() {
     m_instances = new InstancesModel(this);
     m_routes = new RoutesModel(this);
     m_features = new LspFeatures(m_lsp, m_problems, this);
-    m_projectObjects = {m_features, m_lsp, m_simulator, m_functions, m_problems,
-                        m_log,      m_instances, m_routes};
+    m_projectObjects = {m_features, m_lsp, m_simulator, m_functions,
+                        m_problems, m_log, m_instances, m_routes};
 
     // The centre: a banner for servers' news, the editors, the find bar.
     m_workbench = new QWidget(m_stack);
@@ -349,7 +355,8 @@ void MainWindow::buildProject() {
     m_invoke = new InvokePanel(m_simulator, m_functions, m_projectDir);
     m_request = new RequestPanel(m_simulator);
 
-    QDockWidget *explorer = dock(tr("Explorer"), "explorerDock", m_explorer, Qt::LeftDockWidgetArea);
+    QDockWidget *explorer =
+        dock(tr("Explorer"), "explorerDock", m_explorer, Qt::LeftDockWidgetArea);
     QDockWidget *outline = dock(tr("Outline"), "outlineDock", m_outline, Qt::LeftDockWidgetArea);
     tabifyDockWidget(explorer, outline);
     explorer->raise();
@@ -358,8 +365,10 @@ void MainWindow::buildProject() {
     tabifyDockWidget(invoke, request);
     invoke->raise();
     QDockWidget *output = dock(tr("Output"), "outputDock", m_output, Qt::BottomDockWidgetArea);
-    QDockWidget *problems = dock(tr("Problems"), "problemsDock", m_problemsPanel, Qt::BottomDockWidgetArea);
-    QDockWidget *simulator = dock(tr("Simulator"), "simulatorDock", m_simulatorPanel, Qt::BottomDockWidgetArea);
+    QDockWidget *problems =
+        dock(tr("Problems"), "problemsDock", m_problemsPanel, Qt::BottomDockWidgetArea);
+    QDockWidget *simulator =
+        dock(tr("Simulator"), "simulatorDock", m_simulatorPanel, Qt::BottomDockWidgetArea);
     tabifyDockWidget(output, problems);
     tabifyDockWidget(output, simulator);
     output->raise();
@@ -368,27 +377,31 @@ void MainWindow::buildProject() {
 
     // Clients -> models.
     connect(m_simulator, &SimulatorConnection::eventsReceived, m_log, &LogModel::appendEvents);
-    connect(m_simulator, &SimulatorConnection::eventsReceived, this, [this](const QJsonArray &events) {
-        for (const auto &e : events)
-            m_instances->applyEvent(e.toObject());
-    });
+    connect(m_simulator, &SimulatorConnection::eventsReceived, this,
+            [this](const QJsonArray &events) {
+                for (const auto &e : events)
+                    m_instances->applyEvent(e.toObject());
+            });
     connect(m_simulator, &SimulatorConnection::eventsDropped, this, [this](qint64 count) {
         m_log->appendNotice(tr("%1 log lines were lost: the stream outran the Studio").arg(count));
     });
-    connect(m_simulator, &SimulatorConnection::snapshotReceived, this, [this](const QJsonObject &s) {
-        m_instances->setSnapshot(s.value("instances").toArray());
-        m_routes->setRoutes(s.value("routes").toArray());
-    });
+    connect(m_simulator, &SimulatorConnection::snapshotReceived, this,
+            [this](const QJsonObject &s) {
+                m_instances->setSnapshot(s.value("instances").toArray());
+                m_routes->setRoutes(s.value("routes").toArray());
+            });
     connect(m_simulator, &SimulatorConnection::simulatorDied, this, [this](const QString &message) {
         m_banner->showMessage(message, Banner::Tone::Warning);
         m_log->appendNotice(message);
         m_instances->clear();
     });
-    connect(m_simulator, &SimulatorConnection::stateChanged, this, [this](SimulatorConnection::State s) {
-        if (s == SimulatorConnection::State::Failed)
-            m_log->appendNotice(tr("The simulator is not running: %1").arg(m_simulator->failure()));
-        updateStatus();
-    });
+    connect(m_simulator, &SimulatorConnection::stateChanged, this,
+            [this](SimulatorConnection::State s) {
+                if (s == SimulatorConnection::State::Failed)
+                    m_log->appendNotice(
+                        tr("The simulator is not running: %1").arg(m_simulator->failure()));
+                updateStatus();
+            });
     connect(m_lsp, &LspClient::serverCrashed, this, [this](const QString &message) {
         m_banner->showMessage(message + tr(" — no text was lost."), Banner::Tone::Warning);
     });
@@ -402,9 +415,8 @@ void MainWindow::buildProject() {
     // Views' intent -> clients and other views.
     connect(m_editors, &EditorArea::editorOpened, m_features, &LspFeatures::attach);
     connect(m_editors, &EditorArea::editorClosing, m_features, &LspFeatures::detach);
-    connect(m_editors, &EditorArea::message, this, [this](const QString &text) {
-        statusBar()->showMessage(text, 6000);
-    });
+    connect(m_editors, &EditorArea::message, this,
+            [this](const QString &text) { statusBar()->showMessage(text, 6000); });
     connect(m_editors, &EditorArea::fileSaved, this, [this](const QString &path) {
         if (CodeEditor *editor = m_editors->editorFor(path))
             m_features->saved(editor);
@@ -412,7 +424,8 @@ void MainWindow::buildProject() {
         if (name == "serverless.yml" || name == "serverless.yaml") {
             refreshFunctions();
             // A simulator that could not start on the old manifest may on this one.
-            if (m_simulator->state() == SimulatorConnection::State::Failed && m_options.startSimulator)
+            if (m_simulator->state() == SimulatorConnection::State::Failed &&
+                m_options.startSimulator)
                 m_simulator->start();
         }
     });
@@ -420,25 +433,30 @@ void MainWindow::buildProject() {
         if (editor && editor->isManifest())
             m_features->refresh(editor);
     });
-    connect(m_features, &LspFeatures::openLocation, this,
-            [this](const QString &path, int line, int column) { m_editors->open(path, line, column); });
+    connect(
+        m_features, &LspFeatures::openLocation, this,
+        [this](const QString &path, int line, int column) { m_editors->open(path, line, column); });
     connect(m_features, &LspFeatures::symbolsChanged, m_outline, &OutlinePanel::setSymbols);
     connect(m_features, &LspFeatures::lensActivated, this, &MainWindow::onLensActivated);
     connect(m_features, &LspFeatures::message, this,
             [this](const QString &text) { statusBar()->showMessage(text, 6000); });
-    connect(m_outline, &OutlinePanel::openLocation, this,
-            [this](const QString &path, int line, int column) { m_editors->open(path, line, column); });
-    connect(m_problemsPanel, &ProblemsPanel::openLocation, this,
-            [this](const QString &path, int line, int column) { m_editors->open(path, line, column); });
+    connect(
+        m_outline, &OutlinePanel::openLocation, this,
+        [this](const QString &path, int line, int column) { m_editors->open(path, line, column); });
+    connect(
+        m_problemsPanel, &ProblemsPanel::openLocation, this,
+        [this](const QString &path, int line, int column) { m_editors->open(path, line, column); });
     connect(m_explorer, &ExplorerPanel::openHandler, this, &MainWindow::openHandler);
     connect(m_explorer, &ExplorerPanel::revealInManifest, this, &MainWindow::revealInManifest);
     connect(m_explorer, &ExplorerPanel::invokeFunction, this, &MainWindow::invokeFunction);
     connect(m_explorer, &ExplorerPanel::requestFunction, this, &MainWindow::requestFunction);
-    connect(m_explorer, &ExplorerPanel::openFile, this, [this](const QString &path) { m_editors->open(path); });
+    connect(m_explorer, &ExplorerPanel::openFile, this,
+            [this](const QString &path) { m_editors->open(path); });
     // The Invoke panel follows the Explorer's selection, by mouse, keyboard or screen reader
     // (an accessibility client selects rows without moving the current index).
     auto follow = [this](const QModelIndex &index) {
-        const QString name = index.siblingAtColumn(0).data(FunctionsModel::FunctionNameRole).toString();
+        const QString name =
+            index.siblingAtColumn(0).data(FunctionsModel::FunctionNameRole).toString();
         if (m_functions->function(name).value("kind") == "event")
             m_invoke->setFunction(name);
     };
@@ -454,7 +472,8 @@ void MainWindow::buildProject() {
                 m_request->setRequest(method, path);
                 showDock(m_request);
             });
-    connect(m_palette, &CommandPalette::openFile, this, [this](const QString &path) { m_editors->open(path); });
+    connect(m_palette, &CommandPalette::openFile, this,
+            [this](const QString &path) { m_editors->open(path); });
 
     m_lsp->start();
     if (m_options.startSimulator)
@@ -516,7 +535,8 @@ void MainWindow::saveProjectState() {
     settings.setValue("geometry", saveGeometry());
     settings.setValue("windowState", saveState());
     settings.setValue("openFiles", m_editors->openFiles());
-    settings.setValue("currentFile", m_editors->current() ? m_editors->current()->path() : QString());
+    settings.setValue("currentFile",
+                      m_editors->current() ? m_editors->current()->path() : QString());
     QVariantMap splitters;
     for (QSplitter *s : findChildren<QSplitter *>())
         if (!s->objectName().isEmpty())
@@ -567,25 +587,26 @@ void MainWindow::refreshFunctions() {
         return;
     QPointer<MainWindow> self(this);
     const QString project = m_projectDir;
-    m_lsp->request("workspace/executeCommand",
-                   QJsonObject{{"command", "nimbus.listFunctions"}, {"arguments", QJsonArray{project}}},
-                   [self, project](const QJsonValue &result, const QString &error) {
-                       if (!self || self->m_projectDir != project || !self->m_functions)
-                           return;
-                       if (!error.isEmpty()) {
-                           // The manifest does not load: the Problems panel says why; keep
-                           // the last list.
-                           self->statusBar()->showMessage(tr("Functions not listed: %1").arg(error), 8000);
-                           return;
-                       }
-                       self->m_functions->setFunctions(result.toArray());
-                       const QString pending = self->m_invoke->property("pendingFunction").toString();
-                       if (!pending.isEmpty()) {
-                           self->m_invoke->setFunction(pending);
-                           self->m_invoke->setProperty("pendingFunction", QString());
-                       }
-                       emit self->functionsListed();
-                   });
+    m_lsp->request(
+        "workspace/executeCommand",
+        QJsonObject{{"command", "nimbus.listFunctions"}, {"arguments", QJsonArray{project}}},
+        [self, project](const QJsonValue &result, const QString &error) {
+            if (!self || self->m_projectDir != project || !self->m_functions)
+                return;
+            if (!error.isEmpty()) {
+                // The manifest does not load: the Problems panel says why; keep
+                // the last list.
+                self->statusBar()->showMessage(tr("Functions not listed: %1").arg(error), 8000);
+                return;
+            }
+            self->m_functions->setFunctions(result.toArray());
+            const QString pending = self->m_invoke->property("pendingFunction").toString();
+            if (!pending.isEmpty()) {
+                self->m_invoke->setFunction(pending);
+                self->m_invoke->setProperty("pendingFunction", QString());
+            }
+            emit self->functionsListed();
+        });
 }
 
 void MainWindow::openHandler(const QString &function) {
@@ -646,7 +667,8 @@ void MainWindow::updateStatus() {
     using S = SimulatorConnection::State;
     switch (m_simulator->state()) {
     case S::Running:
-        m_simStatus->setText(tr("Simulator: running · %1").arg(m_simulator->gatewayUrl().toString()));
+        m_simStatus->setText(
+            tr("Simulator: running · %1").arg(m_simulator->gatewayUrl().toString()));
         break;
     case S::Starting:
         m_simStatus->setText(tr("Simulator: starting…"));
@@ -686,13 +708,13 @@ QString MainWindow::statusText() const {
 QStringList MainWindow::projectFiles() const {
     // Folders of tools and dependencies are not descended into at all: a node_modules of
     // 100,000 files would otherwise stall the window.
-    static const QSet<QString> skipped{".nimbus", ".git", "node_modules", "__pycache__",
-                                       ".serverless", ".venv", "venv", ".mypy_cache"};
+    static const QSet<QString> skipped{".nimbus",     ".git",  "node_modules", "__pycache__",
+                                       ".serverless", ".venv", "venv",         ".mypy_cache"};
     QStringList files;
     const QDir root(m_projectDir);
     std::function<void(const QString &)> walk = [&](const QString &dir) {
-        for (const QFileInfo &entry :
-             QDir(dir).entryInfoList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden, QDir::Name)) {
+        for (const QFileInfo &entry : QDir(dir).entryInfoList(
+                 QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden, QDir::Name)) {
             if (files.size() >= 20000)
                 return;
             if (entry.isDir()) {
@@ -714,10 +736,13 @@ void MainWindow::closeKeepingRecovery() {
 
 void MainWindow::closeEvent(QCloseEvent *event) {
     if (m_editors && m_editors->hasUnsavedChanges() && !m_keepRecovery) {
-        const auto answer = QMessageBox::question(
-            this, tr("Unsaved changes"), tr("Some files have unsaved changes. Save them before quitting?"),
-            QMessageBox::SaveAll | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::SaveAll);
-        if (answer == QMessageBox::Cancel || (answer == QMessageBox::SaveAll && !m_editors->saveAll())) {
+        const auto answer =
+            QMessageBox::question(this, tr("Unsaved changes"),
+                                  tr("Some files have unsaved changes. Save them before quitting?"),
+                                  QMessageBox::SaveAll | QMessageBox::Discard | QMessageBox::Cancel,
+                                  QMessageBox::SaveAll);
+        if (answer == QMessageBox::Cancel ||
+            (answer == QMessageBox::SaveAll && !m_editors->saveAll())) {
             event->ignore();
             return;
         }

@@ -35,7 +35,7 @@ struct CodeLens;
 
 // Where the Studio finds its servers and keeps its settings.
 struct StudioOptions {
-    QString binDir;           // nimbus-lsp, nimbus-sim and nimbus live here
+    QString binDir; // nimbus-lsp, nimbus-sim and nimbus live here
     bool startSimulator = true;
 };
 
