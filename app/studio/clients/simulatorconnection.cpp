@@ -167,6 +167,9 @@ bool SimulatorConnection::attach(const QJsonObject &state) {
         return false;
     ++m_generation;
     m_after = 0;
+    // A poll of the previous connection may not be deleted yet; it is ignored (generation)
+    // and must not stop this connection's first poll.
+    m_pollReply.clear();
     setState(State::Running);
     fetchSnapshot();
     return true;

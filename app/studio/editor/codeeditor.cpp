@@ -20,10 +20,20 @@ namespace {
 constexpr int kErrorIndicator = 8;
 constexpr int kWarningIndicator = 9;
 constexpr int kInfoIndicator = 10;
-constexpr int kLineNumberMargin = 0;
-constexpr int kLensMargin = 1;
-constexpr int kFoldMargin = 2;
+constexpr int kBreakpointMargin = 0;
+constexpr int kLineNumberMargin = 1;
+constexpr int kLensMargin = 2;
+constexpr int kFoldMargin = 3;
 constexpr int kCompletionList = 1;
+// Markers: 1 the code lens ▶; 2-5 breakpoints; 6-7 where execution stopped.
+constexpr int kLensMarker = 1;
+constexpr int kBreakpointMarker = 2;
+constexpr int kDisabledMarker = 3;
+constexpr int kUnverifiedMarker = 4;
+constexpr int kLogpointMarker = 5;
+constexpr int kExecutionMarker = 6;
+constexpr int kExecutionLineMarker = 7;
+constexpr int kExceptionStyle = 40; // an annotation style for the exception's text
 
 } // namespace
 
@@ -39,15 +49,40 @@ CodeEditor::CodeEditor(QWidget *parent)
     setBraceMatching(SloppyBraceMatch);
     setCaretLineVisible(true);
     setCaretLineBackgroundColor(QColor(0xf4, 0xf6, 0xfb));
+    setMarginType(kBreakpointMargin, SymbolMargin);
+    setMarginWidth(kBreakpointMargin, 16);
+    setMarginSensitivity(kBreakpointMargin, true);
+    setMarginMarkerMask(kBreakpointMargin, (1 << kBreakpointMarker) | (1 << kDisabledMarker) |
+                                               (1 << kUnverifiedMarker) | (1 << kLogpointMarker) |
+                                               (1 << kExecutionMarker));
     setMarginType(kLineNumberMargin, NumberMargin);
     setMarginWidth(kLineNumberMargin, "00000");
+    setMarginMarkerMask(kLineNumberMargin, 0);
     setMarginType(kLensMargin, SymbolMargin);
     setMarginWidth(kLensMargin, 0);
     setMarginSensitivity(kLensMargin, true);
-    setMarginMarkerMask(kLensMargin, 1 << 1);
-    markerDefine(QsciScintilla::RightTriangle, 1);
-    setMarkerBackgroundColor(QColor(0x26, 0x80, 0x3c), 1);
-    setMarkerForegroundColor(QColor(0x26, 0x80, 0x3c), 1);
+    setMarginMarkerMask(kLensMargin, 1 << kLensMarker);
+    setMarginMarkerMask(kFoldMargin, 0);
+    markerDefine(QsciScintilla::RightTriangle, kLensMarker);
+    setMarkerBackgroundColor(QColor(0x26, 0x80, 0x3c), kLensMarker);
+    setMarkerForegroundColor(QColor(0x26, 0x80, 0x3c), kLensMarker);
+    markerDefine(QsciScintilla::Circle, kBreakpointMarker);
+    setMarkerBackgroundColor(QColor(0xe0, 0x1b, 0x24), kBreakpointMarker);
+    setMarkerForegroundColor(QColor(0xa5, 0x1d, 0x2d), kBreakpointMarker);
+    markerDefine(QsciScintilla::Circle, kDisabledMarker);
+    setMarkerBackgroundColor(QColor(0xc0, 0xbf, 0xbc), kDisabledMarker);
+    setMarkerForegroundColor(QColor(0x9a, 0x99, 0x96), kDisabledMarker);
+    markerDefine(QsciScintilla::Circle, kUnverifiedMarker); // hollow: not bound (yet)
+    setMarkerBackgroundColor(QColor(0xff, 0xff, 0xff), kUnverifiedMarker);
+    setMarkerForegroundColor(QColor(0xe0, 0x1b, 0x24), kUnverifiedMarker);
+    markerDefine(QsciScintilla::SmallRectangle, kLogpointMarker);
+    setMarkerBackgroundColor(QColor(0xe0, 0x1b, 0x24), kLogpointMarker);
+    setMarkerForegroundColor(QColor(0xa5, 0x1d, 0x2d), kLogpointMarker);
+    markerDefine(QsciScintilla::RightArrow, kExecutionMarker);
+    setMarkerBackgroundColor(QColor(0xf6, 0xd3, 0x2d), kExecutionMarker);
+    setMarkerForegroundColor(QColor(0x98, 0x6a, 0x44), kExecutionMarker);
+    markerDefine(QsciScintilla::Background, kExecutionLineMarker);
+    setMarkerBackgroundColor(QColor(0xfd, 0xf3, 0xc4), kExecutionLineMarker);
     setFolding(BoxedTreeFoldStyle, kFoldMargin);
     setAnnotationDisplay(AnnotationStandard);
 
@@ -68,6 +103,10 @@ CodeEditor::CodeEditor(QWidget *parent)
     connect(this, &QsciScintilla::userListActivated, this, &CodeEditor::onUserListActivated);
     connect(this, &QsciScintilla::marginClicked, this,
             [this](int margin, int line, Qt::KeyboardModifiers) {
+                if (margin == kBreakpointMargin && !isManifest()) {
+                    emit breakpointToggleRequested(line);
+                    return;
+                }
                 if (margin != kLensMargin)
                     return;
                 for (const auto &lens : m_lenses)
@@ -122,8 +161,10 @@ void CodeEditor::chooseLexer() {
         lexer->setFont(mono);
         setLexer(lexer);
     }
-    if (isManifest())
+    if (isManifest()) {
         setMarginWidth(kLensMargin, 14);
+        setMarginWidth(kBreakpointMargin, 0); // breakpoints go in handlers
+    }
     setTabWidth(m_languageId == "yaml" || m_languageId == "json" ? 2 : 4);
 }
 
@@ -229,12 +270,12 @@ QString CodeEditor::problemsAt(int line, int column) const {
 void CodeEditor::setCodeLenses(const QList<CodeLens> &lenses) {
     m_lenses = lenses;
     clearAnnotations();
-    markerDeleteAll(1);
+    markerDeleteAll(kLensMarker);
     QMap<int, QStringList> titles;
     for (const auto &lens : lenses)
         titles[lens.line].append(lens.title);
     for (auto it = titles.begin(); it != titles.end(); ++it) {
-        markerAdd(it.key(), 1);
+        markerAdd(it.key(), kLensMarker);
         // Scintilla draws annotations below a line: the one above the function is the
         // previous line's.
         if (it.key() > 0)
@@ -378,8 +419,77 @@ void CodeEditor::contextMenuEvent(QContextMenuEvent *event) {
             connect(action, &QAction::triggered, this, [this, lens] { emit lensActivated(lens); });
         }
     }
+    if (!isManifest()) {
+        menu->addSeparator();
+        auto add = [&](const QString &text, const QString &kind) {
+            QAction *action = menu->addAction(text);
+            connect(action, &QAction::triggered, this, [this, line, kind] {
+                if (kind == "toggle")
+                    emit breakpointToggleRequested(line);
+                else
+                    emit breakpointEditRequested(line, kind);
+            });
+        };
+        if (markersAtLine(line) & ((1 << kBreakpointMarker) | (1 << kDisabledMarker) |
+                                   (1 << kUnverifiedMarker) | (1 << kLogpointMarker))) {
+            add(tr("Edit Breakpoint…"), "edit");
+            add((markersAtLine(line) & (1 << kDisabledMarker)) ? tr("Enable Breakpoint")
+                                                                : tr("Disable Breakpoint"),
+                (markersAtLine(line) & (1 << kDisabledMarker)) ? "enable" : "disable");
+            add(tr("Remove Breakpoint"), "remove");
+        } else {
+            add(tr("Add Breakpoint"), "toggle");
+            add(tr("Add Conditional Breakpoint…"), "condition");
+            add(tr("Add Hit Count Breakpoint…"), "hit");
+            add(tr("Add Logpoint…"), "log");
+        }
+    }
     menu->exec(event->globalPos());
     delete menu;
+}
+
+void CodeEditor::setBreakpointMarkers(const QList<Breakpoint> &breakpoints) {
+    for (int marker : {kBreakpointMarker, kDisabledMarker, kUnverifiedMarker, kLogpointMarker})
+        markerDeleteAll(marker);
+    for (const Breakpoint &b : breakpoints) {
+        const int marker = !b.enabled              ? kDisabledMarker
+                           : !b.logMessage.isEmpty() ? kLogpointMarker
+                           : b.message.isEmpty() || b.verified ? kBreakpointMarker
+                                                               : kUnverifiedMarker;
+        markerAdd(b.boundLine >= 0 && b.enabled ? b.boundLine : b.line, marker);
+    }
+}
+
+QList<int> CodeEditor::breakpointMarkerLines() const {
+    QList<int> out;
+    const unsigned mask = (1u << kBreakpointMarker) | (1u << kDisabledMarker) |
+                          (1u << kUnverifiedMarker) | (1u << kLogpointMarker);
+    for (int line = 0; line < lines(); ++line)
+        if (static_cast<unsigned>(const_cast<CodeEditor *>(this)->markersAtLine(line)) & mask)
+            out.append(line);
+    return out;
+}
+
+void CodeEditor::setExecutionLine(int line) {
+    markerDeleteAll(kExecutionMarker);
+    markerDeleteAll(kExecutionLineMarker);
+    if (m_exceptionLine >= 0 && line != m_exceptionLine) {
+        clearAnnotations(m_exceptionLine);
+        m_exceptionLine = -1;
+    }
+    m_executionLine = line;
+    if (line < 0)
+        return;
+    markerAdd(line, kExecutionMarker);
+    markerAdd(line, kExecutionLineMarker);
+    ensureLineVisible(line);
+}
+
+void CodeEditor::showException(int line, const QString &text) {
+    SendScintilla(SCI_STYLESETFORE, kExceptionStyle, 0x281cc0); // BGR: a dark red
+    SendScintilla(SCI_STYLESETBACK, kExceptionStyle, 0xe4e3fb);
+    m_exceptionLine = line;
+    annotate(line, text, kExceptionStyle);
 }
 
 } // namespace nimbus::studio

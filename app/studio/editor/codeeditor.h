@@ -1,5 +1,6 @@
 #pragma once
 
+#include "models/breakpointsmodel.h"
 #include "models/problemsmodel.h"
 
 #include <QJsonArray>
@@ -46,12 +47,25 @@ public:
     QString problemsAt(int line, int column) const;
     qint64 lastModifiedOnDisk() const { return m_diskTime; }
 
+    // Debugging: the file's breakpoints in the gutter (enabled, disabled, unverified and
+    // logpoints drawn differently), the line the function is stopped at (-1: none), and an
+    // exception shown under the line that raised it.
+    void setBreakpointMarkers(const QList<Breakpoint> &breakpoints);
+    void setExecutionLine(int line);
+    int executionLine() const { return m_executionLine; }
+    void showException(int line, const QString &text);
+    QList<int> breakpointMarkerLines() const;
+
 signals:
     void definitionRequested(int line, int column);
     void completionRequested(int line, int column);
     void hoverRequested(int line, int column, const QPoint &globalPos);
     void lensActivated(const nimbus::studio::CodeLens &lens);
     void dirtyChanged(bool dirty);
+    // The gutter was clicked (toggle), or the context menu asked to add or edit one:
+    // kind is "condition", "hit", "log", "edit", "enable", "disable" or "remove".
+    void breakpointToggleRequested(int line);
+    void breakpointEditRequested(int line, const QString &kind);
 
 protected:
     void mouseReleaseEvent(QMouseEvent *event) override;
@@ -69,6 +83,8 @@ private:
     QList<CodeLens> m_lenses;
     QJsonArray m_completionItems;
     qint64 m_diskTime = 0;
+    int m_executionLine = -1;
+    int m_exceptionLine = -1;
 };
 
 } // namespace nimbus::studio

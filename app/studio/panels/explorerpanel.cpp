@@ -100,6 +100,10 @@ void ExplorerPanel::showFunctionMenu(const QPoint &pos) {
         QAction *request = menu.addAction(tr("Send Request"));
         connect(request, &QAction::triggered, this, [this, name] { emit requestFunction(name); });
     }
+    if (kind != "service") {
+        QAction *debug = menu.addAction(kind == "event" ? tr("Debug") : tr("Debug Requests"));
+        connect(debug, &QAction::triggered, this, [this, name] { emit debugFunction(name); });
+    }
     QAction *handler = menu.addAction(tr("Open Handler"));
     handler->setEnabled(kind != "service");
     connect(handler, &QAction::triggered, this, [this, name] { emit openHandler(name); });

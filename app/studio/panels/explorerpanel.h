@@ -28,6 +28,7 @@ signals:
     void revealInManifest(const QString &function);
     void invokeFunction(const QString &function);
     void requestFunction(const QString &function);
+    void debugFunction(const QString &function);
     void openFile(const QString &path);
 
 private:

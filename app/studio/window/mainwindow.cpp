@@ -9,10 +9,13 @@
 #include "editor/editorarea.h"
 #include "editor/findbar.h"
 #include "editor/lspfeatures.h"
+#include "clients/debugsession.h"
+#include "models/breakpointsmodel.h"
 #include "models/functionsmodel.h"
 #include "models/instancesmodel.h"
 #include "models/logmodel.h"
 #include "models/problemsmodel.h"
+#include "panels/debugpanel.h"
 #include "panels/explorerpanel.h"
 #include "panels/invokepanel.h"
 #include "panels/outlinepanel.h"
@@ -73,6 +76,7 @@ MainWindow::MainWindow(StudioOptions options, QWidget *parent)
     statusBar()->addPermanentWidget(m_lspStatus);
     statusBar()->addPermanentWidget(m_simStatus);
     createActions();
+    createDebugActions();
     createMenus();
 }
 
@@ -265,6 +269,9 @@ void MainWindow::createMenus() {
     menu(tr("&Go"), {"go.quickOpen", "go.definition"});
     menu(tr("&Run"), {"run.invoke", "run.sendRequest", "", "run.refreshFunctions",
                       "run.restartSimulator", "run.restartLanguageServer"});
+    menu(tr("&Debug"), {"debug.start", "debug.attach", "", "debug.stepOver", "debug.stepIn",
+                        "debug.stepOut", "debug.pause", "", "debug.restart", "debug.stop", "",
+                        "debug.toggleBreakpoint", "view.debug", "view.debugConsole"});
     menu(tr("&Help"), {"help.about"});
 }
 
@@ -330,8 +337,11 @@ void MainWindow::buildProject() {
     m_instances = new InstancesModel(this);
     m_routes = new RoutesModel(this);
     m_features = new LspFeatures(m_lsp, m_problems, this);
-    m_projectObjects = {m_features, m_lsp, m_simulator, m_functions,
-                        m_problems, m_log, m_instances, m_routes};
+    m_breakpoints = new BreakpointsModel(this);
+    m_debug = new DebugSession(bin + "/nimbus-dap", m_breakpoints, this);
+    // m_debug before the clients it may be using, m_breakpoints after the session.
+    m_projectObjects = {m_features, m_debug,     m_lsp,    m_simulator,  m_functions,
+                        m_problems, m_log, m_instances, m_routes, m_breakpoints};
 
     // The centre: a banner for servers' news, the editors, the find bar.
     m_workbench = new QWidget(m_stack);
@@ -354,11 +364,18 @@ void MainWindow::buildProject() {
     m_simulatorPanel = new SimulatorPanel(m_simulator, m_instances, m_routes);
     m_invoke = new InvokePanel(m_simulator, m_functions, m_projectDir);
     m_request = new RequestPanel(m_simulator);
+    m_debugPanel = new DebugPanel(m_debug, m_breakpoints,
+                                  {m_commands->action("debug.start"), m_commands->action("debug.stepOver"),
+                                   m_commands->action("debug.stepIn"), m_commands->action("debug.stepOut"),
+                                   m_commands->action("debug.restart"), m_commands->action("debug.stop")});
+    m_debugConsole = new DebugConsole(m_debug);
 
     QDockWidget *explorer =
         dock(tr("Explorer"), "explorerDock", m_explorer, Qt::LeftDockWidgetArea);
     QDockWidget *outline = dock(tr("Outline"), "outlineDock", m_outline, Qt::LeftDockWidgetArea);
     tabifyDockWidget(explorer, outline);
+    QDockWidget *debug = dock(tr("Run and Debug"), "debugDock", m_debugPanel, Qt::LeftDockWidgetArea);
+    tabifyDockWidget(explorer, debug);
     explorer->raise();
     QDockWidget *invoke = dock(tr("Invoke"), "invokeDock", m_invoke, Qt::RightDockWidgetArea);
     QDockWidget *request = dock(tr("Request"), "requestDock", m_request, Qt::RightDockWidgetArea);
@@ -371,6 +388,8 @@ void MainWindow::buildProject() {
         dock(tr("Simulator"), "simulatorDock", m_simulatorPanel, Qt::BottomDockWidgetArea);
     tabifyDockWidget(output, problems);
     tabifyDockWidget(output, simulator);
+    QDockWidget *console = dock(tr("Debug Console"), "debugConsoleDock", m_debugConsole, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(output, console);
     output->raise();
     resizeDocks({explorer, invoke}, {280, 440}, Qt::Horizontal);
     resizeDocks({output}, {240}, Qt::Vertical);
@@ -450,6 +469,7 @@ void MainWindow::buildProject() {
     connect(m_explorer, &ExplorerPanel::revealInManifest, this, &MainWindow::revealInManifest);
     connect(m_explorer, &ExplorerPanel::invokeFunction, this, &MainWindow::invokeFunction);
     connect(m_explorer, &ExplorerPanel::requestFunction, this, &MainWindow::requestFunction);
+    connect(m_explorer, &ExplorerPanel::debugFunction, this, &MainWindow::debugFunction);
     connect(m_explorer, &ExplorerPanel::openFile, this,
             [this](const QString &path) { m_editors->open(path); });
     // The Invoke panel follows the Explorer's selection, by mouse, keyboard or screen reader
@@ -475,6 +495,7 @@ void MainWindow::buildProject() {
     connect(m_palette, &CommandPalette::openFile, this,
             [this](const QString &path) { m_editors->open(path); });
 
+    wireDebugging();
     m_lsp->start();
     if (m_options.startSimulator)
         m_simulator->start();
@@ -486,6 +507,8 @@ void MainWindow::closeProject() {
         return;
     if (!m_projectDir.isEmpty() && m_editors)
         saveProjectState();
+    if (m_debug)
+        m_debug->stop();
     if (m_lsp)
         m_lsp->stop();
     if (m_simulator)
@@ -526,7 +549,12 @@ void MainWindow::closeProject() {
     m_simulatorPanel = nullptr;
     m_invoke = nullptr;
     m_request = nullptr;
+    m_breakpoints = nullptr;
+    m_debug = nullptr;
+    m_debugPanel = nullptr;
+    m_debugConsole = nullptr;
     m_projectDir.clear();
+    updateDebugActions();
 }
 
 void MainWindow::saveProjectState() {
@@ -544,6 +572,8 @@ void MainWindow::saveProjectState() {
     settings.setValue("splitters", splitters);
     settings.setValue("invokeFunction", m_invoke->function());
     settings.setValue("invokeEvent", m_invoke->event());
+    settings.setValue("breakpoints", m_breakpoints->save());
+    settings.setValue("watches", m_debugPanel->watchExpressions());
     settings.endGroup();
 }
 
@@ -554,6 +584,8 @@ void MainWindow::restoreProjectState() {
         restoreGeometry(settings.value("geometry").toByteArray());
     if (settings.contains("windowState"))
         restoreState(settings.value("windowState").toByteArray());
+    m_breakpoints->restore(settings.value("breakpoints"));
+    m_debugPanel->setWatchExpressions(settings.value("watches").toStringList());
     const QVariantMap splitters = settings.value("splitters").toMap();
     for (QSplitter *s : findChildren<QSplitter *>())
         if (splitters.contains(s->objectName()))
@@ -650,10 +682,7 @@ void MainWindow::onLensActivated(const CodeLens &lens) {
     if (lens.command == "nimbus.invoke") {
         invokeFunction(function);
     } else if (lens.command == "nimbus.debug") {
-        statusBar()->showMessage(tr("Debugging %1: the Studio's debugger is not built yet; debug "
-                                    "it from VS Code or any DAP client with nimbus-dap")
-                                     .arg(function),
-                                 10000);
+        debugFunction(function);
     }
 }
 

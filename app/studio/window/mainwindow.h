@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QJsonObject>
 #include <QMainWindow>
 #include <QPointer>
 
@@ -10,6 +11,10 @@ class QStackedWidget;
 namespace nimbus::studio {
 
 class Banner;
+class BreakpointsModel;
+class DebugConsole;
+class DebugPanel;
+class DebugSession;
 class CodeEditor;
 class CommandPalette;
 class CommandRegistry;
@@ -76,6 +81,10 @@ public:
     SimulatorPanel *simulatorPanel() const { return m_simulatorPanel; }
     ProblemsPanel *problemsPanel() const { return m_problemsPanel; }
     OutlinePanel *outlinePanel() const { return m_outline; }
+    BreakpointsModel *breakpoints() const { return m_breakpoints; }
+    DebugSession *debugSession() const { return m_debug; }
+    DebugPanel *debugPanel() const { return m_debugPanel; }
+    DebugConsole *debugConsole() const { return m_debugConsole; }
     WelcomePage *welcomePage() const { return m_welcome; }
     Banner *banner() const { return m_banner; }
     QString statusText() const;
@@ -87,6 +96,9 @@ public:
     void revealInManifest(const QString &function);
     void invokeFunction(const QString &function);
     void requestFunction(const QString &function);
+    // Debugs a function: launched with the Invoke panel's event (an event function), or
+    // attached so that every request stops at the breakpoints (an http function).
+    void debugFunction(const QString &function);
 
 signals:
     // The project's functions are listed (each time they are).
@@ -109,6 +121,12 @@ private:
                       Qt::DockWidgetArea area);
     void showDock(QWidget *panel);
     QStringList projectFiles() const;
+    void createDebugActions();
+    void wireDebugging();
+    void attachEditorToDebugging(CodeEditor *editor);
+    void editBreakpoint(CodeEditor *editor, int line, const QString &kind);
+    void showExecution(const QJsonObject &frame, const QString &reason, const QString &description);
+    void updateDebugActions();
 
     StudioOptions m_options;
     QString m_projectDir;
@@ -141,6 +159,10 @@ private:
     SimulatorPanel *m_simulatorPanel = nullptr;
     InvokePanel *m_invoke = nullptr;
     RequestPanel *m_request = nullptr;
+    BreakpointsModel *m_breakpoints = nullptr;
+    DebugSession *m_debug = nullptr;
+    DebugPanel *m_debugPanel = nullptr;
+    DebugConsole *m_debugConsole = nullptr;
     QList<QObject *> m_projectObjects; // deleted on close
     bool m_keepRecovery = false;
 };

@@ -1,0 +1,334 @@
+// Debugging in the Studio, in-process (offscreen), through the real nimbus-dap and nimbus-sim
+// on a Python project: what a user does with breakpoints, F5, the debug panels and keys.
+#include "clients/debugsession.h"
+#include "editor/codeeditor.h"
+#include "editor/editorarea.h"
+#include "models/breakpointsmodel.h"
+#include "models/functionsmodel.h"
+#include "panels/debugpanel.h"
+#include "panels/explorerpanel.h"
+#include "panels/invokepanel.h"
+#include "panels/requestpanel.h"
+#include "tempproject.h"
+#include "testpaths.h"
+#include "window/commandregistry.h"
+#include "window/mainwindow.h"
+
+#include <QFileInfo>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPlainTextEdit>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeView>
+#include <memory>
+
+using namespace nimbus::studio;
+
+namespace {
+
+constexpr int kTimeout = 30000;
+
+const char *kManifest = R"(service: debugme
+provider:
+  name: aws
+  runtime: python3.11
+functions:
+  main:
+    handler: handler.main
+    events:
+      - httpApi: GET /main
+  boom:
+    handler: handler.boom
+)";
+
+const char *kHandler = R"(def helper(x):
+    doubled = x * 2
+    return doubled
+
+
+def main(event, context):
+    name = event.get("name", "world")
+    total = helper(3)
+    print("computed", total)
+    return {"statusCode": 200, "body": "hello " + name + " " + str(total)}
+
+
+def boom(event, context):
+    raise ValueError("it went boom")
+)";
+
+// Lines of handler.py, zero-based, as the editor counts.
+constexpr int kDoubledLine = 1;
+constexpr int kNameLine = 6;
+constexpr int kTotalLine = 7;
+constexpr int kPrintLine = 8;
+constexpr int kRaiseLine = 13;
+
+} // namespace
+
+class TestStudioDebugging : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void cleanup();
+
+    void aGutterClickSetsABreakpointThatPersists();
+    void launchStopsAtTheBreakpointWithVariables();
+    void watchAndConsoleEvaluateInTheFrame();
+    void stepOverIntoAndOut();
+    void continueRunsToTheResult();
+    void aConditionalBreakpointStopsOnlyWhenTrue();
+    void aLogpointLogsWithoutStopping();
+    void anExceptionStopsAtTheRaisingLine();
+    void attachStopsARequestFromTheRequestPanel();
+
+private:
+    CodeEditor *handler();
+    void launch(const QString &function, const QString &event);
+    void waitEnded();
+    QString console() const;
+
+    QTemporaryDir m_home;
+    std::unique_ptr<TempProject> m_project;
+    std::unique_ptr<MainWindow> m_window;
+};
+
+void TestStudioDebugging::initTestCase() {
+    qputenv("XDG_CONFIG_HOME", m_home.filePath("config").toUtf8());
+    qputenv("XDG_DATA_HOME", m_home.filePath("data").toUtf8());
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_home.filePath("config"));
+    m_project = std::make_unique<TempProject>();
+    m_project->writeManifest(kManifest);
+    m_project->write("handler.py", kHandler);
+    StudioOptions options;
+    options.binDir = QFileInfo(nimbusBinary("nimbus-dap")).absolutePath();
+    m_window = std::make_unique<MainWindow>(options);
+    m_window->resize(1400, 900);
+    m_window->show();
+    QVERIFY(m_window->openProject(m_project->path()));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->functions()->names().size(), 2, kTimeout);
+}
+
+void TestStudioDebugging::cleanupTestCase() {
+    if (m_window && m_window->debugSession())
+        m_window->debugSession()->stop();
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->debugSession()->state(), DebugSession::State::Idle, kTimeout);
+    m_window->close();
+    m_window.reset();
+}
+
+void TestStudioDebugging::cleanup() {
+    // Each test leaves no session and no breakpoints behind.
+    DebugSession *session = m_window->debugSession();
+    if (session->state() != DebugSession::State::Idle)
+        session->stop();
+    QTRY_COMPARE_WITH_TIMEOUT(session->state(), DebugSession::State::Idle, kTimeout);
+    m_window->breakpoints()->removeAll();
+    m_window->breakpoints()->setExceptionFilters(false, true);
+    m_window->debugConsole()->output()->clear();
+}
+
+CodeEditor *TestStudioDebugging::handler() {
+    return m_window->editors()->open(m_project->filePath("handler.py"));
+}
+
+QString TestStudioDebugging::console() const {
+    return m_window->debugConsole()->output()->toPlainText();
+}
+
+void TestStudioDebugging::launch(const QString &function, const QString &event) {
+    m_window->invokePanel()->setFunction(function);
+    m_window->invokePanel()->setEvent(event);
+    m_window->explorer()->selectFunction(function);
+    m_window->commands()->action("debug.start")->trigger(); // F5
+}
+
+void TestStudioDebugging::waitEnded() {
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->debugSession()->state(), DebugSession::State::Idle, kTimeout);
+}
+
+void TestStudioDebugging::aGutterClickSetsABreakpointThatPersists() {
+    CodeEditor *editor = handler();
+    emit editor->breakpointToggleRequested(kNameLine); // what a click in the gutter sends
+    QCOMPARE(m_window->breakpoints()->rowCount(), 1);
+    QCOMPARE(editor->breakpointMarkerLines(), QList<int>{kNameLine});
+    QCOMPARE(m_window->breakpoints()->index(0, 0).data().toString(), QString("handler.py:%1").arg(kNameLine + 1));
+    // F9 toggles it at the cursor too.
+    editor->setCursorPosition(kTotalLine, 0);
+    m_window->commands()->action("debug.toggleBreakpoint")->trigger();
+    QCOMPARE(editor->breakpointMarkerLines(), (QList<int>{kNameLine, kTotalLine}));
+    // Kept with the project: saved and restored.
+    const QVariant saved = m_window->breakpoints()->save();
+    BreakpointsModel restored;
+    restored.restore(saved);
+    QCOMPARE(restored.rowCount(), 2);
+    QCOMPARE(restored.all().at(1).line, kTotalLine);
+    emit editor->breakpointToggleRequested(kNameLine);
+    QCOMPARE(editor->breakpointMarkerLines(), QList<int>{kTotalLine});
+}
+
+void TestStudioDebugging::launchStopsAtTheBreakpointWithVariables() {
+    CodeEditor *editor = handler();
+    m_window->breakpoints()->toggle(editor->path(), kTotalLine);
+    launch("main", R"({"name": "Ada"})");
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->debugSession()->state(), DebugSession::State::Stopped, kTimeout);
+    QCOMPARE(m_window->editors()->current()->path(), editor->path());
+    QCOMPARE(editor->executionLine(), kTotalLine);
+    QVERIFY(m_window->breakpoints()->all().first().verified);
+    // Variables: the locals, with `event` expandable and `name` set.
+    VariablesModel *variables = m_window->debugPanel()->variables();
+    QTRY_VERIFY_WITH_TIMEOUT(variables->rowCount() >= 1, kTimeout);
+    const QModelIndex locals = variables->index(0, 0);
+    QTRY_VERIFY_WITH_TIMEOUT(variables->rowCount(locals) >= 2, kTimeout);
+    QModelIndex event, name;
+    for (int r = 0; r < variables->rowCount(locals); ++r) {
+        const QModelIndex i = variables->index(r, 0, locals);
+        if (i.data().toString() == "event")
+            event = i;
+        if (i.data().toString() == "name")
+            name = i;
+    }
+    QVERIFY(event.isValid() && name.isValid());
+    QCOMPARE(name.siblingAtColumn(VariablesModel::ValueColumn).data().toString(), QString("'Ada'"));
+    QVERIFY(variables->hasChildren(event));
+    QVERIFY(variables->canFetchMore(event));
+    variables->fetchMore(event);
+    QTRY_VERIFY_WITH_TIMEOUT(variables->rowCount(event) >= 1, kTimeout);
+    QCOMPARE(m_window->debugPanel()->callStack()->item(0)->text().section(' ', 0, 0), QString("main"));
+    // A value edited in place (setVariable) is what the function then uses.
+    QVERIFY(variables->setData(name.siblingAtColumn(VariablesModel::ValueColumn), "'Grace'", Qt::EditRole));
+    QTRY_COMPARE_WITH_TIMEOUT(name.siblingAtColumn(VariablesModel::ValueColumn).data().toString(), QString("'Grace'"), kTimeout);
+    m_window->commands()->action("debug.start")->trigger(); // F5: continue
+    waitEnded();
+    QVERIFY2(console().contains("hello Grace 6"), qPrintable(console()));
+    QCOMPARE(editor->executionLine(), -1);
+}
+
+void TestStudioDebugging::watchAndConsoleEvaluateInTheFrame() {
+    CodeEditor *editor = handler();
+    m_window->breakpoints()->toggle(editor->path(), kPrintLine);
+    m_window->debugPanel()->setWatchExpressions({"total + 1", "undefined_name"});
+    launch("main", R"({"name": "Watcher"})");
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->debugSession()->state(), DebugSession::State::Stopped, kTimeout);
+    VariablesModel *watches = m_window->debugPanel()->watches();
+    QTRY_COMPARE_WITH_TIMEOUT(watches->index(0, VariablesModel::ValueColumn).data().toString(), QString("7"), kTimeout);
+    QVERIFY(!watches->index(1, VariablesModel::ValueColumn).data().toString().isEmpty());
+    QLineEdit *input = m_window->debugConsole()->input();
+    input->setText("name.upper()");
+    QTest::keyClick(input, Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(console().contains("'WATCHER'"), kTimeout);
+    m_window->debugPanel()->setWatchExpressions({});
+    m_window->debugSession()->continueRun();
+    waitEnded();
+}
+
+void TestStudioDebugging::stepOverIntoAndOut() {
+    CodeEditor *editor = handler();
+    m_window->breakpoints()->toggle(editor->path(), kNameLine);
+    launch("main", "{}");
+    QTRY_COMPARE_WITH_TIMEOUT(editor->executionLine(), kNameLine, kTimeout);
+    m_window->commands()->action("debug.stepOver")->trigger(); // F10
+    QTRY_COMPARE_WITH_TIMEOUT(editor->executionLine(), kTotalLine, kTimeout);
+    m_window->commands()->action("debug.stepIn")->trigger(); // F11
+    QTRY_COMPARE_WITH_TIMEOUT(editor->executionLine(), kDoubledLine, kTimeout);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->debugPanel()->callStack()->count() >= 2, true, kTimeout);
+    QCOMPARE(m_window->debugPanel()->callStack()->item(0)->text().section(' ', 0, 0), QString("helper"));
+    m_window->commands()->action("debug.stepOut")->trigger(); // Shift+F11
+    QTRY_VERIFY2_WITH_TIMEOUT(m_window->debugSession()->state() == DebugSession::State::Stopped &&
+                                  editor->executionLine() != kDoubledLine,
+                              qPrintable(QString::number(editor->executionLine())), kTimeout);
+    // Back in the caller: on the line that called (its assignment still to finish) or the next.
+    QVERIFY2(editor->executionLine() == kTotalLine || editor->executionLine() == kPrintLine,
+             qPrintable(QString::number(editor->executionLine())));
+    QCOMPARE(m_window->debugPanel()->callStack()->item(0)->text().section(' ', 0, 0), QString("main"));
+    m_window->commands()->action("debug.stop")->trigger(); // Shift+F5
+    waitEnded();
+}
+
+void TestStudioDebugging::continueRunsToTheResult() {
+    CodeEditor *editor = handler();
+    m_window->breakpoints()->toggle(editor->path(), kNameLine);
+    launch("main", R"({"name": "Result"})");
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->debugSession()->state(), DebugSession::State::Stopped, kTimeout);
+    m_window->debugSession()->continueRun();
+    waitEnded();
+    const QString text = console();
+    QVERIFY2(text.contains("computed 6"), qPrintable(text));          // the function's output
+    QVERIFY2(text.contains("hello Result 6"), qPrintable(text));      // its result
+    QVERIFY2(text.contains("REPORT RequestId:"), qPrintable(text));   // the platform's line
+    QVERIFY2(text.contains("main returned"), qPrintable(text));       // why the session ended
+}
+
+void TestStudioDebugging::aConditionalBreakpointStopsOnlyWhenTrue() {
+    CodeEditor *editor = handler();
+    Breakpoint b;
+    b.file = editor->path();
+    b.line = kTotalLine;
+    b.condition = "name == 'stop here'";
+    m_window->breakpoints()->set(b);
+    launch("main", R"({"name": "go on"})");
+    waitEnded();
+    QVERIFY(console().contains("hello go on 6"));
+    launch("main", R"({"name": "stop here"})");
+    QTRY_COMPARE_WITH_TIMEOUT(editor->executionLine(), kTotalLine, kTimeout);
+    m_window->debugSession()->continueRun();
+    waitEnded();
+}
+
+void TestStudioDebugging::aLogpointLogsWithoutStopping() {
+    CodeEditor *editor = handler();
+    Breakpoint b;
+    b.file = editor->path();
+    b.line = kTotalLine;
+    b.logMessage = "name is {name}";
+    m_window->breakpoints()->set(b);
+    QSignalSpy stopped(m_window->debugSession(), &DebugSession::stopped);
+    launch("main", R"({"name": "Logged"})");
+    waitEnded();
+    QCOMPARE(stopped.size(), 0);
+    QVERIFY2(console().contains("name is Logged"), qPrintable(console()));
+}
+
+void TestStudioDebugging::anExceptionStopsAtTheRaisingLine() {
+    CodeEditor *editor = handler();
+    m_window->breakpoints()->setExceptionFilters(false, true); // uncaught
+    QSignalSpy stopped(m_window->debugSession(), &DebugSession::stopped);
+    launch("boom", "{}");
+    QTRY_COMPARE_WITH_TIMEOUT(stopped.size(), 1, kTimeout);
+    QCOMPARE(stopped.first().at(0).toString(), QString("exception"));
+    QVERIFY2(stopped.first().at(1).toString().contains("it went boom"), qPrintable(stopped.first().at(1).toString()));
+    QCOMPARE(editor->executionLine(), kRaiseLine);
+    QVERIFY(editor->annotation(kRaiseLine).contains("it went boom"));
+    m_window->debugSession()->continueRun();
+    waitEnded();
+    QVERIFY2(console().contains("ValueError"), qPrintable(console()));
+}
+
+void TestStudioDebugging::attachStopsARequestFromTheRequestPanel() {
+    CodeEditor *editor = handler();
+    m_window->breakpoints()->toggle(editor->path(), kNameLine);
+    m_window->explorer()->selectFunction("main");
+    m_window->commands()->action("debug.attach")->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->debugSession()->state(), DebugSession::State::Running, kTimeout);
+    QTRY_VERIFY_WITH_TIMEOUT(console().contains("Attached to main"), kTimeout);
+    RequestPanel *request = m_window->requestPanel();
+    request->setRequest("GET", "/main");
+    QSignalSpy answered(request, &RequestPanel::answered);
+    request->send();
+    QTRY_COMPARE_WITH_TIMEOUT(editor->executionLine(), kNameLine, kTimeout);
+    QCOMPARE(answered.size(), 0); // held at the breakpoint
+    m_window->debugSession()->continueRun();
+    QTRY_COMPARE_WITH_TIMEOUT(answered.size(), 1, kTimeout);
+    QCOMPARE(answered.first().first().toInt(), 200);
+    m_window->debugSession()->stop(); // detach: the function runs normally again
+    waitEnded();
+}
+
+QTEST_MAIN(TestStudioDebugging)
+#include "tst_studiodebugging.moc"
