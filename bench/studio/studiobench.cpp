@@ -1,4 +1,4 @@
-// nimbus-bench-studio: the Studio's four performance targets, each beside a floor measured
+// nimbus-bench-studio: the Studio's five performance targets, each beside a floor measured
 // in the same run on the same machine (bench/README.md, "studio"):
 //   1. launch → the project's functions listed: the real nimbus-studio binary, launched on a
 //      fresh copy of examples/python-hello (simulator included), beside nimbus-lsp alone
@@ -9,22 +9,32 @@
 //      QApplication + QMainWindow process (this binary run with --bare-window);
 //   4. the UI thread's longest stall while at least 1,000 log lines/s stream into the Output
 //      panel (in-process, through the simulator's real event stream), beside the same timer
-//      with no stream.
+//      with no stream;
+//   5. F10 → the editor shows the new line with the Variables refreshed (in-process, through
+//      the real nimbus-dap), beside a second nimbus-dap driven over stdio by the harness:
+//      next → stopped plus the stackTrace, scopes and variables round trips the UI needs.
 //
 //   nimbus-bench-studio [--bin DIR] [--source DIR] [--launches N] [--edits N] [--idle-ms MS]
-//                       [--stream-seconds S] [--rate N] [--lines N] [--only LIST] [--json]
+//                       [--stream-seconds S] [--rate N] [--lines N] [--steps N] [--only LIST]
+//                       [--json]
 //
 // Prints a Markdown table (target, measured, floor, ratio, goal, verdict), or with --json
 // the same figures as JSON; progress goes to stderr.
+#include "clients/debugsession.h"
 #include "clients/lspclient.h"
 #include "clients/signedrequest.h"
 #include "clients/simulatorconnection.h"
 #include "editor/codeeditor.h"
 #include "editor/editorarea.h"
+#include "models/breakpointsmodel.h"
 #include "models/functionsmodel.h"
 #include "models/logmodel.h"
 #include "models/problemsmodel.h"
+#include "models/variablesmodel.h"
 #include "nimbus/jsonrpc/framing.h"
+#include "panels/debugpanel.h"
+#include "panels/explorerpanel.h"
+#include "panels/invokepanel.h"
 #include "window/commandregistry.h"
 #include "window/mainwindow.h"
 
@@ -41,10 +51,12 @@
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QKeyEvent>
+#include <QLabel>
 #include <QMainWindow>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QPointer>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QRegularExpression>
@@ -84,6 +96,7 @@ constexpr double kKeystrokeGoalMs = 250;
 constexpr double kRssGoalMb = 150;
 constexpr double kStallGoalMs = 50;
 constexpr double kStreamMinLinesPerSecond = 1000;
+constexpr double kStepGoalP99Ms = 50;
 
 constexpr int kLaunchTimeoutMs = 30000;
 constexpr int kStallTickMs = 5;
@@ -91,6 +104,10 @@ constexpr int kStallTickMs = 5;
 // stops; that happens here, between samples, not inside the next one.
 constexpr int kEditSettleMs = 700;
 constexpr int kFloorSettleMs = 300;
+// Steps: the first few are not counted (both adapters' first `next`); after each sample,
+// the event loop runs a little so that what is left of one stop does not land in the next.
+constexpr int kStepWarmup = 5;
+constexpr int kStepSettleMs = 30;
 
 const QRegularExpression
     kStudioReady(QStringLiteral("nimbus-studio: functions listed after (\\d+) ms"));
@@ -107,6 +124,7 @@ struct Config {
     int streamSeconds = 5;
     int rate = 12;   // invocations per second
     int lines = 100; // lines printed per invocation
+    int steps = 100; // F10s counted (5)
     QStringList only;
     bool json = false;
 
@@ -1141,6 +1159,518 @@ StreamResults measureStream(const Config &config) {
     return out;
 }
 
+// --- 5: F10 → the new line with its Variables -----------------------------------------------
+
+// A bare DAP client of nimbus-dap over stdio, synchronous: the floor's client. It sends what
+// the Studio's DapClient sends, framed the same way, and reads the answers as they arrive,
+// with no event loop in between.
+class RawDap {
+public:
+    explicit RawDap(const QString &program) {
+        m_process.setProgram(program); // as the Studio starts it: stdio, no arguments
+        m_process.setStandardErrorFile(QProcess::nullDevice());
+        m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
+    }
+    ~RawDap() { stop(); }
+    RawDap(const RawDap &) = delete;
+    RawDap &operator=(const RawDap &) = delete;
+
+    bool start() {
+        m_process.start();
+        return m_process.waitForStarted(10000);
+    }
+
+    int send(const QString &command, const QJsonObject &arguments = {}) {
+        const int seq = m_seq++;
+        const QJsonObject message{
+            {"seq", seq}, {"type", "request"}, {"command", command}, {"arguments", arguments}};
+        const QByteArray body = QJsonDocument(message).toJson(QJsonDocument::Compact);
+        const std::string framed = nimbus::jsonrpc::frame(
+            std::string_view(body.constData(), static_cast<std::size_t>(body.size())));
+        m_process.write(framed.data(), static_cast<qint64>(framed.size()));
+        m_process.waitForBytesWritten(5000);
+        return seq;
+    }
+
+    // Hands each message that arrives to `take` until it returns true; false on timeout or
+    // when the adapter exits.
+    bool pump(const std::function<bool(const QJsonObject &)> &take, int timeoutMs) {
+        QElapsedTimer clock;
+        clock.start();
+        for (;;) {
+            while (!m_inbox.empty()) {
+                const QJsonObject message = m_inbox.front();
+                m_inbox.pop_front();
+                if (take(message))
+                    return true;
+            }
+            const qint64 left = timeoutMs - clock.elapsed();
+            if (left <= 0 || m_process.state() == QProcess::NotRunning)
+                return false;
+            if (!m_process.waitForReadyRead(static_cast<int>(left)))
+                continue;
+            const QByteArray bytes = m_process.readAllStandardOutput();
+            for (auto &frame : m_reader.feed(
+                     std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())))) {
+                if (!frame.error.empty())
+                    continue;
+                const QJsonDocument document =
+                    QJsonDocument::fromJson(QByteArray::fromStdString(frame.body));
+                if (document.isObject())
+                    m_inbox.push_back(document.object());
+            }
+        }
+    }
+
+    // A request and its response's body; events that arrive meanwhile are kept for
+    // waitEvent(). Empty, with `error` set, on failure or timeout.
+    std::optional<QJsonObject> call(const QString &command, const QJsonObject &arguments,
+                                    QString *error, int timeoutMs = 15000) {
+        const int seq = send(command, arguments);
+        std::optional<QJsonObject> response;
+        pump(
+            [&](const QJsonObject &m) {
+                if (m.value("type").toString() == QLatin1String("event")) {
+                    keep(m);
+                    return false;
+                }
+                if (m.value("type").toString() == QLatin1String("response") &&
+                    m.value("request_seq").toInt() == seq) {
+                    response = m;
+                    return true;
+                }
+                return false;
+            },
+            timeoutMs);
+        if (!response) {
+            *error = QStringLiteral("nimbus-dap did not answer %1 within %2 s")
+                         .arg(command)
+                         .arg(timeoutMs / 1000);
+            return std::nullopt;
+        }
+        if (!response->value("success").toBool()) {
+            *error = command + ": " + response->value("message").toString("failed");
+            return std::nullopt;
+        }
+        return response->value("body").toObject();
+    }
+
+    // The body of the next `event` (those kept by call() first); the events before it are
+    // dropped. "terminated" ends the wait with nothing.
+    std::optional<QJsonObject> waitEvent(const QString &event, int timeoutMs) {
+        std::optional<QJsonObject> found;
+        bool ended = false;
+        auto take = [&](const QJsonObject &m) {
+            if (m.value("type").toString() != QLatin1String("event"))
+                return false;
+            if (m.value("event").toString() == event) {
+                found = m.value("body").toObject();
+                return true;
+            }
+            ended = m.value("event").toString() == QLatin1String("terminated");
+            return ended;
+        };
+        while (!m_events.empty()) {
+            const QJsonObject m = m_events.front();
+            m_events.pop_front();
+            if (take(m))
+                return found;
+        }
+        pump(take, timeoutMs);
+        return found;
+    }
+
+    void stop() {
+        if (m_process.state() == QProcess::NotRunning)
+            return;
+        QString ignored;
+        call("disconnect", QJsonObject{{"terminateDebuggee", true}}, &ignored, 5000);
+        m_process.closeWriteChannel();
+        if (!m_process.waitForFinished(3000)) {
+            m_process.kill();
+            m_process.waitForFinished(2000);
+        }
+    }
+
+private:
+    void keep(const QJsonObject &event) {
+        m_events.push_back(event);
+        if (m_events.size() > 1000)
+            m_events.pop_front();
+    }
+
+    QProcess m_process;
+    nimbus::jsonrpc::MessageReader m_reader;
+    std::deque<QJsonObject> m_inbox;
+    std::deque<QJsonObject> m_events;
+    int m_seq = 1;
+};
+
+// initialize as the Studio's DebugSession sends it.
+const QJsonObject kDapInitialize{{"clientID", "nimbus-bench-studio"},
+                                 {"clientName", "nimbus-bench-studio"},
+                                 {"adapterID", "nimbus"},
+                                 {"pathFormat", "path"},
+                                 {"linesStartAt1", true},
+                                 {"columnsStartAt1", true},
+                                 {"supportsVariableType", true},
+                                 {"supportsVariablePaging", true}};
+
+// One step of the floor, as the Studio needs it: `next` → its `stopped` event, then the
+// stackTrace, the top frame's scopes and the first scope's variables, each a round trip.
+struct FloorStep {
+    double stoppedMs = 0; // next → stopped (what `bench/run dap` reports)
+    double totalMs = 0;   // next → the first scope's variables answered
+    int line = -1;        // zero-based, as the editor counts
+    int variables = 0;
+};
+
+std::optional<FloorStep> floorStep(RawDap &dap, int *threadId, QString *error) {
+    FloorStep out;
+    QElapsedTimer clock;
+    clock.start();
+    const int seq = dap.send("next", QJsonObject{{"threadId", *threadId}});
+    bool answered = false;
+    std::optional<QJsonObject> stopped;
+    QString failure;
+    dap.pump(
+        [&](const QJsonObject &m) {
+            const QString type = m.value("type").toString();
+            if (type == QLatin1String("response") && m.value("request_seq").toInt() == seq) {
+                answered = true;
+                if (!m.value("success").toBool())
+                    failure = "next: " + m.value("message").toString("failed");
+            } else if (type == QLatin1String("event")) {
+                const QString event = m.value("event").toString();
+                if (event == QLatin1String("stopped"))
+                    stopped = m.value("body").toObject();
+                else if (event == QLatin1String("terminated"))
+                    failure = "the floor's function ended";
+            }
+            return (answered && stopped) || !failure.isEmpty();
+        },
+        15000);
+    if (!failure.isEmpty() || !stopped) {
+        *error =
+            !failure.isEmpty() ? failure : QStringLiteral("nimbus-dap did not stop within 15 s");
+        return std::nullopt;
+    }
+    out.stoppedMs = msSince(clock);
+    *threadId = stopped->value("threadId").toInt(*threadId);
+    const auto trace =
+        dap.call("stackTrace",
+                 QJsonObject{{"threadId", *threadId}, {"startFrame", 0}, {"levels", 100}}, error);
+    if (!trace)
+        return std::nullopt;
+    const QJsonArray frames = trace->value("stackFrames").toArray();
+    if (frames.isEmpty()) {
+        *error = "stackTrace: no frames";
+        return std::nullopt;
+    }
+    const QJsonObject top = frames.first().toObject();
+    out.line = top.value("line").toInt() - 1;
+    const auto scopes =
+        dap.call("scopes", QJsonObject{{"frameId", top.value("id").toInt()}}, error);
+    if (!scopes)
+        return std::nullopt;
+    const QJsonArray list = scopes->value("scopes").toArray();
+    if (list.isEmpty()) {
+        *error = "scopes: none";
+        return std::nullopt;
+    }
+    const auto variables =
+        dap.call("variables",
+                 QJsonObject{{"variablesReference",
+                              list.first().toObject().value("variablesReference").toInt()}},
+                 error);
+    if (!variables)
+        return std::nullopt;
+    out.variables = static_cast<int>(variables->value("variables").toArray().size());
+    out.totalMs = msSince(clock);
+    if (out.variables == 0) {
+        *error = "variables: the first scope is empty";
+        return std::nullopt;
+    }
+    return out;
+}
+
+struct StepResults {
+    std::vector<double> studioMs;       // F10 → new line shown and Variables refreshed
+    std::vector<double> studioLineMs;   // F10 → new line shown (DebugSession::stopped)
+    std::vector<double> floorMs;        // next → stopped + stackTrace, scopes, variables
+    std::vector<double> floorStoppedMs; // next → stopped
+    int warmup = 0;
+    QString error;
+};
+
+StepResults measureSteps(const Config &config) {
+    StepResults out;
+    out.warmup = kStepWarmup;
+    const int total = config.steps + kStepWarmup;
+    QTemporaryDir dir;
+    const QString project = dir.filePath("stepper");
+    // One handler, two functions: the Studio debugs one, the floor's nimbus-dap the other,
+    // each in its own debug instance of the same simulator, both stopped in the same loop.
+    const bool written =
+        dir.isValid() && QDir().mkpath(project) &&
+        writeFile(project + "/serverless.yml",
+                  "# nimbus-bench-studio: a loop to step through, for the Studio and the "
+                  "floor.\n"
+                  "service: studio-step-bench\n"
+                  "\n"
+                  "provider:\n"
+                  "  name: aws\n"
+                  "  runtime: python3.11\n"
+                  "  memorySize: 256\n"
+                  "  timeout: 900\n"
+                  "\n"
+                  "functions:\n"
+                  "  studio:\n"
+                  "    handler: handler.steps\n"
+                  "  floor:\n"
+                  "    handler: handler.steps\n") &&
+        writeFile(project + "/handler.py", QStringLiteral("def steps(event, context):\n"
+                                                          "    total = 0\n"
+                                                          "    for i in range(%1):\n"
+                                                          "        x = i * 2\n"
+                                                          "        y = x + 1\n"
+                                                          "        total += y\n"
+                                                          "    return total\n")
+                                               .arg(std::max(1000, total))
+                                               .toUtf8());
+    constexpr int kBreakpointLine = 1; // `total = 0`, zero-based
+    if (!written) {
+        out.error = "could not write the project in " + dir.path();
+        return out;
+    }
+    const QString canonical = QFileInfo(project).canonicalFilePath();
+    const QString handlerPath = canonical + "/handler.py";
+    QString error;
+    std::unique_ptr<MainWindow> window = openWindow(config, canonical, &error);
+    if (!window) {
+        out.error = error;
+        return out;
+    }
+    if (window->simulator()->state() != SimulatorConnection::State::Running) {
+        out.error = "the simulator is not running: " + window->simulator()->failure();
+        closeWindow(window);
+        return out;
+    }
+    DebugSession *session = window->debugSession();
+    VariablesModel *variables = window->debugPanel()->variables();
+    QAction *stepOver = window->commands()->action("debug.stepOver");
+    auto firstScopeFilled = [variables] {
+        return variables->rowCount() > 0 && variables->rowCount(variables->index(0, 0)) > 0;
+    };
+    auto fail = [&](const QString &why) {
+        out.error = why;
+        if (session->state() != DebugSession::State::Idle) {
+            session->stop();
+            runUntil([&] { return session->state() == DebugSession::State::Idle; }, 5000);
+        }
+        closeWindow(window);
+        return out;
+    };
+
+    // The Studio: a breakpoint on the handler's first line, F5 with the Invoke panel's event,
+    // as a user does it; stopped there with the locals shown.
+    window->breakpoints()->toggle(handlerPath, kBreakpointLine);
+    window->invokePanel()->setFunction("studio");
+    window->invokePanel()->setEvent("{}");
+    window->explorer()->selectFunction("studio");
+    window->commands()->action("debug.start")->trigger(); // F5
+    QPointer<CodeEditor> editor;
+    if (!runUntil(
+            [&] {
+                if (session->state() != DebugSession::State::Stopped || !firstScopeFilled())
+                    return false;
+                editor = window->editors()->current();
+                return editor && editor->executionLine() == kBreakpointLine;
+            },
+            kLaunchTimeoutMs))
+        return fail(QStringLiteral("the Studio did not stop at handler.py:%1 with its Variables "
+                                   "within %2 s (%3)")
+                        .arg(kBreakpointLine + 1)
+                        .arg(kLaunchTimeoutMs / 1000)
+                        .arg(window->debugPanel()->status()->text()));
+
+    // The floor: its own nimbus-dap, as the Studio starts it, on the other function.
+    RawDap floor(config.bin + "/nimbus-dap");
+    int floorThread = 1;
+    {
+        QString floorError;
+        bool ok = floor.start() && floor.call("initialize", kDapInitialize, &floorError) &&
+                  floor.call("launch",
+                             QJsonObject{{"type", "nimbus"},
+                                         {"project", canonical},
+                                         {"function", "floor"},
+                                         {"event", QJsonObject{}}},
+                             &floorError, 30000) &&
+                  floor.call("setBreakpoints",
+                             QJsonObject{{"source", QJsonObject{{"path", handlerPath}}},
+                                         {"breakpoints",
+                                          QJsonArray{QJsonObject{{"line", kBreakpointLine + 1}}}}},
+                             &floorError) &&
+                  floor.call("setExceptionBreakpoints", QJsonObject{{"filters", QJsonArray{}}},
+                             &floorError) &&
+                  floor.call("configurationDone", {}, &floorError);
+        std::optional<QJsonObject> stopped;
+        if (ok) {
+            stopped = floor.waitEvent("stopped", kLaunchTimeoutMs);
+            if (!stopped)
+                floorError = "the floor's nimbus-dap did not stop at the breakpoint";
+        }
+        if (!ok || !stopped) {
+            if (floorError.isEmpty())
+                floorError = "the floor's nimbus-dap did not start";
+            return fail(floorError);
+        }
+        floorThread = stopped->value("threadId").toInt(1);
+    }
+
+    // Each step: F10 in the Studio, timed until the editor shows the new line and the
+    // Variables model, reset for that stop, has its first scope's children; then the same
+    // `next` and round trips to the floor's adapter. Slots timestamp what they see; a
+    // QEventLoop waits for them, with a deadline.
+    QElapsedTimer clock;
+    clock.start();
+    QEventLoop *loop = nullptr;
+    bool waiting = false;
+    bool reset = false;
+    int previousLine = kBreakpointLine;
+    int shownLine = -1;
+    qint64 lineNs = 0, doneNs = 0;
+    QString stepError;
+    auto finishWith = [&](const QString &problem) {
+        if (!problem.isEmpty() && stepError.isEmpty())
+            stepError = problem;
+        waiting = false;
+        if (loop)
+            loop->quit();
+    };
+    auto scope = std::make_unique<QObject>();
+    // Connected after the window's own: the editor has been told when this runs.
+    QObject::connect(
+        session, &DebugSession::stopped, scope.get(),
+        [&](const QString &, const QString &, const QJsonArray &frames) {
+            if (!waiting || lineNs)
+                return;
+            const int line =
+                frames.isEmpty() ? -1 : frames.first().toObject().value("line").toInt() - 1;
+            if (!editor || editor->executionLine() != line || line < 0) {
+                finishWith(QStringLiteral("stopped at line %1, the editor shows %2")
+                               .arg(line + 1)
+                               .arg(editor ? editor->executionLine() + 1 : 0));
+                return;
+            }
+            if (line == previousLine) {
+                finishWith(QStringLiteral("the execution line did not move from %1").arg(line + 1));
+                return;
+            }
+            shownLine = line;
+            lineNs = clock.nsecsElapsed();
+        });
+    QObject::connect(variables, &QAbstractItemModel::modelReset, scope.get(), [&] {
+        if (waiting && lineNs)
+            reset = true;
+    });
+    QObject::connect(variables, &QAbstractItemModel::rowsInserted, scope.get(),
+                     [&](const QModelIndex &parent, int, int) {
+                         if (!waiting || !reset || !parent.isValid() || parent.row() != 0 ||
+                             parent.parent().isValid())
+                             return;
+                         if (variables->rowCount(parent) > 0) {
+                             doneNs = clock.nsecsElapsed();
+                             finishWith({});
+                         }
+                     });
+    QObject::connect(session, &DebugSession::ended, scope.get(), [&](const QString &reason) {
+        if (waiting)
+            finishWith("the Studio's session ended: " + reason);
+    });
+
+    for (int i = 0; i < total; ++i) {
+        const bool counted = i >= kStepWarmup;
+        // The Studio.
+        if (!stepOver->isEnabled()) {
+            stepError = QStringLiteral("step %1: Step Over is disabled (state %2)")
+                            .arg(i + 1)
+                            .arg(static_cast<int>(session->state()));
+            break;
+        }
+        waiting = true;
+        reset = false;
+        lineNs = doneNs = 0;
+        QEventLoop wait;
+        loop = &wait;
+        QTimer deadline;
+        deadline.setSingleShot(true);
+        QObject::connect(&deadline, &QTimer::timeout, &wait, [&] {
+            finishWith(QStringLiteral("no new line with Variables within 15 s"));
+        });
+        deadline.start(15000);
+        const qint64 startNs = clock.nsecsElapsed();
+        stepOver->trigger(); // F10
+        if (waiting)
+            wait.exec();
+        deadline.stop();
+        loop = nullptr;
+        if (!stepError.isEmpty()) {
+            stepError = QStringLiteral("step %1: %2").arg(i + 1).arg(stepError);
+            break;
+        }
+        const double studio = static_cast<double>(doneNs - startNs) / 1e6;
+        const double studioLine = static_cast<double>(lineNs - startNs) / 1e6;
+        previousLine = shownLine;
+        // What is left of the stop (the tree's layout, painting) happens here, not in the
+        // floor's sample.
+        runFor(kStepSettleMs);
+
+        // The floor.
+        QString floorError;
+        const auto f = floorStep(floor, &floorThread, &floorError);
+        if (!f) {
+            stepError = QStringLiteral("step %1 (floor): %2").arg(i + 1).arg(floorError);
+            break;
+        }
+        if (f->line != shownLine) {
+            stepError = QStringLiteral("step %1: the floor stopped at line %2, the Studio at %3")
+                            .arg(i + 1)
+                            .arg(f->line + 1)
+                            .arg(shownLine + 1);
+            break;
+        }
+        if (counted) {
+            out.studioMs.push_back(studio);
+            out.studioLineMs.push_back(studioLine);
+            out.floorMs.push_back(f->totalMs);
+            out.floorStoppedMs.push_back(f->stoppedMs);
+        }
+        if (!counted || (i + 1 - kStepWarmup) % 10 == 0 || i + 1 == total)
+            progress(
+                QStringLiteral("  %1 (line %2): studio %3 ms (line shown at %4 ms), "
+                               "nimbus-dap %5 ms (stopped at %6 ms)")
+                    .arg(counted ? QStringLiteral("step %1/%2")
+                                       .arg(i + 1 - kStepWarmup)
+                                       .arg(config.steps)
+                                 : QStringLiteral("warm-up step %1/%2").arg(i + 1).arg(kStepWarmup))
+                    .arg(shownLine + 1)
+                    .arg(num(studio, 2), num(studioLine, 2), num(f->totalMs, 2),
+                         num(f->stoppedMs, 2)));
+        runFor(kStepSettleMs);
+    }
+    out.error = stepError;
+
+    scope.reset();
+    floor.stop();
+    if (session->state() != DebugSession::State::Idle) {
+        window->commands()->action("debug.stop")->trigger(); // Shift+F5
+        runUntil([&] { return session->state() == DebugSession::State::Idle; }, 10000);
+    }
+    closeWindow(window);
+    return out;
+}
+
 // --- --bare-window: the floor of target 3 ---------------------------------------------------
 
 int bareWindow(int argc, char **argv) {
@@ -1157,6 +1687,17 @@ int bareWindow(int argc, char **argv) {
         std::fflush(stderr);
     });
     return app.exec();
+}
+
+// The offscreen platform cannot raise a window and says so each time MainWindow raises
+// itself at a stop (target 5): that one line is not repeated on stderr at every step.
+QtMessageHandler g_previousMessageHandler = nullptr;
+
+void filterMessages(QtMsgType type, const QMessageLogContext &context, const QString &message) {
+    if (message == QLatin1String("This plugin does not support raise()"))
+        return;
+    if (g_previousMessageHandler)
+        g_previousMessageHandler(type, context, message);
 }
 
 // --- the report -----------------------------------------------------------------------------
@@ -1184,6 +1725,7 @@ int main(int argc, char **argv) {
         qputenv("QT_QPA_PLATFORM", "offscreen");
     qputenv("XDG_CONFIG_HOME", (home.path() + "/config").toUtf8());
     qputenv("XDG_DATA_HOME", (home.path() + "/data").toUtf8());
+    g_previousMessageHandler = qInstallMessageHandler(filterMessages);
     QApplication app(argc, argv);
     QApplication::setOrganizationName("Nimbus");
     QApplication::setApplicationName("nimbus-bench-studio");
@@ -1212,11 +1754,14 @@ int main(int argc, char **argv) {
     const QCommandLineOption rateOption("rate", "Invocations per second during the stream (4).",
                                         "n", "12");
     const QCommandLineOption linesOption("lines", "Lines printed per invocation (4).", "n", "100");
+    const QCommandLineOption stepsOption("steps", "F10s counted, after 5 warm-up steps (5).", "n",
+                                         "100");
     const QCommandLineOption onlyOption(
-        "only", "Comma-separated: launch (1 and 3), keystroke (2), stream (4).", "list");
+        "only", "Comma-separated: launch (1 and 3), keystroke (2), stream (4), step (5).", "list");
     const QCommandLineOption jsonOption("json", "Print JSON instead of the table.");
-    for (const auto &option : {binOption, sourceOption, launchesOption, editsOption, idleOption,
-                               secondsOption, rateOption, linesOption, onlyOption, jsonOption})
+    for (const auto &option :
+         {binOption, sourceOption, launchesOption, editsOption, idleOption, secondsOption,
+          rateOption, linesOption, stepsOption, onlyOption, jsonOption})
         parser.addOption(option);
     parser.process(app);
 
@@ -1230,12 +1775,16 @@ int main(int argc, char **argv) {
     config.streamSeconds = std::max(1, parser.value(secondsOption).toInt());
     config.rate = std::max(1, parser.value(rateOption).toInt());
     config.lines = std::max(1, parser.value(linesOption).toInt());
+    config.steps = std::max(1, parser.value(stepsOption).toInt());
     config.json = parser.isSet(jsonOption);
     for (const QString &name : parser.value(onlyOption).split(',', Qt::SkipEmptyParts))
         config.only << (name.trimmed() == "rss" ? QStringLiteral("launch") : name.trimmed());
 
-    for (const QString &program : {QStringLiteral("nimbus-studio"), QStringLiteral("nimbus-lsp"),
-                                   QStringLiteral("nimbus-sim")})
+    QStringList programs{QStringLiteral("nimbus-studio"), QStringLiteral("nimbus-lsp"),
+                         QStringLiteral("nimbus-sim")};
+    if (config.runs("step"))
+        programs << QStringLiteral("nimbus-dap");
+    for (const QString &program : std::as_const(programs))
         if (!QFileInfo(config.bin + "/" + program).isExecutable()) {
             progress("nimbus-bench-studio: no " + program + " in " + config.bin + " (use --bin)");
             return 2;
@@ -1286,6 +1835,19 @@ int main(int argc, char **argv) {
             failed = true;
         }
     }
+    StepResults steps;
+    if (config.runs("step")) {
+        progress(
+            QStringLiteral("5. %1 F10s in the Studio (after %2 warm-up steps), each beside the "
+                           "same next and round trips to a second nimbus-dap")
+                .arg(config.steps)
+                .arg(kStepWarmup));
+        steps = measureSteps(config);
+        if (!steps.error.isEmpty()) {
+            errors << "step: " + steps.error;
+            failed = true;
+        }
+    }
     for (const QString &e : errors)
         progress("nimbus-bench-studio: " + e);
 
@@ -1302,6 +1864,10 @@ int main(int argc, char **argv) {
     const Stats gapStream = stats(stream.streamGaps);
     const Stats gapIdle = stats(stream.idleGaps);
     const bool streamValid = stream.linesPerSecond() >= kStreamMinLinesPerSecond;
+    const Stats stepStudio = stats(steps.studioMs);
+    const Stats stepStudioLine = stats(steps.studioLineMs);
+    const Stats stepFloor = stats(steps.floorMs);
+    const Stats stepFloorStopped = stats(steps.floorStoppedMs);
 
     utsname uts{};
     ::uname(&uts);
@@ -1318,7 +1884,9 @@ int main(int argc, char **argv) {
                                                   {"idleMs", config.idleMs},
                                                   {"streamSeconds", config.streamSeconds},
                                                   {"rate", config.rate},
-                                                  {"linesPerInvocation", config.lines}}},
+                                                  {"linesPerInvocation", config.lines},
+                                                  {"steps", config.steps},
+                                                  {"stepWarmup", kStepWarmup}}},
                          {"errors", QJsonArray::fromStringList(errors)}};
         if (config.runs("launch")) {
             root.insert(
@@ -1366,6 +1934,16 @@ int main(int argc, char **argv) {
                                               {"goalMaxGapMs", kStallGoalMs},
                                               {"met", streamValid && gapStream.n > 0 &&
                                                           gapStream.max < kStallGoalMs}});
+        if (config.runs("step"))
+            root.insert("step",
+                        QJsonObject{{"studioMs", statsJson(stepStudio)},
+                                    {"studioLineShownMs", statsJson(stepStudioLine)},
+                                    {"floorNextStoppedVariablesMs", statsJson(stepFloor)},
+                                    {"floorNextStoppedMs", statsJson(stepFloorStopped)},
+                                    {"samplesMs", samplesJson(steps.studioMs)},
+                                    {"floorSamplesMs", samplesJson(steps.floorMs)},
+                                    {"goalP99Ms", kStepGoalP99Ms},
+                                    {"met", stepStudio.n > 0 && stepStudio.p99 < kStepGoalP99Ms}});
         std::fputs(QJsonDocument(root).toJson(QJsonDocument::Indented).constData(), stdout);
         return failed ? 1 : 0;
     }
@@ -1431,6 +2009,22 @@ int main(int argc, char **argv) {
                             : verdict(gapStream.n > 0, gapStream.max < kStallGoalMs)});
     }
 
+    if (config.runs("step")) {
+        rows.push_back(
+            {QStringLiteral("5. F10 → new line with Variables (%1 steps)").arg(stepStudio.n),
+             stepStudio.n ? QStringLiteral("p50 %1 ms, p99 %2 ms")
+                                .arg(num(stepStudio.p50, 2), num(stepStudio.p99, 2))
+                          : QStringLiteral("–"),
+             stepFloor.n ? QStringLiteral("nimbus-dap next → stopped + stackTrace, scopes, "
+                                          "variables: p50 %1 ms, p99 %2 ms")
+                               .arg(num(stepFloor.p50, 2), num(stepFloor.p99, 2))
+                         : QStringLiteral("–"),
+             ratio(stepStudio.p50, stepFloor.p50) + " (p50), " +
+                 ratio(stepStudio.p99, stepFloor.p99) + " (p99)",
+             QStringLiteral("p99 < %1 ms").arg(kStepGoalP99Ms),
+             verdict(stepStudio.n > 0, stepStudio.p99 < kStepGoalP99Ms)});
+    }
+
     QString text = "Machine: " + machine + ".\n";
     text +=
         QStringLiteral(
@@ -1439,14 +2033,16 @@ int main(int argc, char **argv) {
             "settings (simulator started); RSS read after %2 ms idle. Edits: %3 (an 'x' typed at "
             "the end of provider.runtime, then undone). Stream: %4 s at %5 invocations/s × %6 "
             "lines, "
-            "timer %7 ms.\n\n")
+            "timer %7 ms. Steps: %8 F10s after %9 warm-up steps, through a 4-line loop.\n\n")
             .arg(config.launches)
             .arg(config.idleMs)
             .arg(config.edits + config.edits % 2)
             .arg(config.streamSeconds)
             .arg(config.rate)
             .arg(config.lines)
-            .arg(kStallTickMs);
+            .arg(kStallTickMs)
+            .arg(config.steps)
+            .arg(kStepWarmup);
     text += "| target | measured | floor (same run) | ratio | goal | verdict |\n";
     text += "|---|---|---|---|---|---|\n";
     for (const Row &r : rows)
@@ -1490,6 +2086,16 @@ int main(int argc, char **argv) {
                     .arg(stream.sent)
                     .arg(stream.skipped)
                     .arg(stream.dropped);
+    }
+    if (config.runs("step") && stepStudio.n) {
+        text +=
+            QStringLiteral("- Step: the Studio's own share (minus the floor): %1 ms at p50, "
+                           "%2 ms at p99. F10 → the new line shown (stackTrace answered): p50 "
+                           "%3 ms, p99 %4 ms. nimbus-dap next → stopped alone: p50 %5 ms, p99 "
+                           "%6 ms.\n")
+                .arg(num(stepStudio.p50 - stepFloor.p50, 2), num(stepStudio.p99 - stepFloor.p99, 2),
+                     num(stepStudioLine.p50, 2), num(stepStudioLine.p99, 2),
+                     num(stepFloorStopped.p50, 2), num(stepFloorStopped.p99, 2));
     }
     for (const QString &e : errors)
         text += "- Error: " + e + "\n";

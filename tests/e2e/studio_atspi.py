@@ -3,9 +3,10 @@
 
     studio_atspi.py BIN_DIR [SOURCE_DIR]
 
-BIN_DIR holds nimbus-studio, nimbus-lsp and nimbus-sim; SOURCE_DIR is the repository
-(default: two folders up), whose examples/python-hello is copied to a temporary folder and
-opened. The test uses the window as a screen reader does, by role and accessible name only:
+BIN_DIR holds nimbus-studio, nimbus-lsp, nimbus-sim and nimbus-dap; SOURCE_DIR is the
+repository (default: two folders up), whose examples/python-hello is copied to a temporary
+folder and opened. The test uses the window as a screen reader does, by role and accessible
+name only, and types keys as a keyboard user does (xdotool, into the focused window):
 
   1. the status bar reads "Simulator: running · http://…" and "Language server: ready";
   2. selecting "fail", then "hello", in the Explorer's Functions tree (AT-SPI Table
@@ -14,7 +15,14 @@ opened. The test uses the window as a screen reader does, by role and accessible
      succeeded", the Result text hold the greeting and statusCode 200, and the figures label
      read "Duration: … Billed Duration: … Max Memory Used: … MB of 256 MB";
   4. the Output panel's Log lists hello's REPORT line, with its figures and no tab;
-  5. SIGTERM closes the Studio with exit code 0, and its servers stop with it.
+  5. Ctrl+P, "handler.py", Enter opens handler.py; Ctrl+Home and Down move the cursor to
+     hello's `name = …` line (the editor's caret reads it) and F9 puts "handler.py:<line>"
+     in Run and Debug's Breakpoints table;
+  6. with hello selected, F5 stops there: the Call Stack's top row reads "hello
+     handler.py:<line>" and the Variables tree lists event; F10 moves that row's line on;
+     `name` typed into the Debug Console's Evaluate line (Enter) answers the event's name in
+     Debug output; F5 runs on, and Debug output shows "Result:" and the REPORT line;
+  7. SIGTERM closes the Studio with exit code 0, and its servers stop with it.
 
 It runs on a private Xvfb, session bus and accessibility bus with temporary XDG folders, so
 the user's desktop and settings are not touched; everything started here carries a unique
@@ -23,7 +31,8 @@ included; if the test is killed, the kernel sends what it started SIGTERM). On a
 relevant part of the accessibility tree, a screenshot (if ImageMagick's import is there) and
 the Studio's output are kept in the temporary folder.
 
-Exit codes: 0 pass, 1 fail, 77 skipped (no Xvfb, dbus-daemon, at-spi2-core or pyatspi).
+Exit codes: 0 pass, 1 fail, 77 skipped (no Xvfb, dbus-daemon, xdotool, at-spi2-core or
+pyatspi).
 Run it with Debian's /usr/bin/python3 (python3-pyatspi).
 """
 
@@ -48,7 +57,11 @@ READY_S = 30    # the window, its functions, the simulator and the language serv
 FOLLOW_S = 5    # the Invoke panel following the Explorer's selection
 INVOKE_S = 30   # a cold start of the Python runtime included
 LOG_S = 10      # the REPORT line reaching the Output panel
+KEYS_S = 5      # what a key changes (Quick Open, the cursor, a breakpoint) showing
+DEBUG_S = 30    # nimbus-dap and a debug instance of the function starting, to the breakpoint
+STEP_S = 10     # a step, an evaluation, the run to the end
 QUIT_S = 10     # the Studio closing on SIGTERM, its servers stopping
+BREAK_AT = 'name = event.get("name") or params.get("name") or "world"'  # in handler.py's hello
 
 T0 = time.monotonic()
 pyatspi = None  # imported once DISPLAY and the session bus are ours
@@ -154,10 +167,11 @@ class Session:
     def start(self):
         shutil.copytree(os.path.join(self.source_dir, "examples", "python-hello"), self.project,
                         ignore=shutil.ignore_patterns(".nimbus", "__pycache__"))
-        # Xvfb picks a free display; a session bus of our own for the accessibility bus.
+        # Xvfb picks a free display (-noreset: it would refuse a client connecting while it
+        # resets after its last one left); a session bus of our own for the accessibility bus.
         self.env["DISPLAY"] = ":" + self.serve(
-            ["Xvfb", "-displayfd", "{fd}", "-screen", "0", SCREEN, "-nolisten", "tcp"],
-            "xvfb.log")
+            ["Xvfb", "-displayfd", "{fd}", "-screen", "0", SCREEN, "-nolisten", "tcp",
+             "-noreset"], "xvfb.log")
         self.env["DBUS_SESSION_BUS_ADDRESS"] = self.serve(
             ["dbus-daemon", "--session", "--nofork", "--print-address={fd}"], "dbus.log")
         self.spawn([ATSPI_BUS_LAUNCHER, "--launch-immediately"], "at-spi-bus.log")
@@ -275,6 +289,13 @@ def text_of(acc):
     return text.getText(0, text.characterCount)
 
 
+def focused(acc):
+    try:
+        return acc.getState().contains(pyatspi.STATE_FOCUSED)
+    except Exception:  # noqa: BLE001
+        return False
+
+
 def describe(acc, depth=0, lines=None):
     """An indented dump of acc's subtree (20 rows per item view at most), for a failure."""
     lines = [] if lines is None else lines
@@ -319,6 +340,7 @@ class StudioTest:
         self.s = session
         self.frame = None
         self.focus = None  # the accessible a failure's dump shows
+        self.breakpoint = None  # its line in handler.py, from 1
 
     def probe(self, getter):
         """A wait_for probe that also fails at once if the Studio has exited."""
@@ -453,12 +475,120 @@ class StudioTest:
         if "\t" in line:
             raise Failure(f"the REPORT row shows a tab: {line!r}")
 
+    def keys(self, *args):
+        """xdotool with these arguments: keys typed into the focused window (XTEST)."""
+        done = subprocess.run(["xdotool", *args], env=self.s.env, capture_output=True, text=True,
+                              timeout=10)
+        if done.returncode != 0:
+            raise Failure(f"xdotool {' '.join(args)} failed: {done.stderr.strip()}")
+        return done.stdout
+
+    def step_breakpoint(self):
+        """Quick Open handler.py, the cursor to BREAK_AT's line, F9."""
+        windows = self.keys("search", "--onlyvisible", "--name", "Nimbus Studio").split()
+        if not windows:
+            raise Failure("xdotool finds no visible window named '… Nimbus Studio'")
+        self.keys("windowfocus", "--sync", windows[0])
+        self.keys("key", "ctrl+p")
+        wait_for("Quick Open's 'Command or file' line to have the focus", KEYS_S, self.probe(
+            lambda: focused(find(self.frame, "text", "Command or file"))))
+        self.keys("type", "handler.py")
+        matches = find(self.frame, "list", "Matches")
+        wait_for("'handler.py' first in Quick Open's Matches", KEYS_S, self.probe(
+            lambda: [name(c) for c in children(matches)][:1] == ["handler.py"]))
+        self.keys("key", "Return")
+        def focused_editor():
+            editor = find(self.frame, "text", "Editor: handler.py")
+            return editor if editor and focused(editor) else None
+
+        editor = wait_for("the editor 'Editor: handler.py' to have the focus", KEYS_S,
+                          self.probe(focused_editor))
+        self.focus = editor
+        lines = text_of(editor).split("\n")
+        line = next((i for i, text in enumerate(lines) if text.strip() == BREAK_AT), None)
+        if line is None:
+            raise Failure(f"handler.py has no line {BREAK_AT!r}")
+        self.keys("key", "ctrl+Home")
+        self.keys("key", "--repeat", str(line), "Down")
+        caret = editor.queryText()
+
+        def caret_line():
+            return caret.getTextAtOffset(caret.caretOffset, pyatspi.TEXT_BOUNDARY_LINE_START)[0]
+
+        wait_for(f"the caret on line {line + 1}, {BREAK_AT!r}", KEYS_S,
+                 self.probe(lambda: caret_line().strip() == BREAK_AT))
+        self.keys("key", "F9")
+        self.breakpoint = line + 1
+        table = find(self.panel("Run and Debug"), "table", "Breakpoints")
+        self.focus = table
+        wait_for(f"'handler.py:{self.breakpoint}' in the Breakpoints table", KEYS_S, self.probe(
+            lambda: find(table, "table cell", f"handler.py:{self.breakpoint}")))
+        say(f"Quick Open opened handler.py; F9 on line {self.breakpoint} "
+            f"({caret_line().strip()!r}) lists 'handler.py:{self.breakpoint}' under Breakpoints")
+
+    def step_debug(self):
+        """F5 on hello to the breakpoint, F10, `name` evaluated, F5 to the end."""
+        functions = find(self.panel("Explorer"), "tree", "Functions").queryTable()
+        if not any(name(functions.getAccessibleAt(r, 0)) == "hello"
+                   and functions.isRowSelected(r) for r in range(functions.nRows)):
+            raise Failure("'hello' is no longer the Functions tree's selection")
+        invoke, panel, console = (self.panel(t) for t in ("Invoke", "Run and Debug",
+                                                          "Debug Console"))
+        event = json.loads(text_of(find(invoke, "text", "Event JSON")).strip() or "{}")
+        stack, variables = find(panel, "list", "Call Stack"), find(panel, "tree", "Variables")
+        output = find(console, "text", "Debug output")
+        self.focus = panel
+
+        def top_line():
+            """The line of the Call Stack's top row if that row is hello's."""
+            rows = children(stack)
+            found = rows and re.fullmatch(r"hello  handler\.py:(\d+)", name(rows[0]))
+            return int(found.group(1)) if found else None
+
+        def variable(wanted):
+            table = variables.queryTable()
+            return next((name(table.getAccessibleAt(r, 1)) for r in range(table.nRows)
+                         if name(table.getAccessibleAt(r, 0)) == wanted), None)
+
+        self.keys("key", "F5")
+        line = wait_for("the Call Stack's top row 'hello  handler.py:…' and the Variables row "
+                        "'event'", DEBUG_S, self.probe(lambda: variable("event") and top_line()),
+                        0.2)
+        if line != self.breakpoint:
+            raise Failure(f"F5 stopped on line {line}, not at the breakpoint on {self.breakpoint}")
+        say(f"F5: stopped at 'hello  handler.py:{line}'; Variables: event = {variable('event')}")
+        self.keys("key", "F10")
+        line = wait_for(f"F10 to move the Call Stack's top row past line {line}", STEP_S,
+                        self.probe(lambda: (top_line() or 0) > line and top_line()))
+        say(f"F10: the Call Stack's top row reads 'hello  handler.py:{line}'")
+
+        self.focus = console
+        evaluate = find(console, "text", "Evaluate")
+        if not evaluate.queryComponent().grabFocus():
+            raise Failure("the Debug Console's Evaluate line refused the focus")
+        wait_for("the Evaluate line to have the focus", KEYS_S, lambda: focused(evaluate))
+        self.keys("type", "name")
+        self.keys("key", "Return")
+        answer = f"> name\n{event.get('name') or 'world'!r}"
+        wait_for(f"Debug output to show {answer!r}", STEP_S,
+                 self.probe(lambda: answer in text_of(output)))
+        say(f"Evaluate: Debug output shows {answer!r}")
+        self.keys("key", "F5")
+        wait_for("Debug output to show 'Result:' and 'REPORT RequestId'", STEP_S, self.probe(
+            lambda: all(part in text_of(output) for part in ("\nResult: ", "\nREPORT RequestId"))))
+        wait_for("the debug toolbar's 'Start Debugging' again (the session ended)", STEP_S,
+                 self.probe(lambda: find(panel, "push button", "Start Debugging")))
+        said = [t for t in text_of(output).split("\n") if t.startswith(("Result:", "REPORT"))]
+        say(f"F5: ran to the end; Debug output: {said}")
+
     def run(self):
         self.step_window()
         self.step_status_bar()
         self.step_follow()
         self.step_invoke()
         self.step_log()
+        self.step_breakpoint()
+        self.step_debug()
         self.s.quit_studio()
 
 
@@ -469,7 +599,8 @@ def main():
     bin_dir = os.path.abspath(sys.argv[1])
     source_dir = os.path.abspath(sys.argv[2] if len(sys.argv) > 2
                                  else os.path.join(os.path.dirname(__file__), "..", ".."))
-    for tool, package in (("Xvfb", "xvfb"), ("dbus-daemon", "dbus-daemon")):
+    for tool, package in (("Xvfb", "xvfb"), ("dbus-daemon", "dbus-daemon"),
+                          ("xdotool", "xdotool")):
         if shutil.which(tool) is None:
             print(f"SKIP: {tool} is not installed (Debian: {package})", flush=True)
             return 77
@@ -480,7 +611,7 @@ def main():
         print(f"SKIP: {sys.executable} cannot import pyatspi (Debian: python3-pyatspi)",
               flush=True)
         return 77
-    for program in ("nimbus-studio", "nimbus-lsp", "nimbus-sim"):
+    for program in ("nimbus-studio", "nimbus-lsp", "nimbus-sim", "nimbus-dap"):
         if not os.access(os.path.join(bin_dir, program), os.X_OK):
             print(f"FAIL: {os.path.join(bin_dir, program)} is not an executable", flush=True)
             return 1

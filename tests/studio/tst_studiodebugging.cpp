@@ -24,6 +24,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeView>
+#include <csignal>
 #include <memory>
 
 using namespace nimbus::studio;
@@ -43,6 +44,14 @@ functions:
       - httpApi: GET /main
   boom:
     handler: handler.boom
+  big:
+    handler: handler.big
+  slow:
+    handler: handler.slow
+    timeout: 2
+  nodefn:
+    handler: app.handler
+    runtime: nodejs20.x
 )";
 
 const char *kHandler = R"(def helper(x):
@@ -59,6 +68,16 @@ def main(event, context):
 
 def boom(event, context):
     raise ValueError("it went boom")
+
+
+def big(event, context):
+    items = list(range(250))
+    return len(items)
+
+
+def slow(event, context):
+    import time
+    time.sleep(30)
 )";
 
 // Lines of handler.py, zero-based, as the editor counts.
@@ -67,6 +86,7 @@ constexpr int kNameLine = 6;
 constexpr int kTotalLine = 7;
 constexpr int kPrintLine = 8;
 constexpr int kRaiseLine = 13;
+constexpr int kBigReturnLine = 18;
 
 } // namespace
 
@@ -87,6 +107,10 @@ private slots:
     void aLogpointLogsWithoutStopping();
     void anExceptionStopsAtTheRaisingLine();
     void attachStopsARequestFromTheRequestPanel();
+    void largeCollectionsArePaged();
+    void aTimeoutEndsTheSessionWithItsReason();
+    void aRuntimeTheAdapterRefusesIsExplained();
+    void aDeadAdapterIsReportedAndEditingGoesOn();
 
 private:
     CodeEditor *handler();
@@ -106,13 +130,14 @@ void TestStudioDebugging::initTestCase() {
     m_project = std::make_unique<TempProject>();
     m_project->writeManifest(kManifest);
     m_project->write("handler.py", kHandler);
+    m_project->write("app.js", "exports.handler = async () => ({ ok: true });\n");
     StudioOptions options;
     options.binDir = QFileInfo(nimbusBinary("nimbus-dap")).absolutePath();
     m_window = std::make_unique<MainWindow>(options);
     m_window->resize(1400, 900);
     m_window->show();
     QVERIFY(m_window->openProject(m_project->path()));
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->functions()->names().size(), 2, kTimeout);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->functions()->names().size(), 5, kTimeout);
 }
 
 void TestStudioDebugging::cleanupTestCase() {
@@ -328,6 +353,70 @@ void TestStudioDebugging::attachStopsARequestFromTheRequestPanel() {
     QCOMPARE(answered.first().first().toInt(), 200);
     m_window->debugSession()->stop(); // detach: the function runs normally again
     waitEnded();
+}
+
+void TestStudioDebugging::largeCollectionsArePaged() {
+    CodeEditor *editor = handler();
+    m_window->breakpoints()->toggle(editor->path(), kBigReturnLine);
+    launch("big", "{}");
+    QTRY_VERIFY2_WITH_TIMEOUT(editor->executionLine() == kBigReturnLine, qPrintable(console()), kTimeout);
+    VariablesModel *variables = m_window->debugPanel()->variables();
+    QTRY_VERIFY_WITH_TIMEOUT(variables->rowCount() >= 1 && variables->rowCount(variables->index(0, 0)) >= 1, kTimeout);
+    const QModelIndex locals = variables->index(0, 0);
+    QModelIndex items;
+    for (int r = 0; r < variables->rowCount(locals); ++r)
+        if (variables->index(r, 0, locals).data().toString() == "items")
+            items = variables->index(r, 0, locals);
+    QVERIFY(items.isValid());
+    variables->fetchMore(items);
+    // 250 elements: three pages, fetched one at a time when opened.
+    QCOMPARE(variables->rowCount(items), 3);
+    QCOMPARE(variables->index(2, 0, items).data().toString(), QString("[200…249]"));
+    const QModelIndex last = variables->index(2, 0, items);
+    QVERIFY(variables->canFetchMore(last));
+    variables->fetchMore(last);
+    QTRY_COMPARE_WITH_TIMEOUT(variables->rowCount(last), 50, kTimeout);
+    QCOMPARE(variables->index(49, VariablesModel::ValueColumn, last).data().toString(), QString("249"));
+    m_window->debugSession()->continueRun();
+    waitEnded();
+}
+
+void TestStudioDebugging::aTimeoutEndsTheSessionWithItsReason() {
+    // Not stopped, the function runs into its 2 s timeout; the session ends and says so.
+    launch("slow", "{}");
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->debugSession()->state(), DebugSession::State::Running, kTimeout);
+    waitEnded();
+    QVERIFY2(console().contains("timed out"), qPrintable(console()));
+    QVERIFY2(console().contains("slow failed"), qPrintable(console()));
+}
+
+void TestStudioDebugging::aRuntimeTheAdapterRefusesIsExplained() {
+    QSignalSpy ended(m_window->debugSession(), &DebugSession::ended);
+    launch("nodefn", "{}");
+    QTRY_COMPARE_WITH_TIMEOUT(ended.size(), 1, kTimeout);
+    const QString reason = ended.first().first().toString();
+    QVERIFY2(reason.contains("Python functions"), qPrintable(reason));
+    QVERIFY(console().contains(reason));
+    QCOMPARE(m_window->debugSession()->state(), DebugSession::State::Idle);
+}
+
+void TestStudioDebugging::aDeadAdapterIsReportedAndEditingGoesOn() {
+    CodeEditor *editor = handler();
+    m_window->breakpoints()->toggle(editor->path(), kNameLine);
+    launch("main", "{}");
+    QTRY_COMPARE_WITH_TIMEOUT(editor->executionLine(), kNameLine, kTimeout);
+    QSignalSpy ended(m_window->debugSession(), &DebugSession::ended);
+    ::kill(static_cast<pid_t>(m_window->debugSession()->adapterPid()), SIGKILL);
+    QTRY_COMPARE_WITH_TIMEOUT(ended.size(), 1, kTimeout);
+    QVERIFY2(ended.first().first().toString().contains("debug adapter stopped"),
+             qPrintable(ended.first().first().toString()));
+    QCOMPARE(editor->executionLine(), -1);
+    QVERIFY(m_window->commands()->action("debug.start")->isEnabled());
+    // The function it held is let go by the simulator; a new session works.
+    m_window->breakpoints()->removeAll();
+    launch("main", R"({"name": "after"})");
+    waitEnded();
+    QVERIFY2(console().contains("hello after 6"), qPrintable(console()));
 }
 
 QTEST_MAIN(TestStudioDebugging)

@@ -1,6 +1,7 @@
 #include "dapclient.h"
 
 #include <QJsonDocument>
+#include <QTimer>
 #include <csignal>
 #include <sys/prctl.h>
 
@@ -15,6 +16,8 @@ DapClient::~DapClient() { stop(); }
 bool DapClient::isRunning() const {
     return m_process && m_process->state() != QProcess::NotRunning;
 }
+
+qint64 DapClient::processId() const { return m_process ? m_process->processId() : 0; }
 
 bool DapClient::start(QString *error) {
     m_stopping = false;
@@ -64,6 +67,28 @@ void DapClient::stop() {
     delete m_process;
     m_process = nullptr;
     m_pending.clear();
+}
+
+void DapClient::shutdown(bool sendDisconnect, bool terminateDebuggee) {
+    if (!isRunning()) {
+        deleteLater();
+        return;
+    }
+    m_stopping = true; // its exit is expected now: no adapterDied
+    connect(m_process, &QProcess::finished, this, &QObject::deleteLater);
+    auto endInput = [this] {
+        if (m_process)
+            m_process->closeWriteChannel();
+    };
+    if (sendDisconnect)
+        request("disconnect", QJsonObject{{"terminateDebuggee", terminateDebuggee}},
+                [endInput](const QJsonObject &, const QString &) { endInput(); });
+    else
+        endInput();
+    QTimer::singleShot(5000, this, [this] {
+        if (m_process && m_process->state() != QProcess::NotRunning)
+            m_process->kill();
+    });
 }
 
 int DapClient::request(const QString &command, const QJsonObject &arguments, Callback callback) {

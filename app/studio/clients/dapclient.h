@@ -24,7 +24,12 @@ public:
 
     bool start(QString *error = nullptr);
     void stop();
+    // Ends the adapter without waiting: a disconnect first when asked (so it lets go of the
+    // function in the simulator before it exits), then end of input; killed if it lingers.
+    // The client deletes itself when the adapter has gone.
+    void shutdown(bool sendDisconnect, bool terminateDebuggee);
     bool isRunning() const;
+    qint64 processId() const;
 
     int request(const QString &command, const QJsonObject &arguments = {}, Callback callback = {});
 

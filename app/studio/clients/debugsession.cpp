@@ -40,7 +40,25 @@ bool DebugSession::start(Mode mode, const QString &project, const QString &funct
         return false;
     m_mode = mode;
     m_function = function;
+    // The last session's adapter may still be letting go of its function in the simulator:
+    // a new session starts when it has gone, so the two never overlap there.
+    for (DapClient *previous : findChildren<DapClient *>()) {
+        if (previous == m_client)
+            continue;
+        setState(State::Starting);
+        connect(previous, &QObject::destroyed, this, [this, mode, project, function, event] {
+            if (m_state != State::Starting || m_client)
+                return;
+            m_state = State::Idle; // quietly: start() announces Starting again
+            start(mode, project, function, event);
+        }, Qt::SingleShotConnection);
+        return true;
+    }
+    m_mode = mode;
+    m_function = function;
     m_configured = false;
+    m_disconnectSent = false;
+    ++m_sessionNumber;
     m_exitReason.clear();
     m_frames = {};
     m_client = new DapClient(m_adapterProgram, this);
@@ -212,8 +230,15 @@ void DebugSession::restart() {
 }
 
 void DebugSession::stop() {
+    if (!m_client && m_state == State::Starting) {
+        // Still waiting for the last session's adapter to go: nothing was started yet.
+        setState(State::Idle);
+        emit ended(tr("Cancelled before %1 was started").arg(m_function));
+        return;
+    }
     if (!m_client || m_state == State::Idle)
         return;
+    m_disconnectSent = true;
     m_client->request("disconnect", QJsonObject{{"terminateDebuggee", m_mode == Mode::Launch}},
                       [this](const QJsonObject &, const QString &) {
                           finish(m_mode == Mode::Launch
@@ -221,8 +246,8 @@ void DebugSession::stop() {
                                      : tr("Detached: %1 runs in ordinary instances again").arg(m_function));
                       });
     // An adapter that does not answer is not waited for.
-    QTimer::singleShot(3000, this, [this] {
-        if (m_state != State::Idle)
+    QTimer::singleShot(3000, this, [this, session = m_sessionNumber] {
+        if (session == m_sessionNumber && m_state != State::Idle)
             finish(tr("Stopped (the debug adapter did not answer)"));
     });
 }
@@ -239,10 +264,13 @@ void DebugSession::finish(const QString &reason) {
         DapClient *client = m_client;
         m_client = nullptr;
         client->disconnect(this);
-        // Out of its own signal before it goes.
-        QTimer::singleShot(0, client, [client] {
-            client->stop();
-            client->deleteLater();
+        // The adapter is told to let go of the function (unless it was already) and left
+        // to exit by itself: killed before it detaches, it would leave the function bound
+        // to a debugger that is gone. Out of the client's own signal first.
+        const bool disconnect = !m_disconnectSent;
+        const bool terminate = m_mode == Mode::Launch;
+        QTimer::singleShot(0, client, [client, disconnect, terminate] {
+            client->shutdown(disconnect, terminate);
         });
     }
     emit ended(reason);

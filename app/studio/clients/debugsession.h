@@ -32,6 +32,7 @@ public:
     State state() const { return m_state; }
     Mode mode() const { return m_mode; }
     QString function() const { return m_function; }
+    qint64 adapterPid() const { return m_client ? m_client->processId() : 0; }
 
     void continueRun();
     void stepOver();
@@ -87,6 +88,8 @@ private:
     QJsonArray m_frames;
     bool m_configured = false;
     QString m_exitReason;
+    bool m_disconnectSent = false;
+    int m_sessionNumber = 0; // bumps per session: timers of an earlier one do nothing
 };
 
 } // namespace nimbus::studio
