@@ -23,6 +23,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolTip>
 #include <QTreeView>
 #include <csignal>
 #include <memory>
@@ -103,6 +104,7 @@ private slots:
     void watchAndConsoleEvaluateInTheFrame();
     void stepOverIntoAndOut();
     void continueRunsToTheResult();
+    void restartAndHover();
     void aConditionalBreakpointStopsOnlyWhenTrue();
     void aLogpointLogsWithoutStopping();
     void anExceptionStopsAtTheRaisingLine();
@@ -288,6 +290,25 @@ void TestStudioDebugging::continueRunsToTheResult() {
     QVERIFY2(text.contains("hello Result 6"), qPrintable(text));      // its result
     QVERIFY2(text.contains("REPORT RequestId:"), qPrintable(text));   // the platform's line
     QVERIFY2(text.contains("main returned"), qPrintable(text));       // why the session ended
+}
+
+void TestStudioDebugging::restartAndHover() {
+    CodeEditor *editor = handler();
+    m_window->breakpoints()->toggle(editor->path(), kTotalLine);
+    launch("main", R"({"name": "Hover"})");
+    QTRY_COMPARE_WITH_TIMEOUT(editor->executionLine(), kTotalLine, kTimeout);
+    // Hovering a name shows its value in the stopped frame.
+    const int column = static_cast<int>(editor->text(kNameLine).indexOf("name")) + 1;
+    emit editor->hoverRequested(kNameLine, column, editor->mapToGlobal(QPoint(40, 40)));
+    QTRY_VERIFY_WITH_TIMEOUT(QToolTip::text().contains("name = 'Hover'"), kTimeout);
+    // Ctrl+Shift+F5: the function is invoked again and stops at the same breakpoint.
+    QSignalSpy stopped(m_window->debugSession(), &DebugSession::stopped);
+    m_window->commands()->action("debug.restart")->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(stopped.size(), 1, kTimeout);
+    QCOMPARE(editor->executionLine(), kTotalLine);
+    QTRY_VERIFY_WITH_TIMEOUT(console().contains("Restarting"), kTimeout);
+    m_window->commands()->action("debug.stop")->trigger();
+    waitEnded();
 }
 
 void TestStudioDebugging::aConditionalBreakpointStopsOnlyWhenTrue() {

@@ -83,6 +83,9 @@ DebugPanel::DebugPanel(DebugSession *session, BreakpointsModel *breakpoints,
     m_breakpointsView->setAccessibleName(tr("Breakpoints"));
     m_breakpointsView->verticalHeader()->hide();
     m_breakpointsView->horizontalHeader()->setStretchLastSection(true);
+    m_breakpointsView->horizontalHeader()->setSectionResizeMode(BreakpointsModel::LocationColumn,
+                                                                QHeaderView::ResizeToContents);
+    m_breakpointsView->setWordWrap(false);
     m_breakpointsView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_breakpointsView->setShowGrid(false);
     auto *breakpointsSection = titledSection(tr("Breakpoints"), m_breakpointsView, splitter);
@@ -274,7 +277,8 @@ void DebugConsole::append(const QString &category, const QString &text) {
     shown.replace('\t', QStringLiteral("  "));
     if (shown.endsWith('\n'))
         shown.chop(1);
-    cursor.insertBlock();
+    if (!m_output->document()->isEmpty())
+        cursor.insertBlock();
     cursor.insertText(shown, format);
     m_output->verticalScrollBar()->setValue(m_output->verticalScrollBar()->maximum());
 }

@@ -73,10 +73,11 @@ ExplorerPanel::ExplorerPanel(FunctionsModel *functions, const QString &projectDi
 }
 
 QString ExplorerPanel::selectedFunction() const {
-    return m_functions->currentIndex()
-        .siblingAtColumn(0)
-        .data(FunctionsModel::FunctionNameRole)
-        .toString();
+    // The selected row first: an accessibility client selects without moving the current
+    // index.
+    const QModelIndexList selected = m_functions->selectionModel()->selectedRows();
+    const QModelIndex index = selected.isEmpty() ? m_functions->currentIndex() : selected.first();
+    return index.siblingAtColumn(0).data(FunctionsModel::FunctionNameRole).toString();
 }
 
 void ExplorerPanel::selectFunction(const QString &name) {
