@@ -1,5 +1,7 @@
 #include "dapclient.h"
 
+#include "framedmessage.h"
+
 #include <QJsonDocument>
 #include <QTimer>
 #include <csignal>
@@ -100,9 +102,7 @@ int DapClient::request(const QString &command, const QJsonObject &arguments, Cal
     }
     m_pending.insert(seq, std::move(callback));
     const QJsonObject message{{"seq", seq}, {"type", "request"}, {"command", command}, {"arguments", arguments}};
-    const QByteArray body = QJsonDocument(message).toJson(QJsonDocument::Compact);
-    const std::string framed = jsonrpc::frame(std::string_view(body.constData(), body.size()));
-    m_process->write(framed.data(), static_cast<qint64>(framed.size()));
+    writeFramedMessage(*m_process, message);
     return seq;
 }
 
@@ -134,9 +134,7 @@ void DapClient::onReadyRead() {
                                     {"command", message.value("command")},
                                     {"success", false},
                                     {"message", "not supported by nimbus-studio"}};
-            const QByteArray body = QJsonDocument(reply).toJson(QJsonDocument::Compact);
-            const std::string framed = jsonrpc::frame(std::string_view(body.constData(), body.size()));
-            m_process->write(framed.data(), static_cast<qint64>(framed.size()));
+            writeFramedMessage(*m_process, reply);
         }
     }
 }

@@ -84,11 +84,11 @@ bool DebugSession::start(Mode mode, const QString &project, const QString &funct
                                  {"columnsStartAt1", true},
                                  {"supportsVariableType", true},
                                  {"supportsVariablePaging", true}};
-    const QJsonValue payload = QJsonDocument::fromJson(event).isNull()
-                                   ? QJsonValue(QString::fromUtf8(event))
-                                   : (QJsonDocument::fromJson(event).isObject()
-                                          ? QJsonValue(QJsonDocument::fromJson(event).object())
-                                          : QJsonValue(QJsonDocument::fromJson(event).array()));
+    // The event as JSON: an object or array as parsed, anything else as its text.
+    const QJsonDocument parsed = QJsonDocument::fromJson(event);
+    const QJsonValue payload = parsed.isObject()  ? QJsonValue(parsed.object())
+                               : parsed.isArray() ? QJsonValue(parsed.array())
+                                                  : QJsonValue(QString::fromUtf8(event));
     m_client->request("initialize", initialize, [this, mode, project, function, payload](const QJsonObject &, const QString &error) {
         if (!error.isEmpty()) {
             finish(tr("nimbus-dap refused to start: %1").arg(error));

@@ -1,5 +1,7 @@
 #include "lspclient.h"
 
+#include "framedmessage.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QJsonDocument>
@@ -54,6 +56,21 @@ void LspClient::start() {
     launch();
 }
 
+void LspClient::failSentRequests(const QString &why) {
+    // Requests in flight will not be answered by the server that had them; the ones not
+    // sent yet go to the next.
+    for (auto it = m_pending.begin(); it != m_pending.end();) {
+        if (!it->sent) {
+            ++it;
+            continue;
+        }
+        Callback callback = std::move(it->callback);
+        it = m_pending.erase(it);
+        if (callback)
+            callback(QJsonValue(), why);
+    }
+}
+
 void LspClient::restart() {
     if (m_process) {
         m_process->disconnect(this);
@@ -61,16 +78,7 @@ void LspClient::restart() {
         m_process->deleteLater();
         m_process = nullptr;
     }
-    for (auto it = m_pending.begin(); it != m_pending.end();) {
-        if (it->sent) {
-            Callback callback = std::move(it->callback);
-            it = m_pending.erase(it);
-            if (callback)
-                callback(QJsonValue(), tr("the language server was restarted"));
-        } else {
-            ++it;
-        }
-    }
+    failSentRequests(tr("the language server was restarted"));
     m_crashTimes.clear();
     m_stopping = false;
     m_state = State::NotStarted;
@@ -169,17 +177,7 @@ void LspClient::onFinished(int exitCode, QProcess::ExitStatus status) {
     const QString how = status == QProcess::CrashExit
                             ? tr("nimbus-lsp crashed")
                             : tr("nimbus-lsp exited with code %1").arg(exitCode);
-    // Requests in flight will not be answered by this server.
-    for (auto it = m_pending.begin(); it != m_pending.end();) {
-        if (it->sent) {
-            Callback callback = std::move(it->callback);
-            it = m_pending.erase(it);
-            if (callback)
-                callback(QJsonValue(), how);
-        } else {
-            ++it;
-        }
-    }
+    failSentRequests(how);
     const qint64 now = m_clock.elapsed();
     m_crashTimes.append(now);
     while (!m_crashTimes.isEmpty() && now - m_crashTimes.first() > 60000)
@@ -265,9 +263,7 @@ void LspClient::handleMessage(const QJsonObject &message) {
 void LspClient::send(const QJsonObject &message) {
     if (!m_process || m_process->state() == QProcess::NotRunning)
         return;
-    const QByteArray body = QJsonDocument(message).toJson(QJsonDocument::Compact);
-    const std::string framed = jsonrpc::frame(std::string_view(body.constData(), body.size()));
-    m_process->write(framed.data(), static_cast<qint64>(framed.size()));
+    writeFramedMessage(*m_process, message);
 }
 
 void LspClient::sendRequest(int id, Pending &pending) {

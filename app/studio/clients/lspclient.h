@@ -87,6 +87,7 @@ private:
     void send(const QJsonObject &message);
     void sendRequest(int id, Pending &pending);
     void initialised(const QJsonValue &result);
+    void failSentRequests(const QString &why);
 
     QString m_program;
     QString m_rootPath;

@@ -63,26 +63,28 @@ CodeEditor::CodeEditor(QWidget *parent)
     setMarginSensitivity(kLensMargin, true);
     setMarginMarkerMask(kLensMargin, 1 << kLensMarker);
     setMarginMarkerMask(kFoldMargin, 0);
-    markerDefine(QsciScintilla::RightTriangle, kLensMarker);
-    setMarkerBackgroundColor(QColor(0x26, 0x80, 0x3c), kLensMarker);
-    setMarkerForegroundColor(QColor(0x26, 0x80, 0x3c), kLensMarker);
-    markerDefine(QsciScintilla::Circle, kBreakpointMarker);
-    setMarkerBackgroundColor(QColor(0xe0, 0x1b, 0x24), kBreakpointMarker);
-    setMarkerForegroundColor(QColor(0xa5, 0x1d, 0x2d), kBreakpointMarker);
-    markerDefine(QsciScintilla::Circle, kDisabledMarker);
-    setMarkerBackgroundColor(QColor(0xc0, 0xbf, 0xbc), kDisabledMarker);
-    setMarkerForegroundColor(QColor(0x9a, 0x99, 0x96), kDisabledMarker);
-    markerDefine(QsciScintilla::Circle, kUnverifiedMarker); // hollow: not bound (yet)
-    setMarkerBackgroundColor(QColor(0xff, 0xff, 0xff), kUnverifiedMarker);
-    setMarkerForegroundColor(QColor(0xe0, 0x1b, 0x24), kUnverifiedMarker);
-    markerDefine(QsciScintilla::SmallRectangle, kLogpointMarker);
-    setMarkerBackgroundColor(QColor(0xe0, 0x1b, 0x24), kLogpointMarker);
-    setMarkerForegroundColor(QColor(0xa5, 0x1d, 0x2d), kLogpointMarker);
-    markerDefine(QsciScintilla::RightArrow, kExecutionMarker);
-    setMarkerBackgroundColor(QColor(0xf6, 0xd3, 0x2d), kExecutionMarker);
-    setMarkerForegroundColor(QColor(0x98, 0x6a, 0x44), kExecutionMarker);
-    markerDefine(QsciScintilla::Background, kExecutionLineMarker);
-    setMarkerBackgroundColor(QColor(0xfd, 0xf3, 0xc4), kExecutionLineMarker);
+    // How each marker is drawn: shape, fill, outline.
+    struct MarkerStyle {
+        int marker;
+        MarkerSymbol symbol;
+        QColor fill;
+        QColor outline;
+    };
+    const MarkerStyle markers[] = {
+        {kLensMarker, RightTriangle, QColor(0x26, 0x80, 0x3c), QColor(0x26, 0x80, 0x3c)},
+        {kBreakpointMarker, Circle, QColor(0xe0, 0x1b, 0x24), QColor(0xa5, 0x1d, 0x2d)},
+        {kDisabledMarker, Circle, QColor(0xc0, 0xbf, 0xbc), QColor(0x9a, 0x99, 0x96)},
+        // Hollow: not bound (yet).
+        {kUnverifiedMarker, Circle, QColor(0xff, 0xff, 0xff), QColor(0xe0, 0x1b, 0x24)},
+        {kLogpointMarker, SmallRectangle, QColor(0xe0, 0x1b, 0x24), QColor(0xa5, 0x1d, 0x2d)},
+        {kExecutionMarker, RightArrow, QColor(0xf6, 0xd3, 0x2d), QColor(0x98, 0x6a, 0x44)},
+        {kExecutionLineMarker, Background, QColor(0xfd, 0xf3, 0xc4), QColor(0xfd, 0xf3, 0xc4)},
+    };
+    for (const MarkerStyle &m : markers) {
+        markerDefine(m.symbol, m.marker);
+        setMarkerBackgroundColor(m.fill, m.marker);
+        setMarkerForegroundColor(m.outline, m.marker);
+    }
     setFolding(BoxedTreeFoldStyle, kFoldMargin);
     setAnnotationDisplay(AnnotationStandard);
 

@@ -27,17 +27,11 @@ namespace nimbus::studio {
 
 namespace {
 
+// An object or array indented; anything else (a scalar result, text) as it came.
 QString pretty(const QByteArray &json) {
-    QJsonParseError error;
-    const QJsonDocument document = QJsonDocument::fromJson(json, &error);
-    if (error.error != QJsonParseError::NoError) {
-        // A scalar result ("hello", 42) is JSON too, but not a document to Qt.
-        const QJsonDocument wrapped = QJsonDocument::fromJson("[" + json + "]");
-        if (wrapped.isArray() && wrapped.array().size() == 1)
-            return QString::fromUtf8(json);
-        return QString::fromUtf8(json);
-    }
-    return QString::fromUtf8(document.toJson(QJsonDocument::Indented)).trimmed();
+    const QJsonDocument document = QJsonDocument::fromJson(json);
+    return document.isNull() ? QString::fromUtf8(json)
+                             : QString::fromUtf8(document.toJson(QJsonDocument::Indented)).trimmed();
 }
 
 // Line and column of a byte offset in UTF-8 text, 1-based, for messages.
