@@ -1,5 +1,6 @@
 #include "nimbus/deploy/deployer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -180,6 +181,91 @@ json functionSettings(const manifest::Manifest &m, const manifest::Function &fn,
     return settings;
 }
 
+namespace {
+// "Handles orders (git 1a2b3c, uncommitted changes)" -> "Handles orders".
+std::string withoutProvenance(const std::string &description) {
+    const auto mark = description.rfind("(git ");
+    if (mark == std::string::npos || description.back() != ')')
+        return description;
+    std::string out = description.substr(0, mark);
+    while (!out.empty() && out.back() == ' ')
+        out.pop_back();
+    return out;
+}
+
+std::string environmentChanges(const lambda::Environment &local,
+                               const lambda::Environment &deployed) {
+    std::string added, changed, removed;
+    auto add = [](std::string &list, const std::string &key) {
+        list += (list.empty() ? "" : ", ") + key;
+    };
+    for (const auto &[key, value] : local) {
+        const auto it = deployed.find(key);
+        if (it == deployed.end())
+            add(added, key);
+        else if (it->second != value)
+            add(changed, key);
+    }
+    for (const auto &[key, value] : deployed)
+        if (!local.count(key))
+            add(removed, key);
+    std::string out;
+    for (const auto &[label, list] : {std::pair{"added ", &added}, std::pair{"changed ", &changed},
+                                      std::pair{"removed ", &removed}})
+        if (!list->empty())
+            out += (out.empty() ? "" : "; ") + std::string(label) + *list;
+    return out;
+}
+} // namespace
+
+std::vector<Difference> compareSettings(const json &settings,
+                                        const lambda::FunctionConfiguration &current,
+                                        bool ignoreProvenance) {
+    std::vector<Difference> out;
+    auto compare = [&](const char *field, const std::string &local, const std::string &deployed) {
+        if (local != deployed)
+            out.push_back({field, local, deployed});
+    };
+    compare("runtime", settings.value("Runtime", ""), current.runtime);
+    compare("handler", settings.value("Handler", ""), current.handler);
+    compare("memory", std::to_string(settings.value("MemorySize", 0)) + " MB",
+            std::to_string(current.memorySize) + " MB");
+    compare("timeout", std::to_string(settings.value("Timeout", 0)) + " s",
+            std::to_string(current.timeout) + " s");
+    compare("role", settings.value("Role", ""), current.role);
+    const std::string description = settings.value("Description", "");
+    if (ignoreProvenance)
+        compare("description", withoutProvenance(description),
+                withoutProvenance(current.description));
+    else
+        compare("description", description, current.description);
+    const auto local = settings["Environment"]["Variables"].get<lambda::Environment>();
+    if (local != current.environment)
+        out.push_back({"environment", environmentChanges(local, current.environment), ""});
+    compare("dead-letter target", settings["DeadLetterConfig"].value("TargetArn", ""),
+            current.deadLetterTarget.value_or(""));
+    return out;
+}
+
+std::vector<Difference> compareWithDeployed(const manifest::Manifest &m,
+                                            const manifest::Function &fn, const json &deployed,
+                                            const std::string &packageSha256Base64) {
+    const auto current = lambda::configurationFromJson(deployed.value("Configuration", json::object()));
+    std::vector<Difference> out;
+    if (!packageSha256Base64.empty() && packageSha256Base64 != current.codeSha256)
+        out.push_back({"code", packageSha256Base64, current.codeSha256});
+    for (auto &d : compareSettings(functionSettings(m, fn, {}), current, true))
+        out.push_back(std::move(d));
+    std::optional<int> reserved;
+    if (const auto it = deployed.find("Concurrency"); it != deployed.end() && it->is_object())
+        reserved = it->value("ReservedConcurrentExecutions", 0);
+    if (reserved != fn.reservedConcurrency) {
+        auto text = [](std::optional<int> v) { return v ? std::to_string(*v) : std::string("none"); };
+        out.push_back({"reserved concurrency", text(fn.reservedConcurrency), text(reserved)});
+    }
+    return out;
+}
+
 Deployer::Deployer(lambdaclient::LambdaClient &client, Progress progress, bool localPlatform)
     : m_client(client)
     , m_progress(std::move(progress))
@@ -211,9 +297,35 @@ bool Deployer::deploy(const manifest::Manifest &m, const Provenance &provenance)
                         (provenance.branch.empty() ? "" : " on " + provenance.branch) +
                         (provenance.dirty ? ", with uncommitted changes" : ", clean")});
     std::vector<std::string> skipped;
-    const auto plans = planPackages(m, &skipped);
+    auto plans = planPackages(m, &skipped);
+    auto wanted = [&](const std::string &name) {
+        return m_only.empty() || std::find(m_only.begin(), m_only.end(), name) != m_only.end();
+    };
+    for (auto &plan : plans)
+        plan.functions.erase(std::remove_if(plan.functions.begin(), plan.functions.end(),
+                                            [&](const std::string &f) { return !wanted(f); }),
+                             plan.functions.end());
+    skipped.erase(std::remove_if(skipped.begin(), skipped.end(),
+                                 [&](const std::string &f) { return !wanted(f); }),
+                  skipped.end());
+    for (const auto &name : m_only)
+        if (!m.function(name))
+            m_progress({DeployStep::Kind::Failed, name, "",
+                        "no function '" + name + "' in the manifest"});
     bool ok = true;
+    for (const auto &name : m_only)
+        ok &= m.function(name) != nullptr;
+    auto cancelled = [&] {
+        if (!m_cancelled || !m_cancelled())
+            return false;
+        m_progress({DeployStep::Kind::Failed, "", "", "cancelled"});
+        return true;
+    };
     for (const auto &plan : plans) {
+        if (plan.functions.empty())
+            continue;
+        if (cancelled())
+            return false;
         packaging::Package package;
         std::string error;
         if (!buildPlannedPackage(m, plan, package, error)) {
@@ -224,8 +336,11 @@ bool Deployer::deploy(const manifest::Manifest &m, const Provenance &provenance)
         m_progress({DeployStep::Kind::Packaged, "", plan.name,
                     std::to_string(package.files.size()) + " files, " +
                         std::to_string(package.zip.size()) + " bytes"});
-        for (const auto &name : plan.functions)
+        for (const auto &name : plan.functions) {
+            if (cancelled())
+                return false;
             ok &= deployFunction(m, *m.function(name), package, provenance);
+        }
     }
     for (const auto &name : skipped) {
         const manifest::Function *fn = m.function(name);
@@ -288,13 +403,7 @@ bool Deployer::deployFunction(const manifest::Manifest &m, const manifest::Funct
             return fail(error);
         changes.push_back("code");
     }
-    const bool settingsChanged =
-        current.runtime != settings["Runtime"] || current.handler != settings["Handler"] ||
-        current.role != settings["Role"] || current.description != settings["Description"] ||
-        current.memorySize != settings["MemorySize"] || current.timeout != settings["Timeout"] ||
-        json(current.environment) != settings["Environment"]["Variables"] ||
-        current.deadLetterTarget.value_or("") != settings["DeadLetterConfig"]["TargetArn"];
-    if (settingsChanged) {
+    if (!compareSettings(settings, current, false).empty()) {
         const auto updated = m_client.updateFunctionConfiguration(name, settings);
         if (!updated.ok())
             return fail(updated.error);

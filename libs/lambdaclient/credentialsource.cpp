@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <set>
 
 namespace nimbus::lambdaclient {
 
@@ -60,6 +61,31 @@ std::optional<std::map<std::string, std::string>> readIniSection(const std::stri
     if (!found)
         return std::nullopt;
     return values;
+}
+
+std::vector<std::string> awsProfiles() {
+    std::set<std::string> names;
+    for (const std::string &path : {homeFile("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"),
+                                    homeFile("AWS_CONFIG_FILE", ".aws/config")}) {
+        std::ifstream in(path);
+        for (std::string line; in && std::getline(in, line);) {
+            line = trim(line);
+            if (line.size() < 2 || line.front() != '[' || line.back() != ']')
+                continue;
+            std::string name = trim(line.substr(1, line.size() - 2));
+            if (name.rfind("profile ", 0) == 0)
+                name = trim(name.substr(8));
+            else if (name.rfind("sso-session ", 0) == 0 || name.rfind("services ", 0) == 0)
+                continue;
+            if (!name.empty())
+                names.insert(name);
+        }
+    }
+    std::vector<std::string> out;
+    if (names.erase("default"))
+        out.push_back("default");
+    out.insert(out.end(), names.begin(), names.end());
+    return out;
 }
 
 std::optional<sigv4::Credentials> awsCredentials(const std::string &profile, std::string &error) {

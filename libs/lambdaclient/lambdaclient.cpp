@@ -94,6 +94,7 @@ LambdaClient::Raw LambdaClient::send(const std::string &method, const std::strin
     for (const auto &[name, value] : request.headers)
         spec.headers[name] = value;
     spec.timeout = m_timeout;
+    spec.uploadProgress = m_uploadProgress;
     const net::HttpResult result = net::httpRequest(spec);
     return {result.status, result.headers, result.body, result.error};
 }
@@ -198,6 +199,35 @@ Result<std::vector<lambda::FunctionConfiguration>> LambdaClient::listFunctions()
         "Functions", lambda::configurationFromJson);
 }
 
+Result<LambdaClient::FunctionPage> LambdaClient::listFunctionsPage(const std::string &marker,
+                                                                  int maxItems) {
+    std::vector<std::pair<std::string, std::string>> query{{"MaxItems", std::to_string(maxItems)}};
+    if (!marker.empty())
+        query.emplace_back("Marker", marker);
+    return convert<FunctionPage>(call("GET", "/2015-03-31/functions/", query), [](const json &j) {
+        FunctionPage page;
+        if (const auto it = j.find("Functions"); it != j.end() && it->is_array())
+            for (const auto &item : *it)
+                page.functions.push_back(lambda::configurationFromJson(item));
+        if (const auto it = j.find("NextMarker"); it != j.end() && it->is_string())
+            page.nextMarker = it->get<std::string>();
+        return page;
+    });
+}
+
+Result<bool> LambdaClient::deleteFunction(const std::string &name, const std::string &qualifier) {
+    std::vector<std::pair<std::string, std::string>> query;
+    if (!qualifier.empty())
+        query.emplace_back("Qualifier", qualifier);
+    return convert<bool>(call("DELETE", functionPath(name), query),
+                         [](const json &) { return true; });
+}
+
+Result<bool> LambdaClient::deleteAlias(const std::string &name, const std::string &alias) {
+    return convert<bool>(call("DELETE", functionPath(name) + "/aliases/" + sigv4::uriEncode(alias)),
+                         [](const json &) { return true; });
+}
+
 Result<std::vector<lambda::FunctionConfiguration>>
 LambdaClient::listVersions(const std::string &name) {
     return paged<lambda::FunctionConfiguration>(
@@ -221,9 +251,12 @@ Result<lambda::AliasConfiguration> LambdaClient::putAlias(const std::string &nam
                                                           const std::string &alias,
                                                           const std::string &version,
                                                           const lambda::VersionWeights &weights,
-                                                          bool create) {
+                                                          bool create,
+                                                          const std::optional<std::string> &description) {
     json body{{"FunctionVersion", version},
               {"RoutingConfig", {{"AdditionalVersionWeights", weights}}}};
+    if (description)
+        body["Description"] = *description;
     if (create) {
         body["Name"] = alias;
         return convert<lambda::AliasConfiguration>(

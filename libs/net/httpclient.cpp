@@ -71,7 +71,20 @@ void exchange(Stream &stream, const HttpRequestSpec &spec, const Url &url, HttpR
         request.set(name, value);
     request.body() = spec.body;
     request.prepare_payload();
-    http::write(stream, request);
+    if (!spec.uploadProgress) {
+        http::write(stream, request);
+    } else {
+        // In slices, so a progress bar moves and a cancel takes effect between them.
+        http::request_serializer<http::string_body> serializer(request);
+        serializer.limit(64 * 1024);
+        const std::size_t total = spec.body.size();
+        std::size_t written = 0;
+        while (!serializer.is_done()) {
+            written += http::write_some(stream, serializer);
+            if (!spec.uploadProgress(std::min(written, total), total))
+                throw beast::system_error(asio::error::operation_aborted);
+        }
+    }
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(256 * 1024 * 1024);
@@ -127,7 +140,9 @@ HttpResult httpRequest(const HttpRequestSpec &spec) {
         stream.shutdown(ignored);
     } catch (const boost::system::system_error &e) {
         result.status = 0;
-        result.error = e.code() == beast::error::timeout ? "timed out" : e.code().message();
+        result.error = e.code() == beast::error::timeout             ? "timed out"
+                       : e.code() == asio::error::operation_aborted ? "cancelled"
+                                                                    : e.code().message();
     }
     return result;
 }

@@ -50,6 +50,26 @@ nlohmann::json functionSettings(const manifest::Manifest &manifest,
 lambda::Tags functionTags(const manifest::Manifest &manifest, const manifest::Function &function,
                           const Provenance &provenance);
 
+// One way a deployed function differs from what the manifest and the project's code would
+// deploy now. Environment values are never shown: only the names of changed variables.
+struct Difference {
+    std::string field; // "code", "memory", "timeout", "runtime", "handler", "environment", ...
+    std::string local;    // what a deploy would set
+    std::string deployed; // what the endpoint has
+};
+// The settings (functionSettings' JSON) against a deployed configuration. With
+// `ignoreProvenance`, a description differing only in its "(git …)" mark is the same.
+std::vector<Difference> compareSettings(const nlohmann::json &settings,
+                                        const lambda::FunctionConfiguration &deployed,
+                                        bool ignoreProvenance);
+// Everything a deploy of `function` would change on the endpoint, from GetFunction's answer
+// (`deployed`: Configuration, Tags, Concurrency) and the package the project builds now
+// (`packageSha256Base64`; empty: code not compared).
+std::vector<Difference> compareWithDeployed(const manifest::Manifest &manifest,
+                                            const manifest::Function &function,
+                                            const nlohmann::json &deployed,
+                                            const std::string &packageSha256Base64);
+
 // Deploys every event function of a manifest: packages, then for each function
 // CreateFunction, or UpdateFunctionCode / UpdateFunctionConfiguration for what changed,
 // tags, and reserved concurrency. Reports each step; returns whether all succeeded.
@@ -59,6 +79,11 @@ public:
     // `localPlatform`: the project's own simulator, where a missing IAM role is filled in;
     // elsewhere a role must be set (provider.iam.role, provider.role or the function's role).
     Deployer(lambdaclient::LambdaClient &client, Progress progress, bool localPlatform = true);
+    // Only these functions (manifest names; empty: all). Their packages alone are built.
+    void setFunctions(std::vector<std::string> only) { m_only = std::move(only); }
+    // Asked between steps; true stops the deploy there (reported as a Failed step). An
+    // upload in flight is stopped by the client's upload progress instead.
+    void setCancelled(std::function<bool()> cancelled) { m_cancelled = std::move(cancelled); }
     bool deploy(const manifest::Manifest &manifest, const Provenance &provenance);
 
 private:
@@ -72,6 +97,8 @@ private:
     lambdaclient::LambdaClient &m_client;
     Progress m_progress;
     bool m_local;
+    std::vector<std::string> m_only;
+    std::function<bool()> m_cancelled;
 };
 
 } // namespace nimbus::deploy

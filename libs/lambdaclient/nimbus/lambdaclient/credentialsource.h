@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace nimbus::lambdaclient {
 
@@ -14,6 +15,9 @@ namespace nimbus::lambdaclient {
 // region from AWS_REGION / AWS_DEFAULT_REGION, then the profile in ~/.aws/config.
 std::optional<sigv4::Credentials> awsCredentials(const std::string &profile, std::string &error);
 std::optional<std::string> awsRegion(const std::string &profile);
+
+// The profile names in the credentials and config files ("default" first), for a picker.
+std::vector<std::string> awsProfiles();
 
 // Reads one section of an INI file as AWS writes them ("[name]" or "[profile name]").
 std::optional<std::map<std::string, std::string>> readIniSection(const std::string &path,

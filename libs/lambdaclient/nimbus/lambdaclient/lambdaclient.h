@@ -4,6 +4,8 @@
 #include "nimbus/sigv4/sigv4.h"
 
 #include <chrono>
+#include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -49,6 +51,10 @@ public:
     const Endpoint &endpoint() const { return m_endpoint; }
     // How long one request may take (16 minutes unless set: longer than Lambda's 15).
     void setTimeout(std::chrono::milliseconds timeout) { m_timeout = timeout; }
+    // Told how far each request's body has gone out; returning false cancels the request
+    // (its error then says "cancelled"). Unset: no reports.
+    using UploadProgress = std::function<bool(std::size_t sent, std::size_t total)>;
+    void setUploadProgress(UploadProgress progress) { m_uploadProgress = std::move(progress); }
 
     Result<lambda::FunctionConfiguration> getFunctionConfiguration(const std::string &name,
                                                                    const std::string &qualifier = {});
@@ -62,12 +68,22 @@ public:
     Result<lambda::FunctionConfiguration> publishVersion(const std::string &name,
                                                          const std::string &description = {});
     Result<std::vector<lambda::FunctionConfiguration>> listFunctions();
+    // One page of ListFunctions: up to `maxItems` from `marker` (empty: the first page).
+    struct FunctionPage {
+        std::vector<lambda::FunctionConfiguration> functions;
+        std::string nextMarker; // empty on the last page
+    };
+    Result<FunctionPage> listFunctionsPage(const std::string &marker, int maxItems);
+    // DeleteFunction: the whole function, or one version when `qualifier` names it.
+    Result<bool> deleteFunction(const std::string &name, const std::string &qualifier = {});
+    Result<bool> deleteAlias(const std::string &name, const std::string &alias);
     Result<std::vector<lambda::FunctionConfiguration>> listVersions(const std::string &name);
     Result<lambda::AliasConfiguration> getAlias(const std::string &name, const std::string &alias);
     Result<lambda::AliasConfiguration> putAlias(const std::string &name, const std::string &alias,
                                                 const std::string &version,
                                                 const lambda::VersionWeights &weights,
-                                                bool create);
+                                                bool create,
+                                                const std::optional<std::string> &description = {});
     Result<std::vector<lambda::AliasConfiguration>> listAliases(const std::string &name);
     Result<bool> tagResource(const std::string &arn, const lambda::Tags &tags);
     // PutFunctionConcurrency, or DeleteFunctionConcurrency for nullopt.
@@ -99,6 +115,7 @@ private:
 
     Endpoint m_endpoint;
     std::chrono::milliseconds m_timeout{std::chrono::minutes(16)};
+    UploadProgress m_uploadProgress;
 };
 
 } // namespace nimbus::lambdaclient

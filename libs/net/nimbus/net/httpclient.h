@@ -1,6 +1,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -25,6 +27,9 @@ struct HttpRequestSpec {
     std::string body;
     std::map<std::string, std::string> headers;
     std::chrono::milliseconds timeout{std::chrono::minutes(16)};
+    // Called as the request goes out (bytes of the whole message written so far, and its
+    // size); returning false abandons the request ("cancelled"). For upload progress bars.
+    std::function<bool(std::size_t sent, std::size_t total)> uploadProgress;
 };
 
 // A blocking HTTP/1.1 request, for command-line clients and tests. Never throws.
