@@ -1,6 +1,7 @@
 // nimbus publish / alias / functions / logs / dead-letters: managing deployed functions on
 // a control plane (the project's simulator, or any Lambda-compatible endpoint).
 #include "cli.h"
+#include "nimbus/deploy/deployer.h"
 #include "remote.h"
 
 #include <CLI/CLI.hpp>
@@ -28,7 +29,9 @@ int publish(const PublishOptions &options, Streams streams) {
     if (!remote)
         return 1;
     const std::string name = remote->deployedName(options.function);
-    const auto version = remote->client->publishVersion(name, options.description);
+    const auto whole = remote->client->getFunction(name);
+    const auto version = remote->client->publishVersion(
+        name, deploy::versionDescription(options.description, whole.ok() ? *whole : json()));
     if (!version.ok()) {
         streams.err << "nimbus publish: " << describe(version.error) << '\n';
         if (version.error.status == 404)

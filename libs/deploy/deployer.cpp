@@ -218,6 +218,20 @@ std::string environmentChanges(const lambda::Environment &local,
 }
 } // namespace
 
+std::string versionDescription(const std::string &description, const json &getFunction) {
+    const json tags = getFunction.is_object() ? getFunction.value("Tags", json::object()) : json();
+    const std::string commit = tags.is_object() ? tags.value("nimbus:commit", "") : "";
+    std::string out = description;
+    if (!commit.empty() && out.find("(git ") == std::string::npos) {
+        const std::string mark = "(git " + commit + ")";
+        // Lambda keeps 256 characters: the user's text gives way to the mark.
+        if (out.size() + 1 + mark.size() > 256)
+            out = out.substr(0, 256 - 1 - mark.size());
+        out = (out.empty() ? "" : out + " ") + mark;
+    }
+    return out.substr(0, 256);
+}
+
 std::vector<Difference> compareSettings(const json &settings,
                                         const lambda::FunctionConfiguration &current,
                                         bool ignoreProvenance) {

@@ -13,13 +13,17 @@ DapClient::DapClient(QString program, QObject *parent)
     : QObject(parent)
     , m_program(std::move(program)) {}
 
-DapClient::~DapClient() { stop(); }
+DapClient::~DapClient() {
+    stop();
+}
 
 bool DapClient::isRunning() const {
     return m_process && m_process->state() != QProcess::NotRunning;
 }
 
-qint64 DapClient::processId() const { return m_process ? m_process->processId() : 0; }
+qint64 DapClient::processId() const {
+    return m_process ? m_process->processId() : 0;
+}
 
 bool DapClient::start(QString *error) {
     m_stopping = false;
@@ -101,7 +105,8 @@ int DapClient::request(const QString &command, const QJsonObject &arguments, Cal
         return seq;
     }
     m_pending.insert(seq, std::move(callback));
-    const QJsonObject message{{"seq", seq}, {"type", "request"}, {"command", command}, {"arguments", arguments}};
+    const QJsonObject message{
+        {"seq", seq}, {"type", "request"}, {"command", command}, {"arguments", arguments}};
     writeFramedMessage(*m_process, message);
     return seq;
 }
@@ -110,7 +115,8 @@ void DapClient::onReadyRead() {
     const QByteArray bytes = m_process->readAllStandardOutput();
     for (auto &frame : m_reader.feed(std::string_view(bytes.constData(), bytes.size()))) {
         if (!frame.error.empty()) {
-            emit adapterLog(tr("unreadable message from nimbus-dap: %1").arg(QString::fromStdString(frame.error)));
+            emit adapterLog(tr("unreadable message from nimbus-dap: %1")
+                                .arg(QString::fromStdString(frame.error)));
             continue;
         }
         const QJsonObject message =

@@ -46,12 +46,15 @@ bool DebugSession::start(Mode mode, const QString &project, const QString &funct
         if (previous == m_client)
             continue;
         setState(State::Starting);
-        connect(previous, &QObject::destroyed, this, [this, mode, project, function, event] {
-            if (m_state != State::Starting || m_client)
-                return;
-            m_state = State::Idle; // quietly: start() announces Starting again
-            start(mode, project, function, event);
-        }, Qt::SingleShotConnection);
+        connect(
+            previous, &QObject::destroyed, this,
+            [this, mode, project, function, event] {
+                if (m_state != State::Starting || m_client)
+                    return;
+                m_state = State::Idle; // quietly: start() announces Starting again
+                start(mode, project, function, event);
+            },
+            Qt::SingleShotConnection);
         return true;
     }
     m_mode = mode;
@@ -76,39 +79,37 @@ bool DebugSession::start(Mode mode, const QString &project, const QString &funct
         return false;
     }
     setState(State::Starting);
-    const QJsonObject initialize{{"clientID", "nimbus-studio"},
-                                 {"clientName", "Nimbus Studio"},
-                                 {"adapterID", "nimbus"},
-                                 {"pathFormat", "path"},
-                                 {"linesStartAt1", true},
-                                 {"columnsStartAt1", true},
-                                 {"supportsVariableType", true},
-                                 {"supportsVariablePaging", true}};
+    const QJsonObject initialize{{"clientID", "nimbus-studio"},  {"clientName", "Nimbus Studio"},
+                                 {"adapterID", "nimbus"},        {"pathFormat", "path"},
+                                 {"linesStartAt1", true},        {"columnsStartAt1", true},
+                                 {"supportsVariableType", true}, {"supportsVariablePaging", true}};
     // The event as JSON: an object or array as parsed, anything else as its text.
     const QJsonDocument parsed = QJsonDocument::fromJson(event);
     const QJsonValue payload = parsed.isObject()  ? QJsonValue(parsed.object())
                                : parsed.isArray() ? QJsonValue(parsed.array())
                                                   : QJsonValue(QString::fromUtf8(event));
-    m_client->request("initialize", initialize, [this, mode, project, function, payload](const QJsonObject &, const QString &error) {
-        if (!error.isEmpty()) {
-            finish(tr("nimbus-dap refused to start: %1").arg(error));
-            return;
-        }
-        QJsonObject arguments{{"type", "nimbus"}, {"project", project}, {"function", function}};
-        if (mode == Mode::Launch)
-            arguments.insert("event", payload);
-        m_client->request(mode == Mode::Launch ? "launch" : "attach", arguments,
-                          [this](const QJsonObject &, const QString &error) {
-                              if (!error.isEmpty()) {
-                                  // The adapter's own words: a runtime it cannot debug, an
-                                  // http function launched instead of attached, ...
-                                  finish(error);
-                                  return;
-                              }
-                              if (m_state == State::Starting)
-                                  setState(State::Running);
-                          });
-    });
+    m_client->request(
+        "initialize", initialize,
+        [this, mode, project, function, payload](const QJsonObject &, const QString &error) {
+            if (!error.isEmpty()) {
+                finish(tr("nimbus-dap refused to start: %1").arg(error));
+                return;
+            }
+            QJsonObject arguments{{"type", "nimbus"}, {"project", project}, {"function", function}};
+            if (mode == Mode::Launch)
+                arguments.insert("event", payload);
+            m_client->request(mode == Mode::Launch ? "launch" : "attach", arguments,
+                              [this](const QJsonObject &, const QString &error) {
+                                  if (!error.isEmpty()) {
+                                      // The adapter's own words: a runtime it cannot debug, an
+                                      // http function launched instead of attached, ...
+                                      finish(error);
+                                      return;
+                                  }
+                                  if (m_state == State::Starting)
+                                      setState(State::Running);
+                              });
+        });
     return true;
 }
 
@@ -147,8 +148,10 @@ void DebugSession::sendBreakpoints(const QString &file) {
 
 void DebugSession::sendExceptionFilters() {
     if (m_client)
-        m_client->request("setExceptionBreakpoints",
-                          QJsonObject{{"filters", QJsonArray::fromStringList(m_breakpoints->exceptionFilters())}}, {});
+        m_client->request(
+            "setExceptionBreakpoints",
+            QJsonObject{{"filters", QJsonArray::fromStringList(m_breakpoints->exceptionFilters())}},
+            {});
 }
 
 void DebugSession::onEvent(const QString &event, const QJsonObject &body) {
@@ -172,18 +175,19 @@ void DebugSession::onEvent(const QString &event, const QJsonObject &body) {
 }
 
 void DebugSession::fetchStack(const QString &reason, const QString &description) {
-    m_client->request("stackTrace", QJsonObject{{"threadId", m_threadId}, {"startFrame", 0}, {"levels", 100}},
-                      [this, reason, description](const QJsonObject &body, const QString &error) {
-                          if (!error.isEmpty()) {
-                              emit output("stderr", tr("The stack could not be read: %1\n").arg(error));
-                              return;
-                          }
-                          m_frames = body.value("stackFrames").toArray();
-                          setState(State::Stopped);
-                          emit stopped(reason, description, m_frames);
-                          if (!m_frames.isEmpty())
-                              selectFrame(m_frames.first().toObject().value("id").toInt());
-                      });
+    m_client->request(
+        "stackTrace", QJsonObject{{"threadId", m_threadId}, {"startFrame", 0}, {"levels", 100}},
+        [this, reason, description](const QJsonObject &body, const QString &error) {
+            if (!error.isEmpty()) {
+                emit output("stderr", tr("The stack could not be read: %1\n").arg(error));
+                return;
+            }
+            m_frames = body.value("stackFrames").toArray();
+            setState(State::Stopped);
+            emit stopped(reason, description, m_frames);
+            if (!m_frames.isEmpty())
+                selectFrame(m_frames.first().toObject().value("id").toInt());
+        });
 }
 
 void DebugSession::selectFrame(int frameId) {
@@ -202,16 +206,25 @@ void DebugSession::step(const QString &command) {
     if (m_state != State::Stopped || !m_client)
         return;
     setState(State::Running);
-    m_client->request(command, QJsonObject{{"threadId", m_threadId}}, [this, command](const QJsonObject &, const QString &error) {
-        if (!error.isEmpty())
-            emit output("stderr", tr("%1: %2\n").arg(command, error));
-    });
+    m_client->request(command, QJsonObject{{"threadId", m_threadId}},
+                      [this, command](const QJsonObject &, const QString &error) {
+                          if (!error.isEmpty())
+                              emit output("stderr", tr("%1: %2\n").arg(command, error));
+                      });
 }
 
-void DebugSession::continueRun() { step("continue"); }
-void DebugSession::stepOver() { step("next"); }
-void DebugSession::stepIn() { step("stepIn"); }
-void DebugSession::stepOut() { step("stepOut"); }
+void DebugSession::continueRun() {
+    step("continue");
+}
+void DebugSession::stepOver() {
+    step("next");
+}
+void DebugSession::stepIn() {
+    step("stepIn");
+}
+void DebugSession::stepOut() {
+    step("stepOut");
+}
 
 void DebugSession::pause() {
     if (m_state == State::Running && m_client)
@@ -239,12 +252,13 @@ void DebugSession::stop() {
     if (!m_client || m_state == State::Idle)
         return;
     m_disconnectSent = true;
-    m_client->request("disconnect", QJsonObject{{"terminateDebuggee", m_mode == Mode::Launch}},
-                      [this](const QJsonObject &, const QString &) {
-                          finish(m_mode == Mode::Launch
-                                     ? tr("Stopped: %1 was ended").arg(m_function)
-                                     : tr("Detached: %1 runs in ordinary instances again").arg(m_function));
-                      });
+    m_client->request(
+        "disconnect", QJsonObject{{"terminateDebuggee", m_mode == Mode::Launch}},
+        [this](const QJsonObject &, const QString &) {
+            finish(m_mode == Mode::Launch
+                       ? tr("Stopped: %1 was ended").arg(m_function)
+                       : tr("Detached: %1 runs in ordinary instances again").arg(m_function));
+        });
     // An adapter that does not answer is not waited for.
     QTimer::singleShot(3000, this, [this, session = m_sessionNumber] {
         if (session == m_sessionNumber && m_state != State::Idle)
@@ -306,9 +320,10 @@ void DebugSession::setVariable(int containerReference, const QString &name, cons
         reply({}, tr("no debug session"));
         return;
     }
-    m_client->request("setVariable",
-                      QJsonObject{{"variablesReference", containerReference}, {"name", name}, {"value", value}},
-                      std::move(reply));
+    m_client->request(
+        "setVariable",
+        QJsonObject{{"variablesReference", containerReference}, {"name", name}, {"value", value}},
+        std::move(reply));
 }
 
 void DebugSession::scopes(int frameId, Reply reply) {

@@ -53,7 +53,8 @@ public:
     // context: "watch", "repl", "hover".
     void evaluate(const QString &expression, const QString &context, Reply reply);
     void variables(int reference, int start, int count, Reply reply);
-    void setVariable(int containerReference, const QString &name, const QString &value, Reply reply);
+    void setVariable(int containerReference, const QString &name, const QString &value,
+                     Reply reply);
     void scopes(int frameId, Reply reply);
 
 signals:

@@ -59,6 +59,16 @@ void LogModel::appendNotice(const QString &text) {
     append({{QDateTime::currentMSecsSinceEpoch(), QStringLiteral("studio"), text, Kind::Notice}});
 }
 
+void LogModel::appendLines(const QString &function, const QStringList &lines, qint64 timeMs) {
+    if (timeMs < 0)
+        timeMs = QDateTime::currentMSecsSinceEpoch();
+    std::vector<Line> out;
+    for (const QString &text : lines)
+        if (!text.isEmpty())
+            out.push_back({timeMs, function, text, classify(text)});
+    append(std::move(out));
+}
+
 void LogModel::append(std::vector<Line> lines) {
     if (lines.empty())
         return;

@@ -23,6 +23,9 @@ public:
     // Takes the stream's log, request and platform events; ignores the rest.
     void appendEvents(const QJsonArray &events);
     void appendNotice(const QString &text);
+    // Lines of one function's log from elsewhere (a deployed function's CloudWatch Logs, an
+    // invocation's log tail), each classified as the stream's are.
+    void appendLines(const QString &function, const QStringList &lines, qint64 timeMs = -1);
     void clear();
     QStringList functions() const { return m_functions; }
 

@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "banner.h"
+#include "clients/debugsession.h"
 #include "clients/lspclient.h"
 #include "clients/simulatorconnection.h"
 #include "commandpalette.h"
@@ -9,14 +10,15 @@
 #include "editor/editorarea.h"
 #include "editor/findbar.h"
 #include "editor/lspfeatures.h"
-#include "clients/debugsession.h"
 #include "models/breakpointsmodel.h"
 #include "models/functionsmodel.h"
 #include "models/instancesmodel.h"
 #include "models/logmodel.h"
 #include "models/problemsmodel.h"
 #include "panels/debugpanel.h"
+#include "panels/deployedpanel.h"
 #include "panels/explorerpanel.h"
+#include "panels/gitpanel.h"
 #include "panels/invokepanel.h"
 #include "panels/outlinepanel.h"
 #include "panels/outputpanel.h"
@@ -196,6 +198,52 @@ void MainWindow::createActions() {
             [this] { showDock(m_simulatorPanel); });
     connect(c->add("view.invoke", tr("View"), tr("&Invoke Panel"), this), &QAction::triggered, this,
             [this] { showDock(m_invoke); });
+    connect(c->add("view.deployed", tr("View"), tr("&Deployed Functions"), this),
+            &QAction::triggered, this, [this] {
+                showDock(m_deployed);
+                if (m_deployed)
+                    m_deployed->refresh();
+            });
+    connect(c->add("view.git", tr("View"), tr("&Git"), this,
+                   QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_G)),
+            &QAction::triggered, this, [this] {
+                showDock(m_git);
+                if (m_git)
+                    m_git->refresh();
+            });
+    connect(c->add("deploy.deploy", tr("Deploy"), tr("&Deploy Project…"), this),
+            &QAction::triggered, this, [this] {
+                if (!m_deployed)
+                    return;
+                showDock(m_deployed);
+                m_deployed->deploy();
+            });
+    connect(c->add("deploy.function", tr("Deploy"), tr("Deploy &Function…"), this),
+            &QAction::triggered, this, [this] {
+                if (!m_deployed)
+                    return;
+                showDock(m_deployed);
+                m_deployed->deploy(m_explorer ? m_explorer->selectedFunction() : QString());
+            });
+    connect(c->add("deploy.publish", tr("Deploy"), tr("&Publish Version…"), this),
+            &QAction::triggered, this, [this] {
+                if (!m_deployed)
+                    return;
+                showDock(m_deployed);
+                m_deployed->publishVersion(m_deployed->selectedFunction());
+            });
+    connect(c->add("deploy.alias", tr("Deploy"), tr("Create or Edit &Alias…"), this),
+            &QAction::triggered, this, [this] {
+                if (!m_deployed)
+                    return;
+                showDock(m_deployed);
+                m_deployed->editAlias(m_deployed->selectedFunction());
+            });
+    connect(c->add("deploy.refresh", tr("Deploy"), tr("&Refresh Deployed Functions"), this),
+            &QAction::triggered, this, [this] {
+                if (m_deployed)
+                    m_deployed->refresh();
+            });
     connect(c->add("view.request", tr("View"), tr("&Request Panel"), this), &QAction::triggered,
             this, [this] { showDock(m_request); });
 
@@ -265,10 +313,13 @@ void MainWindow::createMenus() {
     menu(tr("&Edit"),
          {"edit.undo", "edit.redo", "", "edit.find", "edit.replace", "", "edit.completion"});
     menu(tr("&View"), {"view.commandPalette", "", "view.explorer", "view.outline", "view.problems",
-                       "view.output", "view.simulator", "view.invoke", "view.request"});
+                       "view.output", "view.simulator", "view.invoke", "view.request",
+                       "view.deployed", "view.git"});
     menu(tr("&Go"), {"go.quickOpen", "go.definition"});
     menu(tr("&Run"), {"run.invoke", "run.sendRequest", "", "run.refreshFunctions",
                       "run.restartSimulator", "run.restartLanguageServer"});
+    menu(tr("De&ploy"), {"deploy.deploy", "deploy.function", "", "deploy.publish", "deploy.alias",
+                         "", "deploy.refresh", "view.deployed"});
     menu(tr("&Debug"), {"debug.start", "debug.attach", "", "debug.stepOver", "debug.stepIn",
                         "debug.stepOut", "debug.pause", "", "debug.restart", "debug.stop", "",
                         "debug.toggleBreakpoint", "view.debug", "view.debugConsole"});
@@ -369,6 +420,12 @@ void MainWindow::buildProject() {
                                    m_commands->action("debug.stepIn"), m_commands->action("debug.stepOut"),
                                    m_commands->action("debug.restart"), m_commands->action("debug.stop")});
     m_debugConsole = new DebugConsole(m_debug);
+    m_deployed = new DeployedPanel(
+        {m_projectDir,
+         [this] { return m_simulator ? m_simulator->endpoint() : ControlPlaneEndpoint{}; },
+         [this] { return m_invoke ? m_invoke->event() : QStringLiteral("{}"); }},
+        m_log);
+    m_git = new GitPanel(m_projectDir);
 
     QDockWidget *explorer =
         dock(tr("Explorer"), "explorerDock", m_explorer, Qt::LeftDockWidgetArea);
@@ -380,6 +437,9 @@ void MainWindow::buildProject() {
     QDockWidget *invoke = dock(tr("Invoke"), "invokeDock", m_invoke, Qt::RightDockWidgetArea);
     QDockWidget *request = dock(tr("Request"), "requestDock", m_request, Qt::RightDockWidgetArea);
     tabifyDockWidget(invoke, request);
+    QDockWidget *deployed =
+        dock(tr("Deployed Functions"), "deployedDock", m_deployed, Qt::RightDockWidgetArea);
+    tabifyDockWidget(invoke, deployed);
     invoke->raise();
     QDockWidget *output = dock(tr("Output"), "outputDock", m_output, Qt::BottomDockWidgetArea);
     QDockWidget *problems =
@@ -390,9 +450,35 @@ void MainWindow::buildProject() {
     tabifyDockWidget(output, simulator);
     QDockWidget *console = dock(tr("Debug Console"), "debugConsoleDock", m_debugConsole, Qt::BottomDockWidgetArea);
     tabifyDockWidget(output, console);
+    QDockWidget *gitDock = dock(tr("Git"), "gitDock", m_git, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(output, gitDock);
     output->raise();
     resizeDocks({explorer, invoke}, {280, 440}, Qt::Horizontal);
     resizeDocks({output}, {240}, Qt::Vertical);
+
+    // The Deployed Functions panel lists the simulator's once it runs.
+    connect(m_deployed, &DeployedPanel::outputWanted, this, [this] { showDock(m_output); });
+    // Back from a terminal where git ran: show the tree as it is now.
+    connect(qApp, &QGuiApplication::applicationStateChanged, m_git,
+            [this](Qt::ApplicationState state) {
+                if (state == Qt::ApplicationActive && m_git->isVisible())
+                    m_git->refresh();
+            });
+    // A version links back to the commit it was deployed from.
+    connect(m_deployed, &DeployedPanel::showCommit, this, [this](const QString &commit) {
+        showDock(m_git);
+        if (!m_git->selectCommit(commit))
+            statusBar()->showMessage(
+                tr("Commit %1 is not in this repository (another clone, or history rewritten)")
+                    .arg(commit),
+                8000);
+    });
+    connect(m_simulator, &SimulatorConnection::stateChanged, m_deployed,
+            [this](SimulatorConnection::State s) {
+                if (s == SimulatorConnection::State::Running &&
+                    m_deployed->connection().isProjectSimulator())
+                    m_deployed->refresh();
+            });
 
     // Clients -> models.
     connect(m_simulator, &SimulatorConnection::eventsReceived, m_log, &LogModel::appendEvents);
@@ -553,6 +639,8 @@ void MainWindow::closeProject() {
     m_debug = nullptr;
     m_debugPanel = nullptr;
     m_debugConsole = nullptr;
+    m_deployed = nullptr;
+    m_git = nullptr;
     m_projectDir.clear();
     updateDebugActions();
 }

@@ -15,11 +15,13 @@ class BreakpointsModel;
 class DebugConsole;
 class DebugPanel;
 class DebugSession;
+class DeployedPanel;
 class CodeEditor;
 class CommandPalette;
 class CommandRegistry;
 class EditorArea;
 class ExplorerPanel;
+class GitPanel;
 class FindBar;
 class FunctionsModel;
 class InstancesModel;
@@ -85,6 +87,8 @@ public:
     DebugSession *debugSession() const { return m_debug; }
     DebugPanel *debugPanel() const { return m_debugPanel; }
     DebugConsole *debugConsole() const { return m_debugConsole; }
+    DeployedPanel *deployedPanel() const { return m_deployed; }
+    GitPanel *gitPanel() const { return m_git; }
     WelcomePage *welcomePage() const { return m_welcome; }
     Banner *banner() const { return m_banner; }
     QString statusText() const;
@@ -163,6 +167,8 @@ private:
     DebugSession *m_debug = nullptr;
     DebugPanel *m_debugPanel = nullptr;
     DebugConsole *m_debugConsole = nullptr;
+    DeployedPanel *m_deployed = nullptr;
+    GitPanel *m_git = nullptr;
     QList<QObject *> m_projectObjects; // deleted on close
     bool m_keepRecovery = false;
 };

@@ -50,6 +50,11 @@ nlohmann::json functionSettings(const manifest::Manifest &manifest,
 lambda::Tags functionTags(const manifest::Manifest &manifest, const manifest::Function &function,
                           const Provenance &provenance);
 
+// The description for PublishVersion: the user's, with the "(git …)" mark of the commit the
+// function's code was deployed from (its nimbus:commit tag in GetFunction's answer), so a
+// version can be traced back to its commit after later deploys.
+std::string versionDescription(const std::string &description, const nlohmann::json &getFunction);
+
 // One way a deployed function differs from what the manifest and the project's code would
 // deploy now. Environment values are never shown: only the names of changed variables.
 struct Difference {
