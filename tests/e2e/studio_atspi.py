@@ -22,7 +22,13 @@ name only, and types keys as a keyboard user does (xdotool, into the focused win
      handler.py:<line>" and the Variables tree lists event; F10 moves that row's line on;
      `name` typed into the Debug Console's Evaluate line (Enter) answers the event's name in
      Debug output; F5 runs on, and Debug output shows "Result:" and the REPORT line;
-  7. SIGTERM closes the Studio with exit code 0, and its servers stop with it.
+  7. with the project deployed (`nimbus deploy`), the Deployed Functions panel (opened from
+     the command palette) lists python-hello-dev-hello; with its row selected, Publish
+     Version and the dialog's Publish publish version 1, and again (after a change and a
+     deploy) version 2; Alias, a name, "Split traffic" and the slider set to 10 (its AT-SPI
+     Value, as a screen reader sets it) create the alias "live" at 90 % v1 / 10 % v2, which
+     the panel's status line and `nimbus functions --json` both report;
+  8. SIGTERM closes the Studio with exit code 0, and its servers stop with it.
 
 It runs on a private Xvfb, session bus and accessibility bus with temporary XDG folders, so
 the user's desktop and settings are not touched; everything started here carries a unique
@@ -60,6 +66,7 @@ LOG_S = 10      # the REPORT line reaching the Output panel
 KEYS_S = 5      # what a key changes (Quick Open, the cursor, a breakpoint) showing
 DEBUG_S = 30    # nimbus-dap and a debug instance of the function starting, to the breakpoint
 STEP_S = 10     # a step, an evaluation, the run to the end
+DEPLOY_S = 30   # a deploy, a publish, an alias through the control plane
 QUIT_S = 10     # the Studio closing on SIGTERM, its servers stopping
 BREAK_AT = 'name = event.get("name") or params.get("name") or "world"'  # in handler.py's hello
 
@@ -581,6 +588,108 @@ class StudioTest:
         said = [t for t in text_of(output).split("\n") if t.startswith(("Result:", "REPORT"))]
         say(f"F5: ran to the end; Debug output: {said}")
 
+    def nimbus(self, *args):
+        """The nimbus CLI on the project, as a user in a terminal beside the Studio."""
+        done = subprocess.run([os.path.join(self.s.bin_dir, "nimbus"), *args, "--project",
+                               self.s.project], env=self.s.env, capture_output=True, text=True,
+                              timeout=120)
+        if done.returncode != 0:
+            raise Failure(f"nimbus {' '.join(args)} failed: {done.stderr.strip()}")
+        return done.stdout
+
+    def dialog(self, title):
+        """A dialog of the Studio's titled `title`, once it shows."""
+        def find_dialog():
+            for app in children(pyatspi.Registry.getDesktop(0)):
+                if name(app) == "nimbus-studio":
+                    return next((c for c in children(app) if role(c) == "dialog"
+                                 and name(c) == title), None)
+            return None
+        return wait_for(f"the dialog {title!r}", KEYS_S, self.probe(find_dialog), 0.1)
+
+    @staticmethod
+    def press(button):
+        action = button.queryAction()
+        names = [action.getName(i) for i in range(action.nActions)]
+        for wanted in ("Press", "Toggle"):
+            if wanted in names and action.doAction(names.index(wanted)):
+                return
+        raise Failure(f"the button {name(button)!r} could not be pressed (actions: {names})")
+
+    def status_reads(self, panel, text):
+        return wait_for(f"a label of the Deployed Functions panel reading {text!r}", DEPLOY_S,
+                        self.probe(lambda: find(panel, "label", lambda n: text in n)), 0.2)
+
+    def publish(self, panel, version):
+        self.press(find(panel, "push button", "Publish Version"))
+        dialog = self.dialog("Publish Version")
+        self.focus = dialog
+        find(dialog, "text", lambda n: True).queryEditableText().setTextContents(
+            f"release {version} from the end-to-end test")
+        self.press(find(dialog, "push button", "Publish"))
+        self.focus = panel
+        label = self.status_reads(panel, f"Published python-hello-dev-hello version {version}.")
+        say(f"Publish Version, Publish: the status line reads {name(label)!r}")
+
+    def step_publish_and_alias(self):
+        self.nimbus("deploy")
+        self.keys("key", "ctrl+shift+p")
+        wait_for("the command palette's 'Command or file' line to have the focus", KEYS_S,
+                 self.probe(lambda: focused(find(self.frame, "text", "Command or file"))))
+        self.keys("type", "Deployed Functions")
+        self.keys("key", "Return")
+        panel = wait_for("the Deployed Functions panel", READY_S,
+                         self.probe(lambda: self.panel("Deployed Functions")))
+        self.focus = panel
+        tree = find(panel, "tree", "Deployed functions")
+        table = tree.queryTable()
+
+        def hello_row():
+            rows = [name(table.getAccessibleAt(r, 0)) for r in range(table.nRows)]
+            return rows.index("python-hello-dev-hello") + 1 if "python-hello-dev-hello" in rows \
+                else None
+
+        row = wait_for("the row 'python-hello-dev-hello' in the Deployed functions tree",
+                       DEPLOY_S, self.probe(hello_row), 0.2) - 1
+        if not table.addRowSelection(row):
+            raise Failure(f"Table.addRowSelection({row}) was refused")
+        publish = find(panel, "push button", "Publish Version")
+        wait_for("the Publish Version button to be enabled", FOLLOW_S,
+                 lambda: publish.getState().contains(pyatspi.STATE_ENABLED))
+        say("the Deployed Functions panel lists python-hello-dev-hello; selected it")
+        self.publish(panel, 1)
+        with open(os.path.join(self.s.project, "handler.py"), "a") as handler:
+            handler.write("\n# changed for version 2\n")
+        self.nimbus("deploy")
+        self.publish(panel, 2)
+
+        self.press(find(panel, "push button", "Alias"))
+        dialog = self.dialog("Create Alias")
+        self.focus = dialog
+        find(dialog, "text", "Alias name").queryEditableText().setTextContents("live")
+        split = find(dialog, "check box", "Split traffic")
+        self.press(split)
+        wait_for("'Split traffic' to be checked", KEYS_S,
+                 lambda: split.getState().contains(pyatspi.STATE_CHECKED))
+        slider = find(dialog, "slider", "Share of the second version")
+        slider.queryValue().currentValue = 10
+        spin = find(dialog, "spin button", "Percent to the second version")
+        wait_for("the spin box to follow the slider to 10", KEYS_S,
+                 lambda: round(spin.queryValue().currentValue) == 10)
+        summary = wait_for("the dialog to read '90% → v1, 10% → v2'", KEYS_S,
+                           lambda: find(dialog, "label", "90% → v1, 10% → v2"))
+        say(f"Create Alias: 'live', Split traffic, slider at 10: {name(summary)!r}")
+        self.press(find(dialog, "push button", "Create Alias"))
+        self.focus = panel
+        label = self.status_reads(panel, "Alias python-hello-dev-hello:live → 90% v1 / 10% v2.")
+        say(f"the status line reads {name(label)!r}")
+        listed = json.loads(self.nimbus("functions", "--json"))
+        hello = next(f for f in listed if f["name"] == "python-hello-dev-hello")
+        live = next((a for a in hello["aliases"] if a["name"] == "live"), None)
+        if not live or live["version"] != "1" or live["weights"] != {"2": 0.1}:
+            raise Failure(f"nimbus functions shows the alias as {live!r}, not 1 with 2 at 0.1")
+        say(f"nimbus functions --json: versions {hello['versions']}, alias {live}")
+
     def run(self):
         self.step_window()
         self.step_status_bar()
@@ -589,6 +698,7 @@ class StudioTest:
         self.step_log()
         self.step_breakpoint()
         self.step_debug()
+        self.step_publish_and_alias()
         self.s.quit_studio()
 
 

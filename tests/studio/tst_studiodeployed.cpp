@@ -6,6 +6,7 @@
 #include "models/logmodel.h"
 #include "panels/deployeddialogs.h"
 #include "panels/deployedpanel.h"
+#include "panels/gitpanel.h"
 #include "panels/invokepanel.h"
 #include "tempproject.h"
 #include "testpaths.h"
@@ -33,6 +34,7 @@
 #include <QTest>
 #include <QTimer>
 #include <QTreeView>
+#include <QTreeWidget>
 #include <functional>
 #include <memory>
 
@@ -122,6 +124,7 @@ private slots:
     void deploysTheProjectAndListsItsFunctions();
     void configurationShowsMaskedEnvironmentAndTheCommit();
     void publishesAVersionThatLinksToItsCommit();
+    void aVersionLinksToItsCommitInTheGitPanel();
     void showsWhatDiffersFromTheProject();
     void deploysOneFunctionAndPublishesASecondVersion();
     void createsAnAliasAtNinetyTenWithTheSlider();
@@ -355,6 +358,19 @@ void TestStudioDeployed::publishesAVersionThatLinksToItsCommit() {
     m_panel->tree()->setCurrentIndex(v1);
     QVERIFY(!m_panel->selectedQualifier().isEmpty());
     QCOMPARE(m_panel->selectedQualifier(), QString("1"));
+}
+
+void TestStudioDeployed::aVersionLinksToItsCommitInTheGitPanel() {
+    git({"commit", "-q", "--allow-empty", "-m", "A later commit"});
+    m_window->gitPanel()->refresh();
+    const QModelIndex v1 = child(child(child({}, kHello), "Versions"), "Version 1");
+    const QString commit = v1.data(DeployedModel::CommitRole).toString();
+    QVERIFY(!commit.isEmpty());
+    emit m_panel->showCommit(commit); // the version's "Show Commit"
+    QTreeWidgetItem *selected = m_window->gitPanel()->logView()->currentItem();
+    QVERIFY(selected);
+    QCOMPARE(selected->text(1), QString("First version"));
+    QVERIFY(m_window->gitPanel()->isVisible());
 }
 
 void TestStudioDeployed::showsWhatDiffersFromTheProject() {

@@ -86,7 +86,7 @@ DeployedPanel::DeployedPanel(Context context, LogModel *log, QWidget *parent)
         button(tr("Alias…"), "deployedAlias",
                [this] {
                    const bool onAlias =
-                       m_tree->currentIndex().data(DeployedModel::KindRole).value<Kind>() ==
+                       selectedIndex().data(DeployedModel::KindRole).value<Kind>() ==
                        Kind::Alias;
                    editAlias(selectedFunction(), onAlias ? selectedQualifier() : QString());
                }),
@@ -144,11 +144,13 @@ DeployedPanel::DeployedPanel(Context context, LogModel *log, QWidget *parent)
     connect(m_filter, &QLineEdit::textChanged, m_proxy,
             &QSortFilterProxyModel::setFilterFixedString);
     connect(m_tree, &QTreeView::customContextMenuRequested, this, &DeployedPanel::showMenu);
-    connect(m_tree->selectionModel(), &QItemSelectionModel::currentChanged, this, [this] {
+    auto followSelection = [this] {
         const bool some = !selectedFunction().isEmpty();
         for (auto *b : std::as_const(m_selectionButtons))
             b->setEnabled(some);
-    });
+    };
+    connect(m_tree->selectionModel(), &QItemSelectionModel::currentChanged, this, followSelection);
+    connect(m_tree->selectionModel(), &QItemSelectionModel::selectionChanged, this, followSelection);
     auto key = [this](const QModelIndex &proxyIndex) {
         const QModelIndex i = proxyIndex.siblingAtColumn(0);
         const QString function = i.data(DeployedModel::FunctionRole).toString();
@@ -279,6 +281,9 @@ void DeployedPanel::reload(bool keepStatus) {
                 return;
             }
             m_nextMarker = page->nextMarker;
+            // The selection survives the refresh (buttons act on it).
+            if (!selectedFunction().isEmpty())
+                m_reselect = {selectedFunction(), selectedQualifier()};
             m_model->setFunctions(page->functions, false, !page->nextMarker.empty());
             for (const auto &[name, comparison] : page->comparisons)
                 m_model->setComparison(name, comparison);
@@ -366,6 +371,30 @@ void DeployedPanel::restoreExpansion() {
                 m_tree->expand(child);
         }
     }
+    if (m_reselect) {
+        const auto &[function, qualifier] = *m_reselect;
+        QModelIndex target = m_proxy->mapFromSource(m_model->functionIndex(function));
+        bool exact = qualifier.isEmpty();
+        for (int c = 0; !exact && target.isValid() && c < m_proxy->rowCount(target); ++c) {
+            const QModelIndex section = m_proxy->index(c, 0, target);
+            for (int r = 0; r < m_proxy->rowCount(section); ++r) {
+                const QModelIndex row = m_proxy->index(r, 0, section);
+                if (row.data(DeployedModel::QualifierRole).toString() == qualifier) {
+                    target = row;
+                    exact = true;
+                    break;
+                }
+            }
+        }
+        if (target.isValid()) {
+            m_tree->selectionModel()->setCurrentIndex(
+                target, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+            if (exact || target.data(DeployedModel::LoadedRole).toBool())
+                m_reselect.reset();
+        } else {
+            m_reselect.reset(); // gone from the endpoint
+        }
+    }
     // Functions open in the tree whose details went with a refresh: ask again.
     for (int r = 0; r < m_proxy->rowCount(); ++r) {
         const QModelIndex fn = m_proxy->index(r, 0);
@@ -376,12 +405,18 @@ void DeployedPanel::restoreExpansion() {
     }
 }
 
+QModelIndex DeployedPanel::selectedIndex() const {
+    // The selected row (as a screen reader selects one), else the current one.
+    const QModelIndexList rows = m_tree->selectionModel()->selectedRows();
+    return rows.isEmpty() ? m_tree->currentIndex() : rows.first();
+}
+
 QString DeployedPanel::selectedFunction() const {
-    return m_tree->currentIndex().data(DeployedModel::FunctionRole).toString();
+    return selectedIndex().data(DeployedModel::FunctionRole).toString();
 }
 
 QString DeployedPanel::selectedQualifier() const {
-    return m_tree->currentIndex().data(DeployedModel::QualifierRole).toString();
+    return selectedIndex().data(DeployedModel::QualifierRole).toString();
 }
 
 bool DeployedPanel::selectFunction(const QString &function) {

@@ -70,6 +70,7 @@ public:
     void cancel();
 
     // The selected node's function and qualifier (empty when none).
+    QModelIndex selectedIndex() const;
     QString selectedFunction() const;
     QString selectedQualifier() const;
     bool selectFunction(const QString &function);
@@ -134,6 +135,7 @@ private:
     int m_pageSize = 50;
     std::optional<manifest::Manifest> m_manifest;
     QSet<QString> m_expanded;
+    std::optional<std::pair<QString, QString>> m_reselect; // function, qualifier
     QString m_lastError;
     QDateTime m_lastRefresh;
     std::shared_ptr<std::atomic<bool>> m_cancelled;
