@@ -222,8 +222,7 @@ bool TestStudioDeployed::act(const std::function<void()> &action, const QString 
     if (!ok)
         qWarning("%s failed: %s", qPrintable(name), qPrintable(m_panel->statusLabel()->text()));
     // The refresh that follows every action.
-    QTest::qWaitFor([&] { return !m_panel->busy(); }, kTimeout);
-    return ok;
+    return QTest::qWaitFor([&] { return !m_panel->busy(); }, kTimeout) && ok;
 }
 
 QModelIndex TestStudioDeployed::child(const QModelIndex &parent, const QString &name) const {
@@ -235,7 +234,9 @@ QModelIndex TestStudioDeployed::child(const QModelIndex &parent, const QString &
 }
 
 bool TestStudioDeployed::expandFunction(const QString &function) {
-    QTest::qWaitFor([&] { return m_panel->model()->functionIndex(function).isValid(); }, kTimeout);
+    if (!QTest::qWaitFor([&] { return m_panel->model()->functionIndex(function).isValid(); },
+                         kTimeout))
+        return false;
     const QModelIndex index = child({}, function);
     if (!index.isValid())
         return false;
@@ -493,7 +494,7 @@ void TestStudioDeployed::shiftsTrafficInSteps() {
     }
     QCOMPARE(steps,
              QStringList({"20% of traffic to v2", "30% of traffic to v2", "40% of traffic to v2"}));
-    QTest::qWaitFor([&] { return !m_panel->busy(); }, kTimeout);
+    QVERIFY(QTest::qWaitFor([&] { return !m_panel->busy(); }, kTimeout));
     QVERIFY(expandFunction(kHello));
     QCOMPARE(
         child(child(child({}, kHello), "Aliases"), "live").siblingAtColumn(1).data().toString(),

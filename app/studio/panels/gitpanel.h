@@ -1,11 +1,10 @@
 #pragma once
 
+#include "diffview.h"
 #include "nimbus/git/gitrepository.h"
 
 #include <QPlainTextEdit>
-#include <QVector>
 #include <QWidget>
-#include <array>
 #include <optional>
 
 class QAction;
@@ -19,31 +18,6 @@ class QTreeWidget;
 class QTreeWidgetItem;
 
 namespace nimbus::studio {
-
-// A read-only, unwrapped, monospace view of a diff with a gutter of line numbers: two
-// columns (old, new) for the inline view, one for a side of the side-by-side view.
-class DiffTextView : public QPlainTextEdit {
-    Q_OBJECT
-public:
-    explicit DiffTextView(int gutterColumns, QWidget *parent = nullptr);
-
-    // One entry per block of the document: {old, new} line numbers, -1 where there is none
-    // (a hunk header, an added line's old side). A one-column view reads only [0].
-    void setLineNumbers(QVector<std::array<int, 2>> numbers);
-    int oldLine(int block) const;
-    int newLine(int block) const;
-
-    int gutterWidth() const;
-    void paintGutter(QPaintEvent *event, QWidget *gutter);
-
-protected:
-    void resizeEvent(QResizeEvent *event) override;
-
-private:
-    int m_columns;
-    QWidget *m_gutter;
-    QVector<std::array<int, 2>> m_numbers;
-};
 
 // The Source Control panel for the project's git repository: the branch and its upstream,
 // the changes grouped as staged, unstaged and untracked (stage and unstage them), the
