@@ -9,6 +9,7 @@
 #include "panels/explorerpanel.h"
 #include "panels/invokepanel.h"
 #include "panels/requestpanel.h"
+#include "studiowindow.h"
 #include "tempproject.h"
 #include "testpaths.h"
 #include "window/commandregistry.h"
@@ -133,12 +134,8 @@ void TestStudioDebugging::initTestCase() {
     m_project->writeManifest(kManifest);
     m_project->write("handler.py", kHandler);
     m_project->write("app.js", "exports.handler = async () => ({ ok: true });\n");
-    StudioOptions options;
-    options.binDir = QFileInfo(nimbusBinary("nimbus-dap")).absolutePath();
-    m_window = std::make_unique<MainWindow>(options);
-    m_window->resize(1400, 900);
-    m_window->show();
-    QVERIFY(m_window->openProject(m_project->path()));
+    m_window = openStudio(m_project->path());
+    QVERIFY(m_window);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->functions()->names().size(), 5, kTimeout);
 }
 

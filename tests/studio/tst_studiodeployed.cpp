@@ -8,6 +8,8 @@
 #include "panels/deployedpanel.h"
 #include "panels/gitpanel.h"
 #include "panels/invokepanel.h"
+#include "projectfiles.h"
+#include "studiowindow.h"
 #include "tempproject.h"
 #include "testpaths.h"
 #include "window/mainwindow.h"
@@ -44,21 +46,6 @@ namespace {
 
 constexpr int kTimeout = 30000;
 const QString kHello = "python-hello-dev-hello";
-
-void copyExample(const QString &from, const QString &to) {
-    QDir source(from);
-    for (const QFileInfo &entry : source.entryInfoList(QDir::AllEntries | QDir::NoDotAndDotDot)) {
-        const QString target = to + "/" + entry.fileName();
-        if (entry.isDir()) {
-            if (entry.fileName() == ".nimbus" || entry.fileName() == "__pycache__")
-                continue;
-            QDir().mkpath(target);
-            copyExample(entry.absoluteFilePath(), target);
-        } else {
-            QFile::copy(entry.absoluteFilePath(), target);
-        }
-    }
-}
 
 // A person answering the next modal dialog of type T: `act` runs once it is showing.
 template <typename T> void answer(std::function<void(T *)> act) {
@@ -162,19 +149,15 @@ void TestStudioDeployed::initTestCase() {
         qunsetenv(name);
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_home.filePath("config"));
     m_project = std::make_unique<TempProject>();
-    copyExample(nimbusSourcePath("examples/python-hello"), m_project->path());
+    copyProject(nimbusSourcePath("examples/python-hello"), m_project->path());
     m_project->write(".gitignore", ".nimbus/\n__pycache__/\n");
     git({"init", "-q", "-b", "main"});
     git({"add", "-A"});
     git({"commit", "-q", "-m", "First version"});
     QVERIFY(!git({"rev-parse", "HEAD"}).isEmpty());
 
-    StudioOptions options;
-    options.binDir = QFileInfo(nimbusBinary("nimbus-lsp")).absolutePath();
-    m_window = std::make_unique<MainWindow>(options);
-    m_window->resize(1400, 900);
-    m_window->show();
-    QVERIFY(m_window->openProject(m_project->path()));
+    m_window = openStudio(m_project->path());
+    QVERIFY(m_window);
     m_panel = m_window->deployedPanel();
     QVERIFY(m_panel);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->simulator()->state(), SimulatorConnection::State::Running,

@@ -1,6 +1,7 @@
 // The Git panel in-process (offscreen) on real repositories in temporary folders: what a
 // user clicks and types, checked against what the real git command line then reports.
 #include "panels/gitpanel.h"
+#include "projectfiles.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -38,40 +39,18 @@ private:
 
 namespace {
 
-QString git(const QString &dir, const QStringList &args) {
-    QProcess process;
-    process.setWorkingDirectory(dir);
-    process.start("git", args);
-    if (!process.waitForFinished(30000) || process.exitCode() != 0)
-        qWarning("git %s failed: %s", qPrintable(args.join(' ')),
-                 process.readAllStandardError().constData());
-    QString out = QString::fromUtf8(process.readAllStandardOutput());
-    if (out.endsWith('\n'))
-        out.chop(1);
-    return out;
-}
-
-void write(const QString &dir, const QString &relative, const QByteArray &contents) {
-    const QString path = dir + '/' + relative;
-    QDir().mkpath(QFileInfo(path).path());
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        qFatal("cannot write %s", qPrintable(path));
-    file.write(contents);
-}
-
 void setIdentity(const QString &dir) {
-    git(dir, {"config", "user.name", "Ada Tester"});
-    git(dir, {"config", "user.email", "ada@example.com"});
+    runGit(dir, {"config", "user.name", "Ada Tester"});
+    runGit(dir, {"config", "user.email", "ada@example.com"});
 }
 
 // A repository with one commit of handler.py, made with the real git.
 void makeRepository(const QString &dir) {
-    git(dir, {"init", "-q", "-b", "main"});
+    runGit(dir, {"init", "-q", "-b", "main"});
     setIdentity(dir);
-    write(dir, "handler.py", "def handle(event, context):\n    return 1\n");
-    git(dir, {"add", "handler.py"});
-    git(dir, {"commit", "-q", "-m", "Add the handler"});
+    writeFile(dir, "handler.py", "def handle(event, context):\n    return 1\n");
+    runGit(dir, {"add", "handler.py"});
+    runGit(dir, {"commit", "-q", "-m", "Add the handler"});
 }
 
 QTreeWidgetItem *group(QTreeWidget *view, const QString &title) {
@@ -129,7 +108,7 @@ void TestStudioGit::aFolderWithoutGitOffersToInitialize() {
     QTest::mouseClick(panel.initButton(), Qt::LeftButton);
     QCOMPARE(changed.count(), 1);
     QVERIFY(QFileInfo(project.filePath(".git")).isDir());
-    QCOMPARE(git(project.path(), {"rev-parse", "--show-toplevel"}),
+    QCOMPARE(runGit(project.path(), {"rev-parse", "--show-toplevel"}),
              QDir(project.path()).canonicalPath());
     QVERIFY(!panel.initButton()->isVisible());
     QVERIFY(panel.changesView()->isVisible());
@@ -143,8 +122,8 @@ void TestStudioGit::stagingAndCommitting() {
     panel.show();
     QTest::mouseClick(panel.initButton(), Qt::LeftButton);
     setIdentity(project.path());
-    write(project.path(), "handler.py", "def handle(event, context):\n    return 1\n");
-    write(project.path(), ".nimbus/store.db", "simulator state");
+    writeFile(project.path(), "handler.py", "def handle(event, context):\n    return 1\n");
+    writeFile(project.path(), ".nimbus/store.db", "simulator state");
     panel.refresh();
 
     QTreeWidget *changes = panel.changesView();
@@ -170,7 +149,7 @@ void TestStudioGit::stagingAndCommitting() {
     QTreeWidgetItem *staged = fileIn(changes, "Staged Changes", "handler.py");
     QVERIFY(staged);
     QCOMPARE(staged->text(1), QString("A"));
-    QCOMPARE(git(project.path(), {"diff", "--cached", "--name-only"}), QString("handler.py"));
+    QCOMPARE(runGit(project.path(), {"diff", "--cached", "--name-only"}), QString("handler.py"));
     // The selection followed the file: its staged diff is shown.
     QVERIFY(staged->isSelected());
     QVERIFY(lines(panel.diffView()).contains("+    return 1"));
@@ -181,10 +160,10 @@ void TestStudioGit::stagingAndCommitting() {
     QVERIFY(panel.commitButton()->isEnabled());
     QSignalSpy committed(&panel, &GitPanel::committed);
     QTest::mouseClick(panel.commitButton(), Qt::LeftButton);
-    QCOMPARE(git(project.path(), {"log", "--format=%s"}), QString("Add the handler"));
+    QCOMPARE(runGit(project.path(), {"log", "--format=%s"}), QString("Add the handler"));
     QCOMPARE(committed.count(), 1);
     QCOMPARE(committed.first().first().toString(),
-             git(project.path(), {"rev-parse", "--short", "HEAD"}));
+             runGit(project.path(), {"rev-parse", "--short", "HEAD"}));
     QVERIFY(panel.messageEdit()->toPlainText().isEmpty());
     QVERIFY(!panel.commitButton()->isEnabled());
     QCOMPARE(panel.logView()->topLevelItemCount(), 1);
@@ -192,7 +171,7 @@ void TestStudioGit::stagingAndCommitting() {
     QCOMPARE(panel.logView()->topLevelItem(0)->text(2), QString("Ada Tester"));
     QCOMPARE(panel.branchLabel()->text(), QString("main (no upstream)"));
     QVERIFY(!group(changes, "Staged Changes"));
-    QCOMPARE(git(project.path(), {"status", "--porcelain"}), QString("?? .nimbus/"));
+    QCOMPARE(runGit(project.path(), {"status", "--porcelain"}), QString("?? .nimbus/"));
 }
 
 void TestStudioGit::editsShowAsInlineAndSideBySideDiffs() {
@@ -200,7 +179,7 @@ void TestStudioGit::editsShowAsInlineAndSideBySideDiffs() {
     makeRepository(project.path());
     GitPanel panel(project.path());
     panel.show();
-    write(project.path(), "handler.py", "def handle(event, context):\n    return 2\n");
+    writeFile(project.path(), "handler.py", "def handle(event, context):\n    return 2\n");
     panel.refresh();
     QTreeWidgetItem *modified = fileIn(panel.changesView(), "Changes", "handler.py");
     QVERIFY(modified);
@@ -240,7 +219,7 @@ void TestStudioGit::editsShowAsInlineAndSideBySideDiffs() {
     QCOMPARE(panel.oldSideView()->document()->blockCount(),
              panel.newSideView()->document()->blockCount());
 
-    write(project.path(), "logo.png", QByteArray("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16));
+    writeFile(project.path(), "logo.png", QByteArray("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16));
     panel.sideBySideToggle()->setChecked(false);
     panel.refresh();
     select(panel.changesView(), fileIn(panel.changesView(), "Untracked", "logo.png"));
@@ -253,14 +232,14 @@ void TestStudioGit::activatingAFileTogglesItsStaging() {
     GitPanel panel(project.path());
     panel.resize(1000, 700);
     panel.show();
-    write(project.path(), "handler.py", "changed\n");
+    writeFile(project.path(), "handler.py", "changed\n");
     panel.refresh();
     QTreeWidget *changes = panel.changesView();
     select(changes, fileIn(changes, "Changes", "handler.py"));
     changes->setFocus();
     QTest::keyClick(changes, Qt::Key_Return);
     QVERIFY(fileIn(changes, "Staged Changes", "handler.py"));
-    QCOMPARE(git(project.path(), {"status", "--porcelain"}), QString("M  handler.py"));
+    QCOMPARE(runGit(project.path(), {"status", "--porcelain"}), QString("M  handler.py"));
     QTreeWidgetItem *staged = fileIn(changes, "Staged Changes", "handler.py");
     const QRect rect = changes->visualItemRect(staged);
     // A real double click: press and release, then the second press that makes it double.
@@ -268,7 +247,7 @@ void TestStudioGit::activatingAFileTogglesItsStaging() {
     QVERIFY(fileIn(changes, "Staged Changes", "handler.py")); // a single click does not toggle
     QTest::mouseDClick(changes->viewport(), Qt::LeftButton, {}, rect.center());
     QVERIFY(fileIn(changes, "Changes", "handler.py"));
-    QCOMPARE(git(project.path(), {"status", "--porcelain"}), QString(" M handler.py"));
+    QCOMPARE(runGit(project.path(), {"status", "--porcelain"}), QString(" M handler.py"));
 }
 
 void TestStudioGit::ctrlEnterCommits() {
@@ -276,12 +255,12 @@ void TestStudioGit::ctrlEnterCommits() {
     makeRepository(project.path());
     GitPanel panel(project.path());
     panel.show();
-    write(project.path(), "handler.py", "changed\n");
+    writeFile(project.path(), "handler.py", "changed\n");
     panel.refresh();
     QTest::keyClicks(panel.messageEdit(), "Change the handler");
     // Nothing staged: Ctrl+Enter does not commit.
     QTest::keyClick(panel.messageEdit(), Qt::Key_Return, Qt::ControlModifier);
-    QCOMPARE(git(project.path(), {"log", "--format=%s"}), QString("Add the handler"));
+    QCOMPARE(runGit(project.path(), {"log", "--format=%s"}), QString("Add the handler"));
     QCOMPARE(panel.messageEdit()->toPlainText(), QString("Change the handler"));
     const auto actions = panel.changesView()->actions();
     const auto stageAll = std::find_if(actions.begin(), actions.end(),
@@ -289,7 +268,7 @@ void TestStudioGit::ctrlEnterCommits() {
     QVERIFY(stageAll != actions.end());
     (*stageAll)->trigger();
     QTest::keyClick(panel.messageEdit(), Qt::Key_Return, Qt::ControlModifier);
-    QCOMPARE(git(project.path(), {"log", "--format=%s"}),
+    QCOMPARE(runGit(project.path(), {"log", "--format=%s"}),
              QString("Change the handler\nAdd the handler"));
     QCOMPARE(panel.logView()->topLevelItemCount(), 2);
 }
@@ -297,10 +276,10 @@ void TestStudioGit::ctrlEnterCommits() {
 void TestStudioGit::switchingBranchIsRefusedOnADirtyTree() {
     QTemporaryDir project;
     makeRepository(project.path());
-    git(project.path(), {"branch", "feature"});
+    runGit(project.path(), {"branch", "feature"});
     GitPanel panel(project.path());
     panel.show();
-    write(project.path(), "handler.py", "dirty\n");
+    writeFile(project.path(), "handler.py", "dirty\n");
     panel.refresh();
     QComboBox *branches = panel.branchCombo();
     QCOMPARE(branches->count(), 2);
@@ -314,31 +293,31 @@ void TestStudioGit::switchingBranchIsRefusedOnADirtyTree() {
                                                   "switching to 'feature'",
                                                   Qt::CaseInsensitive),
              qPrintable(panel.statusLabel()->text()));
-    QCOMPARE(git(project.path(), {"rev-parse", "--abbrev-ref", "HEAD"}), QString("main"));
+    QCOMPARE(runGit(project.path(), {"rev-parse", "--abbrev-ref", "HEAD"}), QString("main"));
     QCOMPARE(branches->currentText(), QString("main"));
 
-    git(project.path(), {"checkout", "--", "handler.py"});
+    runGit(project.path(), {"checkout", "--", "handler.py"});
     panel.refresh();
     branches->setCurrentText("feature");
     QTest::mouseClick(panel.switchButton(), Qt::LeftButton);
-    QCOMPARE(git(project.path(), {"rev-parse", "--abbrev-ref", "HEAD"}), QString("feature"));
+    QCOMPARE(runGit(project.path(), {"rev-parse", "--abbrev-ref", "HEAD"}), QString("feature"));
     QCOMPARE(panel.branchLabel()->text(), QString("feature (no upstream)"));
 }
 
 void TestStudioGit::selectCommitFindsAShortId() {
     QTemporaryDir project;
     makeRepository(project.path());
-    const QString first = git(project.path(), {"rev-parse", "--short", "HEAD"});
-    write(project.path(), "handler.py", "second\n");
-    git(project.path(), {"commit", "-q", "-am", "Second"});
+    const QString first = runGit(project.path(), {"rev-parse", "--short", "HEAD"});
+    writeFile(project.path(), "handler.py", "second\n");
+    runGit(project.path(), {"commit", "-q", "-am", "Second"});
     GitPanel panel(project.path());
     QCOMPARE(panel.logView()->topLevelItemCount(), 2);
     QVERIFY(panel.selectCommit(first));
     QCOMPARE(panel.logView()->currentItem()->text(0), first);
     QCOMPARE(panel.logView()->currentItem()->text(1), QString("Add the handler"));
     QVERIFY(panel.logView()->currentItem()->toolTip(1).contains(
-        git(project.path(), {"rev-parse", "HEAD~1"})));
-    QVERIFY(panel.selectCommit(git(project.path(), {"rev-parse", "HEAD"})));
+        runGit(project.path(), {"rev-parse", "HEAD~1"})));
+    QVERIFY(panel.selectCommit(runGit(project.path(), {"rev-parse", "HEAD"})));
     QCOMPARE(panel.logView()->currentItem()->text(1), QString("Second"));
     QVERIFY(!panel.selectCommit("deadbeef"));
     QVERIFY(!panel.selectCommit(""));
@@ -349,7 +328,7 @@ void TestStudioGit::aCommitErrorIsShownInWords() {
     GitPanel panel(project.path());
     panel.show();
     QTest::mouseClick(panel.initButton(), Qt::LeftButton); // no identity configured
-    write(project.path(), "handler.py", "x = 1\n");
+    writeFile(project.path(), "handler.py", "x = 1\n");
     panel.refresh();
     select(panel.changesView(), fileIn(panel.changesView(), "Untracked", "handler.py"));
     QTest::mouseClick(panel.stageButton(), Qt::LeftButton);
@@ -373,22 +352,22 @@ void TestStudioGit::renderScreenshot() {
     QTemporaryDir project;
     const QString dir = project.path();
     makeRepository(dir);
-    write(dir, "serverless.yml", "service: hello\nprovider:\n  name: aws\n");
-    git(dir, {"add", "serverless.yml"});
-    git(dir, {"commit", "-q", "-m", "Describe the service"});
-    write(dir, "handler.py",
+    writeFile(dir, "serverless.yml", "service: hello\nprovider:\n  name: aws\n");
+    runGit(dir, {"add", "serverless.yml"});
+    runGit(dir, {"commit", "-q", "-m", "Describe the service"});
+    writeFile(dir, "handler.py",
           "import json\n\n\ndef handle(event, context):\n    name = event.get('name', 'world')\n"
           "    return {'statusCode': 200, 'body': json.dumps({'hello': name})}\n");
-    git(dir, {"add", "handler.py"});
-    git(dir, {"commit", "-q", "-m", "Greet by name"});
-    write(dir, "handler.py",
+    runGit(dir, {"add", "handler.py"});
+    runGit(dir, {"commit", "-q", "-m", "Greet by name"});
+    writeFile(dir, "handler.py",
           "import json\nimport logging\n\n\ndef handle(event, context):\n"
           "    name = (event.get('queryStringParameters') or {}).get('name', 'world')\n"
           "    logging.info('greeting %s', name)\n"
           "    return {'statusCode': 200, 'body': json.dumps({'hello': name})}\n");
-    write(dir, "serverless.yml", "service: hello\nprovider:\n  name: aws\n  runtime: python3.11\n");
-    git(dir, {"add", "serverless.yml"});
-    write(dir, "events/hello/get.json", "{\"queryStringParameters\": {\"name\": \"Ada\"}}\n");
+    writeFile(dir, "serverless.yml", "service: hello\nprovider:\n  name: aws\n  runtime: python3.11\n");
+    runGit(dir, {"add", "serverless.yml"});
+    writeFile(dir, "events/hello/get.json", "{\"queryStringParameters\": {\"name\": \"Ada\"}}\n");
     GitPanel panel(dir);
     panel.resize(1200, 640);
     panel.show();

@@ -13,6 +13,8 @@
 #include "panels/outputpanel.h"
 #include "panels/requestpanel.h"
 #include "panels/welcomepage.h"
+#include "projectfiles.h"
+#include "studiowindow.h"
 #include "tempproject.h"
 #include "testpaths.h"
 #include "window/banner.h"
@@ -45,22 +47,6 @@ using namespace nimbus::studio;
 namespace {
 
 constexpr int kTimeout = 20000;
-
-// Copies examples/python-hello into a temporary folder, so runs write nothing into the tree.
-void copyExample(const QString &from, const QString &to) {
-    QDir source(from);
-    for (const QFileInfo &entry : source.entryInfoList(QDir::AllEntries | QDir::NoDotAndDotDot)) {
-        const QString target = to + "/" + entry.fileName();
-        if (entry.isDir()) {
-            if (entry.fileName() == ".nimbus" || entry.fileName() == "__pycache__")
-                continue;
-            QDir().mkpath(target);
-            copyExample(entry.absoluteFilePath(), target);
-        } else {
-            QFile::copy(entry.absoluteFilePath(), target);
-        }
-    }
-}
 
 int lineOf(const QString &text, const QString &needle) {
     const QStringList lines = text.split('\n');
@@ -113,13 +99,9 @@ void TestStudioWorkbench::initTestCase() {
     qputenv("XDG_DATA_HOME", m_home.filePath("data").toUtf8());
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_home.filePath("config"));
     m_project = std::make_unique<TempProject>();
-    copyExample(nimbusSourcePath("examples/python-hello"), m_project->path());
-    StudioOptions options;
-    options.binDir = QFileInfo(nimbusBinary("nimbus-lsp")).absolutePath();
-    m_window = std::make_unique<MainWindow>(options);
-    m_window->resize(1400, 900);
-    m_window->show();
-    QVERIFY(m_window->openProject(m_project->path()));
+    copyProject(nimbusSourcePath("examples/python-hello"), m_project->path());
+    m_window = openStudio(m_project->path());
+    QVERIFY(m_window);
 }
 
 void TestStudioWorkbench::cleanupTestCase() {
@@ -449,7 +431,7 @@ void TestStudioWorkbench::restartCommandsBringTheServersBack() {
 
 void TestStudioWorkbench::layoutAndOpenFilesAreRestoredPerProject() {
     TempProject other;
-    copyExample(nimbusSourcePath("examples/python-hello"), other.path());
+    copyProject(nimbusSourcePath("examples/python-hello"), other.path());
     StudioOptions options;
     options.binDir = QFileInfo(nimbusBinary("nimbus-lsp")).absolutePath();
     options.startSimulator = false;
@@ -476,7 +458,7 @@ void TestStudioWorkbench::layoutAndOpenFilesAreRestoredPerProject() {
 
 void TestStudioWorkbench::unsavedTextIsOfferedBackAfterACrash() {
     TempProject other;
-    copyExample(nimbusSourcePath("examples/python-hello"), other.path());
+    copyProject(nimbusSourcePath("examples/python-hello"), other.path());
     StudioOptions options;
     options.binDir = QFileInfo(nimbusBinary("nimbus-lsp")).absolutePath();
     options.startSimulator = false;

@@ -1,5 +1,7 @@
 #include "tempproject.h"
 
+#include "projectfiles.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -8,13 +10,8 @@ TempProject::TempProject()
     : m_dir(QDir::tempPath() + "/nimbus-test-XXXXXX") {}
 
 QString TempProject::write(const QString &relative, const QByteArray &contents) {
-    const QString path = m_dir.filePath(relative);
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        qFatal("cannot write %s", qPrintable(path));
-    file.write(contents);
-    return path;
+    writeFile(m_dir.path(), relative, contents);
+    return m_dir.filePath(relative);
 }
 
 QByteArray TempProject::read(const QString &relative) const {

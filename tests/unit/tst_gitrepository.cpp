@@ -4,6 +4,8 @@
 #include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
+#include "projectfiles.h"
+
 #include <QtTest>
 
 using namespace nimbus::git;
@@ -49,40 +51,11 @@ private:
 
 namespace {
 
-// Runs git in dir; returns its standard output without the final newline, or fails the
-// test through the `ok` flag.
-QString git(const QString &dir, const QStringList &args, bool *ok = nullptr) {
-    QProcess process;
-    process.setWorkingDirectory(dir);
-    process.start("git", args);
-    const bool finished = process.waitForFinished(30000);
-    const bool success =
-        finished && process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0;
-    if (ok)
-        *ok = success;
-    else if (!success)
-        qWarning("git %s failed: %s", qPrintable(args.join(' ')),
-                 process.readAllStandardError().constData());
-    QString out = QString::fromUtf8(process.readAllStandardOutput());
-    if (out.endsWith('\n'))
-        out.chop(1);
-    return out;
-}
-
-void write(const QString &dir, const QString &relative, const QByteArray &contents) {
-    const QString path = dir + '/' + relative;
-    QDir().mkpath(QFileInfo(path).path());
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        qFatal("cannot write %s", qPrintable(path));
-    file.write(contents);
-}
-
 void setIdentity(const QString &dir, bool name = true, bool email = true) {
     if (name)
-        git(dir, {"config", "user.name", "Ada Tester"});
+        runGit(dir, {"config", "user.name", "Ada Tester"});
     if (email)
-        git(dir, {"config", "user.email", "ada@example.com"});
+        runGit(dir, {"config", "user.email", "ada@example.com"});
 }
 
 // A new repository in dir with an identity configured, or a failed test.
@@ -167,7 +140,7 @@ void TestGitRepository::initCreatesTheDefaultBranch() {
     QFETCH(QString, expected);
     QFile::remove(m_home.filePath(".gitconfig"));
     if (!configured.isEmpty())
-        git(m_home.path(), {"config", "--global", "init.defaultBranch", configured});
+        runGit(m_home.path(), {"config", "--global", "init.defaultBranch", configured});
     QTemporaryDir dir;
     std::string error;
     auto repo = Repository::init(dir.path().toStdString(), error);
@@ -179,7 +152,7 @@ void TestGitRepository::initCreatesTheDefaultBranch() {
     QVERIFY(branch.unborn);
     QVERIFY(!branch.detached);
     QCOMPARE(QString::fromStdString(branch.name), expected);
-    QCOMPARE(git(dir.path(), {"symbolic-ref", "--short", "HEAD"}), expected);
+    QCOMPARE(runGit(dir.path(), {"symbolic-ref", "--short", "HEAD"}), expected);
     QVERIFY(repo->log(10, error).empty());
     QVERIFY(repo->status(error).empty());
     QVERIFY(Repository::open(dir.path().toStdString(), error));
@@ -224,18 +197,18 @@ void TestGitRepository::statusReportsEachChange() {
     QVERIFY(repo);
     for (const char *name :
          {"modified.txt", "deleted.txt", "staged.txt", "both.txt", "removed.txt", "same.txt"})
-        write(dir.path(), name, QByteArray(name) + "\n");
+        writeFile(dir.path(), name, QByteArray(name) + "\n");
     QVERIFY(commitAll(*repo, "base"));
-    write(dir.path(), "modified.txt", "changed\n");
+    writeFile(dir.path(), "modified.txt", "changed\n");
     QFile::remove(dir.filePath("deleted.txt"));
-    write(dir.path(), "new.txt", "new\n");
-    write(dir.path(), "newdir/inner.txt", "inner\n");
-    write(dir.path(), "added.txt", "added\n");
-    write(dir.path(), "staged.txt", "staged edit\n");
-    write(dir.path(), "both.txt", "first edit\n");
-    git(dir.path(), {"add", "added.txt", "staged.txt", "both.txt"});
-    git(dir.path(), {"rm", "-q", "removed.txt"});
-    write(dir.path(), "both.txt", "second edit\n");
+    writeFile(dir.path(), "new.txt", "new\n");
+    writeFile(dir.path(), "newdir/inner.txt", "inner\n");
+    writeFile(dir.path(), "added.txt", "added\n");
+    writeFile(dir.path(), "staged.txt", "staged edit\n");
+    writeFile(dir.path(), "both.txt", "first edit\n");
+    runGit(dir.path(), {"add", "added.txt", "staged.txt", "both.txt"});
+    runGit(dir.path(), {"rm", "-q", "removed.txt"});
+    writeFile(dir.path(), "both.txt", "second edit\n");
 
     std::string error;
     const auto entries = repo->status(error);
@@ -256,9 +229,9 @@ void TestGitRepository::stagedRenameKeepsTheOldPath() {
     QTemporaryDir dir;
     auto repo = initRepository(dir.path());
     QVERIFY(repo);
-    write(dir.path(), "old.txt", "a file long enough\nto be recognised\nas the same file\n");
+    writeFile(dir.path(), "old.txt", "a file long enough\nto be recognised\nas the same file\n");
     QVERIFY(commitAll(*repo, "base"));
-    git(dir.path(), {"mv", "old.txt", "new.txt"});
+    runGit(dir.path(), {"mv", "old.txt", "new.txt"});
     std::string error;
     const auto entries = repo->status(error);
     QCOMPARE(entries.size(), std::size_t(1));
@@ -287,31 +260,31 @@ void TestGitRepository::stageAndUnstage() {
     auto repo = initRepository(dir.path());
     QVERIFY(repo);
     if (firstCommit) {
-        write(dir.path(), "file.txt", "one\n");
+        writeFile(dir.path(), "file.txt", "one\n");
         QVERIFY(commitAll(*repo, "base"));
     }
-    write(dir.path(), "file.txt", "two\n");
+    writeFile(dir.path(), "file.txt", "two\n");
     std::string error;
     QVERIFY2(repo->stage({"file.txt"}, error), error.c_str());
     auto entries = repo->status(error);
     QCOMPARE(entries.size(), std::size_t(1));
     QCOMPARE(entries[0].staged, stagedAs);
     QCOMPARE(entries[0].unstaged, Change::None);
-    QCOMPARE(git(dir.path(), {"diff", "--cached", "--name-only"}), QString("file.txt"));
+    QCOMPARE(runGit(dir.path(), {"diff", "--cached", "--name-only"}), QString("file.txt"));
 
     QVERIFY2(repo->unstage({"file.txt"}, error), error.c_str());
     entries = repo->status(error);
     QCOMPARE(entries.size(), std::size_t(1));
     QCOMPARE(entries[0].staged, Change::None);
     QCOMPARE(entries[0].unstaged, unstagedAs);
-    QCOMPARE(git(dir.path(), {"status", "--porcelain"}), porcelainAfterUnstage);
+    QCOMPARE(runGit(dir.path(), {"status", "--porcelain"}), porcelainAfterUnstage);
 }
 
 void TestGitRepository::stagingADeletedFileRemovesIt() {
     QTemporaryDir dir;
     auto repo = initRepository(dir.path());
     QVERIFY(repo);
-    write(dir.path(), "gone.txt", "bye\n");
+    writeFile(dir.path(), "gone.txt", "bye\n");
     QVERIFY(commitAll(*repo, "base"));
     QFile::remove(dir.filePath("gone.txt"));
     std::string error;
@@ -320,7 +293,7 @@ void TestGitRepository::stagingADeletedFileRemovesIt() {
     QCOMPARE(entries.size(), std::size_t(1));
     QCOMPARE(entries[0].staged, Change::Deleted);
     QCOMPARE(entries[0].unstaged, Change::None);
-    QCOMPARE(git(dir.path(), {"status", "--porcelain"}), QString("D  gone.txt"));
+    QCOMPARE(runGit(dir.path(), {"status", "--porcelain"}), QString("D  gone.txt"));
 }
 
 void TestGitRepository::diffsHaveLineNumbers_data() {
@@ -353,10 +326,10 @@ void TestGitRepository::diffsHaveLineNumbers() {
     auto repo = initRepository(dir.path());
     QVERIFY(repo);
     if (committed) {
-        write(dir.path(), "file.txt", "one\ntwo\nthree\n");
+        writeFile(dir.path(), "file.txt", "one\ntwo\nthree\n");
         QVERIFY(commitAll(*repo, "base"));
     }
-    write(dir.path(), "file.txt", "one\n2\nthree\nfour\n");
+    writeFile(dir.path(), "file.txt", "one\n2\nthree\nfour\n");
     std::string error;
     if (stageIt)
         QVERIFY2(repo->stage({"file.txt"}, error), error.c_str());
@@ -375,7 +348,7 @@ void TestGitRepository::binaryFilesAreNotDiffedByLine() {
     QTemporaryDir dir;
     auto repo = initRepository(dir.path());
     QVERIFY(repo);
-    write(dir.path(), "image.png", QByteArray("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16));
+    writeFile(dir.path(), "image.png", QByteArray("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16));
     std::string error;
     const auto diff = repo->diff("image.png", false, error);
     QVERIFY2(diff, error.c_str());
@@ -387,7 +360,7 @@ void TestGitRepository::commitsShowInTheLog() {
     QTemporaryDir dir;
     auto repo = initRepository(dir.path());
     QVERIFY(repo);
-    write(dir.path(), "handler.py", "def handle(event, context):\n    return 1\n");
+    writeFile(dir.path(), "handler.py", "def handle(event, context):\n    return 1\n");
     const auto first = commitAll(*repo, "Add the handler\n\nIt returns one.");
     QVERIFY(first);
     QCOMPARE(first->summary, std::string("Add the handler"));
@@ -395,9 +368,9 @@ void TestGitRepository::commitsShowInTheLog() {
     QCOMPARE(first->author, std::string("Ada Tester"));
     QCOMPARE(first->email, std::string("ada@example.com"));
     QVERIFY(std::abs(first->time - QDateTime::currentSecsSinceEpoch()) < 60);
-    QCOMPARE(QString::fromStdString(first->id), git(dir.path(), {"rev-parse", "HEAD"}));
+    QCOMPARE(QString::fromStdString(first->id), runGit(dir.path(), {"rev-parse", "HEAD"}));
 
-    write(dir.path(), "handler.py", "def handle(event, context):\n    return 2\n");
+    writeFile(dir.path(), "handler.py", "def handle(event, context):\n    return 2\n");
     const auto second = commitAll(*repo, "Return two");
     QVERIFY(second);
     std::string error;
@@ -409,9 +382,9 @@ void TestGitRepository::commitsShowInTheLog() {
     QStringList summaries;
     for (const CommitInfo &c : log)
         summaries << QString::fromStdString(c.summary);
-    QCOMPARE(summaries, git(dir.path(), {"log", "--format=%s"}).split('\n'));
+    QCOMPARE(summaries, runGit(dir.path(), {"log", "--format=%s"}).split('\n'));
     QCOMPARE(repo->log(1, error).size(), std::size_t(1));
-    QCOMPARE(git(dir.path(), {"status", "--porcelain"}), QString());
+    QCOMPARE(runGit(dir.path(), {"status", "--porcelain"}), QString());
     const BranchInfo branch = repo->branch(error);
     QVERIFY(!branch.unborn);
     QCOMPARE(branch.name, std::string("main"));
@@ -442,7 +415,7 @@ void TestGitRepository::commitWithoutAnIdentitySaysHowToSetIt() {
     auto repo = initRepository(dir.path(), false);
     QVERIFY(repo);
     setIdentity(dir.path(), name, email);
-    write(dir.path(), "a.txt", "a\n");
+    writeFile(dir.path(), "a.txt", "a\n");
     std::string error;
     QVERIFY(repo->stage({"a.txt"}, error));
     QVERIFY(!repo->commit("First", error));
@@ -475,10 +448,10 @@ void TestGitRepository::commitRefuses() {
     auto repo = initRepository(dir.path());
     QVERIFY(repo);
     if (committed) {
-        write(dir.path(), "a.txt", "a\n");
+        writeFile(dir.path(), "a.txt", "a\n");
         QVERIFY(commitAll(*repo, "base"));
     }
-    write(dir.path(), "a.txt", "changed\n");
+    writeFile(dir.path(), "a.txt", "changed\n");
     std::string error;
     if (stageSomething)
         QVERIFY(repo->stage({"a.txt"}, error));
@@ -491,11 +464,11 @@ void TestGitRepository::branchReportsItsUpstream() {
     QTemporaryDir origin;
     auto upstreamRepo = initRepository(origin.path());
     QVERIFY(upstreamRepo);
-    write(origin.path(), "a.txt", "a\n");
+    writeFile(origin.path(), "a.txt", "a\n");
     QVERIFY(commitAll(*upstreamRepo, "base"));
     QTemporaryDir dir;
     bool cloned = false;
-    git(dir.path(), {"clone", "-q", origin.path(), "clone"}, &cloned);
+    runGit(dir.path(), {"clone", "-q", origin.path(), "clone"}, &cloned);
     QVERIFY(cloned);
     const QString clone = dir.filePath("clone");
     setIdentity(clone);
@@ -508,48 +481,48 @@ void TestGitRepository::branchReportsItsUpstream() {
     QCOMPARE(branch.ahead, 0);
     QCOMPARE(branch.behind, 0);
 
-    write(clone, "b.txt", "b\n");
+    writeFile(clone, "b.txt", "b\n");
     QVERIFY(commitAll(*repo, "local one"));
-    write(clone, "b.txt", "bb\n");
+    writeFile(clone, "b.txt", "bb\n");
     QVERIFY(commitAll(*repo, "local two"));
-    write(origin.path(), "c.txt", "c\n");
+    writeFile(origin.path(), "c.txt", "c\n");
     QVERIFY(commitAll(*upstreamRepo, "remote"));
-    git(clone, {"fetch", "-q"});
+    runGit(clone, {"fetch", "-q"});
     branch = repo->branch(error);
     QVERIFY2(error.empty(), error.c_str());
     QCOMPARE(branch.ahead, 2);
     QCOMPARE(branch.behind, 1);
 
-    git(clone, {"checkout", "-q", "--detach", "HEAD~1"});
+    runGit(clone, {"checkout", "-q", "--detach", "HEAD~1"});
     branch = repo->branch(error);
     QVERIFY(branch.detached);
-    QCOMPARE(QString::fromStdString(branch.name), git(clone, {"rev-parse", "--short", "HEAD"}));
+    QCOMPARE(QString::fromStdString(branch.name), runGit(clone, {"rev-parse", "--short", "HEAD"}));
 }
 
 void TestGitRepository::switchingBranches() {
     QTemporaryDir dir;
     auto repo = initRepository(dir.path());
     QVERIFY(repo);
-    write(dir.path(), "a.txt", "main\n");
+    writeFile(dir.path(), "a.txt", "main\n");
     QVERIFY(commitAll(*repo, "base"));
-    git(dir.path(), {"branch", "feature"});
+    runGit(dir.path(), {"branch", "feature"});
     std::string error;
     QCOMPARE(repo->branches(error), (std::vector<std::string>{"feature", "main"}));
 
-    write(dir.path(), "notes.txt", "untracked files do not stop a switch\n");
+    writeFile(dir.path(), "notes.txt", "untracked files do not stop a switch\n");
     QVERIFY2(repo->switchBranch("feature", error), error.c_str());
-    QCOMPARE(git(dir.path(), {"rev-parse", "--abbrev-ref", "HEAD"}), QString("feature"));
+    QCOMPARE(runGit(dir.path(), {"rev-parse", "--abbrev-ref", "HEAD"}), QString("feature"));
     QCOMPARE(repo->branch(error).name, std::string("feature"));
-    write(dir.path(), "a.txt", "feature\n");
+    writeFile(dir.path(), "a.txt", "feature\n");
     QVERIFY(repo->stage({"a.txt"}, error));
     QVERIFY2(repo->commit("on feature", error), error.c_str());
 
     QVERIFY2(repo->switchBranch("main", error), error.c_str());
-    QCOMPARE(git(dir.path(), {"rev-parse", "--abbrev-ref", "HEAD"}), QString("main"));
+    QCOMPARE(runGit(dir.path(), {"rev-parse", "--abbrev-ref", "HEAD"}), QString("main"));
     QFile file(dir.filePath("a.txt"));
     QVERIFY(file.open(QIODevice::ReadOnly));
     QCOMPARE(file.readAll(), QByteArray("main\n"));
-    QCOMPARE(git(dir.path(), {"status", "--porcelain"}), QString("?? notes.txt"));
+    QCOMPARE(runGit(dir.path(), {"status", "--porcelain"}), QString("?? notes.txt"));
 
     QVERIFY(!repo->switchBranch("nope", error));
     QCOMPARE(error, std::string("there is no branch named 'nope'"));
@@ -559,15 +532,15 @@ void TestGitRepository::switchingIsRefusedOnADirtyTree() {
     QTemporaryDir dir;
     auto repo = initRepository(dir.path());
     QVERIFY(repo);
-    write(dir.path(), "a.txt", "main\n");
+    writeFile(dir.path(), "a.txt", "main\n");
     QVERIFY(commitAll(*repo, "base"));
-    git(dir.path(), {"branch", "feature"});
-    write(dir.path(), "a.txt", "edited\n");
+    runGit(dir.path(), {"branch", "feature"});
+    writeFile(dir.path(), "a.txt", "edited\n");
     std::string error;
     QVERIFY(!repo->switchBranch("feature", error));
     QCOMPARE(error, std::string("commit or discard your changes before switching to 'feature' "
                                 "(1 file has changes)"));
-    QCOMPARE(git(dir.path(), {"rev-parse", "--abbrev-ref", "HEAD"}), QString("main"));
+    QCOMPARE(runGit(dir.path(), {"rev-parse", "--abbrev-ref", "HEAD"}), QString("main"));
     error.clear();
     QVERIFY(repo->stage({"a.txt"}, error)); // staged changes count too
     QVERIFY(!repo->switchBranch("feature", error));
@@ -590,11 +563,11 @@ void TestGitRepository::findCommit() {
     QTemporaryDir dir;
     auto repo = initRepository(dir.path());
     QVERIFY(repo);
-    write(dir.path(), "a.txt", "a\n");
+    writeFile(dir.path(), "a.txt", "a\n");
     const auto head = commitAll(*repo, "base");
     QVERIFY(head);
     QCOMPARE(QString::fromStdString(head->shortId),
-             git(dir.path(), {"rev-parse", "--short", "HEAD"}));
+             runGit(dir.path(), {"rev-parse", "--short", "HEAD"}));
     if (revision == "short")
         revision = QString::fromStdString(head->shortId);
     else if (revision == "full")
@@ -614,15 +587,15 @@ void TestGitRepository::nimbusStateIsNotAChange() {
     QTemporaryDir dir;
     auto repo = initRepository(dir.path());
     QVERIFY(repo);
-    write(dir.path(), "a.txt", "a\n");
+    writeFile(dir.path(), "a.txt", "a\n");
     QVERIFY(commitAll(*repo, "base"));
-    git(dir.path(), {"branch", "feature"});
-    write(dir.path(), ".nimbus/store/invocations.db", "state");
-    write(dir.path(), "services/api/.nimbus/package.zip", "zip");
+    runGit(dir.path(), {"branch", "feature"});
+    writeFile(dir.path(), ".nimbus/store/invocations.db", "state");
+    writeFile(dir.path(), "services/api/.nimbus/package.zip", "zip");
     std::string error;
     QVERIFY(repo->status(error).empty());
     QVERIFY2(repo->switchBranch("feature", error), error.c_str());
-    write(dir.path(), "b.txt", "b\n");
+    writeFile(dir.path(), "b.txt", "b\n");
     const auto entries = repo->status(error);
     QCOMPARE(entries.size(), std::size_t(1));
     QCOMPARE(entries[0].path, std::string("b.txt"));

@@ -662,39 +662,28 @@ QStringList GitPanel::pathsIn(int group) const {
 }
 
 void GitPanel::stagePaths(const QStringList &paths) {
-    if (!m_repo || paths.isEmpty())
-        return;
-    std::vector<std::string> list;
-    for (const QString &path : paths)
-        list.push_back(path.toStdString());
-    std::string error;
-    if (!m_repo->stage(list, error)) {
-        showError(fromStd(error));
-    } else {
-        showInfo(QString());
-        // The files move to Staged Changes; the selection follows them.
-        const QSignalBlocker blocker(m_changes);
-        for (QTreeWidgetItem *item : m_changes->selectedItems())
-            item->setData(fileColumn, StagedRole, true);
-    }
-    refresh();
-    emit changed();
+    setStaged(paths, true);
 }
 
 void GitPanel::unstagePaths(const QStringList &paths) {
+    setStaged(paths, false);
+}
+
+void GitPanel::setStaged(const QStringList &paths, bool staged) {
     if (!m_repo || paths.isEmpty())
         return;
     std::vector<std::string> list;
     for (const QString &path : paths)
         list.push_back(path.toStdString());
     std::string error;
-    if (!m_repo->unstage(list, error)) {
+    if (!(staged ? m_repo->stage(list, error) : m_repo->unstage(list, error))) {
         showError(fromStd(error));
     } else {
         showInfo(QString());
+        // The files move between the groups; the selection follows them.
         const QSignalBlocker blocker(m_changes);
         for (QTreeWidgetItem *item : m_changes->selectedItems())
-            item->setData(fileColumn, StagedRole, false);
+            item->setData(fileColumn, StagedRole, staged);
     }
     refresh();
     emit changed();

@@ -83,6 +83,7 @@ private:
     QStringList pathsIn(int group) const;
     void stagePaths(const QStringList &paths);
     void unstagePaths(const QStringList &paths);
+    void setStaged(const QStringList &paths, bool staged);
     void toggle(QTreeWidgetItem *item);
     void commit();
     void switchBranch();

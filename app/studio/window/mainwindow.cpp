@@ -211,34 +211,27 @@ void MainWindow::createActions() {
                 if (m_git)
                     m_git->refresh();
             });
-    connect(c->add("deploy.deploy", tr("Deploy"), tr("&Deploy Project…"), this),
-            &QAction::triggered, this, [this] {
-                if (!m_deployed)
-                    return;
-                showDock(m_deployed);
-                m_deployed->deploy();
-            });
+    // The Deploy menu's commands act in the Deployed Functions panel, brought forward.
+    auto inDeployedPanel = [this](auto act) {
+        return [this, act] {
+            if (!m_deployed)
+                return;
+            showDock(m_deployed);
+            act(m_deployed);
+        };
+    };
+    connect(c->add("deploy.deploy", tr("Deploy"), tr("&Deploy Project…"), this), &QAction::triggered,
+            this, inDeployedPanel([](DeployedPanel *p) { p->deploy(); }));
     connect(c->add("deploy.function", tr("Deploy"), tr("Deploy &Function…"), this),
-            &QAction::triggered, this, [this] {
-                if (!m_deployed)
-                    return;
-                showDock(m_deployed);
-                m_deployed->deploy(m_explorer ? m_explorer->selectedFunction() : QString());
-            });
+            &QAction::triggered, this, inDeployedPanel([this](DeployedPanel *p) {
+                p->deploy(m_explorer ? m_explorer->selectedFunction() : QString());
+            }));
     connect(c->add("deploy.publish", tr("Deploy"), tr("&Publish Version…"), this),
-            &QAction::triggered, this, [this] {
-                if (!m_deployed)
-                    return;
-                showDock(m_deployed);
-                m_deployed->publishVersion(m_deployed->selectedFunction());
-            });
+            &QAction::triggered, this,
+            inDeployedPanel([](DeployedPanel *p) { p->publishVersion(p->selectedFunction()); }));
     connect(c->add("deploy.alias", tr("Deploy"), tr("Create or Edit &Alias…"), this),
-            &QAction::triggered, this, [this] {
-                if (!m_deployed)
-                    return;
-                showDock(m_deployed);
-                m_deployed->editAlias(m_deployed->selectedFunction());
-            });
+            &QAction::triggered, this,
+            inDeployedPanel([](DeployedPanel *p) { p->editAlias(p->selectedFunction()); }));
     connect(c->add("deploy.refresh", tr("Deploy"), tr("&Refresh Deployed Functions"), this),
             &QAction::triggered, this, [this] {
                 if (m_deployed)
