@@ -15,6 +15,7 @@
 #include <QPushButton>
 #include <QTreeView>
 #include <QVBoxLayout>
+#include <algorithm>
 
 namespace nimbus::studio {
 
@@ -281,6 +282,10 @@ void DeployedPanel::reload(bool keepStatus) {
             m_model->setFunctions(page->functions, false, !page->nextMarker.empty());
             for (const auto &[name, comparison] : page->comparisons)
                 m_model->setComparison(name, comparison);
+            // Names as wide as they are, within half the panel: the values need room too.
+            m_tree->resizeColumnToContents(0);
+            m_tree->setColumnWidth(0, std::clamp(m_tree->columnWidth(0) + 12, 160,
+                                                 std::max(160, m_tree->viewport()->width() / 2)));
             QString text =
                 page->functions.empty()
                     ? tr("No functions on %1 yet: Deploy… puts the project's there.").arg(where)
