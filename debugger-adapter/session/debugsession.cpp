@@ -1,8 +1,10 @@
 #include "debugsession.h"
 
+#include "../backend/nodebackend.h"
 #include "../backend/pythonbackend.h"
 
 #include <filesystem>
+#include <set>
 #include <fstream>
 #include <sstream>
 
@@ -17,7 +19,10 @@ DebugSession::DebugSession(Send send, SessionConfig config, BackendFactory backe
     , m_config(std::move(config))
     , m_backendFactory(std::move(backendFactory)) {
     if (!m_backendFactory)
-        m_backendFactory = [](const std::string &resourcesDir) {
+        m_backendFactory = [](const std::string &runtime,
+                              const std::string &resourcesDir) -> std::unique_ptr<DebugBackend> {
+            if (runtime == "node")
+                return std::make_unique<NodeBackend>();
             return std::make_unique<PythonBackend>(resourcesDir);
         };
     registerHandlers();
@@ -102,11 +107,22 @@ void DebugSession::registerHandlers() {
           "stepIn", "stepOut", "pause", "loadedSources"}) {
         m_handlers[command] = [this](const Request &r) {
             if (!m_backend) {
-                // Breakpoints may come before launch or attach: keep them for then.
-                m_backend = m_backendFactory(m_config.resourcesDir);
-                m_backend->setEventSink([this](const std::string &event, const json &body) {
-                    onBackendEvent(event, body);
-                });
+                // Breakpoints may come before launch or attach: kept for then, by the backend
+                // their files suggest (the function's runtime decides when it is known).
+                const std::string path =
+                    r.arguments.value("source", json::object()).value("path", "");
+                const auto dot = path.rfind('.');
+                const std::string ext = dot == std::string::npos ? "" : path.substr(dot);
+                static const std::set<std::string> node{".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"};
+                useBackend(node.count(ext) ? "node" : "python");
+            }
+            if (!m_target) {
+                if (r.command == "setBreakpoints")
+                    m_sourceBreakpoints[r.arguments.value("source", json::object())
+                                            .value("path", "")] = r.arguments;
+                else if (r.command == "setFunctionBreakpoints" ||
+                         r.command == "setExceptionBreakpoints")
+                    m_otherBreakpoints[r.command] = r.arguments;
             }
             json body = m_backend->request(r.command, r.arguments);
             if (r.command == "continue")
@@ -114,6 +130,29 @@ void DebugSession::registerHandlers() {
             return body;
         };
     }
+}
+
+void DebugSession::useBackend(const std::string &runtime) {
+    if (m_backend && m_backendRuntime == runtime)
+        return;
+    const bool replay = m_backend != nullptr;
+    if (m_backend)
+        m_backend->close();
+    m_backend = m_backendFactory(runtime, m_config.resourcesDir);
+    m_backendRuntime = runtime;
+    m_backend->setEventSink(
+        [this](const std::string &event, const json &body) { onBackendEvent(event, body); });
+    if (!replay)
+        return;
+    // The breakpoints set before the runtime was known go to the backend that debugs it;
+    // the client hears where they are now.
+    for (const auto &[path, arguments] : m_sourceBreakpoints) {
+        const json placed = m_backend->request("setBreakpoints", arguments);
+        for (const auto &bp : placed.value("breakpoints", json::array()))
+            sendEvent("breakpoint", {{"reason", "new"}, {"breakpoint", bp}});
+    }
+    for (const auto &[command, arguments] : m_otherBreakpoints)
+        m_backend->request(command, arguments);
 }
 
 json DebugSession::initialize(const Request &request) {
@@ -135,11 +174,7 @@ void DebugSession::connect(const Request &request, const std::string &project,
         m_target.reset();
         throw ArgumentError(error);
     }
-    if (!m_backend) {
-        m_backend = m_backendFactory(m_config.resourcesDir);
-        m_backend->setEventSink(
-            [this](const std::string &event, const json &body) { onBackendEvent(event, body); });
-    }
+    useBackend(m_target->runtime());
     m_backend->setStopOnEntry(request.arguments.value("stopOnEntry", false));
     const std::string agent = m_backend->listen();
     if (!m_target->attach(agent, error)) {
@@ -343,8 +378,8 @@ void DebugSession::onBackendEvent(const std::string &event, const json &body) {
     if (m_ended)
         return;
     if (event == "agentConnected") {
-        output("Debug instance started (pid " + std::to_string(body.value("pid", 0)) +
-               ", Python " + body.value("python", "") + ")\n");
+        output("Debug instance started (pid " + std::to_string(body.value("pid", 0)) + ", " +
+               body.value("runtime", "Python " + body.value("python", "")) + ")\n");
         return;
     }
     if (event == "agentGone") {

@@ -27,7 +27,9 @@ struct SessionConfig {
 class DebugSession {
 public:
     using Send = std::function<void(const nlohmann::json &message)>;
-    using BackendFactory = std::function<std::unique_ptr<DebugBackend>(const std::string &)>;
+    // A backend for a runtime ("python" or "node") and the resources folder.
+    using BackendFactory =
+        std::function<std::unique_ptr<DebugBackend>(const std::string &runtime, const std::string &)>;
 
     DebugSession(Send send, SessionConfig config, BackendFactory backendFactory = {});
     ~DebugSession();
@@ -59,6 +61,7 @@ private:
     void output(const std::string &text, const std::string &category = "console");
     void sendEvent(const std::string &event, const nlohmann::json &body);
     void flushDeferredEvents();
+    void useBackend(const std::string &runtime);
 
     Send m_send;
     SessionConfig m_config;
@@ -67,6 +70,11 @@ private:
     std::map<std::string, Handler> m_handlers;
 
     std::unique_ptr<DebugBackend> m_backend;
+    std::string m_backendRuntime;
+    // Breakpoint requests made before the function (and so its runtime) was known, for a
+    // backend of another runtime: by source path, and the last of the others.
+    std::map<std::string, nlohmann::json> m_sourceBreakpoints;
+    std::map<std::string, nlohmann::json> m_otherBreakpoints;
     std::unique_ptr<FunctionTarget> m_target;
     enum class Mode { None, Launch, Attach } m_mode = Mode::None;
     bool m_initialized = false;

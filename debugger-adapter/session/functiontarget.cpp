@@ -61,11 +61,13 @@ bool FunctionTarget::open(std::string &error) {
         error = "'" + m_function + "' is an http service; debug the server it runs directly";
         return false;
     }
-    if (manifest::runtimeFamily(fn->runtime.value) != manifest::RuntimeFamily::Python) {
+    const auto family = manifest::runtimeFamily(fn->runtime.value);
+    if (family != manifest::RuntimeFamily::Python && family != manifest::RuntimeFamily::Node) {
         error = "'" + m_function + "' runs " + fn->runtime.value +
-                "; nimbus-dap debugs Python functions (Node is next)";
+                "; nimbus-dap debugs Python and Node functions";
         return false;
     }
+    m_runtime = family == manifest::RuntimeFamily::Node ? "node" : "python";
     m_function = fn->name;
     m_invokable = fn->kind == manifest::FunctionKind::Event;
     auto live = sim::StateFile::readLive(m_project);

@@ -29,6 +29,8 @@ public:
     bool open(std::string &error);
     // Whether the function is invoked (an event function) or reached over HTTP.
     bool invokable() const { return m_invokable; }
+    // "python" or "node": which debug backend it needs.
+    const std::string &runtime() const { return m_runtime; }
     // Every invocation of the function now runs in one debug instance whose agent
     // connects to `agent`; detach() returns it to ordinary instances.
     bool attach(const std::string &agent, std::string &error);
@@ -52,6 +54,7 @@ private:
     std::unique_ptr<lambdaclient::LambdaClient> m_client;
     bool m_attached = false;
     bool m_invokable = true;
+    std::string m_runtime = "python";
     boost::asio::io_context m_io;
     std::shared_ptr<sim::ChildProcess> m_child;
     std::thread m_ioThread;

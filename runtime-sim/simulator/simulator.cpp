@@ -296,10 +296,11 @@ bool Simulator::setDebugAgent(const std::string &name, const std::string &agent,
         error = "'" + function->name + "' is an http service: debug the server it runs directly";
         return false;
     }
-    if (!agent.empty() &&
-        manifest::runtimeFamily(function->runtime.value) != manifest::RuntimeFamily::Python) {
+    const auto family = manifest::runtimeFamily(function->runtime.value);
+    if (!agent.empty() && family != manifest::RuntimeFamily::Python &&
+        family != manifest::RuntimeFamily::Node) {
         error = "'" + function->name + "' runs " + function->runtime.value +
-                "; the debugger supports Python functions (Node is next)";
+                "; the debugger supports Python and Node functions";
         return false;
     }
     if (agent.empty())

@@ -109,10 +109,12 @@ function errorDocument(err, typeOverride) {
 // Lambda's console format: "<time>\t<request id>\t<LEVEL>\t<message>". Written synchronously
 // so every line of an invocation reaches the pipe before its response is posted.
 let currentRequestId = undefined;
+let debugAgent = null; // nimbus-dap's agent, in a debug instance
 function patchConsole() {
   const write = (level) => (...args) => {
     const message = util.format(...args).replace(/\n/g, '\r');
     fs.writeSync(1, `${new Date().toISOString()}\t${currentRequestId || 'undefined'}\t${level}\t${message}\n`);
+    if (debugAgent) debugAgent.output(level === 'ERROR' || level === 'WARN' ? 'stderr' : 'stdout', util.format(...args) + '\n');
   };
   console.log = write('INFO');
   console.info = write('INFO');
@@ -167,6 +169,8 @@ async function loadHandler(spec, root) {
   }
   let handler = module;
   for (const key of propertyPath) handler = handler == null ? undefined : handler[key];
+  // The debugger finds the handler (stop on entry) and its module (function breakpoints).
+  if (debugAgent) Object.assign(globalThis, { __nimbusModule: module, __nimbusHandler: handler });
   if (typeof handler !== 'function') {
     throw Object.assign(new Error(`${modulePath}.${propertyPath.join('.')} is undefined or not exported`), { lambdaType: 'Runtime.HandlerNotFound' });
   }
@@ -225,6 +229,8 @@ async function main() {
   const root = process.env.LAMBDA_TASK_ROOT || process.cwd();
   process.chdir(root);
   let handler;
+  // A debug instance: the debugger sets its breakpoints before the handler's module loads.
+  if (process.env.NIMBUS_DEBUG_AGENT) debugAgent = await require(path.join(__dirname, 'debug-agent.js')).start(process.env.NIMBUS_DEBUG_AGENT);
   try {
     handler = await loadHandler(process.env._HANDLER, root);
   } catch (e) {
@@ -261,6 +267,7 @@ async function main() {
       await postError(`${BASE}/invocation/${requestId}/error`, { errorType: 'Runtime.UnmarshalError', errorMessage: `Unable to parse input as json: ${e.message}`, stackTrace: [] });
       continue;
     }
+    if (debugAgent) await debugAgent.invocation(requestId);
     const outcome = await run(handler, event, next.headers);
     if ('error' in outcome) {
       const document = errorDocument(outcome.error);

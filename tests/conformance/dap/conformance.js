@@ -16,6 +16,7 @@ const project = fs.mkdtempSync(path.join(os.tmpdir(), 'nimbus-dap-conformance-')
 for (const file of fs.readdirSync(path.join(__dirname, 'project')))
   fs.copyFileSync(path.join(__dirname, 'project', file), path.join(project, file));
 const H = path.join(project, 'handler.py');
+const O = path.join(project, 'order.js'); // the Node function's file
 const P = path.join(project, 'helper.py');
 
 const launchArgs = (extra = {}) => ({ type: 'nimbus', request: 'launch', project, function: 'hello', eventFile: 'event.json', ...extra });
@@ -394,6 +395,204 @@ test('attach to an http function; disconnect while stopped lets the request fini
   });
 });
 
+// --- Node functions: the same requests, answered through V8's inspector ---------------
+
+const nodeArgs = (extra = {}) => launchArgs({ function: 'order', ...extra });
+
+// Launches with a breakpoint set before the function's module has loaded (so the adapter
+// cannot know yet where it binds: unverified), and waits for it to bind (a breakpoint event
+// saying verified) and to stop there. Returns the stack.
+async function nodeHit(dc, args, location) {
+  const bound = new Promise((resolve) => dc.on('breakpoint', (e) => {
+    if (e.body.breakpoint.verified) resolve(e.body.breakpoint);
+  }));
+  let set;
+  await Promise.all([
+    dc.waitForEvent('initialized').then(async () => {
+      set = await dc.setBreakpointsRequest({ source: { path: location.path }, breakpoints: [{ line: location.line }] });
+      await dc.configurationDoneRequest();
+    }),
+    dc.launch(args),
+  ]);
+  assert.strictEqual(set.body.breakpoints[0].verified, false);
+  const binding = await bound;
+  assert.strictEqual(binding.line, location.line);
+  const { frames } = await stoppedAt(dc, 'breakpoint');
+  assert.strictEqual(frames[0].line, location.line);
+  return { body: { stackFrames: frames } };
+}
+const scopeVars = async (dc, frameId, name) => {
+  const scopes = await dc.scopesRequest({ frameId });
+  const scope = scopes.body.scopes.find((s) => s.name === name);
+  assert.ok(scope, scopes.body.scopes.map((s) => s.name).join());
+  return (await dc.variablesRequest({ variablesReference: scope.variablesReference })).body.variables;
+};
+
+test('node: a breakpoint set before the module loads binds and stops; runtime frames are set apart', () => withSession(async (dc, outputs) => {
+  const stack = await nodeHit(dc, nodeArgs(), { path: O, line: 19 });
+  const frames = stack.body.stackFrames;
+  assert.match(frames[0].name, /hello/);
+  assert.strictEqual(frames[0].source.path, O);
+  assert.strictEqual(frames[0].line, 19);
+  const rest = frames.slice(1).filter((f) => f.presentationHint !== 'label');
+  assert.ok(rest.length > 0 && rest.every((f) => f.presentationHint === 'subtle'), JSON.stringify(rest));
+  assert.match(outputs.join(''), /Debug instance started \(pid \d+, Node v\d+/);
+  const sources = (await dc.customRequest('loadedSources', {})).body.sources;
+  assert.ok(sources.some((s) => s.path === O), JSON.stringify(sources));
+  await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
+  const all = outputs.join('');
+  assert.match(all, /Result: \{"message":"hello Ada","total":16,"calls":1,"tags":2,"seen":1\}/);
+  assert.match(all, /total is 16/);
+  assert.match(all, /REPORT RequestId: /);
+}));
+
+test('node: variables — locals, nested event data, paged arrays, Maps and Sets', () => withSession(async (dc) => {
+  const stack = await nodeHit(dc, nodeArgs(), { path: O, line: 21 });
+  const frameId = stack.body.stackFrames[0].id;
+  const vars = await scopeVars(dc, frameId, 'Local');
+  assert.strictEqual(byName(vars, 'sum').value, '16');
+  assert.strictEqual(byName(vars, 'name').value, '"Ada"');
+  const order = byName(vars, 'order');
+  const orderChildren = (await dc.variablesRequest({ variablesReference: order.variablesReference })).body.variables;
+  const items = byName(orderChildren, 'items');
+  assert.strictEqual(items.indexedVariables, 2);
+  const second = (await dc.variablesRequest({ variablesReference: items.variablesReference, filter: 'indexed', start: 1, count: 1 })).body.variables;
+  assert.deepStrictEqual(second.map((v) => v.name), ['1']);
+  const item = (await dc.variablesRequest({ variablesReference: second[0].variablesReference })).body.variables;
+  assert.strictEqual(byName(item, 'sku').value, '"b"');
+  const tags = byName(vars, 'tags');
+  assert.match(tags.value, /^Map\(2\)/);
+  const entries = byName((await dc.variablesRequest({ variablesReference: tags.variablesReference })).body.variables, '[[Entries]]');
+  assert.strictEqual((await dc.variablesRequest({ variablesReference: entries.variablesReference, filter: 'indexed' })).body.variables.length, 2);
+  assert.match(byName(vars, 'seen').value, /^Set\(1\)/);
+  const closure = await scopeVars(dc, frameId, 'Closure').catch(() => null) || await scopeVars(dc, frameId, 'Module').catch(() => []);
+  assert.ok(Array.isArray(closure));
+  const globals = await scopeVars(dc, frameId, 'Global');
+  assert.ok(byName(globals, 'process'), 'the Global scope lists process');
+}));
+
+test('node: evaluate for the console, watches and hovers', () => withSession(async (dc) => {
+  const stack = await nodeHit(dc, nodeArgs(), { path: O, line: 21 });
+  const frameId = stack.body.stackFrames[0].id;
+  assert.strictEqual((await dc.evaluateRequest({ expression: 'sum * 2', frameId, context: 'repl' })).body.result, '32');
+  assert.strictEqual((await dc.evaluateRequest({ expression: 'order.items[0].qty', frameId, context: 'watch' })).body.result, '2');
+  const hover = await dc.evaluateRequest({ expression: 'order', frameId, context: 'hover' });
+  assert.ok(hover.body.variablesReference > 0);
+  await assert.rejects(dc.evaluateRequest({ expression: 'no_such_name', frameId, context: 'watch' }), /ReferenceError/);
+  // A watch or hover never changes the function's state.
+  await assert.rejects(dc.evaluateRequest({ expression: 'calls = 99', frameId, context: 'watch' }), /could change the function's state/);
+}));
+
+test('node: setVariable changes what the function goes on with', () => withSession(async (dc, outputs) => {
+  const stack = await nodeHit(dc, nodeArgs(), { path: O, line: 21 });
+  const frameId = stack.body.stackFrames[0].id;
+  const scopes = await dc.scopesRequest({ frameId });
+  const local = scopes.body.scopes.find((s) => s.name === 'Local');
+  const set = await dc.setVariableRequest({ variablesReference: local.variablesReference, name: 'greeting', value: "'hi'" });
+  assert.strictEqual(set.body.value, '"hi"');
+  await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
+  assert.match(outputs.join(''), /"message":"hi Ada"/);
+}));
+
+test('node: step in, over and out', () => withSession(async (dc) => {
+  await nodeHit(dc, nodeArgs(), { path: O, line: 19 });
+  await dc.stepInRequest({ threadId: 1 });
+  let { frames } = await stoppedAt(dc, 'step');
+  assert.strictEqual(frames[0].name, 'total');
+  assert.strictEqual(frames[0].line, 6);
+  await dc.nextRequest({ threadId: 1 });
+  ({ frames } = await stoppedAt(dc, 'step'));
+  assert.strictEqual(frames[0].line, 7);
+  await dc.stepOutRequest({ threadId: 1 });
+  ({ frames } = await stoppedAt(dc, 'step'));
+  assert.match(frames[0].name, /hello/);
+  // Back in the caller: on the call's line, or (V8 finishes the statement) the next one.
+  assert.ok(frames[0].line === 19 || frames[0].line === 20, String(frames[0].line));
+  const after = frames[0].line;
+  await dc.nextRequest({ threadId: 1 });
+  ({ frames } = await stoppedAt(dc, 'step'));
+  assert.strictEqual(frames[0].line, after + 1);
+}));
+
+test('node: conditional, hit-count and log breakpoints', () => withSession(async (dc, outputs) => {
+  await Promise.all([
+    dc.waitForEvent('initialized').then(async () => {
+      await dc.setBreakpointsRequest({ source: { path: O }, breakpoints: [
+        { line: 8, condition: "item.sku === 'b'" },
+      ] });
+      await dc.configurationDoneRequest();
+    }),
+    dc.launch(nodeArgs()),
+  ]);
+  let { frames } = await stoppedAt(dc, 'breakpoint');
+  assert.strictEqual(frames[0].line, 8);
+  assert.strictEqual((await dc.evaluateRequest({ expression: 'item.sku', frameId: frames[0].id, context: 'watch' })).body.result, '"b"');
+  await dc.setBreakpointsRequest({ source: { path: O }, breakpoints: [{ line: 8, logMessage: 'qty {item.qty} of {item.sku}' }] });
+  await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
+  assert.doesNotMatch(outputs.join(''), /qty 2 of a/); // set after that pass
+}));
+
+test('node: a hit count stops on the nth pass; log messages print without stopping', () => withSession(async (dc, outputs) => {
+  await Promise.all([
+    dc.waitForEvent('initialized').then(async () => {
+      await dc.setBreakpointsRequest({ source: { path: O }, breakpoints: [
+        { line: 8, hitCondition: '2' },
+        { line: 10, logMessage: 'sum is {sum}' },
+      ] });
+      await dc.configurationDoneRequest();
+    }),
+    dc.launch(nodeArgs()),
+  ]);
+  const { frames } = await stoppedAt(dc, 'breakpoint');
+  assert.strictEqual((await dc.evaluateRequest({ expression: 'item.sku', frameId: frames[0].id, context: 'watch' })).body.result, '"b"');
+  await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
+  assert.match(outputs.join(''), /sum is 16/);
+  assert.strictEqual(dc.stops.length, 0);
+}));
+
+test('node: function breakpoints and stop on entry', () => withSession(async (dc) => {
+  await Promise.all([
+    dc.waitForEvent('initialized').then(async () => {
+      await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'hello' }] });
+      await dc.configurationDoneRequest();
+    }),
+    dc.launch(nodeArgs()),
+  ]);
+  const { frames } = await stoppedAt(dc, 'function breakpoint');
+  assert.match(frames[0].name, /hello/);
+  assert.strictEqual(frames[0].line, 14);
+}));
+
+test('node: stop on entry', () => withSession(async (dc) => {
+  await Promise.all([dc.configurationSequence(), dc.launch(nodeArgs({ stopOnEntry: true }))]);
+  const { frames } = await stoppedAt(dc, 'entry');
+  assert.match(frames[0].name, /hello/);
+  assert.strictEqual(frames[0].source.path, O);
+}));
+
+test('node: exception breakpoints stop where it is thrown', () => withSession(async (dc, outputs) => {
+  await Promise.all([
+    dc.waitForEvent('initialized').then(async () => {
+      await dc.setExceptionBreakpointsRequest({ filters: ['raised'] });
+      await dc.configurationDoneRequest();
+    }),
+    dc.launch(nodeArgs({ function: 'orderFail' })),
+  ]);
+  const { event, frames } = await stoppedAt(dc, 'exception');
+  assert.match(event.body.text, /TypeError: bad order 7/);
+  assert.strictEqual(frames[0].line, 27);
+  await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
+  assert.match(outputs.join(''), /TypeError/);
+}));
+
+test("node: the function's timeout clock stops while it is stopped", () => withSession(async (dc, outputs) => {
+  await nodeHit(dc, nodeArgs({ function: 'orderQuick' }), { path: O, line: 19 });
+  await new Promise((r) => setTimeout(r, 1500)); // longer than its 1 s timeout
+  await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
+  assert.match(outputs.join(''), /Result: \{"message":"hello Ada"/);
+  assert.doesNotMatch(outputs.join(''), /Task timed out/);
+}));
+
 test('a debuggee that crashes ends the session cleanly', () => withSession(async (dc, outputs) => {
   await Promise.all([dc.configurationSequence(), dc.launch(launchArgs({ function: 'crash', event: {}, eventFile: undefined }))]);
   const [exited] = await Promise.all([dc.waitForEvent('exited'), dc.waitForEvent('terminated')]);
@@ -404,7 +603,6 @@ test('a debuggee that crashes ends the session cleanly', () => withSession(async
 test('bad launch arguments are answered with what is wrong', () => withSession(async (dc) => {
   await dc.initializeRequest();
   await assert.rejects(dc.launchRequest({ project, function: 'nope' }), /no function 'nope'/);
-  await assert.rejects(dc.launchRequest({ project, function: 'node' }), /debugs Python functions/);
   await assert.rejects(dc.launchRequest({ project, function: 'hello', eventFile: 'missing.json' }), /"eventFile": cannot read/);
   await assert.rejects(dc.launchRequest({ function: 'hello' }), /needs "project"/);
   await assert.rejects(dc.launchRequest({ project, function: 'site' }), /is an http function: it is reached over HTTP/);

@@ -1,0 +1,111 @@
+'use strict';
+// The Node side of nimbus-dap, started by the bootstrap when NIMBUS_DEBUG_AGENT=host:port is
+// set. It opens the V8 inspector on loopback and tells nimbus-dap where it is (one JSON line
+// per message on a TCP connection to the adapter); nimbus-dap then speaks the Chrome DevTools
+// Protocol to the inspector itself. Here: the handshake before the handler's module loads
+// (so breakpoints set before it bind), one before each invocation (stop on entry, function
+// breakpoints), the function's console lines, and a ping that lets the adapter know every
+// line before it has arrived.
+
+const net = require('net');
+const inspector = require('inspector');
+
+class DebugAgent {
+  constructor(socket) {
+    this.socket = socket;
+    this.buffer = '';
+    this.waiters = new Map(); // event -> [resolve]
+    this.closed = false;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => this.onData(chunk));
+    const gone = () => {
+      if (this.closed) return;
+      this.closed = true;
+      // The debugger went away: never leave the function waiting or stopped.
+      try { inspector.close(); } catch (e) { /* already closed */ }
+      for (const list of this.waiters.values()) for (const resolve of list) resolve(null);
+      this.waiters.clear();
+    };
+    socket.on('error', gone);
+    socket.on('close', gone);
+  }
+
+  onData(chunk) {
+    this.buffer += chunk.toString('utf8');
+    let newline;
+    while ((newline = this.buffer.indexOf('\n')) >= 0) {
+      const line = this.buffer.slice(0, newline);
+      this.buffer = this.buffer.slice(newline + 1);
+      let message;
+      try { message = JSON.parse(line); } catch (e) { continue; }
+      if (message.event === 'ping') {
+        this.send('pong', message.body || {});
+        continue;
+      }
+      const list = this.waiters.get(message.event);
+      if (list && list.length) list.shift()(message.body || {});
+    }
+  }
+
+  send(event, body) {
+    if (!this.closed) this.socket.write(JSON.stringify({ event, body }) + '\n');
+  }
+
+  // The adapter's `event`, or null when it does not come within `ms` (or it is gone).
+  wait(event, ms) {
+    if (this.closed) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const list = this.waiters.get(event) || [];
+      this.waiters.set(event, list);
+      let done = false;
+      const timer = setTimeout(() => finish(null), ms);
+      const finish = (body) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        const i = list.indexOf(finish);
+        if (i >= 0) list.splice(i, 1);
+        resolve(body);
+      };
+      list.push(finish);
+    });
+  }
+
+  // Before the handler runs: the adapter places what concerns it, then says go.
+  async invocation(requestId) {
+    this.send('invocation', { requestId, runtimeApi: process.env.AWS_LAMBDA_RUNTIME_API });
+    await this.wait('go', 10000);
+  }
+
+  output(category, text) {
+    this.send('output', { category, output: text });
+  }
+}
+
+// Connects to the adapter and waits until it has set the breakpoints; null (and a line on
+// stderr) when it cannot be reached: the function then runs without a debugger.
+async function start(address) {
+  const [host, port] = address.split(':');
+  inspector.open(0, '127.0.0.1', false);
+  const socket = net.connect({ host, port: Number(port) });
+  const connected = await new Promise((resolve) => {
+    socket.once('connect', () => resolve(true));
+    socket.once('error', (e) => resolve(e));
+  });
+  if (connected !== true) {
+    process.stderr.write(`[nimbus] cannot reach the debugger at ${address}: ${connected.message}; running without it\n`);
+    inspector.close();
+    return null;
+  }
+  const agent = new DebugAgent(socket);
+  agent.send('hello', { runtime: 'node', node: process.version, pid: process.pid, inspector: inspector.url() });
+  if (await agent.wait('ready', 10000) === null) {
+    process.stderr.write('[nimbus] the debugger did not configure this instance in time; running without it\n');
+    socket.destroy();
+    try { inspector.close(); } catch (e) { /* closed */ }
+    return null;
+  }
+  return agent;
+}
+
+module.exports = { start };
