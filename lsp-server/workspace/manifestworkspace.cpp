@@ -719,11 +719,12 @@ std::vector<CodeLens> ManifestWorkspace::codeLenses(std::string_view text,
         if (!fn.value.isMapping())
             continue;
         const json arguments = json::array({projectDir, fn.key.scalar});
-        // nimbus-dap debugs Python functions (its Node backend is still to come).
+        // nimbus-dap debugs Python and Node functions (not custom runtimes).
         const YamlNode *runtime = fn.value.find("runtime") ? fn.value.find("runtime") : defaultRuntime;
-        const bool debuggable = !runtime || !runtime->isScalar() ||
-                                manifest::runtimeFamily(runtime->scalar) !=
-                                    manifest::RuntimeFamily::Node;
+        const auto family = runtime && runtime->isScalar() ? manifest::runtimeFamily(runtime->scalar)
+                                                           : manifest::RuntimeFamily::Python;
+        const bool debuggable =
+            family == manifest::RuntimeFamily::Python || family == manifest::RuntimeFamily::Node;
         if (fn.value.find("handler")) {
             lenses.push_back({fn.key.range, "▶ Invoke", "nimbus.invoke", arguments});
             if (debuggable)

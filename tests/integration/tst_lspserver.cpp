@@ -389,8 +389,8 @@ void TestLspServer::listFunctionsDescribesTheProject() {
 
 // Event functions get "Invoke" and "Debug" (a launch configuration with an event); http
 // functions "Debug (attach)" (an attach configuration: their calls come over HTTP); http
-// services none, and nimbus.debug says why; Node functions no Debug yet (nimbus-dap
-// debugs Python).
+// services none, and nimbus.debug says why; Node functions both, custom runtimes (which
+// nimbus-dap does not debug) Invoke alone.
 void TestLspServer::lensesLaunchOrAttach() {
     TempProject project;
     project.write("handler.py", kHandler);
@@ -399,7 +399,8 @@ void TestLspServer::lensesLaunchOrAttach() {
         "  hello:\n    handler: handler.hello\n"
         "  web:\n    httpHandler: handler.hello\n"
         "  svc:\n    httpService:\n      command: python3 -m http.server $PORT\n"
-        "  js:\n    handler: handler.hello\n    runtime: nodejs20.x\n";
+        "  js:\n    handler: handler.hello\n    runtime: nodejs20.x\n"
+        "  own:\n    handler: handler.hello\n    runtime: provided.al2\n";
     project.writeManifest(QByteArray::fromStdString(manifest));
     Client c;
     c.initialize();
@@ -411,7 +412,8 @@ void TestLspServer::lensesLaunchOrAttach() {
         seen.emplace_back(lens["range"]["start"]["line"].get<int>(),
                           lens["command"]["title"].get<std::string>());
     const std::vector<std::pair<int, std::string>> expected{
-        {5, "▶ Invoke"}, {5, "Debug"}, {7, "Debug (attach)"}, {12, "▶ Invoke"}};
+        {5, "▶ Invoke"}, {5, "Debug"}, {7, "Debug (attach)"}, {12, "▶ Invoke"}, {12, "Debug"},
+        {15, "▶ Invoke"}};
     QVERIFY2(seen == expected, lenses.dump().c_str());
 
     auto debug = [&](const std::string &function) {

@@ -55,7 +55,7 @@ struct Client {
                 std::lock_guard lock(mutex);
                 sent.push_back(m);
             },
-            config, [this](const std::string &) {
+            config, [this](const std::string &, const std::string &) {
                 return std::make_unique<FakeBackend>(&backendRequests, &released);
             });
     }
@@ -176,8 +176,6 @@ void TestDapSession::launchArgumentsAreChecked_data() {
         << R"({"project": "/no/such/project", "function": "hello"})" << "no folder at";
     QTest::newRow("a function that is not there")
         << R"({"project": "PROJECT", "function": "nope"})" << "no function 'nope'";
-    QTest::newRow("a Node function")
-        << R"({"project": "PROJECT", "function": "node"})" << "debugs Python functions";
     QTest::newRow("an http service")
         << R"({"project": "PROJECT", "function": "web"})" << "is an http service";
     QTest::newRow("an event file that is not there")
