@@ -113,16 +113,95 @@ NodeBackend::NodeBackend()
 
 void NodeBackend::pauseLoop() {
     for (;;) {
-        json params;
+        std::function<void()> job;
         {
             std::unique_lock lock(m_pauseMutex);
             m_pauseWake.wait(lock, [this] { return m_pauseStop || !m_pauses.empty(); });
             if (m_pauseStop)
                 return;
-            params = std::move(m_pauses.front());
+            job = std::move(m_pauses.front());
             m_pauses.pop_front();
         }
-        onPaused(params);
+        try {
+            job();
+        } catch (const std::exception &) {
+            // The inspector went away mid-way: the next instance starts over.
+        }
+    }
+}
+
+void NodeBackend::queue(std::function<void()> job) {
+    {
+        std::lock_guard lock(m_pauseMutex);
+        m_pauses.push_back(std::move(job));
+    }
+    m_pauseWake.notify_one();
+}
+
+void NodeBackend::placeMapped(CdpClient &client, const std::string &path, Breakpoint &bp,
+                              const std::string &scriptId, const SourceMap &map) {
+    int bound = 0;
+    const auto at = map.generated(path, bp.line - 1, &bound);
+    if (!at)
+        return;
+    json params{{"location",
+                 {{"scriptId", scriptId}, {"lineNumber", at->line}, {"columnNumber", at->column}}}};
+    if (!bp.condition.empty())
+        params["condition"] = bp.condition;
+    const json result = client.call("Debugger.setBreakpoint", params);
+    bp.cdpIds.push_back(result.value("breakpointId", ""));
+    bp.verified = true;
+    bp.boundLine = bound + 1;
+}
+
+void NodeBackend::loadSourceMap(const std::string &scriptId, const std::string &scriptUrl,
+                                const std::string &mapUrl) {
+    std::string baseDir, error;
+    const auto text = readSourceMap(mapUrl, pathOfUrl(scriptUrl), baseDir, error);
+    if (!text)
+        return;
+    auto parsed = SourceMap::parse(*text, baseDir, error);
+    if (!parsed)
+        return;
+    auto map = std::make_shared<SourceMap>(std::move(*parsed));
+    std::map<std::string, std::vector<Breakpoint>> affected;
+    {
+        std::lock_guard lock(m_mutex);
+        m_maps[scriptId] = map;
+        for (const auto &[path, list] : m_breakpoints)
+            if (map->hasSource(path))
+                affected[path] = list;
+    }
+    for (const auto &source : map->sources())
+        if (source.rfind('/', 0) == 0)
+            emit("loadedSource",
+                 {{"reason", "new"},
+                  {"source", {{"path", source}, {"name", source.substr(source.rfind('/') + 1)}}}});
+    auto client = cdp();
+    if (!client || affected.empty())
+        return;
+    for (auto &[path, list] : affected) {
+        for (auto &bp : list) {
+            placeMapped(*client, path, bp, scriptId, *map);
+            if (bp.verified)
+                emit("breakpoint", {{"reason", "changed"},
+                                    {"breakpoint",
+                                     {{"id", bp.id},
+                                      {"verified", true},
+                                      {"line", bp.boundLine},
+                                      {"source", {{"path", path}}}}}});
+        }
+        std::lock_guard lock(m_mutex);
+        auto it = m_breakpoints.find(path);
+        if (it == m_breakpoints.end())
+            continue;
+        for (auto &stored : it->second)
+            for (const auto &bp : list)
+                if (bp.id == stored.id) {
+                    stored.cdpIds = bp.cdpIds;
+                    stored.verified = bp.verified;
+                    stored.boundLine = bp.boundLine;
+                }
     }
 }
 
@@ -262,6 +341,7 @@ bool NodeBackend::attachInspector(const std::shared_ptr<Agent> &agent, const std
         m_cdp = client;
         m_agent = agent;
         m_scripts.clear();
+        m_maps.clear();
         m_callFrames = json::array();
         m_handles.clear();
         m_frameIds.clear();
@@ -280,6 +360,9 @@ bool NodeBackend::attachInspector(const std::shared_ptr<Agent> &agent, const std
         // Stepping never stops inside node's own code or the runtime's bootstrap.
         client->call("Debugger.setBlackboxPatterns",
                      {{"patterns", json::array({"^node:", "/runtimes/node/"})}});
+        // A script with a source map stops before it runs, until its breakpoints are placed.
+        client->call("Debugger.setInstrumentationBreakpoint",
+                     {{"instrumentation", "beforeScriptWithSourceMapExecution"}});
         applyBreakpoints(*client);
     } catch (const BackendError &e) {
         error = std::string("cannot set up the function's inspector: ") + e.what();
@@ -291,6 +374,36 @@ bool NodeBackend::attachInspector(const std::shared_ptr<Agent> &agent, const std
 json NodeBackend::placeBreakpoints(const std::string &path, std::vector<Breakpoint> &breakpoints,
                                    CdpClient *cdp) {
     json placed = json::array();
+    // A TypeScript file never runs as it is: its breakpoints go where its source maps say.
+    static const std::regex original(R"(\.(ts|tsx|mts|cts)$)");
+    if (std::regex_search(path, original)) {
+        std::map<std::string, std::shared_ptr<SourceMap>> maps;
+        {
+            std::lock_guard lock(m_mutex);
+            for (const auto &[scriptId, map] : m_maps)
+                if (map->hasSource(path))
+                    maps[scriptId] = map;
+        }
+        for (auto &bp : breakpoints) {
+            if (cdp)
+                for (const auto &[scriptId, map] : maps) {
+                    try {
+                        placeMapped(*cdp, path, bp, scriptId, *map);
+                    } catch (const BackendError &) {
+                        // Another script may still take it.
+                    }
+                }
+            json out{{"id", bp.id},
+                     {"line", bp.verified ? bp.boundLine : bp.line},
+                     {"source", {{"path", path}}},
+                     {"verified", bp.verified}};
+            if (!bp.verified)
+                out["message"] = maps.empty() ? "binds when the module compiled from it loads"
+                                              : "no code at or after this line";
+            placed.push_back(out);
+        }
+        return placed;
+    }
     for (auto &bp : breakpoints) {
         json out{{"id", bp.id}, {"line", bp.line}, {"source", {{"path", path}}}};
         if (!cdp) {
@@ -379,6 +492,13 @@ void NodeBackend::onInvocation(const std::shared_ptr<Agent> &agent, const json &
             }
             if (!functions.empty())
                 setFunctionBreakpoints({{"breakpoints", json::array()}, {"_reapply", true}});
+            // The handler's compiled modules have been parsed; once every event the
+            // inspector sent before now is here (a round trip) and handled (the jobs before
+            // this one), their source-mapped breakpoints are in place.
+            client->call("Runtime.evaluate", {{"expression", "0"}, {"silent", true}});
+            auto placed = std::make_shared<std::promise<void>>();
+            queue([placed] { placed->set_value(); });
+            placed->get_future().wait_for(std::chrono::seconds(10));
         } catch (const BackendError &) {
             // The handler runs without them; the breakpoints say why when asked.
         }
@@ -389,10 +509,16 @@ void NodeBackend::onInvocation(const std::shared_ptr<Agent> &agent, const json &
 void NodeBackend::onCdpEvent(const std::string &method, const json &params) {
     if (method == "Debugger.scriptParsed") {
         const std::string url = params.value("url", "");
+        const std::string scriptId = params.value("scriptId", "");
         {
             std::lock_guard lock(m_mutex);
-            m_scripts[params.value("scriptId", "")] = url;
+            m_scripts[scriptId] = url;
         }
+        // A compiled script (TypeScript, a bundle): its original files' breakpoints go in
+        // before it runs (V8 pauses it for that; see the instrumentation breakpoint).
+        if (const std::string map = params.value("sourceMapURL", "");
+            !map.empty() && !internal(url))
+            queue([this, scriptId, url, map] { loadSourceMap(scriptId, url, map); });
         if (!internal(url) && url.rfind("file://", 0) == 0)
             emit("loadedSource",
                  {{"reason", "new"},
@@ -424,11 +550,7 @@ void NodeBackend::onCdpEvent(const std::string &method, const json &params) {
     }
     if (method == "Debugger.paused") {
         // Off the inspector's thread: deciding may need to ask the inspector.
-        {
-            std::lock_guard lock(m_pauseMutex);
-            m_pauses.push_back(params);
-        }
-        m_pauseWake.notify_one();
+        queue([this, params] { onPaused(params); });
         return;
     }
     if (method == "Debugger.resumed") {
@@ -476,6 +598,15 @@ void NodeBackend::onPaused(const json &params) {
     if (!client)
         return;
     const std::string reason = params.value("reason", "other");
+    if (reason == "instrumentation") {
+        // Its source map was read (the job before this one): let it run.
+        {
+            std::lock_guard lock(m_mutex);
+            m_resumeRequested = true;
+        }
+        client->send("Debugger.resume");
+        return;
+    }
     const json hit = params.value("hitBreakpoints", json::array());
     std::string stopReason = "pause";
     json hitIds = json::array();
@@ -616,11 +747,19 @@ json NodeBackend::stackTrace(const json &arguments) {
     };
     for (const auto &f : m_callFrames) {
         const json location = f.value("location", json::object());
-        const auto script = m_scripts.find(location.value("scriptId", ""));
-        addFrame(f.value("functionName", ""),
-                 script == m_scripts.end() ? f.value("url", "") : script->second,
-                 location.value("lineNumber", 0), location.value("columnNumber", 0),
-                 f.value("callFrameId", ""));
+        const std::string scriptId = location.value("scriptId", "");
+        const auto script = m_scripts.find(scriptId);
+        std::string url = script == m_scripts.end() ? f.value("url", "") : script->second;
+        int line = location.value("lineNumber", 0);
+        int column = location.value("columnNumber", 0);
+        // Compiled code is shown where it was written.
+        if (const auto map = m_maps.find(scriptId); map != m_maps.end())
+            if (const auto original = map->second->original({line, column})) {
+                url = "file://" + original->path;
+                line = original->position.line;
+                column = original->position.column;
+            }
+        addFrame(f.value("functionName", ""), url, line, column, f.value("callFrameId", ""));
     }
     // Where the async functions awaiting this one were called from.
     for (json trace = m_asyncTrace; trace.is_object(); trace = trace.value("parent", json())) {

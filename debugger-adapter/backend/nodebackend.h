@@ -2,6 +2,7 @@
 
 #include "cdpclient.h"
 #include "debugbackend.h"
+#include "sourcemap.h"
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -73,6 +74,12 @@ private:
     void onCdpEvent(const std::string &method, const nlohmann::json &params);
     void onPaused(const nlohmann::json &params);
     void pauseLoop();
+    void queue(std::function<void()> job);
+    void loadSourceMap(const std::string &scriptId, const std::string &scriptUrl,
+                       const std::string &mapUrl);
+    // Places a breakpoint of an original file (a .ts) in one script that maps it.
+    void placeMapped(CdpClient &cdp, const std::string &path, Breakpoint &bp,
+                     const std::string &scriptId, const SourceMap &map);
     void notifyPlatform(bool paused);
     void emit(const std::string &event, const nlohmann::json &body);
     std::shared_ptr<CdpClient> cdp() const;
@@ -119,10 +126,14 @@ private:
     std::string m_requestId; // the invocation running, for the platform's timeout clock
     std::string m_runtimeApi;
 
-    // Stops are decided on a thread of their own (it may ask the inspector).
+    // Source maps of the scripts that have one (TypeScript, bundles), by scriptId.
+    std::map<std::string, std::shared_ptr<SourceMap>> m_maps;
+
+    // Work that asks the inspector (deciding a stop, placing breakpoints in a newly parsed
+    // script) runs in order on a thread of its own, never on the inspector's.
     std::mutex m_pauseMutex;
     std::condition_variable m_pauseWake;
-    std::deque<nlohmann::json> m_pauses;
+    std::deque<std::function<void()>> m_pauses;
     bool m_pauseStop = false;
     std::thread m_pauseThread;
 };

@@ -593,6 +593,34 @@ test("node: the function's timeout clock stops while it is stopped", () => withS
   assert.doesNotMatch(outputs.join(''), /Task timed out/);
 }));
 
+test('typescript (tsc): a .ts breakpoint binds and stops at its line; step in lands on .ts lines; watches see TS variables', () => withSession(async (dc) => {
+  const T = path.join(project, 'shop.ts');
+  // Compiled as a project would be, with the pinned tsc: shop.js and shop.js.map beside it.
+  cp.execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '--sourceMap', '--target', 'es2020',
+    '--module', 'commonjs', '--strict', T], { cwd: project });
+  assert.ok(fs.existsSync(path.join(project, 'shop.js.map')));
+  const stack = await nodeHit(dc, launchArgs({ function: 'tsShop' }), { path: T, line: 23 });
+  let frames = stack.body.stackFrames;
+  assert.strictEqual(frames[0].source.path, T);
+  assert.strictEqual((await dc.evaluateRequest({ expression: 'who', frameId: frames[0].id, context: 'watch' })).body.result, '"Ada"');
+  assert.strictEqual((await dc.evaluateRequest({ expression: 'total', frameId: frames[0].id, context: 'watch' })).body.result, '0');
+  await dc.stepInRequest({ threadId: 1 });
+  ({ frames } = await stoppedAt(dc, 'step'));
+  assert.strictEqual(frames[0].name, 'lineTotal');
+  assert.strictEqual(frames[0].source.path, T);
+  assert.strictEqual(frames[0].line, 15);
+}));
+
+test('typescript (run as written): a .ts handler compiled as it loads stops at its .ts lines', () => withSession(async (dc) => {
+  const T = path.join(project, 'inline.ts');
+  const stack = await nodeHit(dc, launchArgs({ function: 'tsInline' }), { path: T, line: 15 });
+  const frames = stack.body.stackFrames;
+  assert.strictEqual(frames[0].name, 'lineTotal');
+  assert.strictEqual(frames[0].source.path, T);
+  assert.strictEqual(frames[1].line, 23);
+  assert.strictEqual((await dc.evaluateRequest({ expression: 'item.sku', frameId: frames[0].id, context: 'watch' })).body.result, '"a"');
+}));
+
 test('a debuggee that crashes ends the session cleanly', () => withSession(async (dc, outputs) => {
   await Promise.all([dc.configurationSequence(), dc.launch(launchArgs({ function: 'crash', event: {}, eventFile: undefined }))]);
   const [exited] = await Promise.all([dc.waitForEvent('exited'), dc.waitForEvent('terminated')]);
