@@ -4,8 +4,8 @@
 #include "../backend/pythonbackend.h"
 
 #include <filesystem>
-#include <set>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -13,6 +13,34 @@ namespace fs = std::filesystem;
 namespace nimbus::dap {
 
 using nlohmann::json;
+
+namespace {
+// The newest modification time among a project's own files (not the simulator's state or
+// dependencies), to tell a hot reload from another reason for a new instance.
+fs::file_time_type newestChange(const std::string &project) {
+    auto newest = fs::file_time_type::min(); // (file_clock's epoch is in the future)
+    std::error_code ec;
+    int seen = 0;
+    for (auto it = fs::recursive_directory_iterator(
+             project, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator() && seen < 20000;
+         it.increment(ec), ++seen) {
+        const std::string name = it->path().filename().string();
+        std::error_code entry; // an unreadable entry is passed over, not the end of the walk
+        if (it->is_directory(entry) && (name == ".nimbus" || name == "node_modules" ||
+                                        name == ".git" || name == "__pycache__")) {
+            it.disable_recursion_pending();
+            continue;
+        }
+        if (it->is_regular_file(entry)) {
+            const auto time = it->last_write_time(entry);
+            if (!entry)
+                newest = std::max(newest, time);
+        }
+    }
+    return newest;
+}
+} // namespace
 
 DebugSession::DebugSession(Send send, SessionConfig config, BackendFactory backendFactory)
     : m_send(std::move(send))
@@ -55,8 +83,7 @@ void DebugSession::handle(const std::string &body) {
         return;
     }
     if (!m_initialized && request.command != "initialize") {
-        m_send(m_messages.errorResponse(request.seq, request.command,
-                                        "send 'initialize' first"));
+        m_send(m_messages.errorResponse(request.seq, request.command, "send 'initialize' first"));
         return;
     }
     // Events the backend raises while one of its requests is answered wait for that answer:
@@ -113,7 +140,8 @@ void DebugSession::registerHandlers() {
                     r.arguments.value("source", json::object()).value("path", "");
                 const auto dot = path.rfind('.');
                 const std::string ext = dot == std::string::npos ? "" : path.substr(dot);
-                static const std::set<std::string> node{".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"};
+                static const std::set<std::string> node{".js", ".mjs", ".cjs",
+                                                        ".ts", ".mts", ".cts"};
                 useBackend(node.count(ext) ? "node" : "python");
             }
             if (!m_target) {
@@ -378,6 +406,13 @@ void DebugSession::onBackendEvent(const std::string &event, const json &body) {
     if (m_ended)
         return;
     if (event == "agentConnected") {
+        if (m_target) {
+            const auto newest = newestChange(m_target->project());
+            if (m_codeSeen && newest > *m_codeSeen)
+                output("The function's code changed: a new debug instance runs it, with your "
+                       "breakpoints\n");
+            m_codeSeen = newest;
+        }
         output("Debug instance started (pid " + std::to_string(body.value("pid", 0)) + ", " +
                body.value("runtime", "Python " + body.value("python", "")) + ")\n");
         return;

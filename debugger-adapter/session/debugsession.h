@@ -5,10 +5,12 @@
 #include "functiontarget.h"
 
 #include <atomic>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -28,8 +30,8 @@ class DebugSession {
 public:
     using Send = std::function<void(const nlohmann::json &message)>;
     // A backend for a runtime ("python" or "node") and the resources folder.
-    using BackendFactory =
-        std::function<std::unique_ptr<DebugBackend>(const std::string &runtime, const std::string &)>;
+    using BackendFactory = std::function<std::unique_ptr<DebugBackend>(const std::string &runtime,
+                                                                       const std::string &)>;
 
     DebugSession(Send send, SessionConfig config, BackendFactory backendFactory = {});
     ~DebugSession();
@@ -90,6 +92,9 @@ private:
     std::mutex m_eventMutex;
     int m_requestsInFlight = 0;
     std::vector<nlohmann::json> m_deferredEvents;
+    // The newest change to the project's files when the last debug instance started: a
+    // newer one means the simulator reloaded the code (hot reload) for the next instance.
+    std::optional<std::filesystem::file_time_type> m_codeSeen;
 };
 
 } // namespace nimbus::dap

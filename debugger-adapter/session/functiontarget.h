@@ -41,6 +41,7 @@ public:
     void close();
 
     const std::string &function() const { return m_function; }
+    const std::string &project() const { return m_project; }
     std::string gatewayUrl() const { return m_gateway; }
     bool startedSimulator() const { return m_child != nullptr; }
 

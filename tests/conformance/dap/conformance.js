@@ -593,6 +593,68 @@ test("node: the function's timeout clock stops while it is stopped", () => withS
   assert.doesNotMatch(outputs.join(''), /Task timed out/);
 }));
 
+test('node: attach to an http function; a request through the gateway stops at a breakpoint', async () => {
+  const W = path.join(project, 'page.js');
+  await withSimulator(async (gateway) => {
+    let response;
+    await withSession(async (dc) => {
+      await dc.initializeRequest();
+      await dc.setBreakpointsRequest({ source: { path: W }, breakpoints: [{ line: 6 }] });
+      await dc.attachRequest({ type: 'nimbus', request: 'attach', project, function: 'nodeSite' });
+      await dc.configurationDoneRequest();
+      response = get(`${gateway}/nodesite?who=Ada`);
+      const { frames } = await stoppedAt(dc, 'breakpoint');
+      assert.deepStrictEqual([frames[0].source.path, frames[0].line], [W, 6]);
+      assert.strictEqual((await dc.evaluateRequest({ expression: 'who', frameId: frames[0].id, context: 'watch' })).body.result, '"Ada"');
+      await dc.disconnectRequest({}); // attach: the function is let go, not ended
+      dc.disconnected = true;
+    });
+    const answer = await response;
+    assert.deepStrictEqual([answer.status, answer.body], [200, 'node page for Ada']);
+  });
+});
+
+// Attached to an http function, a request stops at a breakpoint; the handler is edited and
+// saved while the session runs; the next request runs the new code, stops at the same
+// breakpoint, and the Debug Console says what happened. (Both runtimes.)
+async function hotReloadKeepsTheSession({ file, line, fn, route, before, after, watch }) {
+  const original = fs.readFileSync(file, 'utf8');
+  await withSimulator(async (gateway) => {
+    try {
+      await withSession(async (dc, outputs) => {
+        await dc.initializeRequest();
+        await dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line }] });
+        await dc.attachRequest({ type: 'nimbus', request: 'attach', project, function: fn });
+        await dc.configurationDoneRequest();
+        let response = get(`${gateway}${route}?who=Ada`);
+        await stoppedAt(dc, 'breakpoint');
+        await dc.continueRequest({ threadId: 1 });
+        assert.strictEqual((await response).body, `${before} Ada`);
+        fs.writeFileSync(file, original.replace(before, after));
+        await new Promise((r) => setTimeout(r, 1500)); // the simulator reloads once the tree is quiet
+        response = get(`${gateway}${route}?who=Bo`);
+        const { frames } = await stoppedAt(dc, 'breakpoint');
+        assert.strictEqual(frames[0].line, line);
+        assert.strictEqual((await dc.evaluateRequest({ expression: 'who', frameId: frames[0].id, context: 'watch' })).body.result, watch);
+        await dc.continueRequest({ threadId: 1 });
+        assert.strictEqual((await response).body, `${after} Bo`);
+        assert.match(outputs.join(''), /code changed: a new debug instance runs it, with your breakpoints/);
+        await dc.disconnectRequest({});
+        dc.disconnected = true;
+      });
+    } finally {
+      fs.writeFileSync(file, original);
+    }
+  });
+}
+
+test('hot reload keeps the session (Node)', () => hotReloadKeepsTheSession({
+  file: path.join(project, 'page.js'), line: 6, fn: 'nodeSite', route: '/nodesite',
+  before: 'node page for', after: 'reloaded page for', watch: '"Bo"' }));
+
+test('hot reload keeps the session (Python)', () => hotReloadKeepsTheSession({
+  file: H, line: 63, fn: 'site', route: '/site', before: 'page for', after: 'reloaded page for', watch: "'Bo'" }));
+
 test('typescript (tsc): a .ts breakpoint binds and stops at its line; step in lands on .ts lines; watches see TS variables', () => withSession(async (dc) => {
   const T = path.join(project, 'shop.ts');
   // Compiled as a project would be, with the pinned tsc: shop.js and shop.js.map beside it.
