@@ -98,6 +98,11 @@ async function start(address) {
     return null;
   }
   const agent = new DebugAgent(socket);
+  // An instance that exits (process.exit, a crash) must not wait for its debugger to let go,
+  // as Node otherwise does while a debugger is connected.
+  process.on('exit', () => {
+    try { inspector.close(); } catch (e) { /* closed */ }
+  });
   agent.send('hello', { runtime: 'node', node: process.version, pid: process.pid, inspector: inspector.url() });
   if (await agent.wait('ready', 10000) === null) {
     process.stderr.write('[nimbus] the debugger did not configure this instance in time; running without it\n');

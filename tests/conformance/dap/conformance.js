@@ -585,6 +585,13 @@ test('node: exception breakpoints stop where it is thrown', () => withSession(as
   assert.match(outputs.join(''), /TypeError/);
 }));
 
+test('node: a debuggee that crashes ends the session cleanly', () => withSession(async (dc, outputs) => {
+  await Promise.all([dc.configurationSequence(), dc.launch(nodeArgs({ function: 'orderCrash' }))]);
+  const [exited] = await Promise.all([dc.waitForEvent('exited'), dc.waitForEvent('terminated')]);
+  assert.strictEqual(exited.body.exitCode, 1);
+  assert.match(outputs.join(''), /Runtime\.ExitError/);
+}));
+
 test("node: the function's timeout clock stops while it is stopped", () => withSession(async (dc, outputs) => {
   await nodeHit(dc, nodeArgs({ function: 'orderQuick' }), { path: O, line: 19 });
   await new Promise((r) => setTimeout(r, 1500)); // longer than its 1 s timeout

@@ -26,3 +26,7 @@ exports.fail = async () => {
   const order = { id: 7 };
   throw new TypeError(`bad order ${order.id}`);
 };
+
+exports.crash = async () => {
+  process.exit(3); // the instance dies mid-invocation
+};
