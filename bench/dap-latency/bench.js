@@ -5,7 +5,8 @@
 //  2. cost of breakpoints elsewhere: a CPU-bound function's Duration (REPORT) with the
 //     debugger attached and breakpoints set only in another file, against the same function
 //     with no debugger; beside pdb with a breakpoint in another file (sys.settrace).
-//   node bench.js --bin DIR [--steps 200] [--runs 15]
+//  3. and 4. the same for a Node function, through V8's inspector, beside `node inspect`.
+//   node bench.js --bin DIR [--steps 200] [--runs 15] [--only python|node]
 const cp = require('child_process');
 const fs = require('fs');
 const os = require('os');
@@ -19,6 +20,7 @@ const arg = (name, fallback) => {
 const bin = path.resolve(arg('bin', '../../build/bin'));
 const STEPS = Number(arg('steps', 200));
 const RUNS = Number(arg('runs', 15));
+const ONLY = arg('only', ''); // python | node: one runtime's measures
 
 const project = fs.mkdtempSync(path.join(os.tmpdir(), 'nimbus-dap-bench-'));
 for (const f of fs.readdirSync(path.join(__dirname, 'project')))
@@ -44,12 +46,20 @@ async function startSimulator() {
   throw new Error('nimbus-sim did not start');
 }
 
-async function nimbusSteps() {
+async function nimbusSteps(fn = 'steps', file = WORK, line = 8) {
   const dc = new DebugClient(path.join(bin, 'nimbus-dap'), '--stdio', 'nimbus');
   dc.defaultTimeout = 30000;
   await dc.start();
-  await dc.hitBreakpoint({ type: 'nimbus', request: 'launch', project, function: 'steps', event: {} }, { path: WORK, line: 8 });
-  await dc.setBreakpointsRequest({ source: { path: WORK }, breakpoints: [] });
+  const stoppedFirst = dc.waitForEvent('stopped');
+  await Promise.all([
+    dc.waitForEvent('initialized').then(async () => {
+      await dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line }] });
+      await dc.configurationDoneRequest();
+    }),
+    dc.launch({ type: 'nimbus', request: 'launch', project, function: fn, event: {} }),
+  ]);
+  await stoppedFirst;
+  await dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [] });
   const times = [];
   for (let i = 0; i < STEPS; ++i) {
     const stopped = dc.waitForEvent('stopped');
@@ -89,27 +99,59 @@ async function pdbSteps() {
   return times;
 }
 
-function invokeDuration(event) {
-  const run = cp.spawnSync(path.join(bin, 'nimbus'), ['invoke', 'cpu', '--project', project, '--data', JSON.stringify(event)], { encoding: 'utf8' });
+// Node's own CLI debugger (`node inspect`, over the inspector protocol too) stepping the
+// same loop: "next" and the time until its next "debug> " prompt.
+async function nodeInspectSteps() {
+  const driver = path.join(project, 'drive.js');
+  fs.writeFileSync(driver, "require('./work.js').steps();\n");
+  const node = cp.spawn(process.execPath, ['inspect', driver], { cwd: project, stdio: ['pipe', 'pipe', 'pipe'] });
+  let buffer = '';
+  let waiter = null;
+  const onData = (d) => {
+    buffer += d;
+    if (waiter && buffer.includes('debug> ')) { const w = waiter; waiter = null; buffer = ''; w(); }
+  };
+  node.stdout.on('data', onData);
+  node.stderr.on('data', onData);
+  const prompt = () => new Promise((resolve) => {
+    if (buffer.includes('debug> ')) { buffer = ''; resolve(); } else waiter = resolve;
+  });
+  await prompt();
+  node.stdin.write(`setBreakpoint('work.js', 8)\n`); await prompt();
+  node.stdin.write('cont\n'); await prompt(); // stopped at work.js:8
+  node.stdin.write(`clearBreakpoint('work.js', 8)\n`); await prompt();
+  const times = [];
+  for (let i = 0; i < STEPS; ++i) {
+    const t0 = now();
+    node.stdin.write('next\n');
+    await prompt();
+    times.push(now() - t0);
+  }
+  node.kill();
+  return times;
+}
+
+function invokeDuration(event, fn = 'cpu') {
+  const run = cp.spawnSync(path.join(bin, 'nimbus'), ['invoke', fn, '--project', project, '--data', JSON.stringify(event)], { encoding: 'utf8' });
   const m = /REPORT RequestId: \S+\tDuration: ([0-9.]+) ms/.exec(run.stderr);
   if (!m) throw new Error(`no REPORT in: ${run.stderr}`);
   return Number(m[1]);
 }
 
-async function cpuDurations(attached) {
+async function cpuDurations(attached, fn = 'cpu', helper = HELPER) {
   let dc = null;
   if (attached) {
     dc = new DebugClient(path.join(bin, 'nimbus-dap'), '--stdio', 'nimbus');
     dc.defaultTimeout = 30000;
     await dc.start();
     await dc.initializeRequest();
-    await dc.setBreakpointsRequest({ source: { path: HELPER }, breakpoints: [{ line: 5 }] });
-    await dc.attachRequest({ type: 'nimbus', request: 'attach', project, function: 'cpu' });
+    await dc.setBreakpointsRequest({ source: { path: helper }, breakpoints: [{ line: 5 }] });
+    await dc.attachRequest({ type: 'nimbus', request: 'attach', project, function: fn });
     await dc.configurationDoneRequest();
   }
-  invokeDuration({}); // warm (and, attached, the debug instance connects)
+  invokeDuration({}, fn); // warm (and, attached, the debug instance connects)
   const durations = [];
-  for (let i = 0; i < RUNS; ++i) durations.push(invokeDuration({}));
+  for (let i = 0; i < RUNS; ++i) durations.push(invokeDuration({}, fn));
   if (dc) await dc.stop();
   return durations;
 }
@@ -139,6 +181,17 @@ const progress = (what) => process.stderr.write(`bench/run dap: ${what}\n`);
 (async () => {
   const sim = await startSimulator();
   try {
+    if (ONLY !== 'node') await pythonBench();
+    if (ONLY !== 'python') await nodeBench();
+  } finally {
+    sim.kill('SIGTERM');
+    await new Promise((r) => sim.on('exit', r));
+    fs.rmSync(project, { recursive: true, force: true });
+  }
+})();
+
+async function pythonBench() {
+  {
     progress('stepping with nimbus-dap');
     const steps = await nimbusSteps();
     progress('stepping with pdb');
@@ -172,9 +225,36 @@ const progress = (what) => process.stderr.write(`bench/run dap: ${what}\n`);
     const slowdown = pct(debugged, 50) / base;
     console.log(`\n${pct(steps, 99) < 20 ? 'met' : 'MISSED'}: step p99 < 20 ms`);
     console.log(`${slowdown < 1.1 ? 'met' : 'MISSED'}: slowdown with breakpoints elsewhere < 10% (${((slowdown - 1) * 100).toFixed(1)}%)`);
-  } finally {
-    sim.kill('SIGTERM');
-    await new Promise((r) => sim.on('exit', r));
-    fs.rmSync(project, { recursive: true, force: true });
   }
-})();
+}
+
+// Node: the same two measures through V8's inspector, beside `node inspect`.
+async function nodeBench() {
+  {
+    progress('stepping a Node function with nimbus-dap');
+    const nodeSteps = await nimbusSteps('nodeSteps', path.join(project, 'work.js'), 8);
+    progress('stepping with node inspect');
+    const inspectSteps = await nodeInspectSteps();
+    const nodePlain = [];
+    const nodeDebugged = [];
+    for (let round = 1; round <= 3; ++round) {
+      progress(`the Node CPU-bound function without a debugger (round ${round} of 3)`);
+      nodePlain.push(...await cpuDurations(false, 'nodeCpu', path.join(project, 'helper.js')));
+      progress(`the Node CPU-bound function with nimbus-dap attached (round ${round} of 3)`);
+      nodeDebugged.push(...await cpuDurations(true, 'nodeCpu', path.join(project, 'helper.js')));
+    }
+    console.log(`\nnode ${process.version}\n`);
+    console.log('| stepping (Node) | next → stopped p50 | p99 |');
+    console.log('|---|---|---|');
+    console.log(`| nimbus-dap (DAP → CDP, V8 inspector in the function's instance) | ${ms(pct(nodeSteps, 50))} | ${ms(pct(nodeSteps, 99))} |`);
+    console.log(`| node inspect (Node's CLI debugger, CDP) | ${ms(pct(inspectSteps, 50))} | ${ms(pct(inspectSteps, 99))} |`);
+    console.log('\n| CPU-bound Node function | median | slowdown |');
+    console.log('|---|---|---|');
+    const nodeBase = pct(nodePlain, 50);
+    console.log(`| simulator, no debugger (REPORT Duration) | ${ms(nodeBase)} | 1.00x |`);
+    console.log(`| simulator, nimbus-dap attached, breakpoint in another file | ${ms(pct(nodeDebugged, 50))} | ${(pct(nodeDebugged, 50) / nodeBase).toFixed(2)}x |`);
+    const nodeSlowdown = pct(nodeDebugged, 50) / nodeBase;
+    console.log(`\n${pct(nodeSteps, 99) < 20 ? 'met' : 'MISSED'}: Node step p99 < 20 ms`);
+    console.log(`${nodeSlowdown < 1.05 ? 'met' : 'MISSED'}: Node slowdown with breakpoints elsewhere < 5% (${((nodeSlowdown - 1) * 100).toFixed(1)}%)`);
+  }
+}

@@ -109,7 +109,8 @@ struct NodeBackend::Agent {
 };
 
 NodeBackend::NodeBackend()
-    : m_pauseThread([this] { pauseLoop(); }) {}
+    : m_pauseThread([this] { pauseLoop(); })
+    , m_platformThread([this] { platformLoop(); }) {}
 
 void NodeBackend::pauseLoop() {
     for (;;) {
@@ -583,6 +584,31 @@ void NodeBackend::notifyPlatform(bool paused) {
     }
     if (requestId.empty() || runtimeApi.empty())
         return;
+    // In order, on a thread of its own: a stop is reported without waiting for this.
+    {
+        std::lock_guard lock(m_platformMutex);
+        m_platformJobs.push_back({requestId, runtimeApi, paused});
+    }
+    m_platformWake.notify_one();
+}
+
+void NodeBackend::platformLoop() {
+    for (;;) {
+        PlatformJob job;
+        {
+            std::unique_lock lock(m_platformMutex);
+            m_platformWake.wait(lock, [this] { return m_platformStop || !m_platformJobs.empty(); });
+            if (m_platformStop)
+                return;
+            job = std::move(m_platformJobs.front());
+            m_platformJobs.pop_front();
+        }
+        tellPlatform(job.requestId, job.runtimeApi, job.paused);
+    }
+}
+
+void NodeBackend::tellPlatform(const std::string &requestId, const std::string &runtimeApi,
+                               bool paused) {
     // The platform stops the invocation's timeout clock while it is stopped here.
     net::HttpRequestSpec spec;
     spec.method = "POST";
@@ -1260,6 +1286,13 @@ void NodeBackend::close() {
     m_pauseWake.notify_all();
     if (m_pauseThread.joinable())
         m_pauseThread.join();
+    {
+        std::lock_guard lock(m_platformMutex);
+        m_platformStop = true;
+    }
+    m_platformWake.notify_all();
+    if (m_platformThread.joinable())
+        m_platformThread.join();
 }
 
 } // namespace nimbus::dap

@@ -81,6 +81,8 @@ private:
     void placeMapped(CdpClient &cdp, const std::string &path, Breakpoint &bp,
                      const std::string &scriptId, const SourceMap &map);
     void notifyPlatform(bool paused);
+    static void tellPlatform(const std::string &requestId, const std::string &runtimeApi,
+                             bool paused);
     void emit(const std::string &event, const nlohmann::json &body);
     std::shared_ptr<CdpClient> cdp() const;
 
@@ -136,6 +138,19 @@ private:
     std::deque<std::function<void()>> m_pauses;
     bool m_pauseStop = false;
     std::thread m_pauseThread;
+
+    // The platform's timeout clock told of stops and resumes, in order, off the step path.
+    struct PlatformJob {
+        std::string requestId;
+        std::string runtimeApi;
+        bool paused = false;
+    };
+    void platformLoop();
+    std::mutex m_platformMutex;
+    std::condition_variable m_platformWake;
+    std::deque<PlatformJob> m_platformJobs;
+    bool m_platformStop = false;
+    std::thread m_platformThread;
 };
 
 } // namespace nimbus::dap

@@ -116,6 +116,9 @@ HttpResult httpRequest(const HttpRequestSpec &spec) {
             beast::tcp_stream stream(io);
             stream.expires_after(spec.timeout);
             stream.connect(endpoints);
+            // Header and body may go in two writes: without this, Nagle's algorithm and the
+            // peer's delayed ACK hold the second for 40 ms.
+            stream.socket().set_option(asio::ip::tcp::no_delay(true));
             exchange(stream, spec, *url, result);
             beast::error_code ignored;
             stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
