@@ -8,6 +8,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <future>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 namespace nimbus::dap {
 
@@ -68,6 +71,12 @@ bool CdpClient::connect(const std::string &url, std::string &error) {
 }
 
 void CdpClient::readNext() {
+    // Acknowledge what arrives at once. V8's inspector writes a response and the events that
+    // follow it as separate small writes without TCP_NODELAY, so each event waits for the
+    // ACK of the message before it; a delayed ACK made every step take 40 ms more.
+    int one = 1;
+    ::setsockopt(m_impl->ws.next_layer().native_handle(), IPPROTO_TCP, TCP_QUICKACK, &one,
+                 sizeof one);
     m_impl->ws.async_read(m_impl->buffer, [this](beast::error_code ec, std::size_t) {
         if (ec) {
             closed();
