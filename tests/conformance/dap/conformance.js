@@ -592,6 +592,51 @@ test('node: a debuggee that crashes ends the session cleanly', () => withSession
   assert.match(outputs.join(''), /Runtime\.ExitError/);
 }));
 
+test('node: pause a busy function, then terminate it at once', () => withSession(async (dc, outputs) => {
+  await Promise.all([dc.configurationSequence(), dc.launch(nodeArgs({ function: 'orderSpin' }))]);
+  await until(() => outputs.join('').includes('spinning')); // the function runs (its output, live)
+  await dc.pauseRequest({ threadId: 1 });
+  const { frames } = await stoppedAt(dc, 'pause');
+  assert.match(frames[0].name, /spin/);
+  assert.strictEqual(frames[0].line, 37);
+  const started = Date.now();
+  await Promise.all([dc.terminateRequest({}), dc.waitForEvent('terminated')]);
+  await dc.disconnectRequest({});
+  dc.disconnected = true;
+  assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+}));
+
+test('node: restart invokes the function again, in the same warm instance', () => withSession(async (dc) => {
+  await nodeHit(dc, nodeArgs(), { path: O, line: 21 });
+  await dc.restartRequest({});
+  const { frames } = await stoppedAt(dc, 'breakpoint');
+  assert.strictEqual(frames[0].line, 21);
+  // Module state survives between invocations of one instance: two calls counted.
+  assert.strictEqual((await dc.evaluateRequest({ expression: 'calls', frameId: frames[0].id, context: 'watch' })).body.result, '2');
+}));
+
+test('node: a killed adapter leaves the function running and the simulator healthy', async () => {
+  const W = path.join(project, 'page.js');
+  await withSimulator(async (gateway) => {
+    const dc = new DebugClient(adapter, '--stdio', 'nimbus');
+    dc.defaultTimeout = 20000;
+    dc.stops = [];
+    dc.on('stopped', (e) => dc.stops.push(e));
+    await dc.start();
+    await dc.initializeRequest();
+    await dc.setBreakpointsRequest({ source: { path: W }, breakpoints: [{ line: 6 }] });
+    await dc.attachRequest({ type: 'nimbus', request: 'attach', project, function: 'nodeSite' });
+    await dc.configurationDoneRequest();
+    const stopped = get(`${gateway}/nodesite?who=Ada`);
+    await stoppedAt(dc, 'breakpoint');
+    dc._adapterProcess.kill('SIGKILL'); // the editor crashed with the function stopped
+    const answer = await stopped;
+    assert.deepStrictEqual([answer.status, answer.body], [200, 'node page for Ada']);
+    const next = await get(`${gateway}/nodesite?who=Bo`);
+    assert.deepStrictEqual([next.status, next.body], [200, 'node page for Bo']);
+  });
+});
+
 test("node: the function's timeout clock stops while it is stopped", () => withSession(async (dc, outputs) => {
   await nodeHit(dc, nodeArgs({ function: 'orderQuick' }), { path: O, line: 19 });
   await new Promise((r) => setTimeout(r, 1500)); // longer than its 1 s timeout

@@ -30,3 +30,9 @@ exports.fail = async () => {
 exports.crash = async () => {
   process.exit(3); // the instance dies mid-invocation
 };
+
+exports.spin = async () => {
+  console.log('spinning');
+  let n = 0;
+  for (;;) n += 1; // busy until paused or terminated
+};
