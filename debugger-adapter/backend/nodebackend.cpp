@@ -109,7 +109,8 @@ struct NodeBackend::Agent {
 };
 
 NodeBackend::NodeBackend()
-    : m_pauseThread([this] { pauseLoop(); })
+    : m_port([this](tcp::socket socket) { agentLoop(std::make_shared<Agent>(std::move(socket))); })
+    , m_pauseThread([this] { pauseLoop(); })
     , m_platformThread([this] { platformLoop(); }) {}
 
 void NodeBackend::pauseLoop() {
@@ -211,12 +212,7 @@ NodeBackend::~NodeBackend() {
 }
 
 std::string NodeBackend::listen() {
-    if (m_acceptor)
-        return "127.0.0.1:" + std::to_string(m_acceptor->local_endpoint().port());
-    m_acceptor =
-        std::make_unique<tcp::acceptor>(m_io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
-    m_acceptThread = std::thread([this] { acceptLoop(); });
-    return "127.0.0.1:" + std::to_string(m_acceptor->local_endpoint().port());
+    return m_port.listen();
 }
 
 void NodeBackend::setEventSink(EventSink sink) {
@@ -246,19 +242,6 @@ std::shared_ptr<CdpClient> NodeBackend::cdp() const {
 
 bool NodeBackend::connected() const {
     return cdp() != nullptr;
-}
-
-void NodeBackend::acceptLoop() {
-    while (!m_closing) {
-        boost::system::error_code ec;
-        tcp::socket socket(m_io);
-        m_acceptor->accept(socket, ec);
-        if (ec || m_closing)
-            return;
-        socket.set_option(tcp::no_delay(true), ec);
-        auto agent = std::make_shared<Agent>(std::move(socket));
-        m_readers.emplace_back([this, agent] { agentLoop(agent); });
-    }
 }
 
 void NodeBackend::sendAgent(const std::shared_ptr<Agent> &agent, const std::string &event,
@@ -321,7 +304,7 @@ void NodeBackend::agentLoop(std::shared_ptr<Agent> agent) {
     }
     if (inspector)
         inspector->close();
-    if (current && !m_closing)
+    if (current && !m_port.closing())
         emit("agentGone", json::object());
 }
 
@@ -1239,8 +1222,13 @@ void NodeBackend::release() {
     for (const auto &id : ids)
         client->send("Debugger.removeBreakpoint", {{"breakpointId", id}});
     client->send("Debugger.setPauseOnExceptions", {{"state", "none"}});
-    client->send("Debugger.resume");
     notifyPlatform(false);
+    // Answered before the connection may close: a stopped function must have resumed.
+    try {
+        client->call("Debugger.resume", json::object(), std::chrono::seconds(2));
+    } catch (const BackendError &) {
+        // Not stopped ("Can only perform operation while paused"), or gone: nothing to let go.
+    }
 }
 
 void NodeBackend::reconfigure() {
@@ -1258,27 +1246,20 @@ void NodeBackend::reconfigure() {
 }
 
 void NodeBackend::close() {
-    if (m_closing.exchange(true))
-        return;
-    boost::system::error_code ignored;
-    if (m_acceptor) {
-        ::shutdown(m_acceptor->native_handle(), SHUT_RDWR);
-        m_acceptor->close(ignored);
-    }
-    std::shared_ptr<CdpClient> inspector;
-    {
-        std::lock_guard lock(m_mutex);
-        if (m_agent)
-            m_agent->socket.shutdown(tcp::socket::shutdown_both, ignored);
-        inspector = m_cdp;
-    }
-    if (inspector)
-        inspector->close();
-    if (m_acceptThread.joinable())
-        m_acceptThread.join();
-    for (auto &reader : m_readers)
-        if (reader.joinable())
-            reader.join();
+    m_port.close([this] {
+        // The bootstrap sees its debugger go and lets the function run on; a reader waiting
+        // on the inspector is answered.
+        std::shared_ptr<CdpClient> inspector;
+        {
+            std::lock_guard lock(m_mutex);
+            boost::system::error_code ignored;
+            if (m_agent)
+                m_agent->socket.shutdown(tcp::socket::shutdown_both, ignored);
+            inspector = m_cdp;
+        }
+        if (inspector)
+            inspector->close();
+    });
     {
         std::lock_guard lock(m_pauseMutex);
         m_pauseStop = true;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "agentport.h"
 #include "cdpclient.h"
 #include "debugbackend.h"
 #include "sourcemap.h"
@@ -61,7 +62,6 @@ private:
         int scopeNumber = -1;    // Scope: its index in the frame's scope chain
     };
 
-    void acceptLoop();
     void agentLoop(std::shared_ptr<Agent> agent);
     void sendAgent(const std::shared_ptr<Agent> &agent, const std::string &event,
                    const nlohmann::json &body);
@@ -96,11 +96,7 @@ private:
     int handleFor(Handle handle);
     std::string pathOfScript(const std::string &scriptId) const;
 
-    boost::asio::io_context m_io;
-    std::unique_ptr<boost::asio::ip::tcp::acceptor> m_acceptor;
-    std::thread m_acceptThread;
-    std::vector<std::thread> m_readers;
-    std::atomic<bool> m_closing{false};
+    AgentPort m_port;
 
     mutable std::mutex m_mutex;
     std::shared_ptr<Agent> m_agent;   // the instance connected now

@@ -24,20 +24,19 @@ struct PythonBackend::Connection {
 };
 
 PythonBackend::PythonBackend(std::string resourcesDir)
-    : m_resourcesDir(std::move(resourcesDir)) {}
+    : m_resourcesDir(std::move(resourcesDir))
+    // A connection becomes the agent's when it says hello (the simulator also knocks, to
+    // see that the debugger is still there).
+    , m_port([this](tcp::socket socket) {
+        readLoop(std::make_shared<Connection>(std::move(socket)));
+    }) {}
 
 PythonBackend::~PythonBackend() {
     close();
 }
 
 std::string PythonBackend::listen() {
-    if (m_acceptor) // one port for the session, whatever it attaches to
-        return "127.0.0.1:" + std::to_string(m_acceptor->local_endpoint().port());
-    m_acceptor = std::make_unique<tcp::acceptor>(
-        m_io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
-    const auto port = m_acceptor->local_endpoint().port();
-    m_acceptThread = std::thread([this] { acceptLoop(); });
-    return "127.0.0.1:" + std::to_string(port);
+    return m_port.listen(); // one port for the session, whatever it attaches to
 }
 
 void PythonBackend::setEventSink(EventSink sink) {
@@ -63,21 +62,6 @@ void PythonBackend::emit(const std::string &event, const json &body) {
 bool PythonBackend::connected() const {
     std::lock_guard lock(m_mutex);
     return m_connection && m_connection->open;
-}
-
-void PythonBackend::acceptLoop() {
-    while (!m_closing) {
-        boost::system::error_code ec;
-        tcp::socket socket(m_io);
-        m_acceptor->accept(socket, ec);
-        if (ec || m_closing)
-            return;
-        socket.set_option(tcp::no_delay(true), ec);
-        // It becomes the agent's connection when it says hello (the simulator also knocks,
-        // to see that the debugger is still there).
-        auto connection = std::make_shared<Connection>(std::move(socket));
-        m_readers.emplace_back([this, connection] { readLoop(connection); });
-    }
 }
 
 void PythonBackend::readLoop(std::shared_ptr<Connection> connection) {
@@ -138,7 +122,7 @@ void PythonBackend::readLoop(std::shared_ptr<Connection> connection) {
     }
     for (auto &[seq, callback] : orphans)
         callback(json{{"success", false}, {"message", "the function's instance went away"}});
-    if (current && !m_closing)
+    if (current && !m_port.closing())
         emit("agentGone", json::object());
 }
 
@@ -212,9 +196,10 @@ json PythonBackend::placeOffline(const std::string &path, const json &breakpoint
         const int want = bp.value("line", 0);
         const auto it = std::lower_bound(lines.begin(), lines.end(), want);
         if (it == lines.end())
-            placed.push_back({{"verified", false},
-                              {"line", want},
-                              {"message", error.empty() ? "no code at or after this line" : error}});
+            placed.push_back(
+                {{"verified", false},
+                 {"line", want},
+                 {"message", error.empty() ? "no code at or after this line" : error}});
         else
             placed.push_back({{"verified", true}, {"line", *it}, {"source", {{"path", path}}}});
     }
@@ -296,8 +281,8 @@ json PythonBackend::request(const std::string &command, const json &arguments) {
             json forwarded = arguments;
             forwarded["breakpoints"] = breakpoints;
             const json body = call(command, forwarded);
-            return {{"breakpoints",
-                     withIds(body.value("breakpoints", json::array()), breakpoints)}};
+            return {
+                {"breakpoints", withIds(body.value("breakpoints", json::array()), breakpoints)}};
         }
         return {{"breakpoints", withIds(placeOffline(path, breakpoints), breakpoints)}};
     }
@@ -309,13 +294,13 @@ json PythonBackend::request(const std::string &command, const json &arguments) {
         }
         if (connected()) {
             const json body = call(command, {{"breakpoints", breakpoints}});
-            return {{"breakpoints",
-                     withIds(body.value("breakpoints", json::array()), breakpoints)}};
+            return {
+                {"breakpoints", withIds(body.value("breakpoints", json::array()), breakpoints)}};
         }
         json pending = json::array();
         for (std::size_t i = 0; i < breakpoints.size(); ++i)
-            pending.push_back({{"verified", false},
-                               {"message", "resolved when the function's instance starts"}});
+            pending.push_back(
+                {{"verified", false}, {"message", "resolved when the function's instance starts"}});
         return {{"breakpoints", withIds(pending, breakpoints)}};
     }
     if (command == "setExceptionBreakpoints") {
@@ -379,25 +364,13 @@ void PythonBackend::reconfigure() {
 }
 
 void PythonBackend::close() {
-    if (m_closing.exchange(true))
-        return;
-    boost::system::error_code ignored;
-    // shutdown() wakes a thread blocked in accept(); close() alone would not on Linux.
-    if (m_acceptor) {
-        ::shutdown(m_acceptor->native_handle(), SHUT_RDWR);
-        m_acceptor->close(ignored);
-    }
-    {
-        std::lock_guard lock(m_mutex);
+    m_port.close([this] {
         // The agent sees its debugger go and lets the function run on.
+        std::lock_guard lock(m_mutex);
+        boost::system::error_code ignored;
         if (m_connection)
             m_connection->socket.shutdown(tcp::socket::shutdown_both, ignored);
-    }
-    if (m_acceptThread.joinable())
-        m_acceptThread.join();
-    for (auto &reader : m_readers)
-        if (reader.joinable())
-            reader.join();
+    });
 }
 
 } // namespace nimbus::dap

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "agentport.h"
 #include "debugbackend.h"
 
 #include <atomic>
@@ -43,24 +44,18 @@ private:
     using Callback = std::function<void(const nlohmann::json &response)>;
     struct Connection;
 
-    void acceptLoop();
     void readLoop(std::shared_ptr<Connection> connection);
     void send(const std::shared_ptr<Connection> &connection, const std::string &command,
               const nlohmann::json &arguments, Callback callback);
     nlohmann::json call(const std::string &command, const nlohmann::json &arguments,
                         std::chrono::milliseconds timeout = std::chrono::seconds(15));
-    void configure(const std::shared_ptr<Connection> &connection,
-                   std::function<void()> done = {});
+    void configure(const std::shared_ptr<Connection> &connection, std::function<void()> done = {});
     nlohmann::json placeOffline(const std::string &path, const nlohmann::json &breakpoints);
     nlohmann::json numbered(const nlohmann::json &breakpoints);
     void emit(const std::string &event, const nlohmann::json &body);
 
     std::string m_resourcesDir;
-    boost::asio::io_context m_io;
-    std::unique_ptr<boost::asio::ip::tcp::acceptor> m_acceptor;
-    std::thread m_acceptThread;
-    std::vector<std::thread> m_readers;
-    std::atomic<bool> m_closing{false};
+    AgentPort m_port;
 
     mutable std::mutex m_mutex;
     std::shared_ptr<Connection> m_connection; // the agent connected now

@@ -726,7 +726,10 @@ test('typescript (tsc): a .ts breakpoint binds and stops at its line; step in la
 }));
 
 test('typescript (run as written): a .ts handler compiled as it loads stops at its .ts lines', () => withSession(async (dc) => {
+  // The same source as shop.ts, with no .js beside it: the runtime compiles it as it loads
+  // (esbuild, an inline source map).
   const T = path.join(project, 'inline.ts');
+  fs.copyFileSync(path.join(project, 'shop.ts'), T);
   const stack = await nodeHit(dc, launchArgs({ function: 'tsInline' }), { path: T, line: 15 });
   const frames = stack.body.stackFrames;
   assert.strictEqual(frames[0].name, 'lineTotal');
