@@ -7,6 +7,7 @@
 #include <boost/asio/write.hpp>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <future>
 #include <istream>
 #include <regex>
@@ -714,6 +715,15 @@ void NodeBackend::onPaused(const json &params) {
     emit("stopped", body);
 }
 
+int NodeBackend::referenceFor(const std::string &path, const std::string &text) {
+    for (const auto &[id, source] : m_sourceTexts)
+        if (source.first == path)
+            return id;
+    const int id = static_cast<int>(m_sourceTexts.size()) + 1;
+    m_sourceTexts[id] = {path, text};
+    return id;
+}
+
 int NodeBackend::handleFor(Handle handle) {
     const int id = m_nextHandle++;
     m_handles[id] = std::move(handle);
@@ -761,14 +771,26 @@ json NodeBackend::stackTrace(const json &arguments) {
         std::string url = script == m_scripts.end() ? f.value("url", "") : script->second;
         int line = location.value("lineNumber", 0);
         int column = location.value("columnNumber", 0);
-        // Compiled code is shown where it was written.
+        // Compiled code is shown where it was written: the original file, or (not on disk)
+        // the text the source map carries, by reference.
+        int sourceReference = 0;
         if (const auto map = m_maps.find(scriptId); map != m_maps.end())
             if (const auto original = map->second->original({line, column})) {
                 url = "file://" + original->path;
                 line = original->position.line;
                 column = original->position.column;
+                std::error_code ec;
+                const std::string *text = map->second->content(original->path);
+                if (text && !std::filesystem::exists(original->path, ec))
+                    sourceReference = referenceFor(original->path, *text);
             }
         addFrame(f.value("functionName", ""), url, line, column, f.value("callFrameId", ""));
+        if (sourceReference) {
+            json &source = frames.back()["source"];
+            source.erase("path");
+            source["sourceReference"] = sourceReference;
+            source["origin"] = "from the source map";
+        }
     }
     // Where the async functions awaiting this one were called from.
     for (json trace = m_asyncTrace; trace.is_object(); trace = trace.value("parent", json())) {
@@ -1148,6 +1170,14 @@ json NodeBackend::request(const std::string &command, const json &arguments) {
     }
     if (command == "stackTrace")
         return stackTrace(arguments);
+    if (command == "source") {
+        std::lock_guard lock(m_mutex);
+        const int reference = arguments.value("sourceReference", 0);
+        const auto it = m_sourceTexts.find(reference);
+        if (it == m_sourceTexts.end())
+            throw BackendError("no source " + std::to_string(reference));
+        return {{"content", it->second.second}, {"mimeType", "text/x-typescript"}};
+    }
     if (command == "scopes")
         return scopes(arguments);
     if (command == "variables")

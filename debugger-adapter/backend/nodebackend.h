@@ -94,6 +94,8 @@ private:
     nlohmann::json setFunctionBreakpoints(const nlohmann::json &arguments);
     nlohmann::json variable(const std::string &name, const nlohmann::json &remote);
     int handleFor(Handle handle);
+    // A DAP sourceReference for a source known only by the text its source map carries.
+    int referenceFor(const std::string &path, const std::string &text);
     std::string pathOfScript(const std::string &scriptId) const;
 
     AgentPort m_port;
@@ -126,6 +128,7 @@ private:
 
     // Source maps of the scripts that have one (TypeScript, bundles), by scriptId.
     std::map<std::string, std::shared_ptr<SourceMap>> m_maps;
+    std::map<int, std::pair<std::string, std::string>> m_sourceTexts; // reference -> path, text
 
     // Work that asks the inspector (deciding a stop, placing breakpoints in a newly parsed
     // script) runs in order on a thread of its own, never on the inspector's.

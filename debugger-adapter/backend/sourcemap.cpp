@@ -55,6 +55,11 @@ std::optional<SourceMap> SourceMap::parse(const std::string &text, const std::st
             p = fs::path(baseDir) / p;
         map.m_sources.push_back(p.lexically_normal().string());
     }
+    const auto contents = j.value("sourcesContent", nlohmann::json::array());
+    for (std::size_t i = 0; i < map.m_sources.size(); ++i)
+        map.m_contents.push_back(i < contents.size() && contents[i].is_string()
+                                     ? std::optional<std::string>(contents[i].get<std::string>())
+                                     : std::nullopt);
     const std::string &mappings = j["mappings"].get_ref<const std::string &>();
     int line = 0, column = 0, source = 0, originalLine = 0, originalColumn = 0, name = 0;
     std::size_t at = 0;
@@ -96,6 +101,14 @@ std::optional<SourceMap> SourceMap::parse(const std::string &text, const std::st
                                                       : a.generatedColumn < b.generatedColumn;
         });
     return map;
+}
+
+const std::string *SourceMap::content(const std::string &path) const {
+    const auto it = std::find(m_sources.begin(), m_sources.end(), path);
+    if (it == m_sources.end())
+        return nullptr;
+    const auto &text = m_contents[static_cast<std::size_t>(it - m_sources.begin())];
+    return text ? &*text : nullptr;
 }
 
 bool SourceMap::hasSource(const std::string &path) const {

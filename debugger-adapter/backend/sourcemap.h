@@ -26,6 +26,8 @@ public:
                                           std::string &error);
 
     const std::vector<std::string> &sources() const { return m_sources; }
+    // A source's text as the map carries it (`sourcesContent`), when it does.
+    const std::string *content(const std::string &path) const;
     bool hasSource(const std::string &path) const;
     // The original position of a generated one (nullopt: code the compiler added).
     std::optional<Original> original(Position generated) const;
@@ -42,7 +44,8 @@ private:
         int column;
     };
     std::vector<std::string> m_sources;
-    std::vector<Segment> m_segments; // by generated position
+    std::vector<std::optional<std::string>> m_contents; // by source
+    std::vector<Segment> m_segments;                    // by generated position
 };
 
 // The text of a `sourceMappingURL`: an inline data: URL decoded, or a file read relative to

@@ -131,7 +131,7 @@ void DebugSession::registerHandlers() {
     for (const char *command :
          {"setBreakpoints", "setFunctionBreakpoints", "setExceptionBreakpoints", "threads",
           "stackTrace", "scopes", "variables", "evaluate", "setVariable", "continue", "next",
-          "stepIn", "stepOut", "pause", "loadedSources"}) {
+          "stepIn", "stepOut", "pause", "loadedSources", "source"}) {
         m_handlers[command] = [this](const Request &r) {
             if (!m_backend) {
                 // Breakpoints may come before launch or attach: kept for then, by the backend

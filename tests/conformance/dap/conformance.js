@@ -738,6 +738,29 @@ test('typescript (run as written): a .ts handler compiled as it loads stops at i
   assert.strictEqual((await dc.evaluateRequest({ expression: 'item.sku', frameId: frames[0].id, context: 'watch' })).body.result, '"a"');
 }));
 
+test('typescript: a source that lives only in its source map (sourcesContent) is shown by reference', () => withSession(async (dc) => {
+  // Compiled with the sources inside the map, then the .ts removed (as a package ships it).
+  const T = path.join(project, 'gone.ts');
+  fs.copyFileSync(path.join(project, 'shop.ts'), T);
+  cp.execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '--sourceMap', '--inlineSources',
+    '--target', 'es2020', '--module', 'commonjs', '--strict', T], { cwd: project });
+  fs.rmSync(T);
+  await Promise.all([
+    dc.waitForEvent('initialized').then(async () => {
+      await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'hello' }] });
+      await dc.configurationDoneRequest();
+    }),
+    dc.launch(launchArgs({ function: 'tsGone' })),
+  ]);
+  const { frames } = await stoppedAt(dc, 'function breakpoint');
+  const source = frames[0].source;
+  assert.strictEqual(source.name, 'gone.ts');
+  assert.ok(source.sourceReference > 0 && !source.path, JSON.stringify(source));
+  assert.strictEqual(frames[0].line, 20);
+  const text = (await dc.sourceRequest({ sourceReference: source.sourceReference })).body.content;
+  assert.match(text, /function lineTotal\(item: Item\): number/);
+}));
+
 test('a debuggee that crashes ends the session cleanly', () => withSession(async (dc, outputs) => {
   await Promise.all([dc.configurationSequence(), dc.launch(launchArgs({ function: 'crash', event: {}, eventFile: undefined }))]);
   const [exited] = await Promise.all([dc.waitForEvent('exited'), dc.waitForEvent('terminated')]);
