@@ -9,12 +9,12 @@ namespace nimbus::studio::deployed {
 
 using nlohmann::json;
 
-std::optional<manifest::Manifest> loadManifest(const QString &projectDir, const QString &stage,
-                                               bool forDeployment, QString &error) {
+std::shared_ptr<const manifest::Manifest>
+loadManifest(const QString &projectDir, const QString &stage, bool forDeployment, QString &error) {
     const std::string dir = projectDir.toStdString();
     if (!manifest::ManifestLoader::findManifestFile(dir)) {
         error = QObject::tr("no serverless.yml in %1").arg(projectDir);
-        return std::nullopt;
+        return nullptr;
     }
     manifest::LoadOptions options;
     if (!stage.isEmpty())
@@ -32,9 +32,9 @@ std::optional<manifest::Manifest> loadManifest(const QString &projectDir, const 
             }
         if (error.isEmpty())
             error = QObject::tr("the manifest does not load");
-        return std::nullopt;
+        return nullptr;
     }
-    return std::move(loaded.manifest);
+    return std::make_shared<const manifest::Manifest>(std::move(*loaded.manifest));
 }
 
 QString describe(const lambda::ApiError &error) {

@@ -20,8 +20,8 @@ namespace deployed {
 
 // The project's manifest at a stage, as a deploy would load it (`forDeployment`: another
 // endpoint, so no local values); nullopt with the manifest's first error.
-std::optional<manifest::Manifest> loadManifest(const QString &projectDir, const QString &stage,
-                                               bool forDeployment, QString &error);
+std::shared_ptr<const manifest::Manifest>
+loadManifest(const QString &projectDir, const QString &stage, bool forDeployment, QString &error);
 
 // A page of the endpoint's functions and, for those the project deploys, how each differs
 // from what a deploy would send now (code by package hash, configuration; concurrency only

@@ -259,7 +259,7 @@ void DeployedPanel::reload(bool keepStatus) {
     QString manifestError;
     const bool local = connection().isProjectSimulator();
     m_manifest = deployed::loadManifest(m_context.projectDir, {}, !local, manifestError);
-    auto manifest = m_manifest ? std::make_shared<manifest::Manifest>(*m_manifest) : nullptr;
+    const auto manifest = m_manifest;
     const int generation = m_generation;
     const QString where = connection().name;
     m_worker->post([ep = *ep, manifest, generation, where, manifestError, pageSize = m_pageSize,
@@ -307,7 +307,7 @@ void DeployedPanel::loadMore() {
     const auto ep = endpoint();
     if (!ep || m_nextMarker.empty())
         return;
-    auto manifest = m_manifest ? std::make_shared<manifest::Manifest>(*m_manifest) : nullptr;
+    const auto manifest = m_manifest;
     const int generation = m_generation;
     m_worker->post(
         [ep = *ep, marker = m_nextMarker, manifest, generation, pageSize = m_pageSize, this] {
@@ -333,7 +333,7 @@ void DeployedPanel::loadDetails(const QString &function, std::function<void()> t
     const auto ep = endpoint();
     if (!ep)
         return;
-    auto manifest = m_manifest ? std::make_shared<manifest::Manifest>(*m_manifest) : nullptr;
+    const auto manifest = m_manifest;
     const int generation = m_generation;
     m_worker->post([ep = *ep, function, manifest, generation, then, this] {
         auto details = std::make_shared<deployed::Details>(

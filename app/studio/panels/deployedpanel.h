@@ -115,7 +115,6 @@ private:
     void shiftTraffic(const QString &function, const AliasDialog::Choice &choice, int fromPercent);
     void pollTail();
     void restoreExpansion();
-    QStringList manifestFunctions(QString &stage) const;
 
     Context m_context;
     LogModel *m_log;
@@ -133,7 +132,7 @@ private:
     int m_generation = 0; // bumps when the connection changes: older answers are dropped
     std::string m_nextMarker;
     int m_pageSize = 50;
-    std::optional<manifest::Manifest> m_manifest;
+    std::shared_ptr<const manifest::Manifest> m_manifest; // at the default stage, as last read
     QSet<QString> m_expanded;
     std::optional<std::pair<QString, QString>> m_reselect; // function, qualifier
     QString m_lastError;

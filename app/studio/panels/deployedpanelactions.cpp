@@ -74,28 +74,19 @@ void DeployedPanel::runAction(const QString &action, const QString &success,
     });
 }
 
-QStringList DeployedPanel::manifestFunctions(QString &stage) const {
-    QString error;
-    const auto m = deployed::loadManifest(m_context.projectDir, {}, false, error);
-    QStringList out;
-    if (!m)
-        return out;
-    stage = q(m->provider.stage);
-    for (const auto &fn : m->functions)
-        if (fn.kind == manifest::FunctionKind::Event)
-            out << q(fn.name);
-    return out;
-}
-
 void DeployedPanel::deploy(const QString &manifestFunction) {
-    QString stage = "dev";
-    const QStringList functions = manifestFunctions(stage);
     QString loadError;
-    if (!deployed::loadManifest(m_context.projectDir, {}, false, loadError)) {
+    const auto current = deployed::loadManifest(m_context.projectDir, {}, false, loadError);
+    if (!current) {
         setStatus(tr("Cannot deploy: %1").arg(loadError), true);
         emit actionFinished(tr("Deploy"), false);
         return;
     }
+    QStringList functions;
+    for (const auto &fn : current->functions)
+        if (fn.kind == manifest::FunctionKind::Event)
+            functions << q(fn.name);
+    const QString stage = q(current->provider.stage);
     DeployDialog::Tree tree;
     std::string gitError;
     if (const auto state = git::describeTree(s(m_context.projectDir), gitError)) {
@@ -112,18 +103,19 @@ void DeployedPanel::deploy(const QString &manifestFunction) {
         return;
     }
     const bool local = connection().isProjectSimulator();
-    const auto m = deployed::loadManifest(m_context.projectDir, dialog.stage(), !local, loadError);
-    if (!m) {
+    // Read again at the chosen stage: names and ${sls:stage} values depend on it.
+    const auto manifest =
+        deployed::loadManifest(m_context.projectDir, dialog.stage(), !local, loadError);
+    if (!manifest) {
         setStatus(tr("Cannot deploy: %1").arg(loadError), true);
         emit actionFinished(tr("Deploy"), false);
         return;
     }
-    auto manifest = std::make_shared<manifest::Manifest>(*m);
     deploy::Provenance provenance;
     if (tree.repository)
         provenance = {s(tree.commit), s(tree.branch), tree.dirty};
     const QString only = dialog.function();
-    const QString what = only.isEmpty() ? tr("'%1'").arg(q(m->service)) : only;
+    const QString what = only.isEmpty() ? tr("'%1'").arg(q(manifest->service)) : only;
     startProgress(tr("Deploying %1 (stage %2)…").arg(what, dialog.stage()), 0);
     m_log->appendNotice(
         tr("Deploy: %1, stage %2, to %3").arg(what, dialog.stage(), connection().name));
