@@ -46,6 +46,11 @@ std::string urlRegexFor(const std::string &path) {
     return "^(file://)?" + std::regex_replace(path, special, R"(\$&)") + "$";
 }
 
+// A DAP Source for a file on disk.
+json sourceOf(const std::string &path) {
+    return {{"path", path}, {"name", path.substr(path.rfind('/') + 1)}};
+}
+
 // Node's own code and the runtime's bootstrap: shown, but set apart and stepped over.
 bool internal(const std::string &url) {
     return url.rfind("node:", 0) == 0 || url.find("/runtimes/node/") != std::string::npos ||
@@ -177,9 +182,7 @@ void NodeBackend::loadSourceMap(const std::string &scriptId, const std::string &
     }
     for (const auto &source : map->sources())
         if (source.rfind('/', 0) == 0)
-            emit("loadedSource",
-                 {{"reason", "new"},
-                  {"source", {{"path", source}, {"name", source.substr(source.rfind('/') + 1)}}}});
+            emit("loadedSource", {{"reason", "new"}, {"source", sourceOf(source)}});
     auto client = cdp();
     if (!client || affected.empty())
         return;
@@ -505,11 +508,7 @@ void NodeBackend::onCdpEvent(const std::string &method, const json &params) {
             !map.empty() && !internal(url))
             queue([this, scriptId, url, map] { loadSourceMap(scriptId, url, map); });
         if (!internal(url) && url.rfind("file://", 0) == 0)
-            emit("loadedSource",
-                 {{"reason", "new"},
-                  {"source",
-                   {{"path", pathOfUrl(url)},
-                    {"name", pathOfUrl(url).substr(pathOfUrl(url).rfind('/') + 1)}}}});
+            emit("loadedSource", {{"reason", "new"}, {"source", sourceOf(pathOfUrl(url))}});
         return;
     }
     if (method == "Debugger.breakpointResolved") {
@@ -1164,8 +1163,7 @@ json NodeBackend::request(const std::string &command, const json &arguments) {
         std::lock_guard lock(m_mutex);
         for (const auto &[id, url] : m_scripts)
             if (!internal(url) && (url.rfind("file://", 0) == 0 || url[0] == '/'))
-                sources.push_back({{"path", pathOfUrl(url)},
-                                   {"name", pathOfUrl(url).substr(pathOfUrl(url).rfind('/') + 1)}});
+                sources.push_back(sourceOf(pathOfUrl(url)));
         return {{"sources", sources}};
     }
     if (command == "stackTrace")

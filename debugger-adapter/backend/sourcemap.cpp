@@ -116,18 +116,18 @@ bool SourceMap::hasSource(const std::string &path) const {
 }
 
 std::optional<SourceMap::Original> SourceMap::original(Position generated) const {
-    // The segment at or before the position on its line (else the line's first).
+    // The segment at or before the position on its line (else the line's first): segments
+    // are sorted, and a stack trace asks for every frame, so this is a binary search.
+    auto before = [](const Segment &s, const Position &p) {
+        return s.generatedLine != p.line ? s.generatedLine < p.line : s.generatedColumn <= p.column;
+    };
+    auto it = std::partition_point(m_segments.begin(), m_segments.end(),
+                                   [&](const Segment &s) { return before(s, generated); });
     const Segment *found = nullptr;
-    for (const auto &s : m_segments) {
-        if (s.generatedLine < generated.line)
-            continue;
-        if (s.generatedLine > generated.line)
-            break;
-        if (!found || s.generatedColumn <= generated.column)
-            found = &s;
-        if (s.generatedColumn > generated.column)
-            break;
-    }
+    if (it != m_segments.begin() && std::prev(it)->generatedLine == generated.line)
+        found = &*std::prev(it);
+    else if (it != m_segments.end() && it->generatedLine == generated.line)
+        found = &*it;
     if (!found || found->source < 0 || found->source >= static_cast<int>(m_sources.size()))
         return std::nullopt;
     return Original{m_sources[static_cast<std::size_t>(found->source)],
