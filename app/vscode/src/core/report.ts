@@ -1,0 +1,49 @@
+// The figures of a platform REPORT line, as Lambda writes them:
+//   REPORT RequestId: 8f…  Duration: 1.23 ms  Billed Duration: 2 ms  Memory Size: 256 MB
+//   Max Memory Used: 41 MB  Init Duration: 80.5 ms
+export interface ReportFigures {
+    requestId: string;
+    durationMs?: number;
+    billedDurationMs?: number;
+    memorySizeMb?: number;
+    maxMemoryUsedMb?: number;
+    initDurationMs?: number; // only on a cold start
+}
+
+const fields: Array<[keyof ReportFigures, string]> = [
+    ['durationMs', 'Duration'],
+    ['billedDurationMs', 'Billed Duration'],
+    ['memorySizeMb', 'Memory Size'],
+    ['maxMemoryUsedMb', 'Max Memory Used'],
+    ['initDurationMs', 'Init Duration'],
+];
+
+// The last REPORT line in a log, or undefined when the log has none.
+export function parseReport(log: string): ReportFigures | undefined {
+    const lines = log.split(/\r?\n/).filter((l) => l.startsWith('REPORT '));
+    const line = lines[lines.length - 1];
+    if (!line) return undefined;
+    const figures: ReportFigures = { requestId: /RequestId:\s*(\S+)/.exec(line)?.[1] ?? '' };
+    for (const [key, label] of fields) {
+        // "Duration:" must not match inside "Billed Duration:" / "Init Duration:".
+        const match = new RegExp(`(?<!Billed |Init )\\b${label}:\\s*([0-9.]+)`).exec(line);
+        if (match) (figures as unknown as Record<string, number>)[key] = Number(match[1]);
+    }
+    return figures;
+}
+
+// "1.2 ms (billed 2 ms) · 41 MB of 256 MB · cold start: init 80.5 ms"
+export function formatReport(figures: ReportFigures): string {
+    const parts: string[] = [];
+    if (figures.durationMs !== undefined) {
+        let duration = `Duration ${figures.durationMs} ms`;
+        if (figures.billedDurationMs !== undefined) duration += ` (Billed ${figures.billedDurationMs} ms)`;
+        parts.push(duration);
+    }
+    if (figures.maxMemoryUsedMb !== undefined) {
+        parts.push(`Max Memory Used ${figures.maxMemoryUsedMb} MB` +
+            (figures.memorySizeMb !== undefined ? ` of ${figures.memorySizeMb} MB` : ''));
+    }
+    parts.push(figures.initDurationMs !== undefined ? `cold start (Init Duration ${figures.initDurationMs} ms)` : 'warm');
+    return parts.join(' · ');
+}
