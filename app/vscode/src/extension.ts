@@ -67,7 +67,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
             config.event = choice.event;
         }
         const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(project));
-        if (!await vscode.debug.startDebugging(folder, config)) throw new Error(`the debug session for ${fn.name} did not start; the Debug Console says why`);
+        // When it does not start, what stopped it (the configuration's check, the adapter) has
+        // already said why.
+        await vscode.debug.startDebugging(folder, config);
     };
     const findFunction = async (project: string, name: string) => {
         const fn = (await functionsView.functions(project)).find((f) => f.name === name);

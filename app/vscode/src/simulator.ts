@@ -5,6 +5,8 @@ import { ChildProcess, spawn } from 'child_process';
 import * as vscode from 'vscode';
 import { Servers } from './core/servers';
 import { SimState, processAlive, readSimState } from './core/simstate';
+import { eventLine, parseBatch } from './core/simevents';
+import { signGet } from './core/sigv4';
 
 export type SimulatorStatus =
     | { state: 'stopped' }
@@ -189,8 +191,45 @@ export class Simulator implements vscode.Disposable {
         }
     }
 
+    // A simulator started elsewhere has its log in its own terminal: the output follows its
+    // live event stream instead, for as long as it is the one serving the project.
+    private following: number | undefined;
+    private async follow(sim: SimState): Promise<void> {
+        if (this.following === sim.pid || !sim.credentials) return;
+        this.following = sim.pid;
+        this.log.appendLine(`[attached to nimbus-sim pid ${sim.pid}, started outside VS Code: following its event stream]`);
+        let after = 0;
+        let failures = 0;
+        const stillServing = () => this.current.state === 'running' && this.current.sim.pid === sim.pid && !this.current.ours;
+        while (stillServing()) {
+            const url = new URL(`/_nimbus/events?after=${after}&wait=20`, sim.controlPlane);
+            try {
+                const controller = new AbortController();
+                const timer = setTimeout(() => controller.abort(), 30000);
+                const response = await fetch(url, { headers: signGet(url, sim.credentials, sim.region, 'lambda'), signal: controller.signal })
+                    .finally(() => clearTimeout(timer));
+                const body = await response.text();
+                if (!response.ok) throw new Error(`${response.status}: ${body.slice(0, 200)}`);
+                const batch = parseBatch(body);
+                if (batch.dropped > 0) this.log.appendLine(`[${batch.dropped} events were dropped before these]`);
+                for (const event of batch.events) {
+                    const line = eventLine(event);
+                    if (line !== undefined) this.log.appendLine(line);
+                }
+                after = batch.next;
+                failures = 0;
+            } catch (e) {
+                if (!stillServing()) break;
+                if (++failures === 3) this.log.appendLine(`[the event stream failed: ${(e as Error).message}; retrying]`);
+                await delay(Math.min(5000, 500 * failures));
+            }
+        }
+        if (this.following === sim.pid) this.following = undefined;
+    }
+
     private set(status: SimulatorStatus): void {
         this.current = status;
+        if (status.state === 'running' && !status.ours) void this.follow(status.sim);
         void vscode.commands.executeCommand('setContext', 'nimbus.simulatorRunning', status.state === 'running');
         this.render();
         this.changed.fire(status);

@@ -11,6 +11,8 @@ import { listSavedEvents, parseEvent } from '../src/core/events';
 import { ProjectFunction, contextValue, groupFunctions, isDebuggable, parseFunctionList } from '../src/core/functions';
 import { formatReport, parseReport } from '../src/core/report';
 import { resolveServers } from '../src/core/servers';
+import { eventLine, parseBatch } from '../src/core/simevents';
+import { signGet } from '../src/core/sigv4';
 import { readSimState } from '../src/core/simstate';
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'nimbus-vscode-test-'));
@@ -179,7 +181,8 @@ test('sim.json names a running simulator only while its process lives', () => {
     const dir = tempDir();
     assert.equal(readSimState(dir, () => true), undefined);
     fs.mkdirSync(path.join(dir, '.nimbus'));
-    const state = { pid: 4242, controlPlane: 'http://127.0.0.1:1', gateway: 'http://127.0.0.1:2', service: 's', stage: 'dev' };
+    const state = { pid: 4242, controlPlane: 'http://127.0.0.1:1', gateway: 'http://127.0.0.1:2', service: 's', stage: 'dev', region: 'eu-west-1',
+        credentials: { accessKeyId: 'NIMBEXAMPLE', secretAccessKey: 'secret' } };
     fs.writeFileSync(path.join(dir, '.nimbus', 'sim.json'), JSON.stringify(state));
     assert.deepEqual(readSimState(dir, (pid) => pid === 4242), state);
     assert.equal(readSimState(dir, () => false), undefined);
@@ -191,3 +194,24 @@ test('sim.json names a running simulator only while its process lives', () => {
 // Keep ProjectFunction in use for the type checker's sake in the fixtures above.
 const _typed: ProjectFunction[] = functions;
 void _typed;
+
+test('SigV4 signs as AWS\'s own test suite says (get-vanilla, get-vanilla-query-order-key-case)', () => {
+    const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+    const when = new Date('2015-08-30T12:36:00Z');
+    const vanilla = signGet(new URL('https://example.amazonaws.com/'), credentials, 'us-east-1', 'service', when);
+    assert.equal(vanilla['x-amz-date'], '20150830T123600Z');
+    assert.equal(vanilla.authorization, 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, ' +
+        'SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31');
+    const ordered = signGet(new URL('https://example.amazonaws.com/?Param2=value2&Param1=value1'), credentials, 'us-east-1', 'service', when);
+    assert.match(ordered.authorization, /Signature=b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500$/);
+});
+
+test('the event stream\'s events become log lines', () => {
+    const batch = parseBatch(JSON.stringify({ events: [
+        { type: 'log', function: 'hello', line: 'START RequestId: 1' },
+        { type: 'instance', function: 'hello', state: 'idle' },
+        { type: 'platform', message: 'changed: handler.py' },
+    ], next: 3, dropped: 0 }));
+    assert.deepEqual(batch.events.map(eventLine).filter(Boolean), ['hello START RequestId: 1', '[nimbus] changed: handler.py']);
+    assert.throws(() => parseBatch('{"message": "denied"}'), /something else than a batch/);
+});

@@ -8,6 +8,8 @@ export interface SimState {
     gateway: string;
     service: string;
     stage: string;
+    region: string;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 export const simStateFile = (project: string) => path.join(project, '.nimbus', 'sim.json');
@@ -29,6 +31,8 @@ export function readSimState(project: string, isAlive: (pid: number) => boolean)
         gateway: String(state.gateway ?? ''),
         service: String(state.service ?? ''),
         stage: String(state.stage ?? ''),
+        region: String(state.region ?? 'us-east-1'),
+        credentials: asCredentials(state.credentials),
     };
 }
 
@@ -39,4 +43,10 @@ export function processAlive(pid: number): boolean {
     } catch (e) {
         return (e as NodeJS.ErrnoException).code === 'EPERM';
     }
+}
+
+function asCredentials(value: unknown): SimState['credentials'] {
+    const c = value as Record<string, unknown> | undefined;
+    if (typeof c?.accessKeyId !== 'string' || typeof c?.secretAccessKey !== 'string') return undefined;
+    return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey };
 }
