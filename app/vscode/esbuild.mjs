@@ -9,6 +9,9 @@ await build({
     external: ['vscode'],
     format: 'cjs',
     platform: 'node',
+    // jsonc-parser's default (UMD) build requires its parts at run time; its ES module build
+    // bundles.
+    mainFields: ['module', 'main'],
     target: 'node20',
     sourcemap: true,
     logLevel: 'warning',

@@ -107,7 +107,8 @@ export class Invoker {
             const figures = parseReport(answer.logs ?? '');
             const outcome = answer.functionError ? `failed: ${answer.errorType || answer.functionError}` : 'succeeded';
             const header = [
-                `// ${fn} ${outcome}${figures ? ` · ${formatReport(figures)}` : ''}`,
+                `// ${fn} ${outcome}`,
+                ...(figures ? [`// ${formatReport(figures)}`] : []),
                 `// event: ${choice.label} · project: ${path.basename(project)}${figures?.requestId ? ` · request ${figures.requestId}` : ''}`,
             ];
             await this.results.show(fn, `${header.join('\n')}\n${JSON.stringify(answer.result, null, 2)}\n`);
