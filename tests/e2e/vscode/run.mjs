@@ -542,9 +542,12 @@ async function invokeLens({ shot }) {
     return `${lines[0]} ${lines[1]} / status bar: "${status}"`;
 }
 
-async function debugLens({ shot }) {
-    const handler = 'handler.py';
-    const line = lineOf(handler, 'params = event.get(');
+// A breakpoint on the line of `handler` holding `lineText`, then the "Debug" lens above
+// `hello:` in serverless.yml: the session stops there (Call Stack, current-line decoration),
+// the Variables view lists `event`; F5 runs on, and the Debug Console shows the result
+// (statusCode, the greeting for events/hello.json) and the REPORT line.
+async function debugHelloFromLens(shot, handler, lineText) {
+    const line = lineOf(handler, lineText);
     const handlerEditor = await openFile(handler);
     await goToLine(line);
     await page.keyboard.press('F9');
@@ -560,7 +563,7 @@ async function debugLens({ shot }) {
     const frame = await until(`the session to stop in hello at ${handler}:${line}`,
         async () => (await frames()).find((f) => new RegExp(`hello, line ${line}, ${handler.replace('.', '\\.')}`).test(f)),
         { timeout: 60_000, seen: frames });
-    await until('the current-line decoration in handler.py', () => visible(handlerEditor.locator('.debug-top-stack-frame-line')));
+    await until(`the current-line decoration in ${handler}`, () => visible(handlerEditor.locator('.debug-top-stack-frame-line')));
     const variables = () => sidebarPane('Variables').locator('[role=treeitem]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
     const event = await until('the Variables view to list event', async () => (await variables()).find((v) => /^event\b/.test(v)),
         { seen: variables });
@@ -571,7 +574,7 @@ async function debugLens({ shot }) {
     const consoleLines = () => page.locator('.repl .monaco-list-row').evaluateAll((els) => els.map((e) => e.innerText));
     const report = await until('the Debug Console to show the result and the REPORT line', async () => {
         const all = await consoleLines();
-        return all.some((l) => /statusCode/.test(l) && /Hello, /.test(l)) && /\bREPORT RequestId:.*/.exec(all.join('\n'))?.[0];
+        return all.some((l) => /statusCode/.test(l) && /Hello, Nimbus!/.test(l)) && /\bREPORT RequestId:.*/.exec(all.join('\n'))?.[0];
     }, { timeout: 30_000, seen: consoleLines });
     await until('the debug session to end', async () => !(await visible(page.locator('.debug-toolbar'))));
     await parkMouse();
@@ -579,44 +582,17 @@ async function debugLens({ shot }) {
     return `stopped at "${frame}", ${event}; console: ${report.split('\t').slice(0, 2).join(' ')}`;
 }
 
-// The Node example in the same code-server: a breakpoint in handler.js binds and stops
-// (nimbus-dap's Node backend, over the inspector), and the Debug Console shows the REPORT.
+const debugLens = ({ shot }) => debugHelloFromLens(shot, 'handler.py', 'params = event.get(');
+
+// The Node example in the same code-server: nimbus-dap's Node backend (over V8's inspector).
 async function nodeDebug({ shot }) {
     await page.goto(`${baseUrl}/?folder=${encodeURIComponent(dirs.nodeProject)}`, { timeout: 30_000 });
     await page.locator('.monaco-workbench').waitFor({ timeout: 30_000 });
     await until('the extension to serve node-hello (the status bar\'s Nimbus item)', statusBarNimbus, { timeout: 60_000 });
-    const handler = 'handler.js';
     const project = dirs.project;
     dirs.project = dirs.nodeProject; // openFile and lineOf read this project now
     try {
-        const line = lineOf(handler, 'const name = event.name');
-        const handlerEditor = await openFile(handler);
-        await goToLine(line);
-        await page.keyboard.press('F9');
-        await until(`a breakpoint on ${handler}:${line}`, () => visible(handlerEditor.locator('.codicon-debug-breakpoint')));
-        const manifest = 'serverless.yml';
-        const editor = await openFile(manifest);
-        await goToLine(lineOf(manifest, /^\s+hello:\s*$/));
-        await clickLens(editor, 'hello:', 'Debug');
-        await page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 60_000 });
-        const frames = () => page.locator('.debug-call-stack .monaco-list-row').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
-        const frame = await until(`the session to stop at ${handler}:${line}`,
-            async () => (await frames()).find((f) => new RegExp(`line ${line}, handler\\.js`).test(f)),
-            { timeout: 60_000, seen: frames });
-        const variables = () => sidebarPane('Variables').locator('[role=treeitem]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
-        const event = await until('the Variables view to list event', async () => (await variables()).find((v) => /^event\b/.test(v)),
-            { seen: variables });
-        await parkMouse();
-        await shot();
-        await page.keyboard.press('F5');
-        const consoleLines = () => page.locator('.repl .monaco-list-row').evaluateAll((els) => els.map((e) => e.innerText));
-        const report = await until('the Debug Console to show the result and the REPORT line', async () => {
-            const all = await consoleLines();
-            return all.some((l) => /Hello, Nimbus!/.test(l)) && /\bREPORT RequestId:.*/.exec(all.join('\n'))?.[0];
-        }, { timeout: 30_000, seen: consoleLines });
-        await until('the debug session to end', async () => !(await visible(page.locator('.debug-toolbar'))));
-        await shot('console');
-        return `stopped at "${frame}", ${event}; console: ${report.split('\t').slice(0, 2).join(' ')}`;
+        return await debugHelloFromLens(shot, 'handler.js', 'const name = event.name');
     } finally {
         dirs.project = project;
     }
