@@ -9,6 +9,9 @@ import { DeployedNode, DeployedView } from './deployedview';
 import { FunctionsNode } from './functionsview';
 import { Simulator } from './simulator';
 
+// Not a valid alias name, so never confused with one.
+const newAlias = 'New alias…';
+
 export class Management implements vscode.Disposable {
     private readonly tails = new Map<string, { child: ChildProcess; channel: vscode.OutputChannel }>();
 
@@ -68,10 +71,10 @@ export class Management implements vscode.Disposable {
         const n = node as DeployedNode | undefined;
         let alias = n?.type === 'alias' ? n.alias.name : undefined;
         if (!alias) {
-            const items = [...fn.aliases.map((a) => ({ label: a.name, description: `now ${a.version}` })), { label: '$(add) New alias…', description: '' }];
+            const items = [...fn.aliases.map((a) => ({ label: a.name, description: `now ${a.version}` })), { label: newAlias, description: 'create one' }];
             const picked = await vscode.window.showQuickPick(items, { title: `Alias of ${fn.name}` });
             if (!picked) return;
-            alias = picked.label.startsWith('$(add)')
+            alias = picked.label === newAlias
                 ? await vscode.window.showInputBox({ title: 'New alias', prompt: 'Its name', value: 'live', validateInput: checkAliasName })
                 : picked.label;
             if (!alias) return;

@@ -20,7 +20,10 @@
 //                     the session stops on that line (debug toolbar, Call Stack), the
 //                     Variables view lists `event`; continuing prints the result and the
 //                     REPORT line in the Debug Console
-//   6 node-debug      the node-hello example in the same VS Code: a breakpoint in handler.js,
+//   6 manage-deployed Nimbus: Deploy, Publish Version (twice, the code changed between) and
+//                     Set Alias Weights from the command palette: the Deployed view lists
+//                     versions 1 and 2 and the alias "live" at v1 90% · v2 10%
+//   7 node-debug      the node-hello example in the same VS Code: a breakpoint in handler.js,
 //                     the "Debug" lens: stopped there with `event` in Variables (nimbus-dap's
 //                     Node backend); continuing shows the greeting and the REPORT line
 //
@@ -374,6 +377,11 @@ async function openFile(relPath) {
 }
 
 // Brings an open file's editor to the front and focuses it.
+// The file's editor, brought to the front when it has a tab, else opened.
+async function showFile(relPath) {
+    return (await tabOf(path.basename(relPath)).count()) ? focusFile(relPath) : openFile(relPath);
+}
+
 async function focusFile(relPath) {
     await tabOf(path.basename(relPath)).click();
     const editor = editorOf(`/${relPath}`);
@@ -487,7 +495,7 @@ async function diagnostics({ shot }) {
 
 async function completion({ shot }) {
     const file = 'serverless.yml';
-    const editor = await focusFile(file).catch(() => openFile(file));
+    const editor = await showFile(file);
     await goToLine(lineOf(file, 'handler: handler.hello'));
     await page.keyboard.press('End');
     await page.keyboard.press('Enter'); // a new line inside hello's mapping, indented by Monaco
@@ -516,7 +524,7 @@ async function completion({ shot }) {
 
 async function invokeLens({ shot }) {
     const file = 'serverless.yml';
-    const editor = await focusFile(file).catch(() => openFile(file));
+    const editor = await showFile(file);
     await goToLine(lineOf(file, /^\s+hello:\s*$/));
     await clickLens(editor, 'hello:', 'Invoke');
     const result = editorOf('hello%20result.jsonc');
@@ -542,6 +550,87 @@ async function invokeLens({ shot }) {
     return `${lines[0]} ${lines[1]} / status bar: "${status}"`;
 }
 
+// One step of a multi-step command's quick input, once its title shows: a row picked by
+// its label, or a value typed into its box.
+async function quickStep(title, { pick, type }) {
+    const titleText = () => quickInput().locator('.quick-input-title').textContent().catch(() => '');
+    await until(`the quick input titled "${title}"`, async () => (await visible(quickInput())) && (await titleText())?.includes(title),
+        { seen: titleText });
+    if (pick !== undefined) {
+        const rows = quickInput().locator('.monaco-list-row');
+        const row = await until(`"${pick}" among the choices of "${title}"`, async () => {
+            const labels = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+            const i = labels.findIndex((l) => l.startsWith(pick));
+            return i >= 0 ? rows.nth(i) : undefined;
+        }, { seen: () => rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label'))) });
+        await row.click();
+    } else {
+        await page.keyboard.press('Control+A');
+        await page.keyboard.type(type);
+        await page.keyboard.press('Enter');
+    }
+    // The next step replaces this one: wait until this title has gone.
+    await until(`the "${title}" step to close`, async () => !(await visible(quickInput())) || !(await titleText())?.includes(title));
+}
+
+const toastSaying = (what, pattern, timeout = 60_000) =>
+    until(`a notification saying ${what}`, async () => (await toasts()).find((t) => pattern.test(t)), { timeout, seen: toasts });
+
+// Deploy, Publish Version (twice, the second after a change to the code) and Set Alias
+// Weights from the command palette, as a user answers their questions; the Deployed view
+// then shows the function's two versions and the alias "live" at 90 % v1 / 10 % v2.
+async function manageDeployed({ shot }) {
+    const fn = 'python-hello-dev-hello';
+    const deploy = async () => {
+        await runCommand('Nimbus: Deploy');
+        await toastSaying('"Nimbus: deployed"', /Nimbus: deployed/);
+    };
+    const publish = async (description, version) => {
+        await page.keyboard.press('F1');
+        await quickInput().waitFor({ state: 'visible' });
+        await page.keyboard.type('Nimbus: Publish Version');
+        await page.keyboard.press('Enter');
+        await quickStep('Publish a version of…', { pick: fn });
+        await quickStep(`Publish a version of ${fn}`, { type: description });
+        await toastSaying(`version ${version} published`, new RegExp(`published ${fn} version ${version}\\b`));
+    };
+    await deploy();
+    await publish('first', 1);
+    fs.appendFileSync(path.join(dirs.project, 'handler.py'), '\n# a change, for a second version\n');
+    await deploy();
+    await publish('second', 2);
+
+    await page.keyboard.press('F1');
+    await quickInput().waitFor({ state: 'visible' });
+    await page.keyboard.type('Nimbus: Set Alias Weights');
+    await page.keyboard.press('Enter');
+    await quickStep('Set an alias of…', { pick: fn });
+    await quickStep(`Alias of ${fn}`, { pick: 'New alias' });
+    await quickStep('New alias', { type: 'live' });
+    await quickStep('live: which version takes the traffic?', { pick: '1' });
+    await quickStep('live: split traffic with another version?', { pick: '2' });
+    await quickStep('live: version 1 takes what percentage?', { type: '90' });
+    await toastSaying('the alias set', /python-hello-dev-hello:live → v1 90% · v2 10%/);
+
+    // The Deployed view: the function, opened, lists both versions and the alias's split.
+    const pane = sidebarPane('Deployed');
+    // The Nimbus view, opened from the activity bar unless it shows (a click would close it).
+    if (!(await visible(pane))) await page.locator('.part.activitybar a.action-label[aria-label^="Nimbus"]').click();
+    const items = () => pane.locator('[role=treeitem]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+    const row = pane.locator('[role=treeitem]').filter({ has: page.locator('.label-name', { hasText: fn }) });
+    await until(`${fn} in the Deployed view`, () => row.count(), { seen: items });
+    if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('.monaco-tl-twistie').click();
+    const alias = await until('the alias live at v1 90% · v2 10% in the Deployed view',
+        async () => (await items()).find((l) => l === 'alias live: v1 90% · v2 10%'), { seen: items });
+    const versions = await until('versions 1 and 2 in the Deployed view', async () => {
+        const all = await items();
+        return all.some((l) => l.startsWith('Version 1')) && all.some((l) => l.startsWith('Version 2')) && all.filter((l) => l.startsWith('Version ')).join(', ');
+    }, { seen: items });
+    await parkMouse();
+    await shot();
+    return `${versions}; ${alias}`;
+}
+
 // A breakpoint on the line of `handler` holding `lineText`, then the "Debug" lens above
 // `hello:` in serverless.yml: the session stops there (Call Stack, current-line decoration),
 // the Variables view lists `event`; F5 runs on, and the Debug Console shows the result
@@ -554,7 +643,7 @@ async function debugHelloFromLens(shot, handler, lineText) {
     await until(`a breakpoint on ${handler}:${line}`, () => visible(handlerEditor.locator('.codicon-debug-breakpoint')));
 
     const manifest = 'serverless.yml';
-    const editor = await focusFile(manifest).catch(() => openFile(manifest));
+    const editor = await showFile(manifest);
     await goToLine(lineOf(manifest, /^\s+hello:\s*$/));
     await clickLens(editor, 'hello:', 'Debug');
 
@@ -604,6 +693,7 @@ const scenarios = [
     ['completion', completion],
     ['invoke-lens', invokeLens],
     ['debug-lens', debugLens],
+    ['manage-deployed', manageDeployed],
     ['node-debug', nodeDebug],
 ];
 
