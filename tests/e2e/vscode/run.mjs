@@ -16,14 +16,18 @@
 //                     function keys (timeout, memorySize) from nimbus-lsp
 //   4 invoke-lens     the "▶ Invoke" code lens above `hello:` opens the result editor: a
 //                     `//` header with the REPORT figures, statusCode 200, "Hello, …"
-//   5 debug-lens      a breakpoint in handler.py's hello, then the "Debug" lens above `hello:`:
+//   5 failing-invoke  the "▶ Invoke" lens above `fail:`: its result editor reads "fail failed:
+//                     ValueError" with the message, and a notification says it failed
+//   6 debug-lens      a breakpoint in handler.py's hello, then the "Debug" lens above `hello:`:
 //                     the session stops on that line (debug toolbar, Call Stack), the
 //                     Variables view lists `event`; continuing prints the result and the
 //                     REPORT line in the Debug Console
-//   6 manage-deployed Nimbus: Deploy, Publish Version (twice, the code changed between) and
+//   7 manage-deployed Nimbus: Deploy, Publish Version (twice, the code changed between) and
 //                     Set Alias Weights from the command palette: the Deployed view lists
 //                     versions 1 and 2 and the alias "live" at v1 90% · v2 10%
-//   7 node-debug      the node-hello example in the same VS Code: a breakpoint in handler.js,
+//   8 language-server-crash  nimbus-lsp killed: a notification says it stopped and was
+//                     restarted; a new nimbus-lsp serves the Functions view again
+//   9 node-debug      the node-hello example in the same VS Code: a breakpoint in handler.js,
 //                     the "Debug" lens: stopped there with `event` in Variables (nimbus-dap's
 //                     Node backend); continuing shows the greeting and the REPORT line
 //
@@ -412,7 +416,7 @@ async function undoAll(name) {
 // trimmed text is `lineText`; the line must be in view (goToLine first). Lenses live in
 // view zones, so "above" is read from where they are drawn.
 async function clickLens(editor, lineText, linkText) {
-    const where = await until(`the "${linkText}" code lens above "${lineText}"`, () => editor.evaluate((ed, [lineText, linkText]) => {
+    const find = () => editor.evaluate((ed, [lineText, linkText]) => {
         const line = [...ed.querySelectorAll('.view-line')].find((l) => l.textContent.replace(/\u00a0/g, ' ').trim() === lineText);
         if (!line) return undefined;
         const lineBox = line.getBoundingClientRect();
@@ -424,10 +428,22 @@ async function clickLens(editor, lineText, linkText) {
                 best = { gap, x: r.x + r.width / 2, y: r.y + r.height / 2 };
         }
         return best;
-    }, [lineText, linkText]), {
+    }, [lineText, linkText]);
+    let where = await until(`the "${linkText}" code lens above "${lineText}"`, find, {
         seen: () => editor.evaluate((ed) => [...ed.querySelectorAll('.codelens-decoration')].map((d) => d.textContent.replace(/\u00a0/g, ' '))),
     });
-    await page.mouse.click(where.x, where.y);
+    // The editor may still be scrolling to the line (Ctrl+G centres it): click only where the
+    // lens stays put, and only on the lens itself.
+    const settled = await until(`the "${linkText}" lens above "${lineText}" to hold still`, async () => {
+        await sleep(150);
+        const again = await find();
+        const same = again && Math.abs(again.x - where.x) < 1 && Math.abs(again.y - where.y) < 1;
+        if (!same) where = again ?? where;
+        return same && again;
+    });
+    const onLens = await page.evaluate(([x, y, linkText]) => document.elementFromPoint(x, y)?.closest('.codelens-decoration a')?.textContent.includes(linkText), [settled.x, settled.y, linkText]);
+    if (!onLens) throw new Error(`the point (${settled.x}, ${settled.y}) is not on the "${linkText}" lens`);
+    await page.mouse.click(settled.x, settled.y);
     await parkMouse();
 }
 
@@ -631,6 +647,49 @@ async function manageDeployed({ shot }) {
     return `${versions}; ${alias}`;
 }
 
+// A function that raises: its result editor says so with the error type, and a notification
+// says it failed, with its log a click away.
+async function failingInvoke({ shot }) {
+    const file = 'serverless.yml';
+    const editor = await showFile(file);
+    await goToLine(lineOf(file, /^\s+fail:\s*$/));
+    await clickLens(editor, 'fail:', 'Invoke');
+    const toast = await toastSaying('fail failed with ValueError', /Nimbus: fail failed with ValueError/);
+    const result = editorOf('fail%20result.jsonc');
+    const text = await until('the result editor to show the error', async () =>
+        (await result.count()) && (await editorLines(result)).join('\n'), { seen: () => result.count() });
+    if (!/^\/\/ fail failed: ValueError/.test(text) || !/this function always fails/.test(text))
+        throw new Error(`the result editor: ${short(text, 400)}`);
+    await parkMouse();
+    await shot();
+    return `${text.split('\n')[0]}; notification: ${short(toast)}`;
+}
+
+// nimbus-lsp killed: the user is told, the server is started again, and it serves again.
+async function languageServerCrash({ shot }) {
+    const lspPids = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+        try {
+            const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
+            return cmd.includes(tmp) && cmd.split('\0')[0].endsWith('/nimbus-lsp');
+        } catch {
+            return false;
+        }
+    });
+    const before = await until('nimbus-lsp running', () => lspPids()[0]);
+    process.kill(Number(before), 'SIGKILL');
+    const toast = await toastSaying('that the language server stopped and was restarted', /language server \(nimbus-lsp\) stopped unexpectedly and was restarted/);
+    const after = await until('a new nimbus-lsp', () => lspPids().find((p) => p !== before));
+    // It serves again: the Functions view, refreshed, lists the functions through it.
+    await runCommand('Nimbus: Refresh Functions');
+    const pane = sidebarPane('Functions');
+    if (!(await visible(pane))) await page.locator('.part.activitybar a.action-label[aria-label^="Nimbus"]').click();
+    const labels = () => pane.locator('[role=treeitem] .label-name').allTextContents();
+    await until('the Functions tree served by the new server', async () => (await labels()).includes('nightly'), { seen: labels });
+    await parkMouse();
+    await shot();
+    return `killed pid ${before}, restarted as pid ${after}; notification: ${short(toast)}`;
+}
+
 // A breakpoint on the line of `handler` holding `lineText`, then the "Debug" lens above
 // `hello:` in serverless.yml: the session stops there (Call Stack, current-line decoration),
 // the Variables view lists `event`; F5 runs on, and the Debug Console shows the result
@@ -692,8 +751,10 @@ const scenarios = [
     ['diagnostics', diagnostics],
     ['completion', completion],
     ['invoke-lens', invokeLens],
+    ['failing-invoke', failingInvoke],
     ['debug-lens', debugLens],
     ['manage-deployed', manageDeployed],
+    ['language-server-crash', languageServerCrash],
     ['node-debug', nodeDebug],
 ];
 
