@@ -1,5 +1,5 @@
-// nimbus publish / alias / functions / logs / dead-letters: managing deployed functions on
-// a control plane (the project's simulator, or any Lambda-compatible endpoint).
+// nimbus publish / alias / functions / logs / metrics / dead-letters: managing deployed functions
+// on a control plane (the project's simulator, or any Lambda-compatible endpoint).
 #include "cli.h"
 #include "nimbus/deploy/deployer.h"
 #include "remote.h"
@@ -11,6 +11,7 @@
 #include <ctime>
 #include <iomanip>
 #include <set>
+#include <sstream>
 #include <thread>
 
 namespace nimbus::cli {
@@ -274,6 +275,69 @@ int logs(const LogsOptions &options, Streams streams) {
     }
 }
 
+struct MetricsOptions : RemoteOptions {
+    std::string function;
+    std::string since = "1h";
+    bool json = false;
+};
+
+// Per function: invocations, errors, throttles, cold starts, duration percentiles and the
+// most memory used, as the simulator recorded them.
+int metrics(const MetricsOptions &options, Streams streams) {
+    const auto since = duration(options.since);
+    if (!since) {
+        streams.err << "nimbus metrics: --since wants a duration such as 30s, 10m, 2h or 1d, not '"
+                    << options.since << "'\n";
+        return 2;
+    }
+    auto remote = connect(options, "metrics", streams, false);
+    if (!remote)
+        return 1;
+    const long long now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+    const auto answer = remote->client->metrics(options.function, now - *since);
+    if (!answer.ok()) {
+        streams.err << "nimbus metrics: " << describe(answer.error) << '\n';
+        if (!remote->local)
+            streams.err << "  (metrics are a Nimbus simulator feature; on AWS use CloudWatch "
+                           "metrics)\n";
+        return 1;
+    }
+    const json list = answer->value("Functions", json::array());
+    if (options.json) {
+        streams.out << list.dump(2) << '\n';
+        return 0;
+    }
+    if (list.empty()) {
+        streams.out << "no invocations in the last " << options.since << '\n';
+        return 0;
+    }
+    std::size_t width = 8;
+    for (const auto &f : list)
+        width = std::max(width, f.value("function", "").size());
+    const auto ms = [](double v) {
+        std::ostringstream text;
+        text << std::fixed << std::setprecision(v < 10 ? 2 : 1) << v;
+        return text.str();
+    };
+    streams.out << std::left << std::setw(static_cast<int>(width) + 2) << "FUNCTION" << std::right
+                << std::setw(11) << "INVOCATIONS" << std::setw(8) << "ERRORS" << std::setw(10)
+                << "THROTTLES" << std::setw(7) << "COLD" << std::setw(10) << "P50 ms"
+                << std::setw(10) << "P90 ms" << std::setw(10) << "P99 ms" << std::setw(12)
+                << "MAX MEM MB" << '\n';
+    for (const auto &f : list)
+        streams.out << std::left << std::setw(static_cast<int>(width) + 2)
+                    << f.value("function", "") << std::right << std::setw(11)
+                    << f.value("invocations", 0LL) << std::setw(8) << f.value("errors", 0LL)
+                    << std::setw(10) << f.value("throttles", 0LL) << std::setw(7)
+                    << f.value("coldStarts", 0LL) << std::setw(10) << ms(f.value("p50Ms", 0.0))
+                    << std::setw(10) << ms(f.value("p90Ms", 0.0)) << std::setw(10)
+                    << ms(f.value("p99Ms", 0.0)) << std::setw(12) << f.value("maxMemoryMB", 0)
+                    << '\n';
+    return 0;
+}
+
 struct DeadLettersOptions : RemoteOptions {
     std::string function;
 };
@@ -348,6 +412,16 @@ void addManageCommands(CLI::App &app, Streams streams, int &exitCode) {
     l->add_option("--filter", logsOptions->filter, "CloudWatch filter pattern: terms to match");
     logsOptions->addTo(*l);
     l->callback([logsOptions, streams, &exitCode] { exitCode = logs(*logsOptions, streams); });
+
+    auto metricsOptions = std::make_shared<MetricsOptions>();
+    CLI::App *m = app.add_subcommand(
+        "metrics", "Invocations, errors, cold starts and duration percentiles per function");
+    m->add_option("function", metricsOptions->function, "Only this function's");
+    m->add_option("--since", metricsOptions->since, "How far back: 30s, 10m, 2h, 1d (1h)");
+    m->add_flag("--json", metricsOptions->json, "Print JSON");
+    metricsOptions->addTo(*m);
+    m->callback(
+        [metricsOptions, streams, &exitCode] { exitCode = metrics(*metricsOptions, streams); });
 
     auto deadOptions = std::make_shared<DeadLettersOptions>();
     CLI::App *d = app.add_subcommand(

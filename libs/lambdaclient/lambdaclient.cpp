@@ -339,4 +339,9 @@ Result<json> LambdaClient::deadLetters(const std::string &function) {
     return call("GET", "/_nimbus/dead-letters", {{"function", function}});
 }
 
+Result<json> LambdaClient::metrics(const std::string &function, long long sinceMs) {
+    return call("GET", "/_nimbus/metrics",
+                {{"function", function}, {"since", std::to_string(sinceMs)}});
+}
+
 } // namespace nimbus::lambdaclient

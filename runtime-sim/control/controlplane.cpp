@@ -118,9 +118,11 @@ bool ControlPlane::open(std::string &error) {
                                                   (fs::path(m_options.stateDir) / "code").string());
         m_queue = std::make_unique<EventQueue>(*m_db);
         m_logs = std::make_unique<LogStore>(*m_db);
+        m_metrics = std::make_unique<MetricsStore>(*m_db);
         m_store->migrate();
         m_queue->migrate();
         m_logs->migrate();
+        m_metrics->migrate();
         // Nothing runs yet: packages no longer used, and what a crash cut short, can go.
         if (const std::size_t swept = m_store->sweepCode())
             m_simulator.platformEvent("code store: removed " + std::to_string(swept) +
@@ -145,11 +147,12 @@ void ControlPlane::shutdown() {
     m_logTimer.cancel();
     if (m_deployed)
         m_deployed->shutdown();
-    if (m_logs) {
-        try {
+    try {
+        if (m_logs)
             m_logs->flush();
-        } catch (const StoreError &) {
-        }
+        if (m_metrics)
+            m_metrics->flush();
+    } catch (const StoreError &) {
     }
 }
 
@@ -258,6 +261,11 @@ void ControlPlane::route(ApiRequest &r, net::Responder &responder) {
         responder(codeDownload(r, s[2]));
         return;
     }
+    // Prometheus scrapes without signing: counts and durations only, on loopback.
+    if (s.size() == 1 && s[0] == "metrics" && m == "GET") {
+        responder(prometheusMetrics());
+        return;
+    }
     const std::string logsTarget(r.http->operator[]("X-Amz-Target"));
     const bool logs = logsTarget.rfind("Logs_20140328.", 0) == 0;
     if (auto refused = r.prepared.authenticated ? r.prepared.refused
@@ -304,6 +312,10 @@ void ControlPlane::route(ApiRequest &r, net::Responder &responder) {
         json snapshot = m_simulator.events().snapshot();
         snapshot["routes"] = m_simulator.routes()->toJson(m_simulator.gatewayUrl());
         responder(apiResponse(200, snapshot));
+        return;
+    }
+    if (s.size() == 2 && s[0] == "_nimbus" && s[1] == "metrics" && m == "GET") {
+        responder(metricsSummary(r));
         return;
     }
     if (s.size() >= 2 && s[0] == "_nimbus" && s[1] == "dead-letters") {
@@ -422,6 +434,40 @@ void ControlPlane::invocationRecorded(const FunctionConfig &function, const std:
     scheduleLogFlush();
 }
 
+void ControlPlane::invocationFinished(const std::string &function, const InvocationResult &result) {
+    if (!m_metrics || m_shutdown)
+        return;
+    metrics::Invocation record;
+    record.function = function;
+    record.qualifier = result.qualifier.empty() ? "$LATEST" : result.qualifier;
+    record.requestId = result.requestId;
+    const long long nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+    record.startMs = nowMs - static_cast<long long>(result.durationMs);
+    record.durationMs = result.durationMs;
+    record.billedDurationMs = static_cast<double>(result.billedDurationMs);
+    record.initDurationMs = result.initDurationMs;
+    record.memorySizeMb = result.memorySizeMb;
+    record.maxMemoryUsedMb = result.maxMemoryUsedMb;
+    record.errorType = result.errorType;
+    record.trigger = result.trigger.empty() ? "invoke" : result.trigger;
+    if (result.throttled)
+        record.outcome = metrics::Outcome::Throttled;
+    else if (!result.functionError)
+        record.outcome = metrics::Outcome::Success;
+    else if (result.errorType == "Sandbox.Timedout")
+        record.outcome = metrics::Outcome::Timeout;
+    else if (result.errorType == "Runtime.OutOfMemory")
+        record.outcome = metrics::Outcome::OutOfMemory;
+    else if (result.errorType == "Runtime.ExitError")
+        record.outcome = metrics::Outcome::Crash;
+    else
+        record.outcome = metrics::Outcome::Error;
+    m_metrics->append(std::move(record));
+    scheduleLogFlush();
+}
+
 void ControlPlane::scheduleLogFlush() {
     if (m_logFlushScheduled || m_shutdown)
         return;
@@ -434,8 +480,9 @@ void ControlPlane::scheduleLogFlush() {
             return;
         try {
             m_logs->flush();
+            m_metrics->flush();
         } catch (const StoreError &) {
-            // Logs are best effort; the invocation already answered.
+            // Logs and metrics are best effort; the invocation already answered.
         }
     });
 }

@@ -4,6 +4,7 @@
 #include "../store/eventqueue.h"
 #include "../store/functionstore.h"
 #include "../store/logstore.h"
+#include "../store/metricsstore.h"
 #include "deployedfunctions.h"
 #include "nimbus/lambda/lambdatypes.h"
 #include "nimbus/net/httpserver.h"
@@ -94,6 +95,8 @@ public:
     // PoolObserver: every invocation's log goes to the log store.
     void invocationRecorded(const FunctionConfig &function, const std::string &log) override;
 
+    // PoolObserver: every invocation's figures go to the metrics store.
+    void invocationFinished(const std::string &function, const InvocationResult &result) override;
     std::size_t queuedEvents();
 
 private:
@@ -153,6 +156,9 @@ private:
     // CloudWatch Logs and dead letters (logsapi.cpp).
     net::Response logsRequest(const ApiRequest &request, const std::string &target);
     net::Response deadLetters(const ApiRequest &request);
+    // GET /_nimbus/metrics: per-function summaries as JSON; GET /metrics: Prometheus text.
+    net::Response metricsSummary(const ApiRequest &request);
+    net::Response prometheusMetrics();
     void scheduleLogFlush();
 
     std::string arn(const std::string &name, const std::string &qualifier = {}) const;
@@ -166,6 +172,7 @@ private:
     std::unique_ptr<FunctionStore> m_store;
     std::unique_ptr<EventQueue> m_queue;
     std::unique_ptr<LogStore> m_logs;
+    std::unique_ptr<MetricsStore> m_metrics;
     std::unique_ptr<DeployedFunctions> m_deployed;
     boost::asio::steady_timer m_queueTimer;
     boost::asio::steady_timer m_logTimer;

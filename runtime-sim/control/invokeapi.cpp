@@ -253,6 +253,7 @@ void ControlPlane::drainQueue() {
         }
         InvocationRequest request;
         request.payload = event.payload;
+        request.trigger = "async";
         run(*target, std::move(request), [this, event](InvocationResult result) {
             attemptDone(event, result);
         });

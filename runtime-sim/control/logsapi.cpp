@@ -1,9 +1,9 @@
 // Functions' logs as the CloudWatch Logs API serves them (FilterLogEvents and
 // DescribeLogGroups, JSON 1.1 over POST / with X-Amz-Target), so `aws logs tail` and
-// `nimbus logs` read them alike; and the dead-letter queues (a Nimbus extension).
-#include "controlplane.h"
-
+// `nimbus logs` read them alike; the dead-letter queues and the metrics (Nimbus extensions).
 #include "../simulator/simulator.h"
+#include "controlplane.h"
+#include "nimbus/metrics/prometheus.h"
 
 namespace nimbus::sim {
 
@@ -110,6 +110,33 @@ net::Response ControlPlane::deadLetters(const ApiRequest &r) {
                                {"Timestamp", d.createdMs}});
     }
     return apiResponse(200, {{"DeadLetters", letters}});
+}
+
+net::Response ControlPlane::metricsSummary(const ApiRequest &r) {
+    // ?since=MS (Unix time) and ?function=NAME (the manifest's or the deployed name).
+    const long long since = std::atoll(r.param("since").c_str());
+    std::string function = r.param("function");
+    if (const manifest::Function *fn =
+            function.empty() ? nullptr : m_simulator.findFunction(function))
+        function = fn->name;
+    json summaries = json::array();
+    for (const auto &summary : metrics::summarize(m_metrics->since(since, function)))
+        summaries.push_back(metrics::toJson(summary));
+    return apiResponse(200, {{"Functions", summaries}});
+}
+
+net::Response ControlPlane::prometheusMetrics() {
+    metrics::InstanceCounts instances;
+    const json snapshot = m_simulator.events().snapshot();
+    for (const auto &instance : snapshot.value("instances", json::array()))
+        ++instances[instance.value("function", "")][instance.value("state", "")];
+    auto response = net::makeResponse(
+        200,
+        metrics::prometheusText(
+            m_metrics ? m_metrics->since(0, "") : std::vector<metrics::Invocation>{}, instances));
+    response.set(boost::beast::http::field::content_type,
+                 "text/plain; version=0.0.4; charset=utf-8");
+    return response;
 }
 
 } // namespace nimbus::sim

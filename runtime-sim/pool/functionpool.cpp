@@ -198,6 +198,8 @@ public:
             pool->m_pending.pop_front();
             InvocationResult result;
             result.requestId = pending.requestId;
+            result.qualifier = pool->m_config.version;
+            result.trigger = pending.request.trigger;
             result.functionError = true;
             result.errorType = errorType;
             result.payload = document;
@@ -255,12 +257,16 @@ void FunctionPool::invoke(InvocationRequest request, InvocationCallback callback
     if (m_shutdown || (!debugging && busyCount() + m_pending.size() >= limit)) {
         InvocationResult result;
         result.requestId = pending.requestId;
+        result.qualifier = m_config.version;
+        result.trigger = pending.request.trigger;
         result.throttled = true;
         result.errorType = "TooManyRequestsException";
         result.payload = json{{"Reason", "ReservedFunctionConcurrentInvocationLimitExceeded"},
                               {"Type", "User"},
                               {"message", "Rate Exceeded."}}
                              .dump();
+        if (m_observer)
+            m_observer->invocationFinished(m_config.name, result);
         pending.callback(std::move(result));
         return;
     }
@@ -471,6 +477,8 @@ void FunctionPool::complete(const std::shared_ptr<Instance> &instance, bool func
 
     InvocationResult result;
     result.requestId = pending.requestId;
+    result.qualifier = m_config.version;
+    result.trigger = pending.request.trigger;
     result.functionError = functionError;
     result.errorType = std::move(errorType);
     result.payload = std::move(payload);
@@ -519,6 +527,8 @@ void FunctionPool::failPending(Pending pending, std::string errorType, std::stri
                                const std::string &log, std::optional<double> initMs) {
     InvocationResult result;
     result.requestId = pending.requestId;
+    result.qualifier = m_config.version;
+    result.trigger = pending.request.trigger;
     result.functionError = true;
     result.errorType = errorType;
     result.payload =

@@ -10,6 +10,8 @@ namespace nimbus::sim {
 struct InvocationRequest {
     std::string payload = "{}";
     std::string clientContext; // base64 client context, passed through
+    // What caused it, for metrics: "invoke" (direct), "async", "gateway", "schedule", ...
+    std::string trigger = "invoke";
 };
 
 // The outcome of one invocation, in the terms of the Lambda Invoke API.
@@ -25,6 +27,8 @@ struct InvocationResult {
     int memorySizeMb = 0;
     int maxMemoryUsedMb = 0;
     std::optional<double> initDurationMs; // on a cold start
+    std::string qualifier;                // the version that ran ("$LATEST", "3")
+    std::string trigger;                  // the request's
 };
 
 using InvocationCallback = std::function<void(InvocationResult)>;

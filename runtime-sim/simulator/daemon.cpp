@@ -189,6 +189,7 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
                          {"region", m.provider.region},
                          {"runtimeApi", "http://127.0.0.1"},
                          {"controlPlane", simulator.controlPlaneUrl()},
+                         {"metrics", simulator.controlPlaneUrl() + "/metrics"},
                          {"gateway", simulator.gatewayUrl()},
                          {"credentials",
                           {{"accessKeyId", credentials.accessKeyId},
@@ -234,6 +235,7 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
         << "  gateway        " << simulator.gatewayUrl() << "\n"
         << "  control plane  " << simulator.controlPlaneUrl()
         << "  (AWS Lambda API; credentials in " << StateFile::pathFor(project) << ")\n"
+        << "  metrics        " << simulator.controlPlaneUrl() << "/metrics  (Prometheus)\n"
         << "  functions     ";
     for (const auto &f : m.functions)
         out << " " << f.name << " (" << manifest::functionKindName(f.kind) << ", "

@@ -168,6 +168,7 @@ void Simulator::invokeFromGateway(const std::string &name, std::string payload,
     checkDebugger(*function);
     InvocationRequest request;
     request.payload = std::move(payload);
+    request.trigger = "gateway";
     poolFor(*function)->invoke(std::move(request), std::move(callback));
 }
 

@@ -5,6 +5,7 @@
 #include "tempproject.h"
 #include "testpaths.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -27,6 +28,7 @@ private slots:
     void embeddedInvokeOfTheExamples_data();
     void embeddedInvokeOfTheExamples();
     void invokeReportsFunctionErrors();
+    void metricsCountInvocationsAndServePrometheus();
     void invokeRejectsBadInput_data();
     void invokeRejectsBadInput();
     void devServesRoutesAndReloadsOnEdits();
@@ -236,6 +238,60 @@ void TestSimulatorDaemon::invokeReportsFunctionErrors() {
     const QJsonObject error = QJsonDocument::fromJson(run.out.toUtf8()).object();
     QCOMPARE(error["errorType"].toString(), QString("KeyError"));
     QVERIFY(error.contains("errorMessage") && error.contains("stackTrace"));
+}
+
+// Every invocation is recorded: `nimbus metrics` sums them up per function (the failing
+// one as an error, the first of each as a cold start), and the Prometheus endpoint named in
+// sim.json serves the same counts without signing.
+void TestSimulatorDaemon::metricsCountInvocationsAndServePrometheus() {
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(runNimbus({"invoke", "hello", "--project", m_project->path()}).exitCode, 0);
+    QCOMPARE(runNimbus({"invoke", "fail", "--project", m_project->path()}).exitCode, 1);
+    const CliRun json = runNimbus({"metrics", "--project", m_project->path(), "--json"});
+    QVERIFY2(json.exitCode == 0, qPrintable(json.err));
+    const QJsonArray functions = QJsonDocument::fromJson(json.out.toUtf8()).array();
+    QCOMPARE(functions.size(), 2);
+    const QJsonObject fail = functions[0].toObject(), hello = functions[1].toObject();
+    QCOMPARE(fail["function"].toString(), QString("fail"));
+    QCOMPARE(fail["invocations"].toInt(), 1);
+    QCOMPARE(fail["errors"].toInt(), 1);
+    QCOMPARE(hello["function"].toString(), QString("hello"));
+    QCOMPARE(hello["invocations"].toInt(), 3);
+    QCOMPARE(hello["errors"].toInt(), 0);
+    QCOMPARE(hello["throttles"].toInt(), 0);
+    QCOMPARE(hello["coldStarts"].toInt(), 1);
+    QVERIFY(hello["p50Ms"].toDouble() > 0);
+    QVERIFY(hello["p50Ms"].toDouble() <= hello["p90Ms"].toDouble());
+    QVERIFY(hello["p90Ms"].toDouble() <= hello["p99Ms"].toDouble());
+    QVERIFY(hello["maxMemoryMB"].toInt() > 0);
+    for (const char *key : {"function", "invocations", "errors", "throttles", "coldStarts", "p50Ms",
+                            "p90Ms", "p99Ms", "maxMemoryMB"})
+        QVERIFY2(hello.contains(key), key);
+
+    const CliRun one = runNimbus({"metrics", "hello", "--project", m_project->path()});
+    QCOMPARE(one.exitCode, 0);
+    QVERIFY2(one.out.startsWith("FUNCTION") && one.out.contains("\nhello ") &&
+                 !one.out.contains("\nfail "),
+             qPrintable(one.out));
+    const CliRun badSince = runNimbus({"metrics", "--project", m_project->path(), "--since", "soon"});
+    QCOMPARE(badSince.exitCode, 2);
+    QVERIFY2(badSince.err.contains("--since wants a duration"), qPrintable(badSince.err));
+
+    const QString url = m_daemon->state()["metrics"].toString();
+    QCOMPARE(url, m_state["controlPlane"].toString() + "/metrics");
+    nimbus::net::HttpRequestSpec scrape;
+    scrape.method = "GET";
+    scrape.url = url.toStdString();
+    const auto text = nimbus::net::httpRequest(scrape);
+    QCOMPARE(text.status, 200);
+    QVERIFY(text.header("content-type").rfind("text/plain; version=0.0.4", 0) == 0);
+    for (const char *line :
+         {"nimbus_invocations_total{function=\"hello\",outcome=\"success\"} 3\n",
+          "nimbus_invocations_total{function=\"fail\",outcome=\"error\"} 1\n",
+          "nimbus_invocation_duration_seconds_count{function=\"hello\"} 3\n",
+          "nimbus_cold_starts_total{function=\"hello\"} 1\n",
+          "nimbus_instances{function=\"hello\",state=\"idle\"} 1\n"})
+        QVERIFY2(text.body.find(line) != std::string::npos, text.body.c_str());
 }
 
 void TestSimulatorDaemon::invokeRejectsBadInput_data() {

@@ -95,6 +95,9 @@ public:
     Result<nlohmann::json> filterLogEvents(const nlohmann::json &request);
     // Nimbus: the dead letters of a function's asynchronous invocations.
     Result<nlohmann::json> deadLetters(const std::string &function);
+    // GET /_nimbus/metrics: {"Functions": [per-function summaries]} since `sinceMs` (Unix
+    // time; 0 for all), of one function or all (""). A Nimbus simulator extension.
+    Result<nlohmann::json> metrics(const std::string &function, long long sinceMs);
 
     // One signed request; the raw answer.
     struct Raw {
