@@ -39,41 +39,37 @@ std::string escapeLabelValue(const std::string &value) {
     return out;
 }
 
-std::string prometheusText(const std::vector<Invocation> &invocations,
-                           const InstanceCounts &instances) {
-    std::map<std::pair<std::string, std::string>, long long> byOutcome;
-    struct Histogram {
-        std::vector<long long> buckets = std::vector<long long>(durationBuckets().size(), 0);
-        long long count = 0;
-        double sum = 0;
-    };
-    std::map<std::string, Histogram> durations;
-    std::map<std::string, long long> coldStarts;
-    for (const auto &i : invocations) {
-        ++byOutcome[{i.function, outcomeName(i.outcome)}];
-        coldStarts[i.function] += i.coldStart() ? 1 : 0;
-        if (i.outcome == Outcome::Throttled)
-            continue;
-        auto &h = durations[i.function];
-        const double seconds = i.durationMs / 1000.0;
-        for (std::size_t b = 0; b < durationBuckets().size(); ++b)
-            if (seconds <= durationBuckets()[b])
-                ++h.buckets[b];
-        ++h.count;
-        h.sum += seconds;
-    }
+void Counters::add(const Invocation &i) {
+    std::lock_guard lock(m_mutex);
+    ++m_byOutcome[{i.function, outcomeName(i.outcome)}];
+    m_coldStarts[i.function] += i.coldStart() ? 1 : 0;
+    if (i.outcome == Outcome::Throttled)
+        return; // it never ran: no duration
+    auto &h = m_durations[i.function];
+    if (h.buckets.empty())
+        h.buckets.assign(durationBuckets().size(), 0);
+    const double seconds = i.durationMs / 1000.0;
+    for (std::size_t b = 0; b < durationBuckets().size(); ++b)
+        if (seconds <= durationBuckets()[b])
+            ++h.buckets[b];
+    ++h.count;
+    h.sum += seconds;
+}
+
+std::string Counters::prometheusText(const InstanceCounts &instances) const {
+    std::lock_guard lock(m_mutex);
     const auto label = [](const std::string &name, const std::string &value) {
         return name + "=\"" + escapeLabelValue(value) + "\"";
     };
     std::ostringstream out;
     out << "# HELP nimbus_invocations_total Invocations by function and outcome.\n"
            "# TYPE nimbus_invocations_total counter\n";
-    for (const auto &[key, count] : byOutcome)
+    for (const auto &[key, count] : m_byOutcome)
         out << "nimbus_invocations_total{" << label("function", key.first) << ','
             << label("outcome", key.second) << "} " << count << '\n';
     out << "# HELP nimbus_invocation_duration_seconds How long invocations ran.\n"
            "# TYPE nimbus_invocation_duration_seconds histogram\n";
-    for (const auto &[function, h] : durations) {
+    for (const auto &[function, h] : m_durations) {
         const std::string fn = label("function", function);
         for (std::size_t b = 0; b < durationBuckets().size(); ++b)
             out << "nimbus_invocation_duration_seconds_bucket{" << fn << ",le=\""
@@ -85,8 +81,9 @@ std::string prometheusText(const std::vector<Invocation> &invocations,
     }
     out << "# HELP nimbus_cold_starts_total Invocations that started a new instance.\n"
            "# TYPE nimbus_cold_starts_total counter\n";
-    for (const auto &[function, count] : coldStarts)
-        out << "nimbus_cold_starts_total{" << label("function", function) << "} " << count << '\n';
+    for (const auto &[function, count] : m_coldStarts)
+        out << "nimbus_cold_starts_total{" << label("function", function) << "} " << count
+            << '\n';
     out << "# HELP nimbus_instances Function instances by state.\n"
            "# TYPE nimbus_instances gauge\n";
     for (const auto &[function, states] : instances)
@@ -94,6 +91,14 @@ std::string prometheusText(const std::vector<Invocation> &invocations,
             out << "nimbus_instances{" << label("function", function) << ','
                 << label("state", state) << "} " << count << '\n';
     return out.str();
+}
+
+std::string prometheusText(const std::vector<Invocation> &invocations,
+                           const InstanceCounts &instances) {
+    Counters counters;
+    for (const auto &i : invocations)
+        counters.add(i);
+    return counters.prometheusText(instances);
 }
 
 } // namespace nimbus::metrics

@@ -464,6 +464,7 @@ void ControlPlane::invocationFinished(const std::string &function, const Invocat
         record.outcome = metrics::Outcome::Crash;
     else
         record.outcome = metrics::Outcome::Error;
+    m_counters.add(record);
     m_metrics->append(std::move(record));
     scheduleLogFlush();
 }

@@ -5,6 +5,7 @@
 #include "../store/functionstore.h"
 #include "../store/logstore.h"
 #include "../store/metricsstore.h"
+#include "nimbus/metrics/prometheus.h"
 #include "deployedfunctions.h"
 #include "nimbus/lambda/lambdatypes.h"
 #include "nimbus/net/httpserver.h"
@@ -173,6 +174,7 @@ private:
     std::unique_ptr<EventQueue> m_queue;
     std::unique_ptr<LogStore> m_logs;
     std::unique_ptr<MetricsStore> m_metrics;
+    metrics::Counters m_counters; // since start, for Prometheus
     std::unique_ptr<DeployedFunctions> m_deployed;
     boost::asio::steady_timer m_queueTimer;
     boost::asio::steady_timer m_logTimer;

@@ -5,6 +5,8 @@
 #include "controlplane.h"
 #include "nimbus/metrics/prometheus.h"
 
+#include <set>
+
 namespace nimbus::sim {
 
 using nlohmann::json;
@@ -113,14 +115,20 @@ net::Response ControlPlane::deadLetters(const ApiRequest &r) {
 }
 
 net::Response ControlPlane::metricsSummary(const ApiRequest &r) {
-    // ?since=MS (Unix time) and ?function=NAME (the manifest's or the deployed name).
+    // ?since=MS (Unix time) and ?function=NAME. A function named as the manifest or by its
+    // deployed name selects both its own invocations and its deployed versions'.
     const long long since = std::atoll(r.param("since").c_str());
-    std::string function = r.param("function");
+    const std::string function = r.param("function");
+    std::set<std::string> names{function};
     if (const manifest::Function *fn =
             function.empty() ? nullptr : m_simulator.findFunction(function))
-        function = fn->name;
+        names = {fn->name, fn->deployedName};
+    std::vector<metrics::Invocation> selected;
+    for (auto &record : m_metrics->since(since, ""))
+        if (function.empty() || names.count(record.function))
+            selected.push_back(std::move(record));
     json summaries = json::array();
-    for (const auto &summary : metrics::summarize(m_metrics->since(since, function)))
+    for (const auto &summary : metrics::summarize(selected))
         summaries.push_back(metrics::toJson(summary));
     return apiResponse(200, {{"Functions", summaries}});
 }
@@ -130,10 +138,7 @@ net::Response ControlPlane::prometheusMetrics() {
     const json snapshot = m_simulator.events().snapshot();
     for (const auto &instance : snapshot.value("instances", json::array()))
         ++instances[instance.value("function", "")][instance.value("state", "")];
-    auto response = net::makeResponse(
-        200,
-        metrics::prometheusText(
-            m_metrics ? m_metrics->since(0, "") : std::vector<metrics::Invocation>{}, instances));
+    auto response = net::makeResponse(200, m_counters.prometheusText(instances));
     response.set(boost::beast::http::field::content_type,
                  "text/plain; version=0.0.4; charset=utf-8");
     return response;

@@ -3,6 +3,7 @@
 #include "nimbus/metrics/metrics.h"
 
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,26 @@ using InstanceCounts = std::map<std::string, std::map<std::string, int>>;
 
 // The bucket bounds of the duration histogram, in seconds.
 const std::vector<double> &durationBuckets();
+
+// Counters since the simulator started, as Prometheus wants them: they only go up (a restart
+// is a reset, which Prometheus understands), whatever the store's retention drops.
+// Thread-safe.
+class Counters {
+public:
+    void add(const Invocation &invocation);
+    std::string prometheusText(const InstanceCounts &instances) const;
+
+private:
+    struct Histogram {
+        std::vector<long long> buckets;
+        long long count = 0;
+        double sum = 0;
+    };
+    mutable std::mutex m_mutex;
+    std::map<std::pair<std::string, std::string>, long long> m_byOutcome;
+    std::map<std::string, Histogram> m_durations;
+    std::map<std::string, long long> m_coldStarts;
+};
 
 // The Prometheus text exposition format (version 0.0.4) of the recorded invocations:
 // nimbus_invocations_total{function,outcome}, the nimbus_invocation_duration_seconds
