@@ -216,21 +216,31 @@ std::string clock(long long ms) {
     return out;
 }
 
-int logs(const LogsOptions &options, Streams streams) {
-    const auto since = duration(options.since);
-    if (!since) {
-        streams.err << "nimbus logs: --since wants a duration such as 30s, 10m, 2h or 1d, not '"
-                    << options.since << "'\n";
-        return 2;
+// The Unix time in ms `--since` reaches back to, or nothing (with the error printed).
+std::optional<long long> sinceStart(const std::string &since, const char *command,
+                                    Streams streams) {
+    const auto back = duration(since);
+    if (!back) {
+        streams.err << "nimbus " << command
+                    << ": --since wants a duration such as 30s, 10m, 2h or 1d, not '" << since
+                    << "'\n";
+        return std::nullopt;
     }
+    const long long now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+    return now - *back;
+}
+
+int logs(const LogsOptions &options, Streams streams) {
+    const auto since = sinceStart(options.since, "logs", streams);
+    if (!since)
+        return 2;
     auto remote = connect(options, "logs", streams, false);
     if (!remote)
         return 1;
     const std::string name = remote->deployedName(options.function);
-    const long long now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
-    long long start = now - *since;
+    long long start = *since;
     std::set<std::string> seen; // event ids already shown (tail re-reads its last moment)
     g_stopTail = false;
     if (options.tail) {
@@ -284,19 +294,13 @@ struct MetricsOptions : RemoteOptions {
 // Per function: invocations, errors, throttles, cold starts, duration percentiles and the
 // most memory used, as the simulator recorded them.
 int metrics(const MetricsOptions &options, Streams streams) {
-    const auto since = duration(options.since);
-    if (!since) {
-        streams.err << "nimbus metrics: --since wants a duration such as 30s, 10m, 2h or 1d, not '"
-                    << options.since << "'\n";
+    const auto since = sinceStart(options.since, "metrics", streams);
+    if (!since)
         return 2;
-    }
     auto remote = connect(options, "metrics", streams, false);
     if (!remote)
         return 1;
-    const long long now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
-    const auto answer = remote->client->metrics(options.function, now - *since);
+    const auto answer = remote->client->metrics(options.function, *since);
     if (!answer.ok()) {
         streams.err << "nimbus metrics: " << describe(answer.error) << '\n';
         if (!remote->local)
