@@ -5,6 +5,7 @@
 
 #include "../simulator/simulator.h"
 #include "nimbus/net/base64.h"
+#include "nimbus/tracing/tracecontext.h"
 
 #include <boost/beast/http.hpp>
 #include <random>
@@ -187,6 +188,9 @@ void ControlPlane::invoke(const ApiRequest &r, const std::string &name, net::Res
     InvocationRequest invocation;
     invocation.payload = payload;
     invocation.clientContext = std::string(headers["X-Amz-Client-Context"]);
+    // A caller in a trace (an SDK inside another function sends X-Amzn-Trace-Id) continues it.
+    if (const auto trace = tracing::parseAmznTraceId(std::string(headers["X-Amzn-Trace-Id"])))
+        invocation.traceHeader = tracing::formatAmznTraceId(*trace, tracing::newSpanId());
     auto shared = std::make_shared<net::Responder>(std::move(responder));
     const std::string executed = target->version;
     run(*target, std::move(invocation), [shared, tail, fullLog, executed](InvocationResult result) {

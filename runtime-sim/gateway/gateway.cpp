@@ -1,6 +1,7 @@
 #include "gateway.h"
 
 #include "../pool/functionpool.h"
+#include "nimbus/tracing/tracecontext.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -81,15 +82,15 @@ std::optional<std::uint64_t> declaredLength(const http::request_parser<http::emp
 // Starts an invocation and resumes the coroutine with its result.
 template <typename Token>
 auto asyncInvoke(GatewayBackend &backend, std::string function, std::string payload,
-                 Token &&token) {
+                 std::string traceHeader, Token &&token) {
     return asio::async_initiate<Token, void(InvocationResult)>(
-        [&backend](auto handler, std::string name, std::string event) {
+        [&backend](auto handler, std::string name, std::string event, std::string trace) {
             auto shared = std::make_shared<decltype(handler)>(std::move(handler));
             backend.invokeFromGateway(
-                name, std::move(event),
+                name, std::move(event), std::move(trace),
                 [shared](InvocationResult result) mutable { (*shared)(std::move(result)); });
         },
-        token, std::move(function), std::move(payload));
+        token, std::move(function), std::move(payload), std::move(traceHeader));
 }
 
 template <typename Token> auto asyncAcquire(std::shared_ptr<ServicePool> pool, Token &&token) {
@@ -576,8 +577,13 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
         // Bytes that are not UTF-8 (a header, a percent-decoded path) are replaced, as
         // API Gateway does, rather than failing the request.
         std::string payload = event.dump(-1, ' ', false, json::error_handler_t::replace);
-        InvocationResult result = co_await asyncInvoke(m_backend, route.function,
-                                                       std::move(payload), asio::use_awaitable);
+        // The caller's trace (W3C traceparent, else X-Ray's header) goes on into the function.
+        const tracing::TraceContext trace = tracing::continueTrace(
+            std::string(request["traceparent"]), std::string(request["X-Amzn-Trace-Id"]));
+        std::string traceHeader = tracing::formatAmznTraceId(trace, tracing::newSpanId());
+        InvocationResult result =
+            co_await asyncInvoke(m_backend, route.function, std::move(payload),
+                                 std::move(traceHeader), asio::use_awaitable);
         std::optional<GatewayResponse> out;
         std::string problem;
         StringResponse response;

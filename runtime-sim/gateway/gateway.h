@@ -22,9 +22,10 @@ public:
     virtual ~GatewayBackend() = default;
     virtual std::shared_ptr<const RouteTable> routes() const = 0;
     virtual std::string stage() const = 0;
-    // Runs an event function or an http function with this payload.
+    // Runs an event function or an http function with this payload, in the trace this
+    // X-Amzn-Trace-Id value names.
     virtual void invokeFromGateway(const std::string &function, std::string payload,
-                                   InvocationCallback callback) = 0;
+                                   std::string traceHeader, InvocationCallback callback) = 0;
     // The instances of an http service (nullptr when there is no such service).
     virtual std::shared_ptr<ServicePool> servicePool(const std::string &function) = 0;
     // One line for the developer's log about a request a function served.

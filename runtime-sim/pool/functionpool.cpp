@@ -399,7 +399,8 @@ void FunctionPool::deliver(const std::shared_ptr<Instance> &instance, Pending pe
     response.set("Lambda-Runtime-Aws-Request-Id", pending.requestId);
     response.set("Lambda-Runtime-Deadline-Ms", std::to_string(deadline));
     response.set("Lambda-Runtime-Invoked-Function-Arn", m_config.arn());
-    response.set("Lambda-Runtime-Trace-Id", traceId());
+    response.set("Lambda-Runtime-Trace-Id",
+                 pending.request.traceHeader.empty() ? traceId() : pending.request.traceHeader);
     if (!pending.request.clientContext.empty())
         response.set("Lambda-Runtime-Client-Context", pending.request.clientContext);
     const std::string requestId = pending.requestId;

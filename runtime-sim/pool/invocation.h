@@ -12,6 +12,9 @@ struct InvocationRequest {
     std::string clientContext; // base64 client context, passed through
     // What caused it, for metrics: "invoke" (direct), "async", "gateway", "schedule", ...
     std::string trigger = "invoke";
+    // The X-Amzn-Trace-Id the function gets (Lambda-Runtime-Trace-Id, _X_AMZN_TRACE_ID):
+    // the caller's trace continued; empty starts a new one.
+    std::string traceHeader;
 };
 
 // The outcome of one invocation, in the terms of the Lambda Invoke API.

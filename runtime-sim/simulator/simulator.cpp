@@ -154,7 +154,7 @@ std::string Simulator::stage() const {
     return m_manifest ? m_manifest->provider.stage : "dev";
 }
 
-void Simulator::invokeFromGateway(const std::string &name, std::string payload,
+void Simulator::invokeFromGateway(const std::string &name, std::string payload, std::string traceHeader,
                                   InvocationCallback callback) {
     const manifest::Function *function = m_manifest ? m_manifest->function(name) : nullptr;
     if (!function || function->kind == manifest::FunctionKind::HttpService) {
@@ -169,6 +169,7 @@ void Simulator::invokeFromGateway(const std::string &name, std::string payload,
     InvocationRequest request;
     request.payload = std::move(payload);
     request.trigger = "gateway";
+    request.traceHeader = std::move(traceHeader);
     poolFor(*function)->invoke(std::move(request), std::move(callback));
 }
 

@@ -101,7 +101,7 @@ public:
     // GatewayBackend
     std::shared_ptr<const RouteTable> routes() const override { return m_routes; }
     std::string stage() const override;
-    void invokeFromGateway(const std::string &function, std::string payload,
+    void invokeFromGateway(const std::string &function, std::string payload, std::string traceHeader,
                            InvocationCallback callback) override;
     std::shared_ptr<ServicePool> servicePool(const std::string &function) override;
     void gatewayLog(const std::string &function, const std::string &line) override;

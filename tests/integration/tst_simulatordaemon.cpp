@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QtTest>
 #include <csignal>
 #include <sys/stat.h>
@@ -29,6 +30,7 @@ private slots:
     void embeddedInvokeOfTheExamples();
     void invokeReportsFunctionErrors();
     void metricsCountInvocationsAndServePrometheus();
+    void gatewayContinuesTheCallersTrace();
     void invokeRejectsBadInput_data();
     void invokeRejectsBadInput();
     void devServesRoutesAndReloadsOnEdits();
@@ -292,6 +294,45 @@ void TestSimulatorDaemon::metricsCountInvocationsAndServePrometheus() {
           "nimbus_cold_starts_total{function=\"hello\"} 1\n",
           "nimbus_instances{function=\"hello\",state=\"idle\"} 1\n"})
         QVERIFY2(text.body.find(line) != std::string::npos, text.body.c_str());
+}
+
+// A request's trace (W3C traceparent, or X-Ray's X-Amzn-Trace-Id) reaches the function as
+// _X_AMZN_TRACE_ID with the same trace id and a new parent span; without one, a trace starts.
+void TestSimulatorDaemon::gatewayContinuesTheCallersTrace() {
+    TempProject project;
+    project.write("trace.py", "import os\n\ndef trace(event, context):\n    return "
+                              "{'trace': os.environ.get('_X_AMZN_TRACE_ID')}\n");
+    project.writeManifest("service: traced\nprovider:\n  name: aws\n  runtime: python3.11\n"
+                          "functions:\n  trace:\n    handler: trace.trace\n    events:\n"
+                          "      - httpApi: GET /trace\n");
+    SimDaemon daemon(project.path());
+    QVERIFY2(daemon.start(), qPrintable(daemon.error()));
+    const auto traceSeen = [&](std::map<std::string, std::string> headers) {
+        nimbus::net::HttpRequestSpec request;
+        request.method = "GET";
+        request.url = (daemon.state()["gateway"].toString() + "/trace").toStdString();
+        request.headers = std::move(headers);
+        const auto answer = nimbus::net::httpRequest(request);
+        const QJsonObject body =
+            QJsonDocument::fromJson(QByteArray::fromStdString(answer.body)).object();
+        return body["trace"].toString();
+    };
+    const QString w3c =
+        traceSeen({{"traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}});
+    QVERIFY2(QRegularExpression("^Root=1-0af76519-16cd43dd8448eb211c80319c;Parent=[0-9a-f]{16};"
+                                "Sampled=1$")
+                 .match(w3c)
+                 .hasMatch(),
+             qPrintable(w3c));
+    QVERIFY(!w3c.contains("b7ad6b7169203331")); // the function's span is a new one
+    const QString xray = traceSeen(
+        {{"X-Amzn-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8"}});
+    QVERIFY2(xray.startsWith("Root=1-5759e988-bd862e3fe1be46a994272793;Parent="), qPrintable(xray));
+    const QString fresh = traceSeen({});
+    const QString again = traceSeen({{"traceparent", "not a trace"}});
+    QVERIFY2(QRegularExpression("^Root=1-[0-9a-f]{8}-[0-9a-f]{24};").match(fresh).hasMatch(),
+             qPrintable(fresh));
+    QVERIFY(fresh.left(35) != again.left(35)); // each request without a trace starts its own
 }
 
 void TestSimulatorDaemon::invokeRejectsBadInput_data() {

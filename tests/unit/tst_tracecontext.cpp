@@ -1,0 +1,149 @@
+#include "nimbus/tracing/tracecontext.h"
+
+#include <QtTest>
+
+using namespace nimbus::tracing;
+
+// Trace context as W3C Trace Context and AWS X-Ray spell it: what is continued, what is
+// refused (and so starts a new trace), and how it is handed on.
+class TestTraceContext : public QObject {
+    Q_OBJECT
+private slots:
+    void traceparent_data();
+    void traceparent();
+    void amznTraceId_data();
+    void amznTraceId();
+    void continuesTheFirstGoodHeaderElseStarts();
+    void formatsBothSpellingsOfOneTrace();
+};
+
+void TestTraceContext::traceparent_data() {
+    QTest::addColumn<QString>("header");
+    QTest::addColumn<QString>("traceId"); // "" when refused
+    QTest::addColumn<QString>("parentId");
+    QTest::addColumn<bool>("sampled");
+    QTest::newRow("the spec's example") << "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+                                        << "0af7651916cd43dd8448eb211c80319c"
+                                        << "b7ad6b7169203331" << true;
+    QTest::newRow("not sampled") << "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"
+                                 << "0af7651916cd43dd8448eb211c80319c"
+                                 << "b7ad6b7169203331" << false;
+    QTest::newRow("upper case is read") << "00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01"
+                                        << "0af7651916cd43dd8448eb211c80319c"
+                                        << "b7ad6b7169203331" << true;
+    QTest::newRow("a later version with more fields")
+        << "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-what-comes"
+        << "0af7651916cd43dd8448eb211c80319c"
+        << "b7ad6b7169203331" << true;
+    QTest::newRow("all-zero trace id") << "00-00000000000000000000000000000000-b7ad6b7169203331-01"
+                                       << ""
+                                       << "" << false;
+    QTest::newRow("all-zero parent") << "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01"
+                                     << ""
+                                     << "" << false;
+    QTest::newRow("version ff") << "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+                                << ""
+                                << "" << false;
+    QTest::newRow("version 00 with more")
+        << "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-x"
+        << ""
+        << "" << false;
+    QTest::newRow("short trace id") << "00-0af7651916cd43dd8448eb211c8031-b7ad6b7169203331-01"
+                                    << ""
+                                    << "" << false;
+    QTest::newRow("not hex") << "00-0af7651916cd43dd8448eb211c80319z-b7ad6b7169203331-01"
+                             << ""
+                             << "" << false;
+    QTest::newRow("empty") << ""
+                           << ""
+                           << "" << false;
+}
+
+void TestTraceContext::traceparent() {
+    QFETCH(QString, header);
+    QFETCH(QString, traceId);
+    QFETCH(QString, parentId);
+    QFETCH(bool, sampled);
+    const auto context = parseTraceparent(header.toStdString());
+    QCOMPARE(context.has_value(), !traceId.isEmpty());
+    if (!context)
+        return;
+    QCOMPARE(QString::fromStdString(context->traceId), traceId);
+    QCOMPARE(QString::fromStdString(context->parentId), parentId);
+    QCOMPARE(context->sampled, sampled);
+}
+
+void TestTraceContext::amznTraceId_data() {
+    QTest::addColumn<QString>("header");
+    QTest::addColumn<QString>("traceId");
+    QTest::addColumn<QString>("parentId");
+    QTest::addColumn<bool>("sampled");
+    QTest::newRow("Lambda's")
+        << "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+        << "5759e988bd862e3fe1be46a994272793"
+        << "53995c3f42cd8ad8" << true;
+    QTest::newRow("root only") << "Root=1-5759e988-bd862e3fe1be46a994272793"
+                               << "5759e988bd862e3fe1be46a994272793"
+                               << "" << true;
+    QTest::newRow("any order, spaces, not sampled")
+        << "Sampled=0; Parent=53995c3f42cd8ad8; Root=1-5759e988-bd862e3fe1be46a994272793"
+        << "5759e988bd862e3fe1be46a994272793"
+        << "53995c3f42cd8ad8" << false;
+    QTest::newRow("a bad parent is dropped")
+        << "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=xyz"
+        << "5759e988bd862e3fe1be46a994272793"
+        << "" << true;
+    QTest::newRow("no root") << "Parent=53995c3f42cd8ad8;Sampled=1"
+                             << ""
+                             << "" << false;
+    QTest::newRow("bad root") << "Root=2-5759e988-bd862e3fe1be46a994272793"
+                              << ""
+                              << "" << false;
+    QTest::newRow("short root") << "Root=1-5759e988-bd862e3f"
+                                << ""
+                                << "" << false;
+}
+
+void TestTraceContext::amznTraceId() {
+    QFETCH(QString, header);
+    QFETCH(QString, traceId);
+    QFETCH(QString, parentId);
+    QFETCH(bool, sampled);
+    const auto context = parseAmznTraceId(header.toStdString());
+    QCOMPARE(context.has_value(), !traceId.isEmpty());
+    if (!context)
+        return;
+    QCOMPARE(QString::fromStdString(context->traceId), traceId);
+    QCOMPARE(QString::fromStdString(context->parentId), parentId);
+    QCOMPARE(context->sampled, sampled);
+}
+
+void TestTraceContext::continuesTheFirstGoodHeaderElseStarts() {
+    const std::string w3c = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const std::string xray = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8";
+    QCOMPARE(continueTrace(w3c, xray).traceId, std::string("0af7651916cd43dd8448eb211c80319c"));
+    QCOMPARE(continueTrace("garbage", xray).traceId,
+             std::string("5759e988bd862e3fe1be46a994272793"));
+    const TraceContext fresh = continueTrace("", "");
+    QCOMPARE(fresh.traceId.size(), std::size_t(32));
+    QVERIFY(fresh.parentId.empty());
+    QVERIFY(fresh.traceId != continueTrace("", "").traceId);
+    // A new trace reads back through both spellings.
+    QCOMPARE(parseTraceparent(formatTraceparent(fresh, newSpanId()))->traceId, fresh.traceId);
+    QCOMPARE(parseAmznTraceId(formatAmznTraceId(fresh, newSpanId()))->traceId, fresh.traceId);
+}
+
+void TestTraceContext::formatsBothSpellingsOfOneTrace() {
+    const TraceContext context{"5759e988bd862e3fe1be46a994272793", "53995c3f42cd8ad8", true};
+    QCOMPARE(
+        formatAmznTraceId(context, "1111222233334444"),
+        std::string("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=1111222233334444;Sampled=1"));
+    QCOMPARE(formatTraceparent(context, "1111222233334444"),
+             std::string("00-5759e988bd862e3fe1be46a994272793-1111222233334444-01"));
+    const std::string span = newSpanId();
+    QCOMPARE(span.size(), std::size_t(16));
+    QVERIFY(span != newSpanId());
+}
+
+QTEST_GUILESS_MAIN(TestTraceContext)
+#include "tst_tracecontext.moc"
