@@ -9,107 +9,102 @@ using namespace nimbus::tracing;
 class TestTraceContext : public QObject {
     Q_OBJECT
 private slots:
-    void traceparent_data();
-    void traceparent();
-    void amznTraceId_data();
-    void amznTraceId();
+    void parses_data();
+    void parses();
     void continuesTheFirstGoodHeaderElseStarts();
     void formatsBothSpellingsOfOneTrace();
 };
 
-void TestTraceContext::traceparent_data() {
+void TestTraceContext::parses_data() {
+    QTest::addColumn<QString>("spelling"); // traceparent or X-Amzn-Trace-Id
     QTest::addColumn<QString>("header");
     QTest::addColumn<QString>("traceId"); // "" when refused
     QTest::addColumn<QString>("parentId");
     QTest::addColumn<bool>("sampled");
-    QTest::newRow("the spec's example") << "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
-                                        << "0af7651916cd43dd8448eb211c80319c"
-                                        << "b7ad6b7169203331" << true;
-    QTest::newRow("not sampled") << "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"
-                                 << "0af7651916cd43dd8448eb211c80319c"
-                                 << "b7ad6b7169203331" << false;
-    QTest::newRow("upper case is read") << "00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01"
-                                        << "0af7651916cd43dd8448eb211c80319c"
-                                        << "b7ad6b7169203331" << true;
-    QTest::newRow("a later version with more fields")
+    QTest::newRow("the spec's example (traceparent)")
+        << QString("traceparent") << "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        << "0af7651916cd43dd8448eb211c80319c"
+        << "b7ad6b7169203331" << true;
+    QTest::newRow("not sampled (traceparent)")
+        << QString("traceparent") << "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"
+        << "0af7651916cd43dd8448eb211c80319c"
+        << "b7ad6b7169203331" << false;
+    QTest::newRow("upper case is read (traceparent)")
+        << QString("traceparent") << "00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01"
+        << "0af7651916cd43dd8448eb211c80319c"
+        << "b7ad6b7169203331" << true;
+    QTest::newRow("a later version with more fields (traceparent)")
+        << QString("traceparent")
         << "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-what-comes"
         << "0af7651916cd43dd8448eb211c80319c"
         << "b7ad6b7169203331" << true;
-    QTest::newRow("all-zero trace id") << "00-00000000000000000000000000000000-b7ad6b7169203331-01"
-                                       << ""
-                                       << "" << false;
-    QTest::newRow("all-zero parent") << "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01"
-                                     << ""
-                                     << "" << false;
-    QTest::newRow("version ff") << "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
-                                << ""
-                                << "" << false;
-    QTest::newRow("version 00 with more")
-        << "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-x"
+    QTest::newRow("all-zero trace id (traceparent)")
+        << QString("traceparent") << "00-00000000000000000000000000000000-b7ad6b7169203331-01"
         << ""
         << "" << false;
-    QTest::newRow("short trace id") << "00-0af7651916cd43dd8448eb211c8031-b7ad6b7169203331-01"
-                                    << ""
-                                    << "" << false;
-    QTest::newRow("not hex") << "00-0af7651916cd43dd8448eb211c80319z-b7ad6b7169203331-01"
-                             << ""
-                             << "" << false;
-    QTest::newRow("empty") << ""
-                           << ""
-                           << "" << false;
-}
-
-void TestTraceContext::traceparent() {
-    QFETCH(QString, header);
-    QFETCH(QString, traceId);
-    QFETCH(QString, parentId);
-    QFETCH(bool, sampled);
-    const auto context = parseTraceparent(header.toStdString());
-    QCOMPARE(context.has_value(), !traceId.isEmpty());
-    if (!context)
-        return;
-    QCOMPARE(QString::fromStdString(context->traceId), traceId);
-    QCOMPARE(QString::fromStdString(context->parentId), parentId);
-    QCOMPARE(context->sampled, sampled);
-}
-
-void TestTraceContext::amznTraceId_data() {
-    QTest::addColumn<QString>("header");
-    QTest::addColumn<QString>("traceId");
-    QTest::addColumn<QString>("parentId");
-    QTest::addColumn<bool>("sampled");
-    QTest::newRow("Lambda's")
+    QTest::newRow("all-zero parent (traceparent)")
+        << QString("traceparent") << "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01"
+        << ""
+        << "" << false;
+    QTest::newRow("version ff (traceparent)")
+        << QString("traceparent") << "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        << ""
+        << "" << false;
+    QTest::newRow("version 00 with more (traceparent)")
+        << QString("traceparent") << "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-x"
+        << ""
+        << "" << false;
+    QTest::newRow("short trace id (traceparent)")
+        << QString("traceparent") << "00-0af7651916cd43dd8448eb211c8031-b7ad6b7169203331-01"
+        << ""
+        << "" << false;
+    QTest::newRow("not hex (traceparent)")
+        << QString("traceparent") << "00-0af7651916cd43dd8448eb211c80319z-b7ad6b7169203331-01"
+        << ""
+        << "" << false;
+    QTest::newRow("empty (traceparent)") << QString("traceparent") << ""
+                                         << ""
+                                         << "" << false;
+    QTest::newRow("Lambda's (X-Amzn-Trace-Id)")
+        << QString("X-Amzn-Trace-Id")
         << "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
         << "5759e988bd862e3fe1be46a994272793"
         << "53995c3f42cd8ad8" << true;
-    QTest::newRow("root only") << "Root=1-5759e988-bd862e3fe1be46a994272793"
-                               << "5759e988bd862e3fe1be46a994272793"
-                               << "" << true;
-    QTest::newRow("any order, spaces, not sampled")
+    QTest::newRow("root only (X-Amzn-Trace-Id)")
+        << QString("X-Amzn-Trace-Id") << "Root=1-5759e988-bd862e3fe1be46a994272793"
+        << "5759e988bd862e3fe1be46a994272793"
+        << "" << true;
+    QTest::newRow("any order, spaces, not sampled (X-Amzn-Trace-Id)")
+        << QString("X-Amzn-Trace-Id")
         << "Sampled=0; Parent=53995c3f42cd8ad8; Root=1-5759e988-bd862e3fe1be46a994272793"
         << "5759e988bd862e3fe1be46a994272793"
         << "53995c3f42cd8ad8" << false;
-    QTest::newRow("a bad parent is dropped")
-        << "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=xyz"
+    QTest::newRow("a bad parent is dropped (X-Amzn-Trace-Id)")
+        << QString("X-Amzn-Trace-Id") << "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=xyz"
         << "5759e988bd862e3fe1be46a994272793"
         << "" << true;
-    QTest::newRow("no root") << "Parent=53995c3f42cd8ad8;Sampled=1"
-                             << ""
-                             << "" << false;
-    QTest::newRow("bad root") << "Root=2-5759e988-bd862e3fe1be46a994272793"
-                              << ""
-                              << "" << false;
-    QTest::newRow("short root") << "Root=1-5759e988-bd862e3f"
-                                << ""
-                                << "" << false;
+    QTest::newRow("no root (X-Amzn-Trace-Id)")
+        << QString("X-Amzn-Trace-Id") << "Parent=53995c3f42cd8ad8;Sampled=1"
+        << ""
+        << "" << false;
+    QTest::newRow("bad root (X-Amzn-Trace-Id)")
+        << QString("X-Amzn-Trace-Id") << "Root=2-5759e988-bd862e3fe1be46a994272793"
+        << ""
+        << "" << false;
+    QTest::newRow("short root (X-Amzn-Trace-Id)")
+        << QString("X-Amzn-Trace-Id") << "Root=1-5759e988-bd862e3f"
+        << ""
+        << "" << false;
 }
 
-void TestTraceContext::amznTraceId() {
+void TestTraceContext::parses() {
+    QFETCH(QString, spelling);
     QFETCH(QString, header);
     QFETCH(QString, traceId);
     QFETCH(QString, parentId);
     QFETCH(bool, sampled);
-    const auto context = parseAmznTraceId(header.toStdString());
+    const auto context = spelling == "traceparent" ? parseTraceparent(header.toStdString())
+                                                   : parseAmznTraceId(header.toStdString());
     QCOMPARE(context.has_value(), !traceId.isEmpty());
     if (!context)
         return;
