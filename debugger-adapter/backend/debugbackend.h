@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -28,7 +29,11 @@ public:
     // Starts listening for the debuggee; returns the address ("127.0.0.1:port") the
     // simulator passes to the function's instances.
     virtual std::string listen() = 0;
-    virtual void setEventSink(EventSink sink) = 0;
+    // Where the events go; a backend raises them with emit(), from any thread.
+    virtual void setEventSink(EventSink sink) {
+        std::lock_guard lock(m_sinkMutex);
+        m_sink = std::move(sink);
+    }
     // Whether the next invocation should stop at the handler's first line.
     virtual void setStopOnEntry(bool stop) = 0;
 
@@ -47,6 +52,22 @@ public:
     virtual void drain() = 0;
     // Stops listening and lets the debuggee go.
     virtual void close() = 0;
+
+protected:
+    // Hands an event to the sink, outside the lock (the sink may call back in).
+    void emit(const std::string &event, const nlohmann::json &body) {
+        EventSink sink;
+        {
+            std::lock_guard lock(m_sinkMutex);
+            sink = m_sink;
+        }
+        if (sink)
+            sink(event, body);
+    }
+
+private:
+    std::mutex m_sinkMutex;
+    EventSink m_sink;
 };
 
 } // namespace nimbus::dap

@@ -219,25 +219,11 @@ std::string NodeBackend::listen() {
     return m_port.listen();
 }
 
-void NodeBackend::setEventSink(EventSink sink) {
-    std::lock_guard lock(m_mutex);
-    m_sink = std::move(sink);
-}
-
 void NodeBackend::setStopOnEntry(bool stop) {
     std::lock_guard lock(m_mutex);
     m_stopOnEntry = stop;
 }
 
-void NodeBackend::emit(const std::string &event, const json &body) {
-    EventSink sink;
-    {
-        std::lock_guard lock(m_mutex);
-        sink = m_sink;
-    }
-    if (sink)
-        sink(event, body);
-}
 
 std::shared_ptr<CdpClient> NodeBackend::cdp() const {
     std::lock_guard lock(m_mutex);

@@ -31,7 +31,6 @@ public:
     ~NodeBackend() override;
 
     std::string listen() override;
-    void setEventSink(EventSink sink) override;
     void setStopOnEntry(bool stop) override;
     nlohmann::json request(const std::string &command, const nlohmann::json &arguments) override;
     void release() override;
@@ -83,7 +82,6 @@ private:
     void notifyPlatform(bool paused);
     static void tellPlatform(const std::string &requestId, const std::string &runtimeApi,
                              bool paused);
-    void emit(const std::string &event, const nlohmann::json &body);
     std::shared_ptr<CdpClient> cdp() const;
 
     nlohmann::json stackTrace(const nlohmann::json &arguments);
@@ -103,7 +101,6 @@ private:
     mutable std::mutex m_mutex;
     std::shared_ptr<Agent> m_agent;   // the instance connected now
     std::shared_ptr<CdpClient> m_cdp; // its inspector
-    EventSink m_sink;
     std::map<std::string, std::vector<Breakpoint>> m_breakpoints; // path -> breakpoints
     std::vector<std::string> m_functionBreakpoints;               // names in the handler's module
     std::vector<std::string> m_functionBreakpointCdpIds;

@@ -39,25 +39,11 @@ std::string PythonBackend::listen() {
     return m_port.listen(); // one port for the session, whatever it attaches to
 }
 
-void PythonBackend::setEventSink(EventSink sink) {
-    std::lock_guard lock(m_mutex);
-    m_sink = std::move(sink);
-}
-
 void PythonBackend::setStopOnEntry(bool stop) {
     std::lock_guard lock(m_mutex);
     m_stopOnEntry = stop;
 }
 
-void PythonBackend::emit(const std::string &event, const json &body) {
-    EventSink sink;
-    {
-        std::lock_guard lock(m_mutex);
-        sink = m_sink;
-    }
-    if (sink)
-        sink(event, body);
-}
 
 bool PythonBackend::connected() const {
     std::lock_guard lock(m_mutex);

@@ -28,7 +28,6 @@ public:
     ~PythonBackend() override;
 
     std::string listen() override;
-    void setEventSink(EventSink sink) override;
     void setStopOnEntry(bool stop) override;
     nlohmann::json request(const std::string &command, const nlohmann::json &arguments) override;
     void release() override;
@@ -52,14 +51,12 @@ private:
     void configure(const std::shared_ptr<Connection> &connection, std::function<void()> done = {});
     nlohmann::json placeOffline(const std::string &path, const nlohmann::json &breakpoints);
     nlohmann::json numbered(const nlohmann::json &breakpoints);
-    void emit(const std::string &event, const nlohmann::json &body);
 
     std::string m_resourcesDir;
     AgentPort m_port;
 
     mutable std::mutex m_mutex;
     std::shared_ptr<Connection> m_connection; // the agent connected now
-    EventSink m_sink;
     // What the client has set, re-sent to every new instance.
     std::map<std::string, nlohmann::json> m_breakpoints; // path -> SourceBreakpoint[]
     nlohmann::json m_functionBreakpoints = nlohmann::json::array();
