@@ -23,6 +23,7 @@ int run(int argc, char **argv, std::ostream &out, std::ostream &err) {
     addPackageCommand(app, streams, exitCode);
     addDeployCommand(app, streams, exitCode);
     addManageCommands(app, streams, exitCode);
+    addObserveCommands(app, streams, exitCode);
 
     if (argc > 1 && argv[1][0] != '-') {
         std::vector<std::string> commands;

@@ -26,5 +26,6 @@ void addDevCommand(CLI::App &app, Streams streams, int &exitCode);
 void addPackageCommand(CLI::App &app, Streams streams, int &exitCode);
 void addDeployCommand(CLI::App &app, Streams streams, int &exitCode);
 void addManageCommands(CLI::App &app, Streams streams, int &exitCode); // publish alias functions logs dead-letters
+void addObserveCommands(CLI::App &app, Streams streams, int &exitCode); // traces failures replay profile
 
 } // namespace nimbus::cli

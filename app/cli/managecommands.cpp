@@ -189,49 +189,6 @@ struct LogsOptions : RemoteOptions {
 
 std::atomic<bool> g_stopTail{false};
 
-// "10m", "2h", "30s", "1d" as milliseconds.
-std::optional<long long> duration(const std::string &text) {
-    if (text.empty())
-        return std::nullopt;
-    char *end = nullptr;
-    const double value = std::strtod(text.c_str(), &end);
-    const std::string unit = end;
-    const long long factor = unit == "s" ? 1000 : unit == "m" || unit.empty() ? 60000
-                             : unit == "h"                                    ? 3600000
-                             : unit == "d"                                    ? 86400000
-                                                                              : -1;
-    if (factor < 0 || value < 0)
-        return std::nullopt;
-    return static_cast<long long>(value * static_cast<double>(factor));
-}
-
-std::string clock(long long ms) {
-    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    ::localtime_r(&seconds, &tm);
-    char text[32];
-    std::strftime(text, sizeof text, "%H:%M:%S", &tm);
-    char out[40];
-    std::snprintf(out, sizeof out, "%s.%03lld", text, ms % 1000);
-    return out;
-}
-
-// The Unix time in ms `--since` reaches back to, or nothing (with the error printed).
-std::optional<long long> sinceStart(const std::string &since, const char *command,
-                                    Streams streams) {
-    const auto back = duration(since);
-    if (!back) {
-        streams.err << "nimbus " << command
-                    << ": --since wants a duration such as 30s, 10m, 2h or 1d, not '" << since
-                    << "'\n";
-        return std::nullopt;
-    }
-    const long long now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
-    return now - *back;
-}
-
 int logs(const LogsOptions &options, Streams streams) {
     const auto since = sinceStart(options.since, "logs", streams);
     if (!since)
@@ -270,7 +227,7 @@ int logs(const LogsOptions &options, Streams streams) {
                 while (!message.empty() && message.back() == '\n')
                     message.pop_back();
                 const long long ts = event.value("timestamp", 0LL);
-                streams.out << clock(ts) << "  " << message << '\n';
+                streams.out << clockTime(ts) << "  " << message << '\n';
                 start = std::max(start, ts);
             }
             token = page->value("nextToken", "");
@@ -365,7 +322,7 @@ int deadLetters(const DeadLettersOptions &options, Streams streams) {
         return 0;
     }
     for (const auto &d : list)
-        streams.out << clock(d.value("Timestamp", 0LL)) << "  " << d.value("Queue", "") << "  "
+        streams.out << clockTime(d.value("Timestamp", 0LL)) << "  " << d.value("Queue", "") << "  "
                     << d.value("FunctionName", "") << "  request " << d.value("RequestId", "")
                     << "  after " << d.value("Attempts", 0) << " attempts\n"
                     << "  error:   " << d.value("Error", "") << "\n"

@@ -7,6 +7,9 @@
 #include "simulator/statefile.h"
 
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
 
 namespace fs = std::filesystem;
@@ -95,6 +98,49 @@ std::optional<Remote> connect(const RemoteOptions &options, const char *command,
     }
     remote.client = std::make_unique<lambdaclient::LambdaClient>(endpoint);
     return remote;
+}
+
+// "10m", "2h", "30s", "1d" as milliseconds.
+std::optional<long long> duration(const std::string &text) {
+    if (text.empty())
+        return std::nullopt;
+    char *end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    const std::string unit = end;
+    const long long factor = unit == "s" ? 1000 : unit == "m" || unit.empty() ? 60000
+                             : unit == "h"                                    ? 3600000
+                             : unit == "d"                                    ? 86400000
+                                                                              : -1;
+    if (factor < 0 || value < 0)
+        return std::nullopt;
+    return static_cast<long long>(value * static_cast<double>(factor));
+}
+
+std::string clockTime(long long ms) {
+    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    ::localtime_r(&seconds, &tm);
+    char text[32];
+    std::strftime(text, sizeof text, "%H:%M:%S", &tm);
+    char out[40];
+    std::snprintf(out, sizeof out, "%s.%03lld", text, ms % 1000);
+    return out;
+}
+
+// The Unix time in ms `--since` reaches back to, or nothing (with the error printed).
+std::optional<long long> sinceStart(const std::string &since, const char *command,
+                                    Streams streams) {
+    const auto back = duration(since);
+    if (!back) {
+        streams.err << "nimbus " << command
+                    << ": --since wants a duration such as 30s, 10m, 2h or 1d, not '" << since
+                    << "'\n";
+        return std::nullopt;
+    }
+    const long long now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+    return now - *back;
 }
 
 } // namespace nimbus::cli

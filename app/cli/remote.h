@@ -44,4 +44,12 @@ std::optional<Remote> connect(const RemoteOptions &options, const char *command,
 // "ResourceNotFoundException: Function not found: ..." for the user.
 std::string describe(const lambda::ApiError &error);
 
+// "10m", "2h", "30s", "1d" (minutes without a unit) as milliseconds.
+std::optional<long long> duration(const std::string &text);
+// The Unix time in ms `--since` reaches back to, or nothing (with the error printed).
+std::optional<long long> sinceStart(const std::string &since, const char *command,
+                                    Streams streams);
+// A Unix time in ms as the local clock reads it: "14:03:07.250".
+std::string clockTime(long long ms);
+
 } // namespace nimbus::cli

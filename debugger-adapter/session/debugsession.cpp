@@ -2,7 +2,10 @@
 
 #include "../backend/nodebackend.h"
 #include "../backend/pythonbackend.h"
+#include "nimbus/failures/failure.h"
+#include "simulator/invoker.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -144,6 +147,14 @@ void DebugSession::registerHandlers() {
                                                         ".ts", ".mts", ".cts"};
                 useBackend(node.count(ext) ? "node" : "python");
             }
+            if (r.command == "setExceptionBreakpoints") {
+                m_exceptionFilters = r.arguments.value("filters", json::array());
+                if (m_replay) {
+                    json arguments = r.arguments;
+                    arguments["filters"] = replayFilters();
+                    return m_backend->request(r.command, arguments);
+                }
+            }
             if (!m_target) {
                 if (r.command == "setBreakpoints")
                     m_sourceBreakpoints[r.arguments.value("source", json::object())
@@ -158,6 +169,13 @@ void DebugSession::registerHandlers() {
             return body;
         };
     }
+}
+
+json DebugSession::replayFilters() const {
+    json filters = m_exceptionFilters.is_array() ? m_exceptionFilters : json::array();
+    if (std::find(filters.begin(), filters.end(), "uncaught") == filters.end())
+        filters.push_back("uncaught");
+    return filters;
 }
 
 void DebugSession::useBackend(const std::string &runtime) {
@@ -193,7 +211,8 @@ json DebugSession::initialize(const Request &request) {
 }
 
 void DebugSession::connect(const Request &request, const std::string &project,
-                           const std::string &function) {
+                           const std::string &function,
+                           const std::map<std::string, std::string> &environment) {
     if (m_mode != Mode::None)
         throw ArgumentError("the session already has a function; start another session");
     m_target = std::make_unique<FunctionTarget>(project, function, m_config.binDir);
@@ -205,7 +224,7 @@ void DebugSession::connect(const Request &request, const std::string &project,
     useBackend(m_target->runtime());
     m_backend->setStopOnEntry(request.arguments.value("stopOnEntry", false));
     const std::string agent = m_backend->listen();
-    if (!m_target->attach(agent, error)) {
+    if (!m_target->attach(agent, error, environment)) {
         m_target->close();
         m_target.reset();
         throw ArgumentError("cannot attach to '" + function + "': " + error);
@@ -215,9 +234,38 @@ void DebugSession::connect(const Request &request, const std::string &project,
 json DebugSession::launch(const Request &request) {
     const json &args = request.arguments;
     const std::string project = requireString(args, "project", "launch");
-    const std::string function = requireString(args, "function", "launch");
+    std::map<std::string, std::string> environment;
+    std::string function;
+    if (args.contains("replay")) {
+        // A failure the simulator kept: its function, event and environment (secrets were
+        // masked: they keep today's values).
+        const std::string id =
+            args["replay"].is_number_integer() ? std::to_string(args["replay"].get<long long>())
+            : args["replay"].is_string()       ? args["replay"].get<std::string>()
+                                               : std::string();
+        if (id.empty())
+            throw ArgumentError("\"replay\" wants a failure's number or request id (nimbus "
+                                "failures lists them)");
+        std::string error;
+        const auto found = sim::findFailure(project, id, error);
+        if (!found)
+            throw ArgumentError("\"replay\": " + error);
+        const failures::Failure failure = failures::failureFromJson(*found);
+        function = failure.function;
+        m_payload = failure.event.empty() ? "{}" : failure.event;
+        for (const auto &[name, value] : failure.environment)
+            if (value != failures::kMasked)
+                environment[name] = value;
+        m_replay = true;
+        output("Replaying failure #" + std::to_string(failure.id) + " of " + function + ": " +
+               failures::headline(failure) + "\n");
+    } else {
+        function = requireString(args, "function", "launch");
+    }
     // The event: inline JSON, or a file of it.
-    if (args.contains("eventFile") && args["eventFile"].is_string()) {
+    if (m_replay) {
+        // (the failure's)
+    } else if (args.contains("eventFile") && args["eventFile"].is_string()) {
         fs::path file = args["eventFile"].get<std::string>();
         if (file.is_relative())
             file = fs::path(project) / file;
@@ -235,7 +283,7 @@ json DebugSession::launch(const Request &request) {
     } else {
         m_payload = "{}";
     }
-    connect(request, project, function);
+    connect(request, project, function, environment);
     m_mode = Mode::Launch;
     if (!m_target->invokable()) {
         const std::string name = m_target->function();
@@ -284,6 +332,8 @@ json DebugSession::configurationDone(const Request &) {
 void DebugSession::startInvocation() {
     if (m_invocation.joinable())
         m_invocation.join();
+    if (m_replay && m_backend)
+        m_backend->request("setExceptionBreakpoints", {{"filters", replayFilters()}});
     m_invoking = true;
     m_invocation = std::thread([this] {
         const auto result = m_target->invoke(m_payload);

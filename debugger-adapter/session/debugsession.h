@@ -54,7 +54,10 @@ private:
     nlohmann::json configurationDone(const Request &request);
     nlohmann::json restart(const Request &request);
     nlohmann::json disconnect(const Request &request, bool terminate);
-    void connect(const Request &request, const std::string &project, const std::string &function);
+    void connect(const Request &request, const std::string &project, const std::string &function,
+                 const std::map<std::string, std::string> &environment = {});
+    // The client's exception filters with "uncaught" added (a replay stops where it fails).
+    nlohmann::json replayFilters() const;
     void onBackendEvent(const std::string &event, const nlohmann::json &body);
     void startInvocation();
     void finishInvocation();
@@ -83,6 +86,10 @@ private:
     bool m_configured = false;
     bool m_launchPending = false; // launch answered, invocation waits for configurationDone
     std::string m_payload;
+    // A replayed failure (launch with "replay"): the debugger stops where it fails again, so
+    // exceptions that leave the handler always stop, whatever the client's filters.
+    bool m_replay = false;
+    nlohmann::json m_exceptionFilters = nlohmann::json::array(); // the client's last choice
     std::thread m_invocation;
     std::atomic<bool> m_invoking{false};
     std::atomic<bool> m_restarting{false};

@@ -130,9 +130,12 @@ bool FunctionTarget::startSimulator(std::string &error) {
     return false;
 }
 
-bool FunctionTarget::attach(const std::string &agent, std::string &error) {
-    const auto raw = m_client->send("PUT", "/_nimbus/debug/" + m_function, {},
-                                    json{{"agent", agent}}.dump());
+bool FunctionTarget::attach(const std::string &agent, std::string &error,
+                            const std::map<std::string, std::string> &environment) {
+    json request{{"agent", agent}};
+    if (!environment.empty())
+        request["environment"] = environment;
+    const auto raw = m_client->send("PUT", "/_nimbus/debug/" + m_function, {}, request.dump());
     if (raw.status != 200) {
         const json body = json::parse(raw.body, nullptr, false);
         error = raw.status == 0 ? "cannot reach the simulator: " + raw.transportError

@@ -3,6 +3,7 @@
 #include "nimbus/lambdaclient/lambdaclient.h"
 
 #include <boost/asio/io_context.hpp>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -33,7 +34,9 @@ public:
     const std::string &runtime() const { return m_runtime; }
     // Every invocation of the function now runs in one debug instance whose agent
     // connects to `agent`; detach() returns it to ordinary instances.
-    bool attach(const std::string &agent, std::string &error);
+    // `environment` is set over the manifest's while attached (a replayed failure's).
+    bool attach(const std::string &agent, std::string &error,
+                const std::map<std::string, std::string> &environment = {});
     // `terminate`: end what the debug instance runs now, rather than letting it finish.
     void detach(bool terminate = false);
     lambdaclient::InvokeResult invoke(const std::string &payload);

@@ -344,4 +344,26 @@ Result<json> LambdaClient::metrics(const std::string &function, long long sinceM
                 {{"function", function}, {"since", std::to_string(sinceMs)}});
 }
 
+Result<json> LambdaClient::traces(const std::string &function, long long sinceMs, int limit) {
+    return call("GET", "/_nimbus/traces",
+                {{"function", function},
+                 {"since", std::to_string(sinceMs)},
+                 {"limit", std::to_string(limit)}});
+}
+
+Result<json> LambdaClient::trace(const std::string &traceId) {
+    return call("GET", "/_nimbus/traces/" + sigv4::uriEncode(traceId));
+}
+
+Result<json> LambdaClient::failures(const std::string &function, long long sinceMs, int limit) {
+    return call("GET", "/_nimbus/failures",
+                {{"function", function},
+                 {"since", std::to_string(sinceMs)},
+                 {"limit", std::to_string(limit)}});
+}
+
+Result<json> LambdaClient::failure(const std::string &id) {
+    return call("GET", "/_nimbus/failures/" + sigv4::uriEncode(id));
+}
+
 } // namespace nimbus::lambdaclient

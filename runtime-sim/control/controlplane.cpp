@@ -2,6 +2,7 @@
 
 #include "../simulator/simulator.h"
 #include "localcredentials.h"
+#include "nimbus/tracing/tracecontext.h"
 
 #include <boost/beast/http.hpp>
 #include <chrono>
@@ -119,10 +120,14 @@ bool ControlPlane::open(std::string &error) {
         m_queue = std::make_unique<EventQueue>(*m_db);
         m_logs = std::make_unique<LogStore>(*m_db);
         m_metrics = std::make_unique<MetricsStore>(*m_db);
+        m_spans = std::make_unique<SpanStore>(*m_db);
+        m_failures = std::make_unique<FailureStore>(*m_db);
         m_store->migrate();
         m_queue->migrate();
         m_logs->migrate();
         m_metrics->migrate();
+        m_spans->migrate();
+        m_failures->migrate();
         // Nothing runs yet: packages no longer used, and what a crash cut short, can go.
         if (const std::size_t swept = m_store->sweepCode())
             m_simulator.platformEvent("code store: removed " + std::to_string(swept) +
@@ -152,6 +157,8 @@ void ControlPlane::shutdown() {
             m_logs->flush();
         if (m_metrics)
             m_metrics->flush();
+        if (m_spans)
+            m_spans->flush();
     } catch (const StoreError &) {
     }
 }
@@ -279,6 +286,7 @@ void ControlPlane::route(ApiRequest &r, net::Responder &responder) {
     }
     if (s.size() == 3 && s[0] == "_nimbus" && s[1] == "debug" && (m == "PUT" || m == "DELETE")) {
         std::string agent;
+        std::map<std::string, std::string> environment;
         if (m == "PUT") {
             const json body = json::parse(r.body.empty() ? "{}" : r.body, nullptr, false);
             agent = body.is_object() ? body.value("agent", "") : "";
@@ -287,9 +295,23 @@ void ControlPlane::route(ApiRequest &r, net::Responder &responder) {
                     "PUT /_nimbus/debug/FUNCTION takes {\"agent\": \"127.0.0.1:PORT\"}")));
                 return;
             }
+            // Optional: variables over the manifest's while debugging (a replayed failure's).
+            if (body.contains("environment")) {
+                const json &env = body["environment"];
+                bool valid = env.is_object();
+                for (auto it = env.begin(); valid && it != env.end(); ++it)
+                    valid = it->is_string();
+                if (!valid) {
+                    responder(lambdaError(lambda::invalidParameter(
+                        "\"environment\" must be an object of strings")));
+                    return;
+                }
+                environment = env.get<std::map<std::string, std::string>>();
+            }
         }
         std::string error;
-        if (!m_simulator.setDebugAgent(s[2], agent, error, r.param("terminate") == "true")) {
+        if (!m_simulator.setDebugAgent(s[2], agent, error, r.param("terminate") == "true",
+                                       environment)) {
             responder(lambdaError(lambda::resourceNotFound(error)));
             return;
         }
@@ -316,6 +338,16 @@ void ControlPlane::route(ApiRequest &r, net::Responder &responder) {
     }
     if (s.size() == 2 && s[0] == "_nimbus" && s[1] == "metrics" && m == "GET") {
         responder(metricsSummary(r));
+        return;
+    }
+    if ((s.size() == 2 || s.size() == 3) && s[0] == "_nimbus" &&
+        (s[1] == "traces" || s[1] == "failures") && m == "GET") {
+        const std::string id = s.size() == 3 ? s[2] : std::string();
+        try {
+            responder(s[1] == "traces" ? tracesRequest(r, id) : failuresRequest(r, id));
+        } catch (const StoreError &e) {
+            responder(lambdaError(500, "ServiceException", e.what()));
+        }
         return;
     }
     if (s.size() >= 2 && s[0] == "_nimbus" && s[1] == "dead-letters") {
@@ -464,9 +496,70 @@ void ControlPlane::invocationFinished(const std::string &function, const Invocat
         record.outcome = metrics::Outcome::Crash;
     else
         record.outcome = metrics::Outcome::Error;
+    if (!result.throttled && !result.spanId.empty()) {
+        // The function's span: a child of what caused it (the gateway's span, an Invoke
+        // call's), or a trace's root.
+        tracing::Span span;
+        span.traceId = result.traceId;
+        span.spanId = result.spanId;
+        span.parentId = result.parentSpanId;
+        span.name = function;
+        span.kind = record.trigger == "async" ? "consumer" : "internal";
+        span.function = function;
+        span.durationUs = static_cast<long long>(result.durationMs * 1000);
+        span.startUs = std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count() -
+                       span.durationUs;
+        span.error = result.functionError;
+        span.statusMessage = result.errorType;
+        span.attributes = {{"faas.execution", result.requestId},
+                           {"faas.coldstart", record.coldStart() ? "true" : "false"},
+                           {"faas.trigger", record.trigger},
+                           {"faas.version", record.qualifier}};
+        if (result.initDurationMs) {
+            // A cold start: the instance's initialisation, before the function's own span
+            // (as X-Ray shows Lambda's "Initialization").
+            tracing::Span init;
+            init.traceId = span.traceId;
+            init.spanId = tracing::newSpanId();
+            init.parentId = span.parentId;
+            init.name = function + " (init)";
+            init.function = function;
+            init.durationUs = static_cast<long long>(*result.initDurationMs * 1000);
+            init.startUs = span.startUs - init.durationUs;
+            init.attributes = {{"faas.coldstart", "true"}};
+            m_spans->append(std::move(init));
+        }
+        m_spans->append(std::move(span));
+    }
+    if (result.failure && m_failures) {
+        try {
+            m_failures->add(*result.failure);
+        } catch (const StoreError &) {
+            // Best effort, like logs: the invocation already answered.
+        }
+    }
     m_counters.add(record);
     m_metrics->append(std::move(record));
     scheduleLogFlush();
+}
+
+void ControlPlane::recordSpan(tracing::Span span) {
+    if (!m_spans || m_shutdown)
+        return;
+    m_spans->append(std::move(span));
+    scheduleLogFlush();
+}
+
+std::optional<failures::Failure> ControlPlane::failure(const std::string &idOrRequestId) {
+    if (!m_failures)
+        return std::nullopt;
+    try {
+        return m_failures->find(idOrRequestId);
+    } catch (const StoreError &) {
+        return std::nullopt;
+    }
 }
 
 void ControlPlane::scheduleLogFlush() {
@@ -482,6 +575,7 @@ void ControlPlane::scheduleLogFlush() {
         try {
             m_logs->flush();
             m_metrics->flush();
+            m_spans->flush();
         } catch (const StoreError &) {
             // Logs and metrics are best effort; the invocation already answered.
         }

@@ -4,7 +4,9 @@
 #include "../store/eventqueue.h"
 #include "../store/functionstore.h"
 #include "../store/logstore.h"
+#include "../store/failurestore.h"
 #include "../store/metricsstore.h"
+#include "../store/spanstore.h"
 #include "nimbus/metrics/prometheus.h"
 #include "deployedfunctions.h"
 #include "nimbus/lambda/lambdatypes.h"
@@ -96,8 +98,13 @@ public:
     // PoolObserver: every invocation's log goes to the log store.
     void invocationRecorded(const FunctionConfig &function, const std::string &log) override;
 
-    // PoolObserver: every invocation's figures go to the metrics store.
+    // PoolObserver: every invocation's figures go to the metrics store, its span to the span
+    // store, and a failure's scene to the failure store.
     void invocationFinished(const std::string &function, const InvocationResult &result) override;
+    // A span of the gateway's (or our own) for the span store.
+    void recordSpan(tracing::Span span);
+    // A stored failure, by its number or request id (for replay).
+    std::optional<failures::Failure> failure(const std::string &idOrRequestId);
     std::size_t queuedEvents();
 
 private:
@@ -160,6 +167,10 @@ private:
     // GET /_nimbus/metrics: per-function summaries as JSON; GET /metrics: Prometheus text.
     net::Response metricsSummary(const ApiRequest &request);
     net::Response prometheusMetrics();
+    // GET /_nimbus/traces[?since=&function=&limit=], GET /_nimbus/traces/ID.
+    net::Response tracesRequest(const ApiRequest &request, const std::string &traceId);
+    // GET /_nimbus/failures[?since=&function=&limit=], GET /_nimbus/failures/ID.
+    net::Response failuresRequest(const ApiRequest &request, const std::string &id);
     void scheduleLogFlush();
 
     std::string arn(const std::string &name, const std::string &qualifier = {}) const;
@@ -174,6 +185,8 @@ private:
     std::unique_ptr<EventQueue> m_queue;
     std::unique_ptr<LogStore> m_logs;
     std::unique_ptr<MetricsStore> m_metrics;
+    std::unique_ptr<SpanStore> m_spans;
+    std::unique_ptr<FailureStore> m_failures;
     metrics::Counters m_counters; // since start, for Prometheus
     std::unique_ptr<DeployedFunctions> m_deployed;
     boost::asio::steady_timer m_queueTimer;

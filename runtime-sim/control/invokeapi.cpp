@@ -26,6 +26,12 @@ long long nowMs() {
         .count();
 }
 
+long long nowUs() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 } // namespace
 
 struct ControlPlane::Target {
@@ -169,6 +175,24 @@ void ControlPlane::invoke(const ApiRequest &r, const std::string &name, net::Res
         responder(std::move(response));
         return;
     }
+    // The Invoke call's span, in the caller's trace (an SDK inside a function sends
+    // X-Amzn-Trace-Id) or at the root of a new one; the function's span will be its child.
+    const long long startedUs = nowUs();
+    tracing::TraceContext caller = tracing::parseAmznTraceId(std::string(headers["X-Amzn-Trace-Id"]))
+                                       .value_or(tracing::startTrace());
+    tracing::Span span;
+    span.traceId = caller.traceId;
+    span.spanId = tracing::newSpanId();
+    span.parentId = caller.parentId;
+    span.name = "Invoke " + target->name;
+    span.kind = "server";
+    span.function = target->name;
+    span.startUs = startedUs;
+    span.attributes = {{"faas.invocation_type", type},
+                       {"faas.invoked_qualifier", target->version},
+                       {"aws.request_id", requestId}};
+    tracing::TraceContext onward = caller;
+    onward.parentId = span.spanId;
     if (type == "Event") {
         // On disk before the caller hears 202: accepted means it will run.
         QueuedEvent event;
@@ -178,8 +202,11 @@ void ControlPlane::invoke(const ApiRequest &r, const std::string &name, net::Res
         event.payload = payload;
         event.nextAttemptMs = nowMs();
         event.createdMs = event.nextAttemptMs;
+        event.trace = tracing::formatAmznTraceId(caller, span.spanId);
         m_queue->enqueue(event);
         scheduleQueue();
+        span.durationUs = nowUs() - startedUs;
+        recordSpan(std::move(span));
         net::Response response = net::makeResponse(202, "");
         response.set("x-amzn-RequestId", requestId);
         responder(std::move(response));
@@ -188,12 +215,18 @@ void ControlPlane::invoke(const ApiRequest &r, const std::string &name, net::Res
     InvocationRequest invocation;
     invocation.payload = payload;
     invocation.clientContext = std::string(headers["X-Amz-Client-Context"]);
-    // A caller in a trace (an SDK inside another function sends X-Amzn-Trace-Id) continues it.
-    if (const auto trace = tracing::parseAmznTraceId(std::string(headers["X-Amzn-Trace-Id"])))
-        invocation.traceHeader = tracing::formatAmznTraceId(*trace, tracing::newSpanId());
+    invocation.trace = onward;
     auto shared = std::make_shared<net::Responder>(std::move(responder));
     const std::string executed = target->version;
-    run(*target, std::move(invocation), [shared, tail, fullLog, executed](InvocationResult result) {
+    run(*target, std::move(invocation),
+        [this, alive = std::weak_ptr<int>(m_alive), span = std::move(span), startedUs, shared,
+         tail, fullLog, executed](InvocationResult result) mutable {
+        if (!alive.expired()) {
+            span.durationUs = nowUs() - startedUs;
+            span.error = result.throttled || result.functionError;
+            span.statusMessage = result.errorType;
+            recordSpan(std::move(span));
+        }
         if (result.throttled) {
             net::Response response = net::makeResponse(429, result.payload);
             response.set("x-amzn-ErrorType", "TooManyRequestsException");
@@ -258,6 +291,7 @@ void ControlPlane::drainQueue() {
         InvocationRequest request;
         request.payload = event.payload;
         request.trigger = "async";
+        request.trace = tracing::parseAmznTraceId(event.trace); // the Invoke call's span above
         run(*target, std::move(request), [this, event](InvocationResult result) {
             attemptDone(event, result);
         });

@@ -133,6 +133,54 @@ net::Response ControlPlane::metricsSummary(const ApiRequest &r) {
     return apiResponse(200, {{"Functions", summaries}});
 }
 
+namespace {
+
+// The manifest's and the deployed name of the function a query names (both empty: all).
+std::pair<std::string, std::string> functionNames(Simulator &simulator, const std::string &name) {
+    if (const manifest::Function *fn = name.empty() ? nullptr : simulator.findFunction(name))
+        return {fn->name, fn->deployedName};
+    return {name, name};
+}
+
+std::size_t limitParam(const ApiRequest &r, std::size_t fallback) {
+    const long long limit = std::atoll(r.param("limit").c_str());
+    return limit > 0 ? static_cast<std::size_t>(std::min(limit, 10000LL)) : fallback;
+}
+
+} // namespace
+
+net::Response ControlPlane::tracesRequest(const ApiRequest &r, const std::string &traceId) {
+    if (!traceId.empty()) {
+        auto spans = m_spans->trace(traceId);
+        if (spans.empty())
+            return lambdaError(404, "ResourceNotFoundException", "No trace " + traceId);
+        const auto traces = tracing::groupTraces(std::move(spans));
+        return apiResponse(200, tracing::toJson(traces.front()));
+    }
+    const auto [function, alias] = functionNames(m_simulator, r.param("function"));
+    json traces = json::array();
+    for (const auto &trace : m_spans->recent(std::atoll(r.param("since").c_str()), function,
+                                             alias, limitParam(r, 50)))
+        traces.push_back(tracing::toJson(trace));
+    return apiResponse(200, {{"Traces", std::move(traces)}});
+}
+
+net::Response ControlPlane::failuresRequest(const ApiRequest &r, const std::string &id) {
+    if (!id.empty()) {
+        auto found = m_failures->find(id);
+        if (!found)
+            return lambdaError(404, "ResourceNotFoundException",
+                               "No failure " + id + " (nimbus failures lists them)");
+        return apiResponse(200, failures::toJson(*found));
+    }
+    const auto [function, alias] = functionNames(m_simulator, r.param("function"));
+    json list = json::array();
+    for (const auto &failure : m_failures->recent(std::atoll(r.param("since").c_str()), function,
+                                                  alias, limitParam(r, 100)))
+        list.push_back(failures::toJson(failure));
+    return apiResponse(200, {{"Failures", std::move(list)}});
+}
+
 net::Response ControlPlane::prometheusMetrics() {
     metrics::InstanceCounts instances;
     const json snapshot = m_simulator.events().snapshot();

@@ -82,15 +82,41 @@ std::optional<std::uint64_t> declaredLength(const http::request_parser<http::emp
 // Starts an invocation and resumes the coroutine with its result.
 template <typename Token>
 auto asyncInvoke(GatewayBackend &backend, std::string function, std::string payload,
-                 std::string traceHeader, Token &&token) {
+                 tracing::TraceContext traceContext, Token &&token) {
     return asio::async_initiate<Token, void(InvocationResult)>(
-        [&backend](auto handler, std::string name, std::string event, std::string trace) {
+        [&backend](auto handler, std::string name, std::string event,
+                   tracing::TraceContext trace) {
             auto shared = std::make_shared<decltype(handler)>(std::move(handler));
             backend.invokeFromGateway(
                 name, std::move(event), std::move(trace),
                 [shared](InvocationResult result) mutable { (*shared)(std::move(result)); });
         },
-        token, std::move(function), std::move(payload), std::move(traceHeader));
+        token, std::move(function), std::move(payload), std::move(traceContext));
+}
+
+long long nowEpochUs() {
+    using namespace std::chrono;
+    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// The gateway's span for one request: a server span named by its route, failed when the
+// answer is a 5xx.
+tracing::Span requestSpan(const tracing::TraceContext &caller, const std::string &spanId,
+                          const Route &route, long long startUs, unsigned status,
+                          const std::string &problem) {
+    tracing::Span span;
+    span.traceId = caller.traceId;
+    span.spanId = spanId;
+    span.parentId = caller.parentId;
+    span.name = route.method + " " + route.path;
+    span.kind = "server";
+    span.function = route.function;
+    span.startUs = startUs;
+    span.durationUs = std::max(0LL, nowEpochUs() - startUs);
+    span.error = status >= 500;
+    span.statusMessage = problem.empty() ? std::string() : problem;
+    span.attributes = {{"http.response.status_code", std::to_string(status)}};
+    return span;
 }
 
 template <typename Token> auto asyncAcquire(std::shared_ptr<ServicePool> pool, Token &&token) {
@@ -314,6 +340,14 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
             continue;
         }
         const Route &route = *match->route;
+        // The caller's trace (W3C traceparent, else X-Ray's header) continues in the
+        // gateway's span, and from there into the function or service.
+        const tracing::TraceContext caller = tracing::continueTrace(
+            std::string(header["traceparent"]), std::string(header["X-Amzn-Trace-Id"]));
+        const std::string gatewaySpan = tracing::newSpanId();
+        const long long startedUs = nowEpochUs();
+        tracing::TraceContext onward = caller;
+        onward.parentId = gatewaySpan;
 
         const auto declared = declaredLength(head);
         if (declared && *declared > m_options.bodyLimit) {
@@ -343,8 +377,13 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
                 header.erase(http::field::expect);
             }
             stream.expires_never();
+            // A service that traces picks the trace up from here.
+            header.set("traceparent", tracing::formatTraceparent(caller, gatewaySpan));
+            header.erase("X-Amzn-Trace-Id");
             auto [lease, error] = co_await asyncAcquire(pool, asio::use_awaitable);
             if (!lease) {
+                m_backend.recordSpan(
+                    requestSpan(caller, gatewaySpan, route, startedUs, 502, error));
                 m_backend.gatewayLog(route.function, method + " " + path + " 502 — " + error);
                 {
                     StringResponse reply = messageResponse(502, error, false);
@@ -491,6 +530,8 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
                     failureWhat = "the service did not answer within its timeout of " +
                                   formatMs(static_cast<double>(
                                       pool->config().requestTimeout.count()));
+                m_backend.recordSpan(requestSpan(caller, gatewaySpan, route, startedUs, status,
+                                                 failureWhat));
                 m_backend.gatewayLog(route.function, method + " " + path + " " +
                                                          std::to_string(status) + " — " +
                                                          failureWhat + ": " + failure.message());
@@ -512,6 +553,7 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
             const unsigned status = answer->get().result_int();
             auto back = co_await relay<false>(stream, *upstream, upBuffer, *answer,
                                               m_options.serviceIdleTimeout);
+            m_backend.recordSpan(requestSpan(caller, gatewaySpan, route, startedUs, status, {}));
             m_backend.gatewayLog(route.function, method + " " + path + " " +
                                                      std::to_string(status) + " " +
                                                      formatMs(msSince(started)));
@@ -577,13 +619,9 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
         // Bytes that are not UTF-8 (a header, a percent-decoded path) are replaced, as
         // API Gateway does, rather than failing the request.
         std::string payload = event.dump(-1, ' ', false, json::error_handler_t::replace);
-        // The caller's trace (W3C traceparent, else X-Ray's header) goes on into the function.
-        const tracing::TraceContext trace = tracing::continueTrace(
-            std::string(request["traceparent"]), std::string(request["X-Amzn-Trace-Id"]));
-        std::string traceHeader = tracing::formatAmznTraceId(trace, tracing::newSpanId());
-        InvocationResult result =
-            co_await asyncInvoke(m_backend, route.function, std::move(payload),
-                                 std::move(traceHeader), asio::use_awaitable);
+        InvocationResult result = co_await asyncInvoke(m_backend, route.function,
+                                                       std::move(payload), onward,
+                                                       asio::use_awaitable);
         std::optional<GatewayResponse> out;
         std::string problem;
         StringResponse response;
@@ -627,6 +665,8 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
             response.body().clear();
             response.content_length(length);
         }
+        m_backend.recordSpan(requestSpan(caller, gatewaySpan, route, startedUs,
+                                         response.result_int(), problem));
         m_backend.gatewayLog(route.function, method + " " + path + " " +
                                                  std::to_string(response.result_int()) + " " +
                                                  formatMs(msSince(started)) +

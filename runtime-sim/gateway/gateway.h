@@ -4,6 +4,7 @@
 #include "../pool/servicepool.h"
 #include "proxyevent.h"
 #include "routetable.h"
+#include "nimbus/tracing/span.h"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -22,14 +23,16 @@ public:
     virtual ~GatewayBackend() = default;
     virtual std::shared_ptr<const RouteTable> routes() const = 0;
     virtual std::string stage() const = 0;
-    // Runs an event function or an http function with this payload, in the trace this
-    // X-Amzn-Trace-Id value names.
+    // Runs an event function or an http function with this payload, in `trace` (whose
+    // parent is the gateway's span for the request).
     virtual void invokeFromGateway(const std::string &function, std::string payload,
-                                   std::string traceHeader, InvocationCallback callback) = 0;
+                                   tracing::TraceContext trace, InvocationCallback callback) = 0;
     // The instances of an http service (nullptr when there is no such service).
     virtual std::shared_ptr<ServicePool> servicePool(const std::string &function) = 0;
     // One line for the developer's log about a request a function served.
     virtual void gatewayLog(const std::string &function, const std::string &line) = 0;
+    // The gateway's span for a request it served.
+    virtual void recordSpan(tracing::Span span) = 0;
 };
 
 struct GatewayOptions {

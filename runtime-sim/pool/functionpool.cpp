@@ -1,6 +1,7 @@
 #include "functionpool.h"
 
 #include "../runtimeapi/runtimeapi.h"
+#include "nimbus/tracing/tracecontext.h"
 
 #include <algorithm>
 #include <boost/beast/http.hpp>
@@ -48,28 +49,27 @@ std::string errorDocument(const std::string &type, const std::string &message) {
     return json{{"errorType", type}, {"errorMessage", message}}.dump();
 }
 
-// A runtime's error document, kept as sent when it is a JSON object.
-std::string normaliseErrorDocument(const std::string &body, std::string &errorType) {
-    json doc = json::parse(body, nullptr, false);
+// A runtime's error document, kept as sent when it is a JSON object. Our bootstraps add the
+// failure's scene (project frames and their locals) as "nimbusScene": it goes to `scene`,
+// not to the caller.
+std::string normaliseErrorDocument(const std::string &body, std::string &errorType,
+                                   json *scene = nullptr) {
+    nlohmann::ordered_json doc = nlohmann::ordered_json::parse(body, nullptr, false);
     if (!doc.is_object())
         return errorDocument(errorType.empty() ? "Runtime.Unknown" : errorType, body);
     if (errorType.empty() && doc.contains("errorType") && doc["errorType"].is_string())
         errorType = doc["errorType"].get<std::string>();
     if (errorType.empty())
         errorType = "Runtime.Unknown";
+    if (auto it = doc.find("nimbusScene"); it != doc.end()) {
+        if (scene)
+            *scene = json::parse(it->dump(), nullptr, false);
+        doc.erase(it);
+        return doc.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    }
     return body;
 }
 
-std::string traceId() {
-    static std::mt19937_64 generator{std::random_device{}()};
-    char text[96];
-    std::snprintf(text, sizeof text, "Root=1-%08lx-%012llx%012llx;Parent=%016llx;Sampled=0",
-                  static_cast<unsigned long>(std::time(nullptr)),
-                  static_cast<unsigned long long>(generator() & 0xffffffffffffULL),
-                  static_cast<unsigned long long>(generator() & 0xffffffffffffULL),
-                  static_cast<unsigned long long>(generator()));
-    return text;
-}
 
 } // namespace
 
@@ -118,6 +118,7 @@ struct FunctionPool::Instance {
     std::optional<Clock::time_point> pausedSince;
     double pausedMs = 0;
     std::string log;
+    nlohmann::json scene; // the failing invocation's scene, from its error document
     std::optional<double> activeInitMs;
 
     asio::steady_timer timeoutTimer;
@@ -170,7 +171,7 @@ public:
         auto instance = m_instance.lock();
         if (!pool || !instance || !instance->active || instance->active->requestId != requestId)
             return false;
-        std::string document = normaliseErrorDocument(body, errorType);
+        std::string document = normaliseErrorDocument(body, errorType, &instance->scene);
         pool->complete(instance, true, std::move(document), std::move(errorType));
         return true;
     }
@@ -196,10 +197,7 @@ public:
         if (!pool->m_pending.empty()) {
             FunctionPool::Pending pending = std::move(pool->m_pending.front());
             pool->m_pending.pop_front();
-            InvocationResult result;
-            result.requestId = pending.requestId;
-            result.qualifier = pool->m_config.version;
-            result.trigger = pending.request.trigger;
+            InvocationResult result = pool->resultFor(pending);
             result.functionError = true;
             result.errorType = errorType;
             result.payload = document;
@@ -210,7 +208,7 @@ public:
                          "\nEND RequestId: " + pending.requestId + "\n" +
                          pool->reportLine(pending.requestId, 0, 0, result.initDurationMs);
             instance->preOutput.clear();
-            pool->logInvocation(result);
+            pool->logInvocation(pending, result);
             pending.callback(std::move(result));
         }
         pool->stopInstance(instance, "init error: " + errorType);
@@ -250,15 +248,16 @@ std::size_t FunctionPool::busyCount() const {
 }
 
 void FunctionPool::invoke(InvocationRequest request, InvocationCallback callback) {
-    Pending pending{newRequestId(), std::move(request), std::move(callback)};
+    Pending pending{newRequestId(), std::move(request), std::move(callback), {}};
+    // The function's span in the trace that caused it, or at the root of a new one.
+    if (!pending.request.trace)
+        pending.request.trace = tracing::startTrace();
+    pending.spanId = tracing::newSpanId();
     const auto limit = static_cast<std::size_t>(std::max(0, m_config.concurrencyLimit));
     // While a debugger is attached, invocations wait their turn for its one instance.
     const bool debugging = !m_config.debugAgent.empty();
     if (m_shutdown || (!debugging && busyCount() + m_pending.size() >= limit)) {
-        InvocationResult result;
-        result.requestId = pending.requestId;
-        result.qualifier = m_config.version;
-        result.trigger = pending.request.trigger;
+        InvocationResult result = resultFor(pending);
         result.throttled = true;
         result.errorType = "TooManyRequestsException";
         result.payload = json{{"Reason", "ReservedFunctionConcurrentInvocationLimitExceeded"},
@@ -340,6 +339,14 @@ void FunctionPool::spawnInstance() {
     if (error.empty() &&
         m_launcher.prepare(m_config, "127.0.0.1:" + std::to_string(instance->api->port()), spec,
                            error)) {
+        if (!m_settings.captureFailures)
+            spec.environment["NIMBUS_CAPTURE_FAILURES"] = "0";
+        if (!m_settings.profileDir.empty()) {
+            spec.environment["NIMBUS_PROFILE_DIR"] = m_settings.profileDir;
+            if (m_settings.profileIntervalUs > 0)
+                spec.environment["NIMBUS_PROFILE_INTERVAL_US"] =
+                    std::to_string(m_settings.profileIntervalUs);
+        }
         std::weak_ptr<FunctionPool> weakPool = self;
         instance->spawnedAt = Clock::now(); // Init Duration counts from here, as on Lambda
         instance->process = ChildProcess::start(
@@ -400,7 +407,7 @@ void FunctionPool::deliver(const std::shared_ptr<Instance> &instance, Pending pe
     response.set("Lambda-Runtime-Deadline-Ms", std::to_string(deadline));
     response.set("Lambda-Runtime-Invoked-Function-Arn", m_config.arn());
     response.set("Lambda-Runtime-Trace-Id",
-                 pending.request.traceHeader.empty() ? traceId() : pending.request.traceHeader);
+                 tracing::formatAmznTraceId(*pending.request.trace, pending.spanId));
     if (!pending.request.clientContext.empty())
         response.set("Lambda-Runtime-Client-Context", pending.request.clientContext);
     const std::string requestId = pending.requestId;
@@ -475,11 +482,10 @@ void FunctionPool::complete(const std::shared_ptr<Instance> &instance, bool func
     instance->timeoutTimer.cancel();
     Pending pending = std::move(*instance->active);
     instance->active.reset();
+    json scene = std::move(instance->scene);
+    instance->scene = nullptr;
 
-    InvocationResult result;
-    result.requestId = pending.requestId;
-    result.qualifier = m_config.version;
-    result.trigger = pending.request.trigger;
+    InvocationResult result = resultFor(pending);
     result.functionError = functionError;
     result.errorType = std::move(errorType);
     result.payload = std::move(payload);
@@ -519,17 +525,27 @@ void FunctionPool::complete(const std::shared_ptr<Instance> &instance, bool func
                                           instance->peakKb);
         }
     }
-    logInvocation(result);
+    logInvocation(pending, result, std::move(scene));
     pending.callback(std::move(result));
     dispatch();
 }
 
-void FunctionPool::failPending(Pending pending, std::string errorType, std::string message,
-                               const std::string &log, std::optional<double> initMs) {
+InvocationResult FunctionPool::resultFor(const Pending &pending) const {
     InvocationResult result;
     result.requestId = pending.requestId;
     result.qualifier = m_config.version;
     result.trigger = pending.request.trigger;
+    if (pending.request.trace) {
+        result.traceId = pending.request.trace->traceId;
+        result.parentSpanId = pending.request.trace->parentId;
+    }
+    result.spanId = pending.spanId;
+    return result;
+}
+
+void FunctionPool::failPending(Pending pending, std::string errorType, std::string message,
+                               const std::string &log, std::optional<double> initMs) {
+    InvocationResult result = resultFor(pending);
     result.functionError = true;
     result.errorType = errorType;
     result.payload =
@@ -540,7 +556,7 @@ void FunctionPool::failPending(Pending pending, std::string errorType, std::stri
                  "\n" + "RequestId: " + pending.requestId + " Error: " + message + "\n" +
                  errorType + "\n" + "END RequestId: " + pending.requestId + "\n" +
                  reportLine(pending.requestId, 0, 0, initMs);
-    logInvocation(result);
+    logInvocation(pending, result);
     pending.callback(std::move(result));
 }
 
@@ -678,13 +694,47 @@ void FunctionPool::shutdown() {
     }
 }
 
-void FunctionPool::logInvocation(const InvocationResult &result) {
+void FunctionPool::logInvocation(const Pending &pending, InvocationResult &result,
+                                 json scene) {
     const std::string &log = result.log;
     if (!m_observer)
         return;
+    if (result.functionError && m_settings.captureFailures)
+        result.failure = captureFailure(pending, result, scene);
     m_observer->invocationLog(m_config.name, log);
     m_observer->invocationRecorded(m_config, log);
     m_observer->invocationFinished(m_config.name, result);
+}
+
+std::shared_ptr<const failures::Failure> FunctionPool::captureFailure(const Pending &pending,
+                                                                    const InvocationResult &result,
+                                                                    const json &scene) const {
+    auto failure = std::make_shared<failures::Failure>();
+    failure->function = m_config.name;
+    failure->qualifier = m_config.version;
+    failure->requestId = pending.requestId;
+    failure->timeMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+    failure->errorType = result.errorType;
+    failures::readErrorDocument(result.payload, *failure);
+    failure->event = pending.request.payload;
+    failure->context = {{"functionName", m_config.deployedName},
+                        {"functionVersion", m_config.version},
+                        {"invokedFunctionArn", m_config.arn()},
+                        {"memoryLimitInMB", m_config.memoryMb},
+                        {"timeoutSeconds", m_config.timeoutSeconds},
+                        {"awsRequestId", pending.requestId},
+                        {"runtime", m_config.runtime},
+                        {"handler", m_config.handler},
+                        {"codeDir", m_config.codeDir}};
+    if (!pending.request.clientContext.empty())
+        failure->context["clientContext"] = pending.request.clientContext;
+    failure->environment = failures::maskSecrets(m_config.environment);
+    failure->log = result.log;
+    failure->trigger = pending.request.trigger;
+    failure->frames = failures::framesFromScene(scene);
+    return failure;
 }
 
 std::string FunctionPool::reportLine(const std::string &requestId, double durationMs,

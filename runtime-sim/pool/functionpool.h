@@ -10,6 +10,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,13 @@ struct PoolSettings {
     std::chrono::milliseconds keepAlive{std::chrono::minutes(5)};
     // How often memory is sampled while an instance initialises or runs.
     std::chrono::milliseconds memorySampleInterval{10};
+    // Keep the scene of each failed invocation (event, environment, log, the project's frames
+    // with their locals): the bootstraps capture locals only when this is on.
+    bool captureFailures = true;
+    // When set, instances run under the runtime's sampling profiler and write a profile per
+    // invocation here (resources/runtimes/*: NIMBUS_PROFILE_DIR).
+    std::string profileDir;
+    int profileIntervalUs = 0; // 0: the runtime's default
 };
 
 // Receives what the pool does, for logs and tools: the simulator knows nothing of who
@@ -111,6 +119,7 @@ private:
         std::string requestId;
         InvocationRequest request;
         InvocationCallback callback;
+        std::string spanId; // the function's span in request.trace
     };
 
     FunctionPool(boost::asio::io_context &io, FunctionConfig config, RuntimeLauncher &launcher,
@@ -121,6 +130,8 @@ private:
     void deliver(const std::shared_ptr<Instance> &instance, Pending pending);
     void complete(const std::shared_ptr<Instance> &instance, bool functionError,
                   std::string payload, std::string errorType, const std::string &extraLog = {});
+    // A result for `pending` with what every result says: ids, version, trigger, span.
+    InvocationResult resultFor(const Pending &pending) const;
     void failPending(Pending pending, std::string errorType, std::string message,
                      const std::string &log, std::optional<double> initMs);
     void stopInstance(const std::shared_ptr<Instance> &instance, const std::string &why);
@@ -131,7 +142,13 @@ private:
     void scheduleMemorySample(const std::shared_ptr<Instance> &instance);
     void startIdleTimer(const std::shared_ptr<Instance> &instance);
     void removeInstance(const std::shared_ptr<Instance> &instance);
-    void logInvocation(const InvocationResult &result);
+    // Reports a finished invocation to the observer, with its failure's scene (the
+    // bootstrap's `scene`, when it sent one) when it failed.
+    void logInvocation(const Pending &pending, InvocationResult &result,
+                       nlohmann::json scene = nullptr);
+    std::shared_ptr<const failures::Failure> captureFailure(const Pending &pending,
+                                                            const InvocationResult &result,
+                                                            const nlohmann::json &scene) const;
     std::string reportLine(const std::string &requestId, double durationMs, int maxMemoryMb,
                            std::optional<double> initMs) const;
 

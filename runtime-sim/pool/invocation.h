@@ -1,7 +1,11 @@
 #pragma once
 
+#include "nimbus/failures/failure.h"
+#include "nimbus/tracing/tracecontext.h"
+
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -12,9 +16,10 @@ struct InvocationRequest {
     std::string clientContext; // base64 client context, passed through
     // What caused it, for metrics: "invoke" (direct), "async", "gateway", "schedule", ...
     std::string trigger = "invoke";
-    // The X-Amzn-Trace-Id the function gets (Lambda-Runtime-Trace-Id, _X_AMZN_TRACE_ID):
-    // the caller's trace continued; empty starts a new one.
-    std::string traceHeader;
+    // The trace it belongs to, with the span that caused it as the parent (the gateway's,
+    // the Invoke call's); nothing starts a new trace. The function's own span is made when it
+    // runs, and handed to it in Lambda-Runtime-Trace-Id (_X_AMZN_TRACE_ID).
+    std::optional<tracing::TraceContext> trace;
 };
 
 // The outcome of one invocation, in the terms of the Lambda Invoke API.
@@ -32,6 +37,10 @@ struct InvocationResult {
     std::optional<double> initDurationMs; // on a cold start
     std::string qualifier;                // the version that ran ("$LATEST", "3")
     std::string trigger;                  // the request's
+    // The function's span: its trace, its own id and the span that caused it ("" at a root).
+    std::string traceId, spanId, parentSpanId;
+    // A failed invocation's scene (when failure capture is on): for the store, not the caller.
+    std::shared_ptr<const failures::Failure> failure;
 };
 
 using InvocationCallback = std::function<void(InvocationResult)>;

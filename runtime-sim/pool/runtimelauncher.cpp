@@ -110,6 +110,13 @@ std::map<std::string, std::string> RuntimeLauncher::baseEnvironment() {
     return env;
 }
 
+void RuntimeLauncher::setControlPlane(std::string url, std::string accessKeyId,
+                                      std::string secretAccessKey) {
+    m_controlPlaneUrl = std::move(url);
+    m_accessKeyId = std::move(accessKeyId);
+    m_secretAccessKey = std::move(secretAccessKey);
+}
+
 bool RuntimeLauncher::prepare(const FunctionConfig &function, const std::string &runtimeApi,
                               ChildProcess::Spec &spec, std::string &error) {
     spec = {};
@@ -169,6 +176,15 @@ bool RuntimeLauncher::prepare(const FunctionConfig &function, const std::string 
     env["LAMBDA_TASK_ROOT"] = function.codeDir;
     env["LAMBDA_RUNTIME_DIR"] = m_resourcesDir + "/runtimes";
     env["_HANDLER"] = function.handler;
+    if (!m_controlPlaneUrl.empty()) {
+        env["AWS_ENDPOINT_URL_LAMBDA"] = m_controlPlaneUrl;
+        env["AWS_ENDPOINT_URL"] = m_controlPlaneUrl;
+        // What a function's role would give it on Lambda: keys this platform accepts.
+        env["AWS_ACCESS_KEY_ID"] = m_accessKeyId;
+        env["AWS_SECRET_ACCESS_KEY"] = m_secretAccessKey;
+        env.erase("AWS_SESSION_TOKEN");
+        env.erase("AWS_PROFILE");
+    }
     if (function.httpFunction)
         env["_NIMBUS_FUNCTION_KIND"] = "http"; // the bootstrap adapts (request) -> response
     if (!function.debugAgent.empty())

@@ -27,8 +27,14 @@ public:
     // asked of the interpreter itself once and remembered.
     std::string resolveInterpreter(const std::string &name, std::string &error);
 
+    // The control plane functions reach, as Lambda's own API is reachable from a function:
+    // instances get it in AWS_ENDPOINT_URL_LAMBDA and AWS_ENDPOINT_URL (so an SDK calls it
+    // unchanged), with its credentials in place of the developer's.
+    void setControlPlane(std::string url, std::string accessKeyId, std::string secretAccessKey);
+
 private:
     std::string m_resourcesDir;
+    std::string m_controlPlaneUrl, m_accessKeyId, m_secretAccessKey;
     std::map<std::string, std::string> m_interpreters;
     std::mutex m_mutex;
 };

@@ -4,8 +4,11 @@
 #include "nimbus/resources/resourcelocator.h"
 #include "simulator.h"
 #include "statefile.h"
+#include "../store/failurestore.h"
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
+#include <functional>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -40,61 +43,6 @@ InvokeOutcome invokeRunning(const nlohmann::json &state, const std::string &func
     return outcome;
 }
 
-InvokeOutcome invokeEmbedded(const std::string &project, const std::string &stage,
-                             const std::string &function, const std::string &payload) {
-    InvokeOutcome outcome;
-    boost::asio::io_context io;
-    SimulatorOptions options;
-    options.projectDir = project;
-    options.stage = stage;
-    options.resourcesDir = resources::resourcesDir();
-    options.serveControlPlane = false;
-    Simulator simulator(io, options);
-    // The first error says why: the manifest's, or this function's (warnings never stop it).
-    auto firstError = [&](const std::string &about) {
-        for (const auto &d : simulator.diagnostics()) {
-            if (d.severity == manifest::Severity::Error &&
-                (about.empty() || d.function.empty() || d.function == about))
-                return ": " + manifest::formatDiagnostic(d);
-        }
-        return std::string();
-    };
-    if (!simulator.load()) {
-        outcome.error = "the manifest has errors" + firstError("");
-        return outcome;
-    }
-    const auto &notServed = simulator.notServed();
-    if (std::find(notServed.begin(), notServed.end(), function) != notServed.end()) {
-        outcome.error = "function '" + function + "' cannot run" + firstError(function);
-        return outcome;
-    }
-    InvocationRequest request;
-    request.payload = payload;
-    std::string error;
-    const bool accepted = simulator.invoke(
-        function, request,
-        [&](InvocationResult result) {
-            if (result.throttled) {
-                outcome.error = "TooManyRequestsException: Rate Exceeded.";
-            } else {
-                outcome.ran = true;
-                outcome.functionError = result.functionError;
-                outcome.errorType = result.errorType;
-                outcome.payload = result.payload;
-                outcome.log = result.log;
-            }
-            simulator.shutdown();
-            io.stop();
-        },
-        error);
-    if (!accepted) {
-        outcome.error = error;
-        return outcome;
-    }
-    io.run();
-    return outcome;
-}
-
 } // namespace
 
 lambdaclient::Endpoint runningSimulator(const nlohmann::json &state) {
@@ -108,6 +56,122 @@ lambdaclient::Endpoint runningSimulator(const nlohmann::json &state) {
     return endpoint;
 }
 
+std::vector<InvokeOutcome> runEmbedded(const std::string &project, const std::string &stage,
+                                       const std::string &function, const std::string &payload,
+                                       const EmbeddedRun &run) {
+    std::vector<InvokeOutcome> outcomes;
+    auto fail = [&](std::string error) {
+        InvokeOutcome outcome;
+        outcome.error = std::move(error);
+        return std::vector<InvokeOutcome>{std::move(outcome)};
+    };
+    boost::asio::io_context io;
+    SimulatorOptions options;
+    options.projectDir = project;
+    options.stage = stage;
+    options.resourcesDir = resources::resourcesDir();
+    options.serveControlPlane = false;
+    options.serveGateway = false;
+    options.pool.profileDir = run.profileDir;
+    options.pool.profileIntervalUs = run.profileIntervalUs;
+    if (!run.environment.empty())
+        options.environmentOverrides[function] = run.environment;
+    Simulator simulator(io, options);
+    // The first error says why: the manifest's, or this function's (warnings never stop it).
+    auto firstError = [&](const std::string &about) {
+        for (const auto &d : simulator.diagnostics()) {
+            if (d.severity == manifest::Severity::Error &&
+                (about.empty() || d.function.empty() || d.function == about))
+                return ": " + manifest::formatDiagnostic(d);
+        }
+        return std::string();
+    };
+    if (!simulator.load())
+        return fail("the manifest has errors" + firstError(""));
+    const auto &notServed = simulator.notServed();
+    if (std::find(notServed.begin(), notServed.end(), function) != notServed.end())
+        return fail("function '" + function + "' cannot run" + firstError(function));
+    // One invocation after another: each starts when the last has answered.
+    std::string error;
+    std::function<void()> next = [&] {
+        InvocationRequest request;
+        request.payload = payload;
+        const bool accepted = simulator.invoke(
+            function, request,
+            [&](InvocationResult result) {
+                InvokeOutcome outcome;
+                if (result.throttled) {
+                    outcome.error = "TooManyRequestsException: Rate Exceeded.";
+                } else {
+                    outcome.ran = true;
+                    outcome.functionError = result.functionError;
+                    outcome.errorType = result.errorType;
+                    outcome.payload = result.payload;
+                    outcome.log = result.log;
+                }
+                outcomes.push_back(std::move(outcome));
+                if (static_cast<int>(outcomes.size()) < std::max(1, run.count)) {
+                    boost::asio::post(io, next);
+                    return;
+                }
+                simulator.shutdown();
+                io.stop();
+            },
+            error);
+        if (!accepted) {
+            InvokeOutcome outcome;
+            outcome.error = error;
+            outcomes.push_back(std::move(outcome));
+            simulator.shutdown();
+            io.stop();
+        }
+    };
+    next();
+    io.run();
+    return outcomes;
+}
+
+std::optional<nlohmann::json> findFailure(const std::string &projectDir, const std::string &id,
+                                          std::string &error) {
+    std::error_code ec;
+    const std::string project = fs::canonical(projectDir, ec).string();
+    if (ec) {
+        error = projectDir + ": no such project folder";
+        return std::nullopt;
+    }
+    if (auto state = StateFile::readLive(project)) {
+        lambdaclient::LambdaClient client(runningSimulator(*state));
+        auto found = client.failure(id);
+        if (found.ok())
+            return *found;
+        error = found.error.status == 0 ? "cannot reach the simulator at " +
+                                              client.endpoint().url + ": " + found.error.message
+                                        : found.error.message;
+        return std::nullopt;
+    }
+    // No simulator runs: read the store it left.
+    const fs::path db = fs::path(project) / ".nimbus" / "nimbus.db";
+    if (!fs::exists(db, ec)) {
+        error = "no failures recorded for " + project + " (the simulator keeps them in " +
+                db.string() + ")";
+        return std::nullopt;
+    }
+    auto database = Database::open(db.string(), error);
+    if (!database)
+        return std::nullopt;
+    try {
+        FailureStore store(*database);
+        store.migrate();
+        if (auto failure = store.find(id))
+            return failures::toJson(*failure);
+    } catch (const StoreError &e) {
+        error = std::string("the store cannot be read: ") + e.what();
+        return std::nullopt;
+    }
+    error = "No failure " + id + " (nimbus failures lists them)";
+    return std::nullopt;
+}
+
 InvokeOutcome invokeFunction(const std::string &projectDir, const std::string &stage,
                              const std::string &function, const std::string &payload) {
     std::error_code ec;
@@ -119,7 +183,7 @@ InvokeOutcome invokeFunction(const std::string &projectDir, const std::string &s
     }
     if (auto state = StateFile::readLive(project))
         return invokeRunning(*state, function, payload);
-    return invokeEmbedded(project, stage, function, payload);
+    return runEmbedded(project, stage, function, payload, {}).front();
 }
 
 } // namespace nimbus::sim

@@ -139,6 +139,8 @@ void Simulator::start() {
             },
             http);
         m_controlPlane->listen(m_options.controlPort);
+        m_launcher.setControlPlane(controlPlaneUrl(), m_control->credentials().accessKeyId,
+                                   m_control->credentials().secretAccessKey);
     }
     if (m_options.serveGateway && !m_gateway) {
         m_gateway = Gateway::create(m_io, *this, m_options.gateway);
@@ -154,8 +156,8 @@ std::string Simulator::stage() const {
     return m_manifest ? m_manifest->provider.stage : "dev";
 }
 
-void Simulator::invokeFromGateway(const std::string &name, std::string payload, std::string traceHeader,
-                                  InvocationCallback callback) {
+void Simulator::invokeFromGateway(const std::string &name, std::string payload,
+                                  tracing::TraceContext trace, InvocationCallback callback) {
     const manifest::Function *function = m_manifest ? m_manifest->function(name) : nullptr;
     if (!function || function->kind == manifest::FunctionKind::HttpService) {
         InvocationResult result;
@@ -169,7 +171,7 @@ void Simulator::invokeFromGateway(const std::string &name, std::string payload, 
     InvocationRequest request;
     request.payload = std::move(payload);
     request.trigger = "gateway";
-    request.traceHeader = std::move(traceHeader);
+    request.trace = std::move(trace);
     poolFor(*function)->invoke(std::move(request), std::move(callback));
 }
 
@@ -188,6 +190,11 @@ std::shared_ptr<ServicePool> Simulator::servicePool(const std::string &name) {
 void Simulator::gatewayLog(const std::string &function, const std::string &line) {
     if (m_observer)
         m_observer->gatewayRequest(function, line);
+}
+
+void Simulator::recordSpan(tracing::Span span) {
+    if (m_control)
+        m_control->recordSpan(std::move(span));
 }
 
 ServiceConfig Simulator::serviceConfigFor(const manifest::Function &function) const {
@@ -242,8 +249,16 @@ FunctionConfig Simulator::configFor(const manifest::Function &function) const {
     if (function.wsgiApp) // the runtime's wsgi_handler serves it (resources/runtimes/python)
         config.environment["NIMBUS_WSGI_APP"] = *function.wsgiApp;
     config.httpFunction = function.kind == manifest::FunctionKind::HttpFunction;
-    if (auto it = m_debugAgents.find(function.name); it != m_debugAgents.end())
+    if (auto it = m_options.environmentOverrides.find(function.name);
+        it != m_options.environmentOverrides.end())
+        for (const auto &[name, value] : it->second)
+            config.environment[name] = value;
+    if (auto it = m_debugAgents.find(function.name); it != m_debugAgents.end()) {
         config.debugAgent = it->second;
+        if (auto env = m_debugEnvironments.find(function.name); env != m_debugEnvironments.end())
+            for (const auto &[name, value] : env->second)
+                config.environment[name] = value;
+    }
     return config;
 }
 
@@ -288,7 +303,8 @@ void Simulator::checkDebugger(const manifest::Function &function) {
 }
 
 bool Simulator::setDebugAgent(const std::string &name, const std::string &agent,
-                              std::string &error, bool terminate) {
+                              std::string &error, bool terminate,
+                              const std::map<std::string, std::string> &environment) {
     const manifest::Function *function = findFunction(name);
     if (!function) {
         error = "no function '" + name + "' in " + (m_manifest ? m_manifest->filePath : "the project");
@@ -305,10 +321,13 @@ bool Simulator::setDebugAgent(const std::string &name, const std::string &agent,
                 "; the debugger supports Python and Node functions";
         return false;
     }
-    if (agent.empty())
+    if (agent.empty()) {
         m_debugAgents.erase(function->name);
-    else
+        m_debugEnvironments.erase(function->name);
+    } else {
         m_debugAgents[function->name] = agent;
+        m_debugEnvironments[function->name] = environment;
+    }
     // Instances without (or with another) agent finish what they run and go.
     auto pool = poolFor(*function);
     pool->reconfigure(configFor(*function));

@@ -32,6 +32,9 @@ struct SimulatorOptions {
     bool serveGateway = true;
     unsigned short gatewayPort = 0;
     GatewayOptions gateway;
+    // Variables set over the manifest's, by function (`nimbus replay` runs a failure again
+    // with the environment it had).
+    std::map<std::string, std::map<std::string, std::string>> environmentOverrides;
 };
 
 // The local function platform for one project: the manifest's functions, an instance pool
@@ -78,8 +81,11 @@ public:
     // agent. Every invocation (control plane, gateway, triggers) goes through it.
     // `terminate` (with an empty agent) ends the debug instance at once, failing what it
     // runs, rather than letting it finish.
+    // `environment` is set over the manifest's while the debugger is attached (a replayed
+    // failure's).
     bool setDebugAgent(const std::string &function, const std::string &agent, std::string &error,
-                       bool terminate = false);
+                       bool terminate = false,
+                       const std::map<std::string, std::string> &environment = {});
 
     // Whether invoke() would take this function; `error` says why not.
     bool canInvoke(const std::string &name, std::string &error) const;
@@ -101,10 +107,11 @@ public:
     // GatewayBackend
     std::shared_ptr<const RouteTable> routes() const override { return m_routes; }
     std::string stage() const override;
-    void invokeFromGateway(const std::string &function, std::string payload, std::string traceHeader,
-                           InvocationCallback callback) override;
+    void invokeFromGateway(const std::string &function, std::string payload,
+                           tracing::TraceContext trace, InvocationCallback callback) override;
     std::shared_ptr<ServicePool> servicePool(const std::string &function) override;
     void gatewayLog(const std::string &function, const std::string &line) override;
+    void recordSpan(tracing::Span span) override;
 
 private:
     FunctionConfig configFor(const manifest::Function &function) const;
@@ -123,6 +130,7 @@ private:
     std::vector<std::string> m_notServed;
     std::map<std::string, std::shared_ptr<FunctionPool>> m_pools;
     std::map<std::string, std::string> m_debugAgents; // manifest name -> agent address
+    std::map<std::string, std::map<std::string, std::string>> m_debugEnvironments;
     std::map<std::string, std::shared_ptr<ServicePool>> m_services;
     std::vector<std::shared_ptr<FunctionPool>> m_retiredPools; // removed; finishing their work
     std::vector<std::shared_ptr<ServicePool>> m_retiredServices;

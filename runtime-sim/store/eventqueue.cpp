@@ -25,12 +25,18 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     attempts INTEGER NOT NULL,
     created_ms INTEGER NOT NULL);
 )");
+    // Added later: stores made before it get the column now.
+    try {
+        m_db.exec("ALTER TABLE events ADD COLUMN trace TEXT NOT NULL DEFAULT ''");
+    } catch (const StoreError &) {
+        // It is there already.
+    }
 }
 
 long long EventQueue::enqueue(QueuedEvent event) {
     Statement insert = m_db.prepare(
         "INSERT INTO events (request_id, function, qualifier, payload, attempts, "
-        "next_attempt_ms, last_error, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        "next_attempt_ms, last_error, created_ms, trace) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     insert.bind(1, event.requestId)
         .bind(2, event.function)
         .bind(3, event.qualifier)
@@ -38,7 +44,8 @@ long long EventQueue::enqueue(QueuedEvent event) {
         .bind(5, static_cast<long long>(event.attempts))
         .bind(6, event.nextAttemptMs)
         .bind(7, event.lastError)
-        .bind(8, event.createdMs);
+        .bind(8, event.createdMs)
+        .bind(9, event.trace);
     insert.run();
     return m_db.lastInsertId();
 }
@@ -55,6 +62,7 @@ QueuedEvent readEvent(Statement &row) {
     e.nextAttemptMs = row.integer(6);
     e.lastError = row.text(7);
     e.createdMs = row.integer(8);
+    e.trace = row.text(9);
     return e;
 }
 } // namespace
@@ -62,7 +70,7 @@ QueuedEvent readEvent(Statement &row) {
 std::vector<QueuedEvent> EventQueue::due(long long nowMs, int limit) {
     Statement row = m_db.prepare(
         "SELECT id, request_id, function, qualifier, payload, attempts, next_attempt_ms, "
-        "last_error, created_ms FROM events WHERE next_attempt_ms <= ? ORDER BY next_attempt_ms, "
+        "last_error, created_ms, trace FROM events WHERE next_attempt_ms <= ? ORDER BY next_attempt_ms, "
         "id LIMIT ?");
     row.bind(1, nowMs).bind(2, static_cast<long long>(limit));
     std::vector<QueuedEvent> out;

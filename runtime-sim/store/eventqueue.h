@@ -19,6 +19,9 @@ struct QueuedEvent {
     long long nextAttemptMs = 0; // epoch ms
     std::string lastError;
     long long createdMs = 0;
+    // The trace it continues, as an X-Amzn-Trace-Id value whose Parent is the Invoke call's
+    // span ("" for none).
+    std::string trace;
 };
 
 // An event that failed every attempt, in the dead-letter queue it was sent to.

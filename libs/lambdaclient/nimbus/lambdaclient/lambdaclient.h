@@ -98,6 +98,14 @@ public:
     // GET /_nimbus/metrics: {"Functions": [per-function summaries]} since `sinceMs` (Unix
     // time; 0 for all), of one function or all (""). A Nimbus simulator extension.
     Result<nlohmann::json> metrics(const std::string &function, long long sinceMs);
+    // GET /_nimbus/traces: {"Traces": [{traceId, name, startUs, durationUs, error, spans}]},
+    // newest first; GET /_nimbus/traces/ID: one trace. Nimbus simulator extensions.
+    Result<nlohmann::json> traces(const std::string &function, long long sinceMs, int limit);
+    Result<nlohmann::json> trace(const std::string &traceId);
+    // GET /_nimbus/failures: {"Failures": [failure scenes]}, newest first;
+    // GET /_nimbus/failures/ID (a number or a request id): one. Nimbus simulator extensions.
+    Result<nlohmann::json> failures(const std::string &function, long long sinceMs, int limit);
+    Result<nlohmann::json> failure(const std::string &id);
 
     // One signed request; the raw answer.
     struct Raw {

@@ -1,0 +1,40 @@
+#pragma once
+
+#include "database.h"
+#include "nimbus/tracing/span.h"
+
+#include <string>
+#include <vector>
+
+namespace nimbus::sim {
+
+// Every span the simulator records (nimbus/tracing), in SQLite, for `nimbus traces` and the
+// Studio. Spans are buffered and written together by flush(); the store keeps the newest
+// `keep` spans and none older than `maxAgeMs`. Methods throw StoreError.
+class SpanStore {
+public:
+    explicit SpanStore(Database &db, std::size_t keep = 100000,
+                       long long maxAgeMs = 7LL * 24 * 3600 * 1000)
+        : m_db(db)
+        , m_keep(keep)
+        , m_maxAgeMs(maxAgeMs) {}
+    void migrate();
+
+    void append(tracing::Span span) { m_buffer.push_back(std::move(span)); }
+    void flush();
+
+    // The newest `limit` traces with a span started at or after `sinceMs` (0: any), and
+    // touching `function` or `alias` ("" for any: the manifest's and the deployed name), with all their spans.
+    std::vector<tracing::Trace> recent(long long sinceMs, const std::string &function, const std::string &alias,
+                                       std::size_t limit);
+    // One trace's spans (none when unknown).
+    std::vector<tracing::Span> trace(const std::string &traceId);
+
+private:
+    Database &m_db;
+    std::size_t m_keep;
+    long long m_maxAgeMs;
+    std::vector<tracing::Span> m_buffer;
+};
+
+} // namespace nimbus::sim
