@@ -151,4 +151,64 @@ std::vector<FunctionSummary> summarize(const std::vector<Invocation> &invocation
     return out;
 }
 
+std::vector<FunctionSeries> timeSeries(const std::vector<Invocation> &invocations,
+                                       std::int64_t fromMs, std::int64_t toMs,
+                                       std::int64_t bucketMs) {
+    std::vector<FunctionSeries> out;
+    if (bucketMs <= 0 || toMs <= fromMs)
+        return out;
+    const std::int64_t first = fromMs - fromMs % bucketMs;
+    const std::size_t buckets = static_cast<std::size_t>((toMs - first + bucketMs - 1) / bucketMs);
+    if (buckets > 100000)
+        return out; // a bucket too small for the range: nobody charts that many points
+    struct Bucket {
+        SeriesPoint point;
+        std::vector<double> durations;
+    };
+    std::map<std::string, std::vector<Bucket>> byFunction;
+    for (const Invocation &invocation : invocations) {
+        if (invocation.startMs < first || invocation.startMs >= toMs)
+            continue;
+        auto &series = byFunction[invocation.function];
+        if (series.empty()) {
+            series.resize(buckets);
+            for (std::size_t i = 0; i < buckets; ++i)
+                series[i].point.startMs = first + static_cast<std::int64_t>(i) * bucketMs;
+        }
+        Bucket &bucket = series[static_cast<std::size_t>((invocation.startMs - first) / bucketMs)];
+        ++bucket.point.invocations;
+        if (isError(invocation.outcome))
+            ++bucket.point.errors;
+        if (invocation.outcome == Outcome::Throttled)
+            ++bucket.point.throttles;
+        else
+            bucket.durations.push_back(invocation.durationMs);
+        if (invocation.coldStart())
+            ++bucket.point.coldStarts;
+    }
+    for (auto &[function, series] : byFunction) {
+        FunctionSeries result{function, {}};
+        for (Bucket &bucket : series) {
+            bucket.point.p50Ms = percentile(bucket.durations, 50);
+            bucket.point.p99Ms = percentile(bucket.durations, 99);
+            result.points.push_back(bucket.point);
+        }
+        out.push_back(std::move(result));
+    }
+    return out;
+}
+
+nlohmann::json toJson(const FunctionSeries &series) {
+    nlohmann::json points = nlohmann::json::array();
+    for (const SeriesPoint &p : series.points)
+        points.push_back({{"startMs", p.startMs},
+                          {"invocations", p.invocations},
+                          {"errors", p.errors},
+                          {"throttles", p.throttles},
+                          {"coldStarts", p.coldStarts},
+                          {"p50Ms", p.p50Ms},
+                          {"p99Ms", p.p99Ms}});
+    return {{"function", series.function}, {"points", std::move(points)}};
+}
+
 } // namespace nimbus::metrics

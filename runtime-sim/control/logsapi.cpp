@@ -5,6 +5,7 @@
 #include "controlplane.h"
 #include "nimbus/metrics/prometheus.h"
 
+#include <chrono>
 #include <set>
 
 namespace nimbus::sim {
@@ -130,7 +131,19 @@ net::Response ControlPlane::metricsSummary(const ApiRequest &r) {
     json summaries = json::array();
     for (const auto &summary : metrics::summarize(selected))
         summaries.push_back(metrics::toJson(summary));
-    return apiResponse(200, {{"Functions", summaries}});
+    json answer{{"Functions", summaries}};
+    // ?bucket=MS: the same as series over time, for charts (from `since` to now).
+    if (const long long bucket = std::atoll(r.param("bucket").c_str()); bucket > 0) {
+        const long long now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+        json series = json::array();
+        for (const auto &s : metrics::timeSeries(selected, since > 0 ? since : now - 3600000,
+                                                 now + 1, std::max(bucket, 1000LL)))
+            series.push_back(metrics::toJson(s));
+        answer["Series"] = std::move(series);
+    }
+    return apiResponse(200, answer);
 }
 
 namespace {

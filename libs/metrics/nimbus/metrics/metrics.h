@@ -56,6 +56,25 @@ nlohmann::json toJson(const FunctionSummary &summary);
 // One summary per function, in name order.
 std::vector<FunctionSummary> summarize(const std::vector<Invocation> &invocations);
 
+// One function's figures in one time bucket, for charts over time.
+struct SeriesPoint {
+    std::int64_t startMs = 0; // the bucket's start (Unix time, a multiple of the bucket size)
+    long long invocations = 0, errors = 0, throttles = 0, coldStarts = 0;
+    double p50Ms = 0, p99Ms = 0;
+};
+struct FunctionSeries {
+    std::string function;
+    std::vector<SeriesPoint> points; // every bucket from `fromMs` to `toMs`, empty ones too
+};
+// Per function (in name order), the invocations started in [fromMs, toMs) by buckets of
+// `bucketMs`; buckets with nothing are there with zeros, so a chart's x axis is even.
+std::vector<FunctionSeries> timeSeries(const std::vector<Invocation> &invocations,
+                                       std::int64_t fromMs, std::int64_t toMs,
+                                       std::int64_t bucketMs);
+// {"function", "points": [{"startMs", "invocations", "errors", "throttles", "coldStarts",
+//  "p50Ms", "p99Ms"}]}
+nlohmann::json toJson(const FunctionSeries &series);
+
 // The nearest-rank percentile (0 < p <= 100) of `values`; 0 for none.
 double percentile(std::vector<double> values, double p);
 
