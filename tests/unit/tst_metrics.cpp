@@ -15,6 +15,7 @@ private slots:
     void percentilesAreNearestRank();
     void summaryCountsErrorsThrottlesAndColdStarts();
     void summaryJsonHasTheDocumentedKeys();
+    void seriesHaveEveryBucketOfTheRange();
     void recordsRoundTripAndNameTheBadField_data();
     void recordsRoundTripAndNameTheBadField();
     void labelValuesAreEscaped();
@@ -187,6 +188,41 @@ void TestMetrics::prometheusTextIsReadByPrometheusOwnParser() {
     for (const auto &s : samples)
         if (s[1] == "nimbus_invocation_duration_seconds_bucket")
             QCOMPARE(s[0].get<std::string>(), std::string("histogram"));
+}
+
+void TestMetrics::seriesHaveEveryBucketOfTheRange() {
+    const std::int64_t t0 = 1795650000000; // a multiple of the minute
+    auto at = [&](Invocation i, std::int64_t offsetMs) {
+        i.startMs = t0 + offsetMs;
+        return i;
+    };
+    const std::vector<Invocation> invocations = {
+        at(run("a", 10), 1000),
+        at(run("a", 30, Outcome::Timeout), 2000),
+        at(run("a", 20, Outcome::Success, 100.0), 3000),
+        at(run("a", 5, Outcome::Throttled), 125000), // the third minute
+        at(run("b", 7), 61000),
+        at(run("a", 99), t0 - 1), // before the range: left out
+    };
+    const auto series = timeSeries(invocations, t0 + 5, t0 + 180000, 60000);
+    QCOMPARE(series.size(), std::size_t(2));
+    QCOMPARE(series[0].function, std::string("a"));
+    QCOMPARE(series[0].points.size(), std::size_t(3)); // every minute, empty ones too
+    const SeriesPoint &first = series[0].points[0];
+    QCOMPARE(first.startMs, t0); // buckets start at multiples of their size
+    QCOMPARE(first.invocations, 3LL);
+    QCOMPARE(first.errors, 1LL);
+    QCOMPARE(first.coldStarts, 1LL);
+    QCOMPARE(first.p50Ms, 20.0);
+    QCOMPARE(first.p99Ms, 30.0);
+    QCOMPARE(series[0].points[1].invocations, 0LL);
+    QCOMPARE(series[0].points[2].throttles, 1LL);
+    QCOMPARE(series[0].points[2].p50Ms, 0.0); // a throttled invocation has no duration
+    QCOMPARE(series[1].points[1].invocations, 1LL);
+    const auto j = toJson(series[1]);
+    QCOMPARE(j["points"].size(), std::size_t(3));
+    QVERIFY(j["points"][0].contains("p99Ms"));
+    QVERIFY(timeSeries(invocations, t0, t0 + 1000, 0).empty()); // no bucket size: nothing
 }
 
 QTEST_GUILESS_MAIN(TestMetrics)
