@@ -159,6 +159,7 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
     options.stage = opts.stage;
     options.resourcesDir = resources::resourcesDir();
     options.pool.keepAlive = opts.keepAlive;
+    options.pool.captureFailures = opts.captureFailures;
     options.defaultConcurrency = opts.concurrency;
     options.controlPort = opts.controlPort;
     options.gatewayPort = opts.gatewayPort;
@@ -282,6 +283,8 @@ int runDaemon(int argc, char **argv) {
     app.add_option("--gateway-port", options.gatewayPort,
                    "HTTP gateway port on 127.0.0.1 (default: any free port)");
     app.add_flag("!--no-watch", options.watch, "Do not reload when the project's files change");
+    app.add_flag("!--no-capture", options.captureFailures,
+                 "Do not keep failed invocations' scenes (event, environment, frames with locals)");
     double retryDelay = 1;
     app.add_option("--async-retry-delay", retryDelay,
                    "Seconds before the first retry of a failed asynchronous invocation; the "

@@ -14,6 +14,7 @@ struct ServeOptions {
     unsigned short controlPort = 0;
     unsigned short gatewayPort = 0;
     bool watch = true;                  // reload on changes to the manifest and the code
+    bool captureFailures = true;        // keep failed invocations' scenes (locals included)
     std::chrono::milliseconds asyncRetryDelay{1000}; // first retry of a failed Event invoke
     bool colour = false;                // ANSI colours in the log (a terminal)
     std::string program = "nimbus-sim"; // the name used in messages
