@@ -88,6 +88,10 @@ test('a launch configuration is checked against the manifest, naming the attribu
     assert.match(checkConfiguration({ ...ok, function: undefined }, functions)!, /"function" must name a function from serverless.yml \(hello, api, web, native\)/);
     assert.match(checkConfiguration({ ...ok, function: 'helo' }, functions)!, /no function "helo"; its functions are hello, api, web, native/);
     assert.match(checkConfiguration({ ...ok, function: 'web' }, functions)!, /http service/);
+    // A replayed failure names no function: the adapter takes it from the failure.
+    assert.equal(checkConfiguration({ ...ok, function: undefined, replay: 12 }, functions), undefined);
+    assert.equal(checkConfiguration({ ...ok, function: undefined, replay: 'c0ffee-1' }, functions), undefined);
+    assert.match(checkConfiguration({ ...ok, function: undefined, replay: true }, functions)!, /"replay" must be a failure's number or request id/);
     assert.match(checkConfiguration({ ...ok, function: 'native' }, functions)!, /provided.al2; Nimbus debugs Python and Node.js/);
     assert.match(checkConfiguration({ ...ok, function: 'api' }, functions)!, /"request": "attach"/);
     assert.equal(checkConfiguration({ ...ok, function: 'api', request: 'attach' }, functions), undefined);

@@ -40,6 +40,12 @@ export function checkConfiguration(config: Record<string, unknown>, functions: P
         return `${where}: "request" must be "launch" (invoke an event function) or "attach" (debug the requests to an http function).`;
     if (typeof config.project !== 'string' || config.project === '')
         return `${where}: "project" must be the folder holding serverless.yml, for example "\${workspaceFolder}".`;
+    if (config.request === 'launch' && config.replay !== undefined) {
+        // A failure the simulator kept (nimbus failures): the adapter finds its function.
+        if (!(typeof config.replay === 'string' && config.replay !== '') && !Number.isInteger(config.replay))
+            return `${where}: "replay" must be a failure's number or request id, as nimbus failures lists them.`;
+        return undefined;
+    }
     if (typeof config.function !== 'string' || config.function === '')
         return `${where}: "function" must name a function from serverless.yml${functions?.length ? ` (${functions.map((f) => f.name).join(', ')})` : ''}.`;
     if (config.eventFile !== undefined && typeof config.eventFile !== 'string')
