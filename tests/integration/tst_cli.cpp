@@ -30,6 +30,9 @@ private slots:
     void eventTemplatesRunTheirHandler();
     void serviceTemplatesServeOnPort_data();
     void serviceTemplatesServeOnPort();
+    void profileFindsTheBusyFunction_data();
+    void profileFindsTheBusyFunction();
+    void profileExplainsBadInput();
 };
 
 void TestCli::helpAndVersion() {
@@ -269,6 +272,105 @@ void TestCli::serviceTemplatesServeOnPort() {
     server.waitForFinished();
     QVERIFY2(reply.startsWith("HTTP/1.") && reply.contains(" 200 "), reply.constData());
     QVERIFY(reply.contains("\"status\": \"ok\"") || reply.contains("\"status\":\"ok\""));
+}
+
+
+void TestCli::profileFindsTheBusyFunction_data() {
+    QTest::addColumn<QString>("function");
+    QTest::addColumn<QString>("hot");  // the function that burns the time
+    QTest::addColumn<QString>("file"); // where it is
+    QTest::newRow("python") << "pyfn" << "busy_loop" << "handler.py";
+    QTest::newRow("node") << "nodefn" << "busyLoop" << "handler.js";
+}
+
+// A handler that spends its time in one known loop: the profile's heaviest frame is that
+// loop, named with its file and line, in speedscope's format; the table says so too.
+void TestCli::profileFindsTheBusyFunction() {
+    QFETCH(QString, function);
+    QFETCH(QString, hot);
+    QFETCH(QString, file);
+    TempProject project;
+    project.writeManifest("service: prof\nprovider:\n  name: aws\n  runtime: python3.11\n"
+                          "functions:\n  pyfn:\n    handler: handler.main\n"
+                          "  nodefn:\n    handler: handler.main\n    runtime: nodejs20.x\n");
+    project.write("handler.py", "import time\n\n\n"
+                                "def busy_loop(seconds):\n"
+                                "    end = time.perf_counter() + seconds\n"
+                                "    n = 0\n"
+                                "    while time.perf_counter() < end:\n"
+                                "        n += 1\n"
+                                "    return n\n\n\n"
+                                "def main(event, context):\n"
+                                "    return {'n': busy_loop(0.05)}\n");
+    project.write("handler.js", "function busyLoop(ms) {\n"
+                                "  const end = Date.now() + ms;\n"
+                                "  let n = 0;\n"
+                                "  while (Date.now() < end) n++;\n"
+                                "  return n;\n"
+                                "}\n"
+                                "exports.main = async () => ({ n: busyLoop(50) });\n");
+    const QString out = project.filePath("profile.json");
+    const CliRun run = runNimbus({"profile", function, "--project", project.path(), "--count", "3",
+                                  "--out", out});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err + run.out));
+    QVERIFY2(run.out.contains("3 invocation(s)"), qPrintable(run.out));
+    // The first row of the table (after its header) is the busy loop.
+    const QStringList lines = run.out.split('\n');
+    const int header = lines.indexOf(QRegularExpression("^\\s+SELF ms.*"));
+    QVERIFY2(header >= 0 && lines.value(header + 1).contains(hot + "  (" + file + ":"),
+             qPrintable(run.out));
+
+    QFile f(out);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QJsonObject doc = QJsonDocument::fromJson(f.readAll()).object();
+    QCOMPARE(doc["$schema"].toString(),
+             QString("https://www.speedscope.app/file-format-schema.json"));
+    const QJsonArray profiles = doc["profiles"].toArray();
+    QCOMPARE(profiles.size(), 3); // one per invocation
+    const QJsonArray frames = doc["shared"].toObject()["frames"].toArray();
+    // The frame with the most self time over every profile is the loop, in the project's file.
+    QMap<int, double> self;
+    for (const auto &p : profiles) {
+        const QJsonArray samples = p.toObject()["samples"].toArray();
+        const QJsonArray weights = p.toObject()["weights"].toArray();
+        QCOMPARE(samples.size(), weights.size());
+        for (int i = 0; i < samples.size(); ++i) {
+            const QJsonArray stack = samples[i].toArray();
+            if (!stack.isEmpty())
+                self[stack.last().toInt()] += weights[i].toDouble();
+        }
+    }
+    QVERIFY(!self.isEmpty());
+    int heaviest = self.firstKey();
+    for (auto it = self.begin(); it != self.end(); ++it)
+        if (it.value() > self[heaviest])
+            heaviest = it.key();
+    const QJsonObject frame = frames[heaviest].toObject();
+    QCOMPARE(frame["name"].toString(), hot);
+    QVERIFY2(frame["file"].toString().endsWith("/" + file), qPrintable(frame["file"].toString()));
+    QVERIFY(frame["line"].toInt() > 0);
+}
+
+void TestCli::profileExplainsBadInput() {
+    TempProject project;
+    project.writeManifest("service: prof\nprovider:\n  name: aws\n  runtime: python3.11\n"
+                          "functions:\n  pyfn:\n    handler: handler.main\n");
+    project.write("handler.py", "def main(event, context):\n    return 1\n");
+    CliRun run = runNimbus({"profile", "pyfn", "--project", project.path(), "--data", "{nope",
+                            "--out", project.filePath("p.json")});
+    QCOMPARE(run.exitCode, 1);
+    QVERIFY2(run.err.contains("--data: the event is not valid JSON"), qPrintable(run.err));
+    run = runNimbus({"profile", "nosuch", "--project", project.path(), "--out",
+                     project.filePath("p.json")});
+    QCOMPARE(run.exitCode, 1);
+    QVERIFY2(run.err.contains("nosuch"), qPrintable(run.err));
+    run = runNimbus({"profile", "pyfn", "--project", project.path()});
+    QCOMPARE(run.exitCode, 2); // --out is required
+    QVERIFY2(run.err.contains("--out"), qPrintable(run.err));
+    run = runNimbus({"replay", "999", "--project", project.path()});
+    QCOMPARE(run.exitCode, 1);
+    QVERIFY2(run.err.contains("no failures recorded") || run.err.contains("No failure 999"),
+             qPrintable(run.err));
 }
 
 QTEST_GUILESS_MAIN(TestCli)
