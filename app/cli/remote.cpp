@@ -52,7 +52,10 @@ std::optional<Remote> connect(const RemoteOptions &options, const char *command,
     loadOptions.forDeployment = !options.endpoint.empty();
     if (manifest::ManifestLoader::findManifestFile(project)) {
         manifest::LoadResult loaded = manifest::ManifestLoader(loadOptions).loadProject(project);
-        if (!loaded.ok()) {
+        // Commands that only read what the control plane holds (logs, metrics, traces,
+        // failures...) go on with what loads: a function with a mistake must not hide the
+        // others' records.
+        if (!loaded.ok() && needManifest) {
             printDiagnostics(streams.err, loaded.diagnostics);
             streams.err << "nimbus " << command << ": fix the manifest first (nimbus validate "
                         << options.project << ")\n";

@@ -806,6 +806,67 @@ test('no simulator is left behind', async () => {
   await until(() => !fs.existsSync(path.join(project, '.nimbus', 'sim.json')), 5000);
 });
 
+// nimbus CLI commands against the project, as a user types them.
+const nimbus = (...args) => cp.spawnSync(path.join(bin, 'nimbus'), [...args, '--project', project],
+                                         { encoding: 'utf8', timeout: 60000 });
+
+test('a failure is kept with its scene, replayed, and replayed under the debugger stopped where it fails', async () => {
+  await withSimulator(async () => {
+    const invoked = nimbus('invoke', 'fail', '--data', '{"value": 0}');
+    assert.strictEqual(invoked.status, 1, invoked.stderr);
+    const listed = nimbus('failures', 'fail', '--json');
+    assert.strictEqual(listed.status, 0, listed.stderr);
+    const failure = JSON.parse(listed.stdout)[0];
+    assert.strictEqual(failure.errorType, 'ZeroDivisionError');
+    assert.deepStrictEqual(failure.event, { value: 0 });
+    assert.strictEqual(failure.environment.TABLE, 'orders');
+    assert.strictEqual(failure.environment.DB_PASSWORD, '****'); // masked when kept
+    // The project's frames, the raising one last, with their locals.
+    assert.deepStrictEqual(failure.frames.map((f) => [f.name, f.line]), [['fail', 24], ['divide', 10]]);
+    assert.strictEqual(failure.frames[1].locals.b, '0');
+    assert.strictEqual(failure.frames[0].locals.value, '0');
+
+    const replayed = nimbus('replay', String(failure.id));
+    assert.strictEqual(replayed.status, 1, replayed.stderr);
+    assert.match(replayed.stdout, /ZeroDivisionError/);
+    assert.match(replayed.stderr, new RegExp(`replaying failure #${failure.id} of fail`));
+
+    // A DAP launch with "replay": no function, no event, and no exception filter chosen by
+    // the client — it still stops in the failing frame.
+    await withSession(async (dc, outputs) => {
+      await Promise.all([
+        dc.waitForEvent('initialized').then(async () => {
+          await dc.setExceptionBreakpointsRequest({ filters: [] });
+          await dc.configurationDoneRequest();
+        }),
+        dc.launch({ type: 'nimbus', request: 'launch', project, replay: failure.id }),
+      ]);
+      const { event, frames } = await stoppedAt(dc, 'exception');
+      assert.match(event.body.description, /ZeroDivisionError/);
+      assert.deepStrictEqual([frames[0].name, frames[0].line], ['divide', 10]);
+      assert.strictEqual(byName(await locals(dc, frames[0].id), 'b').value, '0');
+      // The replay runs with the failure's environment; a masked secret has today's value.
+      const env = await dc.evaluateRequest({ expression: '__import__("os").environ["TABLE"] + "/" + __import__("os").environ["DB_PASSWORD"]', frameId: frames[0].id, context: 'repl' });
+      assert.strictEqual(env.body.result, "'orders/hunter2'");
+      await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
+      assert.match(outputs.join(''), new RegExp(`Replaying failure #${failure.id} of fail: ZeroDivisionError`));
+    });
+  });
+});
+
+test('node: a failure keeps the locals of the throwing frame', async () => {
+  await withSimulator(async () => {
+    const invoked = nimbus('invoke', 'orderFail');
+    assert.strictEqual(invoked.status, 1, invoked.stderr);
+    const failure = JSON.parse(nimbus('failures', 'orderFail', '--json').stdout)[0];
+    assert.strictEqual(failure.errorType, 'TypeError');
+    const frame = failure.frames[failure.frames.length - 1];
+    assert.strictEqual(frame.line, 27);
+    assert.match(frame.file, /order\.js$/);
+    assert.match(frame.locals.order, /id: 7|"id":7|id:7/);
+  });
+});
+
 run(() => {
   fs.rmSync(project, { recursive: true, force: true });
 });
