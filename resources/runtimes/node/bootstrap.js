@@ -128,6 +128,36 @@ function logError(document) {
   console.error(JSON.stringify(document));
 }
 
+// The failure scene of the exception that failed an invocation, for the error document only
+// (after it was logged: locals stay out of the function's logs). The capture of locals costs
+// every invocation a little once enabled (see failure-scene.js), so an instance enables it
+// after its first failure; until then a scene has the stack's frames without locals.
+let captureWanted = false;
+let scenes = null;
+let sceneRoot = null;
+function withScene(document, err) {
+  try {
+    const scene = scenes ? scenes.take(err) : captureWanted && require(path.join(__dirname, 'failure-scene.js')).stackScene(err, sceneRoot);
+    if (scene) document.nimbusScene = scene;
+  } catch (e) {
+    // The document as it is.
+  }
+  return document;
+}
+
+// After a failure has been reported: from now on, failures of this instance keep their locals.
+function captureFromNowOn() {
+  if (captureWanted && !scenes) {
+    scenes = require(path.join(__dirname, 'failure-scene.js')).start(sceneRoot);
+    if (!scenes) captureWanted = false;
+  }
+}
+
+function profileInterval() {
+  const us = Number(process.env.NIMBUS_PROFILE_INTERVAL_US);
+  return Number.isInteger(us) && us > 0 ? us : 1000;
+}
+
 async function loadHandler(spec, root) {
   const slash = spec.lastIndexOf('/');
   const dot = spec.indexOf('.', slash + 1);
@@ -245,10 +275,22 @@ async function main() {
     handler = require(path.join(__dirname, 'http-adapter.js')).adapt(handler);
   }
 
+  // A CPU profile of each invocation, when asked for (see profiler.js).
+  const profiler = process.env.NIMBUS_PROFILE_DIR
+    ? require(path.join(__dirname, 'profiler.js')).start(process.env.NIMBUS_PROFILE_DIR, profileInterval())
+    : null;
+  // The locals of a failure's frames (see failure-scene.js). Not under a debugger, which owns
+  // pausing, nor while profiling, whose timings the pauses would distort.
+  if (process.env.NIMBUS_CAPTURE_FAILURES !== '0' && !debugAgent && !process.env.NIMBUS_DEBUG_AGENT && !profiler) {
+    captureWanted = true;
+    sceneRoot = root;
+  }
+
   // An exception nobody caught ends the process, as on Lambda, after reporting it.
   const fatal = (type) => async (err) => {
     const document = errorDocument(err, type);
     logError(document);
+    withScene(document, err);
     if (currentRequestId) await postError(`${BASE}/invocation/${currentRequestId}/error`, document).catch(() => {});
     process.exit(128);
   };
@@ -268,11 +310,16 @@ async function main() {
       continue;
     }
     if (debugAgent) await debugAgent.invocation(requestId);
+    if (scenes) scenes.beginInvocation();
+    if (profiler) profiler.begin();
     const outcome = await run(handler, event, next.headers);
+    if (profiler) profiler.end(requestId);
     if ('error' in outcome) {
       const document = errorDocument(outcome.error);
       logError(document);
+      withScene(document, outcome.error);
       await postError(`${BASE}/invocation/${requestId}/error`, document);
+      captureFromNowOn();
       continue;
     }
     let payload;
