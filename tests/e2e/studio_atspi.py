@@ -28,7 +28,10 @@ name only, and types keys as a keyboard user does (xdotool, into the focused win
      deploy) version 2; Alias, a name, "Split traffic" and the slider set to 10 (its AT-SPI
      Value, as a screen reader sets it) create the alias "live" at 90 % v1 / 10 % v2, which
      the panel's status line and `nimbus functions --json` both report;
-  8. SIGTERM closes the Studio with exit code 0, and its servers stop with it.
+  8. after `nimbus invoke fail` fails in a terminal, the Traces panel (opened from the command
+     palette) lists the trace "Invoke hello" of step 3, and the Failures panel lists the
+     failure "ValueError: this function always fails";
+  9. SIGTERM closes the Studio with exit code 0, and its servers stop with it.
 
 It runs on a private Xvfb, session bus and accessibility bus with temporary XDG folders, so
 the user's desktop and settings are not touched; everything started here carries a unique
@@ -289,6 +292,13 @@ def find(root, want_role, match):
     or a function of the name)."""
     test = match if callable(match) else (lambda n: n == match)
     return next((a for a in walk(root) if role(a) == want_role and test(name(a))), None)
+
+
+def find_view(root, wanted):
+    """The item view under root with this name, whatever kind Qt makes it (a tree, a table,
+    a list)."""
+    return next((a for a in walk(root) if name(a) == wanted and
+                 role(a) in ("tree", "tree table", "table", "list")), None)
 
 
 def text_of(acc):
@@ -690,6 +700,51 @@ class StudioTest:
             raise Failure(f"nimbus functions shows the alias as {live!r}, not 1 with 2 at 0.1")
         say(f"nimbus functions --json: versions {hello['versions']}, alias {live}")
 
+    def rows(self, view):
+        """An item view's rows, each as its cells' text joined by " | ", as a screen reader
+        reads them."""
+        try:
+            table = view.queryTable()
+            return [" | ".join(name(table.getAccessibleAt(r, c)) for c in range(table.nColumns))
+                    for r in range(table.nRows)]
+        except NotImplementedError:
+            return [name(c) for c in children(view)]
+
+    def open_from_palette(self, command, title):
+        self.keys("key", "ctrl+shift+p")
+        wait_for("the command palette's 'Command or file' line to have the focus", KEYS_S,
+                 self.probe(lambda: focused(find(self.frame, "text", "Command or file"))))
+        self.keys("type", command)
+        self.keys("key", "Return")
+        return wait_for(f"the {title} panel", READY_S, self.probe(lambda: self.panel(title)))
+
+    def step_observe(self):
+        # A failure, as a user causes one from a terminal beside the Studio.
+        done = subprocess.run([os.path.join(self.s.bin_dir, "nimbus"), "invoke", "fail",
+                               "--project", self.s.project], env=self.s.env,
+                              capture_output=True, text=True, timeout=120)
+        if done.returncode != 1 or "ValueError" not in done.stdout:
+            raise Failure(f"nimbus invoke fail should fail with ValueError: {done.stdout!r} "
+                          f"{done.stderr.strip()!r}")
+        traces = self.open_from_palette("Traces", "Traces")
+        self.focus = traces
+        listed = wait_for("the 'Recent traces' list", READY_S,
+                          self.probe(lambda: find_view(traces, "Recent traces")))
+        wait_for("the Recent traces list to show 'Invoke hello'", READY_S, self.probe(
+            lambda: any("Invoke hello" in row for row in self.rows(listed))), 0.3)
+        say(f"the Traces panel lists {self.rows(listed)[:4]}")
+        failures = self.open_from_palette("Failures", "Failures")
+        self.focus = failures
+        listed = wait_for("the 'Failed invocations' list", READY_S,
+                          self.probe(lambda: find_view(failures, "Failed invocations")))
+        wait_for("the Failed invocations list to show the ValueError", READY_S, self.probe(
+            lambda: any("this function always fails" in row for row in self.rows(listed))), 0.3)
+        headline = wait_for("a label reading the failure's error", READY_S, self.probe(
+            lambda: find(failures, "label", lambda n: "ValueError: this function always fails"
+                         in n)), 0.3)
+        say(f"the Failures panel lists {self.rows(listed)[:3]}; the error reads "
+            f"{name(headline)!r}")
+
     def run(self):
         self.step_window()
         self.step_status_bar()
@@ -698,6 +753,7 @@ class StudioTest:
         self.step_log()
         self.step_breakpoint()
         self.step_debug()
+        self.step_observe()
         self.step_publish_and_alias()
         self.s.quit_studio()
 

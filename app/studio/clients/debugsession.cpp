@@ -35,7 +35,7 @@ void DebugSession::setState(State state) {
 }
 
 bool DebugSession::start(Mode mode, const QString &project, const QString &function,
-                         const QByteArray &event) {
+                         const QByteArray &event, const QJsonObject &extraLaunchArguments) {
     if (m_state != State::Idle)
         return false;
     m_mode = mode;
@@ -48,11 +48,11 @@ bool DebugSession::start(Mode mode, const QString &project, const QString &funct
         setState(State::Starting);
         connect(
             previous, &QObject::destroyed, this,
-            [this, mode, project, function, event] {
+            [this, mode, project, function, event, extraLaunchArguments] {
                 if (m_state != State::Starting || m_client)
                     return;
                 m_state = State::Idle; // quietly: start() announces Starting again
-                start(mode, project, function, event);
+                start(mode, project, function, event, extraLaunchArguments);
             },
             Qt::SingleShotConnection);
         return true;
@@ -90,7 +90,8 @@ bool DebugSession::start(Mode mode, const QString &project, const QString &funct
                                                   : QJsonValue(QString::fromUtf8(event));
     m_client->request(
         "initialize", initialize,
-        [this, mode, project, function, payload](const QJsonObject &, const QString &error) {
+        [this, mode, project, function, payload,
+         extraLaunchArguments](const QJsonObject &, const QString &error) {
             if (!error.isEmpty()) {
                 finish(tr("nimbus-dap refused to start: %1").arg(error));
                 return;
@@ -98,6 +99,8 @@ bool DebugSession::start(Mode mode, const QString &project, const QString &funct
             QJsonObject arguments{{"type", "nimbus"}, {"project", project}, {"function", function}};
             if (mode == Mode::Launch)
                 arguments.insert("event", payload);
+            for (auto it = extraLaunchArguments.begin(); it != extraLaunchArguments.end(); ++it)
+                arguments.insert(it.key(), it.value());
             m_client->request(mode == Mode::Launch ? "launch" : "attach", arguments,
                               [this](const QJsonObject &, const QString &error) {
                                   if (!error.isEmpty()) {

@@ -27,8 +27,10 @@ public:
     ~DebugSession() override;
 
     // Starts a session; false (with the reason in ended()) if the adapter cannot start.
+    // `extraLaunchArguments` go into the launch (or attach) request as they are, over the
+    // usual ones: {"replay": "<failure id>"} debugs a failed invocation again.
     bool start(Mode mode, const QString &project, const QString &function,
-               const QByteArray &event = "{}");
+               const QByteArray &event = "{}", const QJsonObject &extraLaunchArguments = {});
     State state() const { return m_state; }
     Mode mode() const { return m_mode; }
     QString function() const { return m_function; }

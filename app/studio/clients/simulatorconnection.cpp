@@ -407,4 +407,35 @@ void SimulatorConnection::sendHttp(const QByteArray &method, const QString &targ
     });
 }
 
+void SimulatorConnection::getJson(
+    const QString &path, const QString &query,
+    std::function<void(const QJsonObject &answer, const QString &error)> done) {
+    if (m_state != State::Running) {
+        done({}, m_state == State::Failed ? tr("the simulator is not running: %1").arg(m_failure)
+                                          : tr("the simulator is not running"));
+        return;
+    }
+    QNetworkRequest request = signedRequest(m_endpoint, "GET", path, query, {});
+    request.setTransferTimeout(30000);
+    QNetworkReply *reply = m_network.get(request);
+    connect(reply, &QNetworkReply::finished, this, [reply, done = std::move(done)] {
+        reply->deleteLater();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        QJsonParseError parseError;
+        const QJsonDocument document = QJsonDocument::fromJson(reply->readAll(), &parseError);
+        const QJsonObject body = document.object();
+        if (status == 0) {
+            done({}, reply->errorString());
+        } else if (status >= 300) {
+            const QString message =
+                body.value("message").toString(body.value("Message").toString());
+            done({}, message.isEmpty() ? tr("the control plane answered %1").arg(status) : message);
+        } else if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
+            done({}, tr("the control plane's answer is not a JSON object"));
+        } else {
+            done(body, {});
+        }
+    });
+}
+
 } // namespace nimbus::studio

@@ -83,6 +83,11 @@ public:
     void sendHttp(const QByteArray &method, const QString &target,
                   const QList<QPair<QByteArray, QByteArray>> &headers, const QByteArray &body,
                   std::function<void(HttpOutcome)> done);
+    // GETs a JSON object from the control plane (`path` with `query`, already encoded):
+    // the object, or why there is none (not running, unreachable, the control plane's own
+    // error message) in `error`.
+    void getJson(const QString &path, const QString &query,
+                 std::function<void(const QJsonObject &answer, const QString &error)> done);
 
 signals:
     void stateChanged(nimbus::studio::SimulatorConnection::State state);

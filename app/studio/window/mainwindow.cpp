@@ -79,6 +79,7 @@ MainWindow::MainWindow(StudioOptions options, QWidget *parent)
     statusBar()->addPermanentWidget(m_simStatus);
     createActions();
     createDebugActions();
+    createObservabilityActions();
     createMenus();
 }
 
@@ -307,15 +308,18 @@ void MainWindow::createMenus() {
          {"edit.undo", "edit.redo", "", "edit.find", "edit.replace", "", "edit.completion"});
     menu(tr("&View"), {"view.commandPalette", "", "view.explorer", "view.outline", "view.problems",
                        "view.output", "view.simulator", "view.invoke", "view.request",
-                       "view.deployed", "view.git"});
+                       "view.deployed", "view.git", "", "view.metrics", "view.traces",
+                       "view.failures", "view.profile"});
     menu(tr("&Go"), {"go.quickOpen", "go.definition"});
-    menu(tr("&Run"), {"run.invoke", "run.sendRequest", "", "run.refreshFunctions",
-                      "run.restartSimulator", "run.restartLanguageServer"});
+    menu(tr("&Run"), {"run.invoke", "run.sendRequest", "", "run.profile", "run.openProfile", "",
+                      "run.refreshFunctions", "run.restartSimulator",
+                      "run.restartLanguageServer"});
     menu(tr("De&ploy"), {"deploy.deploy", "deploy.function", "", "deploy.publish", "deploy.alias",
                          "", "deploy.refresh", "view.deployed"});
     menu(tr("&Debug"), {"debug.start", "debug.attach", "", "debug.stepOver", "debug.stepIn",
                         "debug.stepOut", "debug.pause", "", "debug.restart", "debug.stop", "",
-                        "debug.toggleBreakpoint", "view.debug", "view.debugConsole"});
+                        "debug.replayFailure", "", "debug.toggleBreakpoint", "view.debug",
+                        "view.debugConsole"});
     menu(tr("&Help"), {"help.about"});
 }
 
@@ -445,6 +449,7 @@ void MainWindow::buildProject() {
     tabifyDockWidget(output, console);
     QDockWidget *gitDock = dock(tr("Git"), "gitDock", m_git, Qt::BottomDockWidgetArea);
     tabifyDockWidget(output, gitDock);
+    buildObservability(output);
     output->raise();
     resizeDocks({explorer, invoke}, {280, 440}, Qt::Horizontal);
     resizeDocks({output}, {240}, Qt::Vertical);
@@ -634,6 +639,11 @@ void MainWindow::closeProject() {
     m_debugConsole = nullptr;
     m_deployed = nullptr;
     m_git = nullptr;
+    m_metrics = nullptr;
+    m_traces = nullptr;
+    m_failures = nullptr;
+    m_profile = nullptr;
+    m_profileRun = nullptr;
     m_projectDir.clear();
     updateDebugActions();
 }

@@ -21,6 +21,7 @@ class CommandPalette;
 class CommandRegistry;
 class EditorArea;
 class ExplorerPanel;
+class FailuresPanel;
 class GitPanel;
 class FindBar;
 class FunctionsModel;
@@ -29,14 +30,18 @@ class InvokePanel;
 class LogModel;
 class LspClient;
 class LspFeatures;
+class MetricsPanel;
 class OutlinePanel;
 class OutputPanel;
 class ProblemsModel;
 class ProblemsPanel;
+class ProfilePanel;
+class ProfileRun;
 class RequestPanel;
 class RoutesModel;
 class SimulatorConnection;
 class SimulatorPanel;
+class TracesPanel;
 class WelcomePage;
 struct CodeLens;
 
@@ -47,9 +52,10 @@ struct StudioOptions {
 };
 
 // The workbench window: the Explorer on the left, editors in the middle, Invoke and Request
-// on the right, Problems, Output and Simulator below, the command palette over it all. It
-// owns one project's clients (nimbus-lsp, the simulator) and models and wires them to the
-// panels; the panels never talk to each other or to a process directly.
+// on the right, Problems, Output, Simulator, Metrics, Traces, Failures and Profile below,
+// the command palette over it all. It owns one project's clients (nimbus-lsp, the
+// simulator) and models and wires them to the panels; the panels never talk to each other
+// or to a process directly.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
@@ -89,6 +95,11 @@ public:
     DebugConsole *debugConsole() const { return m_debugConsole; }
     DeployedPanel *deployedPanel() const { return m_deployed; }
     GitPanel *gitPanel() const { return m_git; }
+    MetricsPanel *metricsPanel() const { return m_metrics; }
+    TracesPanel *tracesPanel() const { return m_traces; }
+    FailuresPanel *failuresPanel() const { return m_failures; }
+    ProfilePanel *profilePanel() const { return m_profile; }
+    ProfileRun *profileRun() const { return m_profileRun; }
     WelcomePage *welcomePage() const { return m_welcome; }
     Banner *banner() const { return m_banner; }
     QString statusText() const;
@@ -103,6 +114,14 @@ public:
     // Debugs a function: launched with the Invoke panel's event (an event function), or
     // attached so that every request stops at the breakpoints (an http function).
     void debugFunction(const QString &function);
+    // Debugs a failure the simulator kept again: its function with the same event and
+    // environment, stopping where the error leaves the handler.
+    void replayFailure(qint64 id, const QString &function);
+    // Runs `nimbus profile` on a function (10 invocations with the Invoke panel's event) in
+    // the background, and shows the profile in the Profile panel.
+    void profileFunction(const QString &function);
+    // Shows a speedscope file in the Profile panel.
+    bool openProfile(const QString &path);
 
 signals:
     // The project's functions are listed (each time they are).
@@ -131,6 +150,10 @@ private:
     void editBreakpoint(CodeEditor *editor, int line, const QString &kind);
     void showExecution(const QJsonObject &frame, const QString &reason, const QString &description);
     void updateDebugActions();
+    void createObservabilityActions();
+    void buildObservability(QDockWidget *tabbedWith);
+    void askAndProfileFunction();
+    void openProfileDialog();
 
     StudioOptions m_options;
     QString m_projectDir;
@@ -169,6 +192,11 @@ private:
     DebugConsole *m_debugConsole = nullptr;
     DeployedPanel *m_deployed = nullptr;
     GitPanel *m_git = nullptr;
+    MetricsPanel *m_metrics = nullptr;
+    TracesPanel *m_traces = nullptr;
+    FailuresPanel *m_failures = nullptr;
+    ProfilePanel *m_profile = nullptr;
+    ProfileRun *m_profileRun = nullptr;
     QList<QObject *> m_projectObjects; // deleted on close
     bool m_keepRecovery = false;
 };
