@@ -1,9 +1,10 @@
 // What observability costs a function: warm invokes with metrics and tracing recorded (the
 // control plane's stores) against none, the success path with failure capture on against
 // off, and a CPU-bound handler under the sampling profiler against without it.
-//   nimbus-bench-observe [--warm N] [--rounds N] [--busy N] [--resources DIR]
-// Configurations are measured in alternating rounds in one run, so that the machine's noise
-// falls on both; prints Markdown tables of medians, p99s and differences.
+//   nimbus-bench-observe [--warm N] [--busy N] [--resources DIR]
+// Configurations are measured alternately, one invocation each, in one run, so that the
+// machine's noise falls on both; prints Markdown tables of medians, p99s and the median of
+// the paired differences.
 #include "nimbus/resources/resourcelocator.h"
 #include "simulator/simulator.h"
 
@@ -86,21 +87,39 @@ struct Platform {
     }
 };
 
-// Rounds of `count` invocations of `function`, alternating between the two platforms.
-std::pair<Stats, Stats> compare(Platform &a, Platform &b, const std::string &function, int rounds,
-                                int count) {
+struct Comparison {
+    Stats a, b;
+    double pairedDifference = 0; // the median of b - a over pairs of neighbouring invocations
+    double pairedRatio = 1;      // the median of b / a over the same pairs
+};
+
+// `count` invocations of `function` on each platform, alternating one by one, so that the
+// machine's drifts (frequency, steal time, another process) fall on both alike; each pair's
+// difference and ratio are taken too.
+Comparison compare(Platform &a, Platform &b, const std::string &function, int count) {
     for (int i = 0; i < 50; ++i) { // start both instances, then warm them
         a.invoke(function, i);
         b.invoke(function, i);
     }
-    std::vector<double> sa, sb;
-    for (int round = 0; round < rounds; ++round) {
-        for (int i = 0; i < count; ++i)
-            sa.push_back(a.invoke(function, i));
-        for (int i = 0; i < count; ++i)
-            sb.push_back(b.invoke(function, i));
+    std::vector<double> sa, sb, differences, ratios;
+    for (int i = 0; i < count; ++i) {
+        double x, y; // which goes first alternates too
+        if (i % 2) {
+            x = a.invoke(function, i);
+            y = b.invoke(function, i);
+        } else {
+            y = b.invoke(function, i);
+            x = a.invoke(function, i);
+        }
+        sa.push_back(x);
+        sb.push_back(y);
+        differences.push_back(y - x);
+        ratios.push_back(y / x);
     }
-    return {stats(sa), stats(sb)};
+    Comparison c{stats(sa), stats(sb)};
+    c.pairedDifference = stats(differences).p50;
+    c.pairedRatio = stats(ratios).p50;
+    return c;
 }
 
 std::string cpuModel() {
@@ -114,14 +133,12 @@ std::string cpuModel() {
 } // namespace
 
 int main(int argc, char **argv) {
-    int warm = 2000, rounds = 10, busy = 100;
+    int warm = 2000, busy = 200;
     std::string resources = nimbus::resources::resourcesDir();
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
         if (flag == "--warm")
             warm = std::max(10, std::atoi(argv[i + 1]));
-        else if (flag == "--rounds")
-            rounds = std::max(1, std::atoi(argv[i + 1]));
         else if (flag == "--busy")
             busy = std::max(10, std::atoi(argv[i + 1]));
         else if (flag == "--resources")
@@ -132,49 +149,48 @@ int main(int argc, char **argv) {
         (fs::path(resources).parent_path() / "bench" / "observability" / "project").string();
     char pattern[] = "/tmp/nimbus-bench-observe-XXXXXX";
     const std::string work = ::mkdtemp(pattern);
-    const int perRound = std::max(1, warm / rounds);
 
     utsname uts{};
     ::uname(&uts);
-    std::printf("Machine: %s, %ld cores, %s %s. %d warm invocations per configuration in %d "
-                "alternating rounds; %d busy invocations.\n\n",
+    std::printf("Machine: %s, %ld cores, %s %s. %d warm invocations per configuration, %d busy "
+                "ones, alternating one by one.\n\n",
                 cpuModel().c_str(), ::sysconf(_SC_NPROCESSORS_ONLN), uts.sysname, uts.release,
-                perRound * rounds, rounds, busy);
+                warm, busy);
 
     // 1. Metrics and tracing recorded (the control plane with its stores) against not.
     std::printf("Metrics and tracing (warm invoke, ms)\n\n| runtime | off p50 | on p50 | added "
-                "p50 | off p99 | on p99 |\n|---|---|---|---|---|---|\n");
+                "(paired median) | off p99 | on p99 |\n|---|---|---|---|---|---|\n");
     {
         PoolSettings pool;
         Platform off(project, resources, false, work + "/off", pool);
         Platform on(project, resources, true, work + "/on", pool);
         for (const std::string function : {"pyhello", "nodehello"}) {
-            auto [a, b] = compare(off, on, function, rounds, perRound);
+            const Comparison c = compare(off, on, function, warm);
             std::printf("| %s | %.3f | %.3f | %+.3f | %.3f | %.3f |\n",
-                        function == "pyhello" ? "python" : "node", a.p50, b.p50, b.p50 - a.p50,
-                        a.p99, b.p99);
+                        function == "pyhello" ? "python" : "node", c.a.p50, c.b.p50,
+                        c.pairedDifference, c.a.p99, c.b.p99);
         }
     }
 
     // 2. Failure capture on the success path.
     std::printf("\nFailure capture, success path (warm invoke, ms)\n\n| runtime | off p50 | on p50 | "
-                "added p50 | off p99 | on p99 |\n|---|---|---|---|---|---|\n");
+                "added (paired median) | off p99 | on p99 |\n|---|---|---|---|---|---|\n");
     {
         PoolSettings without, with;
         without.captureFailures = false;
         Platform off(project, resources, false, work + "/c-off", without);
         Platform on(project, resources, false, work + "/c-on", with);
         for (const std::string function : {"pyhello", "nodehello"}) {
-            auto [a, b] = compare(off, on, function, rounds, perRound);
+            const Comparison c = compare(off, on, function, warm);
             std::printf("| %s | %.3f | %.3f | %+.3f | %.3f | %.3f |\n",
-                        function == "pyhello" ? "python" : "node", a.p50, b.p50, b.p50 - a.p50,
-                        a.p99, b.p99);
+                        function == "pyhello" ? "python" : "node", c.a.p50, c.b.p50,
+                        c.pairedDifference, c.a.p99, c.b.p99);
         }
     }
 
     // 3. The profiler's slowdown of a CPU-bound handler at the default sampling interval.
     std::printf("\nProfiling a CPU-bound handler (warm invoke, ms)\n\n| runtime | plain p50 | "
-                "profiled p50 | slowdown |\n|---|---|---|---|\n");
+                "profiled p50 | slowdown (paired median) |\n|---|---|---|---|\n");
     {
         PoolSettings plain, profiled;
         profiled.profileDir = work + "/profiles";
@@ -182,10 +198,10 @@ int main(int argc, char **argv) {
         Platform off(project, resources, false, work + "/p-off", plain);
         Platform on(project, resources, false, work + "/p-on", profiled);
         for (const std::string function : {"pybusy", "nodebusy"}) {
-            auto [a, b] = compare(off, on, function, std::min(rounds, 5), std::max(1, busy / 5));
+            const Comparison c = compare(off, on, function, busy);
             std::printf("| %s | %.2f | %.2f | %+.1f %% |\n",
-                        function == "pybusy" ? "python" : "node", a.p50, b.p50,
-                        100.0 * (b.p50 - a.p50) / a.p50);
+                        function == "pybusy" ? "python" : "node", c.a.p50, c.b.p50,
+                        100.0 * (c.pairedRatio - 1));
         }
     }
     std::error_code ec;

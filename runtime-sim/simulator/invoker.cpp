@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -91,6 +92,25 @@ std::vector<InvokeOutcome> runEmbedded(const std::string &project, const std::st
     const auto &notServed = simulator.notServed();
     if (std::find(notServed.begin(), notServed.end(), function) != notServed.end())
         return fail("function '" + function + "' cannot run" + firstError(function));
+    // When every invocation has answered: stop, once the runtime has written the last
+    // invocation's profile (it does so just after its result; up to 5 s).
+    boost::asio::steady_timer profileWait(io);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    std::function<void()> finish = [&] {
+        std::size_t written = 0;
+        std::error_code ec;
+        if (!run.profileDir.empty())
+            for (const auto &entry : fs::directory_iterator(run.profileDir, ec))
+                written += entry.path().extension() == ".json" ? 1 : 0;
+        if (!run.profileDir.empty() && written < outcomes.size() &&
+            std::chrono::steady_clock::now() < deadline) {
+            profileWait.expires_after(std::chrono::milliseconds(10));
+            profileWait.async_wait([&](boost::system::error_code) { finish(); });
+            return;
+        }
+        simulator.shutdown();
+        io.stop();
+    };
     // One invocation after another: each starts when the last has answered.
     std::string error;
     std::function<void()> next = [&] {
@@ -114,8 +134,7 @@ std::vector<InvokeOutcome> runEmbedded(const std::string &project, const std::st
                     boost::asio::post(io, next);
                     return;
                 }
-                simulator.shutdown();
-                io.stop();
+                boost::asio::post(io, finish);
             },
             error);
         if (!accepted) {

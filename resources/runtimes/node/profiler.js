@@ -1,9 +1,9 @@
 'use strict';
 // Per-invocation CPU profiles, when NIMBUS_PROFILE_DIR is set: V8's sampling profiler, through
 // an in-process inspector session (its answers come synchronously), started just before the
-// handler and stopped just after. Each profile is written to <dir>/<requestId>.json before the
-// invocation's result is posted, through a temporary file and a rename, so a reader never sees
-// half of one:
+// handler and stopped just after. Each profile is written to <dir>/<requestId>.json just after
+// the invocation's result is posted (a reader waits for it), through a temporary file and a
+// rename, so a reader never sees half of one:
 //   {runtime: 'node', intervalUs, startUs, endUs (unix µs),
 //    frames: [{name, file, line}], samples: [[frame index, ... root first]], weights: [µs]}
 // Stacks are cut below the handler: the bootstrap's frames, and the Node internals that only
@@ -199,24 +199,36 @@ class Profiler {
     }
   }
 
-  // Just after it, before the result is posted: writes the profile of `requestId`.
+  // Just after it, before the result is posted: stops the profile of `requestId`. It is
+  // converted and written once the result has gone (setImmediate runs while the bootstrap
+  // awaits the Runtime API's answer), so the invocation's duration carries only the stop.
   end(requestId) {
     if (!this.running) return;
     this.running = false;
+    let profile;
     try {
-      const { profile } = this.call('Profiler.stop');
-      const endUs = nowUs();
-      const { frames, samples, weights } = convert(profile);
-      const document = { runtime: 'node', intervalUs: this.intervalUs, startUs: this.startUs, endUs, frames, samples, weights };
-      const name = String(requestId).replace(/[^A-Za-z0-9._-]/g, '_');
-      fs.mkdirSync(this.dir, { recursive: true });
-      const temporary = path.join(this.dir, `.${name}.${process.pid}.tmp`);
-      fs.writeFileSync(temporary, JSON.stringify(document));
-      fs.renameSync(temporary, path.join(this.dir, `${name}.json`));
+      profile = this.call('Profiler.stop').profile;
     } catch (e) {
       this.warn(e);
+      this.release();
+      return;
     }
+    const endUs = nowUs();
+    const startUs = this.startUs;
     this.release();
+    setImmediate(() => {
+      try {
+        const { frames, samples, weights } = convert(profile);
+        const document = { runtime: 'node', intervalUs: this.intervalUs, startUs, endUs, frames, samples, weights };
+        const name = String(requestId).replace(/[^A-Za-z0-9._-]/g, '_');
+        fs.mkdirSync(this.dir, { recursive: true });
+        const temporary = path.join(this.dir, `.${name}.${process.pid}.tmp`);
+        fs.writeFileSync(temporary, JSON.stringify(document));
+        fs.renameSync(temporary, path.join(this.dir, `${name}.json`));
+      } catch (e) {
+        this.warn(e);
+      }
+    });
   }
 
   warn(e) {
