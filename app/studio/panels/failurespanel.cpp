@@ -2,6 +2,7 @@
 
 #include "clients/simulatorconnection.h"
 #include "models/functionsmodel.h"
+#include "filterbar.h"
 #include "panelstate.h"
 #include "section.h"
 
@@ -82,7 +83,6 @@ FailuresPanel::FailuresPanel(SimulatorConnection *simulator, FunctionsModel *fun
                              const QString &projectDir, QWidget *parent)
     : QWidget(parent)
     , m_simulator(simulator)
-    , m_functions(functions)
     , m_projectDir(projectDir)
     , m_model(new FailuresModel(this)) {
     setAccessibleName(tr("Failures"));
@@ -90,28 +90,8 @@ FailuresPanel::FailuresPanel(SimulatorConnection *simulator, FunctionsModel *fun
     layout->setContentsMargins(4, 4, 4, 0);
     layout->setSpacing(4);
 
-    auto *bar = new QHBoxLayout();
-    auto *functionLabel = new QLabel(tr("&Function:"), this);
-    m_function = new QComboBox(this);
-    m_function->setObjectName("failuresFunction");
-    m_function->setAccessibleName(tr("Function"));
-    m_function->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-    functionLabel->setBuddy(m_function);
-    auto *refreshButton = new QPushButton(tr("Refresh"), this);
-    refreshButton->setObjectName("failuresRefresh");
-    refreshButton->setAccessibleName(tr("Refresh failures"));
-    m_status = new QLabel(this);
-    m_status->setObjectName("failuresStatus");
-    m_status->setAccessibleName(tr("Failures status"));
-    QPalette quiet = m_status->palette();
-    quiet.setColor(QPalette::WindowText, palette().color(QPalette::PlaceholderText));
-    m_status->setPalette(quiet);
-    bar->addWidget(functionLabel);
-    bar->addWidget(m_function);
-    bar->addWidget(refreshButton);
-    bar->addSpacing(12);
-    bar->addWidget(m_status, 1);
-    layout->addLayout(bar);
+    m_bar = new FilterBar(functions, "failures", tr("failures"), this);
+    layout->addWidget(m_bar);
 
     auto *content = new QSplitter(Qt::Horizontal);
     content->setObjectName("failuresSplitter");
@@ -201,10 +181,8 @@ FailuresPanel::FailuresPanel(SimulatorConnection *simulator, FunctionsModel *fun
     m_states->messageLabel()->setObjectName("failuresMessage");
     layout->addWidget(m_states, 1);
 
-    fillFunctions();
-    connect(functions, &FunctionsModel::functionsChanged, this, &FailuresPanel::fillFunctions);
-    connect(m_function, &QComboBox::activated, this, [this] { refresh(); });
-    connect(refreshButton, &QPushButton::clicked, this, &FailuresPanel::refresh);
+    connect(m_bar, &FilterBar::functionChosen, this, [this] { refresh(); });
+    connect(m_bar, &FilterBar::refreshRequested, this, &FailuresPanel::refresh);
     connect(m_replay, &QPushButton::clicked, this, &FailuresPanel::replaySelected);
     connect(m_copy, &QPushButton::clicked, this, &FailuresPanel::copyEvent);
     auto follow = [this](const QModelIndex &index) {
@@ -230,34 +208,19 @@ bool FailuresPanel::isPolling() const {
     return m_poller->isPolling();
 }
 
-void FailuresPanel::fillFunctions() {
-    const QString current = function();
-    m_function->clear();
-    m_function->addItem(tr("All functions"), QString());
-    for (const QString &name : m_functions->names())
-        m_function->addItem(name, name);
-    const int index = m_function->findData(current);
-    m_function->setCurrentIndex(index < 0 ? 0 : index);
-}
-
 void FailuresPanel::setFunction(const QString &function) {
-    int index = m_function->findData(function);
-    if (index < 0 && !function.isEmpty()) {
-        m_function->addItem(function, function);
-        index = m_function->count() - 1;
-    }
-    m_function->setCurrentIndex(std::max(index, 0));
+    m_bar->setFunction(function);
     refresh();
 }
 
 QString FailuresPanel::function() const {
-    return m_function->currentData().toString();
+    return m_bar->function();
 }
 
 void FailuresPanel::showUnavailable(const QString &why) {
     m_model->setFailures({});
     showFailure(nullptr);
-    m_status->clear();
+    m_bar->status()->clear();
     m_states->showMessage(why, StateStack::Tone::Error);
 }
 
@@ -301,7 +264,7 @@ void FailuresPanel::refresh() {
 }
 
 void FailuresPanel::showFailures(const QList<FailureRecord> &failures) {
-    m_status->setText(tr("%n failure(s), updated %1", nullptr, static_cast<int>(failures.size()))
+    m_bar->status()->setText(tr("%n failure(s), updated %1", nullptr, static_cast<int>(failures.size()))
                           .arg(QTime::currentTime().toString("HH:mm:ss")));
     if (failures.isEmpty()) {
         m_model->setFailures({});
@@ -442,7 +405,7 @@ void FailuresPanel::copyEvent() {
     if (!failure)
         return;
     QApplication::clipboard()->setText(failure->prettyEvent());
-    m_status->setText(tr("The event of failure #%1 is on the clipboard").arg(failure->id));
+    m_bar->status()->setText(tr("The event of failure #%1 is on the clipboard").arg(failure->id));
 }
 
 } // namespace nimbus::studio

@@ -15,6 +15,8 @@ class QTreeWidgetItem;
 
 namespace nimbus::studio {
 
+class FilterBar;
+
 class FunctionsModel;
 class SimulatorConnection;
 class StateStack;
@@ -65,18 +67,15 @@ signals:
     void openLocation(const QString &path, int line, int column);
 
 private:
-    void fillFunctions();
     void showFailures(const QList<FailureRecord> &failures);
     void showFailure(const FailureRecord *failure);
     void showUnavailable(const QString &why);
     void openFrame(QTreeWidgetItem *item);
 
     SimulatorConnection *m_simulator;
-    FunctionsModel *m_functions;
     QString m_projectDir;
     FailuresModel *m_model;
-    QComboBox *m_function;
-    QLabel *m_status;
+    FilterBar *m_bar;
     QTableView *m_list;
     QLabel *m_headline;
     QLabel *m_where;

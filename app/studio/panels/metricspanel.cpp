@@ -2,6 +2,7 @@
 
 #include "clients/simulatorconnection.h"
 #include "models/functionsmodel.h"
+#include "filterbar.h"
 #include "panelstate.h"
 
 #include <QChart>
@@ -120,46 +121,21 @@ MetricsPanel::MetricsPanel(SimulatorConnection *simulator, FunctionsModel *funct
                            QWidget *parent)
     : QWidget(parent)
     , m_simulator(simulator)
-    , m_functions(functions)
     , m_model(new MetricsTableModel(this)) {
     setAccessibleName(tr("Metrics"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 0);
     layout->setSpacing(4);
 
-    auto *bar = new QHBoxLayout();
-    auto *functionLabel = new QLabel(tr("&Function:"), this);
-    m_function = new QComboBox(this);
-    m_function->setObjectName("metricsFunction");
-    m_function->setAccessibleName(tr("Function"));
-    m_function->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-    functionLabel->setBuddy(m_function);
-    auto *rangeLabel = new QLabel(tr("&Range:"), this);
+    m_bar = new FilterBar(functions, "metrics", tr("metrics"), this);
     m_range = new QComboBox(this);
     m_range->setObjectName("metricsRange");
     m_range->setAccessibleName(tr("Range"));
     for (const MetricsRange &r : metricsRanges())
         m_range->addItem(r.label);
     m_range->setCurrentIndex(kDefaultRange);
-    rangeLabel->setBuddy(m_range);
-    auto *refreshButton = new QPushButton(tr("Refresh"), this);
-    refreshButton->setObjectName("metricsRefresh");
-    refreshButton->setAccessibleName(tr("Refresh metrics"));
-    m_status = new QLabel(this);
-    m_status->setObjectName("metricsStatus");
-    m_status->setAccessibleName(tr("Metrics status"));
-    QPalette quiet = m_status->palette();
-    quiet.setColor(QPalette::WindowText, palette().color(QPalette::PlaceholderText));
-    m_status->setPalette(quiet);
-    bar->addWidget(functionLabel);
-    bar->addWidget(m_function);
-    bar->addSpacing(12);
-    bar->addWidget(rangeLabel);
-    bar->addWidget(m_range);
-    bar->addWidget(refreshButton);
-    bar->addSpacing(12);
-    bar->addWidget(m_status, 1);
-    layout->addLayout(bar);
+    m_bar->addControl(new QLabel(tr("&Range:"), this), m_range);
+    layout->addWidget(m_bar);
 
     // The table over the two charts, side by side: the charts want the width.
     auto *content = new QSplitter(Qt::Vertical);
@@ -221,11 +197,9 @@ MetricsPanel::MetricsPanel(SimulatorConnection *simulator, FunctionsModel *funct
     m_states->messageLabel()->setObjectName("metricsMessage");
     layout->addWidget(m_states, 1);
 
-    fillFunctions();
-    connect(functions, &FunctionsModel::functionsChanged, this, &MetricsPanel::fillFunctions);
-    connect(m_function, &QComboBox::activated, this, [this] { refresh(); });
+    connect(m_bar, &FilterBar::functionChosen, this, [this] { refresh(); });
     connect(m_range, &QComboBox::activated, this, [this] { refresh(); });
-    connect(refreshButton, &QPushButton::clicked, this, &MetricsPanel::refresh);
+    connect(m_bar, &FilterBar::refreshRequested, this, &MetricsPanel::refresh);
     m_poller = new VisibleRefresh(this, simulator, kRefreshMs, [this] { refresh(); });
 }
 
@@ -233,29 +207,17 @@ bool MetricsPanel::isPolling() const {
     return m_poller->isPolling();
 }
 
-void MetricsPanel::fillFunctions() {
-    const QString current = function();
-    m_function->clear();
-    m_function->addItem(tr("All functions"), QString());
-    for (const QString &name : m_functions->names())
-        m_function->addItem(name, name);
-    const int index = m_function->findData(current);
-    m_function->setCurrentIndex(index < 0 ? 0 : index);
-}
-
 void MetricsPanel::setFunction(const QString &function) {
-    int index = m_function->findData(function);
-    if (index < 0 && !function.isEmpty()) {
-        // Not (yet) in the project's list: asked for by name all the same.
-        m_function->addItem(function, function);
-        index = m_function->count() - 1;
-    }
-    m_function->setCurrentIndex(std::max(index, 0));
+    m_bar->setFunction(function);
     refresh();
 }
 
+QLabel *MetricsPanel::status() const {
+    return m_bar->status();
+}
+
 QString MetricsPanel::function() const {
-    return m_function->currentData().toString();
+    return m_bar->function();
 }
 
 void MetricsPanel::setRange(int index) {
@@ -269,7 +231,7 @@ const MetricsRange &MetricsPanel::range() const {
 
 void MetricsPanel::showUnavailable(const QString &why) {
     m_model->setFunctions({});
-    m_status->clear();
+    m_bar->status()->clear();
     m_states->showMessage(why, StateStack::Tone::Error);
 }
 
@@ -323,7 +285,7 @@ void MetricsPanel::refresh() {
 
 void MetricsPanel::show(const MetricsSnapshot &snapshot, qint64 fromMs, qint64 toMs) {
     m_model->setFunctions(snapshot.functions);
-    m_status->setText(tr("Updated %1").arg(QTime::currentTime().toString("HH:mm:ss")));
+    m_bar->status()->setText(tr("Updated %1").arg(QTime::currentTime().toString("HH:mm:ss")));
     if (snapshot.totalInvocations() == 0) {
         const QString name = function();
         m_states->showMessage(

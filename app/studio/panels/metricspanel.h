@@ -14,6 +14,8 @@ class QValueAxis;
 
 namespace nimbus::studio {
 
+class FilterBar;
+
 class FunctionsModel;
 class SimulatorConnection;
 class StateStack;
@@ -43,7 +45,7 @@ public:
     QChart *invocationsChart() const { return m_invocationsChart; }
     QChart *durationChart() const { return m_durationChart; }
     StateStack *states() const { return m_states; }
-    QLabel *status() const { return m_status; }
+    QLabel *status() const;
     bool isPolling() const;
 
 signals:
@@ -54,18 +56,15 @@ protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
-    void fillFunctions();
     void fitTimeTicks();
     void show(const MetricsSnapshot &snapshot, qint64 fromMs, qint64 toMs);
     void showCharts(const MetricsSnapshot &snapshot, qint64 fromMs, qint64 toMs);
     void showUnavailable(const QString &why);
 
     SimulatorConnection *m_simulator;
-    FunctionsModel *m_functions;
     MetricsTableModel *m_model;
-    QComboBox *m_function;
+    FilterBar *m_bar;
     QComboBox *m_range;
-    QLabel *m_status;
     QTableView *m_table;
     QChartView *m_invocationsView;
     QChartView *m_durationView;

@@ -2,6 +2,7 @@
 
 #include "clients/simulatorconnection.h"
 #include "models/functionsmodel.h"
+#include "filterbar.h"
 #include "panelstate.h"
 #include "section.h"
 #include "waterfallview.h"
@@ -36,7 +37,6 @@ QString timeOfUs(qint64 us) {
 TracesPanel::TracesPanel(SimulatorConnection *simulator, FunctionsModel *functions, QWidget *parent)
     : QWidget(parent)
     , m_simulator(simulator)
-    , m_functions(functions)
     , m_traces(new TracesModel(this))
     , m_waterfall(new WaterfallModel(this)) {
     setAccessibleName(tr("Traces"));
@@ -44,28 +44,8 @@ TracesPanel::TracesPanel(SimulatorConnection *simulator, FunctionsModel *functio
     layout->setContentsMargins(4, 4, 4, 0);
     layout->setSpacing(4);
 
-    auto *bar = new QHBoxLayout();
-    auto *functionLabel = new QLabel(tr("&Function:"), this);
-    m_function = new QComboBox(this);
-    m_function->setObjectName("tracesFunction");
-    m_function->setAccessibleName(tr("Function"));
-    m_function->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-    functionLabel->setBuddy(m_function);
-    auto *refreshButton = new QPushButton(tr("Refresh"), this);
-    refreshButton->setObjectName("tracesRefresh");
-    refreshButton->setAccessibleName(tr("Refresh traces"));
-    m_status = new QLabel(this);
-    m_status->setObjectName("tracesStatus");
-    m_status->setAccessibleName(tr("Traces status"));
-    QPalette quiet = m_status->palette();
-    quiet.setColor(QPalette::WindowText, palette().color(QPalette::PlaceholderText));
-    m_status->setPalette(quiet);
-    bar->addWidget(functionLabel);
-    bar->addWidget(m_function);
-    bar->addWidget(refreshButton);
-    bar->addSpacing(12);
-    bar->addWidget(m_status, 1);
-    layout->addLayout(bar);
+    m_bar = new FilterBar(functions, "traces", tr("traces"), this);
+    layout->addWidget(m_bar);
 
     auto *content = new QSplitter(Qt::Horizontal);
     content->setObjectName("tracesSplitter");
@@ -122,13 +102,11 @@ TracesPanel::TracesPanel(SimulatorConnection *simulator, FunctionsModel *functio
     m_states->messageLabel()->setObjectName("tracesMessage");
     layout->addWidget(m_states, 1);
 
-    fillFunctions();
-    connect(functions, &FunctionsModel::functionsChanged, this, &TracesPanel::fillFunctions);
-    connect(m_function, &QComboBox::activated, this, [this] {
+    connect(m_bar, &FilterBar::functionChosen, this, [this] {
         m_shownTrace.clear();
         refresh();
     });
-    connect(refreshButton, &QPushButton::clicked, this, &TracesPanel::refresh);
+    connect(m_bar, &FilterBar::refreshRequested, this, &TracesPanel::refresh);
     connect(m_list->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &current) {
                 if (const TraceRecord *t =
@@ -158,34 +136,19 @@ bool TracesPanel::isPolling() const {
     return m_poller->isPolling();
 }
 
-void TracesPanel::fillFunctions() {
-    const QString current = function();
-    m_function->clear();
-    m_function->addItem(tr("All functions"), QString());
-    for (const QString &name : m_functions->names())
-        m_function->addItem(name, name);
-    const int index = m_function->findData(current);
-    m_function->setCurrentIndex(index < 0 ? 0 : index);
-}
-
 void TracesPanel::setFunction(const QString &function) {
-    int index = m_function->findData(function);
-    if (index < 0 && !function.isEmpty()) {
-        m_function->addItem(function, function);
-        index = m_function->count() - 1;
-    }
-    m_function->setCurrentIndex(std::max(index, 0));
+    m_bar->setFunction(function);
     m_shownTrace.clear();
     refresh();
 }
 
 QString TracesPanel::function() const {
-    return m_function->currentData().toString();
+    return m_bar->function();
 }
 
 void TracesPanel::showUnavailable(const QString &why) {
     m_traces->setTraces({});
-    m_status->clear();
+    m_bar->status()->clear();
     m_states->showMessage(why, StateStack::Tone::Error);
 }
 
@@ -228,7 +191,7 @@ void TracesPanel::refresh() {
 }
 
 void TracesPanel::showTraces(const QList<TraceRecord> &traces) {
-    m_status->setText(tr("%n trace(s), updated %1", nullptr, static_cast<int>(traces.size()))
+    m_bar->status()->setText(tr("%n trace(s), updated %1", nullptr, static_cast<int>(traces.size()))
                           .arg(QTime::currentTime().toString("HH:mm:ss")));
     if (traces.isEmpty()) {
         m_traces->setTraces({});

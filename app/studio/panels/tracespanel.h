@@ -11,6 +11,8 @@ class QTreeWidget;
 
 namespace nimbus::studio {
 
+class FilterBar;
+
 class FunctionsModel;
 class SimulatorConnection;
 class StateStack;
@@ -48,18 +50,15 @@ signals:
     void refreshed();
 
 private:
-    void fillFunctions();
     void showTraces(const QList<TraceRecord> &traces);
     void showTrace(const TraceRecord &trace);
     void showSpan(int spanIndex);
     void showUnavailable(const QString &why);
 
     SimulatorConnection *m_simulator;
-    FunctionsModel *m_functions;
     TracesModel *m_traces;
     WaterfallModel *m_waterfall;
-    QComboBox *m_function;
-    QLabel *m_status;
+    FilterBar *m_bar;
     QTableView *m_list;
     WaterfallView *m_waterfallView;
     QTreeWidget *m_details;
