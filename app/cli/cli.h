@@ -1,6 +1,8 @@
 #pragma once
 
+#include <optional>
 #include <ostream>
+#include <string>
 
 namespace CLI {
 class App;
@@ -16,6 +18,12 @@ struct Streams {
     std::ostream &out;
     std::ostream &err;
 };
+
+// The event a command runs a function with: the file `eventFile`, else the JSON `data`, else
+// {}; nothing (with the reason printed, naming the file or --data) when it cannot be read or
+// is not JSON.
+std::optional<std::string> readEvent(const std::string &eventFile, const std::string &data,
+                                     const char *command, Streams streams);
 
 // Each subcommand adds itself to the app and sets `exitCode` when it runs.
 void addValidateCommand(CLI::App &app, Streams streams, int &exitCode);

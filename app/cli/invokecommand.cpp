@@ -57,30 +57,11 @@ int invoke(const InvokeOptions &options, Streams streams) {
         return 1;
     }
 
-    std::string payload = options.data.empty() ? "{}" : options.data;
-    std::string source = "--data";
-    if (!options.eventFile.empty()) {
-        std::ifstream in(options.eventFile, std::ios::binary);
-        if (!in) {
-            streams.err << "nimbus invoke: " << options.eventFile
-                        << ": cannot read the event file\n";
-            return 1;
-        }
-        std::ostringstream text;
-        text << in.rdbuf();
-        payload = text.str();
-        source = options.eventFile;
-    }
-    try {
-        const nlohmann::json parsed = nlohmann::json::parse(payload);
-        (void)parsed;
-    } catch (const nlohmann::json::parse_error &e) {
-        streams.err << "nimbus invoke: " << source << ": the event is not valid JSON (at byte "
-                    << e.byte << "): " << e.what() << '\n';
+    const auto payload = readEvent(options.eventFile, options.data, "invoke", streams);
+    if (!payload)
         return 1;
-    }
 
-    const sim::InvokeOutcome outcome = sim::invokeFunction(options.project, options.stage, options.function, payload);
+    const sim::InvokeOutcome outcome = sim::invokeFunction(options.project, options.stage, options.function, *payload);
 
     if (!outcome.ran) {
         streams.err << "nimbus invoke: " << outcome.error << '\n';
@@ -92,6 +73,34 @@ int invoke(const InvokeOptions &options, Streams streams) {
 }
 
 } // namespace
+
+std::optional<std::string> readEvent(const std::string &eventFile, const std::string &data,
+                                     const char *command, Streams streams) {
+    std::string payload = data.empty() ? "{}" : data;
+    std::string source = "--data";
+    if (!eventFile.empty()) {
+        std::ifstream in(eventFile, std::ios::binary);
+        if (!in) {
+            streams.err << "nimbus " << command << ": " << eventFile
+                        << ": cannot read the event file\n";
+            return std::nullopt;
+        }
+        std::ostringstream text;
+        text << in.rdbuf();
+        payload = text.str();
+        source = eventFile;
+    }
+    try {
+        const nlohmann::json parsed = nlohmann::json::parse(payload);
+        (void)parsed;
+    } catch (const nlohmann::json::parse_error &e) {
+        streams.err << "nimbus " << command << ": " << source
+                    << ": the event is not valid JSON (at byte " << e.byte << "): " << e.what()
+                    << '\n';
+        return std::nullopt;
+    }
+    return payload;
+}
 
 void addInvokeCommand(CLI::App &app, Streams streams, int &exitCode) {
     auto options = std::make_shared<InvokeOptions>();

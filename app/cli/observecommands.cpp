@@ -313,24 +313,9 @@ struct ProfileOptions {
 };
 
 int profile(const ProfileOptions &options, Streams streams) {
-    std::string payload = options.data.empty() ? "{}" : options.data;
-    std::string source = "--data";
-    if (!options.eventFile.empty()) {
-        std::ifstream in(options.eventFile, std::ios::binary);
-        if (!in) {
-            streams.err << "nimbus profile: " << options.eventFile
-                        << ": cannot read the event file\n";
-            return 1;
-        }
-        std::ostringstream text;
-        text << in.rdbuf();
-        payload = text.str();
-        source = options.eventFile;
-    }
-    if (!json::accept(payload)) {
-        streams.err << "nimbus profile: " << source << ": the event is not valid JSON\n";
+    const auto payload = readEvent(options.eventFile, options.data, "profile", streams);
+    if (!payload)
         return 1;
-    }
     if (options.count < 1 || options.count > 10000) {
         streams.err << "nimbus profile: --count wants 1 to 10000 invocations\n";
         return 2;
@@ -354,7 +339,7 @@ int profile(const ProfileOptions &options, Streams streams) {
     run.profileIntervalUs = options.intervalUs;
     run.count = options.count;
     const auto outcomes =
-        sim::runEmbedded(options.project, options.stage, options.function, payload, run);
+        sim::runEmbedded(options.project, options.stage, options.function, *payload, run);
     if (!outcomes.front().ran) {
         streams.err << "nimbus profile: " << outcomes.front().error << '\n';
         return 1;
