@@ -236,7 +236,9 @@ int replayUnderDebugger(const ReplayOptions &options, const failures::Failure &f
         streams.err << "nimbus replay: cannot find nimbus-dap beside " << self.string() << '\n';
         return 1;
     }
-    const std::string project = fs::absolute(options.project, ec).lexically_normal().string();
+    std::string project = fs::weakly_canonical(fs::absolute(options.project, ec), ec).string();
+    while (project.size() > 1 && project.back() == '/')
+        project.pop_back();
     const json launch{{"type", "nimbus"},
                       {"request", "launch"},
                       {"name", "Replay failure #" + std::to_string(failure.id)},
