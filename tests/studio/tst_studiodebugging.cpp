@@ -101,6 +101,7 @@ private slots:
     void cleanupTestCase();
     void cleanup();
 
+    void thePanelFitsAShortDockArea();
     void aGutterClickSetsABreakpointThatPersists();
     void launchStopsAtTheBreakpointWithVariables();
     void watchAndConsoleEvaluateInTheFrame();
@@ -176,6 +177,14 @@ void TestStudioDebugging::launch(const QString &function, const QString &event) 
 
 void TestStudioDebugging::waitEnded() {
     QTRY_COMPARE_WITH_TIMEOUT(m_window->debugSession()->state(), DebugSession::State::Idle, kTimeout);
+}
+
+// Four sections of lists must not push Run and Debug over the docks below it when the left
+// dock area is short: each section gives way down to its title line.
+void TestStudioDebugging::thePanelFitsAShortDockArea() {
+    const int line = m_window->debugPanel()->fontMetrics().height();
+    QVERIFY2(m_window->debugPanel()->minimumSizeHint().height() < 16 * line,
+             qPrintable(QString::number(m_window->debugPanel()->minimumSizeHint().height())));
 }
 
 void TestStudioDebugging::aGutterClickSetsABreakpointThatPersists() {

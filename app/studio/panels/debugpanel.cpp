@@ -107,6 +107,11 @@ DebugPanel::DebugPanel(DebugSession *session, BreakpointsModel *breakpoints,
     filters->addWidget(removeAll);
     qobject_cast<QVBoxLayout *>(breakpointsSection->layout())->addLayout(filters);
     splitter->addWidget(breakpointsSection);
+    // The panel fits a short dock area: a section may shrink to its title line (what it holds
+    // scrolls or is cut), rather than the four of them together pushing the panel over the
+    // docks below it.
+    for (int i = 0; i < splitter->count(); ++i)
+        splitter->widget(i)->setMinimumHeight(fontMetrics().height() + 8);
 
     auto syncFilters = [this] {
         m_raised->setChecked(m_breakpoints->breakOnRaised());
