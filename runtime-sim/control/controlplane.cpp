@@ -122,12 +122,14 @@ bool ControlPlane::open(std::string &error) {
         m_metrics = std::make_unique<MetricsStore>(*m_db);
         m_spans = std::make_unique<SpanStore>(*m_db);
         m_failures = std::make_unique<FailureStore>(*m_db);
+        m_invokeConfigs = std::make_unique<InvokeConfigStore>(*m_db);
         m_store->migrate();
         m_queue->migrate();
         m_logs->migrate();
         m_metrics->migrate();
         m_spans->migrate();
         m_failures->migrate();
+        m_invokeConfigs->migrate();
         // Nothing runs yet: packages no longer used, and what a crash cut short, can go.
         if (const std::size_t swept = m_store->sweepCode())
             m_simulator.platformEvent("code store: removed " + std::to_string(swept) +
@@ -372,6 +374,15 @@ void ControlPlane::route(ApiRequest &r, net::Responder &responder) {
     if (s.size() == 4 && (s[0] == "2017-10-31" || s[0] == "2019-09-30") && s[1] == "functions" &&
         s[3] == "concurrency") {
         responder(concurrency(r, s[2]));
+        return;
+    }
+    if ((s.size() == 4 || (s.size() == 5 && s[4] == "list")) && s[0] == "2019-09-25" &&
+        s[1] == "functions" && s[3] == "event-invoke-config") {
+        try {
+            responder(eventInvokeConfig(r, s[2], s.size() == 5));
+        } catch (const StoreError &e) {
+            responder(lambdaError(500, "ServiceException", e.what()));
+        }
         return;
     }
     if (s.size() < 2 || s[0] != "2015-03-31" || s[1] != "functions") {

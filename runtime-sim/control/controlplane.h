@@ -3,6 +3,7 @@
 #include "../pool/functionpool.h"
 #include "../store/eventqueue.h"
 #include "../store/functionstore.h"
+#include "../store/invokeconfigstore.h"
 #include "../store/logstore.h"
 #include "../store/failurestore.h"
 #include "../store/metricsstore.h"
@@ -156,10 +157,28 @@ private:
     std::optional<Target> resolveTarget(const std::string &name, const std::string &qualifier,
                                         lambda::ApiError &error);
     void run(const Target &target, InvocationRequest request, InvocationCallback callback);
+    // The name resolveTarget finds a function by (deployed, or the manifest's).
+    std::optional<std::string> targetName(const std::string &name, const std::string &qualifier,
+                                          lambda::ApiError &error);
     void scheduleQueue();
     void drainQueue();
     void attemptDone(QueuedEvent event, const InvocationResult &result);
     std::string deadLetterQueueFor(const std::string &function);
+
+    // Asynchronous invocation settings (invokeconfigapi.cpp).
+    net::Response eventInvokeConfig(const ApiRequest &request, const std::string &name, bool list);
+    nlohmann::json eventInvokeConfigJson(const EventInvokeConfig &config) const;
+    // The settings an event for `function` (any name) and `qualifier` ("" for $LATEST) runs by.
+    std::optional<EventInvokeConfig> eventInvokeConfigFor(const std::string &function,
+                                                          const std::string &qualifier);
+    // A destination's record of an event's outcome (Lambda's format), sent on as an
+    // asynchronous invocation of the destination function.
+    void sendToDestination(const std::string &destination, const QueuedEvent &event,
+                           const std::string &condition, const InvocationResult *result);
+    // An event that will not run again: to its dead-letter queue (or its on-failure queue)
+    // with `why`, and its record to an on-failure function.
+    void expire(const QueuedEvent &event, const EventInvokeConfig &config, const std::string &why,
+                const std::string &condition, const InvocationResult *result = nullptr);
 
     // CloudWatch Logs and dead letters (logsapi.cpp).
     net::Response logsRequest(const ApiRequest &request, const std::string &target);
@@ -187,6 +206,7 @@ private:
     std::unique_ptr<MetricsStore> m_metrics;
     std::unique_ptr<SpanStore> m_spans;
     std::unique_ptr<FailureStore> m_failures;
+    std::unique_ptr<InvokeConfigStore> m_invokeConfigs;
     metrics::Counters m_counters; // since start, for Prometheus
     std::unique_ptr<DeployedFunctions> m_deployed;
     boost::asio::steady_timer m_queueTimer;

@@ -17,7 +17,7 @@ using nlohmann::json;
 namespace {
 
 constexpr std::size_t kMaxSyncPayload = 6 * 1024 * 1024;
-constexpr std::size_t kMaxAsyncPayload = 256 * 1024;
+constexpr std::size_t kMaxAsyncPayload = 1024 * 1024; // raised from 256 KB in 2025
 constexpr std::size_t kTailBytes = 4096;
 
 long long nowMs() {
@@ -112,6 +112,13 @@ std::optional<ControlPlane::Target> ControlPlane::resolveTarget(const std::strin
     target.name = function->name;
     target.version = "$LATEST";
     return target;
+}
+
+std::optional<std::string> ControlPlane::targetName(const std::string &name,
+                                                    const std::string &qualifier,
+                                                    lambda::ApiError &error) {
+    const auto target = resolveTarget(name, qualifier, error);
+    return target ? std::optional(target->name) : std::nullopt;
 }
 
 void ControlPlane::run(const Target &target, InvocationRequest request,
@@ -278,6 +285,20 @@ void ControlPlane::drainQueue() {
     for (auto &event : due) {
         if (!m_inFlight.insert(event.id).second)
             continue;
+        // An event older than its function's MaximumEventAgeInSeconds is not run any more.
+        const auto config = eventInvokeConfigFor(event.function, event.qualifier);
+        if (config && config->maximumEventAgeSeconds &&
+            nowMs() - event.createdMs > *config->maximumEventAgeSeconds * 1000LL) {
+            m_inFlight.erase(event.id);
+            expire(event, *config,
+                   "EventAgeExceeded: the event was older than " +
+                       std::to_string(*config->maximumEventAgeSeconds) +
+                       " s (MaximumEventAgeInSeconds) before it could run; " +
+                       std::to_string(event.attempts) + " attempt(s)" +
+                       (event.lastError.empty() ? std::string() : ", the last: " + event.lastError),
+                   "EventAgeExceeded");
+            continue;
+        }
         lambda::ApiError error;
         auto target = resolveTarget(event.function, event.qualifier, error);
         if (!target) {
@@ -315,18 +336,80 @@ std::string ControlPlane::deadLetterQueueFor(const std::string &function) {
     return name + "-dlq";
 }
 
+void ControlPlane::expire(const QueuedEvent &event, const EventInvokeConfig &config,
+                          const std::string &why, const std::string &condition,
+                          const InvocationResult *result) {
+    // On failure, a queue destination keeps the event with the dead letters under its name;
+    // otherwise the function's dead-letter queue does. A function destination gets the record.
+    const bool queueDestination = config.onFailure.rfind("arn:aws:sqs:", 0) == 0;
+    const std::string queue = queueDestination
+                                  ? config.onFailure.substr(config.onFailure.rfind(':') + 1)
+                                  : deadLetterQueueFor(event.function);
+    m_queue->deadLetter(event, queue, why);
+    if (!config.onFailure.empty() && !queueDestination)
+        sendToDestination(config.onFailure, event, condition, result);
+    m_simulator.platformEvent("event " + event.requestId + " for " + event.function + ": " +
+                              condition + "; sent to dead-letter queue '" + queue + "'");
+}
+
+void ControlPlane::sendToDestination(const std::string &destination, const QueuedEvent &event,
+                                     const std::string &condition,
+                                     const InvocationResult *result) {
+    const auto ref = lambda::parseFunctionRef(destination);
+    if (!ref)
+        return;
+    auto parsed = [](const std::string &text) {
+        json value = json::parse(text, nullptr, false);
+        return value.is_discarded() ? json(text) : value;
+    };
+    // Lambda's destination record.
+    json response{{"statusCode", 200},
+                  {"executedVersion", event.qualifier.empty() ? "$LATEST" : event.qualifier}};
+    if (result && result->functionError)
+        response["functionError"] = "Unhandled";
+    json record{{"version", "1.0"},
+                {"timestamp", lambda::lastModifiedNow()},
+                {"requestContext",
+                 {{"requestId", event.requestId},
+                  {"functionArn", arn(event.function, event.qualifier.empty() ? "$LATEST"
+                                                                               : event.qualifier)},
+                  {"condition", condition},
+                  {"approximateInvokeCount", std::max(1, event.attempts)}}},
+                {"requestPayload", parsed(event.payload)},
+                {"responseContext", response}};
+    if (result)
+        record["responsePayload"] = parsed(result->payload);
+    QueuedEvent next;
+    next.requestId = newRequestId();
+    next.function = ref->name;
+    next.qualifier = ref->qualifier;
+    next.payload = record.dump(-1, ' ', false, json::error_handler_t::replace);
+    next.nextAttemptMs = nowMs();
+    next.createdMs = next.nextAttemptMs;
+    next.trace = event.trace;
+    m_queue->enqueue(next);
+}
+
 void ControlPlane::attemptDone(QueuedEvent event, const InvocationResult &result) {
     m_inFlight.erase(event.id);
     if (m_shutdown)
         return;
+    const EventInvokeConfig config =
+        eventInvokeConfigFor(event.function, event.qualifier).value_or(EventInvokeConfig{});
+    const int maxRetries = config.maximumRetryAttempts.value_or(m_options.maxRetries);
     try {
         if (result.throttled) {
             // Throttled is not failed: Lambda keeps such events and tries again, for up to
-            // six hours, without spending their retries.
-            constexpr long long kMaxEventAgeMs = 6LL * 3600 * 1000;
-            if (nowMs() - event.createdMs > kMaxEventAgeMs) {
-                m_queue->deadLetter(event, deadLetterQueueFor(event.function),
-                                    "TooManyRequestsException: throttled for 6 hours");
+            // six hours (or the function's MaximumEventAgeInSeconds), without spending their
+            // retries.
+            const long long maxAgeMs = config.maximumEventAgeSeconds
+                                           ? *config.maximumEventAgeSeconds * 1000LL
+                                           : 6LL * 3600 * 1000;
+            if (nowMs() - event.createdMs > maxAgeMs) {
+                expire(event, config,
+                       "EventAgeExceeded: throttled (TooManyRequestsException) until the event "
+                       "was " + std::to_string(maxAgeMs / 1000) + " s old",
+                       "EventAgeExceeded", &result);
             } else {
                 const long long delay = std::max<long long>(100, m_options.retryDelay.count());
                 m_queue->reschedule(event.id, event.attempts, nowMs() + delay,
@@ -334,22 +417,25 @@ void ControlPlane::attemptDone(QueuedEvent event, const InvocationResult &result
             }
         } else if (!result.functionError) {
             m_queue->remove(event.id);
+            ++event.attempts;
+            if (!config.onSuccess.empty())
+                sendToDestination(config.onSuccess, event, "Success", &result);
         } else {
             ++event.attempts;
             const std::string why = result.errorType + ": " + result.payload;
-            if (event.attempts > m_options.maxRetries) {
-                const std::string queue = deadLetterQueueFor(event.function);
-                m_queue->deadLetter(event, queue, why);
-                m_simulator.platformEvent("event " + event.requestId + " for " + event.function +
-                                          " failed " + std::to_string(event.attempts) +
-                                          " times; sent to dead-letter queue '" + queue + "'");
+            if (event.attempts > maxRetries) {
+                expire(event, config,
+                       "RetriesExhausted after " + std::to_string(event.attempts) +
+                           " attempt(s) (MaximumRetryAttempts " + std::to_string(maxRetries) +
+                           "): " + why,
+                       "RetriesExhausted", &result);
             } else {
                 const auto delay = m_options.retryDelay * (1LL << (event.attempts - 1));
                 m_queue->reschedule(event.id, event.attempts, nowMs() + delay.count(), why);
                 m_simulator.platformEvent("event " + event.requestId + " for " + event.function +
                                           " failed (" + result.errorType + "); retry " +
                                           std::to_string(event.attempts) + " of " +
-                                          std::to_string(m_options.maxRetries) + " in " +
+                                          std::to_string(maxRetries) + " in " +
                                           std::to_string(delay.count()) + " ms");
             }
         }

@@ -2,6 +2,8 @@
 #include "nimbus/net/httpclient.h"
 #include "nimbus/packaging/packager.h"
 #include "simulator/simulator.h"
+#include "store/database.h"
+#include "store/eventqueue.h"
 #include "tempproject.h"
 #include "testpaths.h"
 
@@ -72,6 +74,8 @@ private slots:
     void signaturesAreChecked();
     void devLoopFunctionsAreInvokable();
     void asyncRetriesThenDeadLetters();
+    void eventInvokeConfigIsValidatedAndHonoured();
+    void anEventPastItsMaximumAgeIsDropped();
     void queuedEventsSurviveARestart();
     void logsAreServed();
     void eventsFollowAnInvocation();
@@ -457,10 +461,10 @@ void TestControlPlane::badInputIsRefusedAndLeavesNothing_data() {
     QTest::newRow("bytes that are not a zip")
         << "POST" << "/2015-03-31/functions" << zipBody("certainly not a zip file") << 400
         << "InvalidParameterValueException" << "Could not unzip";
-    QTest::newRow("an event over 256 KB")
+    QTest::newRow("an event over 1 MB")
         << "EVENT" << "/2015-03-31/functions/devfn/invocations"
-        << QByteArray("\"" + QByteArray(300 * 1024, 'x') + "\"") << 413
-        << "RequestTooLargeException" << "262144 bytes for the Event invocation type";
+        << QByteArray("\"" + QByteArray(1024 * 1024, 'x') + "\"") << 413
+        << "RequestTooLargeException" << "1048576 bytes for the Event invocation type";
     QTest::newRow("a payload over 6 MB")
         << "POST" << "/2015-03-31/functions/devfn/invocations"
         << QByteArray("\"" + QByteArray(6 * 1024 * 1024 + 10, 'x') + "\"") << 413
@@ -577,6 +581,143 @@ void TestControlPlane::asyncRetriesThenDeadLetters() {
     QCOMPARE(client().invoke("devfn", "{}", "", "Event").status, 202);
     QTRY_COMPARE_WITH_TIMEOUT(m_simulator->controlPlane()->queuedEvents(), std::size_t(0), 10000);
     QCOMPARE((*client().deadLetters("devfn"))["DeadLetters"].size(), std::size_t(0));
+}
+
+// Lambda's current asynchronous rules: events up to 1 MB; FunctionEventInvokeConfig validated
+// as Lambda validates it, and honoured by the queue (no retries with 0; the record of a failure
+// sent to an on-failure function); Get, Update, List and Delete.
+void TestControlPlane::eventInvokeConfigIsValidatedAndHonoured() {
+    const std::string failing = "import os\n\ndef main(event, context):\n"
+                                "    open(os.environ['COUNT_FILE'], 'a').write('run\\n')\n"
+                                "    raise ValueError('bad order')\n";
+    const std::string sink = "import json, os\n\ndef main(event, context):\n"
+                             "    open(os.environ['SINK_FILE'], 'w').write(json.dumps(event))\n";
+    const std::string sinkFile = m_project->filePath("sink.json").toStdString();
+    QVERIFY(client()
+                .createFunction(createBody("once", pythonPackage(failing),
+                                           {{"Environment",
+                                             {{"Variables", {{"COUNT_FILE", countFile()}}}}}}))
+                .ok());
+    QVERIFY(client()
+                .createFunction(createBody("sink", pythonPackage(sink),
+                                           {{"Environment",
+                                             {{"Variables", {{"SINK_FILE", sinkFile}}}}}}))
+                .ok());
+    const std::string path = "/2019-09-25/functions/once/event-invoke-config";
+    auto expectRefused = [&](const json &body, int status, const std::string &type,
+                             const std::string &words) {
+        const auto answer = raw("PUT", path, body.dump());
+        QCOMPARE(answer.status, status);
+        const auto errorType = answer.headers.find("x-amzn-errortype");
+        QVERIFY2(errorType != answer.headers.end() && errorType->second.starts_with(type) &&
+                     answer.body.find(words) != std::string::npos,
+                 answer.body.c_str());
+    };
+    expectRefused({{"MaximumRetryAttempts", 5}}, 400, "ValidationException",
+                  "less than or equal to 2");
+    expectRefused({{"MaximumEventAgeInSeconds", 30}}, 400, "ValidationException",
+                  "greater than or equal to 60");
+    expectRefused({{"DestinationConfig",
+                    {{"OnSuccess", {{"Destination", "arn:aws:sqs:us-east-1:000000000000:q"}}}}}},
+                  400, "InvalidParameterValueException", "not supported locally");
+    expectRefused({{"DestinationConfig",
+                    {{"OnFailure",
+                      {{"Destination", "arn:aws:lambda:us-east-1:000000000000:function:nope"}}}}}},
+                  400, "InvalidParameterValueException", "does not exist");
+    QCOMPARE(raw("GET", path).status, 404);
+    QCOMPARE(raw("POST", path, json{{"MaximumRetryAttempts", 1}}.dump()).status, 404);
+
+    const std::string sinkArn = "arn:aws:lambda:us-east-1:000000000000:function:sink";
+    auto put = raw("PUT", path,
+                   json{{"MaximumRetryAttempts", 0},
+                        {"DestinationConfig", {{"OnFailure", {{"Destination", sinkArn}}}}}}
+                       .dump());
+    QCOMPARE(put.status, 200);
+    json config = json::parse(put.body);
+    QCOMPARE(config["MaximumRetryAttempts"], 0);
+    QVERIFY(config["FunctionArn"].get<std::string>().ends_with("function:once:$LATEST"));
+    QCOMPARE(config["DestinationConfig"]["OnFailure"]["Destination"], sinkArn);
+    // Update changes what it names and keeps the rest.
+    config = json::parse(raw("POST", path, json{{"MaximumEventAgeInSeconds", 3600}}.dump()).body);
+    QCOMPARE(config["MaximumRetryAttempts"], 0);
+    QCOMPARE(config["MaximumEventAgeInSeconds"], 3600);
+    QCOMPARE(json::parse(raw("GET", path).body)["MaximumEventAgeInSeconds"], 3600);
+    const json listed = json::parse(raw("GET", path + "/list").body);
+    QCOMPARE(listed["FunctionEventInvokeConfigs"].size(), std::size_t(1));
+
+    // Honoured: one attempt, no retry; the dead letter says why; the sink gets the record.
+    const auto accepted = client().invoke("once", R"({"order": 8})", "", "Event");
+    QCOMPARE(accepted.status, 202);
+    QTRY_VERIFY2_WITH_TIMEOUT(QFile::exists(QString::fromStdString(sinkFile)),
+                              ((*client().deadLetters("once")).dump() +
+                               (*client().deadLetters("sink")).dump())
+                                  .c_str(),
+                              15000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_simulator->controlPlane()->queuedEvents(), std::size_t(0), 5000);
+    QTest::qWait(300);
+    QCOMPARE(runs(), 1);
+    const json letters = (*client().deadLetters("once"))["DeadLetters"];
+    QCOMPARE(letters.size(), std::size_t(1));
+    QCOMPARE(letters[0]["Attempts"], 1);
+    QVERIFY2(letters[0]["Error"].get<std::string>().starts_with(
+                 "RetriesExhausted after 1 attempt(s) (MaximumRetryAttempts 0): ValueError"),
+             letters[0]["Error"].dump().c_str());
+    QFile recordFile(QString::fromStdString(sinkFile));
+    QVERIFY(recordFile.open(QIODevice::ReadOnly));
+    const json record = json::parse(recordFile.readAll().toStdString());
+    QCOMPARE(record["version"], "1.0");
+    QCOMPARE(record["requestContext"]["condition"], "RetriesExhausted");
+    QCOMPARE(record["requestContext"]["requestId"], accepted.requestId);
+    QCOMPARE(record["requestContext"]["approximateInvokeCount"], 1);
+    QCOMPARE(record["requestPayload"], json({{"order", 8}}));
+    QCOMPARE(record["responseContext"]["functionError"], "Unhandled");
+    QCOMPARE(record["responsePayload"]["errorType"], "ValueError");
+
+    // A 1 MB event is taken (the limit was 256 KB).
+    QCOMPARE(client().invoke("devfn", "\"" + std::string(1000 * 1000, 'x') + "\"", "", "Event").status,
+             202);
+    QCOMPARE(raw("DELETE", path).status, 204);
+    QCOMPARE(raw("GET", path).status, 404);
+}
+
+// An event older than MaximumEventAgeInSeconds when its turn comes is not run: it goes to the
+// dead letters with the reason.
+void TestControlPlane::anEventPastItsMaximumAgeIsDropped() {
+    QVERIFY(client()
+                .createFunction(createBody(
+                    "late", pythonPackage("import os\n\ndef main(event, context):\n"
+                                          "    open(os.environ['COUNT_FILE'], 'a').write('run\\n')\n"),
+                    {{"Environment", {{"Variables", {{"COUNT_FILE", countFile()}}}}}}))
+                .ok());
+    QCOMPARE(raw("PUT", "/2019-09-25/functions/late/event-invoke-config",
+                 json{{"MaximumEventAgeInSeconds", 60}}.dump())
+                 .status,
+             200);
+    stop();
+    {
+        // An event accepted two minutes ago, still waiting (as after a long stop).
+        std::string error;
+        auto db = Database::open(m_project->filePath(".nimbus/nimbus.db").toStdString(), error);
+        QVERIFY2(db, error.c_str());
+        EventQueue queue(*db);
+        QueuedEvent event;
+        event.requestId = "old-1";
+        event.function = "late";
+        event.payload = "{}";
+        const long long now = QDateTime::currentMSecsSinceEpoch();
+        event.createdMs = now - 120000;
+        event.nextAttemptMs = now;
+        queue.enqueue(event);
+    }
+    start();
+    QTRY_COMPARE_WITH_TIMEOUT((*client().deadLetters("late"))["DeadLetters"].size(),
+                              std::size_t(1), 10000);
+    const json letter = (*client().deadLetters("late"))["DeadLetters"][0];
+    QCOMPARE(letter["RequestId"], "old-1");
+    QVERIFY2(letter["Error"].get<std::string>().starts_with(
+                 "EventAgeExceeded: the event was older than 60 s"),
+             letter["Error"].dump().c_str());
+    QCOMPARE(runs(), 0);
 }
 
 void TestControlPlane::queuedEventsSurviveARestart() {
