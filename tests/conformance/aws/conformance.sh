@@ -533,6 +533,50 @@ check_async() {
         not contains "$letters" async-success
 }
 
+check_event_invoke_config() {
+    expect_error "put-function-event-invoke-config refuses 5 retries" ValidationException \
+        lambda put-function-event-invoke-config --function-name worker --maximum-retry-attempts 5
+    # (The CLI itself refuses an age under 60 s; over the maximum is ours to refuse.)
+    expect_error "put-function-event-invoke-config refuses an age over 6 hours" ValidationException \
+        lambda put-function-event-invoke-config --function-name worker \
+        --maximum-event-age-in-seconds 30000
+    expect_call "put-function-event-invoke-config: no retries" "0" \
+        lambda put-function-event-invoke-config --function-name worker --maximum-retry-attempts 0 \
+        --query MaximumRetryAttempts --output text
+    expect_call "update-function-event-invoke-config keeps what it does not name" "0 600" \
+        lambda update-function-event-invoke-config --function-name worker \
+        --maximum-event-age-in-seconds 600 \
+        --query '[MaximumRetryAttempts,MaximumEventAgeInSeconds]' --output text
+    expect_call "get-function-event-invoke-config" "0 600" \
+        lambda get-function-event-invoke-config --function-name worker \
+        --query '[MaximumRetryAttempts,MaximumEventAgeInSeconds]' --output text
+    expect_call "list-function-event-invoke-configs" "1" \
+        lambda list-function-event-invoke-configs --function-name worker \
+        --query 'length(FunctionEventInvokeConfigs)' --output text
+    expect_call "invoke --invocation-type Event (no-retry) answers 202" "202" \
+        lambda invoke --function-name worker --invocation-type Event \
+        --cli-binary-format raw-in-base64-out --payload '{"id": "no-retry", "fail": true}' \
+        --query StatusCode --output text "$WORK/answer.json"
+    local i
+    for i in $(seq 1 50); do # up to 10 s
+        [ "$SECONDS" -lt "$BUDGET" ] || break
+        contains "$(dead_letters worker)" no-retry && break
+        sleep 0.2
+    done
+    sleep 1
+    expect_same "with MaximumRetryAttempts 0 a failing event runs once" 1 \
+        "$(runs_of "$WORK/worker-runs.txt" no-retry)"
+    expect_same "then it is a dead letter after 1 attempt" \
+        'my-dlq 1 {"id": "no-retry", "fail": true}' "$(dead_letters worker | grep no-retry)"
+    expect "nimbus dead-letters says why" "$(oneline "$(timeout 30 "$BIN/nimbus" dead-letters worker --project "$PROJECT" 2>&1)")" \
+        contains "$(timeout 30 "$BIN/nimbus" dead-letters worker --project "$PROJECT" 2>&1)" \
+        "RetriesExhausted after 1 attempt(s) (MaximumRetryAttempts 0)"
+    expect_call "delete-function-event-invoke-config" "" \
+        lambda delete-function-event-invoke-config --function-name worker
+    expect_error "get-function-event-invoke-config after delete" ResourceNotFoundException \
+        lambda get-function-event-invoke-config --function-name worker
+}
+
 check_delete() {
     expect_call "delete-function" "" lambda delete-function --function-name beta
     call_debug lambda get-function --function-name beta
@@ -584,7 +628,7 @@ echo "# nimbus-sim at $ENDPOINT (project $PROJECT), aws-cli $("$PY" -c 'import a
 skipped=""
 for group in check_create_and_get check_list_pagination check_invoke_tail check_function_error \
     check_versions check_weighted_alias check_tags check_configuration_update check_concurrency \
-    check_auth check_bad_packages check_async check_logs check_delete; do
+    check_auth check_bad_packages check_async check_event_invoke_config check_logs check_delete; do
     if [ "$SECONDS" -lt "$BUDGET" ] && simulator_running; then "$group"; else skipped="$skipped $group"; fi
 done
 if [ -n "$skipped" ]; then
