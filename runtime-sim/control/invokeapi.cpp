@@ -290,13 +290,18 @@ void ControlPlane::drainQueue() {
         if (config && config->maximumEventAgeSeconds &&
             nowMs() - event.createdMs > *config->maximumEventAgeSeconds * 1000LL) {
             m_inFlight.erase(event.id);
-            expire(event, *config,
-                   "EventAgeExceeded: the event was older than " +
-                       std::to_string(*config->maximumEventAgeSeconds) +
-                       " s (MaximumEventAgeInSeconds) before it could run; " +
-                       std::to_string(event.attempts) + " attempt(s)" +
-                       (event.lastError.empty() ? std::string() : ", the last: " + event.lastError),
-                   "EventAgeExceeded");
+            try {
+                expire(event, *config,
+                       "EventAgeExceeded: the event was older than " +
+                           std::to_string(*config->maximumEventAgeSeconds) +
+                           " s (MaximumEventAgeInSeconds) before it could run; " +
+                           std::to_string(event.attempts) + " attempt(s)" +
+                           (event.lastError.empty() ? std::string()
+                                                    : ", the last: " + event.lastError),
+                       "EventAgeExceeded");
+            } catch (const StoreError &e) {
+                m_simulator.platformEvent(std::string("the event queue failed: ") + e.what());
+            }
             continue;
         }
         lambda::ApiError error;
