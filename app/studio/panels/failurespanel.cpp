@@ -82,7 +82,6 @@ void fillNameValues(QTreeWidget *tree, const QJsonObject &object, const QString 
 FailuresPanel::FailuresPanel(SimulatorConnection *simulator, FunctionsModel *functions,
                              const QString &projectDir, QWidget *parent)
     : QWidget(parent)
-    , m_simulator(simulator)
     , m_projectDir(projectDir)
     , m_model(new FailuresModel(this)) {
     setAccessibleName(tr("Failures"));
@@ -200,6 +199,7 @@ FailuresPanel::FailuresPanel(SimulatorConnection *simulator, FunctionsModel *fun
             });
     connect(m_frames, &QTreeWidget::itemActivated, this,
             [this](QTreeWidgetItem *item) { openFrame(item); });
+    m_reader = new SimulatorReader(simulator, "/_nimbus/failures", this);
     m_poller = new VisibleRefresh(this, simulator, kRefreshMs, [this] { refresh(); });
     showFailure(nullptr);
 }
@@ -225,42 +225,23 @@ void FailuresPanel::showUnavailable(const QString &why) {
 }
 
 void FailuresPanel::refresh() {
-    using State = SimulatorConnection::State;
-    if (m_simulator->state() != State::Running) {
-        if (m_simulator->state() == State::Starting)
-            m_states->showMessage(tr("The simulator is starting…"), StateStack::Tone::Empty);
-        else
-            showUnavailable(m_simulator->state() == State::Failed
-                                ? tr("The simulator is not running, so there are no failures "
-                                     "to show.\n%1")
-                                      .arg(m_simulator->failure())
-                                : tr("The simulator is not running: the failures it kept show "
-                                     "when it runs (Run ▸ Restart Simulator)."));
-        emit refreshed();
-        return;
-    }
-    if (m_pending)
-        return;
     const QString query = QStringLiteral("function=%1&limit=%2")
                               .arg(QString::fromUtf8(QUrl::toPercentEncoding(function())))
                               .arg(kFailureLimit);
-    const int request = ++m_request;
-    m_pending = true;
-    QPointer<FailuresPanel> self(this);
-    m_simulator->getJson("/_nimbus/failures", query,
-                         [self, request](const QJsonObject &answer, const QString &error) {
-                             if (!self)
-                                 return;
-                             self->m_pending = false;
-                             if (request != self->m_request)
-                                 return;
-                             if (!error.isEmpty())
-                                 self->showUnavailable(
-                                     tr("Failures could not be read: %1").arg(error));
-                             else
-                                 self->showFailures(failuresFromJson(answer));
-                             emit self->refreshed();
-                         });
+    const auto status =
+        m_reader->read(query, query, [this](const QJsonObject &answer, const QString &error) {
+            if (!error.isEmpty())
+                showUnavailable(tr("Failures could not be read: %1").arg(error));
+            else
+                showFailures(failuresFromJson(answer));
+            emit refreshed();
+        });
+    if (status == SimulatorReader::Status::Starting)
+        m_states->showMessage(tr("The simulator is starting…"), StateStack::Tone::Empty);
+    else if (status == SimulatorReader::Status::NotRunning)
+        showUnavailable(m_reader->notRunning(tr("failures")));
+    if (status == SimulatorReader::Status::Starting || status == SimulatorReader::Status::NotRunning)
+        emit refreshed();
 }
 
 void FailuresPanel::showFailures(const QList<FailureRecord> &failures) {

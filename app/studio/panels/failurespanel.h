@@ -16,6 +16,7 @@ class QTreeWidgetItem;
 namespace nimbus::studio {
 
 class FilterBar;
+class SimulatorReader;
 
 class FunctionsModel;
 class SimulatorConnection;
@@ -72,7 +73,6 @@ private:
     void showUnavailable(const QString &why);
     void openFrame(QTreeWidgetItem *item);
 
-    SimulatorConnection *m_simulator;
     QString m_projectDir;
     FailuresModel *m_model;
     FilterBar *m_bar;
@@ -91,8 +91,7 @@ private:
     StateStack *m_states;
     VisibleRefresh *m_poller;
     qint64 m_shown = -1;
-    int m_request = 0;
-    bool m_pending = false;
+    SimulatorReader *m_reader;
 };
 
 } // namespace nimbus::studio

@@ -120,7 +120,6 @@ QList<MetricsSeries> chartedSeries(const MetricsSnapshot &snapshot, bool *trunca
 MetricsPanel::MetricsPanel(SimulatorConnection *simulator, FunctionsModel *functions,
                            QWidget *parent)
     : QWidget(parent)
-    , m_simulator(simulator)
     , m_model(new MetricsTableModel(this)) {
     setAccessibleName(tr("Metrics"));
     auto *layout = new QVBoxLayout(this);
@@ -200,6 +199,7 @@ MetricsPanel::MetricsPanel(SimulatorConnection *simulator, FunctionsModel *funct
     connect(m_bar, &FilterBar::functionChosen, this, [this] { refresh(); });
     connect(m_range, &QComboBox::activated, this, [this] { refresh(); });
     connect(m_bar, &FilterBar::refreshRequested, this, &MetricsPanel::refresh);
+    m_reader = new SimulatorReader(simulator, "/_nimbus/metrics", this);
     m_poller = new VisibleRefresh(this, simulator, kRefreshMs, [this] { refresh(); });
 }
 
@@ -236,51 +236,30 @@ void MetricsPanel::showUnavailable(const QString &why) {
 }
 
 void MetricsPanel::refresh() {
-    using State = SimulatorConnection::State;
-    switch (m_simulator->state()) {
-    case State::Starting:
-        m_states->showMessage(tr("The simulator is starting…"), StateStack::Tone::Empty);
-        emit refreshed();
-        return;
-    case State::Stopped:
-        showUnavailable(tr("The simulator is not running: its metrics show when it runs "
-                           "(Run ▸ Restart Simulator)."));
-        emit refreshed();
-        return;
-    case State::Failed:
-        showUnavailable(tr("The simulator is not running, so there are no metrics to show.\n%1")
-                            .arg(m_simulator->failure()));
-        emit refreshed();
-        return;
-    case State::Running:
-        break;
-    }
-    if (m_pending)
-        return; // the answer on its way will do; the next tick asks again
     const MetricsRange r = range();
     const qint64 toMs = QDateTime::currentMSecsSinceEpoch();
     const qint64 fromMs = toMs - r.spanMs;
+    const QString function = QString::fromUtf8(QUrl::toPercentEncoding(this->function()));
     const QString query = QStringLiteral("since=%1&function=%2&bucket=%3")
                               .arg(fromMs)
-                              .arg(QString::fromUtf8(QUrl::toPercentEncoding(function())))
+                              .arg(function)
                               .arg(r.bucketMs);
-    const int request = ++m_request;
-    m_pending = true;
-    QPointer<MetricsPanel> self(this);
-    m_simulator->getJson(
-        "/_nimbus/metrics", query,
-        [self, request, fromMs, toMs](const QJsonObject &answer, const QString &error) {
-            if (!self)
-                return;
-            self->m_pending = false;
-            if (request != self->m_request)
-                return; // the function or range changed meanwhile
+    // (The key leaves the times out: a read of the same function and range still out will do.)
+    const auto status = m_reader->read(
+        function + "|" + r.label, query,
+        [this, fromMs, toMs](const QJsonObject &answer, const QString &error) {
             if (!error.isEmpty())
-                self->showUnavailable(tr("Metrics could not be read: %1").arg(error));
+                showUnavailable(tr("Metrics could not be read: %1").arg(error));
             else
-                self->show(metricsFromJson(answer), fromMs, toMs);
-            emit self->refreshed();
+                show(metricsFromJson(answer), fromMs, toMs);
+            emit refreshed();
         });
+    if (status == SimulatorReader::Status::Starting)
+        m_states->showMessage(tr("The simulator is starting…"), StateStack::Tone::Empty);
+    else if (status == SimulatorReader::Status::NotRunning)
+        showUnavailable(m_reader->notRunning(tr("metrics")));
+    if (status == SimulatorReader::Status::Starting || status == SimulatorReader::Status::NotRunning)
+        emit refreshed();
 }
 
 void MetricsPanel::show(const MetricsSnapshot &snapshot, qint64 fromMs, qint64 toMs) {

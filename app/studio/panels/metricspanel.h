@@ -15,6 +15,7 @@ class QValueAxis;
 namespace nimbus::studio {
 
 class FilterBar;
+class SimulatorReader;
 
 class FunctionsModel;
 class SimulatorConnection;
@@ -61,7 +62,6 @@ private:
     void showCharts(const MetricsSnapshot &snapshot, qint64 fromMs, qint64 toMs);
     void showUnavailable(const QString &why);
 
-    SimulatorConnection *m_simulator;
     MetricsTableModel *m_model;
     FilterBar *m_bar;
     QComboBox *m_range;
@@ -77,8 +77,7 @@ private:
     StateStack *m_states;
     VisibleRefresh *m_poller;
     qint64 m_axisFromMs = 0, m_axisToMs = 0; // the time the charts cover
-    int m_request = 0; // bumps per request: an answer to an older one is dropped
-    bool m_pending = false;
+    SimulatorReader *m_reader;
 };
 
 } // namespace nimbus::studio

@@ -107,4 +107,42 @@ void VisibleRefresh::update(bool refreshNow) {
         m_refresh();
 }
 
+SimulatorReader::SimulatorReader(SimulatorConnection *simulator, QString path, QObject *parent)
+    : QObject(parent)
+    , m_simulator(simulator)
+    , m_path(std::move(path)) {}
+
+SimulatorReader::Status SimulatorReader::read(const QString &key, const QString &query,
+                                              Answer answer) {
+    using State = SimulatorConnection::State;
+    if (m_simulator->state() == State::Starting)
+        return Status::Starting;
+    if (m_simulator->state() != State::Running)
+        return Status::NotRunning;
+    if (m_inFlight && key == m_key)
+        return Status::InFlight;
+    m_key = key;
+    m_inFlight = true;
+    const int request = ++m_request;
+    QPointer<SimulatorReader> self(this);
+    m_simulator->getJson(m_path, query,
+                         [self, request, answer = std::move(answer)](const QJsonObject &json,
+                                                                     const QString &error) {
+                             if (!self || request != self->m_request)
+                                 return; // superseded by a newer read
+                             self->m_inFlight = false;
+                             answer(json, error);
+                         });
+    return Status::Asked;
+}
+
+QString SimulatorReader::notRunning(const QString &what) const {
+    if (m_simulator->state() == SimulatorConnection::State::Failed)
+        return tr("The simulator is not running, so there are no %1 to show.\n%2")
+            .arg(what, m_simulator->failure());
+    return tr("The simulator is not running: its %1 show when it runs (Run ▸ Restart "
+              "Simulator).")
+        .arg(what);
+}
+
 } // namespace nimbus::studio

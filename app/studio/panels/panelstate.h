@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QJsonObject>
 #include <QObject>
 #include <QPointer>
 #include <QStackedWidget>
@@ -58,6 +59,31 @@ private:
     QTimer m_timer;
     QPointer<QDockWidget> m_dock;
     bool m_dockInView = true;
+};
+
+// A panel's reads of one endpoint of the simulator. A read with the key of the one in flight
+// is dropped (the answer on its way will do); a read with another key (the function or the
+// range changed) supersedes it: only the newest read's answer is delivered.
+class SimulatorReader : public QObject {
+    Q_OBJECT
+public:
+    enum class Status { Asked, InFlight, Starting, NotRunning };
+    using Answer = std::function<void(const QJsonObject &answer, const QString &error)>;
+
+    SimulatorReader(SimulatorConnection *simulator, QString path, QObject *parent);
+
+    // Asks for `path?query` when the simulator runs; says why not otherwise.
+    Status read(const QString &key, const QString &query, Answer answer);
+    // Why there is nothing to show while the simulator is not running, naming what the panel
+    // shows ("traces").
+    QString notRunning(const QString &what) const;
+
+private:
+    SimulatorConnection *m_simulator;
+    QString m_path;
+    QString m_key;
+    int m_request = 0;
+    bool m_inFlight = false;
 };
 
 } // namespace nimbus::studio

@@ -36,7 +36,6 @@ QString timeOfUs(qint64 us) {
 
 TracesPanel::TracesPanel(SimulatorConnection *simulator, FunctionsModel *functions, QWidget *parent)
     : QWidget(parent)
-    , m_simulator(simulator)
     , m_traces(new TracesModel(this))
     , m_waterfall(new WaterfallModel(this)) {
     setAccessibleName(tr("Traces"));
@@ -128,6 +127,7 @@ TracesPanel::TracesPanel(SimulatorConnection *simulator, FunctionsModel *functio
                 showSpan(current.isValid() ? current.data(WaterfallModel::SpanIndexRole).toInt()
                                            : -1);
             });
+    m_reader = new SimulatorReader(simulator, "/_nimbus/traces", this);
     m_poller = new VisibleRefresh(this, simulator, kRefreshMs, [this] { refresh(); });
     showTrace({});
 }
@@ -153,41 +153,23 @@ void TracesPanel::showUnavailable(const QString &why) {
 }
 
 void TracesPanel::refresh() {
-    using State = SimulatorConnection::State;
-    if (m_simulator->state() != State::Running) {
-        if (m_simulator->state() == State::Starting)
-            m_states->showMessage(tr("The simulator is starting…"), StateStack::Tone::Empty);
-        else
-            showUnavailable(m_simulator->state() == State::Failed
-                                ? tr("The simulator is not running, so there are no traces to "
-                                     "show.\n%1")
-                                      .arg(m_simulator->failure())
-                                : tr("The simulator is not running: its traces show when it "
-                                     "runs (Run ▸ Restart Simulator)."));
-        emit refreshed();
-        return;
-    }
-    if (m_pending)
-        return;
     const QString query = QStringLiteral("function=%1&limit=%2")
                               .arg(QString::fromUtf8(QUrl::toPercentEncoding(function())))
                               .arg(kTraceLimit);
-    const int request = ++m_request;
-    m_pending = true;
-    QPointer<TracesPanel> self(this);
-    m_simulator->getJson(
-        "/_nimbus/traces", query, [self, request](const QJsonObject &answer, const QString &error) {
-            if (!self)
-                return;
-            self->m_pending = false;
-            if (request != self->m_request)
-                return;
+    const auto status =
+        m_reader->read(query, query, [this](const QJsonObject &answer, const QString &error) {
             if (!error.isEmpty())
-                self->showUnavailable(tr("Traces could not be read: %1").arg(error));
+                showUnavailable(tr("Traces could not be read: %1").arg(error));
             else
-                self->showTraces(tracesFromJson(answer));
-            emit self->refreshed();
+                showTraces(tracesFromJson(answer));
+            emit refreshed();
         });
+    if (status == SimulatorReader::Status::Starting)
+        m_states->showMessage(tr("The simulator is starting…"), StateStack::Tone::Empty);
+    else if (status == SimulatorReader::Status::NotRunning)
+        showUnavailable(m_reader->notRunning(tr("traces")));
+    if (status == SimulatorReader::Status::Starting || status == SimulatorReader::Status::NotRunning)
+        emit refreshed();
 }
 
 void TracesPanel::showTraces(const QList<TraceRecord> &traces) {

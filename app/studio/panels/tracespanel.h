@@ -12,6 +12,7 @@ class QTreeWidget;
 namespace nimbus::studio {
 
 class FilterBar;
+class SimulatorReader;
 
 class FunctionsModel;
 class SimulatorConnection;
@@ -55,7 +56,6 @@ private:
     void showSpan(int spanIndex);
     void showUnavailable(const QString &why);
 
-    SimulatorConnection *m_simulator;
     TracesModel *m_traces;
     WaterfallModel *m_waterfall;
     FilterBar *m_bar;
@@ -66,8 +66,7 @@ private:
     StateStack *m_states;
     VisibleRefresh *m_poller;
     QString m_shownTrace;
-    int m_request = 0;
-    bool m_pending = false;
+    SimulatorReader *m_reader;
 };
 
 } // namespace nimbus::studio
