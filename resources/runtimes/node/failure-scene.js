@@ -31,6 +31,7 @@ const fs = require('fs');
 const path = require('path');
 const util = require('util');
 const { fileURLToPath, pathToFileURL } = require('url');
+const { postSync, originalLine } = require('./inspector-support.js');
 
 const MAX_TEXT = 1000; // characters of one value
 const MAX_FRAMES = 50; // the innermost ones are kept
@@ -84,16 +85,8 @@ class FailureScenes {
     this.call('Debugger.setPauseOnExceptions', { state: 'all' });
   }
 
-  // A session's method, answered synchronously (in process, same thread).
   call(method, params) {
-    let failure = null;
-    let answer;
-    this.session.post(method, params, (err, result) => {
-      failure = err;
-      answer = result;
-    });
-    if (failure) throw failure;
-    return answer;
+    return postSync(this.session, method, params);
   }
 
   onScript({ scriptId, url }) {
@@ -199,15 +192,9 @@ class FailureScenes {
   // 1-based, in the source a file was compiled from when it has a source map (TypeScript).
   line(frame) {
     const { scriptId, lineNumber, columnNumber } = frame.location;
-    try {
-      const map = require('module').findSourceMap(this.scripts.get(scriptId));
-      const entry = map && map.findEntry(lineNumber, columnNumber || 0);
-      if (entry && typeof entry.originalLine === 'number') return entry.originalLine + 1;
-    } catch (e) {
-      // The generated line, then.
-    }
-    return lineNumber + 1;
+    return originalLine(this.scripts.get(scriptId), lineNumber, columnNumber);
   }
+
 
   // The scene of the exception that failed an invocation, if one was captured.
   take(error) {
@@ -235,14 +222,7 @@ function stackScene(error, root) {
       }
     }
     if (file.includes('/node_modules/') || !roots.some((r) => file.startsWith(r))) continue;
-    let lineNumber = Number(m[3]);
-    try {
-      const map = require('module').findSourceMap(file);
-      const entry = map && map.findEntry(lineNumber - 1, Number(m[4]) - 1);
-      if (entry && typeof entry.originalLine === 'number') lineNumber = entry.originalLine + 1;
-    } catch (e) {
-      // The generated line, then.
-    }
+    const lineNumber = originalLine(file, Number(m[3]) - 1, Number(m[4]) - 1);
     frames.push({ name: (m[1] || '(anonymous)').replace(/^async /, ''), file, line: lineNumber, locals: {} });
     if (frames.length >= MAX_FRAMES) break;
   }

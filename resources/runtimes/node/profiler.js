@@ -21,6 +21,7 @@ const fs = require('fs');
 const path = require('path');
 const { fileURLToPath } = require('url');
 const { performance } = require('perf_hooks');
+const { postSync, originalLine } = require('./inspector-support.js');
 
 const LINGER_MS = 10000;
 const ANCHOR = 'nimbus:anchor';
@@ -43,20 +44,6 @@ function fileOf(url) {
     files.set(url, file);
   }
   return file;
-}
-
-// The 1-based line a function starts on, in its source when it was compiled with a source map.
-function lineOf(file, callFrame) {
-  if (file) {
-    try {
-      const map = require('module').findSourceMap(file);
-      const entry = map && map.findEntry(callFrame.lineNumber, callFrame.columnNumber);
-      if (entry && typeof entry.originalLine === 'number') return entry.originalLine + 1;
-    } catch (e) {
-      // The generated line, then.
-    }
-  }
-  return callFrame.lineNumber + 1;
 }
 
 // A frame that only delivers work to the handler: Node's internals and natives (but not
@@ -87,7 +74,7 @@ function convert(profile) {
   const frameIndex = new Map();
   const indexOf = (callFrame) => {
     const file = fileOf(callFrame.url);
-    const frame = { name: callFrame.functionName || '(anonymous)', file, line: file || callFrame.url ? lineOf(file, callFrame) : 0 };
+    const frame = { name: callFrame.functionName || '(anonymous)', file, line: file || callFrame.url ? originalLine(file, callFrame.lineNumber, callFrame.columnNumber) : 0 };
     const key = `${frame.name}\0${callFrame.url}\0${callFrame.lineNumber}\0${callFrame.columnNumber}`;
     let index = frameIndex.get(key);
     if (index === undefined) {
@@ -177,14 +164,7 @@ class Profiler {
   }
 
   call(method, params) {
-    let failure = null;
-    let answer;
-    this.session.post(method, params, (err, result) => {
-      failure = err;
-      answer = result;
-    });
-    if (failure) throw failure;
-    return answer;
+    return postSync(this.session, method, params);
   }
 
   // Just before the handler.
