@@ -348,25 +348,28 @@ void FunctionPool::spawnInstance() {
                     std::to_string(m_settings.profileIntervalUs);
         }
         std::weak_ptr<FunctionPool> weakPool = self;
-        instance->spawnedAt = Clock::now(); // Init Duration counts from here, as on Lambda
-        instance->process = ChildProcess::start(
-            m_io, spec,
-            [weakInstance](std::string_view chunk) {
-                auto inst = weakInstance.lock();
-                if (!inst)
-                    return;
-                if (inst->state == Instance::State::Busy)
-                    appendBounded(inst->log, chunk, kMaxLogBytes);
-                else
-                    appendBounded(inst->preOutput, chunk, kMaxPreOutputBytes);
-            },
-            [weakPool, weakInstance](ExitStatus status) {
-                auto pool = weakPool.lock();
-                auto inst = weakInstance.lock();
-                if (pool && inst)
-                    pool->onExit(inst, status);
-            },
-            error);
+        auto onOutput = [weakInstance](std::string_view chunk) {
+            auto inst = weakInstance.lock();
+            if (!inst)
+                return;
+            if (inst->state == Instance::State::Busy)
+                appendBounded(inst->log, chunk, kMaxLogBytes);
+            else
+                appendBounded(inst->preOutput, chunk, kMaxPreOutputBytes);
+        };
+        auto onExit = [weakPool, weakInstance](ExitStatus status) {
+            auto pool = weakPool.lock();
+            auto inst = weakInstance.lock();
+            if (pool && inst)
+                pool->onExit(inst, status);
+        };
+        // Init Duration counts from here, as on Lambda: with a template, the fork (or the
+        // assignment) and the handler's import; without, the interpreter's start too.
+        instance->spawnedAt = Clock::now();
+        if (m_settings.templates)
+            instance->process = m_settings.templates->start(spec, onOutput, onExit);
+        if (!instance->process)
+            instance->process = ChildProcess::start(m_io, spec, onOutput, onExit, error);
     }
     if (!instance->process) {
         instance->api->close();

@@ -4,6 +4,7 @@
 #include "invocation.h"
 #include "nimbus/net/httpserver.h"
 #include "runtimelauncher.h"
+#include "../templates/runtimetemplates.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -30,6 +31,9 @@ struct PoolSettings {
     // invocation here (resources/runtimes/*: NIMBUS_PROFILE_DIR).
     std::string profileDir;
     int profileIntervalUs = 0; // 0: the runtime's default
+    // Pre-initialised runtimes that new instances start from (a Python zygote, idle Node
+    // bootstraps); null starts every instance from scratch (`--no-prewarm`).
+    RuntimeTemplates *templates = nullptr;
 };
 
 // Receives what the pool does, for logs and tools: the simulator knows nothing of who

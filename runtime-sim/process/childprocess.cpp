@@ -13,6 +13,7 @@
 #include <boost/asio/connect_pipe.hpp>
 #include <boost/asio/readable_pipe.hpp>
 #include <boost/asio/writable_pipe.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/process/v2/environment.hpp>
 #include <boost/process/v2/process.hpp>
 #include <boost/process/v2/start_dir.hpp>
@@ -44,6 +45,28 @@ struct OwnProcessGroup {
         if (::getppid() != parent) // the parent died before prctl took effect
             ::_exit(127);
         return {};
+    }
+};
+
+// Gives the child one descriptor of ours as its descriptor 3. (Boost 1.81's posix::bind_fd
+// cannot be used: its on_setup returns nothing.)
+struct ControlDescriptor {
+    int fd;
+
+    template <typename Launcher>
+    std::error_code on_setup(Launcher &launcher, const bp::filesystem::path &,
+                             const char *const *) {
+        launcher.fd_whitelist.push_back(3); // kept open when the child closes the rest
+        return {};
+    }
+
+    template <typename Launcher>
+    std::error_code on_exec_setup(Launcher &, const bp::filesystem::path &, const char *const *) {
+        if (fd == 3) // already there: only its close-on-exec flag goes
+            return ::fcntl(3, F_SETFD, 0) == 0 ? std::error_code()
+                                               : std::error_code(errno, std::system_category());
+        return ::dup2(fd, 3) == 3 ? std::error_code()
+                                  : std::error_code(errno, std::system_category());
     }
 };
 
@@ -98,8 +121,10 @@ std::string ExitStatus::describe() const {
 
 struct ChildProcess::Impl {
     Impl(asio::io_context &io)
-        : output(io) {}
+        : output(io)
+        , input(io) {}
     asio::readable_pipe output;
+    asio::writable_pipe input; // open when Spec::pipeInput
     std::unique_ptr<bp::process> process;
     OutputHandler onOutput;
     ExitHandler onExit;
@@ -135,10 +160,20 @@ std::shared_ptr<ChildProcess> ChildProcess::start(asio::io_context &io, const Sp
     for (const auto &[name, value] : spec.environment)
         environment.push_back(name + "=" + value);
 
-    impl->process = std::make_unique<bp::process>(
-        io.get_executor(), bp::filesystem::path(spec.executable), spec.arguments,
-        bp::process_stdio{nullptr, writeEnd, writeEnd}, bp::process_environment(environment),
-        bp::process_start_dir(spec.workingDirectory), OwnProcessGroup{}, ec);
+    // (Boost's stdio bindings are built in place: they own descriptors and must not be copied.)
+    auto launch = [&](auto &&input) {
+        if (spec.controlFd >= 0)
+            return std::make_unique<bp::process>(
+                io.get_executor(), bp::filesystem::path(spec.executable), spec.arguments,
+                bp::process_stdio{input, writeEnd, writeEnd}, bp::process_environment(environment),
+                bp::process_start_dir(spec.workingDirectory), ControlDescriptor{spec.controlFd},
+                OwnProcessGroup{}, ec);
+        return std::make_unique<bp::process>(
+            io.get_executor(), bp::filesystem::path(spec.executable), spec.arguments,
+            bp::process_stdio{input, writeEnd, writeEnd}, bp::process_environment(environment),
+            bp::process_start_dir(spec.workingDirectory), OwnProcessGroup{}, ec);
+    };
+    impl->process = spec.pipeInput ? launch(impl->input) : launch(nullptr);
     writeEnd.close();
     if (ec) {
         error = "cannot start " + spec.executable + ": " + ec.message();
@@ -184,25 +219,66 @@ void ChildProcess::drainOutput() {
     }
 }
 
+std::shared_ptr<ChildProcess> ChildProcess::adopt(asio::io_context &io, pid_t pid, int outputFd,
+                                                  OutputHandler onOutput, ExitHandler onExit) {
+    auto impl = std::make_unique<Impl>(io);
+    impl->output.assign(outputFd);
+    impl->onOutput = std::move(onOutput);
+    impl->onExit = std::move(onExit);
+    auto child = std::shared_ptr<ChildProcess>(new ChildProcess(std::move(impl)));
+    child->m_pid = pid;
+    child->readOutput();
+    return child;
+}
+
+void ChildProcess::setHandlers(OutputHandler onOutput, ExitHandler onExit) {
+    m_impl->onOutput = std::move(onOutput);
+    m_impl->onExit = std::move(onExit);
+}
+
+bool ChildProcess::writeInput(std::string_view data) {
+    if (!m_impl->input.is_open())
+        return false;
+    boost::system::error_code ec;
+    asio::write(m_impl->input, asio::buffer(data.data(), data.size()), ec);
+    return !ec;
+}
+
+void ChildProcess::closeInput() {
+    boost::system::error_code ec;
+    m_impl->input.close(ec);
+}
+
+ExitStatus ChildProcess::fromWaitStatus(int status) {
+    ExitStatus exit;
+    if (WIFSIGNALED(status))
+        exit.signal = WTERMSIG(status);
+    else if (WIFEXITED(status))
+        exit.exitCode = WEXITSTATUS(status);
+    return exit;
+}
+
+void ChildProcess::exited(ExitStatus status) {
+    if (m_running)
+        ended(status);
+}
+
 void ChildProcess::waitForExit() {
     m_impl->process->async_wait([weak = weak_from_this()](boost::system::error_code, int) {
-        auto self = weak.lock();
-        if (!self)
-            return;
-        self->m_running = false;
-        const int status = self->m_impl->process->native_exit_code();
-        ExitStatus exit;
-        if (WIFSIGNALED(status))
-            exit.signal = WTERMSIG(status);
-        else if (WIFEXITED(status))
-            exit.exitCode = WEXITSTATUS(status);
-        // Take the process's last words before reporting its end.
-        self->drainOutput();
-        // Whatever the process group still runs (children it started) goes with it.
-        ::kill(-self->m_pid, SIGKILL);
-        if (self->m_impl->onExit)
-            self->m_impl->onExit(exit);
+        if (auto self = weak.lock())
+            self->ended(fromWaitStatus(self->m_impl->process->native_exit_code()));
     });
+}
+
+void ChildProcess::ended(ExitStatus exit) {
+    m_running = false;
+    closeInput();
+    // Take the process's last words before reporting its end.
+    drainOutput();
+    // Whatever the process group still runs (children it started) goes with it.
+    ::kill(-m_pid, SIGKILL);
+    if (m_impl->onExit)
+        m_impl->onExit(exit);
 }
 
 void ChildProcess::killGroup(int signal) {

@@ -35,6 +35,12 @@ public:
         std::vector<std::string> arguments;
         std::map<std::string, std::string> environment; // the whole environment
         std::string workingDirectory;
+        // Give the process a pipe on its standard input (writeInput/closeInput); otherwise
+        // it reads /dev/null.
+        bool pipeInput = false;
+        // A descriptor of ours the process gets as its descriptor 3 (a control channel);
+        // -1 for none.
+        int controlFd = -1;
     };
 
     using OutputHandler = std::function<void(std::string_view)>;
@@ -44,7 +50,26 @@ public:
     static std::shared_ptr<ChildProcess> start(boost::asio::io_context &io, const Spec &spec,
                                                OutputHandler onOutput, ExitHandler onExit,
                                                std::string &error);
+    // A process someone else started for us (a runtime template forks instances): we read
+    // its output from `output`, signal it by pid, and learn of its end through exited(), as
+    // its parent tells us.
+    static std::shared_ptr<ChildProcess> adopt(boost::asio::io_context &io, pid_t pid,
+                                               int outputFd, OutputHandler onOutput,
+                                               ExitHandler onExit);
     ~ChildProcess();
+
+    // Hands output and the exit to new handlers from now on (a process started ahead of its
+    // use, taken by the instance that needs it).
+    void setHandlers(OutputHandler onOutput, ExitHandler onExit);
+
+    // Writes to the process's standard input (Spec::pipeInput); false when it cannot.
+    bool writeInput(std::string_view data);
+    void closeInput();
+
+    // An adopted process ended with this status (from its parent).
+    void exited(ExitStatus status);
+    // The raw wait status from waitpid(), decoded.
+    static ExitStatus fromWaitStatus(int status);
 
     pid_t pid() const { return m_pid; }
     bool running() const { return m_running; }
@@ -64,6 +89,7 @@ private:
     explicit ChildProcess(std::unique_ptr<Impl> impl);
     void readOutput();
     void waitForExit();
+    void ended(ExitStatus status);
 
     std::unique_ptr<Impl> m_impl;
     pid_t m_pid = 0;

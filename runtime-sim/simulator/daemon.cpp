@@ -2,7 +2,6 @@
 
 #include "nimbus/manifest/diagnostic.h"
 #include "nimbus/resources/resourcelocator.h"
-#include "projectwatcher.h"
 #include "simulator.h"
 #include "statefile.h"
 
@@ -160,6 +159,7 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
     options.resourcesDir = resources::resourcesDir();
     options.pool.keepAlive = opts.keepAlive;
     options.pool.captureFailures = opts.captureFailures;
+    options.prewarm = opts.prewarm;
     options.defaultConcurrency = opts.concurrency;
     options.controlPort = opts.controlPort;
     options.gatewayPort = opts.gatewayPort;
@@ -202,32 +202,34 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
         return 1;
     }
 
-    std::shared_ptr<ProjectWatcher> watcher;
     if (opts.watch) {
-        watcher = ProjectWatcher::create(io, project, [&](std::vector<std::string> files) {
-            std::string list;
-            for (std::size_t i = 0; i < files.size() && i < 3; ++i)
-                list += (i ? ", " : "") + files[i];
-            if (files.size() > 3)
-                list += " and " + std::to_string(files.size() - 3) + " more";
-            if (!simulator.reload(files)) {
-                simulator.platformEvent(
-                    "changed: " + list +
-                    " — the manifest has errors; still running the last good one:");
-                for (const auto &d : simulator.diagnostics())
-                    err << manifest::formatDiagnostic(d) << '\n';
-                return;
-            }
-            simulator.platformEvent("changed: " + list +
-                                    " — reloaded; next requests get fresh instances");
-            const bool manifestChanged = std::any_of(files.begin(), files.end(), [](const auto &f) {
-                return f == "serverless.yml" || f == "serverless.yaml";
-            });
-            if (manifestChanged)
-                printRoutes(out, *simulator.routes(), simulator.gatewayUrl(), opts.colour);
-            out << std::flush;
-        });
-        if (!watcher->start(error))
+        const bool watching = simulator.watch(
+            [&](const std::vector<std::string> &files, bool ok) {
+                std::string list;
+                for (std::size_t i = 0; i < files.size() && i < 3; ++i)
+                    list += (i ? ", " : "") + files[i];
+                if (files.size() > 3)
+                    list += " and " + std::to_string(files.size() - 3) + " more";
+                if (!ok) {
+                    simulator.platformEvent(
+                        "changed: " + list +
+                        " — the manifest has errors; still running the last good one:");
+                    for (const auto &d : simulator.diagnostics())
+                        err << manifest::formatDiagnostic(d) << '\n';
+                    return;
+                }
+                simulator.platformEvent("changed: " + list +
+                                        " — reloaded; next requests get fresh instances");
+                const bool manifestChanged =
+                    std::any_of(files.begin(), files.end(), [](const auto &f) {
+                        return f == "serverless.yml" || f == "serverless.yaml";
+                    });
+                if (manifestChanged)
+                    printRoutes(out, *simulator.routes(), simulator.gatewayUrl(), opts.colour);
+                out << std::flush;
+            },
+            error);
+        if (!watching)
             err << opts.program << ": " << error << " (hot reload is off)\n";
     }
 
@@ -256,8 +258,6 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code, int) {
         out << opts.program << ": stopping\n" << std::flush;
-        if (watcher)
-            watcher->stop();
         simulator.shutdown();
         StateFile::remove(project);
         io.stop();
@@ -285,6 +285,9 @@ int runDaemon(int argc, char **argv) {
     app.add_flag("!--no-watch", options.watch, "Do not reload when the project's files change");
     app.add_flag("!--no-capture", options.captureFailures,
                  "Do not keep failed invocations' scenes (event, environment, frames with locals)");
+    app.add_flag("!--no-prewarm", options.prewarm,
+                 "Start every instance from scratch, without the pre-initialised runtimes "
+                 "(a Python zygote, idle Node bootstraps) that make cold starts fast");
     double retryDelay = 1;
     app.add_option("--async-retry-delay", retryDelay,
                    "Seconds before the first retry of a failed asynchronous invocation; the "

@@ -15,6 +15,7 @@ struct ServeOptions {
     unsigned short gatewayPort = 0;
     bool watch = true;                  // reload on changes to the manifest and the code
     bool captureFailures = true;        // keep failed invocations' scenes (locals included)
+    bool prewarm = true;                // runtime templates (see SimulatorOptions::prewarm)
     std::chrono::milliseconds asyncRetryDelay{1000}; // first retry of a failed Event invoke
     bool colour = false;                // ANSI colours in the log (a terminal)
     std::string program = "nimbus-sim"; // the name used in messages

@@ -73,6 +73,8 @@ std::vector<InvokeOutcome> runEmbedded(const std::string &project, const std::st
     options.resourcesDir = resources::resourcesDir();
     options.serveControlPlane = false;
     options.serveGateway = false;
+    // One invocation: a template would only compete with its cold start for the CPU.
+    options.prewarm = false;
     options.pool.profileDir = run.profileDir;
     options.pool.profileIntervalUs = run.profileIntervalUs;
     if (!run.environment.empty())

@@ -93,32 +93,54 @@ void ProjectWatcher::read() {
             auto self = weak.lock();
             if (!self || ec)
                 return;
-            for (std::size_t at = 0; at + sizeof(inotify_event) <= n;) {
-                const auto *event = reinterpret_cast<const inotify_event *>(self->m_buffer + at);
-                at += sizeof(inotify_event) + event->len;
-                const auto dir = self->m_dirs.find(event->wd);
-                if (event->mask & IN_IGNORED) {
-                    if (dir != self->m_dirs.end())
-                        self->m_dirs.erase(dir);
-                    continue;
-                }
-                if (dir == self->m_dirs.end() || event->len == 0)
-                    continue;
-                const std::string name(event->name);
-                const std::string path = dir->second.empty() ? name : dir->second + "/" + name;
-                if (event->mask & IN_ISDIR) {
-                    if (ignoredFolder(name))
-                        continue;
-                    if (event->mask & (IN_CREATE | IN_MOVED_TO))
-                        self->watchTree(path);
-                    self->note(path);
-                    continue;
-                }
-                if (!ignoredFile(name))
-                    self->note(path);
-            }
+            self->consume(self->m_buffer, n);
             self->read();
         });
+}
+
+void ProjectWatcher::flush() {
+    if (m_fd < 0)
+        return;
+    alignas(inotify_event) char buffer[16384];
+    for (;;) {
+        const ssize_t n = ::read(m_fd, buffer, sizeof buffer); // (non-blocking)
+        if (n <= 0)
+            break;
+        consume(buffer, static_cast<std::size_t>(n));
+    }
+    if (m_changed.empty())
+        return;
+    m_timer.cancel();
+    report();
+}
+
+void ProjectWatcher::consume(const char *events, std::size_t n) {
+    for (std::size_t at = 0; at + sizeof(inotify_event) <= n;) {
+        inotify_event event;
+        std::memcpy(&event, events + at, sizeof event);
+        const char *name = events + at + sizeof(inotify_event);
+        at += sizeof(inotify_event) + event.len;
+        const auto dir = m_dirs.find(event.wd);
+        if (event.mask & IN_IGNORED) {
+            if (dir != m_dirs.end())
+                m_dirs.erase(dir);
+            continue;
+        }
+        if (dir == m_dirs.end() || event.len == 0)
+            continue;
+        const std::string file(name, ::strnlen(name, event.len));
+        const std::string path = dir->second.empty() ? file : dir->second + "/" + file;
+        if (event.mask & IN_ISDIR) {
+            if (ignoredFolder(file))
+                continue;
+            if (event.mask & (IN_CREATE | IN_MOVED_TO))
+                watchTree(path);
+            note(path);
+            continue;
+        }
+        if (!ignoredFile(file))
+            note(path);
+    }
 }
 
 void ProjectWatcher::note(const std::string &relativePath) {
@@ -127,12 +149,17 @@ void ProjectWatcher::note(const std::string &relativePath) {
     std::weak_ptr<ProjectWatcher> weak = weak_from_this();
     m_timer.async_wait([weak](boost::system::error_code ec) {
         auto self = weak.lock();
-        if (!self || ec || self->m_changed.empty())
-            return;
-        std::vector<std::string> files(self->m_changed.begin(), self->m_changed.end());
-        self->m_changed.clear();
-        self->m_callback(std::move(files));
+        if (self && !ec)
+            self->report();
     });
+}
+
+void ProjectWatcher::report() {
+    if (m_changed.empty())
+        return;
+    std::vector<std::string> files(m_changed.begin(), m_changed.end());
+    m_changed.clear();
+    m_callback(std::move(files));
 }
 
 } // namespace nimbus::sim

@@ -30,12 +30,18 @@ public:
     bool start(std::string &error);
     void stop();
 
+    // Reports now what has changed so far (events the kernel holds included), without
+    // waiting for the quiet moment: something is about to use the project's files.
+    void flush();
+
 private:
     ProjectWatcher(boost::asio::io_context &io, std::string projectDir, Callback callback,
                    std::chrono::milliseconds quiet);
     void watchTree(const std::string &dir);
     void read();
+    void consume(const char *events, std::size_t size);
     void note(const std::string &relativePath);
+    void report();
 
     boost::asio::io_context &m_io;
     std::string m_root;

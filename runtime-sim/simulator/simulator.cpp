@@ -15,6 +15,11 @@ Simulator::Simulator(boost::asio::io_context &io, SimulatorOptions options, Pool
     , m_launcher(m_options.resourcesDir) {
     m_observers.add(observer);
     m_observers.add(&m_events);
+    if (m_options.prewarm) {
+        m_templates = std::make_unique<RuntimeTemplates>(
+            m_io, [this](const std::string &message) { platformEvent(message); });
+        m_options.pool.templates = m_templates.get();
+    }
 }
 
 Simulator::~Simulator() {
@@ -37,7 +42,47 @@ bool Simulator::load() {
     m_notServed = std::move(notServed);
     m_manifest = std::move(result.manifest);
     m_routes = std::make_shared<RouteTable>(*m_manifest);
+    prewarm();
     return true;
+}
+
+void Simulator::prewarm() {
+    if (!m_templates)
+        return;
+    for (const auto &function : m_manifest->functions) {
+        if (function.kind == manifest::FunctionKind::HttpService)
+            continue;
+        ChildProcess::Spec spec;
+        std::string error;
+        if (m_launcher.prepare(configFor(function), "127.0.0.1:0", spec, error))
+            m_templates->prewarm(spec);
+    }
+}
+
+bool Simulator::watch(ReloadCallback onReload, std::string &error) {
+    if (m_watcher)
+        return true;
+    m_watcher = ProjectWatcher::create(
+        m_io, m_manifest->projectDir,
+        [this, onReload = std::move(onReload)](std::vector<std::string> files) {
+            const bool ok = reload(files);
+            if (onReload)
+                onReload(files, ok);
+        });
+    if (!m_watcher->start(error)) {
+        m_watcher.reset();
+        return false;
+    }
+    return true;
+}
+
+void Simulator::takeChanges() const {
+    if (m_watcher)
+        m_watcher->flush();
+}
+
+std::vector<TemplateInfo> Simulator::templates() const {
+    return m_templates ? m_templates->describe() : std::vector<TemplateInfo>{};
 }
 
 namespace {
@@ -116,6 +161,7 @@ bool Simulator::reload(const std::vector<std::string> &changedFiles) {
             it->second->reconfigure(std::move(config));
         ++it;
     }
+    prewarm();
     return true;
 }
 
@@ -176,6 +222,7 @@ void Simulator::invokeFromGateway(const std::string &name, std::string payload,
 }
 
 std::shared_ptr<ServicePool> Simulator::servicePool(const std::string &name) {
+    takeChanges();
     const manifest::Function *function = m_manifest ? m_manifest->function(name) : nullptr;
     if (!function || function->kind != manifest::FunctionKind::HttpService)
         return nullptr;
@@ -358,6 +405,7 @@ bool Simulator::canInvoke(const std::string &name, std::string &error) const {
 
 bool Simulator::invoke(const std::string &name, InvocationRequest request,
                        InvocationCallback callback, std::string &error) {
+    takeChanges(); // an edit saved just before is what this invocation runs
     if (!canInvoke(name, error))
         return false;
     const manifest::Function *function = findFunction(name);
@@ -367,6 +415,8 @@ bool Simulator::invoke(const std::string &name, InvocationRequest request,
 }
 
 void Simulator::shutdown() {
+    if (m_watcher)
+        m_watcher->stop();
     m_events.close();
     for (auto &[name, pool] : m_pools)
         pool->shutdown();
@@ -388,6 +438,8 @@ void Simulator::shutdown() {
         m_observers.remove(m_control.get());
         m_control->shutdown();
     }
+    if (m_templates)
+        m_templates->shutdown();
 }
 
 } // namespace nimbus::sim

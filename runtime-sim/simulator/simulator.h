@@ -7,11 +7,13 @@
 #include "../pool/observerlist.h"
 #include "../pool/runtimelauncher.h"
 #include "../pool/servicepool.h"
+#include "projectwatcher.h"
 #include "nimbus/manifest/manifest.h"
 #include "nimbus/net/httpserver.h"
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -25,6 +27,10 @@ struct SimulatorOptions {
     std::string stage; // --stage; empty = the manifest's
     std::string resourcesDir;
     PoolSettings pool;
+    // Keep a pre-initialised runtime (template) ready for each runtime in use, so that cold
+    // starts cost only the handler's import; off (`--no-prewarm`) starts every instance from
+    // scratch.
+    bool prewarm = true;
     int defaultConcurrency = 10; // instances per function unless reservedConcurrency says
     bool serveControlPlane = true;
     unsigned short controlPort = 0;
@@ -60,6 +66,14 @@ public:
     // stays and false is returned (see diagnostics()). `changedFiles` are project-relative;
     // empty means "the manifest".
     bool reload(const std::vector<std::string> &changedFiles = {});
+
+    // Reloads whenever the project's files change (hot reload). An edit is never served
+    // stale: an invocation or a gateway request that arrives while changes wait out their
+    // quiet moment reloads first. `onReload` hears of each reload (the files; whether the
+    // manifest had errors and the last good one still runs). False (with `error`) when the
+    // files cannot be watched.
+    using ReloadCallback = std::function<void(const std::vector<std::string> &files, bool ok)>;
+    bool watch(ReloadCallback onReload, std::string &error);
 
     // Opens the control plane (with its store) and the gateway, when enabled. Throws
     // std::runtime_error when one cannot listen or the store cannot be opened.
@@ -102,10 +116,17 @@ public:
     // Stops every instance and the control plane.
     void shutdown();
 
+    // The runtime templates kept ready (none with prewarm off).
+    std::vector<TemplateInfo> templates() const;
+
     boost::asio::io_context &io() { return m_io; }
 
     // GatewayBackend
-    std::shared_ptr<const RouteTable> routes() const override { return m_routes; }
+    // (The gateway asks for the routes first at each request: pending edits are taken here.)
+    std::shared_ptr<const RouteTable> routes() const override {
+        takeChanges();
+        return m_routes;
+    }
     std::string stage() const override;
     void invokeFromGateway(const std::string &function, std::string payload,
                            tracing::TraceContext trace, InvocationCallback callback) override;
@@ -118,6 +139,10 @@ private:
     void checkDebugger(const manifest::Function &function);
     ServiceConfig serviceConfigFor(const manifest::Function &function) const;
     std::shared_ptr<FunctionPool> poolFor(const manifest::Function &function);
+    // Gets the templates of the runtimes the manifest's functions use ready.
+    void prewarm();
+    // Reloads now if files changed and the watcher has not reported them yet.
+    void takeChanges() const;
 
     boost::asio::io_context &m_io;
     SimulatorOptions m_options;
@@ -125,6 +150,8 @@ private:
     EventStream m_events{m_io};
     PoolObserver *m_observer = &m_observers;
     RuntimeLauncher m_launcher;
+    std::unique_ptr<RuntimeTemplates> m_templates; // (outlives the pools that start from it)
+    std::shared_ptr<ProjectWatcher> m_watcher;
     std::optional<manifest::Manifest> m_manifest;
     std::vector<manifest::Diagnostic> m_diagnostics;
     std::vector<std::string> m_notServed;

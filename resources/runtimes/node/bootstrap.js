@@ -2,6 +2,9 @@
 // Nimbus's Node.js runtime: a client of the AWS Lambda Runtime API, as Lambda's own is.
 // Started as `node bootstrap.js` with _HANDLER, LAMBDA_TASK_ROOT and AWS_LAMBDA_RUNTIME_API
 // set. Loads the handler once, then serves invocations forever.
+// With NIMBUS_TEMPLATE=1 it is started ahead of its use, as an idle template (Node cannot
+// fork safely): it waits for its assignment on standard input, the instance's whole
+// environment and working folder as JSON, and becomes that instance.
 
 const net = require('net');
 const fs = require('fs');
@@ -9,7 +12,7 @@ const path = require('path');
 const util = require('util');
 const { pathToFileURL } = require('url');
 
-const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
+let host, port; // the Runtime API's, read in main()
 const BASE = '/2018-06-01/runtime';
 
 // A minimal HTTP/1.1 client for the one peer this process talks to, on one keep-alive
@@ -254,7 +257,18 @@ function run(handler, event, headers) {
   });
 }
 
+// An idle template takes the instance's environment (in place of its own) and folder.
+function becomeInstance() {
+  const assignment = JSON.parse(fs.readFileSync(0, 'utf8'));
+  for (const name of Object.keys(process.env)) delete process.env[name];
+  Object.assign(process.env, assignment.environment);
+  require('module')._initPaths(); // NODE_PATH, as the instance's environment says
+  process.chdir(assignment.cwd);
+}
+
 async function main() {
+  if (process.env.NIMBUS_TEMPLATE === '1') becomeInstance();
+  [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
   patchConsole();
   const root = process.env.LAMBDA_TASK_ROOT || process.cwd();
   process.chdir(root);

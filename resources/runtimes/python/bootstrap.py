@@ -1,8 +1,9 @@
 """Nimbus's Python runtime: a client of the AWS Lambda Runtime API, as Lambda's own is.
 
 Started as `python3 -u -B bootstrap.py` with _HANDLER, LAMBDA_TASK_ROOT and
-AWS_LAMBDA_RUNTIME_API set. Loads the handler once, then serves invocations forever, so
-module state survives between invocations as on the real platform.
+AWS_LAMBDA_RUNTIME_API set, or forked by the template (zygote.py), which imports this module
+ahead of time and calls main() in each new instance. Loads the handler once, then serves
+invocations forever, so module state survives between invocations as on the real platform.
 """
 import http.client
 import importlib
@@ -13,7 +14,6 @@ import sys
 import time
 import traceback
 
-API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 BASE = "/2018-06-01/runtime"
 # The profiler's default sampling interval, of the handler's CPU time (as Node's).
 PROFILE_INTERVAL_US = 1000
@@ -266,7 +266,7 @@ class HandlerError(Exception):
 
 
 def main():
-    api = RuntimeApi(API)
+    api = RuntimeApi(os.environ["AWS_LAMBDA_RUNTIME_API"])
     task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
     sys.path.insert(0, task_root)
     # Entry points that plugins generate at deploy time (serverless-wsgi's wsgi_handler),

@@ -1,0 +1,126 @@
+"""Nimbus's Python runtime template: a zygote (as in SOCK) that has imported the bootstrap
+and the standard modules it needs, and forks a new function instance on request, so a cold
+start costs only the handler's own import.
+
+Started as `python3 -u -B zygote.py` with a control socket (SOCK_SEQPACKET, one JSON message
+per packet) as descriptor 3:
+  template  -> simulator  {"ready": PID}
+  simulator -> template   {"spawn": ID, "environment": {...}, "cwd": DIR}, with the new
+                          instance's output pipe attached (SCM_RIGHTS)
+  template  -> simulator  {"spawned": ID, "pid": PID} or {"spawned": ID, "error": TEXT}
+  template  -> simulator  {"exited": PID, "status": STATUS}   (waitpid's status)
+An instance gets a process group of its own, dies with the template (which dies with the
+simulator), and takes the environment and working folder it is sent in place of the
+template's before anything of the function's runs. The template never imports project code:
+every instance starts with fresh module state.
+"""
+import ctypes
+import json
+import os
+import random
+import selectors
+import signal
+import socket
+import sys
+import time
+import traceback
+
+import bootstrap  # noqa: F401 (its imports are the point: http.client, json, re, traceback...)
+import _nimbus_http  # noqa: F401 (http functions' adapter)
+
+CONTROL_FD = 3
+PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def send(control, message):
+    control.send(json.dumps(message).encode())
+
+
+def become_instance(request, out, control, selector, template_pid):
+    """In the forked child: turn into a fresh instance and run the bootstrap. Never returns."""
+    code = 1
+    try:
+        os.setpgid(0, 0)
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != template_pid:  # the template died before prctl took effect
+            os._exit(127)
+        os.dup2(out, 1)
+        os.dup2(out, 2)
+        control.detach()
+        selector.close()
+        os.closerange(3, 65536)  # the control socket, the pipe and the other instances' pidfds
+        os.environ.clear()
+        os.environ.update(request["environment"])
+        time.tzset()
+        os.chdir(request.get("cwd") or "/")
+        random.seed()  # a state of its own, as a new process has
+        sys.argv = [bootstrap.__file__]
+        bootstrap.main()
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def main():
+    control = socket.socket(fileno=CONTROL_FD)
+    me = os.getpid()
+    selector = selectors.DefaultSelector()
+    selector.register(control, selectors.EVENT_READ)
+    children = {}  # pidfd -> pid
+    send(control, {"ready": me})
+    while True:
+        for key, _ in selector.select():
+            if key.fileobj is control:
+                try:
+                    data, fds, _flags, _address = socket.recv_fds(control, 1 << 20, 4)
+                except InterruptedError:
+                    continue
+                except OSError:
+                    return
+                if not data:
+                    return  # the simulator has gone
+                out = fds[0] if fds else -1
+                for extra in fds[1:]:
+                    os.close(extra)
+                try:
+                    request = json.loads(data)
+                    ident = request["spawn"]
+                except (ValueError, KeyError, TypeError):
+                    if out >= 0:
+                        os.close(out)
+                    continue
+                if out < 0:
+                    send(control, {"spawned": ident, "error": "no output pipe came with the request"})
+                    continue
+                try:
+                    pid = os.fork()
+                except OSError as e:
+                    os.close(out)
+                    send(control, {"spawned": ident, "error": f"fork failed: {e}"})
+                    continue
+                if pid == 0:
+                    become_instance(request, out, control, selector, me)
+                os.close(out)
+                pidfd = os.pidfd_open(pid)  # readable once the instance has ended
+                children[pidfd] = pid
+                selector.register(pidfd, selectors.EVENT_READ)
+                send(control, {"spawned": ident, "pid": pid})
+            else:
+                pid = children.pop(key.fd)
+                selector.unregister(key.fd)
+                os.close(key.fd)
+                _, status = os.waitpid(pid, 0)
+                send(control, {"exited": pid, "status": status})
+
+
+if __name__ == "__main__":
+    main()
