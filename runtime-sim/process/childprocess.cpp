@@ -11,6 +11,7 @@
 // clang-format on
 
 #include <boost/asio/connect_pipe.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/readable_pipe.hpp>
 #include <boost/asio/writable_pipe.hpp>
 #include <boost/asio/write.hpp>
@@ -23,6 +24,7 @@
 #include <fstream>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -125,6 +127,8 @@ struct ChildProcess::Impl {
         , input(io) {}
     asio::readable_pipe output;
     asio::writable_pipe input; // open when Spec::pipeInput
+    // A pidfd of the process, readable once it has ended.
+    std::optional<asio::posix::stream_descriptor> exitWatch;
     std::unique_ptr<bp::process> process;
     OutputHandler onOutput;
     ExitHandler onExit;
@@ -263,11 +267,41 @@ void ChildProcess::exited(ExitStatus status) {
         ended(status);
 }
 
+// Boost's own async_wait calls a blocking waitpid() whenever the pidfd looks readable, and
+// the reactor can report a descriptor ready that is not (an event meant for a closed
+// descriptor whose slot was reused): the whole simulator then waited for one live process.
+// This wait checks without blocking, and waits again when the process is still running.
 void ChildProcess::waitForExit() {
-    m_impl->process->async_wait([weak = weak_from_this()](boost::system::error_code, int) {
-        if (auto self = weak.lock())
-            self->ended(fromWaitStatus(self->m_impl->process->native_exit_code()));
-    });
+    const int fd = static_cast<int>(::syscall(SYS_pidfd_open, m_pid, 0)); // (close-on-exec)
+    if (fd < 0) {
+        m_impl->process->async_wait([weak = weak_from_this()](boost::system::error_code, int) {
+            if (auto self = weak.lock())
+                self->ended(fromWaitStatus(self->m_impl->process->native_exit_code()));
+        });
+        return;
+    }
+    m_impl->exitWatch.emplace(m_impl->output.get_executor(), fd);
+    watchExit();
+}
+
+void ChildProcess::watchExit() {
+    m_impl->exitWatch->async_wait(
+        asio::posix::descriptor_base::wait_read,
+        [weak = weak_from_this()](boost::system::error_code ec) {
+            auto self = weak.lock();
+            if (!self || ec || !self->m_running)
+                return;
+            int status = 0;
+            const pid_t reaped = ::waitpid(self->m_pid, &status, WNOHANG);
+            if (reaped == 0) {
+                self->watchExit(); // not ended after all
+                return;
+            }
+            ExitStatus exit = fromWaitStatus(status);
+            if (reaped < 0) // reaped by someone else: how it ended is unknown
+                exit = ExitStatus{-1, 0};
+            self->ended(exit);
+        });
 }
 
 void ChildProcess::ended(ExitStatus exit) {

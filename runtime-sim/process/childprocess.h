@@ -89,6 +89,7 @@ private:
     explicit ChildProcess(std::unique_ptr<Impl> impl);
     void readOutput();
     void waitForExit();
+    void watchExit();
     void ended(ExitStatus status);
 
     std::unique_ptr<Impl> m_impl;

@@ -398,26 +398,43 @@ public:
 
     bool ended() const override { return m_idle.empty() && m_retired; }
 
+    struct Idle {
+        std::shared_ptr<ChildProcess> process;
+        bool ready = false; // it said it waits for its assignment
+        std::string output;
+    };
+
+
     void launch() override {
         while (!m_retired && !failed() && static_cast<int>(m_idle.size()) < m_size) {
             std::string error;
             std::weak_ptr<Template> weak = weak_from_this();
-            auto output = std::make_shared<std::string>();
-            std::shared_ptr<ChildProcess> process;
-            process = ChildProcess::start(
+            auto idle = std::make_shared<Idle>();
+            idle->process = ChildProcess::start(
                 m_io, m_spec,
-                [output](std::string_view chunk) { appendTail(*output, chunk); },
-                [weak, output](ExitStatus status) {
-                    if (auto self = std::static_pointer_cast<NodeIdlePool>(weak.lock()))
-                        self->idleEnded(status, *output);
+                [weakIdle = std::weak_ptr<Idle>(idle)](std::string_view chunk) {
+                    // Until it says it is waiting, it is starting (or failing to).
+                    if (auto self = weakIdle.lock()) {
+                        appendTail(self->output, chunk);
+                        if (!self->ready && self->output.find(kReadyLine) != std::string::npos) {
+                            self->ready = true;
+                            self->output.clear();
+                        }
+                    }
+                },
+                [weak, weakIdle = std::weak_ptr<Idle>(idle)](ExitStatus status) {
+                    auto self = std::static_pointer_cast<NodeIdlePool>(weak.lock());
+                    auto ended = weakIdle.lock();
+                    if (self && ended)
+                        self->idleEnded(ended, status);
                 },
                 error);
-            if (!process) {
+            if (!idle->process) {
                 ++m_failures;
                 log("node template: " + error);
                 return;
             }
-            m_idle.push_back(process);
+            m_idle.push_back(idle);
         }
     }
 
@@ -426,29 +443,30 @@ public:
                                         const ChildProcess::ExitHandler &onExit) override {
         if (m_retired)
             return nullptr;
-        while (!m_idle.empty()) {
-            auto process = std::move(m_idle.front());
-            m_idle.pop_front();
-            if (!process->running())
-                continue;
-            process->setHandlers(onOutput, onExit);
-            const std::string assignment =
-                json{{"environment", spec.environment}, {"cwd", spec.workingDirectory}}.dump(
-                    -1, ' ', false, json::error_handler_t::replace) +
-                "\n";
-            if (!process->writeInput(assignment)) {
-                process->setHandlers({}, {});
-                process->killGroup(SIGKILL);
-                break;
-            }
-            process->closeInput();
-            ++m_started;
-            m_failures = 0;
+        // The one waiting longest; one still starting would be no faster than a new one.
+        const auto found = std::find_if(m_idle.begin(), m_idle.end(), [](const auto &idle) {
+            return idle->ready && idle->process->running();
+        });
+        if (found == m_idle.end())
+            return nullptr;
+        auto process = (*found)->process;
+        m_idle.erase(found);
+        process->setHandlers(onOutput, onExit);
+        const std::string assignment =
+            json{{"environment", spec.environment}, {"cwd", spec.workingDirectory}}.dump(
+                -1, ' ', false, json::error_handler_t::replace) +
+            "\n";
+        if (!process->writeInput(assignment)) {
+            process->setHandlers({}, {});
+            process->killGroup(SIGKILL);
             refillSoon();
-            return process;
+            return nullptr;
         }
+        process->closeInput();
+        ++m_started;
+        m_failures = 0;
         refillSoon();
-        return nullptr;
+        return process;
     }
 
     void retire() override {
@@ -459,19 +477,19 @@ public:
     void stop() override {
         auto idle = std::move(m_idle);
         m_idle.clear();
-        for (auto &process : idle) {
-            process->setHandlers({}, {});
-            process->killGroup(SIGKILL);
+        for (auto &waiting : idle) {
+            waiting->process->setHandlers({}, {});
+            waiting->process->killGroup(SIGKILL);
         }
     }
 
     void describe(std::vector<TemplateInfo> &out) const override {
-        for (const auto &process : m_idle) {
+        for (const auto &idle : m_idle) {
             TemplateInfo info;
             info.runtime = "node";
             info.kind = "idle bootstrap";
-            info.pid = process->pid();
-            info.ready = process->running();
+            info.pid = idle->process->pid();
+            info.ready = idle->ready && idle->process->running();
             info.instancesStarted = m_started;
             readMemory(info.pid, info);
             out.push_back(info);
@@ -487,17 +505,18 @@ private:
         });
     }
 
-    void idleEnded(ExitStatus status, const std::string &output) {
+    void idleEnded(const std::shared_ptr<Idle> &ended, ExitStatus status) {
         // (A process taken by an instance has the instance's handlers; this one was idle.)
-        std::erase_if(m_idle, [](const auto &p) { return !p->running(); });
+        std::erase(m_idle, ended);
         ++m_failures;
         log("node template process ended while idle (" + status.describe() + ")" +
-            (failed() ? "; instances start from scratch" : "") + lastLines(output));
+            (failed() ? "; instances start from scratch" : "") + lastLines(ended->output));
         if (!failed())
             refillSoon();
     }
 
-    std::deque<std::shared_ptr<ChildProcess>> m_idle;
+    static constexpr std::string_view kReadyLine = "NIMBUS_TEMPLATE_READY\n";
+    std::deque<std::shared_ptr<Idle>> m_idle;
     int m_size = 1;
     bool m_retired = false;
 };

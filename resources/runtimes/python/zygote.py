@@ -17,7 +17,6 @@ every instance starts with fresh module state.
 import ctypes
 import json
 import os
-import random
 import selectors
 import signal
 import socket
@@ -27,6 +26,10 @@ import traceback
 
 import bootstrap  # noqa: F401 (its imports are the point: http.client, json, re, traceback...)
 import _nimbus_http  # noqa: F401 (http functions' adapter)
+
+# What every instance's first request would otherwise load: http.client encodes the host
+# name with the idna codec (which imports stringprep and unicodedata).
+"127.0.0.1".encode("idna")
 
 CONTROL_FD = 3
 PR_SET_PDEATHSIG = 1
@@ -54,7 +57,7 @@ def become_instance(request, out, control, selector, template_pid):
         os.environ.update(request["environment"])
         time.tzset()
         os.chdir(request.get("cwd") or "/")
-        random.seed()  # a state of its own, as a new process has
+        # (random reseeds itself in a forked child: each instance has a state of its own.)
         sys.argv = [bootstrap.__file__]
         bootstrap.main()
         code = 0
