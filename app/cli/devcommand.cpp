@@ -28,6 +28,9 @@ void addDevCommand(CLI::App &app, Streams streams, int &exitCode) {
     dev->add_option("--color", *colour, "Colour the log: auto (on a terminal), always, never")
         ->check(CLI::IsMember({"auto", "always", "never"}));
     dev->add_flag("!--no-watch", options->watch, "Do not reload when the project's files change");
+    dev->add_flag("!--no-prewarm", options->prewarm,
+                  "Start every instance from scratch, without the pre-initialised runtimes "
+                  "that make cold starts fast");
     dev->callback([=, &exitCode]() {
         options->keepAlive = std::chrono::milliseconds(static_cast<long long>(*keepAlive * 1000));
         options->colour = *colour == "always" || (*colour == "auto" && ::isatty(STDOUT_FILENO) &&

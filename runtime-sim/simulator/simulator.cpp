@@ -49,6 +49,17 @@ bool Simulator::load() {
 void Simulator::prewarm() {
     if (!m_templates)
         return;
+    // Soon, not now: starting the templates' processes must not delay what the caller does
+    // next (the daemon advertises itself in its state file; a debugger that finds no
+    // simulator there starts another).
+    m_prewarmSoon.expires_after(std::chrono::milliseconds(0));
+    m_prewarmSoon.async_wait([this](boost::system::error_code ec) {
+        if (!ec && m_manifest)
+            prewarmNow();
+    });
+}
+
+void Simulator::prewarmNow() {
     for (const auto &function : m_manifest->functions) {
         if (function.kind == manifest::FunctionKind::HttpService)
             continue;
@@ -415,6 +426,7 @@ bool Simulator::invoke(const std::string &name, InvocationRequest request,
 }
 
 void Simulator::shutdown() {
+    m_prewarmSoon.cancel();
     if (m_watcher)
         m_watcher->stop();
     m_events.close();

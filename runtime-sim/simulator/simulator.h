@@ -12,6 +12,7 @@
 #include "nimbus/net/httpserver.h"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -141,6 +142,7 @@ private:
     std::shared_ptr<FunctionPool> poolFor(const manifest::Function &function);
     // Gets the templates of the runtimes the manifest's functions use ready.
     void prewarm();
+    void prewarmNow();
     // Reloads now if files changed and the watcher has not reported them yet.
     void takeChanges() const;
 
@@ -152,6 +154,7 @@ private:
     RuntimeLauncher m_launcher;
     std::unique_ptr<RuntimeTemplates> m_templates; // (outlives the pools that start from it)
     std::shared_ptr<ProjectWatcher> m_watcher;
+    boost::asio::steady_timer m_prewarmSoon{m_io}; // (cancelled if we go first)
     std::optional<manifest::Manifest> m_manifest;
     std::vector<manifest::Diagnostic> m_diagnostics;
     std::vector<std::string> m_notServed;

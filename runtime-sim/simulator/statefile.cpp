@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,6 +59,13 @@ std::optional<nlohmann::json> StateFile::readLive(const std::string &projectDir)
         return std::nullopt;
     const auto pid = state["pid"].get<pid_t>();
     if (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH))
+        return std::nullopt;
+    // A simulator killed with its parent can stay a zombie until whoever adopted it reaps it:
+    // dead all the same.
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    if (const auto end = text.rfind(')'); end != std::string::npos && end + 2 < text.size() &&
+                                          (text[end + 2] == 'Z' || text[end + 2] == 'X'))
         return std::nullopt;
     return state;
 }

@@ -792,7 +792,10 @@ class Agent:
     # ---- inspection ------------------------------------------------------------------
     def _frames_from(self, frame):
         frames = []
-        while frame is not None:
+        # (An instance forked by the template has the template's frames below the bootstrap's:
+        # they are not the instance's.)
+        template = os.path.join(os.path.dirname(os.path.abspath(__file__)), "zygote.py")
+        while frame is not None and frame.f_code.co_filename != template:
             if frame.f_code.co_filename != __file__:
                 frames.append((frame, frame.f_lineno))
             frame = frame.f_back
