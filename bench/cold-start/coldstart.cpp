@@ -4,6 +4,7 @@
 //   nimbus-bench-coldstart [--cold N] [--bursts N] [--edits N] [--resources DIR]
 // Samples of the three kinds of start alternate (and which goes first alternates too), so
 // the machine's drifts fall on all of them. Prints Markdown tables of p50/p99 in ms.
+#include "benchsupport.h"
 #include "nimbus/resources/resourcelocator.h"
 #include "simulator/simulator.h"
 
@@ -14,30 +15,15 @@
 #include <fstream>
 #include <iostream>
 #include <spawn.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 
 namespace fs = std::filesystem;
 using namespace nimbus::sim;
+using nimbus::bench::Stats;
+using nimbus::bench::stats;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-struct Stats {
-    double p50 = 0;
-    double p99 = 0;
-};
-
-Stats stats(std::vector<double> samples) {
-    if (samples.empty())
-        return {};
-    std::sort(samples.begin(), samples.end());
-    auto at = [&](double q) {
-        return samples[std::min(samples.size() - 1,
-                                static_cast<std::size_t>(q * static_cast<double>(samples.size())))];
-    };
-    return {at(0.50), at(0.99)};
-}
 
 double msSince(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -130,15 +116,6 @@ double bareStart(const std::vector<std::string> &command) {
 bool templatesReady(RuntimeTemplates &templates) {
     const auto all = templates.describe();
     return !all.empty() && std::all_of(all.begin(), all.end(), [](const auto &t) { return t.ready; });
-}
-
-std::string cpuModel() {
-    std::ifstream in("/proc/cpuinfo");
-    for (std::string line; std::getline(in, line);) {
-        if (line.rfind("model name", 0) == 0)
-            return line.substr(line.find(':') + 2);
-    }
-    return "unknown CPU";
 }
 
 void writeFile(const fs::path &path, const std::string &text) {
@@ -286,12 +263,9 @@ int main(int argc, char **argv) {
         fs::remove_all(project);
     }
 
-    utsname uts{};
-    ::uname(&uts);
-    std::printf("Machine: %s, %ld cores, %s %s. %d cold starts of each kind (alternating), %d "
-                "bursts of 10, %d edits.\n\n",
-                cpuModel().c_str(), ::sysconf(_SC_NPROCESSORS_ONLN), uts.sysname, uts.release,
-                cold, bursts, edits);
+    std::printf("Machine: %s. %d cold starts of each kind (alternating), %d bursts of 10, %d "
+                "edits.\n\n",
+                nimbus::bench::machine().c_str(), cold, bursts, edits);
     std::printf("| runtime | bare interpreter p50 | p99 | cold, templates p50 | p99 | Init "
                 "Duration p50 | cold, no templates p50 | p99 | Init Duration p50 | ratio p50 "
                 "(no templates / templates) |\n|---|---|---|---|---|---|---|---|---|---|\n");

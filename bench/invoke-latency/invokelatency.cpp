@@ -2,6 +2,7 @@
 // handlers, beside the same handler called in a bare loop in its own language.
 //   nimbus-bench-invoke [--warm N] [--cold N] [--resources DIR]
 // Prints a Markdown table of p50/p99 in milliseconds.
+#include "benchsupport.h"
 #include "nimbus/resources/resourcelocator.h"
 #include "simulator/simulator.h"
 
@@ -13,28 +14,14 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <sys/utsname.h>
 
 namespace fs = std::filesystem;
 using namespace nimbus::sim;
+using nimbus::bench::Stats;
+using nimbus::bench::stats;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-struct Stats {
-    double p50 = 0;
-    double p99 = 0;
-    std::size_t n = 0;
-};
-
-Stats stats(std::vector<double> samples) {
-    std::sort(samples.begin(), samples.end());
-    auto at = [&](double q) {
-        return samples[std::min(samples.size() - 1,
-                                static_cast<std::size_t>(q * static_cast<double>(samples.size())))];
-    };
-    return {at(0.50), at(0.99), samples.size()};
-}
 
 FunctionConfig configFor(const std::string &runtime, const std::string &dir) {
     FunctionConfig config;
@@ -78,15 +65,6 @@ std::vector<double> bareLoop(const std::string &command) {
         ::pclose(pipe);
     }
     return nlohmann::json::parse(output).get<std::vector<double>>();
-}
-
-std::string cpuModel() {
-    std::ifstream in("/proc/cpuinfo");
-    for (std::string line; std::getline(in, line);) {
-        if (line.rfind("model name", 0) == 0)
-            return line.substr(line.find(':') + 2);
-    }
-    return "unknown CPU";
 }
 
 } // namespace
@@ -146,12 +124,9 @@ int main(int argc, char **argv) {
         rows.push_back(row);
     }
 
-    utsname uts{};
-    ::uname(&uts);
-    std::printf("Machine: %s, %ld cores, %s %s. Warm: %d invocations after 200 warm-up; cold: %d "
-                "fresh instances.\n\n",
-                cpuModel().c_str(), ::sysconf(_SC_NPROCESSORS_ONLN), uts.sysname, uts.release, warm,
-                cold);
+    std::printf("Machine: %s. Warm: %d invocations after 200 warm-up; cold: %d fresh "
+                "instances.\n\n",
+                nimbus::bench::machine().c_str(), warm, cold);
     std::printf("| runtime | bare call p50 | bare call p99 | warm invoke p50 | warm invoke p99 | "
                 "overhead p50 | overhead p99 | cold start p50 | cold start p99 |\n");
     std::printf("|---|---|---|---|---|---|---|---|---|\n");

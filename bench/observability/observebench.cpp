@@ -5,6 +5,7 @@
 // Configurations are measured alternately, one invocation each, in one run, so that the
 // machine's noise falls on both; prints Markdown tables of medians, p99s and the median of
 // the paired differences.
+#include "benchsupport.h"
 #include "nimbus/resources/resourcelocator.h"
 #include "simulator/simulator.h"
 
@@ -14,27 +15,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace nimbus::sim;
+using nimbus::bench::Stats;
+using nimbus::bench::stats;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-struct Stats {
-    double p50 = 0, p99 = 0;
-};
-
-Stats stats(std::vector<double> samples) {
-    std::sort(samples.begin(), samples.end());
-    auto at = [&](double q) {
-        return samples[std::min(samples.size() - 1,
-                                static_cast<std::size_t>(q * static_cast<double>(samples.size())))];
-    };
-    return {at(0.50), at(0.99)};
-}
 
 // A simulator of the bench project, run by this thread.
 struct Platform {
@@ -122,14 +111,6 @@ Comparison compare(Platform &a, Platform &b, const std::string &function, int co
     return c;
 }
 
-std::string cpuModel() {
-    std::ifstream in("/proc/cpuinfo");
-    for (std::string line; std::getline(in, line);)
-        if (line.rfind("model name", 0) == 0)
-            return line.substr(line.find(':') + 2);
-    return "unknown CPU";
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
@@ -150,12 +131,9 @@ int main(int argc, char **argv) {
     char pattern[] = "/tmp/nimbus-bench-observe-XXXXXX";
     const std::string work = ::mkdtemp(pattern);
 
-    utsname uts{};
-    ::uname(&uts);
-    std::printf("Machine: %s, %ld cores, %s %s. %d warm invocations per configuration, %d busy "
-                "ones, alternating one by one.\n\n",
-                cpuModel().c_str(), ::sysconf(_SC_NPROCESSORS_ONLN), uts.sysname, uts.release,
-                warm, busy);
+    std::printf("Machine: %s. %d warm invocations per configuration, %d busy ones, alternating "
+                "one by one.\n\n",
+                nimbus::bench::machine().c_str(), warm, busy);
 
     // 1. Metrics and tracing recorded (the control plane with its stores) against not.
     std::printf("Metrics and tracing (warm invoke, ms)\n\n| runtime | off p50 | on p50 | added "

@@ -20,6 +20,7 @@
 //
 // Prints a Markdown table (target, measured, floor, ratio, goal, verdict), or with --json
 // the same figures as JSON; progress goes to stderr.
+#include "benchsupport.h"
 #include "clients/debugsession.h"
 #include "clients/lspclient.h"
 #include "clients/signedrequest.h"
@@ -235,15 +236,6 @@ long long procStatusKb(qint64 pid, const std::string &field) {
             return std::atoll(line.c_str() + field.size() + 1);
     }
     return -1;
-}
-
-std::string cpuModel() {
-    std::ifstream in("/proc/cpuinfo");
-    for (std::string line; std::getline(in, line);) {
-        if (line.rfind("model name", 0) == 0)
-            return line.substr(line.find(':') + 2);
-    }
-    return "unknown CPU";
 }
 
 // What a child process is given: the platform, fresh settings and data folders, the trace.
@@ -1872,7 +1864,7 @@ int main(int argc, char **argv) {
     utsname uts{};
     ::uname(&uts);
     const QString machine = QStringLiteral("%1, %2 cores, %3 %4; Qt %5, QT_QPA_PLATFORM=%6")
-                                .arg(QString::fromStdString(cpuModel()))
+                                .arg(QString::fromStdString(nimbus::bench::cpuModel()))
                                 .arg(::sysconf(_SC_NPROCESSORS_ONLN))
                                 .arg(QString::fromUtf8(uts.sysname), QString::fromUtf8(uts.release),
                                      QString::fromUtf8(qVersion()), config.platform);
