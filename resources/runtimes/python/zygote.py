@@ -27,9 +27,27 @@ import traceback
 import bootstrap  # noqa: F401 (its imports are the point: http.client, json, re, traceback...)
 import _nimbus_http  # noqa: F401 (http functions' adapter)
 
-# What every instance's first request would otherwise load: http.client encodes the host
-# name with the idna codec (which imports stringprep and unicodedata).
-"127.0.0.1".encode("idna")
+
+
+def warm_up():
+    """Makes one request to the Runtime API's like, so that what an instance's first request
+    would load (the idna codec http.client encodes host names with, the resolver's libraries)
+    is loaded once, here, before the fork."""
+    server = socket.create_server(("127.0.0.1", 0))
+    try:
+        connection = bootstrap.RuntimeApi(f"127.0.0.1:{server.getsockname()[1]}")
+        connection.conn.connect()
+        peer, _ = server.accept()
+        connection.conn.request("POST", "/warm-up", body=b"{}",
+                                headers={"Content-Type": "application/json"})
+        peer.recv(65536)
+        peer.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+        response = connection.conn.getresponse()
+        json.loads(response.read())
+        peer.close()
+        connection.conn.close()
+    finally:
+        server.close()
 
 CONTROL_FD = 3
 PR_SET_PDEATHSIG = 1
@@ -74,6 +92,10 @@ def become_instance(request, out, control, selector, template_pid):
 
 
 def main():
+    try:
+        warm_up()
+    except OSError:  # only slower without it
+        pass
     control = socket.socket(fileno=CONTROL_FD)
     me = os.getpid()
     selector = selectors.DefaultSelector()
