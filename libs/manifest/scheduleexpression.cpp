@@ -1,6 +1,8 @@
 #include "nimbus/manifest/scheduleexpression.h"
 
 #include <algorithm>
+#include <bitset>
+#include <chrono>
 #include <re2/re2.h>
 #include <sstream>
 
@@ -53,6 +55,8 @@ bool partOk(const std::string &part, const FieldRule &rule) {
     if (part == "?")
         return rule.question;
     if (rule.extras.find('L') != std::string::npos && part == "L")
+        return true;
+    if (rule.extras.find('W') != std::string::npos && part == "LW") // the last weekday
         return true;
     static const RE2 nthWeekday("([0-9]+)W");
     static const RE2 nthDay("([0-9A-Za-z]+)#([1-5])");
@@ -153,6 +157,175 @@ std::optional<ScheduleExpression> ScheduleExpression::parse(const std::string &t
         return expr;
     }
     error = "'" + text + "' is not a schedule: expected rate(5 minutes) or cron(0 12 * * ? *)";
+    return std::nullopt;
+}
+
+namespace {
+
+int valueOf(const std::string &text, const FieldRule &rule) {
+    std::string upper = text;
+    std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+    const auto named = std::find(rule.names.begin(), rule.names.end(), upper);
+    return named != rule.names.end() ? rule.min + static_cast<int>(named - rule.names.begin())
+                                     : std::stoi(text);
+}
+
+// The values one field allows (index = value), and the day forms it holds.
+struct CronField {
+    std::bitset<240> values; // minutes, hours, days, months, weekdays; years from 1970
+    bool any = false;        // '?'
+    bool lastDay = false;    // L (day-of-month)
+    bool lastWeekday = false; // LW
+    std::vector<int> nearestWeekday;          // NW: the weekday nearest day N
+    std::vector<int> lastOfWeekday;           // NL: the last weekday N of the month
+    std::vector<std::pair<int, int>> nthOfWeekday; // N#K: the K-th weekday N
+};
+
+CronField compileField(const std::string &text, const FieldRule &rule, int offset) {
+    CronField field;
+    std::stringstream parts(text);
+    static const RE2 nthWeekday("([0-9]+)W");
+    static const RE2 nthDay("([0-9A-Za-z]+)#([1-5])");
+    static const RE2 lastDay("([0-9A-Za-z]+)L");
+    static const RE2 rangeStep(R"(([0-9A-Za-z]+|\*)(?:-([0-9A-Za-z]+))?(?:/([0-9]{1,6}))?)");
+    for (std::string part; std::getline(parts, part, ',');) {
+        std::string first, second, step;
+        if (part == "?") {
+            field.any = true;
+        } else if (part == "L" && rule.extras.find('L') != std::string::npos) {
+            if (rule.extras.find('W') != std::string::npos)
+                field.lastDay = true;
+            else
+                field.values.set(static_cast<std::size_t>(7 - offset)); // day-of-week L: Saturday
+        } else if (part == "LW") {
+            field.lastWeekday = true;
+        } else if (RE2::FullMatch(part, nthWeekday, &first)) {
+            field.nearestWeekday.push_back(valueOf(first, rule));
+        } else if (RE2::FullMatch(part, nthDay, &first, &second)) {
+            field.nthOfWeekday.emplace_back(valueOf(first, rule), std::stoi(second));
+        } else if (RE2::FullMatch(part, lastDay, &first)) {
+            field.lastOfWeekday.push_back(valueOf(first, rule));
+        } else if (RE2::FullMatch(part, rangeStep, &first, &second, &step)) {
+            const int from = first == "*" ? rule.min : valueOf(first, rule);
+            const int to = !second.empty() ? valueOf(second, rule)
+                           : (first == "*" || !step.empty()) ? rule.max
+                                                             : from;
+            const int by = step.empty() ? 1 : std::stoi(step);
+            // (A range that wraps, FRI-MON, runs past the end to the start.)
+            const int span = to >= from ? to - from : to + (rule.max - rule.min + 1) - from;
+            for (int i = 0; i <= span; i += by) {
+                int value = from + i;
+                if (value > rule.max)
+                    value -= rule.max - rule.min + 1;
+                field.values.set(static_cast<std::size_t>(value - offset));
+            }
+        }
+    }
+    return field;
+}
+
+bool isWeekday(std::chrono::sys_days day) {
+    const unsigned wd = std::chrono::weekday(day).c_encoding(); // 0 = Sunday
+    return wd != 0 && wd != 6;
+}
+
+bool dayMatches(const CronField &dom, const CronField &dow, std::chrono::year_month_day date) {
+    using namespace std::chrono;
+    const sys_days day(date);
+    const unsigned d = static_cast<unsigned>(date.day());
+    const unsigned last = static_cast<unsigned>(
+        year_month_day_last(date.year(), month_day_last(date.month())).day());
+    if (dow.any) {
+        if (dom.values.test(d) || (dom.lastDay && d == last))
+            return true;
+        if (dom.lastWeekday) {
+            sys_days candidate = sys_days(year_month_day_last(date.year(), month_day_last(date.month())));
+            while (!isWeekday(candidate))
+                candidate -= days(1);
+            if (candidate == day)
+                return true;
+        }
+        for (const int n : dom.nearestWeekday) {
+            if (static_cast<unsigned>(n) > last)
+                continue;
+            // The weekday nearest day n, within the month.
+            sys_days target = sys_days(year_month_day(date.year(), date.month(), std::chrono::day(static_cast<unsigned>(n))));
+            if (!isWeekday(target)) {
+                const unsigned wd = weekday(target).c_encoding();
+                if (wd == 6) // Saturday: Friday, unless that leaves the month
+                    target = n == 1 ? target + days(2) : target - days(1);
+                else // Sunday: Monday, unless that leaves the month
+                    target = static_cast<unsigned>(n) == last ? target - days(2) : target + days(1);
+            }
+            if (target == day)
+                return true;
+        }
+        return false;
+    }
+    const int weekdayNumber = static_cast<int>(weekday(day).c_encoding()) + 1; // 1 = Sunday
+    if (dow.values.test(static_cast<std::size_t>(weekdayNumber)))
+        return true;
+    for (const int n : dow.lastOfWeekday)
+        if (n == weekdayNumber && d + 7 > last)
+            return true;
+    for (const auto &[n, k] : dow.nthOfWeekday)
+        if (n == weekdayNumber && (d - 1) / 7 + 1 == static_cast<unsigned>(k))
+            return true;
+    return false;
+}
+
+} // namespace
+
+std::optional<std::int64_t> ScheduleExpression::nextAfter(std::int64_t after,
+                                                          std::int64_t origin) const {
+    if (kind == Kind::Rate) {
+        if (rateSeconds <= 0)
+            return std::nullopt;
+        if (after < origin)
+            return origin + rateSeconds;
+        return origin + ((after - origin) / rateSeconds + 1) * rateSeconds;
+    }
+    if (fields.size() != 6)
+        return std::nullopt;
+    using namespace std::chrono;
+    const auto &rules = cronRules();
+    const CronField minuteField = compileField(fields[0], rules[0], 0);
+    const CronField hourField = compileField(fields[1], rules[1], 0);
+    const CronField dayField = compileField(fields[2], rules[2], 0);
+    const CronField monthField = compileField(fields[3], rules[3], 0);
+    const CronField weekdayField = compileField(fields[4], rules[4], 0);
+    const CronField yearField = compileField(fields[5], rules[5], 1970);
+
+    // From the next whole minute on: the first day that matches, then its first time.
+    const std::int64_t start = (after / 60 + 1) * 60;
+    sys_days day = floor<days>(sys_seconds(seconds(start)));
+    int fromMinuteOfDay = static_cast<int>((start - sys_seconds(day).time_since_epoch().count()) / 60);
+    const sys_days end = sys_days(year(2200) / January / 1);
+    while (day < end) {
+        const year_month_day date(day);
+        const int y = static_cast<int>(date.year());
+        const unsigned m = static_cast<unsigned>(date.month());
+        if (y < 1970 || !yearField.values.test(static_cast<std::size_t>(y - 1970))) {
+            day = sys_days((date.year() + std::chrono::years(1)) / January / 1);
+            fromMinuteOfDay = 0;
+            continue;
+        }
+        if (!monthField.values.test(m)) {
+            day = sys_days((year_month(date.year(), date.month()) + std::chrono::months(1)) / 1);
+            fromMinuteOfDay = 0;
+            continue;
+        }
+        if (dayMatches(dayField, weekdayField, date)) {
+            for (int minuteOfDay = fromMinuteOfDay; minuteOfDay < 24 * 60; ++minuteOfDay) {
+                if (hourField.values.test(static_cast<std::size_t>(minuteOfDay / 60)) &&
+                    minuteField.values.test(static_cast<std::size_t>(minuteOfDay % 60)))
+                    return sys_seconds(day).time_since_epoch().count() +
+                           static_cast<std::int64_t>(minuteOfDay) * 60;
+            }
+        }
+        day += days(1);
+        fromMinuteOfDay = 0;
+    }
     return std::nullopt;
 }
 

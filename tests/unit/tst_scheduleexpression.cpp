@@ -1,0 +1,91 @@
+// When schedule expressions fire: EventBridge's rate and cron semantics, one row per form.
+#include "nimbus/manifest/scheduleexpression.h"
+
+#include <QDateTime>
+#include <QtTest>
+
+using nimbus::manifest::ScheduleExpression;
+
+namespace {
+
+qint64 at(const char *iso) {
+    return QDateTime::fromString(QString::fromLatin1(iso), Qt::ISODate).toSecsSinceEpoch();
+}
+
+QString iso(std::optional<std::int64_t> seconds) {
+    if (!seconds)
+        return "never";
+    return QDateTime::fromSecsSinceEpoch(*seconds, Qt::UTC).toString(Qt::ISODate);
+}
+
+} // namespace
+
+class TestScheduleExpression : public QObject {
+    Q_OBJECT
+private slots:
+    void nextFiring_data();
+    void nextFiring();
+};
+
+void TestScheduleExpression::nextFiring_data() {
+    QTest::addColumn<QString>("expression");
+    QTest::addColumn<QString>("origin");
+    QTest::addColumn<QString>("after");
+    QTest::addColumn<QString>("next");
+    // 2026-11-26 is a Thursday.
+    QTest::newRow("rate: the next multiple from the schedule's creation")
+        << "rate(5 minutes)" << "2026-11-26T00:00:00Z" << "2026-11-26T00:07:00Z" << "2026-11-26T00:10:00Z";
+    QTest::newRow("rate: exactly on a firing, the one after")
+        << "rate(1 day)" << "2026-11-26T06:30:00Z" << "2026-11-27T06:30:00Z" << "2026-11-28T06:30:00Z";
+    QTest::newRow("rate: before its creation, one period after it")
+        << "rate(2 hours)" << "2026-11-26T10:00:00Z" << "2026-11-26T09:00:00Z" << "2026-11-26T12:00:00Z";
+    QTest::newRow("cron: daily at noon, later today")
+        << "cron(0 12 * * ? *)" << "" << "2026-11-26T11:59:30Z" << "2026-11-26T12:00:00Z";
+    QTest::newRow("cron: daily at noon, exactly at noon: tomorrow")
+        << "cron(0 12 * * ? *)" << "" << "2026-11-26T12:00:00Z" << "2026-11-27T12:00:00Z";
+    QTest::newRow("cron: every 15 minutes")
+        << "cron(0/15 * * * ? *)" << "" << "2026-11-26T10:07:00Z" << "2026-11-26T10:15:00Z";
+    QTest::newRow("cron: weekdays, Friday evening to Monday")
+        << "cron(0 18 ? * MON-FRI *)" << "" << "2026-11-27T18:00:00Z" << "2026-11-30T18:00:00Z";
+    QTest::newRow("cron: a weekday range that wraps (FRI-MON)")
+        << "cron(0 10 ? * FRI-MON *)" << "" << "2026-11-28T10:00:00Z" << "2026-11-29T10:00:00Z";
+    QTest::newRow("cron: the first of the month")
+        << "cron(0 8 1 * ? *)" << "" << "2026-11-26T00:00:00Z" << "2026-12-01T08:00:00Z";
+    QTest::newRow("cron: L, the last day of the month")
+        << "cron(0 0 L * ? *)" << "" << "2027-02-01T00:00:00Z" << "2027-02-28T00:00:00Z";
+    QTest::newRow("cron: LW, the last weekday of the month")
+        << "cron(0 9 LW * ? *)" << "" << "2026-11-26T00:00:00Z" << "2026-11-30T09:00:00Z";
+    QTest::newRow("cron: 15W, the weekday nearest the 15th (a Sunday: Monday)")
+        << "cron(0 9 15W * ? *)" << "" << "2026-11-01T00:00:00Z" << "2026-11-16T09:00:00Z";
+    QTest::newRow("cron: 1W on a Saturday moves forward, within the month")
+        << "cron(0 9 1W * ? *)" << "" << "2027-04-25T00:00:00Z" << "2027-05-03T09:00:00Z";
+    QTest::newRow("cron: 6L, the last Friday of the month")
+        << "cron(15 10 ? * 6L 2026)" << "" << "2026-11-26T00:00:00Z" << "2026-11-27T10:15:00Z";
+    QTest::newRow("cron: 2#1, the first Monday")
+        << "cron(0 9 ? * 2#1 *)" << "" << "2026-11-26T00:00:00Z" << "2026-12-07T09:00:00Z";
+    QTest::newRow("cron: L in day-of-week, Saturdays")
+        << "cron(0 0 ? * L *)" << "" << "2026-11-26T00:00:00Z" << "2026-11-28T00:00:00Z";
+    QTest::newRow("cron: February 29th, the next leap year")
+        << "cron(30 2 29 2 ? *)" << "" << "2026-11-26T00:00:00Z" << "2028-02-29T02:30:00Z";
+    QTest::newRow("cron: names and lists")
+        << "cron(0,30 9 ? JAN,DEC SUN *)" << "" << "2026-11-26T00:00:00Z" << "2026-12-06T09:00:00Z";
+    QTest::newRow("cron: a year that is past never fires")
+        << "cron(0 0 1 1 ? 2020)" << "" << "2026-11-26T00:00:00Z" << "never";
+    QTest::newRow("cron: a year ahead")
+        << "cron(0 0 1 1 ? 2030-2031)" << "" << "2026-11-26T00:00:00Z" << "2030-01-01T00:00:00Z";
+}
+
+void TestScheduleExpression::nextFiring() {
+    QFETCH(QString, expression);
+    QFETCH(QString, origin);
+    QFETCH(QString, after);
+    QFETCH(QString, next);
+    std::string error;
+    const auto parsed = ScheduleExpression::parse(expression.toStdString(), error);
+    QVERIFY2(parsed, error.c_str());
+    const qint64 originSeconds = origin.isEmpty() ? 0 : at(origin.toLatin1().constData());
+    QCOMPARE(iso(parsed->nextAfter(at(after.toLatin1().constData()), originSeconds)), next);
+}
+
+QTEST_GUILESS_MAIN(TestScheduleExpression)
+#include "tst_scheduleexpression.moc"
