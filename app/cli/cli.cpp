@@ -19,6 +19,7 @@ int run(int argc, char **argv, std::ostream &out, std::ostream &err) {
     addValidateCommand(app, streams, exitCode);
     addDoctorCommand(app, streams, exitCode);
     addInvokeCommand(app, streams, exitCode);
+    addTriggerCommand(app, streams, exitCode);
     addDevCommand(app, streams, exitCode);
     addPackageCommand(app, streams, exitCode);
     addDeployCommand(app, streams, exitCode);

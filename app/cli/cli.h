@@ -30,6 +30,7 @@ void addValidateCommand(CLI::App &app, Streams streams, int &exitCode);
 void addDoctorCommand(CLI::App &app, Streams streams, int &exitCode);
 void addInitCommand(CLI::App &app, Streams streams, int &exitCode);
 void addInvokeCommand(CLI::App &app, Streams streams, int &exitCode);
+void addTriggerCommand(CLI::App &app, Streams streams, int &exitCode);
 void addDevCommand(CLI::App &app, Streams streams, int &exitCode);
 void addPackageCommand(CLI::App &app, Streams streams, int &exitCode);
 void addDeployCommand(CLI::App &app, Streams streams, int &exitCode);

@@ -107,6 +107,12 @@ public:
     // A stored failure, by its number or request id (for replay).
     std::optional<failures::Failure> failure(const std::string &idOrRequestId);
     std::size_t queuedEvents();
+    // Queues an asynchronous invocation of a function as an event source sends one (a
+    // schedule): on disk at once, run with the function's retry and age rules, dead-lettered
+    // with its reason. `trigger` names the source in logs and metrics. Returns the request id;
+    // throws StoreError.
+    std::string enqueue(const std::string &function, std::string payload,
+                        const std::string &trigger);
 
 private:
     using Json = nlohmann::json;

@@ -316,7 +316,7 @@ void ControlPlane::drainQueue() {
         }
         InvocationRequest request;
         request.payload = event.payload;
-        request.trigger = "async";
+        request.trigger = event.trigger.empty() ? "async" : event.trigger;
         request.trace = tracing::parseAmznTraceId(event.trace); // the Invoke call's span above
         run(*target, std::move(request), [this, event](InvocationResult result) {
             attemptDone(event, result);
@@ -325,6 +325,22 @@ void ControlPlane::drainQueue() {
     // Events not yet due (or still running) are scheduled when their attempts end.
     if (m_inFlight.empty())
         scheduleQueue();
+}
+
+std::string ControlPlane::enqueue(const std::string &function, std::string payload,
+                                  const std::string &trigger) {
+    if (!m_queue)
+        throw StoreError("the control plane's store is not open");
+    QueuedEvent event;
+    event.requestId = newRequestId();
+    event.function = function;
+    event.payload = std::move(payload);
+    event.nextAttemptMs = nowMs();
+    event.createdMs = event.nextAttemptMs;
+    event.trigger = trigger;
+    m_queue->enqueue(event);
+    scheduleQueue();
+    return event.requestId;
 }
 
 std::string ControlPlane::deadLetterQueueFor(const std::string &function) {

@@ -138,6 +138,20 @@ void printRoutes(std::ostream &out, const RouteTable &routes, const std::string 
 
 } // namespace
 
+// "  schedules      tick  rate(1 minute)  next 2026-11-26T06:51:00Z", one line each.
+static void printSchedules(std::ostream &out, const std::vector<Scheduler::State> &schedules) {
+    bool first = true;
+    for (const auto &state : schedules) {
+        out << (first ? "  schedules      " : "                 ") << state.schedule.function << "  "
+            << state.schedule.expression << "  "
+            << (!state.schedule.enabled ? std::string("disabled (enabled: false)")
+                : state.nextFire        ? "next " + isoSeconds(*state.nextFire)
+                                        : std::string("never fires again"))
+            << "\n";
+        first = false;
+    }
+}
+
 int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
     std::error_code ec;
     if (!fs::is_directory(opts.project, ec)) {
@@ -251,6 +265,7 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
         out << "  (errors above; nimbus doctor explains each)\n";
     }
     printRoutes(out, *simulator.routes(), simulator.gatewayUrl(), opts.colour);
+    printSchedules(out, simulator.schedules());
     out << "  invoke with    nimbus invoke FUNCTION --project " << project << "\n"
         << (opts.watch ? "Watching for changes. " : "") << "Press Ctrl-C to stop.\n"
         << std::flush;

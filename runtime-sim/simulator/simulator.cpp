@@ -92,6 +92,30 @@ void Simulator::takeChanges() const {
         m_watcher->flush();
 }
 
+std::vector<Scheduler::State> Simulator::schedules() const {
+    return m_scheduler ? m_scheduler->states() : std::vector<Scheduler::State>{};
+}
+
+void Simulator::fireEvent(const std::string &function, std::string payload,
+                          const std::string &trigger) {
+    if (m_control) {
+        try {
+            m_control->enqueue(function, std::move(payload), trigger);
+            return;
+        } catch (const std::exception &e) {
+            platformEvent(std::string("cannot queue the ") + trigger + " event for " + function +
+                          ": " + e.what());
+            return;
+        }
+    }
+    InvocationRequest request;
+    request.payload = std::move(payload);
+    request.trigger = trigger;
+    std::string error;
+    if (!invoke(function, std::move(request), [](InvocationResult) {}, error))
+        platformEvent("cannot send the " + trigger + " event to " + function + ": " + error);
+}
+
 std::vector<TemplateInfo> Simulator::templates() const {
     return m_templates ? m_templates->describe() : std::vector<TemplateInfo>{};
 }
@@ -173,6 +197,8 @@ bool Simulator::reload(const std::vector<std::string> &changedFiles) {
         ++it;
     }
     prewarm();
+    if (m_scheduler)
+        m_scheduler->set(schedulesOf(*m_manifest));
     return true;
 }
 
@@ -202,6 +228,16 @@ void Simulator::start() {
     if (m_options.serveGateway && !m_gateway) {
         m_gateway = Gateway::create(m_io, *this, m_options.gateway);
         m_gateway->listen(m_options.gatewayPort);
+    }
+    if (!m_scheduler) {
+        // EventBridge invokes a schedule's target asynchronously.
+        m_scheduler = std::make_unique<Scheduler>(
+            m_io, m_manifest->provider.region, [this](const Schedule &schedule, std::string payload) {
+                platformEvent("schedule " + schedule.rule + " (" + schedule.expression + ") → " +
+                              schedule.function);
+                fireEvent(schedule.function, std::move(payload), "schedule");
+            });
+        m_scheduler->set(schedulesOf(*m_manifest));
     }
 }
 
@@ -427,6 +463,8 @@ bool Simulator::invoke(const std::string &name, InvocationRequest request,
 
 void Simulator::shutdown() {
     m_prewarmSoon.cancel();
+    if (m_scheduler)
+        m_scheduler->stop();
     if (m_watcher)
         m_watcher->stop();
     m_events.close();

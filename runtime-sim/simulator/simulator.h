@@ -7,6 +7,7 @@
 #include "../pool/observerlist.h"
 #include "../pool/runtimelauncher.h"
 #include "../pool/servicepool.h"
+#include "../triggers/scheduler.h"
 #include "projectwatcher.h"
 #include "nimbus/manifest/manifest.h"
 #include "nimbus/net/httpserver.h"
@@ -120,6 +121,13 @@ public:
     // The runtime templates kept ready (none with prewarm off).
     std::vector<TemplateInfo> templates() const;
 
+    // The manifest's schedules and when each fires next (once started: schedules fire while
+    // the simulator serves).
+    std::vector<Scheduler::State> schedules() const;
+    // Sends a function an event as its source would, asynchronously: through the control
+    // plane's queue (retries, dead letters) when it is served, else straight to the pool.
+    void fireEvent(const std::string &function, std::string payload, const std::string &trigger);
+
     boost::asio::io_context &io() { return m_io; }
 
     // GatewayBackend
@@ -155,6 +163,7 @@ private:
     std::unique_ptr<RuntimeTemplates> m_templates; // (outlives the pools that start from it)
     std::shared_ptr<ProjectWatcher> m_watcher;
     boost::asio::steady_timer m_prewarmSoon{m_io}; // (cancelled if we go first)
+    std::unique_ptr<Scheduler> m_scheduler;         // once started
     std::optional<manifest::Manifest> m_manifest;
     std::vector<manifest::Diagnostic> m_diagnostics;
     std::vector<std::string> m_notServed;

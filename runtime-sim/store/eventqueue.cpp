@@ -26,17 +26,20 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     created_ms INTEGER NOT NULL);
 )");
     // Added later: stores made before it get the column now.
-    try {
-        m_db.exec("ALTER TABLE events ADD COLUMN trace TEXT NOT NULL DEFAULT ''");
-    } catch (const StoreError &) {
-        // It is there already.
+    for (const char *column : {"trace TEXT NOT NULL DEFAULT ''",
+                               "trigger TEXT NOT NULL DEFAULT 'async'"}) {
+        try {
+            m_db.exec(std::string("ALTER TABLE events ADD COLUMN ") + column);
+        } catch (const StoreError &) {
+            // It is there already.
+        }
     }
 }
 
 long long EventQueue::enqueue(QueuedEvent event) {
     Statement insert = m_db.prepare(
         "INSERT INTO events (request_id, function, qualifier, payload, attempts, "
-        "next_attempt_ms, last_error, created_ms, trace) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "next_attempt_ms, last_error, created_ms, trace, trigger) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     insert.bind(1, event.requestId)
         .bind(2, event.function)
         .bind(3, event.qualifier)
@@ -45,7 +48,8 @@ long long EventQueue::enqueue(QueuedEvent event) {
         .bind(6, event.nextAttemptMs)
         .bind(7, event.lastError)
         .bind(8, event.createdMs)
-        .bind(9, event.trace);
+        .bind(9, event.trace)
+        .bind(10, event.trigger);
     insert.run();
     return m_db.lastInsertId();
 }
@@ -63,6 +67,7 @@ QueuedEvent readEvent(Statement &row) {
     e.lastError = row.text(7);
     e.createdMs = row.integer(8);
     e.trace = row.text(9);
+    e.trigger = row.text(10);
     return e;
 }
 } // namespace
@@ -70,7 +75,7 @@ QueuedEvent readEvent(Statement &row) {
 std::vector<QueuedEvent> EventQueue::due(long long nowMs, int limit) {
     Statement row = m_db.prepare(
         "SELECT id, request_id, function, qualifier, payload, attempts, next_attempt_ms, "
-        "last_error, created_ms, trace FROM events WHERE next_attempt_ms <= ? ORDER BY next_attempt_ms, "
+        "last_error, created_ms, trace, trigger FROM events WHERE next_attempt_ms <= ? ORDER BY next_attempt_ms, "
         "id LIMIT ?");
     row.bind(1, nowMs).bind(2, static_cast<long long>(limit));
     std::vector<QueuedEvent> out;

@@ -22,6 +22,8 @@ struct QueuedEvent {
     // The trace it continues, as an X-Amzn-Trace-Id value whose Parent is the Invoke call's
     // span ("" for none).
     std::string trace;
+    // What sent it: "async" (an Invoke call with InvocationType Event), "schedule", ...
+    std::string trigger = "async";
 };
 
 // An event that failed every attempt, in the dead-letter queue it was sent to.
