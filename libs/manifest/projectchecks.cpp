@@ -5,6 +5,8 @@
 #include "nimbus/manifest/handlerlocator.h"
 #include "nimbus/manifest/scheduleexpression.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <filesystem>
 #include <set>
@@ -21,6 +23,31 @@ void checkSchedules(const std::string &file, const Event &event,
     if (event.type != "schedule")
         return;
     const YamlNode &settings = event.settings;
+    if (settings.isMapping()) {
+        // What EventBridge sends in place of the event: one of them, and JSON.
+        const YamlNode *input = settings.find("input");
+        const YamlNode *inputPath = settings.find("inputPath");
+        if (input && inputPath)
+            diagnostics.push_back(diagnosticAt(
+                file, inputPath->range, "input-conflict",
+                "'input' and 'inputPath' cannot both be set: EventBridge sends one of them; "
+                "keep 'input' for a constant event, 'inputPath' for a part of the scheduled "
+                "event",
+                Severity::Warning));
+        if (input && input->isScalar() && input->scalarType() == "string" &&
+            nlohmann::json::parse(input->scalar, nullptr, false).is_discarded())
+            diagnostics.push_back(diagnosticAt(
+                file, input->range, "input-not-json",
+                "'input' as text is sent as JSON, and '" + input->scalar +
+                    "' is not JSON; write it as a mapping (input: {key: value}) or as JSON text",
+                Severity::Warning));
+        if (inputPath && inputPath->isScalar() && inputPath->scalar.rfind("$", 0) != 0)
+            diagnostics.push_back(diagnosticAt(
+                file, inputPath->range, "invalid-input-path",
+                "'inputPath' is a JSONPath into the scheduled event and starts with '$', e.g. "
+                "$.detail or $.resources[0]",
+                Severity::Warning));
+    }
     const YamlNode *rate = settings.isMapping() ? settings.find("rate") : &settings;
     if (!rate)
         return;

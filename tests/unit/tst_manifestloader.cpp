@@ -162,6 +162,22 @@ void TestManifestLoader::oneMistakeGivesOneDiagnostic_data() {
         << "invalid-value"
         << "is 'every 5 minutes': expected rate(5 minutes) or cron(0 12 * * ? *)"
         << "warning";
+    QTest::newRow("schedule input as text that is not JSON")
+        << replaceLine(kBase, 11, "      - schedule: {rate: rate(1 hour), input: 'not json'}") << 11
+        << 47 << "input-not-json"
+        << "'input' as text is sent as JSON, and 'not json' is not JSON"
+        << "warning";
+    QTest::newRow("schedule input and inputPath together")
+        << replaceLine(kBase, 11,
+                       "      - schedule: {rate: rate(1 hour), input: {a: 1}, inputPath: $.detail}")
+        << 11 << 66 << "input-conflict"
+        << "'input' and 'inputPath' cannot both be set"
+        << "warning";
+    QTest::newRow("schedule inputPath that is not a JSONPath")
+        << replaceLine(kBase, 11, "      - schedule: {rate: rate(1 hour), inputPath: detail}") << 11
+        << 51 << "invalid-input-path"
+        << "starts with '$'"
+        << "warning";
     QTest::newRow("rate with a singular unit above one")
         << replaceLine(kBase, 11, "      - schedule: rate(5 minute)") << 11 << 19
         << "invalid-schedule"
