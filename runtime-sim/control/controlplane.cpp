@@ -335,6 +335,26 @@ void ControlPlane::route(ApiRequest &r, net::Responder &responder) {
     if (s.size() == 2 && s[0] == "_nimbus" && s[1] == "instances" && m == "GET") {
         json snapshot = m_simulator.events().snapshot();
         snapshot["routes"] = m_simulator.routes()->toJson(m_simulator.gatewayUrl());
+        // The triggers that fire by themselves, and the runtimes kept ready.
+        json schedules = json::array();
+        for (const auto &state : m_simulator.schedules())
+            schedules.push_back({{"function", state.schedule.function},
+                                 {"rule", state.schedule.rule},
+                                 {"expression", state.schedule.expression},
+                                 {"enabled", state.schedule.enabled},
+                                 {"next", state.nextFire ? json(isoSeconds(*state.nextFire)) : json()},
+                                 {"fired", state.fired}});
+        snapshot["schedules"] = std::move(schedules);
+        json templates = json::array();
+        for (const auto &t : m_simulator.templates())
+            templates.push_back({{"runtime", t.runtime},
+                                 {"kind", t.kind},
+                                 {"pid", t.pid},
+                                 {"ready", t.ready},
+                                 {"residentKb", t.residentKb},
+                                 {"proportionalKb", t.proportionalKb},
+                                 {"instancesStarted", t.instancesStarted}});
+        snapshot["templates"] = std::move(templates);
         responder(apiResponse(200, snapshot));
         return;
     }

@@ -839,6 +839,12 @@ void TestControlPlane::eventsFollowAnInvocation() {
     QVERIFY2(instances.status == 200, (instances.body + instances.transportError).c_str());
     const json snapshot = json::parse(instances.body);
     QVERIFY(snapshot.contains("routes"));
+    // With the schedules that fire by themselves and the runtime templates kept ready.
+    QVERIFY(snapshot["schedules"].is_array());
+    QVERIFY(snapshot["templates"].is_array());
+    for (const auto &t : snapshot["templates"])
+        QVERIFY2(t.contains("runtime") && t.contains("pid") && t.contains("proportionalKb"),
+                 t.dump().c_str());
     QCOMPARE(snapshot["next"].get<long long>(), next);
     int devInstances = 0;
     for (const auto &instance : snapshot["instances"]) {
