@@ -24,6 +24,7 @@
 #include <fstream>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <linux/close_range.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,9 +40,15 @@ namespace {
 // everything it starts) and death with its parent.
 struct OwnProcessGroup {
     pid_t parent = ::getpid();
+    int firstPrivate = 3; // descriptors from here on are ours, not the child's
 
     template <typename Launcher>
     std::error_code on_exec_setup(Launcher &, const bp::filesystem::path &, const char *const *) {
+        // Nothing of ours crosses the exec: listening sockets, clients' connections, other
+        // children's pipes (a child that kept a connection open would keep its client waiting
+        // for an end that never comes). Marked close-on-exec rather than closed, so that the
+        // launcher's own pipe still reports a failed exec.
+        ::syscall(SYS_close_range, static_cast<unsigned>(firstPrivate), ~0U, CLOSE_RANGE_CLOEXEC);
         ::setpgid(0, 0);
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent) // the parent died before prctl took effect
@@ -171,7 +178,7 @@ std::shared_ptr<ChildProcess> ChildProcess::start(asio::io_context &io, const Sp
                 io.get_executor(), bp::filesystem::path(spec.executable), spec.arguments,
                 bp::process_stdio{input, writeEnd, writeEnd}, bp::process_environment(environment),
                 bp::process_start_dir(spec.workingDirectory), ControlDescriptor{spec.controlFd},
-                OwnProcessGroup{}, ec);
+                OwnProcessGroup{::getpid(), 4}, ec);
         return std::make_unique<bp::process>(
             io.get_executor(), bp::filesystem::path(spec.executable), spec.arguments,
             bp::process_stdio{input, writeEnd, writeEnd}, bp::process_environment(environment),
