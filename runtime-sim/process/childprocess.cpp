@@ -57,20 +57,23 @@ struct OwnProcessGroup {
     }
 };
 
-// Gives the child one descriptor of ours as its descriptor 3. (Boost 1.81's posix::bind_fd
-// cannot be used: its on_setup returns nothing.)
+// Gives the child one descriptor of ours as its descriptor 3, when `fd` is one (-1: none).
+// (Boost 1.81's posix::bind_fd cannot be used: its on_setup returns nothing.)
 struct ControlDescriptor {
     int fd;
 
     template <typename Launcher>
     std::error_code on_setup(Launcher &launcher, const bp::filesystem::path &,
                              const char *const *) {
-        launcher.fd_whitelist.push_back(3); // kept open when the child closes the rest
+        if (fd >= 0)
+            launcher.fd_whitelist.push_back(3); // kept open when the child closes the rest
         return {};
     }
 
     template <typename Launcher>
     std::error_code on_exec_setup(Launcher &, const bp::filesystem::path &, const char *const *) {
+        if (fd < 0)
+            return {};
         if (fd == 3) // already there: only its close-on-exec flag goes
             return ::fcntl(3, F_SETFD, 0) == 0 ? std::error_code()
                                                : std::error_code(errno, std::system_category());
@@ -173,16 +176,11 @@ std::shared_ptr<ChildProcess> ChildProcess::start(asio::io_context &io, const Sp
 
     // (Boost's stdio bindings are built in place: they own descriptors and must not be copied.)
     auto launch = [&](auto &&input) {
-        if (spec.controlFd >= 0)
-            return std::make_unique<bp::process>(
-                io.get_executor(), bp::filesystem::path(spec.executable), spec.arguments,
-                bp::process_stdio{input, writeEnd, writeEnd}, bp::process_environment(environment),
-                bp::process_start_dir(spec.workingDirectory), ControlDescriptor{spec.controlFd},
-                OwnProcessGroup{::getpid(), 4}, ec);
         return std::make_unique<bp::process>(
             io.get_executor(), bp::filesystem::path(spec.executable), spec.arguments,
             bp::process_stdio{input, writeEnd, writeEnd}, bp::process_environment(environment),
-            bp::process_start_dir(spec.workingDirectory), OwnProcessGroup{}, ec);
+            bp::process_start_dir(spec.workingDirectory), ControlDescriptor{spec.controlFd},
+            OwnProcessGroup{::getpid(), spec.controlFd >= 0 ? 4 : 3}, ec);
     };
     impl->process = spec.pipeInput ? launch(impl->input) : launch(nullptr);
     writeEnd.close();

@@ -529,8 +529,7 @@ RuntimeTemplates::RuntimeTemplates(asio::io_context &io, Log log)
 
 RuntimeTemplates::~RuntimeTemplates() { shutdown(); }
 
-std::shared_ptr<RuntimeTemplates::Template> RuntimeTemplates::find(const ChildProcess::Spec &spec,
-                                                                   bool create) {
+std::shared_ptr<RuntimeTemplates::Template> RuntimeTemplates::find(const ChildProcess::Spec &spec) {
     const Runtime runtime = runtimeOf(spec);
     if (runtime == Runtime::None || m_shutdown)
         return nullptr;
@@ -551,8 +550,6 @@ std::shared_ptr<RuntimeTemplates::Template> RuntimeTemplates::find(const ChildPr
     const std::string key = family + '\0' + fingerprint(spec);
     if (auto it = m_templates.find(key); it != m_templates.end())
         return it->second->failed() ? nullptr : it->second;
-    if (!create)
-        return nullptr;
     // The interpreter or the runtime's files changed: the old template retires.
     for (auto it = m_templates.begin(); it != m_templates.end();) {
         if (it->second->family() == family) {
@@ -579,14 +576,14 @@ std::shared_ptr<RuntimeTemplates::Template> RuntimeTemplates::find(const ChildPr
 }
 
 void RuntimeTemplates::prewarm(const ChildProcess::Spec &spec) {
-    if (auto found = find(spec, true))
+    if (auto found = find(spec))
         found->launch(); // (again, if its process has ended)
 }
 
 std::shared_ptr<ChildProcess> RuntimeTemplates::start(const ChildProcess::Spec &spec,
                                                       const ChildProcess::OutputHandler &onOutput,
                                                       const ChildProcess::ExitHandler &onExit) {
-    auto found = find(spec, true);
+    auto found = find(spec);
     if (!found)
         return nullptr;
     auto child = found->start(spec, onOutput, onExit);

@@ -60,7 +60,9 @@ public:
     class Template;
 
 private:
-    std::shared_ptr<Template> find(const ChildProcess::Spec &spec, bool create);
+    // The template for `spec`, made (and an outdated one of its family retired) when there is
+    // none; nullptr for runtimes without templates, or one that failed.
+    std::shared_ptr<Template> find(const ChildProcess::Spec &spec);
 
     boost::asio::io_context &m_io;
     Log m_log;
