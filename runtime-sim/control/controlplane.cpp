@@ -130,6 +130,8 @@ bool ControlPlane::open(std::string &error) {
         m_spans->migrate();
         m_failures->migrate();
         m_invokeConfigs->migrate();
+        m_sqs = std::make_unique<QueueService>(m_io, *m_db, region(), m_options.account);
+        m_sqs->migrate();
         // Nothing runs yet: packages no longer used, and what a crash cut short, can go.
         if (const std::size_t swept = m_store->sweepCode())
             m_simulator.platformEvent("code store: removed " + std::to_string(swept) +
@@ -152,6 +154,8 @@ void ControlPlane::shutdown() {
     m_shutdown = true;
     m_queueTimer.cancel();
     m_logTimer.cancel();
+    if (m_sqs)
+        m_sqs->shutdown();
     if (m_deployed)
         m_deployed->shutdown();
     try {
@@ -172,6 +176,31 @@ std::string ControlPlane::region() const {
 
 std::string ControlPlane::arn(const std::string &name, const std::string &qualifier) const {
     return lambda::functionArn(region(), m_options.account, name, qualifier);
+}
+
+std::string ControlPlane::serviceOf(const net::Request &request) {
+    const std::string authorization(request[boost::beast::http::field::authorization]);
+    const auto credential = authorization.find("Credential=");
+    if (credential != std::string::npos) {
+        // Credential=KEY/DATE/REGION/SERVICE/aws4_request
+        std::vector<std::string> parts;
+        std::size_t at = credential + 11;
+        while (parts.size() < 5) {
+            const auto end = authorization.find_first_of("/, ", at);
+            parts.push_back(authorization.substr(at, end == std::string::npos ? end : end - at));
+            if (end == std::string::npos || authorization[end] != '/')
+                break;
+            at = end + 1;
+        }
+        if (parts.size() == 5 && !parts[3].empty())
+            return parts[3];
+    }
+    const std::string target(request["X-Amz-Target"]);
+    if (target.rfind("Logs_20140328.", 0) == 0)
+        return "logs";
+    if (target.rfind("AmazonSQS.", 0) == 0 || request.body().rfind("Action=", 0) == 0)
+        return "sqs";
+    return "lambda";
 }
 
 std::optional<lambda::ApiError> ControlPlane::authenticate(const net::Request &request,
@@ -276,9 +305,14 @@ void ControlPlane::route(ApiRequest &r, net::Responder &responder) {
         return;
     }
     const std::string logsTarget(r.http->operator[]("X-Amz-Target"));
-    const bool logs = logsTarget.rfind("Logs_20140328.", 0) == 0;
-    if (auto refused = r.prepared.authenticated ? r.prepared.refused
-                                                : authenticate(*r.http, logs ? "logs" : "lambda")) {
+    const std::string service = serviceOf(*r.http);
+    const bool logs = service == "logs";
+    auto refused = r.prepared.authenticated ? r.prepared.refused : authenticate(*r.http, service);
+    if (service == "sqs") {
+        sqsRequest(r, responder, refused);
+        return;
+    }
+    if (refused) {
         responder(lambdaError(*refused));
         return;
     }
@@ -355,6 +389,20 @@ void ControlPlane::route(ApiRequest &r, net::Responder &responder) {
                                  {"proportionalKb", t.proportionalKb},
                                  {"instancesStarted", t.instancesStarted}});
         snapshot["templates"] = std::move(templates);
+        json mappings = json::array();
+        for (const auto &state : m_simulator.queueMappings())
+            mappings.push_back({{"function", state.mapping.function},
+                                {"queue", state.mapping.queue},
+                                {"enabled", state.mapping.enabled},
+                                {"batchSize", state.mapping.batchSize},
+                                {"batchesInFlight", state.batchesInFlight},
+                                {"batches", state.batches},
+                                {"deleted", state.deleted},
+                                {"failed", state.failed},
+                                {"lastResult", state.lastResult}});
+        snapshot["queueMappings"] = std::move(mappings);
+        if (m_sqs)
+            snapshot["queues"] = m_sqs->describe();
         responder(apiResponse(200, snapshot));
         return;
     }

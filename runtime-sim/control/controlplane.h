@@ -1,6 +1,7 @@
 #pragma once
 
 #include "../pool/functionpool.h"
+#include "../queues/queueservice.h"
 #include "../store/eventqueue.h"
 #include "../store/functionstore.h"
 #include "../store/invokeconfigstore.h"
@@ -107,6 +108,8 @@ public:
     // A stored failure, by its number or request id (for replay).
     std::optional<failures::Failure> failure(const std::string &idOrRequestId);
     std::size_t queuedEvents();
+    // The local SQS this endpoint also serves (once open).
+    QueueService *queues() { return m_sqs.get(); }
     // Queues an asynchronous invocation of a function as an event source sends one (a
     // schedule): on disk at once, run with the function's retry and age rules, dead-lettered
     // with its reason. `trigger` names the source in logs and metrics. Returns the request id;
@@ -124,6 +127,13 @@ private:
     void prepare(ApiRequest &request) const;
     std::optional<lambda::ApiError> authenticate(const net::Request &request,
                                                  const std::string &service) const;
+    // Which service a request is for: the signature's credential scope says (one endpoint
+    // for every service, as an edge port is); unsigned, what its headers and body suggest.
+    static std::string serviceOf(const net::Request &request);
+
+    // SQS (sqsapi.cpp).
+    void sqsRequest(const ApiRequest &request, net::Responder &responder,
+                    const std::optional<lambda::ApiError> &refused);
 
     // Functions, versions, aliases, concurrency, tags (functionsapi.cpp).
     net::Response createFunction(const ApiRequest &request);
@@ -213,6 +223,7 @@ private:
     std::unique_ptr<SpanStore> m_spans;
     std::unique_ptr<FailureStore> m_failures;
     std::unique_ptr<InvokeConfigStore> m_invokeConfigs;
+    std::unique_ptr<QueueService> m_sqs;
     metrics::Counters m_counters; // since start, for Prometheus
     std::unique_ptr<DeployedFunctions> m_deployed;
     boost::asio::steady_timer m_queueTimer;

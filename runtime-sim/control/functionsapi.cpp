@@ -181,11 +181,9 @@ PreparedRequest::Code::~Code() {
 }
 
 void ControlPlane::prepare(ApiRequest &r) const {
-    const std::string target(r.http->operator[]("X-Amz-Target"));
-    r.prepared.refused =
-        authenticate(*r.http, target.rfind("Logs_20140328.", 0) == 0 ? "logs" : "lambda");
+    r.prepared.refused = authenticate(*r.http, serviceOf(*r.http));
     r.prepared.authenticated = true;
-    if (r.prepared.refused)
+    if (r.prepared.refused || serviceOf(*r.http) != "lambda")
         return;
     lambda::ApiError error;
     auto parsed = parseBody(r.body, error);

@@ -116,6 +116,10 @@ void Simulator::fireEvent(const std::string &function, std::string payload,
         platformEvent("cannot send the " + trigger + " event to " + function + ": " + error);
 }
 
+std::vector<QueuePoller::State> Simulator::queueMappings() const {
+    return m_queuePoller ? m_queuePoller->states() : std::vector<QueuePoller::State>{};
+}
+
 std::vector<TemplateInfo> Simulator::templates() const {
     return m_templates ? m_templates->describe() : std::vector<TemplateInfo>{};
 }
@@ -199,6 +203,8 @@ bool Simulator::reload(const std::vector<std::string> &changedFiles) {
     prewarm();
     if (m_scheduler)
         m_scheduler->set(schedulesOf(*m_manifest));
+    if (m_queuePoller)
+        m_queuePoller->set(queueMappingsOf(*m_manifest));
     return true;
 }
 
@@ -238,6 +244,26 @@ void Simulator::start() {
                 fireEvent(schedule.function, std::move(payload), "schedule");
             });
         m_scheduler->set(schedulesOf(*m_manifest));
+    }
+    if (!m_queuePoller && m_control && m_control->queues()) {
+        // Lambda's event source mapping invokes synchronously, a batch at a time.
+        m_queuePoller = std::make_unique<QueuePoller>(
+            m_io, *m_control->queues(), m_manifest->provider.region,
+            [this](const std::string &function, std::string payload, InvocationCallback done) {
+                InvocationRequest request;
+                request.payload = std::move(payload);
+                request.trigger = "sqs";
+                std::string error;
+                if (!invoke(function, std::move(request), done, error)) {
+                    platformEvent("cannot deliver a queue batch to " + function + ": " + error);
+                    InvocationResult failed;
+                    failed.functionError = true;
+                    failed.errorType = "Nimbus.FunctionUnavailable";
+                    failed.payload = error;
+                    done(std::move(failed));
+                }
+            });
+        m_queuePoller->set(queueMappingsOf(*m_manifest));
     }
 }
 
@@ -465,6 +491,7 @@ void Simulator::shutdown() {
     m_prewarmSoon.cancel();
     if (m_scheduler)
         m_scheduler->stop();
+    m_queuePoller.reset(); // (before the queues it reads)
     if (m_watcher)
         m_watcher->stop();
     m_events.close();

@@ -7,6 +7,7 @@
 #include "../pool/observerlist.h"
 #include "../pool/runtimelauncher.h"
 #include "../pool/servicepool.h"
+#include "../triggers/queuepoller.h"
 #include "../triggers/scheduler.h"
 #include "projectwatcher.h"
 #include "nimbus/manifest/manifest.h"
@@ -124,6 +125,8 @@ public:
     // The manifest's schedules and when each fires next (once started: schedules fire while
     // the simulator serves).
     std::vector<Scheduler::State> schedules() const;
+    // The event source mappings of the manifest's sqs events, with what each has done.
+    std::vector<QueuePoller::State> queueMappings() const;
     // Sends a function an event as its source would, asynchronously: through the control
     // plane's queue (retries, dead letters) when it is served, else straight to the pool.
     void fireEvent(const std::string &function, std::string payload, const std::string &trigger);
@@ -164,6 +167,7 @@ private:
     std::shared_ptr<ProjectWatcher> m_watcher;
     boost::asio::steady_timer m_prewarmSoon{m_io}; // (cancelled if we go first)
     std::unique_ptr<Scheduler> m_scheduler;         // once started
+    std::unique_ptr<QueuePoller> m_queuePoller;     // once started, with a control plane
     std::optional<manifest::Manifest> m_manifest;
     std::vector<manifest::Diagnostic> m_diagnostics;
     std::vector<std::string> m_notServed;

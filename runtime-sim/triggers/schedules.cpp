@@ -1,5 +1,7 @@
 #include "schedules.h"
 
+#include "manifestresources.h"
+
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -9,37 +11,6 @@ namespace nimbus::sim {
 using nlohmann::json;
 
 namespace {
-
-json toJson(const manifest::YamlNode &node) {
-    switch (node.kind) {
-    case manifest::YamlNode::Kind::Null:
-        return nullptr;
-    case manifest::YamlNode::Kind::Scalar: {
-        const std::string type = node.scalarType();
-        if (type == "integer" || type == "number" || type == "boolean" || type == "null") {
-            json parsed = json::parse(node.scalar == "~" ? "null" : node.scalar, nullptr, false);
-            if (!parsed.is_discarded())
-                return parsed;
-            if (type == "boolean")
-                return node.toBoolean().value_or(false);
-        }
-        return node.scalar;
-    }
-    case manifest::YamlNode::Kind::Sequence: {
-        json array = json::array();
-        for (const auto &item : node.items)
-            array.push_back(toJson(item));
-        return array;
-    }
-    case manifest::YamlNode::Kind::Mapping: {
-        json object = json::object();
-        for (const auto &entry : node.entries)
-            object[entry.key.scalar] = toJson(entry.value);
-        return object;
-    }
-    }
-    return nullptr;
-}
 
 std::string newEventId() {
     static std::mt19937_64 generator{std::random_device{}()};
@@ -122,7 +93,7 @@ std::vector<Schedule> schedulesOf(const manifest::Manifest &manifest) {
                         const json parsed = json::parse(i->scalar, nullptr, false);
                         input = parsed.is_discarded() ? json(i->scalar).dump() : parsed.dump();
                     } else {
-                        input = toJson(*i).dump();
+                        input = yamlToJson(*i).dump();
                     }
                 }
                 if (const auto *p = settings.find("inputPath"); p && p->isScalar())

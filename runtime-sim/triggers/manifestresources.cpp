@@ -1,0 +1,85 @@
+#include "manifestresources.h"
+
+namespace nimbus::sim {
+
+using json = nlohmann::json;
+
+json yamlToJson(const manifest::YamlNode &node) {
+    switch (node.kind) {
+    case manifest::YamlNode::Kind::Null:
+        return nullptr;
+    case manifest::YamlNode::Kind::Scalar: {
+        const std::string type = node.scalarType();
+        if (type == "integer" || type == "number" || type == "boolean" || type == "null") {
+            json parsed = json::parse(node.scalar == "~" ? "null" : node.scalar, nullptr, false);
+            if (!parsed.is_discarded())
+                return parsed;
+            if (type == "boolean")
+                return node.toBoolean().value_or(false);
+        }
+        return node.scalar;
+    }
+    case manifest::YamlNode::Kind::Sequence: {
+        json array = json::array();
+        for (const auto &item : node.items)
+            array.push_back(yamlToJson(item));
+        return array;
+    }
+    case manifest::YamlNode::Kind::Mapping: {
+        json object = json::object();
+        for (const auto &entry : node.entries)
+            object[entry.key.scalar] = yamlToJson(entry.value);
+        return object;
+    }
+    }
+    return nullptr;
+}
+
+std::optional<json> cloudFormationResource(const manifest::Manifest &manifest,
+                                           const std::string &logicalId, const std::string &type) {
+    const auto *resources = manifest.tree.find("resources");
+    const auto *all = resources ? resources->find("Resources") : nullptr;
+    const auto *resource = all ? all->find(logicalId) : nullptr;
+    if (!resource || !resource->isMapping())
+        return std::nullopt;
+    const auto *t = resource->find("Type");
+    if (!t || !t->isScalar() || t->scalar != type)
+        return std::nullopt;
+    const auto *properties = resource->find("Properties");
+    json out = properties ? yamlToJson(*properties) : json::object();
+    return out.is_object() ? out : json::object();
+}
+
+std::string referencedName(const manifest::Manifest &manifest, const json &reference,
+                           const std::string &type, const char *nameProperty,
+                           std::string *logicalId) {
+    std::string id;
+    if (reference.is_string()) {
+        const std::string &text = reference.get_ref<const std::string &>();
+        if (text.rfind("arn:", 0) != 0)
+            return text;
+        const auto cut = text.find_last_of(':');
+        return text.substr(cut + 1);
+    }
+    if (reference.is_object() && reference.contains("Fn::GetAtt")) {
+        const json &att = reference["Fn::GetAtt"];
+        if (att.is_array() && !att.empty() && att[0].is_string())
+            id = att[0].get<std::string>();
+        else if (att.is_string())
+            id = att.get<std::string>().substr(0, att.get<std::string>().find('.'));
+    } else if (reference.is_object() && reference.contains("Ref") && reference["Ref"].is_string()) {
+        id = reference["Ref"].get<std::string>();
+    }
+    if (id.empty())
+        return {};
+    const auto properties = cloudFormationResource(manifest, id, type);
+    if (!properties)
+        return {};
+    if (logicalId)
+        *logicalId = id;
+    if (properties->contains(nameProperty) && (*properties)[nameProperty].is_string())
+        return (*properties)[nameProperty].get<std::string>();
+    return id;
+}
+
+} // namespace nimbus::sim
