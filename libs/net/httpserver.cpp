@@ -28,9 +28,33 @@ private:
         m_parser->body_limit(m_options.bodyLimit);
         m_parser->header_limit(static_cast<std::uint32_t>(m_options.headerLimit));
         m_stream.expires_after(m_options.requestTimeout);
-        http::async_read(
+        http::async_read_header(
             m_stream, m_buffer, *m_parser,
-            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onHeader(ec); });
+    }
+
+    // A client that sends "Expect: 100-continue" (the AWS CLI uploading to S3, curl with a
+    // large body) waits for a 100 Continue before the body, or a second without it.
+    void onHeader(beast::error_code ec) {
+        if (ec || m_parser->is_done()) {
+            onRead(ec);
+            return;
+        }
+        const auto &head = m_parser->get();
+        auto readBody = [self = shared_from_this()] {
+            http::async_read(self->m_stream, self->m_buffer, *self->m_parser,
+                             [self](beast::error_code e, std::size_t) { self->onRead(e); });
+        };
+        if (!beast::iequals(head[http::field::expect], "100-continue")) {
+            readBody();
+            return;
+        }
+        auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+        http::async_write(m_stream, *interim,
+                          [interim, readBody](beast::error_code e, std::size_t) {
+                              if (!e)
+                                  readBody();
+                          });
     }
 
     void onRead(beast::error_code ec) {
@@ -55,15 +79,16 @@ private:
         m_stream.expires_never(); // the handler may take long (long polls, slow functions)
         Request request = m_parser->release();
         const bool keepAlive = request.keep_alive();
+        const bool head = request.method() == http::verb::head;
         auto weak = weak_from_this();
         auto responded = std::make_shared<bool>(false);
-        m_handler(std::move(request), [weak, keepAlive, responded](Response response) {
+        m_handler(std::move(request), [weak, keepAlive, head, responded](Response response) {
             if (*responded)
                 return;
             *responded = true;
             if (auto self = weak.lock()) {
                 response.keep_alive(keepAlive && response.keep_alive());
-                self->write(std::move(response), !response.keep_alive());
+                self->write(std::move(response), !response.keep_alive(), head);
             }
         });
         // Keep the session alive while the handler holds the responder: a pending read of
@@ -71,9 +96,12 @@ private:
         m_pendingSelf = shared_from_this();
     }
 
-    void write(Response response, bool close) {
+    // An answer to HEAD may say how long the body would be (S3's HeadObject does): its
+    // Content-Length is kept, and no body is sent.
+    void write(Response response, bool close, bool head = false) {
         auto message = std::make_shared<Response>(std::move(response));
-        message->prepare_payload();
+        if (!(head && message->has_content_length() && message->body().empty()))
+            message->prepare_payload();
         m_stream.expires_after(m_options.requestTimeout);
         http::async_write(
             m_stream, *message,

@@ -190,8 +190,14 @@ std::string Scope::credentialScope() const {
 
 std::string canonicalRequest(const Request &request,
                              const std::vector<std::string> &signedHeaders) {
+    return canonicalRequest(request, signedHeaders, sha256Hex(request.body), true);
+}
+
+std::string canonicalRequest(const Request &request, const std::vector<std::string> &signedHeaders,
+                             const std::string &payloadHash, bool normalizePath) {
     const auto headers = canonicalHeaders(request);
-    std::string out = request.method + "\n" + canonicalUri(request.path) + "\n" +
+    std::string out = request.method + "\n" +
+                      (normalizePath ? canonicalUri(request.path) : request.path) + "\n" +
                       canonicalQuery(request.query) + "\n";
     std::string names;
     for (const auto &name : signedHeaders) {
@@ -199,7 +205,7 @@ std::string canonicalRequest(const Request &request,
         out += name + ":" + (it == headers.end() ? std::string() : it->second) + "\n";
         names += (names.empty() ? "" : ";") + name;
     }
-    return out + "\n" + names + "\n" + sha256Hex(request.body);
+    return out + "\n" + names + "\n" + payloadHash;
 }
 
 std::string stringToSign(const Scope &scope, const std::string &canonical) {
@@ -334,9 +340,28 @@ Verdict verify(const Request &request, const std::string &service,
             return refuse("InvalidSignatureException",
                           "the header '" + name + "' must be signed (it is not in SignedHeaders)");
     }
+    // S3 signs the path as sent (not normalised, not encoded again) and names the payload's
+    // hash in X-Amz-Content-Sha256 (UNSIGNED-PAYLOAD, or the hash, which must be right).
+    std::string payloadHash;
+    if (service == "s3") {
+        payloadHash = header(request, "x-amz-content-sha256");
+        if (payloadHash.empty())
+            return refuse("InvalidRequest",
+                          "Missing required header for this request: x-amz-content-sha256");
+        // (aws-chunked uploads, STREAMING-*, carry their chunks' own hashes: the storage
+        // service decodes them.)
+        if (payloadHash != "UNSIGNED-PAYLOAD" && payloadHash.rfind("STREAMING-", 0) != 0 &&
+            payloadHash != sha256Hex(request.body))
+            return refuse("XAmzContentSHA256Mismatch",
+                          "The provided 'x-amz-content-sha256' header does not match what was "
+                          "computed.");
+    } else {
+        payloadHash = sha256Hex(request.body);
+    }
     const Scope scope{date, credential[2], credential[3]};
-    const std::string expected =
-        signature(*secret, scope, stringToSign(scope, canonicalRequest(request, signedHeaders)));
+    const std::string expected = signature(
+        *secret, scope,
+        stringToSign(scope, canonicalRequest(request, signedHeaders, payloadHash, service != "s3")));
     const std::string &given = parts["Signature"];
     if (given.size() != expected.size() ||
         CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0)

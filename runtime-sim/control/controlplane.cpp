@@ -132,6 +132,13 @@ bool ControlPlane::open(std::string &error) {
         m_invokeConfigs->migrate();
         m_sqs = std::make_unique<QueueService>(m_io, *m_db, region(), m_options.account);
         m_sqs->migrate();
+        m_s3 = std::make_unique<StorageService>(
+            *m_db, (fs::path(m_options.stateDir) / "objects").string(), region(),
+            [this](const StorageService::Event &event) { m_simulator.storageChanged(event); });
+        m_s3->migrate();
+        if (const std::size_t swept = m_s3->sweep())
+            m_simulator.platformEvent("object store: removed " + std::to_string(swept) +
+                                      " file(s) a stop cut short");
         // Nothing runs yet: packages no longer used, and what a crash cut short, can go.
         if (const std::size_t swept = m_store->sweepCode())
             m_simulator.platformEvent("code store: removed " + std::to_string(swept) +
@@ -312,6 +319,10 @@ void ControlPlane::route(ApiRequest &r, net::Responder &responder) {
         sqsRequest(r, responder, refused);
         return;
     }
+    if (service == "s3") {
+        s3Request(r, responder, refused);
+        return;
+    }
     if (refused) {
         responder(lambdaError(*refused));
         return;
@@ -403,6 +414,16 @@ void ControlPlane::route(ApiRequest &r, net::Responder &responder) {
         snapshot["queueMappings"] = std::move(mappings);
         if (m_sqs)
             snapshot["queues"] = m_sqs->describe();
+        json notifications = json::array();
+        for (const auto &n : m_simulator.bucketNotifications())
+            notifications.push_back({{"function", n.function},
+                                     {"bucket", n.bucket},
+                                     {"event", n.event},
+                                     {"prefixes", n.prefixes},
+                                     {"suffixes", n.suffixes}});
+        snapshot["bucketNotifications"] = std::move(notifications);
+        if (m_s3)
+            snapshot["buckets"] = m_s3->describe();
         responder(apiResponse(200, snapshot));
         return;
     }

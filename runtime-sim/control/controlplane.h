@@ -2,6 +2,7 @@
 
 #include "../pool/functionpool.h"
 #include "../queues/queueservice.h"
+#include "../storage/storageservice.h"
 #include "../store/eventqueue.h"
 #include "../store/functionstore.h"
 #include "../store/invokeconfigstore.h"
@@ -110,6 +111,8 @@ public:
     std::size_t queuedEvents();
     // The local SQS this endpoint also serves (once open).
     QueueService *queues() { return m_sqs.get(); }
+    // The local S3 this endpoint also serves (once open).
+    StorageService *storage() { return m_s3.get(); }
     // Queues an asynchronous invocation of a function as an event source sends one (a
     // schedule): on disk at once, run with the function's retry and age rules, dead-lettered
     // with its reason. `trigger` names the source in logs and metrics. Returns the request id;
@@ -134,6 +137,9 @@ private:
     // SQS (sqsapi.cpp).
     void sqsRequest(const ApiRequest &request, net::Responder &responder,
                     const std::optional<lambda::ApiError> &refused);
+    // S3 (s3api.cpp).
+    void s3Request(const ApiRequest &request, net::Responder &responder,
+                   const std::optional<lambda::ApiError> &refused);
 
     // Functions, versions, aliases, concurrency, tags (functionsapi.cpp).
     net::Response createFunction(const ApiRequest &request);
@@ -224,6 +230,7 @@ private:
     std::unique_ptr<FailureStore> m_failures;
     std::unique_ptr<InvokeConfigStore> m_invokeConfigs;
     std::unique_ptr<QueueService> m_sqs;
+    std::unique_ptr<StorageService> m_s3;
     metrics::Counters m_counters; // since start, for Prometheus
     std::unique_ptr<DeployedFunctions> m_deployed;
     boost::asio::steady_timer m_queueTimer;

@@ -2,10 +2,10 @@
 
 #include "../gateway/routetable.h"
 #include "nimbus/net/base64.h"
+#include "nimbus/net/digest.h"
 
 #include <algorithm>
 #include <map>
-#include <openssl/evp.h>
 
 namespace nimbus::sim::sqs {
 
@@ -203,19 +203,6 @@ Error makeError(std::string type, std::string queryCode, std::string message,
     return e;
 }
 
-std::string digestHex(const EVP_MD *md, std::string_view data) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    EVP_Digest(data.data(), data.size(), digest, &size, md, nullptr);
-    static const char digits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < size; ++i) {
-        out.push_back(digits[digest[i] >> 4]);
-        out.push_back(digits[digest[i] & 0xF]);
-    }
-    return out;
-}
-
 void appendLengthPrefixed(std::string &out, std::string_view data) {
     const auto n = static_cast<std::uint32_t>(data.size());
     out.push_back(static_cast<char>(n >> 24));
@@ -369,7 +356,7 @@ std::optional<long long> intParam(const json &params, const std::string &name) {
 }
 
 std::string md5Hex(std::string_view data) {
-    return digestHex(EVP_md5(), data);
+    return net::md5Hex(data);
 }
 
 std::string messageAttributesMd5(const json &attributes) {

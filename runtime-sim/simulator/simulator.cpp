@@ -205,6 +205,8 @@ bool Simulator::reload(const std::vector<std::string> &changedFiles) {
         m_scheduler->set(schedulesOf(*m_manifest));
     if (m_queuePoller)
         m_queuePoller->set(queueMappingsOf(*m_manifest));
+    m_notifications = bucketNotificationsOf(*m_manifest);
+    ensureBuckets();
     return true;
 }
 
@@ -264,6 +266,39 @@ void Simulator::start() {
                 }
             });
         m_queuePoller->set(queueMappingsOf(*m_manifest));
+    }
+    m_notifications = bucketNotificationsOf(*m_manifest);
+    ensureBuckets();
+}
+
+void Simulator::ensureBuckets() {
+    StorageService *storage = m_control ? m_control->storage() : nullptr;
+    if (!storage)
+        return;
+    for (const auto &n : m_notifications) {
+        try {
+            storage->ensureBucket(n.bucket);
+        } catch (const s3::Error &e) {
+            platformEvent("the bucket '" + n.bucket + "' of " + n.function +
+                          "'s s3 event cannot be created: " + e.message);
+        } catch (const std::exception &e) {
+            platformEvent("the bucket '" + n.bucket + "' of " + n.function +
+                          "'s s3 event cannot be created: " + e.what());
+        }
+    }
+}
+
+void Simulator::storageChanged(const StorageService::Event &event) {
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    for (const auto &n : m_notifications) {
+        if (n.bucket != event.bucket || !matches(n, event.name, event.key))
+            continue;
+        fireEvent(n.function,
+                  s3EventPayload(n, event.name, event.key, event.size, event.etag, event.sequencer,
+                                 event.requestId, m_manifest->provider.region, now),
+                  "s3");
     }
 }
 

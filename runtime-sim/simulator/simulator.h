@@ -7,6 +7,7 @@
 #include "../pool/observerlist.h"
 #include "../pool/runtimelauncher.h"
 #include "../pool/servicepool.h"
+#include "../triggers/bucketnotifications.h"
 #include "../triggers/queuepoller.h"
 #include "../triggers/scheduler.h"
 #include "projectwatcher.h"
@@ -127,6 +128,11 @@ public:
     std::vector<Scheduler::State> schedules() const;
     // The event source mappings of the manifest's sqs events, with what each has done.
     std::vector<QueuePoller::State> queueMappings() const;
+    // The notifications of the manifest's s3 events.
+    const std::vector<BucketNotification> &bucketNotifications() const { return m_notifications; }
+    // A change in the local S3: the functions whose notifications match get S3's event,
+    // asynchronously, as S3 sends it.
+    void storageChanged(const StorageService::Event &event);
     // Sends a function an event as its source would, asynchronously: through the control
     // plane's queue (retries, dead letters) when it is served, else straight to the pool.
     void fireEvent(const std::string &function, std::string payload, const std::string &trigger);
@@ -168,6 +174,9 @@ private:
     boost::asio::steady_timer m_prewarmSoon{m_io}; // (cancelled if we go first)
     std::unique_ptr<Scheduler> m_scheduler;         // once started
     std::unique_ptr<QueuePoller> m_queuePoller;     // once started, with a control plane
+    std::vector<BucketNotification> m_notifications;
+    // Creates the buckets the manifest's s3 events name (once the control plane serves).
+    void ensureBuckets();
     std::optional<manifest::Manifest> m_manifest;
     std::vector<manifest::Diagnostic> m_diagnostics;
     std::vector<std::string> m_notServed;

@@ -35,6 +35,10 @@ struct Scope {
 
 // The steps of the algorithm, exposed for tests and for error messages.
 std::string canonicalRequest(const Request &request, const std::vector<std::string> &signedHeaders);
+// The same with the payload's hash given, and the path taken as sent when not normalizePath
+// (S3's rules).
+std::string canonicalRequest(const Request &request, const std::vector<std::string> &signedHeaders,
+                             const std::string &payloadHash, bool normalizePath);
 std::string stringToSign(const Scope &scope, const std::string &canonicalRequest);
 std::string signature(const std::string &secretAccessKey, const Scope &scope,
                       const std::string &stringToSign);

@@ -1,0 +1,138 @@
+#include "bucketnotifications.h"
+
+#include "manifestresources.h"
+
+#include <algorithm>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+namespace nimbus::sim {
+
+using json = nlohmann::json;
+
+namespace {
+
+// S3 writes keys in events form-encoded: spaces as '+', the rest %XX but for safe ones.
+std::string formEncode(const std::string &key) {
+    static const char digits[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : key) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' ||
+            c == '*' || c == '!' || c == '\'' || c == '(' || c == ')') {
+            out.push_back(static_cast<char>(c));
+        } else if (c == ' ') {
+            out.push_back('+');
+        } else {
+            out.push_back('%');
+            out.push_back(digits[c >> 4]);
+            out.push_back(digits[c & 0xF]);
+        }
+    }
+    return out;
+}
+
+std::string isoMillis(long long ms) {
+    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    ::gmtime_r(&seconds, &tm);
+    char text[40];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+    char millis[8];
+    std::snprintf(millis, sizeof millis, ".%03lldZ", ms % 1000);
+    return std::string(text) + millis;
+}
+
+} // namespace
+
+std::vector<BucketNotification> bucketNotificationsOf(const manifest::Manifest &manifest) {
+    std::vector<BucketNotification> out;
+    const auto *providerNode = manifest.tree.find("provider");
+    const auto *providerS3 = providerNode ? providerNode->find("s3") : nullptr;
+    for (const auto &function : manifest.functions) {
+        int number = 0;
+        for (const auto &event : function.events) {
+            if (event.type != "s3")
+                continue;
+            ++number;
+            const json settings = yamlToJson(event.settings);
+            BucketNotification n;
+            n.function = function.name;
+            n.configurationId = function.deployedName + "-s3-" + std::to_string(number);
+            const json reference = settings.is_object() ? settings.value("bucket", json()) : settings;
+            n.bucket = referencedName(manifest, reference, "AWS::S3::Bucket", "BucketName");
+            if (n.bucket.empty())
+                continue;
+            // provider.s3.KEY: {name: ...} defines a bucket the event names by KEY.
+            if (providerS3 && reference.is_string())
+                if (const auto *defined = providerS3->find(n.bucket))
+                    if (const auto *name = defined->find("name"); name && name->isScalar())
+                        n.bucket = name->scalar;
+            if (settings.is_object()) {
+                if (settings.contains("event") && settings["event"].is_string())
+                    n.event = settings["event"].get<std::string>();
+                n.existing = settings.value("existing", false);
+                if (settings.contains("rules") && settings["rules"].is_array())
+                    for (const auto &rule : settings["rules"]) {
+                        if (!rule.is_object())
+                            continue;
+                        if (rule.contains("prefix") && rule["prefix"].is_string())
+                            n.prefixes.push_back(rule["prefix"].get<std::string>());
+                        if (rule.contains("suffix") && rule["suffix"].is_string())
+                            n.suffixes.push_back(rule["suffix"].get<std::string>());
+                    }
+            }
+            out.push_back(std::move(n));
+        }
+    }
+    return out;
+}
+
+bool matches(const BucketNotification &n, const std::string &eventName, const std::string &key) {
+    // s3:ObjectCreated:* takes every ObjectCreated:...; otherwise the name itself.
+    const std::string wanted = n.event.rfind("s3:", 0) == 0 ? n.event.substr(3) : n.event;
+    const bool eventMatches =
+        wanted == eventName ||
+        (wanted.size() > 2 && wanted.compare(wanted.size() - 2, 2, ":*") == 0 &&
+         eventName.rfind(wanted.substr(0, wanted.size() - 1), 0) == 0);
+    if (!eventMatches)
+        return false;
+    for (const auto &prefix : n.prefixes)
+        if (key.rfind(prefix, 0) != 0)
+            return false;
+    for (const auto &suffix : n.suffixes)
+        if (key.size() < suffix.size() ||
+            key.compare(key.size() - suffix.size(), suffix.size(), suffix) != 0)
+            return false;
+    return true;
+}
+
+std::string s3EventPayload(const BucketNotification &n, const std::string &eventName,
+                           const std::string &key, long long size, const std::string &etag,
+                           const std::string &sequencer, const std::string &requestId,
+                           const std::string &region, long long timeMs) {
+    json object = {{"key", formEncode(key)}, {"sequencer", sequencer}};
+    if (eventName.rfind("ObjectCreated:", 0) == 0) {
+        object["size"] = size;
+        object["eTag"] = etag;
+    }
+    json record = {
+        {"eventVersion", "2.1"},
+        {"eventSource", "aws:s3"},
+        {"awsRegion", region},
+        {"eventTime", isoMillis(timeMs)},
+        {"eventName", eventName},
+        {"userIdentity", {{"principalId", "AWS:NIMBUSLOCAL"}}},
+        {"requestParameters", {{"sourceIPAddress", "127.0.0.1"}}},
+        {"responseElements", {{"x-amz-request-id", requestId}, {"x-amz-id-2", requestId}}},
+        {"s3",
+         {{"s3SchemaVersion", "1.0"},
+          {"configurationId", n.configurationId},
+          {"bucket",
+           {{"name", n.bucket},
+            {"ownerIdentity", {{"principalId", "NIMBUSLOCAL"}}},
+            {"arn", "arn:aws:s3:::" + n.bucket}}},
+          {"object", object}}}};
+    return json{{"Records", json::array({record})}}.dump();
+}
+
+} // namespace nimbus::sim
