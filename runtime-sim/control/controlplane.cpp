@@ -379,7 +379,7 @@ void ControlPlane::route(ApiRequest &r, net::Responder &responder) {
     }
     if (s.size() == 2 && s[0] == "_nimbus" && s[1] == "instances" && m == "GET") {
         json snapshot = m_simulator.events().snapshot();
-        snapshot["routes"] = m_simulator.routes()->toJson(m_simulator.gatewayUrl());
+        snapshot["routes"] = m_simulator.routes()->toJson(m_simulator.gatewayUrl(), m_simulator.stage());
         // The triggers that fire by themselves, and the runtimes kept ready.
         json schedules = json::array();
         for (const auto &state : m_simulator.schedules())

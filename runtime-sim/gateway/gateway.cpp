@@ -11,7 +11,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/beast/websocket.hpp>
 #include <chrono>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -318,9 +318,65 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
             co_return;
         }
 
+        // The WebSocket API: a handshake at / or /STAGE, and its @connections API.
+        const auto apiRoutes = m_backend.routes();
+        const std::string stagePath = "/" + m_backend.stage();
+        if (!apiRoutes->webSocketRoutes().empty() && beast::websocket::is_upgrade(header) &&
+            (path == "/" || path == stagePath)) {
+            co_await serveWebSocket(std::move(stream), head.release(), sourceIp);
+            co_return;
+        }
+        const std::string atConnections = "/@connections/";
+        const auto connectionsAt = path.rfind(stagePath + atConnections, 0) == 0
+                                       ? stagePath.size() + atConnections.size()
+                                   : path.rfind(atConnections, 0) == 0 ? atConnections.size()
+                                                                       : std::string::npos;
+        if (connectionsAt != std::string::npos && !apiRoutes->webSocketRoutes().empty()) {
+            const std::string id = percentDecode(std::string_view(path).substr(connectionsAt));
+            http::request_parser<http::string_body> full{std::move(head)};
+            full.body_limit(128 * 1024);
+            stream.expires_after(m_options.bodyTimeout);
+            auto [bec, bn] = co_await http::async_read(stream, buffer, full, awaitTuple);
+            StringResponse reply;
+            if (bec) {
+                reply = messageResponse(bec == http::error::body_limit ? 413 : 400,
+                                        bec == http::error::body_limit
+                                            ? "PayloadTooLargeException: at most 128 KB"
+                                            : "Malformed HTTP request: " + bec.message(),
+                                        false);
+                co_await send(std::move(reply));
+                break;
+            }
+            const auto connection = m_webSockets.find(id);
+            const auto verb = full.get().method();
+            if (!connection) {
+                reply = jsonResponse(410, {{"message", nullptr}}, keepAlive);
+                reply.set("x-amzn-ErrorType", "GoneException");
+            } else if (verb == http::verb::post) {
+                connection->send(std::move(full.get().body()));
+                reply = jsonResponse(200, json::object(), keepAlive);
+                reply.body().clear();
+                reply.prepare_payload();
+            } else if (verb == http::verb::get) {
+                reply = jsonResponse(200, connectionInfo(*connection), keepAlive);
+            } else if (verb == http::verb::delete_) {
+                connection->close();
+                reply = StringResponse{http::status::no_content, 11};
+                reply.keep_alive(keepAlive);
+                reply.prepare_payload();
+            } else {
+                reply = messageResponse(405, "Method Not Allowed", keepAlive);
+            }
+            m_backend.gatewayLog("@connections", method + " " + path + " " +
+                                                     std::to_string(reply.result_int()));
+            if (!co_await send(std::move(reply)))
+                break;
+            continue;
+        }
+
         if (path == "/_nimbus/routes" && header.method() == http::verb::get) {
             std::string host(header[http::field::host]);
-            const json routes = m_backend.routes()->toJson(host.empty() ? url() : "http://" + host);
+            const json routes = m_backend.routes()->toJson(host.empty() ? url() : "http://" + host, m_backend.stage());
             StringResponse reply = jsonResponse(200, routes, keepAlive && !bodyFollows);
             if (!co_await send(std::move(reply)))
                 break;
@@ -675,6 +731,167 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
             break;
     }
     closeStream();
+}
+
+asio::awaitable<void> Gateway::serveWebSocket(beast::tcp_stream stream,
+                                              http::request<http::empty_body> request,
+                                              std::string sourceIp) {
+    namespace websocket = beast::websocket;
+    auto self = shared_from_this();
+    const auto routes = m_backend.routes();
+    ApiContext api;
+    api.stage = m_backend.stage();
+    api.domainName = std::string(request[http::field::host]);
+    if (api.domainName.empty())
+        api.domainName = "127.0.0.1:" + std::to_string(m_port);
+    GatewayRequest in;
+    in.method = "GET";
+    splitTarget(request.target(), in.path, in.rawQuery);
+    for (const auto &field : request)
+        in.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    in.sourceIp = sourceIp;
+    in.requestId = newRequestId();
+    in.timeEpochMs = nowEpochMs();
+    auto connection = m_webSockets.open(m_io, sourceIp,
+                                        std::string(request[http::field::user_agent]), in.timeEpochMs);
+    const std::string id = connection->id;
+    struct Forget {
+        WebSocketConnections &all;
+        std::string id;
+        ~Forget() { all.remove(id); }
+    } forget{m_webSockets, id};
+    const auto started = std::chrono::steady_clock::now();
+
+    // $connect decides whether the handshake succeeds: an error or a status outside 2xx
+    // refuses it, as API Gateway does.
+    if (const auto *route = routes->webSocketRoute("$connect")) {
+        std::string payload =
+            webSocketEvent(WebSocketEventType::Connect, "$connect", *connection, in, api)
+                .dump(-1, ' ', false, json::error_handler_t::replace);
+        // (No temporaries inside co_await: GCC 12 destroys some of them twice.)
+        tracing::TraceContext trace = tracing::startTrace();
+        std::string function = route->function;
+        InvocationResult result = co_await asyncInvoke(m_backend, std::move(function),
+                                                       std::move(payload), std::move(trace),
+                                                       asio::use_awaitable);
+        unsigned status = 200;
+        if (result.throttled)
+            status = 429;
+        else if (result.functionError)
+            status = 502;
+        else {
+            const json answer = json::parse(result.payload, nullptr, false);
+            if (answer.is_object() && answer.contains("statusCode") &&
+                answer["statusCode"].is_number_integer())
+                status = answer["statusCode"].get<unsigned>();
+        }
+        if (status < 200 || status >= 300) {
+            m_backend.gatewayLog(route->function, "WS $connect " + std::to_string(status) +
+                                                      " (refused) " + formatMs(msSince(started)));
+            StringResponse reply =
+                messageResponse(status, status == 502 ? "Internal Server Error" : "Forbidden", false);
+            stream.expires_after(m_options.bodyTimeout);
+            co_await http::async_write(stream, reply, awaitTuple);
+            co_return;
+        }
+    }
+    websocket::stream<beast::tcp_stream> ws(std::move(stream));
+    ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws.read_message_max(128 * 1024); // API Gateway's message limit
+    ws.set_option(websocket::stream_base::decorator([](websocket::response_type &response) {
+        response.set(http::field::server, "nimbus");
+    }));
+    auto [aec] = co_await ws.async_accept(request, awaitTuple);
+    if (aec)
+        co_return;
+    m_backend.gatewayLog(routes->webSocketRoute("$connect") ? routes->webSocketRoute("$connect")->function
+                                                           : std::string("websocket"),
+                         "WS $connect " + id + " " + formatMs(msSince(started)));
+
+    auto reader = [&]() -> asio::awaitable<void> {
+        const std::string expression = routes->routeSelectionExpression();
+        std::weak_ptr<WebSocketConnection> weak = connection;
+        for (;;) {
+            beast::flat_buffer message;
+            auto [rec, rn] = co_await ws.async_read(message, awaitTuple);
+            if (rec)
+                co_return;
+            connection->lastActiveAtMs = nowEpochMs();
+            std::string body = beast::buffers_to_string(message.data());
+            const std::string key = selectRouteKey(expression, body);
+            const WebSocketRoute *route = key.empty() ? nullptr : routes->webSocketRoute(key);
+            if (!route)
+                route = routes->webSocketRoute("$default");
+            const std::string requestId = newRequestId();
+            if (!route) {
+                connection->send(
+                    json{{"message", "Forbidden"}, {"connectionId", id}, {"requestId", requestId}}
+                        .dump());
+                continue;
+            }
+            std::string payload =
+                webSocketEvent(WebSocketEventType::Message, route->routeKey, *connection, in, api, body)
+                    .dump(-1, ' ', false, json::error_handler_t::replace);
+            const auto messageStarted = std::chrono::steady_clock::now();
+            // Messages are served as they come, each in its own invocation.
+            m_backend.invokeFromGateway(
+                route->function, std::move(payload), tracing::startTrace(),
+                [self, weak, id, requestId, twoWay = route->twoWay, function = route->function,
+                 routeKey = route->routeKey, messageStarted](InvocationResult result) {
+                    self->m_backend.gatewayLog(
+                        function, "WS " + routeKey + " " + id +
+                                      (result.functionError ? " function error " + result.errorType
+                                                            : std::string()) +
+                                      " " + formatMs(msSince(messageStarted)));
+                    auto c = weak.lock();
+                    if (!c)
+                        return;
+                    if (result.functionError || result.throttled) {
+                        c->send(json{{"message", "Internal server error"},
+                                     {"connectionId", id},
+                                     {"requestId", requestId}}
+                                    .dump());
+                        return;
+                    }
+                    if (!twoWay)
+                        return;
+                    const json answer = json::parse(result.payload, nullptr, false);
+                    if (answer.is_object() && answer.contains("body"))
+                        c->send(answer["body"].is_string() ? answer["body"].get<std::string>()
+                                                           : answer["body"].dump());
+                    else if (!answer.is_discarded() && !answer.is_null())
+                        c->send(answer.is_string() ? answer.get<std::string>() : answer.dump());
+                });
+        }
+    };
+    auto writer = [&]() -> asio::awaitable<void> {
+        for (;;) {
+            while (!connection->outbox.empty()) {
+                std::string next = std::move(connection->outbox.front());
+                connection->outbox.pop_front();
+                ws.text(true);
+                auto [wec, wn] = co_await ws.async_write(asio::buffer(next), awaitTuple);
+                if (wec)
+                    co_return;
+            }
+            if (connection->closing) {
+                const websocket::close_reason normal(websocket::close_code::normal);
+                co_await ws.async_close(normal, awaitTuple);
+                co_return;
+            }
+            connection->wake->expires_at(std::chrono::steady_clock::time_point::max());
+            co_await connection->wake->async_wait(awaitTuple);
+        }
+    };
+    co_await (reader() || writer());
+    if (const auto *route = routes->webSocketRoute("$disconnect")) {
+        std::string payload =
+            webSocketEvent(WebSocketEventType::Disconnect, "$disconnect", *connection, in, api)
+                .dump(-1, ' ', false, json::error_handler_t::replace);
+        m_backend.invokeFromGateway(route->function, std::move(payload), tracing::startTrace(),
+                                    [](InvocationResult) {});
+    }
+    m_backend.gatewayLog("websocket", "WS $disconnect " + id);
 }
 
 } // namespace nimbus::sim

@@ -4,11 +4,16 @@
 #include "../pool/servicepool.h"
 #include "proxyevent.h"
 #include "routetable.h"
+#include "websocketapi.h"
 #include "nimbus/tracing/span.h"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -50,7 +55,8 @@ struct GatewayOptions {
 // The local HTTP gateway: one loopback port serving every route of the project — API
 // Gateway proxy events for event functions (payload 1.0 and 2.0), requests for http
 // functions, and a streaming reverse proxy (WebSockets included) for http services —
-// plus GET /_nimbus/routes. Malformed, oversized or slow requests get their error and
+// plus the project's WebSocket API (at / and /STAGE, with its @connections management
+// API) and GET /_nimbus/routes. Malformed, oversized or slow requests get their error and
 // lose their connection; the gateway carries on.
 class Gateway : public std::enable_shared_from_this<Gateway> {
 public:
@@ -67,6 +73,11 @@ private:
     Gateway(boost::asio::io_context &io, GatewayBackend &backend, GatewayOptions options);
     boost::asio::awaitable<void> acceptLoop();
     boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
+    // A client of the WebSocket API, from its handshake to its $disconnect.
+    boost::asio::awaitable<void>
+    serveWebSocket(boost::beast::tcp_stream stream,
+                   boost::beast::http::request<boost::beast::http::empty_body> request,
+                   std::string sourceIp);
 
     boost::asio::io_context &m_io;
     GatewayBackend &m_backend;
@@ -76,6 +87,7 @@ private:
     std::size_t m_connections = 0;
     // Open connections to service instances, by port, waiting for their next request.
     std::map<unsigned short, std::vector<boost::asio::ip::tcp::socket>> m_idleUpstreams;
+    WebSocketConnections m_webSockets; // the WebSocket API's clients, for @connections
 };
 
 } // namespace nimbus::sim

@@ -154,7 +154,33 @@ RouteTable::RouteTable(const manifest::Manifest &manifest) {
             m_routes.push_back({"ANY", function.path, function.name, RouteKind::Service});
             break;
         }
+        for (const auto &event : function.events) {
+            if (event.type != "websocket")
+                continue;
+            WebSocketRoute route;
+            route.function = function.name;
+            if (event.settings.isScalar()) {
+                route.routeKey = event.settings.scalar;
+            } else if (event.settings.isMapping()) {
+                if (const auto *key = event.settings.find("route"); key && key->isScalar())
+                    route.routeKey = key->scalar;
+                route.twoWay = event.settings.find("routeResponseSelectionExpression") != nullptr;
+            }
+            if (!route.routeKey.empty())
+                m_webSocketRoutes.push_back(std::move(route));
+        }
     }
+    if (const auto *provider = manifest.tree.find("provider"))
+        if (const auto *expression = provider->find("websocketsApiRouteSelectionExpression");
+            expression && expression->isScalar() && !expression->scalar.empty())
+            m_routeSelection = expression->scalar;
+}
+
+const WebSocketRoute *RouteTable::webSocketRoute(const std::string &routeKey) const {
+    for (const auto &route : m_webSocketRoutes)
+        if (route.routeKey == routeKey)
+            return &route;
+    return nullptr;
 }
 
 std::optional<RouteMatch> RouteTable::match(const std::string &method,
@@ -204,7 +230,7 @@ bool RouteTable::pathExists(const std::string &path) const {
     return false;
 }
 
-nlohmann::json RouteTable::toJson(const std::string &baseUrl) const {
+nlohmann::json RouteTable::toJson(const std::string &baseUrl, const std::string &stage) const {
     nlohmann::json out = nlohmann::json::array();
     for (const auto &route : m_routes) {
         nlohmann::json row{{"method", route.method},
@@ -216,6 +242,13 @@ nlohmann::json RouteTable::toJson(const std::string &baseUrl) const {
             row["payload"] = route.kind == RouteKind::RestEvent ? "1.0" : "2.0";
         out.push_back(std::move(row));
     }
+    const std::string ws = (baseUrl.rfind("http", 0) == 0 ? "ws" + baseUrl.substr(4) : baseUrl) + "/" + stage;
+    for (const auto &route : m_webSocketRoutes)
+        out.push_back({{"method", "WS"},
+                       {"path", route.routeKey},
+                       {"function", route.function},
+                       {"kind", "websocket"},
+                       {"url", ws}});
     return out;
 }
 

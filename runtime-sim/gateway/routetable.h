@@ -30,6 +30,14 @@ struct Route {
     std::string routeKey() const;
 };
 
+// A route of the project's WebSocket API (`websocket` events): $connect, $disconnect,
+// $default or a custom key chosen by the route selection expression.
+struct WebSocketRoute {
+    std::string routeKey;
+    std::string function;
+    bool twoWay = false; // routeResponseSelectionExpression: the function's answer goes back
+};
+
 struct RouteMatch {
     const Route *route = nullptr;
     std::map<std::string, std::string> pathParameters; // decoded values
@@ -48,16 +56,23 @@ public:
     explicit RouteTable(const manifest::Manifest &manifest);
 
     const std::vector<Route> &routes() const { return m_routes; }
+    const std::vector<WebSocketRoute> &webSocketRoutes() const { return m_webSocketRoutes; }
+    const WebSocketRoute *webSocketRoute(const std::string &routeKey) const;
+    // provider.websocketsApiRouteSelectionExpression ($request.body.action by default).
+    const std::string &routeSelectionExpression() const { return m_routeSelection; }
     // `path` is the request path without the query string, still percent-encoded.
     std::optional<RouteMatch> match(const std::string &method, const std::string &path) const;
     // True when the path matches a route for another method (for 405 vs 404).
     bool pathExists(const std::string &path) const;
 
-    // The routes as GET /_nimbus/routes serves them: [{method, path, function, kind, url}].
-    nlohmann::json toJson(const std::string &baseUrl) const;
+    // The routes as GET /_nimbus/routes serves them: [{method, path, function, kind, url}]
+    // (WebSocket routes: method "WS", path the route key, url ws://host/STAGE).
+    nlohmann::json toJson(const std::string &baseUrl, const std::string &stage = "dev") const;
 
 private:
     std::vector<Route> m_routes;
+    std::vector<WebSocketRoute> m_webSocketRoutes;
+    std::string m_routeSelection = "$request.body.action";
 };
 
 // %XX decoding of one path segment or query component ('+' is kept in paths).

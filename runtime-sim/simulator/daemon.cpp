@@ -105,8 +105,8 @@ std::string isoNow() {
 }
 
 void printRoutes(std::ostream &out, const RouteTable &routes, const std::string &baseUrl,
-                 bool colour) {
-    const auto rows = routes.toJson(baseUrl);
+                 const std::string &stage, bool colour) {
+    const auto rows = routes.toJson(baseUrl, stage);
     if (rows.empty()) {
         out << "  routes         none (no http/httpApi events, http functions or services)\n";
         return;
@@ -148,6 +148,36 @@ static void printSchedules(std::ostream &out, const std::vector<Scheduler::State
                 : state.nextFire        ? "next " + isoSeconds(*state.nextFire)
                                         : std::string("never fires again"))
             << "\n";
+        first = false;
+    }
+}
+
+// "  queues         jobs → worker  (batch 10, window 0 s)", one line each.
+static void printQueueTriggers(std::ostream &out, const std::vector<QueuePoller::State> &mappings) {
+    bool first = true;
+    for (const auto &state : mappings) {
+        const auto &m = state.mapping;
+        out << (first ? "  queues         " : "                 ") << m.queue << " → " << m.function
+            << "  (batch " << m.batchSize << ", window " << m.batchingWindowSeconds << " s"
+            << (m.reportBatchItemFailures ? ", ReportBatchItemFailures" : "")
+            << (m.enabled ? "" : ", disabled") << ")"
+            << (state.lastResult.rfind("the queue cannot", 0) == 0 ? "  " + state.lastResult : "")
+            << "\n";
+        first = false;
+    }
+}
+
+// "  buckets        photos → thumb  (s3:ObjectCreated:*, suffix .jpg)", one line each.
+static void printBucketTriggers(std::ostream &out, const std::vector<BucketNotification> &all) {
+    bool first = true;
+    for (const auto &n : all) {
+        out << (first ? "  buckets        " : "                 ") << n.bucket << " → " << n.function
+            << "  (" << n.event;
+        for (const auto &p : n.prefixes)
+            out << ", prefix " << p;
+        for (const auto &x : n.suffixes)
+            out << ", suffix " << x;
+        out << ")\n";
         first = false;
     }
 }
@@ -239,7 +269,7 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
                         return f == "serverless.yml" || f == "serverless.yaml";
                     });
                 if (manifestChanged)
-                    printRoutes(out, *simulator.routes(), simulator.gatewayUrl(), opts.colour);
+                    printRoutes(out, *simulator.routes(), simulator.gatewayUrl(), simulator.stage(), opts.colour);
                 out << std::flush;
             },
             error);
@@ -251,7 +281,7 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
         << ") from " << project << "\n"
         << "  gateway        " << simulator.gatewayUrl() << "\n"
         << "  control plane  " << simulator.controlPlaneUrl()
-        << "  (AWS Lambda API; credentials in " << StateFile::pathFor(project) << ")\n"
+        << "  (Lambda, SQS and S3 APIs; credentials in " << StateFile::pathFor(project) << ")\n"
         << "  metrics        " << simulator.controlPlaneUrl() << "/metrics  (Prometheus)\n"
         << "  functions     ";
     for (const auto &f : m.functions)
@@ -264,8 +294,10 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
             out << " " << name;
         out << "  (errors above; nimbus doctor explains each)\n";
     }
-    printRoutes(out, *simulator.routes(), simulator.gatewayUrl(), opts.colour);
+    printRoutes(out, *simulator.routes(), simulator.gatewayUrl(), simulator.stage(), opts.colour);
     printSchedules(out, simulator.schedules());
+    printQueueTriggers(out, simulator.queueMappings());
+    printBucketTriggers(out, simulator.bucketNotifications());
     out << "  invoke with    nimbus invoke FUNCTION --project " << project << "\n"
         << (opts.watch ? "Watching for changes. " : "") << "Press Ctrl-C to stop.\n"
         << std::flush;

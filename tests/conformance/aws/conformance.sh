@@ -3,9 +3,9 @@
 #
 #   conformance.sh PATH/TO/bin        (the folder holding nimbus-sim and nimbus)
 #
-# Starts a simulator on a throwaway project, drives the Lambda and CloudWatch Logs APIs
-# through the CLI exactly as a user would, and prints one line per check:
-# "ok - NAME" or "FAIL - NAME: detail". Exits 1 if any check failed. The simulator is
+# Starts a simulator on a throwaway project, drives the Lambda and CloudWatch Logs APIs (and a
+# little of SQS and S3) through the CLI exactly as a user would, and prints one line per
+# check: "ok - NAME" or "FAIL - NAME: detail". Exits 1 if any check failed. The simulator is
 # stopped and the temporary folder removed however the script ends.
 #
 #   CONFORMANCE_BUDGET=SECONDS   no call starts after that many seconds (default 300)
@@ -585,6 +585,61 @@ check_delete() {
         "$RC $STATUS $(grep -o '(ResourceNotFoundException)' <<<"$ERR" | tail -1)"
 }
 
+# The same endpoint answers SQS (query protocol, as this CLI speaks it) and S3 (path style:
+# the endpoint is an IP address); `aws s3 cp` of 20 MB goes in three 8 MB parts.
+check_sqs() {
+    call sqs create-queue --queue-name cli-queue --query QueueUrl --output text
+    expect_same "sqs create-queue returns the queue's URL" "$ENDPOINT/000000000000/cli-queue" \
+        "$OUT$(oneline "$ERR")"
+    local url=$OUT
+    # (The CLI checks the MD5s of the body and the attributes itself.)
+    local md5
+    md5=$(printf 'hello from the cli' | md5sum | cut -d' ' -f1)
+    expect_call "sqs send-message with an attribute" "$md5" \
+        sqs send-message --queue-url "$url" --message-body 'hello from the cli' \
+        --message-attributes '{"via": {"DataType": "String", "StringValue": "cli"}}' \
+        --query MD5OfMessageBody --output text
+    call sqs receive-message --queue-url "$url" --wait-time-seconds 5 \
+        --message-attribute-names All \
+        --query 'Messages[0].[Body,MessageAttributes.via.StringValue,ReceiptHandle]' --output text
+    local received=${OUT//$'\t'/ }
+    expect_same "sqs receive-message gets the body and the attribute" "hello from the cli cli" \
+        "${received% *}$(oneline "$ERR")"
+    expect_call "sqs delete-message" "" \
+        sqs delete-message --queue-url "$url" --receipt-handle "${received##* }"
+    expect_call "after delete-message the queue is empty" "0 0" \
+        sqs get-queue-attributes --queue-url "$url" \
+        --attribute-names ApproximateNumberOfMessages ApproximateNumberOfMessagesNotVisible \
+        --query 'Attributes.[ApproximateNumberOfMessages,ApproximateNumberOfMessagesNotVisible]' \
+        --output text
+}
+
+check_s3() {
+    expect_call "s3 mb" "make_bucket: cli-bucket" s3 mb s3://cli-bucket
+    head -c $((20 * 1024 * 1024)) /dev/urandom >"$WORK/big.bin"
+    expect_call "s3 cp of a 20 MB file" "" \
+        s3 cp "$WORK/big.bin" s3://cli-bucket/big.bin --only-show-errors
+    call s3api head-object --bucket cli-bucket --key big.bin --query '[ContentLength,ETag]' \
+        --output text
+    local three_parts=no
+    [[ ${OUT//$'\t'/ } == '20971520 "'*'-3"' ]] && three_parts=yes
+    expect "… it is 20 MB and went in three parts (its ETag ends with -3)" \
+        "exit $RC: $(oneline "$OUT$ERR")" [ "$three_parts" = yes ]
+    call s3 cp s3://cli-bucket/big.bin "$WORK/big.back" --only-show-errors
+    expect "s3 cp back gives the same bytes (cmp)" "exit $RC: $(oneline "$ERR")" \
+        cmp -s "$WORK/big.bin" "$WORK/big.back"
+    rm -f "$WORK/big.back"
+    call s3 ls
+    expect "s3 ls lists the bucket" "exit $RC: $(oneline "$OUT$ERR")" contains "$OUT" " cli-bucket"
+    call s3 ls s3://cli-bucket/
+    expect "s3 ls s3://cli-bucket/ lists the object and its size" \
+        "exit $RC: $(oneline "$OUT$ERR")" contains "$OUT" " 20971520 big.bin"
+    expect_call "s3 rm" "delete: s3://cli-bucket/big.bin" s3 rm s3://cli-bucket/big.bin
+    # (Paginated, the CLI drops KeyCount from the merged pages.)
+    expect_call "after s3 rm the bucket is empty" "0" \
+        s3api list-objects-v2 --bucket cli-bucket --no-paginate --query KeyCount --output text
+}
+
 # instances_left: the processes still working in the project (function instances run
 # from the unpacked packages under .nimbus/code).
 instances_left() {
@@ -628,7 +683,8 @@ echo "# nimbus-sim at $ENDPOINT (project $PROJECT), aws-cli $("$PY" -c 'import a
 skipped=""
 for group in check_create_and_get check_list_pagination check_invoke_tail check_function_error \
     check_versions check_weighted_alias check_tags check_configuration_update check_concurrency \
-    check_auth check_bad_packages check_async check_event_invoke_config check_logs check_delete; do
+    check_auth check_bad_packages check_async check_event_invoke_config check_logs check_delete \
+    check_sqs check_s3; do
     if [ "$SECONDS" -lt "$BUDGET" ] && simulator_running; then "$group"; else skipped="$skipped $group"; fi
 done
 if [ -n "$skipped" ]; then
