@@ -1,5 +1,6 @@
 // Checks of a loaded manifest that need the project's files and the whole model: handler
-// modules, runtimes the simulator has, bootstrap files, schedules, clashing routes.
+// modules, runtimes the simulator has, bootstrap files, schedules, the queues, buckets,
+// WebSocket routes and authorizers events name, clashing routes.
 #include "projectchecks.h"
 
 #include "nimbus/manifest/handlerlocator.h"
@@ -8,7 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <map>
 #include <set>
 
 namespace fs = std::filesystem;
@@ -64,6 +67,194 @@ void checkSchedules(const std::string &file, const Event &event,
             diagnostics.push_back(diagnosticAt(file, expression->range, "invalid-schedule",
                                                error + " (the schedule will not fire)",
                                                Severity::Warning));
+    }
+}
+
+// The resource a reference names (Fn::GetAtt [Id, ...], !GetAtt Id.Arn, Ref: Id), if it is
+// one: its id and the node that says so.
+const YamlNode *resourceReference(const YamlNode &value, std::string &id) {
+    if (!value.isMapping())
+        return nullptr;
+    if (const YamlNode *att = value.find("Fn::GetAtt")) {
+        if (att->isSequence() && !att->items.empty() && att->items[0].isScalar())
+            id = att->items[0].scalar;
+        else if (att->isScalar())
+            id = att->scalar.substr(0, att->scalar.find('.'));
+        return att;
+    }
+    if (const YamlNode *ref = value.find("Ref"); ref && ref->isScalar()) {
+        id = ref->scalar;
+        return ref;
+    }
+    return nullptr;
+}
+
+std::string resourceType(const Manifest &manifest, const std::string &id) {
+    const YamlNode *resources = manifest.tree.find("resources");
+    const YamlNode *all = resources ? resources->find("Resources") : nullptr;
+    const YamlNode *resource = all ? all->find(id) : nullptr;
+    const YamlNode *type = resource ? resource->find("Type") : nullptr;
+    return type && type->isScalar() ? type->scalar : std::string();
+}
+
+// A queue or bucket an event names by reference must be one the manifest defines, of the
+// right type: otherwise the simulator cannot know it and delivers nothing from it.
+void checkReference(const Manifest &manifest, const YamlNode &value, const std::string &type,
+                    const std::string &what, std::vector<Diagnostic> &diagnostics) {
+    std::string id;
+    const YamlNode *at = resourceReference(value, id);
+    if (!at) {
+        if (value.isMapping() && !value.entries.empty() &&
+            value.entries.front().key.scalar.rfind("Fn::", 0) == 0)
+            diagnostics.push_back(diagnosticAt(
+                manifest.filePath, value.range, "trigger-not-local",
+                value.entries.front().key.scalar + " is resolved by CloudFormation at deployment: "
+                    "the simulator cannot tell which " + what + " this is, and this trigger does "
+                    "not fire locally (name it, or define it under resources.Resources)",
+                Severity::Information));
+        return;
+    }
+    const std::string found = resourceType(manifest, id);
+    if (found.empty())
+        diagnostics.push_back(diagnosticAt(
+            manifest.filePath, at->range, "unknown-resource",
+            "'" + id + "' is not a resource of resources.Resources: the " + what +
+                " it names is unknown, and this trigger does not fire locally",
+            Severity::Warning));
+    else if (found != type)
+        diagnostics.push_back(diagnosticAt(manifest.filePath, at->range, "wrong-resource-type",
+                                           "'" + id + "' is a " + found + ", not a " + type,
+                                           Severity::Warning));
+}
+
+bool validBucketName(const std::string &name) {
+    if (name.size() < 3 || name.size() > 63 || name.find("..") != std::string::npos)
+        return false;
+    auto alnum = [](char c) { return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)); };
+    return alnum(name.front()) && alnum(name.back()) &&
+           std::all_of(name.begin(), name.end(),
+                       [&](char c) { return alnum(c) || c == '-' || c == '.'; });
+}
+
+// What sqs, s3, websocket events and authorizers name must exist and make sense, or the
+// simulator (and the deployment) cannot use them.
+void checkTriggers(const Manifest &manifest, const Event &event,
+                   std::map<std::string, SourceRange> &webSocketRoutes,
+                   std::vector<Diagnostic> &diagnostics) {
+    const std::string &file = manifest.filePath;
+    const YamlNode &settings = event.settings;
+    if (event.type == "sqs") {
+        const YamlNode *arn = settings.isMapping() ? settings.find("arn") : &settings;
+        if (arn)
+            checkReference(manifest, *arn, "AWS::SQS::Queue", "queue", diagnostics);
+        const YamlNode *batch = settings.isMapping() ? settings.find("batchSize") : nullptr;
+        const YamlNode *window = settings.isMapping() ? settings.find("maximumBatchingWindow") : nullptr;
+        if (batch && batch->toInteger().value_or(0) > 10 &&
+            (!window || window->toInteger().value_or(0) < 1))
+            diagnostics.push_back(diagnosticAt(
+                file, batch->range, "sqs-batch-window",
+                "a batchSize above 10 needs maximumBatchingWindow of at least 1 second (Lambda "
+                "refuses the mapping otherwise)",
+                Severity::Warning));
+    } else if (event.type == "s3") {
+        const YamlNode *bucket = settings.isMapping() ? settings.find("bucket") : &settings;
+        if (bucket && bucket->isScalar() && bucket->scalarType() == "string" &&
+            bucket->scalar.find("${") == std::string::npos && !validBucketName(bucket->scalar)) {
+            // provider.s3.KEY names a bucket defined there; KEY itself need not be a name.
+            const YamlNode *provider = manifest.tree.find("provider");
+            const YamlNode *defined = provider && provider->find("s3") ? provider->find("s3")->find(bucket->scalar) : nullptr;
+            if (!defined)
+                diagnostics.push_back(diagnosticAt(
+                    file, bucket->range, "invalid-bucket-name",
+                    "'" + bucket->scalar + "' is not a valid bucket name: 3 to 63 lower-case "
+                    "letters, digits, '.' and '-', starting and ending with a letter or digit",
+                    Severity::Warning));
+        } else if (bucket) {
+            checkReference(manifest, *bucket, "AWS::S3::Bucket", "bucket", diagnostics);
+        }
+        static const std::set<std::string> kEvents{
+            "s3:ObjectCreated:*", "s3:ObjectCreated:Put", "s3:ObjectCreated:Post",
+            "s3:ObjectCreated:Copy", "s3:ObjectCreated:CompleteMultipartUpload",
+            "s3:ObjectRemoved:*", "s3:ObjectRemoved:Delete", "s3:ObjectRemoved:DeleteMarkerCreated",
+            "s3:ObjectRestore:*", "s3:ObjectRestore:Post", "s3:ObjectRestore:Completed",
+            "s3:ObjectRestore:Delete", "s3:ReducedRedundancyLostObject", "s3:Replication:*",
+            "s3:ObjectTagging:*", "s3:ObjectTagging:Put", "s3:ObjectTagging:Delete",
+            "s3:ObjectAcl:Put", "s3:LifecycleExpiration:*", "s3:LifecycleTransition",
+            "s3:IntelligentTiering", "s3:TestEvent"};
+        const YamlNode *name = settings.isMapping() ? settings.find("event") : nullptr;
+        if (name && name->isScalar() && name->scalar.rfind("s3:", 0) == 0 &&
+            !kEvents.count(name->scalar))
+            diagnostics.push_back(diagnosticAt(
+                file, name->range, "unknown-s3-event",
+                "'" + name->scalar + "' is not an S3 event type; e.g. s3:ObjectCreated:*, "
+                "s3:ObjectCreated:Put, s3:ObjectRemoved:*",
+                Severity::Warning));
+    } else if (event.type == "websocket") {
+        const YamlNode *route = settings.isMapping() ? settings.find("route") : &settings;
+        if (route && route->isScalar() && !route->scalar.empty()) {
+            auto [it, fresh] = webSocketRoutes.emplace(route->scalar, route->range);
+            if (!fresh)
+                diagnostics.push_back(diagnosticAt(
+                    file, route->range, "duplicate-websocket-route",
+                    "the WebSocket route '" + route->scalar + "' is already taken (line " +
+                        std::to_string(it->second.start.line + 1) + "); each route key goes to "
+                        "one function"));
+        }
+    } else if (event.type == "http" || event.type == "httpApi") {
+        const YamlNode *authorizer = settings.isMapping() ? settings.find("authorizer") : nullptr;
+        if (!authorizer)
+            return;
+        const YamlNode *named = authorizer->isScalar() ? authorizer : authorizer->find("name");
+        if (event.type == "httpApi") {
+            if (!named || !named->isScalar())
+                return;
+            const YamlNode *provider = manifest.tree.find("provider");
+            const YamlNode *httpApi = provider ? provider->find("httpApi") : nullptr;
+            const YamlNode *all = httpApi ? httpApi->find("authorizers") : nullptr;
+            const YamlNode *defined = all ? all->find(named->scalar) : nullptr;
+            if (!defined) {
+                std::string known;
+                for (const auto &entry : all ? all->entries : std::vector<YamlEntry>{})
+                    known += (known.empty() ? "" : ", ") + entry.key.scalar;
+                diagnostics.push_back(diagnosticAt(
+                    file, named->range, "unknown-authorizer",
+                    "'" + named->scalar + "' is not an authorizer of provider.httpApi.authorizers" +
+                        (known.empty() ? " (there are none)" : " (" + known + ")")));
+                return;
+            }
+            const YamlNode *type = defined->find("type");
+            const YamlNode *function = defined->find("functionName");
+            if (type && type->isScalar() && type->scalar == "request" && function &&
+                function->isScalar() && !manifest.function(function->scalar))
+                diagnostics.push_back(diagnosticAt(
+                    file, function->range, "authorizer-not-found",
+                    "the authorizer function '" + function->scalar + "' is not a function of "
+                    "this manifest"));
+            return;
+        }
+        if (!named || !named->isScalar() || named->scalar.rfind("arn:", 0) == 0)
+            return;
+        const std::string lowered = [&] {
+            std::string t = named->scalar;
+            std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            return t;
+        }();
+        const YamlNode *type = authorizer->isMapping() ? authorizer->find("type") : nullptr;
+        const std::string typeText = type && type->isScalar() ? type->scalar : "";
+        if (lowered == "aws_iam" || typeText == "aws_iam" || typeText == "AWS_IAM" ||
+            typeText == "cognito_user_pools" || typeText == "COGNITO_USER_POOLS") {
+            diagnostics.push_back(diagnosticAt(
+                file, named->range, "authorizer-not-local",
+                "IAM and Cognito authorizers are checked by AWS: the simulator's gateway lets "
+                "these requests through",
+                Severity::Information));
+            return;
+        }
+        if (!manifest.function(named->scalar))
+            diagnostics.push_back(diagnosticAt(
+                file, named->range, "authorizer-not-found",
+                "the authorizer '" + named->scalar + "' is not a function of this manifest; name "
+                "one of its functions, or give its arn"));
     }
 }
 
@@ -126,6 +317,7 @@ private:
 void checkProject(const Manifest &manifest, const LoadOptions &options,
                   std::vector<Diagnostic> &diagnostics) {
     RouteChecker routes;
+    std::map<std::string, SourceRange> webSocketRoutes;
     std::set<SourcePosition> bootstrapChecked, unsupportedChecked;
     for (const auto &fn : manifest.functions) {
         const RuntimeFamily family = runtimeFamily(fn.runtime.value);
@@ -237,6 +429,7 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
                        fn.nameRange, diagnostics);
         for (const auto &event : fn.events) {
             checkSchedules(manifest.filePath, event, diagnostics);
+            checkTriggers(manifest, event, webSocketRoutes, diagnostics);
             if ((event.type != "http" && event.type != "httpApi") || event.path.empty())
                 continue;
             routes.add(manifest.filePath, fn.name, event.method, event.path, event.type + " route",

@@ -193,6 +193,40 @@ void TestManifestLoader::oneMistakeGivesOneDiagnostic_data() {
         << "invalid-schedule"
         << "the hours field '25' is not valid"
         << "warning";
+    QTest::newRow("sqs queue that is not a resource of the manifest")
+        << replaceLine(kBase, 11, "      - sqs: {arn: !GetAtt Jobs.Arn}") << 11 << 20
+        << "unknown-resource"
+        << "'Jobs' is not a resource of resources.Resources: the queue it names is unknown"
+        << "warning";
+    QTest::newRow("sqs batch above ten without a batching window")
+        << replaceLine(kBase, 11, "      - sqs: {arn: 'arn:aws:sqs:us-east-1:1:q', batchSize: 100}")
+        << 11 << 60 << "sqs-batch-window"
+        << "a batchSize above 10 needs maximumBatchingWindow"
+        << "warning";
+    QTest::newRow("s3 bucket name that S3 refuses")
+        << replaceLine(kBase, 11, "      - s3: My_Bucket") << 11 << 13 << "invalid-bucket-name"
+        << "'My_Bucket' is not a valid bucket name"
+        << "warning";
+    QTest::newRow("s3 event type that does not exist")
+        << replaceLine(kBase, 11, "      - s3: {bucket: photos, event: 's3:ObjectCreated:Upload'}")
+        << 11 << 37 << "unknown-s3-event"
+        << "'s3:ObjectCreated:Upload' is not an S3 event type"
+        << "warning";
+    QTest::newRow("websocket route taken twice")
+        << replaceLine(kBase, 11, "      - websocket: $connect\n      - websocket: $connect") << 12 << 20
+        << "duplicate-websocket-route"
+        << "the WebSocket route '$connect' is already taken (line 11)"
+        << "error";
+    QTest::newRow("httpApi authorizer that is not defined")
+        << replaceLine(kBase, 11, "      - httpApi: {method: GET, path: /hello, authorizer: jwt1}")
+        << 11 << 58 << "unknown-authorizer"
+        << "'jwt1' is not an authorizer of provider.httpApi.authorizers (there are none)"
+        << "error";
+    QTest::newRow("http authorizer that is not a function")
+        << replaceLine(kBase, 11, "      - http: {method: get, path: hello, authorizer: checkToken}")
+        << 11 << 54 << "authorizer-not-found"
+        << "the authorizer 'checkToken' is not a function of this manifest"
+        << "error";
     QTest::newRow("cron with both day fields set")
         << replaceLine(kBase, 11, "      - schedule: cron(0 12 1 * MON *)") << 11 << 19
         << "invalid-schedule"
