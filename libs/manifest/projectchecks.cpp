@@ -89,12 +89,22 @@ const YamlNode *resourceReference(const YamlNode &value, std::string &id) {
     return nullptr;
 }
 
+// (resources may also be a list of such documents, each from its own file.)
 std::string resourceType(const Manifest &manifest, const std::string &id) {
     const YamlNode *resources = manifest.tree.find("resources");
-    const YamlNode *all = resources ? resources->find("Resources") : nullptr;
-    const YamlNode *resource = all ? all->find(id) : nullptr;
-    const YamlNode *type = resource ? resource->find("Type") : nullptr;
-    return type && type->isScalar() ? type->scalar : std::string();
+    if (!resources)
+        return {};
+    std::vector<const YamlNode *> documents{resources};
+    for (const auto &item : resources->items)
+        documents.push_back(&item);
+    for (const YamlNode *document : documents) {
+        const YamlNode *all = document->isMapping() ? document->find("Resources") : nullptr;
+        const YamlNode *resource = all ? all->find(id) : nullptr;
+        const YamlNode *type = resource ? resource->find("Type") : nullptr;
+        if (type && type->isScalar())
+            return type->scalar;
+    }
+    return {};
 }
 
 // A queue or bucket an event names by reference must be one the manifest defines, of the

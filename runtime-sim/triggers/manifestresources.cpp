@@ -1,5 +1,7 @@
 #include "manifestresources.h"
 
+#include <vector>
+
 namespace nimbus::sim {
 
 using json = nlohmann::json;
@@ -37,9 +39,19 @@ json yamlToJson(const manifest::YamlNode &node) {
 
 std::optional<json> cloudFormationResource(const manifest::Manifest &manifest,
                                            const std::string &logicalId, const std::string &type) {
+    // resources is a document, or a list of them (one per file).
     const auto *resources = manifest.tree.find("resources");
-    const auto *all = resources ? resources->find("Resources") : nullptr;
-    const auto *resource = all ? all->find(logicalId) : nullptr;
+    if (!resources)
+        return std::nullopt;
+    std::vector<const manifest::YamlNode *> documents{resources};
+    for (const auto &item : resources->items)
+        documents.push_back(&item);
+    const manifest::YamlNode *resource = nullptr;
+    for (const auto *document : documents) {
+        const auto *all = document->isMapping() ? document->find("Resources") : nullptr;
+        if (all && all->find(logicalId))
+            resource = all->find(logicalId);
+    }
     if (!resource || !resource->isMapping())
         return std::nullopt;
     const auto *t = resource->find("Type");

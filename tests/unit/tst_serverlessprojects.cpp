@@ -106,6 +106,7 @@ void TestServerlessProjects::constructs_data() {
                "    events:\n      - sqs:\n          arn: !GetAtt JobsQueue.Arn\n"
                "      - stream:\n          type: dynamodb\n"
                "          arn: !Join [':', [a, b]]\n"
+               "resources:\n  - Resources:\n      JobsQueue:\n        Type: AWS::SQS::Queue\n"
         << QStringList() << 0 << 0 << "" << kNothing;
     QTest::newRow("a plugin's function keys, with the plugin listed")
         << head + "plugins:\n  - serverless-iam-roles-per-function\n" + fn +
