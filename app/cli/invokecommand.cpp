@@ -3,6 +3,11 @@
 #include "nimbus/manifest/manifestloader.h"
 #include "nimbus/manifest/suggest.h"
 #include "simulator/invoker.h"
+#include "gateway/websocketapi.h"
+#include "pool/functionpool.h"
+#include "nimbus/net/digest.h"
+#include "triggers/bucketnotifications.h"
+#include "triggers/queuemappings.h"
 #include "triggers/schedules.h"
 
 #include <CLI/CLI.hpp>
@@ -93,7 +98,114 @@ struct TriggerOptions {
     std::string project = ".";
     std::string eventType;
     std::string stage;
+    std::string body = "{}";    // sqs: the message's body; websocket: the message
+    std::string key;            // s3: the object's key (default: one the rules take)
 };
+
+// The event types trigger can fire, in the order it picks one when not told.
+const std::vector<std::string> kTriggerable{"schedule", "sqs", "s3", "websocket"};
+
+std::int64_t nowSeconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// The event the function's `type` event would send now; empty (with a message) when it has
+// none that can be built.
+std::optional<std::string> triggerEvent(const manifest::Manifest &m,
+                                        const manifest::Function &function,
+                                        const TriggerOptions &options, const std::string &type,
+                                        Streams streams) {
+    const std::string &name = function.name;
+    if (type == "schedule") {
+        std::vector<sim::Schedule> schedules;
+        for (auto &schedule : sim::schedulesOf(m))
+            if (schedule.function == name)
+                schedules.push_back(std::move(schedule));
+        if (schedules.empty()) {
+            streams.err << "nimbus trigger: function '" << name
+                        << "' has no valid schedule (nimbus validate " << options.project << ")\n";
+            return std::nullopt;
+        }
+        // The first schedule, as if its time had come now (disabled ones too: asked for by
+        // name).
+        const sim::Schedule &schedule = schedules.front();
+        streams.err << "nimbus trigger: " << name << "'s schedule " << schedule.expression
+                    << " (rule " << schedule.rule << ")\n";
+        return sim::scheduledEventPayload(schedule, m.provider.region, nowSeconds());
+    }
+    if (type == "sqs") {
+        for (const auto &mapping : sim::queueMappingsOf(m)) {
+            if (mapping.function != name)
+                continue;
+            // One message, as the mapping would deliver it on its first receipt.
+            sim::QueueMessage message;
+            message.id = 1;
+            message.queue = mapping.queue;
+            message.messageId = sim::newRequestId();
+            message.receipt = "nimbus-trigger-" + message.messageId;
+            message.body = options.body;
+            message.md5OfBody = net::md5Hex(options.body);
+            message.sentMs = message.firstReceiveMs = nowSeconds() * 1000;
+            message.receiveCount = 1;
+            streams.err << "nimbus trigger: " << name << "'s queue " << mapping.queue
+                        << " (one message)\n";
+            return sim::sqsEventPayload({message},
+                                        "arn:aws:sqs:" + m.provider.region + ":000000000000:" +
+                                            mapping.queue,
+                                        m.provider.region);
+        }
+        streams.err << "nimbus trigger: function '" << name
+                    << "' has no sqs event whose queue is known locally (nimbus validate "
+                    << options.project << ")\n";
+        return std::nullopt;
+    }
+    if (type == "s3") {
+        for (const auto &n : sim::bucketNotificationsOf(m)) {
+            if (n.function != name)
+                continue;
+            // A key the rules take, unless one is given.
+            std::string key = options.key;
+            if (key.empty())
+                key = (n.prefixes.empty() ? "" : n.prefixes.front()) + "example" +
+                      (n.suffixes.empty() ? ".txt" : n.suffixes.front());
+            const bool removed = n.event.find("ObjectRemoved") != std::string::npos;
+            const std::string event = removed ? "ObjectRemoved:Delete" : "ObjectCreated:Put";
+            streams.err << "nimbus trigger: " << name << "'s bucket " << n.bucket << " (" << event
+                        << " " << key << ")\n";
+            return sim::s3EventPayload(n, event, key, 1024, net::md5Hex(key), "0055AED6DCD90281E5",
+                                       sim::newRequestId(), m.provider.region,
+                                       nowSeconds() * 1000);
+        }
+        streams.err << "nimbus trigger: function '" << name
+                    << "' has no s3 event whose bucket is known locally\n";
+        return std::nullopt;
+    }
+    if (type == "websocket") {
+        const sim::RouteTable routes(m);
+        for (const auto &route : routes.webSocketRoutes()) {
+            if (route.function != name)
+                continue;
+            sim::WebSocketConnection connection;
+            connection.id = "nimbusTrigger=";
+            connection.connectedAtMs = connection.lastActiveAtMs = nowSeconds() * 1000;
+            connection.sourceIp = "127.0.0.1";
+            connection.userAgent = "nimbus trigger";
+            sim::ApiContext api;
+            api.stage = m.provider.stage;
+            const auto kind = route.routeKey == "$connect"      ? sim::WebSocketEventType::Connect
+                              : route.routeKey == "$disconnect" ? sim::WebSocketEventType::Disconnect
+                                                                : sim::WebSocketEventType::Message;
+            streams.err << "nimbus trigger: " << name << "'s WebSocket route " << route.routeKey
+                        << "\n";
+            return sim::webSocketEvent(kind, route.routeKey, connection, sim::GatewayRequest{}, api,
+                                       options.body)
+                .dump();
+        }
+    }
+    return std::nullopt;
+}
 
 // Fires a function's event source once, now, with the event it would send.
 int trigger(const TriggerOptions &options, Streams streams) {
@@ -107,44 +219,38 @@ int trigger(const TriggerOptions &options, Streams streams) {
     for (const auto &event : function.events)
         if (std::find(types.begin(), types.end(), event.type) == types.end())
             types.push_back(event.type);
-    const std::string type = !options.eventType.empty() ? options.eventType
-                             : std::find(types.begin(), types.end(), "schedule") != types.end()
-                                 ? std::string("schedule")
-                                 : std::string();
-    if (type != "schedule") {
+    std::string type = options.eventType;
+    if (type.empty())
+        for (const auto &candidate : kTriggerable)
+            if (std::find(types.begin(), types.end(), candidate) != types.end()) {
+                type = candidate;
+                break;
+            }
+    const bool has = std::find(types.begin(), types.end(), type) != types.end();
+    const bool can = std::find(kTriggerable.begin(), kTriggerable.end(), type) != kTriggerable.end();
+    if (!has || !can) {
         streams.err << "nimbus trigger: ";
-        if (type.empty() || std::find(types.begin(), types.end(), type) == types.end())
+        if (type.empty() || !has)
             streams.err << "function '" << function.name << "' has no "
-                        << (type.empty() ? std::string("schedule") : "'" + type + "'")
+                        << (type.empty() ? std::string("schedule, sqs, s3 or websocket")
+                                         : "'" + type + "'")
                         << " event" << (types.empty() ? "" : "; its events:");
         else
-            streams.err << "'" << type << "' events cannot be triggered yet (only schedule);"
-                        << " its events:";
+            streams.err << "'" << type << "' events cannot be triggered (schedule, sqs, s3 and "
+                        << "websocket can); its events:";
         for (const auto &t : types)
             streams.err << ' ' << t;
         streams.err << "\n(nimbus invoke " << function.name << " --data '{...}' sends any event)\n";
         return 1;
     }
-    std::vector<sim::Schedule> schedules;
-    for (auto &schedule : sim::schedulesOf(m))
-        if (schedule.function == function.name)
-            schedules.push_back(std::move(schedule));
-    if (schedules.empty()) {
-        streams.err << "nimbus trigger: function '" << function.name
-                    << "' has no valid schedule (nimbus validate " << options.project << ")\n";
+    const auto payload = triggerEvent(m, function, options, type, streams);
+    if (!payload)
         return 1;
-    }
-    // The first schedule, as if its time had come now (disabled ones too: asked for by name).
-    const sim::Schedule &schedule = schedules.front();
-    const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
-    streams.err << "nimbus trigger: " << function.name << "'s schedule " << schedule.expression
-                << " (rule " << schedule.rule << ")\n";
-    return report(sim::invokeFunction(options.project, options.stage, options.function,
-                                      sim::scheduledEventPayload(schedule, m.provider.region, now)),
+    return report(sim::invokeFunction(options.project, options.stage, options.function, *payload),
                   "trigger", streams);
-}} // namespace
+}
+
+} // namespace
 
 std::optional<std::string> readEvent(const std::string &eventFile, const std::string &data,
                                      const char *command, Streams streams) {
@@ -201,9 +307,16 @@ void addTriggerCommand(CLI::App &app, Streams streams, int &exitCode) {
     cmd->add_option("--project,-p", options->project,
                     "Project folder (default: the current folder)");
     cmd->add_option("--event-type", options->eventType,
-                    "Which of its events (default: its schedule)");
+                    "Which of its events: schedule, sqs, s3 or websocket (default: the first it "
+                    "has, in that order)");
+    cmd->add_option("--body", options->body,
+                    "sqs: the message's body; websocket: the message (default {})");
+    cmd->add_option("--key", options->key,
+                    "s3: the object's key (default: one the event's rules take)");
     cmd->add_option("--stage", options->stage, "Stage for ${opt:stage} and ${sls:stage}");
-    cmd->footer("A schedule sends EventBridge's Scheduled Event for its rule (or its input).\n"
+    cmd->footer("A schedule sends EventBridge's Scheduled Event for its rule (or its input); sqs "
+                "a batch of one message of its queue; s3 the notification of an object created "
+                "(or removed) in its bucket; websocket the route's event.\n"
                 "The result goes to stdout, the function's log to stderr, as with nimbus invoke.");
     cmd->callback([options, streams, &exitCode] { exitCode = trigger(*options, streams); });
 }

@@ -57,6 +57,18 @@ functions:
           inputPath: $.resources[0]
   plain:
     handler: handler.echo
+  worker:
+    handler: handler.echo
+    events:
+      - sqs: arn:aws:sqs:eu-west-1:000000000000:jobs
+  thumb:
+    handler: handler.echo
+    events:
+      - s3:
+          bucket: photos
+          rules:
+            - prefix: uploads/
+            - suffix: .csv
 )";
 
 const char *kHandler = R"(def echo(event, context):
@@ -94,6 +106,7 @@ private slots:
     void aFiredScheduleRunsTheFunctionAsASchedule();
     void nimbusTriggerFiresTheScheduleNow();
     void nimbusTriggerSaysWhatItCannotFire();
+    void nimbusTriggerSendsQueueAndBucketEvents();
 
 private:
     nimbus::manifest::Manifest load();
@@ -260,8 +273,32 @@ void TestTriggers::nimbusTriggerSaysWhatItCannotFire() {
     QVERIFY(nimbus.waitForFinished(60000));
     QCOMPARE(nimbus.exitCode(), 1);
     const QString err = QString::fromUtf8(nimbus.readAllStandardError());
-    QVERIFY2(err.contains("function 'plain' has no schedule event"), qPrintable(err));
+    QVERIFY2(err.contains("function 'plain' has no schedule, sqs, s3 or websocket event"),
+             qPrintable(err));
     QVERIFY2(err.contains("nimbus invoke plain --data"), qPrintable(err));
+}
+
+void TestTriggers::nimbusTriggerSendsQueueAndBucketEvents() {
+    QProcess nimbus;
+    nimbus.start(nimbusBinary("nimbus"),
+                 {"trigger", "worker", "--project", m_project->path(), "--body", "job 7"});
+    QVERIFY(nimbus.waitForFinished(60000));
+    QCOMPARE(nimbus.exitCode(), 0);
+    const QJsonObject batch = QJsonDocument::fromJson(nimbus.readAllStandardOutput()).object();
+    const QJsonObject record = batch["Records"].toArray().first().toObject();
+    QCOMPARE(record["body"].toString(), QString("job 7"));
+    QCOMPARE(record["eventSource"].toString(), QString("aws:sqs"));
+    QCOMPARE(record["eventSourceARN"].toString(), QString("arn:aws:sqs:eu-west-1:000000000000:jobs"));
+    QCOMPARE(record["md5OfBody"].toString().size(), 32);
+
+    nimbus.start(nimbusBinary("nimbus"), {"trigger", "thumb", "--project", m_project->path()});
+    QVERIFY(nimbus.waitForFinished(60000));
+    QCOMPARE(nimbus.exitCode(), 0);
+    const QJsonObject notification = QJsonDocument::fromJson(nimbus.readAllStandardOutput()).object();
+    const QJsonObject s3 = notification["Records"].toArray().first().toObject()["s3"].toObject();
+    QCOMPARE(s3["bucket"].toObject()["name"].toString(), QString("photos"));
+    // A key the rules take.
+    QCOMPARE(s3["object"].toObject()["key"].toString(), QString("uploads/example.csv"));
 }
 
 QTEST_GUILESS_MAIN(TestTriggers)
