@@ -242,7 +242,9 @@ void checkTriggers(const Manifest &manifest, const Event &event,
                     "this manifest"));
             return;
         }
-        if (!named || !named->isScalar() || named->scalar.rfind("arn:", 0) == 0)
+        // (With an arn, the name is only the authorizer's name.)
+        if (!named || !named->isScalar() || named->scalar.rfind("arn:", 0) == 0 ||
+            (authorizer->isMapping() && authorizer->find("arn")))
             return;
         const std::string lowered = [&] {
             std::string t = named->scalar;

@@ -1,6 +1,7 @@
 #include "gateway.h"
 
 #include "../pool/functionpool.h"
+#include "nimbus/net/httpclient.h"
 #include "nimbus/tracing/tracecontext.h"
 
 #include <boost/asio/as_tuple.hpp>
@@ -13,7 +14,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <netinet/in.h>
+#include <sstream>
 #include <netinet/tcp.h>
 
 namespace nimbus::sim {
@@ -671,6 +675,29 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
         json event = route.kind == RouteKind::RestEvent   ? restProxyEvent(in, *match, api)
                      : route.kind == RouteKind::HttpEvent ? httpApiEvent(in, *match, api)
                                                           : httpFunctionEvent(in, *match);
+        // The route's authorizer first: a refusal goes back without running the function.
+        if (route.authorizer) {
+            json context;
+            std::optional<Refusal> refusal = co_await authorize(route, in, *match, api, context);
+            if (refusal) {
+                StringResponse reply = jsonResponse(refusal->status, refusal->body, keepAlive);
+                if (!refusal->wwwAuthenticate.empty())
+                    reply.set(http::field::www_authenticate, refusal->wwwAuthenticate);
+                reply.set(route.kind == RouteKind::RestEvent ? "x-amzn-RequestId" : "apigw-requestid",
+                          in.requestId);
+                m_backend.recordSpan(requestSpan(caller, gatewaySpan, route, startedUs,
+                                                 refusal->status, refusal->why));
+                m_backend.gatewayLog(route.function, method + " " + path + " " +
+                                                         std::to_string(refusal->status) + " " +
+                                                         formatMs(msSince(started)) + " — " +
+                                                         refusal->why);
+                if (!co_await send(std::move(reply)))
+                    break;
+                continue;
+            }
+            if (!context.is_null() && event.contains("requestContext"))
+                event["requestContext"]["authorizer"] = context;
+        }
         // (No temporaries inside co_await: GCC 12 destroys some of them twice.)
         // Bytes that are not UTF-8 (a header, a percent-decoded path) are replaced, as
         // API Gateway does, rather than failing the request.
@@ -731,6 +758,170 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
             break;
     }
     closeStream();
+}
+
+asio::awaitable<std::optional<Gateway::Refusal>>
+Gateway::authorize(const Route &route, const GatewayRequest &request, const RouteMatch &match,
+                   const ApiContext &api, json &context) {
+    const AuthorizerSpec &spec = *route.authorizer;
+    const bool rest = !spec.httpApi;
+    auto refuse = [&](unsigned status, std::string why) {
+        Refusal r;
+        r.status = status;
+        r.why = "authorizer " + spec.name + ": " + why;
+        if (status == 401)
+            r.body = {{"message", "Unauthorized"}};
+        else if (status == 403)
+            r.body = rest ? json{{"Message", "User is not authorized to access this resource with "
+                                             "an explicit deny"}}
+                          : json{{"message", "Forbidden"}};
+        else
+            r.body = rest ? json{{"message", nullptr}} : json{{"message", "Internal Server Error"}};
+        return std::optional<Refusal>(std::move(r));
+    };
+    if (spec.kind == AuthorizerSpec::Kind::Unsupported) {
+        // Nothing to check it with locally: the request goes through, and the log says so.
+        m_backend.gatewayLog(route.function,
+                             "authorizer " + spec.name + " is not enforced locally: " + spec.unsupported);
+        co_return std::nullopt;
+    }
+    const auto identity = identityOf(spec, request, match);
+    if (!identity)
+        co_return refuse(401, "the identity source is missing or does not match");
+    // API Gateway's ARN of what is asked: REST in its stage, HTTP API in $default.
+    ApiContext arnApi = api;
+    if (spec.httpApi)
+        arnApi.stage = "$default";
+    const std::string arn = methodArn(m_backend.region(), arnApi, request.method, request.path);
+
+    if (spec.kind == AuthorizerSpec::Kind::Jwt) {
+        std::string error;
+        std::optional<Jwks> keys = co_await keysFor(spec, false, error);
+        if (!keys)
+            co_return refuse(500, "no keys to check tokens with: " + error);
+        const std::string value = identity->empty() ? std::string() : identity->front();
+        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+        AuthorizerVerdict verdict = verifyJwt(spec, value, *keys, now);
+        // A key the issuer has since rotated in: fetch the set again, once.
+        if (verdict.outcome == AuthorizerVerdict::Outcome::Unauthorized &&
+            verdict.message.find("kid") != std::string::npos) {
+            std::optional<Jwks> fresh = co_await keysFor(spec, true, error);
+            if (fresh)
+                verdict = verifyJwt(spec, value, *fresh, now);
+        }
+        if (verdict.outcome == AuthorizerVerdict::Outcome::Allow) {
+            context = verdict.context;
+            co_return std::nullopt;
+        }
+        auto refusal = refuse(verdict.outcome == AuthorizerVerdict::Outcome::Deny ? 403 : 401,
+                              verdict.message);
+        if (refusal->status == 401)
+            refusal->wwwAuthenticate = "Bearer scope=\"\" error=\"invalid_token\" "
+                                       "error_description=\"" + verdict.message + "\"";
+        co_return refusal;
+    }
+
+    // A Lambda authorizer: its answer, from the cache while its TTL lasts.
+    const std::string key = authorizerCacheKey(spec, *identity);
+    bool functionError = false;
+    std::string payload;
+    const auto cached = m_authorizerCache.find(key);
+    const auto now = std::chrono::steady_clock::now();
+    if (cachesAnswers(spec) && cached != m_authorizerCache.end() && cached->second.expires > now) {
+        functionError = cached->second.functionError;
+        payload = cached->second.payload;
+    } else {
+        std::string event = authorizerEvent(spec, request, match, api, arn, *identity)
+                                .dump(-1, ' ', false, json::error_handler_t::replace);
+        std::string function = spec.function;
+        tracing::TraceContext trace = tracing::startTrace();
+        InvocationResult result = co_await asyncInvoke(m_backend, std::move(function),
+                                                       std::move(event), std::move(trace),
+                                                       asio::use_awaitable);
+        if (result.throttled)
+            co_return refuse(500, "the authorizer function was throttled");
+        functionError = result.functionError;
+        payload = result.payload;
+        // Only answers that decide (a policy, or Unauthorized) are kept.
+        const AuthorizerVerdict probe = evaluateAuthorizerAnswer(spec, functionError, payload, arn);
+        if (cachesAnswers(spec) && probe.outcome != AuthorizerVerdict::Outcome::Error)
+            m_authorizerCache[key] = {functionError, payload,
+                                      now + std::chrono::seconds(spec.ttlSeconds)};
+    }
+    AuthorizerVerdict verdict = evaluateAuthorizerAnswer(spec, functionError, payload, arn);
+    switch (verdict.outcome) {
+    case AuthorizerVerdict::Outcome::Allow:
+        context = verdict.context;
+        co_return std::nullopt;
+    case AuthorizerVerdict::Outcome::Deny:
+        co_return refuse(403, verdict.message);
+    case AuthorizerVerdict::Outcome::Unauthorized:
+        co_return refuse(401, verdict.message);
+    case AuthorizerVerdict::Outcome::Error:
+        break;
+    }
+    co_return refuse(500, verdict.message);
+}
+
+asio::awaitable<std::optional<Jwks>> Gateway::keysFor(const AuthorizerSpec &spec, bool refresh,
+                                                      std::string &error) {
+    const std::string source = !spec.jwks.empty() ? spec.jwks : openIdConfigurationUrl(spec.issuer);
+    const auto now = std::chrono::steady_clock::now();
+    auto cached = m_jwks.find(source);
+    if (cached != m_jwks.end() &&
+        now - cached->second.fetched < (refresh ? std::chrono::seconds(30) : std::chrono::minutes(10)))
+        co_return cached->second.keys;
+    const bool remote = source.rfind("http://", 0) == 0 || source.rfind("https://", 0) == 0;
+    std::string text;
+    if (!remote) {
+        namespace fs = std::filesystem;
+        const fs::path path = fs::path(source).is_absolute() ? fs::path(source)
+                                                             : fs::path(m_backend.projectDir()) / source;
+        std::ifstream in(path, std::ios::binary);
+        if (!in) {
+            error = "cannot read the key set " + path.string();
+            co_return std::nullopt;
+        }
+        std::ostringstream all;
+        all << in.rdbuf();
+        text = all.str();
+    } else {
+        // Over the network, off the I/O thread: discovery first when given the issuer.
+        auto fetch = [](std::string url) -> asio::awaitable<net::HttpResult> {
+            net::HttpRequestSpec request;
+            request.url = std::move(url);
+            request.timeout = std::chrono::seconds(10);
+            co_return net::httpRequest(request);
+        };
+        std::string url = source;
+        if (spec.jwks.empty()) {
+            net::HttpResult discovery =
+                co_await asio::co_spawn(m_fetcher, fetch(url), asio::use_awaitable);
+            if (discovery.status != 200) {
+                error = url + ": " + (discovery.error.empty() ? "HTTP " + std::to_string(discovery.status)
+                                                              : discovery.error);
+                co_return std::nullopt;
+            }
+            auto jwksUri = jwksUriOf(discovery.body, error);
+            if (!jwksUri)
+                co_return std::nullopt;
+            url = *jwksUri;
+        }
+        net::HttpResult answer = co_await asio::co_spawn(m_fetcher, fetch(url), asio::use_awaitable);
+        if (answer.status != 200) {
+            error = url + ": " + (answer.error.empty() ? "HTTP " + std::to_string(answer.status)
+                                                       : answer.error);
+            co_return std::nullopt;
+        }
+        text = std::move(answer.body);
+    }
+    auto keys = parseJwks(text, error);
+    if (!keys)
+        co_return std::nullopt;
+    m_jwks[source] = {*keys, now};
+    co_return keys;
 }
 
 asio::awaitable<void> Gateway::serveWebSocket(beast::tcp_stream stream,

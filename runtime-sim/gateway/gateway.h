@@ -2,6 +2,7 @@
 
 #include "../pool/invocation.h"
 #include "../pool/servicepool.h"
+#include "authorizers.h"
 #include "proxyevent.h"
 #include "routetable.h"
 #include "websocketapi.h"
@@ -10,6 +11,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -28,6 +30,8 @@ public:
     virtual ~GatewayBackend() = default;
     virtual std::shared_ptr<const RouteTable> routes() const = 0;
     virtual std::string stage() const = 0;
+    virtual std::string region() const { return "us-east-1"; }
+    virtual std::string projectDir() const { return "."; }
     // Runs an event function or an http function with this payload, in `trace` (whose
     // parent is the gateway's span for the request).
     virtual void invokeFromGateway(const std::string &function, std::string payload,
@@ -73,6 +77,23 @@ private:
     Gateway(boost::asio::io_context &io, GatewayBackend &backend, GatewayOptions options);
     boost::asio::awaitable<void> acceptLoop();
     boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
+    // Runs a route's authorizer for a request: nullopt to let it through (with what
+    // requestContext.authorizer carries in `context`), else the refusal to send.
+    struct Refusal {
+        unsigned status = 401;
+        nlohmann::json body;
+        std::string wwwAuthenticate;
+        std::string why;
+    };
+    boost::asio::awaitable<std::optional<Refusal>> authorize(const Route &route,
+                                                             const GatewayRequest &request,
+                                                             const RouteMatch &match,
+                                                             const ApiContext &api,
+                                                             nlohmann::json &context);
+    // The key set a JWT authorizer checks tokens against (a file of the project, a URL, or
+    // the issuer's discovery document), cached for ten minutes; nullopt with `error`.
+    boost::asio::awaitable<std::optional<Jwks>> keysFor(const AuthorizerSpec &spec, bool refresh,
+                                                        std::string &error);
     // A client of the WebSocket API, from its handshake to its $disconnect.
     boost::asio::awaitable<void>
     serveWebSocket(boost::beast::tcp_stream stream,
@@ -88,6 +109,19 @@ private:
     // Open connections to service instances, by port, waiting for their next request.
     std::map<unsigned short, std::vector<boost::asio::ip::tcp::socket>> m_idleUpstreams;
     WebSocketConnections m_webSockets; // the WebSocket API's clients, for @connections
+    // Lambda authorizers' answers by authorizer and identity, until their TTL ends.
+    struct CachedAnswer {
+        bool functionError = false;
+        std::string payload;
+        std::chrono::steady_clock::time_point expires;
+    };
+    std::map<std::string, CachedAnswer> m_authorizerCache;
+    struct CachedKeys {
+        Jwks keys;
+        std::chrono::steady_clock::time_point fetched;
+    };
+    std::map<std::string, CachedKeys> m_jwks;
+    boost::asio::thread_pool m_fetcher{1}; // key sets come over the network off the I/O thread
 };
 
 } // namespace nimbus::sim

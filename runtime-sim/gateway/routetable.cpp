@@ -1,5 +1,7 @@
 #include "routetable.h"
 
+#include "authorizers.h"
+
 #include <algorithm>
 #include <tuple>
 
@@ -141,17 +143,22 @@ RouteTable::RouteTable(const manifest::Manifest &manifest) {
         switch (function.kind) {
         case manifest::FunctionKind::Event:
             for (const auto &event : function.events) {
-                if (event.type == "http" || event.type == "httpApi")
+                if (event.type == "http" || event.type == "httpApi") {
                     m_routes.push_back(
                         {event.method, event.path, function.name,
-                         event.type == "http" ? RouteKind::RestEvent : RouteKind::HttpEvent});
+                         event.type == "http" ? RouteKind::RestEvent : RouteKind::HttpEvent,
+                         nullptr});
+                    if (auto spec = authorizerOf(manifest, event))
+                        m_routes.back().authorizer =
+                            std::make_shared<const AuthorizerSpec>(std::move(*spec));
+                }
             }
             break;
         case manifest::FunctionKind::HttpFunction:
-            m_routes.push_back({"ANY", function.path, function.name, RouteKind::Function});
+            m_routes.push_back({"ANY", function.path, function.name, RouteKind::Function, nullptr});
             break;
         case manifest::FunctionKind::HttpService:
-            m_routes.push_back({"ANY", function.path, function.name, RouteKind::Service});
+            m_routes.push_back({"ANY", function.path, function.name, RouteKind::Service, nullptr});
             break;
         }
         for (const auto &event : function.events) {
@@ -240,6 +247,16 @@ nlohmann::json RouteTable::toJson(const std::string &baseUrl, const std::string 
                            {"url", baseUrl + (route.path == "*" ? "/" : route.path)}};
         if (route.kind == RouteKind::RestEvent || route.kind == RouteKind::HttpEvent)
             row["payload"] = route.kind == RouteKind::RestEvent ? "1.0" : "2.0";
+        if (route.authorizer) {
+            const auto &a = *route.authorizer;
+            row["authorizer"] = {{"name", a.name},
+                                 {"type", a.kind == AuthorizerSpec::Kind::Token     ? "token"
+                                          : a.kind == AuthorizerSpec::Kind::Request ? "request"
+                                          : a.kind == AuthorizerSpec::Kind::Jwt     ? "jwt"
+                                                                                    : "not enforced"}};
+            if (!a.unsupported.empty())
+                row["authorizer"]["why"] = a.unsupported;
+        }
         out.push_back(std::move(row));
     }
     const std::string ws = (baseUrl.rfind("http", 0) == 0 ? "ws" + baseUrl.substr(4) : baseUrl) + "/" + stage;

@@ -3,6 +3,7 @@
 #include "nimbus/manifest/manifest.h"
 
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -18,11 +19,15 @@ enum class RouteKind {
     Service,   // http service: proxied to an instance, at the service's path and below
 };
 
+struct AuthorizerSpec; // authorizers.h
+
 struct Route {
     std::string method;   // upper case; "ANY" for every method
     std::string path;     // as written: /users/{id}, /files/{proxy+}, "*" (catch-all), /fn
     std::string function; // the manifest's name
     RouteKind kind = RouteKind::HttpEvent;
+    // What guards it (http and httpApi events with an authorizer).
+    std::shared_ptr<const AuthorizerSpec> authorizer;
 
     // "event" for API-gateway events, "http" for http functions, "service" for services.
     std::string kindName() const;

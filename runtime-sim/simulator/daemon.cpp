@@ -116,7 +116,11 @@ void printRoutes(std::ostream &out, const RouteTable &routes, const std::string 
         method = std::max(method, r["method"].get<std::string>().size());
         path = std::max(path, r["path"].get<std::string>().size());
         function = std::max(function, r["function"].get<std::string>().size());
-        kind = std::max(kind, r["kind"].get<std::string>().size() + 6);
+        kind = std::max(kind, r["kind"].get<std::string>().size() + 6 +
+                                  (r.contains("authorizer")
+                                       ? 14 + r["authorizer"]["type"].get<std::string>().size() +
+                                             r["authorizer"]["name"].get<std::string>().size()
+                                       : 0));
     }
     auto row = [&](const std::string &a, const std::string &b, const std::string &c,
                    const std::string &d, const std::string &e) {
@@ -132,6 +136,9 @@ void printRoutes(std::ostream &out, const RouteTable &routes, const std::string 
         std::string k = r["kind"].get<std::string>();
         if (r.contains("payload"))
             k += " (" + r["payload"].get<std::string>() + ")";
+        if (r.contains("authorizer"))
+            k += ", " + r["authorizer"]["type"].get<std::string>() + " authorizer " +
+                 r["authorizer"]["name"].get<std::string>();
         row(r["method"], r["path"], r["function"], k, r["url"]);
     }
 }

@@ -146,6 +146,12 @@ public:
         return m_routes;
     }
     std::string stage() const override;
+    std::string region() const override {
+        return m_manifest ? m_manifest->provider.region : "us-east-1";
+    }
+    std::string projectDir() const override {
+        return m_manifest ? m_manifest->projectDir : m_options.projectDir;
+    }
     void invokeFromGateway(const std::string &function, std::string payload,
                            tracing::TraceContext trace, InvocationCallback callback) override;
     std::shared_ptr<ServicePool> servicePool(const std::string &function) override;
