@@ -1,4 +1,5 @@
 #include "authorizers.h"
+#include "authorizertext.h"
 
 #include "../triggers/manifestresources.h"
 
@@ -13,49 +14,20 @@ using Outcome = AuthorizerVerdict::Outcome;
 
 namespace {
 
+using authorizertext::joined;
+using authorizertext::lower;
+using authorizertext::splitList;
+using authorizertext::stringOf;
+using authorizertext::stringsOf;
+using authorizertext::trim;
+using authorizertext::verdict;
+
 // ---------------------------------------------------------------------------------------
 // Text
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
-std::string trim(std::string_view s) {
-    const auto begin = s.find_first_not_of(" \t");
-    if (begin == std::string_view::npos)
-        return {};
-    const auto end = s.find_last_not_of(" \t");
-    return std::string(s.substr(begin, end - begin + 1));
-}
 
-// Items of a separated list, trimmed, empty ones dropped.
-std::vector<std::string> splitList(std::string_view text, char separator) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        std::size_t end = text.find(separator, start);
-        if (end == std::string_view::npos)
-            end = text.size();
-        std::string item = trim(text.substr(start, end - start));
-        if (!item.empty())
-            out.push_back(std::move(item));
-        start = end + 1;
-    }
-    return out;
-}
 
-std::string joined(const std::vector<std::string> &items, std::string_view separator) {
-    std::string out;
-    for (const auto &item : items) {
-        if (!out.empty())
-            out += separator;
-        out += item;
-    }
-    return out;
-}
 
 // IAM's wildcards: * is any run of characters (':' and '/' included), ? is one character.
 bool globMatch(std::string_view pattern, std::string_view text) {
@@ -82,27 +54,11 @@ bool globMatch(std::string_view pattern, std::string_view text) {
 // ---------------------------------------------------------------------------------------
 // Manifest settings (read as JSON, since they are small and mostly scalars)
 
-std::string stringOf(const json &object, const char *key) {
-    if (!object.is_object() || !object.contains(key) || !object[key].is_string())
-        return {};
-    return object[key].get<std::string>();
-}
 
 std::string describe(const json &value) {
     return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
-// One string or a list of them.
-std::vector<std::string> stringsOf(const json &value) {
-    std::vector<std::string> out;
-    if (value.is_string())
-        out.push_back(value.get<std::string>());
-    else if (value.is_array())
-        for (const auto &item : value)
-            if (item.is_string())
-                out.push_back(item.get<std::string>());
-    return out;
-}
 
 // The framework coerces quoted numbers ('300'), so this does too.
 std::optional<int> integerOf(const json &value) {
@@ -208,6 +164,8 @@ SourceRef parseSource(std::string_view source) {
         {"$request.header.", SourceKind::Header},
         {"$request.querystring.", SourceKind::Query},
         {"$request.path.", SourceKind::Path},
+        {"route.request.header.", SourceKind::Header}, // WebSocket $connect
+        {"route.request.querystring.", SourceKind::Query},
         {"context.", SourceKind::NotSimulated},
         {"stageVariables.", SourceKind::NotSimulated},
         {"$context.", SourceKind::NotSimulated},
@@ -517,12 +475,6 @@ bool matchesExpression(const std::string &expression, const std::string &token) 
 // ---------------------------------------------------------------------------------------
 // Answers of authorizer functions
 
-AuthorizerVerdict verdict(Outcome outcome, std::string message) {
-    AuthorizerVerdict out;
-    out.outcome = outcome;
-    out.message = std::move(message);
-    return out;
-}
 
 AuthorizerVerdict functionErrorVerdict(const json &error) {
     const std::string message = stringOf(error, "errorMessage");
@@ -668,6 +620,29 @@ std::optional<AuthorizerSpec> httpApiAuthorizerOf(const manifest::Manifest &mani
     if (!node || node->isNull())
         return std::nullopt;
     return httpApiSpecOf(manifest, yamlToJson(*node));
+}
+
+std::optional<AuthorizerSpec> webSocketAuthorizerOf(const manifest::Manifest &manifest,
+                                                    const manifest::Event &event) {
+    if (event.type != "websocket" || !event.settings.isMapping())
+        return std::nullopt;
+    const auto *node = event.settings.find("authorizer");
+    if (!node)
+        return std::nullopt;
+    // A REQUEST authorizer of the $connect route, not cached (API Gateway caches none for
+    // WebSocket APIs); identitySource is one expression or a list.
+    json authorizer = yamlToJson(*node);
+    if (authorizer.is_string())
+        authorizer = json{{"name", authorizer}};
+    if (!authorizer.is_object())
+        return unsupported(false, {}, "authorizer must be a function name, an ARN or settings");
+    const json sources = authorizer.value("identitySource", json());
+    authorizer["type"] = "request";
+    authorizer["resultTtlInSeconds"] = 0;
+    authorizer["identitySource"] = sources.is_array() ? joined(stringsOf(sources), ",")
+                                   : sources.is_string() ? sources.get<std::string>()
+                                                         : std::string("route.request.header.Auth");
+    return restSpecOf(manifest, authorizer);
 }
 
 std::optional<AuthorizerSpec> authorizerOf(const manifest::Manifest &manifest,

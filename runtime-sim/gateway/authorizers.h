@@ -25,6 +25,11 @@ std::optional<AuthorizerSpec> restAuthorizerOf(const manifest::Manifest &manifes
 // NAME being a key of provider.httpApi.authorizers.
 std::optional<AuthorizerSpec> httpApiAuthorizerOf(const manifest::Manifest &manifest,
                                                   const manifest::Event &event);
+// The authorizer of a `websocket` event's route ($connect): a REQUEST authorizer, its
+// identitySource route.request.header.X / route.request.querystring.X (default
+// route.request.header.Auth), never cached.
+std::optional<AuthorizerSpec> webSocketAuthorizerOf(const manifest::Manifest &manifest,
+                                                    const manifest::Event &event);
 // Either of the above, by the event's type (nullopt for other events).
 std::optional<AuthorizerSpec> authorizerOf(const manifest::Manifest &manifest,
                                            const manifest::Event &event);

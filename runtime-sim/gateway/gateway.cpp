@@ -678,7 +678,13 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
         // The route's authorizer first: a refusal goes back without running the function.
         if (route.authorizer) {
             json context;
-            std::optional<Refusal> refusal = co_await authorize(route, in, *match, api, context);
+            // API Gateway's ARN of what is asked: REST in its stage, HTTP API in $default.
+            ApiContext arnApi = api;
+            if (route.authorizer->httpApi)
+                arnApi.stage = "$default";
+            const std::string arn = methodArn(m_backend.region(), arnApi, in.method, in.path);
+            std::optional<Refusal> refusal =
+                co_await authorize(*route.authorizer, route.function, in, *match, api, arn, context);
             if (refusal) {
                 StringResponse reply = jsonResponse(refusal->status, refusal->body, keepAlive);
                 if (!refusal->wwwAuthenticate.empty())
@@ -761,9 +767,9 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
 }
 
 asio::awaitable<std::optional<Gateway::Refusal>>
-Gateway::authorize(const Route &route, const GatewayRequest &request, const RouteMatch &match,
-                   const ApiContext &api, json &context) {
-    const AuthorizerSpec &spec = *route.authorizer;
+Gateway::authorize(const AuthorizerSpec &spec, const std::string &function,
+                   const GatewayRequest &request, const RouteMatch &match, const ApiContext &api,
+                   const std::string &arn, json &context) {
     const bool rest = !spec.httpApi;
     auto refuse = [&](unsigned status, std::string why) {
         Refusal r;
@@ -781,19 +787,13 @@ Gateway::authorize(const Route &route, const GatewayRequest &request, const Rout
     };
     if (spec.kind == AuthorizerSpec::Kind::Unsupported) {
         // Nothing to check it with locally: the request goes through, and the log says so.
-        m_backend.gatewayLog(route.function,
+        m_backend.gatewayLog(function,
                              "authorizer " + spec.name + " is not enforced locally: " + spec.unsupported);
         co_return std::nullopt;
     }
     const auto identity = identityOf(spec, request, match);
     if (!identity)
         co_return refuse(401, "the identity source is missing or does not match");
-    // API Gateway's ARN of what is asked: REST in its stage, HTTP API in $default.
-    ApiContext arnApi = api;
-    if (spec.httpApi)
-        arnApi.stage = "$default";
-    const std::string arn = methodArn(m_backend.region(), arnApi, request.method, request.path);
-
     if (spec.kind == AuthorizerSpec::Kind::Jwt) {
         std::string error;
         std::optional<Jwks> keys = co_await keysFor(spec, false, error);
@@ -835,9 +835,9 @@ Gateway::authorize(const Route &route, const GatewayRequest &request, const Rout
     } else {
         std::string event = authorizerEvent(spec, request, match, api, arn, *identity)
                                 .dump(-1, ' ', false, json::error_handler_t::replace);
-        std::string function = spec.function;
+        std::string authorizerFunction = spec.function;
         tracing::TraceContext trace = tracing::startTrace();
-        InvocationResult result = co_await asyncInvoke(m_backend, std::move(function),
+        InvocationResult result = co_await asyncInvoke(m_backend, std::move(authorizerFunction),
                                                        std::move(event), std::move(trace),
                                                        asio::use_awaitable);
         if (result.throttled)
@@ -953,6 +953,28 @@ asio::awaitable<void> Gateway::serveWebSocket(beast::tcp_stream stream,
     } forget{m_webSockets, id};
     const auto started = std::chrono::steady_clock::now();
 
+    // The $connect route's authorizer first; what it allows with goes into every event of
+    // the connection.
+    const auto *connectRoute = routes->webSocketRoute("$connect");
+    if (connectRoute && connectRoute->authorizer) {
+        const std::string arn = "arn:aws:execute-api:" + m_backend.region() + ":" + api.accountId +
+                                ":" + api.apiId + "/" + api.stage + "/$connect";
+        // (The REQUEST event is built as for a REST route at the handshake's path.)
+        const Route handshake{"GET", in.path, connectRoute->function, RouteKind::RestEvent, nullptr};
+        const RouteMatch match{&handshake, {}, {}, {}};
+        json context;
+        std::optional<Refusal> refusal = co_await authorize(
+            *connectRoute->authorizer, connectRoute->function, in, match, api, arn, context);
+        if (refusal) {
+            m_backend.gatewayLog(connectRoute->function,
+                                 "WS $connect " + std::to_string(refusal->status) + " — " + refusal->why);
+            StringResponse reply = jsonResponse(refusal->status, refusal->body, false);
+            stream.expires_after(m_options.bodyTimeout);
+            co_await http::async_write(stream, reply, awaitTuple);
+            co_return;
+        }
+        connection->authorizer = context;
+    }
     // $connect decides whether the handshake succeeds: an error or a status outside 2xx
     // refuses it, as API Gateway does.
     if (const auto *route = routes->webSocketRoute("$connect")) {

@@ -85,11 +85,11 @@ private:
         std::string wwwAuthenticate;
         std::string why;
     };
-    boost::asio::awaitable<std::optional<Refusal>> authorize(const Route &route,
-                                                             const GatewayRequest &request,
-                                                             const RouteMatch &match,
-                                                             const ApiContext &api,
-                                                             nlohmann::json &context);
+    // `arn` is what the request asks for (a method ARN; a WebSocket API's $connect).
+    boost::asio::awaitable<std::optional<Refusal>>
+    authorize(const AuthorizerSpec &spec, const std::string &function,
+              const GatewayRequest &request, const RouteMatch &match, const ApiContext &api,
+              const std::string &arn, nlohmann::json &context);
     // The key set a JWT authorizer checks tokens against (a file of the project, a URL, or
     // the issuer's discovery document), cached for ten minutes; nullopt with `error`.
     boost::asio::awaitable<std::optional<Jwks>> keysFor(const AuthorizerSpec &spec, bool refresh,

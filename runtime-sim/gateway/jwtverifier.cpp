@@ -1,4 +1,5 @@
 #include "jwtverifier.h"
+#include "authorizertext.h"
 
 #include "nimbus/net/base64.h"
 
@@ -18,50 +19,20 @@ using Outcome = AuthorizerVerdict::Outcome;
 
 namespace {
 
+using authorizertext::joined;
+using authorizertext::lower;
+using authorizertext::splitList;
+using authorizertext::stringOf;
+using authorizertext::stringsOf;
+using authorizertext::trim;
+using authorizertext::verdict;
+
 // ---------------------------------------------------------------------------------------
 // Text
-// Copies of authorizers.cpp's few shared helpers: each file here keeps its own small ones.
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
-std::string trim(std::string_view s) {
-    const auto begin = s.find_first_not_of(" \t");
-    if (begin == std::string_view::npos)
-        return {};
-    const auto end = s.find_last_not_of(" \t");
-    return std::string(s.substr(begin, end - begin + 1));
-}
 
-// Items of a separated list, trimmed, empty ones dropped.
-std::vector<std::string> splitList(std::string_view text, char separator) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        std::size_t end = text.find(separator, start);
-        if (end == std::string_view::npos)
-            end = text.size();
-        std::string item = trim(text.substr(start, end - start));
-        if (!item.empty())
-            out.push_back(std::move(item));
-        start = end + 1;
-    }
-    return out;
-}
 
-std::string joined(const std::vector<std::string> &items, std::string_view separator) {
-    std::string out;
-    for (const auto &item : items) {
-        if (!out.empty())
-            out += separator;
-        out += item;
-    }
-    return out;
-}
 
 std::string listText(const std::vector<std::string> &items) {
     return "[" + joined(items, ", ") + "]";
@@ -80,23 +51,7 @@ std::string isoTime(std::int64_t seconds) {
 // ---------------------------------------------------------------------------------------
 // JSON members
 
-std::string stringOf(const json &object, const char *key) {
-    if (!object.is_object() || !object.contains(key) || !object[key].is_string())
-        return {};
-    return object[key].get<std::string>();
-}
 
-// One string or a list of them.
-std::vector<std::string> stringsOf(const json &value) {
-    std::vector<std::string> out;
-    if (value.is_string())
-        out.push_back(value.get<std::string>());
-    else if (value.is_array())
-        for (const auto &item : value)
-            if (item.is_string())
-                out.push_back(item.get<std::string>());
-    return out;
-}
 
 // ---------------------------------------------------------------------------------------
 // Keys and signatures
@@ -464,12 +419,6 @@ std::string claimText(const json &value) {
     return value.dump();
 }
 
-AuthorizerVerdict verdict(Outcome outcome, std::string message) {
-    AuthorizerVerdict out;
-    out.outcome = outcome;
-    out.message = std::move(message);
-    return out;
-}
 
 AuthorizerVerdict unauthorizedJwt(const std::string &why) {
     return verdict(Outcome::Unauthorized, "JWT rejected: " + why);

@@ -173,6 +173,8 @@ RouteTable::RouteTable(const manifest::Manifest &manifest) {
                     route.routeKey = key->scalar;
                 route.twoWay = event.settings.find("routeResponseSelectionExpression") != nullptr;
             }
+            if (auto spec = webSocketAuthorizerOf(manifest, event))
+                route.authorizer = std::make_shared<const AuthorizerSpec>(std::move(*spec));
             if (!route.routeKey.empty())
                 m_webSocketRoutes.push_back(std::move(route));
         }

@@ -41,6 +41,7 @@ struct WebSocketRoute {
     std::string routeKey;
     std::string function;
     bool twoWay = false; // routeResponseSelectionExpression: the function's answer goes back
+    std::shared_ptr<const AuthorizerSpec> authorizer; // $connect's
 };
 
 struct RouteMatch {

@@ -1,6 +1,7 @@
 #include "websocketapi.h"
 
 #include "nimbus/net/base64.h"
+#include "nimbus/net/textformat.h"
 
 #include <ctime>
 #include <random>
@@ -31,17 +32,6 @@ std::string requestTime(long long ms) {
     char text[40];
     std::strftime(text, sizeof text, "%d/%b/%Y:%H:%M:%S +0000", &tm);
     return text;
-}
-
-std::string isoTime(long long ms) {
-    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    ::gmtime_r(&seconds, &tm);
-    char text[40];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
-    char millis[8];
-    std::snprintf(millis, sizeof millis, ".%03lldZ", ms % 1000);
-    return std::string(text) + millis;
 }
 
 std::string newMessageId() {
@@ -140,6 +130,8 @@ json webSocketEvent(WebSocketEventType type, const std::string &routeKey,
                     {"domainName", api.domainName},
                     {"connectionId", connection.id},
                     {"apiId", api.apiId}};
+    if (!connection.authorizer.is_null())
+        context["authorizer"] = connection.authorizer;
     json event = {{"requestContext", context}, {"isBase64Encoded", false}};
     if (type == WebSocketEventType::Message) {
         event["requestContext"]["messageId"] = newMessageId();
@@ -183,9 +175,9 @@ json webSocketEvent(WebSocketEventType type, const std::string &routeKey,
 }
 
 json connectionInfo(const WebSocketConnection &connection) {
-    return {{"ConnectedAt", isoTime(connection.connectedAtMs)},
+    return {{"ConnectedAt", net::isoMillis(connection.connectedAtMs)},
             {"Identity", {{"SourceIp", connection.sourceIp}, {"UserAgent", connection.userAgent}}},
-            {"LastActiveAt", isoTime(connection.lastActiveAtMs)}};
+            {"LastActiveAt", net::isoMillis(connection.lastActiveAtMs)}};
 }
 
 } // namespace nimbus::sim

@@ -20,6 +20,7 @@ struct WebSocketConnection {
     long long lastActiveAtMs = 0;
     std::string sourceIp;
     std::string userAgent;
+    nlohmann::json authorizer; // what the $connect authorizer allowed with (every event has it)
     // Messages waiting to go to the client (from @connections or two-way routes), and the
     // signal its writer waits on; `closing` asks the writer to close the connection.
     std::deque<std::string> outbox;

@@ -3,6 +3,7 @@
 #include "../gateway/routetable.h"
 #include "nimbus/net/base64.h"
 #include "nimbus/net/digest.h"
+#include "nimbus/net/textformat.h"
 
 #include <algorithm>
 #include <map>
@@ -116,22 +117,6 @@ json normalize(const json &node) {
     return out;
 }
 
-std::string xmlEscape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\r': out += "&#13;"; break;
-        default: out.push_back(c);
-        }
-    }
-    return out;
-}
-
 std::string scalarText(const json &value) {
     if (value.is_string())
         return value.get<std::string>();
@@ -171,7 +156,7 @@ void memberToXml(std::string &out, const std::string &action, const std::string 
     }
     if (value.is_object() && flat && *flat->key) {
         for (const auto &[key, item] : value.items()) {
-            out += "<" + element + "><" + flat->key + ">" + xmlEscape(key) + "</" + flat->key +
+            out += "<" + element + "><" + flat->key + ">" + net::xmlEscape(key) + "</" + flat->key +
                    "><" + flat->value + ">";
             toXml(out, action, item);
             out += "</" + std::string(flat->value) + "></" + element + ">";
@@ -185,7 +170,7 @@ void memberToXml(std::string &out, const std::string &action, const std::string 
 
 void toXml(std::string &out, const std::string &action, const json &node) {
     if (!node.is_object()) {
-        out += xmlEscape(scalarText(node));
+        out += net::xmlEscape(scalarText(node));
         return;
     }
     for (const auto &[key, value] : node.items())
@@ -326,8 +311,8 @@ net::Response encodeError(Protocol protocol, const Error &error, const std::stri
         return response;
     }
     std::string xml = "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"" + std::string(kNamespace) +
-                      "\"><Error><Type>" + fault + "</Type><Code>" + xmlEscape(error.queryCode) +
-                      "</Code><Message>" + xmlEscape(error.message) +
+                      "\"><Error><Type>" + fault + "</Type><Code>" + net::xmlEscape(error.queryCode) +
+                      "</Code><Message>" + net::xmlEscape(error.message) +
                       "</Message><Detail/></Error><RequestId>" + requestId +
                       "</RequestId></ErrorResponse>";
     auto response = net::makeResponse(error.status, std::move(xml), "text/xml");

@@ -1,11 +1,11 @@
 #include "s3protocol.h"
 
 #include "../gateway/routetable.h"
+#include "nimbus/net/textformat.h"
 #include "nimbus/sigv4/sigv4.h"
 
 #include <boost/property_tree/ptree.hpp>
 #include <boost/property_tree/xml_parser.hpp>
-#include <ctime>
 #include <sstream>
 
 namespace nimbus::sim::s3 {
@@ -18,15 +18,6 @@ Error makeError(unsigned status, std::string code, std::string message) {
     e.code = std::move(code);
     e.message = std::move(message);
     return e;
-}
-
-std::string formatTime(long long ms, const char *format) {
-    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    ::gmtime_r(&seconds, &tm);
-    char text[64];
-    std::strftime(text, sizeof text, format, &tm);
-    return text;
 }
 
 // The first child element named `name` of a node, whatever namespace prefix it has.
@@ -115,10 +106,10 @@ Error notImplemented(const std::string &what) {
 
 net::Response errorResponse(const Error &error, const std::string &requestId, bool head) {
     std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" +
-                      xmlEscape(error.code) + "</Code><Message>" + xmlEscape(error.message) +
+                      net::xmlEscape(error.code) + "</Code><Message>" + net::xmlEscape(error.message) +
                       "</Message>";
     for (const auto &[name, value] : error.details)
-        xml += "<" + name + ">" + xmlEscape(value) + "</" + name + ">";
+        xml += "<" + name + ">" + net::xmlEscape(value) + "</" + name + ">";
     xml += "<RequestId>" + requestId + "</RequestId></Error>";
     auto response = net::makeResponse(error.status, head ? std::string() : xml, "application/xml");
     response.set("x-amz-request-id", requestId);
@@ -130,33 +121,6 @@ net::Response xmlResponse(std::string xml, const std::string &requestId) {
         200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + std::move(xml), "application/xml");
     response.set("x-amz-request-id", requestId);
     return response;
-}
-
-std::string xmlEscape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&apos;"; break;
-        case '\r': out += "&#13;"; break;
-        default: out.push_back(c);
-        }
-    }
-    return out;
-}
-
-std::string httpDate(long long ms) {
-    return formatTime(ms, "%a, %d %b %Y %H:%M:%S GMT");
-}
-
-std::string isoTime(long long ms) {
-    char millis[8];
-    std::snprintf(millis, sizeof millis, ".%03lldZ", ms % 1000);
-    return formatTime(ms, "%Y-%m-%dT%H:%M:%S") + millis;
 }
 
 RangeKind parseRange(std::string_view header, long long size, long long &first, long long &last) {

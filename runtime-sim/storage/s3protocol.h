@@ -43,11 +43,6 @@ net::Response errorResponse(const Error &error, const std::string &requestId, bo
 // An XML answer.
 net::Response xmlResponse(std::string xml, const std::string &requestId);
 
-std::string xmlEscape(std::string_view text);
-// "Thu, 26 Nov 2026 08:00:00 GMT" and "2026-11-26T08:00:00.000Z" for a moment in ms.
-std::string httpDate(long long ms);
-std::string isoTime(long long ms);
-
 // A Range header against an object's size: the whole object, a part (first..last), or
 // a range that cannot be satisfied (416).
 enum class RangeKind { Whole, Part, Unsatisfiable };

@@ -2,6 +2,7 @@
 
 #include "nimbus/net/base64.h"
 #include "nimbus/net/digest.h"
+#include "nimbus/net/textformat.h"
 
 #include <algorithm>
 #include <cctype>
@@ -102,7 +103,7 @@ void applyMetadata(net::Response &response, const ObjectRecord &object) {
     response.set(http::field::content_type,
                  object.contentType.empty() ? "binary/octet-stream" : object.contentType);
     response.set(http::field::etag, object.etag);
-    response.set(http::field::last_modified, s3::httpDate(object.modifiedMs));
+    response.set(http::field::last_modified, net::httpDate(object.modifiedMs));
     response.set(http::field::accept_ranges, "bytes");
     const json metadata = json::parse(object.metadata, nullptr, false);
     if (!metadata.is_object())
@@ -246,11 +247,11 @@ net::Response StorageService::route(const net::Request &request, const s3::Targe
                     requestId);
             if (t.has("uploads")) {
                 std::string xml = std::string("<ListMultipartUploadsResult xmlns=\"") +
-                                  kNamespace + "\"><Bucket>" + s3::xmlEscape(t.bucket) +
+                                  kNamespace + "\"><Bucket>" + net::xmlEscape(t.bucket) +
                                   "</Bucket><IsTruncated>false</IsTruncated>";
                 for (const auto &u : m_store.uploads(t.bucket))
-                    xml += "<Upload><Key>" + s3::xmlEscape(u.key) + "</Key><UploadId>" + u.id +
-                           "</UploadId><Initiated>" + s3::isoTime(u.createdMs) +
+                    xml += "<Upload><Key>" + net::xmlEscape(u.key) + "</Key><UploadId>" + u.id +
+                           "</UploadId><Initiated>" + net::isoMillis(u.createdMs) +
                            "</Initiated><StorageClass>STANDARD</StorageClass></Upload>";
                 return s3::xmlResponse(xml + "</ListMultipartUploadsResult>", requestId);
             }
@@ -295,8 +296,8 @@ net::Response StorageService::listBuckets(const std::string &requestId) {
     std::string xml = std::string("<ListAllMyBucketsResult xmlns=\"") + kNamespace +
                       "\"><Owner><ID>nimbus</ID><DisplayName>nimbus</DisplayName></Owner><Buckets>";
     for (const auto &b : m_store.buckets())
-        xml += "<Bucket><Name>" + s3::xmlEscape(b.name) + "</Name><CreationDate>" +
-               s3::isoTime(b.createdMs) + "</CreationDate></Bucket>";
+        xml += "<Bucket><Name>" + net::xmlEscape(b.name) + "</Name><CreationDate>" +
+               net::isoMillis(b.createdMs) + "</CreationDate></Bucket>";
     return s3::xmlResponse(xml + "</Buckets></ListAllMyBucketsResult>", requestId);
 }
 
@@ -326,7 +327,7 @@ net::Response StorageService::listObjects(const s3::Target &t, const std::string
     } else {
         start = t.param("marker");
     }
-    auto encode = [&](const std::string &text) { return url ? s3::urlEncode(text) : s3::xmlEscape(text); };
+    auto encode = [&](const std::string &text) { return url ? s3::urlEncode(text) : net::xmlEscape(text); };
     // A token that is a common prefix resumes after every key under it.
     const std::string skipUnder =
         !delimiter.empty() && start.size() >= delimiter.size() &&
@@ -363,7 +364,7 @@ net::Response StorageService::listObjects(const s3::Target &t, const std::string
             }
             lastReturned = o.key;
             contents += "<Contents><Key>" + encode(o.key) + "</Key><LastModified>" +
-                        s3::isoTime(o.modifiedMs) + "</LastModified><ETag>" + s3::xmlEscape(o.etag) +
+                        net::isoMillis(o.modifiedMs) + "</LastModified><ETag>" + net::xmlEscape(o.etag) +
                         "</ETag><Size>" + std::to_string(o.size) +
                         "</Size><StorageClass>STANDARD</StorageClass>" +
                         (v2 && t.param("fetch-owner") != "true"
@@ -376,7 +377,7 @@ net::Response StorageService::listObjects(const s3::Target &t, const std::string
         after = rows.back().key;
     }
     std::string xml = std::string("<ListBucketResult xmlns=\"") + kNamespace + "\"><Name>" +
-                      s3::xmlEscape(t.bucket) + "</Name><Prefix>" + encode(prefix) + "</Prefix>";
+                      net::xmlEscape(t.bucket) + "</Name><Prefix>" + encode(prefix) + "</Prefix>";
     if (!delimiter.empty())
         xml += "<Delimiter>" + encode(delimiter) + "</Delimiter>";
     xml += "<MaxKeys>" + std::to_string(maxKeys) + "</MaxKeys>";
@@ -386,7 +387,7 @@ net::Response StorageService::listObjects(const s3::Target &t, const std::string
     if (v2) {
         xml += "<KeyCount>" + std::to_string(count) + "</KeyCount>";
         if (t.has("continuation-token"))
-            xml += "<ContinuationToken>" + s3::xmlEscape(t.param("continuation-token")) +
+            xml += "<ContinuationToken>" + net::xmlEscape(t.param("continuation-token")) +
                    "</ContinuationToken>";
         if (t.has("start-after"))
             xml += "<StartAfter>" + encode(t.param("start-after")) + "</StartAfter>";
@@ -465,8 +466,8 @@ net::Response StorageService::copyObject(const net::Request &request, const s3::
     }
     notify("ObjectCreated:Copy", t.bucket, t.key, copy.size, copy.etag, requestId);
     return s3::xmlResponse(std::string("<CopyObjectResult xmlns=\"") + kNamespace +
-                               "\"><LastModified>" + s3::isoTime(copy.modifiedMs) +
-                               "</LastModified><ETag>" + s3::xmlEscape(copy.etag) +
+                               "\"><LastModified>" + net::isoMillis(copy.modifiedMs) +
+                               "</LastModified><ETag>" + net::xmlEscape(copy.etag) +
                                "</ETag></CopyObjectResult>",
                            requestId);
 }
@@ -526,7 +527,7 @@ net::Response StorageService::deleteObjects(const net::Request &request, const s
         if (m_store.deleteObject(t.bucket, key))
             notify("ObjectRemoved:Delete", t.bucket, key, 0, "", requestId);
         if (!quiet)
-            xml += "<Deleted><Key>" + s3::xmlEscape(key) + "</Key></Deleted>";
+            xml += "<Deleted><Key>" + net::xmlEscape(key) + "</Key></Deleted>";
     }
     return s3::xmlResponse(xml + "</DeleteResult>", requestId);
 }
@@ -544,8 +545,8 @@ net::Response StorageService::multipart(const net::Request &request, const s3::T
         upload.createdMs = nowMs();
         m_store.putUpload(upload);
         return s3::xmlResponse(std::string("<InitiateMultipartUploadResult xmlns=\"") + kNamespace +
-                                   "\"><Bucket>" + s3::xmlEscape(t.bucket) + "</Bucket><Key>" +
-                                   s3::xmlEscape(t.key) + "</Key><UploadId>" + upload.id +
+                                   "\"><Bucket>" + net::xmlEscape(t.bucket) + "</Bucket><Key>" +
+                                   net::xmlEscape(t.key) + "</Key><UploadId>" + upload.id +
                                    "</UploadId></InitiateMultipartUploadResult>",
                                requestId);
     }
@@ -580,11 +581,11 @@ net::Response StorageService::multipart(const net::Request &request, const s3::T
     }
     if (method == http::verb::get) {
         std::string xml = std::string("<ListPartsResult xmlns=\"") + kNamespace + "\"><Bucket>" +
-                          s3::xmlEscape(t.bucket) + "</Bucket><Key>" + s3::xmlEscape(t.key) +
+                          net::xmlEscape(t.bucket) + "</Bucket><Key>" + net::xmlEscape(t.key) +
                           "</Key><UploadId>" + id + "</UploadId><IsTruncated>false</IsTruncated>";
         for (const auto &p : m_store.parts(id))
             xml += "<Part><PartNumber>" + std::to_string(p.number) + "</PartNumber><ETag>" +
-                   s3::xmlEscape(p.etag) + "</ETag><Size>" + std::to_string(p.size) + "</Size></Part>";
+                   net::xmlEscape(p.etag) + "</ETag><Size>" + std::to_string(p.size) + "</Size></Part>";
         return s3::xmlResponse(xml + "</ListPartsResult>", requestId);
     }
     if (method != http::verb::post)
@@ -651,10 +652,10 @@ net::Response StorageService::multipart(const net::Request &request, const s3::T
            requestId);
     const std::string host(request[http::field::host]);
     return s3::xmlResponse(std::string("<CompleteMultipartUploadResult xmlns=\"") + kNamespace +
-                               "\"><Location>http://" + s3::xmlEscape(host) + "/" +
-                               s3::xmlEscape(t.bucket) + "/" + s3::xmlEscape(s3::urlEncode(t.key)) +
-                               "</Location><Bucket>" + s3::xmlEscape(t.bucket) + "</Bucket><Key>" +
-                               s3::xmlEscape(t.key) + "</Key><ETag>" + s3::xmlEscape(object.etag) +
+                               "\"><Location>http://" + net::xmlEscape(host) + "/" +
+                               net::xmlEscape(t.bucket) + "/" + net::xmlEscape(s3::urlEncode(t.key)) +
+                               "</Location><Bucket>" + net::xmlEscape(t.bucket) + "</Bucket><Key>" +
+                               net::xmlEscape(t.key) + "</Key><ETag>" + net::xmlEscape(object.etag) +
                                "</ETag></CompleteMultipartUploadResult>",
                            requestId);
 }

@@ -1,9 +1,9 @@
 #include "bucketnotifications.h"
 
 #include "manifestresources.h"
+#include "nimbus/net/textformat.h"
 
 #include <algorithm>
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 namespace nimbus::sim {
@@ -29,17 +29,6 @@ std::string formEncode(const std::string &key) {
         }
     }
     return out;
-}
-
-std::string isoMillis(long long ms) {
-    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    ::gmtime_r(&seconds, &tm);
-    char text[40];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
-    char millis[8];
-    std::snprintf(millis, sizeof millis, ".%03lldZ", ms % 1000);
-    return std::string(text) + millis;
 }
 
 } // namespace
@@ -119,7 +108,7 @@ std::string s3EventPayload(const BucketNotification &n, const std::string &event
         {"eventVersion", "2.1"},
         {"eventSource", "aws:s3"},
         {"awsRegion", region},
-        {"eventTime", isoMillis(timeMs)},
+        {"eventTime", net::isoMillis(timeMs)},
         {"eventName", eventName},
         {"userIdentity", {{"principalId", "AWS:NIMBUSLOCAL"}}},
         {"requestParameters", {{"sourceIPAddress", "127.0.0.1"}}},

@@ -34,6 +34,8 @@ private slots:
     void logLinesAreClassified_data();
     void logLinesAreClassified();
     void theLogIsBoundedAndFiltered();
+    void triggersShowEachSourceWithItsState();
+    void routesShowTheirAuthorizer();
     void reportFiguresAreRead_data();
     void reportFiguresAreRead();
     void fuzzyMatching_data();
@@ -305,6 +307,49 @@ void TestStudioModels::recoveryKeepsUnsavedText() {
     QCOMPARE(store.entries().size(), 1);
     store.clear();
     QCOMPARE(store.entries().size(), 0);
+}
+
+void TestStudioModels::triggersShowEachSourceWithItsState() {
+    TriggersModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    const QJsonObject snapshot = QJsonDocument::fromJson(R"({
+        "schedules": [{"function": "tick", "expression": "rate(5 minutes)", "enabled": true,
+                       "next": "2026-11-26T10:00:00Z", "fired": 2},
+                      {"function": "nightly", "expression": "cron(0 2 * * ? *)", "enabled": false}],
+        "queueMappings": [{"function": "worker", "queue": "jobs", "enabled": true, "batchSize": 5,
+                           "batches": 3, "deleted": 7, "failed": 1,
+                           "lastResult": "1 of 3 messages reported failed"}],
+        "queues": [{"name": "jobs", "visible": 4, "inFlight": 2}],
+        "bucketNotifications": [{"function": "thumb", "bucket": "photos", "event": "s3:ObjectCreated:*",
+                                 "prefixes": ["uploads/"], "suffixes": [".jpg"]}],
+        "buckets": [{"name": "photos", "objects": 12}]})")
+                                       .object();
+    model.setSnapshot(snapshot);
+    QCOMPARE(model.rowCount(), 4);
+    auto cell = [&](int row, int column) { return model.index(row, column).data().toString(); };
+    QCOMPARE(cell(0, TriggersModel::SourceColumn), QString("schedule"));
+    QCOMPARE(cell(0, TriggersModel::StateColumn), QString("next 2026-11-26T10:00:00Z, fired 2 time(s)"));
+    QCOMPARE(cell(1, TriggersModel::StateColumn), QString("disabled"));
+    QCOMPARE(cell(2, TriggersModel::TriggerColumn), QString("jobs (batch 5)"));
+    QCOMPARE(cell(2, TriggersModel::StateColumn),
+             QString("4 waiting, 2 in flight · 3 batches, 7 done, 1 failed · 1 of 3 messages reported failed"));
+    QCOMPARE(cell(3, TriggersModel::TriggerColumn), QString("photos (s3:ObjectCreated:*, prefix uploads/, suffix .jpg)"));
+    QCOMPARE(cell(3, TriggersModel::FunctionColumn), QString("thumb"));
+    QCOMPARE(cell(3, TriggersModel::StateColumn), QString("12 object(s)"));
+    model.setSnapshot({});
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestStudioModels::routesShowTheirAuthorizer() {
+    RoutesModel model;
+    model.setRoutes(QJsonDocument::fromJson(R"([
+        {"method": "GET", "path": "/orders", "function": "orders", "kind": "event",
+         "authorizer": {"name": "oidc", "type": "jwt"}, "url": "http:\/\/127.0.0.1:1\/orders"},
+        {"method": "WS", "path": "$connect", "function": "connect", "kind": "websocket",
+         "url": "ws:\/\/127.0.0.1:1\/dev"}])")
+                        .array());
+    QCOMPARE(model.index(0, RoutesModel::KindColumn).data().toString(), QString("event · jwt authorizer oidc"));
+    QCOMPARE(model.index(1, RoutesModel::KindColumn).data().toString(), QString("websocket"));
 }
 
 QTEST_MAIN(TestStudioModels)

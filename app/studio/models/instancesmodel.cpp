@@ -2,6 +2,7 @@
 
 #include <QColor>
 #include <QFont>
+#include <QHash>
 
 namespace nimbus::studio {
 
@@ -131,8 +132,14 @@ QVariant RoutesModel::data(const QModelIndex &index, int role) const {
             return r.value("path").toString();
         case FunctionColumn:
             return r.value("function").toString();
-        case KindColumn:
-            return r.value("kind").toString();
+        case KindColumn: {
+            QString kind = r.value("kind").toString();
+            const QJsonObject authorizer = r.value("authorizer").toObject();
+            if (!authorizer.isEmpty())
+                kind += tr(" · %1 authorizer %2")
+                            .arg(authorizer.value("type").toString(), authorizer.value("name").toString());
+            return kind;
+        }
         case UrlColumn:
             return r.value("url").toString();
         }
@@ -151,6 +158,100 @@ QVariant RoutesModel::headerData(int section, Qt::Orientation orientation, int r
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     static const char *titles[] = {"Method", "Path", "Function", "Kind", "URL"};
+    return section < ColumnCount ? tr(titles[section]) : QVariant();
+}
+
+TriggersModel::TriggersModel(QObject *parent)
+    : QAbstractTableModel(parent) {}
+
+void TriggersModel::setSnapshot(const QJsonObject &snapshot) {
+    QList<Row> rows;
+    for (const auto &v : snapshot.value("schedules").toArray()) {
+        const QJsonObject s = v.toObject();
+        QString state = !s.value("enabled").toBool(true) ? tr("disabled")
+                        : s.value("next").isString()
+                            ? tr("next %1").arg(s.value("next").toString())
+                            : tr("does not fire again");
+        if (s.value("fired").toInt() > 0)
+            state += tr(", fired %n time(s)", nullptr, s.value("fired").toInt());
+        rows.append({tr("schedule"), s.value("expression").toString(),
+                     s.value("function").toString(), state});
+    }
+    // What each queue holds, to show beside its mapping.
+    QHash<QString, QJsonObject> queues;
+    for (const auto &v : snapshot.value("queues").toArray())
+        queues.insert(v.toObject().value("name").toString(), v.toObject());
+    for (const auto &v : snapshot.value("queueMappings").toArray()) {
+        const QJsonObject m = v.toObject();
+        const QJsonObject q = queues.value(m.value("queue").toString());
+        QString state = !m.value("enabled").toBool(true)
+                            ? tr("disabled")
+                            : tr("%1 waiting, %2 in flight · %3 batches, %4 done, %5 failed")
+                                  .arg(q.value("visible").toInt())
+                                  .arg(q.value("inFlight").toInt())
+                                  .arg(m.value("batches").toInt())
+                                  .arg(m.value("deleted").toInt())
+                                  .arg(m.value("failed").toInt());
+        const QString last = m.value("lastResult").toString();
+        if (!last.isEmpty() && last != "OK")
+            state += " · " + last;
+        rows.append({tr("sqs"),
+                     tr("%1 (batch %2)").arg(m.value("queue").toString()).arg(m.value("batchSize").toInt()),
+                     m.value("function").toString(), state});
+    }
+    QHash<QString, QJsonObject> buckets;
+    for (const auto &v : snapshot.value("buckets").toArray())
+        buckets.insert(v.toObject().value("name").toString(), v.toObject());
+    for (const auto &v : snapshot.value("bucketNotifications").toArray()) {
+        const QJsonObject n = v.toObject();
+        QString rules;
+        for (const auto &p : n.value("prefixes").toArray())
+            rules += tr(", prefix %1").arg(p.toString());
+        for (const auto &x : n.value("suffixes").toArray())
+            rules += tr(", suffix %1").arg(x.toString());
+        const QJsonObject b = buckets.value(n.value("bucket").toString());
+        rows.append({tr("s3"),
+                     QStringLiteral("%1 (%2%3)").arg(n.value("bucket").toString(),
+                                                     n.value("event").toString(), rules),
+                     n.value("function").toString(),
+                     tr("%n object(s)", nullptr, b.value("objects").toInt())});
+    }
+    beginResetModel();
+    m_rows = std::move(rows);
+    endResetModel();
+}
+
+int TriggersModel::rowCount(const QModelIndex &parent) const {
+    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
+}
+
+int TriggersModel::columnCount(const QModelIndex &parent) const {
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant TriggersModel::data(const QModelIndex &index, int role) const {
+    if (!index.isValid() || index.row() >= m_rows.size())
+        return {};
+    if (role != Qt::DisplayRole && role != Qt::AccessibleTextRole && role != Qt::ToolTipRole)
+        return {};
+    const Row &r = m_rows[index.row()];
+    switch (index.column()) {
+    case SourceColumn:
+        return r.source;
+    case TriggerColumn:
+        return r.trigger;
+    case FunctionColumn:
+        return r.function;
+    case StateColumn:
+        return r.state;
+    }
+    return {};
+}
+
+QVariant TriggersModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    static const char *titles[] = {"Source", "Trigger", "Function", "State"};
     return section < ColumnCount ? tr(titles[section]) : QVariant();
 }
 

@@ -53,4 +53,25 @@ private:
     QJsonArray m_routes;
 };
 
+// The event sources the simulator runs (schedules, queue mappings, bucket notifications)
+// with their state, from the snapshot: one row each.
+class TriggersModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column { SourceColumn, TriggerColumn, FunctionColumn, StateColumn, ColumnCount };
+    explicit TriggersModel(QObject *parent = nullptr);
+    void setSnapshot(const QJsonObject &snapshot);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+private:
+    struct Row {
+        QString source, trigger, function, state;
+    };
+    QList<Row> m_rows;
+};
+
 } // namespace nimbus::studio

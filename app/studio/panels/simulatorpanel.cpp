@@ -33,7 +33,7 @@ QTableView *table(QAbstractItemModel *model, const QString &name, QWidget *paren
 } // namespace
 
 SimulatorPanel::SimulatorPanel(SimulatorConnection *simulator, InstancesModel *instances,
-                               RoutesModel *routes, QWidget *parent)
+                               RoutesModel *routes, TriggersModel *triggers, QWidget *parent)
     : QWidget(parent)
     , m_simulator(simulator) {
     setAccessibleName(tr("Simulator"));
@@ -56,6 +56,8 @@ SimulatorPanel::SimulatorPanel(SimulatorConnection *simulator, InstancesModel *i
     splitter->addWidget(titledSection(tr("Instances"), m_instances, splitter, 0));
     m_routes = table(routes, tr("Routes"), this);
     splitter->addWidget(titledSection(tr("Routes"), m_routes, splitter, 0));
+    m_triggers = table(triggers, tr("Triggers"), this);
+    splitter->addWidget(titledSection(tr("Triggers"), m_triggers, splitter, 0));
     layout->addWidget(splitter, 1);
 
     connect(m_restart, &QPushButton::clicked, simulator, &SimulatorConnection::restart);

@@ -10,18 +10,21 @@ namespace nimbus::studio {
 
 class InstancesModel;
 class RoutesModel;
+class TriggersModel;
 class SimulatorConnection;
 
 // The Simulator panel: whether the project's simulator runs and where (gateway, control
 // plane), a Restart button, each function's instances (starting / idle / busy, memory) and
-// the gateway's routes with their URLs (click to open; double-click to send a request).
+// the gateway's routes with their URLs (click to open; double-click to send a request), and
+// the event sources it runs (schedules, queues, buckets) with their state.
 class SimulatorPanel : public QWidget {
     Q_OBJECT
 public:
     SimulatorPanel(SimulatorConnection *simulator, InstancesModel *instances, RoutesModel *routes,
-                   QWidget *parent = nullptr);
+                   TriggersModel *triggers, QWidget *parent = nullptr);
     QTableView *instancesView() const { return m_instances; }
     QTableView *routesView() const { return m_routes; }
+    QTableView *triggersView() const { return m_triggers; }
     QLabel *statusLabel() const { return m_status; }
 
 signals:
@@ -35,6 +38,7 @@ private:
     QPushButton *m_restart;
     QTableView *m_instances;
     QTableView *m_routes;
+    QTableView *m_triggers;
 };
 
 } // namespace nimbus::studio

@@ -384,6 +384,7 @@ void MainWindow::buildProject() {
     m_log = new LogModel(this);
     m_instances = new InstancesModel(this);
     m_routes = new RoutesModel(this);
+    m_triggers = new TriggersModel(this);
     m_features = new LspFeatures(m_lsp, m_problems, this);
     m_breakpoints = new BreakpointsModel(this);
     m_debug = new DebugSession(bin + "/nimbus-dap", m_breakpoints, this);
@@ -409,7 +410,7 @@ void MainWindow::buildProject() {
     m_outline = new OutlinePanel();
     m_problemsPanel = new ProblemsPanel(m_problems);
     m_output = new OutputPanel(m_log);
-    m_simulatorPanel = new SimulatorPanel(m_simulator, m_instances, m_routes);
+    m_simulatorPanel = new SimulatorPanel(m_simulator, m_instances, m_routes, m_triggers);
     m_invoke = new InvokePanel(m_simulator, m_functions, m_projectDir);
     m_request = new RequestPanel(m_simulator);
     m_debugPanel = new DebugPanel(m_debug, m_breakpoints,
@@ -492,6 +493,7 @@ void MainWindow::buildProject() {
             [this](const QJsonObject &s) {
                 m_instances->setSnapshot(s.value("instances").toArray());
                 m_routes->setRoutes(s.value("routes").toArray());
+                m_triggers->setSnapshot(s);
             });
     connect(m_simulator, &SimulatorConnection::simulatorDied, this, [this](const QString &message) {
         m_banner->showMessage(message, Banner::Tone::Warning);
@@ -625,6 +627,7 @@ void MainWindow::closeProject() {
     m_log = nullptr;
     m_instances = nullptr;
     m_routes = nullptr;
+    m_triggers = nullptr;
     m_editors = nullptr;
     m_explorer = nullptr;
     m_outline = nullptr;

@@ -39,6 +39,7 @@ class ProfilePanel;
 class ProfileRun;
 class RequestPanel;
 class RoutesModel;
+class TriggersModel;
 class SimulatorConnection;
 class SimulatorPanel;
 class TracesPanel;
@@ -81,6 +82,7 @@ public:
     LogModel *log() const { return m_log; }
     InstancesModel *instances() const { return m_instances; }
     RoutesModel *routes() const { return m_routes; }
+    TriggersModel *triggers() const { return m_triggers; }
     EditorArea *editors() const { return m_editors; }
     ExplorerPanel *explorer() const { return m_explorer; }
     InvokePanel *invokePanel() const { return m_invoke; }
@@ -178,6 +180,7 @@ private:
     LogModel *m_log = nullptr;
     InstancesModel *m_instances = nullptr;
     RoutesModel *m_routes = nullptr;
+    TriggersModel *m_triggers = nullptr;
     EditorArea *m_editors = nullptr;
     ExplorerPanel *m_explorer = nullptr;
     OutlinePanel *m_outline = nullptr;

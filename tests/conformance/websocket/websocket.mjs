@@ -4,6 +4,7 @@
 //
 //   node websocket.mjs PATH/TO/bin     (the folder holding nimbus-sim)
 //
+// A REQUEST authorizer guards $connect (its principal and context reach every event);
 // $connect sees the handshake's query and can refuse it; messages are routed by
 // $request.body.action to their function, or to $default; a two-way route answers the
 // sender; a function posts to another connection through @connections; GET and DELETE
@@ -42,7 +43,13 @@ functions:
   connect:
     handler: chat.connect
     events:
-      - websocket: $connect
+      - websocket:
+          route: $connect
+          authorizer:
+            name: gate
+            identitySource: route.request.querystring.token
+  gate:
+    handler: chat.gate
   disconnect:
     handler: chat.disconnect
     events:
@@ -70,11 +77,24 @@ def note(line):
     with open(os.environ["LEDGER"], "a") as f:
         f.write(line + "\\n")
 
+def gate(event, context):
+    token = (event.get("queryStringParameters") or {}).get("token")
+    if token is None or token == "":
+        raise Exception("Unauthorized")
+    effect = "Allow" if token == "good" else "Deny"
+    return {"principalId": "user-" + token,
+            "policyDocument": {"Version": "2012-10-17",
+                               "Statement": [{"Action": "execute-api:Invoke", "Effect": effect,
+                                              "Resource": event["methodArn"]}]},
+            "context": {"team": "blue"}}
+
 def connect(event, context):
     query = event.get("queryStringParameters") or {}
     if query.get("deny") == "1":
         return {"statusCode": 403}
-    note("connect " + event["requestContext"]["connectionId"] + " " + query.get("name", ""))
+    who = event["requestContext"].get("authorizer", {})
+    note("connect " + event["requestContext"]["connectionId"] + " " + query.get("name", "") +
+         " " + who.get("principalId", "?") + "/" + who.get("team", "?"))
     return {"statusCode": 200}
 
 def disconnect(event, context):
@@ -141,17 +161,23 @@ async function main() {
     check('the routes list the WebSocket API', routes.some((r) => r.kind === 'websocket' && r.path === 'send' &&
                                                             r.url === url), JSON.stringify(routes));
 
-    const refused = await connect(`${url}?deny=1`);
+    const anonymous = await connect(`${url}?name=nobody`);
+    check('the $connect authorizer refuses a handshake without its identity source (401)',
+          anonymous.error === 401, anonymous.error);
+    const denied = await connect(`${url}?token=bad`);
+    check('the $connect authorizer\'s Deny refuses the handshake (403)', denied.error === 403, denied.error);
+    const refused = await connect(`${url}?deny=1&token=good`);
     check('$connect refuses the handshake with its status', refused.error === 403, refused.error);
 
-    const alice = await connect(`${url}?name=alice`);
-    const bob = await connect(`${state.gateway.replace('http://', 'ws://')}/?name=bob`);
+    const alice = await connect(`${url}?name=alice&token=good`);
+    const bob = await connect(`${state.gateway.replace('http://', 'ws://')}/?name=bob&token=good`);
     check('clients connect at /STAGE and /', alice.ws && bob.ws, `${alice.error} ${bob.error}`);
     if (!alice.ws || !bob.ws) return;
     const connects = await waitFor(() => ledgerLines().filter((l) => l.startsWith('connect ')).length >= 2 &&
                                          ledgerLines().filter((l) => l.startsWith('connect ')));
-    check('$connect sees the query string', connects && connects.some((l) => l.endsWith(' alice')) &&
-                                             connects.some((l) => l.endsWith(' bob')), ledgerLines());
+    check('$connect sees the query string and the authorizer\'s principal and context',
+          connects && connects.some((l) => l.endsWith(' alice user-good/blue')) &&
+              connects.some((l) => l.endsWith(' bob user-good/blue')), ledgerLines());
     const ids = Object.fromEntries((connects || []).map((l) => [l.split(' ')[2], l.split(' ')[1]]));
 
     alice.ws.send(JSON.stringify({ action: 'send', to: ids.bob, text: 'hello bob' }));
