@@ -34,6 +34,12 @@ struct ManifestSchema::Context {
         d.message = std::move(message);
         diagnostics.push_back(std::move(d));
     }
+    // A quick fix for the diagnostic just reported: `text` in place of `range`.
+    void fix(std::string title, const SourceRange &range, std::string text) {
+        if (diagnostics.empty())
+            return;
+        diagnostics.back().fixes.push_back({std::move(title), fileName, range, std::move(text), false});
+    }
 };
 
 namespace {
@@ -378,12 +384,17 @@ void ManifestSchema::validateNode(const YamlNode &node, const json &schemaRef, C
                 allowed.push_back(enumValueText(v));
             std::string got = node.isScalar() ? "'" + node.scalar + "'" : node.describeType();
             std::string message = describeWhere(where) + " is " + got + ", which is not allowed";
+            std::optional<std::string> guess;
             if (node.isScalar()) {
-                if (auto guess = closestMatch(node.scalar, allowed))
+                guess = closestMatch(node.scalar, allowed);
+                if (guess)
                     message += "; did you mean '" + *guess + "'?";
             }
             message += " Allowed: " + joinList(allowed, 20);
             ctx.error(node.range, "invalid-value", message);
+            if (guess)
+                ctx.fix("Change to '" + *guess + "'", node.range,
+                        node.style == YamlNode::Style::Quoted ? "'" + *guess + "'" : *guess);
         }
         return;
     }
@@ -460,10 +471,13 @@ void ManifestSchema::validateMapping(const YamlNode &node, const json &schema, C
         if (additional.is_boolean() && !additional.get<bool>()) {
             std::vector<std::string> allowed = propertyNames(schema);
             std::string message = "unknown key '" + key + "' in " + describeWhere(where);
-            if (auto plugin = pluginOwning(where, key))
+            const auto plugin = pluginOwning(where, key);
+            const std::optional<std::string> guess =
+                plugin ? std::nullopt : closestMatch(key, allowed);
+            if (plugin)
                 message = "'" + key + "' in " + describeWhere(where) + " belongs to the plugin " +
                           *plugin + ", which 'plugins' does not list; add it there";
-            else if (auto guess = closestMatch(key, allowed))
+            else if (guess)
                 message += "; did you mean '" + *guess + "'?";
             else
                 message += "; allowed keys: " + joinList(allowed, 12);
@@ -471,6 +485,8 @@ void ManifestSchema::validateMapping(const YamlNode &node, const json &schema, C
                 message += " (unless a listed plugin Nimbus does not know adds it: " +
                            joinList(m_unknownPlugins, 4) + ")";
             ctx.error(entry.key.range, "unknown-key", message);
+            if (guess)
+                ctx.fix("Change to '" + *guess + "'", entry.key.range, *guess);
         } else if (additional.is_object()) {
             validateNode(entry.value, additional, ctx, child(where, key));
         }
@@ -525,20 +541,27 @@ void ManifestSchema::validateScalar(const YamlNode &node, const json &schema, Co
         // strtod, not stod: a number too large for a double is +inf, not an exception.
         const double value = node.toInteger() ? static_cast<double>(*node.toInteger())
                                               : std::strtod(node.scalar.c_str(), nullptr);
-        if (schema.contains("minimum") && value < schema["minimum"].get<double>())
+        // The nearest valid value is the fix.
+        if (schema.contains("minimum") && value < schema["minimum"].get<double>()) {
             ctx.error(node.range, "out-of-range",
                       describeWhere(where) + " is " + node.scalar + ", below the minimum of " +
                           schema["minimum"].dump() +
                           (schema.contains("maximum") ? " (allowed: " + schema["minimum"].dump() +
                                                             " to " + schema["maximum"].dump() + ")"
                                                       : std::string()));
-        if (schema.contains("maximum") && value > schema["maximum"].get<double>())
+            ctx.fix("Change to " + schema["minimum"].dump() + ", the minimum", node.range,
+                    schema["minimum"].dump());
+        }
+        if (schema.contains("maximum") && value > schema["maximum"].get<double>()) {
             ctx.error(node.range, "out-of-range",
                       describeWhere(where) + " is " + node.scalar + ", above the maximum of " +
                           schema["maximum"].dump() +
                           (schema.contains("minimum") ? " (allowed: " + schema["minimum"].dump() +
                                                             " to " + schema["maximum"].dump() + ")"
                                                       : std::string()));
+            ctx.fix("Change to " + schema["maximum"].dump() + ", the maximum", node.range,
+                    schema["maximum"].dump());
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -270,6 +271,80 @@ void checkTriggers(const Manifest &manifest, const Event &event,
     }
 }
 
+// The quick fixes of a handler that is not found: define the function at the end of its
+// module, or create the module with it.
+std::vector<Fix> handlerFixes(const std::string &projectDir, const std::string &handler,
+                              RuntimeFamily family) {
+    const auto ref = parseHandler(handler, family);
+    if (!ref || ref->function.empty())
+        return {};
+    const auto candidates = moduleCandidates(*ref, family);
+    if (candidates.empty())
+        return {};
+    auto definition = [&](const std::string &file) {
+        const std::string ext = fs::path(file).extension().string();
+        const std::string &name = ref->function;
+        if (family == RuntimeFamily::Python)
+            return "def " + name + "(event, context):\n    return {}\n";
+        if (ext == ".ts" || ext == ".mts")
+            return "export const " + name +
+                   " = async (event: unknown, context: unknown) => {\n    return {};\n};\n";
+        if (ext == ".mjs")
+            return "export const " + name + " = async (event, context) => {\n    return {};\n};\n";
+        return "exports." + name + " = async (event, context) => {\n    return {};\n};\n";
+    };
+    for (const auto &candidate : candidates) {
+        const fs::path file = fs::path(projectDir) / candidate;
+        std::error_code ec;
+        if (!fs::is_regular_file(file, ec))
+            continue;
+        // At the end of the module, after a blank line.
+        std::ifstream in(file, std::ios::binary);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        int lines = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+        std::string lead = text.empty() ? "" : text.back() == '\n' ? "\n" : "\n\n";
+        int column = 0;
+        if (!text.empty() && text.back() != '\n')
+            column = static_cast<int>(text.size() - text.rfind('\n') - 1);
+        if (text.size() > 0 && text.rfind('\n') == std::string::npos)
+            column = static_cast<int>(text.size());
+        const SourcePosition end{lines, column};
+        return {{"Create function " + ref->function + " in " + candidate, file.string(),
+                 {end, end}, lead + definition(candidate), false}};
+    }
+    const fs::path file = fs::path(projectDir) / candidates.front();
+    return {{"Create " + candidates.front() + " with function " + ref->function, file.string(),
+             {{0, 0}, {0, 0}}, definition(candidates.front()), true}};
+}
+
+// The runtimes Lambda no longer runs, and what to offer instead.
+const std::map<std::string, std::string> &deprecatedRuntimes() {
+    static const std::map<std::string, std::string> deprecated{
+        {"python3.6", "python"}, {"python3.7", "python"}, {"python3.8", "python"},
+        {"nodejs12.x", "node"},  {"nodejs14.x", "node"},  {"nodejs16.x", "node"},
+        {"nodejs18.x", "node"},  {"provided", "provided"}};
+    return deprecated;
+}
+
+std::vector<Fix> runtimeFixes(const std::string &file, const SourceRange &range,
+                              const std::string &family, const std::string &guess) {
+    std::vector<std::string> offers;
+    if (!guess.empty())
+        offers.push_back(guess);
+    const std::vector<std::string> current =
+        family == "python" ? std::vector<std::string>{"python3.13", "python3.12"}
+        : family == "node" ? std::vector<std::string>{"nodejs22.x", "nodejs20.x"}
+        : family == "provided" ? std::vector<std::string>{"provided.al2023"}
+                               : std::vector<std::string>{"python3.13", "nodejs22.x"};
+    for (const auto &runtime : current)
+        if (std::find(offers.begin(), offers.end(), runtime) == offers.end())
+            offers.push_back(runtime);
+    std::vector<Fix> fixes;
+    for (const auto &runtime : offers)
+        fixes.push_back({"Change to " + runtime, file, range, runtime, false});
+    return fixes;
+}
+
 // A route's path in the shape the gateway matches on: parameter names do not matter
 // (/users/{id} and /users/{userId} are the same route), a greedy parameter is its own shape,
 // and a trailing slash is not significant.
@@ -381,7 +456,33 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
                     " It runs python3.x, nodejsNN.x, go1.x (the compiled handler) and provided* "
                     "(a 'bootstrap' executable)"));
             diagnostics.back().function = fn.name;
+            {
+                // "; did you mean 'python3.11'?" -> python3.11
+                std::string suggested;
+                if (const auto q = guess.find('\''); q != std::string::npos)
+                    suggested = guess.substr(q + 1, guess.find('\'', q + 1) - q - 1);
+                if (fn.runtime.range.start.line != fn.runtime.range.end.line ||
+                    fn.runtime.range.start.column != fn.runtime.range.end.column)
+                    diagnostics.back().fixes = runtimeFixes(
+                        manifest.filePath, fn.runtime.range,
+                        suggested.rfind("python", 0) == 0   ? "python"
+                        : suggested.rfind("nodejs", 0) == 0 ? "node"
+                                                            : "",
+                        suggested);
+            }
             continue;
+        }
+        // Runtimes Lambda no longer runs: they still run here, but not once deployed.
+        if (const auto old = deprecatedRuntimes().find(fn.runtime.value);
+            old != deprecatedRuntimes().end() &&
+            unsupportedChecked.insert(fn.runtime.range.start).second) {
+            diagnostics.push_back(diagnosticAt(
+                manifest.filePath, fn.runtime.range, "deprecated-runtime",
+                "Lambda no longer supports runtime '" + fn.runtime.value +
+                    "': functions on it cannot be created or updated; move to a current one",
+                Severity::Warning));
+            diagnostics.back().fixes =
+                runtimeFixes(manifest.filePath, fn.runtime.range, old->second, "");
         }
         // (A handler still holding ${...} did not resolve, and that is reported already.)
         if (options.checkHandlers && fn.kind != FunctionKind::HttpService &&
@@ -402,6 +503,9 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
                     diagnostics.push_back(diagnosticAt(manifest.filePath, fn.handler.range,
                                                        "handler-not-found", lookup.error));
                     diagnostics.back().function = fn.name;
+                    if (!fn.wsgiApp)
+                        diagnostics.back().fixes =
+                            handlerFixes(manifest.projectDir, fn.handler.value, family);
                 }
             } else if (family == RuntimeFamily::Custom && fn.runtime.value == "go1.x") {
                 const fs::path binary = fs::path(manifest.projectDir) / fn.handler.value;

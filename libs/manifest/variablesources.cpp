@@ -53,6 +53,7 @@ std::optional<VariableResolver::Value> VariableResolver::lookupOverride(const st
                                              "invalid-overrides",
                                              "is not a YAML mapping of variables to values; it "
                                              "is ignored",
+                                             {},
                                              {}});
             }
         }

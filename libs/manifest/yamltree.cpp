@@ -1,4 +1,5 @@
 #include "nimbus/manifest/yamltree.h"
+#include "nimbus/manifest/yamlsyntax.h"
 
 #include <algorithm>
 #include <charconv>
@@ -347,14 +348,34 @@ YamlParseResult parseYaml(std::string_view text, const std::string &fileName) {
         result.diagnostics = converter.takeDiagnostics();
         result.ok = !converter.hasSyntaxError();
     } catch (const YAML::Exception &e) {
+        // Reported at its cause when the text shows one (the parser gives up later), and the
+        // rest of the document parsed without the lines at fault, for those who serve it.
         Diagnostic d;
         d.file = fileName;
         d.code = "yaml-syntax";
         SourcePosition at = positionOf(e.mark, {0, 0});
         d.range = {at, {at.line, at.column + 1}};
         d.message = "invalid YAML: " + cleanYamlMessage(e.msg);
+        auto cause = findSyntaxCause(text, at);
+        if (cause) {
+            d.range = cause->range;
+            d.message = cause->message;
+        }
         result.diagnostics.push_back(d);
         result.ok = false;
+        std::string repaired(text);
+        for (int round = 0; cause && round < 5; ++round) {
+            repaired = blankLines(repaired, cause->firstLine, cause->lastLine);
+            try {
+                YAML::Node doc = YAML::Load(repaired);
+                Converter converter(repaired, fileName);
+                result.root = converter.convert(doc, {0, 0});
+                result.recovered = true;
+                break;
+            } catch (const YAML::Exception &again) {
+                cause = findSyntaxCause(repaired, positionOf(again.mark, {0, 0}));
+            }
+        }
     }
     return result;
 }

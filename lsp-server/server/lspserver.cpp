@@ -110,19 +110,78 @@ TextDocument *LspServer::document(const json &params) {
 json LspServer::diagnosticsNotification(const TextDocument &doc) const {
     json diagnostics = json::array();
     if (isManifest(doc.uri())) {
-        for (const auto &d : m_workspace.diagnose(doc.text(), uriToPath(doc.uri()))) {
+        const std::string path = uriToPath(doc.uri());
+        for (const auto &d : m_workspace.diagnose(doc.text(), path)) {
             SourceRange range = d.hasPosition ? d.range : SourceRange{};
-            diagnostics.push_back({{"range", toLsp(doc, range)},
-                                   {"severity", lspSeverity(d.severity)},
-                                   {"code", d.code},
-                                   {"source", "nimbus"},
-                                   {"message", d.message}});
+            json diagnostic{{"range", toLsp(doc, range)},
+                            {"severity", lspSeverity(d.severity)},
+                            {"code", d.code},
+                            {"source", "nimbus"},
+                            {"message", d.message}};
+            // The quick fixes travel with the diagnostic: the client hands them back in
+            // textDocument/codeAction.
+            json fixes = json::array();
+            for (const auto &fix : d.fixes)
+                fixes.push_back(fixJson(doc, path, fix));
+            if (!fixes.empty())
+                diagnostic["data"] = {{"fixes", fixes}};
+            diagnostics.push_back(std::move(diagnostic));
         }
     }
     return {
         {"jsonrpc", "2.0"},
         {"method", "textDocument/publishDiagnostics"},
         {"params", {{"uri", doc.uri()}, {"version", doc.version()}, {"diagnostics", diagnostics}}}};
+}
+
+json LspServer::fixJson(const TextDocument &doc, const std::string &path,
+                        const manifest::Fix &fix) const {
+    json range = toLsp(doc, fix.range);
+    if (fix.file != path && !fix.createFile) {
+        // Another file (a handler's module): its own columns.
+        std::ifstream in(fix.file, std::ios::binary);
+        std::ostringstream text;
+        text << in.rdbuf();
+        range = toLsp(TextDocument(pathToUri(fix.file), text.str(), 0), fix.range);
+    } else if (fix.createFile) {
+        range = {{"start", {{"line", 0}, {"character", 0}}}, {"end", {{"line", 0}, {"character", 0}}}};
+    }
+    return {{"title", fix.title},
+            {"uri", pathToUri(fix.file)},
+            {"range", range},
+            {"newText", fix.newText},
+            {"createFile", fix.createFile}};
+}
+
+json LspServer::codeActions(const json &params) const {
+    json actions = json::array();
+    const json &diagnostics = params.at("context").at("diagnostics");
+    for (const auto &diagnostic : diagnostics) {
+        if (!diagnostic.is_object() || !diagnostic.contains("data") ||
+            !diagnostic["data"].is_object() || !diagnostic["data"].contains("fixes"))
+            continue;
+        const json &fixes = diagnostic["data"]["fixes"];
+        for (const auto &fix : fixes) {
+            if (!fix.is_object() || !fix.contains("uri") || !fix.contains("range"))
+                continue;
+            json changes = json::array();
+            if (fix.value("createFile", false))
+                changes.push_back({{"kind", "create"},
+                                   {"uri", fix["uri"]},
+                                   {"options", {{"ignoreIfExists", true}}}});
+            changes.push_back({{"textDocument", {{"uri", fix["uri"]}, {"version", nullptr}}},
+                               {"edits", json::array({{{"range", fix["range"]},
+                                                       {"newText", fix.value("newText", "")}}})}});
+            json action{{"title", fix.value("title", "Fix")},
+                        {"kind", "quickfix"},
+                        {"diagnostics", json::array({diagnostic})},
+                        {"edit", {{"documentChanges", changes}}}};
+            if (fixes.size() == 1)
+                action["isPreferred"] = true;
+            actions.push_back(std::move(action));
+        }
+    }
+    return actions;
 }
 
 void LspServer::flushDiagnostics() {
@@ -165,6 +224,7 @@ void LspServer::registerHandlers() {
                    {"documentSymbolProvider", true},
                    {"foldingRangeProvider", true},
                    {"codeLensProvider", {{"resolveProvider", false}}},
+                   {"codeActionProvider", {{"codeActionKinds", json::array({"quickfix"})}}},
                    {"executeCommandProvider",
                     {{"commands",
                       json::array({"nimbus.listFunctions", "nimbus.invoke", "nimbus.debug"})}}},
@@ -347,6 +407,11 @@ void LspServer::registerHandlers() {
              m_workspace.foldingRanges(doc->text(), uriToPath(doc->uri())))
             result.push_back({{"startLine", start}, {"endLine", end}});
         return Reply(result);
+    });
+    d.onRequest("textDocument/codeAction", [this](const json &params) {
+        if (!params.contains("context") || !params["context"].contains("diagnostics"))
+            return Reply(Error{jsonrpc::InvalidParams, "codeAction takes context.diagnostics"});
+        return Reply(codeActions(params));
     });
     d.onRequest("textDocument/codeLens", [this](const json &params) {
         TextDocument *doc = document(params);

@@ -41,6 +41,8 @@ public:
     void setDiagnosticsWorker(DiagnosticsWorker *worker) { m_worker = worker; }
     // The publishDiagnostics notification for a document. Safe to call from any thread.
     nlohmann::json diagnosticsNotification(const TextDocument &doc) const;
+    // The quick fixes the diagnostics of params.context carry (textDocument/codeAction).
+    nlohmann::json codeActions(const nlohmann::json &params) const;
 
     State state() const { return m_state; }
     bool exitRequested() const { return m_exitRequested; }
@@ -51,6 +53,9 @@ public:
 private:
     void registerHandlers();
     nlohmann::json toLsp(const TextDocument &doc, const SourceRange &range) const;
+    // A diagnostic's fix as it travels in the diagnostic's data.
+    nlohmann::json fixJson(const TextDocument &doc, const std::string &path,
+                           const manifest::Fix &fix) const;
     SourcePosition fromLsp(const TextDocument &doc, const nlohmann::json &position) const;
     // The open document, or the file's text on disk (re-read when it changes).
     TextDocument *document(const nlohmann::json &params);

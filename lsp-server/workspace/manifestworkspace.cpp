@@ -457,7 +457,7 @@ std::optional<HoverInfo> ManifestWorkspace::hover(std::string_view text, const s
                                                   SourcePosition at) const {
     const auto parsed = manifest::parseYaml(text, path);
     NodeAt found;
-    if (!parsed.ok || !findAt(parsed.root, at, found) || !found.entry)
+    if (!(parsed.ok || parsed.recovered) || !findAt(parsed.root, at, found) || !found.entry)
         return std::nullopt;
     const auto schemaHolder = manifest::ManifestSchema::forManifest(parsed.root);
     const auto &schema = *schemaHolder;
@@ -504,7 +504,7 @@ std::optional<FileLocation> ManifestWorkspace::definition(std::string_view text,
                                                           SourcePosition at) const {
     const auto parsed = manifest::parseYaml(text, path);
     NodeAt found;
-    if (!parsed.ok || !findAt(parsed.root, at, found) || !found.value)
+    if (!(parsed.ok || parsed.recovered) || !findAt(parsed.root, at, found) || !found.value)
         return std::nullopt;
     const YamlNode &value = *found.value;
     const int quote = value.style == YamlNode::Style::Quoted ? 1 : 0;
@@ -626,7 +626,7 @@ std::vector<DocumentSymbol> ManifestWorkspace::symbols(std::string_view text,
                                                        const std::string &path) const {
     std::vector<DocumentSymbol> result;
     const auto parsed = manifest::parseYaml(text, path);
-    if (!parsed.ok || !parsed.root.isMapping())
+    if (!(parsed.ok || parsed.recovered) || !parsed.root.isMapping())
         return result;
     for (const auto &entry : parsed.root.entries) {
         const std::string &key = entry.key.scalar;
@@ -700,7 +700,7 @@ std::vector<std::pair<int, int>> ManifestWorkspace::foldingRanges(std::string_vi
             walk(item);
         }
     };
-    if (parsed.ok)
+    if (parsed.ok || parsed.recovered)
         walk(parsed.root);
     return ranges;
 }
@@ -709,7 +709,8 @@ std::vector<CodeLens> ManifestWorkspace::codeLenses(std::string_view text,
                                                     const std::string &path) const {
     std::vector<CodeLens> lenses;
     const auto parsed = manifest::parseYaml(text, path);
-    const YamlNode *functions = parsed.ok ? parsed.root.find("functions") : nullptr;
+    const YamlNode *functions =
+        parsed.ok || parsed.recovered ? parsed.root.find("functions") : nullptr;
     if (!functions || !functions->isMapping())
         return lenses;
     const std::string projectDir = projectDirOf(path);

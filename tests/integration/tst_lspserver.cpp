@@ -4,7 +4,10 @@
 
 #include <mutex>
 
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QThread>
 #include <QtTest>
@@ -98,6 +101,9 @@ private slots:
     void diagnosticsOnTheToken_data();
     void diagnosticsOnTheToken();
     void diagnosticsAreDebounced();
+    void aBrokenDocumentIsStillServed();
+    void quickFixesRepairTheDocument_data();
+    void quickFixesRepairTheDocument();
     void completion_data();
     void completion();
     void pluginKeysAreCompletedAndHoveredAsThePlugins();
@@ -189,6 +195,123 @@ void TestLspServer::diagnosticsOnTheToken() {
     QVERIFY2(QString::fromStdString(diagnostics[0]["message"].get<std::string>()).contains(message),
              diagnostics.dump().c_str());
     QCOMPARE(diagnostics[0]["severity"].get<int>(), severity);
+}
+
+// A key being typed: the error is on its line, and the rest of the document keeps its
+// symbols and hover.
+void TestLspServer::aBrokenDocumentIsStillServed() {
+    TempProject project;
+    project.write("handler.py", "def hello(event, context):\n    return {}\ndef count(e, c):\n    pass\n");
+    Client c;
+    c.initialize();
+    const std::string uri = manifestUri(project).toStdString();
+    c.open(uri, "service: s\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  hello:\n"
+                "    handler: handler.hello\n    ti\n  counter:\n    handler: handler.count\n");
+    c.server.flushDiagnostics();
+    const json diagnostics = c.published().back()["diagnostics"];
+    QCOMPARE(diagnostics.size(), std::size_t(1));
+    QCOMPARE(diagnostics[0]["range"]["start"]["line"].get<int>(), 7);
+    QVERIFY2(diagnostics[0]["message"].get<std::string>().find("'ti' is not a key") != std::string::npos,
+             diagnostics.dump().c_str());
+    const json symbols = c.request("textDocument/documentSymbol", {{"textDocument", {{"uri", uri}}}});
+    QVERIFY2(symbols.dump().find("counter") != std::string::npos, symbols.dump().c_str());
+    const json hover = c.request("textDocument/hover", {{"textDocument", {{"uri", uri}}},
+                                                        {"position", {{"line", 9}, {"character", 6}}}});
+    QVERIFY2(hover.contains("result") && !hover["result"].is_null(), hover.dump().c_str());
+}
+
+void TestLspServer::quickFixesRepairTheDocument_data() {
+    QTest::addColumn<QString>("manifest");
+    QTest::addColumn<QString>("title");
+    const QString head =
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  hello:\n";
+    QTest::newRow("did you mean a key") << head + "    handler: handler.hello\n    timeuot: 3\n"
+                                        << "Change to 'timeout'";
+    QTest::newRow("memorySize below the minimum")
+        << head + "    handler: handler.hello\n    memorySize: 64\n" << "Change to 128, the minimum";
+    QTest::newRow("timeout above the maximum")
+        << head + "    handler: handler.hello\n    timeout: 1000\n" << "Change to 900, the maximum";
+    QTest::newRow("an unknown runtime")
+        << QString(head).replace("python3.11", "pyton3.11") + "    handler: handler.hello\n"
+        << "Change to python3.11";
+    QTest::newRow("a deprecated runtime")
+        << QString(head).replace("python3.11", "python3.8") + "    handler: handler.hello\n"
+        << "Change to python3.13";
+    QTest::newRow("a handler function the module lacks") << head + "    handler: handler.bye\n"
+                                                         << "Create function bye in handler.py";
+    QTest::newRow("a handler module that does not exist") << head + "    handler: jobs/nope.run\n"
+                                                          << "Create jobs/nope.py with function run";
+}
+
+// The fix a diagnostic carries, applied as an editor applies a WorkspaceEdit, leaves a
+// document with no diagnostic.
+void TestLspServer::quickFixesRepairTheDocument() {
+    QFETCH(QString, manifest);
+    QFETCH(QString, title);
+    TempProject project;
+    project.write("handler.py", kHandler);
+    const std::string uri = manifestUri(project).toStdString();
+    std::string text = manifest.toStdString();
+    json diagnostics;
+    {
+        Client c;
+        c.initialize();
+        c.open(uri, text);
+        c.server.flushDiagnostics();
+        diagnostics = c.published().back()["diagnostics"];
+        QVERIFY2(!diagnostics.empty(), "nothing to fix");
+        const json reply = c.request("textDocument/codeAction",
+                                     {{"textDocument", {{"uri", uri}}},
+                                      {"range", diagnostics[0]["range"]},
+                                      {"context", {{"diagnostics", diagnostics}}}});
+        const json actions = reply.value("result", json::array());
+        const auto action = std::find_if(actions.begin(), actions.end(), [&](const json &a) {
+            return a.value("title", "") == title.toStdString();
+        });
+        QVERIFY2(action != actions.end(), reply.dump().c_str());
+        QCOMPARE((*action)["kind"].get<std::string>(), std::string("quickfix"));
+        // Apply it: created files first, then the edits (ASCII here: UTF-16 = bytes).
+        for (const auto &change : (*action)["edit"]["documentChanges"]) {
+            const std::string target = change.contains("uri") ? change["uri"].get<std::string>()
+                                                              : change["textDocument"]["uri"].get<std::string>();
+            const QString path = QString::fromStdString(target.substr(7));
+            if (change.value("kind", "") == "create") {
+                QDir().mkpath(QFileInfo(path).path());
+                QFile file(path);
+                QVERIFY(file.open(QIODevice::WriteOnly));
+                continue;
+            }
+            std::string content = target == uri ? text : [&] {
+                QFile file(path);
+                file.open(QIODevice::ReadOnly);
+                return file.readAll().toStdString();
+            }();
+            for (const auto &edit : change["edits"]) {
+                auto offset = [&](const json &position) {
+                    std::size_t at = 0;
+                    for (int line = 0; line < position["line"].get<int>(); ++line)
+                        at = content.find('\n', at) + 1;
+                    return at + position["character"].get<std::size_t>();
+                };
+                const std::size_t start = offset(edit["range"]["start"]);
+                const std::size_t end = offset(edit["range"]["end"]);
+                content.replace(start, end - start, edit["newText"].get<std::string>());
+            }
+            if (target == uri) {
+                text = content;
+            } else {
+                QFile file(path);
+                QVERIFY(file.open(QIODevice::WriteOnly));
+                file.write(QByteArray::fromStdString(content));
+            }
+        }
+    }
+    Client again;
+    again.initialize();
+    again.open(uri, text);
+    again.server.flushDiagnostics();
+    const json left = again.published().back()["diagnostics"];
+    QVERIFY2(left.empty(), (text + "\n" + left.dump()).c_str());
 }
 
 void TestLspServer::diagnosticsAreDebounced() {

@@ -312,7 +312,7 @@ void TestStudioModels::recoveryKeepsUnsavedText() {
 void TestStudioModels::triggersShowEachSourceWithItsState() {
     TriggersModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    const QJsonObject snapshot = QJsonDocument::fromJson(R"({
+    const QJsonObject snapshot = QJsonDocument::fromJson(R"json({
         "schedules": [{"function": "tick", "expression": "rate(5 minutes)", "enabled": true,
                        "next": "2026-11-26T10:00:00Z", "fired": 2},
                       {"function": "nightly", "expression": "cron(0 2 * * ? *)", "enabled": false}],
@@ -322,7 +322,7 @@ void TestStudioModels::triggersShowEachSourceWithItsState() {
         "queues": [{"name": "jobs", "visible": 4, "inFlight": 2}],
         "bucketNotifications": [{"function": "thumb", "bucket": "photos", "event": "s3:ObjectCreated:*",
                                  "prefixes": ["uploads/"], "suffixes": [".jpg"]}],
-        "buckets": [{"name": "photos", "objects": 12}]})")
+        "buckets": [{"name": "photos", "objects": 12}]})json")
                                        .object();
     model.setSnapshot(snapshot);
     QCOMPARE(model.rowCount(), 4);
@@ -342,11 +342,11 @@ void TestStudioModels::triggersShowEachSourceWithItsState() {
 
 void TestStudioModels::routesShowTheirAuthorizer() {
     RoutesModel model;
-    model.setRoutes(QJsonDocument::fromJson(R"([
+    model.setRoutes(QJsonDocument::fromJson(R"json([
         {"method": "GET", "path": "/orders", "function": "orders", "kind": "event",
          "authorizer": {"name": "oidc", "type": "jwt"}, "url": "http:\/\/127.0.0.1:1\/orders"},
         {"method": "WS", "path": "$connect", "function": "connect", "kind": "websocket",
-         "url": "ws:\/\/127.0.0.1:1\/dev"}])")
+         "url": "ws:\/\/127.0.0.1:1\/dev"}])json")
                         .array());
     QCOMPARE(model.index(0, RoutesModel::KindColumn).data().toString(), QString("event · jwt authorizer oidc"));
     QCOMPARE(model.index(1, RoutesModel::KindColumn).data().toString(), QString("websocket"));

@@ -98,7 +98,7 @@ void TestManifestLoader::oneMistakeGivesOneDiagnostic_data() {
         << "error";
     QTest::newRow("bad YAML: key indented wrongly")
         << replaceLine(kBase, 9, "   timeout: 10") << 9 << 4 << "yaml-syntax"
-        << "invalid YAML"
+        << "this key is indented by 3 spaces, which lines it up with none of the keys above"
         << "error";
     QTest::newRow("wrong type: memorySize is text")
         << replaceLine(kBase, 5, "  memorySize: large") << 5 << 15 << "wrong-type"

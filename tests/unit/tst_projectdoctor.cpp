@@ -53,7 +53,7 @@ void TestProjectDoctor::explainsEachReason_data() {
         << 0;
     QTest::newRow("a YAML syntax error keeps the whole project from running")
         << QByteArray("service: shop\nprovider: [\n") << QStringList() << both << false
-        << QStringList{"blocks project: invalid YAML => correct the YAML"} << 0;
+        << QStringList{"blocks project: this '[' is never closed => correct the YAML"} << 0;
     QTest::newRow("python3 is not installed")
         << kPython << QStringList{"handler.py", "def main(e, c):\n    pass\n"}
         << QStringList{"node"} << false

@@ -24,6 +24,16 @@ struct SourceRange {
 
 enum class Severity { Error, Warning, Information };
 
+// An edit that fixes a diagnostic: `newText` in place of `range` of `file` (an insertion
+// when the range is empty); with `createFile`, the file is created with `newText`.
+struct Fix {
+    std::string title; // "Change to 'timeout'", "Create function hello in handler.py"
+    std::string file;
+    SourceRange range;
+    std::string newText;
+    bool createFile = false;
+};
+
 // One finding about a manifest, tied to the token it is about.
 struct Diagnostic {
     Severity severity = Severity::Error;
@@ -35,6 +45,7 @@ struct Diagnostic {
     // The function an error keeps from running; empty when it concerns the whole manifest
     // (or is not about running at all). Lets a tool run the functions that are fine.
     std::string function;
+    std::vector<Fix> fixes; // what an editor can offer as quick fixes
 };
 
 const char *severityName(Severity severity);

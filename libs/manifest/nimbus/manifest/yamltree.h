@@ -60,6 +60,9 @@ struct YamlParseResult {
     YamlNode root;
     std::vector<Diagnostic> diagnostics; // syntax errors and duplicate keys
     bool ok = true;                      // false when the text is not YAML at all
+    // Not YAML, but the rest of it is once the lines at fault are left out: `root` holds that
+    // (completion, symbols and hover keep working where the text parses).
+    bool recovered = false;
 };
 
 // Parses text as one YAML document. Never throws: syntax errors become diagnostics.
