@@ -1,5 +1,9 @@
 #include "lspserver.h"
 
+#include "../workspace/documentlinks.h"
+#include "../workspace/rename.h"
+#include "../workspace/semantictokens.h"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -225,6 +229,13 @@ void LspServer::registerHandlers() {
                    {"foldingRangeProvider", true},
                    {"codeLensProvider", {{"resolveProvider", false}}},
                    {"codeActionProvider", {{"codeActionKinds", json::array({"quickfix"})}}},
+                   {"renameProvider", {{"prepareProvider", true}}},
+                   {"documentLinkProvider", {{"resolveProvider", false}}},
+                   {"semanticTokensProvider",
+                    {{"legend", {{"tokenTypes", json(std::vector<std::string>(std::begin(kSemanticTypes),
+                                                                             std::end(kSemanticTypes)))},
+                                 {"tokenModifiers", json::array()}}},
+                     {"full", true}}},
                    {"executeCommandProvider",
                     {{"commands",
                       json::array({"nimbus.listFunctions", "nimbus.invoke", "nimbus.debug"})}}},
@@ -412,6 +423,78 @@ void LspServer::registerHandlers() {
         if (!params.contains("context") || !params["context"].contains("diagnostics"))
             return Reply(Error{jsonrpc::InvalidParams, "codeAction takes context.diagnostics"});
         return Reply(codeActions(params));
+    });
+    d.onRequest("textDocument/prepareRename", [this](const json &params) {
+        TextDocument *doc = document(params);
+        if (!doc || !isManifest(doc->uri()))
+            return Reply(json());
+        const auto target = renameTarget(doc->text(), uriToPath(doc->uri()),
+                                         fromLsp(*doc, params.at("position")));
+        if (!target)
+            return Reply(json());
+        return Reply(json{{"range", toLsp(*doc, target->range)}, {"placeholder", target->name}});
+    });
+    d.onRequest("textDocument/rename", [this](const json &params) {
+        TextDocument *doc = document(params);
+        if (!doc || !isManifest(doc->uri()))
+            return Reply(json());
+        std::string error;
+        const std::string path = uriToPath(doc->uri());
+        const auto edits = renameEdits(doc->text(), path, fromLsp(*doc, params.at("position")),
+                                       params.at("newName").get<std::string>(), error);
+        if (!error.empty())
+            return Reply(Error{jsonrpc::RequestFailed, error});
+        // Each file's edits in its own columns (the module's from its text on disk, or open).
+        json changes = json::object();
+        for (const auto &edit : edits) {
+            const std::string uri = pathToUri(edit.file);
+            json range;
+            if (edit.file == path) {
+                range = toLsp(*doc, edit.range);
+            } else if (auto open = m_documents.find(uri); open != m_documents.end()) {
+                range = toLsp(*open->second, edit.range);
+            } else {
+                std::ifstream in(edit.file, std::ios::binary);
+                std::ostringstream text;
+                text << in.rdbuf();
+                range = toLsp(TextDocument(uri, text.str(), 0), edit.range);
+            }
+            changes[uri].push_back({{"range", range}, {"newText", edit.newText}});
+        }
+        return Reply(json{{"changes", changes}});
+    });
+    d.onRequest("textDocument/semanticTokens/full", [this](const json &params) {
+        TextDocument *doc = document(params);
+        if (!doc || !isManifest(doc->uri()))
+            return Reply(json{{"data", json::array()}});
+        // Five numbers a token: line and start relative to the previous one, length, type,
+        // modifiers; columns in UTF-16.
+        json data = json::array();
+        int lastLine = 0, lastStart = 0;
+        for (const auto &t : semanticTokens(doc->text(), uriToPath(doc->uri()))) {
+            const int start = doc->utf16Column(t.line, t.column);
+            const int length = doc->utf16Column(t.line, t.column + t.length) - start;
+            data.push_back(t.line - lastLine);
+            data.push_back(t.line == lastLine ? start - lastStart : start);
+            data.push_back(length);
+            data.push_back(static_cast<int>(t.type));
+            data.push_back(0);
+            lastLine = t.line;
+            lastStart = start;
+        }
+        return Reply(json{{"data", data}});
+    });
+    d.onRequest("textDocument/documentLink", [this](const json &params) {
+        TextDocument *doc = document(params);
+        if (!doc || !isManifest(doc->uri()))
+            return Reply(json::array());
+        json result = json::array();
+        for (const auto &link : documentLinks(doc->text(), uriToPath(doc->uri())))
+            result.push_back({{"range", toLsp(*doc, link.range)},
+                              {"target", pathToUri(link.file) +
+                                             (link.line >= 0 ? "#L" + std::to_string(link.line + 1) : "")},
+                              {"tooltip", link.tooltip}});
+        return Reply(result);
     });
     d.onRequest("textDocument/codeLens", [this](const json &params) {
         TextDocument *doc = document(params);

@@ -135,7 +135,7 @@ void TestCli::validateBadInput_data() {
     QTest::newRow("folder without a manifest") << "empty"
                                                << "no serverless.yml or serverless.yaml";
     QTest::newRow("malformed YAML") << "malformed"
-                                    << "serverless.yml:3:1: error: invalid YAML";
+                                    << "serverless.yml:2:11: error: this '[' is never closed";
     QTest::newRow("binary file") << "binary"
                                  << "serverless.yml: error: file is binary";
 }

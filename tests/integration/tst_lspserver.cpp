@@ -102,6 +102,10 @@ private slots:
     void diagnosticsOnTheToken();
     void diagnosticsAreDebounced();
     void aBrokenDocumentIsStillServed();
+    void renameAFunctionAndItsReferences();
+    void renameAHandlerAndItsDefinition();
+    void documentLinksOpenModulesAndFiles();
+    void semanticTokensMarkVariablesFunctionsAndHandlers();
     void quickFixesRepairTheDocument_data();
     void quickFixesRepairTheDocument();
     void completion_data();
@@ -218,6 +222,115 @@ void TestLspServer::aBrokenDocumentIsStillServed() {
     const json hover = c.request("textDocument/hover", {{"textDocument", {{"uri", uri}}},
                                                         {"position", {{"line", 9}, {"character", 6}}}});
     QVERIFY2(hover.contains("result") && !hover["result"].is_null(), hover.dump().c_str());
+}
+
+void TestLspServer::renameAFunctionAndItsReferences() {
+    TempProject project;
+    project.write("handler.py", kHandler);
+    Client c;
+    c.initialize();
+    const std::string uri = manifestUri(project).toStdString();
+    const std::string text =
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  hello:\n"
+        "    handler: handler.hello\n  other:\n    handler: handler.hello\n    environment:\n"
+        "      PEER: ${self:functions.hello.handler}\n      NAME: ${self:functions.hello.name}\n"
+        "      HELLOS: ${self:functions.hellos, 'x'}\n"
+        "resources:\n  Outputs:\n    Arn:\n      Value: !GetAtt HelloLambdaFunction.Arn\n";
+    c.open(uri, text);
+    const json prepared = c.request("textDocument/prepareRename",
+                                    {{"textDocument", {{"uri", uri}}}, {"position", {{"line", 5}, {"character", 4}}}});
+    QCOMPARE(prepared["result"]["placeholder"].get<std::string>(), std::string("hello"));
+    QCOMPARE(prepared["result"]["range"]["start"]["character"].get<int>(), 2);
+    const json renamed = c.request("textDocument/rename", {{"textDocument", {{"uri", uri}}},
+                                                           {"position", {{"line", 5}, {"character", 4}}},
+                                                           {"newName", "greet"}});
+    const json edits = renamed["result"]["changes"][uri];
+    // The key, two references (not functions.hellos) and the logical id.
+    QVERIFY2(edits.size() == 4, renamed.dump().c_str());
+    std::vector<std::string> texts;
+    for (const auto &e : edits)
+        texts.push_back(e["newText"].get<std::string>());
+    QCOMPARE(std::count(texts.begin(), texts.end(), "greet"), 3L);
+    QCOMPARE(std::count(texts.begin(), texts.end(), "GreetLambdaFunction"), 1L);
+    // A name that is taken, or not a name, is refused with a reason.
+    const json taken = c.request("textDocument/rename", {{"textDocument", {{"uri", uri}}},
+                                                         {"position", {{"line", 5}, {"character", 4}}},
+                                                         {"newName", "other"}});
+    QVERIFY2(taken.contains("error") && taken["error"]["message"].get<std::string>().find("already") != std::string::npos,
+             taken.dump().c_str());
+}
+
+void TestLspServer::renameAHandlerAndItsDefinition() {
+    TempProject project;
+    project.write("handler.py", "import json\n\ndef hello(event, context):\n    return {}\n");
+    project.write("api.js", "exports.list = async (event) => [];\n");
+    Client c;
+    c.initialize();
+    const std::string uri = manifestUri(project).toStdString();
+    c.open(uri, "service: s\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  hello:\n"
+                "    handler: handler.hello\n  list:\n    runtime: nodejs20.x\n    handler: api.list\n");
+    // On "hello" of handler.hello.
+    const json renamed = c.request("textDocument/rename", {{"textDocument", {{"uri", uri}}},
+                                                           {"position", {{"line", 6}, {"character", 22}}},
+                                                           {"newName", "greet"}});
+    QVERIFY2(renamed.contains("result") && renamed["result"].contains("changes"), renamed.dump().c_str());
+    const json changes = renamed["result"]["changes"];
+    const std::string module = "file://" + project.filePath("handler.py").toStdString();
+    QVERIFY2(changes.contains(module), renamed.dump().c_str());
+    QCOMPARE(changes[module][0]["range"]["start"]["line"].get<int>(), 2);
+    QCOMPARE(changes[module][0]["range"]["start"]["character"].get<int>(), 4);
+    QCOMPARE(changes[uri][0]["range"]["start"]["character"].get<int>(), 21);
+    // Node: exports.list.
+    const json node = c.request("textDocument/rename", {{"textDocument", {{"uri", uri}}},
+                                                        {"position", {{"line", 9}, {"character", 18}}},
+                                                        {"newName", "all"}});
+    const std::string js = "file://" + project.filePath("api.js").toStdString();
+    QVERIFY2(node["result"]["changes"].contains(js), node.dump().c_str());
+    QCOMPARE(node["result"]["changes"][js][0]["range"]["start"]["character"].get<int>(), 8);
+    const json invalid = c.request("textDocument/rename", {{"textDocument", {{"uri", uri}}},
+                                                           {"position", {{"line", 6}, {"character", 22}}},
+                                                           {"newName", "not-a-name"}});
+    QVERIFY(invalid.contains("error"));
+}
+
+void TestLspServer::documentLinksOpenModulesAndFiles() {
+    TempProject project;
+    project.write("handler.py", "import json\n\ndef hello(event, context):\n    return {}\n");
+    project.write("config/dev.yml", "x: 1\n");
+    Client c;
+    c.initialize();
+    const std::string uri = manifestUri(project).toStdString();
+    c.open(uri, "service: s\nprovider:\n  name: aws\n  runtime: python3.11\ncustom: ${file(./config/dev.yml)}\n"
+                "functions:\n  hello:\n    handler: handler.hello\n");
+    const json links = c.request("textDocument/documentLink", {{"textDocument", {{"uri", uri}}}})["result"];
+    QCOMPARE(links.size(), std::size_t(2));
+    bool file = false, module = false;
+    for (const auto &link : links) {
+        const std::string target = link["target"].get<std::string>();
+        file = file || (target.find("config/dev.yml") != std::string::npos &&
+                        link["range"]["start"]["character"].get<int>() == 15);
+        module = module || (target.find("handler.py#L3") != std::string::npos &&
+                            link["range"]["start"]["character"].get<int>() == 13 &&
+                            link["range"]["end"]["character"].get<int>() == 20);
+    }
+    QVERIFY2(file && module, links.dump().c_str());
+}
+
+void TestLspServer::semanticTokensMarkVariablesFunctionsAndHandlers() {
+    TempProject project;
+    project.write("handler.py", kHandler);
+    Client c;
+    const json init = c.request("initialize", {{"capabilities", json::object()}});
+    const json legend = init["result"]["capabilities"]["semanticTokensProvider"]["legend"]["tokenTypes"];
+    QCOMPARE(legend, json::array({"variable", "function", "method"}));
+    const std::string uri = manifestUri(project).toStdString();
+    // "é" is two bytes and one UTF-16 unit: columns after it must be counted in UTF-16.
+    c.open(uri, "service: s\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  hello:\n"
+                "    handler: handler.hello\n    description: \"é ${sls:stage}\"\n");
+    const json data = c.request("textDocument/semanticTokens/full",
+                                {{"textDocument", {{"uri", uri}}}})["result"]["data"];
+    // hello (function), handler.hello (method), ${sls:stage} (variable).
+    QCOMPARE(data, json::array({5, 2, 5, 1, 0, 1, 13, 13, 2, 0, 1, 20, 12, 0, 0}));
 }
 
 void TestLspServer::quickFixesRepairTheDocument_data() {

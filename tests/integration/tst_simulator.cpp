@@ -586,7 +586,7 @@ void TestSimulator::initErrorsHaveTheirType() {
     auto pool = FunctionPool::create(*m_io, config, launcher, PoolSettings{}, &m_recorder);
     std::optional<InvocationResult> result;
     pool->invoke({}, [&](InvocationResult r) { result = std::move(r); });
-    QTRY_VERIFY_WITH_TIMEOUT((m_io->run_one_for(std::chrono::milliseconds(20)), result.has_value()),
+    QTRY_VERIFY_WITH_TIMEOUT((m_io->run_for(std::chrono::milliseconds(20)), result.has_value()),
                              15000);
     QVERIFY(result->functionError);
     QCOMPARE(QString::fromStdString(result->errorType), errorType);
@@ -611,7 +611,7 @@ void TestSimulator::concurrencyLimitThrottles() {
     QCOMPARE(QString::fromStdString(results[0].errorType), QString("TooManyRequestsException"));
     QVERIFY(QString::fromStdString(results[0].payload).contains("Rate Exceeded."));
     QTRY_VERIFY_WITH_TIMEOUT(
-        (m_io->run_one_for(std::chrono::milliseconds(20)), results.size() == 3), 15000);
+        (m_io->run_for(std::chrono::milliseconds(20)), results.size() == 3), 15000);
     QVERIFY(!results[1].functionError && !results[2].functionError);
     QCOMPARE(m_recorder.started, 2);
 }
@@ -625,7 +625,7 @@ void TestSimulator::concurrentLoadStartsMoreInstances() {
         QVERIFY(m_simulator->invoke(
             "slow", request, [&](InvocationResult r) { done += r.functionError ? 0 : 1; }, error));
     }
-    QTRY_VERIFY_WITH_TIMEOUT((m_io->run_one_for(std::chrono::milliseconds(20)), done == 3), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT((m_io->run_for(std::chrono::milliseconds(20)), done == 3), 15000);
     QCOMPARE(m_recorder.started, 3); // one instance serves one invocation at a time
     // Now all three are warm: three more need no new instance.
     done = 0;
@@ -635,7 +635,7 @@ void TestSimulator::concurrentLoadStartsMoreInstances() {
         QVERIFY(m_simulator->invoke(
             "slow", request, [&](InvocationResult r) { done += r.functionError ? 0 : 1; }, error));
     }
-    QTRY_VERIFY_WITH_TIMEOUT((m_io->run_one_for(std::chrono::milliseconds(20)), done == 3), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT((m_io->run_for(std::chrono::milliseconds(20)), done == 3), 15000);
     QCOMPARE(m_recorder.started, 3);
 }
 
@@ -643,7 +643,7 @@ void TestSimulator::idleInstancesAreReclaimed() {
     startSimulator(std::chrono::milliseconds(300));
     QVERIFY(invoke("hello").initDurationMs.has_value());
     QTRY_VERIFY_WITH_TIMEOUT(
-        (m_io->run_one_for(std::chrono::milliseconds(20)), m_recorder.stopped == 1), 5000);
+        (m_io->run_for(std::chrono::milliseconds(20)), m_recorder.stopped == 1), 5000);
     QVERIFY(m_recorder.stopReasons.first().contains("idle"));
     const InvocationResult again = invoke("hello");
     QVERIFY(again.initDurationMs.has_value()); // a cold start again
@@ -658,7 +658,7 @@ void TestSimulator::processGroupDiesWithTheInstance() {
     const pid_t instance = m_recorder.pids.front();
     m_simulator->shutdown();
     QTRY_VERIFY_WITH_TIMEOUT(
-        (m_io->run_one_for(std::chrono::milliseconds(20)), processGone(instance)), 5000);
+        (m_io->run_for(std::chrono::milliseconds(20)), processGone(instance)), 5000);
     // The function's own child was in the instance's process group, so it went too.
     QTRY_VERIFY_WITH_TIMEOUT(processGone(grandchild), 5000);
 }

@@ -130,11 +130,20 @@ test('diagnostics on open, on the exact token, in UTF-16', async () => {
   assert.deepStrictEqual(d.range, { start: { line: 11, character: 4 }, end: { line: 11, character: 14 } });
 });
 
-test('incremental change fixes the mistake and the diagnostics follow', async () => {
+test('the quick fix codeAction offers, applied as an incremental change, clears the diagnostic', async () => {
+  const last = diagnostics.filter((d) => d.uri === uri).pop();
+  const actions = await connection.sendRequest(lsp.CodeActionRequest.type, {
+    textDocument: { uri }, range: last.diagnostics[0].range, context: { diagnostics: last.diagnostics },
+  });
+  const fix = actions.find((a) => a.title === "Change to 'memorySize'");
+  assert.ok(fix, JSON.stringify(actions));
+  assert.strictEqual(fix.kind, lsp.CodeActionKind.QuickFix);
+  const edit = fix.edit.documentChanges[0].edits[0];
+  assert.deepStrictEqual(edit.range, { start: { line: 11, character: 4 }, end: { line: 11, character: 14 } });
   const waiting = nextDiagnostics();
   connection.sendNotification(lsp.DidChangeTextDocumentNotification.type, {
     textDocument: { uri, version: 2 },
-    contentChanges: [{ range: { start: { line: 11, character: 4 }, end: { line: 11, character: 14 } }, text: 'memorySize' }],
+    contentChanges: [{ range: edit.range, text: edit.newText }],
   });
   const published = await waiting;
   assert.strictEqual(published.version, 2);
@@ -300,6 +309,54 @@ test('document symbols, folding ranges and code lenses', async () => {
   assert.deepStrictEqual(lenses[0].command.arguments, [project, 'hello']);
   const launch = await connection.sendRequest(lsp.ExecuteCommandRequest.type, { command: lenses[1].command.command, arguments: lenses[1].command.arguments });
   assert.deepStrictEqual(launch, { type: 'nimbus', request: 'launch', name: 'Debug hello', project, function: 'hello', event: {} });
+});
+
+test('rename a function; document links; semantic tokens', async () => {
+  // A document of its own: the tests above edit the main one.
+  const dir = path.join(project, 'extra');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'handler.py'), 'def hello(event, context):\n    return 1\n');
+  const extraUri = `file://${path.join(dir, 'serverless.yml')}`;
+  const text = 'service: x\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  hello:\n' +
+    '    handler: handler.hello\n    description: "🚀 ${sls:stage}"\n    environment:\n      H: ${self:functions.hello.handler}\n';
+  const opened = nextDiagnostics(5000, extraUri);
+  connection.sendNotification(lsp.DidOpenTextDocumentNotification.type, { textDocument: { uri: extraUri, languageId: 'yaml', version: 1, text } });
+  await opened;
+  const at = (line, character) => ({ textDocument: { uri: extraUri }, position: { line, character } });
+  const prepared = await connection.sendRequest(lsp.PrepareRenameRequest.type, at(5, 3));
+  assert.strictEqual(prepared.placeholder, 'hello');
+  const renamed = await connection.sendRequest(lsp.RenameRequest.type, { ...at(5, 3), newName: 'greet' });
+  assert.deepStrictEqual(renamed.changes[extraUri].map((e) => [e.range.start.line, e.range.start.character, e.newText]),
+                         [[5, 2, 'greet'], [9, 26, 'greet']]);
+  const links = await connection.sendRequest(lsp.DocumentLinkRequest.type, { textDocument: { uri: extraUri } });
+  assert.ok(links.some((l) => l.target.endsWith('extra/handler.py#L1') && l.range.start.line === 6), JSON.stringify(links));
+  const legend = ['variable', 'function', 'method'];
+  const tokens = await connection.sendRequest(lsp.SemanticTokensRequest.type, { textDocument: { uri: extraUri } });
+  // Decoded: the function key, the handler, and the variables (one after an emoji: UTF-16).
+  const decoded = [];
+  for (let i = 0, line = 0, start = 0; i < tokens.data.length; i += 5) {
+    line += tokens.data[i];
+    start = tokens.data[i] === 0 ? start + tokens.data[i + 1] : tokens.data[i + 1];
+    decoded.push([line, start, tokens.data[i + 2], legend[tokens.data[i + 3]]]);
+  }
+  assert.deepStrictEqual(decoded, [[5, 2, 5, 'function'], [6, 13, 13, 'method'], [7, 21, 12, 'variable'],
+                                   [9, 9, 31, 'variable']]);
+  connection.sendNotification(lsp.DidCloseTextDocumentNotification.type, { textDocument: { uri: extraUri } });
+});
+
+test('a syntax error is reported where it is made, and the rest is still served', async () => {
+  fs.mkdirSync(path.join(project, 'broken'), { recursive: true });
+  const brokenUri = `file://${path.join(project, 'broken', 'serverless.yml')}`;
+  const waiting = nextDiagnostics(5000, brokenUri);
+  connection.sendNotification(lsp.DidOpenTextDocumentNotification.type, { textDocument: { uri: brokenUri, languageId: 'yaml', version: 1,
+    text: 'service: b\nfunctions:\n  one:\n    handler: h.one\n    ti\n  two:\n    handler: h.two\n' } });
+  const published = await waiting;
+  assert.strictEqual(published.diagnostics.length, 1, JSON.stringify(published.diagnostics));
+  assert.strictEqual(published.diagnostics[0].range.start.line, 4);
+  assert.match(published.diagnostics[0].message, /'ti' is not a key/);
+  const symbols = await connection.sendRequest(lsp.DocumentSymbolRequest.type, { textDocument: { uri: brokenUri } });
+  assert.ok(JSON.stringify(symbols).includes('"two"'), JSON.stringify(symbols));
+  connection.sendNotification(lsp.DidCloseTextDocumentNotification.type, { textDocument: { uri: brokenUri } });
 });
 
 test('an http function\'s lens attaches the debugger; a service has none', async () => {
