@@ -1,9 +1,11 @@
 #include "lspserver.h"
 
 #include "../workspace/documentlinks.h"
+#include "../workspace/formatting.h"
 #include "../workspace/rename.h"
 #include "../workspace/semantictokens.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -230,6 +232,8 @@ void LspServer::registerHandlers() {
                    {"codeLensProvider", {{"resolveProvider", false}}},
                    {"codeActionProvider", {{"codeActionKinds", json::array({"quickfix"})}}},
                    {"renameProvider", {{"prepareProvider", true}}},
+                   {"documentFormattingProvider", true},
+                   {"documentRangeFormattingProvider", true},
                    {"documentLinkProvider", {{"resolveProvider", false}}},
                    {"semanticTokensProvider",
                     {{"legend", {{"tokenTypes", json(std::vector<std::string>(std::begin(kSemanticTypes),
@@ -463,6 +467,23 @@ void LspServer::registerHandlers() {
         }
         return Reply(json{{"changes", changes}});
     });
+    auto format = [this](const json &params, bool ranged) {
+        TextDocument *doc = document(params);
+        if (!doc || !isManifest(doc->uri()))
+            return Reply(json::array());
+        const json options = params.value("options", json::object());
+        const int tabSize = std::clamp(options.value("tabSize", 2), 1, 8);
+        std::optional<std::pair<int, int>> lines;
+        if (ranged)
+            lines = std::pair{params.at("range").at("start").at("line").get<int>(),
+                              params.at("range").at("end").at("line").get<int>()};
+        json edits = json::array();
+        for (const auto &edit : formatManifest(doc->text(), uriToPath(doc->uri()), tabSize, lines))
+            edits.push_back({{"range", toLsp(*doc, edit.range)}, {"newText", edit.newText}});
+        return Reply(edits);
+    };
+    d.onRequest("textDocument/formatting", [format](const json &params) { return format(params, false); });
+    d.onRequest("textDocument/rangeFormatting", [format](const json &params) { return format(params, true); });
     d.onRequest("textDocument/semanticTokens/full", [this](const json &params) {
         TextDocument *doc = document(params);
         if (!doc || !isManifest(doc->uri()))

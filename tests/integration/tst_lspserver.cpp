@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include <QDir>
+#include <QDirIterator>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
@@ -106,6 +107,9 @@ private slots:
     void renameAHandlerAndItsDefinition();
     void documentLinksOpenModulesAndFiles();
     void semanticTokensMarkVariablesFunctionsAndHandlers();
+    void formattingKeepsCommentsAndQuoting_data();
+    void formattingKeepsCommentsAndQuoting();
+    void formattingTheProjectsManifestsIsStable();
     void quickFixesRepairTheDocument_data();
     void quickFixesRepairTheDocument();
     void completion_data();
@@ -331,6 +335,78 @@ void TestLspServer::semanticTokensMarkVariablesFunctionsAndHandlers() {
                                 {{"textDocument", {{"uri", uri}}}})["result"]["data"];
     // hello (function), handler.hello (method), ${sls:stage} (variable).
     QCOMPARE(data, json::array({5, 2, 5, 1, 0, 1, 13, 13, 2, 0, 1, 20, 12, 0, 0}));
+}
+
+void TestLspServer::formattingKeepsCommentsAndQuoting_data() {
+    QTest::addColumn<QString>("input");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("four-space nesting, comments with what follows them")
+        << "service: s  \nprovider:\n    name: aws   # the cloud\n    runtime: python3.11\n"
+           "functions:\n    # the greeter\n    hello:\n        handler: 'handler.hello'\n"
+        << "service: s\nprovider:\n  name: aws   # the cloud\n  runtime: python3.11\n"
+           "functions:\n  # the greeter\n  hello:\n    handler: 'handler.hello'\n";
+    QTest::newRow("one space after a key's colon; blank runs collapse")
+        << "service:    s\n\n\n\nprovider:\n  name:     aws\n"
+        << "service: s\n\nprovider:\n  name: aws\n";
+    QTest::newRow("a list under its key; a block scalar's text as written")
+        << "functions:\n  hello:\n    handler: h.hello\n    events:\n    - http: GET /a\n    - schedule:\n        rate: rate(1 hour)\n"
+           "    description: |\n        first line\n          indented line\n"
+        << "functions:\n  hello:\n    handler: h.hello\n    events:\n      - http: GET /a\n      - schedule:\n          rate: rate(1 hour)\n"
+           "    description: |\n        first line\n          indented line\n";
+    QTest::newRow("flow collections and quoting as written")
+        << "provider:\n   environment: {A: \"1\",   B: '2'}\n   tags: [a,  b]\n"
+        << "provider:\n  environment: {A: \"1\",   B: '2'}\n  tags: [a,  b]\n";
+}
+
+// Formatting changes whitespace only, keeps every comment, and formats a formatted
+// document to itself.
+void TestLspServer::formattingKeepsCommentsAndQuoting() {
+    QFETCH(QString, input);
+    QFETCH(QString, expected);
+    TempProject project;
+    Client c;
+    c.initialize();
+    const std::string uri = manifestUri(project).toStdString();
+    c.open(uri, input.toStdString());
+    const json edits = c.request("textDocument/formatting", {{"textDocument", {{"uri", uri}}},
+                                                             {"options", {{"tabSize", 2}, {"insertSpaces", true}}}})["result"];
+    QCOMPARE(edits.size(), std::size_t(1));
+    QCOMPARE(QString::fromStdString(edits[0]["newText"].get<std::string>()), expected);
+    Client again;
+    again.initialize();
+    again.open(uri, expected.toStdString());
+    const json none = again.request("textDocument/formatting", {{"textDocument", {{"uri", uri}}},
+                                                                {"options", {{"tabSize", 2}, {"insertSpaces", true}}}})["result"];
+    QVERIFY2(none.empty(), none.dump().c_str());
+}
+
+// Every manifest the project ships (examples, templates): formatted once, formatting again
+// changes nothing.
+void TestLspServer::formattingTheProjectsManifestsIsStable() {
+    QStringList files;
+    for (const QString &root : {nimbusSourcePath("examples"), nimbusSourcePath("resources/templates")}) {
+        QDirIterator it(root, {"serverless.yml"}, QDir::Files, QDirIterator::Subdirectories);
+        while (it.hasNext())
+            files << it.next();
+    }
+    QVERIFY(files.size() >= 4);
+    for (const QString &file : files) {
+        QFile in(file);
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        std::string text = in.readAll().toStdString();
+        const std::string uri = "file://" + file.toStdString();
+        for (int round = 0; round < 2; ++round) {
+            Client c;
+            c.initialize();
+            c.open(uri, text);
+            const json edits = c.request("textDocument/formatting", {{"textDocument", {{"uri", uri}}},
+                                                                     {"options", {{"tabSize", 2}}}})["result"];
+            if (round == 1)
+                QVERIFY2(edits.empty(), (file.toStdString() + ": " + edits.dump()).c_str());
+            else if (!edits.empty())
+                text = edits[0]["newText"].get<std::string>();
+        }
+    }
 }
 
 void TestLspServer::quickFixesRepairTheDocument_data() {
