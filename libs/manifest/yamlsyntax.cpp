@@ -15,23 +15,39 @@ struct Line {
     bool blank = true;        // empty or a comment
 };
 
-// Where a comment starts: '#' at the start or after whitespace, outside quotes.
-std::size_t commentStart(std::string_view s) {
+// Whether a quote at s[i] opens a quoted scalar: at the start, or after a space or a flow
+// indicator.
+bool opensQuote(std::string_view s, std::size_t i) {
+    return (s[i] == '"' || s[i] == '\'') &&
+           (i == 0 || s[i - 1] == ' ' || s[i - 1] == '[' || s[i - 1] == '{' || s[i - 1] == ',');
+}
+
+// Calls `visit(i)` for each character of `s` outside quoted scalars, until it returns true;
+// that position, or npos. `quoteLeftOpen` says whether the line ends inside quotes.
+template <typename Visit>
+std::size_t scanUnquoted(std::string_view s, Visit visit, bool *quoteLeftOpen = nullptr) {
     char quote = 0;
     for (std::size_t i = 0; i < s.size(); ++i) {
-        const char c = s[i];
         if (quote) {
-            if (c == quote)
+            if (s[i] == quote)
                 quote = 0;
             continue;
         }
-        if ((c == '"' || c == '\'') && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '[' ||
-                                         s[i - 1] == '{' || s[i - 1] == ','))
-            quote = c;
-        else if (c == '#' && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t'))
+        if (opensQuote(s, i))
+            quote = s[i];
+        else if (visit(i))
             return i;
     }
+    if (quoteLeftOpen)
+        *quoteLeftOpen = quote != 0;
     return std::string_view::npos;
+}
+
+// Where a comment starts: '#' at the start or after whitespace, outside quotes.
+std::size_t commentStart(std::string_view s) {
+    return scanUnquoted(s, [&](std::size_t i) {
+        return s[i] == '#' && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t');
+    });
 }
 
 std::vector<Line> splitLines(std::string_view text) {
@@ -68,26 +84,15 @@ std::vector<Line> splitLines(std::string_view text) {
 
 // The ':' that ends a block key ("key:" or "key: value"), outside quotes and brackets.
 std::size_t keyColon(std::string_view s) {
-    char quote = 0;
     int depth = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) {
+    return scanUnquoted(s, [&](std::size_t i) {
         const char c = s[i];
-        if (quote) {
-            if (c == quote)
-                quote = 0;
-            continue;
-        }
-        if ((c == '"' || c == '\'') && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '[' ||
-                                         s[i - 1] == '{' || s[i - 1] == ','))
-            quote = c;
-        else if (c == '[' || c == '{')
+        if (c == '[' || c == '{')
             ++depth;
         else if (c == ']' || c == '}')
             depth = depth > 0 ? depth - 1 : 0;
-        else if (c == ':' && depth == 0 && (i + 1 == s.size() || s[i + 1] == ' '))
-            return i;
-    }
-    return std::string_view::npos;
+        return c == ':' && depth == 0 && (i + 1 == s.size() || s[i + 1] == ' ');
+    });
 }
 
 // A list item's content: "- x" -> "x" (and its offset), repeatedly ("- - x").
@@ -140,28 +145,24 @@ std::optional<SyntaxCause> bracketCause(const std::vector<Line> &lines) {
             continue;
         if (!open.empty() && line.indent <= open.front().indent && keyColon(line.content) != std::string_view::npos)
             break; // a new block key while the bracket is open: it was never closed
-        char quote = 0;
         const std::string_view s = line.content;
-        for (std::size_t i = 0; i < s.size(); ++i) {
-            const char c = s[i];
-            if (quote) {
-                if (c == quote)
-                    quote = 0;
-                continue;
-            }
-            if ((c == '"' || c == '\'') && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '[' ||
-                                             s[i - 1] == '{' || s[i - 1] == ','))
-                quote = c;
-            // A bracket opens a flow collection where a value starts, or inside one.
-            const bool valueStart = i == 0 || (i >= 2 && (s.substr(i - 2, 2) == ": " ||
-                                                          s.substr(i - 2, 2) == "- ")) ||
-                                    !open.empty();
-            if ((c == '[' || c == '{') && valueStart)
-                open.push_back({c, n, line.indent + static_cast<int>(i), line.indent});
-            else if ((c == ']' || c == '}') && !open.empty())
-                open.pop_back();
-        }
-        if (quote)
+        bool quoteLeftOpen = false;
+        scanUnquoted(
+            s,
+            [&](std::size_t i) {
+                const char c = s[i];
+                // A bracket opens a flow collection where a value starts, or inside one.
+                const bool valueStart = i == 0 ||
+                                        (i >= 2 && (s.substr(i - 2, 2) == ": " || s.substr(i - 2, 2) == "- ")) ||
+                                        !open.empty();
+                if ((c == '[' || c == '{') && valueStart)
+                    open.push_back({c, n, line.indent + static_cast<int>(i), line.indent});
+                else if ((c == ']' || c == '}') && !open.empty())
+                    open.pop_back();
+                return false;
+            },
+            &quoteLeftOpen);
+        if (quoteLeftOpen)
             return std::nullopt; // a quote problem, found elsewhere
     }
     if (open.empty())
