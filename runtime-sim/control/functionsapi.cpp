@@ -181,9 +181,11 @@ PreparedRequest::Code::~Code() {
 }
 
 void ControlPlane::prepare(ApiRequest &r) const {
-    r.prepared.refused = authenticate(*r.http, serviceOf(*r.http));
+    const std::string service = serviceOf(*r.http);
+    r.prepared.refused = authenticate(*r.http, service);
     r.prepared.authenticated = true;
-    if (r.prepared.refused || serviceOf(*r.http) != "lambda")
+    // (SQS and S3 read their own bodies.)
+    if (r.prepared.refused || service != "lambda")
         return;
     lambda::ApiError error;
     auto parsed = parseBody(r.body, error);

@@ -148,13 +148,8 @@ void StorageService::ensureBucket(const std::string &name) {
 json StorageService::describe() {
     json out = json::array();
     for (const auto &bucket : m_store.buckets()) {
-        const auto objects = m_store.objects(bucket.name, "", "", 100000);
-        long long bytes = 0;
-        for (const auto &o : objects)
-            bytes += o.size;
-        out.push_back({{"name", bucket.name},
-                       {"objects", objects.size()},
-                       {"bytes", bytes}});
+        const auto usage = m_store.usage(bucket.name);
+        out.push_back({{"name", bucket.name}, {"objects", usage.objects}, {"bytes", usage.bytes}});
     }
     return out;
 }

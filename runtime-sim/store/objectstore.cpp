@@ -109,6 +109,17 @@ void ObjectStore::deleteBucket(const std::string &name) {
     m_db.prepare("DELETE FROM s3_buckets WHERE name = ?").bind(1, name).run();
 }
 
+ObjectStore::Usage ObjectStore::usage(const std::string &bucket) {
+    Statement row = m_db.prepare("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM s3_objects WHERE bucket = ?");
+    row.bind(1, bucket);
+    Usage u;
+    if (row.step()) {
+        u.objects = row.integer(0);
+        u.bytes = row.integer(1);
+    }
+    return u;
+}
+
 bool ObjectStore::bucketEmpty(const std::string &name) {
     Statement row = m_db.prepare("SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1");
     row.bind(1, name);
@@ -119,12 +130,14 @@ std::string ObjectStore::path(const std::string &file) const {
     return (fs::path(m_folder) / file).string();
 }
 
-std::string ObjectStore::writeFile(std::string_view data) {
+// A new file of the folder, written by `fill` to NAME.part and renamed into place, so that
+// no record ever names a file cut short. Returns its name.
+template <typename Fill> std::string ObjectStore::newFile(Fill fill) {
     const std::string name = newFileName();
     const std::string target = path(name);
     {
         std::ofstream out(target + ".part", std::ios::binary | std::ios::trunc);
-        out.write(data.data(), static_cast<std::streamsize>(data.size()));
+        fill(out);
         out.close();
         if (!out)
             throw StoreError("cannot write " + target + " (is the disk full?)");
@@ -136,26 +149,21 @@ std::string ObjectStore::writeFile(std::string_view data) {
     return name;
 }
 
+std::string ObjectStore::writeFile(std::string_view data) {
+    return newFile([&](std::ofstream &out) {
+        out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    });
+}
+
 std::string ObjectStore::joinFiles(const std::vector<std::string> &files) {
-    const std::string name = newFileName();
-    const std::string target = path(name);
-    {
-        std::ofstream out(target + ".part", std::ios::binary | std::ios::trunc);
+    return newFile([&](std::ofstream &out) {
         for (const auto &file : files) {
             std::ifstream in(path(file), std::ios::binary);
             if (!in)
                 throw StoreError("a part's file is missing: " + path(file));
             out << in.rdbuf();
         }
-        out.close();
-        if (!out)
-            throw StoreError("cannot write " + target + " (is the disk full?)");
-    }
-    std::error_code ec;
-    fs::rename(target + ".part", target, ec);
-    if (ec)
-        throw StoreError("cannot write " + target + ": " + ec.message());
-    return name;
+    });
 }
 
 void ObjectStore::removeFile(const std::string &file) {

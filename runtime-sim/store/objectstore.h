@@ -57,6 +57,11 @@ public:
     void putBucket(const BucketRecord &bucket);
     void deleteBucket(const std::string &name);
     bool bucketEmpty(const std::string &name);
+    struct Usage {
+        long long objects = 0;
+        long long bytes = 0;
+    };
+    Usage usage(const std::string &bucket);
 
     // Writes bytes to a new file of the folder; returns its name.
     std::string writeFile(std::string_view data);
@@ -84,6 +89,8 @@ public:
     std::size_t sweep();
 
 private:
+    template <typename Fill> std::string newFile(Fill fill);
+
     Database &m_db;
     std::string m_folder;
 };
