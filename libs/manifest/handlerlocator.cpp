@@ -63,13 +63,29 @@ std::vector<std::string> moduleCandidates(const HandlerReference &ref, RuntimeFa
     return {};
 }
 
+const ModuleFiles::File &ModuleFiles::at(const std::string &path, RuntimeFamily family) {
+    const std::string key = std::to_string(static_cast<int>(family)) + ':' + path;
+    if (const auto it = m_files.find(key); it != m_files.end())
+        return it->second;
+    File file;
+    std::error_code ec;
+    file.exists = fs::is_regular_file(path, ec);
+    if (file.exists) {
+        file.index = ModuleIndex::ofFile(path, family);
+        const fs::path canonical = fs::weakly_canonical(path, ec);
+        file.canonical = (ec ? fs::path(path) : canonical).string();
+    }
+    return m_files.emplace(key, std::move(file)).first->second;
+}
+
 namespace {
 
 // A name a Node module passes on from another (module.exports = require('./x'), export *
 // from './x'), followed a few modules deep; `file` becomes the module that defines it.
 std::optional<ModuleIndex::Name> findReexported(const fs::path &module, const ModuleIndex &index,
                                                 const std::string &name, RuntimeFamily family,
-                                                std::string &file, int depth = 0) {
+                                                ModuleFiles &files, std::string &file,
+                                                int depth = 0) {
     if (family != RuntimeFamily::Node || depth > 4)
         return std::nullopt;
     for (const auto &target : index.reexports) {
@@ -81,17 +97,17 @@ std::optional<ModuleIndex::Name> findReexported(const fs::path &module, const Mo
         for (const auto &c : moduleCandidates({(base / "index").string(), name}, family))
             candidates.push_back(c);
         for (const auto &candidate : candidates) {
-            std::error_code ec;
-            if (!fs::is_regular_file(candidate, ec))
+            const ModuleFiles::File &next = files.at(candidate, family);
+            if (!next.exists)
                 continue;
-            const auto next = ModuleIndex::ofFile(candidate, family);
-            if (!next)
+            if (!next.index)
                 break;
-            if (const ModuleIndex::Name *found = next->find(name)) {
+            if (const ModuleIndex::Name *found = next.index->find(name)) {
                 file = candidate;
                 return *found;
             }
-            if (auto found = findReexported(candidate, *next, name, family, file, depth + 1))
+            if (auto found =
+                    findReexported(candidate, *next.index, name, family, files, file, depth + 1))
                 return found;
             break;
         }
@@ -102,7 +118,9 @@ std::optional<ModuleIndex::Name> findReexported(const fs::path &module, const Mo
 } // namespace
 
 HandlerLookup locateHandler(const std::string &projectDir, const std::string &handler,
-                            RuntimeFamily family) {
+                            RuntimeFamily family, ModuleFiles *files) {
+    ModuleFiles once;
+    ModuleFiles &known = files ? *files : once;
     HandlerLookup lookup;
     auto ref = parseHandler(handler, family);
     if (!ref) {
@@ -112,21 +130,20 @@ HandlerLookup locateHandler(const std::string &projectDir, const std::string &ha
     }
     const auto candidates = moduleCandidates(*ref, family);
     for (const auto &candidate : candidates) {
-        fs::path path = fs::path(projectDir) / candidate;
-        std::error_code ec;
-        if (!fs::is_regular_file(path, ec))
+        const fs::path path = fs::path(projectDir) / candidate;
+        const ModuleFiles::File &module = known.at(path.string(), family);
+        if (!module.exists)
             continue;
-        const auto index = ModuleIndex::ofFile(path.string(), family);
-        if (!index) {
+        if (!module.index) {
             lookup.error = "cannot read handler module '" + candidate + "'";
             return lookup;
         }
         std::optional<ModuleIndex::Name> found;
-        if (const ModuleIndex::Name *name = index->find(ref->function))
+        if (const ModuleIndex::Name *name = module.index->find(ref->function))
             found = *name;
         std::string definedIn = path.string();
         if (!found)
-            found = findReexported(path, *index, ref->function, family, definedIn);
+            found = findReexported(path, *module.index, ref->function, family, known, definedIn);
         if (!found) {
             lookup.error =
                 "'" + candidate + "' does not define '" + ref->function + "'" +
@@ -136,9 +153,8 @@ HandlerLookup locateHandler(const std::string &projectDir, const std::string &ha
                            ref->function + "')");
             return lookup;
         }
-        const fs::path canonical = fs::weakly_canonical(definedIn, ec);
-        lookup.definition = HandlerDefinition{(ec ? fs::path(definedIn) : canonical).string(),
-                                              found->line, found->column, found->signature};
+        lookup.definition = HandlerDefinition{known.at(definedIn, family).canonical, found->line,
+                                              found->column, found->signature};
         return lookup;
     }
     std::string tried;

@@ -160,6 +160,7 @@ public:
         const YamlNode *functions = root.find("functions");
         if (!functions || !functions->isMapping())
             return;
+        manifest.functions.reserve(functions->entries.size());
         for (const auto &entry : functions->entries)
             manifest.functions.push_back(buildFunction(manifest, entry));
     }
@@ -407,8 +408,16 @@ LoadResult ManifestLoader::loadProject(const std::string &dirOrFile) const {
 }
 
 LoadResult ManifestLoader::loadText(std::string_view text, const std::string &filePath) const {
+    return loadParsed(parseYaml(text, filePath), filePath);
+}
+
+LoadResult ManifestLoader::loadText(std::string_view text, const std::string &filePath,
+                                    YamlBlockParser &parser) const {
+    return loadParsed(parser.parse(text, filePath), filePath);
+}
+
+LoadResult ManifestLoader::loadParsed(YamlParseResult parsed, const std::string &filePath) const {
     LoadResult result;
-    YamlParseResult parsed = parseYaml(text, filePath);
     result.diagnostics = std::move(parsed.diagnostics);
     if (!parsed.ok)
         return result;

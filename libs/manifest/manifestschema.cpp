@@ -467,7 +467,9 @@ void ManifestSchema::validateMapping(const YamlNode &node, const json &schema, C
             if (matched)
                 continue;
         }
-        const json additional = schema.value("additionalProperties", json(true));
+        static const json allowAny(true);
+        const auto found = schema.find("additionalProperties");
+        const json &additional = found != schema.end() ? *found : allowAny;
         if (additional.is_boolean() && !additional.get<bool>()) {
             std::vector<std::string> allowed = propertyNames(schema);
             std::string message = "unknown key '" + key + "' in " + describeWhere(where);

@@ -406,6 +406,7 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
     RouteChecker routes;
     std::map<std::string, SourceRange> webSocketRoutes;
     std::set<SourcePosition> bootstrapChecked, unsupportedChecked;
+    ModuleFiles files; // most handlers share a few modules
     for (const auto &fn : manifest.functions) {
         const RuntimeFamily family = runtimeFamily(fn.runtime.value);
         // A handler or runtime that is still a variable did not resolve: the resolver's
@@ -490,7 +491,7 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
             if (family == RuntimeFamily::Python || family == RuntimeFamily::Node) {
                 // A serverless-wsgi function runs the app the plugin serves.
                 const std::string &code = fn.wsgiApp ? *fn.wsgiApp : fn.handler.value;
-                HandlerLookup lookup = locateHandler(manifest.projectDir, code, family);
+                HandlerLookup lookup = locateHandler(manifest.projectDir, code, family, &files);
                 if (fn.wsgiApp && code.empty())
                     lookup.error = "serverless-wsgi serves the app that custom.wsgi.app names "
                                    "(e.g. 'app.app'), and it is not set";

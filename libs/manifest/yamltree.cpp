@@ -26,12 +26,20 @@ bool isBoolText(const std::string &s, bool &value) {
     return false;
 }
 
+// Numbers start with a sign, a digit or a dot: anything else is a string, without asking
+// the expressions below (most scalars of a manifest are names and paths).
+bool mayBeNumber(const std::string &s) {
+    return !s.empty() && (s[0] == '-' || s[0] == '+' || s[0] == '.' || (s[0] >= '0' && s[0] <= '9'));
+}
+
 bool isIntText(const std::string &s) {
     static const RE2 re(R"([-+]?(0|[1-9][0-9]*|0x[0-9a-fA-F]+|0o[0-7]+))");
-    return RE2::FullMatch(s, re);
+    return mayBeNumber(s) && RE2::FullMatch(s, re);
 }
 
 bool isFloatText(const std::string &s) {
+    if (!mayBeNumber(s))
+        return false;
     static const RE2 re(
         R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))");
     return RE2::FullMatch(s, re);
@@ -123,6 +131,8 @@ public:
             out.range = scalarRange(start, out.scalar, out.style);
             if (out.style == YamlNode::Style::Quoted)
                 checkClosingQuote(start);
+            else if (out.style == YamlNode::Style::Plain && node.Tag().size() > 1)
+                checkClosingQuote(afterTag(start)); // !Ref 'x: tagged, and maybe quoted
             break;
         }
         case YAML::NodeType::Sequence:
@@ -142,14 +152,7 @@ public:
                     entry.value.range = {entry.key.range.end, entry.key.range.end};
                 if (const YamlEntry *first = out.findEntry(entry.key.scalar);
                     first && entry.key.isScalar()) {
-                    Diagnostic d;
-                    d.file = m_fileName;
-                    d.range = entry.key.range;
-                    d.code = "duplicate-key";
-                    d.message = "duplicate key '" + entry.key.scalar + "' (first defined on line " +
-                                std::to_string(first->key.range.start.line + 1) +
-                                "); remove one of them";
-                    m_diagnostics.push_back(d);
+                    m_diagnostics.push_back(duplicateKeyDiagnostic(m_fileName, entry.key, first->key));
                     continue;
                 }
                 out.entries.push_back(std::move(entry));
@@ -177,6 +180,22 @@ private:
             }
         }
         return YamlNode::Style::Quoted;
+    }
+
+    // Where the scalar of a tagged node starts: past the tag (`!Ref name`) and its spaces.
+    SourcePosition afterTag(SourcePosition start) const {
+        const auto lineIndex = static_cast<size_t>(start.line);
+        if (lineIndex >= m_lines.size())
+            return start;
+        const std::string_view line = m_lines[lineIndex];
+        size_t i = static_cast<size_t>(start.column);
+        if (i >= line.size() || line[i] != '!')
+            return start;
+        while (i < line.size() && line[i] != ' ')
+            ++i;
+        while (i < line.size() && line[i] == ' ')
+            ++i;
+        return {start.line, static_cast<int>(i)};
     }
 
     // yaml-cpp accepts a quoted scalar that runs to the end of the file; YAML does not.
@@ -318,6 +337,17 @@ std::string YamlNode::describeType() const {
     if (type == "boolean")
         return "a boolean";
     return "a string";
+}
+
+Diagnostic duplicateKeyDiagnostic(const std::string &fileName, const YamlNode &key,
+                                  const YamlNode &first) {
+    Diagnostic d;
+    d.file = fileName;
+    d.range = key.range;
+    d.code = "duplicate-key";
+    d.message = "duplicate key '" + key.scalar + "' (first defined on line " +
+                std::to_string(first.range.start.line + 1) + "); remove one of them";
+    return d;
 }
 
 YamlNode YamlNode::makeScalar(std::string text, Style style, SourceRange range) {

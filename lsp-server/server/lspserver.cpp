@@ -117,7 +117,20 @@ json LspServer::diagnosticsNotification(const TextDocument &doc) const {
     json diagnostics = json::array();
     if (isManifest(doc.uri())) {
         const std::string path = uriToPath(doc.uri());
-        for (const auto &d : m_workspace.diagnose(doc.text(), path)) {
+        std::shared_ptr<IncrementalParser> parser;
+        {
+            std::lock_guard lock(m_parsersMutex);
+            auto &slot = m_parsers[doc.uri()];
+            if (!slot)
+                slot = std::make_shared<IncrementalParser>();
+            parser = slot;
+        }
+        std::vector<manifest::Diagnostic> found;
+        {
+            std::lock_guard lock(parser->mutex);
+            found = m_workspace.diagnose(doc.text(), path, &parser->parser);
+        }
+        for (const auto &d : found) {
             SourceRange range = d.hasPosition ? d.range : SourceRange{};
             json diagnostic{{"range", toLsp(doc, range)},
                             {"severity", lspSeverity(d.severity)},
@@ -301,6 +314,10 @@ void LspServer::registerHandlers() {
         m_dirty.erase(uri);
         if (m_worker)
             m_worker->forget(uri);
+        {
+            std::lock_guard lock(m_parsersMutex);
+            m_parsers.erase(uri);
+        }
         m_dispatcher.notify("textDocument/publishDiagnostics",
                             {{"uri", uri}, {"diagnostics", json::array()}});
     });

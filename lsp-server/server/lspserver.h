@@ -11,6 +11,7 @@
 #include <thread>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 
@@ -73,6 +74,15 @@ private:
     std::vector<std::thread> m_jobs;
     std::atomic<int> m_runningJobs{0};
     std::set<std::string> m_dirty;
+    // Each open manifest's parser, which keeps its blocks between checks so that a check
+    // after an edit parses only what the edit changed. Used by whichever thread computes
+    // diagnostics; one at a time per document.
+    struct IncrementalParser {
+        std::mutex mutex;
+        manifest::YamlBlockParser parser;
+    };
+    mutable std::mutex m_parsersMutex;
+    mutable std::map<std::string, std::shared_ptr<IncrementalParser>> m_parsers;
     DiagnosticsWorker *m_worker = nullptr;
     State m_state = State::Uninitialized;
     bool m_exitRequested = false;

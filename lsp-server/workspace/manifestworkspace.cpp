@@ -239,8 +239,10 @@ void collectPaths(const YamlNode &node, const std::string &prefix, int depth,
 } // namespace
 
 std::vector<manifest::Diagnostic> ManifestWorkspace::diagnose(std::string_view text,
-                                                              const std::string &path) const {
-    return manifest::ManifestLoader().loadText(text, path).diagnostics;
+                                                              const std::string &path,
+                                                              manifest::YamlBlockParser *parser) const {
+    const manifest::ManifestLoader loader;
+    return (parser ? loader.loadText(text, path, *parser) : loader.loadText(text, path)).diagnostics;
 }
 
 namespace {

@@ -65,8 +65,9 @@ struct CodeLens {
 // schema and the project's files, and nothing of LSP.
 class ManifestWorkspace {
 public:
-    std::vector<manifest::Diagnostic> diagnose(std::string_view text,
-                                               const std::string &path) const;
+    // With a parser, only the blocks changed since its last parse are parsed again.
+    std::vector<manifest::Diagnostic> diagnose(std::string_view text, const std::string &path,
+                                               manifest::YamlBlockParser *parser = nullptr) const;
     std::vector<CompletionItem> complete(std::string_view text, const std::string &path,
                                          SourcePosition at) const;
     std::optional<HoverInfo> hover(std::string_view text, const std::string &path,

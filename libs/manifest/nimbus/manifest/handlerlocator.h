@@ -2,8 +2,10 @@
 
 #include "nimbus/manifest/manifest.h"
 
+#include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace nimbus::manifest {
@@ -31,11 +33,30 @@ struct HandlerLookup {
     std::string error; // why it was not found, when it was not
 };
 
+struct ModuleIndex;
+
+// What one pass over a project has learned about module files: whether each exists, its
+// index and its canonical path. A check of 500 handlers in one module looks at the file
+// once, not 500 times. Files change between checks, so one lives for one check.
+class ModuleFiles {
+public:
+    struct File {
+        bool exists = false;
+        std::shared_ptr<const ModuleIndex> index; // nullptr when it cannot be read
+        std::string canonical;                    // the absolute path, symlinks resolved
+    };
+    const File &at(const std::string &path, RuntimeFamily family);
+
+private:
+    std::unordered_map<std::string, File> m_files; // by family and path
+};
+
 // Finds a handler's module in the project and the function's definition in it:
 // Python top-level def / async def / assignment / import; Node exports.name,
 // module.exports.name, module.exports = { name }, ESM export function/const/{ name }.
+// With `files`, what it learned about files is kept for the next lookups.
 HandlerLookup locateHandler(const std::string &projectDir, const std::string &handler,
-                            RuntimeFamily family);
+                            RuntimeFamily family, ModuleFiles *files = nullptr);
 
 // The names of the top-level functions a Python or Node module defines or exports, in
 // source order (for completing handler values).

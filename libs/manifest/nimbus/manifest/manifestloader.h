@@ -2,6 +2,7 @@
 
 #include "nimbus/manifest/diagnostic.h"
 #include "nimbus/manifest/manifest.h"
+#include "nimbus/manifest/yamlblocks.h"
 
 #include <functional>
 #include <map>
@@ -58,8 +59,14 @@ public:
     // Loads manifest text as if read from `filePath` (used by the language server for
     // unsaved documents); handler checks look in the file's folder.
     LoadResult loadText(std::string_view text, const std::string &filePath) const;
+    // The same for text edited since `parser` last read it (an editor's buffer): only the
+    // blocks the edits changed are parsed again.
+    LoadResult loadText(std::string_view text, const std::string &filePath,
+                        YamlBlockParser &parser) const;
 
 private:
+    LoadResult loadParsed(YamlParseResult parsed, const std::string &filePath) const;
+
     LoadOptions m_options;
 };
 

@@ -65,6 +65,10 @@ struct YamlParseResult {
     bool recovered = false;
 };
 
+// The error for `key` repeating `first` in one mapping (the repeat is left out of the tree).
+Diagnostic duplicateKeyDiagnostic(const std::string &fileName, const YamlNode &key,
+                                  const YamlNode &first);
+
 // Parses text as one YAML document. Never throws: syntax errors become diagnostics.
 YamlParseResult parseYaml(std::string_view text, const std::string &fileName);
 
