@@ -334,14 +334,14 @@ std::optional<std::string> codeOwner(const std::string &where, const std::string
 // default ('warn'), errors with 'error', nothing with 'off'. A finding about a function's
 // code is an error of that function's in every mode.
 void validateSchema(const YamlNode &root, const std::string &file,
-                    std::vector<Diagnostic> &diagnostics) {
+                    std::vector<Diagnostic> &diagnostics, ValidationMemo *memo) {
     std::string mode = "warn";
     if (const YamlNode *m = root.find("configValidationMode"); m && m->isScalar())
         mode = m->scalar;
     std::vector<Diagnostic> findings;
     std::vector<std::string> paths;
     ManifestSchema::forManifest(root)->validate(
-        root, file, findings, mode == "error" ? Severity::Error : Severity::Warning, &paths);
+        root, file, findings, mode == "error" ? Severity::Error : Severity::Warning, &paths, memo);
     for (size_t i = 0; i < findings.size(); ++i) {
         Diagnostic &d = findings[i];
         if (auto owner = codeOwner(paths[i], d.code)) {
@@ -408,15 +408,16 @@ LoadResult ManifestLoader::loadProject(const std::string &dirOrFile) const {
 }
 
 LoadResult ManifestLoader::loadText(std::string_view text, const std::string &filePath) const {
-    return loadParsed(parseYaml(text, filePath), filePath);
+    return loadParsed(parseYaml(text, filePath), filePath, nullptr);
 }
 
 LoadResult ManifestLoader::loadText(std::string_view text, const std::string &filePath,
-                                    YamlBlockParser &parser) const {
-    return loadParsed(parser.parse(text, filePath), filePath);
+                                    IncrementalLoad &state) const {
+    return loadParsed(state.parser.parse(text, filePath), filePath, &state.validation);
 }
 
-LoadResult ManifestLoader::loadParsed(YamlParseResult parsed, const std::string &filePath) const {
+LoadResult ManifestLoader::loadParsed(YamlParseResult parsed, const std::string &filePath,
+                                      ValidationMemo *memo) const {
     LoadResult result;
     result.diagnostics = std::move(parsed.diagnostics);
     if (!parsed.ok)
@@ -449,7 +450,7 @@ LoadResult ManifestLoader::loadParsed(YamlParseResult parsed, const std::string 
 
     mergeListOfMappings(manifest.tree.find("functions"), false);
     mergeListOfMappings(manifest.tree.find("resources"), true);
-    validateSchema(manifest.tree, filePath, result.diagnostics);
+    validateSchema(manifest.tree, filePath, result.diagnostics, memo);
 
     ModelBuilder(filePath, result.diagnostics).build(manifest, m_options);
     checkProject(manifest, m_options, result.diagnostics);

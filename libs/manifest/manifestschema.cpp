@@ -3,6 +3,8 @@
 #include "nimbus/manifest/suggest.h"
 
 #include <algorithm>
+#include <atomic>
+#include <charconv>
 #include <map>
 #include <mutex>
 #include <re2/re2.h>
@@ -22,6 +24,8 @@ struct ManifestSchema::Context {
     Severity severity = Severity::Error;
     std::vector<std::string> *paths = nullptr;
     std::string where; // the path of the node being validated
+    ValidationMemo *memo = nullptr;
+    bool remembering = false; // inside an entry whose findings are being remembered
 
     void error(const SourceRange &range, std::string code, std::string message) {
         if (paths)
@@ -277,7 +281,11 @@ std::optional<std::string> ManifestSchema::pluginOwning(const std::string &where
 }
 
 ManifestSchema::ManifestSchema(json document)
-    : m_document(std::move(document)) {}
+    : m_document(std::move(document))
+    , m_id([] {
+        static std::atomic<std::uint64_t> next{1};
+        return next++;
+    }()) {}
 
 const json &ManifestSchema::resolve(const json &schema) const {
     const json *current = &schema;
@@ -338,9 +346,111 @@ const json *ManifestSchema::chooseBranch(const YamlNode &node, const json &branc
 
 void ManifestSchema::validate(const YamlNode &root, const std::string &fileName,
                               std::vector<Diagnostic> &diagnostics, Severity severity,
-                              std::vector<std::string> *paths) const {
-    Context ctx{fileName, diagnostics, root.range, severity, paths, {}};
+                              std::vector<std::string> *paths, ValidationMemo *memo) const {
+    Context ctx{fileName, diagnostics, root.range, severity, paths, {}, memo, false};
+    if (memo) {
+        if (memo->m_schema != m_id) {
+            memo->m_previous.clear();
+            memo->m_schema = m_id;
+        }
+        memo->m_current.clear();
+        memo->m_stats = {};
+    }
     validateNode(root, m_document, ctx, "");
+    if (memo)
+        memo->m_previous = std::move(memo->m_current);
+}
+
+namespace {
+
+// Entries of a mapping with at least this many are remembered: collections such as
+// `functions` and `resources.Resources`, where an edit changes one entry of many.
+constexpr size_t kRememberedMappings = 8;
+
+void appendNumber(std::string &out, long long value) {
+    char buffer[24];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    out.append(buffer, result.ptr);
+    out += ',';
+}
+
+// Everything validation can see of a node, with lines counted from `base`.
+void appendShape(std::string &out, const YamlNode &node, int base) {
+    out += static_cast<char>('0' + static_cast<int>(node.kind));
+    out += static_cast<char>('0' + static_cast<int>(node.style));
+    out += node.placeholder ? 'p' : '-';
+    appendNumber(out, node.range.start.line - base);
+    appendNumber(out, node.range.start.column);
+    appendNumber(out, node.range.end.line - base);
+    appendNumber(out, node.range.end.column);
+    appendNumber(out, static_cast<long long>(node.scalar.size()));
+    out += node.scalar;
+    appendNumber(out, static_cast<long long>(node.items.size()));
+    for (const auto &item : node.items)
+        appendShape(out, item, base);
+    appendNumber(out, static_cast<long long>(node.entries.size()));
+    for (const auto &entry : node.entries) {
+        appendShape(out, entry.key, base);
+        appendShape(out, entry.value, base);
+    }
+}
+
+void shiftDiagnostic(Diagnostic &d, int delta) {
+    d.range.start.line += delta;
+    d.range.end.line += delta;
+    for (auto &fix : d.fixes) {
+        fix.range.start.line += delta;
+        fix.range.end.line += delta;
+    }
+}
+
+} // namespace
+
+void ManifestSchema::validateRemembered(const YamlEntry &entry, const json &schema, Context &ctx,
+                                        const std::string &where) const {
+    ValidationMemo &memo = *ctx.memo;
+    const int base = entry.key.range.start.line;
+    std::string key;
+    key.reserve(512);
+    appendNumber(key, static_cast<long long>(reinterpret_cast<std::uintptr_t>(&schema)));
+    appendNumber(key, static_cast<long long>(ctx.severity));
+    key += ctx.paths ? 'p' : '-';
+    key += where;
+    key += '\n';
+    appendShape(key, entry.key, base);
+    appendShape(key, entry.value, base);
+
+    auto found = memo.m_current.find(key);
+    if (found == memo.m_current.end()) {
+        if (auto previous = memo.m_previous.find(key); previous != memo.m_previous.end())
+            found = memo.m_current.emplace(std::move(key), std::move(previous->second)).first;
+    }
+    if (found != memo.m_current.end()) {
+        ++memo.m_stats.reused;
+        for (Diagnostic d : found->second.diagnostics) {
+            shiftDiagnostic(d, base);
+            ctx.diagnostics.push_back(std::move(d));
+        }
+        if (ctx.paths)
+            ctx.paths->insert(ctx.paths->end(), found->second.paths.begin(),
+                              found->second.paths.end());
+        return;
+    }
+
+    ++memo.m_stats.validated;
+    const size_t diagnosticsBefore = ctx.diagnostics.size();
+    const size_t pathsBefore = ctx.paths ? ctx.paths->size() : 0;
+    ctx.remembering = true;
+    validateEntry(entry, schema, ctx, where);
+    ctx.remembering = false;
+    ValidationMemo::Found findings;
+    for (size_t i = diagnosticsBefore; i < ctx.diagnostics.size(); ++i) {
+        findings.diagnostics.push_back(ctx.diagnostics[i]);
+        shiftDiagnostic(findings.diagnostics.back(), -base);
+    }
+    if (ctx.paths)
+        findings.paths.assign(ctx.paths->begin() + static_cast<long>(pathsBefore), ctx.paths->end());
+    memo.m_current.emplace(std::move(key), std::move(findings));
 }
 
 void ManifestSchema::validateNode(const YamlNode &node, const json &schemaRef, Context &ctx,
@@ -433,65 +543,76 @@ void ManifestSchema::validateNode(const YamlNode &node, const json &schemaRef, C
     }
 }
 
+void ManifestSchema::validateEntry(const YamlEntry &entry, const json &schema, Context &ctx,
+                                   const std::string &where) const {
+    const json *properties = schema.contains("properties") ? &schema["properties"] : nullptr;
+    const std::string &key = entry.key.scalar;
+    ctx.anchor = entry.key.range;
+
+    if (schema.contains("propertyNames") && schema["propertyNames"].contains("pattern")) {
+        const std::string pattern = schema["propertyNames"]["pattern"].get<std::string>();
+        if (!matches(key, pattern))
+            ctx.error(entry.key.range, "invalid-key",
+                      "'" + key + "' is not a valid name in " + describeWhere(where) + ": " +
+                          schema["propertyNames"].value("patternErrorMessage",
+                                                        "it must match " + pattern));
+    }
+    // The framework drops keys left empty ("memorySize:") before it validates.
+    const bool empty = entry.value.isNull();
+    if (properties && properties->contains(key)) {
+        if (!empty)
+            validateNode(entry.value, (*properties)[key], ctx, child(where, key));
+        return;
+    }
+    if (schema.contains("patternProperties")) {
+        bool matched = false;
+        for (const auto &[pattern, sub] : schema["patternProperties"].items()) {
+            if (matches(key, pattern)) {
+                validateNode(entry.value, sub, ctx, child(where, key));
+                matched = true;
+                break;
+            }
+        }
+        if (matched)
+            return;
+    }
+    static const json allowAny(true);
+    const auto found = schema.find("additionalProperties");
+    const json &additional = found != schema.end() ? *found : allowAny;
+    if (additional.is_boolean() && !additional.get<bool>()) {
+        std::vector<std::string> allowed = propertyNames(schema);
+        std::string message = "unknown key '" + key + "' in " + describeWhere(where);
+        const auto plugin = pluginOwning(where, key);
+        const std::optional<std::string> guess =
+            plugin ? std::nullopt : closestMatch(key, allowed);
+        if (plugin)
+            message = "'" + key + "' in " + describeWhere(where) + " belongs to the plugin " +
+                      *plugin + ", which 'plugins' does not list; add it there";
+        else if (guess)
+            message += "; did you mean '" + *guess + "'?";
+        else
+            message += "; allowed keys: " + joinList(allowed, 12);
+        if (!m_unknownPlugins.empty())
+            message += " (unless a listed plugin Nimbus does not know adds it: " +
+                       joinList(m_unknownPlugins, 4) + ")";
+        ctx.error(entry.key.range, "unknown-key", message);
+        if (guess)
+            ctx.fix("Change to '" + *guess + "'", entry.key.range, *guess);
+    } else if (additional.is_object()) {
+        validateNode(entry.value, additional, ctx, child(where, key));
+    }
+}
+
 void ManifestSchema::validateMapping(const YamlNode &node, const json &schema, Context &ctx,
                                      const std::string &where) const {
     const SourceRange anchor = ctx.anchor;
-    const json *properties = schema.contains("properties") ? &schema["properties"] : nullptr;
+    const bool remember =
+        ctx.memo && !ctx.remembering && node.entries.size() >= kRememberedMappings;
     for (const auto &entry : node.entries) {
-        const std::string &key = entry.key.scalar;
-        ctx.anchor = entry.key.range;
-        if (schema.contains("propertyNames") && schema["propertyNames"].contains("pattern")) {
-            const std::string pattern = schema["propertyNames"]["pattern"].get<std::string>();
-            if (!matches(key, pattern))
-                ctx.error(entry.key.range, "invalid-key",
-                          "'" + key + "' is not a valid name in " + describeWhere(where) + ": " +
-                              schema["propertyNames"].value("patternErrorMessage",
-                                                            "it must match " + pattern));
-        }
-        // The framework drops keys left empty ("memorySize:") before it validates.
-        const bool empty = entry.value.isNull();
-        if (properties && properties->contains(key)) {
-            if (!empty)
-                validateNode(entry.value, (*properties)[key], ctx, child(where, key));
-            continue;
-        }
-        if (schema.contains("patternProperties")) {
-            bool matched = false;
-            for (const auto &[pattern, sub] : schema["patternProperties"].items()) {
-                if (matches(key, pattern)) {
-                    validateNode(entry.value, sub, ctx, child(where, key));
-                    matched = true;
-                    break;
-                }
-            }
-            if (matched)
-                continue;
-        }
-        static const json allowAny(true);
-        const auto found = schema.find("additionalProperties");
-        const json &additional = found != schema.end() ? *found : allowAny;
-        if (additional.is_boolean() && !additional.get<bool>()) {
-            std::vector<std::string> allowed = propertyNames(schema);
-            std::string message = "unknown key '" + key + "' in " + describeWhere(where);
-            const auto plugin = pluginOwning(where, key);
-            const std::optional<std::string> guess =
-                plugin ? std::nullopt : closestMatch(key, allowed);
-            if (plugin)
-                message = "'" + key + "' in " + describeWhere(where) + " belongs to the plugin " +
-                          *plugin + ", which 'plugins' does not list; add it there";
-            else if (guess)
-                message += "; did you mean '" + *guess + "'?";
-            else
-                message += "; allowed keys: " + joinList(allowed, 12);
-            if (!m_unknownPlugins.empty())
-                message += " (unless a listed plugin Nimbus does not know adds it: " +
-                           joinList(m_unknownPlugins, 4) + ")";
-            ctx.error(entry.key.range, "unknown-key", message);
-            if (guess)
-                ctx.fix("Change to '" + *guess + "'", entry.key.range, *guess);
-        } else if (additional.is_object()) {
-            validateNode(entry.value, additional, ctx, child(where, key));
-        }
+        if (remember && (entry.value.isMapping() || entry.value.isSequence()))
+            validateRemembered(entry, schema, ctx, where);
+        else
+            validateEntry(entry, schema, ctx, where);
     }
     ctx.anchor = anchor;
 

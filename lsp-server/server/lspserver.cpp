@@ -117,18 +117,18 @@ json LspServer::diagnosticsNotification(const TextDocument &doc) const {
     json diagnostics = json::array();
     if (isManifest(doc.uri())) {
         const std::string path = uriToPath(doc.uri());
-        std::shared_ptr<IncrementalParser> parser;
+        std::shared_ptr<DocumentLoads> loads;
         {
-            std::lock_guard lock(m_parsersMutex);
-            auto &slot = m_parsers[doc.uri()];
+            std::lock_guard lock(m_loadsMutex);
+            auto &slot = m_loads[doc.uri()];
             if (!slot)
-                slot = std::make_shared<IncrementalParser>();
-            parser = slot;
+                slot = std::make_shared<DocumentLoads>();
+            loads = slot;
         }
         std::vector<manifest::Diagnostic> found;
         {
-            std::lock_guard lock(parser->mutex);
-            found = m_workspace.diagnose(doc.text(), path, &parser->parser);
+            std::lock_guard lock(loads->mutex);
+            found = m_workspace.diagnose(doc.text(), path, &loads->state);
         }
         for (const auto &d : found) {
             SourceRange range = d.hasPosition ? d.range : SourceRange{};
@@ -315,8 +315,8 @@ void LspServer::registerHandlers() {
         if (m_worker)
             m_worker->forget(uri);
         {
-            std::lock_guard lock(m_parsersMutex);
-            m_parsers.erase(uri);
+            std::lock_guard lock(m_loadsMutex);
+            m_loads.erase(uri);
         }
         m_dispatcher.notify("textDocument/publishDiagnostics",
                             {{"uri", uri}, {"diagnostics", json::array()}});

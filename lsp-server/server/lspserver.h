@@ -74,15 +74,15 @@ private:
     std::vector<std::thread> m_jobs;
     std::atomic<int> m_runningJobs{0};
     std::set<std::string> m_dirty;
-    // Each open manifest's parser, which keeps its blocks between checks so that a check
-    // after an edit parses only what the edit changed. Used by whichever thread computes
-    // diagnostics; one at a time per document.
-    struct IncrementalParser {
+    // What each open manifest's checks keep from one to the next (its blocks and their
+    // findings), so that a check after an edit parses and validates only what the edit
+    // changed. Used by whichever thread computes diagnostics; one at a time per document.
+    struct DocumentLoads {
         std::mutex mutex;
-        manifest::YamlBlockParser parser;
+        manifest::IncrementalLoad state;
     };
-    mutable std::mutex m_parsersMutex;
-    mutable std::map<std::string, std::shared_ptr<IncrementalParser>> m_parsers;
+    mutable std::mutex m_loadsMutex;
+    mutable std::map<std::string, std::shared_ptr<DocumentLoads>> m_loads;
     DiagnosticsWorker *m_worker = nullptr;
     State m_state = State::Uninitialized;
     bool m_exitRequested = false;

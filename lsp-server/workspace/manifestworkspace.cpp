@@ -240,9 +240,9 @@ void collectPaths(const YamlNode &node, const std::string &prefix, int depth,
 
 std::vector<manifest::Diagnostic> ManifestWorkspace::diagnose(std::string_view text,
                                                               const std::string &path,
-                                                              manifest::YamlBlockParser *parser) const {
+                                                              manifest::IncrementalLoad *state) const {
     const manifest::ManifestLoader loader;
-    return (parser ? loader.loadText(text, path, *parser) : loader.loadText(text, path)).diagnostics;
+    return (state ? loader.loadText(text, path, *state) : loader.loadText(text, path)).diagnostics;
 }
 
 namespace {

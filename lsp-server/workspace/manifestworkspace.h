@@ -65,9 +65,10 @@ struct CodeLens {
 // schema and the project's files, and nothing of LSP.
 class ManifestWorkspace {
 public:
-    // With a parser, only the blocks changed since its last parse are parsed again.
+    // With `state` (kept between checks of one document), only what changed since is parsed
+    // and validated again.
     std::vector<manifest::Diagnostic> diagnose(std::string_view text, const std::string &path,
-                                               manifest::YamlBlockParser *parser = nullptr) const;
+                                               manifest::IncrementalLoad *state = nullptr) const;
     std::vector<CompletionItem> complete(std::string_view text, const std::string &path,
                                          SourcePosition at) const;
     std::optional<HoverInfo> hover(std::string_view text, const std::string &path,

@@ -43,6 +43,50 @@ QString describe(const std::vector<Diagnostic> &diagnostics) {
     return lines.join(" | ");
 }
 
+// Diagnostics with everything an editor gets: position, code, message, function, fixes.
+QString describeFully(const std::vector<Diagnostic> &diagnostics) {
+    QStringList lines;
+    for (const auto &d : diagnostics) {
+        QString line = QString::fromStdString(formatDiagnostic(d)) + " [" +
+                       QString::fromStdString(d.code) + "/" + QString::fromStdString(d.function) +
+                       QString(" to %1:%2]").arg(d.range.end.line).arg(d.range.end.column);
+        for (const auto &fix : d.fixes)
+            line += QString(" fix %1 at %2:%3-%4:%5 '%6'")
+                        .arg(QString::fromStdString(fix.title))
+                        .arg(fix.range.start.line)
+                        .arg(fix.range.start.column)
+                        .arg(fix.range.end.line)
+                        .arg(fix.range.end.column)
+                        .arg(QString::fromStdString(fix.newText));
+        lines << line;
+    }
+    return lines.join("\n");
+}
+
+// A load that reuses what loads before it found (as the language server's, after each edit)
+// must find what a load from scratch finds. The text goes among many functions (so that
+// their findings are remembered) and is loaded after the same text without `yaml`'s change.
+QString incrementalDifference(TempProject &project, const QByteArray &before,
+                              const QByteArray &yaml) {
+    QByteArray more;
+    for (int i = 0; i < 12; ++i)
+        more += QByteArray("  extra") + QByteArray::number(i) + ":\n    handler: handler.hello\n" +
+                (i % 3 == 0 ? "    memorySize: 99999\n" : "    timeout: 5\n");
+    const std::string path = (project.path() + "/serverless.yml").toStdString();
+    LoadOptions options;
+    options.environment = [](const std::string &) { return std::optional<std::string>(); };
+    const ManifestLoader loader(options);
+    IncrementalLoad state;
+    for (const QByteArray &text : {before + more, yaml + more, before + more, yaml + more}) {
+        const std::string s = text.toStdString();
+        const QString incremental = describeFully(loader.loadText(s, path, state).diagnostics);
+        const QString whole = describeFully(loader.loadText(s, path).diagnostics);
+        if (incremental != whole)
+            return "incremental:\n" + incremental + "\nwhole:\n" + whole;
+    }
+    return {};
+}
+
 } // namespace
 
 class TestManifestLoader : public QObject {
@@ -51,6 +95,7 @@ private slots:
     void validManifestAppliesProviderDefaults();
     void oneMistakeGivesOneDiagnostic_data();
     void oneMistakeGivesOneDiagnostic();
+    void anEditIsParsedAndValidatedAlone();
     void nimbusKindsAreRead();
     void stageOptionNamesDeployedFunctions();
     void eventsAreParsed();
@@ -351,6 +396,30 @@ void TestManifestLoader::oneMistakeGivesOneDiagnostic() {
     QCOMPARE(d.range.start.column + 1, column);
     // Warnings never stop a function; only errors do.
     QCOMPARE(result.ok(), severity != "error");
+    const QString difference = incrementalDifference(project, kBase, yaml);
+    QVERIFY2(difference.isEmpty(), qPrintable(difference));
+}
+
+void TestManifestLoader::anEditIsParsedAndValidatedAlone() {
+    TempProject project;
+    project.write("handler.py", "def hello(event, context):\n    return event\n");
+    QByteArray yaml = kBase;
+    for (int i = 0; i < 200; ++i)
+        yaml += "  fn" + QByteArray::number(i) + ":\n    handler: handler.hello\n    memorySize: 512\n";
+    const std::string path = (project.path() + "/serverless.yml").toStdString();
+    const ManifestLoader loader;
+    IncrementalLoad state;
+    QVERIFY(loader.loadText(yaml.toStdString(), path, state).ok());
+    QCOMPARE(state.validation.lastStats().validated, 201);
+
+    const QByteArray edited = yaml.replace("  fn100:\n    handler: handler.hello\n    memorySize: 512",
+                                           "  fn100:\n    handler: handler.hello\n    memorySize: 99999");
+    const LoadResult result = loader.loadText(edited.toStdString(), path, state);
+    QCOMPARE(state.parser.lastStats().parsed, 1);
+    QCOMPARE(state.validation.lastStats().validated, 1);
+    QCOMPARE(state.validation.lastStats().reused, 200);
+    QCOMPARE(result.diagnostics.size(), size_t(1));
+    QCOMPARE(result.diagnostics.front().range.start.line, 11 + 100 * 3 + 2);
 }
 
 void TestManifestLoader::nimbusKindsAreRead() {

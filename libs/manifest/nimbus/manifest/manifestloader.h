@@ -2,6 +2,7 @@
 
 #include "nimbus/manifest/diagnostic.h"
 #include "nimbus/manifest/manifest.h"
+#include "nimbus/manifest/manifestschema.h"
 #include "nimbus/manifest/yamlblocks.h"
 
 #include <functional>
@@ -44,6 +45,13 @@ struct LoadResult {
     std::vector<std::string> dropUnrunnable();
 };
 
+// What loads of one document keep from one to the next (see loadText). One per document;
+// not thread-safe.
+struct IncrementalLoad {
+    YamlBlockParser parser;
+    ValidationMemo validation;
+};
+
 // Reads a project manifest: YAML -> variables -> schema validation -> model with provider
 // defaults -> checks that need the project's files (handlers, bootstrap). Never throws.
 class ManifestLoader {
@@ -59,13 +67,15 @@ public:
     // Loads manifest text as if read from `filePath` (used by the language server for
     // unsaved documents); handler checks look in the file's folder.
     LoadResult loadText(std::string_view text, const std::string &filePath) const;
-    // The same for text edited since `parser` last read it (an editor's buffer): only the
-    // blocks the edits changed are parsed again.
+    // The same for text edited since the last load with `state` (an editor's buffer): only
+    // the blocks the edits changed are parsed again, and only the entries they changed in
+    // `functions` and `resources` are validated again.
     LoadResult loadText(std::string_view text, const std::string &filePath,
-                        YamlBlockParser &parser) const;
+                        IncrementalLoad &state) const;
 
 private:
-    LoadResult loadParsed(YamlParseResult parsed, const std::string &filePath) const;
+    LoadResult loadParsed(YamlParseResult parsed, const std::string &filePath,
+                          ValidationMemo *memo) const;
 
     LoadOptions m_options;
 };

@@ -3,12 +3,14 @@
 #include "nimbus/manifest/diagnostic.h"
 #include "nimbus/manifest/yamltree.h"
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace re2 {
@@ -16,6 +18,30 @@ class RE2;
 }
 
 namespace nimbus::manifest {
+
+// What validating a document found in each entry of its large mappings (the functions,
+// the resources), remembered by the entry's content, so that validating the document again
+// after an edit validates only the entries the edit changed; the others' findings are
+// reused, moved to their lines. One per document being edited; not thread-safe.
+class ValidationMemo {
+public:
+    struct Stats {
+        int reused = 0;    // entries whose findings were remembered
+        int validated = 0; // entries validated
+    };
+    const Stats &lastStats() const { return m_stats; }
+
+private:
+    friend class ManifestSchema;
+    struct Found {
+        std::vector<Diagnostic> diagnostics; // lines counted from the entry's key
+        std::vector<std::string> paths;
+    };
+    std::uint64_t m_schema = 0; // the schema (and plugins) the findings are of
+    std::unordered_map<std::string, Found> m_previous; // the last validation's
+    std::unordered_map<std::string, Found> m_current;  // this one's
+    Stats m_stats;
+};
 
 // The manifest's JSON Schema (resources/schema/serverless.schema.json, compiled into the
 // library) and the operations on it: validating a YAML tree, and looking up what the schema
@@ -47,9 +73,10 @@ public:
     // the given severity (the manifest's configValidationMode decides it).
     // `paths`, when given, receives the validation path of each finding ("functions.hello.
     // handler"), in step with the diagnostics appended.
+    // With `memo`, entries validated before with the same content are not validated again.
     void validate(const YamlNode &root, const std::string &fileName,
                   std::vector<Diagnostic> &diagnostics, Severity severity = Severity::Error,
-                  std::vector<std::string> *paths = nullptr) const;
+                  std::vector<std::string> *paths = nullptr, ValidationMemo *memo = nullptr) const;
 
     // Follows $ref chains.
     const nlohmann::ordered_json &resolve(const nlohmann::ordered_json &schema) const;
@@ -72,6 +99,11 @@ private:
                       const std::string &where) const;
     void validateMapping(const YamlNode &node, const nlohmann::ordered_json &schema, Context &ctx,
                          const std::string &where) const;
+    void validateEntry(const YamlEntry &entry, const nlohmann::ordered_json &schema, Context &ctx,
+                       const std::string &where) const;
+    // validateEntry, or what it found the last time for an entry with the same content.
+    void validateRemembered(const YamlEntry &entry, const nlohmann::ordered_json &schema,
+                            Context &ctx, const std::string &where) const;
     void validateScalar(const YamlNode &node, const nlohmann::ordered_json &schema, Context &ctx,
                         const std::string &where) const;
     bool typeMatches(const YamlNode &node, const nlohmann::ordered_json &type, bool coerce) const;
@@ -88,6 +120,7 @@ private:
     std::optional<std::string> pluginOwning(const std::string &where, const std::string &key) const;
 
     nlohmann::ordered_json m_document;
+    const std::uint64_t m_id; // tells one schema (with its plugins) from another in memos
     std::vector<std::string> m_unknownPlugins; // listed, but not described in plugins.json
     mutable std::mutex m_patternsMutex;
     mutable std::map<std::string, std::shared_ptr<const re2::RE2>, std::less<>> m_patterns;
