@@ -11,7 +11,14 @@
 int main(int argc, char **argv) {
     // How long typing must pause before diagnostics are published.
     int debounceMs = 150;
+    // Check each version from scratch instead of reusing what the last check found (for
+    // benchmarks that compare the two).
+    bool wholeChecks = false;
     for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--whole-checks") == 0) {
+            wholeChecks = true;
+            continue;
+        }
         if (std::strcmp(argv[i], "--version") == 0) {
             std::cout << "nimbus-lsp " << NIMBUS_VERSION << '\n';
             return 0;
@@ -29,7 +36,7 @@ int main(int argc, char **argv) {
             continue;
         }
         if (std::strcmp(argv[i], "--stdio") != 0) {
-            std::cerr << "usage: nimbus-lsp [--stdio] [--debounce-ms N] [--version]\n";
+            std::cerr << "usage: nimbus-lsp [--stdio] [--debounce-ms N] [--whole-checks] [--version]\n";
             return 2;
         }
     }
@@ -38,10 +45,15 @@ int main(int argc, char **argv) {
         transport.send(message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     };
     nimbus::lsp::LspServer server(send);
+    server.setIncrementalChecks(!wholeChecks);
     // Diagnostics are computed beside the request loop, so completion never waits for them.
+    // What a check built besides its diagnostics is freed once they are out, not before.
     nimbus::lsp::DiagnosticsWorker worker(
         [&](const nimbus::lsp::TextDocument &doc) { return server.diagnosticsNotification(doc); },
-        send);
+        [&](const nlohmann::json &notification) {
+            send(notification);
+            server.releaseChecked();
+        });
     server.setDiagnosticsWorker(&worker);
     transport.run(
         [&](std::vector<nimbus::jsonrpc::Frame> frames) {

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <re2/re2.h>
@@ -367,28 +367,29 @@ namespace {
 // `functions` and `resources.Resources`, where an edit changes one entry of many.
 constexpr size_t kRememberedMappings = 8;
 
+// The key is compared, never read: numbers go in as their bytes.
 void appendNumber(std::string &out, long long value) {
-    char buffer[24];
-    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-    out.append(buffer, result.ptr);
-    out += ',';
+    char bytes[sizeof value];
+    std::memcpy(bytes, &value, sizeof value);
+    out.append(bytes, sizeof bytes);
 }
+
 
 // Everything validation can see of a node, with lines counted from `base`.
 void appendShape(std::string &out, const YamlNode &node, int base) {
-    out += static_cast<char>('0' + static_cast<int>(node.kind));
-    out += static_cast<char>('0' + static_cast<int>(node.style));
-    out += node.placeholder ? 'p' : '-';
-    appendNumber(out, node.range.start.line - base);
-    appendNumber(out, node.range.start.column);
-    appendNumber(out, node.range.end.line - base);
-    appendNumber(out, node.range.end.column);
-    appendNumber(out, static_cast<long long>(node.scalar.size()));
+    const int header[] = {static_cast<int>(node.kind) | static_cast<int>(node.style) << 4 |
+                              (node.placeholder ? 1 << 8 : 0),
+                          node.range.start.line - base,
+                          node.range.start.column,
+                          node.range.end.line - base,
+                          node.range.end.column,
+                          static_cast<int>(node.scalar.size()),
+                          static_cast<int>(node.items.size()),
+                          static_cast<int>(node.entries.size())};
+    out.append(reinterpret_cast<const char *>(header), sizeof header);
     out += node.scalar;
-    appendNumber(out, static_cast<long long>(node.items.size()));
     for (const auto &item : node.items)
         appendShape(out, item, base);
-    appendNumber(out, static_cast<long long>(node.entries.size()));
     for (const auto &entry : node.entries) {
         appendShape(out, entry.key, base);
         appendShape(out, entry.value, base);

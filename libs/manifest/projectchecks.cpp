@@ -14,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 namespace fs = std::filesystem;
 
@@ -373,30 +374,28 @@ public:
     void add(const std::string &file, const std::string &function, const std::string &method,
              const std::string &path, const std::string &what, SourceRange range,
              std::vector<Diagnostic> &diagnostics) {
-        const std::string shape = path == "*" ? "*" : routeShape(path);
-        for (const auto &other : m_routes) {
-            // (A method beside ANY on one path is not a clash: as on API Gateway, the
-            // method's route wins and ANY takes the rest.)
-            if (other.shape != shape || other.method != method)
-                continue;
-            diagnostics.push_back(diagnosticAt(
-                file, range, "duplicate-route",
-                what + " " + method + " " + path + " takes the same requests as " + other.what +
-                    " " + other.method + " " + other.path + " of function '" + other.function +
-                    "' (line " + std::to_string(other.range.start.line + 1) +
-                    "); the local gateway serves one function per route, the first",
-                Severity::Warning));
+        // (A method beside ANY on one path is not a clash: as on API Gateway, the method's
+        // route wins and ANY takes the rest.)
+        const std::string key = method + ' ' + (path == "*" ? "*" : routeShape(path));
+        const auto [it, first] = m_routes.try_emplace(key, Route{function, method, path, what, range});
+        if (first)
             return;
-        }
-        m_routes.push_back({function, method, path, shape, what, range});
+        const Route &other = it->second;
+        diagnostics.push_back(diagnosticAt(
+            file, range, "duplicate-route",
+            what + " " + method + " " + path + " takes the same requests as " + other.what + " " +
+                other.method + " " + other.path + " of function '" + other.function + "' (line " +
+                std::to_string(other.range.start.line + 1) +
+                "); the local gateway serves one function per route, the first",
+            Severity::Warning));
     }
 
 private:
     struct Route {
-        std::string function, method, path, shape, what;
+        std::string function, method, path, what;
         SourceRange range;
     };
-    std::vector<Route> m_routes;
+    std::unordered_map<std::string, Route> m_routes; // by method and shape: the first
 };
 
 } // namespace

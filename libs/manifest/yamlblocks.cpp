@@ -246,7 +246,7 @@ public:
         return result;
     }
 
-    std::unordered_map<std::string, std::shared_ptr<const Block>> used;
+    Blocks used;
     int blocks = 0;
     int parsed = 0;
 
@@ -391,7 +391,7 @@ private:
         const size_t to = end < static_cast<int>(m_lines.size())
                               ? m_lines[static_cast<size_t>(end)].offset
                               : m_text.size();
-        std::string text(m_text.substr(from, to - from));
+        const std::string_view text = m_text.substr(from, to - from);
         ++blocks;
         const auto usable = [begin](const std::shared_ptr<const Block> &b) {
             return b->origin == 0 || b->origin == begin;
@@ -401,7 +401,11 @@ private:
         std::shared_ptr<const Block> block;
         if (auto it = m_parser.m_blocks.find(text);
             it != m_parser.m_blocks.end() && usable(it->second)) {
-            block = it->second;
+            // Moved, key and all, to this parse's blocks.
+            auto node = m_parser.m_blocks.extract(it);
+            block = node.mapped();
+            used.insert(std::move(node));
+            return block;
         } else {
             ++parsed;
             YamlParseResult result = parseYaml(text, m_fileName);
@@ -411,7 +415,8 @@ private:
             auto fresh = std::make_shared<Block>();
             if (!result.diagnostics.empty() && begin > 0) {
                 // Parsed again where it stands: blank lines in place of those before it.
-                result = parseYaml(std::string(static_cast<size_t>(begin), '\n') + text, m_fileName);
+                result = parseYaml(std::string(static_cast<size_t>(begin), '\n').append(text),
+                                   m_fileName);
                 if (!result.ok || result.recovered || !result.root.isMapping())
                     return nullptr;
                 fresh->origin = begin;
@@ -425,7 +430,7 @@ private:
             fresh->diagnostics = std::move(result.diagnostics);
             block = std::move(fresh);
         }
-        used.insert_or_assign(std::move(text), block);
+        used.insert_or_assign(std::string(text), block);
         return block;
     }
 

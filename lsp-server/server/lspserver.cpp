@@ -125,12 +125,13 @@ json LspServer::diagnosticsNotification(const TextDocument &doc) const {
                 slot = std::make_shared<DocumentLoads>();
             loads = slot;
         }
-        std::vector<manifest::Diagnostic> found;
+        manifest::LoadResult checked;
         {
             std::lock_guard lock(loads->mutex);
-            found = m_workspace.diagnose(doc.text(), path, &loads->state);
+            checked = m_workspace.check(doc.text(), path, m_incremental ? &loads->state : nullptr);
+            loads->checked = std::move(checked.manifest);
         }
-        for (const auto &d : found) {
+        for (const auto &d : checked.diagnostics) {
             SourceRange range = d.hasPosition ? d.range : SourceRange{};
             json diagnostic{{"range", toLsp(doc, range)},
                             {"severity", lspSeverity(d.severity)},
@@ -203,6 +204,22 @@ json LspServer::codeActions(const json &params) const {
     return actions;
 }
 
+void LspServer::releaseChecked() const {
+    std::vector<std::shared_ptr<DocumentLoads>> loads;
+    {
+        std::lock_guard lock(m_loadsMutex);
+        for (const auto &[uri, document] : m_loads)
+            loads.push_back(document);
+    }
+    for (const auto &document : loads) {
+        std::optional<manifest::Manifest> checked;
+        {
+            std::lock_guard lock(document->mutex);
+            checked.swap(document->checked);
+        }
+    }
+}
+
 void LspServer::flushDiagnostics() {
     auto dirty = std::move(m_dirty);
     m_dirty.clear();
@@ -215,6 +232,7 @@ void LspServer::flushDiagnostics() {
         } else {
             const json notification = diagnosticsNotification(*it->second);
             m_dispatcher.notify("textDocument/publishDiagnostics", notification["params"]);
+            releaseChecked();
         }
     }
 }

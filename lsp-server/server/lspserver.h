@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -40,8 +41,14 @@ public:
     void flushDiagnostics();
     bool hasPendingDiagnostics() const { return !m_dirty.empty(); }
     void setDiagnosticsWorker(DiagnosticsWorker *worker) { m_worker = worker; }
+    // Whether a check reuses what the document's last check found (the default), or starts
+    // from scratch.
+    void setIncrementalChecks(bool on) { m_incremental = on; }
     // The publishDiagnostics notification for a document. Safe to call from any thread.
     nlohmann::json diagnosticsNotification(const TextDocument &doc) const;
+    // Frees what the checks behind the notifications built (the manifests' trees and models),
+    // which they keep so that freeing it does not delay the notification.
+    void releaseChecked() const;
     // The quick fixes the diagnostics of params.context carry (textDocument/codeAction).
     nlohmann::json codeActions(const nlohmann::json &params) const;
 
@@ -80,10 +87,12 @@ private:
     struct DocumentLoads {
         std::mutex mutex;
         manifest::IncrementalLoad state;
+        std::optional<manifest::Manifest> checked; // the last check's, until releaseChecked
     };
     mutable std::mutex m_loadsMutex;
     mutable std::map<std::string, std::shared_ptr<DocumentLoads>> m_loads;
     DiagnosticsWorker *m_worker = nullptr;
+    bool m_incremental = true;
     State m_state = State::Uninitialized;
     bool m_exitRequested = false;
     bool m_clientWatchesFiles = false;

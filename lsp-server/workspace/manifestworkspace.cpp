@@ -238,11 +238,10 @@ void collectPaths(const YamlNode &node, const std::string &prefix, int depth,
 
 } // namespace
 
-std::vector<manifest::Diagnostic> ManifestWorkspace::diagnose(std::string_view text,
-                                                              const std::string &path,
-                                                              manifest::IncrementalLoad *state) const {
+manifest::LoadResult ManifestWorkspace::check(std::string_view text, const std::string &path,
+                                              manifest::IncrementalLoad *state) const {
     const manifest::ManifestLoader loader;
-    return (state ? loader.loadText(text, path, *state) : loader.loadText(text, path)).diagnostics;
+    return state ? loader.loadText(text, path, *state) : loader.loadText(text, path);
 }
 
 namespace {

@@ -65,10 +65,11 @@ struct CodeLens {
 // schema and the project's files, and nothing of LSP.
 class ManifestWorkspace {
 public:
+    // The document loaded as a check: its diagnostics (and the manifest they are about).
     // With `state` (kept between checks of one document), only what changed since is parsed
     // and validated again.
-    std::vector<manifest::Diagnostic> diagnose(std::string_view text, const std::string &path,
-                                               manifest::IncrementalLoad *state = nullptr) const;
+    manifest::LoadResult check(std::string_view text, const std::string &path,
+                               manifest::IncrementalLoad *state = nullptr) const;
     std::vector<CompletionItem> complete(std::string_view text, const std::string &path,
                                          SourcePosition at) const;
     std::optional<HoverInfo> hover(std::string_view text, const std::string &path,

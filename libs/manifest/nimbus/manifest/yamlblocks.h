@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <functional>
 #include <unordered_map>
 
 namespace nimbus::manifest {
@@ -41,9 +42,17 @@ public:
 private:
     class Splitter;
 
+    // Looked up by the text's view, without a copy.
+    struct TextHash {
+        using is_transparent = void;
+        size_t operator()(std::string_view text) const { return std::hash<std::string_view>()(text); }
+    };
+    using Blocks = std::unordered_map<std::string, std::shared_ptr<const Block>, TextHash,
+                                      std::equal_to<>>;
+
     std::string m_fileName;
     // By text: the blocks of the last parse (only those, so memory follows the document).
-    std::unordered_map<std::string, std::shared_ptr<const Block>> m_blocks;
+    Blocks m_blocks;
     Stats m_stats;
 };
 
