@@ -34,6 +34,15 @@ bool hasErrors(const std::vector<Diagnostic> &diagnostics) {
                        [](const Diagnostic &d) { return d.severity == Severity::Error; });
 }
 
+void shiftLines(Diagnostic &diagnostic, int delta) {
+    diagnostic.range.start.line += delta;
+    diagnostic.range.end.line += delta;
+    for (auto &fix : diagnostic.fixes) {
+        fix.range.start.line += delta;
+        fix.range.end.line += delta;
+    }
+}
+
 Diagnostic diagnosticAt(const std::string &file, SourceRange range, std::string code,
                         std::string message, Severity severity) {
     Diagnostic d;

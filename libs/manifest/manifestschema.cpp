@@ -396,15 +396,6 @@ void appendShape(std::string &out, const YamlNode &node, int base) {
     }
 }
 
-void shiftDiagnostic(Diagnostic &d, int delta) {
-    d.range.start.line += delta;
-    d.range.end.line += delta;
-    for (auto &fix : d.fixes) {
-        fix.range.start.line += delta;
-        fix.range.end.line += delta;
-    }
-}
-
 } // namespace
 
 void ManifestSchema::validateRemembered(const YamlEntry &entry, const json &schema, Context &ctx,
@@ -429,7 +420,7 @@ void ManifestSchema::validateRemembered(const YamlEntry &entry, const json &sche
     if (found != memo.m_current.end()) {
         ++memo.m_stats.reused;
         for (Diagnostic d : found->second.diagnostics) {
-            shiftDiagnostic(d, base);
+            shiftLines(d, base);
             ctx.diagnostics.push_back(std::move(d));
         }
         if (ctx.paths)
@@ -447,7 +438,7 @@ void ManifestSchema::validateRemembered(const YamlEntry &entry, const json &sche
     ValidationMemo::Found findings;
     for (size_t i = diagnosticsBefore; i < ctx.diagnostics.size(); ++i) {
         findings.diagnostics.push_back(ctx.diagnostics[i]);
-        shiftDiagnostic(findings.diagnostics.back(), -base);
+        shiftLines(findings.diagnostics.back(), -base);
     }
     if (ctx.paths)
         findings.paths.assign(ctx.paths->begin() + static_cast<long>(pathsBefore), ctx.paths->end());

@@ -177,15 +177,6 @@ void shiftLines(YamlNode &node, int delta) {
     }
 }
 
-void shiftLines(Diagnostic &diagnostic, int delta) {
-    diagnostic.range.start.line += delta;
-    diagnostic.range.end.line += delta;
-    for (auto &fix : diagnostic.fixes) {
-        fix.range.start.line += delta;
-        fix.range.end.line += delta;
-    }
-}
-
 // A mapping built from the entries of consecutive blocks, checked for keys that repeat
 // across them as the parser checks within one.
 class MappingBuilder {

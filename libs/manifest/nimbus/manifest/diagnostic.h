@@ -55,6 +55,10 @@ std::string formatDiagnostic(const Diagnostic &diagnostic);
 
 bool hasErrors(const std::vector<Diagnostic> &diagnostics);
 
+// The diagnostic (and its fixes) `delta` lines further down, for findings remembered from a
+// block of text that has moved.
+void shiftLines(Diagnostic &diagnostic, int delta);
+
 // A diagnostic on a token.
 Diagnostic diagnosticAt(const std::string &file, SourceRange range, std::string code,
                         std::string message, Severity severity = Severity::Error);
