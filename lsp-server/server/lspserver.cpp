@@ -117,19 +117,21 @@ json LspServer::diagnosticsNotification(const TextDocument &doc) const {
     json diagnostics = json::array();
     if (isManifest(doc.uri())) {
         const std::string path = uriToPath(doc.uri());
+        // Open documents have their loads (from didOpen to didClose); a check that outlives
+        // its document's close checks from scratch and keeps nothing.
         std::shared_ptr<DocumentLoads> loads;
         {
             std::lock_guard lock(m_loadsMutex);
-            auto &slot = m_loads[doc.uri()];
-            if (!slot)
-                slot = std::make_shared<DocumentLoads>();
-            loads = slot;
+            if (const auto it = m_loads.find(doc.uri()); it != m_loads.end())
+                loads = it->second;
         }
         manifest::LoadResult checked;
-        {
+        if (loads) {
             std::lock_guard lock(loads->mutex);
             checked = m_workspace.check(doc.text(), path, m_incremental ? &loads->state : nullptr);
             loads->checked = std::move(checked.manifest);
+        } else {
+            checked = m_workspace.check(doc.text(), path);
         }
         for (const auto &d : checked.diagnostics) {
             SourceRange range = d.hasPosition ? d.range : SourceRange{};
@@ -303,6 +305,10 @@ void LspServer::registerHandlers() {
         const std::string uri = item.at("uri").get<std::string>();
         m_documents[uri] = std::make_unique<TextDocument>(uri, item.at("text").get<std::string>(),
                                                           item.value("version", 0));
+        if (isManifest(uri)) {
+            std::lock_guard lock(m_loadsMutex);
+            m_loads.try_emplace(uri, std::make_shared<DocumentLoads>());
+        }
         m_dirty.insert(uri);
     });
     d.onNotification("textDocument/didChange", [this](const json &params) {
