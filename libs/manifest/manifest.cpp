@@ -26,6 +26,16 @@ RuntimeFamily runtimeFamily(const std::string &runtime) {
     return RuntimeFamily::Unknown;
 }
 
+RuntimeFamily runtimeFamilyOf(const YamlNode &root, const YamlNode &function) {
+    std::string runtime = Provider{}.runtime;
+    if (const YamlNode *provider = root.find("provider"))
+        if (const YamlNode *r = provider->find("runtime"); r && r->isScalar())
+            runtime = r->scalar;
+    if (const YamlNode *r = function.find("runtime"); r && r->isScalar())
+        runtime = r->scalar;
+    return runtimeFamily(runtime);
+}
+
 bool runsInSimulator(const Function &fn) {
     return fn.kind == FunctionKind::HttpService || fn.handler.value.empty() ||
            runtimeFamily(fn.runtime.value) != RuntimeFamily::Unknown;

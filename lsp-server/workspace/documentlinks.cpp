@@ -14,16 +14,6 @@ using manifest::YamlNode;
 
 namespace {
 
-manifest::RuntimeFamily familyOf(const YamlNode &root, const YamlNode &function) {
-    std::string runtime = "nodejs20.x";
-    if (const auto *provider = root.find("provider"))
-        if (const auto *r = provider->find("runtime"); r && r->isScalar())
-            runtime = r->scalar;
-    if (const auto *r = function.find("runtime"); r && r->isScalar())
-        runtime = r->scalar;
-    return manifest::runtimeFamily(runtime);
-}
-
 // ${file(PATH)} and ${file(PATH):selector} in every one-line scalar.
 void fileReferences(const YamlNode &node, const fs::path &projectDir,
                     std::vector<DocumentLink> &links) {
@@ -76,7 +66,7 @@ std::vector<DocumentLink> documentLinks(std::string_view text, const std::string
                 handler->scalar.find("${") != std::string::npos)
                 continue;
             const auto lookup = manifest::locateHandler(projectDir.string(), handler->scalar,
-                                                        familyOf(parsed.root, entry.value));
+                                                        manifest::runtimeFamilyOf(parsed.root, entry.value));
             if (!lookup.definition)
                 continue;
             // The module part links to the file, at the function's definition.

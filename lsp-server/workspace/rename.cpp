@@ -23,17 +23,6 @@ bool inside(const SourceRange &range, SourcePosition at) {
            at.column >= range.start.column && at.column <= range.end.column;
 }
 
-// The runtime family of a function of the document (its runtime, else the provider's).
-manifest::RuntimeFamily familyOf(const YamlNode &root, const YamlNode &function) {
-    std::string runtime = "nodejs20.x";
-    if (const auto *provider = root.find("provider"))
-        if (const auto *r = provider->find("runtime"); r && r->isScalar())
-            runtime = r->scalar;
-    if (const auto *r = function.find("runtime"); r && r->isScalar())
-        runtime = r->scalar;
-    return manifest::runtimeFamily(runtime);
-}
-
 // The handler value's function part ("mod.fn" -> "fn"), where it is in the text.
 std::optional<SourceRange> handlerNameRange(const YamlNode &value) {
     if (!value.isScalar() || value.range.start.line != value.range.end.line)
@@ -169,7 +158,7 @@ std::vector<TextEdit> renameEdits(std::string_view text, const std::string &path
     }
     const YamlNode &function = *functions.find(target->function);
     const YamlNode *handler = function.find("handler") ? function.find("handler") : function.find("httpHandler");
-    const auto family = familyOf(parsed.root, function);
+    const auto family = manifest::runtimeFamilyOf(parsed.root, function);
     const fs::path projectDir = fs::path(path).parent_path();
     const auto lookup = manifest::locateHandler(projectDir.string(), handler->scalar, family);
     edits.push_back({path, target->range, newName});

@@ -74,6 +74,10 @@ struct Provider {
     std::map<std::string, std::string> environment;
 };
 
+// The runtime family of a function in a document's tree, for editor features on text that
+// may not load: its runtime, else the provider's, else the framework's default.
+RuntimeFamily runtimeFamilyOf(const YamlNode &root, const YamlNode &function);
+
 // Whether the simulator has a runtime for a function (an http service runs its own command).
 bool runsInSimulator(const Function &fn);
 
