@@ -389,38 +389,34 @@ private:
         };
         if (auto it = used.find(text); it != used.end() && usable(it->second))
             return it->second;
-        std::shared_ptr<const Block> block;
         if (auto it = m_parser.m_blocks.find(text);
             it != m_parser.m_blocks.end() && usable(it->second)) {
             // Moved, key and all, to this parse's blocks.
             auto node = m_parser.m_blocks.extract(it);
-            block = node.mapped();
+            std::shared_ptr<const Block> block = node.mapped();
             used.insert(std::move(node));
             return block;
-        } else {
-            ++parsed;
-            YamlParseResult result = parseYaml(text, m_fileName);
-            if (!result.ok || result.recovered || !result.root.isMapping() ||
-                hasKeyWithoutColon(result.root, splitLines(text)))
-                return nullptr;
-            auto fresh = std::make_shared<Block>();
-            if (!result.diagnostics.empty() && begin > 0) {
-                // Parsed again where it stands: blank lines in place of those before it.
-                result = parseYaml(std::string(static_cast<size_t>(begin), '\n').append(text),
-                                   m_fileName);
-                if (!result.ok || result.recovered || !result.root.isMapping())
-                    return nullptr;
-                fresh->origin = begin;
-            }
-            if (!text.empty() && text.back() == '\n') {
-                const auto newlines = std::count(text.begin(), text.end(), '\n');
-                fresh->end = {fresh->origin + static_cast<int>(newlines), 0};
-                fresh->touchesEnd = touches(result.root, fresh->end);
-            }
-            fresh->mapping = std::move(result.root);
-            fresh->diagnostics = std::move(result.diagnostics);
-            block = std::move(fresh);
         }
+        ++parsed;
+        YamlParseResult result = parseYaml(text, m_fileName);
+        if (!result.ok || result.recovered || !result.root.isMapping() ||
+            hasKeyWithoutColon(result.root, splitLines(text)))
+            return nullptr;
+        auto block = std::make_shared<Block>();
+        if (!result.diagnostics.empty() && begin > 0) {
+            // Parsed again where it stands: blank lines in place of those before it.
+            result = parseYaml(std::string(static_cast<size_t>(begin), '\n').append(text), m_fileName);
+            if (!result.ok || result.recovered || !result.root.isMapping())
+                return nullptr;
+            block->origin = begin;
+        }
+        if (!text.empty() && text.back() == '\n') {
+            const auto newlines = std::count(text.begin(), text.end(), '\n');
+            block->end = {block->origin + static_cast<int>(newlines), 0};
+            block->touchesEnd = touches(result.root, block->end);
+        }
+        block->mapping = std::move(result.root);
+        block->diagnostics = std::move(result.diagnostics);
         used.insert_or_assign(std::string(text), block);
         return block;
     }
