@@ -1,6 +1,7 @@
 #include "nimbus/sigv4/sigv4.h"
 
 #include <algorithm>
+#include <cstring>
 #include <ctime>
 #include <map>
 #include <openssl/crypto.h>
@@ -30,14 +31,6 @@ std::string hex(const unsigned char *data, std::size_t size) {
         out.push_back(digits[data[i] & 0xF]);
     }
     return out;
-}
-
-std::string hmac(std::string_view key, std::string_view data) {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-         reinterpret_cast<const unsigned char *>(data.data()), data.size(), out, &size);
-    return std::string(reinterpret_cast<const char *>(out), size);
 }
 
 int hexValue(char c) {
@@ -184,6 +177,40 @@ std::string sha256Hex(std::string_view data) {
     return hex(digest, sizeof digest);
 }
 
+std::map<std::string, std::string> authorizationParameters(std::string_view parameters) {
+    std::map<std::string, std::string> parts;
+    for (std::string_view part : split(parameters, ',')) {
+        while (!part.empty() && part.front() == ' ')
+            part.remove_prefix(1);
+        if (const std::size_t eq = part.find('='); eq != std::string_view::npos)
+            parts[std::string(part.substr(0, eq))] = std::string(part.substr(eq + 1));
+    }
+    return parts;
+}
+
+std::vector<std::string> split(std::string_view text, char separator) {
+    std::vector<std::string> out;
+    for (std::size_t s = 0, e; s <= text.size(); s = e + 1) {
+        e = text.find(separator, s);
+        if (e == std::string_view::npos)
+            e = text.size();
+        out.emplace_back(text.substr(s, e - s));
+    }
+    return out;
+}
+
+std::string hmacSha256(std::string_view key, std::string_view data) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char *>(data.data()), data.size(), out, &size);
+    return std::string(reinterpret_cast<const char *>(out), size);
+}
+
+std::string lowerHex(std::string_view bytes) {
+    return hex(reinterpret_cast<const unsigned char *>(bytes.data()), bytes.size());
+}
+
 std::string Scope::credentialScope() const {
     return date() + "/" + region + "/" + service + "/aws4_request";
 }
@@ -215,11 +242,11 @@ std::string stringToSign(const Scope &scope, const std::string &canonical) {
 
 std::string signature(const std::string &secretAccessKey, const Scope &scope,
                       const std::string &toSign) {
-    const std::string key =
-        hmac(hmac(hmac(hmac("AWS4" + secretAccessKey, scope.date()), scope.region), scope.service),
-             "aws4_request");
-    const std::string raw = hmac(key, toSign);
-    return hex(reinterpret_cast<const unsigned char *>(raw.data()), raw.size());
+    const std::string key = hmacSha256(
+        hmacSha256(hmacSha256(hmacSha256("AWS4" + secretAccessKey, scope.date()), scope.region),
+                   scope.service),
+        "aws4_request");
+    return lowerHex(hmacSha256(key, toSign));
 }
 
 std::string amzDate(std::chrono::system_clock::time_point when) {
@@ -262,32 +289,15 @@ Verdict verify(const Request &request, const std::string &service,
         return refuse("IncompleteSignatureException",
                       "Authorization header requires the AWS4-HMAC-SHA256 algorithm");
     // Credential=KEY/DATE/REGION/SERVICE/aws4_request, SignedHeaders=a;b, Signature=hex
-    std::map<std::string, std::string> parts;
-    std::size_t at = std::string(kAlgorithm).size() + 1;
-    while (at < authorization.size()) {
-        std::size_t end = authorization.find(',', at);
-        if (end == std::string::npos)
-            end = authorization.size();
-        std::string part = authorization.substr(at, end - at);
-        part.erase(0, part.find_first_not_of(' '));
-        const std::size_t eq = part.find('=');
-        if (eq != std::string::npos)
-            parts[part.substr(0, eq)] = part.substr(eq + 1);
-        at = end + 1;
-    }
+    auto parts =
+        authorizationParameters(std::string_view(authorization).substr(std::strlen(kAlgorithm) + 1));
     for (const char *required : {"Credential", "SignedHeaders", "Signature"}) {
         if (!parts.count(required))
             return refuse("IncompleteSignatureException",
                           std::string("Authorization header requires '") + required +
                               "' parameter. Authorization=" + authorization);
     }
-    std::vector<std::string> credential;
-    for (std::size_t s = 0, e; s <= parts["Credential"].size(); s = e + 1) {
-        e = parts["Credential"].find('/', s);
-        if (e == std::string::npos)
-            e = parts["Credential"].size();
-        credential.push_back(parts["Credential"].substr(s, e - s));
-    }
+    const std::vector<std::string> credential = split(parts["Credential"], '/');
     if (credential.size() != 5 || credential[4] != "aws4_request")
         return refuse("IncompleteSignatureException",
                       "Credential should be scoped to a valid region, and a service, and end with "
@@ -317,13 +327,7 @@ Verdict verify(const Request &request, const std::string &service,
         return refuse("InvalidSignatureException",
                       "Credential should be scoped to a valid date and service '" + service +
                           "', not " + parts["Credential"]);
-    std::vector<std::string> signedHeaders;
-    for (std::size_t s = 0, e; s <= parts["SignedHeaders"].size(); s = e + 1) {
-        e = parts["SignedHeaders"].find(';', s);
-        if (e == std::string::npos)
-            e = parts["SignedHeaders"].size();
-        signedHeaders.push_back(parts["SignedHeaders"].substr(s, e - s));
-    }
+    const std::vector<std::string> signedHeaders = split(parts["SignedHeaders"], ';');
     if (std::find(signedHeaders.begin(), signedHeaders.end(), "host") == signedHeaders.end())
         return refuse("InvalidSignatureException", "'Host' must be a signed header");
     // Every header that is signed must be there, and every X-Amz-* header that is there

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -66,9 +67,18 @@ Verdict verify(const Request &request, const std::string &service,
                const std::function<std::optional<std::string>(const std::string &)> &secretFor,
                std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
+// The parameters of an Authorization header "ALGORITHM k1=v1, k2=v2" (the algorithm and
+// its space already removed from `parameters`): {k1: v1, k2: v2}.
+std::map<std::string, std::string> authorizationParameters(std::string_view parameters);
+// "a;b;c" split at `separator`: {"a", "b", "c"}.
+std::vector<std::string> split(std::string_view text, char separator);
+
 // RFC 3986 encoding as SigV4 wants it: everything but A-Z a-z 0-9 - . _ ~ (and '/' when
 // `keepSlash`) as %XX with upper-case hex.
 std::string uriEncode(std::string_view text, bool keepSlash = false);
 std::string sha256Hex(std::string_view data);
+// HMAC-SHA256 of `data` under `key`, as raw bytes; and bytes as lower-case hex.
+std::string hmacSha256(std::string_view key, std::string_view data);
+std::string lowerHex(std::string_view bytes);
 
 } // namespace nimbus::sigv4
