@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bitset>
 #include <chrono>
+#include <iterator>
 #include <re2/re2.h>
 #include <sstream>
 
@@ -32,6 +33,27 @@ const std::vector<FieldRule> &cronRules() {
          ""},
         {"day-of-week", 1, 7, {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}, true, "L#"},
         {"year", 1970, 2199, {}, false, ""},
+    };
+    return rules;
+}
+
+// SCF's timer fields (its "Cron 相关文档"): numbers, names for months and weekdays, and only
+// the characters , - * / (no ?, L, W or #); when both day fields are restricted, a day
+// matching either fires, as in Unix cron.
+const std::vector<FieldRule> &scfCronRules() {
+    static const std::vector<FieldRule> rules{
+        {"seconds", 0, 59, {}, false, ""},
+        {"minutes", 0, 59, {}, false, ""},
+        {"hours", 0, 23, {}, false, ""},
+        {"day-of-month", 1, 31, {}, false, ""},
+        {"month",
+         1,
+         12,
+         {"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"},
+         false,
+         ""},
+        {"day-of-week", 0, 6, {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}, false, ""},
+        {"year", 1970, 2099, {}, false, ""},
     };
     return rules;
 }
@@ -156,8 +178,44 @@ std::optional<ScheduleExpression> ScheduleExpression::parse(const std::string &t
         }
         return expr;
     }
+    std::istringstream words(text);
+    if (std::distance(std::istream_iterator<std::string>(words),
+                      std::istream_iterator<std::string>()) == 7)
+        return parseScf(text, error);
     error = "'" + text + "' is not a schedule: expected rate(5 minutes) or cron(0 12 * * ? *)";
     return std::nullopt;
+}
+
+std::optional<ScheduleExpression> ScheduleExpression::parseScf(const std::string &text,
+                                                               std::string &error) {
+    std::istringstream in(text);
+    ScheduleExpression expr;
+    expr.kind = Kind::ScfCron;
+    for (std::string field; in >> field;)
+        expr.fields.push_back(field);
+    if (expr.fields.size() != 7) {
+        error = "'" + text + "' has " + std::to_string(expr.fields.size()) +
+                " fields; an SCF timer's cron expression has 7: seconds minutes hours "
+                "day-of-month month day-of-week year, e.g. '0 */5 * * * * *' (every 5 minutes)";
+        return std::nullopt;
+    }
+    const auto &rules = scfCronRules();
+    for (size_t i = 0; i < 7; ++i) {
+        std::stringstream parts(expr.fields[i]);
+        for (std::string part; std::getline(parts, part, ',');) {
+            if (!partOk(part, rules[i])) {
+                error = "'" + text + "': the " + rules[i].name + " field '" + expr.fields[i] +
+                        "' is not valid (allowed " + std::to_string(rules[i].min) + "-" +
+                        std::to_string(rules[i].max) +
+                        (rules[i].names.empty()
+                             ? std::string()
+                             : " or " + rules[i].names.front() + "-" + rules[i].names.back()) +
+                        ", *, ranges a-b, steps /n, lists a,b; SCF has no ? L W #)";
+                return std::nullopt;
+            }
+        }
+    }
+    return expr;
 }
 
 namespace {
@@ -274,6 +332,55 @@ bool dayMatches(const CronField &dom, const CronField &dow, std::chrono::year_mo
     return false;
 }
 
+// The next second after `after` an SCF cron expression's seven fields match.
+std::optional<std::int64_t> nextScfAfter(const std::vector<std::string> &fields,
+                                         std::int64_t after) {
+    if (fields.size() != 7)
+        return std::nullopt;
+    using namespace std::chrono;
+    const auto &rules = scfCronRules();
+    std::vector<CronField> f;
+    for (std::size_t i = 0; i < 7; ++i)
+        f.push_back(compileField(fields[i], rules[i], i == 6 ? 1970 : 0));
+    // A day matches both day fields, or either when both are restricted (Unix cron's rule).
+    const bool either = fields[3].front() != '*' && fields[5].front() != '*';
+
+    const std::int64_t start = after + 1;
+    sys_days day = floor<days>(sys_seconds(seconds(start)));
+    std::int64_t fromSecondOfDay = start - sys_seconds(day).time_since_epoch().count();
+    const sys_days end = sys_days(year(2100) / January / 1);
+    for (; day < end; day += days(1), fromSecondOfDay = 0) {
+        const year_month_day date(day);
+        const int y = static_cast<int>(date.year());
+        if (y < 1970 || !f[6].values.test(static_cast<std::size_t>(y - 1970))) {
+            day = sys_days((date.year() + std::chrono::years(1)) / January / 1) - days(1);
+            continue;
+        }
+        if (!f[4].values.test(static_cast<unsigned>(date.month()))) {
+            day = sys_days((year_month(date.year(), date.month()) + std::chrono::months(1)) / 1) -
+                  days(1);
+            continue;
+        }
+        const bool dom = f[3].values.test(static_cast<unsigned>(date.day()));
+        const bool dow = f[5].values.test(weekday(day).c_encoding()); // 0 = Sunday
+        if (either ? !(dom || dow) : !(dom && dow))
+            continue;
+        for (std::int64_t second = fromSecondOfDay; second < 86400; ++second) {
+            if (!f[2].values.test(static_cast<std::size_t>(second / 3600))) {
+                second = (second / 3600 + 1) * 3600 - 1;
+                continue;
+            }
+            if (!f[1].values.test(static_cast<std::size_t>(second / 60 % 60))) {
+                second = (second / 60 + 1) * 60 - 1;
+                continue;
+            }
+            if (f[0].values.test(static_cast<std::size_t>(second % 60)))
+                return sys_seconds(day).time_since_epoch().count() + second;
+        }
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 std::optional<std::int64_t> ScheduleExpression::nextAfter(std::int64_t after,
@@ -285,6 +392,8 @@ std::optional<std::int64_t> ScheduleExpression::nextAfter(std::int64_t after,
             return origin + rateSeconds;
         return origin + ((after - origin) / rateSeconds + 1) * rateSeconds;
     }
+    if (kind == Kind::ScfCron)
+        return nextScfAfter(fields, after);
     if (fields.size() != 6)
         return std::nullopt;
     using namespace std::chrono;

@@ -1,4 +1,5 @@
-// When schedule expressions fire: EventBridge's rate and cron semantics, one row per form.
+// When schedule expressions fire: EventBridge's rate and cron semantics and SCF's seven-field
+// timer crons, one row per form; and SCF crons that are refused.
 #include "nimbus/manifest/scheduleexpression.h"
 
 #include <QDateTime>
@@ -25,6 +26,8 @@ class TestScheduleExpression : public QObject {
 private slots:
     void nextFiring_data();
     void nextFiring();
+    void invalidScfCron_data();
+    void invalidScfCron();
 };
 
 void TestScheduleExpression::nextFiring_data() {
@@ -73,6 +76,44 @@ void TestScheduleExpression::nextFiring_data() {
         << "cron(0 0 1 1 ? 2020)" << "" << "2026-11-26T00:00:00Z" << "never";
     QTest::newRow("cron: a year ahead")
         << "cron(0 0 1 1 ? 2030-2031)" << "" << "2026-11-26T00:00:00Z" << "2030-01-01T00:00:00Z";
+    // SCF timers: seven fields, seconds first, day-of-week 0-6 from Sunday.
+    QTest::newRow("scf: every 5 seconds")
+        << "*/5 * * * * * *" << "" << "2026-11-26T10:07:03Z" << "2026-11-26T10:07:05Z";
+    QTest::newRow("scf: every 5 minutes, on the minute")
+        << "0 */5 * * * * *" << "" << "2026-11-26T10:07:03Z" << "2026-11-26T10:10:00Z";
+    QTest::newRow("scf: daily at 02:30:15")
+        << "15 30 2 * * * *" << "" << "2026-11-26T02:30:15Z" << "2026-11-27T02:30:15Z";
+    QTest::newRow("scf: Mondays to Fridays at 09:00 (1-5), Friday to Monday")
+        << "0 0 9 * * 1-5 *" << "" << "2026-11-27T09:00:00Z" << "2026-11-30T09:00:00Z";
+    QTest::newRow("scf: Sunday is 0 and SUN")
+        << "0 0 12 * * SUN *" << "" << "2026-11-26T00:00:00Z" << "2026-11-29T12:00:00Z";
+    QTest::newRow("scf: both day fields restricted: either fires")
+        << "0 0 0 1 * 1 *" << "" << "2026-11-26T00:00:00Z" << "2026-11-30T00:00:00Z";
+    QTest::newRow("scf: names and lists")
+        << "0 0,30 9 * JAN,DEC * *" << "" << "2026-11-26T00:00:00Z" << "2026-12-01T09:00:00Z";
+    QTest::newRow("scf: a year ahead")
+        << "0 0 0 1 1 * 2030" << "" << "2026-11-26T00:00:00Z" << "2030-01-01T00:00:00Z";
+    QTest::newRow("scf: a year that is past never fires")
+        << "0 0 0 1 1 * 2020" << "" << "2026-11-26T00:00:00Z" << "never";
+}
+
+void TestScheduleExpression::invalidScfCron_data() {
+    QTest::addColumn<QString>("expression");
+    QTest::addColumn<QString>("messagePart");
+    QTest::newRow("six fields, AWS-style") << "0 12 * * ? *" << "has 6 fields; an SCF timer's";
+    QTest::newRow("seconds out of range") << "60 * * * * * *" << "the seconds field '60'";
+    QTest::newRow("? is not SCF's") << "0 0 12 ? * * *" << "the day-of-month field '?'";
+    QTest::newRow("weekday 7") << "0 0 12 * * 7 *" << "allowed 0-6 or SUN-SAT";
+    QTest::newRow("year past 2099") << "0 0 0 1 1 * 2100" << "the year field '2100'";
+    QTest::newRow("L is not SCF's") << "0 0 0 L * * *" << "SCF has no ? L W #";
+}
+
+void TestScheduleExpression::invalidScfCron() {
+    QFETCH(QString, expression);
+    QFETCH(QString, messagePart);
+    std::string error;
+    QVERIFY(!ScheduleExpression::parseScf(expression.toStdString(), error));
+    QVERIFY2(QString::fromStdString(error).contains(messagePart), error.c_str());
 }
 
 void TestScheduleExpression::nextFiring() {
