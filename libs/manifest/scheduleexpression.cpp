@@ -37,22 +37,23 @@ const std::vector<FieldRule> &cronRules() {
     return rules;
 }
 
-// SCF's timer fields (its "Cron 相关文档"): numbers, names for months and weekdays, and only
-// the characters , - * / (no ?, L, W or #); when both day fields are restricted, a day
-// matching either fires, as in Unix cron.
+// SCF's timer fields (its timer trigger's cron documentation): numbers, names for months
+// and weekdays, the characters , - * / in every field, ? L W in day-of-month and ? L # in
+// day-of-week. When both day fields are restricted, a day matching either fires, as in
+// Unix cron.
 const std::vector<FieldRule> &scfCronRules() {
     static const std::vector<FieldRule> rules{
         {"seconds", 0, 59, {}, false, ""},
         {"minutes", 0, 59, {}, false, ""},
         {"hours", 0, 23, {}, false, ""},
-        {"day-of-month", 1, 31, {}, false, ""},
+        {"day-of-month", 1, 31, {}, true, "LW"},
         {"month",
          1,
          12,
          {"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"},
          false,
          ""},
-        {"day-of-week", 0, 6, {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}, false, ""},
+        {"day-of-week", 0, 6, {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}, true, "L#"},
         {"year", 1970, 2099, {}, false, ""},
     };
     return rules;
@@ -179,8 +180,9 @@ std::optional<ScheduleExpression> ScheduleExpression::parse(const std::string &t
         return expr;
     }
     std::istringstream words(text);
-    if (std::distance(std::istream_iterator<std::string>(words),
-                      std::istream_iterator<std::string>()) == 7)
+    if (const auto count = std::distance(std::istream_iterator<std::string>(words),
+                                         std::istream_iterator<std::string>());
+        count == 5 || count == 7)
         return parseScf(text, error);
     error = "'" + text + "' is not a schedule: expected rate(5 minutes) or cron(0 12 * * ? *)";
     return std::nullopt;
@@ -193,6 +195,12 @@ std::optional<ScheduleExpression> ScheduleExpression::parseScf(const std::string
     expr.kind = Kind::ScfCron;
     for (std::string field; in >> field;)
         expr.fields.push_back(field);
+    // The older five fields (minutes to day-of-week), which SCF still takes and stores as
+    // seven: at second 0, in any year.
+    if (expr.fields.size() == 5) {
+        expr.fields.insert(expr.fields.begin(), "0");
+        expr.fields.push_back("*");
+    }
     if (expr.fields.size() != 7) {
         error = "'" + text + "' has " + std::to_string(expr.fields.size()) +
                 " fields; an SCF timer's cron expression has 7: seconds minutes hours "
@@ -210,7 +218,9 @@ std::optional<ScheduleExpression> ScheduleExpression::parseScf(const std::string
                         (rules[i].names.empty()
                              ? std::string()
                              : " or " + rules[i].names.front() + "-" + rules[i].names.back()) +
-                        ", *, ranges a-b, steps /n, lists a,b; SCF has no ? L W #)";
+                        (rules[i].question ? ", ?" : "") +
+                        (rules[i].extras.empty() ? std::string() : ", " + rules[i].extras) +
+                        ", *, ranges a-b, steps /n, lists a,b)";
                 return std::nullopt;
             }
         }
@@ -254,15 +264,15 @@ CronField compileField(const std::string &text, const FieldRule &rule, int offse
             if (rule.extras.find('W') != std::string::npos)
                 field.lastDay = true;
             else
-                field.values.set(static_cast<std::size_t>(7 - offset)); // day-of-week L: Saturday
+                field.values.set(static_cast<std::size_t>(rule.max - offset)); // day-of-week L: Saturday
         } else if (part == "LW") {
             field.lastWeekday = true;
         } else if (RE2::FullMatch(part, nthWeekday, &first)) {
-            field.nearestWeekday.push_back(valueOf(first, rule));
+            field.nearestWeekday.push_back(valueOf(first, rule) - offset);
         } else if (RE2::FullMatch(part, nthDay, &first, &second)) {
-            field.nthOfWeekday.emplace_back(valueOf(first, rule), std::stoi(second));
+            field.nthOfWeekday.emplace_back(valueOf(first, rule) - offset, std::stoi(second));
         } else if (RE2::FullMatch(part, lastDay, &first)) {
-            field.lastOfWeekday.push_back(valueOf(first, rule));
+            field.lastOfWeekday.push_back(valueOf(first, rule) - offset);
         } else if (RE2::FullMatch(part, rangeStep, &first, &second, &step)) {
             const int from = first == "*" ? rule.min : valueOf(first, rule);
             const int to = !second.empty() ? valueOf(second, rule)
@@ -340,9 +350,14 @@ std::optional<std::int64_t> nextScfAfter(const std::vector<std::string> &fields,
     using namespace std::chrono;
     const auto &rules = scfCronRules();
     std::vector<CronField> f;
+    // (Day-of-week is held as EventBridge numbers it, Sunday 1, for dayMatches.)
     for (std::size_t i = 0; i < 7; ++i)
-        f.push_back(compileField(fields[i], rules[i], i == 6 ? 1970 : 0));
-    // A day matches both day fields, or either when both are restricted (Unix cron's rule).
+        f.push_back(compileField(fields[i], rules[i], i == 6 ? 1970 : i == 5 ? -1 : 0));
+    CronField anyWeekday;
+    anyWeekday.any = true;
+    // With a '?', the other day field decides; otherwise a day matches both, or either when
+    // both are restricted (Unix cron's rule).
+    const bool question = f[3].any || f[5].any;
     const bool either = fields[3].front() != '*' && fields[5].front() != '*';
 
     const std::int64_t start = after + 1;
@@ -361,9 +376,9 @@ std::optional<std::int64_t> nextScfAfter(const std::vector<std::string> &fields,
                   days(1);
             continue;
         }
-        const bool dom = f[3].values.test(static_cast<unsigned>(date.day()));
-        const bool dow = f[5].values.test(weekday(day).c_encoding()); // 0 = Sunday
-        if (either ? !(dom || dow) : !(dom && dow))
+        const bool dom = dayMatches(f[3], anyWeekday, date);
+        const bool dow = !f[5].any && dayMatches(f[3], f[5], date);
+        if (question ? !dayMatches(f[3], f[5], date) : either ? !(dom || dow) : !(dom && dow))
             continue;
         for (std::int64_t second = fromSecondOfDay; second < 86400; ++second) {
             if (!f[2].values.test(static_cast<std::size_t>(second / 3600))) {

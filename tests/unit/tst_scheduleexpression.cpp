@@ -93,6 +93,18 @@ void TestScheduleExpression::nextFiring_data() {
         << "0 0,30 9 * JAN,DEC * *" << "" << "2026-11-26T00:00:00Z" << "2026-12-01T09:00:00Z";
     QTest::newRow("scf: a year ahead")
         << "0 0 0 1 1 * 2030" << "" << "2026-11-26T00:00:00Z" << "2030-01-01T00:00:00Z";
+    QTest::newRow("scf: ? in day-of-week, the 1st of the month")
+        << "0 0 8 1 * ? *" << "" << "2026-11-26T00:00:00Z" << "2026-12-01T08:00:00Z";
+    QTest::newRow("scf: L, the last day of the month")
+        << "0 0 0 L * ? *" << "" << "2027-02-01T00:00:00Z" << "2027-02-28T00:00:00Z";
+    QTest::newRow("scf: 5L, the last Friday (0 is Sunday)")
+        << "0 15 10 ? * 5L *" << "" << "2026-11-26T00:00:00Z" << "2026-11-27T10:15:00Z";
+    QTest::newRow("scf: 1#1, the first Monday")
+        << "0 0 9 ? * 1#1 *" << "" << "2026-11-26T00:00:00Z" << "2026-12-07T09:00:00Z";
+    QTest::newRow("scf: L in day-of-week, Saturdays")
+        << "0 0 0 ? * L *" << "" << "2026-11-26T00:00:00Z" << "2026-11-28T00:00:00Z";
+    QTest::newRow("scf: the older five fields, every 5 minutes")
+        << "*/5 * * * *" << "" << "2026-11-26T10:07:03Z" << "2026-11-26T10:10:00Z";
     QTest::newRow("scf: a year that is past never fires")
         << "0 0 0 1 1 * 2020" << "" << "2026-11-26T00:00:00Z" << "never";
 }
@@ -102,10 +114,10 @@ void TestScheduleExpression::invalidScfCron_data() {
     QTest::addColumn<QString>("messagePart");
     QTest::newRow("six fields, AWS-style") << "0 12 * * ? *" << "has 6 fields; an SCF timer's";
     QTest::newRow("seconds out of range") << "60 * * * * * *" << "the seconds field '60'";
-    QTest::newRow("? is not SCF's") << "0 0 12 ? * * *" << "the day-of-month field '?'";
+    QTest::newRow("? in hours") << "0 0 ? * * * *" << "the hours field '?'";
     QTest::newRow("weekday 7") << "0 0 12 * * 7 *" << "allowed 0-6 or SUN-SAT";
     QTest::newRow("year past 2099") << "0 0 0 1 1 * 2100" << "the year field '2100'";
-    QTest::newRow("L is not SCF's") << "0 0 0 L * * *" << "SCF has no ? L W #";
+    QTest::newRow("# in day-of-month") << "0 0 0 1#2 * * *" << "allowed 1-31, ?, LW";
 }
 
 void TestScheduleExpression::invalidScfCron() {

@@ -12,7 +12,8 @@ namespace nimbus::manifest {
 //   cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 12 * * ? *)
 // or as a Tencent Cloud SCF timer trigger reads it, seven bare fields from seconds to years:
 //   seconds minutes hours day-of-month month day-of-week year, e.g. 0 */5 * * * * *
-// (day-of-week 0-6 from Sunday, or SUN-SAT; the characters , - * / in every field).
+// (day-of-week 0-6 from Sunday, or SUN-SAT; , - * / in every field, ? L W and ? L # in the
+// day fields), or SCF's older five (minutes to day-of-week, at second 0 of any year).
 struct ScheduleExpression {
     enum class Kind { Rate, Cron, ScfCron };
     Kind kind = Kind::Rate;
@@ -20,7 +21,7 @@ struct ScheduleExpression {
     std::vector<std::string> fields; // Cron: the six fields; ScfCron: the seven
 
     // The parsed expression, or an error that says what is wrong and what is expected.
-    // Seven bare fields are read as an SCF timer's expression.
+    // Seven (or SCF's older five) bare fields are read as an SCF timer's expression.
     static std::optional<ScheduleExpression> parse(const std::string &text, std::string &error);
     // An SCF timer's cron expression, or an error that names the field at fault.
     static std::optional<ScheduleExpression> parseScf(const std::string &text, std::string &error);
