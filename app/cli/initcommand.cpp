@@ -121,15 +121,16 @@ int init(const InitOptions &options, Streams streams) {
         return 1;
     }
 
-    // The template's manifest is a working project under its own name; give it the new one.
+    // The template's manifest is a working project under its own name; give it the new one
+    // (service: in the Serverless Framework's format, name: in Serverless Components').
     const fs::path manifestPath = target / "serverless.yml";
     std::ifstream in(manifestPath);
     std::stringstream text;
     text << in.rdbuf();
     in.close();
     const std::string renamed =
-        std::regex_replace(text.str(), std::regex("^service:.*$", std::regex::multiline),
-                           "service: " + service, std::regex_constants::format_first_only);
+        std::regex_replace(text.str(), std::regex("^(service|name):.*$", std::regex::multiline),
+                           "$1: " + service, std::regex_constants::format_first_only);
     std::ofstream(manifestPath, std::ios::trunc) << renamed;
 
     streams.out << "Created " << options.directory << " from template '" << options.templateName
@@ -147,7 +148,8 @@ void addInitCommand(CLI::App &app, Streams streams, int &exitCode) {
     cmd->add_option("directory", options->directory, "Folder to create (must be new or empty)");
     cmd->add_option("-t,--template", options->templateName,
                     "Template: python-event, python-http, python-service, node-event, node-http, "
-                    "node-service (default python-event)");
+                    "node-service, scf-python-event, scf-node-event, scf-web (default "
+                    "python-event)");
     cmd->add_option("--name", options->serviceName, "Service name (default: from the folder name)");
     cmd->add_flag("--list", options->list, "List the templates and exit");
     cmd->callback([options, streams, &exitCode] { exitCode = init(*options, streams); });

@@ -1,5 +1,7 @@
 #include "nimbus/manifest/manifest.h"
 
+#include <filesystem>
+
 namespace nimbus::manifest {
 
 const char *functionKindName(FunctionKind kind) {
@@ -14,11 +16,48 @@ const char *functionKindName(FunctionKind kind) {
     return "event";
 }
 
+Dialect dialectOf(const YamlNode &root) {
+    if (!root.isMapping())
+        return Dialect::Aws;
+    if (root.find("component"))
+        return Dialect::ScfComponent;
+    if (const YamlNode *provider = root.find("provider")) {
+        const YamlNode *name = provider->find("name");
+        return name && name->isScalar() && name->scalar == "tencent" ? Dialect::ScfPlugin
+                                                                     : Dialect::Aws;
+    }
+    // scfcli's template: Resources of namespaces, and no service.
+    if (root.find("Resources") && !root.find("service"))
+        return Dialect::ScfTemplate;
+    return Dialect::Aws;
+}
+
+bool isScf(Dialect dialect) {
+    return dialect != Dialect::Aws;
+}
+
+const char *dialectName(Dialect dialect) {
+    switch (dialect) {
+    case Dialect::Aws:
+        return "aws";
+    case Dialect::ScfComponent:
+        return "scf-component";
+    case Dialect::ScfPlugin:
+        return "scf-plugin";
+    case Dialect::ScfTemplate:
+        return "scf-template";
+    }
+    return "aws";
+}
+
 RuntimeFamily runtimeFamily(const std::string &runtime) {
-    if (runtime.rfind("python", 0) == 0)
+    if (runtime.rfind("python", 0) == 0 || runtime.rfind("Python", 0) == 0)
         return RuntimeFamily::Python;
-    if (runtime.rfind("nodejs", 0) == 0)
+    if (runtime.rfind("nodejs", 0) == 0 || runtime.rfind("Nodejs", 0) == 0)
         return RuntimeFamily::Node;
+    // SCF's custom runtime runs the code's scf_bootstrap, which speaks SCF's runtime API.
+    if (runtime == "CustomRuntime")
+        return RuntimeFamily::Custom;
     // go1.x runs the compiled handler, which speaks the Runtime API (aws-lambda-go does
     // when AWS_LAMBDA_RUNTIME_API is set), as provided* runs 'bootstrap'.
     if (runtime.rfind("provided", 0) == 0 || runtime == "go1.x")
@@ -47,6 +86,21 @@ const Function *Manifest::function(const std::string &name) const {
             return &f;
     }
     return nullptr;
+}
+
+std::string Manifest::codeDirOf(const Function &fn) const {
+    return fn.codeDir.empty() ? projectDir : fn.codeDir;
+}
+
+std::string Manifest::customBootstrapOf(const Function &fn) const {
+    namespace fs = std::filesystem;
+    const fs::path dir = codeDirOf(fn);
+    if (!isScf(dialect))
+        return (dir / "bootstrap").string();
+    std::error_code ec;
+    if (!fs::exists(dir / "scf_bootstrap", ec) && fs::exists(dir / "bootstrap", ec))
+        return (dir / "bootstrap").string();
+    return (dir / "scf_bootstrap").string();
 }
 
 } // namespace nimbus::manifest

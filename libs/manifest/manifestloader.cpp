@@ -1,8 +1,11 @@
 #include "nimbus/manifest/manifestloader.h"
 
+
+#include "modelreaders.h"
 #include "nimbus/manifest/manifestschema.h"
 #include "nimbus/manifest/variableresolver.h"
 #include "projectchecks.h"
+#include "scfmodel.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -24,42 +27,6 @@ Diagnostic fileError(const std::string &file, std::string message, std::string c
     d.code = std::move(code);
     d.message = std::move(message);
     return d;
-}
-
-std::string scalarOr(const YamlNode *node, const std::string &fallback) {
-    return node && node->isScalar() && node->scalarType() != "null" ? node->scalar : fallback;
-}
-
-template <typename T> void readInt(const YamlNode *node, Located<T> &target) {
-    if (!node)
-        return;
-    if (auto value = node->toInteger()) {
-        target.value = static_cast<T>(*value);
-        target.range = node->range;
-    }
-}
-
-void readEnvironment(const YamlNode *node, std::map<std::string, std::string> &target) {
-    if (!node || !node->isMapping())
-        return;
-    for (const auto &entry : node->entries) {
-        if (entry.value.isScalar())
-            target[entry.key.scalar] = entry.value.scalar;
-        else if (entry.value.isNull())
-            target[entry.key.scalar] = "";
-    }
-}
-
-std::string normalisePath(std::string path) {
-    if (path != "*" && (path.empty() || path.front() != '/'))
-        path.insert(path.begin(), '/');
-    return path;
-}
-
-std::string upper(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    return s;
 }
 
 // "GET /users/{id}" -> (GET, /users/{id}); "*" -> (ANY, *).
@@ -142,7 +109,7 @@ public:
             readEnvironment(p->find("environment"), provider.environment);
         }
         // The same stage and region ${sls:stage} and ${aws:region} resolved to.
-        const VariableContext context{options.options, {}, {}, false};
+        const VariableContext context{options.options, {}, {}, false, {}};
         provider.stage = VariableResolver::effectiveStage(root, context);
         provider.region = VariableResolver::effectiveRegion(root, context);
 
@@ -314,7 +281,10 @@ void mergeListOfMappings(YamlNode *node, bool deep) {
 
 // The function whose code a validation path names ("functions.hello.handler",
 // "functions.web.httpService.command"): a problem there keeps that function from running.
-std::optional<std::string> codeOwner(const std::string &where, const std::string &code) {
+std::optional<std::string> codeOwner(const Manifest &manifest, const std::string &where,
+                                     const std::string &code) {
+    if (manifest.dialect == Dialect::ScfComponent || manifest.dialect == Dialect::ScfTemplate)
+        return scfCodeOwner(manifest.dialect, manifest.tree, where);
     if (where.rfind("functions.", 0) != 0)
         return std::nullopt;
     const size_t nameEnd = where.find('.', 10);
@@ -333,8 +303,10 @@ std::optional<std::string> codeOwner(const std::string &where, const std::string
 // Schema findings, judged as the framework's configValidationMode says: warnings by
 // default ('warn'), errors with 'error', nothing with 'off'. A finding about a function's
 // code is an error of that function's in every mode.
-void validateSchema(const YamlNode &root, const std::string &file,
-                    std::vector<Diagnostic> &diagnostics, ValidationMemo *memo) {
+void validateSchema(const Manifest &manifest, std::vector<Diagnostic> &diagnostics,
+                    ValidationMemo *memo) {
+    const YamlNode &root = manifest.tree;
+    const std::string &file = manifest.filePath;
     std::string mode = "warn";
     if (const YamlNode *m = root.find("configValidationMode"); m && m->isScalar())
         mode = m->scalar;
@@ -344,7 +316,7 @@ void validateSchema(const YamlNode &root, const std::string &file,
         root, file, findings, mode == "error" ? Severity::Error : Severity::Warning, &paths, memo);
     for (size_t i = 0; i < findings.size(); ++i) {
         Diagnostic &d = findings[i];
-        if (auto owner = codeOwner(paths[i], d.code)) {
+        if (auto owner = codeOwner(manifest, paths[i], d.code)) {
             d.severity = Severity::Error;
             d.function = *owner;
         }
@@ -366,7 +338,26 @@ std::optional<std::string> ManifestLoader::findManifestFile(const std::string &p
         if (fs::exists(candidate, ec))
             return candidate.string();
     }
+    // scfcli's template.yaml, but not AWS SAM's of the same name.
+    for (const char *name : {"template.yaml", "template.yml"}) {
+        const fs::path candidate = fs::path(projectDir) / name;
+        if (isScfTemplate(candidate.string()))
+            return candidate.string();
+    }
     return std::nullopt;
+}
+
+bool ManifestLoader::isManifestFileName(std::string_view fileName) {
+    return fileName == "serverless.yml" || fileName == "serverless.yaml" ||
+           fileName == "template.yaml" || fileName == "template.yml";
+}
+
+bool ManifestLoader::isScfTemplate(const std::string &file) {
+    std::ifstream in(file, std::ios::binary);
+    std::string head(64 * 1024, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+    return head.find("TencentCloud::Serverless::") != std::string::npos;
 }
 
 LoadResult ManifestLoader::loadProject(const std::string &dirOrFile) const {
@@ -380,9 +371,10 @@ LoadResult ManifestLoader::loadProject(const std::string &dirOrFile) const {
     if (fs::is_directory(dirOrFile, ec)) {
         auto found = findManifestFile(dirOrFile);
         if (!found) {
-            result.diagnostics.push_back(fileError(
-                dirOrFile, "no serverless.yml or serverless.yaml in this folder; create a project "
-                           "with 'nimbus init DIR --template python-event'"));
+            result.diagnostics.push_back(
+                fileError(dirOrFile,
+                          "no serverless.yml, serverless.yaml or SCF template.yaml in this folder; "
+                          "create a project with 'nimbus init DIR --template python-event'"));
             return result;
         }
         file = *found;
@@ -441,8 +433,11 @@ LoadResult ManifestLoader::loadParsed(YamlParseResult parsed, const std::string 
         return result;
     }
 
-    VariableContext context{m_options.options, m_options.environment, manifest.projectDir,
-                            m_options.forDeployment};
+    manifest.dialect = dialectOf(manifest.tree);
+    VariableContext context{
+        m_options.options, m_options.environment, manifest.projectDir, m_options.forDeployment, {}};
+    if (manifest.dialect == Dialect::ScfComponent)
+        context.names = componentVariables(manifest.tree, m_options);
     VariableResolver resolver(filePath, context);
     resolver.resolve(manifest.tree);
     result.diagnostics.insert(result.diagnostics.end(), resolver.diagnostics().begin(),
@@ -450,9 +445,12 @@ LoadResult ManifestLoader::loadParsed(YamlParseResult parsed, const std::string 
 
     mergeListOfMappings(manifest.tree.find("functions"), false);
     mergeListOfMappings(manifest.tree.find("resources"), true);
-    validateSchema(manifest.tree, filePath, result.diagnostics, memo);
+    validateSchema(manifest, result.diagnostics, memo);
 
-    ModelBuilder(filePath, result.diagnostics).build(manifest, m_options);
+    if (isScf(manifest.dialect))
+        buildScfModel(manifest, m_options, result.diagnostics);
+    else
+        ModelBuilder(filePath, result.diagnostics).build(manifest, m_options);
     checkProject(manifest, m_options, result.diagnostics);
 
     std::stable_sort(

@@ -1,9 +1,11 @@
 #include "nimbus/manifest/manifestschema.h"
 
+
 #include "nimbus/manifest/suggest.h"
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -14,6 +16,10 @@ namespace nimbus::manifest {
 
 extern const char *const kBuiltinSchemaText;  // generated from resources/schema at build time
 extern const char *const kBuiltinPluginsText; // likewise, from plugins.json
+extern const char *const kScfDefinitionsText; // and SCF's schemas
+extern const char *const kScfComponentSchemaText;
+extern const char *const kScfPluginSchemaText;
+extern const char *const kScfTemplateSchemaText;
 
 using json = nlohmann::ordered_json;
 
@@ -95,8 +101,27 @@ bool enumContains(const json &values, const YamlNode &node) {
             return true;
         if (value.is_boolean() && node.toBoolean() == value.get<bool>())
             return true;
+        if (value.is_number_integer() && node.isScalar() && node.toInteger() &&
+            *node.toInteger() == value.get<long long>())
+            return true;
     }
     return false;
+}
+
+// The allowed number nearest a number that is not allowed (memorySize 200: 256).
+std::optional<std::string> nearestNumber(const json &values, const YamlNode &node) {
+    const auto given = node.isScalar() ? node.toInteger() : std::nullopt;
+    if (!given)
+        return std::nullopt;
+    std::optional<long long> best;
+    for (const auto &value : values) {
+        if (!value.is_number_integer())
+            return std::nullopt;
+        const long long v = value.get<long long>();
+        if (!best || std::llabs(v - *given) < std::llabs(*best - *given))
+            best = v;
+    }
+    return best ? std::optional<std::string>(std::to_string(*best)) : std::nullopt;
 }
 
 std::string joinList(const std::vector<std::string> &items, size_t limit) {
@@ -113,6 +138,36 @@ std::string joinList(const std::vector<std::string> &items, size_t limit) {
 const ManifestSchema &ManifestSchema::builtin() {
     static const ManifestSchema schema(json::parse(kBuiltinSchemaText));
     return schema;
+}
+
+namespace {
+
+// An SCF format's schema with the definitions its formats share.
+json scfSchema(const char *text) {
+    json document = json::parse(text);
+    const json shared = json::parse(kScfDefinitionsText);
+    for (const auto &[name, definition] : shared["definitions"].items())
+        document["definitions"][name] = definition;
+    return document;
+}
+
+} // namespace
+
+const ManifestSchema &ManifestSchema::forDialect(Dialect dialect) {
+    static const ManifestSchema component(scfSchema(kScfComponentSchemaText));
+    static const ManifestSchema plugin(scfSchema(kScfPluginSchemaText));
+    static const ManifestSchema templ(scfSchema(kScfTemplateSchemaText));
+    switch (dialect) {
+    case Dialect::ScfComponent:
+        return component;
+    case Dialect::ScfPlugin:
+        return plugin;
+    case Dialect::ScfTemplate:
+        return templ;
+    case Dialect::Aws:
+        break;
+    }
+    return builtin();
 }
 
 namespace {
@@ -206,6 +261,8 @@ std::vector<std::string> ManifestSchema::listedPlugins(const YamlNode &root) {
 }
 
 std::shared_ptr<const ManifestSchema> ManifestSchema::forManifest(const YamlNode &root) {
+    if (const Dialect dialect = dialectOf(root); isScf(dialect))
+        return std::shared_ptr<const ManifestSchema>(std::shared_ptr<void>(), &forDialect(dialect));
     std::vector<std::string> listed = listedPlugins(root);
     std::sort(listed.begin(), listed.end());
     listed.erase(std::unique(listed.begin(), listed.end()), listed.end());
@@ -331,7 +388,33 @@ bool ManifestSchema::typeMatches(const YamlNode &node, const json &type, bool co
     return expected == "array";
 }
 
+namespace {
+
+// The value a mapping gives a property that tells object branches apart: one that each
+// branch allows exactly one value of (template.yaml's events, by Type).
+std::optional<std::pair<std::string, std::string>> discriminator(const YamlNode &node,
+                                                                 const json &branch) {
+    if (!node.isMapping() || !branch.contains("properties"))
+        return std::nullopt;
+    for (const auto &[key, property] : branch["properties"].items()) {
+        if (property.contains("enum") && property["enum"].size() == 1 &&
+            property["enum"][0].is_string()) {
+            if (const YamlNode *value = node.find(key); value && value->isScalar())
+                return std::make_pair(key, property["enum"][0].get<std::string>());
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
 const json *ManifestSchema::chooseBranch(const YamlNode &node, const json &branches) const {
+    // A mapping goes to the object branch its discriminating value names.
+    for (const auto &branch : branches) {
+        const json &b = resolve(branch);
+        if (const auto d = discriminator(node, b); d && node.find(d->first)->scalar == d->second)
+            return &b;
+    }
     // The branch of the node's own type first; then one it can be coerced to.
     for (const bool coerce : {false, true}) {
         for (const auto &branch : branches) {
@@ -463,6 +546,29 @@ void ManifestSchema::validateNode(const YamlNode &node, const json &schemaRef, C
         if (!schema.contains(combinator))
             continue;
         const json &branches = schema[combinator];
+        // A discriminating value that names no branch: say which values there are.
+        std::vector<std::string> values;
+        std::optional<std::pair<std::string, std::string>> named;
+        for (const auto &b : branches) {
+            if (auto d = discriminator(node, resolve(b))) {
+                values.push_back(d->second);
+                named = d;
+            }
+        }
+        if (named && values.size() == branches.size() &&
+            std::find(values.begin(), values.end(), node.find(named->first)->scalar) ==
+                values.end()) {
+            const YamlNode &value = *node.find(named->first);
+            std::string message = describeWhere(where + "." + named->first) + " is '" +
+                                  value.scalar + "', which is not allowed";
+            const auto guess = closestMatch(value.scalar, values);
+            if (guess)
+                message += "; did you mean '" + *guess + "'?";
+            ctx.error(value.range, "invalid-value", message + " Allowed: " + joinList(values, 20));
+            if (guess)
+                ctx.fix("Change to '" + *guess + "'", value.range, *guess);
+            return;
+        }
         if (const json *branch = chooseBranch(node, branches)) {
             validateNode(node, *branch, ctx, where);
         } else {
@@ -488,11 +594,13 @@ void ManifestSchema::validateNode(const YamlNode &node, const json &schemaRef, C
             std::string message = describeWhere(where) + " is " + got + ", which is not allowed";
             std::optional<std::string> guess;
             if (node.isScalar()) {
-                guess = closestMatch(node.scalar, allowed);
+                guess = nearestNumber(schema["enum"], node);
+                if (!guess)
+                    guess = closestMatch(node.scalar, allowed);
                 if (guess)
                     message += "; did you mean '" + *guess + "'?";
             }
-            message += " Allowed: " + joinList(allowed, 20);
+            message += (guess ? " Allowed: " : ". Allowed: ") + joinList(allowed, 30);
             ctx.error(node.range, "invalid-value", message);
             if (guess)
                 ctx.fix("Change to '" + *guess + "'", node.range,

@@ -406,8 +406,10 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
     std::map<std::string, SourceRange> webSocketRoutes;
     std::set<SourcePosition> bootstrapChecked, unsupportedChecked;
     ModuleFiles files; // most handlers share a few modules
+    const bool scf = isScf(manifest.dialect);
     for (const auto &fn : manifest.functions) {
         const RuntimeFamily family = runtimeFamily(fn.runtime.value);
+        const std::string codeDir = manifest.codeDirOf(fn);
         // A handler or runtime that is still a variable did not resolve: the resolver's
         // warning becomes the error of the function that cannot run without it.
         if (fn.kind != FunctionKind::HttpService &&
@@ -453,22 +455,24 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
                 manifest.filePath, fn.runtime.range, "unsupported-runtime",
                 "runtime '" + fn.runtime.value + "' cannot run in the simulator" +
                     (guess.empty() ? "." : guess) +
-                    " It runs python3.x, nodejsNN.x, go1.x (the compiled handler) and provided* "
-                    "(a 'bootstrap' executable)"));
+                    (scf ? " It runs PythonX.Y, NodejsNN.NN and CustomRuntime (an executable "
+                           "'scf_bootstrap' in the code folder)"
+                         : " It runs python3.x, nodejsNN.x, go1.x (the compiled handler) and "
+                           "provided* (a 'bootstrap' executable)")));
             diagnostics.back().function = fn.name;
             {
                 // "; did you mean 'python3.11'?" -> python3.11
                 std::string suggested;
                 if (const auto q = guess.find('\''); q != std::string::npos)
                     suggested = guess.substr(q + 1, guess.find('\'', q + 1) - q - 1);
-                if (fn.runtime.range.start.line != fn.runtime.range.end.line ||
-                    fn.runtime.range.start.column != fn.runtime.range.end.column)
-                    diagnostics.back().fixes = runtimeFixes(
-                        manifest.filePath, fn.runtime.range,
-                        suggested.rfind("python", 0) == 0   ? "python"
-                        : suggested.rfind("nodejs", 0) == 0 ? "node"
-                                                            : "",
-                        suggested);
+                if (!scf && (fn.runtime.range.start.line != fn.runtime.range.end.line ||
+                             fn.runtime.range.start.column != fn.runtime.range.end.column))
+                    diagnostics.back().fixes =
+                        runtimeFixes(manifest.filePath, fn.runtime.range,
+                                     suggested.rfind("python", 0) == 0   ? "python"
+                                     : suggested.rfind("nodejs", 0) == 0 ? "node"
+                                                                         : "",
+                                     suggested);
             }
             continue;
         }
@@ -485,12 +489,24 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
                 runtimeFixes(manifest.filePath, fn.runtime.range, old->second, "");
         }
         // (A handler still holding ${...} did not resolve, and that is reported already.)
+        // (A code folder that does not exist is reported by the model already.)
+        std::error_code missing;
         if (options.checkHandlers && fn.kind != FunctionKind::HttpService &&
-            !fn.handler.value.empty() && fn.handler.value.find("${") == std::string::npos) {
+            !fn.handler.value.empty() && fn.handler.value.find("${") == std::string::npos &&
+            fs::is_directory(codeDir, missing)) {
             if (family == RuntimeFamily::Python || family == RuntimeFamily::Node) {
                 // A serverless-wsgi function runs the app the plugin serves.
                 const std::string &code = fn.wsgiApp ? *fn.wsgiApp : fn.handler.value;
-                HandlerLookup lookup = locateHandler(manifest.projectDir, code, family, &files);
+                HandlerLookup lookup = locateHandler(codeDir, code, family, &files);
+                // (SCF code lives in its own folder, which the message names.)
+                if (const auto at = lookup.error.rfind(" in the project folder)");
+                    at != std::string::npos && codeDir != manifest.projectDir) {
+                    std::error_code ec;
+                    lookup.error.replace(
+                        at, std::string::npos,
+                        " in " + fs::relative(codeDir, manifest.projectDir, ec).generic_string() +
+                            "/)");
+                }
                 if (fn.wsgiApp && code.empty())
                     lookup.error = "serverless-wsgi serves the app that custom.wsgi.app names "
                                    "(e.g. 'app.app'), and it is not set";
@@ -504,8 +520,7 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
                                                        "handler-not-found", lookup.error));
                     diagnostics.back().function = fn.name;
                     if (!fn.wsgiApp)
-                        diagnostics.back().fixes =
-                            handlerFixes(manifest.projectDir, fn.handler.value, family);
+                        diagnostics.back().fixes = handlerFixes(codeDir, fn.handler.value, family);
                 }
             } else if (family == RuntimeFamily::Custom && fn.runtime.value == "go1.x") {
                 const fs::path binary = fs::path(manifest.projectDir) / fn.handler.value;
@@ -519,21 +534,25 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
                     diagnostics.back().function = fn.name;
                 }
             } else if (family == RuntimeFamily::Custom &&
-                       bootstrapChecked.insert(fn.runtime.range.start).second) {
-                const fs::path bootstrap = fs::path(manifest.projectDir) / "bootstrap";
+                       (scf || bootstrapChecked.insert(fn.runtime.range.start).second)) {
+                const fs::path bootstrap = manifest.customBootstrapOf(fn);
+                const std::string bootstrapName = bootstrap.filename().string();
                 std::error_code ec;
                 if (!fs::is_regular_file(bootstrap, ec)) {
                     diagnostics.push_back(diagnosticAt(
                         manifest.filePath, fn.runtime.range, "bootstrap-not-found",
-                        "runtime '" + fn.runtime.value +
-                            "' runs the project's own 'bootstrap' executable, and there is none "
-                            "in the project folder"));
+                        "runtime '" + fn.runtime.value + "' runs the " +
+                            (scf ? "code's own 'scf_bootstrap'" : "project's own 'bootstrap'") +
+                            " executable, and there is none in " +
+                            (scf ? fs::relative(codeDir, manifest.projectDir, ec).string()
+                                 : std::string("the project folder"))));
                     diagnostics.back().function = fn.name;
                 } else if ((fs::status(bootstrap, ec).permissions() & fs::perms::owner_exec) ==
                            fs::perms::none) {
                     diagnostics.push_back(diagnosticAt(
                         manifest.filePath, fn.runtime.range, "bootstrap-not-executable",
-                        "'bootstrap' is not executable; run: chmod +x bootstrap"));
+                        "'" + bootstrapName + "' is not executable; run: chmod +x " +
+                            (scf ? bootstrap.string() : bootstrapName)));
                     diagnostics.back().function = fn.name;
                 }
             }

@@ -1,5 +1,6 @@
 #include "nimbus/manifest/variableresolver.h"
 
+
 #include "variablepaths.h"
 
 #include <algorithm>
@@ -345,6 +346,10 @@ std::optional<VariableResolver::Value> VariableResolver::lookupSource(const std:
                        address.substr(nameEnd + 1) + "}'?",
                    offset};
         return std::nullopt;
+    }
+    if (!hasColon && !hasParams && nameEnd == address.size()) {
+        if (const auto named = m_context.names.find(source); named != m_context.names.end())
+            return scalarValue(named->second, YamlNode::Style::Plain);
     }
     if (address.compare(nameEnd, 2, "::") == 0 || (!hasColon && !hasParams))
         return Value{std::nullopt, "${" + address + "}"};

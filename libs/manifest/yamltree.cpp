@@ -1,8 +1,10 @@
 #include "nimbus/manifest/yamltree.h"
+
 #include "nimbus/manifest/yamlsyntax.h"
 
 #include <algorithm>
 #include <charconv>
+#include <nlohmann/json.hpp>
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
@@ -408,6 +410,38 @@ YamlParseResult parseYaml(std::string_view text, const std::string &fileName) {
         }
     }
     return result;
+}
+
+nlohmann::json yamlToJson(const YamlNode &node) {
+    switch (node.kind) {
+    case YamlNode::Kind::Null:
+        return nullptr;
+    case YamlNode::Kind::Scalar: {
+        const std::string type = node.scalarType();
+        if (type == "integer" || type == "number" || type == "boolean" || type == "null") {
+            nlohmann::json parsed =
+                nlohmann::json::parse(node.scalar == "~" ? "null" : node.scalar, nullptr, false);
+            if (!parsed.is_discarded())
+                return parsed;
+            if (type == "boolean")
+                return node.toBoolean().value_or(false);
+        }
+        return node.scalar;
+    }
+    case YamlNode::Kind::Sequence: {
+        nlohmann::json array = nlohmann::json::array();
+        for (const auto &item : node.items)
+            array.push_back(yamlToJson(item));
+        return array;
+    }
+    case YamlNode::Kind::Mapping: {
+        nlohmann::json object = nlohmann::json::object();
+        for (const auto &entry : node.entries)
+            object[entry.key.scalar] = yamlToJson(entry.value);
+        return object;
+    }
+    }
+    return nullptr;
 }
 
 } // namespace nimbus::manifest

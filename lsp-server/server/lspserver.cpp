@@ -20,9 +20,14 @@ using nlohmann::json;
 
 namespace {
 
-bool isManifest(const std::string &uri) {
+// serverless.yml (AWS, or SCF's component and plugin formats), or scfcli's template.yaml;
+// not AWS SAM's template.yaml, which is not a manifest Nimbus reads.
+bool isManifest(const std::string &uri, std::string_view text) {
     const std::string name = fs::path(uriToPath(uri)).filename().string();
-    return name == "serverless.yml" || name == "serverless.yaml";
+    if (!manifest::ManifestLoader::isManifestFileName(name))
+        return false;
+    return name.rfind("template.", 0) != 0 ||
+           text.find("TencentCloud::Serverless::") != std::string_view::npos;
 }
 
 int lspSeverity(manifest::Severity severity) {
@@ -115,7 +120,7 @@ TextDocument *LspServer::document(const json &params) {
 
 json LspServer::diagnosticsNotification(const TextDocument &doc) const {
     json diagnostics = json::array();
-    if (isManifest(doc.uri())) {
+    if (isManifest(doc.uri(), doc.text())) {
         const std::string path = uriToPath(doc.uri());
         // Open documents have their loads (from didOpen to didClose); a check that outlives
         // its document's close checks from scratch and keeps nothing.
@@ -269,9 +274,10 @@ void LspServer::registerHandlers() {
                    {"documentRangeFormattingProvider", true},
                    {"documentLinkProvider", {{"resolveProvider", false}}},
                    {"semanticTokensProvider",
-                    {{"legend", {{"tokenTypes", json(std::vector<std::string>(std::begin(kSemanticTypes),
-                                                                             std::end(kSemanticTypes)))},
-                                 {"tokenModifiers", json::array()}}},
+                    {{"legend",
+                      {{"tokenTypes", json(std::vector<std::string>(std::begin(kSemanticTypes),
+                                                                    std::end(kSemanticTypes)))},
+                       {"tokenModifiers", json::array()}}},
                      {"full", true}}},
                    {"executeCommandProvider",
                     {{"commands",
@@ -286,7 +292,7 @@ void LspServer::registerHandlers() {
             return;
         json watchers = json::array();
         for (const char *glob : {"**/*.py", "**/*.js", "**/*.mjs", "**/*.cjs", "**/serverless.yml",
-                                 "**/serverless.yaml"})
+                                 "**/serverless.yaml", "**/template.yaml", "**/template.yml"})
             watchers.push_back({{"globPattern", glob}});
         m_dispatcher.request(
             "client/registerCapability",
@@ -305,7 +311,7 @@ void LspServer::registerHandlers() {
         const std::string uri = item.at("uri").get<std::string>();
         m_documents[uri] = std::make_unique<TextDocument>(uri, item.at("text").get<std::string>(),
                                                           item.value("version", 0));
-        if (isManifest(uri)) {
+        if (isManifest(uri, m_documents[uri]->text())) {
             std::lock_guard lock(m_loadsMutex);
             m_loads.try_emplace(uri, std::make_shared<DocumentLoads>());
         }
@@ -353,14 +359,14 @@ void LspServer::registerHandlers() {
                     m_disk.erase(change["uri"].get<std::string>());
         }
         for (const auto &[uri, doc] : m_documents) {
-            if (isManifest(uri))
+            if (isManifest(uri, doc->text()))
                 m_dirty.insert(uri);
         }
     });
 
     d.onRequest("textDocument/completion", [this](const json &params) {
         TextDocument *doc = document(params);
-        if (!doc || !isManifest(doc->uri()))
+        if (!doc || !isManifest(doc->uri(), doc->text()))
             return Reply(json::array());
         json items = json::array();
         for (const auto &item : m_workspace.complete(doc->text(), uriToPath(doc->uri()),
@@ -380,7 +386,7 @@ void LspServer::registerHandlers() {
     });
     d.onRequest("textDocument/hover", [this](const json &params) {
         TextDocument *doc = document(params);
-        if (!doc || !isManifest(doc->uri()))
+        if (!doc || !isManifest(doc->uri(), doc->text()))
             return Reply(json());
         auto info = m_workspace.hover(doc->text(), uriToPath(doc->uri()),
                                       fromLsp(*doc, params.at("position")));
@@ -391,7 +397,7 @@ void LspServer::registerHandlers() {
     });
     d.onRequest("textDocument/definition", [this](const json &params) {
         TextDocument *doc = document(params);
-        if (!doc || !isManifest(doc->uri()))
+        if (!doc || !isManifest(doc->uri(), doc->text()))
             return Reply(json());
         auto location = m_workspace.definition(doc->text(), uriToPath(doc->uri()),
                                                fromLsp(*doc, params.at("position")));
@@ -412,7 +418,7 @@ void LspServer::registerHandlers() {
             return Reply(json::array());
         std::map<std::string, std::string> manifests;
         for (const auto &[uri, open] : m_documents) {
-            if (isManifest(uri))
+            if (isManifest(uri, open->text()))
                 manifests[uriToPath(uri)] = open->text();
         }
         json result = json::array();
@@ -434,7 +440,7 @@ void LspServer::registerHandlers() {
     });
     d.onRequest("textDocument/documentSymbol", [this](const json &params) {
         TextDocument *doc = document(params);
-        if (!doc || !isManifest(doc->uri()))
+        if (!doc || !isManifest(doc->uri(), doc->text()))
             return Reply(json::array());
         std::function<json(const DocumentSymbol &)> convert = [&](const DocumentSymbol &s) {
             json children = json::array();
@@ -456,7 +462,7 @@ void LspServer::registerHandlers() {
     });
     d.onRequest("textDocument/foldingRange", [this](const json &params) {
         TextDocument *doc = document(params);
-        if (!doc || !isManifest(doc->uri()))
+        if (!doc || !isManifest(doc->uri(), doc->text()))
             return Reply(json::array());
         json result = json::array();
         for (const auto &[start, end] :
@@ -471,7 +477,7 @@ void LspServer::registerHandlers() {
     });
     d.onRequest("textDocument/prepareRename", [this](const json &params) {
         TextDocument *doc = document(params);
-        if (!doc || !isManifest(doc->uri()))
+        if (!doc || !isManifest(doc->uri(), doc->text()))
             return Reply(json());
         const auto target = renameTarget(doc->text(), uriToPath(doc->uri()),
                                          fromLsp(*doc, params.at("position")));
@@ -481,7 +487,7 @@ void LspServer::registerHandlers() {
     });
     d.onRequest("textDocument/rename", [this](const json &params) {
         TextDocument *doc = document(params);
-        if (!doc || !isManifest(doc->uri()))
+        if (!doc || !isManifest(doc->uri(), doc->text()))
             return Reply(json());
         std::string error;
         const std::string path = uriToPath(doc->uri());
@@ -510,7 +516,7 @@ void LspServer::registerHandlers() {
     });
     auto format = [this](const json &params, bool ranged) {
         TextDocument *doc = document(params);
-        if (!doc || !isManifest(doc->uri()))
+        if (!doc || !isManifest(doc->uri(), doc->text()))
             return Reply(json::array());
         const json options = params.value("options", json::object());
         const int tabSize = std::clamp(options.value("tabSize", 2), 1, 8);
@@ -527,7 +533,7 @@ void LspServer::registerHandlers() {
     d.onRequest("textDocument/rangeFormatting", [format](const json &params) { return format(params, true); });
     d.onRequest("textDocument/semanticTokens/full", [this](const json &params) {
         TextDocument *doc = document(params);
-        if (!doc || !isManifest(doc->uri()))
+        if (!doc || !isManifest(doc->uri(), doc->text()))
             return Reply(json{{"data", json::array()}});
         // Five numbers a token: line and start relative to the previous one, length, type,
         // modifiers; columns in UTF-16.
@@ -548,7 +554,7 @@ void LspServer::registerHandlers() {
     });
     d.onRequest("textDocument/documentLink", [this](const json &params) {
         TextDocument *doc = document(params);
-        if (!doc || !isManifest(doc->uri()))
+        if (!doc || !isManifest(doc->uri(), doc->text()))
             return Reply(json::array());
         json result = json::array();
         for (const auto &link : documentLinks(doc->text(), uriToPath(doc->uri())))
@@ -560,7 +566,7 @@ void LspServer::registerHandlers() {
     });
     d.onRequest("textDocument/codeLens", [this](const json &params) {
         TextDocument *doc = document(params);
-        if (!doc || !isManifest(doc->uri()))
+        if (!doc || !isManifest(doc->uri(), doc->text()))
             return Reply(json::array());
         json result = json::array();
         for (const auto &lens : m_workspace.codeLenses(doc->text(), uriToPath(doc->uri())))

@@ -277,6 +277,28 @@ std::set<std::string> keysExcludedByKind(const std::vector<std::string> &path,
 // lines (`plugins:` then its `- name` items, or `plugins: [a, b]`), not by parsing it all.
 std::shared_ptr<const manifest::ManifestSchema>
 schemaFor(const std::vector<std::string_view> &lines) {
+    // SCF's formats have schemas of their own (and no plugins), told apart as dialectOf
+    // tells them: component:, provider.name tencent, TencentCloud::Serverless:: types.
+    auto dialectSchema = [](manifest::Dialect dialect) {
+        return std::shared_ptr<const manifest::ManifestSchema>(
+            std::shared_ptr<const manifest::ManifestSchema>(),
+            &manifest::ManifestSchema::forDialect(dialect));
+    };
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        if (lines[i].starts_with("component:"))
+            return dialectSchema(manifest::Dialect::ScfComponent);
+        if (lines[i].find("TencentCloud::Serverless::") != std::string_view::npos)
+            return dialectSchema(manifest::Dialect::ScfTemplate);
+        if (!lines[i].starts_with("provider:"))
+            continue;
+        for (std::size_t j = i + 1; j < lines.size() && lines[j].starts_with(" "); ++j) {
+            std::string_view line = lines[j];
+            line.remove_prefix(line.find_first_not_of(' '));
+            if (line.starts_with("name:") &&
+                line.substr(5).find("tencent") != std::string_view::npos)
+                return dialectSchema(manifest::Dialect::ScfPlugin);
+        }
+    }
     manifest::YamlNode root;
     root.kind = manifest::YamlNode::Kind::Mapping;
     manifest::YamlNode list;
@@ -589,7 +611,7 @@ ManifestWorkspace::references(const std::string &sourcePath, std::string_view so
     for (fs::path dir = source.parent_path(); !dir.empty(); dir = dir.parent_path()) {
         // A manifest open in the editor counts, saved or not.
         std::optional<std::string> manifestPath;
-        for (const char *name : {"serverless.yml", "serverless.yaml"}) {
+        for (const char *name : {"serverless.yml", "serverless.yaml", "template.yaml"}) {
             if (!manifestPath && openManifests.count((dir / name).string()))
                 manifestPath = (dir / name).string();
         }

@@ -1,6 +1,8 @@
 #include "daemon.h"
 
+
 #include "nimbus/manifest/diagnostic.h"
+#include "nimbus/manifest/manifestloader.h"
 #include "nimbus/resources/resourcelocator.h"
 #include "simulator.h"
 #include "statefile.h"
@@ -273,7 +275,7 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
                                         " — reloaded; next requests get fresh instances");
                 const bool manifestChanged =
                     std::any_of(files.begin(), files.end(), [](const auto &f) {
-                        return f == "serverless.yml" || f == "serverless.yaml";
+                        return manifest::ManifestLoader::isManifestFileName(f);
                     });
                 if (manifestChanged)
                     printRoutes(out, *simulator.routes(), simulator.gatewayUrl(), simulator.stage(), opts.colour);

@@ -6,37 +6,6 @@ namespace nimbus::sim {
 
 using json = nlohmann::json;
 
-json yamlToJson(const manifest::YamlNode &node) {
-    switch (node.kind) {
-    case manifest::YamlNode::Kind::Null:
-        return nullptr;
-    case manifest::YamlNode::Kind::Scalar: {
-        const std::string type = node.scalarType();
-        if (type == "integer" || type == "number" || type == "boolean" || type == "null") {
-            json parsed = json::parse(node.scalar == "~" ? "null" : node.scalar, nullptr, false);
-            if (!parsed.is_discarded())
-                return parsed;
-            if (type == "boolean")
-                return node.toBoolean().value_or(false);
-        }
-        return node.scalar;
-    }
-    case manifest::YamlNode::Kind::Sequence: {
-        json array = json::array();
-        for (const auto &item : node.items)
-            array.push_back(yamlToJson(item));
-        return array;
-    }
-    case manifest::YamlNode::Kind::Mapping: {
-        json object = json::object();
-        for (const auto &entry : node.entries)
-            object[entry.key.scalar] = yamlToJson(entry.value);
-        return object;
-    }
-    }
-    return nullptr;
-}
-
 std::optional<json> cloudFormationResource(const manifest::Manifest &manifest,
                                            const std::string &logicalId, const std::string &type) {
     // resources is a document, or a list of them (one per file).

@@ -8,8 +8,7 @@
 
 namespace nimbus::sim {
 
-// A manifest value as JSON (scalars typed as YAML 1.2 types them).
-nlohmann::json yamlToJson(const manifest::YamlNode &node);
+using manifest::yamlToJson;
 
 // A resource the manifest defines under resources.Resources, when its Type is `type`
 // (AWS::SQS::Queue): its Properties as JSON (an empty object when it has none).

@@ -132,8 +132,9 @@ void TestCli::validateBadInput_data() {
     QTest::addColumn<QString>("message");
     QTest::newRow("missing directory") << "missing"
                                        << "nope: error: no such file or directory";
-    QTest::newRow("folder without a manifest") << "empty"
-                                               << "no serverless.yml or serverless.yaml";
+    QTest::newRow("folder without a manifest")
+        << "empty"
+        << "no serverless.yml, serverless.yaml or SCF template.yaml";
     QTest::newRow("malformed YAML") << "malformed"
                                     << "serverless.yml:2:11: error: this '[' is never closed";
     QTest::newRow("binary file") << "binary"

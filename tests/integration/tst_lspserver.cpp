@@ -115,6 +115,7 @@ private slots:
     void completion_data();
     void completion();
     void pluginKeysAreCompletedAndHoveredAsThePlugins();
+    void scfFormatsAreCompletedHoveredAndDiagnosed();
     void handlerFileChangesAreNoticed();
     void referencesFollowTheFileOnDisk();
     void listFunctionsDescribesTheProject();
@@ -615,6 +616,82 @@ void TestLspServer::pluginKeysAreCompletedAndHoveredAsThePlugins() {
     for (const auto &item : completion["result"]["items"])
         labels << QString::fromStdString(item["label"].get<std::string>());
     QVERIFY2(labels.contains("iamRoleStatementsName"), qPrintable(labels.join(", ")));
+}
+
+// Tencent Cloud SCF's formats are served with their own schemas: completion, hover and
+// diagnostics on the token; AWS SAM's template.yaml, which Nimbus does not read, gets none.
+void TestLspServer::scfFormatsAreCompletedHoveredAndDiagnosed() {
+    TempProject project;
+    project.write("src/index.py", "def main_handler(event, context):\n    return event\n");
+    Client c;
+    c.initialize();
+    auto labelsAt = [&](const std::string &uri, int line, int character) {
+        const json completion = c.request(
+            "textDocument/completion", {{"textDocument", {{"uri", uri}}},
+                                        {"position", {{"line", line}, {"character", character}}}});
+        QStringList labels;
+        const json &result = completion["result"]; // a CompletionList, or [] for other files
+        for (const auto &item : result.is_object() ? result["items"] : result)
+            labels << QString::fromStdString(item["label"].get<std::string>());
+        return labels;
+    };
+
+    // component: scf
+    const std::string component = manifestUri(project).toStdString();
+    c.open(component, "component: scf\nname: api\ninputs:\n  src: ./src\n  runtime: \n"
+                      "  memorySize: 100\n  events:\n    - timer:\n        parameters:\n"
+                      "          \n");
+    QStringList labels = labelsAt(component, 4, 11);
+    QVERIFY2(labels.contains("Python3.9") && labels.contains("Nodejs16.13") &&
+                 !labels.contains("python3.12"),
+             qPrintable(labels.join(", ")));
+    labels = labelsAt(component, 9, 10);
+    QVERIFY2(labels.contains("cronExpression") && labels.contains("argument"),
+             qPrintable(labels.join(", ")));
+    const json hover = c.request("textDocument/hover", {{"textDocument", {{"uri", component}}},
+                                                        {"position", {{"line", 5}, {"character", 4}}}});
+    const std::string contents = hover["result"]["contents"].dump();
+    QVERIFY2(contents.find("64, or 128 to 3072 in steps of 128") != std::string::npos,
+             contents.c_str());
+    c.server.flushDiagnostics();
+    auto published = c.published();
+    QVERIFY(!published.empty());
+    json diagnostics = published.back()["diagnostics"];
+    bool memory = false;
+    for (const auto &d : diagnostics)
+        memory = memory || (d["range"]["start"]["line"] == 5 &&
+                            d["message"].get<std::string>().find("did you mean '128'") !=
+                                std::string::npos);
+    QVERIFY2(memory, diagnostics.dump().c_str());
+
+    // scfcli's template.yaml
+    const std::string templ = "file://" + project.filePath("template.yaml").toStdString();
+    c.open(templ, "Resources:\n  default:\n    Type: TencentCloud::Serverless::Namespace\n"
+                  "    hello:\n      Type: TencentCloud::Serverless::Function\n      Properties:\n"
+                  "        CodeUri: ./src\n        Handler: index.main_handler\n"
+                  "        Runtime: Python3.9\n        Timeout: 1000\n        \n");
+    labels = labelsAt(templ, 10, 8);
+    QVERIFY2(labels.contains("MemorySize") && labels.contains("Events") &&
+                 !labels.contains("Handler"),
+             qPrintable(labels.join(", ")));
+    c.server.flushDiagnostics();
+    published = c.published();
+    QCOMPARE(published.back()["uri"].get<std::string>(), templ);
+    diagnostics = published.back()["diagnostics"];
+    QVERIFY2(diagnostics.size() == 1 && diagnostics[0]["range"]["start"]["line"] == 9,
+             diagnostics.dump().c_str());
+
+    // AWS SAM's template.yaml is not a manifest here: no findings, no completion.
+    TempProject sam;
+    const std::string samUri = "file://" + sam.filePath("template.yaml").toStdString();
+    const std::size_t before = c.published().size();
+    c.open(samUri, "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Fn:\n    Type: "
+                   "AWS::Serverless::Function\n");
+    c.server.flushDiagnostics();
+    const auto after = c.published();
+    for (std::size_t i = before; i < after.size(); ++i)
+        QVERIFY2(after[i].value("diagnostics", json::array()).empty(), after[i].dump().c_str());
+    QVERIFY(labelsAt(samUri, 1, 0).isEmpty());
 }
 
 void TestLspServer::handlerFileChangesAreNoticed() {

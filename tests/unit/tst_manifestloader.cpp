@@ -506,8 +506,9 @@ void TestManifestLoader::projectProblems_data() {
     QTest::addColumn<QString>("message");
     QTest::newRow("missing directory") << "missing"
                                        << "no such file or directory";
-    QTest::newRow("directory without a manifest") << "empty"
-                                                  << "no serverless.yml or serverless.yaml";
+    QTest::newRow("directory without a manifest")
+        << "empty"
+        << "no serverless.yml, serverless.yaml or SCF template.yaml";
     QTest::newRow("manifest that is a folder") << "folder"
                                                << "not a regular file";
     QTest::newRow("empty manifest") << "blank"

@@ -1,5 +1,7 @@
 #include "codeeditor.h"
 
+#include "nimbus/manifest/manifestloader.h"
+
 #include <QContextMenuEvent>
 #include <QFile>
 #include <QFileInfo>
@@ -133,8 +135,11 @@ CodeEditor::CodeEditor(QWidget *parent)
 }
 
 bool CodeEditor::isManifest() const {
+    // (scfcli's template.yaml, not AWS SAM's.)
     const QString name = QFileInfo(m_path).fileName();
-    return name == "serverless.yml" || name == "serverless.yaml";
+    return manifest::ManifestLoader::isManifestFileName(name.toStdString()) &&
+           (!name.startsWith("template.") ||
+            manifest::ManifestLoader::isScfTemplate(m_path.toStdString()));
 }
 
 void CodeEditor::chooseLexer() {

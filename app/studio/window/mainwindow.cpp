@@ -15,6 +15,7 @@
 #include "models/instancesmodel.h"
 #include "models/logmodel.h"
 #include "models/problemsmodel.h"
+#include "nimbus/manifest/manifestloader.h"
 #include "panels/debugpanel.h"
 #include "panels/deployedpanel.h"
 #include "panels/explorerpanel.h"
@@ -525,8 +526,9 @@ void MainWindow::buildProject() {
     connect(m_editors, &EditorArea::fileSaved, this, [this](const QString &path) {
         if (CodeEditor *editor = m_editors->editorFor(path))
             m_features->saved(editor);
-        const QString name = QFileInfo(path).fileName();
-        if (name == "serverless.yml" || name == "serverless.yaml") {
+        if (QString::fromStdString(
+                manifest::ManifestLoader::findManifestFile(m_projectDir.toStdString())
+                    .value_or("")) == QFileInfo(path).absoluteFilePath()) {
             refreshFunctions();
             // A simulator that could not start on the old manifest may on this one.
             if (m_simulator->state() == SimulatorConnection::State::Failed &&
@@ -687,11 +689,9 @@ void MainWindow::restoreProjectState() {
     QStringList files = settings.value("openFiles").toStringList();
     if (!settings.contains("openFiles")) {
         // A first visit opens the manifest.
-        for (const char *name : {"serverless.yml", "serverless.yaml"})
-            if (QFileInfo::exists(m_projectDir + "/" + name)) {
-                files = {m_projectDir + "/" + name};
-                break;
-            }
+        if (const auto manifest =
+                manifest::ManifestLoader::findManifestFile(m_projectDir.toStdString()))
+            files = {QString::fromStdString(*manifest)};
     }
     for (const QString &file : files)
         if (QFileInfo(file).isFile())

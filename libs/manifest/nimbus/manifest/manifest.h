@@ -16,7 +16,22 @@ enum class FunctionKind { Event, HttpFunction, HttpService };
 
 const char *functionKindName(FunctionKind kind); // "event", "http", "service"
 
-// Which family a runtime name belongs to.
+// The platform a manifest is written for (DESIGN.md, "Platform dialects"): the Serverless
+// Framework's format for AWS, or one of Tencent Cloud SCF's three. Everything past the
+// loader sees one model; the dialect picks event shapes, bootstraps and API fronts.
+enum class Dialect {
+    Aws,          // serverless.yml, provider aws (the default)
+    ScfComponent, // serverless.yml of Serverless Components: component: scf
+    ScfPlugin,    // serverless.yml with provider.name tencent (serverless-tencent-scf)
+    ScfTemplate,  // template.yaml of scfcli: TencentCloud::Serverless::* resources
+};
+
+// The dialect of a manifest's tree, from its content.
+Dialect dialectOf(const YamlNode &root);
+bool isScf(Dialect dialect);
+const char *dialectName(Dialect dialect); // "aws", "scf-component", "scf-plugin", "scf-template"
+
+// Which family a runtime name belongs to (Lambda's python3.12, SCF's Python3.9, ...).
 enum class RuntimeFamily { Python, Node, Custom, Unknown };
 
 RuntimeFamily runtimeFamily(const std::string &runtime);
@@ -28,6 +43,8 @@ template <typename T> struct Located {
 
 struct HttpServiceSpec {
     std::string command;
+    // The port the server listens on: 0 when it takes $PORT; SCF web functions use 9000.
+    int port = 0;
     int concurrency = 80;
     std::optional<std::string> readinessPath;
     int maxInstances = 10;
@@ -42,6 +59,12 @@ struct Event {
     std::string path;                   // http / httpApi: route path, "*" for the httpApi catch-all
     std::vector<std::string> schedules; // schedule: rate(...) / cron(...) expressions
     YamlNode settings;                  // the event's value as written (after variables)
+    // SCF triggers: the type as written when the model's differs ("timer" for "schedule",
+    // "apigw" for "http"), the trigger's name, whether it is on, and a timer's Message.
+    std::string writtenType;
+    std::string name;
+    bool enabled = true;
+    std::string message;
 };
 
 struct Function {
@@ -59,6 +82,9 @@ struct Function {
     std::string path;         // gateway path for http functions and services
     std::optional<int> reservedConcurrency;
     std::vector<Event> events;
+    std::string codeDir; // the folder the code is in (absolute or project-relative)
+    std::string namespaceName = "default"; // SCF namespace
+    std::optional<int> initTimeout;        // SCF: seconds an instance may take to start
     // serverless-wsgi: the WSGI application (custom.wsgi.app, 'module.attribute') that the
     // plugin's generated wsgi_handler.handler serves; the runtime brings that handler.
     std::optional<std::string> wsgiApp;
@@ -83,7 +109,8 @@ bool runsInSimulator(const Function &fn);
 
 // A project manifest with variables resolved and provider defaults applied.
 struct Manifest {
-    std::string filePath;   // the serverless.yml that was read
+    Dialect dialect = Dialect::Aws;
+    std::string filePath;   // the manifest that was read
     std::string projectDir; // the folder it is in; handler paths are relative to it
     std::string service;
     Provider provider;
@@ -91,6 +118,12 @@ struct Manifest {
     YamlNode tree; // the resolved document, positions intact
 
     const Function *function(const std::string &name) const;
+    // The folder a function's code is in: its own (SCF's src / CodeUri), else the project's.
+    std::string codeDirOf(const Function &fn) const;
+    // The executable a custom runtime starts: Lambda's 'bootstrap' in the project folder;
+    // SCF's 'scf_bootstrap' in the code folder (or 'bootstrap', as SCF's first custom
+    // runtimes named it, when only that one is there).
+    std::string customBootstrapOf(const Function &fn) const;
 };
 
 } // namespace nimbus::manifest

@@ -58,8 +58,14 @@ class ManifestLoader {
 public:
     explicit ManifestLoader(LoadOptions options = {});
 
-    // The manifest file in a project folder: serverless.yml, else serverless.yaml.
+    // The manifest file in a project folder: serverless.yml, else serverless.yaml, else an
+    // SCF template.yaml (scfcli's; not AWS SAM's).
     static std::optional<std::string> findManifestFile(const std::string &projectDir);
+    // Whether a file name is one a manifest may have (an editor's question: which files
+    // to check). A template.yaml is one only when isScfTemplate says so.
+    static bool isManifestFileName(std::string_view fileName);
+    // Whether a file is scfcli's template (it names TencentCloud::Serverless:: types).
+    static bool isScfTemplate(const std::string &file);
 
     // Loads the manifest of a project folder, or a manifest file given directly.
     LoadResult loadProject(const std::string &dirOrFile) const;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "nimbus/manifest/diagnostic.h"
+#include "nimbus/manifest/manifest.h"
 #include "nimbus/manifest/yamltree.h"
 
 #include <cstdint>
@@ -59,8 +60,12 @@ class ManifestSchema {
 public:
     // The built-in schema, without plugins.
     static const ManifestSchema &builtin();
-    // The built-in schema plus the keys of the plugins listed under `plugins:` in `root`
-    // (a list of names, or {modules: [...]}). Cached per set of plugins.
+    // The schema of a dialect's manifests: builtin() for AWS; for SCF's formats their own
+    // (resources/schema/scf-*.schema.json, with scf-definitions.json merged in).
+    static const ManifestSchema &forDialect(Dialect dialect);
+    // The schema of `root`'s dialect; for AWS, the built-in schema plus the keys of the
+    // plugins listed under `plugins:` in `root` (a list of names, or {modules: [...]}).
+    // Cached per set of plugins.
     static std::shared_ptr<const ManifestSchema> forManifest(const YamlNode &root);
     // The plugin names a manifest lists.
     static std::vector<std::string> listedPlugins(const YamlNode &root);

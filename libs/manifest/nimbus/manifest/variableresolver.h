@@ -24,6 +24,9 @@ struct VariableContext {
     // For a deployment: no local values and no placeholders, and every value that does
     // not resolve is an error.
     bool forDeployment = false;
+    // Bare ${NAME} variables a dialect defines (Serverless Components: ${name}, ${app},
+    // ${stage}, ${org}); other bare names are left as they are.
+    std::map<std::string, std::string> names;
 };
 
 // Resolves Serverless Framework variables in a manifest tree, with the framework's sources:

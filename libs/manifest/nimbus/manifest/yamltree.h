@@ -2,6 +2,7 @@
 
 #include "nimbus/manifest/diagnostic.h"
 
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,5 +72,8 @@ Diagnostic duplicateKeyDiagnostic(const std::string &fileName, const YamlNode &k
 
 // Parses text as one YAML document. Never throws: syntax errors become diagnostics.
 YamlParseResult parseYaml(std::string_view text, const std::string &fileName);
+
+// A value as JSON, its scalars typed as YAML 1.2 types them.
+nlohmann::json yamlToJson(const YamlNode &node);
 
 } // namespace nimbus::manifest
