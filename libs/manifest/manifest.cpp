@@ -98,9 +98,9 @@ std::string Manifest::customBootstrapOf(const Function &fn) const {
     if (!isScf(dialect))
         return (dir / "bootstrap").string();
     std::error_code ec;
-    if (!fs::exists(dir / "scf_bootstrap", ec) && fs::exists(dir / "bootstrap", ec))
-        return (dir / "bootstrap").string();
-    return (dir / "scf_bootstrap").string();
+    if (!fs::exists(dir / "bootstrap", ec) && fs::exists(dir / "scf_bootstrap", ec))
+        return (dir / "scf_bootstrap").string();
+    return (dir / "bootstrap").string();
 }
 
 } // namespace nimbus::manifest

@@ -1,6 +1,5 @@
 #include "nimbus/manifest/manifestloader.h"
 
-
 #include "modelreaders.h"
 #include "nimbus/manifest/manifestschema.h"
 #include "nimbus/manifest/variableresolver.h"

@@ -1,6 +1,5 @@
 #include "nimbus/manifest/manifestschema.h"
 
-
 #include "nimbus/manifest/suggest.h"
 
 #include <algorithm>

@@ -456,7 +456,7 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
                 "runtime '" + fn.runtime.value + "' cannot run in the simulator" +
                     (guess.empty() ? "." : guess) +
                     (scf ? " It runs PythonX.Y, NodejsNN.NN and CustomRuntime (an executable "
-                           "'scf_bootstrap' in the code folder)"
+                           "'bootstrap' in the code folder)"
                          : " It runs python3.x, nodejsNN.x, go1.x (the compiled handler) and "
                            "provided* (a 'bootstrap' executable)")));
             diagnostics.back().function = fn.name;
@@ -542,7 +542,7 @@ void checkProject(const Manifest &manifest, const LoadOptions &options,
                     diagnostics.push_back(diagnosticAt(
                         manifest.filePath, fn.runtime.range, "bootstrap-not-found",
                         "runtime '" + fn.runtime.value + "' runs the " +
-                            (scf ? "code's own 'scf_bootstrap'" : "project's own 'bootstrap'") +
+                            (scf ? "code's own 'bootstrap'" : "project's own 'bootstrap'") +
                             " executable, and there is none in " +
                             (scf ? fs::relative(codeDir, manifest.projectDir, ec).string()
                                  : std::string("the project folder"))));

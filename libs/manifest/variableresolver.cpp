@@ -1,6 +1,5 @@
 #include "nimbus/manifest/variableresolver.h"
 
-
 #include "variablepaths.h"
 
 #include <algorithm>

@@ -176,6 +176,11 @@ public:
         return true;
     }
 
+    std::string activeRequestId() const override {
+        auto instance = m_instance.lock();
+        return instance && instance->active ? instance->active->requestId : std::string();
+    }
+
     bool debuggerPaused(const std::string &requestId, bool paused) override {
         auto pool = m_pool.lock();
         auto instance = m_instance.lock();
@@ -203,9 +208,8 @@ public:
             result.payload = document;
             result.memorySizeMb = pool->m_config.memoryMb;
             result.initDurationMs = millisecondsSince(instance->spawnedAt);
-            result.log = instance->preOutput + "START RequestId: " + pending.requestId +
-                         " Version: " + pool->m_config.version +
-                         "\nEND RequestId: " + pending.requestId + "\n" +
+            result.log = instance->preOutput + pool->startLine(pending.requestId) +
+                         pool->endLine(pending.requestId) +
                          pool->reportLine(pending.requestId, 0, 0, result.initDurationMs);
             instance->preOutput.clear();
             pool->logInvocation(pending, result);
@@ -393,8 +397,7 @@ void FunctionPool::deliver(const std::shared_ptr<Instance> &instance, Pending pe
     instance->startedAt = Clock::now();
     instance->log = std::move(instance->preOutput);
     instance->preOutput.clear();
-    instance->log +=
-        "START RequestId: " + pending.requestId + " Version: " + m_config.version + "\n";
+    instance->log += startLine(pending.requestId);
     instance->activeInitMs.reset();
     if (!instance->initReported) {
         instance->activeInitMs = instance->initDurationMs;
@@ -413,6 +416,11 @@ void FunctionPool::deliver(const std::shared_ptr<Instance> &instance, Pending pe
                  tracing::formatAmznTraceId(*pending.request.trace, pending.spanId));
     if (!pending.request.clientContext.empty())
         response.set("Lambda-Runtime-Client-Context", pending.request.clientContext);
+    if (m_config.scf) { // what SCF's runtime API says of an invocation
+        response.set("request_id", pending.requestId);
+        response.set("memory_limit_in_mb", std::to_string(m_config.memoryMb));
+        response.set("time_limit_in_ms", std::to_string(m_config.timeoutSeconds * 1000));
+    }
     const std::string requestId = pending.requestId;
     instance->active = std::move(pending);
     if (m_observer) {
@@ -512,8 +520,7 @@ void FunctionPool::complete(const std::shared_ptr<Instance> &instance, bool func
     }
     instance->pausedSince.reset();
     instance->pausedMs = 0;
-    result.log = std::move(instance->log) + extraLog + "END RequestId: " + pending.requestId +
-                 "\n" + report;
+    result.log = std::move(instance->log) + extraLog + endLine(pending.requestId) + report;
     instance->log.clear();
 
     if (instance->state == Instance::State::Busy) {
@@ -555,9 +562,8 @@ void FunctionPool::failPending(Pending pending, std::string errorType, std::stri
         errorDocument(errorType, "RequestId: " + pending.requestId + " Error: " + message);
     result.memorySizeMb = m_config.memoryMb;
     result.initDurationMs = initMs;
-    result.log = log + "START RequestId: " + pending.requestId + " Version: " + m_config.version +
-                 "\n" + "RequestId: " + pending.requestId + " Error: " + message + "\n" +
-                 errorType + "\n" + "END RequestId: " + pending.requestId + "\n" +
+    result.log = log + startLine(pending.requestId) + "RequestId: " + pending.requestId +
+                 " Error: " + message + "\n" + errorType + "\n" + endLine(pending.requestId) +
                  reportLine(pending.requestId, 0, 0, initMs);
     logInvocation(pending, result);
     pending.callback(std::move(result));
@@ -740,9 +746,32 @@ std::shared_ptr<const failures::Failure> FunctionPool::captureFailure(const Pend
     return failure;
 }
 
+std::string FunctionPool::startLine(const std::string &requestId) const {
+    if (m_config.scf)
+        return "START RequestId: " + requestId + "\nEvent RequestId: " + requestId + "\n";
+    return "START RequestId: " + requestId + " Version: " + m_config.version + "\n";
+}
+
+std::string FunctionPool::endLine(const std::string &requestId) const {
+    return "END RequestId: " + requestId + "\n";
+}
+
 std::string FunctionPool::reportLine(const std::string &requestId, double durationMs,
                                      int maxMemoryMb, std::optional<double> initMs) const {
     char text[256];
+    if (m_config.scf) {
+        // SCF's lines, as its logs have them: the cold start's, then the invocation's.
+        std::string lines;
+        if (initMs) {
+            std::snprintf(text, sizeof text, "Init Report RequestId: %s Coldstart: %.0fms\n",
+                          requestId.c_str(), std::ceil(*initMs));
+            lines = text;
+        }
+        std::snprintf(text, sizeof text,
+                      "Report RequestId: %s Duration:%.0fms Memory:%dMB MemUsage:%dMB\n",
+                      requestId.c_str(), std::ceil(durationMs), m_config.memoryMb, maxMemoryMb);
+        return lines + text;
+    }
     const long long billed = std::max<long long>(1, static_cast<long long>(std::ceil(durationMs)));
     int n = std::snprintf(text, sizeof text,
                           "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %lld "

@@ -153,6 +153,10 @@ private:
     std::shared_ptr<const failures::Failure> captureFailure(const Pending &pending,
                                                             const InvocationResult &result,
                                                             const nlohmann::json &scene) const;
+    // The platform's log lines around an invocation: Lambda's START / END / REPORT, or
+    // SCF's START / Event / END / Report (with an Init Report after a cold start).
+    std::string startLine(const std::string &requestId) const;
+    std::string endLine(const std::string &requestId) const;
     std::string reportLine(const std::string &requestId, double durationMs, int maxMemoryMb,
                            std::optional<double> initMs) const;
 

@@ -59,6 +59,11 @@ struct FunctionConfig {
     int concurrencyLimit = 10; // instances at once; further invocations are throttled
     std::map<std::string, std::string> environment;
     bool httpFunction = false; // takes HTTP requests (the gateway's) rather than events
+    // Tencent Cloud SCF's runtime rather than Lambda's: its environment, context, custom
+    // runtime API and log lines (the manifest is in one of SCF's formats).
+    bool scf = false;
+    std::string namespaceName = "default"; // SCF namespace
+    std::string customBootstrap;           // what a custom runtime starts (codeDir/bootstrap)
     // Where a debug adapter waits for this function's debug agent ("127.0.0.1:port"); set
     // while a debugger is attached: one instance at a time, invocations queue for it.
     std::string debugAgent;

@@ -1,5 +1,6 @@
 #include "runtimelauncher.h"
 
+#include "nimbus/manifest/manifest.h"
 #include "nimbus/resources/programlocator.h"
 
 #include <array>
@@ -122,11 +123,12 @@ bool RuntimeLauncher::prepare(const FunctionConfig &function, const std::string 
     spec = {};
     spec.workingDirectory = function.codeDir;
     const std::string &runtime = function.runtime;
-    if (runtime.rfind("python", 0) == 0) {
+    const manifest::RuntimeFamily family = manifest::runtimeFamily(runtime);
+    if (family == manifest::RuntimeFamily::Python) {
         spec.executable = resolveInterpreter("python3", error);
         // -u: unbuffered output, so logs land inside their invocation; -B: no .pyc in the project.
         spec.arguments = {"-u", "-B", m_resourcesDir + "/runtimes/python/bootstrap.py"};
-    } else if (runtime.rfind("nodejs", 0) == 0) {
+    } else if (family == manifest::RuntimeFamily::Node) {
         spec.executable = resolveInterpreter("node", error);
         // As on Lambda, the V8 heap is sized to the function's memory.
         const int heapMb = std::max(64, function.memoryMb * 85 / 100);
@@ -146,12 +148,14 @@ bool RuntimeLauncher::prepare(const FunctionConfig &function, const std::string 
                     "', and there is none in " + function.codeDir + "; build it first";
             return false;
         }
-    } else if (runtime.rfind("provided", 0) == 0) {
-        spec.executable = (fs::path(function.codeDir) / "bootstrap").string();
+    } else if (family == manifest::RuntimeFamily::Custom) {
+        spec.executable = function.customBootstrap.empty()
+                              ? (fs::path(function.codeDir) / "bootstrap").string()
+                              : function.customBootstrap;
         std::error_code ec;
         if (!fs::is_regular_file(spec.executable, ec)) {
-            error =
-                "runtime '" + runtime + "' needs an executable 'bootstrap' in " + function.codeDir;
+            error = "runtime '" + runtime + "' needs an executable '" +
+                    fs::path(spec.executable).filename().string() + "' in " + function.codeDir;
             return false;
         }
     } else {
@@ -163,6 +167,10 @@ bool RuntimeLauncher::prepare(const FunctionConfig &function, const std::string 
 
     auto &env = spec.environment;
     env = baseEnvironment();
+    if (function.scf) {
+        scfEnvironment(function, runtimeApi, env);
+        return true;
+    }
     env["AWS_REGION"] = function.region;
     env["AWS_DEFAULT_REGION"] = function.region;
     env["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + runtime;
@@ -192,6 +200,41 @@ bool RuntimeLauncher::prepare(const FunctionConfig &function, const std::string 
     for (const auto &[name, value] : function.environment)
         env[name] = value;
     return true;
+}
+
+void RuntimeLauncher::scfEnvironment(const FunctionConfig &function, const std::string &runtimeApi,
+                                     std::map<std::string, std::string> &env) const {
+    // SCF's built-in variables (its "environment variables" documentation); the account is
+    // a local one, as Lambda's is 000000000000 here.
+    for (const char *name :
+         {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"})
+        env.erase(name);
+    env["TENCENTCLOUD_RUNENV"] = "SCF";
+    env["TENCENTCLOUD_REGION"] = function.region;
+    env["TENCENTCLOUD_APPID"] = kScfLocalAppId;
+    env["TENCENTCLOUD_UIN"] = kScfLocalUin;
+    env["TENCENTCLOUD_TZ"] = "UTC";
+    env["SCF_RUNTIME"] = function.runtime;
+    env["SCF_FUNCTIONNAME"] = function.deployedName;
+    env["SCF_FUNCTIONVERSION"] = function.version;
+    env["SCF_NAMESPACE"] = function.namespaceName;
+    env["USER_CODE_ROOT"] = function.codeDir;
+    env["PYTHONDONTWRITEBYTECODE"] = "x";
+    env["_HANDLER"] = function.handler;
+    // The runtime API a custom runtime's bootstrap talks to (ours talk to it too).
+    const auto colon = runtimeApi.rfind(':');
+    env["SCF_RUNTIME_API"] = runtimeApi.substr(0, colon);
+    env["SCF_RUNTIME_API_PORT"] = runtimeApi.substr(colon + 1);
+    env["_NIMBUS_DIALECT"] = "scf"; // Nimbus's Python and Node bootstraps build SCF's context
+    if (!m_controlPlaneUrl.empty()) {
+        // What a function's execution role would give it: keys this platform accepts.
+        env["TENCENTCLOUD_SECRETID"] = m_accessKeyId;
+        env["TENCENTCLOUD_SECRETKEY"] = m_secretAccessKey;
+    }
+    if (!function.debugAgent.empty())
+        env["NIMBUS_DEBUG_AGENT"] = function.debugAgent;
+    for (const auto &[name, value] : function.environment)
+        env[name] = value;
 }
 
 } // namespace nimbus::sim

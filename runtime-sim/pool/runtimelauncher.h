@@ -32,7 +32,15 @@ public:
     // unchanged), with its credentials in place of the developer's.
     void setControlPlane(std::string url, std::string accessKeyId, std::string secretAccessKey);
 
+    // The local account SCF functions run in (TENCENTCLOUD_APPID, TENCENTCLOUD_UIN).
+    static constexpr const char *kScfLocalAppId = "1250000000";
+    static constexpr const char *kScfLocalUin = "100000000001";
+
 private:
+    // SCF's environment in place of Lambda's.
+    void scfEnvironment(const FunctionConfig &function, const std::string &runtimeApi,
+                        std::map<std::string, std::string> &env) const;
+
     std::string m_resourcesDir;
     std::string m_controlPlaneUrl, m_accessKeyId, m_secretAccessKey;
     std::map<std::string, std::string> m_interpreters;

@@ -1,6 +1,7 @@
 #include "runtimeapi.h"
 
 #include <boost/beast/http.hpp>
+#include <cstring>
 
 namespace nimbus::sim {
 
@@ -19,8 +20,60 @@ net::Response accepted() {
 
 } // namespace
 
+namespace {
+
+// SCF's custom runtime API: the paths name no invocation; the instance's own is meant. The
+// first result posted is final, as SCF has it; a later one is refused.
+void routeScfRuntimeApi(net::Request request, net::Responder responder,
+                        RuntimeApiHandler &handler) {
+    const std::string path(request.target().substr(std::strlen("/runtime/")));
+    const bool isGet = request.method() == http::verb::get;
+    const bool isPost = request.method() == http::verb::post;
+    if (path == "init/ready" && isPost) {
+        responder(net::makeResponse(200, "{}"));
+        return;
+    }
+    if (path == "invocation/next" && isGet) {
+        handler.nextInvocation(std::move(responder));
+        return;
+    }
+    if ((path == "invocation/response" || path == "invocation/error") && isPost) {
+        const std::string requestId = handler.activeRequestId();
+        if (request.body().size() > kMaxResponsePayload) {
+            handler.invocationError(
+                requestId,
+                R"json({"errorMessage":"The size of response exceeds the upper limit (6MB)","errorType":"ResponseSizeTooLarge"})json",
+                "ResponseSizeTooLarge");
+            responder(errorResponse(413, "RequestTooLarge", "response payload over 6 MB"));
+            return;
+        }
+        const bool taken =
+            path == "invocation/response"
+                ? handler.invocationResponse(requestId, std::move(request.body()))
+                : handler.invocationError(requestId, std::move(request.body()), "UserCodeError");
+        responder(taken ? net::makeResponse(200, "{}")
+                        : errorResponse(400, "InvalidRequest",
+                                        "no invocation is waiting for a result (ask "
+                                        "/runtime/invocation/next first; the first result "
+                                        "posted is final)"));
+        return;
+    }
+    responder(errorResponse(404, "InvalidPath",
+                            "unknown SCF runtime API request " +
+                                std::string(request.method_string()) + " " +
+                                std::string(request.target()) +
+                                "; SCF has POST /runtime/init/ready, GET /runtime/invocation/next, "
+                                "POST /runtime/invocation/response and /runtime/invocation/error"));
+}
+
+} // namespace
+
 void routeRuntimeApi(net::Request request, net::Responder responder, RuntimeApiHandler &handler) {
     const std::string target(request.target());
+    if (target.rfind("/runtime/", 0) == 0) {
+        routeScfRuntimeApi(std::move(request), std::move(responder), handler);
+        return;
+    }
     const std::string prefix = "/2018-06-01/runtime/";
     if (target.rfind(prefix, 0) != 0) {
         responder(errorResponse(404, "InvalidPath", "unknown Runtime API path " + target));

@@ -45,8 +45,12 @@ public:
                      Style::Dim);
         } else if (type == "log") {
             const std::string text = event.value("line", "");
+            // (Lambda's lines, and SCF's Event / Report / Init Report.)
             const bool platform = text.starts_with("START ") || text.starts_with("END ") ||
-                                  text.starts_with("REPORT ") || text.starts_with("INIT_");
+                                  text.starts_with("REPORT ") || text.starts_with("INIT_") ||
+                                  text.starts_with("Event RequestId: ") ||
+                                  text.starts_with("Report RequestId: ") ||
+                                  text.starts_with("Init Report RequestId: ");
             const bool error = text.starts_with("[ERROR]") ||
                                text.find("Error:") != std::string::npos ||
                                text.find("Task timed out") != std::string::npos ||

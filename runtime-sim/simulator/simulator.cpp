@@ -357,7 +357,7 @@ ServiceConfig Simulator::serviceConfigFor(const manifest::Function &function) co
     config.name = function.name;
     const auto &spec = *function.service;
     config.command = spec.command;
-    config.workingDirectory = m_manifest->projectDir;
+    config.workingDirectory = m_manifest->codeDirOf(function);
     config.readinessPath = spec.readinessPath;
     config.concurrency = spec.concurrency;
     config.maxInstances = spec.maxInstances;
@@ -395,8 +395,11 @@ FunctionConfig Simulator::configFor(const manifest::Function &function) const {
     config.deployedName = function.deployedName;
     config.runtime = function.runtime.value;
     config.handler = function.handler.value;
-    config.codeDir = m_manifest->projectDir;
+    config.codeDir = m_manifest->codeDirOf(function);
     config.region = m_manifest->provider.region;
+    config.scf = manifest::isScf(m_manifest->dialect);
+    config.namespaceName = function.namespaceName;
+    config.customBootstrap = m_manifest->customBootstrapOf(function);
     config.memoryMb = function.memorySize.value;
     config.timeoutSeconds = function.timeout.value;
     config.concurrencyLimit = function.reservedConcurrency.value_or(m_options.defaultConcurrency);

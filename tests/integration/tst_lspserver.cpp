@@ -648,8 +648,9 @@ void TestLspServer::scfFormatsAreCompletedHoveredAndDiagnosed() {
     labels = labelsAt(component, 9, 10);
     QVERIFY2(labels.contains("cronExpression") && labels.contains("argument"),
              qPrintable(labels.join(", ")));
-    const json hover = c.request("textDocument/hover", {{"textDocument", {{"uri", component}}},
-                                                        {"position", {{"line", 5}, {"character", 4}}}});
+    const json hover =
+        c.request("textDocument/hover", {{"textDocument", {{"uri", component}}},
+                                         {"position", {{"line", 5}, {"character", 4}}}});
     const std::string contents = hover["result"]["contents"].dump();
     QVERIFY2(contents.find("64, or 128 to 3072 in steps of 128") != std::string::npos,
              contents.c_str());
@@ -659,9 +660,9 @@ void TestLspServer::scfFormatsAreCompletedHoveredAndDiagnosed() {
     json diagnostics = published.back()["diagnostics"];
     bool memory = false;
     for (const auto &d : diagnostics)
-        memory = memory || (d["range"]["start"]["line"] == 5 &&
-                            d["message"].get<std::string>().find("did you mean '128'") !=
-                                std::string::npos);
+        memory = memory ||
+                 (d["range"]["start"]["line"] == 5 &&
+                  d["message"].get<std::string>().find("did you mean '128'") != std::string::npos);
     QVERIFY2(memory, diagnostics.dump().c_str());
 
     // scfcli's template.yaml

@@ -1,7 +1,8 @@
 'use strict';
 // Nimbus's Node.js runtime: a client of the AWS Lambda Runtime API, as Lambda's own is.
 // Started as `node bootstrap.js` with _HANDLER, LAMBDA_TASK_ROOT and AWS_LAMBDA_RUNTIME_API
-// set. Loads the handler once, then serves invocations forever.
+// set (for SCF: USER_CODE_ROOT, SCF_RUNTIME_API and SCF_RUNTIME_API_PORT). Loads the handler
+// once, then serves invocations forever.
 // With NIMBUS_TEMPLATE=1 it is started ahead of its use, as an idle template (Node cannot
 // fork safely): it waits for its assignment on standard input, the instance's whole
 // environment and working folder as JSON, and becomes that instance.
@@ -109,14 +110,16 @@ function errorDocument(err, typeOverride) {
   return { errorType: typeOverride || 'Error', errorMessage: typeof err === 'string' ? err : JSON.stringify(err), stackTrace: [] };
 }
 
-// Lambda's console format: "<time>\t<request id>\t<LEVEL>\t<message>". Written synchronously
+// Lambda's console format: "<time>\t<request id>\t<LEVEL>\t<message>" (SCF's has no level).
+// Written synchronously
 // so every line of an invocation reaches the pipe before its response is posted.
 let currentRequestId = undefined;
 let debugAgent = null; // nimbus-dap's agent, in a debug instance
 function patchConsole() {
+  const scf = process.env._NIMBUS_DIALECT === 'scf'; // SCF's lines have no level
   const write = (level) => (...args) => {
     const message = util.format(...args).replace(/\n/g, '\r');
-    fs.writeSync(1, `${new Date().toISOString()}\t${currentRequestId || 'undefined'}\t${level}\t${message}\n`);
+    fs.writeSync(1, `${new Date().toISOString()}\t${currentRequestId || 'undefined'}\t${scf ? '' : level + '\t'}${message}\n`);
     if (debugAgent) debugAgent.output(level === 'ERROR' || level === 'WARN' ? 'stderr' : 'stdout', util.format(...args) + '\n');
   };
   console.log = write('INFO');
@@ -210,7 +213,30 @@ async function loadHandler(spec, root) {
   return handler;
 }
 
+// Tencent Cloud SCF's context, with the same completion methods.
+function makeScfContext(headers, finish) {
+  const deadline = Number(headers['lambda-runtime-deadline-ms'] || 0);
+  const namespace = process.env.SCF_NAMESPACE || 'default';
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    memory_limit_in_mb: Number(headers['memory_limit_in_mb'] || 128),
+    time_limit_in_ms: Number(headers['time_limit_in_ms'] || 3000),
+    request_id: headers['request_id'] || headers['lambda-runtime-aws-request-id'],
+    environment: JSON.stringify({ SCF_NAMESPACE: namespace }),
+    environ: `SCF_NAMESPACE=${namespace};SCF_NAMESPACE=${namespace}`,
+    function_version: process.env.SCF_FUNCTIONVERSION || '$LATEST',
+    function_name: process.env.SCF_FUNCTIONNAME,
+    namespace,
+    tencentcloud_region: process.env.TENCENTCLOUD_REGION || '',
+    tencentcloud_appid: process.env.TENCENTCLOUD_APPID || '',
+    tencentcloud_uin: process.env.TENCENTCLOUD_UIN || '',
+    done: (err, result) => finish(err, result),
+  };
+}
+
 function makeContext(headers, finish) {
+  if (process.env._NIMBUS_DIALECT === 'scf') return makeScfContext(headers, finish);
   const deadline = Number(headers['lambda-runtime-deadline-ms'] || 0);
   const context = {
     awsRequestId: headers['lambda-runtime-aws-request-id'],
@@ -290,9 +316,10 @@ async function main() {
     await warmUp().catch(() => {}); // (a template that cannot is only slower)
     becomeInstance();
   }
-  [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
+  // Lambda's runtime API variable, or SCF's two.
+  [host, port] = (process.env.AWS_LAMBDA_RUNTIME_API || `${process.env.SCF_RUNTIME_API}:${process.env.SCF_RUNTIME_API_PORT}`).split(':');
   patchConsole();
-  const root = process.env.LAMBDA_TASK_ROOT || process.cwd();
+  const root = process.env.LAMBDA_TASK_ROOT || process.env.USER_CODE_ROOT || process.cwd();
   process.chdir(root);
   let handler;
   // A debug instance: the debugger sets its breakpoints before the handler's module loads.

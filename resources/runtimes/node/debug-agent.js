@@ -73,7 +73,8 @@ class DebugAgent {
 
   // Before the handler runs: the adapter places what concerns it, then says go.
   async invocation(requestId) {
-    this.send('invocation', { requestId, runtimeApi: process.env.AWS_LAMBDA_RUNTIME_API });
+    const runtimeApi = process.env.AWS_LAMBDA_RUNTIME_API || `${process.env.SCF_RUNTIME_API}:${process.env.SCF_RUNTIME_API_PORT}`;
+    this.send('invocation', { requestId, runtimeApi });
     await this.wait('go', 10000);
   }
 

@@ -69,7 +69,7 @@ function compiler() {
 
 function cacheDir() {
   return process.env.NIMBUS_TS_CACHE ||
-    path.join(process.env.LAMBDA_TASK_ROOT || process.cwd(), '.nimbus', 'cache', 'typescript');
+    path.join(process.env.LAMBDA_TASK_ROOT || process.env.USER_CODE_ROOT || process.cwd(), '.nimbus', 'cache', 'typescript');
 }
 
 // The text of the tsconfig.json nearest to `dir`, up to the task root ('' when none).
@@ -80,7 +80,7 @@ function tsconfigFor(dir) {
   try {
     text = fs.readFileSync(path.join(dir, 'tsconfig.json'), 'utf8');
   } catch (e) {
-    const root = path.resolve(process.env.LAMBDA_TASK_ROOT || '/');
+    const root = path.resolve(process.env.LAMBDA_TASK_ROOT || process.env.USER_CODE_ROOT || '/');
     const parent = path.dirname(dir);
     if (dir !== root && parent !== dir) text = tsconfigFor(parent);
   }

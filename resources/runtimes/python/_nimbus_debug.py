@@ -132,7 +132,8 @@ class Agent:
         self.sock.settimeout(None)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.write_lock = threading.Lock()
-        self.task_root = os.path.realpath(os.environ.get("LAMBDA_TASK_ROOT", os.getcwd()))
+        self.task_root = os.path.realpath(os.environ.get("LAMBDA_TASK_ROOT")
+                                         or os.environ.get("USER_CODE_ROOT") or os.getcwd())
         self.breakpoints = {}       # path -> [Breakpoint]
         self.function_breakpoints = []
         self.by_location = {}       # (path, line) -> [Breakpoint]
@@ -159,7 +160,10 @@ class Agent:
         self.repr.maxstring = self.repr.maxother = 200
         self.repr.maxlist = self.repr.maxdict = self.repr.maxtuple = 20
         builtins.__nimbus_hit__ = self.hit
-        self.api_address = os.environ.get("AWS_LAMBDA_RUNTIME_API", "")
+        # (Lambda's runtime API variable, or SCF's two.)
+        self.api_address = os.environ.get("AWS_LAMBDA_RUNTIME_API") or (
+            f"{os.environ['SCF_RUNTIME_API']}:{os.environ['SCF_RUNTIME_API_PORT']}"
+            if os.environ.get("SCF_RUNTIME_API") else "")
         self.api_conn = None
         self._install_import_hook()
         self._tee_output()

@@ -1,7 +1,7 @@
 """Nimbus's Python runtime: a client of the AWS Lambda Runtime API, as Lambda's own is.
 
 Started as `python3 -u -B bootstrap.py` with _HANDLER, LAMBDA_TASK_ROOT and
-AWS_LAMBDA_RUNTIME_API set, or forked by the template (zygote.py), which imports this module
+AWS_LAMBDA_RUNTIME_API set (for SCF: USER_CODE_ROOT, SCF_RUNTIME_API and SCF_RUNTIME_API_PORT), or forked by the template (zygote.py), which imports this module
 ahead of time and calls main() in each new instance. Loads the handler once, then serves
 invocations forever, so module state survives between invocations as on the real platform.
 """
@@ -82,6 +82,57 @@ class LambdaContext:
                 f"function_version={self.function_version},"
                 f"invoked_function_arn={self.invoked_function_arn},"
                 f"client_context={self.client_context},identity={self.identity}])")
+
+
+class ScfContext(dict):
+    """Tencent Cloud SCF's context: a dict, as SCF passes it (its keys also read as
+    attributes), with the time left as Lambda's context gives it."""
+
+    def __init__(self, request_id, deadline_ms, memory_mb, time_limit_ms):
+        namespace = os.environ.get("SCF_NAMESPACE", "default")
+        super().__init__(
+            memory_limit_in_mb=memory_mb,
+            time_limit_in_ms=time_limit_ms,
+            request_id=request_id,
+            environment=json.dumps({"SCF_NAMESPACE": namespace}, separators=(",", ":")),
+            environ=f"SCF_NAMESPACE={namespace};SCF_NAMESPACE={namespace}",
+            function_version=os.environ.get("SCF_FUNCTIONVERSION", "$LATEST"),
+            function_name=os.environ.get("SCF_FUNCTIONNAME", ""),
+            namespace=namespace,
+            tencentcloud_region=os.environ.get("TENCENTCLOUD_REGION", ""),
+            tencentcloud_appid=os.environ.get("TENCENTCLOUD_APPID", ""),
+            tencentcloud_uin=os.environ.get("TENCENTCLOUD_UIN", ""))
+        self._deadline_ms = deadline_ms
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def get_remaining_time_in_millis(self):
+        return max(0, int(self._deadline_ms - time.time() * 1000))
+
+
+def make_context(headers, loads):
+    """The context of one invocation, as the instance's platform (Lambda or SCF) has it."""
+    request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
+    deadline_ms = int(headers.get("Lambda-Runtime-Deadline-Ms", "0"))
+    if os.environ.get("_NIMBUS_DIALECT") == "scf":
+        return ScfContext(request_id, deadline_ms, int(headers.get("memory_limit_in_mb", "128")),
+                          int(headers.get("time_limit_in_ms", "3000")))
+    client_context = headers.get("Lambda-Runtime-Client-Context")
+    identity = headers.get("Lambda-Runtime-Cognito-Identity")
+    return LambdaContext(request_id, deadline_ms, headers.get("Lambda-Runtime-Invoked-Function-Arn"),
+                         loads(client_context) if client_context else None,
+                         loads(identity) if identity else None)
+
+
+def runtime_api():
+    """Where the platform's runtime API is: Lambda's variable, or SCF's two."""
+    if os.environ.get("AWS_LAMBDA_RUNTIME_API"):
+        return os.environ["AWS_LAMBDA_RUNTIME_API"]
+    return f"{os.environ['SCF_RUNTIME_API']}:{os.environ['SCF_RUNTIME_API_PORT']}"
 
 
 def error_document(exc, error_type=None, tb=None):
@@ -266,8 +317,8 @@ class HandlerError(Exception):
 
 
 def main():
-    api = RuntimeApi(os.environ["AWS_LAMBDA_RUNTIME_API"])
-    task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
+    api = RuntimeApi(runtime_api())
+    task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.environ.get("USER_CODE_ROOT") or os.getcwd()
     sys.path.insert(0, task_root)
     # Entry points that plugins generate at deploy time (serverless-wsgi's wsgi_handler),
     # last, so that a project's own file wins.
@@ -321,12 +372,7 @@ def main():
             api.error(request_id, {"errorMessage": f"Unable to parse input as json: {e}",
                                    "errorType": "Runtime.UnmarshalError", "stackTrace": []})
             continue
-        client_context = headers.get("Lambda-Runtime-Client-Context")
-        identity = headers.get("Lambda-Runtime-Cognito-Identity")
-        context = LambdaContext(request_id, int(headers.get("Lambda-Runtime-Deadline-Ms", "0")),
-                                headers.get("Lambda-Runtime-Invoked-Function-Arn"),
-                                loads(client_context) if client_context else None,
-                                loads(identity) if identity else None)
+        context = make_context(headers, loads)
         if profiler is not None:
             profiler.start()
         try:

@@ -120,9 +120,9 @@ struct Manifest {
     const Function *function(const std::string &name) const;
     // The folder a function's code is in: its own (SCF's src / CodeUri), else the project's.
     std::string codeDirOf(const Function &fn) const;
-    // The executable a custom runtime starts: Lambda's 'bootstrap' in the project folder;
-    // SCF's 'scf_bootstrap' in the code folder (or 'bootstrap', as SCF's first custom
-    // runtimes named it, when only that one is there).
+    // The executable a custom runtime starts: 'bootstrap', in the project folder for Lambda,
+    // in the code folder for SCF (or 'scf_bootstrap' there, the name SCF's web functions
+    // use, when only that one is there).
     std::string customBootstrapOf(const Function &fn) const;
 };
 

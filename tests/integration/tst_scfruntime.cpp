@@ -1,0 +1,315 @@
+// Tencent Cloud SCF functions run in the simulator as on SCF: main_handler(event, context) in
+// Python and Node (async, sync and callback styles) with SCF's context and environment, a
+// custom runtime's bootstrap on SCF's runtime API, and SCF's log lines — real interpreters
+// and processes, driven in-process.
+#include "simulator/simulator.h"
+#include "tempproject.h"
+#include "testpaths.h"
+
+#include <QDir>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QtTest>
+
+using namespace nimbus::sim;
+
+namespace {
+
+// scfcli's format: one namespace, the code in src/, defaults in Globals.
+const char *kTemplate = R"(Resources:
+  default:
+    Type: TencentCloud::Serverless::Namespace
+    pyContext:
+      Type: TencentCloud::Serverless::Function
+      Properties:
+        Handler: index.context_and_env
+    pyFail:
+      Type: TencentCloud::Serverless::Function
+      Properties:
+        Handler: index.fail
+    nodeAsync:
+      Type: TencentCloud::Serverless::Function
+      Properties:
+        Handler: app.asyncHandler
+        Runtime: Nodejs16.13
+    nodeSync:
+      Type: TencentCloud::Serverless::Function
+      Properties:
+        Handler: app.syncHandler
+        Runtime: Nodejs16.13
+    nodeCallback:
+      Type: TencentCloud::Serverless::Function
+      Properties:
+        Handler: app.callbackHandler
+        Runtime: Nodejs16.13
+    custom:
+      Type: TencentCloud::Serverless::Function
+      Properties:
+        CodeUri: ./custom
+        Handler: index.main_handler
+        Runtime: CustomRuntime
+        MemorySize: 256
+Globals:
+  Function:
+    CodeUri: ./src
+    Runtime: Python3.9
+    MemorySize: 128
+    Timeout: 5
+    Environment:
+      Variables:
+        GREETING: hi
+)";
+
+const char *kPython = R"PY(import os
+
+KEYS = ["TENCENTCLOUD_RUNENV", "SCF_FUNCTIONNAME", "SCF_FUNCTIONVERSION", "SCF_NAMESPACE",
+        "SCF_RUNTIME", "USER_CODE_ROOT", "TENCENTCLOUD_REGION", "TENCENTCLOUD_APPID",
+        "TENCENTCLOUD_UIN", "_HANDLER", "GREETING", "AWS_LAMBDA_FUNCTION_NAME", "AWS_REGION",
+        "LAMBDA_TASK_ROOT"]
+
+def context_and_env(event, context):
+    print("python log line")
+    return {"context": context, "isDict": isinstance(context, dict),
+            "attribute": context.request_id,
+            "remaining": context.get_remaining_time_in_millis(),
+            "env": {k: os.environ.get(k) for k in KEYS}, "cwd": os.getcwd(), "event": event}
+
+def fail(event, context):
+    raise ValueError("bad value")
+)PY";
+
+const char *kNode = R"JS(
+const pick = (context) => Object.fromEntries(Object.entries(context).filter(([, v]) => typeof v !== 'function'));
+exports.asyncHandler = async (event, context) => {
+  console.log('node log line');
+  return { style: 'async', context: pick(context), remaining: context.getRemainingTimeInMillis(),
+           runenv: process.env.TENCENTCLOUD_RUNENV, event };
+};
+exports.syncHandler = (event, context) => ({ style: 'sync', requestId: context.request_id });
+exports.callbackHandler = (event, context, callback) => {
+  setTimeout(() => callback(null, { style: 'callback', name: context.function_name }), 5);
+};
+)JS";
+
+// A custom runtime: its bootstrap speaks SCF's runtime API (a Python script through sh), and
+// fails invocations whose event asks it to.
+const char *kBootstrap = R"SH(#!/bin/sh
+exec python3 -c '
+import http.client, json, os
+conn = http.client.HTTPConnection(os.environ["SCF_RUNTIME_API"], int(os.environ["SCF_RUNTIME_API_PORT"]))
+conn.request("POST", "/runtime/init/ready", " ")
+conn.getresponse().read()
+while True:
+    conn.request("GET", "/runtime/invocation/next")
+    r = conn.getresponse(); event = json.loads(r.read())
+    info = {"request_id": r.getheader("request_id"), "memory": r.getheader("memory_limit_in_mb"),
+            "time": r.getheader("time_limit_in_ms"), "handler": os.environ["_HANDLER"], "event": event}
+    path = "/runtime/invocation/error" if event.get("fail") else "/runtime/invocation/response"
+    conn.request("POST", path, json.dumps(info))
+    conn.getresponse().read()
+'
+)SH";
+
+QJsonObject object(const InvocationResult &r) {
+    return QJsonDocument::fromJson(QByteArray::fromStdString(r.payload)).object();
+}
+
+} // namespace
+
+class TestScfRuntime : public QObject {
+    Q_OBJECT
+private slots:
+    void init();
+    void cleanup();
+    void pythonGetsScfsContextAndEnvironment();
+    void nodeHandlerStyles_data();
+    void nodeHandlerStyles();
+    void errorsFailTheInvocation();
+    void customRuntimeUsesScfsRuntimeApi();
+    void logLinesAreScfs();
+
+private:
+    InvocationResult invoke(const QString &function, const QByteArray &payload = "{}");
+
+    std::unique_ptr<TempProject> m_project;
+    std::unique_ptr<boost::asio::io_context> m_io;
+    std::unique_ptr<Simulator> m_simulator;
+};
+
+void TestScfRuntime::init() {
+    m_project = std::make_unique<TempProject>();
+    m_project->write("src/index.py", kPython);
+    m_project->write("src/app.js", kNode);
+    m_project->write("custom/bootstrap", kBootstrap);
+    QFile::setPermissions(m_project->filePath("custom/bootstrap"),
+                          QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    m_project->write("template.yaml", kTemplate);
+    m_io = std::make_unique<boost::asio::io_context>();
+    SimulatorOptions options;
+    options.projectDir = m_project->path().toStdString();
+    options.resourcesDir = nimbusSourcePath("resources").toStdString();
+    options.serveControlPlane = false;
+    m_simulator = std::make_unique<Simulator>(*m_io, options, nullptr);
+    QVERIFY(m_simulator->load());
+}
+
+void TestScfRuntime::cleanup() {
+    m_simulator->shutdown();
+    m_io->run_for(std::chrono::milliseconds(200));
+    m_simulator.reset();
+    m_io.reset();
+    m_project.reset();
+}
+
+InvocationResult TestScfRuntime::invoke(const QString &function, const QByteArray &payload) {
+    std::optional<InvocationResult> result;
+    std::string error;
+    InvocationRequest request;
+    request.payload = payload.toStdString();
+    if (!m_simulator->invoke(
+            function.toStdString(), request, [&](InvocationResult r) { result = std::move(r); },
+            error))
+        qFatal("invoke refused: %s", error.c_str());
+    if (m_io->stopped())
+        m_io->restart();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!result && std::chrono::steady_clock::now() < deadline)
+        m_io->run_one_for(std::chrono::milliseconds(50));
+    if (!result)
+        qFatal("invocation of %s did not finish", qPrintable(function));
+    return *result;
+}
+
+void TestScfRuntime::pythonGetsScfsContextAndEnvironment() {
+    const InvocationResult r = invoke("pyContext", R"({"name": "scf"})");
+    QVERIFY2(!r.functionError, r.payload.c_str());
+    const QJsonObject out = object(r);
+    QCOMPARE(out["event"].toObject()["name"].toString(), QString("scf"));
+    // SCF passes a dict; its keys read as attributes too.
+    QVERIFY(out["isDict"].toBool());
+    QCOMPARE(out["attribute"].toString(), QString::fromStdString(r.requestId));
+    const QJsonObject context = out["context"].toObject();
+    QCOMPARE(context["request_id"].toString(), QString::fromStdString(r.requestId));
+    QCOMPARE(context["function_name"].toString(), QString("pyContext"));
+    QCOMPARE(context["function_version"].toString(), QString("$LATEST"));
+    QCOMPARE(context["namespace"].toString(), QString("default"));
+    QCOMPARE(context["memory_limit_in_mb"].toInt(), 128);
+    QCOMPARE(context["time_limit_in_ms"].toInt(), 5000);
+    QCOMPARE(context["environment"].toString(), QString(R"({"SCF_NAMESPACE":"default"})"));
+    QCOMPARE(context["environ"].toString(), QString("SCF_NAMESPACE=default;SCF_NAMESPACE=default"));
+    QCOMPARE(context["tencentcloud_region"].toString(), QString("ap-guangzhou"));
+    QVERIFY(!context["tencentcloud_appid"].toString().isEmpty());
+    QVERIFY(!context["tencentcloud_uin"].toString().isEmpty());
+    QVERIFY(out["remaining"].toInt() > 3000 && out["remaining"].toInt() <= 5000);
+
+    const QJsonObject env = out["env"].toObject();
+    const QString code = QDir(m_project->filePath("src")).canonicalPath();
+    QCOMPARE(env["TENCENTCLOUD_RUNENV"].toString(), QString("SCF"));
+    QCOMPARE(env["SCF_FUNCTIONNAME"].toString(), QString("pyContext"));
+    QCOMPARE(env["SCF_FUNCTIONVERSION"].toString(), QString("$LATEST"));
+    QCOMPARE(env["SCF_NAMESPACE"].toString(), QString("default"));
+    QCOMPARE(env["SCF_RUNTIME"].toString(), QString("Python3.9"));
+    QCOMPARE(QDir(env["USER_CODE_ROOT"].toString()).canonicalPath(), code);
+    QCOMPARE(env["TENCENTCLOUD_REGION"].toString(), QString("ap-guangzhou"));
+    QCOMPARE(env["_HANDLER"].toString(), QString("index.context_and_env"));
+    QCOMPARE(env["GREETING"].toString(), QString("hi"));
+    // Lambda's variables are not SCF's.
+    QVERIFY(env["AWS_LAMBDA_FUNCTION_NAME"].isNull());
+    QVERIFY(env["AWS_REGION"].isNull());
+    QVERIFY(env["LAMBDA_TASK_ROOT"].isNull());
+    // The code folder (CodeUri) is where it runs.
+    QCOMPARE(QDir(out["cwd"].toString()).canonicalPath(), code);
+}
+
+void TestScfRuntime::nodeHandlerStyles_data() {
+    QTest::addColumn<QString>("function");
+    QTest::addColumn<QString>("style");
+    QTest::newRow("async") << "nodeAsync"
+                           << "async";
+    QTest::newRow("sync") << "nodeSync"
+                          << "sync";
+    QTest::newRow("callback") << "nodeCallback"
+                              << "callback";
+}
+
+void TestScfRuntime::nodeHandlerStyles() {
+    QFETCH(QString, function);
+    QFETCH(QString, style);
+    const InvocationResult r = invoke(function, R"({"n": 1})");
+    QVERIFY2(!r.functionError, r.payload.c_str());
+    const QJsonObject out = object(r);
+    QCOMPARE(out["style"].toString(), style);
+    if (style == "async") {
+        const QJsonObject context = out["context"].toObject();
+        QCOMPARE(context["request_id"].toString(), QString::fromStdString(r.requestId));
+        QCOMPARE(context["function_name"].toString(), QString("nodeAsync"));
+        QCOMPARE(context["namespace"].toString(), QString("default"));
+        QCOMPARE(context["memory_limit_in_mb"].toInt(), 128);
+        QCOMPARE(context["time_limit_in_ms"].toInt(), 5000);
+        QCOMPARE(context["environment"].toString(), QString(R"({"SCF_NAMESPACE":"default"})"));
+        QVERIFY(context.contains("callbackWaitsForEmptyEventLoop"));
+        QVERIFY(out["remaining"].toInt() > 3000 && out["remaining"].toInt() <= 5000);
+        QCOMPARE(out["runenv"].toString(), QString("SCF"));
+        QCOMPARE(out["event"].toObject()["n"].toInt(), 1);
+        // SCF's console lines: time, request id, message (no level).
+        QVERIFY2(QString::fromStdString(r.log).contains(QString::fromStdString(r.requestId) +
+                                                        "\tnode log line\n"),
+                 r.log.c_str());
+    } else if (style == "sync") {
+        QCOMPARE(out["requestId"].toString(), QString::fromStdString(r.requestId));
+    } else {
+        QCOMPARE(out["name"].toString(), QString("nodeCallback"));
+    }
+}
+
+void TestScfRuntime::errorsFailTheInvocation() {
+    const InvocationResult r = invoke("pyFail");
+    QVERIFY(r.functionError);
+    QVERIFY2(QString::fromStdString(r.payload).contains("bad value"), r.payload.c_str());
+    const InvocationResult custom = invoke("custom", R"({"fail": true})");
+    QVERIFY(custom.functionError);
+    QVERIFY2(QString::fromStdString(custom.payload).contains("request_id"), custom.payload.c_str());
+}
+
+void TestScfRuntime::customRuntimeUsesScfsRuntimeApi() {
+    const InvocationResult r = invoke("custom", R"({"x": 1})");
+    QVERIFY2(!r.functionError, r.payload.c_str());
+    const QJsonObject out = object(r);
+    QCOMPARE(out["request_id"].toString(), QString::fromStdString(r.requestId));
+    QCOMPARE(out["memory"].toString(), QString("256"));
+    QCOMPARE(out["time"].toString(), QString("5000"));
+    QCOMPARE(out["handler"].toString(), QString("index.main_handler"));
+    QCOMPARE(out["event"].toObject()["x"].toInt(), 1);
+    QVERIFY(r.initDurationMs.has_value());
+    // The same instance serves the next one.
+    const InvocationResult second = invoke("custom", R"({"x": 2})");
+    QCOMPARE(object(second)["event"].toObject()["x"].toInt(), 2);
+    QVERIFY(!second.initDurationMs.has_value());
+}
+
+void TestScfRuntime::logLinesAreScfs() {
+    const InvocationResult first = invoke("pyContext");
+    const QString id = QString::fromStdString(first.requestId);
+    const QString log = QString::fromStdString(first.log);
+    QVERIFY2(log.contains("START RequestId: " + id + "\nEvent RequestId: " + id + "\n"),
+             qPrintable(log));
+    QVERIFY(log.indexOf("python log line") > log.indexOf("Event RequestId"));
+    QVERIFY(log.contains("END RequestId: " + id + "\n"));
+    QVERIFY2(QRegularExpression("Init Report RequestId: " + id + " Coldstart: [0-9]+ms\n")
+                 .match(log)
+                 .hasMatch(),
+             qPrintable(log));
+    QVERIFY2(QRegularExpression("Report RequestId: " + id +
+                                " Duration:[0-9]+ms Memory:128MB MemUsage:[0-9]+MB\n")
+                 .match(log)
+                 .hasMatch(),
+             qPrintable(log));
+    QVERIFY(!log.contains("REPORT RequestId"));
+    QVERIFY(!log.contains("Version: $LATEST"));
+    // A warm invocation has no Init Report.
+    QVERIFY(!QString::fromStdString(invoke("pyContext").log).contains("Init Report"));
+}
+
+QTEST_GUILESS_MAIN(TestScfRuntime)
+#include "tst_scfruntime.moc"
