@@ -204,12 +204,19 @@ private:
                     readTimer(event, parameter("cronExpression"), parameter("enable"),
                               parameter("argument"), false, "the scf component");
                 } else if (trigger.key.scalar == "apigw") {
+                    event.apiStage = scalarOr(parameter("environment"), "release");
                     const YamlNode *endpoints = parameter("endpoints");
                     if (endpoints && endpoints->isSequence()) {
-                        for (const auto &endpoint : endpoints->items)
+                        for (const auto &endpoint : endpoints->items) {
+                            const YamlNode *function = endpoint.find("function");
+                            const YamlNode *integrated =
+                                function ? function->find("isIntegratedResponse") : nullptr;
+                            event.integratedResponse =
+                                integrated && integrated->toBoolean().value_or(false);
                             apiEndpoint(fn, event, endpoint,
                                         scalarOr(endpoint.find("method"), "ANY"),
                                         scalarOr(endpoint.find("path"), "/"));
+                        }
                     }
                     continue;
                 }
@@ -357,6 +364,9 @@ private:
             readTimer(event, parameter("cronExpression"), parameter("enable"), nullptr, false,
                       "serverless-tencent-scf");
         } else if (event.type == "apigw") {
+            event.apiStage = scalarOr(parameter("stageName"), "release");
+            const YamlNode *integrated = parameter("integratedResponse");
+            event.integratedResponse = integrated && integrated->toBoolean().value_or(false);
             apiEndpoint(fn, event, parameters ? *parameters : item,
                         scalarOr(parameter("httpMethod"), "GET"),
                         scalarOr(parameter("path"), "/" + fn.deployedName));
@@ -455,6 +465,9 @@ private:
             readTimer(event, property("CronExpression"), property("Enable"), property("Message"),
                       true, "scfcli");
         } else if (event.type == "apigw") {
+            event.apiStage = scalarOr(property("StageName"), "release");
+            const YamlNode *integrated = property("IntegratedResponse");
+            event.integratedResponse = integrated && integrated->toBoolean().value_or(false);
             apiEndpoint(fn, event, trigger.value, scalarOr(property("HttpMethod"), "ANY"),
                         "/" + fn.name);
             return;

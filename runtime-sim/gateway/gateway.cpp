@@ -674,7 +674,9 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
 
         json event = route.kind == RouteKind::RestEvent   ? restProxyEvent(in, *match, api)
                      : route.kind == RouteKind::HttpEvent ? httpApiEvent(in, *match, api)
-                                                          : httpFunctionEvent(in, *match);
+                     : route.kind == RouteKind::ScfEvent
+                         ? scfApiGatewayEvent(in, *match, route.scf->stage)
+                         : httpFunctionEvent(in, *match);
         // The route's authorizer first: a refusal goes back without running the function.
         if (route.authorizer) {
             json context;
@@ -723,6 +725,13 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
         } else if (result.functionError) {
             problem = "function error " + result.errorType;
             response = messageResponse(502, "Internal Server Error", keepAlive);
+        } else if (route.kind == RouteKind::ScfEvent) {
+            out = scfApiGatewayResponse(result.payload, route.scf->integratedResponse, problem);
+            if (!out) {
+                // SCF's gateway answers an integrated response of the wrong shape so.
+                problem = "the function's result is not an integrated response: " + problem;
+                out = scfInvalidResponse();
+            }
         } else {
             out = route.kind == RouteKind::HttpEvent ? httpApiResponse(result.payload, problem)
                                                      : restProxyResponse(result.payload, problem);
@@ -743,9 +752,11 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
             response.body() = std::move(out->body);
             response.keep_alive(keepAlive);
         }
-        // Each platform's request id header: REST API, HTTP API, Cloud Functions.
+        // Each platform's request id header: REST API, HTTP API, SCF's gateway, Cloud
+        // Functions.
         response.set(route.kind == RouteKind::RestEvent   ? "x-amzn-RequestId"
                      : route.kind == RouteKind::HttpEvent ? "apigw-requestid"
+                     : route.kind == RouteKind::ScfEvent  ? "X-Api-RequestId"
                                                           : "Function-Execution-Id",
                      in.requestId);
         response.prepare_payload();
@@ -960,7 +971,8 @@ asio::awaitable<void> Gateway::serveWebSocket(beast::tcp_stream stream,
         const std::string arn = "arn:aws:execute-api:" + m_backend.region() + ":" + api.accountId +
                                 ":" + api.apiId + "/" + api.stage + "/$connect";
         // (The REQUEST event is built as for a REST route at the handshake's path.)
-        const Route handshake{"GET", in.path, connectRoute->function, RouteKind::RestEvent, nullptr};
+        const Route handshake{"GET",   in.path, connectRoute->function, RouteKind::RestEvent,
+                              nullptr, nullptr};
         const RouteMatch match{&handshake, {}, {}, {}};
         json context;
         std::optional<Refusal> refusal = co_await authorize(

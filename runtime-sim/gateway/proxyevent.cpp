@@ -348,4 +348,111 @@ std::optional<GatewayResponse> httpApiResponse(const std::string &payload, std::
     return response;
 }
 
+json scfApiGatewayEvent(const GatewayRequest &request, const RouteMatch &match,
+                        const std::string &stage) {
+    json event;
+    event["requestContext"] = {
+        {"serviceId", "service-nimbuslocal"},
+        {"path", match.route->path},
+        {"httpMethod", match.route->method},
+        {"requestId", request.requestId},
+        {"identity", json::object()},
+        {"sourceIp", request.sourceIp},
+        {"stage", stage},
+    };
+    // Names in lower case, as SCF's gateway passes them; a repeated header joined by ','.
+    json headers = json::object();
+    for (const auto &[name, value] : request.headers) {
+        const std::string key = lower(name);
+        headers[key] =
+            headers.contains(key) ? headers[key].get<std::string>() + "," + value : value;
+    }
+    event["headers"] = headers;
+    event["body"] = request.body;
+    event["pathParameters"] =
+        match.pathParameters.empty() ? json::object() : json(match.pathParameters);
+    // (Only parameters an API declares are in these; a local API declares none.)
+    event["queryStringParameters"] = json::object();
+    event["headerParameters"] = json::object();
+    event["stageVariables"] = {{"stage", stage}};
+    event["path"] = percentDecode(request.path);
+    // A repeated query parameter has its values in a list.
+    json query = json::object();
+    for (const auto &[name, value] : queryPairs(request.rawQuery)) {
+        if (!query.contains(name))
+            query[name] = value;
+        else if (query[name].is_array())
+            query[name].push_back(value);
+        else
+            query[name] = json::array({query[name], value});
+    }
+    event["queryString"] = query;
+    event["httpMethod"] = request.method;
+    return event;
+}
+
+std::optional<GatewayResponse> scfApiGatewayResponse(const std::string &payload,
+                                                     bool integratedResponse, std::string &error) {
+    const json result = json::parse(payload, nullptr, false);
+    GatewayResponse response;
+    if (!integratedResponse) {
+        // The result is the body: a string as it is, anything else as JSON.
+        const bool text = !result.is_discarded() && result.is_string();
+        response.headers.emplace_back("content-type",
+                                      text ? "text/plain; charset=utf-8" : "application/json");
+        response.body = text ? result.get<std::string>() : payload;
+        return response;
+    }
+    if (result.is_discarded() || !result.is_object()) {
+        error = "an integrated response is a JSON object {isBase64Encoded, statusCode, headers, "
+                "body}";
+        return std::nullopt;
+    }
+    const auto status = result.find("statusCode");
+    if (status == result.end() || !status->is_number_integer() || status->get<int>() < 100 ||
+        status->get<int>() > 599) {
+        error = "an integrated response's statusCode is an HTTP status (an integer 100-599)";
+        return std::nullopt;
+    }
+    response.status = status->get<int>();
+    if (const auto headers = result.find("headers"); headers != result.end()) {
+        if (!headers->is_object() && !headers->is_null()) {
+            error = "an integrated response's headers are an object of names and values";
+            return std::nullopt;
+        }
+        if (headers->is_object()) {
+            for (const auto &[name, value] : headers->items()) {
+                if (value.is_array()) { // a header sent once per value
+                    for (const auto &item : value)
+                        response.headers.emplace_back(name, scalarText(item));
+                } else {
+                    response.headers.emplace_back(name, scalarText(value));
+                }
+            }
+        }
+    }
+    if (const auto body = result.find("body"); body != result.end() && !body->is_null()) {
+        response.body = scalarText(*body);
+        const auto base64 = result.find("isBase64Encoded");
+        if (base64 != result.end() && base64->is_boolean() && base64->get<bool>()) {
+            auto decoded = net::base64Decode(response.body);
+            if (!decoded) {
+                error = "isBase64Encoded is true but the body is not base64";
+                return std::nullopt;
+            }
+            response.body = std::move(*decoded);
+        }
+    }
+    return response;
+}
+
+GatewayResponse scfInvalidResponse() {
+    GatewayResponse response;
+    response.status = 403;
+    response.headers.emplace_back("content-type", "application/json");
+    response.body = R"({"errno":403,"error":"Invalid scf response format. please check your scf )"
+                    R"(response format."})";
+    return response;
+}
+
 } // namespace nimbus::sim

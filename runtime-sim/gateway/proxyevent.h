@@ -64,4 +64,19 @@ nlohmann::json httpFunctionEvent(const GatewayRequest &request, const RouteMatch
 std::optional<GatewayResponse> restProxyResponse(const std::string &payload, std::string &error);
 std::optional<GatewayResponse> httpApiResponse(const std::string &payload, std::string &error);
 
+// Tencent Cloud SCF's API gateway trigger: the event it sends a function (requestContext
+// with serviceId, path, httpMethod, requestId, identity, sourceIp, stage; headers as the
+// request's lower-case names; body; pathParameters, queryStringParameters,
+// headerParameters; path, queryString, httpMethod as requested).
+nlohmann::json scfApiGatewayEvent(const GatewayRequest &request, const RouteMatch &match,
+                                  const std::string &stage);
+// The HTTP response for a function's result. With integrated response, the result is
+// {isBase64Encoded, statusCode, headers, body}; a result of another shape gives nullopt
+// and `error` says why (the caller answers scfInvalidResponse()). Without it, the result
+// is the response's body.
+std::optional<GatewayResponse> scfApiGatewayResponse(const std::string &payload,
+                                                     bool integratedResponse, std::string &error);
+// What SCF's gateway answers for an integrated response of the wrong shape (status 403).
+GatewayResponse scfInvalidResponse();
+
 } // namespace nimbus::sim

@@ -123,6 +123,7 @@ std::string Route::kindName() const {
     switch (kind) {
     case RouteKind::RestEvent:
     case RouteKind::HttpEvent:
+    case RouteKind::ScfEvent:
         return "event";
     case RouteKind::Function:
         return "http";
@@ -143,11 +144,16 @@ RouteTable::RouteTable(const manifest::Manifest &manifest) {
         switch (function.kind) {
         case manifest::FunctionKind::Event:
             for (const auto &event : function.events) {
-                if (event.type == "http" || event.type == "httpApi") {
+                if (event.type == "http" && event.writtenType == "apigw") {
+                    m_routes.push_back({event.method, event.path, function.name,
+                                        RouteKind::ScfEvent, nullptr,
+                                        std::make_shared<const ScfApiSpec>(
+                                            ScfApiSpec{event.integratedResponse, event.apiStage})});
+                } else if (event.type == "http" || event.type == "httpApi") {
                     m_routes.push_back(
                         {event.method, event.path, function.name,
                          event.type == "http" ? RouteKind::RestEvent : RouteKind::HttpEvent,
-                         nullptr});
+                         nullptr, nullptr});
                     if (auto spec = authorizerOf(manifest, event))
                         m_routes.back().authorizer =
                             std::make_shared<const AuthorizerSpec>(std::move(*spec));
@@ -155,10 +161,12 @@ RouteTable::RouteTable(const manifest::Manifest &manifest) {
             }
             break;
         case manifest::FunctionKind::HttpFunction:
-            m_routes.push_back({"ANY", function.path, function.name, RouteKind::Function, nullptr});
+            m_routes.push_back(
+                {"ANY", function.path, function.name, RouteKind::Function, nullptr, nullptr});
             break;
         case manifest::FunctionKind::HttpService:
-            m_routes.push_back({"ANY", function.path, function.name, RouteKind::Service, nullptr});
+            m_routes.push_back(
+                {"ANY", function.path, function.name, RouteKind::Service, nullptr, nullptr});
             break;
         }
         for (const auto &event : function.events) {

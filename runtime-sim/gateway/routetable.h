@@ -17,6 +17,13 @@ enum class RouteKind {
     HttpEvent, // `httpApi` event: API Gateway HTTP API event, payload 2.0
     Function,  // http function: the request itself, at the function's path and below
     Service,   // http service: proxied to an instance, at the service's path and below
+    ScfEvent,  // SCF `apigw` trigger: SCF's API gateway event, its integrated response
+};
+
+// How an SCF API gateway trigger's API answers.
+struct ScfApiSpec {
+    bool integratedResponse = false; // the function's result is the HTTP response
+    std::string stage = "release";   // the release environment, requestContext.stage
 };
 
 struct AuthorizerSpec; // authorizers.h
@@ -28,6 +35,7 @@ struct Route {
     RouteKind kind = RouteKind::HttpEvent;
     // What guards it (http and httpApi events with an authorizer).
     std::shared_ptr<const AuthorizerSpec> authorizer;
+    std::shared_ptr<const ScfApiSpec> scf; // ScfEvent routes
 
     // "event" for API-gateway events, "http" for http functions, "service" for services.
     std::string kindName() const;

@@ -7,10 +7,14 @@
 #include "testpaths.h"
 
 #include <QDir>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
 #include <QtTest>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <thread>
 
 using namespace nimbus::sim;
 
@@ -50,6 +54,35 @@ const char *kTemplate = R"(Resources:
         Handler: index.main_handler
         Runtime: CustomRuntime
         MemorySize: 256
+    api:
+      Type: TencentCloud::Serverless::Function
+      Properties:
+        Handler: index.api
+        Events:
+          api-trigger:
+            Type: APIGW
+            Properties:
+              HttpMethod: ANY
+              IntegratedResponse: true
+    raw:
+      Type: TencentCloud::Serverless::Function
+      Properties:
+        Handler: index.raw
+        Events:
+          raw-trigger:
+            Type: APIGW
+            Properties:
+              HttpMethod: GET
+              StageName: test
+    bad:
+      Type: TencentCloud::Serverless::Function
+      Properties:
+        Handler: index.raw
+        Events:
+          bad-trigger:
+            Type: APIGW
+            Properties:
+              IntegratedResponse: true
 Globals:
   Function:
     CodeUri: ./src
@@ -77,6 +110,15 @@ def context_and_env(event, context):
 
 def fail(event, context):
     raise ValueError("bad value")
+
+def api(event, context):
+    import json
+    return {"isBase64Encoded": False, "statusCode": 201,
+            "headers": {"Content-Type": "application/json", "X-Multi": ["a", "b"]},
+            "body": json.dumps({"event": event})}
+
+def raw(event, context):
+    return {"hello": "world", "stage": event["requestContext"]["stage"]}
 )PY";
 
 const char *kNode = R"JS(
@@ -128,6 +170,7 @@ private slots:
     void errorsFailTheInvocation();
     void customRuntimeUsesScfsRuntimeApi();
     void logLinesAreScfs();
+    void apiGatewayTriggersAnswerThroughTheGateway();
 
 private:
     InvocationResult invoke(const QString &function, const QByteArray &payload = "{}");
@@ -309,6 +352,101 @@ void TestScfRuntime::logLinesAreScfs() {
     QVERIFY(!log.contains("Version: $LATEST"));
     // A warm invocation has no Init Report.
     QVERIFY(!QString::fromStdString(invoke("pyContext").log).contains("Init Report"));
+}
+
+namespace {
+
+struct HttpReply {
+    int status = 0;
+    std::map<std::string, std::vector<std::string>> headers; // lower-case names
+    std::string body;
+};
+
+// One request over its own connection, as a client of the gateway.
+HttpReply httpRequest(unsigned short port, const std::string &method, const std::string &target,
+                      const std::string &body = {}) {
+    namespace http = boost::beast::http;
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket socket(io);
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    http::request<http::string_body> request(http::string_to_verb(method), target, 11);
+    request.set(http::field::host, "127.0.0.1");
+    request.set("X-Custom", "yes");
+    request.body() = body;
+    request.prepare_payload();
+    http::write(socket, request);
+    boost::beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    http::read(socket, buffer, response);
+    HttpReply reply;
+    reply.status = response.result_int();
+    for (const auto &field : response) {
+        std::string name(field.name_string());
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        reply.headers[name].emplace_back(field.value());
+    }
+    reply.body = response.body();
+    return reply;
+}
+
+} // namespace
+
+// SCF's API gateway trigger on the local gateway: SCF's event in, the integrated response
+// (or the result as the body) out, and SCF's error for a result of the wrong shape.
+void TestScfRuntime::apiGatewayTriggersAnswerThroughTheGateway() {
+    m_simulator->start();
+    const auto port = static_cast<unsigned short>(
+        std::stoi(m_simulator->gatewayUrl().substr(m_simulator->gatewayUrl().rfind(':') + 1)));
+    auto guard = boost::asio::make_work_guard(*m_io);
+    std::thread thread([this] { m_io->run(); });
+    HttpReply integrated, raw, bad;
+    try {
+        integrated = httpRequest(port, "POST", "/api?x=1&x=2&y=z", R"({"a":1})");
+        raw = httpRequest(port, "GET", "/raw");
+        bad = httpRequest(port, "POST", "/bad");
+    } catch (const std::exception &e) {
+        qWarning("request failed: %s", e.what());
+    }
+    boost::asio::post(*m_io, [this] { m_simulator->shutdown(); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    guard.reset();
+    m_io->stop();
+    thread.join();
+    m_io->restart();
+
+    QCOMPARE(integrated.status, 201);
+    QCOMPARE(integrated.headers["x-multi"], (std::vector<std::string>{"a", "b"}));
+    QVERIFY(!integrated.headers["x-api-requestid"].empty());
+    const QJsonObject event = QJsonDocument::fromJson(QByteArray::fromStdString(integrated.body))
+                                  .object()["event"]
+                                  .toObject();
+    QCOMPARE(event["httpMethod"].toString(), QString("POST"));
+    QCOMPARE(event["path"].toString(), QString("/api"));
+    QCOMPARE(event["body"].toString(), QString(R"({"a":1})"));
+    QCOMPARE(event["headers"].toObject()["x-custom"].toString(), QString("yes"));
+    QCOMPARE(event["queryString"].toObject()["y"].toString(), QString("z"));
+    QCOMPARE(event["queryString"].toObject()["x"].toArray().size(), 2);
+    const QJsonObject context = event["requestContext"].toObject();
+    QCOMPARE(context["path"].toString(), QString("/api"));
+    QCOMPARE(context["httpMethod"].toString(), QString("ANY"));
+    QCOMPARE(context["stage"].toString(), QString("release"));
+    QCOMPARE(context["sourceIp"].toString(), QString("127.0.0.1"));
+    QCOMPARE(context["requestId"].toString(),
+             QString::fromStdString(integrated.headers["x-api-requestid"].front()));
+    QVERIFY(context.contains("serviceId"));
+
+    // Without integrated response, the result is the body.
+    QCOMPARE(raw.status, 200);
+    const QJsonObject rawBody =
+        QJsonDocument::fromJson(QByteArray::fromStdString(raw.body)).object();
+    QCOMPARE(rawBody["hello"].toString(), QString("world"));
+    QCOMPARE(rawBody["stage"].toString(), QString("test"));
+
+    QCOMPARE(bad.status, 403);
+    QCOMPARE(QString::fromStdString(bad.body),
+             QString(R"({"errno":403,"error":"Invalid scf response format. please check your scf )"
+                     R"(response format."})"));
 }
 
 QTEST_GUILESS_MAIN(TestScfRuntime)

@@ -526,7 +526,7 @@ void TstAuthorizers::takesIdentityFromRequest() {
     spec.httpApi = httpApi;
     spec.identitySources = listOf(sources);
     spec.validationExpression = expression.toStdString();
-    Route route{"GET", "/pets/{id}", "fn", RouteKind::RestEvent, nullptr};
+    Route route{"GET", "/pets/{id}", "fn", RouteKind::RestEvent, nullptr, nullptr};
     const RouteMatch match{&route, {{"id", "7"}}, {}, {}};
     const auto identity = identityOf(spec, requestWith(headers, query), match);
     if (expected == "<401>") {
@@ -591,7 +591,7 @@ void TstAuthorizers::buildsMethodArns() {
 
 void TstAuthorizers::buildsTokenEvent() {
     AuthorizerSpec spec;
-    Route route{"GET", "/pets/{id}", "fn", RouteKind::RestEvent, nullptr};
+    Route route{"GET", "/pets/{id}", "fn", RouteKind::RestEvent, nullptr, nullptr};
     const RouteMatch match{&route, {{"id", "7"}}, {}, {}};
     const json event = authorizerEvent(spec, requestWith("Authorization: tok", ""), match,
                                        ApiContext{}, kArn, {"tok"});
@@ -602,7 +602,7 @@ void TstAuthorizers::buildsTokenEvent() {
 void TstAuthorizers::buildsRestRequestEvent() {
     AuthorizerSpec spec;
     spec.kind = Kind::Request;
-    Route route{"GET", "/pets/{id}", "fn", RouteKind::RestEvent, nullptr};
+    Route route{"GET", "/pets/{id}", "fn", RouteKind::RestEvent, nullptr, nullptr};
     const RouteMatch match{&route, {{"id", "7"}}, {}, {}};
     GatewayRequest request = requestWith("X-Token: t", "tenant=acme");
     request.body = "secret";
@@ -625,7 +625,7 @@ void TstAuthorizers::buildsHttpApiRequestEvents() {
     AuthorizerSpec spec;
     spec.kind = Kind::Request;
     spec.httpApi = true;
-    Route route{"GET", "/pets/{id}", "fn", RouteKind::HttpEvent, nullptr};
+    Route route{"GET", "/pets/{id}", "fn", RouteKind::HttpEvent, nullptr, nullptr};
     const RouteMatch match{&route, {{"id", "7"}}, {}, {}};
     GatewayRequest request = requestWith("X-Token: t", "tenant=acme");
     request.body = "secret";

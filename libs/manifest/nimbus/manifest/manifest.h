@@ -65,6 +65,10 @@ struct Event {
     std::string name;
     bool enabled = true;
     std::string message;
+    // SCF apigw: whether the gateway reads the function's result as the HTTP response
+    // (integrated response), and the API's release environment (release, prepub, test).
+    bool integratedResponse = false;
+    std::string apiStage = "release";
 };
 
 struct Function {
