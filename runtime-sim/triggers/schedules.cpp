@@ -76,6 +76,27 @@ std::vector<Schedule> schedulesOf(const manifest::Manifest &manifest) {
         for (const auto &event : function.events) {
             if (event.type != "schedule")
                 continue;
+            if (event.writtenType == "timer") { // SCF's: its name, switch and Message
+                ++number;
+                std::string error;
+                if (event.schedules.empty())
+                    continue;
+                auto parsed = manifest::ScheduleExpression::parse(event.schedules.front(), error);
+                if (!parsed)
+                    continue;
+                Schedule schedule;
+                schedule.function = function.name;
+                schedule.rule = event.name.empty()
+                                    ? "timer-" + function.name + "-" + std::to_string(number)
+                                    : event.name;
+                schedule.expression = event.schedules.front();
+                schedule.parsed = std::move(*parsed);
+                schedule.enabled = event.enabled;
+                schedule.scf = true;
+                schedule.message = event.message;
+                out.push_back(std::move(schedule));
+                continue;
+            }
             const manifest::YamlNode &settings = event.settings;
             const bool mapping = settings.isMapping();
             std::string name;
@@ -126,6 +147,12 @@ std::vector<Schedule> schedulesOf(const manifest::Manifest &manifest) {
 
 std::string scheduledEventPayload(const Schedule &schedule, const std::string &region,
                                   std::int64_t time) {
+    if (schedule.scf)
+        return json{{"Type", "Timer"},
+                    {"TriggerName", schedule.rule},
+                    {"Time", isoSeconds(time)},
+                    {"Message", schedule.message}}
+            .dump();
     if (schedule.input)
         return *schedule.input;
     const json event = {

@@ -14,6 +14,7 @@
 #include <QtTest>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <mutex>
 #include <thread>
 
 using namespace nimbus::sim;
@@ -83,6 +84,17 @@ const char *kTemplate = R"(Resources:
             Type: APIGW
             Properties:
               IntegratedResponse: true
+    ticker:
+      Type: TencentCloud::Serverless::Function
+      Properties:
+        Handler: index.ticker
+        Events:
+          every-second:
+            Type: Timer
+            Properties:
+              CronExpression: '* * * * * * *'
+              Enable: OPEN
+              Message: tick
 Globals:
   Function:
     CodeUri: ./src
@@ -116,6 +128,9 @@ def api(event, context):
     return {"isBase64Encoded": False, "statusCode": 201,
             "headers": {"Content-Type": "application/json", "X-Multi": ["a", "b"]},
             "body": json.dumps({"event": event})}
+
+def ticker(event, context):
+    return {"event": event, "trigger": os.environ.get("TRIGGER_SRC")}
 
 def raw(event, context):
     return {"hello": "world", "stage": event["requestContext"]["stage"]}
@@ -153,6 +168,16 @@ while True:
 '
 )SH";
 
+// What the pool says of finished invocations (from the io thread).
+struct Finished : PoolObserver {
+    std::mutex mutex;
+    std::vector<std::pair<std::string, InvocationResult>> results;
+    void invocationFinished(const std::string &function, const InvocationResult &result) override {
+        std::lock_guard lock(mutex);
+        results.emplace_back(function, result);
+    }
+};
+
 QJsonObject object(const InvocationResult &r) {
     return QJsonDocument::fromJson(QByteArray::fromStdString(r.payload)).object();
 }
@@ -171,6 +196,7 @@ private slots:
     void customRuntimeUsesScfsRuntimeApi();
     void logLinesAreScfs();
     void apiGatewayTriggersAnswerThroughTheGateway();
+    void aTimerFiresWithScfsTimerEvent();
 
 private:
     InvocationResult invoke(const QString &function, const QByteArray &payload = "{}");
@@ -178,6 +204,7 @@ private:
     std::unique_ptr<TempProject> m_project;
     std::unique_ptr<boost::asio::io_context> m_io;
     std::unique_ptr<Simulator> m_simulator;
+    Finished m_finished;
 };
 
 void TestScfRuntime::init() {
@@ -193,7 +220,8 @@ void TestScfRuntime::init() {
     options.projectDir = m_project->path().toStdString();
     options.resourcesDir = nimbusSourcePath("resources").toStdString();
     options.serveControlPlane = false;
-    m_simulator = std::make_unique<Simulator>(*m_io, options, nullptr);
+    m_finished.results.clear();
+    m_simulator = std::make_unique<Simulator>(*m_io, options, &m_finished);
     QVERIFY(m_simulator->load());
 }
 
@@ -447,6 +475,31 @@ void TestScfRuntime::apiGatewayTriggersAnswerThroughTheGateway() {
     QCOMPARE(QString::fromStdString(bad.body),
              QString(R"({"errno":403,"error":"Invalid scf response format. please check your scf )"
                      R"(response format."})"));
+}
+
+// A timer trigger fires on its seven-field cron with SCF's timer event.
+void TestScfRuntime::aTimerFiresWithScfsTimerEvent() {
+    m_simulator->start();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    std::optional<InvocationResult> fired;
+    while (!fired && std::chrono::steady_clock::now() < deadline) {
+        m_io->run_for(std::chrono::milliseconds(50));
+        std::lock_guard lock(m_finished.mutex);
+        for (const auto &[function, result] : m_finished.results)
+            if (function == "ticker")
+                fired = result;
+    }
+    QVERIFY2(fired, "the timer did not fire within 20 s");
+    QVERIFY2(!fired->functionError, fired->payload.c_str());
+    QCOMPARE(QString::fromStdString(fired->trigger), QString("schedule"));
+    const QJsonObject event = object(*fired)["event"].toObject();
+    QCOMPARE(event["Type"].toString(), QString("Timer"));
+    QCOMPARE(event["TriggerName"].toString(), QString("every-second"));
+    QCOMPARE(event["Message"].toString(), QString("tick"));
+    QVERIFY(QRegularExpression("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$")
+                .match(event["Time"].toString())
+                .hasMatch());
+    QCOMPARE(m_simulator->schedules().front().schedule.rule, std::string("every-second"));
 }
 
 QTEST_GUILESS_MAIN(TestScfRuntime)
