@@ -170,12 +170,18 @@ Verdict verify(const Request &request, const std::string &service,
                           std::to_string(skew < 0 ? -skew : skew) +
                           " s from the server's time; the two may differ by at most five "
                           "minutes.");
-    if (credential[1] != utcDate(*timestamp) || credential[2] != service)
+    // Tencent's SDKs name the service after the endpoint's first label: 'scf' of
+    // scf.tencentcloudapi.com, but '127' of a local 127.0.0.1:PORT.
+    const std::string sentHost = header(request, "host");
+    const std::string hostLabel = sentHost.substr(0, sentHost.find_first_of(".:"));
+    if (credential[1] != utcDate(*timestamp) ||
+        (credential[2] != service && (hostLabel.empty() || credential[2] != hostLabel)))
         return refuse("AuthFailure.SignatureFailure",
                       "The credential scope must be " + credentialScope(*timestamp, service) +
                           " (the UTC date of X-TC-Timestamp and the service '" + service +
                           "'), not '" + parts["Credential"].substr(credential[0].size() + 1) +
                           "'.");
+    const std::string &scopeService = credential[2];
     const std::vector<std::string> signedHeaders = sigv4::split(parts["SignedHeaders"], ';');
     for (const char *required : {"content-type", "host"}) {
         if (std::find(signedHeaders.begin(), signedHeaders.end(), required) ==
@@ -200,8 +206,8 @@ Verdict verify(const Request &request, const std::string &service,
         for (const auto &host : hosts) {
             headers["host"] = host;
             const std::string expected =
-                signature(*secret, *timestamp, service,
-                          stringToSign(*timestamp, service,
+                signature(*secret, *timestamp, scopeService,
+                          stringToSign(*timestamp, scopeService,
                                        canonicalRequest(headers, request, signedHeaders)));
             if (given.size() == expected.size() &&
                 CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0) {

@@ -113,6 +113,16 @@ void TestTc3::verifierAcceptsTheSdksHostWithoutPort() {
     const Verdict v = verify(r, "cvm", secretFor, at(kTimestamp));
     QVERIFY2(v.ok, v.message.c_str());
 
+    // Tencent's Node SDK names the service after the endpoint's first label: '127'.
+    Request sdk = example();
+    for (auto &[name, value] : sdk.headers) {
+        if (name == "Host")
+            value = "127.0.0.1:9123";
+    }
+    sign(sdk, {kSecretId, kSecretKey, {}}, "127", kTimestamp);
+    const Verdict fromSdk = verify(sdk, "scf", secretFor, at(kTimestamp));
+    QVERIFY2(fromSdk.ok, fromSdk.message.c_str());
+
     // A signature over another host is still refused.
     for (auto &[name, value] : r.headers) {
         if (name == "Host")

@@ -60,7 +60,9 @@ struct Verdict {
 // Checks a request's Authorization header against the secret `secretFor` returns for its
 // SecretId (nullopt: unknown), for `service`, at `now`: the timestamp may be at most five
 // minutes off, as Tencent allows. The host is accepted as sent or without its port (the
-// SDKs sign the endpoint's host name, and a local endpoint has a port).
+// SDKs sign the endpoint's host name, and a local endpoint has a port), and the scope's
+// service may be the host's first label (the SDKs derive it from the endpoint: '127' for
+// 127.0.0.1:PORT).
 Verdict verify(const Request &request, const std::string &service,
                const std::function<std::optional<std::string>(const std::string &)> &secretFor,
                std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
