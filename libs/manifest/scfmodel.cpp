@@ -185,45 +185,59 @@ private:
             fn.handler = {kHandler, fn.nameRange};
 
         if (const YamlNode *events = find("events"); events && events->isSequence()) {
-            for (const auto &item : events->items) {
-                if (!item.isMapping() || item.entries.empty())
-                    continue;
-                const YamlEntry &trigger = item.entries.front();
-                const YamlNode *parameters = trigger.value.find("parameters");
-                auto parameter = [&](const char *key) {
-                    return parameters ? parameters->find(key) : nullptr;
-                };
-                Event event;
-                event.range = item.range;
-                event.type = trigger.key.scalar;
-                event.name = scalarOr(trigger.value.find("name"),
-                                      trigger.key.scalar + "-" + name + "-" + stage + "-" + app);
-                if (parameters)
-                    event.settings = *parameters;
-                if (trigger.key.scalar == "timer") {
-                    readTimer(event, parameter("cronExpression"), parameter("enable"),
-                              parameter("argument"), false, "the scf component");
-                } else if (trigger.key.scalar == "apigw") {
-                    event.apiStage = scalarOr(parameter("environment"), "release");
-                    const YamlNode *endpoints = parameter("endpoints");
-                    if (endpoints && endpoints->isSequence()) {
-                        for (const auto &endpoint : endpoints->items) {
-                            const YamlNode *function = endpoint.find("function");
-                            const YamlNode *integrated =
-                                function ? function->find("isIntegratedResponse") : nullptr;
-                            event.integratedResponse =
-                                integrated && integrated->toBoolean().value_or(false);
-                            apiEndpoint(fn, event, endpoint,
-                                        scalarOr(endpoint.find("method"), "ANY"),
-                                        scalarOr(endpoint.find("path"), "/"));
-                        }
-                    }
-                    continue;
-                }
-                fn.events.push_back(std::move(event));
-            }
+            for (const auto &item : events->items)
+                componentEvent(fn, item, name + "-" + stage + "-" + app);
         }
         m_manifest.functions.push_back(std::move(fn));
+    }
+
+    // A trigger as the component and the plugin write it: `- TYPE: {name, parameters}`.
+    // Fills the event's common part and returns its parameters (an empty node when it has
+    // none), or nullptr when the item is not a trigger.
+    static const YamlNode *triggerItem(const YamlNode &item, Event &event,
+                                       const std::string &nameSuffix, bool namedByDefault) {
+        if (!item.isMapping() || item.entries.empty())
+            return nullptr;
+        const YamlEntry &trigger = item.entries.front();
+        event.range = item.range;
+        event.type = trigger.key.scalar;
+        event.name = scalarOr(trigger.value.find("name"),
+                              namedByDefault ? event.type + "-" + nameSuffix : "");
+        static const YamlNode none;
+        const YamlNode *parameters = trigger.value.find("parameters");
+        if (!parameters)
+            return &none;
+        event.settings = *parameters;
+        return parameters;
+    }
+
+    // A component's trigger; its default name is TYPE-${name}-${stage}-${app}.
+    void componentEvent(Function &fn, const YamlNode &item, const std::string &instance) {
+        Event event;
+        const YamlNode *parameters = triggerItem(item, event, instance, true);
+        if (!parameters)
+            return;
+        auto parameter = [&](const char *key) { return parameters->find(key); };
+        if (event.type == "timer") {
+            readTimer(event, parameter("cronExpression"), parameter("enable"),
+                      parameter("argument"), false, "the scf component");
+        } else if (event.type == "apigw") {
+            event.apiStage = scalarOr(parameter("environment"), "release");
+            const YamlNode *endpoints = parameter("endpoints");
+            if (endpoints && endpoints->isSequence()) {
+                for (const auto &endpoint : endpoints->items) {
+                    const YamlNode *function = endpoint.find("function");
+                    const YamlNode *integrated =
+                        function ? function->find("isIntegratedResponse") : nullptr;
+                    event.integratedResponse =
+                        integrated && integrated->toBoolean().value_or(false);
+                    apiEndpoint(fn, event, endpoint, scalarOr(endpoint.find("method"), "ANY"),
+                                scalarOr(endpoint.find("path"), "/"));
+                }
+            }
+            return;
+        }
+        fn.events.push_back(std::move(event));
     }
 
     // An API of the gateway: a route of an event function, or where a web function is served.
@@ -347,19 +361,11 @@ private:
     }
 
     void pluginEvent(Function &fn, const YamlNode &item) {
-        if (!item.isMapping() || item.entries.empty())
-            return;
-        const YamlEntry &trigger = item.entries.front();
-        const YamlNode *parameters = trigger.value.find("parameters");
-        auto parameter = [&](const char *key) {
-            return parameters ? parameters->find(key) : nullptr;
-        };
         Event event;
-        event.range = item.range;
-        event.type = trigger.key.scalar;
-        event.name = scalarOr(trigger.value.find("name"), "");
-        if (parameters)
-            event.settings = *parameters;
+        const YamlNode *parameters = triggerItem(item, event, "", false);
+        if (!parameters)
+            return;
+        auto parameter = [&](const char *key) { return parameters->find(key); };
         if (event.type == "timer") {
             readTimer(event, parameter("cronExpression"), parameter("enable"), nullptr, false,
                       "serverless-tencent-scf");
@@ -367,7 +373,7 @@ private:
             event.apiStage = scalarOr(parameter("stageName"), "release");
             const YamlNode *integrated = parameter("integratedResponse");
             event.integratedResponse = integrated && integrated->toBoolean().value_or(false);
-            apiEndpoint(fn, event, parameters ? *parameters : item,
+            apiEndpoint(fn, event, parameters->isNull() ? item : *parameters,
                         scalarOr(parameter("httpMethod"), "GET"),
                         scalarOr(parameter("path"), "/" + fn.deployedName));
             return;
