@@ -162,6 +162,17 @@ void TestStudioModels::logLinesAreClassified_data() {
         << QByteArray(
                R"j({"type":"log","function":"f","line":"START RequestId: r Version: $LATEST"})j")
         << int(K::Platform) << "[f] START RequestId: r Version: $LATEST";
+    QTest::newRow("SCF's Report line")
+        << QByteArray(
+               R"j({"type":"log","function":"f","line":"Report RequestId: r Duration:3ms Memory:128MB MemUsage:12MB"})j")
+        << int(K::Report) << "[f] Report RequestId: r Duration:3ms Memory:128MB MemUsage:12MB";
+    QTest::newRow("SCF's Init Report line")
+        << QByteArray(
+               R"j({"type":"log","function":"f","line":"Init Report RequestId: r Coldstart: 85ms"})j")
+        << int(K::Report) << "[f] Init Report RequestId: r Coldstart: 85ms";
+    QTest::newRow("SCF's Event line is the platform's")
+        << QByteArray(R"j({"type":"log","function":"f","line":"Event RequestId: r"})j")
+        << int(K::Platform) << "[f] Event RequestId: r";
     QTest::newRow("a traceback is an error")
         << QByteArray(
                R"j({"type":"log","function":"f","line":"Traceback (most recent call last):"})j")

@@ -11,10 +11,12 @@ LogModel::LogModel(QObject *parent, int capacity)
     , m_capacity(capacity) {}
 
 LogModel::Kind LogModel::classify(const QString &text) {
-    if (text.startsWith("REPORT "))
+    // Lambda's lines, and SCF's (Report, Init Report, Event).
+    if (text.startsWith("REPORT ") || text.startsWith("Report RequestId: ") ||
+        text.startsWith("Init Report RequestId: "))
         return Kind::Report;
     if (text.startsWith("START ") || text.startsWith("END ") || text.startsWith("INIT_") ||
-        text.startsWith("instance "))
+        text.startsWith("Event RequestId: ") || text.startsWith("instance "))
         return Kind::Platform;
     if (text.startsWith("[ERROR]") || text.contains("Error:") || text.contains("Traceback") ||
         text.contains("Task timed out"))
