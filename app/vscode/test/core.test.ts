@@ -38,6 +38,13 @@ test('a REPORT line is read into its figures, cold or warm', () => {
     assert.equal(warm?.durationMs, 3);
     assert.match(formatReport(warm!), /warm$/);
     assert.equal(parseReport('no report here'), undefined);
+    // Tencent Cloud SCF's lines.
+    const scf = 'START RequestId: r1\nEvent RequestId: r1\nEND RequestId: r1\n' +
+        'Init Report RequestId: r1 Coldstart: 85ms\nReport RequestId: r1 Duration:3ms Memory:128MB MemUsage:12MB\n';
+    assert.deepEqual(parseReport(scf), { requestId: 'r1', durationMs: 3, memorySizeMb: 128, maxMemoryUsedMb: 12, initDurationMs: 85 });
+    assert.equal(formatReport(parseReport(scf)!), 'Duration 3 ms · Max Memory Used 12 MB of 128 MB · cold start (Init Duration 85 ms)');
+    assert.deepEqual(parseReport('Report RequestId: r2 Duration:1ms Memory:256MB MemUsage:10.5MB'),
+        { requestId: 'r2', durationMs: 1, memorySizeMb: 256, maxMemoryUsedMb: 10.5 });
 });
 
 test('the last of several REPORT lines is the one shown', () => {

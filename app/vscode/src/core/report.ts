@@ -1,4 +1,4 @@
-// The figures of a platform REPORT line, as Lambda writes them:
+// The figures of a platform REPORT line, as Lambda writes them (SCF's Report line below):
 //   REPORT RequestId: 8f…  Duration: 1.23 ms  Billed Duration: 2 ms  Memory Size: 256 MB
 //   Max Memory Used: 41 MB  Init Duration: 80.5 ms
 export interface ReportFigures {
@@ -18,11 +18,33 @@ const fields: Array<[keyof ReportFigures, string]> = [
     ['initDurationMs', 'Init Duration'],
 ];
 
-// The last REPORT line in a log, or undefined when the log has none.
+// Tencent Cloud SCF's lines: "Report RequestId: 8f… Duration:3ms Memory:128MB MemUsage:12MB",
+// after "Init Report RequestId: 8f… Coldstart: 85ms" on a cold start.
+function parseScfReport(lines: string[], line: string): ReportFigures {
+    const requestId = /RequestId:\s*(\S+)/.exec(line)?.[1] ?? '';
+    const figures: ReportFigures = { requestId };
+    const number = (pattern: RegExp) => {
+        const match = pattern.exec(line);
+        return match ? Number(match[1]) : undefined;
+    };
+    figures.durationMs = number(/\bDuration:\s*([0-9.]+)\s*ms/);
+    figures.memorySizeMb = number(/\bMemory:\s*([0-9.]+)\s*MB/);
+    figures.maxMemoryUsedMb = number(/\bMemUsage:\s*([0-9.]+)\s*MB/);
+    const init = lines.find((l) => l.startsWith(`Init Report RequestId: ${requestId} `));
+    const coldstart = init ? /Coldstart:\s*([0-9.]+)\s*ms/.exec(init) : null;
+    if (coldstart) figures.initDurationMs = Number(coldstart[1]);
+    for (const key of Object.keys(figures) as Array<keyof ReportFigures>)
+        if (figures[key] === undefined) delete figures[key];
+    return figures;
+}
+
+// The last REPORT line in a log (Lambda's, or SCF's Report), or undefined when it has none.
 export function parseReport(log: string): ReportFigures | undefined {
-    const lines = log.split(/\r?\n/).filter((l) => l.startsWith('REPORT '));
+    const all = log.split(/\r?\n/);
+    const lines = all.filter((l) => l.startsWith('REPORT ') || l.startsWith('Report RequestId:'));
     const line = lines[lines.length - 1];
     if (!line) return undefined;
+    if (line.startsWith('Report RequestId:')) return parseScfReport(all, line);
     const figures: ReportFigures = { requestId: /RequestId:\s*(\S+)/.exec(line)?.[1] ?? '' };
     for (const [key, label] of fields) {
         // "Duration:" must not match inside "Billed Duration:" / "Init Duration:".
