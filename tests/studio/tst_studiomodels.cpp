@@ -249,6 +249,13 @@ void TestStudioModels::reportFiguresAreRead_data() {
            "MB\tMax Memory Used: 9 MB\t\nREPORT RequestId: new\tDuration: 1.50 ms\tBilled "
            "Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 21 MB\t\n"
         << 1.50 << 2.0 << 21 << -1.0;
+    QTest::newRow("SCF's Report, after a cold start's Init Report (no billed duration)")
+        << "START RequestId: c\nEvent RequestId: c\nEND RequestId: c\nInit Report RequestId: c "
+           "Coldstart: 85ms\nReport RequestId: c Duration:3ms Memory:128MB MemUsage:11.6MB\n"
+        << 3.0 << -1.0 << 12 << 85.0;
+    QTest::newRow("SCF's Report when warm")
+        << "Report RequestId: d Duration:7ms Memory:256MB MemUsage:20MB\n"
+        << 7.0 << -1.0 << 20 << -1.0;
 }
 
 void TestStudioModels::reportFiguresAreRead() {

@@ -7,6 +7,7 @@
 #include <QRegularExpression>
 #include <QUrlQuery>
 #include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <sys/prctl.h>
 #include <sys/types.h>
@@ -26,6 +27,36 @@ bool processAlive(qint64 pid) {
 
 } // namespace
 
+// Tencent Cloud SCF's lines: "Report RequestId: … Duration:3ms Memory:128MB MemUsage:12MB",
+// after "Init Report RequestId: … Coldstart: 85ms" on a cold start (SCF bills no figure here).
+static std::optional<ReportFigures> parseScfReport(const QString &log) {
+    static const QRegularExpression line(QStringLiteral("^Report RequestId: (\\S+)(.*)$"),
+                                         QRegularExpression::MultilineOption);
+    QRegularExpressionMatch match;
+    for (auto it = line.globalMatch(log); it.hasNext();)
+        match = it.next();
+    if (!match.hasMatch())
+        return std::nullopt;
+    ReportFigures figures;
+    figures.requestId = match.captured(1);
+    const QString rest = match.captured(2);
+    auto number = [](const QString &text, const char *pattern) {
+        const auto m = QRegularExpression(QString::fromLatin1(pattern)).match(text);
+        return m.hasMatch() ? m.captured(1).toDouble() : -1.0;
+    };
+    figures.durationMs = number(rest, "\\bDuration:\\s*([0-9.]+)\\s*ms");
+    figures.memorySizeMb = static_cast<int>(number(rest, "\\bMemory:\\s*([0-9.]+)\\s*MB"));
+    figures.maxMemoryUsedMb =
+        static_cast<int>(std::ceil(number(rest, "\\bMemUsage:\\s*([0-9.]+)\\s*MB")));
+    const QRegularExpression init(
+        "^Init Report RequestId: " + QRegularExpression::escape(figures.requestId) +
+            " .*Coldstart:\\s*([0-9.]+)\\s*ms",
+        QRegularExpression::MultilineOption);
+    if (const auto m = init.match(log); m.hasMatch())
+        figures.initDurationMs = m.captured(1).toDouble();
+    return figures;
+}
+
 std::optional<ReportFigures> parseReport(const QString &log) {
     static const QRegularExpression line(QStringLiteral("^REPORT RequestId: (\\S+)(.*)$"),
                                          QRegularExpression::MultilineOption);
@@ -34,7 +65,7 @@ std::optional<ReportFigures> parseReport(const QString &log) {
     for (auto it = line.globalMatch(log); it.hasNext();)
         match = it.next();
     if (!match.hasMatch())
-        return std::nullopt;
+        return parseScfReport(log);
     ReportFigures figures;
     figures.requestId = match.captured(1);
     const QString rest = match.captured(2);

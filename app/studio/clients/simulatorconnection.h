@@ -26,7 +26,8 @@ struct ReportFigures {
     int maxMemoryUsedMb = -1;
     double initDurationMs = -1; // only on a cold start
 };
-// Reads "REPORT RequestId: … Duration: 1.2 ms Billed Duration: 2 ms …" from a log.
+// Reads "REPORT RequestId: … Duration: 1.2 ms Billed Duration: 2 ms …" from a log, or SCF's
+// "Report RequestId: … Duration:3ms Memory:128MB MemUsage:12MB" (no billed duration: -1).
 std::optional<ReportFigures> parseReport(const QString &log);
 
 // How an invocation through the control plane ended.

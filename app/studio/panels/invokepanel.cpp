@@ -321,13 +321,14 @@ void InvokePanel::showRecord(const InvocationRecord &record) {
         const ReportFigures &r = *o.report;
         QStringList parts{
             tr("Duration: %1 ms").arg(r.durationMs, 0, 'f', 2),
-            tr("Billed Duration: %1 ms").arg(r.billedDurationMs, 0, 'f', 0),
             tr("Max Memory Used: %1 MB of %2 MB").arg(r.maxMemoryUsedMb).arg(r.memorySizeMb)};
+        if (r.billedDurationMs >= 0) // (SCF's lines have none)
+            parts.insert(1, tr("Billed Duration: %1 ms").arg(r.billedDurationMs, 0, 'f', 0));
         if (r.initDurationMs >= 0)
-            parts.insert(2,
+            parts.insert(parts.size() - 1,
                          tr("Init Duration: %1 ms (cold start)").arg(r.initDurationMs, 0, 'f', 2));
         else
-            parts.insert(2, tr("Init Duration: — (warm)"));
+            parts.insert(parts.size() - 1, tr("Init Duration: — (warm)"));
         m_figures->setText(parts.join(QStringLiteral("   ·   ")));
     } else {
         m_figures->setText(tr("Took %1 ms").arg(o.elapsedMs));
