@@ -135,11 +135,7 @@ CodeEditor::CodeEditor(QWidget *parent)
 }
 
 bool CodeEditor::isManifest() const {
-    // (scfcli's template.yaml, not AWS SAM's.)
-    const QString name = QFileInfo(m_path).fileName();
-    return manifest::ManifestLoader::isManifestFileName(name.toStdString()) &&
-           (!name.startsWith("template.") ||
-            manifest::ManifestLoader::isScfTemplate(m_path.toStdString()));
+    return m_isManifest;
 }
 
 void CodeEditor::chooseLexer() {
@@ -183,6 +179,12 @@ bool CodeEditor::load(const QString &path, QString *error) {
         return false;
     }
     m_path = QFileInfo(path).absoluteFilePath();
+    // Decided once, as the file opens (it is asked on every keystroke): serverless.yml, or
+    // scfcli's template.yaml but not AWS SAM's.
+    const QString name = QFileInfo(m_path).fileName();
+    m_isManifest = manifest::ManifestLoader::isManifestFileName(name.toStdString()) &&
+                   (!name.startsWith("template.") ||
+                    manifest::ManifestLoader::isScfTemplate(m_path.toStdString()));
     chooseLexer();
     setText(QString::fromUtf8(file.readAll()));
     setModified(false);

@@ -78,6 +78,7 @@ private:
     void onUserListActivated(int id, const QString &text);
 
     QString m_path;
+    bool m_isManifest = false; // the project's manifest (decided when the file opens)
     QString m_languageId;
     QList<Problem> m_problems;
     QList<CodeLens> m_lenses;
