@@ -489,7 +489,27 @@ FunctionConfiguration configurationFromJson(const json &j) {
         c.environment = j["Environment"]["Variables"].get<Environment>();
     if (j.contains("DeadLetterConfig") && j["DeadLetterConfig"].contains("TargetArn"))
         c.deadLetterTarget = j["DeadLetterConfig"]["TargetArn"].get<std::string>();
+    if (auto it = j.find("Nimbus.Scf"); it != j.end() && it->is_object()) {
+        FunctionConfiguration::Scf scf;
+        scf.namespaceName = it->value("Namespace", scf.namespaceName);
+        scf.type = it->value("Type", scf.type);
+        scf.region = it->value("Region", scf.region);
+        scf.initTimeout = it->value("InitTimeout", scf.initTimeout);
+        scf.addTime = it->value("AddTime", scf.addTime);
+        c.scf = scf;
+    }
     return c;
+}
+
+json toRecordJson(const FunctionConfiguration &c) {
+    json out = toJson(c);
+    if (c.scf)
+        out["Nimbus.Scf"] = {{"Namespace", c.scf->namespaceName},
+                             {"Type", c.scf->type},
+                             {"Region", c.scf->region},
+                             {"InitTimeout", c.scf->initTimeout},
+                             {"AddTime", c.scf->addTime}};
+    return out;
 }
 
 json toJson(const AliasConfiguration &a) {

@@ -163,7 +163,7 @@ bool FunctionStore::createFunction(const FunctionRecord &record) {
         "INSERT OR IGNORE INTO functions (name, config, code_hex, tags, reserved, last_version) "
         "VALUES (?, ?, ?, ?, ?, ?)");
     insert.bind(1, record.latest.functionName)
-        .bind(2, lambda::toJson(record.latest).dump())
+        .bind(2, lambda::toRecordJson(record.latest).dump())
         .bind(3, record.codeHex)
         .bind(4, json(record.tags).dump())
         .bind(5, record.reservedConcurrency ? std::optional<long long>(*record.reservedConcurrency)
@@ -178,7 +178,7 @@ bool FunctionStore::createFunction(const FunctionRecord &record) {
 void FunctionStore::updateFunction(const FunctionRecord &record) {
     Statement update = m_db.prepare("UPDATE functions SET config = ?, code_hex = ?, tags = ?, "
                                     "reserved = ?, last_version = ? WHERE name = ?");
-    update.bind(1, lambda::toJson(record.latest).dump())
+    update.bind(1, lambda::toRecordJson(record.latest).dump())
         .bind(2, record.codeHex)
         .bind(3, json(record.tags).dump())
         .bind(4, record.reservedConcurrency ? std::optional<long long>(*record.reservedConcurrency)
@@ -223,8 +223,10 @@ void FunctionStore::addVersion(const std::string &name, const VersionRecord &rec
     const long long number = std::stoll(record.config.version);
     Statement insert =
         m_db.prepare("INSERT INTO versions (name, version, config, code_hex) VALUES (?, ?, ?, ?)");
-    insert.bind(1, name).bind(2, number).bind(3, lambda::toJson(record.config).dump()).bind(
-        4, record.codeHex);
+    insert.bind(1, name)
+        .bind(2, number)
+        .bind(3, lambda::toRecordJson(record.config).dump())
+        .bind(4, record.codeHex);
     insert.run();
     Statement advance = m_db.prepare("UPDATE functions SET last_version = ? WHERE name = ?");
     advance.bind(1, number).bind(2, name);

@@ -85,6 +85,17 @@ struct FunctionConfiguration {
     std::optional<std::string> deadLetterTarget;
     std::string state = "Active";
     std::string lastUpdateStatus = "Successful";
+    // A function created through SCF's API keeps what SCF has beside Lambda's settings;
+    // it runs as SCF runs functions (its environment, context and log lines).
+    struct Scf {
+        std::string namespaceName = "default";
+        std::string type = "Event"; // or HTTP
+        std::string region;         // X-TC-Region of the request that created it
+        int initTimeout = 65;
+        std::string addTime; // LastModified's form, when the function was created
+        bool operator==(const Scf &) const = default;
+    };
+    std::optional<Scf> scf;
 };
 
 struct AliasConfiguration {
@@ -117,8 +128,10 @@ std::optional<ApiError> parseTags(const nlohmann::json &body, Tags &out);
 std::optional<ApiError> checkFunctionName(const std::string &name);
 std::optional<ApiError> checkAliasName(const std::string &name);
 
-// Responses (and the store's records) to and from JSON.
+// Responses (and the store's records) to and from JSON. A record also keeps what Lambda's
+// API does not show (an SCF function's settings).
 nlohmann::json toJson(const FunctionConfiguration &config);
+nlohmann::json toRecordJson(const FunctionConfiguration &config);
 FunctionConfiguration configurationFromJson(const nlohmann::json &json);
 nlohmann::json toJson(const AliasConfiguration &alias);
 AliasConfiguration aliasFromJson(const nlohmann::json &json);
