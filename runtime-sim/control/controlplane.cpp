@@ -186,6 +186,8 @@ std::string ControlPlane::arn(const std::string &name, const std::string &qualif
 }
 
 std::string ControlPlane::serviceOf(const net::Request &request) {
+    if (isScfRequest(request))
+        return "scf";
     const std::string authorization(request[boost::beast::http::field::authorization]);
     const auto credential = authorization.find("Credential=");
     if (credential != std::string::npos) {
@@ -309,6 +311,11 @@ void ControlPlane::route(ApiRequest &r, net::Responder &responder) {
     // Prometheus scrapes without signing: counts and durations only, on loopback.
     if (s.size() == 1 && s[0] == "metrics" && m == "GET") {
         responder(prometheusMetrics());
+        return;
+    }
+    // Tencent's API 3.0 answers its own errors, authentication's included.
+    if (isScfRequest(*r.http)) {
+        scfRequest(r, responder);
         return;
     }
     const std::string logsTarget(r.http->operator[]("X-Amz-Target"));

@@ -4,16 +4,17 @@
 #include "../queues/queueservice.h"
 #include "../storage/storageservice.h"
 #include "../store/eventqueue.h"
+#include "../store/failurestore.h"
 #include "../store/functionstore.h"
 #include "../store/invokeconfigstore.h"
 #include "../store/logstore.h"
-#include "../store/failurestore.h"
 #include "../store/metricsstore.h"
 #include "../store/spanstore.h"
-#include "nimbus/metrics/prometheus.h"
 #include "deployedfunctions.h"
 #include "nimbus/lambda/lambdatypes.h"
+#include "nimbus/metrics/prometheus.h"
 #include "nimbus/net/httpserver.h"
+#include "nimbus/scf/scfapi.h"
 #include "nimbus/sigv4/sigv4.h"
 
 #include <boost/asio/io_context.hpp>
@@ -141,6 +142,27 @@ private:
     void s3Request(const ApiRequest &request, net::Responder &responder,
                    const std::optional<lambda::ApiError> &refused);
 
+    // Tencent SCF's API 3.0 on the same endpoint (scfapi.cpp): POST / with X-TC-Action,
+    // signed with TC3-HMAC-SHA256.
+    static bool isScfRequest(const net::Request &request);
+    std::optional<lambda::ApiError> authenticateScf(const net::Request &request) const;
+    void scfRequest(ApiRequest &request, net::Responder &responder);
+    std::optional<scf::ApiError> scfAction(const ApiRequest &request, const std::string &action,
+                                           const nlohmann::json &body, const std::string &region,
+                                           nlohmann::json &out);
+    std::optional<scf::ApiError> scfAlias(const nlohmann::json &body, const std::string &action,
+                                          nlohmann::json &out);
+    std::optional<scf::ApiError> scfFunctionLogs(const nlohmann::json &body, nlohmann::json &out);
+    void scfInvoke(const nlohmann::json &body, const std::string &action,
+                   const std::string &requestId, net::Responder &responder);
+    // A function of `namespaceName` by name, or SCF's ResourceNotFound.Function.
+    std::optional<scf::ApiError> findScf(const std::string &name, const std::string &namespaceName,
+                                         FunctionRecord &record);
+    nlohmann::json scfFunctionJson(const FunctionRecord &record,
+                                   const lambda::FunctionConfiguration &config,
+                                   const std::string &qualifier) const;
+    static nlohmann::json scfAliasJson(const lambda::AliasConfiguration &alias);
+
     // Functions, versions, aliases, concurrency, tags (functionsapi.cpp).
     net::Response createFunction(const ApiRequest &request);
     net::Response listFunctions(const ApiRequest &request);
@@ -175,7 +197,14 @@ private:
 
     // Invoke and the asynchronous queue (invokeapi.cpp).
     void invoke(const ApiRequest &request, const std::string &name, net::Responder responder);
-    struct Target; // what an invocation runs
+    struct Target { // what an invocation runs
+        bool deployed = false;
+        std::string name;    // the deployed name, or the manifest's
+        std::string version; // what runs: $LATEST or a number
+        FunctionRecord record;
+        lambda::FunctionConfiguration config;
+        std::string codeHex;
+    };
     std::optional<Target> resolveTarget(const std::string &name, const std::string &qualifier,
                                         lambda::ApiError &error);
     void run(const Target &target, InvocationRequest request, InvocationCallback callback);

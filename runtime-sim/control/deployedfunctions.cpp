@@ -57,6 +57,15 @@ FunctionConfig DeployedFunctions::configFor(const FunctionRecord &function,
     config.timeoutSeconds = version.timeout;
     config.concurrencyLimit = function.reservedConcurrency.value_or(m_defaultConcurrency);
     config.environment = version.environment;
+    if (version.scf) {
+        // Created through SCF's API: it runs as SCF runs it, in the region it was made for.
+        config.scf = true;
+        config.namespaceName = version.scf->namespaceName;
+        if (!version.scf->region.empty())
+            config.region = version.scf->region;
+        if (version.runtime == "CustomRuntime")
+            config.customBootstrap = (fs::path(codeDir) / "scf_bootstrap").string();
+    }
     return config;
 }
 

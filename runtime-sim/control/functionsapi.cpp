@@ -182,10 +182,11 @@ PreparedRequest::Code::~Code() {
 
 void ControlPlane::prepare(ApiRequest &r) const {
     const std::string service = serviceOf(*r.http);
-    r.prepared.refused = authenticate(*r.http, service);
+    r.prepared.refused =
+        service == "scf" ? authenticateScf(*r.http) : authenticate(*r.http, service);
     r.prepared.authenticated = true;
     // (SQS and S3 read their own bodies.)
-    if (r.prepared.refused || service != "lambda")
+    if (r.prepared.refused || (service != "lambda" && service != "scf"))
         return;
     lambda::ApiError error;
     auto parsed = parseBody(r.body, error);

@@ -34,15 +34,6 @@ long long nowUs() {
 
 } // namespace
 
-struct ControlPlane::Target {
-    bool deployed = false;
-    std::string name;    // the deployed name, or the manifest's
-    std::string version; // what runs: $LATEST or a number
-    FunctionRecord record;
-    lambda::FunctionConfiguration config;
-    std::string codeHex;
-};
-
 std::optional<ControlPlane::Target> ControlPlane::resolveTarget(const std::string &pathName,
                                                                 const std::string &qualifierParam,
                                                                 lambda::ApiError &error) {
@@ -316,6 +307,7 @@ void ControlPlane::drainQueue() {
         }
         InvocationRequest request;
         request.payload = event.payload;
+        request.requestId = event.requestId;
         request.trigger = event.trigger.empty() ? "async" : event.trigger;
         request.trace = tracing::parseAmznTraceId(event.trace); // the Invoke call's span above
         run(*target, std::move(request), [this, event](InvocationResult result) {

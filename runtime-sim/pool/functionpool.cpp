@@ -252,7 +252,8 @@ std::size_t FunctionPool::busyCount() const {
 }
 
 void FunctionPool::invoke(InvocationRequest request, InvocationCallback callback) {
-    Pending pending{newRequestId(), std::move(request), std::move(callback), {}};
+    std::string requestId = request.requestId.empty() ? newRequestId() : request.requestId;
+    Pending pending{std::move(requestId), std::move(request), std::move(callback), {}};
     // The function's span in the trace that caused it, or at the root of a new one.
     if (!pending.request.trace)
         pending.request.trace = tracing::startTrace();

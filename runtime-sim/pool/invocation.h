@@ -13,6 +13,9 @@ namespace nimbus::sim {
 
 struct InvocationRequest {
     std::string payload = "{}";
+    // The invocation's request id; empty: a new one. A queued event keeps the id its caller
+    // was given, in every attempt, as on Lambda and SCF.
+    std::string requestId;
     std::string clientContext; // base64 client context, passed through
     // What caused it, for metrics: "invoke" (direct), "async", "gateway", "schedule", ...
     std::string trigger = "invoke";
