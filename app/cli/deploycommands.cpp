@@ -3,9 +3,12 @@
 #include "cli.h"
 #include "diagnosticprinter.h"
 #include "nimbus/deploy/deployer.h"
+#include "nimbus/deploy/scfdeployer.h"
 #include "nimbus/git/gitrepository.h"
 #include "nimbus/manifest/manifestloader.h"
 #include "remote.h"
+#include "simulator/invoker.h"
+#include "simulator/statefile.h"
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
@@ -88,7 +91,83 @@ int package(const PackageOptions &options, Streams streams) {
     return 0;
 }
 
+// A Tencent project (SCF component, plugin or scfcli format) goes through SCF's API 3.0: to
+// the simulator serving the project (its credentials), or to --endpoint (such as
+// https://scf.tencentcloudapi.com) with TENCENTCLOUD_SECRETID / TENCENTCLOUD_SECRETKEY.
+int deployTencentProject(const RemoteOptions &options, const manifest::Manifest &m,
+                         Streams streams) {
+    const std::string project = m.projectDir;
+    scfclient::Endpoint endpoint;
+    const auto live = sim::StateFile::readLive(project);
+    bool local = false;
+    if (live && (options.endpoint.empty() ||
+                 options.endpoint == live->value("controlPlane", std::string()))) {
+        const auto simulator = sim::runningSimulator(*live);
+        endpoint.url = simulator.url;
+        endpoint.credentials = {
+            simulator.credentials.accessKeyId, simulator.credentials.secretAccessKey, {}};
+        local = true;
+    } else if (options.endpoint.empty()) {
+        streams.err << "nimbus deploy: no simulator is serving " << project
+                    << "; start one with 'nimbus dev " << options.project
+                    << "', or give --endpoint URL (https://scf.tencentcloudapi.com for Tencent "
+                       "Cloud)\n";
+        return 1;
+    } else {
+        std::string error;
+        auto credentials = scfclient::tencentCredentials(error);
+        if (!credentials) {
+            streams.err << "nimbus deploy: " << error << '\n';
+            return 1;
+        }
+        endpoint.url = options.endpoint;
+        endpoint.credentials = *credentials;
+    }
+    endpoint.region = !options.region.empty() ? options.region : m.provider.region;
+    streams.out << "nimbus deploy: '" << m.service << "' (" << manifest::dialectName(m.dialect)
+                << ", region " << endpoint.region << ") to " << endpoint.url
+                << (local ? " (the project's simulator, SCF API)" : " (SCF API)") << "\n";
+    scfclient::ScfClient client(endpoint);
+    int failures = 0;
+    deploy::ScfDeployer deployer(client, [&](const deploy::DeployStep &step) {
+        using Kind = deploy::DeployStep::Kind;
+        if (step.kind == Kind::Packaged) {
+            streams.out << "  packaged   " << step.deployedName << "  " << step.detail << "\n";
+            return;
+        }
+        const char *verb = step.kind == Kind::Created   ? "created  "
+                           : step.kind == Kind::Updated ? "updated  "
+                                                        : "FAILED   ";
+        if (step.kind == Kind::Failed)
+            ++failures;
+        (step.kind == Kind::Failed ? streams.err : streams.out)
+            << "  " << verb << "  " << std::left << std::setw(16) << step.function << " "
+            << step.deployedName << "  " << step.detail << "\n";
+        streams.out << std::flush;
+    });
+    if (!deployer.deploy(m) || failures) {
+        streams.err << "nimbus deploy: " << failures << " step(s) failed\n";
+        return 1;
+    }
+    streams.out << "nimbus deploy: done.\n";
+    return 0;
+}
+
 int deployProject(const RemoteOptions &options, Streams streams) {
+    {
+        // Which API the project speaks: its manifest's format says.
+        manifest::LoadOptions loadOptions;
+        if (!options.stage.empty())
+            loadOptions.options["stage"] = options.stage;
+        loadOptions.forDeployment = !options.endpoint.empty();
+        std::error_code ec;
+        const std::string project = fs::weakly_canonical(options.project, ec).string();
+        if (manifest::ManifestLoader::findManifestFile(project)) {
+            const auto loaded = manifest::ManifestLoader(loadOptions).loadProject(project);
+            if (loaded.ok() && manifest::isScf(loaded.manifest->dialect))
+                return deployTencentProject(options, *loaded.manifest, streams);
+        }
+    }
     auto remote = connect(options, "deploy", streams, true);
     if (!remote)
         return 1;

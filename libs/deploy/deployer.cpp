@@ -66,6 +66,28 @@ void addTags(lambda::Tags &tags, const YamlNode *node) {
 
 std::vector<PackagePlan> planPackages(const manifest::Manifest &m,
                                       std::vector<std::string> *skipped) {
+    if (manifest::isScf(m.dialect)) {
+        std::vector<PackagePlan> plans;
+        for (const auto &fn : m.functions) {
+            std::string root = m.codeDirOf(fn);
+            if (fs::path(root).is_relative())
+                root = (fs::path(m.projectDir) / root).lexically_normal().string();
+            auto same = std::find_if(plans.begin(), plans.end(),
+                                     [&](const PackagePlan &p) { return p.root == root; });
+            if (same == plans.end()) {
+                PackagePlan plan;
+                plan.root = root;
+                plan.name = fn.deployedName + ".zip";
+                // What SCF's tools leave out of a package: the manifests and local state.
+                plan.rules.addPatterns(
+                    {"!serverless.yml", "!serverless.yaml", "!template.yaml", "!.env", "!.env.*"});
+                plans.push_back(std::move(plan));
+                same = plans.end() - 1;
+            }
+            same->functions.push_back(fn.name);
+        }
+        return plans;
+    }
     const YamlNode *servicePackage = m.tree.find("package");
     const bool individually = flag(servicePackage, "individually");
     PackagePlan service;
@@ -101,7 +123,8 @@ std::vector<PackagePlan> planPackages(const manifest::Manifest &m,
 bool buildPlannedPackage(const manifest::Manifest &m, const PackagePlan &plan,
                          packaging::Package &out, std::string &error) {
     if (plan.artifact.empty())
-        return packaging::buildPackage(m.projectDir, plan.rules, out, error);
+        return packaging::buildPackage(plan.root.empty() ? m.projectDir : plan.root, plan.rules,
+                                       out, error);
     const fs::path path = fs::path(m.projectDir) / plan.artifact;
     std::ifstream in(path, std::ios::binary);
     if (!in) {

@@ -18,10 +18,13 @@ struct PackagePlan {
     std::vector<std::string> functions; // manifest names
     packaging::PackageRules rules;
     std::string artifact; // a prebuilt zip (package.artifact), project-relative; else built
+    std::string root;     // the folder packaged (an SCF function's src); empty: the project
 };
 
 // The packages a manifest asks for. Functions that are not event functions are left out
-// (http functions and services run on the local gateway; see `skipped`).
+// (http functions and services run on the local gateway; see `skipped`). An SCF project
+// has one package per code folder (each function's src), web functions included, as
+// Tencent's tools build them.
 std::vector<PackagePlan> planPackages(const manifest::Manifest &manifest,
                                       std::vector<std::string> *skipped = nullptr);
 
