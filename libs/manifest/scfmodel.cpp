@@ -266,6 +266,9 @@ private:
         fn.kind = FunctionKind::HttpService;
         HttpServiceSpec spec;
         spec.port = kWebPort;
+        // One request at a time per instance, as SCF runs a web function unless its
+        // instance concurrency is raised: concurrent requests start more instances.
+        spec.concurrency = 1;
         fn.handler.range = typeRange;
         std::error_code ec;
         const fs::path bootstrap = fs::path(fn.codeDir) / "scf_bootstrap";

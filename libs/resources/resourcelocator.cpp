@@ -21,6 +21,18 @@ std::string resourcesDir() {
     return NIMBUS_SOURCE_RESOURCES_DIR;
 }
 
+std::string helperLibrary(const std::string &fileName) {
+    std::error_code ec;
+    const fs::path dir = fs::read_symlink("/proc/self/exe", ec).parent_path();
+    // Last, the build tree's bin/: for programs run from the build tree, such as tests.
+    for (const fs::path &candidate :
+         {dir / fileName, dir.parent_path() / "lib" / "nimbus" / fileName,
+          dir.parent_path() / "lib" / fileName, fs::path(NIMBUS_BUILD_BIN_DIR) / fileName})
+        if (!candidate.empty() && fs::is_regular_file(candidate, ec))
+            return candidate.string();
+    return {};
+}
+
 std::string resourcePath(const std::string &relative) {
     return (fs::path(resourcesDir()) / relative).string();
 }

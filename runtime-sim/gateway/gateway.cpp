@@ -1,6 +1,7 @@
 #include "gateway.h"
 
 #include "../pool/functionpool.h"
+#include "../pool/runtimelauncher.h"
 #include "nimbus/net/httpclient.h"
 #include "nimbus/tracing/tracecontext.h"
 
@@ -17,8 +18,8 @@
 #include <filesystem>
 #include <fstream>
 #include <netinet/in.h>
-#include <sstream>
 #include <netinet/tcp.h>
+#include <sstream>
 
 namespace nimbus::sim {
 
@@ -489,6 +490,18 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
                 header.set("X-Forwarded-Host", header[http::field::host]);
             if (!match->mountPath.empty())
                 header.set("X-Forwarded-Prefix", match->mountPath);
+            if (const auto &scf = pool->config().scf) {
+                // What SCF's gateway tells a web function about each request.
+                header.set("X-Scf-Request-Id", newRequestId());
+                header.set("X-Scf-Name", scf->functionName);
+                header.set("X-Scf-Namespace", scf->namespaceName);
+                header.set("X-Scf-Region", scf->region);
+                header.set("X-Scf-Version", scf->version);
+                header.set("X-Scf-Memory", std::to_string(scf->memoryMb));
+                header.set("X-Scf-Timeout", std::to_string(scf->timeoutSeconds * 1000));
+                header.set("X-Scf-Appid", RuntimeLauncher::kScfLocalAppId);
+                header.set("X-Scf-Uin", RuntimeLauncher::kScfLocalUin);
+            }
 
             if (beast::websocket::is_upgrade(header)) {
                 if (auto cec = co_await connectUpstream(false)) {

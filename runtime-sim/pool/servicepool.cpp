@@ -1,5 +1,6 @@
 #include "servicepool.h"
 
+#include "nimbus/resources/resourcelocator.h"
 #include "runtimelauncher.h"
 
 #include <algorithm>
@@ -159,6 +160,23 @@ void ServicePool::startInstance() {
     for (const auto &[name, value] : m_config.environment)
         spec.environment[name] = value;
     spec.environment["PORT"] = std::to_string(instance->port);
+    if (m_config.fixedPort > 0 && error.empty()) {
+        const std::string library = resources::helperLibrary("libnimbus-portmap.so");
+        if (library.empty()) {
+            error = "libnimbus-portmap.so is missing beside nimbus-sim, so instances that "
+                    "listen on port " +
+                    std::to_string(m_config.fixedPort) +
+                    " cannot run side by side; reinstall Nimbus";
+        } else {
+            const auto preload = spec.environment.find("LD_PRELOAD");
+            spec.environment["LD_PRELOAD"] =
+                library + (preload == spec.environment.end() || preload->second.empty()
+                               ? std::string()
+                               : ":" + preload->second);
+            spec.environment["NIMBUS_PORTMAP_FROM"] = std::to_string(m_config.fixedPort);
+            spec.environment["NIMBUS_PORTMAP_TO"] = std::to_string(instance->port);
+        }
+    }
     std::weak_ptr<ServicePool> weak = weak_from_this();
     std::weak_ptr<Instance> weakInstance = instance;
     if (error.empty()) {

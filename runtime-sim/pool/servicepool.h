@@ -31,6 +31,17 @@ struct ServiceConfig {
     // `timeout`); past it the gateway answers 504.
     std::chrono::milliseconds requestTimeout{std::chrono::seconds(30)};
     std::map<std::string, std::string> environment;
+    // The port the server binds when it does not take $PORT (an SCF web function's 9000):
+    // each instance's bind() to it is moved to the instance's own loopback port by
+    // libnimbus-portmap, preloaded, so that instances run side by side. 0: it takes $PORT.
+    int fixedPort = 0;
+    // An SCF web function: the gateway adds SCF's X-Scf-* headers to what it proxies.
+    struct Scf {
+        std::string functionName, namespaceName, region, version = "$LATEST";
+        int memoryMb = 128, timeoutSeconds = 3;
+        bool operator==(const Scf &) const = default;
+    };
+    std::optional<Scf> scf;
 
     bool operator==(const ServiceConfig &) const = default;
 };

@@ -365,6 +365,25 @@ ServiceConfig Simulator::serviceConfigFor(const manifest::Function &function) co
     config.startTimeout = std::chrono::seconds(std::max(30, function.timeout.value));
     config.requestTimeout = std::chrono::seconds(function.timeout.value);
     config.environment = function.environment;
+    if (manifest::isScf(m_manifest->dialect)) {
+        // An SCF web function: its server binds 9000, and sees SCF's variables and headers.
+        config.fixedPort = spec.port;
+        ServiceConfig::Scf scf;
+        scf.functionName = function.deployedName;
+        scf.namespaceName = function.namespaceName;
+        scf.region = m_manifest->provider.region;
+        scf.memoryMb = function.memorySize.value;
+        scf.timeoutSeconds = function.timeout.value;
+        config.scf = scf;
+        auto &env = config.environment;
+        env.emplace("TENCENTCLOUD_RUNENV", "SCF");
+        env.emplace("TENCENTCLOUD_REGION", scf.region);
+        env.emplace("SCF_FUNCTIONNAME", scf.functionName);
+        env.emplace("SCF_FUNCTIONVERSION", "$LATEST");
+        env.emplace("SCF_NAMESPACE", scf.namespaceName);
+        env.emplace("SCF_RUNTIME", function.runtime.value);
+        env.emplace("USER_CODE_ROOT", config.workingDirectory);
+    }
     return config;
 }
 

@@ -197,6 +197,7 @@ private slots:
     void logLinesAreScfs();
     void apiGatewayTriggersAnswerThroughTheGateway();
     void aTimerFiresWithScfsTimerEvent();
+    void webFunctionInstancesShareItsPort9000();
 
 private:
     InvocationResult invoke(const QString &function, const QByteArray &payload = "{}");
@@ -500,6 +501,107 @@ void TestScfRuntime::aTimerFiresWithScfsTimerEvent() {
                 .match(event["Time"].toString())
                 .hasMatch());
     QCOMPARE(m_simulator->schedules().front().schedule.rule, std::string("every-second"));
+}
+
+namespace {
+
+// A web function's server, started by scf_bootstrap: it listens on 0.0.0.0:9000 as SCF
+// requires, and answers slowly enough that two requests at once need two instances.
+const char *kWebServer = R"(import json, os, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        time.sleep(0.8)
+        body = json.dumps({"pid": os.getpid(), "path": self.path,
+                           "requestId": self.headers.get("X-Scf-Request-Id", ""),
+                           "name": self.headers.get("X-Scf-Name", ""),
+                           "memory": self.headers.get("X-Scf-Memory", ""),
+                           "env": os.environ.get("SCF_FUNCTIONNAME", ""),
+                           "runenv": os.environ.get("TENCENTCLOUD_RUNENV", "")}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+ThreadingHTTPServer(("0.0.0.0", 9000), Handler).serve_forever()
+)";
+
+} // namespace
+
+// A web function: scf_bootstrap starts a server on port 9000; two requests at once run in
+// two instances, each believing it has port 9000, with SCF's headers and variables.
+void TestScfRuntime::webFunctionInstancesShareItsPort9000() {
+    TempProject project;
+    project.write("serverless.yml", R"(component: scf
+name: web
+app: demo
+stage: dev
+inputs:
+  src: ./
+  type: web
+  runtime: Python3.9
+  memorySize: 256
+  timeout: 10
+  events:
+    - apigw:
+        parameters:
+          endpoints:
+            - path: /
+              method: ANY
+)");
+    project.write("server.py", kWebServer);
+    project.write("scf_bootstrap", "#!/bin/sh\nexec python3 -u server.py\n");
+    QFile::setPermissions(project.filePath("scf_bootstrap"),
+                          QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    boost::asio::io_context io;
+    SimulatorOptions options;
+    options.projectDir = project.path().toStdString();
+    options.resourcesDir = nimbusSourcePath("resources").toStdString();
+    options.serveControlPlane = false;
+    Simulator simulator(io, options, &m_finished);
+    QVERIFY(simulator.load());
+    simulator.start();
+    const auto port = static_cast<unsigned short>(
+        std::stoi(simulator.gatewayUrl().substr(simulator.gatewayUrl().rfind(':') + 1)));
+    auto guard = boost::asio::make_work_guard(io);
+    std::thread thread([&io] { io.run(); });
+    HttpReply first, second;
+    auto get = [port](HttpReply &into, const char *path) {
+        try {
+            into = httpRequest(port, "GET", path);
+        } catch (const std::exception &e) {
+            qWarning("request failed: %s", e.what());
+        }
+    };
+    std::thread a(get, std::ref(first), "/one");
+    std::thread b(get, std::ref(second), "/two");
+    a.join();
+    b.join();
+    boost::asio::post(io, [&simulator] { simulator.shutdown(); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    guard.reset();
+    io.stop();
+    thread.join();
+
+    QVERIFY2(first.status == 200, first.body.c_str());
+    QVERIFY2(second.status == 200, second.body.c_str());
+    const QJsonObject one = QJsonDocument::fromJson(QByteArray::fromStdString(first.body)).object();
+    const QJsonObject two =
+        QJsonDocument::fromJson(QByteArray::fromStdString(second.body)).object();
+    QCOMPARE(one["path"].toString(), QString("/one"));
+    QCOMPARE(two["path"].toString(), QString("/two"));
+    QVERIFY2(one["pid"].toInt() != two["pid"].toInt(), "both requests went to one instance");
+    QVERIFY(!one["requestId"].toString().isEmpty());
+    QVERIFY(one["requestId"].toString() != two["requestId"].toString());
+    QCOMPARE(one["name"].toString(), QString("web-dev-demo"));
+    QCOMPARE(one["memory"].toString(), QString("256"));
+    QCOMPARE(one["env"].toString(), QString("web-dev-demo"));
+    QCOMPARE(one["runenv"].toString(), QString("SCF"));
 }
 
 QTEST_GUILESS_MAIN(TestScfRuntime)

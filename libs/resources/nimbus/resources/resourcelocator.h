@@ -13,4 +13,9 @@ std::string resourcesDir();
 // resourcesDir() + "/" + relative.
 std::string resourcePath(const std::string &relative);
 
+// A shared library Nimbus preloads into processes it starts (libnimbus-portmap.so): beside
+// the running binary (the build tree), in <prefix>/lib/nimbus (installed) or ../lib (the
+// VS Code extension's servers), else in the build tree's bin/. Empty when there is none.
+std::string helperLibrary(const std::string &fileName);
+
 } // namespace nimbus::resources
