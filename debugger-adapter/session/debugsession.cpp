@@ -354,10 +354,12 @@ void DebugSession::startInvocation() {
         } else {
             output("Result: " + result.payload + "\n");
         }
-        // The platform's summary line, as Lambda logs it.
+        // The platform's summary lines, as Lambda logs them (REPORT) or SCF (Init Report
+        // after a cold start, Report).
         std::istringstream lines(result.log);
         for (std::string line; std::getline(lines, line);)
-            if (line.rfind("REPORT ", 0) == 0)
+            if (line.rfind("REPORT ", 0) == 0 || line.rfind("Report ", 0) == 0 ||
+                line.rfind("Init Report ", 0) == 0)
                 output(line + "\n");
         m_invoking = false;
         if (m_mode == Mode::Launch) {

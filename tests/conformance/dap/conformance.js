@@ -97,6 +97,32 @@ test('launch to a breakpoint; the stack shows project files and marks runtime fr
   assert.match(all, /total is 16/); // the function's own output, live
 }));
 
+test('a Tencent SCF project: a breakpoint in main_handler, with SCF\'s context and log lines', () => withSession(async (dc, outputs) => {
+  // A Serverless Components project, its code in src/, as Tencent's tools lay it out.
+  const scf = fs.mkdtempSync(path.join(os.tmpdir(), 'nimbus-dap-scf-'));
+  try {
+    fs.mkdirSync(path.join(scf, 'src'));
+    fs.writeFileSync(path.join(scf, 'serverless.yml'),
+      'component: scf\nname: greeter\napp: demo\nstage: dev\ninputs:\n  src: ./src\n  handler: index.main_handler\n  runtime: Python3.9\n');
+    const file = path.join(scf, 'src', 'index.py');
+    fs.writeFileSync(file, 'def main_handler(event, context):\n    name = event.get("name", "world")\n    greeting = "hello " + name\n    return {"greeting": greeting}\n');
+    const [, , stack] = await hitBreakpoint(dc,
+      { type: 'nimbus', request: 'launch', project: scf, function: 'greeter', event: { name: 'scf' } },
+      { path: file, line: 3 });
+    const frameId = stack.body.stackFrames[0].id;
+    assert.strictEqual(stack.body.stackFrames[0].name, 'main_handler');
+    assert.strictEqual(byName(await locals(dc, frameId), 'name').value, "'scf'");
+    const fn = await dc.evaluateRequest({ expression: 'context["function_name"] + "/" + context["namespace"]', frameId, context: 'repl' });
+    assert.strictEqual(fn.body.result, "'greeter-dev-demo/default'");
+    await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
+    const all = outputs.join('');
+    assert.match(all, /\{"greeting": "hello scf"\}/);
+    assert.match(all, /Report RequestId: [0-9a-f-]{36} Duration:/);
+  } finally {
+    fs.rmSync(scf, { recursive: true, force: true });
+  }
+}));
+
 test('a breakpoint on a line without code moves to the next line with code', () => withSession(async (dc) => {
   await hitBreakpoint(dc, launchArgs(), { path: H, line: 16 }, { path: H, line: 17 }, { path: H, line: 17 });
 }));
