@@ -123,6 +123,7 @@ private slots:
     void deletesAnAliasAfterConfirming();
     void filtersAndPagesTheList();
     void aSavedConnectionUsesTheAwsCredentialChainAndTailsLogs();
+    void deploysATencentProjectThroughScfsApi();
 
 private:
     bool expandFunction(const QString &function);
@@ -613,6 +614,36 @@ void TestStudioDeployed::aSavedConnectionUsesTheAwsCredentialChainAndTailsLogs()
     m_panel->stopTailing();
     QVERIFY(m_panel->tailedFunction().isEmpty());
     m_panel->selectConnection(0);
+}
+
+// A Tencent project deploys from the same dialog, through SCF's API to its simulator; the
+// panel then lists its function beside any other.
+void TestStudioDeployed::deploysATencentProjectThroughScfsApi() {
+    TempProject scf;
+    scf.write("serverless.yml", "component: scf\nname: greeter\napp: demo\nstage: dev\ninputs:\n"
+                                "  src: ./src\n  handler: index.main_handler\n"
+                                "  runtime: Python3.9\n  memorySize: 256\n");
+    scf.write("src/index.py", "def main_handler(event, context):\n"
+                              "    return {\"hi\": context[\"function_name\"]}\n");
+    auto window = openStudio(scf.path());
+    QVERIFY(window);
+    QTRY_COMPARE_WITH_TIMEOUT(window->simulator()->state(), SimulatorConnection::State::Running,
+                              kTimeout);
+    DeployedPanel *const projectPanel = m_panel;
+    m_panel = window->deployedPanel();
+    answer<DeployDialog>([](DeployDialog *dialog) { dialog->deployButton()->click(); });
+    const bool deployed = act([this] { m_panel->deploy(); }, "deploy the Tencent project");
+    const bool listed = QTest::qWaitFor(
+        [&] { return m_panel->model()->functionNames().contains("greeter-dev-demo"); }, kTimeout);
+    m_panel = projectPanel;
+    bool created = false;
+    for (int r = 0; r < window->log()->rowCount(); ++r)
+        created |= window->log()->index(r).data().toString().contains(
+            "Deploy: created greeter-dev-demo Python3.9, 256 MB");
+    window->close();
+    QVERIFY(deployed);
+    QVERIFY(listed);
+    QVERIFY(created);
 }
 
 QTEST_MAIN(TestStudioDeployed)

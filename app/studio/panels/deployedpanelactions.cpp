@@ -5,6 +5,7 @@
 #include "deployedpanel.h"
 #include "models/logmodel.h"
 #include "nimbus/deploy/deployer.h"
+#include "nimbus/deploy/scfdeployer.h"
 #include "nimbus/git/gitrepository.h"
 
 #include <QInputDialog>
@@ -141,8 +142,7 @@ void DeployedPanel::deploy(const QString &manifestFunction) {
                 return !cancelled->load();
             });
         auto failures = std::make_shared<QStringList>();
-        deploy::Deployer deployer(
-            client,
+        const auto progress =
             [worker, failures, this](const deploy::DeployStep &step) {
                 using K = deploy::DeployStep::Kind;
                 static const std::map<K, QString> verbs{
@@ -165,12 +165,35 @@ void DeployedPanel::deploy(const QString &manifestFunction) {
                         m_progress->setFormat(line);
                     }
                 });
-            },
-            local);
-        if (!only.isEmpty())
-            deployer.setFunctions({s(only)});
-        deployer.setCancelled([cancelled] { return cancelled->load(); });
-        const bool ok = deployer.deploy(*manifest, provenance);
+            };
+        bool ok = false;
+        if (manifest::isScf(manifest->dialect)) {
+            // A Tencent project goes through SCF's API: the simulator's own, with its keys, or
+            // another endpoint with TENCENTCLOUD_SECRETID / TENCENTCLOUD_SECRETKEY.
+            scfclient::Endpoint scfEndpoint{
+                ep.url,
+                manifest->provider.region,
+                {ep.credentials.accessKeyId, ep.credentials.secretAccessKey, {}}};
+            std::string error;
+            const auto credentials = local ? std::optional(scfEndpoint.credentials)
+                                           : scfclient::tencentCredentials(error);
+            if (!credentials) {
+                progress({deploy::DeployStep::Kind::Failed, "", "", error});
+            } else {
+                scfEndpoint.credentials = *credentials;
+                scfclient::ScfClient scf(scfEndpoint);
+                deploy::ScfDeployer deployer(scf, progress);
+                if (!only.isEmpty())
+                    deployer.setFunctions({s(only)});
+                ok = deployer.deploy(*manifest);
+            }
+        } else {
+            deploy::Deployer deployer(client, progress, local);
+            if (!only.isEmpty())
+                deployer.setFunctions({s(only)});
+            deployer.setCancelled([cancelled] { return cancelled->load(); });
+            ok = deployer.deploy(*manifest, provenance);
+        }
         const bool wasCancelled = cancelled->load();
         return [this, ok, failures, wasCancelled] {
             endProgress();
