@@ -280,7 +280,7 @@ std::optional<scf::ApiError> ControlPlane::scfAction(const ApiRequest &r, const 
         lambda::FunctionConfiguration::Scf scf;
         scf.namespaceName = request.namespaceName;
         scf.type = request.type;
-        scf.region = region;
+        scf.region = region.empty() ? "ap-guangzhou" : region; // SCF's SDKs' usual default
         scf.initTimeout = s.initTimeout.value_or(65);
         scf.addTime = c.lastModified;
         c.scf = scf;
