@@ -103,7 +103,8 @@ struct TriggerOptions {
 };
 
 // The event types trigger can fire, in the order it picks one when not told.
-const std::vector<std::string> kTriggerable{"schedule", "sqs", "s3", "websocket"};
+// (A Tencent project's timer is a schedule, its cos trigger a bucket's notification.)
+const std::vector<std::string> kTriggerable{"schedule", "sqs", "s3", "cos", "websocket"};
 
 std::int64_t nowSeconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(
@@ -161,7 +162,7 @@ std::optional<std::string> triggerEvent(const manifest::Manifest &m,
                     << options.project << ")\n";
         return std::nullopt;
     }
-    if (type == "s3") {
+    if (type == "s3" || type == "cos") {
         for (const auto &n : sim::bucketNotificationsOf(m)) {
             if (n.function != name)
                 continue;

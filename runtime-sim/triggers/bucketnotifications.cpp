@@ -4,6 +4,7 @@
 #include "nimbus/net/textformat.h"
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
 namespace nimbus::sim {
@@ -33,8 +34,83 @@ std::string formEncode(const std::string &key) {
 
 } // namespace
 
+namespace {
+
+// An SCF cos trigger's notification: its bucket NAME-APPID.cos.REGION.myqcloud.com is the
+// local bucket NAME-APPID.
+std::optional<BucketNotification> cosNotification(const manifest::Function &function,
+                                                  const manifest::Event &event) {
+    const json settings = yamlToJson(event.settings);
+    if (!settings.is_object() || !settings.contains("bucket") || !settings["bucket"].is_string())
+        return std::nullopt;
+    std::string host = settings["bucket"].get<std::string>();
+    if (const auto scheme = host.find("://"); scheme != std::string::npos)
+        host = host.substr(scheme + 3);
+    BucketNotification n;
+    n.function = function.name;
+    n.configurationId = event.name;
+    n.bucket = host.substr(0, host.find('.'));
+    BucketNotification::Cos cos;
+    const auto dash = n.bucket.rfind('-');
+    const bool appIdSuffix =
+        dash != std::string::npos && dash + 1 < n.bucket.size() &&
+        std::all_of(n.bucket.begin() + static_cast<long>(dash) + 1, n.bucket.end(), ::isdigit);
+    cos.name = appIdSuffix ? n.bucket.substr(0, dash) : n.bucket;
+    cos.appId = appIdSuffix ? n.bucket.substr(dash + 1) : "1250000000";
+    cos.deployedName = function.deployedName;
+    cos.namespaceName = function.namespaceName;
+    n.cos = cos;
+    n.event = settings.value("events", std::string("cos:ObjectCreated:*"));
+    if (settings.contains("filter") && settings["filter"].is_object()) {
+        const json &filter = settings["filter"];
+        if (filter.contains("prefix") && filter["prefix"].is_string() &&
+            !filter["prefix"].get<std::string>().empty())
+            n.prefixes.push_back(filter["prefix"].get<std::string>());
+        if (filter.contains("suffix") && filter["suffix"].is_string() &&
+            !filter["suffix"].get<std::string>().empty())
+            n.suffixes.push_back(filter["suffix"].get<std::string>());
+    }
+    return n;
+}
+
+// COS's short names of regions, as its events write them.
+std::string cosRegion(const std::string &region) {
+    static const std::map<std::string, std::string> shortNames{
+        {"ap-guangzhou", "gz"}, {"ap-shanghai", "sh"},  {"ap-beijing", "bj"},
+        {"ap-chengdu", "cd"},   {"ap-chongqing", "cq"}, {"ap-hongkong", "hk"},
+        {"ap-singapore", "sg"}, {"ap-nanjing", "nj"}};
+    const auto it = shortNames.find(region);
+    return it == shortNames.end() ? region : it->second;
+}
+
+// COS's URL encoding of a key in an object's URL: every byte but unreserved ones and '/'.
+std::string cosEncode(const std::string &key) {
+    static const char digits[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : key) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out.push_back('%');
+            out.push_back(digits[c >> 4]);
+            out.push_back(digits[c & 0xF]);
+        }
+    }
+    return out;
+}
+
+} // namespace
+
 std::vector<BucketNotification> bucketNotificationsOf(const manifest::Manifest &manifest) {
     std::vector<BucketNotification> out;
+    if (manifest::isScf(manifest.dialect)) {
+        for (const auto &function : manifest.functions)
+            for (const auto &event : function.events)
+                if (event.type == "cos" && event.enabled)
+                    if (auto n = cosNotification(function, event))
+                        out.push_back(std::move(*n));
+        return out;
+    }
     const auto *providerNode = manifest.tree.find("provider");
     const auto *providerS3 = providerNode ? providerNode->find("s3") : nullptr;
     for (const auto &function : manifest.functions) {
@@ -77,8 +153,11 @@ std::vector<BucketNotification> bucketNotificationsOf(const manifest::Manifest &
 }
 
 bool matches(const BucketNotification &n, const std::string &eventName, const std::string &key) {
-    // s3:ObjectCreated:* takes every ObjectCreated:...; otherwise the name itself.
-    const std::string wanted = n.event.rfind("s3:", 0) == 0 ? n.event.substr(3) : n.event;
+    // s3:ObjectCreated:* (cos:ObjectCreated:*) takes every ObjectCreated:...; otherwise the
+    // name itself.
+    const std::string wanted = n.event.rfind("s3:", 0) == 0    ? n.event.substr(3)
+                               : n.event.rfind("cos:", 0) == 0 ? n.event.substr(4)
+                                                               : n.event;
     const bool eventMatches =
         wanted == eventName ||
         (wanted.size() > 2 && wanted.compare(wanted.size() - 2, 2, ":*") == 0 &&
@@ -99,6 +178,36 @@ std::string s3EventPayload(const BucketNotification &n, const std::string &event
                            const std::string &key, long long size, const std::string &etag,
                            const std::string &sequencer, const std::string &requestId,
                            const std::string &region, long long timeMs) {
+    if (n.cos) {
+        // COS's event, as SCF hands it to a function (its documented shape, "unkown" and all).
+        const std::string host = n.bucket + ".cos." + region + ".myqcloud.com";
+        json record = {
+            {"cos",
+             {{"cosSchemaVersion", "1.0"},
+              {"cosObject",
+               {{"url", "http://" + host + "/" + cosEncode(key)},
+                {"meta", {{"x-cos-request-id", requestId}, {"Content-Type", ""}}},
+                {"vid", ""},
+                {"key", "/" + n.cos->appId + "/" + n.cos->name + "/" + key},
+                {"size", eventName.rfind("ObjectCreated:", 0) == 0 ? size : 0}}},
+              {"cosBucket",
+               {{"region", cosRegion(region)}, {"name", n.cos->name}, {"appid", n.cos->appId}}},
+              {"cosNotificationId", "unkown"}}},
+            {"event",
+             {{"eventName", "cos:" + eventName},
+              {"eventVersion", "1.0"},
+              {"eventTime", timeMs / 1000},
+              {"eventSource", "qcs::cos"},
+              {"requestParameters",
+               {{"requestSourceIP", "127.0.0.1"}, {"requestHeaders", json::object()}}},
+              {"eventQueue", "qcs:0:lambda:" + cosRegion(region) + ":appid/" + n.cos->appId + ":" +
+                                 n.cos->namespaceName + "." + n.cos->deployedName + ".$LATEST"},
+              {"reservedInfo", ""},
+              {"reqid",
+               static_cast<long long>(std::hash<std::string>{}(sequencer + key) % 1000000000)}}}};
+        (void)etag;
+        return json{{"Records", json::array({record})}}.dump();
+    }
     json object = {{"key", formEncode(key)}, {"sequencer", sequencer}};
     if (eventName.rfind("ObjectCreated:", 0) == 0) {
         object["size"] = size;

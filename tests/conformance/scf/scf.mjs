@@ -49,10 +49,22 @@ inputs:
   environment:
     variables:
       MODE: deployed
+      LEDGER: ${join(work, 'cos-events.jsonl')}
+  events:
+    - cos:
+        parameters:
+          bucket: uploads-1250000000.cos.ap-shanghai.myqcloud.com
+          filter:
+            prefix: incoming/
+          events: cos:ObjectCreated:*
+          enable: true
 `);
-writeFileSync(join(project, 'src', 'index.py'), `import os
+writeFileSync(join(project, 'src', 'index.py'), `import json, os
 
 def main_handler(event, context):
+    if "Records" in event:
+        with open(os.environ["LEDGER"], "a") as ledger:
+            ledger.write(json.dumps(event) + "\\n")
     return {"mode": os.environ.get("MODE"), "function": context["function_name"]}
 `);
 
@@ -323,6 +335,41 @@ async function main() {
     const rr = ran.answer ? JSON.parse(ran.answer.Result.RetMsg) : {};
     check('… and the deployed package runs', rr.mode === 'deployed' && rr.function === 'api-dev-demo',
           JSON.stringify(ran));
+    // The component's cos trigger fires when an object lands in its bucket in the local
+    // object store (here through the AWS CLI, as COS's S3-compatible API is used).
+    const awsEnv = { ...env, AWS_ACCESS_KEY_ID: state.credentials.accessKeyId,
+                     AWS_SECRET_ACCESS_KEY: state.credentials.secretAccessKey, AWS_DEFAULT_REGION: 'ap-shanghai',
+                     AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_PAGER: '' };
+    const body = join(work, 'report.csv');
+    writeFileSync(body, 'a,b\n1,2\n');
+    const aws = (...args) => {
+        try {
+            execFileSync('aws', ['--endpoint-url', state.controlPlane, 's3api', ...args],
+                         { env: awsEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+            return '';
+        } catch (e) {
+            return `${e.stdout}${e.stderr}`;
+        }
+    };
+    const ledger = join(work, 'cos-events.jsonl');
+    const skipped = aws('put-object', '--bucket', 'uploads-1250000000', '--key', 'other/x.csv', '--body', body);
+    const put = aws('put-object', '--bucket', 'uploads-1250000000', '--key', 'incoming/report.csv', '--body', body);
+    let cosEvent;
+    for (let i = 0; i < 150 && !cosEvent; i++) {
+        if (existsSync(ledger)) cosEvent = JSON.parse(readFileSync(ledger, 'utf8').trim().split('\n')[0]);
+        else await sleep(100);
+    }
+    const rec = cosEvent && cosEvent.Records[0];
+    check('a cos trigger fires with COS\'s event when an object lands under its prefix',
+          put === '' && skipped === '' && rec && rec.event.eventName === 'cos:ObjectCreated:Put' &&
+              rec.event.eventSource === 'qcs::cos' && rec.cos.cosBucket.name === 'uploads' &&
+              rec.cos.cosBucket.appid === '1250000000' && rec.cos.cosBucket.region === 'sh' &&
+              rec.cos.cosObject.key === '/1250000000/uploads/incoming/report.csv' && rec.cos.cosObject.size === 8,
+          `${put}${skipped} ${JSON.stringify(cosEvent)}`);
+    await sleep(300);
+    const lines = existsSync(ledger) ? readFileSync(ledger, 'utf8').trim().split('\n').length : 0;
+    check('… and not for a key outside its filter', lines === 1, `${lines} events`);
+
     const second = deploy();
     check('deploying again updates it', second.code === 0 && /updated\s+api\s+api-dev-demo/.test(second.out),
           second.out);
