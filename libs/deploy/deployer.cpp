@@ -291,6 +291,17 @@ std::vector<Difference> compareWithDeployed(const manifest::Manifest &m,
     std::vector<Difference> out;
     if (!packageSha256Base64.empty() && packageSha256Base64 != current.codeSha256)
         out.push_back({"code", packageSha256Base64, current.codeSha256});
+    if (manifest::isScf(m.dialect)) {
+        // What SCF's deploy sets (no IAM role, no dead-letter queue, no git mark).
+        json settings = functionSettings(m, fn, {});
+        settings["Role"] = current.role;
+        settings["Description"] = fn.description;
+        settings["DeadLetterConfig"] = json::object();
+        for (auto &d : compareSettings(settings, current, true))
+            if (d.field != "dead-letter target")
+                out.push_back(std::move(d));
+        return out;
+    }
     for (auto &d : compareSettings(functionSettings(m, fn, {}), current, true))
         out.push_back(std::move(d));
     std::optional<int> reserved;

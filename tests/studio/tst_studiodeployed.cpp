@@ -635,6 +635,18 @@ void TestStudioDeployed::deploysATencentProjectThroughScfsApi() {
     const bool deployed = act([this] { m_panel->deploy(); }, "deploy the Tencent project");
     const bool listed = QTest::qWaitFor(
         [&] { return m_panel->model()->functionNames().contains("greeter-dev-demo"); }, kTimeout);
+    // Compared as SCF deploys it (no IAM role), with the package the project builds now.
+    QString state;
+    const bool inSync = QTest::qWaitFor(
+        [&] {
+            state = m_panel->model()
+                        ->functionIndex("greeter-dev-demo")
+                        .siblingAtColumn(1)
+                        .data()
+                        .toString();
+            return state.startsWith("in sync");
+        },
+        kTimeout);
     m_panel = projectPanel;
     bool created = false;
     for (int r = 0; r < window->log()->rowCount(); ++r)
@@ -644,6 +656,7 @@ void TestStudioDeployed::deploysATencentProjectThroughScfsApi() {
     QVERIFY(deployed);
     QVERIFY(listed);
     QVERIFY(created);
+    QVERIFY2(inSync && state.startsWith("in sync · Python3.9 · 256 MB"), qPrintable(state));
 }
 
 QTEST_MAIN(TestStudioDeployed)
