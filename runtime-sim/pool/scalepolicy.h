@@ -1,0 +1,69 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+
+namespace nimbus::sim {
+
+// What a pool looks like when it decides: invocations not yet handed to an instance, and
+// its instances by state.
+struct ScaleState {
+    std::size_t waiting = 0;
+    std::size_t idle = 0;     // ready, with nothing to do
+    std::size_t starting = 0; // not yet ready
+    std::size_t busy = 0;     // running an invocation
+    std::size_t limit = 0;    // the function's concurrency limit
+};
+
+// When a pool starts instances and when it refuses work. Lambda starts one instance per
+// concurrent request; on a machine with fewer cores than requests that turns load into
+// queueing in the kernel's scheduler (and every cold start takes a core from the requests
+// already running). This policy starts an instance only when the last waiting invocation
+// would otherwise wait longer than a cold start plus one service time — both measured —
+// never more instances than the machine has cores (nor than the function's limit), and
+// keeps the rest in a fair, bounded queue: an arrival that finds it full, or that would
+// wait past the function's timeout, is refused (429 TooManyRequestsException).
+// `strict` keeps Lambda's behaviour: an instance per concurrent invocation, up to the limit.
+// No I/O and no clock: what it knows of time is what it is told.
+class ScalePolicy {
+public:
+    struct Options {
+        std::size_t cores = 1;
+        bool strict = false;
+        std::size_t queueLimit = 1000;
+        // Until measured: a cold start, and one invocation's service time.
+        std::chrono::microseconds coldStart{std::chrono::milliseconds(300)};
+        std::chrono::microseconds service{std::chrono::milliseconds(20)};
+    };
+    explicit ScalePolicy(Options options);
+
+    // Measurements, averaged with the past (an exponentially weighted mean).
+    void coldStartMeasured(std::chrono::microseconds duration);
+    void serviceMeasured(std::chrono::microseconds duration);
+    std::chrono::microseconds coldStart() const { return m_coldStart; }
+    std::chrono::microseconds service() const { return m_service; }
+
+    // How many instances to start now.
+    std::size_t toStart(const ScaleState &state) const;
+
+    // How long the invocation at `position` in the queue (1: the first) can expect to wait
+    // with the instances there are and `extra` more starting now.
+    std::chrono::microseconds expectedWait(const ScaleState &state, std::size_t position,
+                                           std::size_t extra = 0) const;
+
+    // Whether an arrival is taken (true) or refused because the queue is full or it would
+    // wait longer than `timeout`; `why` says which.
+    bool admit(const ScaleState &state, std::chrono::microseconds timeout,
+               const char **why = nullptr) const;
+
+    // The most instances that run at once.
+    std::size_t capacity(const ScaleState &state) const;
+
+private:
+    Options m_options;
+    std::chrono::microseconds m_coldStart;
+    std::chrono::microseconds m_service;
+};
+
+} // namespace nimbus::sim

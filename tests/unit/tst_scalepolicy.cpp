@@ -1,0 +1,138 @@
+#include "pool/scalepolicy.h"
+
+#include <QtTest>
+
+using namespace nimbus::sim;
+using namespace std::chrono_literals;
+using std::chrono::microseconds;
+
+// The scale-up policy on its own, with the time it knows given to it: bursts that start
+// no instance, one, or several; the cores that bound it; a queue that fills and refuses;
+// an arrival that would outwait its timeout; measurements that change its mind; and
+// --strict-concurrency's one instance per invocation.
+class TestScalePolicy : public QObject {
+    Q_OBJECT
+private slots:
+    void nothingRunningStartsOne();
+    void aFastBurstWaitsForTheBusyInstance();
+    void aBurstOfSlowInvocationsStartsOne();
+    void aLongBurstStartsSeveralUpToTheCores();
+    void theLimitBoundsItToo();
+    void startingInstancesCount();
+    void aFullQueueRefuses();
+    void anArrivalThatWouldOutwaitItsTimeoutIsRefused();
+    void measurementsMoveTheDecision();
+    void strictStartsOnePerInvocation();
+};
+
+namespace {
+ScalePolicy policy(std::size_t cores, microseconds cold, microseconds service, bool strict = false,
+                   std::size_t queueLimit = 1000) {
+    ScalePolicy::Options options;
+    options.cores = cores;
+    options.coldStart = cold;
+    options.service = service;
+    options.strict = strict;
+    options.queueLimit = queueLimit;
+    return ScalePolicy(options);
+}
+ScaleState state(std::size_t waiting, std::size_t idle, std::size_t starting, std::size_t busy,
+                 std::size_t limit = 1000) {
+    ScaleState s;
+    s.waiting = waiting;
+    s.idle = idle;
+    s.starting = starting;
+    s.busy = busy;
+    s.limit = limit;
+    return s;
+}
+} // namespace
+
+void TestScalePolicy::nothingRunningStartsOne() {
+    const auto p = policy(2, 300ms, 20ms);
+    QCOMPARE(p.toStart(state(1, 0, 0, 0)), std::size_t(1));
+    QCOMPARE(p.toStart(state(0, 0, 0, 0)), std::size_t(0));
+}
+
+void TestScalePolicy::aFastBurstWaitsForTheBusyInstance() {
+    // Five 20 ms invocations behind one busy instance: the last starts after ~90 ms, far
+    // sooner than a 300 ms cold start would let it.
+    const auto p = policy(8, 300ms, 20ms);
+    QCOMPARE(p.toStart(state(5, 0, 0, 1)), std::size_t(0));
+    QCOMPARE(p.expectedWait(state(5, 0, 0, 1), 5), microseconds(90ms));
+}
+
+void TestScalePolicy::aBurstOfSlowInvocationsStartsOne() {
+    // 200 ms each: the fifth would wait 900 ms for the busy one; a second instance brings it
+    // to 500 ms (a cold start and a service time), and a third would not help enough.
+    const auto p = policy(8, 300ms, 200ms);
+    QCOMPARE(p.toStart(state(5, 0, 0, 1)), std::size_t(1));
+    QCOMPARE(p.expectedWait(state(5, 0, 0, 1), 5, 1), microseconds(500ms));
+}
+
+void TestScalePolicy::aLongBurstStartsSeveralUpToTheCores() {
+    const auto wide = policy(16, 300ms, 1s);
+    const std::size_t started = wide.toStart(state(12, 0, 0, 1));
+    QVERIFY2(started >= 4, qPrintable(QString::number(started)));
+    // On two cores, one is busy: one more at most.
+    QCOMPARE(policy(2, 300ms, 1s).toStart(state(12, 0, 0, 1)), std::size_t(1));
+    QCOMPARE(policy(2, 300ms, 1s).toStart(state(12, 0, 0, 2)), std::size_t(0));
+}
+
+void TestScalePolicy::theLimitBoundsItToo() {
+    QCOMPARE(policy(16, 300ms, 1s).toStart(state(12, 0, 0, 1, 3)), std::size_t(2));
+    QCOMPARE(policy(16, 300ms, 1s).capacity(state(0, 0, 0, 0, 3)), std::size_t(3));
+}
+
+void TestScalePolicy::startingInstancesCount() {
+    // Two waiting, two already starting: they will take them.
+    QCOMPARE(policy(8, 300ms, 20ms).toStart(state(2, 0, 2, 0)), std::size_t(0));
+    // An idle instance takes the first at once.
+    QCOMPARE(policy(8, 300ms, 20ms).expectedWait(state(1, 1, 0, 0), 1), microseconds(0));
+}
+
+void TestScalePolicy::aFullQueueRefuses() {
+    const auto p = policy(2, 300ms, 1ms, false, 100);
+    const char *why = nullptr;
+    QVERIFY(p.admit(state(99, 0, 0, 2), 60s, &why));
+    QVERIFY(!p.admit(state(100, 0, 0, 2), 60s, &why));
+    QCOMPARE(QString(why), QString("the queue is full"));
+}
+
+void TestScalePolicy::anArrivalThatWouldOutwaitItsTimeoutIsRefused() {
+    // Two cores, both busy with 1 s invocations, a 3 s timeout: the queue takes what can
+    // start within 3 s (about six), and refuses the rest.
+    const auto p = policy(2, 300ms, 1s);
+    const char *why = nullptr;
+    QVERIFY(p.admit(state(4, 0, 0, 2), 3s, &why));
+    QVERIFY(!p.admit(state(6, 0, 0, 2), 3s, &why));
+    QCOMPARE(QString(why), QString("it would wait longer than the function's timeout"));
+}
+
+void TestScalePolicy::measurementsMoveTheDecision() {
+    auto p = policy(8, 300ms, 20ms);
+    QCOMPARE(p.toStart(state(5, 0, 0, 1)), std::size_t(0));
+    // The function turns out to be slow: the same burst now warrants another instance.
+    for (int i = 0; i < 30; ++i)
+        p.serviceMeasured(400ms);
+    QVERIFY(p.service() > 350ms);
+    QVERIFY(p.toStart(state(5, 0, 0, 1)) >= 1);
+    // And cold starts turn out to be slow: starting one no longer pays for a short wait.
+    auto q = policy(8, 300ms, 100ms);
+    QCOMPARE(q.toStart(state(5, 0, 0, 1)), std::size_t(1));
+    for (int i = 0; i < 30; ++i)
+        q.coldStartMeasured(2s);
+    QCOMPARE(q.toStart(state(5, 0, 0, 1)), std::size_t(0));
+}
+
+void TestScalePolicy::strictStartsOnePerInvocation() {
+    const auto p = policy(2, 300ms, 20ms, true);
+    QCOMPARE(p.toStart(state(10, 0, 0, 1, 1000)), std::size_t(10));
+    QCOMPARE(p.toStart(state(10, 1, 2, 1, 1000)), std::size_t(7));
+    QCOMPARE(p.toStart(state(10, 0, 0, 1, 4)), std::size_t(3));
+    // Lambda's throttling is the limit's, not a queue's.
+    QVERIFY(p.admit(state(5000, 0, 0, 2), 1ms));
+}
+
+QTEST_APPLESS_MAIN(TestScalePolicy)
+#include "tst_scalepolicy.moc"
