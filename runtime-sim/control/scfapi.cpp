@@ -604,10 +604,23 @@ void ControlPlane::scfInvoke(const json &body, const std::string &action,
     }
     FunctionRecord record;
     if (auto problem = findScf(request.functionName, request.namespaceName, record)) {
-        fail(*problem);
-        return;
-    }
-    if (record.latest.scf && record.latest.scf->type == "HTTP") {
+        // Not deployed: a function of the project's Tencent manifest, run from the working
+        // tree by its SCF name (the dev loop's $LATEST), as Lambda's Invoke does.
+        const manifest::Function *local = m_simulator.findFunction(request.functionName);
+        const bool ours = local && manifest::isScf(m_simulator.manifest().dialect) &&
+                          local->namespaceName == request.namespaceName &&
+                          local->kind == manifest::FunctionKind::Event &&
+                          (request.qualifier.empty() || request.qualifier == "$LATEST");
+        std::string why;
+        if (!ours) {
+            fail(*problem);
+            return;
+        }
+        if (!m_simulator.canInvoke(local->name, why)) {
+            fail({"FailedOperation.FunctionStatusError", why});
+            return;
+        }
+    } else if (record.latest.scf && record.latest.scf->type == "HTTP") {
         fail({"UnsupportedOperation",
               "'" + request.functionName +
                   "' is a web function (Type HTTP): call it over HTTP, not with " + action});

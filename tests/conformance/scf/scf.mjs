@@ -323,6 +323,10 @@ async function main() {
             return { code: e.status, out: `${e.stdout}${e.stderr}` };
         }
     };
+    const local = await call(scf, 'Invoke', { FunctionName: 'api-dev-demo', ClientContext: '{}' });
+    const lr = local.answer ? JSON.parse(local.answer.Result.RetMsg) : {};
+    check('before any deploy, Invoke runs the project\'s own function from its working tree',
+          lr.function === 'api-dev-demo' && lr.mode === 'deployed', JSON.stringify(local));
     const first = deploy();
     const deployed = await call(scf, 'GetFunction', { FunctionName: 'api-dev-demo' });
     const d = deployed.answer || {};
