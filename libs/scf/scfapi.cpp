@@ -55,7 +55,6 @@ const std::map<std::string, std::set<std::string>> &parametersByAction() {
                                                        "RetryConfig",
                                                        "OnsEnable",
                                                        "EipConfig",
-                                                       "InstanceConcurrencyConfig",
                                                        "SessionConfig"};
     static const std::map<std::string, std::set<std::string>> value = [] {
         auto with = [](std::set<std::string> names, const std::set<std::string> &more) {

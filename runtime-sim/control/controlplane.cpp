@@ -216,16 +216,7 @@ std::optional<lambda::ApiError> ControlPlane::authenticate(const net::Request &r
                                                            const std::string &service) const {
     if (!m_options.requireSignature)
         return std::nullopt;
-    sigv4::Request signedRequest;
-    signedRequest.method = std::string(request.method_string());
-    const std::string target(request.target());
-    const auto question = target.find('?');
-    signedRequest.path = target.substr(0, question);
-    signedRequest.query = question == std::string::npos ? "" : target.substr(question + 1);
-    for (const auto &field : request)
-        signedRequest.headers.emplace_back(std::string(field.name_string()),
-                                           std::string(field.value()));
-    signedRequest.body = request.body();
+    const auto signedRequest = signedPartsOf<sigv4::Request>(request);
     const auto verdict =
         sigv4::verify(signedRequest, service, [this](const std::string &key) {
             return key == m_credentials.accessKeyId ? std::optional(m_credentials.secretAccessKey)

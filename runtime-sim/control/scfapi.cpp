@@ -69,10 +69,6 @@ std::string namespaceOf(const lambda::FunctionConfiguration &config) {
     return config.scf ? config.scf->namespaceName : "default";
 }
 
-std::string nowLastModified() {
-    return lambda::lastModifiedNow();
-}
-
 // "2017-05-16 20:00:00" (UTC) as Unix milliseconds; nullopt when it is not that form.
 std::optional<long long> parseScfTime(const std::string &text) {
     std::tm tm{};
@@ -102,16 +98,7 @@ bool ControlPlane::isScfRequest(const net::Request &request) {
 std::optional<lambda::ApiError> ControlPlane::authenticateScf(const net::Request &request) const {
     if (!m_options.requireSignature)
         return std::nullopt;
-    tc3::Request signedRequest;
-    signedRequest.method = std::string(request.method_string());
-    const std::string target(request.target());
-    const auto question = target.find('?');
-    signedRequest.path = target.substr(0, question);
-    signedRequest.query = question == std::string::npos ? "" : target.substr(question + 1);
-    for (const auto &field : request)
-        signedRequest.headers.emplace_back(std::string(field.name_string()),
-                                           std::string(field.value()));
-    signedRequest.body = request.body();
+    const auto signedRequest = signedPartsOf<tc3::Request>(request);
     const auto verdict = tc3::verify(signedRequest, scf::kService, [this](const std::string &id) {
         return id == m_credentials.accessKeyId ? std::optional(m_credentials.secretAccessKey)
                                                : std::nullopt;
@@ -275,7 +262,7 @@ std::optional<scf::ApiError> ControlPlane::scfAction(const ApiRequest &r, const 
         c.timeout = s.timeout.value_or(3);
         c.memorySize = s.memorySize.value_or(128);
         c.environment = s.environment.value_or(lambda::Environment{});
-        c.lastModified = nowLastModified();
+        c.lastModified = lambda::lastModifiedNow();
         c.revisionId = newRequestId();
         lambda::FunctionConfiguration::Scf scf;
         scf.namespaceName = request.namespaceName;
@@ -307,7 +294,7 @@ std::optional<scf::ApiError> ControlPlane::scfAction(const ApiRequest &r, const 
             return scf::ApiError{"InvalidParameterValue.ZipFile", error.message};
         if (request.handler)
             c.handler = *request.handler;
-        c.lastModified = nowLastModified();
+        c.lastModified = lambda::lastModifiedNow();
         c.revisionId = newRequestId();
         record.codeHex = *hex;
         m_store->updateFunction(record);
@@ -348,7 +335,7 @@ std::optional<scf::ApiError> ControlPlane::scfAction(const ApiRequest &r, const 
                 c.scf = lambda::FunctionConfiguration::Scf{};
             c.scf->initTimeout = *s.initTimeout;
         }
-        c.lastModified = nowLastModified();
+        c.lastModified = lambda::lastModifiedNow();
         c.revisionId = newRequestId();
         m_store->updateFunction(record);
         if (request.publish)
@@ -654,13 +641,9 @@ void ControlPlane::scfInvoke(const json &body, const std::string &action,
         scheduleQueue();
         scf::Outcome accepted;
         accepted.requestId = event.requestId;
-        json result = scf::invokeResult(accepted, 0);
-        for (const char *empty : {"Log", "RetMsg", "ErrMsg"})
-            result[empty] = "";
-        result["Duration"] = 0;
-        result["BillDuration"] = 0;
-        result["MemUsage"] = 0;
-        responder(scfAnswer(scf::response({{"Result", result}}, requestId)));
+        // (Nothing ran yet: the figures are zero and the texts empty, as SCF answers.)
+        responder(
+            scfAnswer(scf::response({{"Result", scf::invokeResult(accepted, 0)}}, requestId)));
         return;
     }
     InvocationRequest invocation;
