@@ -285,8 +285,8 @@ int metrics(const MetricsOptions &options, Streams streams) {
     streams.out << std::left << std::setw(static_cast<int>(width) + 2) << "FUNCTION" << std::right
                 << std::setw(11) << "INVOCATIONS" << std::setw(8) << "ERRORS" << std::setw(10)
                 << "THROTTLES" << std::setw(7) << "COLD" << std::setw(10) << "P50 ms"
-                << std::setw(10) << "P90 ms" << std::setw(10) << "P99 ms" << std::setw(12)
-                << "MAX MEM MB" << '\n';
+                << std::setw(10) << "P90 ms" << std::setw(10) << "P99 ms" << std::setw(16)
+                << "QUEUED P99 ms" << std::setw(12) << "MAX MEM MB" << '\n';
     for (const auto &f : list)
         streams.out << std::left << std::setw(static_cast<int>(width) + 2)
                     << f.value("function", "") << std::right << std::setw(11)
@@ -294,8 +294,8 @@ int metrics(const MetricsOptions &options, Streams streams) {
                     << std::setw(10) << f.value("throttles", 0LL) << std::setw(7)
                     << f.value("coldStarts", 0LL) << std::setw(10) << ms(f.value("p50Ms", 0.0))
                     << std::setw(10) << ms(f.value("p90Ms", 0.0)) << std::setw(10)
-                    << ms(f.value("p99Ms", 0.0)) << std::setw(12) << f.value("maxMemoryMB", 0)
-                    << '\n';
+                    << ms(f.value("p99Ms", 0.0)) << std::setw(16) << ms(f.value("queuedP99Ms", 0.0))
+                    << std::setw(12) << f.value("maxMemoryMB", 0) << '\n';
     return 0;
 }
 

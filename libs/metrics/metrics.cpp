@@ -63,6 +63,7 @@ nlohmann::json toJson(const Invocation &i) {
         {"durationMs", i.durationMs},
         {"billedDurationMs", i.billedDurationMs},
         {"initDurationMs", i.initDurationMs ? nlohmann::json(*i.initDurationMs) : nlohmann::json()},
+        {"queuedMs", i.queuedMs},
         {"memorySizeMb", i.memorySizeMb},
         {"maxMemoryUsedMb", i.maxMemoryUsedMb},
         {"outcome", outcomeName(i.outcome)},
@@ -83,6 +84,7 @@ Invocation invocationFromJson(const nlohmann::json &json) {
     i.billedDurationMs = field<double>(json, "billedDurationMs", false);
     if (json.contains("initDurationMs") && !json["initDurationMs"].is_null())
         i.initDurationMs = field<double>(json, "initDurationMs", true);
+    i.queuedMs = field<double>(json, "queuedMs", false);
     i.memorySizeMb = field<int>(json, "memorySizeMb", false);
     i.maxMemoryUsedMb = field<int>(json, "maxMemoryUsedMb", false);
     const auto outcome = field<std::string>(json, "outcome", true);
@@ -106,6 +108,7 @@ nlohmann::json toJson(const FunctionSummary &s) {
             {"p50Ms", s.p50Ms},
             {"p90Ms", s.p90Ms},
             {"p99Ms", s.p99Ms},
+            {"queuedP99Ms", s.queuedP99Ms},
             {"maxMemoryMB", s.maxMemoryMb}};
 }
 
@@ -122,7 +125,7 @@ double percentile(std::vector<double> values, double p) {
 std::vector<FunctionSummary> summarize(const std::vector<Invocation> &invocations) {
     struct Accumulator {
         FunctionSummary summary;
-        std::vector<double> durations;
+        std::vector<double> durations, queued;
     };
     std::map<std::string, Accumulator> byFunction;
     for (const auto &i : invocations) {
@@ -138,6 +141,7 @@ std::vector<FunctionSummary> summarize(const std::vector<Invocation> &invocation
         if (i.coldStart())
             ++a.summary.coldStarts;
         a.durations.push_back(i.durationMs);
+        a.queued.push_back(i.queuedMs);
         a.summary.maxMemoryMb = std::max(a.summary.maxMemoryMb, i.maxMemoryUsedMb);
     }
     std::vector<FunctionSummary> out;
@@ -146,6 +150,7 @@ std::vector<FunctionSummary> summarize(const std::vector<Invocation> &invocation
         a.summary.p50Ms = percentile(a.durations, 50);
         a.summary.p90Ms = percentile(a.durations, 90);
         a.summary.p99Ms = percentile(a.durations, 99);
+        a.summary.queuedP99Ms = percentile(a.queued, 99);
         out.push_back(std::move(a.summary));
     }
     return out;

@@ -578,6 +578,7 @@ void ControlPlane::invocationFinished(const std::string &function, const Invocat
     record.durationMs = result.durationMs;
     record.billedDurationMs = static_cast<double>(result.billedDurationMs);
     record.initDurationMs = result.initDurationMs;
+    record.queuedMs = result.queuedMs;
     record.memorySizeMb = result.memorySizeMb;
     record.maxMemoryUsedMb = result.maxMemoryUsedMb;
     record.errorType = result.errorType;

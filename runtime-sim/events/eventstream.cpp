@@ -241,6 +241,8 @@ void EventStream::invocationFinished(const std::string &function, const Invocati
                {"error", result.functionError ? json(result.errorType) : json()}};
     if (result.initDurationMs)
         event["initDurationMs"] = *result.initDurationMs;
+    if (result.queuedMs >= 0.01)
+        event["queuedMs"] = result.queuedMs;
     if (result.throttled)
         event["throttled"] = true;
     append(std::move(event));

@@ -38,6 +38,7 @@ struct InvocationResult {
     int memorySizeMb = 0;
     int maxMemoryUsedMb = 0;
     std::optional<double> initDurationMs; // on a cold start
+    double queuedMs = 0;                  // how long it waited for an instance to take it
     std::string qualifier;                // the version that ran ("$LATEST", "3")
     std::string trigger;                  // the request's
     // The function's span: its trace, its own id and the span that caused it ("" at a root).
@@ -59,7 +60,13 @@ struct FunctionConfig {
     std::string region = "us-east-1";
     int memoryMb = 1024;
     int timeoutSeconds = 6;
-    int concurrencyLimit = 10; // instances at once; further invocations are throttled
+    int concurrencyLimit = 10; // instances at once
+    // The limit is the function's reservedConcurrency: invocations past it are throttled, as
+    // on Lambda, rather than queued for an instance.
+    bool concurrencyReserved = false;
+    // Invocations one instance takes at once: 1 for an event function, as on Lambda; an http
+    // function's `concurrency` (Node's default 80, Python's 1).
+    int instanceConcurrency = 1;
     std::map<std::string, std::string> environment;
     bool httpFunction = false; // takes HTTP requests (the gateway's) rather than events
     // Tencent Cloud SCF's runtime rather than Lambda's: its environment, context, custom

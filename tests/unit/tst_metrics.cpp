@@ -15,6 +15,7 @@ private slots:
     void percentilesAreNearestRank();
     void summaryCountsErrorsThrottlesAndColdStarts();
     void summaryJsonHasTheDocumentedKeys();
+    void summariesSayHowLongInvocationsWaited();
     void seriesHaveEveryBucketOfTheRange();
     void recordsRoundTripAndNameTheBadField_data();
     void recordsRoundTripAndNameTheBadField();
@@ -90,10 +91,28 @@ void TestMetrics::summaryCountsErrorsThrottlesAndColdStarts() {
 void TestMetrics::summaryJsonHasTheDocumentedKeys() {
     const auto json = toJson(summarize({run("hello", 4)}).front());
     for (const char *key : {"function", "invocations", "errors", "throttles", "coldStarts", "p50Ms",
-                            "p90Ms", "p99Ms", "maxMemoryMB"})
+                            "p90Ms", "p99Ms", "queuedP99Ms", "maxMemoryMB"})
         QVERIFY2(json.contains(key), key);
-    QCOMPARE(json.size(), std::size_t(9));
+    QCOMPARE(json.size(), std::size_t(10));
     QCOMPARE(json["p99Ms"].get<double>(), 4.0);
+}
+
+void TestMetrics::summariesSayHowLongInvocationsWaited() {
+    // What they waited for an instance, at the 99th percentile of those that ran; a
+    // throttled one never ran.
+    std::vector<Invocation> all;
+    for (int i = 1; i <= 100; ++i) {
+        Invocation invocation = run("hello", 2);
+        invocation.queuedMs = i;
+        all.push_back(invocation);
+    }
+    Invocation throttled = run("hello", 0);
+    throttled.outcome = Outcome::Throttled;
+    throttled.queuedMs = 5000;
+    all.push_back(throttled);
+    QCOMPARE(summarize(all).front().queuedP99Ms, 99.0);
+    // And a record keeps it.
+    QCOMPARE(invocationFromJson(toJson(all.front())).queuedMs, 1.0);
 }
 
 void TestMetrics::recordsRoundTripAndNameTheBadField_data() {

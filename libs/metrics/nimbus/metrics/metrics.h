@@ -25,6 +25,7 @@ struct Invocation {
     double durationMs = 0;
     double billedDurationMs = 0;
     std::optional<double> initDurationMs; // set on a cold start
+    double queuedMs = 0;                  // how long it waited for an instance
     int memorySizeMb = 0;
     int maxMemoryUsedMb = 0;
     Outcome outcome = Outcome::Success;
@@ -46,11 +47,12 @@ struct FunctionSummary {
     long long throttles = 0;
     long long coldStarts = 0;
     double p50Ms = 0, p90Ms = 0, p99Ms = 0; // of the invocations that ran
+    double queuedP99Ms = 0;                 // their wait for an instance
     int maxMemoryMb = 0;
 };
 
 // {"function", "invocations", "errors", "throttles", "coldStarts", "p50Ms", "p90Ms", "p99Ms",
-//  "maxMemoryMB"}
+//  "queuedP99Ms", "maxMemoryMB"}
 nlohmann::json toJson(const FunctionSummary &summary);
 
 // One summary per function, in name order.
