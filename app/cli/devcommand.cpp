@@ -25,6 +25,7 @@ void addDevCommand(CLI::App &app, Streams streams, int &exitCode) {
     dev->add_option("--max-concurrency", options->concurrency,
                     "Instances per function unless reservedConcurrency says (default 10)")
         ->check(CLI::Range(1, 1000));
+    dev->add_flag("--strict-concurrency", options->strictConcurrency, sim::kStrictConcurrencyHelp);
     dev->add_option("--color", *colour, "Colour the log: auto (on a terminal), always, never")
         ->check(CLI::IsMember({"auto", "always", "never"}));
     dev->add_flag("!--no-watch", options->watch, "Do not reload when the project's files change");

@@ -1,5 +1,6 @@
 #include "nimbus/manifest/manifest.h"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace nimbus::manifest {
@@ -101,6 +102,14 @@ std::string Manifest::customBootstrapOf(const Function &fn) const {
     if (!fs::exists(dir / "bootstrap", ec) && fs::exists(dir / "scf_bootstrap", ec))
         return (dir / "scf_bootstrap").string();
     return (dir / "bootstrap").string();
+}
+
+int instanceConcurrencyOf(const Function &fn) {
+    if (fn.kind != FunctionKind::HttpFunction)
+        return 1;
+    if (fn.concurrency)
+        return std::max(1, *fn.concurrency);
+    return runtimeFamily(fn.runtime.value) == RuntimeFamily::Node ? 80 : 1;
 }
 
 } // namespace nimbus::manifest

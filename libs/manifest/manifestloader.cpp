@@ -240,6 +240,22 @@ private:
                     fn.name + "' an http or httpApi event instead",
                 Severity::Warning));
         }
+        if (const YamlEntry *concurrency = body.findEntry("concurrency")) {
+            if (fn.kind == FunctionKind::HttpFunction) {
+                if (auto n = concurrency->value.toInteger())
+                    fn.concurrency = static_cast<int>(*n);
+            } else {
+                m_diagnostics.push_back(diagnosticAt(
+                    m_file, concurrency->key.range, "concurrency-on-other-kind",
+                    fn.kind == FunctionKind::Event
+                        ? "'concurrency' applies to http functions (httpHandler); an event "
+                          "function's instance takes one invocation at a time, as on Lambda "
+                          "(set reservedConcurrency to limit its instances)"
+                        : "an http service sets its concurrency under httpService",
+                    Severity::Warning));
+                m_diagnostics.back().function = fn.name;
+            }
+        }
     }
 
     std::string m_file;

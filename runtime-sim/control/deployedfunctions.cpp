@@ -56,6 +56,7 @@ FunctionConfig DeployedFunctions::configFor(const FunctionRecord &function,
     config.memoryMb = version.memorySize;
     config.timeoutSeconds = version.timeout;
     config.concurrencyLimit = function.reservedConcurrency.value_or(m_defaultConcurrency);
+    config.concurrencyReserved = function.reservedConcurrency.has_value();
     config.environment = version.environment;
     if (version.scf) {
         // Created through SCF's API: it runs as SCF runs it, in the region it was made for.

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 
 namespace nimbus::sim {
 
@@ -84,16 +85,36 @@ std::string newRequestId() {
     return text;
 }
 
+// One invocation an instance is running.
+struct FunctionPool::Running {
+    explicit Running(asio::io_context &io)
+        : timeoutTimer(io) {}
+
+    Pending pending;
+    Clock::time_point startedAt;
+    double queuedMs = 0;
+    // Its timeout clock: what is left of it, and since when it runs (stopped while a
+    // debugger holds the function at a breakpoint).
+    std::chrono::milliseconds timeoutLeft{0};
+    Clock::time_point timeoutRunningSince;
+    std::optional<Clock::time_point> pausedSince;
+    double pausedMs = 0;
+    std::string log;
+    nlohmann::json scene; // the failing invocation's scene, from its error document
+    std::optional<double> initMs;
+    asio::steady_timer timeoutTimer;
+};
+
 struct FunctionPool::Instance {
     enum class State { Starting, Idle, Busy, Stopping };
 
     explicit Instance(asio::io_context &io)
-        : timeoutTimer(io)
-        , memoryTimer(io)
+        : memoryTimer(io)
         , idleTimer(io) {}
 
     State state = State::Starting;
     int generation = 0;
+    std::size_t slots = 1; // invocations it takes at once
     std::shared_ptr<ChildProcess> process;
     std::shared_ptr<net::HttpServer> api;
     std::unique_ptr<RuntimeApiHandler> apiHandler;
@@ -103,25 +124,32 @@ struct FunctionPool::Instance {
     bool initReported = false;
     bool retiring = false;   // stopped on purpose: its end fails nothing
     bool initFailed = false; // it posted /runtime/init/error
+    bool draining = false;   // takes nothing more; stops when what it runs has finished
     bool outOfMemory = false;
     long long peakKb = 0;
-    std::optional<net::Responder> next;
+    // Its /next requests waiting for work: one per invocation it has room for.
+    std::deque<net::Responder> next;
     std::string preOutput;
+    std::string partialLine; // output not yet attributed, while it runs several at once
 
-    // The invocation in progress.
-    std::optional<Pending> active;
-    Clock::time_point startedAt;
-    // Its timeout clock: what is left of it, and since when it runs (stopped while a
-    // debugger holds the function at a breakpoint).
-    std::chrono::milliseconds timeoutLeft{0};
-    Clock::time_point timeoutRunningSince;
-    std::optional<Clock::time_point> pausedSince;
-    double pausedMs = 0;
-    std::string log;
-    nlohmann::json scene; // the failing invocation's scene, from its error document
-    std::optional<double> activeInitMs;
+    // The invocations in progress, oldest first.
+    std::vector<std::shared_ptr<Running>> active;
+    // Its CPU time and busy time since its first invocation, for the ScalePolicy.
+    std::chrono::microseconds cpuAtFirst{-1};
+    double busyMs = 0;
+    int measured = 0;
 
-    asio::steady_timer timeoutTimer;
+    std::shared_ptr<Running> find(const std::string &requestId) const {
+        for (const auto &running : active)
+            if (running->pending.requestId == requestId)
+                return running;
+        return nullptr;
+    }
+    bool canTake(int currentGeneration) const {
+        return (state == State::Idle || state == State::Busy) && !next.empty() && !draining &&
+               active.size() < slots && generation == currentGeneration;
+    }
+
     asio::steady_timer memoryTimer;
     asio::steady_timer idleTimer;
 };
@@ -140,12 +168,18 @@ public:
         if (!pool || !instance || instance->state == FunctionPool::Instance::State::Stopping)
             return; // the instance is going away; its connection closes with it
         using State = FunctionPool::Instance::State;
-        if (instance->state == State::Busy)
-            return; // asked for more work without answering; the timeout will end it
-        instance->next = std::move(responder);
-        if (instance->state == State::Starting)
+        if (instance->active.size() + instance->next.size() >= instance->slots) {
+            if (instance->next.empty())
+                return; // asked for more work than it has room for; the timeout will end it
+            // Asked again (a runtime that lost its connection reconnects): the newest stands.
+            instance->next.pop_front();
+        }
+        instance->next.push_back(std::move(responder));
+        if (instance->state == State::Starting) {
             instance->initDurationMs = millisecondsSince(instance->spawnedAt);
-        if (instance->state != State::Idle) {
+            pool->m_longestInitMs = std::max(pool->m_longestInitMs, *instance->initDurationMs);
+            pool->m_policy.coldStartMeasured(std::chrono::microseconds(
+                static_cast<long long>(*instance->initDurationMs * 1000)));
             instance->state = State::Idle;
             instance->idleSince = Clock::now();
             pool->startIdleTimer(instance);
@@ -159,9 +193,10 @@ public:
     bool invocationResponse(const std::string &requestId, std::string body) override {
         auto pool = m_pool.lock();
         auto instance = m_instance.lock();
-        if (!pool || !instance || !instance->active || instance->active->requestId != requestId)
+        auto running = instance ? instance->find(requestId) : nullptr;
+        if (!pool || !running)
             return false;
-        pool->complete(instance, false, std::move(body), {});
+        pool->complete(instance, running, false, std::move(body), {});
         return true;
     }
 
@@ -169,24 +204,27 @@ public:
                          std::string errorType) override {
         auto pool = m_pool.lock();
         auto instance = m_instance.lock();
-        if (!pool || !instance || !instance->active || instance->active->requestId != requestId)
+        auto running = instance ? instance->find(requestId) : nullptr;
+        if (!pool || !running)
             return false;
-        std::string document = normaliseErrorDocument(body, errorType, &instance->scene);
-        pool->complete(instance, true, std::move(document), std::move(errorType));
+        std::string document = normaliseErrorDocument(body, errorType, &running->scene);
+        pool->complete(instance, running, true, std::move(document), std::move(errorType));
         return true;
     }
 
     std::string activeRequestId() const override {
         auto instance = m_instance.lock();
-        return instance && instance->active ? instance->active->requestId : std::string();
+        return instance && !instance->active.empty() ? instance->active.front()->pending.requestId
+                                                     : std::string();
     }
 
     bool debuggerPaused(const std::string &requestId, bool paused) override {
         auto pool = m_pool.lock();
         auto instance = m_instance.lock();
-        if (!pool || !instance || !instance->active || instance->active->requestId != requestId)
+        auto running = instance ? instance->find(requestId) : nullptr;
+        if (!pool || !running)
             return false;
-        pool->debuggerPaused(instance, paused);
+        pool->debuggerPaused(instance, running, paused);
         return true;
     }
 
@@ -230,13 +268,30 @@ std::shared_ptr<FunctionPool> FunctionPool::create(asio::io_context &io, Functio
         new FunctionPool(io, std::move(config), launcher, settings, observer));
 }
 
+namespace {
+
+ScalePolicy::Options policyOptions(const PoolSettings &settings) {
+    ScalePolicy::Options options;
+    options.cores =
+        settings.cores ? settings.cores : std::max(1u, std::thread::hardware_concurrency());
+    options.strict = settings.strictConcurrency;
+    options.queueLimit = settings.queueLimit;
+    return options;
+}
+
+} // namespace
+
 FunctionPool::FunctionPool(asio::io_context &io, FunctionConfig config, RuntimeLauncher &launcher,
                            PoolSettings settings, PoolObserver *observer)
     : m_io(io)
     , m_config(std::move(config))
     , m_launcher(launcher)
     , m_settings(settings)
-    , m_observer(observer) {}
+    , m_observer(observer)
+    , m_policy(policyOptions(settings))
+    , m_rescaleTimer(io) {
+    m_policy.setStrict(m_settings.strictConcurrency || m_config.concurrencyReserved);
+}
 
 FunctionPool::~FunctionPool() {
     for (auto &instance : m_instances) {
@@ -246,9 +301,65 @@ FunctionPool::~FunctionPool() {
 }
 
 std::size_t FunctionPool::busyCount() const {
-    return static_cast<std::size_t>(
-        std::count_if(m_instances.begin(), m_instances.end(),
-                      [](const auto &i) { return i->state == Instance::State::Busy; }));
+    std::size_t busy = 0;
+    for (const auto &instance : m_instances)
+        busy += instance->active.size();
+    return busy;
+}
+
+std::size_t FunctionPool::perInstance() const {
+    // A debugger holds one invocation at a time.
+    return m_config.debugAgent.empty()
+               ? static_cast<std::size_t>(std::max(1, m_config.instanceConcurrency))
+               : 1;
+}
+
+ScaleState FunctionPool::scaleState() const {
+    ScaleState state;
+    state.waiting = m_pending.size();
+    state.limit = static_cast<std::size_t>(std::max(0, m_config.concurrencyLimit));
+    state.perInstance = perInstance();
+    const auto now = Clock::now();
+    for (const auto &instance : m_instances) {
+        // Those of an older configuration finish apart; they take nothing new.
+        if (instance->generation != m_generation || instance->draining)
+            continue;
+        switch (instance->state) {
+        case Instance::State::Starting:
+            ++state.starting;
+            break;
+        case Instance::State::Idle:
+            ++state.idle;
+            break;
+        case Instance::State::Busy:
+            ++state.working;
+            state.busy += instance->active.size();
+            for (const auto &running : instance->active)
+                state.elapsed.push_back(std::chrono::duration_cast<std::chrono::microseconds>(
+                    now - running->startedAt));
+            break;
+        case Instance::State::Stopping:
+            break;
+        }
+    }
+    return state;
+}
+
+void FunctionPool::throttle(Pending pending, const char *reason, const std::string &why) {
+    InvocationResult result = resultFor(pending);
+    result.throttled = true;
+    result.errorType = "TooManyRequestsException";
+    result.payload =
+        json{{"Reason", reason}, {"Type", "User"}, {"message", "Rate Exceeded."}}.dump();
+    result.queuedMs = millisecondsSince(pending.queuedAt);
+    // Why, in the platform's log; once in a while, not once per refusal under a flood.
+    if (m_observer && !why.empty() && Clock::now() - m_lastThrottleNote > std::chrono::seconds(5)) {
+        m_lastThrottleNote = Clock::now();
+        m_observer->platformEvent(m_config.name + ": invocations throttled (429): " + why);
+    }
+    if (m_observer)
+        m_observer->invocationFinished(m_config.name, result);
+    pending.callback(std::move(result));
 }
 
 void FunctionPool::invoke(InvocationRequest request, InvocationCallback callback) {
@@ -258,21 +369,35 @@ void FunctionPool::invoke(InvocationRequest request, InvocationCallback callback
     if (!pending.request.trace)
         pending.request.trace = tracing::startTrace();
     pending.spanId = tracing::newSpanId();
-    const auto limit = static_cast<std::size_t>(std::max(0, m_config.concurrencyLimit));
-    // While a debugger is attached, invocations wait their turn for its one instance.
-    const bool debugging = !m_config.debugAgent.empty();
-    if (m_shutdown || (!debugging && busyCount() + m_pending.size() >= limit)) {
-        InvocationResult result = resultFor(pending);
-        result.throttled = true;
-        result.errorType = "TooManyRequestsException";
-        result.payload = json{{"Reason", "ReservedFunctionConcurrentInvocationLimitExceeded"},
-                              {"Type", "User"},
-                              {"message", "Rate Exceeded."}}
-                             .dump();
-        if (m_observer)
-            m_observer->invocationFinished(m_config.name, result);
-        pending.callback(std::move(result));
+    if (m_shutdown) {
+        throttle(std::move(pending), "ReservedFunctionConcurrentInvocationLimitExceeded",
+                 "the simulator is shutting down");
         return;
+    }
+    // While a debugger is attached, invocations wait their turn for its one instance.
+    // (An instance free for it now takes it at once: nothing to weigh.)
+    const bool freeNow =
+        m_pending.empty() && std::any_of(m_instances.begin(), m_instances.end(),
+                                         [&](const auto &i) { return i->canTake(m_generation); });
+    if (m_config.debugAgent.empty() && !freeNow) {
+        const auto limit = static_cast<std::size_t>(std::max(0, m_config.concurrencyLimit));
+        if (m_policy.strict()) {
+            // Lambda's throttling: past the function's concurrency, nothing waits.
+            if (busyCount() + m_pending.size() >= limit * perInstance()) {
+                throttle(std::move(pending), "ReservedFunctionConcurrentInvocationLimitExceeded",
+                         "more than its concurrency of " + std::to_string(limit) + " at once" +
+                             (m_config.concurrencyReserved ? " (reservedConcurrency)"
+                                                           : " (--strict-concurrency)"));
+                return;
+            }
+        } else if (const char *why = nullptr;
+                   limit == 0 ||
+                   !m_policy.admit(scaleState(), std::chrono::seconds(m_config.timeoutSeconds),
+                                   &why)) {
+            throttle(std::move(pending), "ConcurrentInvocationLimitExceeded",
+                     limit == 0 ? "its concurrency is 0" : why);
+            return;
+        }
     }
     m_pending.push_back(std::move(pending));
     dispatch();
@@ -281,43 +406,70 @@ void FunctionPool::invoke(InvocationRequest request, InvocationCallback callback
 void FunctionPool::dispatch() {
     if (m_shutdown)
         return;
-    // Warm instances first: those waiting in /next with the current code.
-    for (auto &instance : m_instances) {
-        if (m_pending.empty())
+    // Warm instances first: those waiting in /next with the current code, the least busy
+    // first (an http function's instance takes several).
+    while (!m_pending.empty()) {
+        std::shared_ptr<Instance> best;
+        for (const auto &instance : m_instances)
+            if (instance->canTake(m_generation) &&
+                (!best || instance->active.size() < best->active.size()))
+                best = instance;
+        if (!best)
             break;
-        if (instance->state == Instance::State::Idle && instance->next &&
-            instance->generation == m_generation) {
-            Pending pending = std::move(m_pending.front());
-            m_pending.pop_front();
-            deliver(instance, std::move(pending));
-        }
+        Pending pending = std::move(m_pending.front());
+        m_pending.pop_front();
+        deliver(best, std::move(pending));
     }
-    // Then cold starts for what the starting and soon-free instances cannot take.
-    std::size_t coming = 0;
-    for (const auto &instance : m_instances) {
-        if (instance->generation == m_generation && (instance->state == Instance::State::Starting ||
-                                                     instance->state == Instance::State::Idle))
-            ++coming;
+    // What has waited for busy instances past its timeout is refused: run now, it would
+    // answer too late. (Not while an instance starts, nor counting the time starts take.)
+    const bool starting = std::any_of(m_instances.begin(), m_instances.end(), [&](const auto &i) {
+        return i->generation == m_generation && i->state == Instance::State::Starting;
+    });
+    const auto stale = std::chrono::seconds(m_config.timeoutSeconds) +
+                       std::chrono::microseconds(static_cast<long long>(m_longestInitMs * 1000));
+    while (m_config.debugAgent.empty() && !starting && !m_pending.empty() &&
+           Clock::now() - m_pending.front().queuedAt > stale) {
+        Pending late = std::move(m_pending.front());
+        m_pending.pop_front();
+        throttle(std::move(late), "ConcurrentInvocationLimitExceeded",
+                 "they waited longer than the function's timeout for an instance");
     }
-    const auto limit = m_config.debugAgent.empty()
-                           ? static_cast<std::size_t>(std::max(0, m_config.concurrencyLimit))
-                           : std::size_t(1);
-    // (A debug instance counts alone: those of before the debugger attached finish apart.)
-    std::size_t current = m_instances.size();
-    if (!m_config.debugAgent.empty())
-        current = static_cast<std::size_t>(
-            std::count_if(m_instances.begin(), m_instances.end(),
-                          [&](const auto &i) { return i->generation == m_generation; }));
-    while (m_pending.size() > coming && current < limit) {
+    if (m_pending.empty())
+        return;
+    // Then cold starts, as the policy says: for what the starting and soon-free instances
+    // cannot take soon enough.
+    std::size_t toStart = 0;
+    if (m_config.debugAgent.empty()) {
+        toStart = m_policy.toStart(scaleState());
+    } else {
+        // One debug instance (those of before the debugger attached finish apart).
+        const bool have = std::any_of(m_instances.begin(), m_instances.end(), [&](const auto &i) {
+            return i->generation == m_generation && i->state != Instance::State::Stopping;
+        });
+        toStart = have ? 0 : 1;
+    }
+    for (std::size_t i = 0; i < toStart; ++i)
         spawnInstance();
-        ++coming;
-        ++current;
+    if (toStart == 0 && !m_rescaleArmed && !m_policy.strict() && m_config.debugAgent.empty()) {
+        const auto half = (m_policy.coldStart() + m_policy.service()) / 2;
+        m_rescaleTimer.expires_after(std::clamp<std::chrono::microseconds>(
+            half, std::chrono::milliseconds(10), std::chrono::seconds(1)));
+        m_rescaleArmed = true;
+        m_rescaleTimer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+            auto self = weak.lock();
+            if (!self)
+                return;
+            self->m_rescaleArmed = false;
+            if (!ec)
+                self->dispatch();
+        });
     }
 }
 
 void FunctionPool::spawnInstance() {
     auto instance = std::make_shared<Instance>(m_io);
     instance->generation = m_generation;
+    instance->slots = perInstance();
     auto self = shared_from_this();
     instance->apiHandler = std::make_unique<InstanceRuntimeApi>(weak_from_this(), instance);
     RuntimeApiHandler *handler = instance->apiHandler.get();
@@ -334,6 +486,7 @@ void FunctionPool::spawnInstance() {
             routeRuntimeApi(std::move(request), std::move(responder), *handler);
         },
         apiOptions);
+    std::weak_ptr<FunctionPool> weakPool = self;
     std::string error;
     try {
         instance->api->listen(0);
@@ -346,21 +499,19 @@ void FunctionPool::spawnInstance() {
                            error)) {
         if (!m_settings.captureFailures)
             spec.environment["NIMBUS_CAPTURE_FAILURES"] = "0";
+        if (instance->slots > 1) // the runtime serves this many at once (see bootstrap.js)
+            spec.environment["NIMBUS_CONCURRENCY"] = std::to_string(instance->slots);
         if (!m_settings.profileDir.empty()) {
             spec.environment["NIMBUS_PROFILE_DIR"] = m_settings.profileDir;
             if (m_settings.profileIntervalUs > 0)
                 spec.environment["NIMBUS_PROFILE_INTERVAL_US"] =
                     std::to_string(m_settings.profileIntervalUs);
         }
-        std::weak_ptr<FunctionPool> weakPool = self;
-        auto onOutput = [weakInstance](std::string_view chunk) {
+        auto onOutput = [weakPool, weakInstance](std::string_view chunk) {
+            auto pool = weakPool.lock();
             auto inst = weakInstance.lock();
-            if (!inst)
-                return;
-            if (inst->state == Instance::State::Busy)
-                appendBounded(inst->log, chunk, kMaxLogBytes);
-            else
-                appendBounded(inst->preOutput, chunk, kMaxPreOutputBytes);
+            if (pool && inst)
+                pool->takeOutput(inst, chunk);
         };
         auto onExit = [weakPool, weakInstance](ExitStatus status) {
             auto pool = weakPool.lock();
@@ -393,17 +544,28 @@ void FunctionPool::spawnInstance() {
 
 void FunctionPool::deliver(const std::shared_ptr<Instance> &instance, Pending pending) {
     namespace http = boost::beast::http;
+    auto running = std::make_shared<Running>(m_io);
     instance->idleTimer.cancel();
+    const bool first = instance->active.empty();
     instance->state = Instance::State::Busy;
-    instance->startedAt = Clock::now();
-    instance->log = std::move(instance->preOutput);
-    instance->preOutput.clear();
-    instance->log += startLine(pending.requestId);
-    instance->activeInitMs.reset();
+    running->startedAt = Clock::now();
+    if (first) { // what it wrote while idle goes to the invocation that woke it
+        running->log = std::move(instance->preOutput);
+        instance->preOutput.clear();
+    }
+    running->log += startLine(pending.requestId);
     if (!instance->initReported) {
-        instance->activeInitMs = instance->initDurationMs;
+        running->initMs = instance->initDurationMs;
         instance->initReported = true;
     }
+    // Its wait for an instance; the first invocation of a new one waited for its start,
+    // which the REPORT's Init Duration already tells.
+    running->queuedMs = std::max(
+        0.0,
+        std::chrono::duration<double, std::milli>(running->startedAt - pending.queuedAt).count() -
+            running->initMs.value_or(0));
+    if (instance->cpuAtFirst.count() < 0 && instance->slots == 1)
+        instance->cpuAtFirst = instance->process->cpuTime();
 
     using namespace std::chrono;
     const auto deadline =
@@ -423,112 +585,177 @@ void FunctionPool::deliver(const std::shared_ptr<Instance> &instance, Pending pe
         response.set("time_limit_in_ms", std::to_string(m_config.timeoutSeconds * 1000));
     }
     const std::string requestId = pending.requestId;
-    instance->active = std::move(pending);
+    running->pending = std::move(pending);
+    instance->active.push_back(running);
     if (m_observer) {
-        m_observer->instanceState(m_config.name, instance->process->pid(), "busy",
-                                  instance->peakKb);
+        if (first)
+            m_observer->instanceState(m_config.name, instance->process->pid(), "busy",
+                                      instance->peakKb);
         m_observer->invocationStarted(m_config.name, requestId);
     }
-    net::Responder responder = std::move(*instance->next);
-    instance->next.reset();
+    net::Responder responder = std::move(instance->next.front());
+    instance->next.pop_front();
     responder(std::move(response));
 
-    instance->pausedSince.reset();
-    instance->pausedMs = 0;
-    armTimeout(instance, std::chrono::duration_cast<std::chrono::milliseconds>(
-                             seconds(m_config.timeoutSeconds)));
+    armTimeout(
+        instance, running,
+        std::chrono::duration_cast<std::chrono::milliseconds>(seconds(m_config.timeoutSeconds)));
     // The first sample comes one interval in: the instance was measured when its last
     // invocation ended, and a quick invocation is measured once, when it ends.
-    scheduleMemorySample(instance);
+    if (first)
+        scheduleMemorySample(instance);
+}
+
+void FunctionPool::takeOutput(const std::shared_ptr<Instance> &instance, std::string_view chunk) {
+    if (instance->active.empty()) {
+        appendBounded(instance->preOutput, chunk, kMaxPreOutputBytes);
+        return;
+    }
+    if (instance->active.size() == 1 && instance->partialLine.empty()) {
+        appendBounded(instance->active.front()->log, chunk, kMaxLogBytes);
+        return;
+    }
+    // Several at once: each whole line goes to the invocation its request id names (the
+    // runtimes' console lines are "<time>\t<request id>\t…"), else to the newest.
+    instance->partialLine.append(chunk);
+    std::size_t from = 0;
+    for (std::size_t end; (end = instance->partialLine.find('\n', from)) != std::string::npos;
+         from = end + 1) {
+        const std::string_view line(instance->partialLine.data() + from, end + 1 - from);
+        std::shared_ptr<Running> owner = instance->active.back();
+        if (const auto tab = line.find('\t'); tab != std::string_view::npos) {
+            const auto tab2 = line.find('\t', tab + 1);
+            if (tab2 != std::string_view::npos)
+                if (auto named = instance->find(std::string(line.substr(tab + 1, tab2 - tab - 1))))
+                    owner = named;
+        }
+        appendBounded(owner->log, line, kMaxLogBytes);
+    }
+    instance->partialLine.erase(0, from);
 }
 
 void FunctionPool::armTimeout(const std::shared_ptr<Instance> &instance,
+                              const std::shared_ptr<Running> &running,
                               std::chrono::milliseconds left) {
-    instance->timeoutLeft = left;
-    instance->timeoutRunningSince = Clock::now();
-    instance->timeoutTimer.expires_after(left);
-    const std::string requestId = instance->active->requestId;
+    running->timeoutLeft = left;
+    running->timeoutRunningSince = Clock::now();
+    running->timeoutTimer.expires_after(left);
     std::weak_ptr<Instance> weak = instance;
-    instance->timeoutTimer.async_wait([self = shared_from_this(), weak,
-                                       requestId](boost::system::error_code ec) {
+    std::weak_ptr<Running> weakRunning = running;
+    running->timeoutTimer.async_wait([self = shared_from_this(), weak,
+                                      weakRunning](boost::system::error_code ec) {
         auto inst = weak.lock();
-        if (ec || !inst || !inst->active || inst->active->requestId != requestId)
+        auto run = weakRunning.lock();
+        if (ec || !inst || !run ||
+            std::find(inst->active.begin(), inst->active.end(), run) == inst->active.end())
             return;
+        const std::string requestId = run->pending.requestId;
         char seconds[32];
         std::snprintf(seconds, sizeof seconds, "%.2f",
                       static_cast<double>(self->m_config.timeoutSeconds));
         const std::string message =
             "RequestId: " + requestId + " Error: Task timed out after " + seconds + " seconds";
+        const std::string line =
+            isoTimestamp() + " " + requestId + " Task timed out after " + seconds + " seconds\n";
+        if (inst->active.size() > 1) {
+            // Others run beside it: they finish, then the instance (and the handler that
+            // never answered) ends.
+            inst->draining = true;
+            self->complete(inst, run, true, errorDocument("Sandbox.Timedout", message),
+                           "Sandbox.Timedout", line);
+            return;
+        }
         inst->retiring = true;
         inst->process->killGroup(SIGKILL);
-        self->complete(inst, true, errorDocument("Sandbox.Timedout", message), "Sandbox.Timedout",
-                       isoTimestamp() + " " + requestId + " Task timed out after " + seconds +
-                           " seconds\n");
+        self->complete(inst, run, true, errorDocument("Sandbox.Timedout", message),
+                       "Sandbox.Timedout", line);
         self->stopInstance(inst, "timed out");
     });
 }
 
-void FunctionPool::debuggerPaused(const std::shared_ptr<Instance> &instance, bool paused) {
-    if (!instance->active)
-        return;
-    if (paused && !instance->pausedSince) {
-        instance->timeoutTimer.cancel();
+void FunctionPool::debuggerPaused(const std::shared_ptr<Instance> &instance,
+                                  const std::shared_ptr<Running> &running, bool paused) {
+    if (paused && !running->pausedSince) {
+        running->timeoutTimer.cancel();
         const auto ran = std::chrono::duration_cast<std::chrono::milliseconds>(
-            Clock::now() - instance->timeoutRunningSince);
-        instance->timeoutLeft = std::max(std::chrono::milliseconds(1), instance->timeoutLeft - ran);
-        instance->pausedSince = Clock::now();
-    } else if (!paused && instance->pausedSince) {
-        instance->pausedMs += millisecondsSince(*instance->pausedSince);
-        instance->pausedSince.reset();
-        armTimeout(instance, instance->timeoutLeft);
+            Clock::now() - running->timeoutRunningSince);
+        running->timeoutLeft = std::max(std::chrono::milliseconds(1), running->timeoutLeft - ran);
+        running->pausedSince = Clock::now();
+    } else if (!paused && running->pausedSince) {
+        running->pausedMs += millisecondsSince(*running->pausedSince);
+        running->pausedSince.reset();
+        armTimeout(instance, running, running->timeoutLeft);
     }
 }
 
-void FunctionPool::complete(const std::shared_ptr<Instance> &instance, bool functionError,
+void FunctionPool::complete(const std::shared_ptr<Instance> &instance,
+                            const std::shared_ptr<Running> &running, bool functionError,
                             std::string payload, std::string errorType,
                             const std::string &extraLog) {
-    if (!instance->active)
+    const auto at = std::find(instance->active.begin(), instance->active.end(), running);
+    if (at == instance->active.end())
         return;
     if (instance->process)
         instance->process->drainOutput();
-    instance->timeoutTimer.cancel();
-    Pending pending = std::move(*instance->active);
-    instance->active.reset();
-    json scene = std::move(instance->scene);
-    instance->scene = nullptr;
+    if (instance->active.size() == 1 && !instance->partialLine.empty()) {
+        appendBounded(running->log, instance->partialLine, kMaxLogBytes);
+        instance->partialLine.clear();
+    }
+    instance->active.erase(std::find(instance->active.begin(), instance->active.end(), running));
+    running->timeoutTimer.cancel();
+    Pending pending = std::move(running->pending);
+    json scene = std::move(running->scene);
 
     InvocationResult result = resultFor(pending);
     result.functionError = functionError;
     result.errorType = std::move(errorType);
     result.payload = std::move(payload);
-    result.durationMs = millisecondsSince(instance->startedAt);
+    result.durationMs = millisecondsSince(running->startedAt);
     result.billedDurationMs =
         std::max<long long>(1, static_cast<long long>(std::ceil(result.durationMs)));
     result.memorySizeMb = m_config.memoryMb;
+    result.queuedMs = running->queuedMs;
     if (instance->process && instance->process->running())
         instance->peakKb = std::max(instance->peakKb, instance->process->memory().peakKb);
     result.maxMemoryUsedMb = static_cast<int>((instance->peakKb + 1023) / 1024);
-    result.initDurationMs = instance->activeInitMs;
-    if (instance->pausedSince)
-        instance->pausedMs += millisecondsSince(*instance->pausedSince);
+    result.initDurationMs = running->initMs;
+    if (running->pausedSince)
+        running->pausedMs += millisecondsSince(*running->pausedSince);
     std::string report = reportLine(pending.requestId, result.durationMs, result.maxMemoryUsedMb,
-                                    result.initDurationMs);
-    if (instance->pausedMs > 0) {
+                                    result.initDurationMs, result.queuedMs);
+    if (running->pausedMs > 0) {
         // Duration is the real time it took; this says how much of it a debugger held.
         char paused[64];
-        std::snprintf(paused, sizeof paused, "Paused In Debugger: %.2f ms\t", instance->pausedMs);
+        std::snprintf(paused, sizeof paused, "Paused In Debugger: %.2f ms\t", running->pausedMs);
         report.insert(report.size() - 1, paused);
     }
-    instance->pausedSince.reset();
-    instance->pausedMs = 0;
-    result.log = std::move(instance->log) + extraLog + endLine(pending.requestId) + report;
-    instance->log.clear();
+    result.log = std::move(running->log) + extraLog + endLine(pending.requestId) + report;
 
-    if (instance->state == Instance::State::Busy) {
+    // What the policy learns: how long an invocation takes (not one a debugger held or a
+    // timeout cut), and how much of an instance's busy time it computes.
+    if (running->pausedMs == 0 && result.errorType != "Sandbox.Timedout") {
+        m_policy.serviceMeasured(
+            std::chrono::microseconds(static_cast<long long>(result.durationMs * 1000)));
+        instance->busyMs += result.durationMs;
+        // (Every eighth: a read of /proc costs a few microseconds, and the mean moves slowly.)
+        if (instance->cpuAtFirst.count() >= 0 && instance->busyMs >= 50 &&
+            ++instance->measured % 8 == 1 && instance->process && instance->process->running()) {
+            const auto cpu = instance->process->cpuTime();
+            if (cpu.count() >= 0)
+                m_policy.cpuShareMeasured(
+                    static_cast<double>((cpu - instance->cpuAtFirst).count()) /
+                    (instance->busyMs * 1000));
+        }
+    }
+
+    if (instance->active.empty() && instance->state == Instance::State::Busy) {
         instance->state = Instance::State::Idle;
         instance->idleSince = Clock::now();
         if (instance->generation != m_generation) {
             stopInstance(instance, "code or configuration changed");
+        } else if (instance->draining) {
+            instance->retiring = true;
+            stopInstance(instance, "an invocation timed out");
         } else {
             startIdleTimer(instance);
             if (m_observer && instance->process)
@@ -576,7 +803,7 @@ void FunctionPool::stopInstance(const std::shared_ptr<Instance> &instance, const
     instance->state = Instance::State::Stopping;
     instance->idleTimer.cancel();
     instance->memoryTimer.cancel();
-    instance->next.reset();
+    instance->next.clear();
     if (instance->process)
         instance->process->killGroup(SIGKILL);
     if (m_observer && instance->process)
@@ -585,27 +812,30 @@ void FunctionPool::stopInstance(const std::shared_ptr<Instance> &instance, const
 
 void FunctionPool::onExit(const std::shared_ptr<Instance> &instance, ExitStatus status) {
     const std::string cause = "Runtime exited with error: " + status.describe();
-    if (instance->active) {
+    const bool expected = instance->state == Instance::State::Stopping;
+    const bool wasStarting = instance->state == Instance::State::Starting;
+    // It takes nothing more; whatever it was running fails with it.
+    instance->state = Instance::State::Stopping;
+    instance->next.clear();
+    for (const auto &running : std::vector<std::shared_ptr<Running>>(instance->active)) {
+        const std::string &requestId = running->pending.requestId;
         if (instance->outOfMemory) {
-            complete(instance, true,
+            complete(instance, running, true,
                      errorDocument("Runtime.OutOfMemory",
-                                   "RequestId: " + instance->active->requestId +
-                                       " Error: " + cause + " (out of memory: used more than " +
+                                   "RequestId: " + requestId + " Error: " + cause +
+                                       " (out of memory: used more than " +
                                        std::to_string(m_config.memoryMb) + " MB)"),
                      "Runtime.OutOfMemory",
-                     "RequestId: " + instance->active->requestId + " Error: " + cause +
-                         "\nRuntime.OutOfMemory\n");
+                     "RequestId: " + requestId + " Error: " + cause + "\nRuntime.OutOfMemory\n");
         } else {
             complete(
-                instance, true,
-                errorDocument("Runtime.ExitError",
-                              "RequestId: " + instance->active->requestId + " Error: " + cause),
+                instance, running, true,
+                errorDocument("Runtime.ExitError", "RequestId: " + requestId + " Error: " + cause),
                 "Runtime.ExitError",
-                "RequestId: " + instance->active->requestId + " Error: " + cause +
-                    "\nRuntime.ExitError\n");
+                "RequestId: " + requestId + " Error: " + cause + "\nRuntime.ExitError\n");
         }
-    } else if (instance->state == Instance::State::Starting && !instance->retiring &&
-               !instance->initFailed && !m_pending.empty()) {
+    }
+    if (wasStarting && !instance->retiring && !instance->initFailed && !m_pending.empty()) {
         // Died while initialising, without saying why: the invocation that woke it fails.
         Pending pending = std::move(m_pending.front());
         m_pending.pop_front();
@@ -614,7 +844,7 @@ void FunctionPool::onExit(const std::shared_ptr<Instance> &instance, ExitStatus 
         failPending(std::move(pending), type, cause, instance->preOutput,
                     millisecondsSince(instance->spawnedAt));
     }
-    if (instance->state != Instance::State::Stopping && m_observer)
+    if (!expected && m_observer)
         m_observer->instanceStopped(m_config.name, instance->process->pid(), status.describe());
     removeInstance(instance);
     dispatch();
@@ -660,10 +890,11 @@ void FunctionPool::startIdleTimer(const std::shared_ptr<Instance> &instance) {
 }
 
 void FunctionPool::removeInstance(const std::shared_ptr<Instance> &instance) {
-    instance->timeoutTimer.cancel();
+    for (const auto &running : instance->active)
+        running->timeoutTimer.cancel();
     instance->memoryTimer.cancel();
     instance->idleTimer.cancel();
-    instance->next.reset();
+    instance->next.clear();
     if (instance->api)
         instance->api->close();
     m_instances.erase(std::remove(m_instances.begin(), m_instances.end(), instance),
@@ -672,6 +903,7 @@ void FunctionPool::removeInstance(const std::shared_ptr<Instance> &instance) {
 
 void FunctionPool::reconfigure(FunctionConfig config) {
     m_config = std::move(config);
+    m_policy.setStrict(m_settings.strictConcurrency || m_config.concurrencyReserved);
     ++m_generation;
     for (auto &instance : std::vector<std::shared_ptr<Instance>>(m_instances)) {
         if (instance->state == Instance::State::Idle ||
@@ -693,6 +925,7 @@ void FunctionPool::killRetiring() {
 
 void FunctionPool::shutdown() {
     m_shutdown = true;
+    m_rescaleTimer.cancel();
     std::deque<Pending> pending = std::move(m_pending);
     m_pending.clear();
     for (auto &p : pending)
@@ -758,7 +991,8 @@ std::string FunctionPool::endLine(const std::string &requestId) const {
 }
 
 std::string FunctionPool::reportLine(const std::string &requestId, double durationMs,
-                                     int maxMemoryMb, std::optional<double> initMs) const {
+                                     int maxMemoryMb, std::optional<double> initMs,
+                                     double queuedMs) const {
     char text[256];
     if (m_config.scf) {
         // SCF's lines, as its logs have them: the cold start's, then the invocation's.
@@ -781,6 +1015,11 @@ std::string FunctionPool::reportLine(const std::string &requestId, double durati
     std::string line(text, static_cast<std::size_t>(std::max(0, n)));
     if (initMs) {
         std::snprintf(text, sizeof text, "\tInit Duration: %.2f ms", *initMs);
+        line += text;
+    }
+    // Nimbus's own figure: the time it waited for an instance, when it waited noticeably.
+    if (queuedMs >= 1) {
+        std::snprintf(text, sizeof text, "\tQueued: %.2f ms", queuedMs);
         line += text;
     }
     return line + "\t\n";

@@ -1,18 +1,19 @@
 #pragma once
 
 #include "../process/childprocess.h"
+#include "../templates/runtimetemplates.h"
 #include "invocation.h"
 #include "nimbus/net/httpserver.h"
 #include "runtimelauncher.h"
-#include "../templates/runtimetemplates.h"
+#include "scalepolicy.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <deque>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,13 @@ struct PoolSettings {
     // Pre-initialised runtimes that new instances start from (a Python zygote, idle Node
     // bootstraps); null starts every instance from scratch (`--no-prewarm`).
     RuntimeTemplates *templates = nullptr;
+    // Lambda's scaling as it is: an instance per concurrent invocation, up to the limit
+    // (`--strict-concurrency`). Otherwise instances start when waiting for a busy one would
+    // take longer than a cold start, no more than the machine runs at once, and the rest
+    // wait in a fair, bounded queue (see ScalePolicy).
+    bool strictConcurrency = false;
+    unsigned cores = 0;            // what the machine runs at once; 0: its hardware threads
+    std::size_t queueLimit = 1000; // invocations waiting per function
 };
 
 // Receives what the pool does, for logs and tools: the simulator knows nothing of who
@@ -89,9 +97,12 @@ public:
 
 // The instances of one function and the invocations waiting for them. Each instance is a
 // child process with its own Runtime API endpoint; an instance serves one invocation at a
-// time; more start under load up to the concurrency limit, beyond which invocations are
-// throttled; idle ones are reclaimed after the keep-alive. Timeouts, memory limits and
-// crashes end the instance and fail its invocation with Lambda's error types.
+// time (an http function's, up to its `concurrency`); more start under load as the
+// ScalePolicy says, up to the concurrency limit; invocations wait in a fair queue, and are
+// throttled when it is full, when they would wait past their timeout, or (reservedConcurrency
+// and --strict-concurrency) past the limit, as on Lambda. Idle instances are reclaimed after
+// the keep-alive. Timeouts, memory limits and crashes end the instance and fail its
+// invocations with Lambda's error types.
 class FunctionPool : public std::enable_shared_from_this<FunctionPool> {
 public:
     static std::shared_ptr<FunctionPool> create(boost::asio::io_context &io, FunctionConfig config,
@@ -115,15 +126,19 @@ public:
     void shutdown();
 
     std::size_t instanceCount() const { return m_instances.size(); }
+    // Invocations running now.
     std::size_t busyCount() const;
+    const ScalePolicy &policy() const { return m_policy; }
 
 private:
     struct Instance;
+    struct Running;
     struct Pending {
         std::string requestId;
         InvocationRequest request;
         InvocationCallback callback;
         std::string spanId; // the function's span in request.trace
+        std::chrono::steady_clock::time_point queuedAt = std::chrono::steady_clock::now();
     };
 
     FunctionPool(boost::asio::io_context &io, FunctionConfig config, RuntimeLauncher &launcher,
@@ -131,9 +146,16 @@ private:
 
     void dispatch();
     void spawnInstance();
+    ScaleState scaleState() const;
+    std::size_t perInstance() const;
+    // Answers `pending` with TooManyRequestsException; `why` goes to the platform's log.
+    void throttle(Pending pending, const char *reason, const std::string &why);
     void deliver(const std::shared_ptr<Instance> &instance, Pending pending);
-    void complete(const std::shared_ptr<Instance> &instance, bool functionError,
-                  std::string payload, std::string errorType, const std::string &extraLog = {});
+    void complete(const std::shared_ptr<Instance> &instance,
+                  const std::shared_ptr<Running> &running, bool functionError, std::string payload,
+                  std::string errorType, const std::string &extraLog = {});
+    // The instance's output, to the log of the invocation it belongs to.
+    void takeOutput(const std::shared_ptr<Instance> &instance, std::string_view chunk);
     // A result for `pending` with what every result says: ids, version, trigger, span.
     InvocationResult resultFor(const Pending &pending) const;
     void failPending(Pending pending, std::string errorType, std::string message,
@@ -141,8 +163,10 @@ private:
     void stopInstance(const std::shared_ptr<Instance> &instance, const std::string &why);
     void onExit(const std::shared_ptr<Instance> &instance, ExitStatus status);
     void sampleMemory(const std::shared_ptr<Instance> &instance);
-    void armTimeout(const std::shared_ptr<Instance> &instance, std::chrono::milliseconds left);
-    void debuggerPaused(const std::shared_ptr<Instance> &instance, bool paused);
+    void armTimeout(const std::shared_ptr<Instance> &instance,
+                    const std::shared_ptr<Running> &running, std::chrono::milliseconds left);
+    void debuggerPaused(const std::shared_ptr<Instance> &instance,
+                        const std::shared_ptr<Running> &running, bool paused);
     void scheduleMemorySample(const std::shared_ptr<Instance> &instance);
     void startIdleTimer(const std::shared_ptr<Instance> &instance);
     void removeInstance(const std::shared_ptr<Instance> &instance);
@@ -158,7 +182,7 @@ private:
     std::string startLine(const std::string &requestId) const;
     std::string endLine(const std::string &requestId) const;
     std::string reportLine(const std::string &requestId, double durationMs, int maxMemoryMb,
-                           std::optional<double> initMs) const;
+                           std::optional<double> initMs, double queuedMs = 0) const;
 
     friend class InstanceRuntimeApi;
 
@@ -169,6 +193,13 @@ private:
     PoolObserver *m_observer;
     std::vector<std::shared_ptr<Instance>> m_instances;
     std::deque<Pending> m_pending;
+    ScalePolicy m_policy;
+    // While invocations wait, the decision is taken again now and then: a running invocation
+    // that outlasts what was expected of it changes the answer.
+    boost::asio::steady_timer m_rescaleTimer;
+    bool m_rescaleArmed = false;
+    double m_longestInitMs = 0; // of its instances' starts so far
+    std::chrono::steady_clock::time_point m_lastThrottleNote{};
     bool m_shutdown = false;
     int m_generation = 0; // bumps on reconfigure; older instances retire after their work
 };

@@ -3,17 +3,26 @@
 #include <chrono>
 #include <cstddef>
 #include <optional>
+#include <vector>
 
 namespace nimbus::sim {
 
 // What a pool looks like when it decides: invocations not yet handed to an instance, and
-// its instances by state.
+// its instances by state. An instance of an http function may take several invocations at
+// once (`perInstance`); an event function's takes one.
 struct ScaleState {
     std::size_t waiting = 0;
-    std::size_t idle = 0;     // ready, with nothing to do
-    std::size_t starting = 0; // not yet ready
-    std::size_t busy = 0;     // running an invocation
-    std::size_t limit = 0;    // the function's concurrency limit
+    std::size_t idle = 0;        // ready instances with nothing to do
+    std::size_t starting = 0;    // instances not yet ready
+    std::size_t working = 0;     // instances running one invocation or more
+    std::size_t busy = 0;        // invocations running
+    std::size_t limit = 0;       // the function's instance limit
+    std::size_t perInstance = 1; // invocations one instance takes at once
+    // How long each running invocation has run, when known (else each is taken to be
+    // halfway through): one that has run long is expected to run as long again.
+    std::vector<std::chrono::microseconds> elapsed;
+
+    std::size_t instances() const { return idle + starting + working; }
 };
 
 // When a pool starts instances and when it refuses work. Lambda starts one instance per
@@ -21,7 +30,9 @@ struct ScaleState {
 // queueing in the kernel's scheduler (and every cold start takes a core from the requests
 // already running). This policy starts an instance only when the last waiting invocation
 // would otherwise wait longer than a cold start plus one service time — both measured —
-// never more instances than the machine has cores (nor than the function's limit), and
+// never more instances than the machine can run at once — its cores, or more when the
+// instances are measured to spend most of their time waiting rather than computing — nor
+// than the function's limit, and
 // keeps the rest in a fair, bounded queue: an arrival that finds it full, or that would
 // wait past the function's timeout, is refused (429 TooManyRequestsException).
 // `strict` keeps Lambda's behaviour: an instance per concurrent invocation, up to the limit.
@@ -38,11 +49,20 @@ public:
     };
     explicit ScalePolicy(Options options);
 
+    // Lambda's behaviour from now on (or not): --strict-concurrency, or a function whose
+    // reservedConcurrency asks for Lambda's throttling.
+    void setStrict(bool strict) { m_options.strict = strict; }
+    bool strict() const { return m_options.strict; }
+
     // Measurements, averaged with the past (an exponentially weighted mean).
     void coldStartMeasured(std::chrono::microseconds duration);
     void serviceMeasured(std::chrono::microseconds duration);
+    // The share of an instance's busy time that it spends on a core (CPU time over wall
+    // time, 0 to 1): an instance that mostly waits on I/O leaves its core to others.
+    void cpuShareMeasured(double share);
     std::chrono::microseconds coldStart() const { return m_coldStart; }
     std::chrono::microseconds service() const { return m_service; }
+    double cpuShare() const { return m_cpuShare; }
 
     // How many instances to start now.
     std::size_t toStart(const ScaleState &state) const;
@@ -53,7 +73,7 @@ public:
                                            std::size_t extra = 0) const;
 
     // Whether an arrival is taken (true) or refused because the queue is full or it would
-    // wait longer than `timeout`; `why` says which.
+    // wait longer than `timeout` (besides a cold start); `why` says which.
     bool admit(const ScaleState &state, std::chrono::microseconds timeout,
                const char **why = nullptr) const;
 
@@ -64,6 +84,7 @@ private:
     Options m_options;
     std::chrono::microseconds m_coldStart;
     std::chrono::microseconds m_service;
+    double m_cpuShare = 1.0; // until measured: every instance keeps a core busy
 };
 
 } // namespace nimbus::sim

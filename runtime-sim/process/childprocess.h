@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -83,6 +84,10 @@ public:
 
     // Resident and peak memory of the process (from /proc).
     MemoryUsage memory() const;
+
+    // CPU time the process has used so far, user and system (from /proc); negative when it
+    // cannot be read.
+    std::chrono::microseconds cpuTime() const;
 
 private:
     struct Impl;

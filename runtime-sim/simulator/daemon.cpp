@@ -218,6 +218,7 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
     options.pool.captureFailures = opts.captureFailures;
     options.prewarm = opts.prewarm;
     options.defaultConcurrency = opts.concurrency;
+    options.pool.strictConcurrency = opts.strictConcurrency;
     options.controlPort = opts.controlPort;
     options.gatewayPort = opts.gatewayPort;
     options.control.retryDelay = opts.asyncRetryDelay;
@@ -338,6 +339,7 @@ int runDaemon(int argc, char **argv) {
     app.add_option("--max-concurrency", options.concurrency,
                    "Instances per function unless reservedConcurrency says (default 10)")
         ->check(CLI::Range(1, 1000));
+    app.add_flag("--strict-concurrency", options.strictConcurrency, kStrictConcurrencyHelp);
     app.add_option("--port", options.controlPort,
                    "Control plane port on 127.0.0.1 (default: any free port)");
     app.add_option("--gateway-port", options.gatewayPort,

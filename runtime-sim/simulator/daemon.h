@@ -11,6 +11,8 @@ struct ServeOptions {
     std::string stage;
     std::chrono::milliseconds keepAlive{std::chrono::minutes(5)};
     int concurrency = 10;
+    // Lambda's scaling as it is, an instance per concurrent invocation (see PoolSettings).
+    bool strictConcurrency = false;
     unsigned short controlPort = 0;
     unsigned short gatewayPort = 0;
     bool watch = true;                  // reload on changes to the manifest and the code
@@ -24,6 +26,12 @@ struct ServeOptions {
 // Serves one project in the foreground until SIGINT/SIGTERM: the simulator, its control
 // plane and gateway, advertised in PROJECT/.nimbus/sim.json, with the routes table and a
 // live log on `out`. Used by nimbus-sim and by `nimbus dev`. Returns the exit code.
+// --strict-concurrency's help, for nimbus-sim and nimbus dev alike.
+inline constexpr const char *kStrictConcurrencyHelp =
+    "Scale as Lambda does, an instance per concurrent invocation up to the limit, and throttle "
+    "past it (default: start an instance only when waiting for a busy one would take longer, "
+    "no more than the machine's cores keep busy, and queue the rest)";
+
 int serve(const ServeOptions &options, std::ostream &out, std::ostream &err);
 
 // nimbus-sim's command line.

@@ -174,15 +174,16 @@ bool Simulator::reload(const std::vector<std::string> &changedFiles) {
         }
         const FunctionConfig config = configFor(*function);
         const FunctionConfig &running = it->second->config();
-        const bool changed = config.runtime != running.runtime ||
-                             config.handler != running.handler ||
-                             config.memoryMb != running.memoryMb ||
-                             config.timeoutSeconds != running.timeoutSeconds ||
-                             config.concurrencyLimit != running.concurrencyLimit ||
-                             config.environment != running.environment ||
-                             config.httpFunction != running.httpFunction ||
-                             config.debugAgent != running.debugAgent ||
-                             config.deployedName != running.deployedName;
+        const bool changed =
+            config.runtime != running.runtime || config.handler != running.handler ||
+            config.memoryMb != running.memoryMb ||
+            config.timeoutSeconds != running.timeoutSeconds ||
+            config.concurrencyLimit != running.concurrencyLimit ||
+            config.concurrencyReserved != running.concurrencyReserved ||
+            config.instanceConcurrency != running.instanceConcurrency ||
+            config.environment != running.environment ||
+            config.httpFunction != running.httpFunction ||
+            config.debugAgent != running.debugAgent || config.deployedName != running.deployedName;
         if (changed || mayRun(*function, changedFiles))
             it->second->reconfigure(config);
         ++it;
@@ -422,6 +423,8 @@ FunctionConfig Simulator::configFor(const manifest::Function &function) const {
     config.memoryMb = function.memorySize.value;
     config.timeoutSeconds = function.timeout.value;
     config.concurrencyLimit = function.reservedConcurrency.value_or(m_options.defaultConcurrency);
+    config.concurrencyReserved = function.reservedConcurrency.has_value();
+    config.instanceConcurrency = manifest::instanceConcurrencyOf(function);
     config.environment = function.environment;
     if (function.wsgiApp) // the runtime's wsgi_handler serves it (resources/runtimes/python)
         config.environment["NIMBUS_WSGI_APP"] = *function.wsgiApp;

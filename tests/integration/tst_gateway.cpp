@@ -11,6 +11,7 @@
 #include <future>
 #include <mutex>
 #include <netinet/in.h>
+#include <set>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -25,6 +26,7 @@ namespace {
 struct LogRecorder : PoolObserver {
     std::mutex mutex;
     QStringList lines;
+    QStringList logs; // each invocation's whole log
     int started = 0;
     int stopped = 0;
     void add(const std::string &function, const std::string &text) {
@@ -44,6 +46,8 @@ struct LogRecorder : PoolObserver {
     }
     void invocationLog(const std::string &function, const std::string &log) override {
         add(function, log);
+        std::lock_guard lock(mutex);
+        logs << QString::fromStdString(log);
     }
     void gatewayRequest(const std::string &function, const std::string &line) override {
         add(function, "request " + line);
@@ -51,6 +55,7 @@ struct LogRecorder : PoolObserver {
     void clear() {
         std::lock_guard lock(mutex);
         lines.clear();
+        logs.clear();
         started = stopped = 0;
     }
     QString all() {
@@ -193,6 +198,7 @@ private slots:
     void httpFunctionsTakeRequests_data();
     void httpFunctionsTakeRequests();
     void httpFunctionResponses();
+    void nodeHttpFunctionTakesConcurrentRequestsInOneInstance();
     void unknownRouteIs404();
     void functionErrorIs502AndLogged();
     void timeoutIs504();
@@ -455,6 +461,43 @@ void TestGateway::httpFunctionResponses() {
     const auto invalid = exchange(port(), post("/node/json", "{oops", "application/json"));
     QCOMPARE(invalid.status, 400);
     QCOMPARE(exchange(port(), get("/node")).body, std::string("hello world"));
+}
+
+void TestGateway::nodeHttpFunctionTakesConcurrentRequestsInOneInstance() {
+    // Five at once: each waits in the handler until five are there together, which only
+    // one instance taking them at once (Node's default concurrency, 80) can satisfy.
+    constexpr int n = 5;
+    std::vector<std::thread> clients;
+    std::vector<RawResponse> responses(n);
+    for (int i = 0; i < n; ++i)
+        clients.emplace_back([&, i] {
+            responses[i] = exchange(port(), get("/node/together?n=5&tag=t" + std::to_string(i)));
+        });
+    for (auto &t : clients)
+        t.join();
+    std::set<int> pids;
+    for (int i = 0; i < n; ++i) {
+        QCOMPARE(responses[i].status, 200);
+        const json body = json::parse(responses[i].body);
+        QCOMPARE(body["seen"].get<int>(), n);
+        pids.insert(body["pid"].get<int>());
+    }
+    QCOMPARE(pids.size(), std::size_t(1));
+    QCOMPARE(m_log.count("nodeWeb: started"), 1);
+    // Each invocation's log holds its own line, and no other's, though they ran together.
+    QTRY_COMPARE_WITH_TIMEOUT(m_log.count("nodeWeb: END RequestId"), n, 5000);
+    std::lock_guard lock(m_log.mutex);
+    int mine = 0;
+    for (const QString &log : m_log.logs) {
+        if (!log.contains("together"))
+            continue;
+        ++mine;
+        QCOMPARE(log.count("together t"), 1);
+        // The line is Lambda's "<time>\t<request id>\tINFO\t…", under its own START.
+        const QString id = log.section("START RequestId: ", 1).section(' ', 0, 0);
+        QVERIFY2(log.contains("\t" + id + "\tINFO\ttogether"), qPrintable(log));
+    }
+    QCOMPARE(mine, n);
 }
 
 void TestGateway::unknownRouteIs404() {

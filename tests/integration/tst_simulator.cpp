@@ -26,6 +26,10 @@ struct Recorder : PoolObserver {
         ++stopped;
         stopReasons << QString::fromStdString(why);
     }
+    QStringList platform;
+    void platformEvent(const std::string &message) override {
+        platform << QString::fromStdString(message);
+    }
 };
 
 const char *kPythonHandlers = R"PY(
@@ -200,7 +204,9 @@ private slots:
     void initErrorsHaveTheirType_data();
     void initErrorsHaveTheirType();
     void concurrencyLimitThrottles();
-    void concurrentLoadStartsMoreInstances();
+    void strictConcurrencyStartsAnInstancePerInvocation();
+    void aBurstQueuesForTheInstancesTheMachineRuns();
+    void aFullQueueIsThrottled();
     void idleInstancesAreReclaimed();
     void processGroupDiesWithTheInstance();
     void customRuntimeRunsItsBootstrap();
@@ -209,7 +215,8 @@ private slots:
 private:
     InvocationResult invoke(const QString &function, const QByteArray &payload = "{}",
                             int timeoutMs = 20000);
-    void startSimulator(std::chrono::milliseconds keepAlive = std::chrono::minutes(5));
+    void startSimulator(std::chrono::milliseconds keepAlive = std::chrono::minutes(5),
+                        PoolSettings pool = {});
 
     std::unique_ptr<TempProject> m_project;
     std::unique_ptr<boost::asio::io_context> m_io;
@@ -238,13 +245,14 @@ void TestSimulator::init() {
     startSimulator();
 }
 
-void TestSimulator::startSimulator(std::chrono::milliseconds keepAlive) {
+void TestSimulator::startSimulator(std::chrono::milliseconds keepAlive, PoolSettings pool) {
     m_simulator.reset();
     m_io = std::make_unique<boost::asio::io_context>();
     SimulatorOptions options;
     options.projectDir = m_project->path().toStdString();
     options.resourcesDir = nimbusSourcePath("resources").toStdString();
     options.serveControlPlane = false;
+    options.pool = pool;
     options.pool.keepAlive = keepAlive;
     m_simulator = std::make_unique<Simulator>(*m_io, options, &m_recorder);
     QVERIFY(m_simulator->load());
@@ -616,7 +624,11 @@ void TestSimulator::concurrencyLimitThrottles() {
     QCOMPARE(m_recorder.started, 2);
 }
 
-void TestSimulator::concurrentLoadStartsMoreInstances() {
+void TestSimulator::strictConcurrencyStartsAnInstancePerInvocation() {
+    PoolSettings strict;
+    strict.strictConcurrency = true;
+    strict.cores = 1;
+    startSimulator(std::chrono::minutes(5), strict);
     int done = 0;
     std::string error;
     for (int i = 0; i < 3; ++i) {
@@ -626,7 +638,7 @@ void TestSimulator::concurrentLoadStartsMoreInstances() {
             "slow", request, [&](InvocationResult r) { done += r.functionError ? 0 : 1; }, error));
     }
     QTRY_VERIFY_WITH_TIMEOUT((m_io->run_for(std::chrono::milliseconds(20)), done == 3), 15000);
-    QCOMPARE(m_recorder.started, 3); // one instance serves one invocation at a time
+    QCOMPARE(m_recorder.started, 3); // one instance per invocation, as on Lambda
     // Now all three are warm: three more need no new instance.
     done = 0;
     for (int i = 0; i < 3; ++i) {
@@ -637,6 +649,66 @@ void TestSimulator::concurrentLoadStartsMoreInstances() {
     }
     QTRY_VERIFY_WITH_TIMEOUT((m_io->run_for(std::chrono::milliseconds(20)), done == 3), 15000);
     QCOMPARE(m_recorder.started, 3);
+}
+
+void TestSimulator::aBurstQueuesForTheInstancesTheMachineRuns() {
+    // One core, eight 50 ms invocations at once: one instance takes them in turn (a second
+    // would only compete for the core); each REPORT says how long it waited.
+    PoolSettings oneCore;
+    oneCore.cores = 1;
+    startSimulator(std::chrono::minutes(5), oneCore);
+    std::vector<InvocationResult> results;
+    std::string error;
+    for (int i = 0; i < 8; ++i) {
+        InvocationRequest request;
+        request.payload = R"({"seconds": 0.05})";
+        QVERIFY(m_simulator->invoke(
+            "slow", request, [&](InvocationResult r) { results.push_back(std::move(r)); }, error));
+    }
+    QTRY_VERIFY_WITH_TIMEOUT((m_io->run_for(std::chrono::milliseconds(20)), results.size() == 8),
+                             15000);
+    QCOMPARE(m_recorder.started, 1);
+    int queued = 0;
+    for (const auto &r : results) {
+        QVERIFY2(!r.functionError && !r.throttled, r.payload.c_str());
+        // The first waited only for the instance's start, which Init Duration tells.
+        if (r.initDurationMs)
+            continue;
+        ++queued;
+        QVERIFY2(r.queuedMs >= 40, qPrintable(QString::number(r.queuedMs)));
+        QVERIFY2(QString::fromStdString(r.log).contains(
+                     QRegularExpression(R"(REPORT RequestId: \S+\t.*\tQueued: [\d.]+ ms\t\n$)")),
+                 r.log.c_str());
+    }
+    QCOMPARE(queued, 7);
+}
+
+void TestSimulator::aFullQueueIsThrottled() {
+    PoolSettings small;
+    small.cores = 1;
+    small.queueLimit = 2;
+    startSimulator(std::chrono::minutes(5), small);
+    std::vector<InvocationResult> results;
+    std::string error;
+    for (int i = 0; i < 5; ++i) {
+        InvocationRequest request;
+        request.payload = R"({"seconds": 0.2})";
+        QVERIFY(m_simulator->invoke(
+            "slow", request, [&](InvocationResult r) { results.push_back(std::move(r)); }, error));
+    }
+    // Two wait for the instance starting; the other three are refused at once.
+    QCOMPARE(results.size(), std::size_t(3));
+    for (const auto &r : results) {
+        QVERIFY(r.throttled);
+        QCOMPARE(QString::fromStdString(r.errorType), QString("TooManyRequestsException"));
+        QVERIFY(QString::fromStdString(r.payload).contains("ConcurrentInvocationLimitExceeded"));
+    }
+    QTRY_VERIFY_WITH_TIMEOUT((m_io->run_for(std::chrono::milliseconds(20)), results.size() == 5),
+                             15000);
+    QVERIFY(!results[3].functionError && !results[4].functionError);
+    QCOMPARE(m_recorder.started, 1);
+    QVERIFY2(m_recorder.platform.join('\n').contains("queue is full"),
+             qPrintable(m_recorder.platform.join('\n')));
 }
 
 void TestSimulator::idleInstancesAreReclaimed() {

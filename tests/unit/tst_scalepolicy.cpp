@@ -23,6 +23,9 @@ private slots:
     void anArrivalThatWouldOutwaitItsTimeoutIsRefused();
     void measurementsMoveTheDecision();
     void strictStartsOnePerInvocation();
+    void anInstanceWithRoomTakesTheBurst();
+    void instancesThatWaitOnIOMayOutnumberTheCores();
+    void aLongRunningInvocationIsNotWaitedFor();
 };
 
 namespace {
@@ -43,6 +46,7 @@ ScaleState state(std::size_t waiting, std::size_t idle, std::size_t starting, st
     s.idle = idle;
     s.starting = starting;
     s.busy = busy;
+    s.working = busy; // one invocation per instance
     s.limit = limit;
     return s;
 }
@@ -132,6 +136,51 @@ void TestScalePolicy::strictStartsOnePerInvocation() {
     QCOMPARE(p.toStart(state(10, 0, 0, 1, 4)), std::size_t(3));
     // Lambda's throttling is the limit's, not a queue's.
     QVERIFY(p.admit(state(5000, 0, 0, 2), 1ms));
+}
+
+void TestScalePolicy::anInstanceWithRoomTakesTheBurst() {
+    // An http function's instance takes 80 at once: 40 arrivals with 20 running start
+    // nothing; past its room, the rest wait or another instance starts.
+    const auto p = policy(8, 300ms, 20ms);
+    ScaleState s = state(40, 0, 0, 20);
+    s.working = 1;
+    s.perInstance = 80;
+    QCOMPARE(p.toStart(s), std::size_t(0));
+    QCOMPARE(p.expectedWait(s, 40), microseconds(0));
+    s.waiting = 200; // 140 more than it has room for, at 20 ms each: under 50 ms, far less than a
+                     // cold start
+    QCOMPARE(p.toStart(s), std::size_t(0));
+    const auto slow = policy(8, 300ms, 1s);
+    QCOMPARE(slow.toStart(s), std::size_t(1)); // at 1 s each, 140 would wait 1.5 s: start one
+    // Strict: one instance per 80 unserved.
+    const auto strict = policy(8, 300ms, 20ms, true);
+    QCOMPARE(strict.toStart(s), std::size_t(2));
+}
+
+void TestScalePolicy::instancesThatWaitOnIOMayOutnumberTheCores() {
+    // Invocations of 1 s on two cores: two instances at most while each computes all the
+    // time; once they are measured to compute a tenth of it, twenty.
+    auto p = policy(2, 300ms, 1s);
+    QCOMPARE(p.capacity(state(0, 0, 0, 0)), std::size_t(2));
+    for (int i = 0; i < 40; ++i)
+        p.cpuShareMeasured(0.1);
+    QCOMPARE(p.capacity(state(0, 0, 0, 0)), std::size_t(20));
+    QCOMPARE(p.capacity(state(0, 0, 0, 0, 10)), std::size_t(10)); // the limit still bounds it
+    QVERIFY(p.toStart(state(12, 0, 0, 2)) >= 5);
+}
+
+void TestScalePolicy::aLongRunningInvocationIsNotWaitedFor() {
+    // Invocations usually take 20 ms, but the one running has run 2 s: the next arrival
+    // does not wait for it (it may run as long again); a new instance starts.
+    const auto p = policy(2, 300ms, 20ms);
+    ScaleState s = state(1, 0, 0, 1);
+    QCOMPARE(p.toStart(s), std::size_t(0)); // halfway through 20 ms, as far as it knows
+    s.elapsed = {2s};
+    QCOMPARE(p.expectedWait(s, 1), microseconds(2s));
+    QCOMPARE(p.toStart(s), std::size_t(1));
+    s.elapsed = {5ms};
+    QCOMPARE(p.expectedWait(s, 1), microseconds(15ms));
+    QCOMPARE(p.toStart(s), std::size_t(0));
 }
 
 QTEST_APPLESS_MAIN(TestScalePolicy)

@@ -89,8 +89,8 @@ class RuntimeClient {
 const client = new RuntimeClient();
 const request = (method, urlPath, body, headers) => client.request(method, urlPath, body, headers);
 
-function postError(urlPath, error) {
-  return request('POST', urlPath, JSON.stringify(error), {
+function postError(urlPath, error, via = client) {
+  return via.request('POST', urlPath, JSON.stringify(error), {
     'content-type': 'application/json',
     'lambda-runtime-function-error-type': error.errorType,
   });
@@ -114,12 +114,16 @@ function errorDocument(err, typeOverride) {
 // Written synchronously
 // so every line of an invocation reaches the pipe before its response is posted.
 let currentRequestId = undefined;
+// An http function's instance may run several invocations at once (NIMBUS_CONCURRENCY): then
+// each line names the one whose code wrote it, as the async context says.
+let requestScope = null;
+const requestIdNow = () => (requestScope && requestScope.getStore()) || currentRequestId;
 let debugAgent = null; // nimbus-dap's agent, in a debug instance
 function patchConsole() {
   const scf = process.env._NIMBUS_DIALECT === 'scf'; // SCF's lines have no level
   const write = (level) => (...args) => {
     const message = util.format(...args).replace(/\n/g, '\r');
-    fs.writeSync(1, `${new Date().toISOString()}\t${currentRequestId || 'undefined'}\t${scf ? '' : level + '\t'}${message}\n`);
+    fs.writeSync(1, `${new Date().toISOString()}\t${requestIdNow() || 'undefined'}\t${scf ? '' : level + '\t'}${message}\n`);
     if (debugAgent) debugAgent.output(level === 'ERROR' || level === 'WARN' ? 'stderr' : 'stdout', util.format(...args) + '\n');
   };
   console.log = write('INFO');
@@ -360,8 +364,21 @@ async function main() {
   process.on('uncaughtException', fatal());
   process.on('unhandledRejection', fatal('Runtime.UnhandledPromiseRejection'));
 
+  // Invocations one at a time, as Lambda runs them; an http function's instance takes
+  // NIMBUS_CONCURRENCY at once, each on its own connection (not under a debugger or the
+  // profiler, which follow one invocation).
+  const concurrency = debugAgent || profiler ? 1 : Math.max(1, Number(process.env.NIMBUS_CONCURRENCY) || 1);
+  if (concurrency === 1) return serve(client, handler, profiler);
+  requestScope = new (require('async_hooks').AsyncLocalStorage)();
+  const loops = [serve(client, handler, null)];
+  for (let i = 1; i < concurrency; i++) loops.push(serve(new RuntimeClient(), handler, null));
+  await Promise.all(loops);
+}
+
+// Takes invocations from the Runtime API on `via` and answers them, forever.
+async function serve(via, handler, profiler) {
   for (;;) {
-    const next = await request('GET', `${BASE}/invocation/next`);
+    const next = await via.request('GET', `${BASE}/invocation/next`);
     const requestId = next.headers['lambda-runtime-aws-request-id'];
     currentRequestId = requestId;
     if (next.headers['lambda-runtime-trace-id']) process.env._X_AMZN_TRACE_ID = next.headers['lambda-runtime-trace-id'];
@@ -369,19 +386,19 @@ async function main() {
     try {
       event = next.body ? JSON.parse(next.body) : null;
     } catch (e) {
-      await postError(`${BASE}/invocation/${requestId}/error`, { errorType: 'Runtime.UnmarshalError', errorMessage: `Unable to parse input as json: ${e.message}`, stackTrace: [] });
+      await postError(`${BASE}/invocation/${requestId}/error`, { errorType: 'Runtime.UnmarshalError', errorMessage: `Unable to parse input as json: ${e.message}`, stackTrace: [] }, via);
       continue;
     }
     if (debugAgent) await debugAgent.invocation(requestId);
     if (scenes) scenes.beginInvocation();
     if (profiler) profiler.begin();
-    const outcome = await run(handler, event, next.headers);
+    const outcome = await (requestScope ? requestScope.run(requestId, () => run(handler, event, next.headers)) : run(handler, event, next.headers));
     if (profiler) profiler.end(requestId);
     if ('error' in outcome) {
       const document = errorDocument(outcome.error);
-      logError(document);
+      requestScope ? requestScope.run(requestId, () => logError(document)) : logError(document);
       withScene(document, outcome.error);
-      await postError(`${BASE}/invocation/${requestId}/error`, document);
+      await postError(`${BASE}/invocation/${requestId}/error`, document, via);
       captureFromNowOn();
       continue;
     }
@@ -389,10 +406,10 @@ async function main() {
     try {
       payload = JSON.stringify(outcome.result === undefined ? null : outcome.result);
     } catch (e) {
-      await postError(`${BASE}/invocation/${requestId}/error`, { errorType: 'Runtime.MarshalError', errorMessage: `Unable to stringify response body: ${e.message}`, stackTrace: [] });
+      await postError(`${BASE}/invocation/${requestId}/error`, { errorType: 'Runtime.MarshalError', errorMessage: `Unable to stringify response body: ${e.message}`, stackTrace: [] }, via);
       continue;
     }
-    await request('POST', `${BASE}/invocation/${requestId}/response`, payload, { 'content-type': 'application/json' });
+    await via.request('POST', `${BASE}/invocation/${requestId}/response`, payload, { 'content-type': 'application/json' });
   }
 }
 

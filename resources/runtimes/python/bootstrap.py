@@ -356,6 +356,24 @@ def main():
         import _nimbus_profile
         profiler = _nimbus_profile.start(os.environ["NIMBUS_PROFILE_DIR"], profile_interval())
 
+    # Invocations one at a time, as Lambda runs them; an http function that opted in with
+    # `concurrency` takes NIMBUS_CONCURRENCY at once, a thread and a connection each (not
+    # under a debugger or the profiler, which follow one invocation).
+    try:
+        concurrency = max(1, int(os.environ.get("NIMBUS_CONCURRENCY", "1")))
+    except ValueError:
+        concurrency = 1
+    if concurrency > 1 and agent is None and profiler is None:
+        import threading
+        address = runtime_api()
+        for _ in range(concurrency - 1):
+            threading.Thread(target=serve, args=(RuntimeApi(address), handler, None, None),
+                             kwargs={"scene_root": scene_root}, daemon=True).start()
+    serve(api, handler, agent, profiler, scene_root=scene_root)
+
+
+def serve(api, handler, agent, profiler, scene_root=None):
+    """Takes invocations from the Runtime API and answers them, forever."""
     dumps, loads = json.dumps, json.loads
     while True:
         if profiler is not None:

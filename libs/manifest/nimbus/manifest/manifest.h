@@ -85,6 +85,9 @@ struct Function {
     std::string deployedName; // <service>-<stage>-<function> unless 'name' is set
     std::string path;         // gateway path for http functions and services
     std::optional<int> reservedConcurrency;
+    // An http function's invocations per instance at once; unset: the runtime's default
+    // (Node 80, Python 1; see defaultHttpConcurrency).
+    std::optional<int> concurrency;
     std::vector<Event> events;
     std::string codeDir; // the folder the code is in (absolute or project-relative)
     std::string namespaceName = "default"; // SCF namespace
@@ -107,6 +110,11 @@ struct Provider {
 // The runtime family of a function in a document's tree, for editor features on text that
 // may not load: its runtime, else the provider's, else the framework's default.
 RuntimeFamily runtimeFamilyOf(const YamlNode &root, const YamlNode &function);
+
+// The invocations one instance of `fn` takes at once: an http function's `concurrency`, else
+// 80 for Node (its event loop serves many, as Cloud Run's default has it) and 1 for the rest
+// (a Python handler opts in with `concurrency`); 1 for event functions, as on Lambda.
+int instanceConcurrencyOf(const Function &fn);
 
 // Whether the simulator has a runtime for a function (an http service runs its own command).
 bool runsInSimulator(const Function &fn);
