@@ -668,16 +668,39 @@ void ControlPlane::scheduleLogFlush() {
     // Lines are written together, a moment after they come: one transaction per burst.
     m_logTimer.expires_after(std::chrono::milliseconds(200));
     m_logTimer.async_wait([this](boost::system::error_code ec) {
-        m_logFlushScheduled = false;
-        if (ec || m_shutdown)
+        if (ec || m_shutdown) {
+            m_logFlushScheduled = false;
             return;
-        try {
-            m_logs->flush();
-            m_metrics->flush();
-            m_spans->flush();
-        } catch (const StoreError &) {
-            // Logs and metrics are best effort; the invocation already answered.
         }
+        flushSlice();
+    });
+}
+
+void ControlPlane::flushSlice() {
+    // A slice at a time, with requests served in between: under load a burst is thousands
+    // of rows, and written in one go it held the event loop for tens of milliseconds,
+    // which every request in flight then waited out (bench/README.md, http).
+    constexpr std::size_t kSlice = 256;
+    bool more = false;
+    try {
+        more = m_logs->flush(kSlice);
+        more = m_metrics->flush(kSlice) || more;
+        more = m_spans->flush(kSlice) || more;
+    } catch (const StoreError &) {
+        // Logs and metrics are best effort; the invocation already answered.
+    }
+    if (!more || m_shutdown) {
+        m_logFlushScheduled = false;
+        return;
+    }
+    // (On the same timer, so that shutdown's cancel covers it as it covers the first.)
+    m_logTimer.expires_after(std::chrono::milliseconds(0));
+    m_logTimer.async_wait([this](boost::system::error_code ec) {
+        if (ec || m_shutdown) {
+            m_logFlushScheduled = false;
+            return;
+        }
+        flushSlice();
     });
 }
 

@@ -257,6 +257,7 @@ private:
     // GET /_nimbus/failures[?since=&function=&limit=], GET /_nimbus/failures/ID.
     net::Response failuresRequest(const ApiRequest &request, const std::string &id);
     void scheduleLogFlush();
+    void flushSlice();
 
     std::string arn(const std::string &name, const std::string &qualifier = {}) const;
     std::string region() const;

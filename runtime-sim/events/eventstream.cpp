@@ -174,7 +174,12 @@ void EventStream::append(json event) {
         std::lock_guard lock(m_mutex);
         event["seq"] = m_next++;
         event["time"] = nowMs();
-        m_backlog.push_back(event);
+        // A copy only for listeners, when there are any: a deep copy of every event was a
+        // measurable share of a request's cost under load.
+        if (m_listeners.empty())
+            m_backlog.push_back(std::move(event));
+        else
+            m_backlog.push_back(event);
         while (m_backlog.size() > m_capacity)
             m_backlog.pop_front();
     }
@@ -221,9 +226,13 @@ void EventStream::instanceState(const std::string &function, pid_t pid, const st
 }
 
 void EventStream::invocationLog(const std::string &function, const std::string &log) {
-    std::istringstream lines(log);
-    for (std::string line; std::getline(lines, line);)
-        append({{"type", "log"}, {"function", function}, {"line", line}});
+    for (std::size_t from = 0; from < log.size();) {
+        std::size_t end = log.find('\n', from);
+        if (end == std::string::npos)
+            end = log.size();
+        append({{"type", "log"}, {"function", function}, {"line", log.substr(from, end - from)}});
+        from = end + 1;
+    }
 }
 
 void EventStream::invocationStarted(const std::string &function, const std::string &requestId) {

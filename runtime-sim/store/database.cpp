@@ -42,6 +42,12 @@ Statement &Statement::bindNull(int index) {
     return *this;
 }
 
+Statement &Statement::reset() {
+    sqlite3_reset(m_stmt);
+    sqlite3_clear_bindings(m_stmt);
+    return *this;
+}
+
 bool Statement::step() {
     const int rc = sqlite3_step(m_stmt);
     if (rc == SQLITE_ROW)

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -31,6 +33,8 @@ public:
 
     // Runs to the next row: true when there is one. Throws StoreError on failure.
     bool step();
+    // Ready to run again, with new values (a statement prepared once for many rows).
+    Statement &reset();
     // Runs a statement that returns no rows.
     void run() {
         while (step()) {
@@ -51,6 +55,24 @@ private:
 struct StoreError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
+
+// How many rows a store that keeps its newest `keep` adds between two trims: a trim costs
+// a scan, so it runs once per a sixteenth of `keep` (at least 64), and a table holds up to
+// that many rows beyond `keep` in between.
+inline std::size_t trimInterval(std::size_t keep) {
+    return keep / 16 > 64 ? keep / 16 : 64;
+}
+
+// What a buffering store's flush(maxRows) writes in one go: at most `maxRows` of what it
+// buffered (0: all), the oldest first; the rest stays for the next call.
+template <typename T> std::vector<T> takeOldest(std::vector<T> &buffer, std::size_t maxRows) {
+    if (maxRows == 0 || buffer.size() <= maxRows)
+        return std::exchange(buffer, {});
+    std::vector<T> taken(std::make_move_iterator(buffer.begin()),
+                         std::make_move_iterator(buffer.begin() + static_cast<long>(maxRows)));
+    buffer.erase(buffer.begin(), buffer.begin() + static_cast<long>(maxRows));
+    return taken;
+}
 
 // A SQLite database file (WAL journal: a write that returned is on disk even if the process
 // is killed the next instant). The one place that speaks SQLite.

@@ -1,6 +1,6 @@
 #include "logstore.h"
 
-#include <set>
+#include <map>
 
 namespace nimbus::sim {
 
@@ -16,21 +16,31 @@ CREATE INDEX IF NOT EXISTS logs_by_group ON logs (log_group, id);
 )");
 }
 
-void LogStore::flush() {
+bool LogStore::flush(std::size_t maxRows) {
     if (m_buffer.empty())
-        return;
-    std::vector<LogEvent> buffer = std::move(m_buffer);
-    m_buffer.clear();
+        return false;
+    const std::vector<LogEvent> buffer = takeOldest(m_buffer, maxRows);
     Database::Transaction transaction(m_db);
-    std::set<std::string> groups;
+    std::map<std::string, std::size_t> groups; // lines added, by group
+    Statement row = m_db.prepare(
+        "INSERT INTO logs (log_group, stream, timestamp_ms, message) VALUES (?, ?, ?, ?)");
     for (const auto &event : buffer) {
-        Statement row = m_db.prepare(
-            "INSERT INTO logs (log_group, stream, timestamp_ms, message) VALUES (?, ?, ?, ?)");
-        row.bind(1, event.group).bind(2, event.stream).bind(3, event.timestampMs).bind(4, event.message);
+        row.reset()
+            .bind(1, event.group)
+            .bind(2, event.stream)
+            .bind(3, event.timestampMs)
+            .bind(4, event.message);
         row.run();
-        groups.insert(event.group);
+        ++groups[event.group];
     }
-    for (const auto &group : groups) {
+    // Each group is trimmed to its newest `keep` now and then, not at every flush: the scan
+    // to the keep-th line is what costs (see MetricsStore::flush).
+    for (const auto &[group, added] : groups) {
+        std::size_t &since = m_sinceTrim[group];
+        since += added;
+        if (since < trimInterval(m_keep))
+            continue;
+        since = 0;
         Statement trim = m_db.prepare(
             "DELETE FROM logs WHERE log_group = ?1 AND id <= (SELECT id FROM logs WHERE "
             "log_group = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)");
@@ -38,6 +48,7 @@ void LogStore::flush() {
         trim.run();
     }
     transaction.commit();
+    return !m_buffer.empty();
 }
 
 std::vector<LogEvent> LogStore::filter(const std::string &group, long long startMs,

@@ -2,6 +2,7 @@
 
 #include "database.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,8 @@ public:
 
     void append(LogEvent event) { m_buffer.push_back(std::move(event)); }
     bool hasBuffered() const { return !m_buffer.empty(); }
-    void flush();
+    // Writes what is buffered, at most `maxRows` of it (0: all); true when some is left.
+    bool flush(std::size_t maxRows = 0);
 
     // Events of a group from `startMs` to `endMs` (0: open), after the event `afterId`,
     // matching a CloudWatch filter pattern's terms, oldest first.
@@ -40,6 +42,7 @@ private:
     Database &m_db;
     std::size_t m_keep;
     std::vector<LogEvent> m_buffer;
+    std::map<std::string, std::size_t> m_sinceTrim; // lines added since its last trim, by group
 };
 
 // Whether a message matches a CloudWatch Logs filter pattern's plain form: every term

@@ -21,7 +21,8 @@ public:
     void migrate();
 
     void append(metrics::Invocation invocation) { m_buffer.push_back(std::move(invocation)); }
-    void flush();
+    // Writes what is buffered, at most `maxRows` of it (0: all); true when some is left.
+    bool flush(std::size_t maxRows = 0);
 
     // Records started at or after `sinceMs` (0: all), of `function` ("" for all; the manifest's
     // name), oldest first.
@@ -32,6 +33,7 @@ private:
     std::size_t m_keep;
     long long m_maxAgeMs;
     std::vector<metrics::Invocation> m_buffer;
+    std::size_t m_sinceTrim = 0; // rows added since the last trim
 };
 
 } // namespace nimbus::sim

@@ -17,16 +17,16 @@ CREATE INDEX IF NOT EXISTS spans_by_start ON spans (start_us);
 )");
 }
 
-void SpanStore::flush() {
+bool SpanStore::flush(std::size_t maxRows) {
     if (m_buffer.empty())
-        return;
-    std::vector<tracing::Span> buffer = std::move(m_buffer);
-    m_buffer.clear();
+        return false;
+    const std::vector<tracing::Span> buffer = takeOldest(m_buffer, maxRows);
     Database::Transaction transaction(m_db);
+    Statement row = m_db.prepare(
+        "INSERT INTO spans (trace_id, function, start_us, record) VALUES (?, ?, ?, ?)");
     for (const auto &span : buffer) {
-        Statement row = m_db.prepare(
-            "INSERT INTO spans (trace_id, function, start_us, record) VALUES (?, ?, ?, ?)");
-        row.bind(1, span.traceId)
+        row.reset()
+            .bind(1, span.traceId)
             .bind(2, span.function)
             .bind(3, static_cast<long long>(span.startUs))
             .bind(4, tracing::toJson(span).dump());
@@ -35,11 +35,17 @@ void SpanStore::flush() {
     const long long nowUs = std::chrono::duration_cast<std::chrono::microseconds>(
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count();
-    Statement old = m_db.prepare("DELETE FROM spans WHERE start_us < ?1 OR id <= (SELECT id "
-                                 "FROM spans ORDER BY id DESC LIMIT 1 OFFSET ?2)");
-    old.bind(1, nowUs - m_maxAgeMs * 1000).bind(2, static_cast<long long>(m_keep));
-    old.run();
+    // Now and then, by id (see MetricsStore::flush).
+    m_sinceTrim += buffer.size();
+    if (m_sinceTrim >= trimInterval(m_keep)) {
+        m_sinceTrim = 0;
+        Statement old = m_db.prepare("DELETE FROM spans WHERE start_us < ?1 OR id <= (SELECT "
+                                     "MAX(id) FROM spans) - ?2");
+        old.bind(1, nowUs - m_maxAgeMs * 1000).bind(2, static_cast<long long>(m_keep));
+        old.run();
+    }
     transaction.commit();
+    return !m_buffer.empty();
 }
 
 namespace {

@@ -21,7 +21,8 @@ public:
     void migrate();
 
     void append(tracing::Span span) { m_buffer.push_back(std::move(span)); }
-    void flush();
+    // Writes what is buffered, at most `maxRows` of it (0: all); true when some is left.
+    bool flush(std::size_t maxRows = 0);
 
     // The newest `limit` traces with a span started at or after `sinceMs` (0: any), and
     // touching `function` or `alias` ("" for any: the manifest's and the deployed name), with all their spans.
@@ -35,6 +36,7 @@ private:
     std::size_t m_keep;
     long long m_maxAgeMs;
     std::vector<tracing::Span> m_buffer;
+    std::size_t m_sinceTrim = 0; // rows added since the last trim
 };
 
 } // namespace nimbus::sim
