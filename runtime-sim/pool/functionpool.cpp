@@ -134,8 +134,9 @@ struct FunctionPool::Instance {
 
     // The invocations in progress, oldest first.
     std::vector<std::shared_ptr<Running>> active;
-    // Its CPU time and busy time since its first invocation, for the ScalePolicy.
-    std::chrono::microseconds cpuAtFirst{-1};
+    // How it spent its time as of its first invocation, and its busy time since, for the
+    // ScalePolicy.
+    std::optional<ChildProcess::Schedule> scheduleAtFirst;
     double busyMs = 0;
     int measured = 0;
 
@@ -564,8 +565,8 @@ void FunctionPool::deliver(const std::shared_ptr<Instance> &instance, Pending pe
         0.0,
         std::chrono::duration<double, std::milli>(running->startedAt - pending.queuedAt).count() -
             running->initMs.value_or(0));
-    if (instance->cpuAtFirst.count() < 0 && instance->slots == 1)
-        instance->cpuAtFirst = instance->process->cpuTime();
+    if (!instance->scheduleAtFirst && instance->slots == 1)
+        instance->scheduleAtFirst = instance->process->schedule();
 
     using namespace std::chrono;
     const auto deadline =
@@ -738,13 +739,20 @@ void FunctionPool::complete(const std::shared_ptr<Instance> &instance,
             std::chrono::microseconds(static_cast<long long>(result.durationMs * 1000)));
         instance->busyMs += result.durationMs;
         // (Every eighth: a read of /proc costs a few microseconds, and the mean moves slowly.)
-        if (instance->cpuAtFirst.count() >= 0 && instance->busyMs >= 50 &&
-            ++instance->measured % 8 == 1 && instance->process && instance->process->running()) {
-            const auto cpu = instance->process->cpuTime();
-            if (cpu.count() >= 0)
-                m_policy.cpuShareMeasured(
-                    static_cast<double>((cpu - instance->cpuAtFirst).count()) /
-                    (instance->busyMs * 1000));
+        // Of its busy time, the share on a core; time it was runnable but waited for a
+        // core does not count as waiting on I/O (else a crowded machine would look idle and
+        // warrant more instances still).
+        if (instance->scheduleAtFirst && instance->scheduleAtFirst->onCpu.count() >= 0 &&
+            instance->busyMs >= 50 && ++instance->measured % 8 == 1 && instance->process &&
+            instance->process->running()) {
+            const auto now = instance->process->schedule();
+            const double onCpu =
+                static_cast<double>((now.onCpu - instance->scheduleAtFirst->onCpu).count());
+            const double queued = static_cast<double>(
+                (now.waitingForCpu - instance->scheduleAtFirst->waitingForCpu).count());
+            const double ran = instance->busyMs * 1000 - queued;
+            if (now.onCpu.count() >= 0 && ran > 0)
+                m_policy.cpuShareMeasured(onCpu / ran);
         }
     }
 

@@ -144,7 +144,7 @@ struct ChildProcess::Impl {
     ExitHandler onExit;
     std::array<char, 16384> buffer{};
     int statusFd = -1; // /proc/PID/status, opened on first use
-    int statFd = -1;   // /proc/PID/stat, likewise
+    int statFd = -1;   // /proc/PID/schedstat, likewise
     ~Impl() {
         if (statusFd >= 0)
             ::close(statusFd);
@@ -337,34 +337,26 @@ MemoryUsage ChildProcess::memory() const {
     return readMemory(m_impl->statusFd);
 }
 
-std::chrono::microseconds ChildProcess::cpuTime() const {
+ChildProcess::Schedule ChildProcess::schedule() const {
     if (m_impl->statFd < 0 && m_running) {
-        char path[32];
-        std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(m_pid));
+        char path[40];
+        std::snprintf(path, sizeof path, "/proc/%d/schedstat", static_cast<int>(m_pid));
         m_impl->statFd = ::open(path, O_RDONLY | O_CLOEXEC);
     }
-    char buffer[1024];
+    char buffer[128];
     const ssize_t n =
         m_impl->statFd < 0 ? -1 : ::pread(m_impl->statFd, buffer, sizeof buffer - 1, 0);
+    Schedule schedule;
     if (n <= 0)
-        return std::chrono::microseconds(-1);
+        return schedule;
     buffer[n] = '\0';
-    // After "pid (comm) ", whose comm may hold spaces: state is field 3, utime 14, stime 15.
-    const char *at = std::strrchr(buffer, ')');
-    if (!at)
-        return std::chrono::microseconds(-1);
-    char *cursor = const_cast<char *>(at + 2);
-    for (int field = 3; field < 14 && *cursor; ++field) {
-        cursor = std::strchr(cursor, ' ');
-        if (!cursor)
-            return std::chrono::microseconds(-1);
-        ++cursor;
-    }
-    const unsigned long long user = std::strtoull(cursor, &cursor, 10);
-    const unsigned long long system = std::strtoull(cursor, &cursor, 10);
-    static const long ticks = ::sysconf(_SC_CLK_TCK);
-    return std::chrono::microseconds(static_cast<long long>(
-        (user + system) * 1000000ULL / static_cast<unsigned long long>(ticks > 0 ? ticks : 100)));
+    // "<ns on a cpu> <ns waiting on a runqueue> <timeslices>"
+    char *cursor = buffer;
+    const unsigned long long onCpu = std::strtoull(cursor, &cursor, 10);
+    const unsigned long long waiting = std::strtoull(cursor, &cursor, 10);
+    schedule.onCpu = std::chrono::microseconds(static_cast<long long>(onCpu / 1000));
+    schedule.waitingForCpu = std::chrono::microseconds(static_cast<long long>(waiting / 1000));
+    return schedule;
 }
 
 } // namespace nimbus::sim

@@ -85,9 +85,13 @@ public:
     // Resident and peak memory of the process (from /proc).
     MemoryUsage memory() const;
 
-    // CPU time the process has used so far, user and system (from /proc); negative when it
-    // cannot be read.
-    std::chrono::microseconds cpuTime() const;
+    // How the process's main thread has spent its time so far (from /proc/PID/schedstat):
+    // on a core, and runnable but waiting for one. Negative when it cannot be read.
+    struct Schedule {
+        std::chrono::microseconds onCpu{-1};
+        std::chrono::microseconds waitingForCpu{-1};
+    };
+    Schedule schedule() const;
 
 private:
     struct Impl;
