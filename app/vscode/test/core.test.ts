@@ -37,6 +37,10 @@ test('a REPORT line is read into its figures, cold or warm', () => {
     assert.equal(warm?.initDurationMs, undefined);
     assert.equal(warm?.durationMs, 3);
     assert.match(formatReport(warm!), /warm$/);
+    // An invocation that waited for a busy instance says so.
+    const queued = parseReport('REPORT RequestId: q\tDuration: 2 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 30 MB\tQueued: 12.5 ms\t\n');
+    assert.equal(queued?.queuedMs, 12.5);
+    assert.match(formatReport(queued!), /warm · queued 12\.5 ms for an instance$/);
     assert.equal(parseReport('no report here'), undefined);
     // Tencent Cloud SCF's lines.
     const scf = 'START RequestId: r1\nEvent RequestId: r1\nEND RequestId: r1\n' +

@@ -1,6 +1,7 @@
 // The figures of a platform REPORT line, as Lambda writes them (SCF's Report line below):
 //   REPORT RequestId: 8f…  Duration: 1.23 ms  Billed Duration: 2 ms  Memory Size: 256 MB
-//   Max Memory Used: 41 MB  Init Duration: 80.5 ms
+//   Max Memory Used: 41 MB  Init Duration: 80.5 ms  Queued: 3.5 ms
+// (Queued is Nimbus's own: how long the invocation waited for an instance, when it did.)
 export interface ReportFigures {
     requestId: string;
     durationMs?: number;
@@ -8,6 +9,7 @@ export interface ReportFigures {
     memorySizeMb?: number;
     maxMemoryUsedMb?: number;
     initDurationMs?: number; // only on a cold start
+    queuedMs?: number; // only when it waited for an instance
 }
 
 const fields: Array<[keyof ReportFigures, string]> = [
@@ -16,6 +18,7 @@ const fields: Array<[keyof ReportFigures, string]> = [
     ['memorySizeMb', 'Memory Size'],
     ['maxMemoryUsedMb', 'Max Memory Used'],
     ['initDurationMs', 'Init Duration'],
+    ['queuedMs', 'Queued'],
 ];
 
 // Tencent Cloud SCF's lines: "Report RequestId: 8f… Duration:3ms Memory:128MB MemUsage:12MB",
@@ -67,5 +70,6 @@ export function formatReport(figures: ReportFigures): string {
             (figures.memorySizeMb !== undefined ? ` of ${figures.memorySizeMb} MB` : ''));
     }
     parts.push(figures.initDurationMs !== undefined ? `cold start (Init Duration ${figures.initDurationMs} ms)` : 'warm');
+    if (figures.queuedMs !== undefined) parts.push(`queued ${figures.queuedMs} ms for an instance`);
     return parts.join(' · ');
 }
