@@ -275,7 +275,6 @@ ScalePolicy::Options policyOptions(const PoolSettings &settings) {
     ScalePolicy::Options options;
     options.cores =
         settings.cores ? settings.cores : std::max(1u, std::thread::hardware_concurrency());
-    options.strict = settings.strictConcurrency;
     options.queueLimit = settings.queueLimit;
     return options;
 }
@@ -702,7 +701,7 @@ void FunctionPool::complete(const std::shared_ptr<Instance> &instance,
         appendBounded(running->log, instance->partialLine, kMaxLogBytes);
         instance->partialLine.clear();
     }
-    instance->active.erase(std::find(instance->active.begin(), instance->active.end(), running));
+    instance->active.erase(at);
     running->timeoutTimer.cancel();
     Pending pending = std::move(running->pending);
     json scene = std::move(running->scene);

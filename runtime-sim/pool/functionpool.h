@@ -128,7 +128,6 @@ public:
     std::size_t instanceCount() const { return m_instances.size(); }
     // Invocations running now.
     std::size_t busyCount() const;
-    const ScalePolicy &policy() const { return m_policy; }
 
 private:
     struct Instance;
