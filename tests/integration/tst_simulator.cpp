@@ -217,6 +217,10 @@ private:
                             int timeoutMs = 20000);
     void startSimulator(std::chrono::milliseconds keepAlive = std::chrono::minutes(5),
                         PoolSettings pool = {});
+    // Invokes `function` `count` times at once with `payload`; each result is added to
+    // `results` as it comes. False when the simulator refused to take one.
+    bool invokeAtOnce(const char *function, const char *payload, int count,
+                      std::vector<InvocationResult> &results);
 
     std::unique_ptr<TempProject> m_project;
     std::unique_ptr<boost::asio::io_context> m_io;
@@ -256,6 +260,20 @@ void TestSimulator::startSimulator(std::chrono::milliseconds keepAlive, PoolSett
     options.pool.keepAlive = keepAlive;
     m_simulator = std::make_unique<Simulator>(*m_io, options, &m_recorder);
     QVERIFY(m_simulator->load());
+}
+
+bool TestSimulator::invokeAtOnce(const char *function, const char *payload, int count,
+                                 std::vector<InvocationResult> &results) {
+    std::string error;
+    for (int i = 0; i < count; ++i) {
+        InvocationRequest request;
+        request.payload = payload;
+        if (!m_simulator->invoke(
+                function, request, [&](InvocationResult r) { results.push_back(std::move(r)); },
+                error))
+            return false;
+    }
+    return true;
 }
 
 void TestSimulator::cleanup() {
@@ -629,25 +647,20 @@ void TestSimulator::strictConcurrencyStartsAnInstancePerInvocation() {
     strict.strictConcurrency = true;
     strict.cores = 1;
     startSimulator(std::chrono::minutes(5), strict);
-    int done = 0;
-    std::string error;
-    for (int i = 0; i < 3; ++i) {
-        InvocationRequest request;
-        request.payload = R"({"seconds": 0.3})";
-        QVERIFY(m_simulator->invoke(
-            "slow", request, [&](InvocationResult r) { done += r.functionError ? 0 : 1; }, error));
-    }
-    QTRY_VERIFY_WITH_TIMEOUT((m_io->run_for(std::chrono::milliseconds(20)), done == 3), 15000);
+    std::vector<InvocationResult> results;
+    QVERIFY(invokeAtOnce("slow", R"({"seconds": 0.3})", 3, results));
+    QTRY_VERIFY_WITH_TIMEOUT((m_io->run_for(std::chrono::milliseconds(20)), results.size() == 3),
+                             15000);
+    for (const auto &r : results)
+        QVERIFY2(!r.functionError, r.payload.c_str());
     QCOMPARE(m_recorder.started, 3); // one instance per invocation, as on Lambda
     // Now all three are warm: three more need no new instance.
-    done = 0;
-    for (int i = 0; i < 3; ++i) {
-        InvocationRequest request;
-        request.payload = R"({"seconds": 0.1})";
-        QVERIFY(m_simulator->invoke(
-            "slow", request, [&](InvocationResult r) { done += r.functionError ? 0 : 1; }, error));
-    }
-    QTRY_VERIFY_WITH_TIMEOUT((m_io->run_for(std::chrono::milliseconds(20)), done == 3), 15000);
+    results.clear();
+    QVERIFY(invokeAtOnce("slow", R"({"seconds": 0.1})", 3, results));
+    QTRY_VERIFY_WITH_TIMEOUT((m_io->run_for(std::chrono::milliseconds(20)), results.size() == 3),
+                             15000);
+    for (const auto &r : results)
+        QVERIFY2(!r.functionError, r.payload.c_str());
     QCOMPARE(m_recorder.started, 3);
 }
 
@@ -658,13 +671,7 @@ void TestSimulator::aBurstQueuesForTheInstancesTheMachineRuns() {
     oneCore.cores = 1;
     startSimulator(std::chrono::minutes(5), oneCore);
     std::vector<InvocationResult> results;
-    std::string error;
-    for (int i = 0; i < 8; ++i) {
-        InvocationRequest request;
-        request.payload = R"({"seconds": 0.05})";
-        QVERIFY(m_simulator->invoke(
-            "slow", request, [&](InvocationResult r) { results.push_back(std::move(r)); }, error));
-    }
+    QVERIFY(invokeAtOnce("slow", R"({"seconds": 0.05})", 8, results));
     QTRY_VERIFY_WITH_TIMEOUT((m_io->run_for(std::chrono::milliseconds(20)), results.size() == 8),
                              15000);
     QCOMPARE(m_recorder.started, 1);
@@ -689,13 +696,7 @@ void TestSimulator::aFullQueueIsThrottled() {
     small.queueLimit = 2;
     startSimulator(std::chrono::minutes(5), small);
     std::vector<InvocationResult> results;
-    std::string error;
-    for (int i = 0; i < 5; ++i) {
-        InvocationRequest request;
-        request.payload = R"({"seconds": 0.2})";
-        QVERIFY(m_simulator->invoke(
-            "slow", request, [&](InvocationResult r) { results.push_back(std::move(r)); }, error));
-    }
+    QVERIFY(invokeAtOnce("slow", R"({"seconds": 0.2})", 5, results));
     // Two wait for the instance starting; the other three are refused at once.
     QCOMPARE(results.size(), std::size_t(3));
     for (const auto &r : results) {
