@@ -103,8 +103,9 @@ struct TriggerOptions {
 };
 
 // The event types trigger can fire, in the order it picks one when not told.
-// (A Tencent project's timer is a schedule, its cos trigger a bucket's notification.)
-const std::vector<std::string> kTriggerable{"schedule", "sqs", "s3", "cos", "websocket"};
+// (A Tencent project's timer is a schedule, its cos trigger a bucket's notification, its cmq
+// trigger a queue's mapping.)
+const std::vector<std::string> kTriggerable{"schedule", "sqs", "cmq", "s3", "cos", "websocket"};
 
 std::int64_t nowSeconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(
@@ -136,9 +137,9 @@ std::optional<std::string> triggerEvent(const manifest::Manifest &m,
                     << " (rule " << schedule.rule << ")\n";
         return sim::scheduledEventPayload(schedule, m.provider.region, nowSeconds());
     }
-    if (type == "sqs") {
+    if (type == "sqs" || type == "cmq") {
         for (const auto &mapping : sim::queueMappingsOf(m)) {
-            if (mapping.function != name)
+            if (mapping.function != name || mapping.cmq.has_value() != (type == "cmq"))
                 continue;
             // One message, as the mapping would deliver it on its first receipt.
             sim::QueueMessage message;
@@ -150,6 +151,11 @@ std::optional<std::string> triggerEvent(const manifest::Manifest &m,
             message.md5OfBody = net::md5Hex(options.body);
             message.sentMs = message.firstReceiveMs = nowSeconds() * 1000;
             message.receiveCount = 1;
+            if (mapping.cmq) {
+                streams.err << "nimbus trigger: " << name << "'s CMQ topic " << mapping.queue
+                            << " (one message)\n";
+                return sim::cmqEventPayload(message, mapping);
+            }
             streams.err << "nimbus trigger: " << name << "'s queue " << mapping.queue
                         << " (one message)\n";
             return sim::sqsEventPayload({message},
@@ -157,9 +163,9 @@ std::optional<std::string> triggerEvent(const manifest::Manifest &m,
                                             mapping.queue,
                                         m.provider.region);
         }
-        streams.err << "nimbus trigger: function '" << name
-                    << "' has no sqs event whose queue is known locally (nimbus validate "
-                    << options.project << ")\n";
+        streams.err << "nimbus trigger: function '" << name << "' has no " << type
+                    << " event whose queue is known locally (nimbus validate " << options.project
+                    << ")\n";
         return std::nullopt;
     }
     if (type == "s3" || type == "cos") {
@@ -308,17 +314,19 @@ void addTriggerCommand(CLI::App &app, Streams streams, int &exitCode) {
     cmd->add_option("--project,-p", options->project,
                     "Project folder (default: the current folder)");
     cmd->add_option("--event-type", options->eventType,
-                    "Which of its events: schedule, sqs, s3 or websocket (default: the first it "
-                    "has, in that order)");
+                    "Which of its events: schedule, sqs, cmq, s3, cos or websocket (default: "
+                    "the first it has, in that order)");
     cmd->add_option("--body", options->body,
-                    "sqs: the message's body; websocket: the message (default {})");
+                    "sqs, cmq: the message's body; websocket: the message (default {})");
     cmd->add_option("--key", options->key,
-                    "s3: the object's key (default: one the event's rules take)");
+                    "s3, cos: the object's key (default: one the event's rules take)");
     cmd->add_option("--stage", options->stage, "Stage for ${opt:stage} and ${sls:stage}");
-    cmd->footer("A schedule sends EventBridge's Scheduled Event for its rule (or its input); sqs "
-                "a batch of one message of its queue; s3 the notification of an object created "
-                "(or removed) in its bucket; websocket the route's event.\n"
-                "The result goes to stdout, the function's log to stderr, as with nimbus invoke.");
+    cmd->footer(
+        "A schedule sends EventBridge's Scheduled Event for its rule (or its input); sqs "
+        "a batch of one message of its queue; cmq CMQ's event for one message of its topic; "
+        "s3 and cos the notification of an object created (or removed) in its bucket; "
+        "websocket the route's event.\n"
+        "The result goes to stdout, the function's log to stderr, as with nimbus invoke.");
     cmd->callback([options, streams, &exitCode] { exitCode = trigger(*options, streams); });
 }
 

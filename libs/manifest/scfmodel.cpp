@@ -208,7 +208,16 @@ private:
         if (!parameters)
             return &none;
         event.settings = *parameters;
+        event.enabled = enabledOf(parameters->find("enable"));
         return parameters;
+    }
+
+    // A trigger's `enable` (component, plugin) or `Enable` (template): true or OPEN, false
+    // or CLOSE; on when absent (a timer decides its own default).
+    static bool enabledOf(const YamlNode *enable) {
+        if (!enable || !enable->isScalar())
+            return true;
+        return enable->toBoolean().value_or(enable->scalar == "OPEN");
     }
 
     // A component's trigger; its default name is TYPE-${name}-${stage}-${app}.
@@ -468,8 +477,10 @@ private:
         event.type = type && type->isScalar() ? type->scalar : "";
         std::transform(event.type.begin(), event.type.end(), event.type.begin(),
                        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        if (properties)
+        if (properties) {
             event.settings = *properties;
+            event.enabled = enabledOf(properties->find("Enable"));
+        }
         if (event.type == "timer") {
             readTimer(event, property("CronExpression"), property("Enable"), property("Message"),
                       true, "scfcli");

@@ -1,6 +1,7 @@
 #include "functionpool.h"
 
 #include "../runtimeapi/runtimeapi.h"
+#include "nimbus/net/textformat.h"
 #include "nimbus/tracing/tracecontext.h"
 
 #include <algorithm>
@@ -26,18 +27,9 @@ double millisecondsSince(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-std::string isoTimestamp() {
+long long epochMillis() {
     using namespace std::chrono;
-    const auto now = system_clock::now();
-    const std::time_t seconds = system_clock::to_time_t(now);
-    const auto millis = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::tm tm{};
-    ::gmtime_r(&seconds, &tm);
-    char text[80];
-    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<int>(millis));
-    return text;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 void appendBounded(std::string &log, std::string_view chunk, std::size_t limit) {
@@ -655,8 +647,8 @@ void FunctionPool::armTimeout(const std::shared_ptr<Instance> &instance,
                       static_cast<double>(self->m_config.timeoutSeconds));
         const std::string message =
             "RequestId: " + requestId + " Error: Task timed out after " + seconds + " seconds";
-        const std::string line =
-            isoTimestamp() + " " + requestId + " Task timed out after " + seconds + " seconds\n";
+        const std::string line = net::isoMillis(epochMillis()) + " " + requestId +
+                                 " Task timed out after " + seconds + " seconds\n";
         if (inst->active.size() > 1) {
             // Others run beside it: they finish, then the instance (and the handler that
             // never answered) ends.

@@ -252,10 +252,11 @@ void Simulator::start() {
         // Lambda's event source mapping invokes synchronously, a batch at a time.
         m_queuePoller = std::make_unique<QueuePoller>(
             m_io, *m_control->queues(), m_manifest->provider.region,
-            [this](const std::string &function, std::string payload, InvocationCallback done) {
+            [this](const QueueMapping &mapping, std::string payload, InvocationCallback done) {
+                const std::string &function = mapping.function;
                 InvocationRequest request;
                 request.payload = std::move(payload);
-                request.trigger = "sqs";
+                request.trigger = mapping.cmq ? "cmq" : "sqs";
                 std::string error;
                 if (!invoke(function, std::move(request), done, error)) {
                     platformEvent("cannot deliver a queue batch to " + function + ": " + error);

@@ -1,6 +1,7 @@
 #include "queuemappings.h"
 
 #include "manifestresources.h"
+#include "nimbus/net/textformat.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -61,12 +62,96 @@ queueAttributes(const manifest::Manifest &manifest, const json &properties,
     return out;
 }
 
+// An SCF cmq trigger's mapping: the topic (parameters.name, a template's Properties.Name,
+// else the trigger's name) is the local queue it reads, a message at a time.
+std::optional<QueueMapping> cmqMapping(const manifest::Function &function,
+                                       const manifest::Event &event) {
+    const json settings = yamlToJson(event.settings);
+    auto text = [&](const char *key) {
+        return settings.is_object() && settings.contains(key) && settings[key].is_string()
+                   ? settings[key].get<std::string>()
+                   : std::string();
+    };
+    QueueMapping m;
+    m.function = function.name;
+    m.queue = text("name");
+    if (m.queue.empty())
+        m.queue = text("Name");
+    if (m.queue.empty())
+        m.queue = event.name;
+    if (m.queue.empty())
+        return std::nullopt;
+    m.batchSize = 1;
+    m.enabled = event.enabled;
+    m.maximumConcurrency = function.reservedConcurrency && *function.reservedConcurrency > 0
+                               ? std::min(5, *function.reservedConcurrency)
+                               : 5;
+    QueueMapping::Cmq cmq;
+    cmq.subscription = event.name.empty() ? m.queue : event.name;
+    cmq.appId = "1250000000"; // the local account SCF's context names
+    const json type = settings.is_object() ? settings.value("filterType", json()) : json();
+    if (type == 1 || type == "1")
+        for (const auto &key : settings.value("filterKey", json::array()))
+            if (key.is_string())
+                cmq.tags.push_back(key.get<std::string>());
+    m.cmq = std::move(cmq);
+    return m;
+}
+
+// A message's CMQ tags: its msgTag attribute, comma-separated.
+std::vector<std::string> cmqTags(const QueueMessage &message) {
+    std::vector<std::string> tags;
+    const json given = json::parse(message.attributes, nullptr, false);
+    if (!given.is_object() || !given.contains("msgTag") || !given["msgTag"].is_object())
+        return tags;
+    const std::string list = given["msgTag"].value("StringValue", "");
+    for (std::size_t at = 0; at <= list.size();) {
+        const auto comma = std::min(list.find(',', at), list.size());
+        if (comma > at)
+            tags.push_back(list.substr(at, comma - at));
+        at = comma + 1;
+    }
+    return tags;
+}
+
 } // namespace
+
+std::string cmqEventPayload(const QueueMessage &message, const QueueMapping &mapping) {
+    const QueueMapping::Cmq cmq = mapping.cmq.value_or(QueueMapping::Cmq{});
+    std::string tags;
+    for (const auto &tag : cmqTags(message))
+        tags += (tags.empty() ? "" : ",") + tag;
+    const json record = {{"type", "topic"},
+                         {"topicOwner", std::atoll(cmq.appId.c_str())},
+                         {"topicName", mapping.queue},
+                         {"subscriptionName", cmq.subscription},
+                         {"publishTime", net::isoMillis(message.sentMs)},
+                         {"msgId", message.messageId},
+                         {"requestId", message.messageId},
+                         {"msgBody", message.body},
+                         {"msgTag", tags}};
+    return json{{"Records", json::array({json{{"CMQ", record}}})}}.dump();
+}
+
+bool cmqTakes(const QueueMapping &mapping, const QueueMessage &message) {
+    if (!mapping.cmq || mapping.cmq->tags.empty())
+        return true;
+    const auto tags = cmqTags(message);
+    return std::any_of(tags.begin(), tags.end(), [&](const std::string &tag) {
+        return std::find(mapping.cmq->tags.begin(), mapping.cmq->tags.end(), tag) !=
+               mapping.cmq->tags.end();
+    });
+}
 
 std::vector<QueueMapping> queueMappingsOf(const manifest::Manifest &manifest) {
     std::vector<QueueMapping> out;
     for (const auto &function : manifest.functions) {
         for (const auto &event : function.events) {
+            if (event.type == "cmq") {
+                if (auto m = cmqMapping(function, event))
+                    out.push_back(std::move(*m));
+                continue;
+            }
             if (event.type != "sqs")
                 continue;
             const json settings = yamlToJson(event.settings);

@@ -4,6 +4,7 @@
 #include "nimbus/manifest/manifest.h"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,13 +25,21 @@ struct QueueMapping {
     std::map<std::string, std::string> queueAttributes;
     // Queues those attributes refer to (a redrive policy's dead-letter queue) with theirs.
     std::map<std::string, std::map<std::string, std::string>> relatedQueues;
+    // An SCF cmq trigger: the local queue named by its CMQ topic stands for the topic, and
+    // each message goes to the function alone, in CMQ's topic event.
+    struct Cmq {
+        std::string subscription;      // the trigger's name
+        std::string appId;             // the topic's owner
+        std::vector<std::string> tags; // filterType 1: a message must carry one of them
+        bool operator==(const Cmq &) const = default;
+    };
+    std::optional<Cmq> cmq;
 
     bool operator==(const QueueMapping &other) const {
-        return function == other.function && queue == other.queue &&
-               batchSize == other.batchSize &&
+        return function == other.function && queue == other.queue && batchSize == other.batchSize &&
                batchingWindowSeconds == other.batchingWindowSeconds && enabled == other.enabled &&
                reportBatchItemFailures == other.reportBatchItemFailures &&
-               maximumConcurrency == other.maximumConcurrency;
+               maximumConcurrency == other.maximumConcurrency && cmq == other.cmq;
     }
 };
 
@@ -41,6 +50,14 @@ std::vector<QueueMapping> queueMappingsOf(const manifest::Manifest &manifest);
 // What Lambda sends a function for a batch: {"Records": [...]} in SQS's event shape.
 std::string sqsEventPayload(const std::vector<QueueMessage> &messages, const std::string &queueArn,
                             const std::string &region);
+
+// What SCF sends a function for a CMQ topic's message: {"Records": [{"CMQ": {"type":
+// "topic", topicName, subscriptionName, msgBody, msgTag, ...}}]}. The message's tags are its
+// `msgTag` attribute (comma-separated), as a CMQ publisher sets them.
+std::string cmqEventPayload(const QueueMessage &message, const QueueMapping &mapping);
+
+// Whether a cmq trigger's tag filter lets the message through.
+bool cmqTakes(const QueueMapping &mapping, const QueueMessage &message);
 
 // Which messages of a batch the function reported as failed ({"batchItemFailures":
 // [{"itemIdentifier": id}]}); nullopt when the answer is not a valid report, which fails the

@@ -139,11 +139,30 @@ void QueuePoller::gather(const std::shared_ptr<Entry> &entry, std::vector<QueueM
 
 void QueuePoller::deliver(const std::shared_ptr<Entry> &entry, std::vector<QueueMessage> batch) {
     const QueueMapping &mapping = entry->state.mapping;
+    if (mapping.cmq) {
+        // A CMQ subscription with a tag filter never sees the messages it leaves out.
+        std::vector<std::string> skipped;
+        std::erase_if(batch, [&](const QueueMessage &m) {
+            if (cmqTakes(mapping, m))
+                return false;
+            skipped.push_back(m.receipt);
+            return true;
+        });
+        if (!skipped.empty()) {
+            m_queues.remove(mapping.queue, skipped);
+            entry->state.lastResult = std::to_string(skipped.size()) +
+                                      " message(s) without the trigger's tags were dropped";
+        }
+        if (batch.empty())
+            return;
+    }
     ++entry->state.batchesInFlight;
     ++entry->state.batches;
-    std::string payload = sqsEventPayload(batch, m_queues.arn(mapping.queue), m_region);
+    std::string payload = mapping.cmq
+                              ? cmqEventPayload(batch.front(), mapping)
+                              : sqsEventPayload(batch, m_queues.arn(mapping.queue), m_region);
     // What succeeded is deleted even when the mapping changed meanwhile (a reload).
-    m_invoke(mapping.function, std::move(payload),
+    m_invoke(mapping, std::move(payload),
              [this, alive = std::weak_ptr<int>(m_alive), weak = std::weak_ptr<Entry>(entry),
               queue = mapping.queue, report = mapping.reportBatchItemFailures,
               batch = std::move(batch)](InvocationResult result) {

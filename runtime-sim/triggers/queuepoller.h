@@ -22,8 +22,8 @@ namespace nimbus::sim {
 // batches run at once.
 class QueuePoller {
 public:
-    // Runs one batch: the function's answer comes back through `done`.
-    using Invoke = std::function<void(const std::string &function, std::string payload,
+    // Runs one batch for the mapping's function: the answer comes back through `done`.
+    using Invoke = std::function<void(const QueueMapping &mapping, std::string payload,
                                       InvocationCallback done)>;
 
     struct State {

@@ -1,7 +1,8 @@
 // The local SQS and its event source mappings, in-process: queues a manifest names exist at
 // start (with the CloudFormation resource's attributes and its dead-letter queue), the API's
 // rules (visibility, receipts, long polls, batches, redrive, FIFO), batches delivered to the
-// function with partial failures, and messages kept across a restart of the store.
+// function with partial failures, messages kept across a restart of the store, and a Tencent
+// project's cmq trigger fed from the queue named by its topic.
 #include "queues/queueservice.h"
 #include "simulator/simulator.h"
 #include "store/database.h"
@@ -121,6 +122,7 @@ private slots:
     void fifoQueuesKeepOrderAndDeduplicate();
     void batchesReachTheFunctionAndFailuresComeBackThenRedrive();
     void messagesSurviveARestart();
+    void cmqTriggersReadTheirTopicsQueue();
 
 private:
     nimbus::manifest::Manifest load();
@@ -376,6 +378,89 @@ void TestQueues::messagesSurviveARestart() {
     QCOMPARE(got["Messages"][0]["Body"], json("durable"));
     QCOMPARE(got["Messages"][0]["MessageAttributes"]["k"]["StringValue"], json("1"));
     QVERIFY(got["Messages"][0].contains("MD5OfMessageAttributes"));
+}
+
+// An SCF component's cmq trigger: the local queue named by its topic stands for the topic;
+// each message reaches the function alone in CMQ's topic event, and one without the
+// trigger's tags (filterType 1) is dropped, as the subscription would never see it.
+void TestQueues::cmqTriggersReadTheirTopicsQueue() {
+    TempProject project;
+    project.writeManifest(R"(component: scf
+name: orders
+app: shop
+stage: dev
+inputs:
+  src: ./src
+  handler: index.main_handler
+  runtime: Python3.9
+  region: ap-guangzhou
+  events:
+    - cmq:
+        name: paid-orders
+        parameters:
+          name: orders-topic
+          filterType: 1
+          filterKey:
+            - paid
+    - cmq:
+        parameters:
+          name: quiet-topic
+          enable: false
+)");
+    project.write("src/index.py", R"(def main_handler(event, context):
+    return event["Records"][0]["CMQ"]
+)");
+    auto loaded = nimbus::manifest::ManifestLoader().loadProject(project.path().toStdString());
+    QVERIFY(loaded.manifest);
+    const auto mappings = queueMappingsOf(*loaded.manifest);
+    QCOMPARE(mappings.size(), std::size_t(2));
+    QCOMPARE(QString::fromStdString(mappings[0].queue), QString("orders-topic"));
+    QVERIFY(mappings[0].cmq);
+    QCOMPARE(QString::fromStdString(mappings[0].cmq->subscription), QString("paid-orders"));
+    QCOMPARE(mappings[0].batchSize, 1);
+    QVERIFY(mappings[0].enabled);
+    QVERIFY(!mappings[1].enabled);
+
+    boost::asio::io_context io;
+    Finished finished;
+    SimulatorOptions options;
+    options.projectDir = project.path().toStdString();
+    options.resourcesDir = nimbusSourcePath("resources").toStdString();
+    options.serveGateway = false;
+    options.prewarm = false;
+    Simulator simulator(io, options, &finished);
+    QVERIFY(simulator.load());
+    simulator.start();
+    QueueService &service = *simulator.controlPlane()->queues();
+    QVERIFY(service.exists("orders-topic"));
+    const json tagged = {{"msgTag", {{"DataType", "String"}, {"StringValue", "paid,eu"}}}};
+    call(io, service, "SendMessage",
+         {{"QueueUrl", kUrl + "orders-topic"}, {"MessageBody", "untagged"}});
+    call(io, service, "SendMessage",
+         {{"QueueUrl", kUrl + "orders-topic"},
+          {"MessageBody", R"({"order": 7})"},
+          {"MessageAttributes", tagged}});
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline &&
+           (finished.results.empty() ||
+            service.counts("orders-topic").visible + service.counts("orders-topic").inFlight > 0))
+        io.run_for(std::chrono::milliseconds(50));
+    io.run_for(std::chrono::milliseconds(200));
+    QCOMPARE(finished.results.size(), std::size_t(1));
+    const InvocationResult &result = finished.results[0].second;
+    QCOMPARE(QString::fromStdString(result.trigger), QString("cmq"));
+    QVERIFY2(!result.functionError, result.payload.c_str());
+    const json cmq = json::parse(result.payload);
+    QCOMPARE(cmq["type"], json("topic"));
+    QCOMPARE(cmq["topicName"], json("orders-topic"));
+    QCOMPARE(cmq["subscriptionName"], json("paid-orders"));
+    QCOMPARE(cmq["msgBody"], json(R"({"order": 7})"));
+    QCOMPARE(cmq["msgTag"], json("paid,eu"));
+    QCOMPARE(cmq["topicOwner"], json(1250000000));
+    QVERIFY(cmq["publishTime"].get<std::string>().ends_with("Z"));
+    QCOMPARE(service.counts("orders-topic").visible + service.counts("orders-topic").inFlight, 0LL);
+    simulator.shutdown();
+    io.run_for(std::chrono::milliseconds(100));
 }
 
 QTEST_GUILESS_MAIN(TestQueues)

@@ -58,12 +58,20 @@ inputs:
             prefix: incoming/
           events: cos:ObjectCreated:*
           enable: true
+    - cmq:
+        name: paid
+        parameters:
+          name: orders
+          filterType: 1
+          filterKey:
+            - paid
 `);
 writeFileSync(join(project, 'src', 'index.py'), `import json, os
 
 def main_handler(event, context):
     if "Records" in event:
-        with open(os.environ["LEDGER"], "a") as ledger:
+        kind = ".cmq" if "CMQ" in event["Records"][0] else ""
+        with open(os.environ["LEDGER"] + kind, "a") as ledger:
             ledger.write(json.dumps(event) + "\\n")
     return {"mode": os.environ.get("MODE"), "function": context["function_name"]}
 `);
@@ -373,6 +381,36 @@ async function main() {
     await sleep(300);
     const lines = existsSync(ledger) ? readFileSync(ledger, 'utf8').trim().split('\n').length : 0;
     check('… and not for a key outside its filter', lines === 1, `${lines} events`);
+
+    // Its cmq trigger reads the local queue named by the topic (sent here with the AWS CLI's
+    // SQS commands); a message without the trigger's tag never reaches it.
+    const sqs = (...args) => {
+        try {
+            execFileSync('aws', ['--endpoint-url', state.controlPlane, 'sqs', ...args],
+                         { env: awsEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+            return '';
+        } catch (e) {
+            return `${e.stdout}${e.stderr}`;
+        }
+    };
+    const topic = `${state.controlPlane}/000000000000/orders`;
+    const untagged = sqs('send-message', '--queue-url', topic, '--message-body', 'no tag');
+    const sent = sqs('send-message', '--queue-url', topic, '--message-body', '{"order":7}',
+                     '--message-attributes', 'msgTag={DataType=String,StringValue="paid,eu"}');
+    const cmqLedger = `${ledger}.cmq`;
+    let cmqEvents = [];
+    for (let i = 0; i < 150 && cmqEvents.length === 0; i++) {
+        if (existsSync(cmqLedger)) cmqEvents = readFileSync(cmqLedger, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+        else await sleep(100);
+    }
+    await sleep(500);
+    if (existsSync(cmqLedger)) cmqEvents = readFileSync(cmqLedger, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const cmq = cmqEvents[0] && cmqEvents[0].Records[0].CMQ;
+    check('a cmq trigger fires with CMQ\'s topic event for a message with its tag, and not for one without',
+          untagged === '' && sent === '' && cmqEvents.length === 1 && cmq.type === 'topic' &&
+              cmq.topicName === 'orders' && cmq.subscriptionName === 'paid' && cmq.msgBody === '{"order":7}' &&
+              cmq.msgTag === 'paid,eu',
+          `${untagged}${sent} ${JSON.stringify(cmqEvents)}`);
 
     const second = deploy();
     check('deploying again updates it', second.code === 0 && /updated\s+api\s+api-dev-demo/.test(second.out),
