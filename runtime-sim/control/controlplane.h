@@ -272,6 +272,9 @@ private:
     std::unique_ptr<LogStore> m_logs;
     std::unique_ptr<MetricsStore> m_metrics;
     std::unique_ptr<SpanStore> m_spans;
+    // Writes the three stores above on a thread of its own; declared after them, so it is
+    // drained and joined while they still exist.
+    std::unique_ptr<BackgroundWriter> m_writer;
     std::unique_ptr<FailureStore> m_failures;
     std::unique_ptr<InvokeConfigStore> m_invokeConfigs;
     std::unique_ptr<QueueService> m_sqs;

@@ -697,9 +697,6 @@ std::optional<scf::ApiError> ControlPlane::scfFunctionLogs(const json &body, jso
                                  std::string(field) + " must be written as 2017-05-16 20:00:00"};
         *into = *parsed;
     }
-    // What is still buffered is part of the answer.
-    m_logs->flush();
-    m_metrics->flush();
     std::vector<metrics::Invocation> matching;
     for (auto &invocation : m_metrics->since(startMs, request.functionName)) {
         if (invocation.startMs > endMs)

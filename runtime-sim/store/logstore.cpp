@@ -19,10 +19,25 @@ CREATE INDEX IF NOT EXISTS logs_by_group ON logs (log_group, id);
 bool LogStore::flush(std::size_t maxRows) {
     if (m_buffer.empty())
         return false;
-    const std::vector<LogEvent> buffer = takeOldest(m_buffer, maxRows);
-    Database::Transaction transaction(m_db);
+    if (m_writer) {
+        m_writer->post(
+            [this, rows = std::exchange(m_buffer, {})](Database &db) { write(db, rows); });
+        return false;
+    }
+    write(m_db, takeOldest(m_buffer, maxRows));
+    return !m_buffer.empty();
+}
+
+void LogStore::settle() {
+    flush();
+    if (m_writer)
+        m_writer->sync();
+}
+
+void LogStore::write(Database &db, const std::vector<LogEvent> &buffer) {
+    Database::Transaction transaction(db);
     std::map<std::string, std::size_t> groups; // lines added, by group
-    Statement row = m_db.prepare(
+    Statement row = db.prepare(
         "INSERT INTO logs (log_group, stream, timestamp_ms, message) VALUES (?, ?, ?, ?)");
     for (const auto &event : buffer) {
         row.reset()
@@ -34,27 +49,26 @@ bool LogStore::flush(std::size_t maxRows) {
         ++groups[event.group];
     }
     // Each group is trimmed to its newest `keep` now and then, not at every flush: the scan
-    // to the keep-th line is what costs (see MetricsStore::flush).
+    // to the keep-th line is what costs (see MetricsStore::write).
     for (const auto &[group, added] : groups) {
         std::size_t &since = m_sinceTrim[group];
         since += added;
         if (since < trimInterval(m_keep))
             continue;
         since = 0;
-        Statement trim = m_db.prepare(
-            "DELETE FROM logs WHERE log_group = ?1 AND id <= (SELECT id FROM logs WHERE "
-            "log_group = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)");
+        Statement trim =
+            db.prepare("DELETE FROM logs WHERE log_group = ?1 AND id <= (SELECT id FROM logs WHERE "
+                       "log_group = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)");
         trim.bind(1, group).bind(2, static_cast<long long>(m_keep));
         trim.run();
     }
     transaction.commit();
-    return !m_buffer.empty();
 }
 
 std::vector<LogEvent> LogStore::filter(const std::string &group, long long startMs,
                                        long long endMs, const std::string &pattern,
                                        long long afterId, int limit) {
-    flush();
+    settle();
     Statement row = m_db.prepare(
         "SELECT id, log_group, stream, timestamp_ms, message FROM logs WHERE log_group = ?1 AND "
         "id > ?2 AND timestamp_ms >= ?3 AND (?4 = 0 OR timestamp_ms <= ?4) ORDER BY id");
@@ -69,7 +83,7 @@ std::vector<LogEvent> LogStore::filter(const std::string &group, long long start
 }
 
 std::vector<std::string> LogStore::groups(const std::string &prefix) {
-    flush();
+    settle();
     Statement row = m_db.prepare("SELECT DISTINCT log_group FROM logs WHERE substr(log_group, 1, "
                                  "length(?1)) = ?1 ORDER BY log_group");
     row.bind(1, prefix);

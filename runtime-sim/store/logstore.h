@@ -1,5 +1,6 @@
 #pragma once
 
+#include "backgroundwriter.h"
 #include "database.h"
 
 #include <map>
@@ -30,7 +31,10 @@ public:
     void append(LogEvent event) { m_buffer.push_back(std::move(event)); }
     bool hasBuffered() const { return !m_buffer.empty(); }
     // Writes what is buffered, at most `maxRows` of it (0: all); true when some is left.
+    // With a background writer, all of it is handed over at once and written there.
     bool flush(std::size_t maxRows = 0);
+    // Writes through `writer` (its thread, its connection) from now on; nullptr: here.
+    void setWriter(BackgroundWriter *writer) { m_writer = writer; }
 
     // Events of a group from `startMs` to `endMs` (0: open), after the event `afterId`,
     // matching a CloudWatch filter pattern's terms, oldest first.
@@ -39,7 +43,12 @@ public:
     std::vector<std::string> groups(const std::string &prefix);
 
 private:
+    void write(Database &db, const std::vector<LogEvent> &rows);
+    // Everything appended so far is written (a read's first step).
+    void settle();
+
     Database &m_db;
+    BackgroundWriter *m_writer = nullptr;
     std::size_t m_keep;
     std::vector<LogEvent> m_buffer;
     std::map<std::string, std::size_t> m_sinceTrim; // lines added since its last trim, by group

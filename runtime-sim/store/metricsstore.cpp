@@ -18,10 +18,25 @@ CREATE INDEX IF NOT EXISTS invocations_by_start ON invocations (start_ms);
 bool MetricsStore::flush(std::size_t maxRows) {
     if (m_buffer.empty())
         return false;
-    const std::vector<metrics::Invocation> buffer = takeOldest(m_buffer, maxRows);
-    Database::Transaction transaction(m_db);
+    if (m_writer) {
+        m_writer->post(
+            [this, rows = std::exchange(m_buffer, {})](Database &db) { write(db, rows); });
+        return false;
+    }
+    write(m_db, takeOldest(m_buffer, maxRows));
+    return !m_buffer.empty();
+}
+
+void MetricsStore::settle() {
+    flush();
+    if (m_writer)
+        m_writer->sync();
+}
+
+void MetricsStore::write(Database &db, const std::vector<metrics::Invocation> &buffer) {
+    Database::Transaction transaction(db);
     Statement row =
-        m_db.prepare("INSERT INTO invocations (function, start_ms, record) VALUES (?, ?, ?)");
+        db.prepare("INSERT INTO invocations (function, start_ms, record) VALUES (?, ?, ?)");
     for (const auto &invocation : buffer) {
         row.reset()
             .bind(1, invocation.function)
@@ -39,18 +54,17 @@ bool MetricsStore::flush(std::size_t maxRows) {
     m_sinceTrim += buffer.size();
     if (m_sinceTrim >= trimInterval(m_keep)) {
         m_sinceTrim = 0;
-        Statement old = m_db.prepare("DELETE FROM invocations WHERE start_ms < ?1 OR id <= "
-                                     "(SELECT MAX(id) FROM invocations) - ?2");
+        Statement old = db.prepare("DELETE FROM invocations WHERE start_ms < ?1 OR id <= "
+                                   "(SELECT MAX(id) FROM invocations) - ?2");
         old.bind(1, now - m_maxAgeMs).bind(2, static_cast<long long>(m_keep));
         old.run();
     }
     transaction.commit();
-    return !m_buffer.empty();
 }
 
 std::vector<metrics::Invocation> MetricsStore::since(long long sinceMs,
                                                      const std::string &function) {
-    flush();
+    settle();
     Statement row = m_db.prepare("SELECT record FROM invocations WHERE start_ms >= ?1 AND (?2 = '' "
                                  "OR function = ?2) ORDER BY id");
     row.bind(1, sinceMs).bind(2, function);

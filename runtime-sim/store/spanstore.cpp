@@ -20,10 +20,25 @@ CREATE INDEX IF NOT EXISTS spans_by_start ON spans (start_us);
 bool SpanStore::flush(std::size_t maxRows) {
     if (m_buffer.empty())
         return false;
-    const std::vector<tracing::Span> buffer = takeOldest(m_buffer, maxRows);
-    Database::Transaction transaction(m_db);
-    Statement row = m_db.prepare(
-        "INSERT INTO spans (trace_id, function, start_us, record) VALUES (?, ?, ?, ?)");
+    if (m_writer) {
+        m_writer->post(
+            [this, rows = std::exchange(m_buffer, {})](Database &db) { write(db, rows); });
+        return false;
+    }
+    write(m_db, takeOldest(m_buffer, maxRows));
+    return !m_buffer.empty();
+}
+
+void SpanStore::settle() {
+    flush();
+    if (m_writer)
+        m_writer->sync();
+}
+
+void SpanStore::write(Database &db, const std::vector<tracing::Span> &buffer) {
+    Database::Transaction transaction(db);
+    Statement row =
+        db.prepare("INSERT INTO spans (trace_id, function, start_us, record) VALUES (?, ?, ?, ?)");
     for (const auto &span : buffer) {
         row.reset()
             .bind(1, span.traceId)
@@ -35,17 +50,16 @@ bool SpanStore::flush(std::size_t maxRows) {
     const long long nowUs = std::chrono::duration_cast<std::chrono::microseconds>(
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count();
-    // Now and then, by id (see MetricsStore::flush).
+    // Now and then, by id (see MetricsStore::write).
     m_sinceTrim += buffer.size();
     if (m_sinceTrim >= trimInterval(m_keep)) {
         m_sinceTrim = 0;
-        Statement old = m_db.prepare("DELETE FROM spans WHERE start_us < ?1 OR id <= (SELECT "
-                                     "MAX(id) FROM spans) - ?2");
+        Statement old = db.prepare("DELETE FROM spans WHERE start_us < ?1 OR id <= (SELECT "
+                                   "MAX(id) FROM spans) - ?2");
         old.bind(1, nowUs - m_maxAgeMs * 1000).bind(2, static_cast<long long>(m_keep));
         old.run();
     }
     transaction.commit();
-    return !m_buffer.empty();
 }
 
 namespace {
@@ -64,7 +78,7 @@ void readSpans(Statement &row, std::vector<tracing::Span> &out) {
 
 std::vector<tracing::Trace> SpanStore::recent(long long sinceMs, const std::string &function, const std::string &alias,
                                               std::size_t limit) {
-    flush();
+    settle();
     Statement ids = m_db.prepare(
         "SELECT trace_id FROM spans WHERE start_us >= ?1 AND (?2 = '' OR function = ?2 OR function = ?4) "
         "GROUP BY trace_id ORDER BY MAX(start_us) DESC LIMIT ?3");
@@ -82,7 +96,7 @@ std::vector<tracing::Trace> SpanStore::recent(long long sinceMs, const std::stri
 }
 
 std::vector<tracing::Span> SpanStore::trace(const std::string &traceId) {
-    flush();
+    settle();
     Statement row = m_db.prepare("SELECT record FROM spans WHERE trace_id = ? ORDER BY id");
     row.bind(1, traceId);
     std::vector<tracing::Span> spans;

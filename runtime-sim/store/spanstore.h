@@ -1,5 +1,6 @@
 #pragma once
 
+#include "backgroundwriter.h"
 #include "database.h"
 #include "nimbus/tracing/span.h"
 
@@ -22,7 +23,10 @@ public:
 
     void append(tracing::Span span) { m_buffer.push_back(std::move(span)); }
     // Writes what is buffered, at most `maxRows` of it (0: all); true when some is left.
+    // With a background writer, all of it is handed over at once and written there.
     bool flush(std::size_t maxRows = 0);
+    // Writes through `writer` (its thread, its connection) from now on; nullptr: here.
+    void setWriter(BackgroundWriter *writer) { m_writer = writer; }
 
     // The newest `limit` traces with a span started at or after `sinceMs` (0: any), and
     // touching `function` or `alias` ("" for any: the manifest's and the deployed name), with all their spans.
@@ -32,7 +36,12 @@ public:
     std::vector<tracing::Span> trace(const std::string &traceId);
 
 private:
+    void write(Database &db, const std::vector<tracing::Span> &rows);
+    // Everything appended so far is written (a read's first step).
+    void settle();
+
     Database &m_db;
+    BackgroundWriter *m_writer = nullptr;
     std::size_t m_keep;
     long long m_maxAgeMs;
     std::vector<tracing::Span> m_buffer;
