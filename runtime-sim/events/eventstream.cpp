@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <optional>
 #include <sstream>
 
 namespace nimbus::sim {
@@ -55,11 +56,11 @@ json EventStream::collect(long long after, std::size_t limit) const {
     const bool reset = after >= m_next;
     if (reset)
         after = 0;
-    const long long first = m_backlog.empty() ? m_next : m_backlog.front()["seq"].get<long long>();
+    const long long first = m_backlog.empty() ? m_next : m_backlog.front().seq;
     const long long from = std::max(after + 1, first);
     json events = json::array();
     for (long long seq = from; seq < m_next && events.size() < limit; ++seq)
-        events.push_back(m_backlog[static_cast<std::size_t>(seq - first)]);
+        events.push_back(m_backlog[static_cast<std::size_t>(seq - first)].toJson());
     const auto count = static_cast<long long>(events.size());
     json answer{
         {"events", std::move(events)}, {"next", from - 1 + count}, {"dropped", from - (after + 1)}};
@@ -169,22 +170,69 @@ void EventStream::subscribe(Listener listener) {
     m_listeners.push_back(std::move(listener));
 }
 
-void EventStream::append(json event) {
+json EventStream::Event::toJson() const {
+    json event{{"seq", seq}, {"time", time}};
+    switch (kind) {
+    case Kind::Instance:
+        event["type"] = "instance";
+        event["function"] = function;
+        event["pid"] = pid;
+        event["state"] = text;
+        if (text == "stopped")
+            event["reason"] = detail;
+        if (memoryMb >= 0)
+            event["memoryMb"] = memoryMb;
+        break;
+    case Kind::Log:
+    case Kind::Request:
+        event["type"] = kind == Kind::Log ? "log" : "request";
+        event["function"] = function;
+        event["line"] = text;
+        break;
+    case Kind::InvocationStart:
+        event["type"] = "invocationStart";
+        event["function"] = function;
+        event["requestId"] = text;
+        break;
+    case Kind::InvocationEnd:
+        event["type"] = "invocationEnd";
+        event["function"] = function;
+        event["requestId"] = text;
+        event["durationMs"] = durationMs;
+        event["billedDurationMs"] = billedDurationMs;
+        event["memorySizeMb"] = memorySizeMb;
+        event["maxMemoryUsedMb"] = maxMemoryUsedMb;
+        event["error"] = failed ? json(detail) : json();
+        if (initDurationMs >= 0)
+            event["initDurationMs"] = initDurationMs;
+        if (queuedMs >= 0.01)
+            event["queuedMs"] = queuedMs;
+        if (throttled)
+            event["throttled"] = true;
+        break;
+    case Kind::Platform:
+        event["type"] = "platform";
+        event["message"] = text;
+        break;
+    }
+    return event;
+}
+
+void EventStream::append(Event event) {
+    std::optional<Event> told; // a copy for listeners, when there are any
     {
         std::lock_guard lock(m_mutex);
-        event["seq"] = m_next++;
-        event["time"] = nowMs();
-        // A copy only for listeners, when there are any: a deep copy of every event was a
-        // measurable share of a request's cost under load.
-        if (m_listeners.empty())
-            m_backlog.push_back(std::move(event));
-        else
-            m_backlog.push_back(event);
+        event.seq = m_next++;
+        event.time = nowMs();
+        if (!m_listeners.empty())
+            told = event;
+        m_backlog.push_back(std::move(event));
         while (m_backlog.size() > m_capacity)
             m_backlog.pop_front();
     }
-    for (const auto &listener : m_listeners)
-        listener(event);
+    if (told)
+        for (const auto &listener : m_listeners)
+            listener(*told);
     wake();
 }
 
@@ -193,7 +241,12 @@ void EventStream::instanceStarted(const std::string &function, pid_t pid) {
         std::lock_guard lock(m_mutex);
         m_instances[function][pid] = {"starting", 0, nowMs()};
     }
-    append({{"type", "instance"}, {"function", function}, {"pid", pid}, {"state", "starting"}});
+    Event event;
+    event.kind = Event::Kind::Instance;
+    event.function = function;
+    event.pid = pid;
+    event.text = "starting";
+    append(std::move(event));
 }
 
 void EventStream::instanceStopped(const std::string &function, pid_t pid, const std::string &why) {
@@ -205,11 +258,13 @@ void EventStream::instanceStopped(const std::string &function, pid_t pid, const 
                 m_instances.erase(it);
         }
     }
-    append({{"type", "instance"},
-            {"function", function},
-            {"pid", pid},
-            {"state", "stopped"},
-            {"reason", why}});
+    Event event;
+    event.kind = Event::Kind::Instance;
+    event.function = function;
+    event.pid = pid;
+    event.text = "stopped";
+    event.detail = why;
+    append(std::move(event));
 }
 
 void EventStream::instanceState(const std::string &function, pid_t pid, const std::string &state,
@@ -218,11 +273,13 @@ void EventStream::instanceState(const std::string &function, pid_t pid, const st
         std::lock_guard lock(m_mutex);
         m_instances[function][pid] = {state, peakKb, nowMs()};
     }
-    append({{"type", "instance"},
-            {"function", function},
-            {"pid", pid},
-            {"state", state},
-            {"memoryMb", megabytes(peakKb)}});
+    Event event;
+    event.kind = Event::Kind::Instance;
+    event.function = function;
+    event.pid = pid;
+    event.text = state;
+    event.memoryMb = megabytes(peakKb);
+    append(std::move(event));
 }
 
 void EventStream::invocationLog(const std::string &function, const std::string &log) {
@@ -230,39 +287,53 @@ void EventStream::invocationLog(const std::string &function, const std::string &
         std::size_t end = log.find('\n', from);
         if (end == std::string::npos)
             end = log.size();
-        append({{"type", "log"}, {"function", function}, {"line", log.substr(from, end - from)}});
+        Event event;
+        event.kind = Event::Kind::Log;
+        event.function = function;
+        event.text.assign(log, from, end - from);
+        append(std::move(event));
         from = end + 1;
     }
 }
 
 void EventStream::invocationStarted(const std::string &function, const std::string &requestId) {
-    append({{"type", "invocationStart"}, {"function", function}, {"requestId", requestId}});
+    Event event;
+    event.kind = Event::Kind::InvocationStart;
+    event.function = function;
+    event.text = requestId;
+    append(std::move(event));
 }
 
 void EventStream::invocationFinished(const std::string &function, const InvocationResult &result) {
-    json event{{"type", "invocationEnd"},
-               {"function", function},
-               {"requestId", result.requestId},
-               {"durationMs", result.durationMs},
-               {"billedDurationMs", result.billedDurationMs},
-               {"memorySizeMb", result.memorySizeMb},
-               {"maxMemoryUsedMb", result.maxMemoryUsedMb},
-               {"error", result.functionError ? json(result.errorType) : json()}};
-    if (result.initDurationMs)
-        event["initDurationMs"] = *result.initDurationMs;
-    if (result.queuedMs >= 0.01)
-        event["queuedMs"] = result.queuedMs;
-    if (result.throttled)
-        event["throttled"] = true;
+    Event event;
+    event.kind = Event::Kind::InvocationEnd;
+    event.function = function;
+    event.text = result.requestId;
+    event.durationMs = result.durationMs;
+    event.billedDurationMs = result.billedDurationMs;
+    event.memorySizeMb = result.memorySizeMb;
+    event.maxMemoryUsedMb = result.maxMemoryUsedMb;
+    event.failed = result.functionError;
+    event.detail = result.errorType;
+    event.initDurationMs = result.initDurationMs.value_or(-1);
+    event.queuedMs = result.queuedMs;
+    event.throttled = result.throttled;
     append(std::move(event));
 }
 
 void EventStream::gatewayRequest(const std::string &function, const std::string &line) {
-    append({{"type", "request"}, {"function", function}, {"line", line}});
+    Event event;
+    event.kind = Event::Kind::Request;
+    event.function = function;
+    event.text = line;
+    append(std::move(event));
 }
 
 void EventStream::platformEvent(const std::string &message) {
-    append({{"type", "platform"}, {"message", message}});
+    Event event;
+    event.kind = Event::Kind::Platform;
+    event.text = message;
+    append(std::move(event));
 }
 
 } // namespace nimbus::sim

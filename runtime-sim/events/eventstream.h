@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <list>
@@ -42,9 +43,42 @@ public:
 
     long long lastSequence() const;
 
+    // An event as the backlog keeps it and listeners get it: plain fields, made JSON only
+    // when a client reads it. (Kept as JSON, the events of every log line cost the event
+    // loop a seventh of its time under load: bench/README.md, http.)
+    struct Event {
+        enum class Kind : std::uint8_t {
+            Instance,
+            Log,
+            InvocationStart,
+            InvocationEnd,
+            Request,
+            Platform
+        };
+        Kind kind = Kind::Platform;
+        long long seq = 0;
+        long long time = 0;
+        std::string function;
+        std::string text;   // the line, message, request id, or an instance's state
+        std::string detail; // why an instance stopped; the error type of a failed invocation
+        pid_t pid = 0;
+        int memoryMb = -1; // an instance's, when known
+        // InvocationEnd
+        double durationMs = 0;
+        double billedDurationMs = 0;
+        double queuedMs = 0;
+        double initDurationMs = -1;
+        int memorySizeMb = 0;
+        int maxMemoryUsedMb = 0;
+        bool failed = false;
+        bool throttled = false;
+
+        Json toJson() const;
+    };
+
     // In-process listeners (the console of `nimbus dev` and nimbus-sim) get every event as
     // it is numbered, on the thread that produced it.
-    using Listener = std::function<void(const Json &)>;
+    using Listener = std::function<void(const Event &)>;
     void subscribe(Listener listener);
 
     // PoolObserver
@@ -66,14 +100,14 @@ private:
         long long sinceMs = 0;
     };
 
-    void append(Json event);
+    void append(Event event);
     Json collect(long long after, std::size_t limit) const; // m_mutex held
     void wake();
 
     boost::asio::io_context &m_io;
     std::size_t m_capacity;
     mutable std::mutex m_mutex;
-    std::deque<Json> m_backlog;
+    std::deque<Event> m_backlog;
     long long m_next = 1; // the number the next event gets
     std::map<std::string, std::map<pid_t, InstanceState>> m_instances;
     std::list<std::shared_ptr<Waiter>> m_waiters;

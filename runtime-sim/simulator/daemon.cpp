@@ -1,6 +1,5 @@
 #include "daemon.h"
 
-
 #include "nimbus/manifest/diagnostic.h"
 #include "nimbus/manifest/manifestloader.h"
 #include "nimbus/resources/resourcelocator.h"
@@ -8,6 +7,7 @@
 #include "statefile.h"
 
 #include <CLI/CLI.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
 #include <ctime>
@@ -28,23 +28,24 @@ namespace {
 // own colour, errors red, platform lines dim).
 class ConsoleLog {
 public:
-    ConsoleLog(std::ostream &out, bool colour)
+    ConsoleLog(std::ostream &out, bool colour, boost::asio::io_context &io)
         : m_out(out)
-        , m_colour(colour) {}
+        , m_colour(colour)
+        , m_io(io) {}
 
-    void show(const nlohmann::json &event) {
-        const std::string type = event.value("type", "");
-        const std::string function = event.value("function", "");
-        if (type == "instance") {
-            const std::string state = event.value("state", "");
-            const std::string pid = std::to_string(event.value("pid", 0));
-            if (state == "starting")
+    void show(const EventStream::Event &event) {
+        using Kind = EventStream::Event::Kind;
+        const std::string &function = event.function;
+        const std::string &text = event.text;
+        if (event.kind == Kind::Instance) {
+            const std::string pid = std::to_string(event.pid);
+            if (text == "starting")
                 line(function, "instance " + pid + " started", Style::Dim);
-            else if (state == "stopped")
-                line(function, "instance " + pid + " stopped: " + event.value("reason", ""),
-                     Style::Dim);
-        } else if (type == "log") {
-            const std::string text = event.value("line", "");
+            else if (text == "stopped")
+                line(function, "instance " + pid + " stopped: " + event.detail, Style::Dim);
+            else
+                return;
+        } else if (event.kind == Kind::Log) {
             // (Lambda's lines, and SCF's Event / Report / Init Report.)
             const bool platform = text.starts_with("START ") || text.starts_with("END ") ||
                                   text.starts_with("REPORT ") || text.starts_with("INIT_") ||
@@ -56,17 +57,24 @@ public:
                                text.find("Task timed out") != std::string::npos ||
                                text.find("Traceback") != std::string::npos;
             line(function, text, error ? Style::Error : platform ? Style::Dim : Style::Plain);
-        } else if (type == "request") {
-            const std::string text = event.value("line", "");
+        } else if (event.kind == Kind::Request) {
             const bool failed =
                 text.find(" 5") != std::string::npos && text.find(" — ") != std::string::npos;
             line(function, "→ " + text, failed ? Style::Error : Style::Request);
-        } else if (type == "platform") {
-            line("nimbus", event.value("message", ""), Style::Dim);
+        } else if (event.kind == Kind::Platform) {
+            line("nimbus", text, Style::Dim);
         } else {
-            return; // idle/busy and invocation start/end: the log lines say it
+            return; // invocation start/end: the log lines say it
         }
-        m_out << std::flush;
+        // One flush for all the lines of a turn of the event loop, not one write per line:
+        // under load a write per line was a syscall per line on the loop.
+        if (!m_flushPending) {
+            m_flushPending = true;
+            boost::asio::post(m_io, [this] {
+                m_flushPending = false;
+                m_out << std::flush;
+            });
+        }
     }
 
 private:
@@ -99,6 +107,8 @@ private:
 
     std::ostream &m_out;
     bool m_colour;
+    boost::asio::io_context &m_io;
+    bool m_flushPending = false;
 };
 
 std::string isoNow() {
@@ -209,7 +219,7 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
     }
 
     boost::asio::io_context io;
-    ConsoleLog console(out, opts.colour);
+    ConsoleLog console(out, opts.colour, io);
     SimulatorOptions options;
     options.projectDir = project;
     options.stage = opts.stage;
@@ -223,7 +233,8 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
     options.gatewayPort = opts.gatewayPort;
     options.control.retryDelay = opts.asyncRetryDelay;
     Simulator simulator(io, options);
-    simulator.events().subscribe([&console](const nlohmann::json &event) { console.show(event); });
+    simulator.events().subscribe(
+        [&console](const EventStream::Event &event) { console.show(event); });
     if (!simulator.load()) {
         for (const auto &d : simulator.diagnostics())
             err << manifest::formatDiagnostic(d) << '\n';
