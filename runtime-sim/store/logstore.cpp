@@ -16,24 +16,6 @@ CREATE INDEX IF NOT EXISTS logs_by_group ON logs (log_group, id);
 )");
 }
 
-bool LogStore::flush(std::size_t maxRows) {
-    if (m_buffer.empty())
-        return false;
-    if (m_writer) {
-        m_writer->post(
-            [this, rows = std::exchange(m_buffer, {})](Database &db) { write(db, rows); });
-        return false;
-    }
-    write(m_db, takeOldest(m_buffer, maxRows));
-    return !m_buffer.empty();
-}
-
-void LogStore::settle() {
-    flush();
-    if (m_writer)
-        m_writer->sync();
-}
-
 void LogStore::write(Database &db, const std::vector<LogEvent> &buffer) {
     Database::Transaction transaction(db);
     std::map<std::string, std::size_t> groups; // lines added, by group
@@ -68,7 +50,7 @@ void LogStore::write(Database &db, const std::vector<LogEvent> &buffer) {
 std::vector<LogEvent> LogStore::filter(const std::string &group, long long startMs,
                                        long long endMs, const std::string &pattern,
                                        long long afterId, int limit) {
-    settle();
+    m_rows.settle();
     Statement row = m_db.prepare(
         "SELECT id, log_group, stream, timestamp_ms, message FROM logs WHERE log_group = ?1 AND "
         "id > ?2 AND timestamp_ms >= ?3 AND (?4 = 0 OR timestamp_ms <= ?4) ORDER BY id");
@@ -83,7 +65,7 @@ std::vector<LogEvent> LogStore::filter(const std::string &group, long long start
 }
 
 std::vector<std::string> LogStore::groups(const std::string &prefix) {
-    settle();
+    m_rows.settle();
     Statement row = m_db.prepare("SELECT DISTINCT log_group FROM logs WHERE substr(log_group, 1, "
                                  "length(?1)) = ?1 ORDER BY log_group");
     row.bind(1, prefix);

@@ -28,13 +28,13 @@ public:
         , m_keep(keepPerGroup) {}
     void migrate();
 
-    void append(LogEvent event) { m_buffer.push_back(std::move(event)); }
-    bool hasBuffered() const { return !m_buffer.empty(); }
+    void append(LogEvent event) { m_rows.append(std::move(event)); }
+    bool hasBuffered() const { return !m_rows.empty(); }
     // Writes what is buffered, at most `maxRows` of it (0: all); true when some is left.
     // With a background writer, all of it is handed over at once and written there.
-    bool flush(std::size_t maxRows = 0);
+    bool flush(std::size_t maxRows = 0) { return m_rows.flush(maxRows); }
     // Writes through `writer` (its thread, its connection) from now on; nullptr: here.
-    void setWriter(BackgroundWriter *writer) { m_writer = writer; }
+    void setWriter(BackgroundWriter *writer) { m_rows.setWriter(writer); }
 
     // Events of a group from `startMs` to `endMs` (0: open), after the event `afterId`,
     // matching a CloudWatch filter pattern's terms, oldest first.
@@ -43,14 +43,14 @@ public:
     std::vector<std::string> groups(const std::string &prefix);
 
 private:
+    // Writes a burst in one transaction, trimming now and then (on the writer's thread
+    // when there is one: m_sinceTrim is its alone).
     void write(Database &db, const std::vector<LogEvent> &rows);
-    // Everything appended so far is written (a read's first step).
-    void settle();
 
     Database &m_db;
-    BackgroundWriter *m_writer = nullptr;
     std::size_t m_keep;
-    std::vector<LogEvent> m_buffer;
+    BufferedRows<LogEvent> m_rows{
+        m_db, [this](Database &db, const std::vector<LogEvent> &rows) { write(db, rows); }};
     std::map<std::string, std::size_t> m_sinceTrim; // lines added since its last trim, by group
 };
 

@@ -15,24 +15,6 @@ CREATE INDEX IF NOT EXISTS invocations_by_start ON invocations (start_ms);
 )");
 }
 
-bool MetricsStore::flush(std::size_t maxRows) {
-    if (m_buffer.empty())
-        return false;
-    if (m_writer) {
-        m_writer->post(
-            [this, rows = std::exchange(m_buffer, {})](Database &db) { write(db, rows); });
-        return false;
-    }
-    write(m_db, takeOldest(m_buffer, maxRows));
-    return !m_buffer.empty();
-}
-
-void MetricsStore::settle() {
-    flush();
-    if (m_writer)
-        m_writer->sync();
-}
-
 void MetricsStore::write(Database &db, const std::vector<metrics::Invocation> &buffer) {
     Database::Transaction transaction(db);
     Statement row =
@@ -64,7 +46,7 @@ void MetricsStore::write(Database &db, const std::vector<metrics::Invocation> &b
 
 std::vector<metrics::Invocation> MetricsStore::since(long long sinceMs,
                                                      const std::string &function) {
-    settle();
+    m_rows.settle();
     Statement row = m_db.prepare("SELECT record FROM invocations WHERE start_ms >= ?1 AND (?2 = '' "
                                  "OR function = ?2) ORDER BY id");
     row.bind(1, sinceMs).bind(2, function);

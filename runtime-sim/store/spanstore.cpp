@@ -17,24 +17,6 @@ CREATE INDEX IF NOT EXISTS spans_by_start ON spans (start_us);
 )");
 }
 
-bool SpanStore::flush(std::size_t maxRows) {
-    if (m_buffer.empty())
-        return false;
-    if (m_writer) {
-        m_writer->post(
-            [this, rows = std::exchange(m_buffer, {})](Database &db) { write(db, rows); });
-        return false;
-    }
-    write(m_db, takeOldest(m_buffer, maxRows));
-    return !m_buffer.empty();
-}
-
-void SpanStore::settle() {
-    flush();
-    if (m_writer)
-        m_writer->sync();
-}
-
 void SpanStore::write(Database &db, const std::vector<tracing::Span> &buffer) {
     Database::Transaction transaction(db);
     Statement row =
@@ -78,7 +60,7 @@ void readSpans(Statement &row, std::vector<tracing::Span> &out) {
 
 std::vector<tracing::Trace> SpanStore::recent(long long sinceMs, const std::string &function, const std::string &alias,
                                               std::size_t limit) {
-    settle();
+    m_rows.settle();
     Statement ids = m_db.prepare(
         "SELECT trace_id FROM spans WHERE start_us >= ?1 AND (?2 = '' OR function = ?2 OR function = ?4) "
         "GROUP BY trace_id ORDER BY MAX(start_us) DESC LIMIT ?3");
@@ -96,7 +78,7 @@ std::vector<tracing::Trace> SpanStore::recent(long long sinceMs, const std::stri
 }
 
 std::vector<tracing::Span> SpanStore::trace(const std::string &traceId) {
-    settle();
+    m_rows.settle();
     Statement row = m_db.prepare("SELECT record FROM spans WHERE trace_id = ? ORDER BY id");
     row.bind(1, traceId);
     std::vector<tracing::Span> spans;

@@ -21,12 +21,12 @@ public:
         , m_maxAgeMs(maxAgeMs) {}
     void migrate();
 
-    void append(tracing::Span span) { m_buffer.push_back(std::move(span)); }
+    void append(tracing::Span span) { m_rows.append(std::move(span)); }
     // Writes what is buffered, at most `maxRows` of it (0: all); true when some is left.
     // With a background writer, all of it is handed over at once and written there.
-    bool flush(std::size_t maxRows = 0);
+    bool flush(std::size_t maxRows = 0) { return m_rows.flush(maxRows); }
     // Writes through `writer` (its thread, its connection) from now on; nullptr: here.
-    void setWriter(BackgroundWriter *writer) { m_writer = writer; }
+    void setWriter(BackgroundWriter *writer) { m_rows.setWriter(writer); }
 
     // The newest `limit` traces with a span started at or after `sinceMs` (0: any), and
     // touching `function` or `alias` ("" for any: the manifest's and the deployed name), with all their spans.
@@ -36,15 +36,15 @@ public:
     std::vector<tracing::Span> trace(const std::string &traceId);
 
 private:
+    // Writes a burst in one transaction, trimming now and then (on the writer's thread
+    // when there is one: m_sinceTrim is its alone).
     void write(Database &db, const std::vector<tracing::Span> &rows);
-    // Everything appended so far is written (a read's first step).
-    void settle();
 
     Database &m_db;
-    BackgroundWriter *m_writer = nullptr;
     std::size_t m_keep;
     long long m_maxAgeMs;
-    std::vector<tracing::Span> m_buffer;
+    BufferedRows<tracing::Span> m_rows{
+        m_db, [this](Database &db, const std::vector<tracing::Span> &rows) { write(db, rows); }};
     std::size_t m_sinceTrim = 0; // rows added since the last trim
 };
 
