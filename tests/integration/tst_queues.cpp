@@ -110,6 +110,16 @@ json call(boost::asio::io_context &io, QueueService &service, const std::string 
 
 const std::string kUrl = "http://127.0.0.1:1/000000000000/";
 
+// A simulator of the project without the gateway, whose instances start when asked.
+SimulatorOptions simulatorOptions(const TempProject &project) {
+    SimulatorOptions options;
+    options.projectDir = project.path().toStdString();
+    options.resourcesDir = nimbusSourcePath("resources").toStdString();
+    options.serveGateway = false;
+    options.prewarm = false;
+    return options;
+}
+
 } // namespace
 
 class TestQueues : public QObject {
@@ -288,12 +298,7 @@ void TestQueues::fifoQueuesKeepOrderAndDeduplicate() {
 void TestQueues::batchesReachTheFunctionAndFailuresComeBackThenRedrive() {
     boost::asio::io_context io;
     Finished finished;
-    SimulatorOptions options;
-    options.projectDir = m_project->path().toStdString();
-    options.resourcesDir = nimbusSourcePath("resources").toStdString();
-    options.serveGateway = false;
-    options.prewarm = false;
-    Simulator simulator(io, options, &finished);
+    Simulator simulator(io, simulatorOptions(*m_project), &finished);
     QVERIFY(simulator.load());
     simulator.start();
     QueueService &service = *simulator.controlPlane()->queues();
@@ -423,12 +428,7 @@ inputs:
 
     boost::asio::io_context io;
     Finished finished;
-    SimulatorOptions options;
-    options.projectDir = project.path().toStdString();
-    options.resourcesDir = nimbusSourcePath("resources").toStdString();
-    options.serveGateway = false;
-    options.prewarm = false;
-    Simulator simulator(io, options, &finished);
+    Simulator simulator(io, simulatorOptions(project), &finished);
     QVERIFY(simulator.load());
     simulator.start();
     QueueService &service = *simulator.controlPlane()->queues();
