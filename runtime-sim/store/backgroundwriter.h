@@ -28,8 +28,8 @@ public:
     // Runs what was posted, then ends the thread.
     ~BackgroundWriter();
 
-    // Queues a job. A job that throws StoreError is dropped; the error is kept for
-    // lastError().
+    // Queues a job. A job that throws is dropped (its transaction rolled back); the error
+    // is kept for lastError().
     void post(Job job);
     // Waits until every job posted before has run: what they wrote is then visible to any
     // connection's next read.
