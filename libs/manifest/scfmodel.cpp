@@ -132,7 +132,7 @@ private:
         }
         event.enabled = onByDefault;
         if (enable && enable->isScalar())
-            event.enabled = enable->toBoolean().value_or(enable->scalar == "OPEN");
+            event.enabled = enabledOf(enable);
         else if (!onByDefault)
             warn(event.range, "timer-off",
                  std::string("this timer is off: ") + tool +

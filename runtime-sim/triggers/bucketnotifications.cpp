@@ -1,5 +1,6 @@
 #include "bucketnotifications.h"
 
+#include "../pool/runtimelauncher.h"
 #include "manifestresources.h"
 #include "nimbus/net/textformat.h"
 
@@ -56,7 +57,7 @@ std::optional<BucketNotification> cosNotification(const manifest::Function &func
         dash != std::string::npos && dash + 1 < n.bucket.size() &&
         std::all_of(n.bucket.begin() + static_cast<long>(dash) + 1, n.bucket.end(), ::isdigit);
     cos.name = appIdSuffix ? n.bucket.substr(0, dash) : n.bucket;
-    cos.appId = appIdSuffix ? n.bucket.substr(dash + 1) : "1250000000";
+    cos.appId = appIdSuffix ? n.bucket.substr(dash + 1) : RuntimeLauncher::kScfLocalAppId;
     cos.deployedName = function.deployedName;
     cos.namespaceName = function.namespaceName;
     n.cos = cos;

@@ -1,5 +1,6 @@
 #include "queuemappings.h"
 
+#include "../pool/runtimelauncher.h"
 #include "manifestresources.h"
 #include "nimbus/net/textformat.h"
 
@@ -88,7 +89,7 @@ std::optional<QueueMapping> cmqMapping(const manifest::Function &function,
                                : 5;
     QueueMapping::Cmq cmq;
     cmq.subscription = event.name.empty() ? m.queue : event.name;
-    cmq.appId = "1250000000"; // the local account SCF's context names
+    cmq.appId = RuntimeLauncher::kScfLocalAppId; // the local account SCF's context names
     const json type = settings.is_object() ? settings.value("filterType", json()) : json();
     if (type == 1 || type == "1")
         for (const auto &key : settings.value("filterKey", json::array()))
