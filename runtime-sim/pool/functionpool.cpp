@@ -312,6 +312,8 @@ ScaleState FunctionPool::scaleState() const {
     state.limit = static_cast<std::size_t>(std::max(0, m_config.concurrencyLimit));
     state.perInstance = perInstance();
     const auto now = Clock::now();
+    if (!m_pending.empty())
+        state.backlog = std::chrono::duration_cast<std::chrono::microseconds>(now - m_backlogSince);
     for (const auto &instance : m_instances) {
         // Those of an older configuration finish apart; they take nothing new.
         if (instance->generation != m_generation || instance->draining)
@@ -391,6 +393,8 @@ void FunctionPool::invoke(InvocationRequest request, InvocationCallback callback
             return;
         }
     }
+    if (m_pending.empty())
+        m_backlogSince = Clock::now();
     m_pending.push_back(std::move(pending));
     dispatch();
 }
@@ -442,6 +446,8 @@ void FunctionPool::dispatch() {
     }
     for (std::size_t i = 0; i < toStart; ++i)
         spawnInstance();
+    if (toStart > 0)
+        m_backlogSince = Clock::now(); // the next stretch of backlog counts from here
     if (toStart == 0 && !m_rescaleArmed && !m_policy.strict() && m_config.debugAgent.empty()) {
         const auto half = (m_policy.coldStart() + m_policy.service()) / 2;
         m_rescaleTimer.expires_after(std::clamp<std::chrono::microseconds>(

@@ -197,6 +197,8 @@ private:
     // that outlasts what was expected of it changes the answer.
     boost::asio::steady_timer m_rescaleTimer;
     bool m_rescaleArmed = false;
+    // Since when invocations have waited without a break (see ScaleState::backlog).
+    std::chrono::steady_clock::time_point m_backlogSince{};
     double m_longestInitMs = 0; // of its instances' starts so far
     std::chrono::steady_clock::time_point m_lastThrottleNote{};
     bool m_shutdown = false;

@@ -112,6 +112,11 @@ std::size_t ScalePolicy::toStart(const ScaleState &state) const {
     const microseconds threshold = m_coldStart + m_service;
     while (start < room && expectedWait(state, state.waiting, start) > threshold)
         ++start;
+    // Sustained load: a queue that has not emptied for longer than a cold start would have
+    // been served sooner by one more instance, started when it began.
+    const std::size_t cores = std::min(cap, m_options.cores);
+    if (start == 0 && state.starting == 0 && instances < cores && state.backlog > threshold)
+        start = 1;
     return start;
 }
 

@@ -21,6 +21,9 @@ struct ScaleState {
     // How long each running invocation has run, when known (else each is taken to be
     // halfway through): one that has run long is expected to run as long again.
     std::vector<std::chrono::microseconds> elapsed;
+    // How long invocations have waited without a break: since the queue was last empty, or
+    // since the last instance was started, whichever is later.
+    std::chrono::microseconds backlog{0};
 
     std::size_t instances() const { return idle + starting + working; }
 };
@@ -28,13 +31,15 @@ struct ScaleState {
 // When a pool starts instances and when it refuses work. Lambda starts one instance per
 // concurrent request; on a machine with fewer cores than requests that turns load into
 // queueing in the kernel's scheduler (and every cold start takes a core from the requests
-// already running). This policy starts an instance only when the last waiting invocation
-// would otherwise wait longer than a cold start plus one service time — both measured —
-// never more instances than the machine can run at once — its cores, or more when the
-// instances are measured to spend most of their time waiting rather than computing — nor
-// than the function's limit, and
-// keeps the rest in a fair, bounded queue: an arrival that finds it full, or that would
-// wait past the function's timeout, is refused (429 TooManyRequestsException).
+// already running). This policy starts an instance when the last waiting invocation would
+// otherwise wait longer than a cold start plus one service time (both measured), and when a
+// backlog has lasted that long without a break: that is load, not a burst, however short
+// each wait (one instance per such stretch, up to the cores; more would not add throughput
+// to a busy machine). Never more instances than the machine can run at once (its cores, or
+// more when the instances are measured to spend most of their time waiting rather than
+// computing), nor than the function's limit. The rest wait in a fair, bounded queue: an
+// arrival that finds it full, or that would wait past the function's timeout, is refused
+// (429 TooManyRequestsException).
 // `strict` keeps Lambda's behaviour: an instance per concurrent invocation, up to the limit.
 // No I/O and no clock: what it knows of time is what it is told.
 class ScalePolicy {

@@ -206,6 +206,7 @@ private slots:
     void concurrencyLimitThrottles();
     void strictConcurrencyStartsAnInstancePerInvocation();
     void aBurstQueuesForTheInstancesTheMachineRuns();
+    void aBacklogThatLastsStartsAnotherInstance();
     void aFullQueueIsThrottled();
     void idleInstancesAreReclaimed();
     void processGroupDiesWithTheInstance();
@@ -688,6 +689,44 @@ void TestSimulator::aBurstQueuesForTheInstancesTheMachineRuns() {
                  r.log.c_str());
     }
     QCOMPARE(queued, 7);
+}
+
+void TestSimulator::aBacklogThatLastsStartsAnotherInstance() {
+    // Two cores, six 10 ms invocations kept in flight: each waits about 50 ms, less than a
+    // cold start, so no burst starts a second instance; but the queue never empties, and once
+    // that has lasted longer than a cold start the second instance starts (and no third: the
+    // cores bound this rule).
+    PoolSettings twoCores;
+    twoCores.cores = 2;
+    startSimulator(std::chrono::minutes(5), twoCores);
+    int done = 0;
+    int inFlight = 0;
+    int failures = 0;
+    std::string error;
+    std::function<void()> one = [&] {
+        InvocationRequest request;
+        request.payload = R"({"seconds": 0.01})";
+        ++inFlight;
+        QVERIFY(m_simulator->invoke(
+            "slow", request,
+            [&](InvocationResult r) {
+                --inFlight;
+                if (r.functionError || r.throttled)
+                    ++failures;
+                if (++done == 1)
+                    QCOMPARE(m_recorder.started, 1); // the burst itself starts one
+                if (done < 1000 && m_recorder.started < 2)
+                    one();
+            },
+            error));
+    };
+    for (int i = 0; i < 6; ++i)
+        one();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (m_io->run_for(std::chrono::milliseconds(20)), m_recorder.started >= 2 && inFlight == 0),
+        20000);
+    QCOMPARE(failures, 0);
+    QCOMPARE(m_recorder.started, 2);
 }
 
 void TestSimulator::aFullQueueIsThrottled() {

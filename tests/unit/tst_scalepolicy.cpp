@@ -8,7 +8,8 @@ using std::chrono::microseconds;
 
 // The scale-up policy on its own, with the time it knows given to it: bursts that start
 // no instance, one, or several; the cores that bound it; a queue that fills and refuses;
-// an arrival that would outwait its timeout; measurements that change its mind; and
+// an arrival that would outwait its timeout; measurements that change its mind; a backlog
+// that lasts (load, not a burst); and
 // --strict-concurrency's one instance per invocation.
 class TestScalePolicy : public QObject {
     Q_OBJECT
@@ -26,6 +27,7 @@ private slots:
     void anInstanceWithRoomTakesTheBurst();
     void instancesThatWaitOnIOMayOutnumberTheCores();
     void aLongRunningInvocationIsNotWaitedFor();
+    void aBacklogThatOutlastsAColdStartIsLoad();
 };
 
 namespace {
@@ -181,6 +183,35 @@ void TestScalePolicy::aLongRunningInvocationIsNotWaitedFor() {
     s.elapsed = {5ms};
     QCOMPARE(p.expectedWait(s, 1), microseconds(15ms));
     QCOMPARE(p.toStart(s), std::size_t(0));
+}
+
+void TestScalePolicy::aBacklogThatOutlastsAColdStartIsLoad() {
+    // Nine 1 ms invocations behind one busy instance: each waits under 10 ms, far less than
+    // a 300 ms cold start, so a burst starts nothing.
+    const auto p = policy(2, 300ms, 1ms);
+    ScaleState s = state(9, 0, 0, 1);
+    s.backlog = 50ms;
+    QCOMPARE(p.toStart(s), std::size_t(0));
+    // The same queue, never empty for longer than a cold start and a service time: load.
+    // One more instance starts, then none while it starts.
+    s.backlog = 302ms;
+    QCOMPARE(p.toStart(s), std::size_t(1));
+    ScaleState withOneStarting = state(9, 0, 1, 1);
+    withOneStarting.backlog = 2s;
+    QCOMPARE(p.toStart(withOneStarting), std::size_t(0));
+    // Never past the cores this way, even for instances measured to wait on I/O most of
+    // their time (that is what the expected wait weighs, and it says no here).
+    auto waiting = policy(2, 300ms, 1ms);
+    for (int i = 0; i < 40; ++i)
+        waiting.cpuShareMeasured(0.1);
+    ScaleState two = state(9, 0, 0, 2);
+    two.backlog = 2s;
+    QCOMPARE(waiting.toStart(two), std::size_t(0));
+    QCOMPARE(p.toStart(two), std::size_t(0));
+    // Nor past the function's limit.
+    ScaleState limited = state(9, 0, 0, 1, 1);
+    limited.backlog = 2s;
+    QCOMPARE(p.toStart(limited), std::size_t(0));
 }
 
 QTEST_APPLESS_MAIN(TestScalePolicy)
