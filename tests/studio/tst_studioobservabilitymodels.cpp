@@ -68,7 +68,7 @@ void TestStudioObservabilityModels::metricsAreRead() {
     const MetricsSnapshot snapshot = metricsFromJson(jsonObject(R"({
         "Functions": [
           {"function": "boom", "invocations": 4, "errors": 3, "throttles": 1, "coldStarts": 1,
-           "p50Ms": 2.5, "p90Ms": 8, "p99Ms": 9.75, "maxMemoryMB": 31},
+           "p50Ms": 2.5, "p90Ms": 8, "p99Ms": 9.75, "queuedP99Ms": 41.5, "maxMemoryMB": 31},
           {"function": "hello", "invocations": 2, "errors": 0, "throttles": 0, "coldStarts": 1,
            "p50Ms": 1, "p90Ms": 1, "p99Ms": 1, "maxMemoryMB": 20}],
         "Series": [{"function": "boom", "points": [
@@ -92,6 +92,8 @@ void TestStudioObservabilityModels::metricsAreRead() {
     QCOMPARE(model.index(boom, MetricsTableModel::ErrorsColumn).data().toInt(), 3);
     QCOMPARE(model.index(boom, MetricsTableModel::ThrottlesColumn).data().toInt(), 1);
     QCOMPARE(model.index(boom, MetricsTableModel::P99Column).data().toString(), QString("9.75"));
+    QCOMPARE(model.index(boom, MetricsTableModel::QueuedP99Column).data().toString(),
+             QString("41.5"));
     QCOMPARE(model.index(boom, MetricsTableModel::MemoryColumn).data().toInt(), 31);
     QCOMPARE(model.headerData(MetricsTableModel::ColdStartsColumn, Qt::Horizontal, Qt::DisplayRole)
                  .toString(),

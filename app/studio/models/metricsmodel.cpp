@@ -35,6 +35,7 @@ MetricsSnapshot metricsFromJson(const QJsonObject &answer) {
         f.p50Ms = o.value("p50Ms").toDouble();
         f.p90Ms = o.value("p90Ms").toDouble();
         f.p99Ms = o.value("p99Ms").toDouble();
+        f.queuedP99Ms = o.value("queuedP99Ms").toDouble();
         f.maxMemoryMb = o.value("maxMemoryMB").toInt();
         snapshot.functions.append(f);
     }
@@ -124,6 +125,8 @@ QVariant MetricsTableModel::data(const QModelIndex &index, int role) const {
             return milliseconds(f.p90Ms);
         case P99Column:
             return milliseconds(f.p99Ms);
+        case QueuedP99Column:
+            return milliseconds(f.queuedP99Ms);
         case MemoryColumn:
             return f.maxMemoryMb > 0 ? QVariant(f.maxMemoryMb) : QVariant(QStringLiteral("–"));
         default:
@@ -148,6 +151,8 @@ QVariant MetricsTableModel::data(const QModelIndex &index, int role) const {
             return f.p90Ms;
         case P99Column:
             return f.p99Ms;
+        case QueuedP99Column:
+            return f.queuedP99Ms;
         case MemoryColumn:
             return f.maxMemoryMb;
         default:
@@ -193,6 +198,10 @@ QVariant MetricsTableModel::headerData(int section, Qt::Orientation orientation,
         return role == Qt::ToolTipRole ? tr("90th percentile duration (ms)") : tr("p90 ms");
     case P99Column:
         return role == Qt::ToolTipRole ? tr("99th percentile duration (ms)") : tr("p99 ms");
+    case QueuedP99Column:
+        return role == Qt::ToolTipRole
+                   ? tr("99th percentile of the time invocations waited for an instance (ms)")
+                   : tr("Queued p99 ms");
     case MemoryColumn:
         return role == Qt::ToolTipRole ? tr("Most memory any invocation used (MB)")
                                        : tr("Max memory MB");

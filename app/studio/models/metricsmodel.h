@@ -15,6 +15,7 @@ struct FunctionMetrics {
     qint64 throttles = 0;
     qint64 coldStarts = 0;
     double p50Ms = 0, p90Ms = 0, p99Ms = 0;
+    double queuedP99Ms = 0; // the wait for an instance (the simulator's queue), not run time
     int maxMemoryMb = 0;
 };
 
@@ -62,6 +63,7 @@ public:
         P50Column,
         P90Column,
         P99Column,
+        QueuedP99Column,
         MemoryColumn,
         ColumnCount
     };

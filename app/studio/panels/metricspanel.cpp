@@ -280,12 +280,13 @@ void MetricsPanel::show(const MetricsSnapshot &snapshot, qint64 fromMs, qint64 t
     // What the charts show, in words, for a screen reader.
     QStringList summary;
     for (const FunctionMetrics &f : snapshot.functions)
-        summary.append(tr("%1: %2 invocations, %3 errors, p50 %4 ms, p99 %5 ms")
+        summary.append(tr("%1: %2 invocations, %3 errors, p50 %4 ms, p99 %5 ms, queued p99 %6 ms")
                            .arg(f.function)
                            .arg(f.invocations)
                            .arg(f.errors)
                            .arg(f.p50Ms, 0, 'f', 1)
-                           .arg(f.p99Ms, 0, 'f', 1));
+                           .arg(f.p99Ms, 0, 'f', 1)
+                           .arg(f.queuedP99Ms, 0, 'f', 1));
     m_invocationsView->setAccessibleDescription(summary.join("; "));
     m_durationView->setAccessibleDescription(summary.join("; "));
 }
