@@ -175,6 +175,9 @@ public:
                 static_cast<long long>(*instance->initDurationMs * 1000)));
             instance->state = State::Idle;
             instance->idleSince = Clock::now();
+            // What waited for this start was not load that another instance would have
+            // served sooner: the backlog counts from here (see ScaleState::backlog).
+            pool->m_backlogSince = instance->idleSince;
             pool->startIdleTimer(instance);
             if (pool->m_observer)
                 pool->m_observer->instanceState(pool->m_config.name, instance->process->pid(),

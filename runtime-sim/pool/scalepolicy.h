@@ -22,7 +22,7 @@ struct ScaleState {
     // halfway through): one that has run long is expected to run as long again.
     std::vector<std::chrono::microseconds> elapsed;
     // How long invocations have waited without a break: since the queue was last empty, or
-    // since the last instance was started, whichever is later.
+    // since an instance last started or became ready, whichever is latest.
     std::chrono::microseconds backlog{0};
 
     std::size_t instances() const { return idle + starting + working; }
