@@ -116,6 +116,8 @@ public:
     // Debugs a function: launched with the Invoke panel's event (an event function), or
     // attached so that every request stops at the breakpoints (an http function).
     void debugFunction(const QString &function);
+    // Starts a debug session once the project's simulator serves (at once when it does).
+    void startDebugSession(bool attach, const QString &function, const QByteArray &event);
     // Debugs a failure the simulator kept again: its function with the same event and
     // environment, stopping where the error leaves the handler.
     void replayFailure(qint64 id, const QString &function);

@@ -1,11 +1,11 @@
 // The main window's debugging: its actions, and the wiring between the debug session, the
 // breakpoints, the editors and the panels (kept apart from mainwindow.cpp, which wires
 // editing and running).
-#include "mainwindow.h"
-
 #include "clients/debugsession.h"
+#include "clients/simulatorconnection.h"
 #include "editor/codeeditor.h"
 #include "editor/editorarea.h"
+#include "mainwindow.h"
 #include "models/breakpointsmodel.h"
 #include "models/functionsmodel.h"
 #include "panels/debugpanel.h"
@@ -41,7 +41,7 @@ void MainWindow::createDebugActions() {
             &QAction::triggered, this, [this] {
                 const QString selected = m_explorer ? m_explorer->selectedFunction() : QString();
                 if (!selected.isEmpty() && m_debug && m_debug->state() == DebugSession::State::Idle)
-                    m_debug->start(DebugSession::Mode::Attach, m_projectDir, selected);
+                    startDebugSession(true, selected, {});
             });
     connect(c->add("debug.stepOver", tr("Debug"), tr("Step Over"), this, Qt::Key_F10), &QAction::triggered,
             this, [this] {
@@ -125,7 +125,7 @@ void MainWindow::debugFunction(const QString &function) {
     showDock(m_debugConsole);
     showDock(m_debugPanel);
     if (kind == "http") {
-        m_debug->start(DebugSession::Mode::Attach, m_projectDir, function);
+        startDebugSession(true, function, {});
         return;
     }
     // The event chosen in the Invoke panel, as F5 in VS Code takes the launch configuration's.
@@ -133,7 +133,31 @@ void MainWindow::debugFunction(const QString &function) {
     const QString event = m_invoke->eventIsValid() && !m_invoke->event().trimmed().isEmpty()
                               ? m_invoke->event()
                               : QStringLiteral("{}");
-    m_debug->start(DebugSession::Mode::Launch, m_projectDir, function, event.toUtf8());
+    startDebugSession(false, function, event.toUtf8());
+}
+
+void MainWindow::startDebugSession(bool attach, const QString &function, const QByteArray &event) {
+    const auto mode = attach ? DebugSession::Mode::Attach : DebugSession::Mode::Launch;
+    // The session needs the project's simulator: nimbus-dap starts one of its own when none
+    // serves the project yet, and then the two would split the requests between them. So
+    // while ours is starting (a simulator installing a project's dependencies, or a slow
+    // machine), the session waits for it.
+    if (!m_simulator || m_simulator->state() != SimulatorConnection::State::Starting) {
+        m_debug->start(mode, m_projectDir, function, event);
+        return;
+    }
+    statusBar()->showMessage(tr("Debugging %1 once the simulator has started…").arg(function));
+    auto *waiting = new QObject(this);
+    connect(m_simulator, &SimulatorConnection::stateChanged, waiting,
+            [this, waiting, mode, function, event](SimulatorConnection::State state) {
+                if (state == SimulatorConnection::State::Starting)
+                    return;
+                waiting->deleteLater();
+                statusBar()->clearMessage();
+                // (Failed or stopped: nimbus-dap starts one, or says why it cannot.)
+                if (m_debug->state() == DebugSession::State::Idle)
+                    m_debug->start(mode, m_projectDir, function, event);
+            });
 }
 
 void MainWindow::wireDebugging() {
