@@ -424,6 +424,10 @@ void FunctionPool::dispatch() {
     const bool starting = std::any_of(m_instances.begin(), m_instances.end(), [&](const auto &i) {
         return i->generation == m_generation && i->state == Instance::State::Starting;
     });
+    // While its packages are installed for the first time, nothing starts and nothing waits
+    // too long: the installation's end reconfigures the pool, which dispatches again.
+    if (m_config.awaitingDependencies)
+        return;
     const auto stale = std::chrono::seconds(m_config.timeoutSeconds) +
                        std::chrono::microseconds(static_cast<long long>(m_longestInitMs * 1000));
     while (m_config.debugAgent.empty() && !starting && !m_pending.empty() &&

@@ -77,6 +77,12 @@ struct FunctionConfig {
     // Where a debug adapter waits for this function's debug agent ("127.0.0.1:port"); set
     // while a debugger is attached: one instance at a time, invocations queue for it.
     std::string debugAgent;
+    // Where its third-party packages are installed (its PYTHONPATH or NODE_PATH; see
+    // runtime-sim/dependencies/); empty when it declares none or none is installed yet.
+    std::string dependencyPath;
+    // Its packages' first installation is under way: invocations wait for it rather than
+    // start instances that could not import them.
+    bool awaitingDependencies = false;
 
     std::string arn() const;
 };

@@ -167,6 +167,15 @@ bool RuntimeLauncher::prepare(const FunctionConfig &function, const std::string 
 
     auto &env = spec.environment;
     env = baseEnvironment();
+    if (!function.dependencyPath.empty()) {
+        // The installed packages, ahead of the developer's own path, as a package's own
+        // folder is on Lambda (the bootstrap puts the code's folder first).
+        const char *name = family == manifest::RuntimeFamily::Python ? "PYTHONPATH" : "NODE_PATH";
+        const auto existing = env.find(name);
+        env[name] = function.dependencyPath + (existing != env.end() && !existing->second.empty()
+                                                   ? ":" + existing->second
+                                                   : std::string());
+    }
     if (function.scf) {
         scfEnvironment(function, runtimeApi, env);
         return true;

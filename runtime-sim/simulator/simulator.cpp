@@ -1,6 +1,8 @@
 #include "simulator.h"
 
+#include "../dependencies/functiondependencies.h"
 #include "nimbus/manifest/manifestloader.h"
+#include "nimbus/resources/programlocator.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <filesystem>
@@ -42,8 +44,68 @@ bool Simulator::load() {
     m_notServed = std::move(notServed);
     m_manifest = std::move(result.manifest);
     m_routes = std::make_shared<RouteTable>(*m_manifest);
+    refreshDependencies();
     prewarm();
     return true;
+}
+
+void Simulator::refreshDependencies() {
+    if (!m_dependencies) {
+        DependencyInstaller::Tools tools;
+        tools.python = [this] {
+            std::string error;
+            return m_launcher.resolveInterpreter("python3", error);
+        };
+        tools.npm = [] { return resources::findProgram("npm").value_or(std::string()); };
+        m_dependencies = std::make_unique<FunctionDependencies>(
+            m_io, m_manifest->projectDir, tools,
+            [this](const std::vector<std::string> &functions, bool ok, const std::string &message) {
+                dependenciesInstalled(functions, ok, message);
+            });
+    }
+    std::map<std::string, std::optional<DependencySet>> wanted;
+    for (const auto &function : m_manifest->functions) {
+        if (!manifest::runsInSimulator(function))
+            continue;
+        const auto family = manifest::runtimeFamily(function.runtime.value);
+        if (family != manifest::RuntimeFamily::Python && family != manifest::RuntimeFamily::Node)
+            continue;
+        const bool python = family == manifest::RuntimeFamily::Python;
+        wanted[function.name] = findDependencySet(
+            m_manifest->projectDir, m_manifest->codeDirOf(function), function.handler.value,
+            python ? DependencySet::Ecosystem::Python : DependencySet::Ecosystem::Node, [&] {
+                std::string error;
+                return m_launcher.resolveInterpreter(python ? "python3" : "node", error);
+            });
+    }
+    for (const auto &[set, functions] : m_dependencies->set(std::move(wanted))) {
+        std::string names;
+        for (const auto &name : functions)
+            names += (names.empty() ? "" : ", ") + name;
+        platformEvent(names + ": installing dependencies from " +
+                      set.relativeFile(m_manifest->projectDir) + " (" + set.tool() + ")");
+    }
+}
+
+void Simulator::dependenciesInstalled(const std::vector<std::string> &functions, bool ok,
+                                      const std::string &message) {
+    std::string names;
+    for (const auto &name : functions) {
+        names += (names.empty() ? "" : ", ") + name;
+        // Instances from now on import from what is now in use (the new set, or, when it
+        // failed, what they used before).
+        const manifest::Function *function = m_manifest ? m_manifest->function(name) : nullptr;
+        if (const auto pool = m_pools.find(name); function && pool != m_pools.end())
+            pool->second->reconfigure(configFor(*function));
+    }
+    platformEvent(names + ": " + message +
+                  (ok ? std::string()
+                      : "\n(fix the file and save it to try again; until then the function runs "
+                        "without the packages it failed to install, or with those it had)"));
+}
+
+DependencyStatus Simulator::dependencies(const std::string &function) const {
+    return m_dependencies ? m_dependencies->status(function) : DependencyStatus{};
 }
 
 void Simulator::prewarm() {
@@ -160,6 +222,7 @@ bool Simulator::reload(const std::vector<std::string> &changedFiles) {
     m_notServed = std::move(notServed);
     m_manifest = std::move(result.manifest);
     m_routes = std::make_shared<RouteTable>(*m_manifest);
+    refreshDependencies();
 
     // Pools of removed functions finish what they are serving, then go.
     std::erase_if(m_retiredPools, [](const auto &pool) { return pool->instanceCount() == 0; });
@@ -174,16 +237,19 @@ bool Simulator::reload(const std::vector<std::string> &changedFiles) {
         }
         const FunctionConfig config = configFor(*function);
         const FunctionConfig &running = it->second->config();
-        const bool changed =
-            config.runtime != running.runtime || config.handler != running.handler ||
-            config.memoryMb != running.memoryMb ||
-            config.timeoutSeconds != running.timeoutSeconds ||
-            config.concurrencyLimit != running.concurrencyLimit ||
-            config.concurrencyReserved != running.concurrencyReserved ||
-            config.instanceConcurrency != running.instanceConcurrency ||
-            config.environment != running.environment ||
-            config.httpFunction != running.httpFunction ||
-            config.debugAgent != running.debugAgent || config.deployedName != running.deployedName;
+        const bool changed = config.runtime != running.runtime ||
+                             config.handler != running.handler ||
+                             config.memoryMb != running.memoryMb ||
+                             config.timeoutSeconds != running.timeoutSeconds ||
+                             config.concurrencyLimit != running.concurrencyLimit ||
+                             config.concurrencyReserved != running.concurrencyReserved ||
+                             config.instanceConcurrency != running.instanceConcurrency ||
+                             config.environment != running.environment ||
+                             config.httpFunction != running.httpFunction ||
+                             config.debugAgent != running.debugAgent ||
+                             config.deployedName != running.deployedName ||
+                             config.dependencyPath != running.dependencyPath ||
+                             config.awaitingDependencies != running.awaitingDependencies;
         if (changed || mayRun(*function, changedFiles))
             it->second->reconfigure(config);
         ++it;
@@ -430,6 +496,11 @@ FunctionConfig Simulator::configFor(const manifest::Function &function) const {
     if (function.wsgiApp) // the runtime's wsgi_handler serves it (resources/runtimes/python)
         config.environment["NIMBUS_WSGI_APP"] = *function.wsgiApp;
     config.httpFunction = function.kind == manifest::FunctionKind::HttpFunction;
+    if (m_dependencies) {
+        const FunctionDependencies::Status dependencies = m_dependencies->status(function.name);
+        config.dependencyPath = dependencies.importPath;
+        config.awaitingDependencies = dependencies.awaited();
+    }
     if (auto it = m_options.environmentOverrides.find(function.name);
         it != m_options.environmentOverrides.end())
         for (const auto &[name, value] : it->second)
@@ -550,6 +621,8 @@ bool Simulator::invoke(const std::string &name, InvocationRequest request,
 
 void Simulator::shutdown() {
     m_prewarmSoon.cancel();
+    if (m_dependencies)
+        m_dependencies->shutdown();
     if (m_scheduler)
         m_scheduler->stop();
     m_queuePoller.reset(); // (before the queues it reads)

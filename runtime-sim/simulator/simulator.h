@@ -1,6 +1,7 @@
 #pragma once
 
 #include "../control/controlplane.h"
+#include "../dependencies/dependencystatus.h"
 #include "../events/eventstream.h"
 #include "../gateway/gateway.h"
 #include "../pool/functionpool.h"
@@ -10,9 +11,9 @@
 #include "../triggers/bucketnotifications.h"
 #include "../triggers/queuepoller.h"
 #include "../triggers/scheduler.h"
-#include "projectwatcher.h"
 #include "nimbus/manifest/manifest.h"
 #include "nimbus/net/httpserver.h"
+#include "projectwatcher.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -25,6 +26,8 @@
 #include <vector>
 
 namespace nimbus::sim {
+
+class FunctionDependencies;
 
 struct SimulatorOptions {
     std::string projectDir = ".";
@@ -139,6 +142,10 @@ public:
 
     boost::asio::io_context &io() { return m_io; }
 
+    // Each function's third-party packages (requirements.txt, package.json): installed,
+    // being installed or failed, and what its instances import from.
+    DependencyStatus dependencies(const std::string &function) const;
+
     // GatewayBackend
     // (The gateway asks for the routes first at each request: pending edits are taken here.)
     std::shared_ptr<const RouteTable> routes() const override {
@@ -168,6 +175,10 @@ private:
     void prewarmNow();
     // Reloads now if files changed and the watcher has not reported them yet.
     void takeChanges() const;
+    // Tells the dependencies which sets the manifest's functions declare now.
+    void refreshDependencies();
+    void dependenciesInstalled(const std::vector<std::string> &functions, bool ok,
+                               const std::string &message);
 
     boost::asio::io_context &m_io;
     SimulatorOptions m_options;
@@ -176,6 +187,7 @@ private:
     PoolObserver *m_observer = &m_observers;
     RuntimeLauncher m_launcher;
     std::unique_ptr<RuntimeTemplates> m_templates; // (outlives the pools that start from it)
+    std::unique_ptr<FunctionDependencies> m_dependencies; // once loaded
     std::shared_ptr<ProjectWatcher> m_watcher;
     boost::asio::steady_timer m_prewarmSoon{m_io}; // (cancelled if we go first)
     std::unique_ptr<Scheduler> m_scheduler;         // once started

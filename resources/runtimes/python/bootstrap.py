@@ -320,6 +320,13 @@ def main():
     api = RuntimeApi(runtime_api())
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.environ.get("USER_CODE_ROOT") or os.getcwd()
     sys.path.insert(0, task_root)
+    # The function's installed packages (PYTHONPATH, as the simulator sets it), right after
+    # its own code as on Lambda. An instance forked from a template started before they were
+    # known has them only from here.
+    for entry in reversed([p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]):
+        if entry in sys.path:
+            sys.path.remove(entry)
+        sys.path.insert(1, entry)
     # Entry points that plugins generate at deploy time (serverless-wsgi's wsgi_handler),
     # last, so that a project's own file wins.
     sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "plugins"))

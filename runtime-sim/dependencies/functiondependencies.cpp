@@ -1,0 +1,125 @@
+#include "functiondependencies.h"
+
+#include <cstdio>
+#include <set>
+
+namespace nimbus::sim {
+
+const char *describe(DependencyState state) {
+    switch (state) {
+    case DependencyState::None:
+        return "none";
+    case DependencyState::Installing:
+        return "installing";
+    case DependencyState::Installed:
+        return "installed";
+    case DependencyState::Failed:
+        return "failed";
+    }
+    return "none";
+}
+
+FunctionDependencies::FunctionDependencies(boost::asio::io_context &io, std::string projectDir,
+                                           DependencyInstaller::Tools tools, Finished finished)
+    : m_io(io)
+    , m_projectDir(std::move(projectDir))
+    , m_tools(std::move(tools))
+    , m_finished(std::move(finished)) {}
+
+FunctionDependencies::~FunctionDependencies() {
+    shutdown();
+}
+
+void FunctionDependencies::shutdown() {
+    for (auto &[key, installer] : m_installing)
+        installer->cancel();
+    m_installing.clear();
+}
+
+std::vector<std::pair<DependencySet, std::vector<std::string>>>
+FunctionDependencies::set(std::map<std::string, std::optional<DependencySet>> wanted) {
+    m_wanted = std::move(wanted);
+    std::set<std::string> started;
+    std::vector<std::pair<DependencySet, std::vector<std::string>>> starts;
+    for (const auto &[function, set] : m_wanted) {
+        if (!set) {
+            m_inUse.erase(function);
+            continue;
+        }
+        if (readInstalledRecord(set->folder)) {
+            m_inUse[function] = set->importPath();
+            continue;
+        }
+        // Under way, or failed for this very content: nothing to start (a changed file is a
+        // new set, and is installed).
+        if (m_installing.count(set->key) || m_failed.count(set->key) || started.count(set->key))
+            continue;
+        started.insert(set->key);
+        starts.emplace_back(*set, functionsOf(set->key));
+        const DependencySet copy = *set;
+        m_installing[set->key] = DependencyInstaller::start(
+            m_io, copy, m_projectDir, m_tools,
+            [this, copy](DependencyInstaller::Result result) { installed(copy, result); });
+    }
+    return starts;
+}
+
+std::vector<std::string> FunctionDependencies::functionsOf(const std::string &key) const {
+    std::vector<std::string> functions;
+    for (const auto &[function, set] : m_wanted)
+        if (set && set->key == key)
+            functions.push_back(function);
+    return functions;
+}
+
+void FunctionDependencies::installed(const DependencySet &set,
+                                     const DependencyInstaller::Result &result) {
+    m_installing.erase(set.key);
+    const std::vector<std::string> functions = functionsOf(set.key);
+    std::string message;
+    if (result.ok) {
+        for (const auto &function : functions)
+            m_inUse[function] = set.importPath();
+        char seconds[32];
+        std::snprintf(seconds, sizeof seconds, "%.1f", result.seconds);
+        message = std::string("dependencies installed from ") + set.relativeFile(m_projectDir) +
+                  " (" + set.tool() + ", " + seconds + " s)";
+    } else {
+        m_failed[set.key] = result.error;
+        message = result.error;
+    }
+    if (m_finished && !functions.empty())
+        m_finished(functions, result.ok, message);
+}
+
+FunctionDependencies::Status FunctionDependencies::status(const std::string &function) const {
+    Status status;
+    const auto wanted = m_wanted.find(function);
+    if (wanted == m_wanted.end() || !wanted->second)
+        return status;
+    const DependencySet &set = *wanted->second;
+    status.file = set.relativeFile(m_projectDir);
+    if (const auto inUse = m_inUse.find(function); inUse != m_inUse.end())
+        status.importPath = inUse->second;
+    if (m_installing.count(set.key)) {
+        status.state = State::Installing;
+    } else if (const auto failed = m_failed.find(set.key); failed != m_failed.end()) {
+        status.state = State::Failed;
+        status.message = failed->second;
+    } else if (status.importPath == set.importPath()) {
+        status.state = State::Installed;
+    } else {
+        status.state = State::Installing; // (set() starts it)
+    }
+    return status;
+}
+
+std::map<std::string, FunctionDependencies::Status> FunctionDependencies::statuses() const {
+    std::map<std::string, Status> all;
+    for (const auto &[function, set] : m_wanted)
+        if (set)
+            all[function] = status(function);
+    return all;
+}
+
+} // namespace nimbus::sim
