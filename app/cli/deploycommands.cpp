@@ -1,11 +1,14 @@
 // nimbus package and nimbus deploy: the project's deployment zips, and every event function
 // created or updated on a control plane.
 #include "cli.h"
+#include "dependencies/installer.h"
 #include "diagnosticprinter.h"
 #include "nimbus/deploy/deployer.h"
 #include "nimbus/deploy/scfdeployer.h"
 #include "nimbus/git/gitrepository.h"
 #include "nimbus/manifest/manifestloader.h"
+#include "nimbus/resources/programlocator.h"
+#include "pool/runtimelauncher.h"
 #include "remote.h"
 #include "simulator/invoker.h"
 #include "simulator/statefile.h"
@@ -14,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <set>
 
 namespace fs = std::filesystem;
 
@@ -21,15 +25,62 @@ namespace nimbus::cli {
 
 namespace {
 
-std::string size(std::size_t bytes) {
-    char text[32];
-    if (bytes < 1024)
-        std::snprintf(text, sizeof text, "%zu B", bytes);
-    else if (bytes < 1024 * 1024)
-        std::snprintf(text, sizeof text, "%.1f kB", static_cast<double>(bytes) / 1024);
-    else
-        std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / (1024 * 1024));
-    return text;
+// Installs (where they are not yet) the packages each function of a plan declares, and adds
+// them to it: Python's at the package's root, Node's beside their package.json (in place of
+// a node_modules of the project's own, which may hold dev dependencies). The same folders as
+// the simulator's: what `nimbus dev` installed is packaged as it is.
+deploy::DependencyStep installingDependencies(std::ostream &progress) {
+    return [&progress](const manifest::Manifest &m, deploy::PackagePlan &plan, std::string &error) {
+        auto launcher = std::make_shared<sim::RuntimeLauncher>(std::string());
+        sim::DependencyInstaller::Tools tools;
+        tools.python = [launcher] {
+            std::string missing;
+            return launcher->resolveInterpreter("python3", missing);
+        };
+        tools.npm = [] { return resources::findProgram("npm").value_or(std::string()); };
+        const fs::path root = plan.root.empty() ? fs::path(m.projectDir) : fs::path(plan.root);
+        std::set<std::string> added;
+        for (const auto &name : plan.functions) {
+            const manifest::Function *fn = m.function(name);
+            const auto family =
+                fn ? manifest::runtimeFamily(fn->runtime.value) : manifest::RuntimeFamily::Custom;
+            if (family != manifest::RuntimeFamily::Python &&
+                family != manifest::RuntimeFamily::Node)
+                continue;
+            const bool python = family == manifest::RuntimeFamily::Python;
+            const auto set = sim::findDependencySet(
+                m.projectDir, m.codeDirOf(*fn), fn->handler.value,
+                python ? sim::DependencySet::Ecosystem::Python
+                       : sim::DependencySet::Ecosystem::Node,
+                [&] {
+                    std::string missing;
+                    return launcher->resolveInterpreter(python ? "python3" : "node", missing);
+                });
+            if (!set || !added.insert(set->key).second)
+                continue;
+            if (!sim::readInstalledRecord(set->folder)) {
+                progress << "installing dependencies from " << set->relativeFile(m.projectDir)
+                         << " (" << set->tool() << ")\n"
+                         << std::flush;
+                const auto result = sim::DependencyInstaller::installNow(*set, m.projectDir, tools);
+                if (!result.ok) {
+                    error = result.error;
+                    return false;
+                }
+            }
+            if (python) {
+                plan.dependencies.push_back({set->folder, ""});
+                continue;
+            }
+            // Beside the package.json, where Node looks from the handler's folder.
+            const std::string folder =
+                fs::path(set->file).parent_path().lexically_relative(root).generic_string();
+            const std::string prefix = folder.empty() || folder == "." ? "" : folder + "/";
+            plan.rules.addPattern("!" + prefix + "node_modules/**");
+            plan.dependencies.push_back({set->importPath(), prefix + "node_modules/"});
+        }
+        return true;
+    };
 }
 
 struct PackageOptions {
@@ -64,10 +115,11 @@ int package(const PackageOptions &options, Streams streams) {
         streams.err << "nimbus package: '" << m.service << "' has no event functions to package\n";
         return 1;
     }
-    for (const auto &plan : plans) {
+    const deploy::DependencyStep dependencies = installingDependencies(streams.out);
+    for (auto plan : plans) {
         packaging::Package built;
         std::string error;
-        if (!deploy::buildPlannedPackage(m, plan, built, error)) {
+        if (!dependencies(m, plan, error) || !deploy::buildPlannedPackage(m, plan, built, error)) {
             streams.err << "nimbus package: " << plan.name << ": " << error << '\n';
             return 1;
         }
@@ -81,9 +133,8 @@ int package(const PackageOptions &options, Streams streams) {
         std::string functions;
         for (const auto &f : plan.functions)
             functions += (functions.empty() ? "" : ", ") + f;
-        streams.out << file.string() << "  " << built.files.size() << " files, "
-                    << size(built.zip.size()) << ", sha256 " << built.sha256Hex.substr(0, 12)
-                    << "  (" << functions << ")\n";
+        streams.out << file.string() << "  " << deploy::packageSummary(built) << ", sha256 "
+                    << built.sha256Hex.substr(0, 12) << "  (" << functions << ")\n";
     }
     for (const auto &name : skipped)
         streams.out << "skipped " << name << ": http functions and services are not packaged for "
@@ -145,6 +196,7 @@ int deployTencentProject(const RemoteOptions &options, const manifest::Manifest 
             << step.deployedName << "  " << step.detail << "\n";
         streams.out << std::flush;
     });
+    deployer.setDependencies(installingDependencies(streams.out));
     if (!deployer.deploy(m) || failures) {
         streams.err << "nimbus deploy: " << failures << " step(s) failed\n";
         return 1;
@@ -216,6 +268,7 @@ int deployProject(const RemoteOptions &options, Streams streams) {
             << step.deployedName << "  " << step.detail << "\n";
         streams.out << std::flush;
     }, remote->local);
+    deployer.setDependencies(installingDependencies(streams.out));
     const bool ok = deployer.deploy(m, provenance);
     if (!ok || failures) {
         streams.err << "nimbus deploy: " << failures << " step(s) failed\n";

@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
-#include <thread>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace fs = std::filesystem;
 
@@ -122,9 +123,13 @@ std::vector<PackagePlan> planPackages(const manifest::Manifest &m,
 
 bool buildPlannedPackage(const manifest::Manifest &m, const PackagePlan &plan,
                          packaging::Package &out, std::string &error) {
-    if (plan.artifact.empty())
-        return packaging::buildPackage(plan.root.empty() ? m.projectDir : plan.root, plan.rules,
-                                       out, error);
+    if (plan.artifact.empty()) {
+        if (!packaging::buildPackage(plan.root.empty() ? m.projectDir : plan.root, plan.rules, out,
+                                     error, plan.dependencies))
+            return false;
+        error = packaging::lambdaSizeProblem(out);
+        return error.empty();
+    }
     const fs::path path = fs::path(m.projectDir) / plan.artifact;
     std::ifstream in(path, std::ios::binary);
     if (!in) {
@@ -145,6 +150,27 @@ bool buildPlannedPackage(const manifest::Manifest &m, const PackagePlan &plan,
     out.sha256Base64 = packaging::sha256Base64(out.zip);
     out.sha256Hex = packaging::sha256Hex(out.zip);
     return true;
+}
+
+std::string packageSummary(const packaging::Package &package) {
+    auto size = [](std::size_t bytes) {
+        char text[32];
+        if (bytes < 1024 * 1024)
+            std::snprintf(text, sizeof text, "%.1f kB", static_cast<double>(bytes) / 1024);
+        else
+            std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / (1024 * 1024));
+        return std::string(text);
+    };
+    std::string summary = std::to_string(package.files.size()) + " files, " +
+                          size(package.zip.size()) + " zipped, " + size(package.unzippedBytes) +
+                          " unzipped";
+    if (!package.dependencies.empty()) {
+        summary += "; largest dependencies:";
+        for (std::size_t i = 0; i < package.dependencies.size() && i < 3; ++i)
+            summary += (i ? ", " : " ") + package.dependencies[i].first + " " +
+                       size(package.dependencies[i].second);
+    }
+    return summary;
 }
 
 lambda::Tags functionTags(const manifest::Manifest &m, const manifest::Function &fn,
@@ -376,14 +402,14 @@ bool Deployer::deploy(const manifest::Manifest &m, const Provenance &provenance)
             return false;
         packaging::Package package;
         std::string error;
-        if (!buildPlannedPackage(m, plan, package, error)) {
+        auto built = plan; // (with its dependencies)
+        if ((m_dependencies && !m_dependencies(m, built, error)) ||
+            !buildPlannedPackage(m, built, package, error)) {
             m_progress({DeployStep::Kind::Failed, "", plan.name, error});
             ok = false;
             continue;
         }
-        m_progress({DeployStep::Kind::Packaged, "", plan.name,
-                    std::to_string(package.files.size()) + " files, " +
-                        std::to_string(package.zip.size()) + " bytes"});
+        m_progress({DeployStep::Kind::Packaged, "", plan.name, packageSummary(package)});
         for (const auto &name : plan.functions) {
             if (cancelled())
                 return false;

@@ -45,14 +45,13 @@ bool ScfDeployer::deploy(const manifest::Manifest &m) {
             continue;
         packaging::Package package;
         std::string error;
-        if (!buildPlannedPackage(m, plan, package, error)) {
+        if ((m_dependencies && !m_dependencies(m, plan, error)) ||
+            !buildPlannedPackage(m, plan, package, error)) {
             m_progress({DeployStep::Kind::Failed, "", plan.name, error});
             ok = false;
             continue;
         }
-        m_progress({DeployStep::Kind::Packaged, "", plan.name,
-                    std::to_string(package.files.size()) + " files, " +
-                        std::to_string(package.zip.size()) + " bytes"});
+        m_progress({DeployStep::Kind::Packaged, "", plan.name, packageSummary(package)});
         for (const auto &name : plan.functions)
             ok &= deployFunction(m, *m.function(name), package);
     }

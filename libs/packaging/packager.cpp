@@ -1,9 +1,12 @@
 #include "nimbus/packaging/packager.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <openssl/evp.h>
+#include <set>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -178,28 +181,121 @@ std::vector<std::string> PackageRules::select(const std::string &projectDir) con
     return files;
 }
 
+namespace {
+
+bool readEntry(const fs::path &path, const std::string &name, std::vector<ZipEntry> &entries,
+               std::string &error) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        error = "cannot read " + path.string();
+        return false;
+    }
+    std::ostringstream data;
+    data << in.rdbuf();
+    std::error_code ec;
+    const auto perms = fs::status(path, ec).permissions();
+    entries.push_back({name, data.str(), (perms & fs::perms::owner_exec) != fs::perms::none});
+    return true;
+}
+
+// What an installation leaves that a package does not need: byte-code caches, which the
+// platform's interpreter writes for itself, and the installer's record of the folder.
+bool leftOut(const fs::path &relative) {
+    for (const auto &part : relative)
+        if (part == "__pycache__")
+            return true;
+    const std::string name = relative.filename().string();
+    return name == ".nimbus-deps.json" || name.ends_with(".pyc");
+}
+
+} // namespace
+
 bool buildPackage(const std::string &projectDir, const PackageRules &rules, Package &out,
-                  std::string &error) {
+                  std::string &error, const std::vector<DependencyTree> &dependencies) {
     out.files = rules.select(projectDir);
+    out.unzippedBytes = 0;
+    out.dependencies.clear();
     std::vector<ZipEntry> entries;
-    for (const auto &file : out.files) {
-        const fs::path path = fs::path(projectDir) / file;
-        std::ifstream in(path, std::ios::binary);
-        if (!in) {
-            error = "cannot read " + path.string();
+    for (const auto &file : out.files)
+        if (!readEntry(fs::path(projectDir) / file, file, entries, error))
+            return false;
+    std::set<std::string> taken(out.files.begin(), out.files.end());
+    std::map<std::string, std::size_t> sizes;
+    for (const auto &tree : dependencies) {
+        std::error_code ec;
+        // npm links file: dependencies: their folders are followed.
+        for (auto it = fs::recursive_directory_iterator(
+                 tree.folder, fs::directory_options::follow_directory_symlink, ec);
+             !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+            // (Lexically: through a link, not to where it leads.)
+            const fs::path relative = it->path().lexically_relative(tree.folder);
+            if (it->is_directory(ec) &&
+                (relative.filename() == "__pycache__" || relative.filename() == ".bin")) {
+                it.disable_recursion_pending();
+                continue;
+            }
+            if (!it->is_regular_file(ec) || leftOut(relative))
+                continue;
+            const std::string name = tree.prefix + relative.generic_string();
+            if (!taken.insert(name).second)
+                continue; // the project's own file of that path wins
+            if (!readEntry(it->path(), name, entries, error))
+                return false;
+            out.files.push_back(name);
+            // By top-level name: "numpy", "numpy-1.26.4.dist-info" counted with it;
+            // Node's "@scope/name" as one.
+            auto part = relative.begin();
+            std::string top = part->string();
+            if (top.starts_with("@") && std::next(part) != relative.end())
+                top += "/" + std::next(part)->string();
+            if (const auto dash = top.find('-');
+                dash != std::string::npos &&
+                (top.ends_with(".dist-info") || top.ends_with(".egg-info")))
+                top = top.substr(0, dash);
+            sizes[top] += entries.back().data.size();
+        }
+        if (ec) {
+            error = "cannot read the installed packages in " + tree.folder + ": " + ec.message();
             return false;
         }
-        std::ostringstream data;
-        data << in.rdbuf();
-        std::error_code ec;
-        const auto perms = fs::status(path, ec).permissions();
-        entries.push_back({file, data.str(), (perms & fs::perms::owner_exec) != fs::perms::none});
     }
+    for (const auto &entry : entries)
+        out.unzippedBytes += entry.data.size();
+    out.dependencies.assign(sizes.begin(), sizes.end());
+    std::sort(out.dependencies.begin(), out.dependencies.end(),
+              [](const auto &a, const auto &b) { return a.second > b.second; });
     if (!writeZip(std::move(entries), out.zip, error))
         return false;
     out.sha256Base64 = sha256Base64(out.zip);
     out.sha256Hex = sha256Hex(out.zip);
     return true;
+}
+
+std::string lambdaSizeProblem(const Package &package) {
+    constexpr std::size_t kZipped = 50u * 1024 * 1024;
+    constexpr std::size_t kUnzipped = 250u * 1024 * 1024;
+    auto megabytes = [](std::size_t bytes) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / (1024 * 1024));
+        return std::string(text);
+    };
+    std::string problem;
+    if (package.zip.size() > kZipped)
+        problem = "the package is " + megabytes(package.zip.size()) +
+                  " zipped; Lambda takes at most 50 MB uploaded with the function";
+    else if (package.unzippedBytes > kUnzipped)
+        problem = "the package is " + megabytes(package.unzippedBytes) +
+                  " unzipped; Lambda takes at most 250 MB";
+    if (problem.empty())
+        return problem;
+    if (!package.dependencies.empty()) {
+        problem += ". Its largest dependencies:";
+        for (std::size_t i = 0; i < package.dependencies.size() && i < 5; ++i)
+            problem += " " + package.dependencies[i].first + " (" +
+                       megabytes(package.dependencies[i].second) + ")";
+    }
+    return problem + ". Leave files out with package.patterns, move large dependencies to a "
+                     "layer, or use a container image";
 }
 
 std::string sha256Base64(std::string_view data) {

@@ -23,6 +23,7 @@ private slots:
     void init();
     void cleanup();
     void packageHonoursPatterns();
+    void packagesCarryTheirDependencies();
     void deployPublishAliasList();
     void logsAndTail();
     void deployNeedsASimulatorOrAnEndpoint();
@@ -131,6 +132,103 @@ void TestDeploy::packageHonoursPatterns() {
     for (const auto &e : *entries)
         files << QString::fromStdString(e.path);
     QCOMPARE(files, (QStringList{"handler.py", "lib/util.py"})); // .gitignore: a default exclusion
+}
+
+namespace {
+// A wheel (PEP 427) of one module, for pip to install offline from --find-links.
+QByteArray wheel(const std::string &name, const std::string &version) {
+    const std::string info = name + "-" + version + ".dist-info/";
+    std::string zip, error;
+    nimbus::packaging::writeZip(
+        {{name + "/__init__.py", "VERSION = '" + version + "'\n"},
+         {info + "METADATA",
+          "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n"},
+         {info + "WHEEL", "Wheel-Version: 1.0\nGenerator: nimbus-tests\nRoot-Is-Purelib: true\n"
+                          "Tag: py3-none-any\n"},
+         {info + "RECORD", name + "/__init__.py,,\n" + info + "METADATA,,\n" + info + "WHEEL,,\n" +
+                               info + "RECORD,,\n"}},
+        zip, error);
+    return QByteArray::fromStdString(zip);
+}
+} // namespace
+
+void TestDeploy::packagesCarryTheirDependencies() {
+    // Python's installed packages at the package's root, Node's beside its package.json in
+    // place of the project's own node_modules (with a dev dependency in it); the deployed
+    // function then imports from its zip alone.
+    m_project->write("uses.py",
+                     "import tinypkg\n\ndef main(event, context):\n"
+                     "    return {'version': tinypkg.VERSION, 'from': tinypkg.__file__}\n");
+    m_project->write("wheels/tinypkg-1.0-py3-none-any.whl", wheel("tinypkg", "1.0"));
+    m_project->write("requirements.txt", "--no-index\n--find-links wheels\ntinypkg==1.0\n");
+    m_project->write("vendor/tinynode/package.json",
+                     R"({"name": "tinynode", "version": "1.0.0", "main": "index.js"})");
+    m_project->write("vendor/tinynode/index.js", "exports.greet = (n) => `hello ${n}`;\n");
+    m_project->write("web/package.json",
+                     R"({"name": "web", "version": "1.0.0",
+                         "dependencies": {"tinynode": "file:../vendor/tinynode"},
+                         "devDependencies": {"no-such-dev-package-here": "1.0.0"}})");
+    m_project->write("web/node_modules/devonly/index.js", "module.exports = 1;\n");
+    m_project->write("web/app.js", "const { greet } = require('tinynode');\n"
+                                   "exports.main = async () => ({ said: greet('node') });\n");
+    m_project->writeManifest(R"(service: deps
+provider:
+  name: aws
+  runtime: python3.11
+package:
+  patterns:
+    - '!wheels/**'
+    - '!vendor/**'
+functions:
+  uses:
+    handler: uses.main
+  web:
+    handler: web/app.main
+    runtime: nodejs20.x
+)");
+    const CliRun run = nimbus({"package"});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
+    QVERIFY2(run.out.contains("installing dependencies from requirements.txt (pip)"),
+             qPrintable(run.out));
+    QVERIFY2(run.out.contains("installing dependencies from web/package.json (npm)"),
+             qPrintable(run.out));
+    QVERIFY2(
+        run.out.contains(QRegularExpression("unzipped; largest dependencies: (tinypkg|tinynode)")),
+        qPrintable(run.out));
+    QFile zip(m_project->filePath(".nimbus/package/deps.zip"));
+    QVERIFY(zip.open(QIODevice::ReadOnly));
+    std::string error;
+    const auto entries = nimbus::packaging::readZip(zip.readAll().toStdString(), error);
+    QVERIFY2(entries, error.c_str());
+    QStringList files;
+    for (const auto &e : *entries)
+        files << QString::fromStdString(e.path);
+    QVERIFY2(files.contains("tinypkg/__init__.py"), qPrintable(files.join(", ")));
+    QVERIFY(files.contains("tinypkg-1.0.dist-info/METADATA"));
+    QVERIFY(files.contains("web/node_modules/tinynode/index.js"));
+    QVERIFY(!files.contains("web/node_modules/devonly/index.js")); // the project's own
+    for (const auto &file : files) {
+        QVERIFY2(!file.contains("__pycache__") && !file.contains(".nimbus-deps.json") &&
+                     !file.contains("no-such-dev-package-here"),
+                 qPrintable(file));
+    }
+    // Packaged again: nothing is installed twice.
+    QVERIFY(!nimbus({"package"}).out.contains("installing dependencies"));
+
+    startDaemon();
+    const CliRun deployed = nimbus({"deploy"});
+    QVERIFY2(deployed.exitCode == 0, qPrintable(deployed.out + deployed.err));
+    auto c = client();
+    const auto uses = c.invoke("deps-dev-uses", "{}");
+    QVERIFY2(uses.status == 200 && uses.functionError.empty(), uses.payload.c_str());
+    const json body = json::parse(uses.payload);
+    QCOMPARE(body["version"], "1.0");
+    // From the deployed package, not from the project's build folder.
+    QVERIFY2(body["from"].get<std::string>().find("/.nimbus/deps/") == std::string::npos,
+             uses.payload.c_str());
+    const auto web = c.invoke("deps-dev-web", "{}");
+    QVERIFY2(web.status == 200 && web.payload.find("hello node") != std::string::npos,
+             web.payload.c_str());
 }
 
 void TestDeploy::deployPublishAliasList() {

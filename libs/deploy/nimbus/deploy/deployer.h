@@ -19,7 +19,16 @@ struct PackagePlan {
     packaging::PackageRules rules;
     std::string artifact; // a prebuilt zip (package.artifact), project-relative; else built
     std::string root;     // the folder packaged (an SCF function's src); empty: the project
+    // The functions' installed third-party packages, added to the zip (see DependencyStep).
+    std::vector<packaging::DependencyTree> dependencies;
 };
+
+// What fills a plan's dependencies before it is built: installs the packages its functions
+// declare (requirements.txt, package.json) where they are not installed yet. False with
+// `error` (the installer's own message) when they cannot be. The packaging library does not
+// install anything itself; the simulator's installer does (runtime-sim/dependencies).
+using DependencyStep =
+    std::function<bool(const manifest::Manifest &, PackagePlan &, std::string &error)>;
 
 // The packages a manifest asks for. Functions that are not event functions are left out
 // (http functions and services run on the local gateway; see `skipped`). An SCF project
@@ -28,9 +37,13 @@ struct PackagePlan {
 std::vector<PackagePlan> planPackages(const manifest::Manifest &manifest,
                                       std::vector<std::string> *skipped = nullptr);
 
-// Builds (or reads) one planned package.
+// Builds (or reads) one planned package, with its dependencies; refuses one past Lambda's
+// size limits (packaging::lambdaSizeProblem).
 bool buildPlannedPackage(const manifest::Manifest &manifest, const PackagePlan &plan,
                          packaging::Package &out, std::string &error);
+
+// "12 files, 1.2 MB zipped, 4.0 MB unzipped; largest dependencies: numpy 3.1 MB, …"
+std::string packageSummary(const packaging::Package &package);
 
 // What a deploy is doing, for a progress display.
 struct DeployStep {
@@ -89,6 +102,8 @@ public:
     Deployer(lambdaclient::LambdaClient &client, Progress progress, bool localPlatform = true);
     // Only these functions (manifest names; empty: all). Their packages alone are built.
     void setFunctions(std::vector<std::string> only) { m_only = std::move(only); }
+    // Installs and adds each package's dependencies before it is built (none without).
+    void setDependencies(DependencyStep step) { m_dependencies = std::move(step); }
     // Asked between steps; true stops the deploy there (reported as a Failed step). An
     // upload in flight is stopped by the client's upload progress instead.
     void setCancelled(std::function<bool()> cancelled) { m_cancelled = std::move(cancelled); }
@@ -106,6 +121,7 @@ private:
     Progress m_progress;
     bool m_local;
     std::vector<std::string> m_only;
+    DependencyStep m_dependencies;
     std::function<bool()> m_cancelled;
 };
 

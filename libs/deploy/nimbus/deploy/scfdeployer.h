@@ -28,6 +28,8 @@ public:
         : m_client(client)
         , m_progress(std::move(progress)) {}
     void setFunctions(std::vector<std::string> only) { m_only = std::move(only); }
+    // Installs and adds each package's dependencies before it is built (none without).
+    void setDependencies(DependencyStep step) { m_dependencies = std::move(step); }
     // How long to wait for a function to become Active, and between looks.
     void setActiveWait(std::chrono::milliseconds total, std::chrono::milliseconds step) {
         m_activeWait = total;
@@ -45,6 +47,7 @@ private:
     scfclient::ScfClient &m_client;
     Progress m_progress;
     std::vector<std::string> m_only;
+    DependencyStep m_dependencies;
     std::chrono::milliseconds m_activeWait{std::chrono::minutes(5)};
     std::chrono::milliseconds m_activeStep{std::chrono::seconds(1)};
 };
