@@ -133,7 +133,7 @@ int package(const PackageOptions &options, Streams streams) {
         std::string functions;
         for (const auto &f : plan.functions)
             functions += (functions.empty() ? "" : ", ") + f;
-        streams.out << file.string() << "  " << deploy::packageSummary(built) << ", sha256 "
+        streams.out << file.string() << "  " << packaging::packageSummary(built) << ", sha256 "
                     << built.sha256Hex.substr(0, 12) << "  (" << functions << ")\n";
     }
     for (const auto &name : skipped)

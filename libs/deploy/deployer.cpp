@@ -152,27 +152,6 @@ bool buildPlannedPackage(const manifest::Manifest &m, const PackagePlan &plan,
     return true;
 }
 
-std::string packageSummary(const packaging::Package &package) {
-    auto size = [](std::size_t bytes) {
-        char text[32];
-        if (bytes < 1024 * 1024)
-            std::snprintf(text, sizeof text, "%.1f kB", static_cast<double>(bytes) / 1024);
-        else
-            std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / (1024 * 1024));
-        return std::string(text);
-    };
-    std::string summary = std::to_string(package.files.size()) + " files, " +
-                          size(package.zip.size()) + " zipped, " + size(package.unzippedBytes) +
-                          " unzipped";
-    if (!package.dependencies.empty()) {
-        summary += "; largest dependencies:";
-        for (std::size_t i = 0; i < package.dependencies.size() && i < 3; ++i)
-            summary += (i ? ", " : " ") + package.dependencies[i].first + " " +
-                       size(package.dependencies[i].second);
-    }
-    return summary;
-}
-
 lambda::Tags functionTags(const manifest::Manifest &m, const manifest::Function &fn,
                           const Provenance &provenance) {
     lambda::Tags tags;
@@ -409,7 +388,7 @@ bool Deployer::deploy(const manifest::Manifest &m, const Provenance &provenance)
             ok = false;
             continue;
         }
-        m_progress({DeployStep::Kind::Packaged, "", plan.name, packageSummary(package)});
+        m_progress({DeployStep::Kind::Packaged, "", plan.name, packaging::packageSummary(package)});
         for (const auto &name : plan.functions) {
             if (cancelled())
                 return false;

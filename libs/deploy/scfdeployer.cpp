@@ -51,7 +51,7 @@ bool ScfDeployer::deploy(const manifest::Manifest &m) {
             ok = false;
             continue;
         }
-        m_progress({DeployStep::Kind::Packaged, "", plan.name, packageSummary(package)});
+        m_progress({DeployStep::Kind::Packaged, "", plan.name, packaging::packageSummary(package)});
         for (const auto &name : plan.functions)
             ok &= deployFunction(m, *m.function(name), package);
     }

@@ -271,14 +271,28 @@ bool buildPackage(const std::string &projectDir, const PackageRules &rules, Pack
     return true;
 }
 
+namespace {
+std::string megabytes(std::size_t bytes) {
+    char text[32];
+    if (bytes < 1024 * 1024)
+        std::snprintf(text, sizeof text, "%.1f kB", static_cast<double>(bytes) / 1024);
+    else
+        std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / (1024 * 1024));
+    return text;
+}
+
+std::string largest(const Package &package, std::size_t count) {
+    std::string list;
+    for (std::size_t i = 0; i < package.dependencies.size() && i < count; ++i)
+        list += (i ? ", " : " ") + package.dependencies[i].first + " " +
+                megabytes(package.dependencies[i].second);
+    return list;
+}
+} // namespace
+
 std::string lambdaSizeProblem(const Package &package) {
     constexpr std::size_t kZipped = 50u * 1024 * 1024;
     constexpr std::size_t kUnzipped = 250u * 1024 * 1024;
-    auto megabytes = [](std::size_t bytes) {
-        char text[32];
-        std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / (1024 * 1024));
-        return std::string(text);
-    };
     std::string problem;
     if (package.zip.size() > kZipped)
         problem = "the package is " + megabytes(package.zip.size()) +
@@ -288,14 +302,19 @@ std::string lambdaSizeProblem(const Package &package) {
                   " unzipped; Lambda takes at most 250 MB";
     if (problem.empty())
         return problem;
-    if (!package.dependencies.empty()) {
-        problem += ". Its largest dependencies:";
-        for (std::size_t i = 0; i < package.dependencies.size() && i < 5; ++i)
-            problem += " " + package.dependencies[i].first + " (" +
-                       megabytes(package.dependencies[i].second) + ")";
-    }
+    if (!package.dependencies.empty())
+        problem += ". Its largest dependencies:" + largest(package, 5);
     return problem + ". Leave files out with package.patterns, move large dependencies to a "
                      "layer, or use a container image";
+}
+
+std::string packageSummary(const Package &package) {
+    std::string summary = std::to_string(package.files.size()) + " files, " +
+                          megabytes(package.zip.size()) + " zipped, " +
+                          megabytes(package.unzippedBytes) + " unzipped";
+    if (!package.dependencies.empty())
+        summary += "; largest dependencies:" + largest(package, 3);
+    return summary;
 }
 
 std::string sha256Base64(std::string_view data) {

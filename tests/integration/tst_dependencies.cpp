@@ -1,4 +1,5 @@
 #include "nimbus/packaging/ziparchive.h"
+#include "projectfiles.h"
 #include "simulator/simulator.h"
 #include "tempproject.h"
 #include "testpaths.h"
@@ -46,24 +47,6 @@ functions:
     runtime: nodejs20.x
 )";
 
-// A wheel (PEP 427) holding one module: what pip installs from --find-links, offline.
-std::string wheel(const std::string &name, const std::string &version) {
-    const std::string info = name + "-" + version + ".dist-info/";
-    std::vector<nimbus::packaging::ZipEntry> entries = {
-        {name + "/__init__.py", "VERSION = '" + version + "'\n"},
-        {info + "METADATA",
-         "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n"},
-        {info + "WHEEL", "Wheel-Version: 1.0\nGenerator: nimbus-tests\nRoot-Is-Purelib: true\n"
-                         "Tag: py3-none-any\n"},
-        {info + "RECORD", name + "/__init__.py,,\n" + info + "METADATA,,\n" + info + "WHEEL,,\n" +
-                              info + "RECORD,,\n"},
-    };
-    std::string zip, error;
-    if (!nimbus::packaging::writeZip(std::move(entries), zip, error))
-        qFatal("cannot build a wheel: %s", error.c_str());
-    return zip;
-}
-
 } // namespace
 
 class TestDependencies : public QObject {
@@ -95,10 +78,8 @@ void TestDependencies::init() {
                      "import tinypkg\n\ndef main(event, context):\n"
                      "    return {'version': tinypkg.VERSION, 'from': tinypkg.__file__}\n");
     m_project->write("plain.py", "def main(event, context):\n    return 'plain'\n");
-    m_project->write("wheels/tinypkg-1.0-py3-none-any.whl",
-                     QByteArray::fromStdString(wheel("tinypkg", "1.0")));
-    m_project->write("wheels/tinypkg-2.0-py3-none-any.whl",
-                     QByteArray::fromStdString(wheel("tinypkg", "2.0")));
+    m_project->write("wheels/tinypkg-1.0-py3-none-any.whl", pythonWheel("tinypkg", "1.0"));
+    m_project->write("wheels/tinypkg-2.0-py3-none-any.whl", pythonWheel("tinypkg", "2.0"));
     m_project->write("requirements.txt", "--no-index\n--find-links wheels\ntinypkg==1.0\n");
     m_recorder = Recorder{};
     startSimulator();

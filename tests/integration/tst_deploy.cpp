@@ -1,6 +1,7 @@
 #include "clirunner.h"
 #include "nimbus/lambdaclient/lambdaclient.h"
 #include "nimbus/packaging/ziparchive.h"
+#include "projectfiles.h"
 #include "simdaemon.h"
 #include "tempproject.h"
 #include "testpaths.h"
@@ -134,24 +135,6 @@ void TestDeploy::packageHonoursPatterns() {
     QCOMPARE(files, (QStringList{"handler.py", "lib/util.py"})); // .gitignore: a default exclusion
 }
 
-namespace {
-// A wheel (PEP 427) of one module, for pip to install offline from --find-links.
-QByteArray wheel(const std::string &name, const std::string &version) {
-    const std::string info = name + "-" + version + ".dist-info/";
-    std::string zip, error;
-    nimbus::packaging::writeZip(
-        {{name + "/__init__.py", "VERSION = '" + version + "'\n"},
-         {info + "METADATA",
-          "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n"},
-         {info + "WHEEL", "Wheel-Version: 1.0\nGenerator: nimbus-tests\nRoot-Is-Purelib: true\n"
-                          "Tag: py3-none-any\n"},
-         {info + "RECORD", name + "/__init__.py,,\n" + info + "METADATA,,\n" + info + "WHEEL,,\n" +
-                               info + "RECORD,,\n"}},
-        zip, error);
-    return QByteArray::fromStdString(zip);
-}
-} // namespace
-
 void TestDeploy::packagesCarryTheirDependencies() {
     // Python's installed packages at the package's root, Node's beside its package.json in
     // place of the project's own node_modules (with a dev dependency in it); the deployed
@@ -159,7 +142,7 @@ void TestDeploy::packagesCarryTheirDependencies() {
     m_project->write("uses.py",
                      "import tinypkg\n\ndef main(event, context):\n"
                      "    return {'version': tinypkg.VERSION, 'from': tinypkg.__file__}\n");
-    m_project->write("wheels/tinypkg-1.0-py3-none-any.whl", wheel("tinypkg", "1.0"));
+    m_project->write("wheels/tinypkg-1.0-py3-none-any.whl", pythonWheel("tinypkg", "1.0"));
     m_project->write("requirements.txt", "--no-index\n--find-links wheels\ntinypkg==1.0\n");
     m_project->write("vendor/tinynode/package.json",
                      R"({"name": "tinynode", "version": "1.0.0", "main": "index.js"})");

@@ -1,5 +1,7 @@
 #include "projectfiles.h"
 
+#include "nimbus/packaging/ziparchive.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -45,4 +47,22 @@ QString runGit(const QString &dir, const QStringList &args, bool *ok) {
     if (out.endsWith('\n'))
         out.chop(1);
     return out;
+}
+
+QByteArray pythonWheel(const QString &moduleName, const QString &moduleVersion) {
+    const std::string name = moduleName.toStdString();
+    const std::string version = moduleVersion.toStdString();
+    const std::string info = name + "-" + version + ".dist-info/";
+    std::string zip, error;
+    if (!nimbus::packaging::writeZip(
+            {{name + "/__init__.py", "VERSION = '" + version + "'\n"},
+             {info + "METADATA",
+              "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n"},
+             {info + "WHEEL", "Wheel-Version: 1.0\nGenerator: nimbus-tests\n"
+                              "Root-Is-Purelib: true\nTag: py3-none-any\n"},
+             {info + "RECORD", name + "/__init__.py,,\n" + info + "METADATA,,\n" + info +
+                                   "WHEEL,,\n" + info + "RECORD,,\n"}},
+            zip, error))
+        qFatal("cannot build a wheel: %s", error.c_str());
+    return QByteArray::fromStdString(zip);
 }

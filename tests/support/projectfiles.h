@@ -16,3 +16,7 @@ void copyProject(const QString &from, const QString &to);
 // Runs the git command in `dir`: its standard output without the final newline. Whether it
 // succeeded goes to `ok`; without `ok`, a failure is printed as a warning.
 QString runGit(const QString &dir, const QStringList &args, bool *ok = nullptr);
+
+// A wheel (PEP 427) of one pure-Python module `name` whose VERSION is `version`: what pip
+// installs offline from a --find-links folder.
+QByteArray pythonWheel(const QString &name, const QString &version);

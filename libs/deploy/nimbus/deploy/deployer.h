@@ -42,9 +42,6 @@ std::vector<PackagePlan> planPackages(const manifest::Manifest &manifest,
 bool buildPlannedPackage(const manifest::Manifest &manifest, const PackagePlan &plan,
                          packaging::Package &out, std::string &error);
 
-// "12 files, 1.2 MB zipped, 4.0 MB unzipped; largest dependencies: numpy 3.1 MB, …"
-std::string packageSummary(const packaging::Package &package);
-
 // What a deploy is doing, for a progress display.
 struct DeployStep {
     enum class Kind { Packaged, Created, Updated, Unchanged, Skipped, Failed, Provenance };

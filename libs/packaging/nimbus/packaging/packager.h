@@ -58,6 +58,9 @@ bool buildPackage(const std::string &projectDir, const PackageRules &rules, Pack
 // zipped, 250 MB unzipped. Empty when it fits; else what is over, and its largest packages.
 std::string lambdaSizeProblem(const Package &package);
 
+// "12 files, 1.2 MB zipped, 4.0 MB unzipped; largest dependencies: numpy 3.1 MB, …"
+std::string packageSummary(const Package &package);
+
 // SHA-256 of bytes, as base64 (CodeSha256) and as hex (file names in the code store).
 std::string sha256Base64(std::string_view data);
 std::string sha256Hex(std::string_view data);
