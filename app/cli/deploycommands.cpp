@@ -1,14 +1,12 @@
 // nimbus package and nimbus deploy: the project's deployment zips, and every event function
 // created or updated on a control plane.
 #include "cli.h"
-#include "dependencies/installer.h"
+#include "dependencies/functiondependencies.h"
 #include "diagnosticprinter.h"
 #include "nimbus/deploy/deployer.h"
 #include "nimbus/deploy/scfdeployer.h"
 #include "nimbus/git/gitrepository.h"
 #include "nimbus/manifest/manifestloader.h"
-#include "nimbus/resources/programlocator.h"
-#include "pool/runtimelauncher.h"
 #include "remote.h"
 #include "simulator/invoker.h"
 #include "simulator/statefile.h"
@@ -31,31 +29,13 @@ namespace {
 // the simulator's: what `nimbus dev` installed is packaged as it is.
 deploy::DependencyStep installingDependencies(std::ostream &progress) {
     return [&progress](const manifest::Manifest &m, deploy::PackagePlan &plan, std::string &error) {
-        auto launcher = std::make_shared<sim::RuntimeLauncher>(std::string());
-        sim::DependencyInstaller::Tools tools;
-        tools.python = [launcher] {
-            std::string missing;
-            return launcher->resolveInterpreter("python3", missing);
-        };
-        tools.npm = [] { return resources::findProgram("npm").value_or(std::string()); };
+        sim::RuntimeLauncher launcher{std::string()};
+        const sim::DependencyInstaller::Tools tools = sim::installerTools(launcher);
         const fs::path root = plan.root.empty() ? fs::path(m.projectDir) : fs::path(plan.root);
         std::set<std::string> added;
         for (const auto &name : plan.functions) {
             const manifest::Function *fn = m.function(name);
-            const auto family =
-                fn ? manifest::runtimeFamily(fn->runtime.value) : manifest::RuntimeFamily::Custom;
-            if (family != manifest::RuntimeFamily::Python &&
-                family != manifest::RuntimeFamily::Node)
-                continue;
-            const bool python = family == manifest::RuntimeFamily::Python;
-            const auto set = sim::findDependencySet(
-                m.projectDir, m.codeDirOf(*fn), fn->handler.value,
-                python ? sim::DependencySet::Ecosystem::Python
-                       : sim::DependencySet::Ecosystem::Node,
-                [&] {
-                    std::string missing;
-                    return launcher->resolveInterpreter(python ? "python3" : "node", missing);
-                });
+            const auto set = fn ? sim::dependencySetOf(m, *fn, launcher) : std::nullopt;
             if (!set || !added.insert(set->key).second)
                 continue;
             if (!sim::readInstalledRecord(set->folder)) {
@@ -68,7 +48,7 @@ deploy::DependencyStep installingDependencies(std::ostream &progress) {
                     return false;
                 }
             }
-            if (python) {
+            if (set->ecosystem == sim::DependencySet::Ecosystem::Python) {
                 plan.dependencies.push_back({set->folder, ""});
                 continue;
             }

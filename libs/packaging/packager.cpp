@@ -198,12 +198,10 @@ bool readEntry(const fs::path &path, const std::string &name, std::vector<ZipEnt
     return true;
 }
 
-// What an installation leaves that a package does not need: byte-code caches, which the
-// platform's interpreter writes for itself, and the installer's record of the folder.
+// What an installation leaves that a package does not need: compiled byte-code, which the
+// platform's interpreter writes for itself (__pycache__ folders are skipped whole), and the
+// installer's record of the folder (runtime-sim's kInstalledRecordName).
 bool leftOut(const fs::path &relative) {
-    for (const auto &part : relative)
-        if (part == "__pycache__")
-            return true;
     const std::string name = relative.filename().string();
     return name == ".nimbus-deps.json" || name.ends_with(".pyc");
 }

@@ -1,5 +1,7 @@
 #include "functiondependencies.h"
 
+#include "nimbus/resources/programlocator.h"
+
 #include <cstdio>
 #include <set>
 
@@ -114,12 +116,31 @@ FunctionDependencies::Status FunctionDependencies::status(const std::string &fun
     return status;
 }
 
-std::map<std::string, FunctionDependencies::Status> FunctionDependencies::statuses() const {
-    std::map<std::string, Status> all;
-    for (const auto &[function, set] : m_wanted)
-        if (set)
-            all[function] = status(function);
-    return all;
+std::optional<DependencySet> dependencySetOf(const manifest::Manifest &manifest,
+                                             const manifest::Function &function,
+                                             RuntimeLauncher &launcher) {
+    if (!manifest::runsInSimulator(function))
+        return std::nullopt;
+    const auto family = manifest::runtimeFamily(function.runtime.value);
+    if (family != manifest::RuntimeFamily::Python && family != manifest::RuntimeFamily::Node)
+        return std::nullopt;
+    const bool python = family == manifest::RuntimeFamily::Python;
+    return findDependencySet(
+        manifest.projectDir, manifest.codeDirOf(function), function.handler.value,
+        python ? DependencySet::Ecosystem::Python : DependencySet::Ecosystem::Node, [&] {
+            std::string error;
+            return launcher.resolveInterpreter(python ? "python3" : "node", error);
+        });
+}
+
+DependencyInstaller::Tools installerTools(RuntimeLauncher &launcher) {
+    DependencyInstaller::Tools tools;
+    tools.python = [&launcher] {
+        std::string error;
+        return launcher.resolveInterpreter("python3", error);
+    };
+    tools.npm = [] { return resources::findProgram("npm").value_or(std::string()); };
+    return tools;
 }
 
 } // namespace nimbus::sim

@@ -3,6 +3,8 @@
 #include "dependencyset.h"
 #include "dependencystatus.h"
 #include "installer.h"
+#include "nimbus/manifest/manifest.h"
+#include "pool/runtimelauncher.h"
 
 #include <boost/asio/io_context.hpp>
 #include <functional>
@@ -39,7 +41,6 @@ public:
     set(std::map<std::string, std::optional<DependencySet>> wanted);
 
     Status status(const std::string &function) const;
-    std::map<std::string, Status> statuses() const;
 
     // Stops the installations under way (the simulator is stopping).
     void shutdown();
@@ -57,5 +58,15 @@ private:
     std::map<std::string, std::shared_ptr<DependencyInstaller>> m_installing; // by key
     std::map<std::string, std::string> m_failed;                              // key: why
 };
+
+// The set a manifest's function declares (Python and Node functions run by the simulator;
+// nothing for the rest), keyed with the interpreter `launcher` runs it with: the simulator's
+// and the packager's one way of finding it, so both use the same folder.
+std::optional<DependencySet> dependencySetOf(const manifest::Manifest &manifest,
+                                             const manifest::Function &function,
+                                             RuntimeLauncher &launcher);
+// The tools an installer asks for: the interpreter `launcher` runs Python functions with,
+// and npm from PATH. (`launcher` must outlive the installations.)
+DependencyInstaller::Tools installerTools(RuntimeLauncher &launcher);
 
 } // namespace nimbus::sim

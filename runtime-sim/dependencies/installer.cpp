@@ -1,5 +1,6 @@
 #include "installer.h"
 
+#include "nimbus/net/textformat.h"
 #include "process/childprocess.h"
 
 #include <boost/asio/post.hpp>
@@ -21,15 +22,6 @@ namespace nimbus::sim {
 namespace {
 
 constexpr std::size_t kOutputKept = 256 * 1024;
-
-std::string nowIso() {
-    const std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    ::gmtime_r(&now, &tm);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return text;
-}
 
 bool copyText(const fs::path &from, const fs::path &to, std::string &error) {
     std::ifstream in(from, std::ios::binary);
@@ -195,7 +187,12 @@ void DependencyInstaller::finished(int exitCode, int signal) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
     {
         std::ofstream record(fs::path(m_target) / kInstalledRecordName, std::ios::binary);
-        record << installedRecordJson({relative, nowIso(), seconds});
+        record << installedRecordJson(
+            {relative,
+             net::isoMillis(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count()),
+             seconds});
         if (!record) {
             fail("cannot write " + m_target + "/" + kInstalledRecordName);
             return;

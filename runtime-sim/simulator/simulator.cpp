@@ -51,33 +51,15 @@ bool Simulator::load() {
 
 void Simulator::refreshDependencies() {
     if (!m_dependencies) {
-        DependencyInstaller::Tools tools;
-        tools.python = [this] {
-            std::string error;
-            return m_launcher.resolveInterpreter("python3", error);
-        };
-        tools.npm = [] { return resources::findProgram("npm").value_or(std::string()); };
         m_dependencies = std::make_unique<FunctionDependencies>(
-            m_io, m_manifest->projectDir, tools,
+            m_io, m_manifest->projectDir, installerTools(m_launcher),
             [this](const std::vector<std::string> &functions, bool ok, const std::string &message) {
                 dependenciesInstalled(functions, ok, message);
             });
     }
     std::map<std::string, std::optional<DependencySet>> wanted;
-    for (const auto &function : m_manifest->functions) {
-        if (!manifest::runsInSimulator(function))
-            continue;
-        const auto family = manifest::runtimeFamily(function.runtime.value);
-        if (family != manifest::RuntimeFamily::Python && family != manifest::RuntimeFamily::Node)
-            continue;
-        const bool python = family == manifest::RuntimeFamily::Python;
-        wanted[function.name] = findDependencySet(
-            m_manifest->projectDir, m_manifest->codeDirOf(function), function.handler.value,
-            python ? DependencySet::Ecosystem::Python : DependencySet::Ecosystem::Node, [&] {
-                std::string error;
-                return m_launcher.resolveInterpreter(python ? "python3" : "node", error);
-            });
-    }
+    for (const auto &function : m_manifest->functions)
+        wanted[function.name] = dependencySetOf(*m_manifest, function, m_launcher);
     for (const auto &[set, functions] : m_dependencies->set(std::move(wanted))) {
         std::string names;
         for (const auto &name : functions)
