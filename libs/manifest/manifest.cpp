@@ -1,6 +1,7 @@
 #include "nimbus/manifest/manifest.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 namespace nimbus::manifest {
@@ -87,6 +88,25 @@ const Function *Manifest::function(const std::string &name) const {
             return &f;
     }
     return nullptr;
+}
+
+const Layer *Manifest::layer(const std::string &name) const {
+    for (const auto &l : layers) {
+        if (l.name == name)
+            return &l;
+    }
+    return nullptr;
+}
+
+std::string layerLogicalId(const std::string &layer) {
+    std::string id;
+    for (char c : layer)
+        id += c == '-'   ? std::string("Dash")
+              : c == '_' ? std::string("Underscore")
+                         : std::string(1, c);
+    if (!id.empty())
+        id[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(id[0])));
+    return id + "LambdaLayer";
 }
 
 std::string Manifest::codeDirOf(const Function &fn) const {

@@ -123,6 +123,10 @@ public:
             m_wsgiApp = app && app->isScalar() ? app->scalar : "";
         }
 
+        readLayers(manifest);
+        if (const YamlNode *p = root.find("provider"); p && p->isMapping())
+            m_providerLayers = p->find("layers");
+
         const YamlNode *functions = root.find("functions");
         if (!functions || !functions->isMapping())
             return;
@@ -132,6 +136,123 @@ public:
     }
 
 private:
+    // The top-level `layers`: each a folder of the project (`path`).
+    void readLayers(Manifest &manifest) {
+        const YamlNode *layers = manifest.tree.find("layers");
+        if (!layers || !layers->isMapping())
+            return;
+        for (const auto &entry : layers->entries) {
+            Layer layer;
+            layer.name = entry.key.scalar;
+            layer.nameRange = entry.key.range;
+            layer.deployedName = layer.name;
+            const YamlNode &body = entry.value;
+            if (body.isMapping()) {
+                layer.deployedName = scalarOr(body.find("name"), layer.name);
+                layer.description = scalarOr(body.find("description"), "");
+                layer.licenseInfo = scalarOr(body.find("licenseInfo"), "");
+                if (const YamlNode *runtimes = body.find("compatibleRuntimes"))
+                    for (const auto &item : runtimes->items)
+                        if (item.isScalar())
+                            layer.compatibleRuntimes.push_back(item.scalar);
+                const YamlEntry *path = body.findEntry("path");
+                const std::string written = path ? scalarOr(&path->value, "") : "";
+                std::error_code ec;
+                if (!written.empty()) {
+                    layer.path =
+                        (fs::path(manifest.projectDir) / written).lexically_normal().string();
+                    if (!layer.path.empty() && layer.path.back() == '/')
+                        layer.path.pop_back();
+                    if (!fs::is_directory(layer.path, ec))
+                        m_diagnostics.push_back(diagnosticAt(
+                            m_file, path->value.range, "layer-path-missing",
+                            "layer '" + layer.name + "': the folder '" + written +
+                                "' does not exist; create it (its python/, nodejs/, bin/ and "
+                                "lib/ folders are what Lambda puts in /opt), or fix 'path'",
+                            Severity::Warning));
+                } else if (body.find("artifact")) {
+                    m_diagnostics.push_back(diagnosticAt(
+                        m_file, entry.key.range, "layer-artifact",
+                        "layer '" + layer.name +
+                            "' is a prebuilt artifact; the simulator mounts layers built from a "
+                            "folder ('path'), so functions run without this one locally",
+                        Severity::Information));
+                } else {
+                    m_diagnostics.push_back(diagnosticAt(
+                        m_file, entry.key.range, "layer-path-missing",
+                        "layer '" + layer.name +
+                            "' has no 'path': set the folder whose content becomes the layer",
+                        Severity::Warning));
+                }
+            }
+            manifest.layers.push_back(std::move(layer));
+        }
+    }
+
+    // A function's `layers` (else the provider's, as the framework takes them): each a
+    // layer of this service by reference, or a layer version's ARN.
+    void readLayerUses(const Manifest &manifest, Function &fn, const YamlNode *layers) {
+        if (!layers || !layers->isSequence())
+            return;
+        for (const auto &item : layers->items) {
+            LayerUse use;
+            use.range = item.range;
+            std::string ref;
+            if (item.isScalar() && item.scalar.rfind("arn:", 0) == 0) {
+                use.arn = item.scalar;
+            } else if (const YamlNode *r = item.isMapping() ? item.find("Ref") : nullptr;
+                       r && r->isScalar()) {
+                ref = r->scalar;
+            } else if (item.isScalar()) {
+                ref = item.scalar; // a layer's key, as some plugins write it
+            } else {
+                const std::string what = item.isMapping() && !item.entries.empty()
+                                             ? item.entries.front().key.scalar
+                                             : std::string("this value");
+                m_diagnostics.push_back(diagnosticAt(
+                    m_file, item.range, "layer-not-local",
+                    what +
+                        " is resolved by CloudFormation at deployment: the simulator cannot "
+                        "tell which layer this is, and function '" +
+                        fn.name +
+                        "' runs without it locally (write the layer version's ARN, "
+                        "or {Ref: <Layer>LambdaLayer} for a layer of this service)",
+                    Severity::Information));
+                m_diagnostics.back().function = fn.name;
+                continue;
+            }
+            if (!ref.empty()) {
+                for (const auto &layer : manifest.layers)
+                    if (layerLogicalId(layer.name) == ref || layer.name == ref)
+                        use.layer = layer.name;
+                if (use.layer.empty()) {
+                    std::string known;
+                    for (const auto &layer : manifest.layers)
+                        known += (known.empty() ? "" : ", ") + layerLogicalId(layer.name);
+                    m_diagnostics.push_back(diagnosticAt(
+                        m_file, item.range, "unknown-layer",
+                        "'" + ref + "' is not a layer of this service" +
+                            (known.empty() ? std::string(" (it defines none under 'layers')")
+                                           : " (its layers are referenced as " + known + ")") +
+                            "; function '" + fn.name + "' runs without it",
+                        Severity::Warning));
+                    m_diagnostics.back().function = fn.name;
+                    continue;
+                }
+            }
+            fn.layers.push_back(std::move(use));
+        }
+        if (layers->items.size() > 5) {
+            m_diagnostics.push_back(diagnosticAt(
+                m_file, layers->items[5].range, "too-many-layers",
+                "function '" + fn.name + "' lists " + std::to_string(layers->items.size()) +
+                    " layers; Lambda takes at most 5 per function, so its deployment would be "
+                    "refused (merge layers, or move packages into the function's own)",
+                Severity::Warning));
+            m_diagnostics.back().function = fn.name;
+        }
+    }
+
     Function buildFunction(const Manifest &manifest, const YamlEntry &entry) {
         const Provider &provider = manifest.provider;
         Function fn;
@@ -157,6 +278,8 @@ private:
             fn.reservedConcurrency = static_cast<int>(*rc->toInteger());
 
         determineKind(fn, body);
+        const YamlNode *layers = body.find("layers");
+        readLayerUses(manifest, fn, layers ? layers : m_providerLayers);
         if (fn.handler.value == "wsgi_handler.handler" && m_wsgiApp)
             fn.wsgiApp = m_wsgiApp;
         fn.path = normalisePath(scalarOr(body.find("path"), fn.name));
@@ -262,6 +385,7 @@ private:
     std::vector<Diagnostic> &m_diagnostics;
     std::optional<SourceRange> m_runtimeRange, m_memoryRange, m_timeoutRange;
     std::optional<std::string> m_wsgiApp; // serverless-wsgi is listed: custom.wsgi.app
+    const YamlNode *m_providerLayers = nullptr;
 };
 
 // The framework accepts `functions` (and `resources`) as a list of mappings, typically one

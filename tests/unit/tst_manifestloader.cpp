@@ -100,6 +100,7 @@ private slots:
     void stageOptionNamesDeployedFunctions();
     void eventsAreParsed();
     void customRuntimeNeedsBootstrap();
+    void layersAreRead();
     void projectProblems_data();
     void projectProblems();
     void examplesAndTemplatesAreValid_data();
@@ -499,6 +500,75 @@ void TestManifestLoader::customRuntimeNeedsBootstrap() {
                           QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
     result = loadIn(project, yaml);
     QVERIFY2(result.ok(), qPrintable(describe(result.diagnostics)));
+}
+
+void TestManifestLoader::layersAreRead() {
+    TempProject project;
+    project.write("layers/common/python/shared.py", "VALUE = 1\n");
+    const QByteArray yaml = R"(service: shop
+provider:
+  name: aws
+  runtime: python3.11
+  layers:
+    - arn:aws:lambda:us-east-1:000000000000:layer:base:2
+layers:
+  common-libs:
+    path: layers/common
+    description: Shared code
+    compatibleRuntimes: [python3.11]
+  named:
+    path: layers/missing
+    name: shop-named
+functions:
+  hello:
+    handler: handler.hello
+    layers:
+      - arn:aws:lambda:us-east-1:000000000000:layer:tools:7
+      - {Ref: CommonDashlibsLambdaLayer}
+      - !Ref NamedLambdaLayer
+      - {Ref: NoSuchLambdaLayer}
+      - {'Fn::ImportValue': shared-layer}
+  inherits:
+    handler: handler.hello
+)";
+    const LoadResult result = loadIn(project, yaml);
+    QVERIFY2(result.ok(), qPrintable(describe(result.diagnostics)));
+    const Manifest &m = *result.manifest;
+    QCOMPARE(m.layers.size(), size_t(2));
+    QCOMPARE(m.layers[0].name, std::string("common-libs"));
+    QCOMPARE(m.layers[0].deployedName, std::string("common-libs")); // the framework's default
+    QCOMPARE(m.layers[0].path, (project.path() + "/layers/common").toStdString());
+    QCOMPARE(m.layers[0].description, std::string("Shared code"));
+    QCOMPARE(m.layers[0].compatibleRuntimes, std::vector<std::string>{"python3.11"});
+    QCOMPARE(m.layers[1].deployedName, std::string("shop-named"));
+    QCOMPARE(layerLogicalId("common-libs"), std::string("CommonDashlibsLambdaLayer"));
+    QCOMPARE(layerLogicalId("my_layer"), std::string("MyUnderscorelayerLambdaLayer"));
+
+    // The function's own list, in order, replaces the provider's.
+    const auto &layers = m.function("hello")->layers;
+    QCOMPARE(layers.size(), size_t(3));
+    QCOMPARE(layers[0].arn, std::string("arn:aws:lambda:us-east-1:000000000000:layer:tools:7"));
+    QCOMPARE(layers[1].layer, std::string("common-libs"));
+    QCOMPARE(layers[2].layer, std::string("named"));
+    QCOMPARE(layers[1].range.start.line + 1, 20);
+    const auto &inherited = m.function("inherits")->layers;
+    QCOMPARE(inherited.size(), size_t(1));
+    QCOMPARE(inherited[0].arn, std::string("arn:aws:lambda:us-east-1:000000000000:layer:base:2"));
+
+    // What cannot be mounted is said where it is written, and keeps no function from running.
+    QStringList codes;
+    for (const auto &d : result.diagnostics) {
+        codes << QString::fromStdString(d.code);
+        QVERIFY(d.severity != Severity::Error);
+    }
+    QVERIFY2(codes.contains("layer-path-missing"), qPrintable(describe(result.diagnostics)));
+    QVERIFY2(codes.contains("unknown-layer"), qPrintable(describe(result.diagnostics)));
+    QVERIFY2(codes.contains("layer-not-local"), qPrintable(describe(result.diagnostics)));
+    const QString all = describe(result.diagnostics);
+    QVERIFY2(all.contains("'NoSuchLambdaLayer' is not a layer of this service (its layers are "
+                          "referenced as CommonDashlibsLambdaLayer, NamedLambdaLayer)"),
+             qPrintable(all));
+    QVERIFY2(all.contains("the folder 'layers/missing' does not exist"), qPrintable(all));
 }
 
 void TestManifestLoader::projectProblems_data() {

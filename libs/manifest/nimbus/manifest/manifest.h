@@ -71,6 +71,30 @@ struct Event {
     std::string apiStage = "release";
 };
 
+// One of a function's layers (its `layers`, else the provider's): a layer this service
+// builds ({Ref: <Key>LambdaLayer}, or the layer's key as written) or a layer version's ARN.
+struct LayerUse {
+    std::string layer; // the key under the top-level `layers`, when it is one of those
+    std::string arn;   // otherwise the layer version's ARN (arn:aws:lambda:...:layer:NAME:N)
+    SourceRange range;
+};
+
+// A layer this service builds from a folder of the project (the top-level `layers`): the
+// folder's content is what Lambda extracts into /opt for the functions that list it.
+struct Layer {
+    std::string name; // its key under layers
+    SourceRange nameRange;
+    std::string path;         // the folder, absolute; empty when 'path' is missing
+    std::string deployedName; // 'name', else the key (as the framework names it)
+    std::string description;
+    std::vector<std::string> compatibleRuntimes;
+    std::string licenseInfo;
+};
+
+// The logical id CloudFormation gives a layer of this service, which functions 'Ref':
+// "common-libs" -> "CommonDashlibsLambdaLayer".
+std::string layerLogicalId(const std::string &layer);
+
 struct Function {
     std::string name; // key under functions
     SourceRange nameRange;
@@ -95,6 +119,7 @@ struct Function {
     // serverless-wsgi: the WSGI application (custom.wsgi.app, 'module.attribute') that the
     // plugin's generated wsgi_handler.handler serves; the runtime brings that handler.
     std::optional<std::string> wsgiApp;
+    std::vector<LayerUse> layers; // in order: a later layer's files win, as in /opt
 };
 
 struct Provider {
@@ -127,9 +152,11 @@ struct Manifest {
     std::string service;
     Provider provider;
     std::vector<Function> functions;
-    YamlNode tree; // the resolved document, positions intact
+    std::vector<Layer> layers; // the layers this service builds
+    YamlNode tree;             // the resolved document, positions intact
 
     const Function *function(const std::string &name) const;
+    const Layer *layer(const std::string &name) const;
     // The folder a function's code is in: its own (SCF's src / CodeUri), else the project's.
     std::string codeDirOf(const Function &fn) const;
     // The executable a custom runtime starts: 'bootstrap', in the project folder for Lambda,
