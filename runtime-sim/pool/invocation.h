@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace nimbus::sim {
 
@@ -83,6 +84,10 @@ struct FunctionConfig {
     // Its packages' first installation is under way: invocations wait for it rather than
     // start instances that could not import them.
     bool awaitingDependencies = false;
+    // Its layers' folders, each what Lambda extracts into /opt, in the order the function
+    // lists them (a later layer's files win). The launcher adds their python/, nodejs/,
+    // bin/ and lib/ folders to the paths Lambda sets for /opt.
+    std::vector<std::string> layerDirs;
 
     std::string arn() const;
 };

@@ -3,6 +3,7 @@
 #include "nimbus/manifest/manifest.h"
 #include "nimbus/resources/programlocator.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -57,6 +58,67 @@ std::string logStreamName(const std::string &version) {
     char date[16];
     std::strftime(date, sizeof date, "%Y/%m/%d", &tm);
     return std::string(date) + "/[" + version + "]" + hex(32);
+}
+
+// Puts `entries` ahead of what the variable `name` holds.
+void prependPath(std::map<std::string, std::string> &env, const std::string &name,
+                 const std::vector<std::string> &entries) {
+    std::string joined;
+    for (const auto &entry : entries)
+        joined += (joined.empty() ? "" : ":") + entry;
+    if (joined.empty())
+        return;
+    const auto existing = env.find(name);
+    env[name] =
+        joined + (existing != env.end() && !existing->second.empty() ? ":" + existing->second
+                                                                     : std::string());
+}
+
+// The folders Lambda's paths name in /opt, with each layer's folder in place of /opt.
+struct LayerPaths {
+    std::vector<std::string> modules;   // PYTHONPATH or NODE_PATH
+    std::vector<std::string> binaries;  // PATH
+    std::vector<std::string> libraries; // LD_LIBRARY_PATH
+};
+
+// python/lib/pythonX.Y/site-packages and python/ for Python, nodejs/nodeNN/node_modules and
+// nodejs/node_modules for Node, bin/ and lib/ for all (SCF also takes a layer's own root for
+// Python and node_modules/ for Node). A later layer comes first, as its files replace an
+// earlier one's in /opt. Only folders that exist are named.
+LayerPaths layerPaths(const FunctionConfig &function, manifest::RuntimeFamily family) {
+    LayerPaths paths;
+    std::string runtime = function.runtime; // python3.12, Python3.9, nodejs20.x, Nodejs16.13
+    std::transform(runtime.begin(), runtime.end(), runtime.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::vector<std::string> candidates;
+    if (family == manifest::RuntimeFamily::Python) {
+        const std::string version =
+            runtime.substr(0, runtime.find_first_not_of("python0123456789."));
+        candidates = {"python/lib/" + version + "/site-packages", "python"};
+        if (function.scf)
+            candidates.push_back(".");
+    } else if (family == manifest::RuntimeFamily::Node) {
+        const auto digits = runtime.find_first_of("0123456789");
+        const auto end = runtime.find_first_not_of("0123456789", digits);
+        const std::string major =
+            digits == std::string::npos ? std::string() : runtime.substr(digits, end - digits);
+        candidates = {"nodejs/node" + major + "/node_modules", "nodejs/node_modules"};
+        if (function.scf)
+            candidates.push_back("node_modules");
+    }
+    std::error_code ec;
+    for (auto layer = function.layerDirs.rbegin(); layer != function.layerDirs.rend(); ++layer) {
+        for (const auto &candidate : candidates) {
+            const fs::path dir = (fs::path(*layer) / candidate).lexically_normal();
+            if (fs::is_directory(dir, ec))
+                paths.modules.push_back(dir.string());
+        }
+        if (fs::is_directory(fs::path(*layer) / "bin", ec))
+            paths.binaries.push_back((fs::path(*layer) / "bin").string());
+        if (fs::is_directory(fs::path(*layer) / "lib", ec))
+            paths.libraries.push_back((fs::path(*layer) / "lib").string());
+    }
+    return paths;
 }
 
 } // namespace
@@ -167,14 +229,19 @@ bool RuntimeLauncher::prepare(const FunctionConfig &function, const std::string 
 
     auto &env = spec.environment;
     env = baseEnvironment();
-    if (!function.dependencyPath.empty()) {
-        // The installed packages, ahead of the developer's own path, as a package's own
-        // folder is on Lambda (the bootstrap puts the code's folder first).
-        const char *name = family == manifest::RuntimeFamily::Python ? "PYTHONPATH" : "NODE_PATH";
-        const auto existing = env.find(name);
-        env[name] = function.dependencyPath + (existing != env.end() && !existing->second.empty()
-                                                   ? ":" + existing->second
-                                                   : std::string());
+    {
+        // The installed packages, then the layers, ahead of the developer's own path: a
+        // package's own folder, then /opt, as on Lambda (the bootstrap puts the code's
+        // folder first).
+        LayerPaths layers = layerPaths(function, family);
+        std::vector<std::string> modules;
+        if (!function.dependencyPath.empty())
+            modules.push_back(function.dependencyPath);
+        modules.insert(modules.end(), layers.modules.begin(), layers.modules.end());
+        prependPath(env, family == manifest::RuntimeFamily::Python ? "PYTHONPATH" : "NODE_PATH",
+                    modules);
+        prependPath(env, "PATH", layers.binaries);
+        prependPath(env, "LD_LIBRARY_PATH", layers.libraries);
     }
     if (function.scf) {
         scfEnvironment(function, runtimeApi, env);
