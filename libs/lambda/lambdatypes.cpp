@@ -1,5 +1,8 @@
 #include "nimbus/lambda/lambdatypes.h"
 
+#include "fieldreader.h"
+#include "nimbus/lambda/layertypes.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -12,144 +15,8 @@ using nlohmann::json;
 
 namespace {
 
-const char *typeName(const json &value) {
-    switch (value.type()) {
-    case json::value_t::null:
-        return "null";
-    case json::value_t::boolean:
-        return "a boolean";
-    case json::value_t::string:
-        return "a string";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-        return "an integer";
-    case json::value_t::number_float:
-        return "a number";
-    case json::value_t::array:
-        return "an array";
-    case json::value_t::object:
-        return "an object";
-    default:
-        return "a value";
-    }
-}
-
-// Reads the members of one request object, remembering the first problem: a member of the
-// wrong type or one the operation does not know (Lambda's deserializer refuses both).
-class FieldReader {
-public:
-    FieldReader(const json &body, std::string shape, std::string prefix = {})
-        : m_body(body)
-        , m_shape(std::move(shape))
-        , m_prefix(std::move(prefix)) {
-        if (!m_body.is_object())
-            fail(m_prefix.empty() ? std::string("the request body must be a JSON object")
-                                  : "'" + m_prefix + "' must be an object, not " +
-                                        typeName(m_body));
-    }
-
-    std::optional<std::string> string(const char *name) {
-        const json *v = take(name);
-        if (!v)
-            return std::nullopt;
-        if (!v->is_string()) {
-            wrongType(name, "a string", *v);
-            return std::nullopt;
-        }
-        return v->get<std::string>();
-    }
-    std::optional<long long> integer(const char *name) {
-        const json *v = take(name);
-        if (!v)
-            return std::nullopt;
-        if (!v->is_number_integer()) {
-            wrongType(name, "an integer", *v);
-            return std::nullopt;
-        }
-        return v->get<long long>();
-    }
-    std::optional<bool> boolean(const char *name) {
-        const json *v = take(name);
-        if (!v)
-            return std::nullopt;
-        if (!v->is_boolean()) {
-            wrongType(name, "a boolean", *v);
-            return std::nullopt;
-        }
-        return v->get<bool>();
-    }
-    // A nested object; read its members with a FieldReader of its own.
-    const json *object(const char *name) {
-        const json *v = take(name);
-        if (!v)
-            return nullptr;
-        if (!v->is_object()) {
-            wrongType(name, "an object", *v);
-            return nullptr;
-        }
-        return v;
-    }
-    std::optional<std::map<std::string, std::string>> stringMap(const char *name) {
-        const json *v = object(name);
-        if (!v)
-            return std::nullopt;
-        std::map<std::string, std::string> out;
-        for (const auto &[key, value] : v->items()) {
-            if (!value.is_string()) {
-                wrongType((std::string(name) + "." + key).c_str(), "a string", value);
-                return std::nullopt;
-            }
-            out[key] = value.get<std::string>();
-        }
-        return out;
-    }
-    // A member the operation takes but we have no use for: accepted, whatever it holds.
-    void ignore(const char *name) { m_read.insert(name); }
-    std::string path(const char *name) const {
-        return m_prefix.empty() ? name : m_prefix + "." + name;
-    }
-    void fail(const std::string &why) {
-        if (!m_error)
-            m_error = invalidRequestContent("Could not parse request body into json: " + why);
-    }
-    void adopt(std::optional<ApiError> error) {
-        if (error && !m_error)
-            m_error = std::move(error);
-    }
-    bool failed() const { return m_error.has_value(); }
-
-    // The first problem, after checking that no member went unread.
-    std::optional<ApiError> finish() {
-        if (!m_error && m_body.is_object()) {
-            for (const auto &[key, value] : m_body.items()) {
-                if (!m_read.count(key)) {
-                    fail("Unrecognized field \"" + (m_prefix.empty() ? key : m_prefix + "." + key) +
-                         "\" (class com.amazonaws.lambda.model." + m_shape +
-                         "), not marked as ignorable");
-                    break;
-                }
-            }
-        }
-        return m_error;
-    }
-
-private:
-    const json *take(const char *name) {
-        m_read.insert(name);
-        if (!m_body.is_object() || !m_body.contains(name) || m_body[name].is_null())
-            return nullptr;
-        return &m_body[name];
-    }
-    void wrongType(const char *name, const char *wanted, const json &got) {
-        fail("field '" + path(name) + "' must be " + wanted + ", not " + typeName(got));
-    }
-
-    const json &m_body;
-    std::string m_shape;
-    std::string m_prefix;
-    std::set<std::string> m_read;
-    std::optional<ApiError> m_error;
-};
+using detail::FieldReader;
+using detail::typeName;
 
 bool matchesName(const std::string &s, std::size_t min, std::size_t max) {
     return s.size() >= min && s.size() <= max &&
@@ -190,6 +57,12 @@ std::optional<ApiError> checkSettings(const FunctionSettings &s, const Limits &l
         return constraintError(*s.role, "role",
                                "Member must satisfy regular expression pattern: "
                                "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+");
+    if (s.layers) {
+        if (s.layers->size() > 5)
+            return invalidParameter("Cannot reference more than 5 layers.");
+        if (auto error = checkLayerList(*s.layers))
+            return error;
+    }
     if (s.environment) {
         std::size_t size = 0;
         for (const auto &[key, value] : *s.environment) {
@@ -233,11 +106,12 @@ void readSettings(FieldReader &r, FunctionSettings &s) {
         s.deadLetterTarget = d.string("TargetArn").value_or("");
         r.adopt(d.finish());
     }
+    s.layers = r.stringList("Layers");
     // Members the service takes that a local platform has no use for; accepted so that
     // real clients' requests go through unchanged.
-    for (const char *ignored : {"TracingConfig", "Architectures", "EphemeralStorage", "Layers",
-                                "VpcConfig", "KMSKeyArn", "LoggingConfig", "SnapStart",
-                                "FileSystemConfigs", "ImageConfig"})
+    for (const char *ignored :
+         {"TracingConfig", "Architectures", "EphemeralStorage", "VpcConfig", "KMSKeyArn",
+          "LoggingConfig", "SnapStart", "FileSystemConfigs", "ImageConfig"})
         r.ignore(ignored);
 }
 
@@ -465,6 +339,12 @@ json toJson(const FunctionConfiguration &c) {
         out["Environment"] = {{"Variables", c.environment}};
     if (c.deadLetterTarget && !c.deadLetterTarget->empty())
         out["DeadLetterConfig"] = {{"TargetArn", *c.deadLetterTarget}};
+    if (!c.layers.empty()) {
+        json layers = json::array();
+        for (const auto &layer : c.layers)
+            layers.push_back({{"Arn", layer.arn}, {"CodeSize", layer.codeSize}});
+        out["Layers"] = std::move(layers);
+    }
     return out;
 }
 
@@ -489,6 +369,17 @@ FunctionConfiguration configurationFromJson(const json &j) {
         c.environment = j["Environment"]["Variables"].get<Environment>();
     if (j.contains("DeadLetterConfig") && j["DeadLetterConfig"].contains("TargetArn"))
         c.deadLetterTarget = j["DeadLetterConfig"]["TargetArn"].get<std::string>();
+    if (auto it = j.find("Layers"); it != j.end() && it->is_array()) {
+        for (const auto &layer : *it) {
+            if (!layer.is_object())
+                continue;
+            FunctionLayer l;
+            l.arn = layer.value("Arn", "");
+            l.codeSize = layer.value("CodeSize", 0LL);
+            l.codeHex = layer.value("Nimbus.CodeHex", "");
+            c.layers.push_back(std::move(l));
+        }
+    }
     if (auto it = j.find("Nimbus.Scf"); it != j.end() && it->is_object()) {
         FunctionConfiguration::Scf scf;
         scf.namespaceName = it->value("Namespace", scf.namespaceName);
@@ -503,6 +394,8 @@ FunctionConfiguration configurationFromJson(const json &j) {
 
 json toRecordJson(const FunctionConfiguration &c) {
     json out = toJson(c);
+    for (std::size_t i = 0; i < c.layers.size(); ++i)
+        out["Layers"][i]["Nimbus.CodeHex"] = c.layers[i].codeHex;
     if (c.scf)
         out["Nimbus.Scf"] = {{"Namespace", c.scf->namespaceName},
                              {"Type", c.scf->type},

@@ -123,6 +123,7 @@ bool ControlPlane::open(std::string &error) {
         m_spans = std::make_unique<SpanStore>(*m_db);
         m_failures = std::make_unique<FailureStore>(*m_db);
         m_invokeConfigs = std::make_unique<InvokeConfigStore>(*m_db);
+        m_layers = std::make_unique<LayerStore>(*m_db);
         m_store->migrate();
         m_queue->migrate();
         m_logs->migrate();
@@ -130,6 +131,7 @@ bool ControlPlane::open(std::string &error) {
         m_spans->migrate();
         m_failures->migrate();
         m_invokeConfigs->migrate();
+        m_layers->migrate();
         // Logs, metrics and spans are written off the event loop. Their commits run the
         // WAL's checkpoints (and its fsyncs) there too; the loop's own connection, which
         // writes little, checkpoints only if the WAL grows large without them.
@@ -154,7 +156,7 @@ bool ControlPlane::open(std::string &error) {
             m_simulator.platformEvent("object store: removed " + std::to_string(swept) +
                                       " file(s) a stop cut short");
         // Nothing runs yet: packages no longer used, and what a crash cut short, can go.
-        if (const std::size_t swept = m_store->sweepCode())
+        if (const std::size_t swept = m_store->sweepCode(m_layers->codeInUse()))
             m_simulator.platformEvent("code store: removed " + std::to_string(swept) +
                                       " unused package file(s)");
     } catch (const StoreError &e) {
@@ -486,6 +488,22 @@ void ControlPlane::route(ApiRequest &r, net::Responder &responder) {
         } catch (const StoreError &e) {
             responder(lambdaError(500, "ServiceException", e.what()));
         }
+        return;
+    }
+    if (s.size() >= 2 && s[0] == "2018-10-31" && s[1] == "layers") {
+        const bool versions = s.size() >= 4 && s[3] == "versions";
+        if (s.size() == 2 && m == "GET")
+            responder(r.param("find") == "LayerVersion" ? getLayerVersionByArn(r) : listLayers(r));
+        else if (s.size() == 4 && versions && m == "POST")
+            responder(publishLayerVersion(r, s[2]));
+        else if (s.size() == 4 && versions && m == "GET")
+            responder(listLayerVersions(r, s[2]));
+        else if (s.size() == 5 && versions && m == "GET")
+            responder(getLayerVersion(s[2], s[4]));
+        else if (s.size() == 5 && versions && m == "DELETE")
+            responder(deleteLayerVersion(s[2], s[4]));
+        else
+            responder(unknown());
         return;
     }
     if (s.size() < 2 || s[0] != "2015-03-31" || s[1] != "functions") {

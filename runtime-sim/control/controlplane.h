@@ -7,11 +7,13 @@
 #include "../store/failurestore.h"
 #include "../store/functionstore.h"
 #include "../store/invokeconfigstore.h"
+#include "../store/layerstore.h"
 #include "../store/logstore.h"
 #include "../store/metricsstore.h"
 #include "../store/spanstore.h"
 #include "deployedfunctions.h"
 #include "nimbus/lambda/lambdatypes.h"
+#include "nimbus/lambda/layertypes.h"
 #include "nimbus/metrics/prometheus.h"
 #include "nimbus/net/httpserver.h"
 #include "nimbus/scf/scfapi.h"
@@ -62,7 +64,7 @@ struct PreparedRequest {
         Code &operator=(const Code &) = delete;
         ~Code();
     };
-    std::shared_ptr<Code> code; // when the body carries ZipFile or Code.ZipFile
+    std::shared_ptr<Code> code; // when the body carries ZipFile, Code.ZipFile or Content.ZipFile
 };
 
 // The parts of a request its signature covers, in a sigv4::Request or a tc3::Request (the
@@ -96,8 +98,8 @@ struct ApiRequest {
 };
 
 // The control plane: a faithful subset of the AWS Lambda REST API (functions, code,
-// configuration, versions, aliases with weighted routing, concurrency, tags, Invoke in all
-// three types) over a SQLite store, with every request checked against Signature V4, a
+// configuration, versions, aliases with weighted routing, concurrency, tags, layers, Invoke
+// in all three types) over a SQLite store, with every request checked against Signature V4, a
 // durable queue with retries and dead letters for asynchronous invocations, and functions'
 // logs served as CloudWatch Logs' FilterLogEvents. Functions of the project's manifest that
 // were never deployed can be invoked by name too (the dev loop's $LATEST).
@@ -135,6 +137,11 @@ public:
     // throws StoreError.
     std::string enqueue(const std::string &function, std::string payload,
                         const std::string &trigger);
+
+    // The folder a published layer version's package is unpacked in (what Lambda extracts
+    // into /opt), by its version ARN; nullopt with `error` (what to do, naming the ARN) when
+    // no such version is published here or it cannot be unpacked.
+    std::optional<std::string> layerVersionDir(const std::string &versionArn, std::string &error);
 
 private:
     using Json = nlohmann::json;
@@ -210,6 +217,22 @@ private:
     lambda::FunctionConfiguration publish(FunctionRecord &record, const std::string &description);
     std::string codeUrl(const std::string &hex) const;
 
+    // Layer versions (layersapi.cpp).
+    net::Response publishLayerVersion(const ApiRequest &request, const std::string &layerName);
+    net::Response getLayerVersion(const std::string &layerName, const std::string &number);
+    net::Response deleteLayerVersion(const std::string &layerName, const std::string &number);
+    net::Response getLayerVersionByArn(const ApiRequest &request);
+    net::Response listLayers(const ApiRequest &request);
+    net::Response listLayerVersions(const ApiRequest &request, const std::string &layerName);
+    // A layer (version) of another region or account than this control plane's: not here.
+    bool isLocalLayer(const lambda::LayerRef &ref) const;
+    // A layer version published here, by its ARN (any partition).
+    std::optional<LayerVersionRecord> findLayerVersion(const std::string &versionArn);
+    // The layer versions a function's Layers name, as it records them; Lambda's error when
+    // one is not published here.
+    std::optional<lambda::ApiError> resolveLayers(const std::vector<std::string> &arns,
+                                                  std::vector<lambda::FunctionLayer> &out);
+
     // Invoke and the asynchronous queue (invokeapi.cpp).
     void invoke(const ApiRequest &request, const std::string &name, net::Responder responder);
     struct Target { // what an invocation runs
@@ -277,6 +300,7 @@ private:
     std::unique_ptr<BackgroundWriter> m_writer;
     std::unique_ptr<FailureStore> m_failures;
     std::unique_ptr<InvokeConfigStore> m_invokeConfigs;
+    std::unique_ptr<LayerStore> m_layers;
     std::unique_ptr<QueueService> m_sqs;
     std::unique_ptr<StorageService> m_s3;
     metrics::Counters m_counters; // since start, for Prometheus
@@ -297,5 +321,8 @@ net::Response lambdaError(const lambda::ApiError &error);
 net::Response lambdaError(unsigned status, const std::string &type, const std::string &message);
 // A JSON answer with Lambda's headers.
 net::Response apiResponse(unsigned status, const nlohmann::json &body);
+// What requests are checked against: the runtimes this platform runs, those of the manifest
+// schema's list (the one source of truth) that the simulator has a runtime for.
+const lambda::Limits &lambdaLimits();
 
 } // namespace nimbus::sim

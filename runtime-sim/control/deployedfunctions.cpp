@@ -39,6 +39,21 @@ std::string DeployedFunctions::ensureUnpacked(const std::string &codeHex, std::s
     return dir;
 }
 
+bool DeployedFunctions::unpackLayers(const lambda::FunctionConfiguration &version,
+                                     std::vector<std::string> &dirs, std::string &error) {
+    for (const auto &layer : version.layers) {
+        std::string why = "the function's record does not say where its package is";
+        const std::string dir =
+            layer.codeHex.empty() ? std::string() : ensureUnpacked(layer.codeHex, why);
+        if (dir.empty()) {
+            error = "the layer " + layer.arn + " cannot be used: " + why;
+            return false;
+        }
+        dirs.push_back(dir);
+    }
+    return true;
+}
+
 FunctionConfig DeployedFunctions::configFor(const FunctionRecord &function,
                                             const lambda::FunctionConfiguration &version,
                                             const std::string &codeDir) const {
@@ -87,16 +102,22 @@ bool DeployedFunctions::invoke(const FunctionRecord &function,
         return true;
     }
     const std::string key = version.functionName + ":" + version.version;
-    // What the pool must be rebuilt for: new code or settings, or a new concurrency limit.
-    const std::string revision =
-        version.revisionId + "/" + codeHex + "/" +
-        std::to_string(function.reservedConcurrency.value_or(-1));
+    // What the pool must be rebuilt for: new code, settings or layers, or a new concurrency
+    // limit.
+    std::string revision = version.revisionId + "/" + codeHex + "/" +
+                           std::to_string(function.reservedConcurrency.value_or(-1));
+    for (const auto &layer : version.layers)
+        revision += "/" + layer.codeHex;
     auto it = m_pools.find(key);
     if (it == m_pools.end() || it->second.revision != revision) {
         const std::string dir = ensureUnpacked(codeHex, error);
         if (dir.empty())
             return false;
+        std::vector<std::string> layerDirs;
+        if (!unpackLayers(version, layerDirs, error))
+            return false;
         FunctionConfig config = configFor(function, version, dir);
+        config.layerDirs = std::move(layerDirs);
         if (it == m_pools.end()) {
             it = m_pools
                      .emplace(key, Entry{FunctionPool::create(m_io, std::move(config), m_launcher,

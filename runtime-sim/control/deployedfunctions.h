@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace nimbus::sim {
 
@@ -31,6 +32,10 @@ public:
     void retire(const std::string &name, const std::string &version = {});
     void shutdown();
 
+    // The folder a stored package is unpacked in (read-only), unpacking it on first use; ""
+    // with `error` when it cannot be.
+    std::string ensureUnpacked(const std::string &codeHex, std::string &error);
+
 private:
     struct Entry {
         std::shared_ptr<FunctionPool> pool;
@@ -39,7 +44,9 @@ private:
     FunctionConfig configFor(const FunctionRecord &function,
                              const lambda::FunctionConfiguration &version,
                              const std::string &codeDir) const;
-    std::string ensureUnpacked(const std::string &codeHex, std::string &error);
+    // The version's layers unpacked, in its order; false with `error` naming the layer.
+    bool unpackLayers(const lambda::FunctionConfiguration &version, std::vector<std::string> &dirs,
+                      std::string &error);
 
     boost::asio::io_context &m_io;
     FunctionStore &m_store;

@@ -1,8 +1,8 @@
 // The control plane's function management: create, read, update, delete, code, versions,
 // aliases, concurrency and tags, with Lambda's status codes, shapes and error types.
-#include "controlplane.h"
-
 #include "../simulator/simulator.h"
+#include "controlplane.h"
+#include "listpage.h"
 #include "nimbus/manifest/manifestschema.h"
 #include "nimbus/net/base64.h"
 #include "nimbus/packaging/packager.h"
@@ -16,22 +16,6 @@ namespace nimbus::sim {
 using nlohmann::json;
 
 namespace {
-
-// The runtimes this platform runs: those of the manifest schema's list (the one source of
-// truth) that the simulator has a runtime for.
-const lambda::Limits &limits() {
-    static const lambda::Limits value = [] {
-        lambda::Limits l;
-        const auto &doc = manifest::ManifestSchema::builtin().document();
-        for (const auto &runtime : doc["definitions"]["runtime"]["enum"]) {
-            const auto name = runtime.get<std::string>();
-            if (manifest::runtimeFamily(name) != manifest::RuntimeFamily::Unknown)
-                l.runtimes.push_back(name);
-        }
-        return l;
-    }();
-    return value;
-}
 
 std::optional<json> parseBody(const std::string &body, lambda::ApiError &error) {
     if (body.empty())
@@ -67,7 +51,7 @@ bool sameSettings(const lambda::FunctionConfiguration &a, const lambda::Function
     return a.runtime == b.runtime && a.handler == b.handler && a.role == b.role &&
            a.timeout == b.timeout && a.memorySize == b.memorySize &&
            a.environment == b.environment && a.deadLetterTarget == b.deadLetterTarget &&
-           a.codeSha256 == b.codeSha256;
+           a.codeSha256 == b.codeSha256 && a.layers == b.layers;
 }
 
 lambda::ApiError revisionMismatch() {
@@ -76,31 +60,21 @@ lambda::ApiError revisionMismatch() {
                                       "the latest Revision Id");
 }
 
-// One page of a list, by the Marker the previous page returned (an index).
-template <typename T>
-json page(const std::vector<T> &items, const ApiRequest &request, const char *key,
-          const std::function<json(const T &)> &toJson) {
-    std::size_t start = 0;
-    if (const std::string marker = request.param("Marker"); !marker.empty()) {
-        if (!std::all_of(marker.begin(), marker.end(), ::isdigit) || marker.size() > 9)
-            throw lambda::ApiError(lambda::invalidParameter("Invalid Marker '" + marker +
-                                                            "': use the NextMarker of a list"));
-        start = static_cast<std::size_t>(std::atoll(marker.c_str()));
-    }
-    long long max = 50;
-    if (const std::string m = request.param("MaxItems"); !m.empty())
-        max = std::clamp(std::atoll(m.c_str()), 1LL, 10000LL);
-    json list = json::array();
-    std::size_t i = start;
-    for (; i < items.size() && static_cast<long long>(list.size()) < max; ++i)
-        list.push_back(toJson(items[i]));
-    json out{{key, list}};
-    if (i < items.size())
-        out["NextMarker"] = std::to_string(i);
-    return out;
-}
-
 } // namespace
+
+const lambda::Limits &lambdaLimits() {
+    static const lambda::Limits value = [] {
+        lambda::Limits l;
+        const auto &doc = manifest::ManifestSchema::builtin().document();
+        for (const auto &runtime : doc["definitions"]["runtime"]["enum"]) {
+            const auto name = runtime.get<std::string>();
+            if (manifest::runtimeFamily(name) != manifest::RuntimeFamily::Unknown)
+                l.runtimes.push_back(name);
+        }
+        return l;
+    }();
+    return value;
+}
 
 std::optional<FunctionRecord> ControlPlane::findFunction(const std::string &pathName,
                                                          std::string &qualifier,
@@ -194,8 +168,12 @@ void ControlPlane::prepare(ApiRequest &r) const {
         r.prepared.bodyError = error;
         return;
     }
-    // CreateFunction has Code.ZipFile, UpdateFunctionCode ZipFile.
-    json *holder = parsed->is_object() && parsed->contains("Code") ? &(*parsed)["Code"] : &*parsed;
+    // CreateFunction has Code.ZipFile, PublishLayerVersion Content.ZipFile, UpdateFunctionCode
+    // ZipFile.
+    const bool layer = r.steps.size() >= 2 && r.steps[0] == "2018-10-31" && r.steps[1] == "layers";
+    const char *container = layer ? "Content" : "Code";
+    json *holder =
+        parsed->is_object() && parsed->contains(container) ? &(*parsed)[container] : &*parsed;
     if (holder->is_object() && holder->contains("ZipFile") && (*holder)["ZipFile"].is_string()) {
         auto code = std::make_shared<PreparedRequest::Code>();
         std::string zip;
@@ -263,13 +241,16 @@ net::Response ControlPlane::createFunction(const ApiRequest &r) {
     if (auto refused = readBody(r, body))
         return *refused;
     lambda::CreateFunctionRequest request;
-    if (auto problem = lambda::parse(body, request, limits()))
+    if (auto problem = lambda::parse(body, request, lambdaLimits()))
         return lambdaError(*problem);
     if (m_store->function(request.functionName))
         return lambdaError(lambda::resourceConflict("Function already exist: " +
                                                     request.functionName));
     FunctionRecord record;
     auto &c = record.latest;
+    if (request.settings.layers)
+        if (auto problem = resolveLayers(*request.settings.layers, c.layers))
+            return lambdaError(*problem);
     lambda::ApiError error;
     const auto hex = storeCode(r, request.zipFileBase64, c.codeSize, c.codeSha256, error);
     if (!hex)
@@ -311,9 +292,9 @@ net::Response ControlPlane::listFunctions(const ApiRequest &r) {
                 all.push_back(v.config);
         }
     }
-    return apiResponse(200, page<lambda::FunctionConfiguration>(
-                                all, r, "Functions",
-                                [](const auto &c) { return lambda::toJson(c); }));
+    return apiResponse(200,
+                       listPage<lambda::FunctionConfiguration>(
+                           all, r, "Functions", [](const auto &c) { return lambda::toJson(c); }));
 }
 
 net::Response ControlPlane::getFunction(const ApiRequest &r, const std::string &name, bool whole) {
@@ -430,7 +411,7 @@ net::Response ControlPlane::updateConfiguration(const ApiRequest &r, const std::
     if (auto refused = readBody(r, body))
         return *refused;
     lambda::UpdateFunctionConfigurationRequest request;
-    if (auto problem = lambda::parse(body, request, limits()))
+    if (auto problem = lambda::parse(body, request, lambdaLimits()))
         return lambdaError(*problem);
     FunctionRecord record;
     if (auto refused = findUnqualified(name, "UpdateFunctionConfiguration", record))
@@ -455,6 +436,12 @@ net::Response ControlPlane::updateConfiguration(const ApiRequest &r, const std::
         c.environment = *s.environment;
     if (s.deadLetterTarget)
         c.deadLetterTarget = s.deadLetterTarget->empty() ? std::nullopt : s.deadLetterTarget;
+    if (s.layers) {
+        std::vector<lambda::FunctionLayer> layers;
+        if (auto problem = resolveLayers(*s.layers, layers))
+            return lambdaError(*problem);
+        c.layers = std::move(layers);
+    }
     c.lastModified = lambda::lastModifiedNow();
     c.revisionId = newRequestId();
     m_store->updateFunction(record);
@@ -512,9 +499,9 @@ net::Response ControlPlane::listVersions(const ApiRequest &r, const std::string 
     all.front().functionArn = arn(record.latest.functionName, "$LATEST");
     for (const auto &v : m_store->versions(record.latest.functionName))
         all.push_back(v.config);
-    return apiResponse(200, page<lambda::FunctionConfiguration>(
-                                all, r, "Versions",
-                                [](const auto &c) { return lambda::toJson(c); }));
+    return apiResponse(200,
+                       listPage<lambda::FunctionConfiguration>(
+                           all, r, "Versions", [](const auto &c) { return lambda::toJson(c); }));
 }
 
 namespace {
@@ -616,9 +603,9 @@ net::Response ControlPlane::listAliases(const ApiRequest &r, const std::string &
     for (auto &alias : m_store->aliases(record.latest.functionName))
         if (version.empty() || alias.functionVersion == version)
             aliases.push_back(std::move(alias));
-    return apiResponse(200, page<lambda::AliasConfiguration>(
-                                aliases, r, "Aliases",
-                                [](const auto &a) { return lambda::toJson(a); }));
+    return apiResponse(
+        200, listPage<lambda::AliasConfiguration>(aliases, r, "Aliases",
+                                                  [](const auto &a) { return lambda::toJson(a); }));
 }
 
 net::Response ControlPlane::concurrency(const ApiRequest &r, const std::string &name) {

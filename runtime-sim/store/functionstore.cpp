@@ -102,11 +102,18 @@ std::string FunctionStore::unpackedDir(const std::string &hex) const {
     return (fs::path(m_codeDir) / hex).string();
 }
 
-std::size_t FunctionStore::sweepCode() {
-    std::set<std::string> used;
-    Statement row = m_db.prepare("SELECT code_hex FROM functions UNION SELECT code_hex FROM versions");
-    while (row.step())
+std::size_t FunctionStore::sweepCode(const std::set<std::string> &alsoUsed) {
+    std::set<std::string> used = alsoUsed;
+    Statement row = m_db.prepare("SELECT code_hex, config FROM functions UNION ALL "
+                                 "SELECT code_hex, config FROM versions");
+    while (row.step()) {
         used.insert(row.text(0));
+        const json config = json::parse(row.text(1), nullptr, false);
+        if (config.is_object() && config.contains("Layers"))
+            for (const auto &layer : lambda::configurationFromJson(config).layers)
+                if (!layer.codeHex.empty())
+                    used.insert(layer.codeHex);
+    }
     std::vector<fs::path> unused;
     std::error_code ec;
     for (auto it = fs::directory_iterator(m_codeDir, ec); !ec && it != fs::directory_iterator();

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,11 +51,12 @@ public:
     std::optional<std::string> readCode(const std::string &hex) const;
     std::string codeZipPath(const std::string &hex) const;
     std::string unpackedDir(const std::string &hex) const;
-    // Removes from the code folder what no function or version uses: packages replaced or
-    // deleted, and the leftovers of a write or an unpacking that a crash cut short. Call it
-    // when nothing runs from the folder (the control plane does, at start). Returns how
-    // many entries it removed.
-    std::size_t sweepCode();
+    // Removes from the code folder what no function or version uses, nor a layer they
+    // list (even one whose version was deleted since), nor `alsoUsed` (the published layer
+    // versions' packages): packages replaced or deleted, and the leftovers of a write or an
+    // unpacking that a crash cut short. Call it when nothing runs from the folder (the
+    // control plane does, at start). Returns how many entries it removed.
+    std::size_t sweepCode(const std::set<std::string> &alsoUsed = {});
 
     // Functions.
     std::optional<FunctionRecord> function(const std::string &name);

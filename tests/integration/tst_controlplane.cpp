@@ -40,6 +40,20 @@ std::string noise(std::size_t size) {
     return out;
 }
 
+// A layer: python/layermod.py, which Lambda's Python runtime imports from /opt/python.
+std::string pythonLayer(const std::string &value, std::vector<packaging::ZipEntry> more = {}) {
+    more.push_back({"python/layermod.py", "VALUE = '" + value + "'\n"});
+    return zipOf(std::move(more));
+}
+
+json layerBody(const std::string &zip, json extra = json::object()) {
+    json body{{"Content", {{"ZipFile", lambdaclient::base64(zip)}}}};
+    body.update(extra);
+    return body;
+}
+
+const std::string kLayerArn = "arn:aws:lambda:us-east-1:000000000000:layer:";
+
 json createBody(const std::string &name, const std::string &zip, json extra = json::object()) {
     json body{{"FunctionName", name},
               {"Runtime", "python3.11"},
@@ -80,6 +94,8 @@ private slots:
     void logsAreServed();
     void eventsFollowAnInvocation();
     void eventsNeedASignature();
+    void layerVersionsArePublishedListedAndDeleted();
+    void functionsRunWithTheirLayers();
 
 private:
     void start(std::chrono::milliseconds retryDelay = std::chrono::milliseconds(50));
@@ -475,6 +491,97 @@ void TestControlPlane::badInputIsRefusedAndLeavesNothing_data() {
     QTest::newRow("an unknown operation")
         << "GET" << "/2015-03-31/everything" << QByteArray() << 404 << "UnknownOperationException"
         << "Unknown operation";
+    // Layers, and functions' Layers.
+    auto layerRow = [](const json &body) { return QByteArray::fromStdString(body.dump()); };
+    const std::string layerZip = pythonLayer("x");
+    QTest::newRow("a layer name with a dot")
+        << "POST"
+        << "/2018-10-31/layers/bad.name/versions" << layerRow(layerBody(layerZip)) << 400
+        << "ValidationException"
+        << "Value 'bad.name' at 'layerName'";
+    QTest::newRow("a layer without content")
+        << "POST"
+        << "/2018-10-31/layers/shared/versions" << layerRow({{"Description", "x"}}) << 400
+        << "ValidationException"
+        << "Value null at 'content'";
+    QTest::newRow("a layer from S3") << "POST"
+                                     << "/2018-10-31/layers/shared/versions"
+                                     << layerRow({{"Content", {{"S3Bucket", "b"}, {"S3Key", "k"}}}})
+                                     << 400 << "InvalidParameterValueException"
+                                     << "upload the package as Content.ZipFile";
+    QTest::newRow("a layer for a runtime this platform does not run")
+        << "POST"
+        << "/2018-10-31/layers/shared/versions"
+        << layerRow(layerBody(layerZip, {{"CompatibleRuntimes", {"cobol85"}}})) << 400
+        << "ValidationException"
+        << "at 'compatibleRuntimes'";
+    QTest::newRow("a layer of bytes that are not a zip")
+        << "POST"
+        << "/2018-10-31/layers/shared/versions" << layerRow(layerBody("not a zip")) << 400
+        << "InvalidParameterValueException"
+        << "Could not unzip";
+    QTest::newRow("large: a layer with a path out of the package")
+        << "POST"
+        << "/2018-10-31/layers/shared/versions"
+        << layerRow(layerBody(zipOf({{"../evil.py", "x"}, {"blob", big}}))) << 400
+        << "InvalidParameterValueException"
+        << "climbs out of the package";
+    QTest::newRow("large: an unknown field beside a good layer")
+        << "POST"
+        << "/2018-10-31/layers/shared/versions"
+        << layerRow(layerBody(zipOf({{"python/a.py", "x"}, {"blob", big}}), {{"Colour", "red"}}))
+        << 400 << "InvalidRequestContentException"
+        << "Unrecognized field \"Colour\"";
+    QTest::newRow("a layer version that is not a number")
+        << "GET"
+        << "/2018-10-31/layers/shared/versions/latest" << QByteArray() << 400
+        << "InvalidParameterValueException"
+        << "Invalid VersionNumber 'latest'";
+    QTest::newRow("a layer version ARN that is not one")
+        << "GET"
+        << "/2018-10-31/layers?find=LayerVersion&Arn=arn:aws:lambda:us-east-1:1:layer:x:1"
+        << QByteArray() << 400 << "ValidationException"
+        << "at 'arn' failed to satisfy constraint";
+    QTest::newRow("layers listed for a runtime this platform does not run")
+        << "GET"
+        << "/2018-10-31/layers?CompatibleRuntime=cobol85" << QByteArray() << 400
+        << "ValidationException"
+        << "Value 'cobol85' at 'compatibleRuntime'";
+    json sixLayers = json::array();
+    for (const char *name : {"a", "b", "c", "d", "e", "f"})
+        sixLayers.push_back(kLayerArn + name + ":1");
+    QTest::newRow("a function with six layers")
+        << "POST"
+        << "/2015-03-31/functions"
+        << QByteArray::fromStdString(
+               createBody("bad", pythonPackage("x = 1\n"), {{"Layers", sixLayers}}).dump())
+        << 400 << "InvalidParameterValueException"
+        << "Cannot reference more than 5 layers.";
+    QTest::newRow("a function with a layer that is not published")
+        << "POST"
+        << "/2015-03-31/functions"
+        << QByteArray::fromStdString(
+               createBody("bad", pythonPackage("x = 1\n"), {{"Layers", {kLayerArn + "nothing:1"}}})
+                   .dump())
+        << 400 << "InvalidParameterValueException"
+        << "Layer version arn:aws:lambda:us-east-1:000000000000:layer:nothing:1 does not exist.";
+    QTest::newRow("a function with a layer rather than a layer version")
+        << "POST"
+        << "/2015-03-31/functions"
+        << QByteArray::fromStdString(
+               createBody("bad", pythonPackage("x = 1\n"), {{"Layers", {kLayerArn + "shared"}}})
+                   .dump())
+        << 400 << "ValidationException"
+        << "at 'layers' failed to satisfy constraint";
+    QTest::newRow("a function with a layer of another region")
+        << "POST"
+        << "/2015-03-31/functions"
+        << QByteArray::fromStdString(
+               createBody("bad", pythonPackage("x = 1\n"),
+                          {{"Layers", {"arn:aws:lambda:eu-west-1:000000000000:layer:shared:1"}}})
+                   .dump())
+        << 400 << "InvalidParameterValueException"
+        << "Layers are expected to be in region us-east-1.";
     QTest::newRow("an http function is not invoked")
         << "POST" << "/2015-03-31/functions/web/invocations" << QByteArray("{}") << 400
         << "InvalidParameterValueException" << "reached over HTTP";
@@ -504,6 +611,7 @@ void TestControlPlane::badInputIsRefusedAndLeavesNothing() {
                  .entryList(QDir::NoDotAndDotDot | QDir::AllEntries | QDir::Hidden),
              QStringList());
     QCOMPARE(m_simulator->controlPlane()->queuedEvents(), std::size_t(0));
+    QCOMPARE(json::parse(raw("GET", "/2018-10-31/layers").body)["Layers"], json::array());
 }
 
 void TestControlPlane::signaturesAreChecked() {
@@ -880,6 +988,214 @@ void TestControlPlane::eventsNeedASignature() {
         stranger.send("GET", "/_nimbus/events", {{"after", "0"}, {"wait", "5"}}, "");
     QCOMPARE(refused.status, 403);
     QCOMPARE(refused.headers.at("x-amzn-errortype"), std::string("InvalidSignatureException"));
+}
+
+// Layers as Lambda keeps them: versions numbered from 1 and never reused, each with its
+// package (stored as functions' are, whatever its size), listed newest first and filtered by
+// runtime, found by name, by layer ARN in the path or by version ARN, and deleted.
+void TestControlPlane::layerVersionsArePublishedListedAndDeleted() {
+    const std::string one = pythonLayer("one");
+    const auto published = raw("POST", "/2018-10-31/layers/shared/versions",
+                               layerBody(one, {{"Description", "first"},
+                                               {"CompatibleRuntimes", {"python3.11"}},
+                                               {"LicenseInfo", "MIT"}})
+                                   .dump());
+    QCOMPARE(published.status, 201);
+    const json v1 = json::parse(published.body);
+    QCOMPARE(v1["Version"], 1);
+    QCOMPARE(v1["LayerArn"], kLayerArn + "shared");
+    QCOMPARE(v1["LayerVersionArn"], kLayerArn + "shared:1");
+    QCOMPARE(v1["Description"], "first");
+    QCOMPARE(v1["LicenseInfo"], "MIT");
+    QCOMPARE(v1["CompatibleRuntimes"], json({"python3.11"}));
+    QCOMPARE(v1["Content"]["CodeSha256"], packaging::sha256Base64(one));
+    QCOMPARE(v1["Content"]["CodeSize"], one.size());
+    QCOMPARE(v1["CreatedDate"].get<std::string>().size(),
+             std::string("2024-01-31T12:00:00.000+0000").size());
+    net::HttpRequestSpec download;
+    download.url = v1["Content"]["Location"];
+    const auto package = net::httpRequest(download);
+    QCOMPARE(package.status, 200);
+    QVERIFY(package.body == one);
+
+    // Version 2 is over 1 MB: prepared away from the I/O thread, like a large function.
+    const std::string two = pythonLayer("two", {{"blob", noise(1536 * 1024)}});
+    const auto second = raw("POST", "/2018-10-31/layers/shared/versions",
+                            layerBody(two, {{"CompatibleRuntimes", {"nodejs20.x"}},
+                                            {"CompatibleArchitectures", {"arm64"}}})
+                                .dump());
+    QCOMPARE(second.status, 201);
+    QCOMPARE(json::parse(second.body)["Version"], 2);
+    QCOMPARE(json::parse(second.body)["Content"]["CodeSize"], two.size());
+    QCOMPARE(raw("POST", "/2018-10-31/layers/other/versions", layerBody(one).dump()).status, 201);
+
+    const auto got = raw("GET", "/2018-10-31/layers/shared/versions/1");
+    QCOMPARE(got.status, 200);
+    QCOMPARE(json::parse(got.body)["LayerVersionArn"], kLayerArn + "shared:1");
+    QCOMPARE(json::parse(got.body)["Content"]["CodeSha256"], packaging::sha256Base64(one));
+    // The layer's ARN names it in the path as well as its name.
+    const auto byLayerArn =
+        raw("GET", "/2018-10-31/layers/" + sigv4::uriEncode(kLayerArn + "shared") + "/versions/2");
+    QCOMPARE(byLayerArn.status, 200);
+    QCOMPARE(json::parse(byLayerArn.body)["Version"], 2);
+
+    // Each layer with its newest version, or the newest one compatible with a runtime.
+    const json layers = json::parse(raw("GET", "/2018-10-31/layers").body)["Layers"];
+    QCOMPARE(layers.size(), std::size_t(2));
+    QCOMPARE(layers[0]["LayerName"], "other");
+    QCOMPARE(layers[1]["LayerName"], "shared");
+    QCOMPARE(layers[1]["LayerArn"], kLayerArn + "shared");
+    QCOMPARE(layers[1]["LatestMatchingVersion"]["Version"], 2);
+    QCOMPARE(layers[1]["LatestMatchingVersion"]["LayerVersionArn"], kLayerArn + "shared:2");
+    QVERIFY(!layers[1]["LatestMatchingVersion"].contains("Content"));
+    const json python =
+        json::parse(raw("GET", "/2018-10-31/layers?CompatibleRuntime=python3.11").body)["Layers"];
+    QCOMPARE(python.size(), std::size_t(1));
+    QCOMPARE(python[0]["LatestMatchingVersion"]["Version"], 1);
+    QCOMPARE(python[0]["LatestMatchingVersion"]["Description"], "first");
+    const json arm =
+        json::parse(raw("GET", "/2018-10-31/layers?CompatibleArchitecture=arm64").body)["Layers"];
+    QCOMPARE(arm.size(), std::size_t(1));
+    QCOMPARE(arm[0]["LatestMatchingVersion"]["Version"], 2);
+
+    // Versions newest first, a page at a time.
+    const json versions = json::parse(raw("GET", "/2018-10-31/layers/shared/versions").body);
+    QCOMPARE(versions["LayerVersions"].size(), std::size_t(2));
+    QCOMPARE(versions["LayerVersions"][0]["Version"], 2);
+    QCOMPARE(versions["LayerVersions"][1]["Version"], 1);
+    const json page = json::parse(raw("GET", "/2018-10-31/layers/shared/versions?MaxItems=1").body);
+    QCOMPARE(page["LayerVersions"].size(), std::size_t(1));
+    const json rest =
+        json::parse(raw("GET", "/2018-10-31/layers/shared/versions?MaxItems=1&Marker=" +
+                                   page["NextMarker"].get<std::string>())
+                        .body);
+    QCOMPARE(rest["LayerVersions"][0]["Version"], 1);
+    QVERIFY(!rest.contains("NextMarker"));
+    QCOMPARE(json::parse(raw("GET", "/2018-10-31/layers/nothing/versions").body)["LayerVersions"],
+             json::array());
+
+    const auto byArn =
+        raw("GET", "/2018-10-31/layers?find=LayerVersion&Arn=" + kLayerArn + "shared:2");
+    QCOMPARE(byArn.status, 200);
+    QCOMPARE(json::parse(byArn.body)["CompatibleArchitectures"], json({"arm64"}));
+    QCOMPARE(
+        raw("GET", "/2018-10-31/layers?find=LayerVersion&Arn=" + kLayerArn + "shared:9").status,
+        404);
+    // Another account's layer is not published here.
+    QCOMPARE(raw("GET", "/2018-10-31/layers?find=LayerVersion&Arn=arn:aws:lambda:us-east-1:"
+                        "123456789012:layer:shared:1")
+                 .status,
+             404);
+
+    // Deleted: gone (and deleting it again is no error); its number is not given again, even
+    // after a restart.
+    QCOMPARE(raw("DELETE", "/2018-10-31/layers/shared/versions/2").status, 204);
+    const auto gone = raw("GET", "/2018-10-31/layers/shared/versions/2");
+    QCOMPARE(gone.status, 404);
+    QCOMPARE(gone.headers.at("x-amzn-errortype"), std::string("ResourceNotFoundException"));
+    QCOMPARE(json::parse(gone.body)["message"], "The resource you requested does not exist.");
+    QCOMPARE(raw("DELETE", "/2018-10-31/layers/shared/versions/2").status, 204);
+    QCOMPARE(
+        json::parse(
+            raw("GET", "/2018-10-31/layers").body)["Layers"][1]["LatestMatchingVersion"]["Version"],
+        1);
+    stop();
+    start();
+    // Only layer versions use the first package: the code store's sweep at start kept it.
+    download.url =
+        json::parse(raw("GET", "/2018-10-31/layers/shared/versions/1").body)["Content"]["Location"];
+    QVERIFY(net::httpRequest(download).body == one);
+    const auto third = raw("POST", "/2018-10-31/layers/shared/versions", layerBody(one).dump());
+    QCOMPARE(third.status, 201);
+    QCOMPARE(json::parse(third.body)["Version"], 3);
+    QCOMPARE(raw("DELETE", "/2018-10-31/layers/other/versions/1").status, 204);
+    QCOMPARE(json::parse(raw("GET", "/2018-10-31/layers").body)["Layers"].size(), std::size_t(1));
+    QCOMPARE(raw("POST", "/2018-10-31/layers/other/versions", layerBody(one).dump()).status, 201);
+    QCOMPARE(
+        json::parse(
+            raw("GET", "/2018-10-31/layers/other/versions").body)["LayerVersions"][0]["Version"],
+        2);
+}
+
+// A function lists layer versions in Layers: shown by the API with their sizes, snapshotted
+// by a published version, and run from (Python imports from the layer's python/ folder). A
+// function keeps running from a layer version deleted since, across a restart.
+void TestControlPlane::functionsRunWithTheirLayers() {
+    const std::string layer = pythonLayer("from the layer");
+    const auto published =
+        raw("POST", "/2018-10-31/layers/shared/versions", layerBody(layer).dump());
+    QCOMPARE(published.status, 201);
+    const std::string layerVersionArn = kLayerArn + "shared:1";
+    const std::string handler = "def main(event, context):\n"
+                                "    try:\n"
+                                "        import layermod\n"
+                                "    except ImportError:\n"
+                                "        return 'no layer'\n"
+                                "    return layermod.VALUE\n";
+    const auto created = client().createFunction(
+        createBody("layered", pythonPackage(handler), {{"Layers", {layerVersionArn}}}));
+    QVERIFY2(created.ok(), created.error.message.c_str());
+    QCOMPARE(created->layers.size(), std::size_t(1));
+    QCOMPARE(created->layers[0].arn, layerVersionArn);
+    QCOMPARE(created->layers[0].codeSize, static_cast<long long>(layer.size()));
+    const json shown = json::parse(raw("GET", "/2015-03-31/functions/layered/configuration").body);
+    const json expected = json::array({{{"Arn", layerVersionArn}, {"CodeSize", layer.size()}}});
+    QCOMPARE(shown["Layers"], expected); // (where its package is stays in the store)
+    QCOMPARE((*client().getFunction("layered"))["Configuration"]["Layers"], expected);
+    QCOMPARE(json::parse(raw("GET", "/2015-03-31/functions/").body)["Functions"][0]["Layers"],
+             expected);
+    // A layer version of the same layer twice is refused.
+    const auto twice = client().updateFunctionConfiguration(
+        "layered", {{"Layers", {layerVersionArn, layerVersionArn}}});
+    QCOMPARE(twice.error.type, std::string("InvalidParameterValueException"));
+
+    const auto result = client().invoke("layered", "{}");
+    QVERIFY2(result.status == 200, result.payload.c_str());
+    QCOMPARE(result.payload, std::string("\"from the layer\""));
+
+    // Version 1 keeps the layer; $LATEST without layers is reconfigured at once.
+    const auto one = client().publishVersion("layered");
+    QCOMPARE(one->layers.size(), std::size_t(1));
+    const auto cleared =
+        client().updateFunctionConfiguration("layered", {{"Layers", json::array()}});
+    QVERIFY2(cleared.ok(), cleared.error.message.c_str());
+    QVERIFY(cleared->layers.empty());
+    QVERIFY(!json::parse(raw("GET", "/2015-03-31/functions/layered/configuration").body)
+                 .contains("Layers"));
+    QCOMPARE(client().invoke("layered", "{}").payload, std::string("\"no layer\""));
+    QCOMPARE(client().invoke("layered", "{}", "1").payload, std::string("\"from the layer\""));
+    QCOMPARE(client().publishVersion("layered")->version, std::string("2")); // layers changed
+
+    // The layer version goes; version 1 still runs from its package after a restart (the
+    // code store's sweep keeps it), though no new function can list it.
+    QCOMPARE(raw("DELETE", "/2018-10-31/layers/shared/versions/1").status, 204);
+    stop();
+    start();
+    QCOMPARE(client().invoke("layered", "{}", "1").payload, std::string("\"from the layer\""));
+    const auto refused =
+        client().updateFunctionConfiguration("layered", {{"Layers", {layerVersionArn}}});
+    QCOMPARE(refused.error.type, std::string("InvalidParameterValueException"));
+    QVERIFY2(QString::fromStdString(refused.error.message).contains("does not exist"),
+             refused.error.message.c_str());
+
+    // What the simulator runs manifest functions' layers from.
+    const auto republished =
+        raw("POST", "/2018-10-31/layers/shared/versions", layerBody(layer).dump());
+    QCOMPARE(json::parse(republished.body)["Version"], 2);
+    std::promise<std::pair<std::optional<std::string>, std::string>> dirs;
+    boost::asio::post(*m_io, [&] {
+        std::string error;
+        auto dir = m_simulator->controlPlane()->layerVersionDir(kLayerArn + "shared:2", error);
+        auto missing = m_simulator->controlPlane()->layerVersionDir(kLayerArn + "shared:1", error);
+        dirs.set_value({missing ? std::optional<std::string>() : dir, error});
+    });
+    const auto [dir, error] = dirs.get_future().get();
+    QVERIFY(dir.has_value());
+    QVERIFY(QFile::exists(QString::fromStdString(*dir) + "/python/layermod.py"));
+    QVERIFY2(
+        QString::fromStdString(error).contains(QString::fromStdString(kLayerArn + "shared:1")) &&
+            QString::fromStdString(error).contains("publish-layer-version"),
+        error.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestControlPlane)

@@ -19,6 +19,16 @@ using Environment = std::map<std::string, std::string>;
 using Tags = std::map<std::string, std::string>;
 using VersionWeights = std::map<std::string, double>; // version -> share of traffic
 
+// A layer version a function uses, as the API shows it (Layers: [{Arn, CodeSize}]). A record
+// also keeps where the layer's package is, so that the function keeps running from it after
+// the layer version is deleted (as on Lambda).
+struct FunctionLayer {
+    std::string arn; // the layer version's ARN
+    long long codeSize = 0;
+    std::string codeHex; // its package in the code store: in records only, never in the API
+    bool operator==(const FunctionLayer &) const = default;
+};
+
 // The settings CreateFunction and UpdateFunctionConfiguration take (absent: unchanged).
 struct FunctionSettings {
     std::optional<std::string> role;
@@ -29,6 +39,7 @@ struct FunctionSettings {
     std::optional<int> memorySize;
     std::optional<Environment> environment;
     std::optional<std::string> deadLetterTarget; // "" clears it
+    std::optional<std::vector<std::string>> layers; // layer version ARNs; [] removes them
 };
 
 struct CreateFunctionRequest {
@@ -83,6 +94,7 @@ struct FunctionConfiguration {
     std::string revisionId;
     Environment environment;
     std::optional<std::string> deadLetterTarget;
+    std::vector<FunctionLayer> layers; // in the order the function lists them
     std::string state = "Active";
     std::string lastUpdateStatus = "Successful";
     // A function created through SCF's API keeps what SCF has beside Lambda's settings;
@@ -129,7 +141,7 @@ std::optional<ApiError> checkFunctionName(const std::string &name);
 std::optional<ApiError> checkAliasName(const std::string &name);
 
 // Responses (and the store's records) to and from JSON. A record also keeps what Lambda's
-// API does not show (an SCF function's settings).
+// API does not show (an SCF function's settings, where its layers' packages are).
 nlohmann::json toJson(const FunctionConfiguration &config);
 nlohmann::json toRecordJson(const FunctionConfiguration &config);
 FunctionConfiguration configurationFromJson(const nlohmann::json &json);
