@@ -1,7 +1,7 @@
 // nimbus package and nimbus deploy: the project's deployment zips, and every event function
 // created or updated on a control plane.
 #include "cli.h"
-#include "dependencies/functiondependencies.h"
+#include "dependencies/packagedependencies.h"
 #include "diagnosticprinter.h"
 #include "nimbus/deploy/deployer.h"
 #include "nimbus/deploy/scfdeployer.h"
@@ -23,44 +23,11 @@ namespace nimbus::cli {
 
 namespace {
 
-// Installs (where they are not yet) the packages each function of a plan declares, and adds
-// them to it: Python's at the package's root, Node's beside their package.json (in place of
-// a node_modules of the project's own, which may hold dev dependencies). The same folders as
-// the simulator's: what `nimbus dev` installed is packaged as it is.
+// What installs a plan's packages, telling `progress` as it goes.
 deploy::DependencyStep installingDependencies(std::ostream &progress) {
-    return [&progress](const manifest::Manifest &m, deploy::PackagePlan &plan, std::string &error) {
-        sim::RuntimeLauncher launcher{std::string()};
-        const sim::DependencyInstaller::Tools tools = sim::installerTools(launcher);
-        const fs::path root = plan.root.empty() ? fs::path(m.projectDir) : fs::path(plan.root);
-        std::set<std::string> added;
-        for (const auto &name : plan.functions) {
-            const manifest::Function *fn = m.function(name);
-            const auto set = fn ? sim::dependencySetOf(m, *fn, launcher) : std::nullopt;
-            if (!set || !added.insert(set->key).second)
-                continue;
-            if (!sim::readInstalledRecord(set->folder)) {
-                progress << "installing dependencies from " << set->relativeFile(m.projectDir)
-                         << " (" << set->tool() << ")\n"
-                         << std::flush;
-                const auto result = sim::DependencyInstaller::installNow(*set, m.projectDir, tools);
-                if (!result.ok) {
-                    error = result.error;
-                    return false;
-                }
-            }
-            if (set->ecosystem == sim::DependencySet::Ecosystem::Python) {
-                plan.dependencies.push_back({set->folder, ""});
-                continue;
-            }
-            // Beside the package.json, where Node looks from the handler's folder.
-            const std::string folder =
-                fs::path(set->file).parent_path().lexically_relative(root).generic_string();
-            const std::string prefix = folder.empty() || folder == "." ? "" : folder + "/";
-            plan.rules.addPattern("!" + prefix + "node_modules/**");
-            plan.dependencies.push_back({set->importPath(), prefix + "node_modules/"});
-        }
-        return true;
-    };
+    return sim::packageDependencies([&progress](const std::string &line) {
+        progress << line << '\n' << std::flush;
+    });
 }
 
 struct PackageOptions {
@@ -115,6 +82,24 @@ int package(const PackageOptions &options, Streams streams) {
             functions += (functions.empty() ? "" : ", ") + f;
         streams.out << file.string() << "  " << packaging::packageSummary(built) << ", sha256 "
                     << built.sha256Hex.substr(0, 12) << "  (" << functions << ")\n";
+    }
+    // The service's layers, each a package of its own (layer-<name>.zip).
+    for (const auto &layer : m.layers) {
+        packaging::Package built;
+        std::string error;
+        if (!deploy::buildLayerPackage(m, layer, built, error)) {
+            streams.err << "nimbus package: " << error << '\n';
+            return 1;
+        }
+        const fs::path file = out / ("layer-" + layer.name + ".zip");
+        std::ofstream zip(file, std::ios::binary | std::ios::trunc);
+        zip.write(built.zip.data(), static_cast<std::streamsize>(built.zip.size()));
+        if (!zip) {
+            streams.err << "nimbus package: cannot write " << file.string() << '\n';
+            return 1;
+        }
+        streams.out << file.string() << "  " << packaging::packageSummary(built) << ", sha256 "
+                    << built.sha256Hex.substr(0, 12) << "  (layer " << layer.deployedName << ")\n";
     }
     for (const auto &name : skipped)
         streams.out << "skipped " << name << ": http functions and services are not packaged for "
@@ -225,6 +210,9 @@ int deployProject(const RemoteOptions &options, Streams streams) {
             return;
         case Kind::Provenance:
             streams.out << "  source     " << step.detail << "\n";
+            return;
+        case Kind::Layer:
+            streams.out << "  layer      " << step.deployedName << "  " << step.detail << "\n";
             return;
         case Kind::Created:
             verb = "created  ";

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -91,8 +92,17 @@ std::vector<PackagePlan> planPackages(const manifest::Manifest &m,
     }
     const YamlNode *servicePackage = m.tree.find("package");
     const bool individually = flag(servicePackage, "individually");
+    // The service's layers are packages of their own: their folders stay out of functions'
+    // packages (as the framework leaves them out), unless a pattern takes them back.
+    packaging::PackageRules base;
+    for (const auto &layer : m.layers) {
+        const fs::path relative = fs::path(layer.path).lexically_relative(m.projectDir);
+        if (!layer.path.empty() && !relative.empty() && *relative.begin() != "..")
+            base.addPattern("!" + relative.generic_string() + "/**");
+    }
     PackagePlan service;
     service.name = m.service + ".zip";
+    service.rules = base;
     addRules(service.rules, servicePackage);
     service.artifact = text(servicePackage, "artifact");
     std::vector<PackagePlan> plans;
@@ -108,6 +118,7 @@ std::vector<PackagePlan> planPackages(const manifest::Manifest &m,
             PackagePlan plan;
             plan.name = fn.name + ".zip";
             plan.functions = {fn.name};
+            plan.rules = base;
             addRules(plan.rules, servicePackage);
             addRules(plan.rules, own);
             plan.artifact = text(own, "artifact");
@@ -119,6 +130,33 @@ std::vector<PackagePlan> planPackages(const manifest::Manifest &m,
     if (!service.functions.empty())
         plans.insert(plans.begin(), std::move(service));
     return plans;
+}
+
+bool buildLayerPackage(const manifest::Manifest &m, const manifest::Layer &layer,
+                       packaging::Package &out, std::string &error) {
+    std::error_code ec;
+    if (layer.path.empty() || !fs::is_directory(layer.path, ec)) {
+        error = "layer '" + layer.name + "': " +
+                (layer.path.empty() ? std::string("it has no 'path'")
+                                    : "its folder " + layer.path + " does not exist");
+        return false;
+    }
+    packaging::PackageRules rules;
+    const YamlNode *layers = m.tree.find("layers");
+    const YamlNode *node = layers && layers->isMapping() ? layers->find(layer.name) : nullptr;
+    addRules(rules, node && node->isMapping() ? node->find("package") : nullptr);
+    if (!packaging::buildPackage(layer.path, rules, out, error)) {
+        error = "layer '" + layer.name + "': " + error;
+        return false;
+    }
+    if (out.files.empty()) {
+        error = "layer '" + layer.name + "': its folder " + layer.path + " holds no files";
+        return false;
+    }
+    error = packaging::lambdaSizeProblem(out);
+    if (!error.empty())
+        error = "layer '" + layer.name + "': " + error;
+    return error.empty();
 }
 
 bool buildPlannedPackage(const manifest::Manifest &m, const PackagePlan &plan,
@@ -183,7 +221,8 @@ std::string roleOf(const manifest::Manifest &m, const manifest::Function &fn) {
 } // namespace
 
 json functionSettings(const manifest::Manifest &m, const manifest::Function &fn,
-                      const Provenance &provenance) {
+                      const Provenance &provenance,
+                      const std::map<std::string, std::string> &layerArns) {
     const YamlNode *node = functionNode(m, fn.name);
     std::string role = roleOf(m, fn);
     if (role.empty())
@@ -206,6 +245,17 @@ json functionSettings(const manifest::Manifest &m, const manifest::Function &fn,
                   {"Environment", {{"Variables", fn.environment}}}};
     const std::string onError = scalarAt(node, "onError");
     settings["DeadLetterConfig"] = {{"TargetArn", onError}};
+    json layers = json::array();
+    for (const auto &use : fn.layers) {
+        const auto published = layerArns.find(use.layer);
+        if (!use.arn.empty())
+            layers.push_back(use.arn);
+        else if (published != layerArns.end())
+            layers.push_back(published->second);
+        else
+            return settings; // a layer of the service not published (yet): not named
+    }
+    settings["Layers"] = std::move(layers);
     return settings;
 }
 
@@ -286,6 +336,14 @@ std::vector<Difference> compareSettings(const json &settings,
         out.push_back({"environment", environmentChanges(local, current.environment), ""});
     compare("dead-letter target", settings["DeadLetterConfig"].value("TargetArn", ""),
             current.deadLetterTarget.value_or(""));
+    if (settings.contains("Layers")) {
+        std::string listed, deployed;
+        for (const auto &arn : settings["Layers"])
+            listed += (listed.empty() ? "" : ", ") + arn.get<std::string>();
+        for (const auto &layer : current.layers)
+            deployed += (deployed.empty() ? "" : ", ") + layer.arn;
+        compare("layers", listed, deployed);
+    }
     return out;
 }
 
@@ -374,6 +432,26 @@ bool Deployer::deploy(const manifest::Manifest &m, const Provenance &provenance)
         m_progress({DeployStep::Kind::Failed, "", "", "cancelled"});
         return true;
     };
+    // The service's layers that the deployed functions list, first: the functions name
+    // their published versions.
+    std::set<std::string> failedLayers;
+    for (const auto &layer : m.layers) {
+        const bool used = std::any_of(plans.begin(), plans.end(), [&](const PackagePlan &plan) {
+            return std::any_of(plan.functions.begin(), plan.functions.end(), [&](auto &name) {
+                const auto &uses = m.function(name)->layers;
+                return std::any_of(uses.begin(), uses.end(),
+                                   [&](const auto &use) { return use.layer == layer.name; });
+            });
+        });
+        if (!used)
+            continue;
+        if (cancelled())
+            return false;
+        if (!publishLayer(m, layer)) {
+            failedLayers.insert(layer.name);
+            ok = false;
+        }
+    }
     for (const auto &plan : plans) {
         if (plan.functions.empty())
             continue;
@@ -392,6 +470,17 @@ bool Deployer::deploy(const manifest::Manifest &m, const Provenance &provenance)
         for (const auto &name : plan.functions) {
             if (cancelled())
                 return false;
+            const auto &uses = m.function(name)->layers;
+            const auto broken = std::find_if(uses.begin(), uses.end(), [&](const auto &use) {
+                return failedLayers.count(use.layer) > 0;
+            });
+            if (broken != uses.end()) {
+                m_progress(
+                    {DeployStep::Kind::Failed, name, m.function(name)->deployedName,
+                     "not deployed: its layer '" + broken->layer + "' could not be published"});
+                ok = false;
+                continue;
+            }
             ok &= deployFunction(m, *m.function(name), package, provenance);
         }
     }
@@ -405,10 +494,50 @@ bool Deployer::deploy(const manifest::Manifest &m, const Provenance &provenance)
     return ok;
 }
 
+bool Deployer::publishLayer(const manifest::Manifest &m, const manifest::Layer &layer) {
+    auto fail = [&](const std::string &why) {
+        m_progress({DeployStep::Kind::Failed, "", layer.deployedName, why});
+        return false;
+    };
+    packaging::Package package;
+    std::string error;
+    if (!buildLayerPackage(m, layer, package, error))
+        return fail(error);
+    const auto latest = m_client.latestLayerVersion(layer.deployedName);
+    if (!latest.ok())
+        return fail(latest.error.type + (latest.error.type.empty() ? "" : ": ") +
+                    latest.error.message);
+    const std::string summary = packaging::packageSummary(package);
+    if (latest->is_object() &&
+        latest->value("Content", json::object()).value("CodeSha256", "") == package.sha256Base64) {
+        m_layerArns[layer.name] = latest->value("LayerVersionArn", "");
+        m_progress({DeployStep::Kind::Layer, "", layer.deployedName,
+                    "version " + std::to_string(latest->value("Version", 0LL)) + " unchanged, " +
+                        summary});
+        return true;
+    }
+    json request{{"Content", {{"ZipFile", lambdaclient::base64(package.zip)}}}};
+    if (!layer.description.empty())
+        request["Description"] = layer.description;
+    if (!layer.compatibleRuntimes.empty())
+        request["CompatibleRuntimes"] = layer.compatibleRuntimes;
+    if (!layer.licenseInfo.empty())
+        request["LicenseInfo"] = layer.licenseInfo;
+    const auto published = m_client.publishLayerVersion(layer.deployedName, request);
+    if (!published.ok())
+        return fail(published.error.type + (published.error.type.empty() ? "" : ": ") +
+                    published.error.message);
+    m_layerArns[layer.name] = published->value("LayerVersionArn", "");
+    m_progress(
+        {DeployStep::Kind::Layer, "", layer.deployedName,
+         "published version " + std::to_string(published->value("Version", 0LL)) + ", " + summary});
+    return true;
+}
+
 bool Deployer::deployFunction(const manifest::Manifest &m, const manifest::Function &fn,
                               const packaging::Package &package, const Provenance &provenance) {
     const std::string &name = fn.deployedName;
-    json settings = functionSettings(m, fn, provenance);
+    json settings = functionSettings(m, fn, provenance, m_layerArns);
     const lambda::Tags tags = functionTags(m, fn, provenance);
     auto fail = [&](const lambda::ApiError &error) {
         m_progress({DeployStep::Kind::Failed, fn.name, name,
@@ -430,6 +559,8 @@ bool Deployer::deployFunction(const manifest::Manifest &m, const manifest::Funct
         create["Tags"] = tags;
         if (create["DeadLetterConfig"]["TargetArn"] == "")
             create.erase("DeadLetterConfig");
+        if (create.contains("Layers") && create["Layers"].empty())
+            create.erase("Layers");
         // The zip goes in as base64; LambdaClient has no create-from-bytes, so encode here.
         create["Code"]["ZipFile"] = lambdaclient::base64(package.zip);
         const auto created = m_client.createFunction(create);

@@ -155,6 +155,26 @@ LambdaClient::updateFunctionConfiguration(const std::string &name, const json &r
         lambda::configurationFromJson);
 }
 
+Result<json> LambdaClient::publishLayerVersion(const std::string &layer, const json &request) {
+    return call("POST", "/2018-10-31/layers/" + sigv4::uriEncode(layer) + "/versions", {}, request);
+}
+
+Result<json> LambdaClient::latestLayerVersion(const std::string &layer) {
+    const std::string path = "/2018-10-31/layers/" + sigv4::uriEncode(layer) + "/versions";
+    Result<json> list = call("GET", path, {{"MaxItems", "1"}});
+    if (!list.ok()) {
+        if (list.error.status == 404) { // (no layer of that name yet)
+            list.value = json();
+            list.error = {};
+        }
+        return list;
+    }
+    const json &versions = (*list).value("LayerVersions", json::array());
+    if (!versions.is_array() || versions.empty() || !versions[0].contains("Version"))
+        return {json(), {}};
+    return call("GET", path + "/" + std::to_string(versions[0]["Version"].get<long long>()));
+}
+
 Result<lambda::FunctionConfiguration> LambdaClient::publishVersion(const std::string &name,
                                                                    const std::string &description) {
     json body = json::object();

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <toml++/toml.h>
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -56,7 +57,8 @@ std::optional<DependencySet> findDependencySet(const std::string &projectDir,
                                                const std::string &codeDir,
                                                const std::string &handler,
                                                DependencySet::Ecosystem ecosystem,
-                                               const std::function<std::string()> &interpreter) {
+                                               const std::function<std::string()> &interpreter,
+                                               const std::string &targetPythonVersion) {
     const fs::path project = fs::path(projectDir).lexically_normal();
     const fs::path code = fs::path(codeDir).lexically_normal();
     // "src/handlers/api.main": the module's folder is src/handlers.
@@ -64,11 +66,21 @@ std::optional<DependencySet> findDependencySet(const std::string &projectDir,
     fs::path folder = (code / module).parent_path().lexically_normal();
     // Up to the project's root; a code folder outside it (SCF's CodeUri may be) up to itself.
     const fs::path top = within(code, project) || code == project ? project : code;
-    const char *name =
-        ecosystem == DependencySet::Ecosystem::Python ? "requirements.txt" : "package.json";
+    const bool python = ecosystem == DependencySet::Ecosystem::Python;
     std::error_code ec;
     for (;;) {
-        const fs::path candidate = folder / name;
+        fs::path candidate = folder / (python ? "requirements.txt" : "package.json");
+        std::vector<std::string> requirements;
+        std::string problem;
+        if (python && !fs::is_regular_file(candidate, ec) &&
+            fs::is_regular_file(folder / "pyproject.toml", ec)) {
+            // (One that lists no dependencies holds tools' settings: look further up.)
+            if (auto listed = pyprojectDependencies(readFile(folder / "pyproject.toml"), problem);
+                listed || !problem.empty()) {
+                candidate = folder / "pyproject.toml";
+                requirements = listed.value_or(std::vector<std::string>{});
+            }
+        }
         if (fs::is_regular_file(candidate, ec)) {
             const std::string text = readFile(candidate);
             if (ecosystem == DependencySet::Ecosystem::Node && !declaresDependencies(text))
@@ -76,6 +88,10 @@ std::optional<DependencySet> findDependencySet(const std::string &projectDir,
             DependencySet set;
             set.ecosystem = ecosystem;
             set.file = candidate.string();
+            set.requirements = std::move(requirements);
+            set.problem = std::move(problem);
+            if (python)
+                set.targetPythonVersion = targetPythonVersion;
             std::string lock;
             if (ecosystem == DependencySet::Ecosystem::Node &&
                 fs::is_regular_file(folder / "package-lock.json", ec)) {
@@ -89,9 +105,12 @@ std::optional<DependencySet> findDependencySet(const std::string &projectDir,
             const auto written = fs::last_write_time(interpreterStamp, ec);
             if (!ec)
                 interpreterStamp += "@" + std::to_string(written.time_since_epoch().count());
-            const std::string digest =
-                packaging::sha256Hex(std::string(set.tool()) + '\0' + set.file + '\0' + text +
-                                     '\0' + lock + '\0' + interpreterStamp);
+            const std::string digest = packaging::sha256Hex(
+                std::string(set.tool()) + '\0' + set.file + '\0' + text + '\0' + lock + '\0' +
+                interpreterStamp +
+                (set.targetPythonVersion.empty()
+                     ? std::string()
+                     : '\0' + set.targetPythonVersion + '\0' + kLambdaWheelPlatform));
             set.key = digest.substr(0, 16);
             set.folder =
                 (project / ".nimbus" / "deps" /
@@ -103,6 +122,46 @@ std::optional<DependencySet> findDependencySet(const std::string &projectDir,
             return std::nullopt;
         folder = folder.parent_path();
     }
+}
+
+std::optional<std::vector<std::string>> pyprojectDependencies(const std::string &text,
+                                                              std::string &problem) {
+    toml::table document;
+    try {
+        document = toml::parse(std::string_view(text), std::string_view("pyproject.toml"));
+    } catch (const toml::parse_error &e) {
+        problem = "line " + std::to_string(e.source().begin.line) + ", column " +
+                  std::to_string(e.source().begin.column) + ": " + std::string(e.description()) +
+                  " (it is not valid TOML)";
+        return std::nullopt;
+    }
+    if (const toml::array *listed = document["project"]["dependencies"].as_array()) {
+        std::vector<std::string> out;
+        for (const auto &item : *listed) {
+            const auto requirement = item.value<std::string>();
+            if (!requirement) {
+                problem = "[project] dependencies holds a value that is not a string; each is "
+                          "a requirement such as \"requests>=2.31\"";
+                return std::nullopt;
+            }
+            out.push_back(*requirement);
+        }
+        if (!out.empty())
+            return out;
+    }
+    // Poetry's table: every entry but the Python version it runs on is a dependency.
+    if (const toml::table *poetry = document["tool"]["poetry"]["dependencies"].as_table()) {
+        for (const auto &[name, value] : *poetry) {
+            if (name.str() != "python") {
+                problem = "its dependencies are Poetry's ([tool.poetry.dependencies]), whose "
+                          "version syntax pip does not read: list them under [project] "
+                          "dependencies, or export a requirements.txt beside it (poetry export "
+                          "-f requirements.txt -o requirements.txt)";
+                return std::nullopt;
+            }
+        }
+    }
+    return std::nullopt;
 }
 
 std::string installedRecordJson(const InstalledRecord &record) {
@@ -137,9 +196,17 @@ InstallCommand installCommand(const DependencySet &set, const std::string &inter
                              "--progress-bar",
                              "off",
                              "--target",
-                             target,
-                             "-r",
-                             set.file};
+                             target};
+        if (!set.targetPythonVersion.empty())
+            command.arguments.insert(command.arguments.end(),
+                                     {"--platform", kLambdaWheelPlatform, "--implementation", "cp",
+                                      "--python-version", set.targetPythonVersion,
+                                      "--only-binary=:all:"});
+        if (fs::path(set.file).filename() == "pyproject.toml")
+            command.arguments.insert(command.arguments.end(), set.requirements.begin(),
+                                     set.requirements.end());
+        else
+            command.arguments.insert(command.arguments.end(), {"-r", set.file});
         command.workingDirectory = fs::path(set.file).parent_path().string();
     } else {
         command.executable = npm;

@@ -2,8 +2,19 @@
 
 #include "nimbus/resources/programlocator.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
+#include <sys/utsname.h>
+
+namespace fs = std::filesystem;
 
 namespace nimbus::sim {
 
@@ -116,21 +127,75 @@ FunctionDependencies::Status FunctionDependencies::status(const std::string &fun
     return status;
 }
 
+DependencyStatus statusOnDisk(const DependencySet &set, const std::string &projectDir) {
+    DependencyStatus status;
+    status.file = set.relativeFile(projectDir);
+    std::error_code ec;
+    if (readInstalledRecord(set.folder)) {
+        status.state = DependencyState::Installed;
+        status.importPath = set.importPath();
+    }
+    // <folder>.partial-<pid>-<n>, filled by a process that still runs.
+    const std::string partial = fs::path(set.folder).filename().string() + ".partial-";
+    for (fs::directory_iterator it(fs::path(set.folder).parent_path(), ec), end; !ec && it != end;
+         it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.rfind(partial, 0) != 0)
+            continue;
+        const long pid = std::strtol(name.c_str() + partial.size(), nullptr, 10);
+        if (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) {
+            status.state = DependencyState::Installing;
+            return status;
+        }
+    }
+    if (status.state == DependencyState::Installed)
+        return status;
+    std::ifstream failed(set.folder + kFailedRecordSuffix, std::ios::binary);
+    if (failed) {
+        std::ostringstream text;
+        text << failed.rdbuf();
+        status.state = DependencyState::Failed;
+        status.message = text.str();
+    }
+    return status;
+}
+
+std::string pythonVersionOf(const std::string &runtimeOrPath) {
+    std::string name = fs::path(runtimeOrPath).filename().string();
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (name.rfind("python", 0) != 0)
+        return {};
+    const std::string version = name.substr(6, name.find_first_not_of("0123456789.", 6) - 6);
+    return version.find('.') == std::string::npos ? std::string() : version;
+}
+
 std::optional<DependencySet> dependencySetOf(const manifest::Manifest &manifest,
                                              const manifest::Function &function,
-                                             RuntimeLauncher &launcher) {
+                                             RuntimeLauncher &launcher, bool forPackage) {
     if (!manifest::runsInSimulator(function))
         return std::nullopt;
     const auto family = manifest::runtimeFamily(function.runtime.value);
     if (family != manifest::RuntimeFamily::Python && family != manifest::RuntimeFamily::Node)
         return std::nullopt;
     const bool python = family == manifest::RuntimeFamily::Python;
+    auto interpreter = [&] {
+        std::string error;
+        return launcher.resolveInterpreter(python ? "python3" : "node", error);
+    };
+    std::string target;
+    if (python && forPackage) {
+        // What pip would build here would not import there: Lambda's wheels instead.
+        struct utsname machine {};
+        const bool x86 = ::uname(&machine) == 0 && std::string(machine.machine) == "x86_64";
+        const std::string wanted = pythonVersionOf(function.runtime.value);
+        if (!wanted.empty() && (!x86 || pythonVersionOf(interpreter()) != wanted))
+            target = wanted;
+    }
     return findDependencySet(
         manifest.projectDir, manifest.codeDirOf(function), function.handler.value,
-        python ? DependencySet::Ecosystem::Python : DependencySet::Ecosystem::Node, [&] {
-            std::string error;
-            return launcher.resolveInterpreter(python ? "python3" : "node", error);
-        });
+        python ? DependencySet::Ecosystem::Python : DependencySet::Ecosystem::Node, interpreter,
+        target);
 }
 
 DependencyInstaller::Tools installerTools(RuntimeLauncher &launcher) {

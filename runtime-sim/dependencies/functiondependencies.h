@@ -59,12 +59,23 @@ private:
     std::map<std::string, std::string> m_failed;                              // key: why
 };
 
+// Where a set stands as the disk shows it, for those that do not install (the language
+// server): installed (its folder is complete), installing (a live process fills a partial
+// folder for it), failed (with the tool's words), else not installed yet (None).
+DependencyStatus statusOnDisk(const DependencySet &set, const std::string &projectDir);
+
 // The set a manifest's function declares (Python and Node functions run by the simulator;
 // nothing for the rest), keyed with the interpreter `launcher` runs it with: the simulator's
-// and the packager's one way of finding it, so both use the same folder.
+// and the packager's one way of finding it, so both use the same folder. `forPackage`: for
+// a deployment package, where a Python runtime that is not the local interpreter's version
+// (or a machine that is not x86-64) gets Lambda's platform wheels (targetPythonVersion).
 std::optional<DependencySet> dependencySetOf(const manifest::Manifest &manifest,
                                              const manifest::Function &function,
-                                             RuntimeLauncher &launcher);
+                                             RuntimeLauncher &launcher, bool forPackage = false);
+
+// "3.12" of python3.12 (or SCF's Python3.9); of an interpreter's path, /usr/bin/python3.11.
+// Empty when the text names no version.
+std::string pythonVersionOf(const std::string &runtimeOrPath);
 // The tools an installer asks for: the interpreter `launcher` runs Python functions with,
 // and npm from PATH. (`launcher` must outlive the installations.)
 DependencyInstaller::Tools installerTools(RuntimeLauncher &launcher);

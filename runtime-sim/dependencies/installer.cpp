@@ -95,6 +95,10 @@ void DependencyInstaller::begin() {
         return;
     }
     const std::string relative = m_set.relativeFile(m_projectDir);
+    if (!m_set.problem.empty()) {
+        fail("cannot install " + relative + ": " + m_set.problem);
+        return;
+    }
     if (m_set.ecosystem == DependencySet::Ecosystem::Node) {
         std::ifstream in(m_set.file, std::ios::binary);
         std::ostringstream text;
@@ -163,6 +167,9 @@ void DependencyInstaller::fail(std::string error) {
     if (!m_target.empty())
         fs::remove_all(m_target, ec);
     m_target.clear();
+    if (m_done) // (not when cancelled: that is no verdict on the set)
+        std::ofstream(m_set.folder + kFailedRecordSuffix, std::ios::binary | std::ios::trunc)
+            << error;
     Result result;
     result.error = std::move(error);
     result.seconds =
@@ -209,6 +216,7 @@ void DependencyInstaller::finished(int exitCode, int signal) {
         fs::remove_all(m_target, ec);
     }
     m_target.clear();
+    fs::remove(m_set.folder + kFailedRecordSuffix, ec);
     Result result;
     result.ok = true;
     result.seconds = seconds;

@@ -231,7 +231,8 @@ bool Simulator::reload(const std::vector<std::string> &changedFiles) {
                              config.debugAgent != running.debugAgent ||
                              config.deployedName != running.deployedName ||
                              config.dependencyPath != running.dependencyPath ||
-                             config.awaitingDependencies != running.awaitingDependencies;
+                             config.awaitingDependencies != running.awaitingDependencies ||
+                             config.layerDirs != running.layerDirs;
         if (changed || mayRun(*function, changedFiles))
             it->second->reconfigure(config);
         ++it;
@@ -483,6 +484,7 @@ FunctionConfig Simulator::configFor(const manifest::Function &function) const {
         config.dependencyPath = dependencies.importPath;
         config.awaitingDependencies = dependencies.awaited();
     }
+    config.layerDirs = layerDirsOf(function);
     if (auto it = m_options.environmentOverrides.find(function.name);
         it != m_options.environmentOverrides.end())
         for (const auto &[name, value] : it->second)
@@ -494,6 +496,32 @@ FunctionConfig Simulator::configFor(const manifest::Function &function) const {
                 config.environment[name] = value;
     }
     return config;
+}
+
+std::vector<std::string> Simulator::layerDirsOf(const manifest::Function &function) const {
+    std::vector<std::string> dirs;
+    for (const auto &use : function.layers) {
+        if (const manifest::Layer *layer = m_manifest->layer(use.layer)) {
+            if (!layer->path.empty()) // (a missing 'path' is the manifest's warning)
+                dirs.push_back(layer->path);
+            continue;
+        }
+        // A layer version's ARN: one published to this simulator's control plane.
+        std::string error;
+        std::optional<std::string> dir;
+        if (m_control)
+            dir = m_control->layerVersionDir(use.arn, error);
+        else if (m_options.serveControlPlane)
+            continue; // not started yet: its pool is configured once it has
+        else
+            error = "the simulator serves no control plane to publish it to";
+        if (dir)
+            dirs.push_back(*dir);
+        else if (m_reportedLayers.insert(function.name + " " + use.arn).second)
+            m_observer->platformEvent("function " + function.name + " runs without layer " +
+                                      use.arn + ": " + error);
+    }
+    return dirs;
 }
 
 std::shared_ptr<FunctionPool> Simulator::poolFor(const manifest::Function &function) {

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -167,6 +168,9 @@ public:
 
 private:
     FunctionConfig configFor(const manifest::Function &function) const;
+    // The folders of a function's layers (this service's, and layer versions published to
+    // the control plane); a layer that is not there is reported once, and left out.
+    std::vector<std::string> layerDirsOf(const manifest::Function &function) const;
     void checkDebugger(const manifest::Function &function);
     ServiceConfig serviceConfigFor(const manifest::Function &function) const;
     std::shared_ptr<FunctionPool> poolFor(const manifest::Function &function);
@@ -199,6 +203,7 @@ private:
     std::vector<manifest::Diagnostic> m_diagnostics;
     std::vector<std::string> m_notServed;
     std::map<std::string, std::shared_ptr<FunctionPool>> m_pools;
+    mutable std::set<std::string> m_reportedLayers;   // "function arn" reported missing
     std::map<std::string, std::string> m_debugAgents; // manifest name -> agent address
     std::map<std::string, std::map<std::string, std::string>> m_debugEnvironments;
     std::map<std::string, std::shared_ptr<ServicePool>> m_services;

@@ -1,3 +1,4 @@
+#include "dependencies/functiondependencies.h"
 #include "nimbus/packaging/ziparchive.h"
 #include "projectfiles.h"
 #include "simulator/simulator.h"
@@ -59,6 +60,8 @@ private slots:
     void aChangedFileIsInstalledOnceAndSwapsInstances();
     void aBrokenRequirementKeepsTheOldPackagesAndSaysWhy();
     void nodePackagesAreInstalledWithoutDevDependencies();
+    void aPyprojectsDependenciesAreInstalled();
+    void layersAreImportedFromTheirFolders();
 
 private:
     void startSimulator();
@@ -206,6 +209,15 @@ void TestDependencies::aBrokenRequirementKeepsTheOldPackagesAndSaysWhy() {
     QVERIFY2(QByteArray::fromStdString(r.payload).contains("\"1.0\""), r.payload.c_str());
     QVERIFY(!installedFolders("python-").contains("partial"));
     QCOMPARE(installedFolders("python-").count(','), 0);
+    // What the language server reads from the disk says the same.
+    RuntimeLauncher launcher(nimbusSourcePath("resources").toStdString());
+    const auto set = dependencySetOf(m_simulator->manifest(),
+                                     *m_simulator->manifest().function("uses"), launcher);
+    QVERIFY(set);
+    const DependencyStatus onDisk = statusOnDisk(*set, m_project->path().toStdString());
+    QCOMPARE(onDisk.state, DependencyState::Failed);
+    QVERIFY(QString::fromStdString(onDisk.message).contains("no-such-package-here"));
+    QCOMPARE(QString::fromStdString(onDisk.file), QString("requirements.txt"));
 }
 
 void TestDependencies::nodePackagesAreInstalledWithoutDevDependencies() {
@@ -237,6 +249,82 @@ void TestDependencies::nodePackagesAreInstalledWithoutDevDependencies() {
     QVERIFY(modules.endsWith("/node_modules"));
     QVERIFY(QFileInfo::exists(modules + "/tinynode"));
     QVERIFY(!QFileInfo::exists(modules + "/no-such-dev-package-here"));
+}
+
+void TestDependencies::aPyprojectsDependenciesAreInstalled() {
+    // [project] dependencies of a pyproject.toml (PEP 621), here a wheel named by its path.
+    QFile::remove(m_project->filePath("requirements.txt"));
+    m_project->write("pyproject.toml",
+                     QString("[project]\nname = \"deps\"\nversion = \"0.1\"\n"
+                             "dependencies = [\"tinypkg @ file://%1\"]\n[tool.black]\n"
+                             "line-length = 100\n")
+                         .arg(m_project->filePath("wheels/tinypkg-2.0-py3-none-any.whl"))
+                         .toUtf8());
+    startSimulator();
+    QCOMPARE(QString::fromStdString(m_simulator->dependencies("uses").file),
+             QString("pyproject.toml"));
+    const InvocationResult r = invoke("uses");
+    QVERIFY2(!r.functionError,
+             (r.payload + "\n" + m_recorder.platform.join("\n").toStdString()).c_str());
+    QVERIFY2(QByteArray::fromStdString(r.payload).contains("\"2.0\""), r.payload.c_str());
+    QCOMPARE(m_recorder.count("installing dependencies from pyproject.toml (pip)"), 1);
+}
+
+void TestDependencies::layersAreImportedFromTheirFolders() {
+    // Two layers of the service, listed in order: the later one's files win, as in /opt.
+    // Python finds python/ and python/lib/pythonX.Y/site-packages; Node nodejs/node_modules.
+    m_project->writeManifest(R"(service: deps
+provider:
+  name: aws
+  runtime: python3.11
+layers:
+  common:
+    path: layers/common
+  override:
+    path: layers/override
+functions:
+  uses:
+    handler: layered.main
+    layers:
+      - {Ref: CommonLambdaLayer}
+      - !Ref OverrideLambdaLayer
+  node:
+    handler: web/app.main
+    runtime: nodejs20.x
+    layers: [{Ref: CommonLambdaLayer}]
+  without:
+    handler: layered.main
+)");
+    m_project->write("layers/common/python/shared.py", "WHO = 'common'\n");
+    m_project->write("layers/common/python/lib/python3.11/site-packages/sitepkg.py",
+                     "WHERE = 'site-packages'\n");
+    m_project->write("layers/common/python/which.py", "WHO = 'common'\n");
+    m_project->write("layers/override/python/which.py", "WHO = 'override'\n");
+    m_project->write("layers/common/nodejs/node_modules/greeter/index.js",
+                     "exports.greet = () => 'from the layer';\n");
+    m_project->write(
+        "layered.py",
+        "def main(event, context):\n"
+        "    try:\n"
+        "        import shared, sitepkg, which\n"
+        "    except ImportError as e:\n"
+        "        return {'error': str(e)}\n"
+        "    return {'shared': shared.WHO, 'site': sitepkg.WHERE, 'which': which.WHO}\n");
+    m_project->write("web/app.js", "exports.main = async () => require('greeter').greet();\n");
+    QFile::remove(m_project->filePath("requirements.txt"));
+    startSimulator();
+    InvocationResult r = invoke("uses");
+    QVERIFY2(!r.functionError, r.payload.c_str());
+    const QJsonObject body = QJsonDocument::fromJson(QByteArray::fromStdString(r.payload)).object();
+    QCOMPARE(body["shared"].toString(), QString("common"));
+    QCOMPARE(body["site"].toString(), QString("site-packages"));
+    QCOMPARE(body["which"].toString(), QString("override"));
+    // A function that lists no layer has none.
+    r = invoke("without");
+    QVERIFY2(QByteArray::fromStdString(r.payload).contains("No module named"), r.payload.c_str());
+    r = invoke("node");
+    QVERIFY2(!r.functionError, r.payload.c_str());
+    QCOMPARE(QString::fromStdString(r.payload), QString("\"from the layer\""));
 }
 
 QTEST_GUILESS_MAIN(TestDependencies)

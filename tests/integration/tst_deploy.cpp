@@ -25,6 +25,7 @@ private slots:
     void cleanup();
     void packageHonoursPatterns();
     void packagesCarryTheirDependencies();
+    void layersArePackagedPublishedAndUsed();
     void deployPublishAliasList();
     void logsAndTail();
     void deployNeedsASimulatorOrAnEndpoint();
@@ -212,6 +213,81 @@ functions:
     const auto web = c.invoke("deps-dev-web", "{}");
     QVERIFY2(web.status == 200 && web.payload.find("hello node") != std::string::npos,
              web.payload.c_str());
+}
+
+void TestDeploy::layersArePackagedPublishedAndUsed() {
+    // A layer of the service: a package of its own, left out of the functions' package,
+    // published as a layer version before the functions, which then name that version.
+    m_project->write("layers/common/python/shared.py", "WHO = 'layer v1'\n");
+    m_project->write("uses.py", "import shared\n\ndef main(event, context):\n"
+                                "    return {'who': shared.WHO, 'from': shared.__file__}\n");
+    m_project->writeManifest(R"(service: lay
+provider:
+  name: aws
+  runtime: python3.11
+layers:
+  common:
+    path: layers/common
+    description: Shared code
+    compatibleRuntimes: [python3.11]
+functions:
+  uses:
+    handler: uses.main
+    layers:
+      - {Ref: CommonLambdaLayer}
+)");
+    const CliRun packaged = nimbus({"package"});
+    QVERIFY2(packaged.exitCode == 0, qPrintable(packaged.out + packaged.err));
+    QVERIFY2(packaged.out.contains("layer-common.zip") && packaged.out.contains("(layer common)"),
+             qPrintable(packaged.out));
+    auto filesOf = [&](const QString &name) {
+        QFile zip(m_project->filePath(".nimbus/package/" + name));
+        if (!zip.open(QIODevice::ReadOnly))
+            return QStringList{"cannot open " + name};
+        std::string error;
+        QStringList files;
+        for (const auto &e : nimbus::packaging::readZip(zip.readAll().toStdString(), error)
+                                 .value_or(std::vector<nimbus::packaging::ZipEntry>{}))
+            files << QString::fromStdString(e.path);
+        return files;
+    };
+    QCOMPARE(filesOf("layer-common.zip"), QStringList{"python/shared.py"});
+    const QStringList service = filesOf("lay.zip");
+    QVERIFY2(service.contains("uses.py") && !service.join(",").contains("layers/"),
+             qPrintable(service.join(", ")));
+
+    startDaemon();
+    CliRun deployed = nimbus({"deploy"});
+    QVERIFY2(deployed.exitCode == 0, qPrintable(deployed.out + deployed.err));
+    QVERIFY2(deployed.out.contains(QRegularExpression("layer\\s+common\\s+published version 1")),
+             qPrintable(deployed.out));
+    auto c = client();
+    auto invoked = c.invoke("lay-dev-uses", "{}");
+    QVERIFY2(invoked.status == 200 && invoked.functionError.empty(), invoked.payload.c_str());
+    json body = json::parse(invoked.payload);
+    QCOMPARE(body["who"], "layer v1");
+    // From the published layer's package, not from the project's folder.
+    QVERIFY2(body["from"].get<std::string>().find("/layers/common/") == std::string::npos,
+             invoked.payload.c_str());
+    const auto configuration = c.getFunctionConfiguration("lay-dev-uses");
+    QVERIFY(configuration.ok());
+    QCOMPARE(configuration->layers.size(), std::size_t(1));
+    QVERIFY(configuration->layers[0].arn.ends_with(":layer:common:1"));
+
+    // Unchanged: nothing published again. Changed: version 2, and the function moves to it.
+    deployed = nimbus({"deploy"});
+    QVERIFY2(deployed.out.contains("version 1 unchanged"), qPrintable(deployed.out));
+    QVERIFY2(deployed.out.contains(QRegularExpression("unchanged\\s+uses")),
+             qPrintable(deployed.out));
+    m_project->write("layers/common/python/shared.py", "WHO = 'layer v2'\n");
+    deployed = nimbus({"deploy"});
+    QVERIFY2(deployed.exitCode == 0, qPrintable(deployed.out + deployed.err));
+    QVERIFY2(deployed.out.contains("published version 2"), qPrintable(deployed.out));
+    QVERIFY2(deployed.out.contains(
+                 QRegularExpression("updated\\s+uses\\s+lay-dev-uses\\s+configuration")),
+             qPrintable(deployed.out));
+    invoked = c.invoke("lay-dev-uses", "{}");
+    QVERIFY2(invoked.payload.find("layer v2") != std::string::npos, invoked.payload.c_str());
 }
 
 void TestDeploy::deployPublishAliasList() {

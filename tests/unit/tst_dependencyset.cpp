@@ -1,4 +1,4 @@
-#include "dependencies/dependencyset.h"
+#include "dependencies/functiondependencies.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -22,6 +22,9 @@ private slots:
     void aPackageJsonWithoutDependenciesDeclaresNone();
     void theKeyFollowsContentAndInterpreter();
     void pipInstallsIntoTheTargetOnly();
+    void aPyprojectListsItsDependencies();
+    void aPyprojectThatPipCannotReadSaysWhy();
+    void anotherPythonGetsLambdasWheels();
     void npmUsesTheLockFileWhenThereIsOne();
     void relativeFileDependenciesBecomeAbsolute();
     void aFailureKeepsWhatPipSaid();
@@ -119,6 +122,89 @@ void TestDependencySet::pipInstallsIntoTheTargetOnly() {
     QCOMPARE(arguments[arguments.indexOf("-r") + 1], QString::fromStdString(set->file));
     // Its relative paths (--find-links wheels, ./lib) are the file's folder's.
     QCOMPARE(command.workingDirectory, root() + "/src");
+}
+
+void TestDependencySet::aPyprojectListsItsDependencies() {
+    // A pyproject.toml of tools' settings declares nothing: the project's one is used.
+    write("requirements.txt", "boto3\n");
+    write("svc/pyproject.toml", "[tool.black]\nline-length = 100\n");
+    auto set = findDependencySet(root(), root(), "svc/h.main", Ecosystem::Python, interpreter());
+    QVERIFY(set);
+    QCOMPARE(QString::fromStdString(set->relativeFile(root())), QString("requirements.txt"));
+
+    write("svc/pyproject.toml",
+          "[project]\nname = \"svc\"\ndependencies = [\n"
+          "  \"requests>=2.31\",\n  \"tiny @ file:///w/tiny-1.0-py3-none-any.whl\",\n"
+          "]\n[tool.black]\nline-length = 100\n");
+    set = findDependencySet(root(), root(), "svc/h.main", Ecosystem::Python, interpreter());
+    QVERIFY(set);
+    QCOMPARE(QString::fromStdString(set->relativeFile(root())), QString("svc/pyproject.toml"));
+    QCOMPARE(
+        set->requirements,
+        (std::vector<std::string>{"requests>=2.31", "tiny @ file:///w/tiny-1.0-py3-none-any.whl"}));
+    QVERIFY(set->problem.empty());
+    // pip takes them on its command line, after the target; no -r.
+    const InstallCommand command = installCommand(*set, "/usr/bin/python3", "", "/t");
+    QCOMPARE(command.arguments.back(), std::string("tiny @ file:///w/tiny-1.0-py3-none-any.whl"));
+    QVERIFY(std::find(command.arguments.begin(), command.arguments.end(), "-r") ==
+            command.arguments.end());
+    // A requirements.txt beside it wins (as pip users keep one for exactly this).
+    write("svc/requirements.txt", "flask\n");
+    set = findDependencySet(root(), root(), "svc/h.main", Ecosystem::Python, interpreter());
+    QCOMPARE(QString::fromStdString(set->relativeFile(root())), QString("svc/requirements.txt"));
+}
+
+void TestDependencySet::aPyprojectThatPipCannotReadSaysWhy() {
+    std::string problem;
+    QVERIFY(!pyprojectDependencies("[project]\ndependencies = [\"a\",\n", problem));
+    QVERIFY2(QString::fromStdString(problem).startsWith("line "), problem.c_str());
+    QVERIFY2(QString::fromStdString(problem).contains("not valid TOML"), problem.c_str());
+
+    problem.clear();
+    QVERIFY(!pyprojectDependencies("[tool.poetry.dependencies]\npython = \"^3.11\"\n"
+                                   "requests = \"^2.31\"\n",
+                                   problem));
+    QVERIFY2(QString::fromStdString(problem).contains("poetry export"), problem.c_str());
+    // Poetry's table with only the Python version declares nothing.
+    problem.clear();
+    QVERIFY(!pyprojectDependencies("[tool.poetry.dependencies]\npython = \"^3.11\"\n", problem));
+    QVERIFY(problem.empty());
+    // The set still names the file, so that the installation fails with the reason.
+    write("pyproject.toml", "[tool.poetry.dependencies]\npython = \"^3.11\"\nrequests = \"*\"\n");
+    const auto set = findDependencySet(root(), root(), "h.main", Ecosystem::Python, interpreter());
+    QVERIFY(set);
+    QVERIFY(!set->problem.empty());
+}
+
+void TestDependencySet::anotherPythonGetsLambdasWheels() {
+    QCOMPARE(pythonVersionOf("python3.12"), std::string("3.12"));
+    QCOMPARE(pythonVersionOf("Python3.9"), std::string("3.9"));
+    QCOMPARE(pythonVersionOf("/usr/bin/python3.11"), std::string("3.11"));
+    QCOMPARE(pythonVersionOf("/usr/bin/python3"), std::string());
+    QCOMPARE(pythonVersionOf("nodejs20.x"), std::string());
+
+    write("requirements.txt", "numpy\n");
+    const auto native =
+        findDependencySet(root(), root(), "h.main", Ecosystem::Python, interpreter());
+    const auto lambda =
+        findDependencySet(root(), root(), "h.main", Ecosystem::Python, interpreter(), "3.12");
+    QVERIFY(native && lambda);
+    QVERIFY(native->targetPythonVersion.empty());
+    QCOMPARE(lambda->targetPythonVersion, std::string("3.12"));
+    // Two folders: what the simulator runs here, and what the package carries there.
+    QVERIFY(native->key != lambda->key);
+    const auto nativeArgs = installCommand(*native, "/usr/bin/python3", "", "/t").arguments;
+    QVERIFY(std::find(nativeArgs.begin(), nativeArgs.end(), "--platform") == nativeArgs.end());
+    const auto args = installCommand(*lambda, "/usr/bin/python3", "", "/t").arguments;
+    auto after = [&](const std::string &flag) {
+        const auto it = std::find(args.begin(), args.end(), flag);
+        return it == args.end() || it + 1 == args.end() ? std::string() : *(it + 1);
+    };
+    QCOMPARE(after("--platform"), std::string("manylinux2014_x86_64"));
+    QCOMPARE(after("--python-version"), std::string("3.12"));
+    QCOMPARE(after("--implementation"), std::string("cp"));
+    QVERIFY(std::find(args.begin(), args.end(), "--only-binary=:all:") != args.end());
+    QCOMPARE(after("-r"), native->file);
 }
 
 void TestDependencySet::npmUsesTheLockFileWhenThereIsOne() {

@@ -2,6 +2,7 @@
 // thread), how it asks first, and what it reports. The panel itself (its tree, refreshes,
 // menus) is deployedpanel.cpp.
 #include "clients/remoteworker.h"
+#include "dependencies/packagedependencies.h"
 #include "deployedpanel.h"
 #include "models/logmodel.h"
 #include "nimbus/deploy/deployer.h"
@@ -149,7 +150,7 @@ void DeployedPanel::deploy(const QString &manifestFunction) {
                     {K::Packaged, tr("packaged")}, {K::Created, tr("created")},
                     {K::Updated, tr("updated")},   {K::Unchanged, tr("unchanged")},
                     {K::Skipped, tr("skipped")},   {K::Failed, tr("FAILED")},
-                    {K::Provenance, tr("source")}};
+                    {K::Provenance, tr("source")}, {K::Layer, tr("layer")}};
                 const QString line =
                     QStringLiteral("Deploy: %1 %2 %3")
                         .arg(verbs.at(step.kind),
@@ -166,6 +167,16 @@ void DeployedPanel::deploy(const QString &manifestFunction) {
                     }
                 });
             };
+        // The functions' packages, installed where they are not yet (pip, npm), go in the
+        // zips as `nimbus deploy` puts them there.
+        const deploy::DependencyStep installingDependencies =
+            sim::packageDependencies([worker, this](const std::string &line) {
+                QMetaObject::invokeMethod(worker, [this, text = q(line)] {
+                    m_log->appendNotice(QStringLiteral("Deploy: ") + text);
+                    m_progress->setRange(0, 0);
+                    m_progress->setFormat(text);
+                });
+            });
         bool ok = false;
         if (manifest::isScf(manifest->dialect)) {
             // A Tencent project goes through SCF's API: the simulator's own, with its keys, or
@@ -185,12 +196,14 @@ void DeployedPanel::deploy(const QString &manifestFunction) {
                 deploy::ScfDeployer deployer(scf, progress);
                 if (!only.isEmpty())
                     deployer.setFunctions({s(only)});
+                deployer.setDependencies(installingDependencies);
                 ok = deployer.deploy(*manifest);
             }
         } else {
             deploy::Deployer deployer(client, progress, local);
             if (!only.isEmpty())
                 deployer.setFunctions({s(only)});
+            deployer.setDependencies(installingDependencies);
             deployer.setCancelled([cancelled] { return cancelled->load(); });
             ok = deployer.deploy(*manifest, provenance);
         }

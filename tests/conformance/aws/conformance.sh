@@ -106,9 +106,12 @@ print(value)' "$1" "$2"
 
 write_project() {
     mkdir -p "$PROJECT" "$WORK/code"
-    printf 'service: conf\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  devfn:\n    handler: handler.main\n' \
+    # (fromlayer lists a layer version that check_layers publishes before it is invoked.)
+    printf 'service: conf\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  devfn:\n    handler: handler.main\n  fromlayer:\n    handler: layered.main\n    layers:\n      - arn:aws:lambda:us-east-1:000000000000:layer:shared:2\n' \
         >"$PROJECT/serverless.yml"
     printf 'def main(event, context):\n    return {"dev": True}\n' >"$PROJECT/handler.py"
+    printf 'import layermod\n\ndef main(event, context):\n    return {"layer": layermod.VALUE}\n' \
+        >"$PROJECT/layered.py"
 }
 
 start_simulator() {
@@ -167,6 +170,19 @@ data = bytearray(open(sys.argv[1] + "/corrupt.zip", "rb").read())
 for i in range(30 + len("app.py"), 40 + len("app.py")):
     data[i] ^= 0xFF
 open(sys.argv[1] + "/corrupt.zip", "wb").write(data)
+EOF
+}
+
+# A layer whose python/layermod.py Lambda's Python runtime imports (from /opt/python), and a
+# handler that imports it.
+write_layer_zips() {
+    "$PY" - "$WORK/code" <<'EOF'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1] + "/layer.zip", "w") as z:
+    z.writestr("python/layermod.py", 'VALUE = "from the shared layer"\n')
+with zipfile.ZipFile(sys.argv[1] + "/layered.zip", "w") as z:
+    z.writestr("app.py", "import layermod\n\ndef main(event, context):\n"
+                         "    return {\"layer\": layermod.VALUE}\n")
 EOF
 }
 
@@ -585,6 +601,68 @@ check_delete() {
         "$RC $STATUS $(grep -o '(ResourceNotFoundException)' <<<"$ERR" | tail -1)"
 }
 
+# Layers: published, listed, found by name and by ARN; a function that lists a layer version
+# imports its python/ folder, and keeps running from it after the version is deleted.
+check_layers() {
+    local layer_arn=arn:aws:lambda:$AWS_DEFAULT_REGION:000000000000:layer:shared
+    expect_call "publish-layer-version makes version 1" \
+        "1 $layer_arn:1 $(sha256_base64 "$WORK/code/layer.zip")" \
+        lambda publish-layer-version --layer-name shared --zip-file "fileb://$WORK/code/layer.zip" \
+        --compatible-runtimes python3.12 --description "shared code" \
+        --query '[Version,LayerVersionArn,Content.CodeSha256]' --output text
+    expect_call "publish-layer-version again makes version 2" "2" \
+        lambda publish-layer-version --layer-name shared --zip-file "fileb://$WORK/code/layer.zip" \
+        --query Version --output text
+    # A function of the manifest that lists the version by its ARN imports from it too.
+    invoke conf-dev-fromlayer '{}'
+    expect_same "a manifest function imports from the layer version its ARN names" \
+        "0 from the shared layer" "$RC $(answer 'd["layer"]')$(oneline "$ERR")"
+    expect_call "list-layers lists the layer with its latest version" "shared $layer_arn 2" \
+        lambda list-layers --query 'Layers[].[LayerName,LayerArn,LatestMatchingVersion.Version]' \
+        --output text
+    expect_call "list-layers --compatible-runtime python3.12 finds the version for it" "shared 1" \
+        lambda list-layers --compatible-runtime python3.12 \
+        --query 'Layers[].[LayerName,LatestMatchingVersion.Version]' --output text
+    expect_call "list-layer-versions lists them newest first" "2 1" \
+        lambda list-layer-versions --layer-name shared --query 'LayerVersions[].Version' \
+        --output text
+    expect_call "get-layer-version" "$layer_arn:1 shared code python3.12" \
+        lambda get-layer-version --layer-name shared --version-number 1 \
+        --query '[LayerVersionArn,Description,CompatibleRuntimes[0]]' --output text
+    expect_call "get-layer-version-by-arn" "1 $(stat -c %s "$WORK/code/layer.zip")" \
+        lambda get-layer-version-by-arn --arn "$layer_arn:1" \
+        --query '[Version,Content.CodeSize]' --output text
+    call lambda get-layer-version --layer-name shared --version-number 1 \
+        --query Content.Location --output text
+    local sha
+    sha=$("$PY" -c 'import base64, hashlib, sys, urllib.request
+data = urllib.request.urlopen(sys.argv[1], timeout=10).read()
+print(base64.b64encode(hashlib.sha256(data).digest()).decode())' "$OUT" 2>&1)
+    expect_same "get-layer-version Content.Location serves the package" \
+        "$(sha256_base64 "$WORK/code/layer.zip")" "$sha"
+    expect_call "create-function --layers lists the layer version" "layered $layer_arn:1" \
+        lambda create-function --function-name layered --runtime python3.12 --handler app.main \
+        --role "$ROLE" --zip-file "fileb://$WORK/code/layered.zip" --layers "$layer_arn:1" \
+        --query '[FunctionName,Layers[0].Arn]' --output text
+    invoke layered '{}'
+    expect_same "the function imports a module of its layer" "0 from the shared layer" \
+        "$RC $(answer 'd["layer"]')$(oneline "$ERR")"
+    expect_error "create-function with a layer version that is not published" \
+        InvalidParameterValueException \
+        lambda create-function --function-name unlayered --runtime python3.12 --handler app.main \
+        --role "$ROLE" --zip-file "fileb://$WORK/code/layered.zip" --layers "$layer_arn:7"
+    expect_call "delete-layer-version (the layer named by its ARN)" "" \
+        lambda delete-layer-version --layer-name "$layer_arn" --version-number 1
+    expect_error "get-layer-version after delete-layer-version" ResourceNotFoundException \
+        lambda get-layer-version --layer-name shared --version-number 1
+    expect_call "list-layer-versions after delete-layer-version" "2" \
+        lambda list-layer-versions --layer-name shared --query 'LayerVersions[].Version' \
+        --output text
+    invoke layered '{}'
+    expect_same "the function still runs with its deleted layer version" \
+        "0 from the shared layer" "$RC $(answer 'd["layer"]')$(oneline "$ERR")"
+}
+
 # The same endpoint answers SQS (query protocol, as this CLI speaks it) and S3 (path style:
 # the endpoint is an IP address); `aws s3 cp` of 20 MB goes in three 8 MB parts.
 check_sqs() {
@@ -676,6 +754,7 @@ write_project
 write_zip "$WORK/code/v1.zip" v1
 write_zip "$WORK/code/v2.zip" v2
 write_bad_zips
+write_layer_zips
 start_simulator
 echo "# nimbus-sim at $ENDPOINT (project $PROJECT), aws-cli $("$PY" -c 'import awscli; print(awscli.__version__)')"
 
@@ -684,7 +763,7 @@ skipped=""
 for group in check_create_and_get check_list_pagination check_invoke_tail check_function_error \
     check_versions check_weighted_alias check_tags check_configuration_update check_concurrency \
     check_auth check_bad_packages check_async check_event_invoke_config check_logs check_delete \
-    check_sqs check_s3; do
+    check_layers check_sqs check_s3; do
     if [ "$SECONDS" -lt "$BUDGET" ] && simulator_running; then "$group"; else skipped="$skipped $group"; fi
 done
 if [ -n "$skipped" ]; then

@@ -5,6 +5,7 @@
 #include "nimbus/packaging/packager.h"
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,9 +43,17 @@ std::vector<PackagePlan> planPackages(const manifest::Manifest &manifest,
 bool buildPlannedPackage(const manifest::Manifest &manifest, const PackagePlan &plan,
                          packaging::Package &out, std::string &error);
 
+// Zips a layer of the service from its folder (with its own package.patterns), as Lambda
+// takes it: the folder's content is what goes in /opt. Refuses an empty one and one past
+// Lambda's size limits.
+bool buildLayerPackage(const manifest::Manifest &manifest, const manifest::Layer &layer,
+                       packaging::Package &out, std::string &error);
+
 // What a deploy is doing, for a progress display.
 struct DeployStep {
-    enum class Kind { Packaged, Created, Updated, Unchanged, Skipped, Failed, Provenance };
+    // Layer: a layer of the service published (or found unchanged); `deployedName` is the
+    // layer's name, `detail` its version and package.
+    enum class Kind { Packaged, Created, Updated, Unchanged, Skipped, Failed, Provenance, Layer };
     Kind kind;
     std::string function; // manifest name (empty for package and provenance steps)
     std::string deployedName;
@@ -58,8 +67,11 @@ struct Provenance {
     std::string branch;
     bool dirty = false;
 };
+// `layerArns` gives the published version of each layer of the service (by its key); the
+// settings name the function's layers ("Layers") only when each of them is known.
 nlohmann::json functionSettings(const manifest::Manifest &manifest,
-                                const manifest::Function &function, const Provenance &provenance);
+                                const manifest::Function &function, const Provenance &provenance,
+                                const std::map<std::string, std::string> &layerArns = {});
 lambda::Tags functionTags(const manifest::Manifest &manifest, const manifest::Function &function,
                           const Provenance &provenance);
 
@@ -109,6 +121,9 @@ public:
 private:
     bool deployFunction(const manifest::Manifest &manifest, const manifest::Function &function,
                         const packaging::Package &package, const Provenance &provenance);
+    // Publishes a layer of the service unless its newest version holds the same package;
+    // records the version's ARN in m_layerArns.
+    bool publishLayer(const manifest::Manifest &manifest, const manifest::Layer &layer);
 
     // Waits until the function has finished changing (State, LastUpdateStatus), as AWS
     // requires before the next change.
@@ -120,6 +135,7 @@ private:
     std::vector<std::string> m_only;
     DependencyStep m_dependencies;
     std::function<bool()> m_cancelled;
+    std::map<std::string, std::string> m_layerArns; // layer key: the version ARN in use
 };
 
 } // namespace nimbus::deploy

@@ -91,6 +91,12 @@ public:
     InvokeResult invoke(const std::string &name, const std::string &payload,
                         const std::string &qualifier = {},
                         const std::string &invocationType = "RequestResponse");
+    // PublishLayerVersion: `request` as the API takes it (Content.ZipFile, Description,
+    // CompatibleRuntimes, ...); the answer's JSON (LayerVersionArn, Version, Content).
+    Result<nlohmann::json> publishLayerVersion(const std::string &layer,
+                                               const nlohmann::json &request);
+    // GetLayerVersion of a layer's newest version; null JSON when it has none.
+    Result<nlohmann::json> latestLayerVersion(const std::string &layer);
     // CloudWatch Logs FilterLogEvents (the body as that API takes it).
     Result<nlohmann::json> filterLogEvents(const nlohmann::json &request);
     // Nimbus: the dead letters of a function's asynchronous invocations.
