@@ -280,8 +280,8 @@ void LspServer::registerHandlers() {
                        {"tokenModifiers", json::array()}}},
                      {"full", true}}},
                    {"executeCommandProvider",
-                    {{"commands",
-                      json::array({"nimbus.listFunctions", "nimbus.invoke", "nimbus.debug"})}}},
+                    {{"commands", json::array({"nimbus.listFunctions", "nimbus.invoke",
+                                               "nimbus.debug", "nimbus.dependencies"})}}},
                    {"workspace", {{"fileOperations", json::object()}}}}},
                  {"serverInfo", {{"name", "nimbus-lsp"}, {"version", NIMBUS_VERSION}}}});
     });
@@ -587,10 +587,11 @@ void LspServer::executeCommand(const json &params, jsonrpc::Dispatcher::ReplySin
     const std::string command = params.at("command").get<std::string>();
     const json arguments = params.value("arguments", json::array());
     if (command != "nimbus.listFunctions" && command != "nimbus.invoke" &&
-        command != "nimbus.debug") {
+        command != "nimbus.debug" && command != "nimbus.dependencies") {
         reply(Error{jsonrpc::InvalidParams, "unknown command '" + command +
                                                 "'; the commands are nimbus.listFunctions, "
-                                                "nimbus.invoke and nimbus.debug"});
+                                                "nimbus.invoke, nimbus.debug and "
+                                                "nimbus.dependencies"});
         return;
     }
     if (arguments.empty() || !arguments[0].is_string()) {
@@ -624,6 +625,14 @@ void LspServer::executeCommand(const json &params, jsonrpc::Dispatcher::ReplySin
         return;
     }
     const std::string function = arguments[1].get<std::string>();
+    if (command == "nimbus.dependencies") {
+        try {
+            reply(m_workspace.dependencies(project, function));
+        } catch (const std::exception &e) {
+            reply(Error{jsonrpc::RequestFailed, std::string("nimbus.dependencies: ") + e.what()});
+        }
+        return;
+    }
     if (command == "nimbus.debug") {
         // The configuration a DAP client starts nimbus-dap with: launch an event function
         // with an event; attach to an http function, whose calls come over HTTP.

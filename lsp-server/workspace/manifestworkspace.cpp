@@ -1,6 +1,7 @@
 #include "manifestworkspace.h"
 
 #include "cursorcontext.h"
+#include "dependencies/functiondependencies.h"
 #include "nimbus/manifest/handlerlocator.h"
 #include "nimbus/manifest/manifestschema.h"
 #include "nimbus/manifest/textfile.h"
@@ -728,6 +729,42 @@ std::vector<std::pair<int, int>> ManifestWorkspace::foldingRanges(std::string_vi
     return ranges;
 }
 
+namespace {
+
+// The interpreters the simulator would run functions with: their path enters a dependency
+// set's key, so the language server finds the folder the simulator installs into.
+sim::RuntimeLauncher &interpreters() {
+    static sim::RuntimeLauncher launcher{""};
+    return launcher;
+}
+
+std::function<std::string()> interpreterOf(sim::DependencySet::Ecosystem ecosystem) {
+    return [ecosystem] {
+        std::string error;
+        return interpreters().resolveInterpreter(
+            ecosystem == sim::DependencySet::Ecosystem::Python ? "python3" : "node", error);
+    };
+}
+
+// "installed", "installing", "failed" or "not installed" (yet: the simulator installs a set
+// when it starts, nimbus package when it packages).
+std::string stateName(sim::DependencyState state) {
+    return state == sim::DependencyState::None ? "not installed" : sim::describe(state);
+}
+
+json dependenciesJson(const sim::DependencySet &set, const std::string &projectDir) {
+    const sim::DependencyStatus status = sim::statusOnDisk(set, projectDir);
+    json out{{"file", status.file},
+             {"tool", set.tool()},
+             {"state", stateName(status.state)},
+             {"folder", set.folder}};
+    if (!status.message.empty())
+        out["message"] = status.message;
+    return out;
+}
+
+} // namespace
+
 std::vector<CodeLens> ManifestWorkspace::codeLenses(std::string_view text,
                                                     const std::string &path) const {
     std::vector<CodeLens> lenses;
@@ -757,6 +794,25 @@ std::vector<CodeLens> ManifestWorkspace::codeLenses(std::string_view text,
             // Reached over HTTP, not invoked with an event: debugging attaches, and every
             // request to its URL stops at the breakpoints. (A service is a server of its own.)
             lenses.push_back({fn.key.range, "Debug (attach)", "nimbus.debug", arguments});
+        }
+        // Where its third-party packages stand (requirements.txt, package.json).
+        const YamlNode *handler =
+            fn.value.find("handler") ? fn.value.find("handler") : fn.value.find("httpHandler");
+        if (debuggable && handler && handler->isScalar()) {
+            const auto ecosystem = family == manifest::RuntimeFamily::Python
+                                       ? sim::DependencySet::Ecosystem::Python
+                                       : sim::DependencySet::Ecosystem::Node;
+            if (const auto set = sim::findDependencySet(projectDir, projectDir, handler->scalar,
+                                                        ecosystem, interpreterOf(ecosystem))) {
+                const auto status = sim::statusOnDisk(*set, projectDir);
+                const char *what =
+                    status.state == sim::DependencyState::Installed    ? "installed"
+                    : status.state == sim::DependencyState::Installing ? "installing…"
+                    : status.state == sim::DependencyState::Failed     ? "install failed"
+                                                                       : "not installed yet";
+                lenses.push_back(
+                    {fn.key.range, status.file + ": " + what, "nimbus.dependencies", arguments});
+            }
         }
     }
     return lenses;
@@ -815,9 +871,35 @@ nlohmann::json ManifestWorkspace::listFunctions(const std::string &projectDir) c
                            {"memorySize", fn.memorySize.value},
                            {"timeout", fn.timeout.value},
                            {"routes", routes}});
+        if (const auto set = sim::dependencySetOf(*loaded.manifest, fn, interpreters()))
+            entry["dependencies"] = dependenciesJson(*set, loaded.manifest->projectDir);
+        if (!fn.layers.empty()) {
+            json layers = json::array();
+            for (const auto &use : fn.layers) {
+                if (const manifest::Layer *layer = loaded.manifest->layer(use.layer))
+                    layers.push_back({{"name", layer->name}, {"path", layer->path}});
+                else
+                    layers.push_back({{"arn", use.arn}});
+            }
+            entry["layers"] = std::move(layers);
+        }
         list.push_back(std::move(entry));
     }
     return list;
+}
+
+nlohmann::json ManifestWorkspace::dependencies(const std::string &projectDir,
+                                               const std::string &function) const {
+    const auto loaded = manifest::ManifestLoader().loadProject(projectDir);
+    if (!loaded.manifest)
+        throw std::runtime_error(loaded.diagnostics.empty()
+                                     ? "no manifest"
+                                     : manifest::formatDiagnostic(loaded.diagnostics.front()));
+    const manifest::Function *fn = loaded.manifest->function(function);
+    if (!fn)
+        throw std::runtime_error("no function '" + function + "' in the manifest");
+    const auto set = sim::dependencySetOf(*loaded.manifest, *fn, interpreters());
+    return set ? dependenciesJson(*set, loaded.manifest->projectDir) : json();
 }
 
 nlohmann::json ManifestWorkspace::invoke(const std::string &projectDir, const std::string &function,

@@ -88,7 +88,11 @@ public:
     std::vector<CodeLens> codeLenses(std::string_view text, const std::string &path) const;
 
     // workspace/executeCommand
+    // Each function: where it is defined, its kind, runtime, routes, its layers and where
+    // its third-party packages stand ("dependencies": file, tool, state, message, folder).
     nlohmann::json listFunctions(const std::string &projectDir) const;
+    // Where a function's third-party packages stand (null when it declares none).
+    nlohmann::json dependencies(const std::string &projectDir, const std::string &function) const;
     nlohmann::json invoke(const std::string &projectDir, const std::string &function,
                           const nlohmann::json &event) const;
 };

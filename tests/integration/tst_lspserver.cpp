@@ -120,6 +120,7 @@ private slots:
     void referencesFollowTheFileOnDisk();
     void listFunctionsDescribesTheProject();
     void lensesLaunchOrAttach();
+    void dependencyStateIsShown();
     void invokeRunsTheFunction();
     void invokeAnswersWhileItRunsAndCanBeCancelled();
     void commandErrors_data();
@@ -825,6 +826,80 @@ void TestLspServer::lensesLaunchOrAttach() {
     QVERIFY2(refused["error"]["message"].get<std::string>().find("http service") !=
                  std::string::npos,
              refused.dump().c_str());
+}
+
+// Where a function's packages stand, read from the project's build area as the simulator
+// (or nimbus package) leaves it: a lens on the function, nimbus.dependencies, listFunctions.
+void TestLspServer::dependencyStateIsShown() {
+    TempProject project;
+    project.write("handler.py", kHandler);
+    project.write("requirements.txt", "requests==2.31.0\n");
+    project.write("layers/common/python/shared.py", "X = 1\n");
+    const std::string manifest =
+        "service: shop\nprovider:\n  name: aws\n  runtime: python3.11\nlayers:\n"
+        "  common:\n    path: layers/common\nfunctions:\n"
+        "  hello:\n    handler: handler.hello\n    layers: [{Ref: CommonLambdaLayer}]\n";
+    project.writeManifest(QByteArray::fromStdString(manifest));
+    Client c;
+    c.initialize();
+    const std::string uri = manifestUri(project).toStdString();
+    c.open(uri, manifest);
+    auto lensTitle = [&] {
+        const json lenses =
+            c.request("textDocument/codeLens", {{"textDocument", {{"uri", uri}}}})["result"];
+        for (const auto &lens : lenses)
+            if (lens["command"]["command"] == "nimbus.dependencies")
+                return lens["command"]["title"].get<std::string>();
+        return std::string("(no lens) ") + lenses.dump();
+    };
+    auto status = [&] {
+        return c.request(
+            "workspace/executeCommand",
+            {{"command", "nimbus.dependencies"},
+             {"arguments", json::array({project.path().toStdString(), "hello"})}})["result"];
+    };
+    QCOMPARE(lensTitle(), std::string("requirements.txt: not installed yet"));
+    json s = status();
+    QCOMPARE(s["state"], "not installed");
+    QCOMPARE(s["tool"], "pip");
+    const std::string folder = s["folder"].get<std::string>();
+    QVERIFY2(folder.find("/.nimbus/deps/python-") != std::string::npos, s.dump().c_str());
+
+    // A failed installation leaves the tool's words beside the folder.
+    QDir().mkpath(QFileInfo(QString::fromStdString(folder)).path());
+    QFile failed(QString::fromStdString(folder + ".failed"));
+    QVERIFY(failed.open(QIODevice::WriteOnly));
+    failed.write("pip could not install requirements.txt (exit status 1):\nERROR: No matching "
+                 "distribution found for requests==2.31.0");
+    failed.close();
+    QCOMPARE(lensTitle(), std::string("requirements.txt: install failed"));
+    s = status();
+    QCOMPARE(s["state"], "failed");
+    QVERIFY2(s["message"].get<std::string>().find("No matching distribution") != std::string::npos,
+             s.dump().c_str());
+
+    // One being filled by a live process (this one) is installing.
+    const QString partial = QString::fromStdString(folder) + ".partial-" +
+                            QString::number(QCoreApplication::applicationPid()) + "-1";
+    QVERIFY(QDir().mkpath(partial));
+    QCOMPARE(lensTitle(), std::string("requirements.txt: installing…"));
+    QDir(partial).removeRecursively();
+
+    // A finished one is installed; listFunctions says so too, with the layers.
+    QVERIFY(QDir().mkpath(QString::fromStdString(folder)));
+    QFile record(QString::fromStdString(folder + "/.nimbus-deps.json"));
+    QVERIFY(record.open(QIODevice::WriteOnly));
+    record.write(
+        R"({"file": "requirements.txt", "installed": "2026-11-27T08:00:00.000Z", "seconds": 1.5})");
+    record.close();
+    QCOMPARE(lensTitle(), std::string("requirements.txt: installed"));
+    const json functions =
+        c.request("workspace/executeCommand",
+                  {{"command", "nimbus.listFunctions"},
+                   {"arguments", json::array({project.path().toStdString()})}})["result"];
+    QCOMPARE(functions[0]["dependencies"]["state"], "installed");
+    QCOMPARE(functions[0]["layers"][0]["name"], "common");
+    QCOMPARE(functions[0]["layers"][0]["path"], project.filePath("layers/common").toStdString());
 }
 
 void TestLspServer::invokeRunsTheFunction() {

@@ -28,6 +28,7 @@ class TestStudioModels : public QObject {
 
 private slots:
     void functionsAreGroupedByKind();
+    void functionsShowTheirPackagesAndLayers();
     void problemsAreSortedErrorsFirst();
     void instancesFollowTheStream_data();
     void instancesFollowTheStream();
@@ -76,6 +77,40 @@ void TestStudioModels::functionsAreGroupedByKind() {
     QCOMPARE(model.function("web").value("handler").toString(), QString("python app.py"));
     model.setFunctions({});
     QCOMPARE(model.rowCount(), 0);
+}
+
+void TestStudioModels::functionsShowTheirPackagesAndLayers() {
+    FunctionsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setFunctions(jsonArray(R"j([
+        {"name": "hello", "kind": "event", "runtime": "python3.11", "handler": "handler.hello",
+         "events": [], "routes": [],
+         "dependencies": {"file": "requirements.txt", "tool": "pip", "state": "failed",
+                          "message": "ERROR: No matching distribution found for nope==1"},
+         "layers": [{"name": "common", "path": "/p/layers/common"},
+                    {"arn": "arn:aws:lambda:us-east-1:000000000000:layer:tools:3"}]},
+        {"name": "ok", "kind": "event", "runtime": "python3.11", "handler": "handler.ok",
+         "events": [], "routes": [],
+         "dependencies": {"file": "requirements.txt", "tool": "pip", "state": "installed",
+                          "folder": "/p/.nimbus/deps/python-0123456789abcdef"}}
+    ])j"));
+    const QModelIndex hello = model.indexOf("hello");
+    QCOMPARE(model.rowCount(hello), 4); // handler, dependencies, two layers
+    const QModelIndex deps = model.index(1, 0, hello);
+    QCOMPARE(deps.data().toString(), QString("dependencies: requirements.txt — install failed"));
+    QCOMPARE(deps.data(FunctionsModel::DependencyStateRole).toString(), QString("failed"));
+    // The tool's own words, where the pointer rests.
+    QVERIFY(deps.data(Qt::ToolTipRole).toString().contains("No matching distribution"));
+    QVERIFY(deps.data(Qt::ForegroundRole).isValid());
+    QCOMPARE(model.index(2, 0, hello).data().toString(), QString("layer: common"));
+    QCOMPARE(model.index(2, 0, hello).data(Qt::ToolTipRole).toString(),
+             QString("/p/layers/common"));
+    QCOMPARE(model.index(3, 0, hello).data().toString(),
+             QString("layer: arn:aws:lambda:us-east-1:000000000000:layer:tools:3"));
+    const QModelIndex ok = model.index(1, 0, model.indexOf("ok"));
+    QCOMPARE(ok.data().toString(), QString("dependencies: requirements.txt — installed"));
+    QVERIFY(ok.data(Qt::ToolTipRole).toString().contains("python-0123456789abcdef"));
+    QVERIFY(!ok.data(Qt::ForegroundRole).isValid());
 }
 
 void TestStudioModels::problemsAreSortedErrorsFirst() {

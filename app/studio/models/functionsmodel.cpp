@@ -1,5 +1,7 @@
 #include "functionsmodel.h"
 
+#include <QBrush>
+#include <QColor>
 #include <QJsonObject>
 
 namespace nimbus::studio {
@@ -71,6 +73,38 @@ void FunctionsModel::setFunctions(const QJsonArray &functions) {
             detail(tr("handler: %1").arg(f.value("handler").toString()));
             for (const auto &event : f.value("events").toArray())
                 detail(tr("event: %1").arg(event.toString()));
+            // Its third-party packages, as the simulator (or nimbus package) installed them.
+            if (const QJsonObject deps = f.value("dependencies").toObject(); !deps.isEmpty()) {
+                const QString state = deps.value("state").toString();
+                const QString message = deps.value("message").toString();
+                detail(tr("dependencies: %1 — %2")
+                           .arg(deps.value("file").toString(),
+                                state == "failed" ? tr("install failed") : state));
+                QStandardItem *row = item->child(item->rowCount() - 1);
+                row->setData(state, DependencyStateRole);
+                row->setToolTip(
+                    state == "failed" ? tr("%1 could not install %2:\n%3")
+                                            .arg(deps.value("tool").toString(),
+                                                 deps.value("file").toString(), message)
+                    : state == "installed"
+                        ? tr("Installed with %1 into %2")
+                              .arg(deps.value("tool").toString(), deps.value("folder").toString())
+                    : state == "installing"
+                        ? tr("%1 is installing them now").arg(deps.value("tool").toString())
+                        : tr("The simulator installs them when it starts; nimbus package "
+                             "when it packages"));
+                if (state == "failed")
+                    row->setForeground(QBrush(QColor(0xc0, 0x1c, 0x28)));
+            }
+            for (const auto &layer : f.value("layers").toArray()) {
+                const QJsonObject l = layer.toObject();
+                detail(l.contains("arn") ? tr("layer: %1").arg(l.value("arn").toString())
+                                         : tr("layer: %1").arg(l.value("name").toString()));
+                item->child(item->rowCount() - 1)
+                    ->setToolTip(l.contains("arn") ? tr("A layer version published to the "
+                                                        "simulator's control plane")
+                                                   : l.value("path").toString());
+            }
             group->appendRow({item, runtime});
         }
         appendRow({group, groupRuntime});

@@ -6,8 +6,9 @@
 namespace nimbus::studio {
 
 // The project's functions as nimbus-lsp lists them (nimbus.listFunctions), grouped by kind
-// (event function, http function, http service); under each function its runtime and its
-// events. Where a function is defined and where its handler is come along as roles.
+// (event function, http function, http service); under each function its runtime, its
+// events, where its third-party packages stand and its layers. Where a function is defined and
+// where its handler is come along as roles.
 class FunctionsModel : public QStandardItemModel {
     Q_OBJECT
 public:
@@ -19,6 +20,8 @@ public:
         ManifestFileRole,
         ManifestLineRole,
         RoutesRole, // QJsonArray of {type, method, path}
+        // On a dependencies row: "installed", "installing", "failed" or "not installed".
+        DependencyStateRole,
     };
 
     explicit FunctionsModel(QObject *parent = nullptr);

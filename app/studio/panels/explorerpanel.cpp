@@ -36,10 +36,20 @@ ExplorerPanel::ExplorerPanel(FunctionsModel *functions, const QString &projectDi
     m_functions->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
     splitter->addWidget(titledSection(tr("Functions"), m_functions, splitter));
     connect(functions, &FunctionsModel::functionsChanged, this, [this] {
-        // Groups open, functions closed: the list reads at a glance.
+        // (The model's columns were made anew: so are the header's sections.)
+        m_functions->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+        m_functions->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+        // Groups open, functions closed: the list reads at a glance. A function's details
+        // (handler, events, packages, layers) take the whole width.
         for (int g = 0; g < m_model->rowCount(); ++g) {
+            const QModelIndex group = m_model->index(g, 0);
             m_functions->setFirstColumnSpanned(g, {}, true);
-            m_functions->expand(m_model->index(g, 0));
+            m_functions->expand(group);
+            for (int f = 0; f < m_model->rowCount(group); ++f) {
+                const QModelIndex function = m_model->index(f, 0, group);
+                for (int d = 0; d < m_model->rowCount(function); ++d)
+                    m_functions->setFirstColumnSpanned(d, function, true);
+            }
         }
     });
     connect(m_functions, &QTreeView::doubleClicked, this, [this](const QModelIndex &index) {

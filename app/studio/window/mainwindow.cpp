@@ -484,8 +484,16 @@ void MainWindow::buildProject() {
     connect(m_simulator, &SimulatorConnection::eventsReceived, m_log, &LogModel::appendEvents);
     connect(m_simulator, &SimulatorConnection::eventsReceived, this,
             [this](const QJsonArray &events) {
-                for (const auto &e : events)
+                bool dependencies = false;
+                for (const auto &e : events) {
                     m_instances->applyEvent(e.toObject());
+                    // An installation of packages began or ended: the list shows where each
+                    // function's stand.
+                    dependencies |= e.toObject().value("type").toString() == "platform" &&
+                                    e.toObject().value("message").toString().contains("install");
+                }
+                if (dependencies)
+                    refreshFunctions();
             });
     connect(m_simulator, &SimulatorConnection::eventsDropped, this, [this](qint64 count) {
         m_log->appendNotice(tr("%1 log lines were lost: the stream outran the Studio").arg(count));
