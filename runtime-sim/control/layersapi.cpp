@@ -31,6 +31,20 @@ std::optional<long long> versionNumber(const std::string &text, lambda::ApiError
     return number;
 }
 
+// A layer version as its path parameters name it: LayerName (a name or a layer ARN) and
+// VersionNumber; nullopt with Lambda's error.
+std::optional<lambda::LayerRef> layerVersionOf(const std::string &layerName,
+                                               const std::string &number, lambda::ApiError &error) {
+    auto ref = lambda::parseLayerName(layerName, error);
+    if (!ref)
+        return std::nullopt;
+    const auto version = versionNumber(number, error);
+    if (!version)
+        return std::nullopt;
+    ref->version = *version;
+    return ref;
+}
+
 } // namespace
 
 bool ControlPlane::isLocalLayer(const lambda::LayerRef &ref) const {
@@ -83,13 +97,11 @@ net::Response ControlPlane::publishLayerVersion(const ApiRequest &r, const std::
 net::Response ControlPlane::getLayerVersion(const std::string &layerName,
                                             const std::string &number) {
     lambda::ApiError error;
-    const auto ref = lambda::parseLayerName(layerName, error);
+    const auto ref = layerVersionOf(layerName, number, error);
     if (!ref)
         return lambdaError(error);
-    const auto version = versionNumber(number, error);
-    if (!version)
-        return lambdaError(error);
-    const auto record = isLocalLayer(*ref) ? m_layers->version(ref->name, *version) : std::nullopt;
+    const auto record =
+        isLocalLayer(*ref) ? m_layers->version(ref->name, ref->version) : std::nullopt;
     if (!record)
         return lambdaError(layerVersionNotFound());
     return apiResponse(200, lambda::toJson(record->config, codeUrl(record->codeHex)));
@@ -98,17 +110,14 @@ net::Response ControlPlane::getLayerVersion(const std::string &layerName,
 net::Response ControlPlane::deleteLayerVersion(const std::string &layerName,
                                                const std::string &number) {
     lambda::ApiError error;
-    const auto ref = lambda::parseLayerName(layerName, error);
+    const auto ref = layerVersionOf(layerName, number, error);
     if (!ref)
-        return lambdaError(error);
-    const auto version = versionNumber(number, error);
-    if (!version)
         return lambdaError(error);
     // A version that is not there is deleted already: 204 all the same, as on Lambda. Its
     // package stays while functions list it (FunctionStore::sweepCode).
-    if (isLocalLayer(*ref) && m_layers->remove(ref->name, *version))
+    if (isLocalLayer(*ref) && m_layers->remove(ref->name, ref->version))
         m_simulator.platformEvent("deleted layer " + ref->name + " version " +
-                                  std::to_string(*version));
+                                  std::to_string(ref->version));
     return apiResponse(204, json());
 }
 
