@@ -91,6 +91,7 @@ net::Response ControlPlane::publishLayerVersion(const ApiRequest &r, const std::
     m_simulator.platformEvent("published layer " + v.layerName + " version " +
                               std::to_string(v.version) + " (" + std::to_string(v.codeSize) +
                               " bytes)");
+    m_simulator.layerPublished(); // manifest functions that list it by ARN mount it now
     return apiResponse(201, lambda::toJson(v, codeUrl(record.codeHex)));
 }
 

@@ -524,6 +524,18 @@ std::vector<std::string> Simulator::layerDirsOf(const manifest::Function &functi
     return dirs;
 }
 
+void Simulator::layerPublished() {
+    m_reportedLayers.clear(); // (one still missing is said again)
+    for (const auto &[name, pool] : m_pools) {
+        const manifest::Function *function = m_manifest ? m_manifest->function(name) : nullptr;
+        if (!function || function->layers.empty())
+            continue;
+        FunctionConfig config = configFor(*function);
+        if (config.layerDirs != pool->config().layerDirs)
+            pool->reconfigure(std::move(config));
+    }
+}
+
 std::shared_ptr<FunctionPool> Simulator::poolFor(const manifest::Function &function) {
     auto it = m_pools.find(function.name);
     if (it != m_pools.end())

@@ -143,6 +143,10 @@ public:
 
     boost::asio::io_context &io() { return m_io; }
 
+    // A layer version was published to the control plane: functions of the manifest that
+    // list it by its ARN (and ran without it) get instances that mount it.
+    void layerPublished();
+
     // Each function's third-party packages (requirements.txt, package.json): installed,
     // being installed or failed, and what its instances import from.
     DependencyStatus dependencies(const std::string &function) const;

@@ -605,6 +605,13 @@ check_delete() {
 # imports its python/ folder, and keeps running from it after the version is deleted.
 check_layers() {
     local layer_arn=arn:aws:lambda:$AWS_DEFAULT_REGION:000000000000:layer:shared
+    # Before its layer version is published, a manifest function that lists it cannot import
+    # it (and the log says which layer it runs without); once published, it can (below).
+    invoke conf-dev-fromlayer '{}'
+    expect_same "a manifest function whose layer version is not published yet runs without it" \
+        "0 Runtime.ImportModuleError" "$RC $(answer 'd["errorType"]')$(oneline "$ERR")"
+    expect "the log names the layer it runs without" "$(tail -5 "$WORK/sim.log")" \
+        grep -q "fromlayer runs without layer $layer_arn:2" "$WORK/sim.log"
     expect_call "publish-layer-version makes version 1" \
         "1 $layer_arn:1 $(sha256_base64 "$WORK/code/layer.zip")" \
         lambda publish-layer-version --layer-name shared --zip-file "fileb://$WORK/code/layer.zip" \
