@@ -307,7 +307,8 @@ std::string lambdaSizeProblem(const Package &package) {
 }
 
 std::string packageSummary(const Package &package) {
-    std::string summary = std::to_string(package.files.size()) + " files, " +
+    std::string summary = std::to_string(package.files.size()) +
+                          (package.files.size() == 1 ? " file, " : " files, ") +
                           megabytes(package.zip.size()) + " zipped, " +
                           megabytes(package.unzippedBytes) + " unzipped";
     if (!package.dependencies.empty())
