@@ -627,7 +627,21 @@ void LspServer::executeCommand(const json &params, jsonrpc::Dispatcher::ReplySin
     const std::string function = arguments[1].get<std::string>();
     if (command == "nimbus.dependencies") {
         try {
-            reply(m_workspace.dependencies(project, function));
+            const json status = m_workspace.dependencies(project, function);
+            // An editor that runs the command from its lens shows the answer to the user.
+            if (status.is_object()) {
+                const bool failed = status.value("state", "") == "failed";
+                m_dispatcher.notify(
+                    "window/showMessage",
+                    {{"type", failed ? 1 : 3},
+                     {"message",
+                      function + ": " + status.value("file", "") + " " +
+                          (failed ? "could not be installed by " + status.value("tool", "") +
+                                        ":\n" + status.value("message", "")
+                                  : status.value("state", "") + " (" + status.value("tool", "") +
+                                        ", " + status.value("folder", "") + ")")}});
+            }
+            reply(status);
         } catch (const std::exception &e) {
             reply(Error{jsonrpc::RequestFailed, std::string("nimbus.dependencies: ") + e.what()});
         }

@@ -877,6 +877,18 @@ void TestLspServer::dependencyStateIsShown() {
     QCOMPARE(s["state"], "failed");
     QVERIFY2(s["message"].get<std::string>().find("No matching distribution") != std::string::npos,
              s.dump().c_str());
+    // An editor that runs the lens's command shows the user why (an error message).
+    json shown;
+    {
+        std::lock_guard lock(c.mutex);
+        for (const auto &m : c.sent)
+            if (m.value("method", "") == "window/showMessage")
+                shown = m["params"];
+    }
+    QCOMPARE(shown["type"], 1);
+    QVERIFY2(shown["message"].get<std::string>().find("hello: requirements.txt could not be "
+                                                      "installed by pip") != std::string::npos,
+             shown.dump().c_str());
 
     // One being filled by a live process (this one) is installing.
     const QString partial = QString::fromStdString(folder) + ".partial-" +

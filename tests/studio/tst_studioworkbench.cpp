@@ -78,6 +78,7 @@ private slots:
     void theSimulatorPanelShowsInstancesAndRoutes();
     void theRequestPanelCallsTheGateway();
     void theCommandPaletteRunsAnyAction();
+    void aFailedInstallationIsListedAndItsLensOpensTheFile();
     void aKilledLanguageServerIsRestartedWithNoTextLost();
     void aKilledSimulatorIsRestarted();
     void restartCommandsBringTheServersBack();
@@ -363,6 +364,48 @@ void TestStudioWorkbench::theCommandPaletteRunsAnyAction() {
     for (QAction *action : m_window->commands()->actions())
         QVERIFY2(!m_window->commands()->paletteTitle(action).isEmpty(),
                  qPrintable(action->objectName()));
+}
+
+void TestStudioWorkbench::aFailedInstallationIsListedAndItsLensOpensTheFile() {
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->simulator()->state(), SimulatorConnection::State::Running,
+                              kTimeout);
+    // A requirement pip cannot find (offline): the simulator installs it as the file appears,
+    // and the function list follows what it reports.
+    m_project->write("requirements.txt", "--no-index\nno-such-package-for-studio==1.0\n");
+    FunctionsModel *functions = m_window->functions();
+    auto dependencies = [&] {
+        return functions->function("hello").value("dependencies").toObject();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(dependencies().value("state").toString() == "failed", 60000);
+    QVERIFY(dependencies().value("message").toString().contains("no-such-package-for-studio"));
+    const QModelIndex hello = functions->indexOf("hello");
+    QStringList rows;
+    for (int r = 0; r < functions->rowCount(hello); ++r)
+        rows << functions->index(r, 0, hello).data().toString();
+    QVERIFY2(rows.contains("dependencies: requirements.txt — install failed"),
+             qPrintable(rows.join(" | ")));
+    // The lens on the function says so; activating it opens the file and says why.
+    CodeEditor *editor = manifestEditor();
+    CodeLens failed;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (const auto &lens : editor->codeLenses())
+                if (lens.command == "nimbus.dependencies" &&
+                    lens.arguments.at(1).toString() == "hello")
+                    failed = lens;
+            return failed.title == "requirements.txt: install failed";
+        }(),
+        kTimeout);
+    emit editor->lensActivated(failed);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_window->editors()->current() &&
+            m_window->editors()->current()->path().endsWith("requirements.txt"),
+        kTimeout);
+    QVERIFY2(m_window->banner()->text().contains("no-such-package-for-studio"),
+             qPrintable(m_window->banner()->text()));
+    m_window->banner()->dismiss();
+    m_window->editors()->close(m_window->editors()->current(), true);
+    QFile::remove(m_project->filePath("requirements.txt"));
 }
 
 void TestStudioWorkbench::aKilledLanguageServerIsRestartedWithNoTextLost() {

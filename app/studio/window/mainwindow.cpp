@@ -492,8 +492,15 @@ void MainWindow::buildProject() {
                     dependencies |= e.toObject().value("type").toString() == "platform" &&
                                     e.toObject().value("message").toString().contains("install");
                 }
-                if (dependencies)
+                if (dependencies) {
                     refreshFunctions();
+                    // (and the manifest's lenses, which say where each function's stand)
+                    const QString manifest = QString::fromStdString(
+                        manifest::ManifestLoader::findManifestFile(m_projectDir.toStdString())
+                            .value_or(""));
+                    if (CodeEditor *editor = m_editors->editorFor(manifest))
+                        m_features->refresh(editor);
+                }
             });
     connect(m_simulator, &SimulatorConnection::eventsDropped, this, [this](qint64 count) {
         m_log->appendNotice(tr("%1 log lines were lost: the stream outran the Studio").arg(count));
@@ -785,6 +792,18 @@ void MainWindow::onLensActivated(const CodeLens &lens) {
         invokeFunction(function);
     } else if (lens.command == "nimbus.debug") {
         debugFunction(function);
+    } else if (lens.command == "nimbus.dependencies") {
+        // The file that declares the packages; a failure's reason, in the tool's words.
+        const QJsonObject deps = m_functions->function(function).value("dependencies").toObject();
+        if (deps.isEmpty())
+            return;
+        m_editors->open(QDir(m_projectDir).filePath(deps.value("file").toString()));
+        if (deps.value("state").toString() == "failed")
+            m_banner->showMessage(tr("%1 could not install %2 for %3: %4")
+                                      .arg(deps.value("tool").toString(),
+                                           deps.value("file").toString(), function,
+                                           deps.value("message").toString().section('\n', -2)),
+                                  Banner::Tone::Warning);
     }
 }
 
