@@ -212,11 +212,24 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
         return 1;
     }
     const std::string project = fs::canonical(opts.project, ec).string();
-    if (auto live = StateFile::readLive(project)) {
-        err << opts.program << ": a simulator is already serving " << project << " (pid "
-            << (*live)["pid"].get<int>() << ", gateway " << (*live).value("gateway", "") << ")\n";
+    // The project's serving lock, held until this process ends (the kernel lets it go even
+    // after kill -9, so a simulator started next is never refused by a dead one).
+    std::string lockError;
+    const int lock = StateFile::lock(project, lockError);
+    if (lock < 0) {
+        if (auto live = StateFile::readLive(project))
+            err << opts.program << ": a simulator is already serving " << project << " (pid "
+                << (*live)["pid"].get<int>() << ", gateway " << (*live).value("gateway", "")
+                << ")\n";
+        else
+            err << opts.program << ": a simulator is already serving " << project << " ("
+                << lockError << ")\n";
         return 1;
     }
+    struct LockHolder {
+        int fd;
+        ~LockHolder() { ::close(fd); }
+    } holder{lock};
 
     boost::asio::io_context io;
     ConsoleLog console(out, opts.colour, io);

@@ -50,6 +50,58 @@ void StateFile::remove(const std::string &projectDir) {
     fs::remove(pathFor(projectDir), ec);
 }
 
+std::string StateFile::lockPathFor(const std::string &projectDir) {
+    return (fs::path(projectDir) / ".nimbus" / "sim.lock").string();
+}
+
+namespace {
+
+// A write lock over the whole file, owned by the open file description (not the process:
+// another descriptor of the same process conflicts with it, and closing one leaves it).
+struct flock wholeFile(short type) {
+    struct flock region {};
+    region.l_type = type;
+    region.l_whence = SEEK_SET;
+    region.l_start = 0;
+    region.l_len = 0;
+    return region;
+}
+
+// Whether some process holds the project's serving lock; nothing when there is no lock file.
+std::optional<bool> lockHeld(const std::string &projectDir) {
+    const int fd = ::open(StateFile::lockPathFor(projectDir).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return std::nullopt;
+    struct flock region = wholeFile(F_WRLCK);
+    const bool asked = ::fcntl(fd, F_OFD_GETLK, &region) == 0;
+    ::close(fd);
+    if (!asked)
+        return std::nullopt;
+    return region.l_type != F_UNLCK;
+}
+
+} // namespace
+
+int StateFile::lock(const std::string &projectDir, std::string &error) {
+    const std::string path = lockPathFor(projectDir);
+    std::error_code ec;
+    fs::create_directories(fs::path(path).parent_path(), ec);
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        error = "cannot open " + path + ": " + std::strerror(errno);
+        return -1;
+    }
+    struct flock region = wholeFile(F_WRLCK);
+    if (::fcntl(fd, F_OFD_SETLK, &region) != 0) {
+        error = errno == EAGAIN || errno == EACCES
+                    ? "another simulator holds " + path
+                    : "cannot lock " + path + ": " + std::strerror(errno);
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 std::optional<nlohmann::json> StateFile::readLive(const std::string &projectDir) {
     std::ifstream in(pathFor(projectDir));
     if (!in)
@@ -57,6 +109,8 @@ std::optional<nlohmann::json> StateFile::readLive(const std::string &projectDir)
     nlohmann::json state = nlohmann::json::parse(in, nullptr, false);
     if (!state.is_object() || !state.contains("pid") || !state["pid"].is_number_integer())
         return std::nullopt;
+    if (const auto held = lockHeld(projectDir))
+        return *held ? std::optional(state) : std::nullopt;
     const auto pid = state["pid"].get<pid_t>();
     if (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH))
         return std::nullopt;

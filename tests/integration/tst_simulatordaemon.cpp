@@ -26,6 +26,7 @@ private slots:
     void controlPlaneErrors();
     void stopsCleanly();
     void refusesASecondSimulator();
+    void aKilledSimulatorIsReplacedAtOnce();
     void embeddedInvokeOfTheExamples_data();
     void embeddedInvokeOfTheExamples();
     void invokeReportsFunctionErrors();
@@ -192,6 +193,35 @@ void TestSimulatorDaemon::refusesASecondSimulator() {
     QCOMPARE(second.exitCode(), 1);
     QVERIFY(second.readAllStandardError().contains("already serving"));
     QVERIFY(QFile::exists(m_project->filePath(".nimbus/sim.json")));
+}
+
+void TestSimulatorDaemon::aKilledSimulatorIsReplacedAtOnce() {
+    // kill -9, and a new simulator at once, before the old process is even reaped: its lock
+    // died with it, whatever its pid still shows.
+    ::kill(static_cast<pid_t>(m_daemon->process().processId()), SIGKILL);
+    SimDaemon next(m_project->path());
+    QVERIFY2(next.start(), qPrintable(next.error()));
+    next.stop();
+
+    // A state file that names a live process (this test) but no lock held: not a simulator.
+    QFile state(m_project->filePath(".nimbus/sim.json"));
+    QVERIFY(state.open(QIODevice::WriteOnly));
+    state.write(QJsonDocument(QJsonObject{{"pid", int(QCoreApplication::applicationPid())},
+                                          {"gateway", "http://127.0.0.1:9"}})
+                    .toJson());
+    state.close();
+    SimDaemon another(m_project->path());
+    QVERIFY2(another.start(), qPrintable(another.error()));
+    // While it serves, a third is refused, naming it.
+    QProcess third;
+    third.start(nimbusBinary("nimbus-sim"), {"--project", m_project->path()});
+    QVERIFY(third.waitForFinished(10000));
+    QCOMPARE(third.exitCode(), 1);
+    const QString said = QString::fromUtf8(third.readAllStandardError());
+    QVERIFY2(said.contains(QString("already serving %1 (pid %2")
+                               .arg(m_project->path())
+                               .arg(another.process().processId())),
+             qPrintable(said));
 }
 
 void TestSimulatorDaemon::embeddedInvokeOfTheExamples_data() {

@@ -1,5 +1,7 @@
 #include "simulatorconnection.h"
 
+#include "simulator/statefile.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
@@ -111,8 +113,9 @@ void SimulatorConnection::start() {
     QFile file(m_projectDir + "/.nimbus/sim.json");
     if (file.open(QIODevice::ReadOnly)) {
         const QJsonObject state = QJsonDocument::fromJson(file.readAll()).object();
-        const qint64 pid = state.value("pid").toInteger();
-        if (processAlive(pid) && attach(state))
+        // Serving, as its lock says (a pid can outlive a killed simulator, or be reused).
+        const auto live = sim::StateFile::readLive(m_projectDir.toStdString());
+        if (live && live->value("pid", 0LL) == state.value("pid").toInteger() && attach(state))
             return;
     }
     launch();
