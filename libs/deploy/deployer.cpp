@@ -434,16 +434,13 @@ bool Deployer::deploy(const manifest::Manifest &m, const Provenance &provenance)
     };
     // The service's layers that the deployed functions list, first: the functions name
     // their published versions.
-    std::set<std::string> failedLayers;
+    std::set<std::string> used, failedLayers;
+    for (const auto &plan : plans)
+        for (const auto &name : plan.functions)
+            for (const auto &use : m.function(name)->layers)
+                used.insert(use.layer);
     for (const auto &layer : m.layers) {
-        const bool used = std::any_of(plans.begin(), plans.end(), [&](const PackagePlan &plan) {
-            return std::any_of(plan.functions.begin(), plan.functions.end(), [&](auto &name) {
-                const auto &uses = m.function(name)->layers;
-                return std::any_of(uses.begin(), uses.end(),
-                                   [&](const auto &use) { return use.layer == layer.name; });
-            });
-        });
-        if (!used)
+        if (!used.count(layer.name))
             continue;
         if (cancelled())
             return false;
@@ -494,6 +491,13 @@ bool Deployer::deploy(const manifest::Manifest &m, const Provenance &provenance)
     return ok;
 }
 
+namespace {
+// "ResourceConflictException: the function is being updated", as a progress line says it.
+std::string errorText(const lambda::ApiError &error) {
+    return error.type + (error.type.empty() ? "" : ": ") + error.message;
+}
+} // namespace
+
 bool Deployer::publishLayer(const manifest::Manifest &m, const manifest::Layer &layer) {
     auto fail = [&](const std::string &why) {
         m_progress({DeployStep::Kind::Failed, "", layer.deployedName, why});
@@ -505,8 +509,7 @@ bool Deployer::publishLayer(const manifest::Manifest &m, const manifest::Layer &
         return fail(error);
     const auto latest = m_client.latestLayerVersion(layer.deployedName);
     if (!latest.ok())
-        return fail(latest.error.type + (latest.error.type.empty() ? "" : ": ") +
-                    latest.error.message);
+        return fail(errorText(latest.error));
     const std::string summary = packaging::packageSummary(package);
     if (latest->is_object() &&
         latest->value("Content", json::object()).value("CodeSha256", "") == package.sha256Base64) {
@@ -525,8 +528,7 @@ bool Deployer::publishLayer(const manifest::Manifest &m, const manifest::Layer &
         request["LicenseInfo"] = layer.licenseInfo;
     const auto published = m_client.publishLayerVersion(layer.deployedName, request);
     if (!published.ok())
-        return fail(published.error.type + (published.error.type.empty() ? "" : ": ") +
-                    published.error.message);
+        return fail(errorText(published.error));
     m_layerArns[layer.name] = published->value("LayerVersionArn", "");
     m_progress(
         {DeployStep::Kind::Layer, "", layer.deployedName,
@@ -540,8 +542,7 @@ bool Deployer::deployFunction(const manifest::Manifest &m, const manifest::Funct
     json settings = functionSettings(m, fn, provenance, m_layerArns);
     const lambda::Tags tags = functionTags(m, fn, provenance);
     auto fail = [&](const lambda::ApiError &error) {
-        m_progress({DeployStep::Kind::Failed, fn.name, name,
-                    error.type + (error.type.empty() ? "" : ": ") + error.message});
+        m_progress({DeployStep::Kind::Failed, fn.name, name, errorText(error)});
         return false;
     };
     if (!m_local && roleOf(m, fn).empty()) {

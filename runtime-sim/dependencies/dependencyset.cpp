@@ -71,18 +71,19 @@ std::optional<DependencySet> findDependencySet(const std::string &projectDir,
     for (;;) {
         fs::path candidate = folder / (python ? "requirements.txt" : "package.json");
         std::vector<std::string> requirements;
-        std::string problem;
+        std::string problem, text;
         if (python && !fs::is_regular_file(candidate, ec) &&
             fs::is_regular_file(folder / "pyproject.toml", ec)) {
             // (One that lists no dependencies holds tools' settings: look further up.)
-            if (auto listed = pyprojectDependencies(readFile(folder / "pyproject.toml"), problem);
-                listed || !problem.empty()) {
+            text = readFile(folder / "pyproject.toml");
+            if (auto listed = pyprojectDependencies(text, problem); listed || !problem.empty()) {
                 candidate = folder / "pyproject.toml";
                 requirements = listed.value_or(std::vector<std::string>{});
             }
         }
         if (fs::is_regular_file(candidate, ec)) {
-            const std::string text = readFile(candidate);
+            if (candidate.filename() != "pyproject.toml")
+                text = readFile(candidate);
             if (ecosystem == DependencySet::Ecosystem::Node && !declaresDependencies(text))
                 return std::nullopt; // the package the handler is in needs nothing installed
             DependencySet set;

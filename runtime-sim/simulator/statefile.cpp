@@ -58,9 +58,9 @@ namespace {
 
 // A write lock over the whole file, owned by the open file description (not the process:
 // another descriptor of the same process conflicts with it, and closing one leaves it).
-struct flock wholeFile(short type) {
+struct flock wholeFileWriteLock() {
     struct flock region {};
-    region.l_type = type;
+    region.l_type = F_WRLCK;
     region.l_whence = SEEK_SET;
     region.l_start = 0;
     region.l_len = 0;
@@ -72,7 +72,7 @@ std::optional<bool> lockHeld(const std::string &projectDir) {
     const int fd = ::open(StateFile::lockPathFor(projectDir).c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return std::nullopt;
-    struct flock region = wholeFile(F_WRLCK);
+    struct flock region = wholeFileWriteLock();
     const bool asked = ::fcntl(fd, F_OFD_GETLK, &region) == 0;
     ::close(fd);
     if (!asked)
@@ -91,7 +91,7 @@ int StateFile::lock(const std::string &projectDir, std::string &error) {
         error = "cannot open " + path + ": " + std::strerror(errno);
         return -1;
     }
-    struct flock region = wholeFile(F_WRLCK);
+    struct flock region = wholeFileWriteLock();
     if (::fcntl(fd, F_OFD_SETLK, &region) != 0) {
         error = errno == EAGAIN || errno == EACCES
                     ? "another simulator holds " + path
