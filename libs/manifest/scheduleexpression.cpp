@@ -256,6 +256,8 @@ CronField compileField(const std::string &text, const FieldRule &rule, int offse
     static const RE2 nthDay("([0-9A-Za-z]+)#([1-5])");
     static const RE2 lastDay("([0-9A-Za-z]+)L");
     static const RE2 rangeStep(R"(([0-9A-Za-z]+|\*)(?:-([0-9A-Za-z]+))?(?:/([0-9]{1,6}))?)");
+    // (The day forms NW, N#K and NL only in the fields that have them, as partOk takes them:
+    // in the month field, JUL is July, not "the last JU".)
     for (std::string part; std::getline(parts, part, ',');) {
         std::string first, second, step;
         if (part == "?") {
@@ -267,11 +269,14 @@ CronField compileField(const std::string &text, const FieldRule &rule, int offse
                 field.values.set(static_cast<std::size_t>(rule.max - offset)); // day-of-week L: Saturday
         } else if (part == "LW") {
             field.lastWeekday = true;
-        } else if (RE2::FullMatch(part, nthWeekday, &first)) {
+        } else if (rule.extras.find('W') != std::string::npos &&
+                   RE2::FullMatch(part, nthWeekday, &first)) {
             field.nearestWeekday.push_back(valueOf(first, rule) - offset);
-        } else if (RE2::FullMatch(part, nthDay, &first, &second)) {
+        } else if (rule.extras.find('#') != std::string::npos &&
+                   RE2::FullMatch(part, nthDay, &first, &second)) {
             field.nthOfWeekday.emplace_back(valueOf(first, rule) - offset, std::stoi(second));
-        } else if (RE2::FullMatch(part, lastDay, &first)) {
+        } else if (rule.extras.find('L') != std::string::npos &&
+                   RE2::FullMatch(part, lastDay, &first)) {
             field.lastOfWeekday.push_back(valueOf(first, rule) - offset);
         } else if (RE2::FullMatch(part, rangeStep, &first, &second, &step)) {
             const int from = first == "*" ? rule.min : valueOf(first, rule);

@@ -66,11 +66,10 @@ std::string joined(const std::vector<std::string> &steps, std::size_t count);
 // Where a link at `steps` (its own path) pointing at `target` leads, as steps from the
 // package's root; nothing when it leads out, or when it passes through another link on
 // the way (`through` names it then): the lexical path says nothing about where a link
-// really goes.
-std::optional<std::vector<std::string>> linkTarget(const std::vector<std::string> &steps,
-                                                   const std::string &target,
-                                                   const std::set<std::string> &links,
-                                                   std::string &through) {
+// really goes. `route` gets every path the target passes through.
+std::optional<std::vector<std::string>>
+linkTarget(const std::vector<std::string> &steps, const std::string &target,
+           const std::set<std::string> &links, std::string &through, std::set<std::string> &route) {
     if (target.empty() || target[0] == '/' || target[0] == '\\')
         return std::nullopt;
     std::vector<std::string> at(steps.begin(), steps.end() - (steps.empty() ? 0 : 1));
@@ -82,6 +81,7 @@ std::optional<std::vector<std::string>> linkTarget(const std::vector<std::string
             at.pop_back();
         } else if (!step.empty() && step != ".") {
             at.push_back(step);
+            route.insert(joined(at, at.size()));
             if (links.count(joined(at, at.size()))) {
                 through = joined(at, at.size());
                 return false;
@@ -164,6 +164,10 @@ std::optional<ZipSummary> walk(std::string_view zip, const ZipLimits &limits, st
     // So nothing may be reached through a link, and no link may point through one.
     std::set<std::string> links;
     std::set<std::string> paths; // every entry and the folders above it
+    // Where the links' targets pass: a link that comes later may not stand there, or it
+    // would change where they lead ("b" -> "d/.." is inside while "d" is a folder, and the
+    // package's parent once a link "d" -> "." follows).
+    std::set<std::string> routes;
     archive_entry *entry = nullptr;
     char buffer[65536];
     for (;;) {
@@ -199,8 +203,14 @@ std::optional<ZipSummary> walk(std::string_view zip, const ZipLimits &limits, st
         if (!target.empty()) {
             const bool hardLink = archive_entry_hardlink(entry) != nullptr;
             std::string through;
+            const std::string self = joined(*steps, steps->size());
+            if (routes.count(self)) {
+                error = "Unsafe package: the link '" + std::string(name) +
+                        "' stands where an earlier link's target passes";
+                return std::nullopt;
+            }
             const auto to = hardLink ? safeSteps(target.substr(1), why)
-                                     : linkTarget(*steps, target, links, through);
+                                     : linkTarget(*steps, target, links, through, routes);
             if (!through.empty()) {
                 error = "Unsafe package: the link '" + std::string(name) +
                         "' points through another link ('" + through + "')";
@@ -216,7 +226,6 @@ std::optional<ZipSummary> walk(std::string_view zip, const ZipLimits &limits, st
                         "' points through another link ('" + *link + "')";
                 return std::nullopt;
             }
-            const std::string self = joined(*steps, steps->size());
             if (paths.count(self)) {
                 error = "Unsafe package: the link '" + std::string(name) +
                         "' stands where the package has a folder or file";

@@ -326,9 +326,12 @@ void LspServer::registerHandlers() {
         for (const auto &change : params.at("contentChanges")) {
             std::optional<Range> range;
             if (change.contains("range")) {
-                const json &r = change["range"];
-                range = Range{{r["start"]["line"].get<int>(), r["start"]["character"].get<int>()},
-                              {r["end"]["line"].get<int>(), r["end"]["character"].get<int>()}};
+                // (at(): a missing member throws and the dispatcher drops the notification;
+                // [] on a const object would be undefined behaviour.)
+                const json &r = change.at("range");
+                range = Range{
+                    {r.at("start").at("line").get<int>(), r.at("start").at("character").get<int>()},
+                    {r.at("end").at("line").get<int>(), r.at("end").at("character").get<int>()}};
             }
             if (!it->second->applyChange(range, change.at("text").get<std::string>(), version))
                 return; // a change outside the document: keep what we have

@@ -462,8 +462,11 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
             // `reuse` allows, else a new one.
             std::optional<beast::tcp_stream> upstream;
             bool reused = false;
-            auto connectUpstream = [&](bool reuse) -> asio::awaitable<beast::error_code> {
-                auto &idle = m_idleUpstreams[lease->port];
+            // (The lease is captured by name: clang 14, the fuzz build's compiler, captures no
+            // structured binding.)
+            auto connectUpstream =
+                [&, &leased = lease](bool reuse) -> asio::awaitable<beast::error_code> {
+                auto &idle = m_idleUpstreams[leased->port];
                 reused = reuse && !idle.empty();
                 if (reused) {
                     upstream.emplace(std::move(idle.back()));
@@ -473,7 +476,7 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
                 upstream.emplace(co_await asio::this_coro::executor);
                 upstream->expires_after(std::chrono::seconds(5));
                 auto [cec] = co_await upstream->async_connect(
-                    tcp::endpoint(asio::ip::address_v4::loopback(), lease->port), awaitTuple);
+                    tcp::endpoint(asio::ip::address_v4::loopback(), leased->port), awaitTuple);
                 co_return cec;
             };
             auto cannotConnect = [&](const beast::error_code &cec) {

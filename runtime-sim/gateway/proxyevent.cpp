@@ -303,8 +303,9 @@ std::optional<GatewayResponse> restProxyResponse(const std::string &payload, std
     if (result.contains("multiValueHeaders") && result["multiValueHeaders"].is_object()) {
         for (const auto &[name, values] : result["multiValueHeaders"].items()) {
             // A multi-value header replaces a single one of the same name.
-            std::erase_if(response.headers,
-                          [&](const auto &h) { return lower(h.first) == lower(name); });
+            std::erase_if(response.headers, [&written = name](const auto &h) {
+                return lower(h.first) == lower(written);
+            });
             if (values.is_array()) {
                 for (const auto &value : values)
                     response.headers.emplace_back(name, scalarText(value));

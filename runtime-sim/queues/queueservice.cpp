@@ -317,8 +317,9 @@ json QueueService::setAttributes(QueueRecord queue, const Json &given, bool crea
     const json changes = given.is_object() ? given : json::object();
     for (const auto &[name, value] : changes.items()) {
         const std::string v = value.is_string() ? value.get<std::string>() : value.dump();
-        const auto rule = std::find_if(std::begin(kRules), std::end(kRules),
-                                       [&](const AttributeRule &r) { return name == r.name; });
+        const auto rule = std::find_if(
+            std::begin(kRules), std::end(kRules),
+            [&attribute = name](const AttributeRule &r) { return attribute == r.name; });
         if (rule != std::end(kRules)) {
             long long n = 0;
             try {
@@ -395,8 +396,9 @@ json QueueService::createQueue(const Json &params, const std::string &endpoint) 
         const json asked = given.is_object() ? given : json::object();
         for (const auto &[key, value] : asked.items()) {
             const std::string v = value.is_string() ? value.get<std::string>() : value.dump();
-            const auto rule = std::find_if(std::begin(kRules), std::end(kRules),
-                                           [&](const AttributeRule &r) { return key == r.name; });
+            const auto rule = std::find_if(
+                std::begin(kRules), std::end(kRules),
+                [&attribute = key](const AttributeRule &r) { return attribute == r.name; });
             const std::string current =
                 have.contains(key) ? have[key].get<std::string>()
                 : rule != std::end(kRules) ? rule->defaultValue

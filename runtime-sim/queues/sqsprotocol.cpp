@@ -93,9 +93,11 @@ json normalize(const json &node) {
     json out = json::object();
     for (const auto &[key, value] : node.items()) {
         json normal = normalize(value);
-        // (QueueUrl is flattened in answers only: in a request it is the queue.)
-        const auto flat = std::find_if(std::begin(kFlattened), std::end(kFlattened),
-                                       [&](const Flattened &f) { return key == f.query; });
+        // (QueueUrl is flattened in answers only: in a request it is the queue. The binding
+        // is captured by name: clang 14, the fuzz build's compiler, captures none.)
+        const auto flat =
+            std::find_if(std::begin(kFlattened), std::end(kFlattened),
+                         [&name = key](const Flattened &f) { return name == f.query; });
         if (flat == std::end(kFlattened) || key == "QueueUrl") {
             out[key] = std::move(normal);
             continue;

@@ -2,6 +2,7 @@
 
 #include <boost/beast/http.hpp>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 namespace nimbus::sim {
 
@@ -9,9 +10,12 @@ namespace http = boost::beast::http;
 
 namespace {
 
+// (The message may quote the request's path: escaped, and bytes that are not UTF-8
+// replaced, so that the answer is JSON whatever the path.)
 net::Response errorResponse(unsigned status, const std::string &type, const std::string &message) {
-    return net::makeResponse(status, R"({"errorType":")" + type + R"(","errorMessage":")" +
-                                         message + "\"}");
+    return net::makeResponse(status,
+                             nlohmann::json{{"errorType", type}, {"errorMessage", message}}.dump(
+                                 -1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 net::Response accepted() {

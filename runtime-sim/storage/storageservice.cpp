@@ -604,8 +604,9 @@ net::Response StorageService::multipart(const net::Request &request, const s3::T
                         "The list of parts was not in ascending order. Parts must be ordered by "
                         "part number.");
         previous = number;
-        const auto part = std::find_if(stored.begin(), stored.end(),
-                                       [&](const PartRecord &p) { return p.number == number; });
+        const auto part =
+            std::find_if(stored.begin(), stored.end(),
+                         [&wanted = number](const PartRecord &p) { return p.number == wanted; });
         if (part == stored.end() || unquote(part->etag) != unquote(etag)) {
             s3::Error e = error(400, "InvalidPart",
                                 "One or more of the specified parts could not be found. The part "
