@@ -1,4 +1,5 @@
 #include "nimbus/jsonrpc/transport.h"
+#include "nimbus/net/peeruser.h"
 #include "nimbus/resources/resourcelocator.h"
 #include "session/debugsession.h"
 
@@ -93,6 +94,11 @@ int main(int argc, char **argv) {
             if (errno == EINTR)
                 continue;
             return 1;
+        }
+        if (!nimbus::net::peerIsTrusted(client)) { // another user's: closed unanswered
+            std::cerr << "nimbus-dap: refused a connection from another user\n";
+            ::close(client);
+            continue;
         }
         runSession(client, client, config);
         ::close(client);

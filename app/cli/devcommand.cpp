@@ -32,6 +32,7 @@ void addDevCommand(CLI::App &app, Streams streams, int &exitCode) {
     dev->add_flag("!--no-prewarm", options->prewarm,
                   "Start every instance from scratch, without the pre-initialised runtimes "
                   "that make cold starts fast");
+    sim::addContainmentFlags(*dev, *options);
     dev->callback([=, &exitCode]() {
         options->keepAlive = std::chrono::milliseconds(static_cast<long long>(*keepAlive * 1000));
         options->colour = *colour == "always" || (*colour == "auto" && ::isatty(STDOUT_FILENO) &&

@@ -1,5 +1,7 @@
 #include "agentport.h"
 
+#include "nimbus/net/peeruser.h"
+
 #include <sys/socket.h>
 
 namespace nimbus::dap {
@@ -30,6 +32,8 @@ void AgentPort::acceptLoop() {
         m_acceptor->accept(socket, ec);
         if (ec || m_closing)
             return;
+        if (!net::peerIsTrusted(socket))
+            continue; // another user's: closed unanswered
         socket.set_option(tcp::no_delay(true), ec);
         m_readers.emplace_back([this, s = std::make_shared<tcp::socket>(std::move(
                                           socket))]() mutable { m_reader(std::move(*s)); });

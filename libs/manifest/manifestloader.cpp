@@ -123,6 +123,7 @@ public:
             m_wsgiApp = app && app->isScalar() ? app->scalar : "";
         }
 
+        readSandbox(manifest);
         readLayers(manifest);
         if (const YamlNode *p = root.find("provider"); p && p->isMapping())
             m_providerLayers = p->find("layers");
@@ -253,6 +254,31 @@ private:
         }
     }
 
+    // custom.nimbus.sandbox: true / false, or {network: false} (sandboxed, without network).
+    void readSandbox(Manifest &manifest) {
+        const YamlNode *custom = manifest.tree.find("custom");
+        const YamlNode *nimbus = custom && custom->isMapping() ? custom->find("nimbus") : nullptr;
+        const YamlEntry *entry =
+            nimbus && nimbus->isMapping() ? nimbus->findEntry("sandbox") : nullptr;
+        if (!entry)
+            return;
+        const YamlNode &value = entry->value;
+        const YamlNode *network = value.isMapping() ? value.find("network") : nullptr;
+        if (value.isScalar() && value.toBoolean()) {
+            manifest.sandbox = *value.toBoolean();
+        } else if (value.isMapping() &&
+                   (!network || (network->isScalar() && network->toBoolean()))) {
+            manifest.sandbox = true;
+            manifest.sandboxNetwork = network ? *network->toBoolean() : true;
+        } else {
+            m_diagnostics.push_back(diagnosticAt(
+                m_file, value.range, "sandbox-value",
+                "custom.nimbus.sandbox takes true, false or {network: false} (instances "
+                "sandboxed without network); it is ignored as written",
+                Severity::Warning));
+        }
+    }
+
     Function buildFunction(const Manifest &manifest, const YamlEntry &entry) {
         const Provider &provider = manifest.provider;
         Function fn;
@@ -271,6 +297,8 @@ private:
             fn.runtime = {runtime->scalar, runtime->range};
         readInt(body.find("memorySize"), fn.memorySize);
         readInt(body.find("timeout"), fn.timeout);
+        if (const YamlNode *size = body.find("ephemeralStorageSize"); size && size->toInteger())
+            fn.ephemeralStorageSize = static_cast<int>(*size->toInteger()); // (range: schema)
         readEnvironment(body.find("environment"), fn.environment);
         fn.description = scalarOr(body.find("description"), "");
         fn.deployedName = scalarOr(body.find("name"), fn.deployedName);

@@ -1,5 +1,7 @@
 #include "nimbus/net/httpserver.h"
 
+#include "nimbus/net/peeruser.h"
+
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 
@@ -162,12 +164,27 @@ void HttpServer::accept() {
     m_acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted || !self->m_acceptor.is_open())
             return;
-        if (!ec) {
+        // (Another user's connection is closed unanswered.)
+        if (!ec && peerIsTrusted(socket)) {
             socket.set_option(tcp::no_delay(true), ec);
             std::make_shared<Session>(std::move(socket), self->m_handler, self->m_options)->start();
         }
         self->accept();
     });
+}
+
+std::string urlHost(const std::string &listenAddress) {
+    boost::system::error_code ec;
+    const auto address = boost::asio::ip::make_address(listenAddress, ec);
+    if (ec || address.is_unspecified()) // 0.0.0.0 and :: are reached on loopback here
+        return "127.0.0.1";
+    return address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+}
+
+bool isLoopback(const std::string &listenAddress) {
+    boost::system::error_code ec;
+    const auto address = boost::asio::ip::make_address(listenAddress, ec);
+    return !ec && address.is_loopback();
 }
 
 Response makeResponse(unsigned status, std::string body, const std::string &contentType) {

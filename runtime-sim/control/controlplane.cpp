@@ -100,13 +100,12 @@ ControlPlane::~ControlPlane() {
 
 bool ControlPlane::open(std::string &error) {
     std::error_code ec;
-    fs::create_directories(m_options.stateDir, ec);
+    if (!ensurePrivateStateDir(m_options.stateDir, error))
+        return false;
     auto credentials = loadOrCreateCredentials(m_options.stateDir, error);
     if (!credentials)
         return false;
     m_credentials = *credentials;
-    // The store holds functions' environments: for this user only, like the credentials.
-    fs::permissions(m_options.stateDir, fs::perms::owner_all, fs::perm_options::replace, ec);
     const fs::path dbPath = fs::path(m_options.stateDir) / "nimbus.db";
     m_db = Database::open(dbPath.string(), error);
     if (!m_db)

@@ -9,6 +9,7 @@
 #include "nimbus/packaging/ziparchive.h"
 
 #include <algorithm>
+#include <openssl/crypto.h>
 #include <unistd.h>
 
 namespace nimbus::sim {
@@ -227,8 +228,14 @@ std::string ControlPlane::codeUrl(const std::string &hex) const {
 }
 
 net::Response ControlPlane::codeDownload(const ApiRequest &request, const std::string &hex) {
+    // A package is named by its SHA-256 and nothing else: never a path of any other shape.
+    const bool isDigest = hex.size() == 64 && std::all_of(hex.begin(), hex.end(), [](char c) {
+                              return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                          });
     const std::string token = packaging::sha256Hex(m_credentials.secretAccessKey + hex).substr(0, 32);
-    if (request.param("token") != token)
+    const std::string given = request.param("token");
+    if (!isDigest || given.size() != token.size() ||
+        CRYPTO_memcmp(given.data(), token.data(), token.size()) != 0)
         return lambdaError(403, "AccessDeniedException", "the package link is not valid");
     const auto zip = m_store->readCode(hex);
     if (!zip)

@@ -1,11 +1,14 @@
 #include "localcredentials.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <openssl/rand.h>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -24,6 +27,35 @@ std::string randomText(std::size_t length, const std::string &alphabet) {
 }
 
 } // namespace
+
+bool ensurePrivateStateDir(const std::string &stateDir, std::string &error) {
+    std::error_code ec;
+    fs::create_directories(fs::path(stateDir).parent_path(), ec);
+    if (::mkdir(stateDir.c_str(), 0700) != 0 && errno != EEXIST) {
+        error = "cannot create " + stateDir + ": " + std::strerror(errno);
+        return false;
+    }
+    struct stat st {};
+    if (::lstat(stateDir.c_str(), &st) != 0) {
+        error = "cannot read " + stateDir + ": " + std::strerror(errno);
+        return false;
+    }
+    if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode)) {
+        error = stateDir + " is not a folder of its own (a link or a file): the simulator keeps "
+                           "its keys there; remove it and start again";
+        return false;
+    }
+    if (st.st_uid != ::geteuid()) {
+        error = stateDir + " belongs to another user (uid " + std::to_string(st.st_uid) +
+                "): the simulator keeps its keys there; remove it (or run as its owner)";
+        return false;
+    }
+    if ((st.st_mode & 0077) != 0 && ::chmod(stateDir.c_str(), 0700) != 0) {
+        error = "cannot make " + stateDir + " private (0700): " + std::strerror(errno);
+        return false;
+    }
+    return true;
+}
 
 std::optional<sigv4::Credentials> loadOrCreateCredentials(const std::string &stateDir,
                                                           std::string &error) {

@@ -12,4 +12,10 @@ namespace nimbus::sim {
 std::optional<sigv4::Credentials> loadOrCreateCredentials(const std::string &stateDir,
                                                           std::string &error);
 
+// Makes sure `stateDir` (PROJECT/.nimbus) is this user's own folder, for this user alone
+// (0700): created so when missing; refused, with `error` saying why and what to do, when it
+// is a link, belongs to another user, or cannot be made private. Another user who could plant
+// credentials.json there would hold the simulator's keys.
+bool ensurePrivateStateDir(const std::string &stateDir, std::string &error);
+
 } // namespace nimbus::sim

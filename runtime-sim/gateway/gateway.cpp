@@ -3,6 +3,7 @@
 #include "../pool/functionpool.h"
 #include "../pool/runtimelauncher.h"
 #include "nimbus/net/httpclient.h"
+#include "nimbus/net/peeruser.h"
 #include "nimbus/tracing/tracecontext.h"
 
 #include <boost/asio/as_tuple.hpp>
@@ -218,8 +219,9 @@ Gateway::Gateway(asio::io_context &io, GatewayBackend &backend, GatewayOptions o
     , m_options(options)
     , m_acceptor(io) {}
 
-void Gateway::listen(unsigned short port) {
-    tcp::endpoint endpoint(asio::ip::address_v4::loopback(), port);
+void Gateway::listen(unsigned short port, const std::string &address) {
+    tcp::endpoint endpoint(asio::ip::make_address(address), port);
+    m_urlHost = net::urlHost(address);
     m_acceptor.open(endpoint.protocol());
     m_acceptor.set_option(asio::socket_base::reuse_address(true));
     m_acceptor.bind(endpoint);
@@ -230,7 +232,7 @@ void Gateway::listen(unsigned short port) {
 }
 
 std::string Gateway::url() const {
-    return "http://127.0.0.1:" + std::to_string(m_port);
+    return "http://" + m_urlHost + ":" + std::to_string(m_port);
 }
 
 void Gateway::close() {
@@ -246,9 +248,10 @@ asio::awaitable<void> Gateway::acceptLoop() {
             co_return;
         if (ec)
             continue; // e.g. too many open files: try the next one
-        if (m_connections >= m_options.maxConnections) {
+        if (m_connections >= m_options.maxConnections || !net::peerIsTrusted(socket)) {
+            // Shed load rather than fall over; another user's connection goes unanswered.
             beast::error_code ignored;
-            socket.close(ignored); // shed load rather than fall over
+            socket.close(ignored);
             continue;
         }
         socket.set_option(tcp::no_delay(true), ec);

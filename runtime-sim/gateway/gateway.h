@@ -67,8 +67,9 @@ public:
     static std::shared_ptr<Gateway> create(boost::asio::io_context &io, GatewayBackend &backend,
                                            GatewayOptions options = {});
 
-    // Listens on 127.0.0.1:port (0 = an ephemeral port). Throws on failure.
-    void listen(unsigned short port = 0);
+    // Listens on address:port (0 = an ephemeral port; loopback unless told otherwise).
+    // Throws on failure.
+    void listen(unsigned short port = 0, const std::string &address = "127.0.0.1");
     unsigned short port() const { return m_port; }
     std::string url() const;
     void close();
@@ -105,6 +106,7 @@ private:
     GatewayOptions m_options;
     boost::asio::ip::tcp::acceptor m_acceptor;
     unsigned short m_port = 0;
+    std::string m_urlHost = "127.0.0.1";
     std::size_t m_connections = 0;
     // Open connections to service instances, by port, waiting for their next request.
     std::map<unsigned short, std::vector<boost::asio::ip::tcp::socket>> m_idleUpstreams;

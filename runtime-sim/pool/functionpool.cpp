@@ -1,6 +1,8 @@
 #include "functionpool.h"
 
 #include "../runtimeapi/runtimeapi.h"
+#include "../sandbox/bubblewrap.h"
+#include "../sandbox/containment.h"
 #include "nimbus/net/textformat.h"
 #include "nimbus/tracing/tracecontext.h"
 
@@ -119,6 +121,8 @@ struct FunctionPool::Instance {
     bool draining = false;   // takes nothing more; stops when what it runs has finished
     bool outOfMemory = false;
     long long peakKb = 0;
+    // Its limits, control group, private /tmp and sandbox; ended with it.
+    std::unique_ptr<InstanceContainment> containment;
     // Its /next requests waiting for work: one per invocation it has room for.
     std::deque<net::Responder> next;
     std::string preOutput;
@@ -512,6 +516,23 @@ void FunctionPool::spawnInstance() {
                 spec.environment["NIMBUS_PROFILE_INTERVAL_US"] =
                     std::to_string(m_settings.profileIntervalUs);
         }
+        ContainmentRequest request;
+        request.function = m_config.name;
+        request.memoryMb = m_config.memoryMb;
+        request.ephemeralStorageMb = m_config.ephemeralStorageMb;
+        request.readOnly = {m_config.codeDir, m_config.dependencyPath, m_launcher.resourcesDir()};
+        request.readOnly.insert(request.readOnly.end(), m_config.layerDirs.begin(),
+                                m_config.layerDirs.end());
+        if (!m_config.customBootstrap.empty())
+            request.readOnly.push_back(m_config.customBootstrap);
+        if (!m_settings.profileDir.empty())
+            request.writable.push_back(m_settings.profileDir);
+        instance->containment = InstanceContainment::contain(
+            spec, request,
+            {m_settings.cgroups, m_settings.sandbox, m_settings.sandboxNetwork, m_settings.tmpRoot},
+            error);
+    }
+    if (instance->containment) {
         auto onOutput = [weakPool, weakInstance](std::string_view chunk) {
             auto pool = weakPool.lock();
             auto inst = weakInstance.lock();
@@ -527,12 +548,14 @@ void FunctionPool::spawnInstance() {
         // Init Duration counts from here, as on Lambda: with a template, the fork (or the
         // assignment) and the handler's import; without, the interpreter's start too.
         instance->spawnedAt = Clock::now();
-        if (m_settings.templates)
+        // (A sandboxed instance starts inside bubblewrap: never from a template outside it.)
+        if (m_settings.templates && !instance->containment->sandboxed())
             instance->process = m_settings.templates->start(spec, onOutput, onExit);
         if (!instance->process)
             instance->process = ChildProcess::start(m_io, spec, onOutput, onExit, error);
     }
     if (!instance->process) {
+        instance->containment.reset();
         instance->api->close();
         if (!m_pending.empty()) {
             Pending pending = std::move(m_pending.front());
@@ -722,19 +745,38 @@ void FunctionPool::complete(const std::shared_ptr<Instance> &instance,
     result.queuedMs = running->queuedMs;
     if (instance->process && instance->process->running())
         instance->peakKb = std::max(instance->peakKb, instance->process->memory().peakKb);
+    if (const InstanceCgroup *group =
+            instance->containment ? instance->containment->cgroup() : nullptr) {
+        // The group's own figure: every process of the instance, as the kernel counts it.
+        if (const long long peak = group->peakBytes(); peak > 0)
+            instance->peakKb = std::max(instance->peakKb, (peak + 1023) / 1024);
+    }
     result.maxMemoryUsedMb = static_cast<int>((instance->peakKb + 1023) / 1024);
     result.initDurationMs = running->initMs;
     if (running->pausedSince)
         running->pausedMs += millisecondsSince(*running->pausedSince);
-    std::string report = reportLine(pending.requestId, result.durationMs, result.maxMemoryUsedMb,
-                                    result.initDurationMs, result.queuedMs);
+    std::string report =
+        reportLine(pending.requestId, result.durationMs, result.maxMemoryUsedMb,
+                   result.initDurationMs, result.queuedMs,
+                   instance->containment ? instance->containment->memoryLimit() : std::string());
     if (running->pausedMs > 0) {
         // Duration is the real time it took; this says how much of it a debugger held.
         char paused[64];
         std::snprintf(paused, sizeof paused, "Paused In Debugger: %.2f ms\t", running->pausedMs);
         report.insert(report.size() - 1, paused);
     }
-    result.log = std::move(running->log) + extraLog + endLine(pending.requestId) + report;
+    std::string tmpWarning;
+    if (instance->containment && !instance->containment->sandboxed()) {
+        const long long tmpBytes = instance->containment->tmpBytes();
+        if (tmpBytes > (static_cast<long long>(m_config.ephemeralStorageMb) << 20))
+            tmpWarning = "[nimbus] /tmp (" + instance->containment->tmpDir() + ") holds " +
+                         std::to_string(tmpBytes >> 20) + " MB, more than the function's " +
+                         std::to_string(m_config.ephemeralStorageMb) +
+                         " MB of ephemeral storage: on Lambda, writes past it fail (raise "
+                         "ephemeralStorageSize, or run with --sandbox for an exact /tmp)\n";
+    }
+    result.log =
+        std::move(running->log) + extraLog + tmpWarning + endLine(pending.requestId) + report;
 
     // What the policy learns: how long an invocation takes (not one a debugger held or a
     // timeout cut), and how much of an instance's busy time it computes.
@@ -823,6 +865,13 @@ void FunctionPool::stopInstance(const std::shared_ptr<Instance> &instance, const
 }
 
 void FunctionPool::onExit(const std::shared_ptr<Instance> &instance, ExitStatus status) {
+    if (const auto &containment = instance->containment) {
+        if (containment->sandboxed())
+            status = unwrapExitStatus(status);
+        // The kernel stopped it at its memory size (with no sampling involved).
+        if (containment->cgroup() && containment->cgroup()->outOfMemory())
+            instance->outOfMemory = true;
+    }
     const std::string cause = "Runtime exited with error: " + status.describe();
     const bool expected = instance->state == Instance::State::Stopping;
     const bool wasStarting = instance->state == Instance::State::Starting;
@@ -867,7 +916,8 @@ void FunctionPool::sampleMemory(const std::shared_ptr<Instance> &instance) {
         return;
     const MemoryUsage usage = instance->process->memory();
     instance->peakKb = std::max(instance->peakKb, std::max(usage.peakKb, usage.residentKb));
-    if (usage.residentKb > static_cast<long long>(m_config.memoryMb) * 1024) {
+    const bool heldByKernel = instance->containment && instance->containment->cgroup();
+    if (!heldByKernel && usage.residentKb > static_cast<long long>(m_config.memoryMb) * 1024) {
         instance->outOfMemory = true;
         instance->process->killGroup(SIGKILL);
         return;
@@ -907,6 +957,7 @@ void FunctionPool::removeInstance(const std::shared_ptr<Instance> &instance) {
     instance->memoryTimer.cancel();
     instance->idleTimer.cancel();
     instance->next.clear();
+    instance->containment.reset(); // its control group and /tmp go with it
     if (instance->api)
         instance->api->close();
     m_instances.erase(std::remove(m_instances.begin(), m_instances.end(), instance),
@@ -1003,8 +1054,8 @@ std::string FunctionPool::endLine(const std::string &requestId) const {
 }
 
 std::string FunctionPool::reportLine(const std::string &requestId, double durationMs,
-                                     int maxMemoryMb, std::optional<double> initMs,
-                                     double queuedMs) const {
+                                     int maxMemoryMb, std::optional<double> initMs, double queuedMs,
+                                     const std::string &memoryLimit) const {
     char text[256];
     if (m_config.scf) {
         // SCF's lines, as its logs have them: the cold start's, then the invocation's.
@@ -1029,6 +1080,9 @@ std::string FunctionPool::reportLine(const std::string &requestId, double durati
         std::snprintf(text, sizeof text, "\tInit Duration: %.2f ms", *initMs);
         line += text;
     }
+    // Nimbus's own: how Memory Size held, exactly (a control group) or sampled.
+    if (!memoryLimit.empty())
+        line += "\tMemory Limit: " + memoryLimit;
     // Nimbus's own figure: the time it waited for an instance, when it waited noticeably.
     if (queuedMs >= 1) {
         std::snprintf(text, sizeof text, "\tQueued: %.2f ms", queuedMs);

@@ -1,6 +1,8 @@
 #pragma once
 
 #include "../process/childprocess.h"
+#include "../sandbox/cgroups.h"
+#include "../sandbox/containment.h"
 #include "../templates/runtimetemplates.h"
 #include "invocation.h"
 #include "nimbus/net/httpserver.h"
@@ -42,6 +44,18 @@ struct PoolSettings {
     bool strictConcurrency = false;
     unsigned cores = 0;            // what the machine runs at once; 0: its hardware threads
     std::size_t queueLimit = 1000; // invocations waiting per function
+    // Where instances get control groups that hold them to their memory size and Lambda's
+    // 1,024 processes exactly (runtime-sim/sandbox/); null: memory is sampled (above), and
+    // processes are limited by RLIMIT_NPROC.
+    std::shared_ptr<CgroupTree> cgroups;
+    // Run instances under bubblewrap (`--sandbox`): the system and their code read-only, no
+    // home folders, a /tmp of their ephemeral storage's size; `sandboxNetwork` false takes
+    // the network away too.
+    bool sandbox = false;
+    bool sandboxNetwork = true;
+    // Where instances' private /tmp folders go when not sandboxed (the system's temporary
+    // folder when empty).
+    std::string tmpRoot;
 };
 
 // Receives what the pool does, for logs and tools: the simulator knows nothing of who
@@ -181,7 +195,8 @@ private:
     std::string startLine(const std::string &requestId) const;
     std::string endLine(const std::string &requestId) const;
     std::string reportLine(const std::string &requestId, double durationMs, int maxMemoryMb,
-                           std::optional<double> initMs, double queuedMs = 0) const;
+                           std::optional<double> initMs, double queuedMs = 0,
+                           const std::string &memoryLimit = {}) const;
 
     friend class InstanceRuntimeApi;
 

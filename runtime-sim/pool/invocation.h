@@ -60,6 +60,7 @@ struct FunctionConfig {
     std::string version = "$LATEST";
     std::string region = "us-east-1";
     int memoryMb = 1024;
+    int ephemeralStorageMb = 512; // the size of its /tmp
     int timeoutSeconds = 6;
     int concurrencyLimit = 10; // instances at once
     // The limit is the function's reservedConcurrency: invocations past it are throttled, as

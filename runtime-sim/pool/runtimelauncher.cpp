@@ -159,7 +159,24 @@ std::string RuntimeLauncher::resolveInterpreter(const std::string &name, std::st
 }
 
 std::map<std::string, std::string> RuntimeLauncher::baseEnvironment() {
-    // A clean environment like a real platform's, plus what a developer's tools need.
+    // Lambda's own start: a PATH, a locale, UTC; nothing else of the developer's (no HOME, so
+    // no ~/.aws or ~/.npmrc read by chance; no PYTHONPATH or NODE_PATH of theirs). The
+    // developer's AWS keys only when no control plane stands in for Lambda (see prepare).
+    std::map<std::string, std::string> env;
+    for (const char *name :
+         {"PATH", "LANG", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}) {
+        if (const char *value = std::getenv(name))
+            env[name] = value;
+    }
+    if (!env.count("PATH"))
+        env["PATH"] = "/usr/local/bin:/usr/bin:/bin";
+    if (!env.count("LANG"))
+        env["LANG"] = "C.UTF-8";
+    env["TZ"] = ":UTC";
+    return env;
+}
+
+std::map<std::string, std::string> RuntimeLauncher::developerEnvironment() {
     std::map<std::string, std::string> env;
     for (const char *name :
          {"PATH", "HOME", "LANG", "TMPDIR", "NODE_PATH", "PYTHONPATH", "AWS_ACCESS_KEY_ID",
@@ -201,6 +218,10 @@ bool RuntimeLauncher::prepare(const FunctionConfig &function, const std::string 
         // the Go toolchain at each cold start.
         spec.executable = resolveInterpreter("go", error);
         spec.arguments = {"run", function.handler};
+        // The Go toolchain keeps its build and module caches in the developer's home.
+        for (const char *name : {"HOME", "GOPATH", "GOCACHE", "GOMODCACHE", "GOFLAGS", "GOPROXY"})
+            if (const char *value = std::getenv(name))
+                spec.environment[name] = value;
     } else if (runtime == "go1.x") {
         // The handler is the compiled program; aws-lambda-go speaks the Runtime API.
         spec.executable = (fs::path(function.codeDir) / function.handler).string();
@@ -228,7 +249,8 @@ bool RuntimeLauncher::prepare(const FunctionConfig &function, const std::string 
         return false;
 
     auto &env = spec.environment;
-    env = baseEnvironment();
+    for (auto &[name, value] : baseEnvironment())
+        env[name] = value;
     {
         // The installed packages, then the layers, ahead of the developer's own path: a
         // package's own folder, then /opt, as on Lambda (the bootstrap puts the code's

@@ -15,13 +15,20 @@ class RuntimeLauncher {
 public:
     explicit RuntimeLauncher(std::string resourcesDir);
 
+    // Where the runtimes' own files are (resources/runtimes/...).
+    const std::string &resourcesDir() const { return m_resourcesDir; }
+
     // The command for one instance that serves the Runtime API at `runtimeApi`
     // ("127.0.0.1:port"). Returns false with `error` set when the runtime cannot run here.
     bool prepare(const FunctionConfig &function, const std::string &runtimeApi,
                  ChildProcess::Spec &spec, std::string &error);
 
-    // The variables every instance starts with (PATH, HOME, LANG, TZ, AWS credentials...).
+    // The variables every instance starts with, before Lambda's own and the manifest's: PATH,
+    // LANG and TZ (and the developer's AWS keys when there is no local control plane).
     static std::map<std::string, std::string> baseEnvironment();
+    // The developer's own (HOME, TMPDIR, PYTHONPATH, AWS_PROFILE...) with a locale and UTC,
+    // for the http services a command line starts (npm start, uvicorn...).
+    static std::map<std::string, std::string> developerEnvironment();
 
     // The real executable behind a command name on PATH (python3 -> /usr/bin/python3.11),
     // asked of the interpreter itself once and remembered.

@@ -156,7 +156,7 @@ void ServicePool::startInstance() {
     spec.executable = "/bin/sh";
     spec.arguments = {"-c", m_config.command};
     spec.workingDirectory = m_config.workingDirectory;
-    spec.environment = RuntimeLauncher::baseEnvironment();
+    spec.environment = RuntimeLauncher::developerEnvironment();
     for (const auto &[name, value] : m_config.environment)
         spec.environment[name] = value;
     spec.environment["PORT"] = std::to_string(instance->port);

@@ -37,10 +37,11 @@ namespace nimbus::sim {
 namespace {
 
 // Runs in the child between fork and exec: a process group of its own (so we can stop
-// everything it starts) and death with its parent.
+// everything it starts), death with its parent, and its cgroups and limits.
 struct OwnProcessGroup {
     pid_t parent = ::getpid();
     int firstPrivate = 3; // descriptors from here on are ours, not the child's
+    const ChildProcess::Spec *spec = nullptr;
 
     template <typename Launcher>
     std::error_code on_exec_setup(Launcher &, const bp::filesystem::path &, const char *const *) {
@@ -53,6 +54,12 @@ struct OwnProcessGroup {
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent) // the parent died before prctl took effect
             ::_exit(127);
+        // ("0" is the writer itself.) Only async-signal-safe calls from here on.
+        for (const int fd : spec->cgroupProcs)
+            if (::write(fd, "0", 1) != 1)
+                return {errno, std::system_category()};
+        if (spec->limits && !spec->limits->apply())
+            return {errno, std::system_category()};
         return {};
     }
 };
@@ -183,7 +190,7 @@ std::shared_ptr<ChildProcess> ChildProcess::start(asio::io_context &io, const Sp
             io.get_executor(), bp::filesystem::path(spec.executable), spec.arguments,
             bp::process_stdio{input, writeEnd, writeEnd}, bp::process_environment(environment),
             bp::process_start_dir(spec.workingDirectory), ControlDescriptor{spec.controlFd},
-            OwnProcessGroup{::getpid(), spec.controlFd >= 0 ? 4 : 3}, ec);
+            OwnProcessGroup{::getpid(), spec.controlFd >= 0 ? 4 : 3, &spec}, ec);
     };
     impl->process = spec.pipeInput ? launch(impl->input) : launch(nullptr);
     writeEnd.close();

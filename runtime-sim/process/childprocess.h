@@ -1,10 +1,13 @@
 #pragma once
 
+#include "resourcelimits.h"
+
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <sys/types.h>
 #include <system_error>
@@ -42,6 +45,11 @@ public:
         // A descriptor of ours the process gets as its descriptor 3 (a control channel);
         // -1 for none.
         int controlFd = -1;
+        // The limits it starts with (set between fork and exec); none when unset.
+        std::optional<ResourceLimits> limits;
+        // Open descriptors of cgroup.procs files it joins before exec, so that the groups'
+        // limits hold it, and everything it starts, from its first instruction.
+        std::vector<int> cgroupProcs;
     };
 
     using OutputHandler = std::function<void(std::string_view)>;

@@ -2,11 +2,13 @@
 
 #include "nimbus/manifest/diagnostic.h"
 #include "nimbus/manifest/manifestloader.h"
+#include "nimbus/net/httpserver.h"
 #include "nimbus/resources/resourcelocator.h"
 #include "simulator.h"
 #include "statefile.h"
 
 #include <CLI/CLI.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
@@ -240,6 +242,20 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
     options.pool.keepAlive = opts.keepAlive;
     options.pool.captureFailures = opts.captureFailures;
     options.prewarm = opts.prewarm;
+    options.sandbox = opts.sandbox;
+    options.listenAddress = opts.host;
+    boost::system::error_code addressError;
+    boost::asio::ip::make_address(opts.host, addressError);
+    if (addressError) {
+        err << opts.program << ": --host " << opts.host
+            << " is not an IP address (give one such as 127.0.0.1 or 0.0.0.0)\n";
+        return 2;
+    }
+    if (!net::isLoopback(opts.host))
+        err << opts.program << ": warning: listening on " << opts.host
+            << ", not loopback: other machines can reach the gateway (and invoke functions "
+               "through it) and the control plane (which still needs the keys in "
+               ".nimbus/credentials.json)\n";
     options.defaultConcurrency = opts.concurrency;
     options.pool.strictConcurrency = opts.strictConcurrency;
     options.controlPort = opts.controlPort;
@@ -352,6 +368,22 @@ int serve(const ServeOptions &opts, std::ostream &out, std::ostream &err) {
     return 0;
 }
 
+void addContainmentFlags(CLI::App &app, ServeOptions &options) {
+    std::optional<bool> &sandbox = options.sandbox;
+    app.add_flag_callback(
+        "--sandbox", [&sandbox] { sandbox = true; },
+        "Run instances under bubblewrap: the system and the code read-only, no home folders "
+        "(no ~/.aws, no SSH keys), a private /tmp of the function's ephemeral storage size "
+        "(default: the manifest's custom.nimbus.sandbox, else off)");
+    app.add_flag_callback(
+        "--no-sandbox", [&sandbox] { sandbox = false; },
+        "Run instances unsandboxed, whatever the manifest's custom.nimbus.sandbox says");
+    app.add_option("--host", options.host,
+                   "Address the control plane and the gateway listen on (default 127.0.0.1, "
+                   "this machine only; another, such as 0.0.0.0, lets other machines reach "
+                   "them)");
+}
+
 int runDaemon(int argc, char **argv) {
     CLI::App app{"nimbus-sim: the local function platform for one project", "nimbus-sim"};
     ServeOptions options;
@@ -374,6 +406,7 @@ int runDaemon(int argc, char **argv) {
     app.add_flag("!--no-prewarm", options.prewarm,
                  "Start every instance from scratch, without the pre-initialised runtimes "
                  "(a Python zygote, idle Node bootstraps) that make cold starts fast");
+    addContainmentFlags(app, options);
     double retryDelay = 1;
     app.add_option("--async-retry-delay", retryDelay,
                    "Seconds before the first retry of a failed asynchronous invocation; the "

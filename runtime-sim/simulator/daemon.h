@@ -2,7 +2,12 @@
 
 #include <chrono>
 #include <iosfwd>
+#include <optional>
 #include <string>
+
+namespace CLI {
+class App;
+}
 
 namespace nimbus::sim {
 
@@ -18,6 +23,8 @@ struct ServeOptions {
     bool watch = true;                  // reload on changes to the manifest and the code
     bool captureFailures = true;        // keep failed invocations' scenes (locals included)
     bool prewarm = true;                // runtime templates (see SimulatorOptions::prewarm)
+    std::optional<bool> sandbox;        // --sandbox / --no-sandbox (SimulatorOptions::sandbox)
+    std::string host = "127.0.0.1";     // --host: where the control plane and gateway listen
     std::chrono::milliseconds asyncRetryDelay{1000}; // first retry of a failed Event invoke
     bool colour = false;                // ANSI colours in the log (a terminal)
     std::string program = "nimbus-sim"; // the name used in messages
@@ -33,6 +40,9 @@ inline constexpr const char *kStrictConcurrencyHelp =
     "no more than the machine's cores keep busy, and queue the rest)";
 
 int serve(const ServeOptions &options, std::ostream &out, std::ostream &err);
+
+// --sandbox, --no-sandbox and --host, for nimbus-sim and nimbus dev alike.
+void addContainmentFlags(CLI::App &app, ServeOptions &options);
 
 // nimbus-sim's command line.
 int runDaemon(int argc, char **argv);

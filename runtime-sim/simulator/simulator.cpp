@@ -1,6 +1,7 @@
 #include "simulator.h"
 
 #include "../dependencies/functiondependencies.h"
+#include "../sandbox/bubblewrap.h"
 #include "nimbus/manifest/manifestloader.h"
 #include "nimbus/resources/programlocator.h"
 
@@ -22,10 +23,23 @@ Simulator::Simulator(boost::asio::io_context &io, SimulatorOptions options, Pool
             m_io, [this](const std::string &message) { platformEvent(message); });
         m_options.pool.templates = m_templates.get();
     }
+    // Control groups hold instances to their memory exactly where the kernel lets us make
+    // them; elsewhere memory is sampled.
+    std::string why;
+    m_options.pool.cgroups = CgroupTree::create(why);
+    m_containment = m_options.pool.cgroups
+                        ? "instances are held to their memory size and 1024 processes by " +
+                              m_options.pool.cgroups->describe()
+                        : "instances' memory is sampled every " +
+                              std::to_string(m_options.pool.memorySampleInterval.count()) +
+                              " ms (no control group: " + why + ")";
+    if (m_options.pool.tmpRoot.empty())
+        m_options.pool.tmpRoot = makePrivateTmpRoot();
 }
 
 Simulator::~Simulator() {
     shutdown();
+    removePrivateTmpRoot(m_options.pool.tmpRoot);
 }
 
 bool Simulator::load() {
@@ -44,9 +58,32 @@ bool Simulator::load() {
     m_notServed = std::move(notServed);
     m_manifest = std::move(result.manifest);
     m_routes = std::make_shared<RouteTable>(*m_manifest);
+    applySandbox();
     refreshDependencies();
     prewarm();
     return true;
+}
+
+void Simulator::applySandbox() {
+    PoolSettings &pool = m_options.pool;
+    pool.sandbox = m_options.sandbox.value_or(m_manifest->sandbox.value_or(false));
+    // (Without a network an instance could not reach its Runtime API on loopback either; until
+    // that is bridged, sandboxed instances keep the network, and the log says so.)
+    pool.sandboxNetwork = true;
+    if (m_containmentSaid)
+        return;
+    m_containmentSaid = true;
+    std::string how = m_containment;
+    if (pool.sandbox)
+        how += findBubblewrap().empty()
+                   ? "; sandboxed instances cannot start: bubblewrap is not installed (Debian: "
+                     "apt-get install bubblewrap), or run without --sandbox"
+                   : "; sandboxed by bubblewrap: the system and their code read-only, no home "
+                     "folders, a private /tmp";
+    if (pool.sandbox && !m_manifest->sandboxNetwork)
+        how += "; custom.nimbus.sandbox's network: false is not supported yet (an instance "
+               "reaches its Runtime API over loopback): sandboxed instances keep the network";
+    platformEvent(how);
 }
 
 void Simulator::refreshDependencies() {
@@ -279,13 +316,13 @@ void Simulator::start() {
                 m_control->handle(std::move(request), std::move(responder));
             },
             http);
-        m_controlPlane->listen(m_options.controlPort);
+        m_controlPlane->listen(m_options.controlPort, m_options.listenAddress);
         m_launcher.setControlPlane(controlPlaneUrl(), m_control->credentials().accessKeyId,
                                    m_control->credentials().secretAccessKey);
     }
     if (m_options.serveGateway && !m_gateway) {
         m_gateway = Gateway::create(m_io, *this, m_options.gateway);
-        m_gateway->listen(m_options.gatewayPort);
+        m_gateway->listen(m_options.gatewayPort, m_options.listenAddress);
     }
     if (!m_scheduler) {
         // EventBridge invokes a schedule's target asynchronously.
@@ -439,7 +476,8 @@ ServiceConfig Simulator::serviceConfigFor(const manifest::Function &function) co
 }
 
 std::string Simulator::controlPlaneUrl() const {
-    return m_controlPlane ? "http://127.0.0.1:" + std::to_string(m_controlPlane->port())
+    return m_controlPlane ? "http://" + net::urlHost(m_options.listenAddress) + ":" +
+                                std::to_string(m_controlPlane->port())
                           : std::string();
 }
 
@@ -471,6 +509,7 @@ FunctionConfig Simulator::configFor(const manifest::Function &function) const {
     config.namespaceName = function.namespaceName;
     config.customBootstrap = m_manifest->customBootstrapOf(function);
     config.memoryMb = function.memorySize.value;
+    config.ephemeralStorageMb = function.ephemeralStorageSize;
     config.timeoutSeconds = function.timeout.value;
     config.concurrencyLimit = function.reservedConcurrency.value_or(m_options.defaultConcurrency);
     config.concurrencyReserved = function.reservedConcurrency.has_value();

@@ -45,10 +45,16 @@ struct SimulatorOptions {
     ControlPlaneOptions control; // stateDir empty: PROJECT/.nimbus
     bool serveGateway = true;
     unsigned short gatewayPort = 0;
+    // Where the control plane and the gateway listen (`--host`): loopback unless told
+    // otherwise; instances' Runtime APIs stay on loopback whatever it is.
+    std::string listenAddress = "127.0.0.1";
     GatewayOptions gateway;
     // Variables set over the manifest's, by function (`nimbus replay` runs a failure again
     // with the environment it had).
     std::map<std::string, std::map<std::string, std::string>> environmentOverrides;
+    // Run instances under bubblewrap (`--sandbox` / `--no-sandbox`); unset: as the manifest's
+    // custom.nimbus.sandbox says, else not.
+    std::optional<bool> sandbox;
 };
 
 // The local function platform for one project: the manifest's functions, an instance pool
@@ -184,6 +190,9 @@ private:
     // Reloads now if files changed and the watcher has not reported them yet.
     void takeChanges() const;
     // Tells the dependencies which sets the manifest's functions declare now.
+    // The sandbox as the command line, else the manifest, says (and, once, how instances
+    // are held).
+    void applySandbox();
     void refreshDependencies();
     void dependenciesInstalled(const std::vector<std::string> &functions, bool ok,
                                const std::string &message);
@@ -195,6 +204,8 @@ private:
     PoolObserver *m_observer = &m_observers;
     RuntimeLauncher m_launcher;
     std::unique_ptr<RuntimeTemplates> m_templates; // (outlives the pools that start from it)
+    std::string m_containment; // how instances are held, said once the manifest is read
+    bool m_containmentSaid = false;
     std::unique_ptr<FunctionDependencies> m_dependencies; // once loaded
     std::shared_ptr<ProjectWatcher> m_watcher;
     boost::asio::steady_timer m_prewarmSoon{m_io}; // (cancelled if we go first)

@@ -186,10 +186,19 @@ public:
         if (::pipe2(output, O_CLOEXEC) != 0)
             return nullptr;
         const int id = ++m_nextId;
-        const std::string request =
-            json{{"spawn", id}, {"environment", spec.environment}, {"cwd", spec.workingDirectory}}
-                .dump(-1, ' ', false, json::error_handler_t::replace);
-        const bool sent = sendWithDescriptor(request, output[1]);
+        json request{
+            {"spawn", id}, {"environment", spec.environment}, {"cwd", spec.workingDirectory}};
+        // The instance's limits and control groups, which it takes on in the fork, before it
+        // runs anything of the function's.
+        if (spec.limits)
+            request["limits"] = {{"nofile", spec.limits->openFiles},
+                                 {"nproc", spec.limits->processes},
+                                 {"fsize", spec.limits->fileSizeBytes},
+                                 {"core", spec.limits->coreBytes}};
+        std::vector<int> descriptors{output[1]};
+        descriptors.insert(descriptors.end(), spec.cgroupProcs.begin(), spec.cgroupProcs.end());
+        const bool sent = sendWithDescriptors(
+            request.dump(-1, ' ', false, json::error_handler_t::replace), descriptors);
         ::close(output[1]);
         std::optional<pid_t> pid = sent ? awaitSpawned(id) : std::nullopt;
         if (!pid) {
@@ -236,19 +245,22 @@ public:
     }
 
 private:
-    bool sendWithDescriptor(const std::string &data, int fd) {
+    bool sendWithDescriptors(const std::string &data, const std::vector<int> &fds) {
         iovec iov{const_cast<char *>(data.data()), data.size()};
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+        constexpr std::size_t kMaxDescriptors = 4; // zygote.py takes this many
+        if (fds.empty() || fds.size() > kMaxDescriptors)
+            return false;
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxDescriptors)] = {};
         msghdr message{};
         message.msg_iov = &iov;
         message.msg_iovlen = 1;
         message.msg_control = control;
-        message.msg_controllen = sizeof control;
+        message.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
         cmsghdr *header = CMSG_FIRSTHDR(&message);
         header->cmsg_level = SOL_SOCKET;
         header->cmsg_type = SCM_RIGHTS;
-        header->cmsg_len = CMSG_LEN(sizeof(int));
-        std::memcpy(CMSG_DATA(header), &fd, sizeof fd);
+        header->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+        std::memcpy(CMSG_DATA(header), fds.data(), sizeof(int) * fds.size());
         const int socket = m_control->native_handle();
         for (int attempt = 0; attempt < 100; ++attempt) {
             if (::sendmsg(socket, &message, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
@@ -451,6 +463,16 @@ public:
             return nullptr;
         auto process = (*found)->process;
         m_idle.erase(found);
+        // It takes on the instance's control groups and limits before it learns what to run
+        // (it has started nothing of its own yet).
+        const std::string pid = std::to_string(process->pid());
+        for (const int fd : spec.cgroupProcs)
+            if (::write(fd, pid.data(), pid.size()) != static_cast<ssize_t>(pid.size()))
+                log("node template: cannot move an instance into its control group: " +
+                    std::string(std::strerror(errno)));
+        if (spec.limits && !spec.limits->applyTo(process->pid()))
+            log("node template: cannot set an instance's limits: " +
+                std::string(std::strerror(errno)));
         process->setHandlers(onOutput, onExit);
         const std::string assignment =
             json{{"environment", spec.environment}, {"cwd", spec.workingDirectory}}.dump(

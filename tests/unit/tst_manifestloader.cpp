@@ -101,6 +101,7 @@ private slots:
     void eventsAreParsed();
     void customRuntimeNeedsBootstrap();
     void layersAreRead();
+    void sandboxAndEphemeralStorageAreRead();
     void projectProblems_data();
     void projectProblems();
     void examplesAndTemplatesAreValid_data();
@@ -500,6 +501,41 @@ void TestManifestLoader::customRuntimeNeedsBootstrap() {
                           QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
     result = loadIn(project, yaml);
     QVERIFY2(result.ok(), qPrintable(describe(result.diagnostics)));
+}
+
+void TestManifestLoader::sandboxAndEphemeralStorageAreRead() {
+    TempProject project;
+    project.write("h.py", "def main(event, context):\n    pass\n");
+    auto load = [&](const QByteArray &custom) {
+        return loadIn(project, "service: s\nprovider:\n  name: aws\n  runtime: python3.11\n" +
+                                   custom +
+                                   "functions:\n  big:\n    handler: h.main\n"
+                                   "    ephemeralStorageSize: 2048\n  small:\n"
+                                   "    handler: h.main\n");
+    };
+    LoadResult result = load("");
+    QVERIFY2(result.ok(), qPrintable(describe(result.diagnostics)));
+    QVERIFY(!result.manifest->sandbox);
+    QCOMPARE(result.manifest->function("big")->ephemeralStorageSize, 2048);
+    QCOMPARE(result.manifest->function("small")->ephemeralStorageSize, 512); // Lambda's default
+
+    result = load("custom:\n  nimbus:\n    sandbox: true\n");
+    QCOMPARE(result.manifest->sandbox, std::optional<bool>(true));
+    QVERIFY(result.manifest->sandboxNetwork);
+    result = load("custom:\n  nimbus:\n    sandbox: false\n");
+    QCOMPARE(result.manifest->sandbox, std::optional<bool>(false));
+    result = load("custom:\n  nimbus:\n    sandbox:\n      network: false\n");
+    QCOMPARE(result.manifest->sandbox, std::optional<bool>(true));
+    QVERIFY(!result.manifest->sandboxNetwork);
+
+    // Anything else is named where it is written, and ignored.
+    result = load("custom:\n  nimbus:\n    sandbox: sometimes\n");
+    QVERIFY(!result.manifest->sandbox);
+    const auto found = std::find_if(result.diagnostics.begin(), result.diagnostics.end(),
+                                    [](const Diagnostic &d) { return d.code == "sandbox-value"; });
+    QVERIFY(found != result.diagnostics.end());
+    QCOMPARE(found->range.start.line, 6); // (zero-based)
+    QVERIFY(found->message.find("{network: false}") != std::string::npos);
 }
 
 void TestManifestLoader::layersAreRead() {

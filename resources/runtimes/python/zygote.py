@@ -5,18 +5,21 @@ start costs only the handler's own import.
 Started as `python3 -u -B zygote.py` with a control socket (SOCK_SEQPACKET, one JSON message
 per packet) as descriptor 3:
   template  -> simulator  {"ready": PID}
-  simulator -> template   {"spawn": ID, "environment": {...}, "cwd": DIR}, with the new
-                          instance's output pipe attached (SCM_RIGHTS)
+  simulator -> template   {"spawn": ID, "environment": {...}, "cwd": DIR, "limits": {...}},
+                          with the new instance's output pipe attached (SCM_RIGHTS), then
+                          the cgroup.procs files of the control groups it joins
   template  -> simulator  {"spawned": ID, "pid": PID} or {"spawned": ID, "error": TEXT}
   template  -> simulator  {"exited": PID, "status": STATUS}   (waitpid's status)
 An instance gets a process group of its own, dies with the template (which dies with the
 simulator), and takes the environment and working folder it is sent in place of the
 template's before anything of the function's runs. The template never imports project code:
-every instance starts with fresh module state.
+every instance starts with fresh module state. It also joins its control groups and takes
+on its resource limits (open files, processes, file size, core dumps) before that.
 """
 import ctypes
 import json
 import os
+import resource
 import selectors
 import signal
 import socket
@@ -58,7 +61,25 @@ def send(control, message):
     control.send(json.dumps(message).encode())
 
 
-def become_instance(request, out, control, selector, template_pid):
+LIMITS = {"nofile": resource.RLIMIT_NOFILE, "nproc": resource.RLIMIT_NPROC,
+          "fsize": resource.RLIMIT_FSIZE, "core": resource.RLIMIT_CORE}
+
+
+def contain(request, cgroups):
+    """Join the instance's control groups and take on its limits (soft and hard alike, so the
+    function cannot raise them), as the simulator sets them for an instance it starts."""
+    for fd in cgroups:
+        os.write(fd, b"0")
+    for name, value in (request.get("limits") or {}).items():
+        if name not in LIMITS or not isinstance(value, int) or (value <= 0 and name != "core"):
+            continue
+        _soft, hard = resource.getrlimit(LIMITS[name])
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(LIMITS[name], (value, value))
+
+
+def become_instance(request, out, cgroups, control, selector, template_pid):
     """In the forked child: turn into a fresh instance and run the bootstrap. Never returns."""
     code = 1
     try:
@@ -68,6 +89,7 @@ def become_instance(request, out, control, selector, template_pid):
             os._exit(127)
         os.dup2(out, 1)
         os.dup2(out, 2)
+        contain(request, cgroups)
         control.detach()
         selector.close()
         os.closerange(3, 65536)  # the control socket, the pipe and the other instances' pidfds
@@ -114,14 +136,16 @@ def main():
                 if not data:
                     return  # the simulator has gone
                 out = fds[0] if fds else -1
-                for extra in fds[1:]:
-                    os.close(extra)
+                cgroups = fds[1:]
+
+                def close_received():
+                    for fd in fds:
+                        os.close(fd)
                 try:
                     request = json.loads(data)
                     ident = request["spawn"]
                 except (ValueError, KeyError, TypeError):
-                    if out >= 0:
-                        os.close(out)
+                    close_received()
                     continue
                 if out < 0:
                     send(control, {"spawned": ident, "error": "no output pipe came with the request"})
@@ -129,12 +153,12 @@ def main():
                 try:
                     pid = os.fork()
                 except OSError as e:
-                    os.close(out)
+                    close_received()
                     send(control, {"spawned": ident, "error": f"fork failed: {e}"})
                     continue
                 if pid == 0:
-                    become_instance(request, out, control, selector, me)
-                os.close(out)
+                    become_instance(request, out, cgroups, control, selector, me)
+                close_received()
                 pidfd = os.pidfd_open(pid)  # readable once the instance has ended
                 children[pidfd] = pid
                 selector.register(pidfd, selectors.EVENT_READ)

@@ -120,6 +120,8 @@ struct Function {
     // plugin's generated wsgi_handler.handler serves; the runtime brings that handler.
     std::optional<std::string> wsgiApp;
     std::vector<LayerUse> layers; // in order: a later layer's files win, as in /opt
+    // Its ephemeral storage in MB (ephemeralStorageSize, 512 to 10240): the size of its /tmp.
+    int ephemeralStorageSize = 512;
 };
 
 struct Provider {
@@ -154,6 +156,11 @@ struct Manifest {
     std::vector<Function> functions;
     std::vector<Layer> layers; // the layers this service builds
     YamlNode tree;             // the resolved document, positions intact
+    // custom.nimbus.sandbox: whether instances run sandboxed (bubblewrap) unless the command
+    // line says otherwise (`nimbus dev --sandbox` / `--no-sandbox`), and whether a sandboxed
+    // instance may reach the network (`sandbox: {network: false}`).
+    std::optional<bool> sandbox;
+    bool sandboxNetwork = true;
 
     const Function *function(const std::string &name) const;
     const Layer *layer(const std::string &name) const;

@@ -52,6 +52,12 @@ private:
 };
 
 // A response with a body and content type.
+// The host part of a URL that reaches a server listening on `listenAddress` from this machine
+// ("127.0.0.1" for 0.0.0.0 and ::, "[::1]" for ::1).
+std::string urlHost(const std::string &listenAddress);
+// Whether only this machine can reach a server listening on `listenAddress`.
+bool isLoopback(const std::string &listenAddress);
+
 Response makeResponse(unsigned status, std::string body,
                       const std::string &contentType = "application/json");
 

@@ -1,0 +1,150 @@
+#include "containment.h"
+
+#include "bubblewrap.h"
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace nimbus::sim {
+
+namespace {
+
+// Lambda's limits: 1,024 open files, 1,024 processes and threads.
+constexpr long long kMaxOpenFiles = 1024;
+constexpr long long kMaxProcesses = 1024;
+
+fs::path systemTmp() {
+    std::error_code ec;
+    const fs::path system = fs::temp_directory_path(ec);
+    return ec ? fs::path("/tmp") : system;
+}
+
+} // namespace
+
+std::string makePrivateTmpRoot() {
+    const std::string mine = "nimbus-" + std::to_string(::getuid()) + "-";
+    std::error_code ec;
+    for (const auto &entry : fs::directory_iterator(systemTmp(), ec)) {
+        const std::string name = entry.path().filename().string();
+        if (!name.starts_with(mine))
+            continue;
+        const pid_t owner = static_cast<pid_t>(std::atol(name.c_str() + mine.size()));
+        struct stat st {};
+        const bool ours = ::lstat(entry.path().c_str(), &st) == 0 && S_ISDIR(st.st_mode) &&
+                          st.st_uid == ::getuid();
+        if (ours && owner > 0 && owner != ::getpid() && ::kill(owner, 0) != 0 && errno == ESRCH)
+            fs::remove_all(entry.path(), ec);
+    }
+    // mkdtemp: a new folder with a name no one could have taken first (0700).
+    std::string pattern = (systemTmp() / (mine + std::to_string(::getpid()) + "-XXXXXX")).string();
+    return ::mkdtemp(pattern.data()) ? pattern : std::string();
+}
+
+void removePrivateTmpRoot(const std::string &root) {
+    std::error_code ec;
+    if (!root.empty())
+        fs::remove_all(root, ec);
+}
+
+long long fallbackProcessLimit() {
+    // /proc/loadavg's fourth field: "running/total" tasks of the whole machine.
+    std::ifstream in("/proc/loadavg");
+    std::string a, b, c, tasks;
+    in >> a >> b >> c >> tasks;
+    const auto slash = tasks.find('/');
+    const long long total = slash == std::string::npos ? 0 : std::atoll(tasks.c_str() + slash + 1);
+    return total + kMaxProcesses;
+}
+
+std::unique_ptr<InstanceContainment>
+InstanceContainment::contain(ChildProcess::Spec &spec, const ContainmentRequest &request,
+                             const ContainmentSettings &settings, std::string &error) {
+    auto containment = std::unique_ptr<InstanceContainment>(new InstanceContainment());
+    const long long tmpBytes = static_cast<long long>(request.ephemeralStorageMb) << 20;
+
+    ResourceLimits limits;
+    limits.openFiles = kMaxOpenFiles;
+    limits.fileSizeBytes = tmpBytes;
+    limits.coreBytes = 0;
+    if (settings.cgroups) {
+        std::string why;
+        containment->m_cgroup = settings.cgroups->makeGroup(
+            static_cast<long long>(request.memoryMb) << 20, kMaxProcesses, why);
+        if (containment->m_cgroup) {
+            containment->m_memoryLimit = settings.cgroups->describe();
+            spec.cgroupProcs = containment->m_cgroup->procsDescriptors();
+        } else {
+            containment->m_memoryLimit = "sampled (" + why + ")";
+        }
+    }
+    if (!containment->m_cgroup)
+        limits.processes = fallbackProcessLimit();
+    spec.limits = limits;
+
+    if (settings.sandbox) {
+        SandboxView view;
+        view.bubblewrap = findBubblewrap();
+        if (view.bubblewrap.empty()) {
+            error = "instances run sandboxed (--sandbox, or custom.nimbus.sandbox) under "
+                    "bubblewrap, which is not installed; install it (Debian: apt-get install "
+                    "bubblewrap) or run without --sandbox";
+            return nullptr;
+        }
+        view.readOnly = request.readOnly;
+        // The interpreter's own installation, wherever it is (pyenv and nvm keep theirs in
+        // the home folder, which the sandbox hides).
+        const fs::path prefix = fs::path(spec.executable).parent_path().parent_path();
+        if (!prefix.empty() && prefix != "/")
+            view.readOnly.push_back(prefix.string());
+        view.writable = request.writable;
+        view.tmpBytes = tmpBytes;
+        view.network = settings.network;
+        wrapInBubblewrap(spec, view);
+        containment->m_sandboxed = true;
+        containment->m_tmpDir = "/tmp";
+        return containment;
+    }
+
+    // Unsandboxed, /tmp stays the machine's: the instance's own is its TMPDIR (which Python's
+    // tempfile and Node's os.tmpdir() use), removed with it.
+    const fs::path root = settings.tmpRoot.empty() ? systemTmp() : fs::path(settings.tmpRoot);
+    std::string pattern = (root / (request.function + "-XXXXXX")).string();
+    if (::mkdtemp(pattern.data())) {
+        containment->m_tmpDir = pattern;
+        containment->m_ownsTmp = true;
+        spec.environment["TMPDIR"] = pattern;
+    }
+    return containment;
+}
+
+InstanceContainment::~InstanceContainment() {
+    m_cgroup.reset(); // ends what is left of the instance first
+    if (m_ownsTmp) {
+        std::error_code ec;
+        fs::remove_all(m_tmpDir, ec);
+    }
+}
+
+long long InstanceContainment::tmpBytes() const {
+    if (!m_ownsTmp)
+        return 0;
+    long long total = 0;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(
+             m_tmpDir, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->is_regular_file(ec) && !it->is_symlink(ec))
+            total += static_cast<long long>(it->file_size(ec));
+    }
+    return total;
+}
+
+} // namespace nimbus::sim

@@ -1,0 +1,75 @@
+#pragma once
+
+#include "../process/childprocess.h"
+#include "cgroups.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nimbus::sim {
+
+// How instances are contained, for a whole pool.
+struct ContainmentSettings {
+    std::shared_ptr<CgroupTree> cgroups; // null: memory sampled, processes by RLIMIT_NPROC
+    bool sandbox = false;                // run under bubblewrap
+    bool network = true;                 // a sandboxed instance may reach the network
+    std::string tmpRoot;                 // private /tmp folders' parent (unsandboxed)
+};
+
+// What one instance needs to be contained.
+struct ContainmentRequest {
+    std::string function; // for names and messages
+    int memoryMb = 1024;  // the cgroup's memory.max
+    int ephemeralStorageMb = 512;
+    // What a sandbox shows read-only: its code, packages, layers, the runtime's files.
+    std::vector<std::string> readOnly;
+    std::vector<std::string> writable; // e.g. a profile's output folder
+};
+
+// One instance's containment: its resource limits (open files, processes, file size, no
+// core dumps), its control group where the kernel lets us make one, its private /tmp, and
+// bubblewrap around its command when sandboxed. Ends them all when destroyed.
+class InstanceContainment {
+public:
+    // Fits `spec` (RuntimeLauncher::prepare's) with them. nullptr with `error` set when the
+    // instance cannot run as asked (sandboxed without bubblewrap installed).
+    static std::unique_ptr<InstanceContainment> contain(ChildProcess::Spec &spec,
+                                                        const ContainmentRequest &request,
+                                                        const ContainmentSettings &settings,
+                                                        std::string &error);
+    ~InstanceContainment();
+    InstanceContainment(const InstanceContainment &) = delete;
+    InstanceContainment &operator=(const InstanceContainment &) = delete;
+
+    bool sandboxed() const { return m_sandboxed; }
+    // The group holding its memory and processes; null when memory is sampled.
+    InstanceCgroup *cgroup() const { return m_cgroup.get(); }
+    // How its memory limit holds, for the REPORT: "cgroup v2 memory.max" or "sampled".
+    const std::string &memoryLimit() const { return m_memoryLimit; }
+    // Its /tmp as it sees it, and the bytes in it (its private folder; a sandbox's tmpfs is
+    // sized exactly, so 0 there).
+    const std::string &tmpDir() const { return m_tmpDir; }
+    long long tmpBytes() const;
+
+private:
+    InstanceContainment() = default;
+
+    bool m_sandboxed = false;
+    std::unique_ptr<InstanceCgroup> m_cgroup;
+    std::string m_memoryLimit = "sampled";
+    std::string m_tmpDir;
+    bool m_ownsTmp = false;
+};
+
+// A folder for one simulator's instances' private /tmp folders, in the system's temporary
+// folder, readable by this user only ("nimbus-UID-PID-N"); those of simulators that died are
+// removed on the way.
+std::string makePrivateTmpRoot();
+void removePrivateTmpRoot(const std::string &root);
+
+// The process limit RLIMIT_NPROC can offer where no cgroup holds one: it counts every task of
+// the user, so it is set 1,024 above what the machine runs now.
+long long fallbackProcessLimit();
+
+} // namespace nimbus::sim

@@ -1,0 +1,343 @@
+#include "sandbox/bubblewrap.h"
+#include "sandbox/cgroups.h"
+#include "simulator/simulator.h"
+#include "tempproject.h"
+#include "testpaths.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QtTest>
+#include <unistd.h>
+
+using namespace nimbus::sim;
+
+// What contains the code users run: Lambda's limits and nothing of the developer's
+// environment for every instance (whether started from scratch or from a template), a
+// private /tmp, control groups that hold memory and processes exactly where the kernel lets
+// us make them, and, with --sandbox, bubblewrap: no home folder, nothing writable but /tmp.
+namespace {
+
+const char *kManifest = R"(service: contained
+provider:
+  name: aws
+  runtime: python3.11
+  environment:
+    FROM_MANIFEST: "yes"
+functions:
+  probe:
+    handler: probe.main
+    ephemeralStorageSize: 600
+  node:
+    handler: probe.main
+    runtime: nodejs20.x
+  bomb:
+    handler: bomb.main
+    timeout: 60
+  hog:
+    handler: hog.main
+    memorySize: 128
+    timeout: 60
+)";
+
+// Reports what an instance sees: its environment, limits, /tmp, and what it may read and write.
+const char *kProbePy = R"(import errno, json, os, resource
+
+def attempt(action):
+    try:
+        action()
+        return "ok"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+
+def write(path):
+    with open(path, "w") as f:
+        f.write("x")
+
+def read(path):
+    with open(path) as f:
+        f.read()
+
+def main(event, context):
+    limit = lambda r: list(resource.getrlimit(r))
+    tmp = os.environ.get("TMPDIR", "/tmp")
+    vfs = os.statvfs("/tmp")
+    return {
+        "environment": dict(os.environ),
+        "nofile": limit(resource.RLIMIT_NOFILE),
+        "core": limit(resource.RLIMIT_CORE),
+        "fsize": limit(resource.RLIMIT_FSIZE),
+        "tmpMode": oct(os.stat(tmp).st_mode & 0o777),
+        "tmpWrite": attempt(lambda: write(os.path.join(tmp, "scratch"))),
+        "tmpBytes": vfs.f_blocks * vfs.f_frsize,
+        "codeWrite": attempt(lambda: write(os.path.join(os.environ["LAMBDA_TASK_ROOT"], "written"))),
+        "varTmpWrite": attempt(lambda: write("/var/tmp/nimbus-sandbox-" + str(os.getpid()))),
+        "homeRead": attempt(lambda: read(event.get("planted", "/nonexistent"))),
+    }
+)";
+
+const char *kProbeJs = R"(const fs = require('fs');
+exports.main = async () => {
+  const limits = fs.readFileSync('/proc/self/limits', 'utf8');
+  const line = (name) => limits.split('\n').find((l) => l.startsWith(name)).split(/\s{2,}/).slice(1, 3);
+  return { environment: process.env, nofile: line('Max open files'), core: line('Max core file size'),
+           fsize: line('Max file size') };
+};
+)";
+
+// Forks until it cannot: each child sleeps (the instance's end takes them all).
+const char *kBombPy = R"(import os, time
+
+def main(event, context):
+    started = 0
+    error = ""
+    while started < 5000:
+        try:
+            pid = os.fork()
+        except OSError as e:
+            error = e.strerror
+            break
+        if pid == 0:
+            time.sleep(120)
+            os._exit(0)
+        started += 1
+    return {"started": started, "error": error}
+)";
+
+// Takes memory a megabyte at a time, saying how far it got.
+const char *kHogPy = R"(def main(event, context):
+    held = []
+    for mb in range(1, 1024):
+        held.append(bytearray(1 << 20))
+        if mb % 8 == 0:
+            print("held", mb, "MB", flush=True)
+    return len(held)
+)";
+
+QJsonObject bodyOf(const InvocationResult &result) {
+    return QJsonDocument::fromJson(QByteArray::fromStdString(result.payload)).object();
+}
+
+} // namespace
+
+class TestSandbox : public QObject {
+    Q_OBJECT
+private slots:
+    void init();
+    void cleanup();
+    void instancesSeeOnlyLambdasEnvironmentAndLimits_data();
+    void instancesSeeOnlyLambdasEnvironmentAndLimits();
+    void nodeInstancesGetTheSameLimits();
+    void aForkBombIsContained();
+    void theKernelStopsAnInstanceAtItsMemorySize();
+    void theSandboxHidesTheHomeFolderAndWritesOnlyToTmp();
+
+private:
+    void startSimulator(bool prewarm, std::optional<bool> sandbox = std::nullopt);
+    InvocationResult invoke(const char *function, const QByteArray &payload = "{}");
+
+    std::unique_ptr<TempProject> m_project;
+    std::unique_ptr<boost::asio::io_context> m_io;
+    std::unique_ptr<Simulator> m_simulator;
+};
+
+void TestSandbox::init() {
+    m_project = std::make_unique<TempProject>();
+    m_project->writeManifest(kManifest);
+    m_project->write("probe.py", kProbePy);
+    m_project->write("probe.js", kProbeJs);
+    m_project->write("bomb.py", kBombPy);
+    m_project->write("hog.py", kHogPy);
+}
+
+void TestSandbox::cleanup() {
+    if (m_simulator)
+        m_simulator->shutdown();
+    m_simulator.reset();
+    m_io.reset();
+}
+
+void TestSandbox::startSimulator(bool prewarm, std::optional<bool> sandbox) {
+    cleanup();
+    m_io = std::make_unique<boost::asio::io_context>();
+    SimulatorOptions options;
+    options.projectDir = m_project->path().toStdString();
+    options.resourcesDir = nimbusSourcePath("resources").toStdString();
+    options.serveControlPlane = false;
+    options.serveGateway = false;
+    options.prewarm = prewarm;
+    options.sandbox = sandbox;
+    m_simulator = std::make_unique<Simulator>(*m_io, options);
+    QVERIFY(m_simulator->load());
+    if (!prewarm)
+        return;
+    // Instances then start from the ready templates (a Python zygote, idle Node bootstraps).
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            m_io->run_for(std::chrono::milliseconds(20));
+            const auto templates = m_simulator->templates();
+            return templates.size() >= 2 &&
+                   std::all_of(templates.begin(), templates.end(),
+                               [](const TemplateInfo &t) { return t.ready; });
+        },
+        20000));
+}
+
+InvocationResult TestSandbox::invoke(const char *function, const QByteArray &payload) {
+    std::optional<InvocationResult> result;
+    std::string error;
+    InvocationRequest request;
+    request.payload = payload.toStdString();
+    if (!m_simulator->invoke(
+            function, request, [&](InvocationResult r) { result = std::move(r); }, error))
+        qWarning("cannot invoke %s: %s", function, error.c_str());
+    if (!QTest::qWaitFor(
+            [&] {
+                m_io->run_for(std::chrono::milliseconds(20));
+                return result.has_value();
+            },
+            90000))
+        qWarning("%s did not answer within 90 s", function);
+    return result.value_or(InvocationResult{});
+}
+
+void TestSandbox::instancesSeeOnlyLambdasEnvironmentAndLimits_data() {
+    QTest::addColumn<bool>("prewarm");
+    QTest::newRow("started from scratch") << false;
+    QTest::newRow("forked by the template") << true;
+}
+
+void TestSandbox::instancesSeeOnlyLambdasEnvironmentAndLimits() {
+    QFETCH(bool, prewarm);
+    // What the developer's shell holds stays out: their secrets, HOME, their PYTHONPATH.
+    qputenv("NIMBUS_DEVELOPER_SECRET", "do-not-leak");
+    qputenv("PYTHONPATH", "/developer/python/path");
+    startSimulator(prewarm);
+    const InvocationResult r = invoke("probe");
+    qunsetenv("NIMBUS_DEVELOPER_SECRET");
+    qunsetenv("PYTHONPATH");
+    QVERIFY2(!r.functionError, r.payload.c_str());
+    const QJsonObject body = bodyOf(r);
+    const QJsonObject env = body["environment"].toObject();
+    QVERIFY(!env.contains("NIMBUS_DEVELOPER_SECRET"));
+    QVERIFY(!env.contains("HOME"));
+    QVERIFY2(!env["PYTHONPATH"].toString().contains("/developer/python/path"),
+             qPrintable(env["PYTHONPATH"].toString()));
+    QCOMPARE(env["FROM_MANIFEST"].toString(), QString("yes"));
+    QCOMPARE(env["AWS_LAMBDA_FUNCTION_NAME"].toString(), QString("contained-dev-probe"));
+    QCOMPARE(env["TZ"].toString(), QString(":UTC"));
+    QVERIFY(env.contains("PATH") && env.contains("LANG"));
+    // Lambda's limits, hard and soft alike (the function cannot raise them again).
+    QCOMPARE(body["nofile"].toArray(), (QJsonArray{1024, 1024}));
+    QCOMPARE(body["core"].toArray(), (QJsonArray{0, 0}));
+    const qint64 storage = 600LL << 20; // ephemeralStorageSize: 600
+    QCOMPARE(body["fsize"].toArray(), (QJsonArray{storage, storage}));
+    // Its own /tmp: a folder only this user can enter, removed with the instance.
+    const QString tmp = env["TMPDIR"].toString();
+    QVERIFY2(tmp.contains("nimbus-") && tmp != "/tmp", qPrintable(tmp));
+    QCOMPARE(body["tmpMode"].toString(), QString("0o700"));
+    QCOMPARE(body["tmpWrite"].toString(), QString("ok"));
+    QVERIFY(QFileInfo::exists(tmp + "/scratch"));
+    QVERIFY(r.log.find("Memory Limit: ") != std::string::npos);
+    m_simulator->shutdown();
+    m_simulator.reset();
+    QVERIFY2(!QFileInfo::exists(tmp), qPrintable(tmp));
+}
+
+void TestSandbox::nodeInstancesGetTheSameLimits() {
+    // Node's idle bootstraps take theirs (prlimit, from outside) before their assignment;
+    // this function has Lambda's default ephemeral storage.
+    startSimulator(true);
+    const InvocationResult r = invoke("node");
+    QVERIFY2(!r.functionError, r.payload.c_str());
+    const QJsonObject body = bodyOf(r);
+    QCOMPARE(body["nofile"].toArray(), (QJsonArray{"1024", "1024"}));
+    QCOMPARE(body["core"].toArray(), (QJsonArray{"0", "0"}));
+    const QString storage = QString::number(512LL << 20);
+    QCOMPARE(body["fsize"].toArray(), (QJsonArray{storage, storage}));
+    QVERIFY(!body["environment"].toObject().contains("HOME"));
+}
+
+void TestSandbox::aForkBombIsContained() {
+    std::string why;
+    const bool cgroups = CgroupTree::create(why) != nullptr;
+    if (!cgroups && ::getuid() == 0)
+        QSKIP("root without a writable cgroup: RLIMIT_NPROC does not hold root, and nothing "
+              "else can here");
+    startSimulator(true);
+    const InvocationResult r = invoke("bomb");
+    QVERIFY2(!r.functionError, r.payload.c_str());
+    const QJsonObject body = bodyOf(r);
+    // Stopped near Lambda's 1,024 processes, long before the 5,000 it tried.
+    QVERIFY2(body["started"].toInt() < 1100, r.payload.c_str());
+    QVERIFY2(body["started"].toInt() > 100, r.payload.c_str());
+    QVERIFY2(!body["error"].toString().isEmpty(), r.payload.c_str());
+    // The machine still starts processes; the instance's go with it.
+    QProcess echo;
+    echo.start("/bin/true");
+    QVERIFY(echo.waitForFinished(10000));
+    QCOMPARE(echo.exitCode(), 0);
+}
+
+void TestSandbox::theKernelStopsAnInstanceAtItsMemorySize() {
+    std::string why;
+    auto tree = CgroupTree::create(why);
+    if (!tree)
+        QSKIP(qPrintable("no writable cgroup here (memory is sampled): " +
+                         QString::fromStdString(why)));
+    const QString kind = QString::fromStdString(tree->describe());
+    tree.reset();
+    startSimulator(false);
+    const InvocationResult r = invoke("hog");
+    QVERIFY2(r.functionError, r.payload.c_str());
+    QCOMPARE(QString::fromStdString(r.errorType), QString("Runtime.OutOfMemory"));
+    // It got no further than its 128 MB.
+    const QString log = QString::fromStdString(r.log);
+    static const QRegularExpression held("held (\\d+) MB");
+    int most = 0;
+    for (auto it = held.globalMatch(log); it.hasNext();)
+        most = std::max(most, it.next().captured(1).toInt());
+    QVERIFY2(most >= 64 && most <= 128, qPrintable(log));
+    QVERIFY2(log.contains("Memory Limit: " + kind), qPrintable(log));
+}
+
+void TestSandbox::theSandboxHidesTheHomeFolderAndWritesOnlyToTmp() {
+    if (findBubblewrap().empty())
+        QSKIP("bubblewrap is not installed");
+    // A file where a developer keeps credentials: readable unsandboxed, hidden sandboxed.
+    const QString planted =
+        QDir::homePath() + "/.nimbus-sandbox-probe-" + QString::number(::getpid());
+    {
+        QFile file(planted);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("aws_secret_access_key = not-for-functions\n");
+    }
+    auto removePlanted = qScopeGuard([&] { QFile::remove(planted); });
+    const QByteArray payload = QJsonDocument(QJsonObject{{"planted", planted}}).toJson();
+
+    startSimulator(false, false);
+    const InvocationResult open = invoke("probe", payload);
+    QVERIFY2(!open.functionError, open.payload.c_str());
+    QCOMPARE(bodyOf(open)["homeRead"].toString(), QString("ok"));
+    QVERIFY(QFile::remove(m_project->filePath("written")));
+
+    startSimulator(false, true);
+    const InvocationResult r = invoke("probe", payload);
+    QVERIFY2(!r.functionError, (r.payload + r.log).c_str());
+    const QJsonObject body = bodyOf(r);
+    QCOMPARE(body["homeRead"].toString(), QString("ENOENT"));
+    QCOMPARE(body["codeWrite"].toString(), QString("EROFS"));
+    QCOMPARE(body["varTmpWrite"].toString(), QString("EROFS"));
+    QCOMPARE(body["tmpWrite"].toString(), QString("ok"));
+    QVERIFY(!QFileInfo::exists(m_project->filePath("written")));
+    // Its /tmp is its own, of its ephemeral storage's size.
+    QCOMPARE(body["environment"].toObject()["TMPDIR"].toString(), QString("/tmp"));
+    QCOMPARE(body["tmpBytes"].toVariant().toLongLong(), 600LL << 20);
+    QVERIFY(!QFileInfo::exists("/tmp/scratch"));
+}
+
+QTEST_GUILESS_MAIN(TestSandbox)
+#include "tst_sandbox.moc"
