@@ -1,5 +1,6 @@
 #pragma once
 
+#include "control/signedparts.h"
 #include "nimbus/net/httpserver.h"
 
 #include <algorithm>
@@ -8,21 +9,8 @@
 
 namespace nimbus::fuzz {
 
-// The parts of a request a signature covers, as the control plane takes them from what its
-// server parsed (runtime-sim/control/controlplane.h, signedPartsOf; repeated here so these
-// targets need not link the simulator).
-template <typename Signed> Signed signedPartsOf(const net::Request &request) {
-    Signed out;
-    out.method = std::string(request.method_string());
-    const std::string target(request.target());
-    const auto question = target.find('?');
-    out.path = target.substr(0, question);
-    out.query = question == std::string::npos ? "" : target.substr(question + 1);
-    for (const auto &field : request)
-        out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    out.body = request.body();
-    return out;
-}
+// The parts a signature covers, exactly as the control plane takes them.
+using sim::signedPartsOf;
 
 inline std::string lowerCase(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(),

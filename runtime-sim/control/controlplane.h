@@ -18,6 +18,7 @@
 #include "nimbus/net/httpserver.h"
 #include "nimbus/scf/scfapi.h"
 #include "nimbus/sigv4/sigv4.h"
+#include "signedparts.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -66,21 +67,6 @@ struct PreparedRequest {
     };
     std::shared_ptr<Code> code; // when the body carries ZipFile, Code.ZipFile or Content.ZipFile
 };
-
-// The parts of a request its signature covers, in a sigv4::Request or a tc3::Request (the
-// two verifiers take the same shape).
-template <typename Signed> Signed signedPartsOf(const net::Request &request) {
-    Signed out;
-    out.method = std::string(request.method_string());
-    const std::string target(request.target());
-    const auto question = target.find('?');
-    out.path = target.substr(0, question);
-    out.query = question == std::string::npos ? "" : target.substr(question + 1);
-    for (const auto &field : request)
-        out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    out.body = request.body();
-    return out;
-}
 
 // A request as the API handlers see it: decoded path steps and query parameters.
 struct ApiRequest {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <sstream>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -164,7 +165,9 @@ std::shared_ptr<CgroupTree> CgroupTree::create(std::string &why) {
             if (!dir.empty() && writeText(dir + "/cgroup.subtree_control", "+memory +pids")) {
                 tree->m_version = 2;
                 tree->m_memoryBase = tree->m_pidsBase = dir;
-                return tree;
+                if (tree->canMoveIntoGroups(why))
+                    return tree;
+                return nullptr;
             }
             if (!dir.empty())
                 ::rmdir(dir.c_str());
@@ -183,12 +186,40 @@ std::shared_ptr<CgroupTree> CgroupTree::create(std::string &why) {
         tree->m_memoryBase = memory;
         tree->m_pidsBase = pids;
         why.clear();
-        return tree;
+        if (tree->canMoveIntoGroups(why))
+            return tree;
+        return nullptr;
     }
     if (!memory.empty())
         ::rmdir(memory.c_str());
     why += "; cgroup v1: " + v1Why;
     return nullptr;
+}
+
+bool CgroupTree::canMoveIntoGroups(std::string &why) {
+    // Moving a process needs write access to the groups' common ancestor too (cgroup v2's
+    // delegation rule), which no file's mode shows: a child of ours tries, as an instance
+    // would, before any instance depends on it.
+    std::string error;
+    auto probe = makeGroup(64LL << 20, 16, error);
+    if (!probe) {
+        why = error;
+        return false;
+    }
+    const pid_t child = ::fork();
+    if (child == 0) {
+        for (const int fd : probe->procsDescriptors())
+            if (::write(fd, "0", 1) != 1)
+                ::_exit(1);
+        ::_exit(0);
+    }
+    int status = 0;
+    if (child < 0 || ::waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
+        why = "this user cannot move processes into groups under " + m_memoryBase;
+        return false;
+    }
+    return true;
 }
 
 CgroupTree::~CgroupTree() {

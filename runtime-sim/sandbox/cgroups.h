@@ -63,6 +63,8 @@ public:
 private:
     friend class InstanceCgroup;
     CgroupTree() = default;
+    // Whether a process of ours can join a group of the tree.
+    bool canMoveIntoGroups(std::string &why);
     void removeLater(std::string dir);
     void removeFinished();
 
