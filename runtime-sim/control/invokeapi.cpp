@@ -1,9 +1,10 @@
 // Invoke (RequestResponse, Event, DryRun) and the durable queue behind Event: what an
+
 // invocation runs (a deployed version, an alias's weighted pick, or the dev loop's
 // $LATEST), its answer in Lambda's headers, and retries ending in a dead-letter queue.
-#include "controlplane.h"
-
 #include "../simulator/simulator.h"
+#include "../simulator/wallclock.h"
+#include "controlplane.h"
 #include "nimbus/net/base64.h"
 #include "nimbus/tracing/tracecontext.h"
 
@@ -19,12 +20,6 @@ namespace {
 constexpr std::size_t kMaxSyncPayload = 6 * 1024 * 1024;
 constexpr std::size_t kMaxAsyncPayload = 1024 * 1024; // raised from 256 KB in 2025
 constexpr std::size_t kTailBytes = 4096;
-
-long long nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 long long nowUs() {
     return std::chrono::duration_cast<std::chrono::microseconds>(

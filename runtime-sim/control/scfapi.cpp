@@ -20,7 +20,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::size_t kTailBytes = 4096;
+constexpr std::size_t kScfLogTailBytes = 4096;
 
 // The SCF runtimes this simulator runs: those of SCF's schema it has a runtime for.
 const scf::Limits &scfLimits() {
@@ -669,7 +669,7 @@ void ControlPlane::scfInvoke(const json &body, const std::string &action,
         outcome.memUsageBytes = static_cast<long long>(result.maxMemoryUsedMb) * 1024 * 1024;
         outcome.log = result.log;
         (*shared)(scfAnswer(scf::response(
-            {{"Result", scf::invokeResult(outcome, tail ? kTailBytes : 0)}}, requestId)));
+            {{"Result", scf::invokeResult(outcome, tail ? kScfLogTailBytes : 0)}}, requestId)));
     });
 }
 

@@ -1,5 +1,7 @@
 #include "eventstream.h"
 
+#include "../simulator/wallclock.h"
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <optional>
@@ -11,11 +13,6 @@ namespace asio = boost::asio;
 using nlohmann::json;
 
 namespace {
-
-long long nowMs() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 int megabytes(long long kb) {
     return static_cast<int>((kb + 1023) / 1024);

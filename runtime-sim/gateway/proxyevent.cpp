@@ -1,5 +1,6 @@
 #include "proxyevent.h"
 
+#include "authorizertext.h"
 #include "nimbus/net/base64.h"
 
 #include <algorithm>
@@ -7,16 +8,10 @@
 
 namespace nimbus::sim {
 
+using authorizertext::lower;
 using nlohmann::json;
 
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 bool validUtf8(std::string_view s) {
     std::size_t i = 0;
@@ -36,16 +31,6 @@ bool validUtf8(std::string_view s) {
         i += static_cast<std::size_t>(extra) + 1;
     }
     return true;
-}
-
-// "12/Mar/2020:19:03:58 +0000", as API Gateway writes requestTime.
-std::string requestTime(long long epochMs) {
-    const std::time_t seconds = static_cast<std::time_t>(epochMs / 1000);
-    std::tm tm{};
-    gmtime_r(&seconds, &tm);
-    char buffer[40];
-    std::strftime(buffer, sizeof buffer, "%d/%b/%Y:%H:%M:%S +0000", &tm);
-    return buffer;
 }
 
 // Query parameters in order, decoded.
@@ -134,6 +119,15 @@ bool statusOf(const json &result, GatewayResponse &response, std::string &error)
 }
 
 } // namespace
+
+std::string requestTime(long long epochMs) {
+    const std::time_t seconds = static_cast<std::time_t>(epochMs / 1000);
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    char buffer[40];
+    std::strftime(buffer, sizeof buffer, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+    return buffer;
+}
 
 std::string GatewayRequest::header(std::string_view lowerName) const {
     std::string found;

@@ -43,6 +43,10 @@ struct ApiContext {
 // which it base64-encodes.
 bool isTextContentType(std::string_view contentType);
 
+// "12/Mar/2020:19:03:58 +0000": a moment (milliseconds since the epoch) as API Gateway writes
+// requestTime.
+std::string requestTime(long long epochMs);
+
 // The proxy event API Gateway builds for a REST API (`http` events, payload 1.0) and for
 // an HTTP API (`httpApi` events, payload 2.0).
 nlohmann::json restProxyEvent(const GatewayRequest &request, const RouteMatch &match,

@@ -1,7 +1,9 @@
 #include "websocketapi.h"
 
+#include "../simulator/wallclock.h"
 #include "nimbus/net/base64.h"
 #include "nimbus/net/textformat.h"
+#include "proxyevent.h"
 
 #include <ctime>
 #include <random>
@@ -25,27 +27,12 @@ std::string newConnectionId() {
     return id;
 }
 
-std::string requestTime(long long ms) {
-    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    ::gmtime_r(&seconds, &tm);
-    char text[40];
-    std::strftime(text, sizeof text, "%d/%b/%Y:%H:%M:%S +0000", &tm);
-    return text;
-}
-
 std::string newMessageId() {
     static thread_local std::mt19937_64 generator{std::random_device{}()};
     std::string raw;
     for (int i = 0; i < 10; ++i)
         raw.push_back(static_cast<char>(generator() & 0xFF));
     return net::base64Encode(raw);
-}
-
-long long nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 } // namespace

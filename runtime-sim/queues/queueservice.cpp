@@ -1,5 +1,6 @@
 #include "queueservice.h"
 
+#include "../simulator/wallclock.h"
 #include "nimbus/net/base64.h"
 
 #include <algorithm>
@@ -13,12 +14,6 @@ namespace nimbus::sim {
 using json = nlohmann::json;
 
 namespace {
-
-long long nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 std::string randomHex(std::size_t bytes) {
     static thread_local std::mt19937_64 generator{std::random_device{}()};

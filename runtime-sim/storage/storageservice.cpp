@@ -1,5 +1,6 @@
 #include "storageservice.h"
 
+#include "../simulator/wallclock.h"
 #include "nimbus/net/base64.h"
 #include "nimbus/net/digest.h"
 #include "nimbus/net/textformat.h"
@@ -23,13 +24,7 @@ constexpr const char *kStoredHeaders[] = {"Cache-Control", "Content-Disposition"
                                           "Content-Encoding", "Content-Language", "Expires"};
 constexpr long long kMinPartSize = 5 * 1024 * 1024;
 
-long long nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-std::string lower(std::string text) {
+std::string asciiLower(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return text;
@@ -87,7 +82,7 @@ std::string newUploadId() {
 json metadataOf(const net::Request &request) {
     json meta = json::object(), headers = json::object();
     for (const auto &field : request) {
-        const std::string name = lower(std::string(field.name_string()));
+        const std::string name = asciiLower(std::string(field.name_string()));
         if (name.rfind("x-amz-meta-", 0) == 0)
             meta[name.substr(11)] = std::string(field.value());
     }

@@ -1,0 +1,47 @@
+# What keeps a first build short on two cores (README, "How long a build takes"):
+#  - the compiler cache;
+#  - mold in place of GNU ld: some ninety executables link the whole simulator with its
+#    debug information, and ld spent ten seconds or more on each;
+#  - Boost.Asio and Beast compiled once (libs/net/boostsources.cpp) instead of inline in every
+#    file that includes them (add_compile_definitions below, for every target alike);
+#  - unity builds of the large libraries (nimbus_unity_build).
+# (Precompiled headers were tried and measured: GCC's for the standard library, json, Asio and
+# Beast is 250 MB, and loading it cost a small file more than the headers saved a large one.)
+
+find_program(CCACHE_PROGRAM ccache)
+if(CCACHE_PROGRAM)
+    set(CMAKE_CXX_COMPILER_LAUNCHER "${CCACHE_PROGRAM}")
+endif()
+
+option(NIMBUS_MOLD "Link with mold when it is installed" ON)
+find_program(NIMBUS_MOLD_PROGRAM mold)
+if(NIMBUS_MOLD AND NIMBUS_MOLD_PROGRAM)
+    add_link_options(-fuse-ld=mold)
+endif()
+
+# Every file that includes Asio or Beast must see the same configuration, so it is set for
+# all targets here rather than on the libraries that use them.
+add_compile_definitions(BOOST_ASIO_NO_DEPRECATED BOOST_ASIO_SEPARATE_COMPILATION
+    BOOST_BEAST_SEPARATE_COMPILATION)
+
+option(NIMBUS_UNITY "Compile each large library's files in batches (unity builds)" ON)
+
+# nimbus_unity_build(TARGET [FILE ...]): TARGET's files compile eight to a batch, so that the
+# headers they share (nlohmann/json, Asio, Beast, Qt) are parsed and their templates
+# instantiated once a batch rather than once a file. The FILEs define helpers of the same name
+# as another file's, in their unnamed namespaces, and compile alone.
+function(nimbus_unity_build target)
+    if(NOT NIMBUS_UNITY)
+        return()
+    endif()
+    set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+    if(ARGN)
+        set_source_files_properties(${ARGN} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
+    endif()
+    if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+        # Included from the batch's file, a source looks like a header to GCC, which then
+        # warns of a coroutine frame holding a lambda's type (-Wsubobject-linkage is about
+        # headers shared by several files; a source never is).
+        target_compile_options(${target} PRIVATE -Wno-subobject-linkage)
+    endif()
+endfunction()
