@@ -254,6 +254,7 @@ void LspServer::registerHandlers() {
                 watch && watch->is_object() && watch->contains(step) ? &(*watch)[step] : nullptr;
         m_clientWatchesFiles =
             watch && watch->is_object() && watch->value("dynamicRegistration", false);
+        m_folders.initialize(params);
         return Reply(
             json{{"capabilities",
                   {{"positionEncoding", "utf-16"},
@@ -267,6 +268,8 @@ void LspServer::registerHandlers() {
                    {"referencesProvider", true},
                    {"documentSymbolProvider", true},
                    {"foldingRangeProvider", true},
+                   {"workspace",
+                    {{"workspaceFolders", {{"supported", true}, {"changeNotifications", true}}}}},
                    {"codeLensProvider", {{"resolveProvider", false}}},
                    {"codeActionProvider", {{"codeActionKinds", json::array({"quickfix"})}}},
                    {"renameProvider", {{"prepareProvider", true}}},
@@ -309,6 +312,8 @@ void LspServer::registerHandlers() {
     d.onNotification("textDocument/didOpen", [this](const json &params) {
         const json &item = params.at("textDocument");
         const std::string uri = item.at("uri").get<std::string>();
+        if (uri.rfind("file://", 0) == 0 && !m_documents.count(uri))
+            m_folders.documentOpened(uriToPath(uri));
         m_documents[uri] = std::make_unique<TextDocument>(uri, item.at("text").get<std::string>(),
                                                           item.value("version", 0));
         if (isManifest(uri, m_documents[uri]->text())) {
@@ -343,7 +348,8 @@ void LspServer::registerHandlers() {
     });
     d.onNotification("textDocument/didClose", [this](const json &params) {
         const std::string uri = params.at("textDocument").at("uri").get<std::string>();
-        m_documents.erase(uri);
+        if (m_documents.erase(uri) && uri.rfind("file://", 0) == 0)
+            m_folders.documentClosed(uriToPath(uri));
         m_dirty.erase(uri);
         if (m_worker)
             m_worker->forget(uri);
@@ -354,6 +360,8 @@ void LspServer::registerHandlers() {
         m_dispatcher.notify("textDocument/publishDiagnostics",
                             {{"uri", uri}, {"diagnostics", json::array()}});
     });
+    d.onNotification("workspace/didChangeWorkspaceFolders",
+                     [this](const json &params) { m_folders.change(params); });
     // Handler files changed on disk: every open manifest is checked again.
     d.onNotification("workspace/didChangeWatchedFiles", [this](const json &params) {
         if (params.contains("changes") && params["changes"].is_array()) {
@@ -611,6 +619,14 @@ void LspServer::executeCommand(const json &params, jsonrpc::Dispatcher::ReplySin
         project = fs::path(project).parent_path().string();
     if (!fs::is_directory(project, ec)) {
         reply(Error{jsonrpc::InvalidParams, command + ": no project folder at " + project});
+        return;
+    }
+    // The editor's folders only: a command reads the project's manifest and runs or installs
+    // its code, which no one should be able to point at another folder of this machine.
+    if (!m_folders.contains(project)) {
+        reply(Error{jsonrpc::InvalidParams,
+                    command + ": " + project + " is outside the folders the editor opened (" +
+                        m_folders.describe() + "); open the project's folder in the editor first"});
         return;
     }
     if (command == "nimbus.listFunctions") {

@@ -2,19 +2,20 @@
 
 #include "../document/textdocument.h"
 #include "../workspace/manifestworkspace.h"
+#include "../workspace/workspacefolders.h"
 #include "diagnosticsworker.h"
 #include "nimbus/jsonrpc/dispatcher.h"
 
 #include <atomic>
 #include <filesystem>
 #include <functional>
-#include <thread>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 
 namespace nimbus::lsp {
 
@@ -71,6 +72,7 @@ private:
 
     jsonrpc::Dispatcher m_dispatcher;
     ManifestWorkspace m_workspace;
+    WorkspaceFolders m_folders; // where commands may run a project's code
     std::map<std::string, std::unique_ptr<TextDocument>> m_documents; // open ones, by URI
     struct DiskDocument {
         std::unique_ptr<TextDocument> document;

@@ -75,8 +75,12 @@ struct Client {
         }
         return out;
     }
-    void initialize() {
-        request("initialize", {{"capabilities", json::object()}});
+    // An editor with `root` open (a path), or no folder.
+    void initialize(const QString &root = {}) {
+        json params{{"capabilities", json::object()}};
+        if (!root.isEmpty())
+            params["rootUri"] = "file://" + root.toStdString();
+        request("initialize", params);
         notify("initialized", json::object());
     }
     // didOpen of a YAML document, version 1.
@@ -123,6 +127,7 @@ private slots:
     void dependencyStateIsShown();
     void invokeRunsTheFunction();
     void invokeAnswersWhileItRunsAndCanBeCancelled();
+    void commandsTakeOnlyTheEditorsFolders();
     void commandErrors_data();
     void commandErrors();
     void robustness_data();
@@ -762,7 +767,7 @@ void TestLspServer::listFunctionsDescribesTheProject() {
         "  hello:\n    handler: handler.hello\n    events:\n      - httpApi: GET /hi\n"
         "  web:\n    httpHandler: handler.hello\n    runtime: nodejs20.x\n    path: /web\n");
     Client c;
-    c.initialize();
+    c.initialize(project.path());
     const json reply = c.request("workspace/executeCommand",
                                  {{"command", "nimbus.listFunctions"},
                                   {"arguments", json::array({project.path().toStdString()})}});
@@ -922,7 +927,7 @@ void TestLspServer::invokeRunsTheFunction() {
     project.writeManifest("service: s\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n"
                           "  hello:\n    handler: handler.hello\n  fail:\n    handler: handler.fail\n");
     Client c;
-    c.initialize();
+    c.initialize(project.path());
     auto invoke = [&](const std::string &function) {
         const int id = c.send("workspace/executeCommand",
                               {{"command", "nimbus.invoke"},
@@ -948,7 +953,7 @@ void TestLspServer::invokeAnswersWhileItRunsAndCanBeCancelled() {
     project.writeManifest("service: s\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n"
                           "  slow:\n    handler: handler.slow\n    timeout: 10\n");
     Client c;
-    c.initialize();
+    c.initialize(project.path());
     QElapsedTimer timer;
     timer.start();
     const int invokeId = c.send("workspace/executeCommand",
@@ -966,6 +971,66 @@ void TestLspServer::invokeAnswersWhileItRunsAndCanBeCancelled() {
     QVERIFY(timer.elapsed() < 2500);
     QTRY_COMPARE_WITH_TIMEOUT(c.server.runningJobs(), 0, 15000);
     QCOMPARE(c.answersTo(invokeId), 1);
+}
+
+// A command reads a project's manifest and runs or installs its code: only in a folder the
+// editor opened (its root or workspace folders, or the folder of a document it opened), never
+// another folder of the machine, whether named outright, through "..", or through a link.
+void TestLspServer::commandsTakeOnlyTheEditorsFolders() {
+    TempProject opened;
+    TempProject other;
+    for (TempProject *project : {&opened, &other}) {
+        project->write("handler.py", kHandler);
+        project->writeManifest("service: s\nprovider:\n  name: aws\n  runtime: python3.11\n"
+                               "functions:\n  hello:\n    handler: handler.hello\n");
+    }
+    QVERIFY(QFile::link(other.path(), opened.path() + "/elsewhere"));
+    Client c;
+    c.initialize(opened.path());
+    auto list = [&](const QString &folder) {
+        return c.request("workspace/executeCommand",
+                         {{"command", "nimbus.listFunctions"},
+                          {"arguments", json::array({folder.toStdString()})}});
+    };
+    auto refused = [&](const json &reply) {
+        return reply.contains("error") && reply["error"]["code"] == -32602 &&
+               reply["error"]["message"].get<std::string>().find(
+                   "is outside the folders the editor opened (" + opened.path().toStdString()) !=
+                   std::string::npos;
+    };
+    QVERIFY2(list(opened.path())["result"].size() == 1, list(opened.path()).dump().c_str());
+    QVERIFY2(refused(list(other.path())), list(other.path()).dump().c_str());
+    const QString dotted = opened.path() + "/../" + QFileInfo(other.path()).fileName();
+    QVERIFY2(refused(list(dotted)), list(dotted).dump().c_str());
+    QVERIFY2(refused(list(opened.path() + "/elsewhere")),
+             list(opened.path() + "/elsewhere").dump().c_str());
+    const json invoke =
+        c.request("workspace/executeCommand",
+                  {{"command", "nimbus.invoke"},
+                   {"arguments", json::array({other.path().toStdString(), "hello"})}});
+    QVERIFY2(refused(invoke), invoke.dump().c_str());
+
+    // A workspace folder added, then removed.
+    const json folder{{"uri", "file://" + other.path().toStdString()}, {"name", "other"}};
+    c.notify("workspace/didChangeWorkspaceFolders",
+             {{"event", {{"added", json::array({folder})}, {"removed", json::array()}}}});
+    QCOMPARE(list(other.path())["result"].size(), 1u);
+    c.notify("workspace/didChangeWorkspaceFolders",
+             {{"event", {{"added", json::array()}, {"removed", json::array({folder})}}}});
+    QVERIFY(refused(list(other.path())));
+
+    // A document the editor opened, until it closes it.
+    const std::string uri = manifestUri(other).toStdString();
+    c.open(uri, "service: s\n");
+    QCOMPARE(list(other.path())["result"].size(), 1u);
+    c.notify("textDocument/didClose", {{"textDocument", {{"uri", uri}}}});
+    QVERIFY(refused(list(other.path())));
+
+    // The server says it follows the workspace's folders.
+    Client fresh;
+    const json init = fresh.request("initialize", {{"capabilities", json::object()}});
+    QCOMPARE(init["result"]["capabilities"]["workspace"]["workspaceFolders"]["changeNotifications"],
+             true);
 }
 
 void TestLspServer::commandErrors_data() {
@@ -993,7 +1058,7 @@ void TestLspServer::commandErrors() {
     project.writeManifest("service: s\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n"
                           "  hello:\n    handler: handler.hello\n");
     Client c;
-    c.initialize();
+    c.initialize(project.path());
     const int id = c.send(
         "workspace/executeCommand",
         {{"command", command.toStdString()},

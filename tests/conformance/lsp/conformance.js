@@ -394,6 +394,8 @@ test('a running nimbus.invoke does not block the server and can be cancelled', a
   const slowProject = fs.mkdtempSync(path.join(os.tmpdir(), 'nimbus-lsp-slow-'));
   fs.writeFileSync(path.join(slowProject, 'slow.py'), 'import time\n\ndef slow(event, context):\n    time.sleep(4)\n    return 1\n');
   fs.writeFileSync(path.join(slowProject, 'serverless.yml'), 'service: slow\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  slow:\n    handler: slow.slow\n    timeout: 10\n');
+  // A second folder of the workspace, added as an editor adds one (commands take only those).
+  await connection.sendNotification(lsp.DidChangeWorkspaceFoldersNotification.type, { event: { added: [{ uri: `file://${slowProject}`, name: 'slow' }], removed: [] } });
   const started = Date.now();
   const source = new rpc.CancellationTokenSource();
   const running = connection.sendRequest(lsp.ExecuteCommandRequest.type, { command: 'nimbus.invoke', arguments: [slowProject, 'slow'] }, source.token);
