@@ -160,21 +160,29 @@ void ServicePool::startInstance() {
     for (const auto &[name, value] : m_config.environment)
         spec.environment[name] = value;
     spec.environment["PORT"] = std::to_string(instance->port);
-    if (m_config.fixedPort > 0 && error.empty()) {
+    // Every instance has the preload that keeps its server on loopback (and, for a server on
+    // a fixed port, moves it to the instance's own): a command line that listens on every
+    // interface would otherwise take calls from other machines, past the gateway.
+    if (error.empty()) {
         const std::string library = resources::helperLibrary("libnimbus-portmap.so");
         if (library.empty()) {
-            error = "libnimbus-portmap.so is missing beside nimbus-sim, so instances that "
-                    "listen on port " +
-                    std::to_string(m_config.fixedPort) +
-                    " cannot run side by side; reinstall Nimbus";
+            error =
+                "libnimbus-portmap.so is missing beside nimbus-sim, so an instance's server "
+                "cannot be kept on loopback" +
+                (m_config.fixedPort > 0 ? " or moved off port " + std::to_string(m_config.fixedPort)
+                                        : std::string()) +
+                "; reinstall Nimbus";
         } else {
             const auto preload = spec.environment.find("LD_PRELOAD");
             spec.environment["LD_PRELOAD"] =
                 library + (preload == spec.environment.end() || preload->second.empty()
                                ? std::string()
                                : ":" + preload->second);
-            spec.environment["NIMBUS_PORTMAP_FROM"] = std::to_string(m_config.fixedPort);
-            spec.environment["NIMBUS_PORTMAP_TO"] = std::to_string(instance->port);
+            spec.environment["NIMBUS_PORTMAP_LOOPBACK"] = std::to_string(instance->port);
+            if (m_config.fixedPort > 0) {
+                spec.environment["NIMBUS_PORTMAP_FROM"] = std::to_string(m_config.fixedPort);
+                spec.environment["NIMBUS_PORTMAP_TO"] = std::to_string(instance->port);
+            }
         }
     }
     std::weak_ptr<ServicePool> weak = weak_from_this();

@@ -1,8 +1,16 @@
-// libnimbus-portmap: preloaded (LD_PRELOAD) into an instance of a server that listens on a
-// fixed port — an SCF web function's server binds 9000 — so that many instances can run on
-// one machine. A bind() to NIMBUS_PORTMAP_FROM goes to NIMBUS_PORTMAP_TO on loopback
-// instead (an IPv6 socket to ::ffff:127.0.0.1, which a dual-stack socket accepts IPv4 on);
-// every other bind() is untouched. Statically linked programs are not affected.
+// libnimbus-portmap: preloaded (LD_PRELOAD) into every instance of an http service, which a
+// command line starts and which listens where it likes. Two rewrites of bind(), each with its
+// variable:
+//  - NIMBUS_PORTMAP_FROM, NIMBUS_PORTMAP_TO: a bind() to port FROM goes to port TO instead, so
+//    that many instances of a server that listens on a fixed port (an SCF web function's server
+//    binds 9000) can run on one machine;
+//  - NIMBUS_PORTMAP_LOOPBACK: a bind() to that port (the instance's $PORT, or TO) on any
+//    address goes to loopback, so that a server that listens on every interface (0.0.0.0, ::)
+//    is reachable from this machine only, through the gateway, as the simulator's own
+//    listeners are.
+// The loopback address is 127.0.0.1, or ::ffff:127.0.0.1 for an IPv6 socket, which a
+// dual-stack socket accepts IPv4 on (::1 if the socket is IPv6-only). Every other bind() is
+// untouched. Statically linked programs are not affected.
 #include <arpa/inet.h>
 #include <cstdlib>
 #include <cstring>
@@ -30,13 +38,25 @@ extern "C" __attribute__((visibility("default"))) int bind(int fd, const sockadd
     static BindFn real_bind = reinterpret_cast<BindFn>(dlsym(RTLD_NEXT, "bind"));
     const int from = portFromEnv("NIMBUS_PORTMAP_FROM");
     const int to = portFromEnv("NIMBUS_PORTMAP_TO");
-    if (from < 0 || to < 0 || !address)
+    const int loopback = portFromEnv("NIMBUS_PORTMAP_LOOPBACK");
+    if (!address || (loopback < 0 && (from < 0 || to < 0)))
         return real_bind(fd, address, length);
+    // The port this bind() ends on, and whether it is one to keep on loopback.
+    auto destination = [&](int port, bool &onLoopback) {
+        if (from > 0 && to > 0 && port == from) {
+            onLoopback = true;
+            return to;
+        }
+        onLoopback = loopback > 0 && port == loopback;
+        return port;
+    };
     if (address->sa_family == AF_INET && length >= static_cast<socklen_t>(sizeof(sockaddr_in))) {
         sockaddr_in moved;
         std::memcpy(&moved, address, sizeof moved);
-        if (ntohs(moved.sin_port) == from) {
-            moved.sin_port = htons(static_cast<unsigned short>(to));
+        bool onLoopback = false;
+        const int port = destination(ntohs(moved.sin_port), onLoopback);
+        if (onLoopback) {
+            moved.sin_port = htons(static_cast<unsigned short>(port));
             moved.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
             return real_bind(fd, reinterpret_cast<const sockaddr *>(&moved), sizeof moved);
         }
@@ -44,8 +64,10 @@ extern "C" __attribute__((visibility("default"))) int bind(int fd, const sockadd
                length >= static_cast<socklen_t>(sizeof(sockaddr_in6))) {
         sockaddr_in6 moved;
         std::memcpy(&moved, address, sizeof moved);
-        if (ntohs(moved.sin6_port) == from) {
-            moved.sin6_port = htons(static_cast<unsigned short>(to));
+        bool onLoopback = false;
+        const int port = destination(ntohs(moved.sin6_port), onLoopback);
+        if (onLoopback) {
+            moved.sin6_port = htons(static_cast<unsigned short>(port));
             // ::ffff:127.0.0.1 (the gateway connects over IPv4), unless IPv6-only.
             int v6only = 0;
             socklen_t size = sizeof v6only;

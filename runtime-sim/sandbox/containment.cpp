@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -136,14 +137,22 @@ InstanceContainment::~InstanceContainment() {
 long long InstanceContainment::tmpBytes() const {
     if (!m_ownsTmp)
         return 0;
+    // At the end of each invocation, but a walk at most once a second, of at most 100,000
+    // entries: a function that leaves many files in /tmp must not pay for them on every call.
+    const auto now = std::chrono::steady_clock::now();
+    if (m_tmpCheckedAt && now - *m_tmpCheckedAt < std::chrono::seconds(1))
+        return m_tmpBytes;
     long long total = 0;
+    int entries = 0;
     std::error_code ec;
     for (auto it = fs::recursive_directory_iterator(
              m_tmpDir, fs::directory_options::skip_permission_denied, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+         !ec && it != fs::recursive_directory_iterator() && ++entries <= 100000; it.increment(ec)) {
         if (it->is_regular_file(ec) && !it->is_symlink(ec))
             total += static_cast<long long>(it->file_size(ec));
     }
+    m_tmpCheckedAt = now;
+    m_tmpBytes = total;
     return total;
 }
 

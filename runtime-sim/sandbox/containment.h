@@ -3,7 +3,9 @@
 #include "../process/childprocess.h"
 #include "cgroups.h"
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,7 +50,7 @@ public:
     // How its memory limit holds, for the REPORT: "cgroup v2 memory.max" or "sampled".
     const std::string &memoryLimit() const { return m_memoryLimit; }
     // Its /tmp as it sees it, and the bytes in it (its private folder; a sandbox's tmpfs is
-    // sized exactly, so 0 there).
+    // sized exactly, so 0 there), counted at most once a second.
     const std::string &tmpDir() const { return m_tmpDir; }
     long long tmpBytes() const;
 
@@ -60,6 +62,8 @@ private:
     std::string m_memoryLimit = "sampled";
     std::string m_tmpDir;
     bool m_ownsTmp = false;
+    mutable std::optional<std::chrono::steady_clock::time_point> m_tmpCheckedAt;
+    mutable long long m_tmpBytes = 0;
 };
 
 // A folder for one simulator's instances' private /tmp folders, in the system's temporary

@@ -209,6 +209,7 @@ private slots:
     void slowClientIsDropped();
     void keepAliveServesManyRequests();
     void serviceStartsOnFirstRequestAndProxies();
+    void serviceListensOnLoopbackOnly();
     void serviceStreamsBothWays();
     void serviceUpgradesToWebSocket();
     void serviceScalesUpAndToZero();
@@ -375,7 +376,7 @@ void TestGateway::routesAreServedAsJson() {
     const auto r = exchange(port(), get("/_nimbus/routes"));
     QCOMPARE(r.status, 200);
     const json routes = json::parse(r.body);
-    QCOMPARE(routes.size(), std::size_t(13));
+    QCOMPARE(routes.size(), std::size_t(14));
     for (const auto &route : routes) {
         for (const char *field : {"method", "path", "function", "kind", "url"})
             QVERIFY2(route.contains(field), route.dump().c_str());
@@ -619,6 +620,14 @@ void TestGateway::serviceStartsOnFirstRequestAndProxies() {
     // The second request goes to the warm instance.
     const auto again = exchange(port(), get("/svc/"));
     QCOMPARE(json::parse(again.body)["pid"], body["pid"]);
+}
+
+// A service that asks to listen on every interface (0.0.0.0) listens on loopback: only the
+// gateway reaches it, not another machine.
+void TestGateway::serviceListensOnLoopbackOnly() {
+    const auto r = exchange(port(), get("/everywhere/"));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(json::parse(r.body)["bound"], "127.0.0.1");
 }
 
 void TestGateway::serviceStreamsBothWays() {

@@ -41,6 +41,8 @@ functions:
     handler: hog.main
     memorySize: 128
     timeout: 60
+  filler:
+    handler: filler.main
 )";
 
 // Reports what an instance sees: its environment, limits, /tmp, and what it may read and write.
@@ -117,6 +119,17 @@ const char *kHogPy = R"(def main(event, context):
     return len(held)
 )";
 
+// Leaves files of 300 MB in its /tmp (sparse: their size, not the disk's space).
+const char *kFillerPy = R"(import os
+
+def main(event, context):
+    tmp = os.environ["TMPDIR"]
+    for i in range(event.get("files", 0)):
+        with open(os.path.join(tmp, "big%d" % i), "wb") as f:
+            f.truncate(300 << 20)
+    return sorted(os.listdir(tmp))
+)";
+
 QJsonObject bodyOf(const InvocationResult &result) {
     return QJsonDocument::fromJson(QByteArray::fromStdString(result.payload)).object();
 }
@@ -133,6 +146,7 @@ private slots:
     void nodeInstancesGetTheSameLimits();
     void aForkBombIsContained();
     void theKernelStopsAnInstanceAtItsMemorySize();
+    void aTmpFullerThanEphemeralStorageIsLogged();
     void theSandboxHidesTheHomeFolderAndWritesOnlyToTmp();
 
 private:
@@ -151,6 +165,7 @@ void TestSandbox::init() {
     m_project->write("probe.js", kProbeJs);
     m_project->write("bomb.py", kBombPy);
     m_project->write("hog.py", kHogPy);
+    m_project->write("filler.py", kFillerPy);
 }
 
 void TestSandbox::cleanup() {
@@ -302,6 +317,23 @@ void TestSandbox::theKernelStopsAnInstanceAtItsMemorySize() {
         most = std::max(most, it.next().captured(1).toInt());
     QVERIFY2(most >= 64 && most <= 128, qPrintable(log));
     QVERIFY2(log.contains("Memory Limit: " + kind), qPrintable(log));
+}
+
+// Unsandboxed, /tmp is a folder of the machine's disk, which nothing sizes: an invocation
+// that leaves more there than the function's ephemeral storage (Lambda's default, 512 MB)
+// says so in its log, where on Lambda its writes would have failed.
+void TestSandbox::aTmpFullerThanEphemeralStorageIsLogged() {
+    startSimulator(false);
+    const InvocationResult empty = invoke("filler");
+    QVERIFY2(!empty.functionError, empty.payload.c_str());
+    QVERIFY2(empty.log.find("[nimbus] /tmp") == std::string::npos, empty.log.c_str());
+    QTest::qWait(1100); // (/tmp is counted at most once a second)
+    const InvocationResult full = invoke("filler", R"({"files": 2})");
+    QVERIFY2(!full.functionError, full.payload.c_str());
+    QCOMPARE(QString::fromStdString(full.payload), QString(R"(["big0", "big1"])"));
+    QVERIFY2(full.log.find("holds 600 MB, more than the function's 512 MB of ephemeral "
+                           "storage") != std::string::npos,
+             full.log.c_str());
 }
 
 void TestSandbox::theSandboxHidesTheHomeFolderAndWritesOnlyToTmp() {

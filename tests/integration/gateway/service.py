@@ -60,7 +60,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.websocket()
         self.reply(200, {"path": self.path, "prefix": self.headers.get("X-Forwarded-Prefix"),
                          "forwardedFor": self.headers.get("X-Forwarded-For"), "pid": os.getpid(),
-                         "env": os.environ.get("GREETING")})
+                         "env": os.environ.get("GREETING"),
+                         "bound": self.server.socket.getsockname()[0]})
 
     def do_POST(self):
         body = self.read_body()
@@ -87,4 +88,6 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
-ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+# SERVICE_BIND: where it asks to listen (svcEverywhere asks for every interface).
+ThreadingHTTPServer((os.environ.get("SERVICE_BIND", "127.0.0.1"), int(os.environ["PORT"])),
+                    Handler).serve_forever()

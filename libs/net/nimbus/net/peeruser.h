@@ -8,9 +8,10 @@
 namespace nimbus::net {
 
 // Who is at the other end of a TCP connection made on this machine. Every server here
-// listens on loopback, where any local user can connect: the kernel's socket table
-// (/proc/net/tcp and tcp6) names the user owning the peer's end, which must be ours (or root)
-// before the connection may drive a simulator, a function instance or a debugger.
+// listens on loopback, where any local user can connect: the kernel names the user owning the
+// peer's end (asked over sock_diag netlink for that one socket, or else read from its socket
+// table, /proc/net/tcp and tcp6), which must be ours (or root) before the connection may
+// drive a simulator, a function instance or a debugger.
 
 // The line's address as the kernel prints it in /proc/net/tcp{,6} ("0100007F:1F90").
 std::string procNetAddress(const boost::asio::ip::tcp::endpoint &endpoint);
