@@ -4,7 +4,10 @@
 #    debug information, and ld spent ten seconds or more on each;
 #  - Boost.Asio and Beast compiled once (libs/net/boostsources.cpp) instead of inline in every
 #    file that includes them (add_compile_definitions below, for every target alike);
-#  - unity builds of the large libraries (nimbus_unity_build).
+#  - unity builds of the large libraries (nimbus_unity_build);
+#  - the test code compiled without optimisation (nimbus_test_code): a suite is one large
+#    file that no unity build can share, and GCC spends nearly half its time on it optimising;
+#  - `scripts/dev run` building the product only (nimbus-apps), not the suites.
 # (Precompiled headers were tried and measured: GCC's for the standard library, json, Asio and
 # Beast is 250 MB, and loading it cost a small file more than the headers saved a large one.)
 
@@ -44,4 +47,14 @@ function(nimbus_unity_build target)
         # headers shared by several files; a source never is).
         target_compile_options(${target} PRIVATE -Wno-subobject-linkage)
     endif()
+endfunction()
+
+# The optimisation level of code that only tests run: the suites, their support library and
+# the fuzz targets' replays. The code under test stays at the build type's level.
+set(NIMBUS_TEST_OPTIMIZATION "-O0" CACHE STRING
+    "Optimisation flag for test code (the suites, their support, the fuzz replays)")
+
+# nimbus_test_code(TARGET): TARGET holds test code only (see NIMBUS_TEST_OPTIMIZATION).
+function(nimbus_test_code target)
+    target_compile_options(${target} PRIVATE ${NIMBUS_TEST_OPTIMIZATION})
 endfunction()
