@@ -2,6 +2,7 @@
 
 #include "../simulator/simulator.h"
 #include "localcredentials.h"
+#include "nimbus/net/textformat.h"
 #include "nimbus/tracing/tracecontext.h"
 
 #include <boost/beast/http.hpp>
@@ -18,21 +19,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string percentDecode(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size() &&
-            std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
-            std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-            out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
-            i += 2;
-        } else {
-            out += text[i];
-        }
-    }
-    return out;
-}
-
 ApiRequest parseRequest(const net::Request &request) {
     ApiRequest out;
     out.method = std::string(request.method_string());
@@ -46,7 +32,8 @@ ApiRequest parseRequest(const net::Request &request) {
         if (end == std::string::npos)
             end = path.size();
         if (end > start)
-            out.steps.push_back(percentDecode(std::string_view(path).substr(start, end - start)));
+            out.steps.push_back(
+                net::percentDecode(std::string_view(path).substr(start, end - start)));
         start = end + 1;
     }
     if (question != std::string::npos) {
@@ -58,8 +45,9 @@ ApiRequest parseRequest(const net::Request &request) {
                 amp = query.size();
             const std::string pair = query.substr(at, amp - at);
             const auto eq = pair.find('=');
-            out.query.emplace(percentDecode(pair.substr(0, eq)),
-                              eq == std::string::npos ? "" : percentDecode(pair.substr(eq + 1)));
+            out.query.emplace(net::percentDecode(pair.substr(0, eq)),
+                              eq == std::string::npos ? ""
+                                                      : net::percentDecode(pair.substr(eq + 1)));
             at = amp + 1;
         }
     }

@@ -1,7 +1,8 @@
 #include "authorizers.h"
-#include "authorizertext.h"
 
 #include "../triggers/manifestresources.h"
+#include "authorizertext.h"
+#include "nimbus/net/textformat.h"
 
 #include <algorithm>
 #include <regex>
@@ -15,12 +16,12 @@ using Outcome = AuthorizerVerdict::Outcome;
 namespace {
 
 using authorizertext::joined;
-using authorizertext::lower;
 using authorizertext::splitList;
 using authorizertext::stringOf;
 using authorizertext::stringsOf;
 using authorizertext::trim;
 using authorizertext::verdict;
+using net::asciiLower;
 
 // ---------------------------------------------------------------------------------------
 // Text
@@ -78,7 +79,7 @@ bool booleanOf(const json &object, const char *key) {
         return false;
     const json &value = object[key];
     return value.is_boolean() ? value.get<bool>()
-                              : value.is_string() && lower(describe(value)) == "true";
+                              : value.is_string() && asciiLower(describe(value)) == "true";
 }
 
 AuthorizerSpec unsupported(bool httpApi, std::string name, std::string why) {
@@ -205,7 +206,7 @@ json restSettingsOf(const json &authorizer) {
     if (!authorizer.is_string())
         return authorizer;
     const std::string text = authorizer.get<std::string>();
-    if (lower(text) == "aws_iam")
+    if (asciiLower(text) == "aws_iam")
         return {{"type", "aws_iam"}};
     if (text.find(':') != std::string::npos)
         return {{"arn", text}};
@@ -240,7 +241,7 @@ AuthorizerSpec restSpecOf(const manifest::Manifest &manifest, const json &author
         return unsupported(false, {}, "authorizer must be a function name, an ARN or settings");
     AuthorizerSpec spec;
     spec.name = stringOf(settings, "name");
-    const std::string type = lower(stringOf(settings, "type"));
+    const std::string type = asciiLower(stringOf(settings, "type"));
     if (settings.contains("authorizerId"))
         return unsupported(false, spec.name,
                            "authorizerId names an authorizer outside the project");
@@ -385,7 +386,7 @@ AuthorizerSpec httpApiSpecOf(const manifest::Manifest &manifest, const json &ref
         name = reference.get<std::string>();
     } else if (reference.is_object()) {
         name = stringOf(reference, "name");
-        type = lower(stringOf(reference, "type"));
+        type = asciiLower(stringOf(reference, "type"));
         scopes = stringsOf(reference.value("scopes", json()));
         if (reference.contains("id"))
             return unsupported(true, name, "id names an authorizer outside the project");
@@ -404,7 +405,7 @@ AuthorizerSpec httpApiSpecOf(const manifest::Manifest &manifest, const json &ref
                                (known.empty() ? "defines none" : "defines " + joined(known, ", ")));
     }
     const json &config = authorizers[name];
-    const std::string kind = lower(stringOf(config, "type"));
+    const std::string kind = asciiLower(stringOf(config, "type"));
     AuthorizerSpec spec;
     if (kind.empty() || kind == "jwt")
         spec = jwtSpecOf(manifest, name, config);
@@ -421,9 +422,9 @@ AuthorizerSpec httpApiSpecOf(const manifest::Manifest &manifest, const json &ref
 
 std::vector<std::string> headerValues(const GatewayRequest &request, const std::string &name) {
     std::vector<std::string> out;
-    const std::string wanted = lower(name);
+    const std::string wanted = asciiLower(name);
     for (const auto &[key, value] : request.headers)
-        if (lower(key) == wanted)
+        if (asciiLower(key) == wanted)
             out.push_back(value);
     return out;
 }
@@ -432,9 +433,9 @@ std::vector<std::string> queryValues(std::string_view raw, const std::string &na
     std::vector<std::string> out;
     for (const auto &part : splitList(raw, '&')) {
         const auto eq = part.find('=');
-        if (percentDecode(part.substr(0, eq), true) == name)
+        if (net::percentDecode(part.substr(0, eq), true) == name)
             out.push_back(eq == std::string::npos ? std::string()
-                                                  : percentDecode(part.substr(eq + 1), true));
+                                                  : net::percentDecode(part.substr(eq + 1), true));
     }
     return out;
 }
@@ -525,7 +526,7 @@ std::optional<PolicyDecision> decide(const json &statements, const std::string &
             error = where + " is not an object";
             return std::nullopt;
         }
-        const std::string effect = lower(stringOf(statement, "Effect"));
+        const std::string effect = asciiLower(stringOf(statement, "Effect"));
         if (effect != "allow" && effect != "deny") {
             error = where + ".Effect must be Allow or Deny";
             return std::nullopt;
@@ -537,7 +538,7 @@ std::optional<PolicyDecision> decide(const json &statements, const std::string &
             return std::nullopt;
         }
         const bool action = std::any_of(actions.begin(), actions.end(), [](const auto &a) {
-            return globMatch(lower(a), "execute-api:invoke");
+            return globMatch(asciiLower(a), "execute-api:invoke");
         });
         const bool resource = std::any_of(resources.begin(), resources.end(),
                                           [&](const auto &r) { return globMatch(r, arn); });

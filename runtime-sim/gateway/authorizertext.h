@@ -12,13 +12,6 @@
 
 namespace nimbus::sim::authorizertext {
 
-inline std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 inline std::string trim(std::string_view s) {
     const auto begin = s.find_first_not_of(" \t");
     if (begin == std::string_view::npos)

@@ -4,6 +4,7 @@
 #include "../pool/runtimelauncher.h"
 #include "nimbus/net/httpclient.h"
 #include "nimbus/net/peeruser.h"
+#include "nimbus/net/textformat.h"
 #include "nimbus/tracing/tracecontext.h"
 
 #include <boost/asio/as_tuple.hpp>
@@ -340,7 +341,7 @@ asio::awaitable<void> Gateway::serve(tcp::socket socket) {
                                    : path.rfind(atConnections, 0) == 0 ? atConnections.size()
                                                                        : std::string::npos;
         if (connectionsAt != std::string::npos && !apiRoutes->webSocketRoutes().empty()) {
-            const std::string id = percentDecode(std::string_view(path).substr(connectionsAt));
+            const std::string id = net::percentDecode(std::string_view(path).substr(connectionsAt));
             http::request_parser<http::string_body> full{std::move(head)};
             full.body_limit(128 * 1024);
             stream.expires_after(m_options.bodyTimeout);

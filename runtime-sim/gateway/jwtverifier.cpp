@@ -1,7 +1,8 @@
 #include "jwtverifier.h"
-#include "authorizertext.h"
 
+#include "authorizertext.h"
 #include "nimbus/net/base64.h"
+#include "nimbus/net/textformat.h"
 
 #include <algorithm>
 #include <cmath>
@@ -20,12 +21,12 @@ using Outcome = AuthorizerVerdict::Outcome;
 namespace {
 
 using authorizertext::joined;
-using authorizertext::lower;
 using authorizertext::splitList;
 using authorizertext::stringOf;
 using authorizertext::stringsOf;
 using authorizertext::trim;
 using authorizertext::verdict;
+using net::asciiLower;
 
 // ---------------------------------------------------------------------------------------
 // Text
@@ -300,7 +301,7 @@ std::string algorithmProblem(const std::string &alg) {
     static const std::vector<std::string> kAccepted = {"RS256", "RS384", "RS512", "ES256", "ES384"};
     if (std::find(kAccepted.begin(), kAccepted.end(), alg) != kAccepted.end())
         return {};
-    if (lower(alg) == "none")
+    if (asciiLower(alg) == "none")
         return "alg none (an unsigned token) is not accepted";
     return "alg '" + alg + "' is not accepted (" + joined(kAccepted, ", ") + " are)";
 }
@@ -481,7 +482,7 @@ std::optional<std::string> jwksUriOf(const std::string &discoveryDocument, std::
 AuthorizerVerdict verifyJwt(const AuthorizerSpec &spec, const std::string &authorizationValue,
                             const Jwks &jwks, std::int64_t nowSeconds) {
     std::string token = trim(authorizationValue);
-    if (lower(token.substr(0, 7)) == "bearer ")
+    if (asciiLower(token.substr(0, 7)) == "bearer ")
         token = trim(token.substr(7));
     std::string error;
     const auto jwt = decodeJwt(token, error);

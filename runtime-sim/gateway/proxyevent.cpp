@@ -1,14 +1,14 @@
 #include "proxyevent.h"
 
-#include "authorizertext.h"
 #include "nimbus/net/base64.h"
+#include "nimbus/net/textformat.h"
 
 #include <algorithm>
 #include <ctime>
 
 namespace nimbus::sim {
 
-using authorizertext::lower;
+using net::asciiLower;
 using nlohmann::json;
 
 namespace {
@@ -44,10 +44,10 @@ std::vector<std::pair<std::string, std::string>> queryPairs(std::string_view raw
         const std::string_view part = raw.substr(start, end - start);
         if (!part.empty()) {
             const std::size_t eq = part.find('=');
-            out.emplace_back(percentDecode(part.substr(0, eq), true),
+            out.emplace_back(net::percentDecode(part.substr(0, eq), true),
                              eq == std::string_view::npos
                                  ? std::string()
-                                 : percentDecode(part.substr(eq + 1), true));
+                                 : net::percentDecode(part.substr(eq + 1), true));
         }
         start = end + 1;
     }
@@ -132,14 +132,14 @@ std::string requestTime(long long epochMs) {
 std::string GatewayRequest::header(std::string_view lowerName) const {
     std::string found;
     for (const auto &[name, value] : headers) {
-        if (name.size() == lowerName.size() && lower(name) == lowerName)
+        if (name.size() == lowerName.size() && asciiLower(name) == lowerName)
             found = value;
     }
     return found;
 }
 
 bool isTextContentType(std::string_view contentType) {
-    const std::string type = lower(contentType.substr(0, contentType.find(';')));
+    const std::string type = asciiLower(contentType.substr(0, contentType.find(';')));
     return type.rfind("text/", 0) == 0 || type == "application/json" || type == "application/xml" ||
            type == "application/javascript" || type == "application/x-www-form-urlencoded" ||
            type == "application/graphql" || type.ends_with("+json") || type.ends_with("+xml");
@@ -149,7 +149,7 @@ json restProxyEvent(const GatewayRequest &request, const RouteMatch &match, cons
     json event;
     const std::string resource = match.route->path == "*" ? "/{proxy+}" : match.route->path;
     event["resource"] = resource;
-    event["path"] = percentDecode(request.path);
+    event["path"] = net::percentDecode(request.path);
     event["httpMethod"] = request.method;
     json headers = json::object(), multiHeaders = json::object();
     for (const auto &[name, value] : request.headers) {
@@ -182,7 +182,7 @@ json restProxyEvent(const GatewayRequest &request, const RouteMatch &match, cons
         {"extendedRequestId", request.requestId},
         {"httpMethod", request.method},
         {"identity", identity(request)},
-        {"path", "/" + api.stage + percentDecode(request.path)},
+        {"path", "/" + api.stage + net::percentDecode(request.path)},
         {"protocol", request.protocol},
         {"requestId", request.requestId},
         {"requestTime", requestTime(request.timeEpochMs)},
@@ -204,7 +204,7 @@ json httpApiEvent(const GatewayRequest &request, const RouteMatch &match, const 
     json headers = json::object();
     json cookies = json::array();
     for (const auto &[name, value] : request.headers) {
-        const std::string key = lower(name);
+        const std::string key = asciiLower(name);
         if (key == "cookie") {
             // Each cookie is its own entry, as API Gateway splits them.
             std::size_t start = 0;
@@ -249,7 +249,7 @@ json httpApiEvent(const GatewayRequest &request, const RouteMatch &match, const 
         {"domainPrefix", api.domainName.substr(0, api.domainName.find('.'))},
         {"http",
          {{"method", request.method},
-          {"path", percentDecode(request.path)},
+          {"path", net::percentDecode(request.path)},
           {"protocol", request.protocol},
           {"sourceIp", request.sourceIp},
           {"userAgent", agent}}},
@@ -298,7 +298,7 @@ std::optional<GatewayResponse> restProxyResponse(const std::string &payload, std
         for (const auto &[name, values] : result["multiValueHeaders"].items()) {
             // A multi-value header replaces a single one of the same name.
             std::erase_if(response.headers, [&written = name](const auto &h) {
-                return lower(h.first) == lower(written);
+                return asciiLower(h.first) == asciiLower(written);
             });
             if (values.is_array()) {
                 for (const auto &value : values)
@@ -358,7 +358,7 @@ json scfApiGatewayEvent(const GatewayRequest &request, const RouteMatch &match,
     // Names in lower case, as SCF's gateway passes them; a repeated header joined by ','.
     json headers = json::object();
     for (const auto &[name, value] : request.headers) {
-        const std::string key = lower(name);
+        const std::string key = asciiLower(name);
         headers[key] =
             headers.contains(key) ? headers[key].get<std::string>() + "," + value : value;
     }
@@ -370,7 +370,7 @@ json scfApiGatewayEvent(const GatewayRequest &request, const RouteMatch &match,
     event["queryStringParameters"] = json::object();
     event["headerParameters"] = json::object();
     event["stageVariables"] = {{"stage", stage}};
-    event["path"] = percentDecode(request.path);
+    event["path"] = net::percentDecode(request.path);
     // A repeated query parameter has its values in a list.
     json query = json::object();
     for (const auto &[name, value] : queryPairs(request.rawQuery)) {

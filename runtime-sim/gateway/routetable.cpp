@@ -1,6 +1,7 @@
 #include "routetable.h"
 
 #include "authorizers.h"
+#include "nimbus/net/textformat.h"
 
 #include <algorithm>
 #include <tuple>
@@ -22,16 +23,6 @@ std::vector<std::string_view> segments(std::string_view path) {
         start = slash + 1;
     }
     return out;
-}
-
-int hexValue(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 // How well a route's path fits a request path; empty when it does not fit. Compared
@@ -56,7 +47,7 @@ std::optional<Fit> fitEventPath(const std::string &pattern, std::string_view pat
                 return std::nullopt;
             std::string rest;
             for (std::size_t j = i; j < have.size(); ++j)
-                rest += (j > i ? "/" : "") + percentDecode(have[j]);
+                rest += (j > i ? "/" : "") + net::percentDecode(have[j]);
             fit.parameters[std::string(w.substr(1, w.size() - 3))] = rest;
             fit.score.push_back(1);
             return fit;
@@ -64,9 +55,9 @@ std::optional<Fit> fitEventPath(const std::string &pattern, std::string_view pat
         if (i >= have.size())
             return std::nullopt;
         if (parameter) {
-            fit.parameters[std::string(w.substr(1, w.size() - 2))] = percentDecode(have[i]);
+            fit.parameters[std::string(w.substr(1, w.size() - 2))] = net::percentDecode(have[i]);
             fit.score.push_back(2);
-        } else if (percentDecode(have[i]) == w) {
+        } else if (net::percentDecode(have[i]) == w) {
             fit.score.push_back(3);
         } else {
             return std::nullopt;
@@ -85,7 +76,7 @@ std::optional<Fit> fitMount(const std::string &mount, std::string_view path) {
         return std::nullopt;
     Fit fit;
     for (std::size_t i = 0; i < want.size(); ++i) {
-        if (percentDecode(have[i]) != want[i])
+        if (net::percentDecode(have[i]) != want[i])
             return std::nullopt;
         fit.score.push_back(3);
     }
@@ -101,23 +92,6 @@ std::optional<Fit> fitMount(const std::string &mount, std::string_view path) {
 }
 
 } // namespace
-
-std::string percentDecode(std::string_view text, bool plusIsSpace) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size() && hexValue(text[i + 1]) >= 0 &&
-            hexValue(text[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hexValue(text[i + 1]) * 16 + hexValue(text[i + 2])));
-            i += 2;
-        } else if (plusIsSpace && text[i] == '+') {
-            out.push_back(' ');
-        } else {
-            out.push_back(text[i]);
-        }
-    }
-    return out;
-}
 
 std::string Route::kindName() const {
     switch (kind) {

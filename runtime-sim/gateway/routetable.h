@@ -89,7 +89,4 @@ private:
     std::string m_routeSelection = "$request.body.action";
 };
 
-// %XX decoding of one path segment or query component ('+' is kept in paths).
-std::string percentDecode(std::string_view text, bool plusIsSpace = false);
-
 } // namespace nimbus::sim

@@ -145,9 +145,9 @@ json webSocketEvent(WebSocketEventType type, const std::string &routeKey,
                 request.rawQuery.substr(at, amp == std::string::npos ? amp : amp - at);
             if (!pair.empty()) {
                 const auto eq = pair.find('=');
-                const std::string key = percentDecode(pair.substr(0, eq), true);
+                const std::string key = net::percentDecode(pair.substr(0, eq), true);
                 const std::string value =
-                    eq == std::string::npos ? "" : percentDecode(pair.substr(eq + 1), true);
+                    eq == std::string::npos ? "" : net::percentDecode(pair.substr(eq + 1), true);
                 query[key] = value;
                 multiQuery[key].push_back(value);
             }

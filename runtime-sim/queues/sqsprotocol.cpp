@@ -257,9 +257,9 @@ std::optional<Call> decode(std::string_view target, std::string_view contentType
         if (pair.empty())
             continue;
         const auto eq = pair.find('=');
-        const std::string name = percentDecode(pair.substr(0, eq), true);
+        const std::string name = net::percentDecode(pair.substr(0, eq), true);
         std::string value =
-            eq == std::string_view::npos ? "" : percentDecode(pair.substr(eq + 1), true);
+            eq == std::string_view::npos ? "" : net::percentDecode(pair.substr(eq + 1), true);
         if (name == "Action") {
             call.action = std::move(value);
             continue;

@@ -56,9 +56,9 @@ Target parseTarget(std::string_view target) {
     if (!path.empty() && path.front() == '/')
         path.remove_prefix(1);
     const auto slash = path.find('/');
-    out.bucket = percentDecode(path.substr(0, slash));
+    out.bucket = net::percentDecode(path.substr(0, slash));
     if (slash != std::string_view::npos)
-        out.key = percentDecode(path.substr(slash + 1));
+        out.key = net::percentDecode(path.substr(slash + 1));
     if (question != std::string_view::npos) {
         std::string_view query = target.substr(question + 1);
         while (!query.empty()) {
@@ -66,10 +66,10 @@ Target parseTarget(std::string_view target) {
             const std::string_view pair = query.substr(0, amp);
             const auto eq = pair.find('=');
             if (!pair.empty())
-                out.query.emplace(percentDecode(pair.substr(0, eq), true),
+                out.query.emplace(net::percentDecode(pair.substr(0, eq), true),
                                   eq == std::string_view::npos
                                       ? std::string()
-                                      : percentDecode(pair.substr(eq + 1), true));
+                                      : net::percentDecode(pair.substr(eq + 1), true));
             if (amp == std::string_view::npos)
                 break;
             query.remove_prefix(amp + 1);

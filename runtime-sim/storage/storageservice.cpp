@@ -24,12 +24,6 @@ constexpr const char *kStoredHeaders[] = {"Cache-Control", "Content-Disposition"
                                           "Content-Encoding", "Content-Language", "Expires"};
 constexpr long long kMinPartSize = 5 * 1024 * 1024;
 
-std::string asciiLower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
-
 s3::Error error(unsigned status, std::string code, std::string message) {
     s3::Error e;
     e.status = status;
@@ -82,7 +76,7 @@ std::string newUploadId() {
 json metadataOf(const net::Request &request) {
     json meta = json::object(), headers = json::object();
     for (const auto &field : request) {
-        const std::string name = asciiLower(std::string(field.name_string()));
+        const std::string name = net::asciiLower(field.name_string());
         if (name.rfind("x-amz-meta-", 0) == 0)
             meta[name.substr(11)] = std::string(field.value());
     }

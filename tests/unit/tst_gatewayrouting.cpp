@@ -2,6 +2,7 @@
 #include "gateway/routetable.h"
 #include "nimbus/manifest/manifestloader.h"
 #include "nimbus/net/base64.h"
+#include "nimbus/net/textformat.h"
 
 #include <QtTest>
 
@@ -27,6 +28,9 @@ private slots:
     void httpApiResponse();
     void badResults_data();
     void badResults();
+    void percentDecoding_data();
+    void percentDecoding();
+    void asciiLowerKeepsOtherBytes();
 
 private:
     RouteTable m_table;
@@ -303,6 +307,37 @@ void TestGatewayRouting::badResults() {
                   : sim::httpApiResponse(payload.toStdString(), why);
     QVERIFY(!r);
     QVERIFY2(QString::fromStdString(why).contains(error), why.c_str());
+}
+
+// The one %XX decoder the gateway, the control plane, SQS and S3 share (libs/net/textformat).
+void TestGatewayRouting::percentDecoding_data() {
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<bool>("plusIsSpace");
+    QTest::addColumn<QByteArray>("decoded");
+    QTest::newRow("escapes") << QByteArray("a%20b%2Fc%2f") << false << QByteArray("a b/c/");
+    QTest::newRow("plus kept in a path") << QByteArray("a+b") << false << QByteArray("a+b");
+    QTest::newRow("plus in a query") << QByteArray("a+b%2B") << true << QByteArray("a b+");
+    QTest::newRow("at the very end") << QByteArray("x%41") << false << QByteArray("xA");
+    QTest::newRow("cut short") << QByteArray("x%4") << false << QByteArray("x%4");
+    QTest::newRow("not hex") << QByteArray("%zz%G1") << false << QByteArray("%zz%G1");
+    QTest::newRow("a NUL byte") << QByteArray("a%00b") << false << QByteArray("a\0b", 3);
+    QTest::newRow("UTF-8") << QByteArray("%C3%A9") << false << QByteArray("\xC3\xA9");
+}
+
+void TestGatewayRouting::percentDecoding() {
+    QFETCH(QByteArray, text);
+    QFETCH(bool, plusIsSpace);
+    QFETCH(QByteArray, decoded);
+    const std::string out = nimbus::net::percentDecode(text.toStdString(), plusIsSpace);
+    QCOMPARE(QByteArray(out.data(), qsizetype(out.size())), decoded);
+}
+
+void TestGatewayRouting::asciiLowerKeepsOtherBytes() {
+    QCOMPARE(QByteArray::fromStdString(nimbus::net::asciiLower("Content-TYPE: Text/HTML")),
+             QByteArray("content-type: text/html"));
+    // Bytes above 0x7F (UTF-8 here) are not letters to it, whatever the locale says.
+    QCOMPARE(QByteArray::fromStdString(nimbus::net::asciiLower("\xC3\x89T\xC3\xA9")),
+             QByteArray("\xC3\x89t\xC3\xA9"));
 }
 
 QTEST_APPLESS_MAIN(TestGatewayRouting)

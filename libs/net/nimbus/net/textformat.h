@@ -14,4 +14,10 @@ std::string xmlEscape(std::string_view text);
 std::string isoMillis(long long ms);
 std::string httpDate(long long ms);
 
+// ASCII letters in lower case, every other byte as it is (header names, keywords).
+std::string asciiLower(std::string_view text);
+// %XX sequences decoded (a malformed one is kept as written); with plusIsSpace, '+' is a
+// space, as in a query string or a form body.
+std::string percentDecode(std::string_view text, bool plusIsSpace = false);
+
 } // namespace nimbus::net
