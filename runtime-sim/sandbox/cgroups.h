@@ -54,6 +54,8 @@ public:
     int version() const { return m_version; }
     // "cgroup v2 memory.max", "cgroup v1 memory.limit_in_bytes": what the REPORT names.
     std::string describe() const;
+    // Its folder in the hierarchy with the memory controller (<own group>/nimbus-<pid>-<n>).
+    const std::string &memoryFolder() const { return m_memoryBase; }
 
     // A group for one instance, limited to `memoryBytes` and `maxProcesses`; nullptr with
     // `error` set when it cannot be made.

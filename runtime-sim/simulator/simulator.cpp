@@ -23,16 +23,6 @@ Simulator::Simulator(boost::asio::io_context &io, SimulatorOptions options, Pool
             m_io, [this](const std::string &message) { platformEvent(message); });
         m_options.pool.templates = m_templates.get();
     }
-    // Control groups hold instances to their memory exactly where the kernel lets us make
-    // them; elsewhere memory is sampled.
-    std::string why;
-    m_options.pool.cgroups = CgroupTree::create(why);
-    m_containment = m_options.pool.cgroups
-                        ? "instances are held to their memory size and 1024 processes by " +
-                              m_options.pool.cgroups->describe()
-                        : "instances' memory is sampled every " +
-                              std::to_string(m_options.pool.memorySampleInterval.count()) +
-                              " ms (no control group: " + why + ")";
     if (m_options.pool.tmpRoot.empty())
         m_options.pool.tmpRoot = makePrivateTmpRoot();
 }
@@ -70,10 +60,24 @@ void Simulator::applySandbox() {
     // (Without a network an instance could not reach its Runtime API on loopback either; until
     // that is bridged, sandboxed instances keep the network, and the log says so.)
     pool.sandboxNetwork = true;
-    if (m_containmentSaid)
+}
+
+void Simulator::prepareContainment() {
+    if (m_containmentReady)
         return;
-    m_containmentSaid = true;
-    std::string how = m_containment;
+    m_containmentReady = true;
+    // Control groups hold instances to their memory exactly where the kernel lets us make
+    // them; elsewhere memory is sampled. The tree (and the probe of whether a process may
+    // join it) waits for the first instance: a simulator that runs none makes no groups.
+    PoolSettings &pool = m_options.pool;
+    std::string why;
+    pool.cgroups = CgroupTree::create(why);
+    std::string how = pool.cgroups
+                          ? "instances are held to their memory size and 1024 processes by " +
+                                pool.cgroups->describe()
+                          : "instances' memory is sampled every " +
+                                std::to_string(pool.memorySampleInterval.count()) +
+                                " ms (no control group: " + why + ")";
     if (pool.sandbox)
         how += findBubblewrap().empty()
                    ? "; sandboxed instances cannot start: bubblewrap is not installed (Debian: "
@@ -579,6 +583,7 @@ std::shared_ptr<FunctionPool> Simulator::poolFor(const manifest::Function &funct
     auto it = m_pools.find(function.name);
     if (it != m_pools.end())
         return it->second;
+    prepareContainment();
     auto pool =
         FunctionPool::create(m_io, configFor(function), m_launcher, m_options.pool, m_observer);
     m_pools.emplace(function.name, pool);

@@ -189,10 +189,12 @@ private:
     void prewarmNow();
     // Reloads now if files changed and the watcher has not reported them yet.
     void takeChanges() const;
-    // Tells the dependencies which sets the manifest's functions declare now.
-    // The sandbox as the command line, else the manifest, says (and, once, how instances
-    // are held).
+    // The sandbox as the command line, else the manifest, says.
     void applySandbox();
+    // Control groups for the instances, made before the first one starts; says, once, how
+    // instances are held.
+    void prepareContainment();
+    // Tells the dependencies which sets the manifest's functions declare now.
     void refreshDependencies();
     void dependenciesInstalled(const std::vector<std::string> &functions, bool ok,
                                const std::string &message);
@@ -204,8 +206,7 @@ private:
     PoolObserver *m_observer = &m_observers;
     RuntimeLauncher m_launcher;
     std::unique_ptr<RuntimeTemplates> m_templates; // (outlives the pools that start from it)
-    std::string m_containment; // how instances are held, said once the manifest is read
-    bool m_containmentSaid = false;
+    bool m_containmentReady = false; // control groups made (or not) and said, at the first pool
     std::unique_ptr<FunctionDependencies> m_dependencies; // once loaded
     std::shared_ptr<ProjectWatcher> m_watcher;
     boost::asio::steady_timer m_prewarmSoon{m_io}; // (cancelled if we go first)

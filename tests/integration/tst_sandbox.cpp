@@ -11,9 +11,11 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QtTest>
+#include <filesystem>
 #include <unistd.h>
 
 using namespace nimbus::sim;
+namespace fs = std::filesystem;
 
 // What contains the code users run: Lambda's limits and nothing of the developer's
 // environment for every instance (whether started from scratch or from a template), a
@@ -304,9 +306,23 @@ void TestSandbox::theKernelStopsAnInstanceAtItsMemorySize() {
         QSKIP(qPrintable("no writable cgroup here (memory is sampled): " +
                          QString::fromStdString(why)));
     const QString kind = QString::fromStdString(tree->describe());
+    const fs::path base = fs::path(tree->memoryFolder()).parent_path();
     tree.reset();
+    // This process's simulators' trees beside its own group.
+    const auto trees = [&] {
+        int n = 0;
+        std::error_code ec;
+        const std::string mine = "nimbus-" + std::to_string(::getpid()) + "-";
+        for (const auto &entry : fs::directory_iterator(base, ec))
+            n += entry.path().filename().string().starts_with(mine);
+        return n;
+    };
+    const int before = trees();
     startSimulator(false);
+    // A simulator that has run no instance has made no groups (tools, a manifest being read).
+    QCOMPARE(trees(), before);
     const InvocationResult r = invoke("hog");
+    QCOMPARE(trees(), before + 1);
     QVERIFY2(r.functionError, r.payload.c_str());
     QCOMPARE(QString::fromStdString(r.errorType), QString("Runtime.OutOfMemory"));
     // It got no further than its 128 MB.
