@@ -527,6 +527,8 @@ void FunctionPool::spawnInstance() {
             request.readOnly.push_back(m_config.customBootstrap);
         if (!m_settings.profileDir.empty())
             request.writable.push_back(m_settings.profileDir);
+        request.io = &m_io;
+        request.runtimeApiPort = instance->api->port();
         instance->containment = InstanceContainment::contain(
             spec, request,
             {m_settings.cgroups, m_settings.sandbox, m_settings.sandboxNetwork, m_settings.tmpRoot},

@@ -29,10 +29,17 @@ void wrapInBubblewrap(ChildProcess::Spec &spec, const SandboxView &view) {
     for (const auto &dir : hiddenFolders())
         args.insert(args.end(), {"--tmpfs", dir});
     args.insert(args.end(), {"--size", std::to_string(view.tmpBytes), "--tmpfs", "/tmp"});
+    const bool relayed = !view.network && !view.relay.empty();
     if (!view.network)
         args.push_back("--unshare-net");
+    if (relayed) // (a /run of its own also hides the machine's sockets there: D-Bus, Docker)
+        args.insert(args.end(),
+                    {"--tmpfs", "/run", "--bind", view.bridgeFolder, kSandboxBridgeFolder});
     std::error_code ec;
-    for (const auto &path : view.readOnly)
+    std::vector<std::string> readOnly = view.readOnly;
+    if (relayed)
+        readOnly.push_back(view.relay);
+    for (const auto &path : readOnly)
         if (!path.empty() && fs::exists(path, ec))
             args.insert(args.end(), {"--ro-bind", path, path});
     for (const auto &path : view.writable)
@@ -41,6 +48,10 @@ void wrapInBubblewrap(ChildProcess::Spec &spec, const SandboxView &view) {
     if (!spec.workingDirectory.empty())
         args.insert(args.end(), {"--chdir", spec.workingDirectory});
     args.push_back("--");
+    if (relayed)
+        args.insert(args.end(),
+                    {view.relay, std::to_string(view.runtimeApiPort),
+                     std::string(kSandboxBridgeFolder) + "/" + kBridgeSocketName, "--"});
     args.push_back(spec.executable);
     args.insert(args.end(), spec.arguments.begin(), spec.arguments.end());
     spec.executable = view.bubblewrap;

@@ -16,13 +16,24 @@ struct SandboxView {
     std::vector<std::string> writable; // folders it may write to (a profile's output)
     long long tmpBytes = 512LL << 20;  // its /tmp, Lambda's ephemeral storage
     bool network = true;
+    // Without a network: nimbus-sandbox-relay (its path) runs first and serves the Runtime API
+    // at 127.0.0.1:runtimeApiPort inside, through the Unix socket in `bridgeFolder`, which is
+    // shown at kSandboxBridgeFolder (a /run of its own).
+    std::string relay;
+    std::string bridgeFolder;
+    unsigned short runtimeApiPort = 0;
 };
+
+// Where a sandbox without a network finds the simulator's socket (kSandboxBridgeSocket).
+inline constexpr const char *kSandboxBridgeFolder = "/run/nimbus";
+inline constexpr const char *kBridgeSocketName = "runtime-api.sock";
 
 // Where bwrap is ("" when it is not installed).
 std::string findBubblewrap();
 
 // Turns `spec` into the same command run by bubblewrap as `view` says: its executable becomes
-// bwrap, its own command and working folder move into bwrap's arguments, TMPDIR becomes /tmp.
+// bwrap, its own command (behind the relay, without a network) and working folder move into
+// bwrap's arguments, TMPDIR becomes /tmp.
 void wrapInBubblewrap(ChildProcess::Spec &spec, const SandboxView &view);
 
 // The folders a sandbox hides: every home folder, root's, and each user's runtime folder

@@ -1,12 +1,14 @@
 #include "containment.h"
 
 #include "bubblewrap.h"
+#include "nimbus/resources/resourcelocator.h"
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
@@ -108,6 +110,8 @@ InstanceContainment::contain(ChildProcess::Spec &spec, const ContainmentRequest 
         view.writable = request.writable;
         view.tmpBytes = tmpBytes;
         view.network = settings.network;
+        if (!settings.network && !containment->bridgeRuntimeApi(request, settings, view, error))
+            return nullptr;
         wrapInBubblewrap(spec, view);
         containment->m_sandboxed = true;
         containment->m_tmpDir = "/tmp";
@@ -126,12 +130,47 @@ InstanceContainment::contain(ChildProcess::Spec &spec, const ContainmentRequest 
     return containment;
 }
 
+bool InstanceContainment::bridgeRuntimeApi(const ContainmentRequest &request,
+                                           const ContainmentSettings &settings, SandboxView &view,
+                                           std::string &error) {
+    view.relay = resources::helperLibrary("nimbus-sandbox-relay");
+    if (view.relay.empty()) {
+        error = "a sandbox without a network (custom.nimbus.sandbox's network: false) needs "
+                "nimbus-sandbox-relay beside nimbus-sim, and it is missing; build it (ninja "
+                "nimbus-sandbox-relay) or reinstall Nimbus";
+        return false;
+    }
+    if (!request.io || request.runtimeApiPort == 0) {
+        error = "internal: no Runtime API to bridge into the sandbox";
+        return false;
+    }
+    // The socket's folder: beside the instances' private /tmp folders, this user's only.
+    const fs::path root = settings.tmpRoot.empty() ? systemTmp() : fs::path(settings.tmpRoot);
+    std::string pattern = (root / (request.function + "-net-XXXXXX")).string();
+    if (!::mkdtemp(pattern.data())) {
+        error = "cannot make a folder for the Runtime API's socket in " + root.string() + ": " +
+                std::strerror(errno);
+        return false;
+    }
+    m_bridgeFolder = pattern;
+    m_bridge = SocketBridge::open(*request.io, m_bridgeFolder + "/" + kBridgeSocketName,
+                                  request.runtimeApiPort, error);
+    if (!m_bridge)
+        return false;
+    view.bridgeFolder = m_bridgeFolder;
+    view.runtimeApiPort = request.runtimeApiPort;
+    return true;
+}
+
 InstanceContainment::~InstanceContainment() {
     m_cgroup.reset(); // ends what is left of the instance first
-    if (m_ownsTmp) {
-        std::error_code ec;
+    std::error_code ec;
+    if (m_ownsTmp)
         fs::remove_all(m_tmpDir, ec);
-    }
+    if (m_bridge)
+        m_bridge->close();
+    if (!m_bridgeFolder.empty())
+        fs::remove_all(m_bridgeFolder, ec);
 }
 
 long long InstanceContainment::tmpBytes() const {

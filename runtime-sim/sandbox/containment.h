@@ -2,6 +2,7 @@
 
 #include "../process/childprocess.h"
 #include "cgroups.h"
+#include "socketbridge.h"
 
 #include <chrono>
 #include <memory>
@@ -10,6 +11,8 @@
 #include <vector>
 
 namespace nimbus::sim {
+
+struct SandboxView;
 
 // How instances are contained, for a whole pool.
 struct ContainmentSettings {
@@ -27,6 +30,10 @@ struct ContainmentRequest {
     // What a sandbox shows read-only: its code, packages, layers, the runtime's files.
     std::vector<std::string> readOnly;
     std::vector<std::string> writable; // e.g. a profile's output folder
+    // Its Runtime API, which a sandbox without a network reaches through a SocketBridge
+    // served on `io`.
+    boost::asio::io_context *io = nullptr;
+    unsigned short runtimeApiPort = 0;
 };
 
 // One instance's containment: its resource limits (open files, processes, file size, no
@@ -56,12 +63,17 @@ public:
 
 private:
     InstanceContainment() = default;
+    // Without a network: the socket, its bridge and the relay that carry the Runtime API.
+    bool bridgeRuntimeApi(const ContainmentRequest &request, const ContainmentSettings &settings,
+                          SandboxView &view, std::string &error);
 
     bool m_sandboxed = false;
     std::unique_ptr<InstanceCgroup> m_cgroup;
     std::string m_memoryLimit = "sampled";
     std::string m_tmpDir;
     bool m_ownsTmp = false;
+    std::shared_ptr<SocketBridge> m_bridge; // without a network: the way to its Runtime API
+    std::string m_bridgeFolder;
     mutable std::optional<std::chrono::steady_clock::time_point> m_tmpCheckedAt;
     mutable long long m_tmpBytes = 0;
 };

@@ -57,9 +57,7 @@ bool Simulator::load() {
 void Simulator::applySandbox() {
     PoolSettings &pool = m_options.pool;
     pool.sandbox = m_options.sandbox.value_or(m_manifest->sandbox.value_or(false));
-    // (Without a network an instance could not reach its Runtime API on loopback either; until
-    // that is bridged, sandboxed instances keep the network, and the log says so.)
-    pool.sandboxNetwork = true;
+    pool.sandboxNetwork = m_manifest->sandboxNetwork;
 }
 
 void Simulator::prepareContainment() {
@@ -82,11 +80,11 @@ void Simulator::prepareContainment() {
         how += findBubblewrap().empty()
                    ? "; sandboxed instances cannot start: bubblewrap is not installed (Debian: "
                      "apt-get install bubblewrap), or run without --sandbox"
-                   : "; sandboxed by bubblewrap: the system and their code read-only, no home "
-                     "folders, a private /tmp";
-    if (pool.sandbox && !m_manifest->sandboxNetwork)
-        how += "; custom.nimbus.sandbox's network: false is not supported yet (an instance "
-               "reaches its Runtime API over loopback): sandboxed instances keep the network";
+                   : std::string("; sandboxed by bubblewrap: the system and their code "
+                                 "read-only, no home folders, a private /tmp") +
+                         (pool.sandboxNetwork ? ""
+                                              : ", no network (only their Runtime API, "
+                                                "through a socket of the simulator's)");
     platformEvent(how);
 }
 

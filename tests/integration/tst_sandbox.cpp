@@ -11,7 +11,10 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QtTest>
+#include <arpa/inet.h>
 #include <filesystem>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 using namespace nimbus::sim;
@@ -132,6 +135,33 @@ def main(event, context):
     return sorted(os.listdir(tmp))
 )";
 
+// What an instance's network reaches: its interfaces, a port of the machine's loopback, and
+// a large answer back through its Runtime API.
+const char *kNetProbePy = R"(import os, socket
+
+def main(event, context):
+    out = {"interfaces": sorted(name for _, name in socket.if_nameindex()),
+           "runtimeApi": os.environ["AWS_LAMBDA_RUNTIME_API"], "pad": "x" * event["pad"]}
+    try:
+        socket.create_connection(("127.0.0.1", event["port"]), timeout=5).close()
+        out["machineLoopback"] = "connected"
+    except OSError as e:
+        out["machineLoopback"] = type(e).__name__
+    return out
+)";
+
+const char *kNetManifest = R"(service: contained
+provider:
+  name: aws
+  runtime: python3.11
+custom:
+  nimbus:
+    sandbox: %1
+functions:
+  isolated:
+    handler: netprobe.main
+)";
+
 QJsonObject bodyOf(const InvocationResult &result) {
     return QJsonDocument::fromJson(QByteArray::fromStdString(result.payload)).object();
 }
@@ -150,6 +180,7 @@ private slots:
     void theKernelStopsAnInstanceAtItsMemorySize();
     void aTmpFullerThanEphemeralStorageIsLogged();
     void theSandboxHidesTheHomeFolderAndWritesOnlyToTmp();
+    void withoutANetworkOnlyTheRuntimeApiIsReachable();
 
 private:
     void startSimulator(bool prewarm, std::optional<bool> sandbox = std::nullopt);
@@ -385,6 +416,68 @@ void TestSandbox::theSandboxHidesTheHomeFolderAndWritesOnlyToTmp() {
     QCOMPARE(body["environment"].toObject()["TMPDIR"].toString(), QString("/tmp"));
     QCOMPARE(body["tmpBytes"].toVariant().toLongLong(), 600LL << 20);
     QVERIFY(!QFileInfo::exists("/tmp/scratch"));
+}
+
+// custom.nimbus.sandbox: {network: false}: the instance has a network of its own with only
+// its loopback, and reaches its Runtime API through nimbus-sandbox-relay and a socket of the
+// simulator's; a server on the machine's loopback is out of its reach.
+void TestSandbox::withoutANetworkOnlyTheRuntimeApiIsReachable() {
+    if (findBubblewrap().empty())
+        QSKIP("bubblewrap is not installed");
+    // A server on the machine's loopback, which only a networked instance may reach.
+    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    QVERIFY(listener >= 0);
+    auto closeListener = qScopeGuard([&] { ::close(listener); });
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    QVERIFY(::bind(listener, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0);
+    QVERIFY(::listen(listener, 8) == 0);
+    QVERIFY(::getsockname(listener, reinterpret_cast<sockaddr *>(&address), &length) == 0);
+    const int port = ntohs(address.sin_port);
+    // 2 MB each way: more than the relay's and the bridge's buffers hold at once.
+    const QByteArray payload =
+        QJsonDocument(QJsonObject{{"port", port}, {"pad", 2 << 20}, {"in", QString(2 << 20, 'y')}})
+            .toJson(QJsonDocument::Compact);
+    m_project->write("netprobe.py", kNetProbePy);
+
+    m_project->writeManifest(QString(kNetManifest).arg("true").toUtf8());
+    startSimulator(false);
+    const InvocationResult open = invoke("isolated", payload);
+    QVERIFY2(!open.functionError, (open.payload.substr(0, 500) + open.log).c_str());
+    QCOMPARE(bodyOf(open)["machineLoopback"].toString(), QString("connected"));
+
+    m_project->writeManifest(QString(kNetManifest).arg("{network: false}").toUtf8());
+    startSimulator(false);
+    for (int round = 0; round < 2; ++round) { // a cold start, then the same instance again
+        const InvocationResult r = invoke("isolated", payload);
+        QVERIFY2(!r.functionError, (r.payload.substr(0, 500) + r.log).c_str());
+        const QJsonObject body = bodyOf(r);
+        QCOMPARE(QJsonDocument(body["interfaces"].toArray()).toJson(QJsonDocument::Compact),
+                 QByteArray(R"(["lo"])"));
+        QCOMPARE(body["machineLoopback"].toString(), QString("ConnectionRefusedError"));
+        QCOMPARE(body["pad"].toString().size(), qsizetype(2 << 20));
+        // The same address as ever: the relay listens there inside.
+        QVERIFY(body["runtimeApi"].toString().startsWith("127.0.0.1:"));
+    }
+    // The socket's folder (beside the instances' private /tmp folders) goes with the instance.
+    const auto bridgeFolders = [] {
+        int n = 0;
+        const QDir tmp(QDir::tempPath());
+        const QString mine = QString("nimbus-%1-%2-*").arg(::getuid()).arg(::getpid());
+        for (const QString &root : tmp.entryList({mine}, QDir::Dirs))
+            n += int(QDir(tmp.filePath(root)).entryList({"isolated-net-*"}, QDir::Dirs).size());
+        return n;
+    };
+    QCOMPARE(bridgeFolders(), 1);
+    m_simulator->shutdown();
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            m_io->run_for(std::chrono::milliseconds(20));
+            return bridgeFolders() == 0;
+        },
+        5000));
 }
 
 QTEST_GUILESS_MAIN(TestSandbox)
