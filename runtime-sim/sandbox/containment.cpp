@@ -140,6 +140,13 @@ bool InstanceContainment::bridgeRuntimeApi(const ContainmentRequest &request,
                 "nimbus-sandbox-relay) or reinstall Nimbus";
         return false;
     }
+    if (request.debugged) {
+        // (Its debugger's connection would need a way through as well; the Runtime API's is
+        // the only one there is.)
+        error = "a function sandboxed without a network (custom.nimbus.sandbox's network: "
+                "false) cannot be debugged: the debugger's connection needs the network";
+        return false;
+    }
     if (!request.io || request.runtimeApiPort == 0) {
         error = "internal: no Runtime API to bridge into the sandbox";
         return false;

@@ -34,6 +34,7 @@ struct ContainmentRequest {
     // served on `io`.
     boost::asio::io_context *io = nullptr;
     unsigned short runtimeApiPort = 0;
+    bool debugged = false; // a debugger connects to it (or it to the debugger)
 };
 
 // One instance's containment: its resource limits (open files, processes, file size, no

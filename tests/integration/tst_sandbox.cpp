@@ -461,6 +461,10 @@ void TestSandbox::withoutANetworkOnlyTheRuntimeApiIsReachable() {
         // The same address as ever: the relay listens there inside.
         QVERIFY(body["runtimeApi"].toString().startsWith("127.0.0.1:"));
     }
+    // Its debugger could not reach it: refused when attached, with what to do instead.
+    std::string error;
+    QVERIFY(!m_simulator->setDebugAgent("isolated", "127.0.0.1:9", error));
+    QVERIFY2(error.find("sandbox's network on") != std::string::npos, error.c_str());
     // The socket's folder (beside the instances' private /tmp folders) goes with the instance.
     const auto bridgeFolders = [] {
         int n = 0;
