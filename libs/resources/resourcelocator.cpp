@@ -21,7 +21,7 @@ std::string resourcesDir() {
     return NIMBUS_SOURCE_RESOURCES_DIR;
 }
 
-std::string helperLibrary(const std::string &fileName) {
+std::string helperFile(const std::string &fileName) {
     std::error_code ec;
     const fs::path dir = fs::read_symlink("/proc/self/exe", ec).parent_path();
     // Last, the build tree's bin/: for programs run from the build tree, such as tests.

@@ -164,7 +164,7 @@ void ServicePool::startInstance() {
     // a fixed port, moves it to the instance's own): a command line that listens on every
     // interface would otherwise take calls from other machines, past the gateway.
     if (error.empty()) {
-        const std::string library = resources::helperLibrary("libnimbus-portmap.so");
+        const std::string library = resources::helperFile("libnimbus-portmap.so");
         if (library.empty()) {
             error =
                 "libnimbus-portmap.so is missing beside nimbus-sim, so an instance's server "

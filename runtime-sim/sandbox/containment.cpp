@@ -133,7 +133,7 @@ InstanceContainment::contain(ChildProcess::Spec &spec, const ContainmentRequest 
 bool InstanceContainment::bridgeRuntimeApi(const ContainmentRequest &request,
                                            const ContainmentSettings &settings, SandboxView &view,
                                            std::string &error) {
-    view.relay = resources::helperLibrary("nimbus-sandbox-relay");
+    view.relay = resources::helperFile("nimbus-sandbox-relay");
     if (view.relay.empty()) {
         error = "a sandbox without a network (custom.nimbus.sandbox's network: false) needs "
                 "nimbus-sandbox-relay beside nimbus-sim, and it is missing; build it (ninja "

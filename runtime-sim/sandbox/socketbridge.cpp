@@ -16,10 +16,8 @@ using asio::local::stream_protocol;
 namespace nimbus::sim {
 
 struct SocketBridge::State {
-    explicit State(asio::io_context &context)
-        : io(context)
-        , acceptor(context) {}
-    asio::io_context &io;
+    explicit State(asio::io_context &io)
+        : acceptor(io) {}
     stream_protocol::acceptor acceptor;
 };
 
@@ -27,9 +25,9 @@ namespace {
 
 // One connection carried both ways; it lives as long as a read or write of it is pending.
 struct Carried : std::enable_shared_from_this<Carried> {
-    Carried(stream_protocol::socket inside, asio::io_context &io)
+    explicit Carried(stream_protocol::socket inside)
         : sandbox(std::move(inside))
-        , api(io) {}
+        , api(sandbox.get_executor()) {}
     stream_protocol::socket sandbox;
     tcp::socket api;
     std::array<char, 64 * 1024> up{}, down{};
@@ -123,15 +121,15 @@ void SocketBridge::close() {
 
 void SocketBridge::accept() {
     std::weak_ptr<SocketBridge> weak = weak_from_this();
-    m_state->acceptor.async_accept([weak](const boost::system::error_code &ec,
-                                          stream_protocol::socket socket) {
-        auto self = weak.lock();
-        if (!self || ec == asio::error::operation_aborted || !self->m_state->acceptor.is_open())
-            return;
-        if (!ec)
-            std::make_shared<Carried>(std::move(socket), self->m_state->io)->start(self->m_port);
-        self->accept();
-    });
+    m_state->acceptor.async_accept(
+        [weak](const boost::system::error_code &ec, stream_protocol::socket socket) {
+            auto self = weak.lock();
+            if (!self || ec == asio::error::operation_aborted || !self->m_state->acceptor.is_open())
+                return;
+            if (!ec)
+                std::make_shared<Carried>(std::move(socket))->start(self->m_port);
+            self->accept();
+        });
 }
 
 } // namespace nimbus::sim

@@ -13,10 +13,10 @@ std::string resourcesDir();
 // resourcesDir() + "/" + relative.
 std::string resourcePath(const std::string &relative);
 
-// A shared library Nimbus preloads into processes it starts (libnimbus-portmap.so), or a
-// program it runs inside a sandbox (nimbus-sandbox-relay): beside
+// A helper file Nimbus hands to processes it starts: a library it preloads
+// (libnimbus-portmap.so) or a program it runs inside a sandbox (nimbus-sandbox-relay). Beside
 // the running binary (the build tree), in <prefix>/lib/nimbus (installed) or ../lib (the
 // VS Code extension's servers), else in the build tree's bin/. Empty when there is none.
-std::string helperLibrary(const std::string &fileName);
+std::string helperFile(const std::string &fileName);
 
 } // namespace nimbus::resources
