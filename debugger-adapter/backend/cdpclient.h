@@ -14,10 +14,11 @@
 
 namespace nimbus::dap {
 
-// A client of the Chrome DevTools Protocol over WebSocket (Boost.Beast), as V8's inspector
-// serves it: numbered commands answered by id, and events. Its own I/O thread reads and
-// writes; call() may be made from any thread and blocks until the answer (or the timeout).
-// Events and the close are reported on the I/O thread, in the order they came.
+// A client of the Chrome DevTools Protocol, one JSON message per line on a connection the
+// function's inspector relay (resources/runtimes/node/inspector-relay.js) made to the agent
+// port: numbered commands answered by id, and events. Its own I/O thread reads and writes;
+// call() may be made from any thread and blocks until the answer (or the timeout). Events and
+// the close are reported on the I/O thread, in the order they came.
 class CdpClient {
 public:
     using EventHandler =
@@ -27,8 +28,9 @@ public:
     CdpClient(EventHandler onEvent, CloseHandler onClose);
     ~CdpClient();
 
-    // Connects to ws://127.0.0.1:PORT/ID; false with `error` when it cannot.
-    bool connect(const std::string &url, std::string &error);
+    // Takes over the relay's connection (a connected socket's descriptor) and what was read
+    // from it past its first line; false with `error` when it cannot.
+    bool adopt(int descriptor, std::string pending, std::string &error);
     // A command and its result; throws BackendError with the inspector's message.
     nlohmann::json call(const std::string &method,
                         const nlohmann::json &params = nlohmann::json::object(),
@@ -42,6 +44,7 @@ private:
     struct Impl;
     void write(std::string text);
     void readNext();
+    void dispatch(const std::string &line);
     void closed();
 
     EventHandler m_onEvent;

@@ -2,6 +2,7 @@
 
 #include "nimbus/net/httpclient.h"
 
+#include <boost/asio/buffers_iterator.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
@@ -12,6 +13,7 @@
 #include <istream>
 #include <regex>
 #include <sys/socket.h>
+#include <unistd.h>
 
 namespace nimbus::dap {
 
@@ -244,7 +246,7 @@ void NodeBackend::sendAgent(const std::shared_ptr<Agent> &agent, const std::stri
 
 void NodeBackend::agentLoop(std::shared_ptr<Agent> agent) {
     asio::streambuf buffer;
-    for (;;) {
+    for (bool first = true;; first = false) {
         boost::system::error_code ec;
         asio::read_until(agent->socket, buffer, '\n', ec);
         if (ec)
@@ -257,6 +259,25 @@ void NodeBackend::agentLoop(std::shared_ptr<Agent> agent) {
             continue;
         const std::string event = message.value("event", "");
         const json body = message.value("body", json::object());
+        if (first && event == "inspector") {
+            // An instance's inspector relay: its connection waits for the agent's hello.
+            InspectorChannel channel;
+            channel.pending.assign(asio::buffers_begin(buffer.data()),
+                                   asio::buffers_end(buffer.data()));
+            boost::system::error_code releasing;
+            channel.descriptor = agent->socket.release(releasing);
+            if (releasing)
+                return;
+            {
+                std::lock_guard lock(m_channelMutex);
+                auto &slot = m_channels[body.value("token", "")];
+                if (slot.descriptor >= 0)
+                    ::close(slot.descriptor);
+                slot = std::move(channel);
+            }
+            m_channelWake.notify_all();
+            return;
+        }
         if (event == "hello") {
             std::string error;
             if (!attachInspector(agent, body.value("inspector", ""), error)) {
@@ -298,13 +319,28 @@ void NodeBackend::agentLoop(std::shared_ptr<Agent> agent) {
         emit("agentGone", json::object());
 }
 
-bool NodeBackend::attachInspector(const std::shared_ptr<Agent> &agent, const std::string &url,
+bool NodeBackend::attachInspector(const std::shared_ptr<Agent> &agent, const std::string &token,
                                   std::string &error) {
+    InspectorChannel channel;
+    {
+        std::unique_lock lock(m_channelMutex);
+        const bool came = m_channelWake.wait_for(lock, std::chrono::seconds(10), [&] {
+            return m_port.closing() || m_channels.count(token) > 0;
+        });
+        if (!came || m_port.closing() || token.empty()) {
+            error = "the function's inspector relay did not connect to the debugger";
+            return false;
+        }
+        channel = std::move(m_channels[token]);
+        m_channels.erase(token);
+    }
     auto client = std::make_shared<CdpClient>(
         [this](const std::string &method, const json &params) { onCdpEvent(method, params); },
         [] {});
-    if (!client->connect(url, error))
+    if (!client->adopt(channel.descriptor, std::move(channel.pending), error)) {
+        ::close(channel.descriptor);
         return false;
+    }
     std::shared_ptr<CdpClient> previous;
     std::shared_ptr<Agent> previousAgent;
     {
@@ -1261,6 +1297,11 @@ void NodeBackend::reconfigure() {
 
 void NodeBackend::close() {
     m_port.close([this] {
+        {
+            // An agent waiting for its relay stops waiting.
+            std::lock_guard lock(m_channelMutex);
+        }
+        m_channelWake.notify_all();
         // The bootstrap sees its debugger go and lets the function run on; a reader waiting
         // on the inspector is answered.
         std::shared_ptr<CdpClient> inspector;
@@ -1288,6 +1329,10 @@ void NodeBackend::close() {
     m_platformWake.notify_all();
     if (m_platformThread.joinable())
         m_platformThread.join();
+    std::lock_guard lock(m_channelMutex);
+    for (auto &[token, channel] : m_channels)
+        ::close(channel.descriptor);
+    m_channels.clear();
 }
 
 } // namespace nimbus::dap

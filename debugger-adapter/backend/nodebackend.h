@@ -21,10 +21,12 @@ namespace nimbus::dap {
 
 // The Node backend: DAP answered over the Chrome DevTools Protocol of V8's inspector. The
 // function's bootstrap (resources/runtimes/node/debug-agent.js) connects to a loopback port
-// here and names its inspector's WebSocket; this side connects to that, enables the
-// debugger and places the breakpoints by file URL (so they bind as the module loads), then
-// lets the instance go on. What V8 has no notion of is done here: hit counts, log messages,
-// DAP's numbered frames and variable references, lazy getters, paging.
+// here, which only this user may use, and so does the worker thread that relays its
+// inspector (inspector-relay.js; the inspector is never opened on a port of its own). This
+// side pairs the two by a token, enables the debugger and places the breakpoints by file URL
+// (so they bind as the module loads), then lets the instance go on. What V8 has no notion of is
+// done here: hit counts, log messages, DAP's numbered frames and variable references, lazy getters,
+// paging.
 class NodeBackend : public DebugBackend {
 public:
     NodeBackend();
@@ -64,7 +66,7 @@ private:
     void agentLoop(std::shared_ptr<Agent> agent);
     void sendAgent(const std::shared_ptr<Agent> &agent, const std::string &event,
                    const nlohmann::json &body);
-    bool attachInspector(const std::shared_ptr<Agent> &agent, const std::string &url,
+    bool attachInspector(const std::shared_ptr<Agent> &agent, const std::string &token,
                          std::string &error);
     void applyBreakpoints(CdpClient &cdp);
     nlohmann::json placeBreakpoints(const std::string &path, std::vector<Breakpoint> &breakpoints,
@@ -97,6 +99,15 @@ private:
     std::string pathOfScript(const std::string &scriptId) const;
 
     AgentPort m_port;
+
+    // Relays' connections not yet claimed by their instance's agent, by token.
+    struct InspectorChannel {
+        int descriptor = -1;
+        std::string pending; // read past the relay's first line
+    };
+    std::mutex m_channelMutex;
+    std::condition_variable m_channelWake;
+    std::map<std::string, InspectorChannel> m_channels;
 
     mutable std::mutex m_mutex;
     std::shared_ptr<Agent> m_agent;   // the instance connected now

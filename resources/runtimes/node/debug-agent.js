@@ -1,28 +1,32 @@
 'use strict';
 // The Node side of nimbus-dap, started by the bootstrap when NIMBUS_DEBUG_AGENT=host:port is
-// set. It opens the V8 inspector on loopback and tells nimbus-dap where it is (one JSON line
-// per message on a TCP connection to the adapter); nimbus-dap then speaks the Chrome DevTools
-// Protocol to the inspector itself. Here: the handshake before the handler's module loads
-// (so breakpoints set before it bind), one before each invocation (stop on entry, function
-// breakpoints), the function's console lines, and a ping that lets the adapter know every
-// line before it has arrived.
+// set. It connects to the adapter's agent port (one JSON line per message) and starts a worker
+// thread (inspector-relay.js) that makes a second connection there and carries the Chrome
+// DevTools Protocol to this process's V8 inspector; the inspector itself is never opened on a
+// port. Here: the handshake before the handler's module loads (so breakpoints set before it
+// bind), one before each invocation (stop on entry, function breakpoints), the function's
+// console lines, and a ping that lets the adapter know every line before it has arrived.
 
+const crypto = require('crypto');
 const net = require('net');
-const inspector = require('inspector');
+const path = require('path');
+const { Worker } = require('worker_threads');
 
 class DebugAgent {
-  constructor(socket) {
+  constructor(socket, relay) {
     this.socket = socket;
+    this.relay = relay;
     this.buffer = '';
     this.waiters = new Map(); // event -> [resolve]
     this.closed = false;
     socket.setNoDelay(true);
+    socket.setEncoding('utf8');
     socket.on('data', (chunk) => this.onData(chunk));
     const gone = () => {
       if (this.closed) return;
       this.closed = true;
       // The debugger went away: never leave the function waiting or stopped.
-      try { inspector.close(); } catch (e) { /* already closed */ }
+      stopRelay(this.relay);
       for (const list of this.waiters.values()) for (const resolve of list) resolve(null);
       this.waiters.clear();
     };
@@ -31,7 +35,7 @@ class DebugAgent {
   }
 
   onData(chunk) {
-    this.buffer += chunk.toString('utf8');
+    this.buffer += chunk;
     let newline;
     while ((newline = this.buffer.indexOf('\n')) >= 0) {
       const line = this.buffer.slice(0, newline);
@@ -83,11 +87,14 @@ class DebugAgent {
   }
 }
 
+function stopRelay(relay) {
+  try { relay.postMessage('close'); } catch (e) { /* it has ended */ }
+}
+
 // Connects to the adapter and waits until it has set the breakpoints; null (and a line on
 // stderr) when it cannot be reached: the function then runs without a debugger.
 async function start(address) {
   const [host, port] = address.split(':');
-  inspector.open(0, '127.0.0.1', false);
   const socket = net.connect({ host, port: Number(port) });
   const connected = await new Promise((resolve) => {
     socket.once('connect', () => resolve(true));
@@ -95,20 +102,19 @@ async function start(address) {
   });
   if (connected !== true) {
     process.stderr.write(`[nimbus] cannot reach the debugger at ${address}: ${connected.message}; running without it\n`);
-    inspector.close();
     return null;
   }
-  const agent = new DebugAgent(socket);
-  // An instance that exits (process.exit, a crash) must not wait for its debugger to let go,
-  // as Node otherwise does while a debugger is connected.
-  process.on('exit', () => {
-    try { inspector.close(); } catch (e) { /* closed */ }
-  });
-  agent.send('hello', { runtime: 'node', node: process.version, pid: process.pid, inspector: inspector.url() });
+  // The token pairs the relay's connection with this one at the adapter.
+  const token = crypto.randomBytes(16).toString('hex');
+  const relay = new Worker(path.join(__dirname, 'inspector-relay.js'), { workerData: { address, token } });
+  relay.unref(); // an instance that is done exits with its debugger still attached
+  relay.on('error', (e) => process.stderr.write(`[nimbus] the debugger's inspector relay failed: ${e.message}\n`));
+  const agent = new DebugAgent(socket, relay);
+  agent.send('hello', { runtime: 'node', node: process.version, pid: process.pid, inspector: token });
   if (await agent.wait('ready', 10000) === null) {
     process.stderr.write('[nimbus] the debugger did not configure this instance in time; running without it\n');
     socket.destroy();
-    try { inspector.close(); } catch (e) { /* closed */ }
+    stopRelay(relay);
     return null;
   }
   return agent;

@@ -425,6 +425,27 @@ test('attach to an http function; disconnect while stopped lets the request fini
 
 const nodeArgs = (extra = {}) => launchArgs({ function: 'order', ...extra });
 
+// The TCP ports a process listens on, from the kernel's socket table and its descriptors.
+function listeningPorts(pid) {
+  const inodes = new Set();
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+      const match = /^socket:\[(\d+)\]$/.exec(target);
+      if (match) inodes.add(match[1]);
+    } catch (e) { /* closed meanwhile */ }
+  }
+  const ports = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const row of fs.readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const cells = row.trim().split(/\s+/);
+      // local_address st ... inode: state 0A is LISTEN
+      if (cells.length > 9 && cells[3] === '0A' && inodes.has(cells[9])) ports.push(parseInt(cells[1].split(':')[1], 16));
+    }
+  }
+  return ports;
+}
+
 // Launches with a breakpoint set before the function's module has loaded (so the adapter
 // cannot know yet where it binds: unverified), and waits for it to bind (a breakpoint event
 // saying verified) and to stop there. Returns the stack.
@@ -462,7 +483,10 @@ test('node: a breakpoint set before the module loads binds and stops; runtime fr
   assert.strictEqual(frames[0].line, 19);
   const rest = frames.slice(1).filter((f) => f.presentationHint !== 'label');
   assert.ok(rest.length > 0 && rest.every((f) => f.presentationHint === 'subtle'), JSON.stringify(rest));
-  assert.match(outputs.join(''), /Debug instance started \(pid \d+, Node v\d+/);
+  const pid = Number(/Debug instance started \(pid (\d+), Node v\d+/.exec(outputs.join(''))[1]);
+  // Its inspector is reached through the adapter's agent port only, which refuses other users:
+  // the instance listens on no port another user of the machine could drive it through.
+  assert.deepStrictEqual(listeningPorts(pid), []);
   const sources = (await dc.customRequest('loadedSources', {})).body.sources;
   assert.ok(sources.some((s) => s.path === O), JSON.stringify(sources));
   await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
