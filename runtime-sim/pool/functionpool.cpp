@@ -529,7 +529,7 @@ void FunctionPool::spawnInstance() {
             request.writable.push_back(m_settings.profileDir);
         request.io = &m_io;
         request.runtimeApiPort = instance->api->port();
-        request.debugged = !m_config.debugAgent.empty();
+        request.debugAgent = m_config.debugAgent;
         instance->containment = InstanceContainment::contain(
             spec, request,
             {m_settings.cgroups, m_settings.sandbox, m_settings.sandboxNetwork, m_settings.tmpRoot},

@@ -48,10 +48,13 @@ void wrapInBubblewrap(ChildProcess::Spec &spec, const SandboxView &view) {
     if (!spec.workingDirectory.empty())
         args.insert(args.end(), {"--chdir", spec.workingDirectory});
     args.push_back("--");
-    if (relayed)
-        args.insert(args.end(),
-                    {view.relay, std::to_string(view.runtimeApiPort),
-                     std::string(kSandboxBridgeFolder) + "/" + kBridgeSocketName, "--"});
+    if (relayed) {
+        args.push_back(view.relay);
+        for (const auto &carried : view.relayedPorts)
+            args.insert(args.end(), {std::to_string(carried.port),
+                                     std::string(kSandboxBridgeFolder) + "/" + carried.socketName});
+        args.push_back("--");
+    }
     args.push_back(spec.executable);
     args.insert(args.end(), spec.arguments.begin(), spec.arguments.end());
     spec.executable = view.bubblewrap;

@@ -16,17 +16,23 @@ struct SandboxView {
     std::vector<std::string> writable; // folders it may write to (a profile's output)
     long long tmpBytes = 512LL << 20;  // its /tmp, Lambda's ephemeral storage
     bool network = true;
-    // Without a network: nimbus-sandbox-relay (its path) runs first and serves the Runtime API
-    // at 127.0.0.1:runtimeApiPort inside, through the Unix socket in `bridgeFolder`, which is
-    // shown at kSandboxBridgeFolder (a /run of its own).
+    // Without a network: nimbus-sandbox-relay (its path) runs first and serves each port
+    // (the Runtime API's; a debug instance's debugger's) at 127.0.0.1:PORT inside, through the
+    // Unix socket of that name in `bridgeFolder`, which is shown at kSandboxBridgeFolder (a
+    // /run of its own).
+    struct RelayedPort {
+        unsigned short port = 0;
+        std::string socketName;
+    };
     std::string relay;
     std::string bridgeFolder;
-    unsigned short runtimeApiPort = 0;
+    std::vector<RelayedPort> relayedPorts;
 };
 
-// Where a sandbox without a network finds the simulator's socket (kSandboxBridgeSocket).
+// Where a sandbox without a network finds the simulator's sockets.
 inline constexpr const char *kSandboxBridgeFolder = "/run/nimbus";
 inline constexpr const char *kBridgeSocketName = "runtime-api.sock";
+inline constexpr const char *kDebugBridgeSocketName = "debug-agent.sock";
 
 // Where bwrap is ("" when it is not installed).
 std::string findBubblewrap();

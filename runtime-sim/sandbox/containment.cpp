@@ -110,7 +110,7 @@ InstanceContainment::contain(ChildProcess::Spec &spec, const ContainmentRequest 
         view.writable = request.writable;
         view.tmpBytes = tmpBytes;
         view.network = settings.network;
-        if (!settings.network && !containment->bridgeRuntimeApi(request, settings, view, error))
+        if (!settings.network && !containment->bridgePorts(request, settings, view, error))
             return nullptr;
         wrapInBubblewrap(spec, view);
         containment->m_sandboxed = true;
@@ -130,9 +130,9 @@ InstanceContainment::contain(ChildProcess::Spec &spec, const ContainmentRequest 
     return containment;
 }
 
-bool InstanceContainment::bridgeRuntimeApi(const ContainmentRequest &request,
-                                           const ContainmentSettings &settings, SandboxView &view,
-                                           std::string &error) {
+bool InstanceContainment::bridgePorts(const ContainmentRequest &request,
+                                      const ContainmentSettings &settings, SandboxView &view,
+                                      std::string &error) {
     view.relay = resources::helperFile("nimbus-sandbox-relay");
     if (view.relay.empty()) {
         error = "a sandbox without a network (custom.nimbus.sandbox's network: false) needs "
@@ -140,18 +140,28 @@ bool InstanceContainment::bridgeRuntimeApi(const ContainmentRequest &request,
                 "nimbus-sandbox-relay) or reinstall Nimbus";
         return false;
     }
-    if (request.debugged) {
-        // (Its debugger's connection would need a way through as well; the Runtime API's is
-        // the only one there is.)
-        error = "a function sandboxed without a network (custom.nimbus.sandbox's network: "
-                "false) cannot be debugged: the debugger's connection needs the network";
-        return false;
-    }
     if (!request.io || request.runtimeApiPort == 0) {
         error = "internal: no Runtime API to bridge into the sandbox";
         return false;
     }
-    // The socket's folder: beside the instances' private /tmp folders, this user's only.
+    std::vector<SandboxView::RelayedPort> ports = {{request.runtimeApiPort, kBridgeSocketName}};
+    if (!request.debugAgent.empty()) {
+        // The debugger listens on the machine's loopback (nimbus-dap's agent port); the
+        // instance connects to the same address inside.
+        const auto colon = request.debugAgent.rfind(':');
+        const long port = colon == std::string::npos
+                              ? 0
+                              : std::strtol(request.debugAgent.c_str() + colon + 1, nullptr, 10);
+        if (request.debugAgent.substr(0, colon) != "127.0.0.1" || port <= 0 || port > 65535 ||
+            port == request.runtimeApiPort) {
+            error = "a function sandboxed without a network can be debugged through a debugger "
+                    "on 127.0.0.1 only, and its agent is at '" +
+                    request.debugAgent + "'";
+            return false;
+        }
+        ports.push_back({static_cast<unsigned short>(port), kDebugBridgeSocketName});
+    }
+    // The sockets' folder: beside the instances' private /tmp folders, this user's only.
     const fs::path root = settings.tmpRoot.empty() ? systemTmp() : fs::path(settings.tmpRoot);
     std::string pattern = (root / (request.function + "-net-XXXXXX")).string();
     if (!::mkdtemp(pattern.data())) {
@@ -160,12 +170,15 @@ bool InstanceContainment::bridgeRuntimeApi(const ContainmentRequest &request,
         return false;
     }
     m_bridgeFolder = pattern;
-    m_bridge = SocketBridge::open(*request.io, m_bridgeFolder + "/" + kBridgeSocketName,
-                                  request.runtimeApiPort, error);
-    if (!m_bridge)
-        return false;
+    for (const auto &carried : ports) {
+        auto bridge = SocketBridge::open(*request.io, m_bridgeFolder + "/" + carried.socketName,
+                                         carried.port, error);
+        if (!bridge)
+            return false;
+        m_bridges.push_back(std::move(bridge));
+    }
     view.bridgeFolder = m_bridgeFolder;
-    view.runtimeApiPort = request.runtimeApiPort;
+    view.relayedPorts = std::move(ports);
     return true;
 }
 
@@ -174,8 +187,8 @@ InstanceContainment::~InstanceContainment() {
     std::error_code ec;
     if (m_ownsTmp)
         fs::remove_all(m_tmpDir, ec);
-    if (m_bridge)
-        m_bridge->close();
+    for (const auto &bridge : m_bridges)
+        bridge->close();
     if (!m_bridgeFolder.empty())
         fs::remove_all(m_bridgeFolder, ec);
 }

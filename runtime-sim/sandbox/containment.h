@@ -30,11 +30,12 @@ struct ContainmentRequest {
     // What a sandbox shows read-only: its code, packages, layers, the runtime's files.
     std::vector<std::string> readOnly;
     std::vector<std::string> writable; // e.g. a profile's output folder
-    // Its Runtime API, which a sandbox without a network reaches through a SocketBridge
+    // Its Runtime API, and its debugger's agent port when it is debugged ("127.0.0.1:PORT",
+    // NIMBUS_DEBUG_AGENT), which a sandbox without a network reaches through SocketBridges
     // served on `io`.
     boost::asio::io_context *io = nullptr;
     unsigned short runtimeApiPort = 0;
-    bool debugged = false; // a debugger connects to it (or it to the debugger)
+    std::string debugAgent;
 };
 
 // One instance's containment: its resource limits (open files, processes, file size, no
@@ -64,16 +65,18 @@ public:
 
 private:
     InstanceContainment() = default;
-    // Without a network: the socket, its bridge and the relay that carry the Runtime API.
-    bool bridgeRuntimeApi(const ContainmentRequest &request, const ContainmentSettings &settings,
-                          SandboxView &view, std::string &error);
+    // Without a network: the sockets, their bridges and the relay that carry the Runtime API
+    // (and the debugger's connections) into the sandbox.
+    bool bridgePorts(const ContainmentRequest &request, const ContainmentSettings &settings,
+                     SandboxView &view, std::string &error);
 
     bool m_sandboxed = false;
     std::unique_ptr<InstanceCgroup> m_cgroup;
     std::string m_memoryLimit = "sampled";
     std::string m_tmpDir;
     bool m_ownsTmp = false;
-    std::shared_ptr<SocketBridge> m_bridge; // without a network: the way to its Runtime API
+    // Without a network: the way to its Runtime API, and to its debugger.
+    std::vector<std::shared_ptr<SocketBridge>> m_bridges;
     std::string m_bridgeFolder;
     mutable std::optional<std::chrono::steady_clock::time_point> m_tmpCheckedAt;
     mutable long long m_tmpBytes = 0;

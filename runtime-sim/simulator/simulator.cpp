@@ -637,15 +637,6 @@ bool Simulator::setDebugAgent(const std::string &name, const std::string &agent,
                 "; the debugger supports Python and Node functions";
         return false;
     }
-    if (!agent.empty() && m_options.pool.sandbox && !m_options.pool.sandboxNetwork) {
-        // (Only the Runtime API has a way into such a sandbox; the debugger's connection has
-        // none yet.)
-        error = "'" + function->name +
-                "' runs sandboxed without a network (custom.nimbus."
-                "sandbox's network: false), which the debugger's connection needs: debug it "
-                "with the sandbox's network on (sandbox: true) or without --sandbox";
-        return false;
-    }
     if (agent.empty()) {
         m_debugAgents.erase(function->name);
         m_debugEnvironments.erase(function->name);

@@ -1,3 +1,5 @@
+#include "backend/nodebackend.h"
+#include "backend/pythonbackend.h"
 #include "sandbox/bubblewrap.h"
 #include "sandbox/cgroups.h"
 #include "simulator/simulator.h"
@@ -12,9 +14,12 @@
 #include <QJsonObject>
 #include <QtTest>
 #include <arpa/inet.h>
+#include <atomic>
 #include <filesystem>
+#include <mutex>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace nimbus::sim;
@@ -150,6 +155,19 @@ def main(event, context):
     return out
 )";
 
+const char *kNetProbeJs = R"(const net = require('net');
+const os = require('os');
+exports.main = async (event) => {
+  const out = { interfaces: Object.keys(os.networkInterfaces()).sort(), runtimeApi: process.env.AWS_LAMBDA_RUNTIME_API };
+  out.machineLoopback = await new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port: event.port });
+    socket.once('connect', () => { socket.destroy(); resolve('connected'); });
+    socket.once('error', (e) => resolve(e.code));
+  });
+  return out;
+};
+)";
+
 const char *kNetManifest = R"(service: contained
 provider:
   name: aws
@@ -160,7 +178,27 @@ custom:
 functions:
   isolated:
     handler: netprobe.main
+  isolatedNode:
+    handler: netprobe.main
+    runtime: nodejs20.x
 )";
+
+// A listening socket on the machine's loopback (its descriptor, -1 when it cannot; `port` set),
+// which only a networked instance may reach.
+int listenOnLoopback(int &port) {
+    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (listener < 0 ||
+        ::bind(listener, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0 ||
+        ::listen(listener, 8) != 0 ||
+        ::getsockname(listener, reinterpret_cast<sockaddr *>(&address), &length) != 0)
+        return -1;
+    port = ntohs(address.sin_port);
+    return listener;
+}
 
 QJsonObject bodyOf(const InvocationResult &result) {
     return QJsonDocument::fromJson(QByteArray::fromStdString(result.payload)).object();
@@ -181,6 +219,8 @@ private slots:
     void aTmpFullerThanEphemeralStorageIsLogged();
     void theSandboxHidesTheHomeFolderAndWritesOnlyToTmp();
     void withoutANetworkOnlyTheRuntimeApiIsReachable();
+    void withoutANetworkTheDebuggerStillConnects_data();
+    void withoutANetworkTheDebuggerStillConnects();
 
 private:
     void startSimulator(bool prewarm, std::optional<bool> sandbox = std::nullopt);
@@ -425,17 +465,10 @@ void TestSandbox::withoutANetworkOnlyTheRuntimeApiIsReachable() {
     if (findBubblewrap().empty())
         QSKIP("bubblewrap is not installed");
     // A server on the machine's loopback, which only a networked instance may reach.
-    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int port = 0;
+    const int listener = listenOnLoopback(port);
     QVERIFY(listener >= 0);
     auto closeListener = qScopeGuard([&] { ::close(listener); });
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    QVERIFY(::bind(listener, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0);
-    QVERIFY(::listen(listener, 8) == 0);
-    QVERIFY(::getsockname(listener, reinterpret_cast<sockaddr *>(&address), &length) == 0);
-    const int port = ntohs(address.sin_port);
     // 2 MB each way: more than the relay's and the bridge's buffers hold at once.
     const QByteArray payload =
         QJsonDocument(QJsonObject{{"port", port}, {"pad", 2 << 20}, {"in", QString(2 << 20, 'y')}})
@@ -461,10 +494,6 @@ void TestSandbox::withoutANetworkOnlyTheRuntimeApiIsReachable() {
         // The same address as ever: the relay listens there inside.
         QVERIFY(body["runtimeApi"].toString().startsWith("127.0.0.1:"));
     }
-    // Its debugger could not reach it: refused when attached, with what to do instead.
-    std::string error;
-    QVERIFY(!m_simulator->setDebugAgent("isolated", "127.0.0.1:9", error));
-    QVERIFY2(error.find("sandbox's network on") != std::string::npos, error.c_str());
     // The socket's folder (beside the instances' private /tmp folders) goes with the instance.
     const auto bridgeFolders = [] {
         int n = 0;
@@ -482,6 +511,97 @@ void TestSandbox::withoutANetworkOnlyTheRuntimeApiIsReachable() {
             return bridgeFolders() == 0;
         },
         5000));
+}
+
+void TestSandbox::withoutANetworkTheDebuggerStillConnects_data() {
+    QTest::addColumn<QString>("function");
+    QTest::addColumn<QString>("file");
+    QTest::newRow("python") << "isolated"
+                            << "netprobe.py";
+    QTest::newRow("node") << "isolatedNode"
+                          << "netprobe.js";
+}
+
+void TestSandbox::withoutANetworkTheDebuggerStillConnects() {
+    QFETCH(QString, function);
+    QFETCH(QString, file);
+    if (findBubblewrap().empty())
+        QSKIP("bubblewrap is not installed");
+    int port = 0;
+    const int listener = listenOnLoopback(port);
+    QVERIFY(listener >= 0);
+    auto closeListener = qScopeGuard([&] { ::close(listener); });
+    m_project->write("netprobe.py", kNetProbePy);
+    m_project->write("netprobe.js", kNetProbeJs);
+    m_project->writeManifest(QString(kNetManifest).arg("{network: false}").toUtf8());
+    startSimulator(false);
+
+    // The real adapter's backend, on the machine's loopback as nimbus-dap runs it.
+    std::unique_ptr<nimbus::dap::DebugBackend> backend;
+    if (function == "isolated")
+        backend = std::make_unique<nimbus::dap::PythonBackend>(
+            nimbusSourcePath("resources").toStdString());
+    else
+        backend = std::make_unique<nimbus::dap::NodeBackend>();
+    std::mutex mutex;
+    std::vector<std::pair<std::string, nlohmann::json>> events;
+    backend->setEventSink([&](const std::string &event, const nlohmann::json &body) {
+        std::lock_guard lock(mutex);
+        events.emplace_back(event, body);
+    });
+    const auto seen = [&](const std::string &event) {
+        std::lock_guard lock(mutex);
+        return std::any_of(events.begin(), events.end(),
+                           [&](const auto &e) { return e.first == event; });
+    };
+    backend->setStopOnEntry(true);
+    std::string error;
+    QVERIFY2(m_simulator->setDebugAgent(function.toStdString(), backend->listen(), error),
+             error.c_str());
+
+    std::atomic<bool> answered{false};
+    InvocationResult result;
+    InvocationRequest request;
+    request.payload = QJsonDocument(QJsonObject{{"port", port}, {"pad", 16}})
+                          .toJson(QJsonDocument::Compact)
+                          .toStdString();
+    QVERIFY2(m_simulator->invoke(
+                 function.toStdString(), request,
+                 [&](InvocationResult r) {
+                     result = std::move(r);
+                     answered = true;
+                 },
+                 error),
+             error.c_str());
+    // The backend blocks on the agent's answers, which come through the bridge that this
+    // io_context serves: it runs on a thread of its own meanwhile.
+    std::thread loop([&] { m_io->run_for(std::chrono::seconds(60)); });
+    auto stopLoop = qScopeGuard([&] {
+        m_io->stop();
+        if (loop.joinable())
+            loop.join();
+        backend->close();
+    });
+    QVERIFY2(QTest::qWaitFor([&] { return seen("stopped") || answered; }, 45000),
+             "the instance did not stop on entry");
+    QVERIFY2(seen("agentConnected") && !answered, result.log.c_str());
+    const auto threads = backend->request("threads", nlohmann::json::object());
+    const int thread = threads["threads"].at(0).value("id", 0);
+    const auto stack = backend->request("stackTrace", {{"threadId", thread}});
+    const std::string top = stack["stackFrames"].at(0)["source"].value("path", "");
+    QVERIFY2(QString::fromStdString(top).endsWith(file), stack.dump().c_str());
+    backend->request("continue", {{"threadId", thread}});
+    QVERIFY2(QTest::qWaitFor([&] { return answered.load(); }, 30000), "no answer after continue");
+    m_io->stop();
+    loop.join();
+    QVERIFY2(!result.functionError, (result.payload.substr(0, 500) + result.log).c_str());
+    // Debugged, and still without a network.
+    const QJsonObject body = bodyOf(result);
+    QCOMPARE(QJsonDocument(body["interfaces"].toArray()).toJson(QJsonDocument::Compact),
+             QByteArray(R"(["lo"])"));
+    QVERIFY2(body["machineLoopback"].toString().contains("ConnectionRefused") ||
+                 body["machineLoopback"].toString() == "ECONNREFUSED",
+             qPrintable(body["machineLoopback"].toString()));
 }
 
 QTEST_GUILESS_MAIN(TestSandbox)

@@ -5,9 +5,10 @@
 // the port AWS_LAMBDA_RUNTIME_API names, starts the runtime, and carries every connection to
 // the simulator through a Unix socket bound into the sandbox: the runtime (any runtime, a
 // custom one included) talks HTTP to 127.0.0.1:PORT as it would on Lambda, and nothing else
-// leaves the sandbox.
+// leaves the sandbox. A debug instance's connections to its debugger's agent port are carried
+// the same way, through a second pair.
 //
-//   nimbus-sandbox-relay PORT SOCKET -- COMMAND [ARG...]
+//   nimbus-sandbox-relay PORT SOCKET [PORT SOCKET]... -- COMMAND [ARG...]
 //
 // It exits as the command does (128 + N when a signal N ended it), and passes SIGTERM,
 // SIGINT and SIGHUP on to it. Plain POSIX: it runs inside the sandbox, beside the runtime.
@@ -120,36 +121,55 @@ int exitCodeOf(int status) {
     return 1;
 }
 
-} // namespace
+// A port served on the namespace's loopback and the Unix socket its connections go to.
+struct Listener {
+    int fd = -1;
+    std::string socketPath;
+};
 
-int main(int argc, char **argv) {
-    if (argc < 5 || std::strcmp(argv[3], "--") != 0) {
-        std::fprintf(stderr, "usage: nimbus-sandbox-relay PORT SOCKET -- COMMAND [ARG...]\n");
-        return 2;
+Listener listenAt(const char *portText, const char *socketPath) {
+    const long port = std::strtol(portText, nullptr, 10);
+    if (port <= 0 || port > 65535 || std::strlen(socketPath) >= sizeof(sockaddr_un::sun_path)) {
+        std::fprintf(stderr, "nimbus-sandbox-relay: bad port %s or socket path %s\n", portText,
+                     socketPath);
+        std::exit(2);
     }
-    const long port = std::strtol(argv[1], nullptr, 10);
-    const std::string socketPath = argv[2];
-    if (port <= 0 || port > 65535 || socketPath.size() >= sizeof(sockaddr_un::sun_path)) {
-        std::fprintf(stderr, "nimbus-sandbox-relay: bad port %s or socket path %s\n", argv[1],
-                     argv[2]);
-        return 2;
-    }
-
     // The namespace's loopback is up (bubblewrap brings it up), and empty: the port is free.
-    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (listener < 0)
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
         fail("socket");
     const int one = 1;
-    ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(static_cast<uint16_t>(port));
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(listener, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0)
+    if (::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0)
         fail("cannot listen on 127.0.0.1:" + std::to_string(port));
-    if (::listen(listener, 64) != 0)
+    if (::listen(fd, 64) != 0)
         fail("listen");
-    setNonBlocking(listener);
+    setNonBlocking(fd);
+    return {fd, socketPath};
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    // PORT SOCKET pairs up to "--", then the command.
+    int separator = 1;
+    while (separator < argc && std::strcmp(argv[separator], "--") != 0)
+        ++separator;
+    const int pairs = (separator - 1) / 2;
+    if (separator >= argc - 1 || pairs < 1 || (separator - 1) % 2 != 0) {
+        std::fprintf(
+            stderr,
+            "usage: nimbus-sandbox-relay PORT SOCKET [PORT SOCKET]... -- COMMAND [ARG...]\n");
+        return 2;
+    }
+    std::vector<Listener> listeners;
+    for (int i = 0; i < pairs; ++i)
+        listeners.push_back(listenAt(argv[1 + 2 * i], argv[2 + 2 * i]));
+    const int command = separator + 1;
 
     // Signals arrive as reads, so that one poll() serves them and the connections.
     sigset_t handled, previous;
@@ -168,19 +188,21 @@ int main(int argc, char **argv) {
         fail("fork");
     if (child == 0) {
         ::sigprocmask(SIG_SETMASK, &previous, nullptr);
-        ::execvp(argv[4], argv + 4);
-        std::fprintf(stderr, "nimbus-sandbox-relay: cannot run %s: %s\n", argv[4],
+        ::execvp(argv[command], argv + command);
+        std::fprintf(stderr, "nimbus-sandbox-relay: cannot run %s: %s\n", argv[command],
                      std::strerror(errno));
         ::_exit(127);
     }
 
-    std::vector<std::unique_ptr<Pair>> pairs;
+    std::vector<std::unique_ptr<Pair>> carried;
     std::vector<pollfd> fds;
+    const std::size_t first = 1 + listeners.size(); // the pairs' entries in `fds`
     for (;;) {
         fds.clear();
         fds.push_back({signals, POLLIN, 0});
-        fds.push_back({listener, POLLIN, 0});
-        for (const auto &p : pairs) {
+        for (const auto &l : listeners)
+            fds.push_back({l.fd, POLLIN, 0});
+        for (const auto &p : carried) {
             // Each socket: readable when its outgoing buffer is empty, writable when the other
             // way holds bytes for it.
             short tcpEvents = 0, unixEvents = 0;
@@ -214,12 +236,15 @@ int main(int argc, char **argv) {
             }
         }
 
-        if (fds[1].revents & POLLIN) {
+        for (std::size_t l = 0; l < listeners.size(); ++l) {
+            if (!(fds[1 + l].revents & POLLIN))
+                continue;
             for (;;) {
-                const int tcp = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+                const int tcp =
+                    ::accept4(listeners[l].fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
                 if (tcp < 0)
                     break;
-                const int up = connectToSimulator(socketPath);
+                const int up = connectToSimulator(listeners[l].socketPath);
                 if (up < 0) {
                     // The simulator is gone (or going): the runtime sees its connection close.
                     ::close(tcp);
@@ -230,27 +255,27 @@ int main(int argc, char **argv) {
                 pair->unixSocket = up;
                 pair->up = {tcp, up, std::vector<char>(kBufferBytes)};
                 pair->down = {up, tcp, std::vector<char>(kBufferBytes)};
-                pairs.push_back(std::move(pair));
+                carried.push_back(std::move(pair));
             }
         }
 
         // (Pairs accepted above are not in `fds` yet; they are served on the next round.)
-        const std::size_t polled = (fds.size() - 2) / 2;
+        const std::size_t polled = (fds.size() - first) / 2;
         std::vector<std::unique_ptr<Pair>> kept;
-        for (std::size_t i = 0; i < pairs.size(); ++i) {
-            Pair &p = *pairs[i];
+        for (std::size_t i = 0; i < carried.size(); ++i) {
+            Pair &p = *carried[i];
             bool ok = true;
             if (i < polled) {
-                const short tcpEvents = fds[2 + 2 * i].revents;
-                const short unixEvents = fds[3 + 2 * i].revents;
+                const short tcpEvents = fds[first + 2 * i].revents;
+                const short unixEvents = fds[first + 1 + 2 * i].revents;
                 if (tcpEvents || unixEvents)
                     ok = pump(p.up) && pump(p.down);
                 if ((tcpEvents | unixEvents) & (POLLERR | POLLNVAL))
                     ok = false;
             }
             if (ok && !(p.up.finished() && p.down.finished()))
-                kept.push_back(std::move(pairs[i]));
+                kept.push_back(std::move(carried[i]));
         }
-        pairs = std::move(kept);
+        carried = std::move(kept);
     }
 }
