@@ -30,7 +30,13 @@ std::string requestAs(uid_t uid, unsigned short port, const std::string &request
         return "pipe failed";
     const pid_t child = ::fork();
     if (child == 0) {
-        ::close(pipeFds[0]);
+        // The child holds a copy of every descriptor the process had at the fork, the write
+        // end of a pipe another thread is reading included (the simulator asking a pyenv shim
+        // which python3 it runs): that read would not end before this child did, and the
+        // simulator's thread would serve nothing meanwhile. Only its own pipe is kept.
+        const int keep = pipeFds[1];
+        ::close_range(3, static_cast<unsigned>(keep) - 1, 0);
+        ::close_range(static_cast<unsigned>(keep) + 1, ~0U, 0);
         if (uid != ::geteuid() && (::setgid(uid) != 0 || ::setuid(uid) != 0))
             ::_exit(2);
         const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
