@@ -29,7 +29,7 @@ public:
     // Starts listening for the debuggee; returns the address ("127.0.0.1:port") the
     // simulator passes to the function's instances.
     virtual std::string listen() = 0;
-    // Where the events go; a backend raises them with emit(), from any thread.
+    // Where the events go; a backend raises them with emitEvent(), from any thread.
     virtual void setEventSink(EventSink sink) {
         std::lock_guard lock(m_sinkMutex);
         m_sink = std::move(sink);
@@ -55,7 +55,7 @@ public:
 
 protected:
     // Hands an event to the sink, outside the lock (the sink may call back in).
-    void emit(const std::string &event, const nlohmann::json &body) {
+    void emitEvent(const std::string &event, const nlohmann::json &body) {
         EventSink sink;
         {
             std::lock_guard lock(m_sinkMutex);

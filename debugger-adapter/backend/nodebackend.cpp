@@ -184,7 +184,7 @@ void NodeBackend::loadSourceMap(const std::string &scriptId, const std::string &
     }
     for (const auto &source : map->sources())
         if (source.rfind('/', 0) == 0)
-            emit("loadedSource", {{"reason", "new"}, {"source", sourceOf(source)}});
+            emitEvent("loadedSource", {{"reason", "new"}, {"source", sourceOf(source)}});
     auto client = cdp();
     if (!client || affected.empty())
         return;
@@ -192,12 +192,12 @@ void NodeBackend::loadSourceMap(const std::string &scriptId, const std::string &
         for (auto &bp : list) {
             placeMapped(*client, path, bp, scriptId, *map);
             if (bp.verified)
-                emit("breakpoint", {{"reason", "changed"},
-                                    {"breakpoint",
-                                     {{"id", bp.id},
-                                      {"verified", true},
-                                      {"line", bp.boundLine},
-                                      {"source", {{"path", path}}}}}});
+                emitEvent("breakpoint", {{"reason", "changed"},
+                                         {"breakpoint",
+                                          {{"id", bp.id},
+                                           {"verified", true},
+                                           {"line", bp.boundLine},
+                                           {"source", {{"path", path}}}}}});
         }
         std::lock_guard lock(m_mutex);
         auto it = m_breakpoints.find(path);
@@ -281,17 +281,17 @@ void NodeBackend::agentLoop(std::shared_ptr<Agent> agent) {
         if (event == "hello") {
             std::string error;
             if (!attachInspector(agent, body.value("inspector", ""), error)) {
-                emit("output", {{"category", "stderr"}, {"output", error + "\n"}});
+                emitEvent("output", {{"category", "stderr"}, {"output", error + "\n"}});
                 break;
             }
-            emit("agentConnected",
-                 {{"pid", body.value("pid", 0)}, {"runtime", "Node " + body.value("node", "")}});
+            emitEvent("agentConnected", {{"pid", body.value("pid", 0)},
+                                         {"runtime", "Node " + body.value("node", "")}});
             sendAgent(agent, "ready", json::object());
-            emit("agentConfigured", json::object());
+            emitEvent("agentConfigured", json::object());
         } else if (event == "invocation") {
             onInvocation(agent, body);
         } else if (event == "output") {
-            emit("output", body);
+            emitEvent("output", body);
         } else if (event == "pong") {
             std::lock_guard lock(agent->pongMutex);
             ++agent->pongs;
@@ -316,7 +316,7 @@ void NodeBackend::agentLoop(std::shared_ptr<Agent> agent) {
     if (inspector)
         inspector->close();
     if (current && !m_port.closing())
-        emit("agentGone", json::object());
+        emitEvent("agentGone", json::object());
 }
 
 bool NodeBackend::attachInspector(const std::shared_ptr<Agent> &agent, const std::string &token,
@@ -458,7 +458,7 @@ void NodeBackend::applyBreakpoints(CdpClient &client) {
     for (auto &[path, list] : breakpoints) {
         const json placed = placeBreakpoints(path, list, &client);
         for (const auto &bp : placed)
-            emit("breakpoint", {{"reason", "changed"}, {"breakpoint", bp}});
+            emitEvent("breakpoint", {{"reason", "changed"}, {"breakpoint", bp}});
     }
     {
         std::lock_guard lock(m_mutex);
@@ -530,7 +530,7 @@ void NodeBackend::onCdpEvent(const std::string &method, const json &params) {
             !map.empty() && !internal(url))
             queue([this, scriptId, url, map] { loadSourceMap(scriptId, url, map); });
         if (!internal(url) && url.rfind("file://", 0) == 0)
-            emit("loadedSource", {{"reason", "new"}, {"source", sourceOf(pathOfUrl(url))}});
+            emitEvent("loadedSource", {{"reason", "new"}, {"source", sourceOf(pathOfUrl(url))}});
         return;
     }
     if (method == "Debugger.breakpointResolved") {
@@ -551,7 +551,7 @@ void NodeBackend::onCdpEvent(const std::string &method, const json &params) {
                     }
         }
         if (!changed.is_null())
-            emit("breakpoint", {{"reason", "changed"}, {"breakpoint", changed}});
+            emitEvent("breakpoint", {{"reason", "changed"}, {"breakpoint", changed}});
         return;
     }
     if (method == "Debugger.paused") {
@@ -569,14 +569,14 @@ void NodeBackend::onCdpEvent(const std::string &method, const json &params) {
             requested = std::exchange(m_resumeRequested, false);
         }
         if (!requested)
-            emit("continued", {{"threadId", kThread}, {"allThreadsContinued", true}});
+            emitEvent("continued", {{"threadId", kThread}, {"allThreadsContinued", true}});
         return;
     }
     if (method == "Runtime.exceptionThrown") {
         const json details = params.value("exceptionDetails", json::object());
         const std::string text = details.value("exception", json::object())
                                      .value("description", details.value("text", ""));
-        emit("output", {{"category", "stderr"}, {"output", text + "\n"}});
+        emitEvent("output", {{"category", "stderr"}, {"output", text + "\n"}});
     }
 }
 
@@ -716,7 +716,7 @@ void NodeBackend::onPaused(const json &params) {
             rest = m.suffix().str();
         }
         text += rest;
-        emit("output", {{"category", "console"}, {"output", text}});
+        emitEvent("output", {{"category", "console"}, {"output", text}});
     }
     if (!stop) {
         client->send("Debugger.resume");
@@ -733,7 +733,7 @@ void NodeBackend::onPaused(const json &params) {
         body["description"] = "Paused on exception";
         body["text"] = data.value("description", data.value("className", "exception"));
     }
-    emit("stopped", body);
+    emitEvent("stopped", body);
 }
 
 int NodeBackend::referenceFor(const std::string &path, const std::string &text) {

@@ -89,11 +89,11 @@ void PythonBackend::readLoop(std::shared_ptr<Connection> connection) {
                 }
                 m_connection = connection;
             }
-            emit("agentConnected", body);
+            emitEvent("agentConnected", body);
             configure(connection);
             continue;
         }
-        emit(event, body);
+        emitEvent(event, body);
     }
     std::map<long long, Callback> orphans;
     bool current = false;
@@ -109,7 +109,7 @@ void PythonBackend::readLoop(std::shared_ptr<Connection> connection) {
     for (auto &[seq, callback] : orphans)
         callback(json{{"success", false}, {"message", "the function's instance went away"}});
     if (current && !m_port.closing())
-        emit("agentGone", json::object());
+        emitEvent("agentGone", json::object());
 }
 
 void PythonBackend::send(const std::shared_ptr<Connection> &connection, const std::string &command,
@@ -246,10 +246,10 @@ void PythonBackend::configure(const std::shared_ptr<Connection> &connection,
         const json byPath = body.value("breakpoints", json::object());
         for (const auto &[path, placed] : byPath.items())
             for (const auto &bp : placed)
-                emit("breakpoint", {{"reason", "changed"}, {"breakpoint", bp}});
+                emitEvent("breakpoint", {{"reason", "changed"}, {"breakpoint", bp}});
         for (const auto &bp : body.value("functionBreakpoints", json::array()))
-            emit("breakpoint", {{"reason", "changed"}, {"breakpoint", bp}});
-        emit("agentConfigured", json::object());
+            emitEvent("breakpoint", {{"reason", "changed"}, {"breakpoint", bp}});
+        emitEvent("agentConfigured", json::object());
     });
 }
 
