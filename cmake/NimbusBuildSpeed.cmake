@@ -5,11 +5,14 @@
 #  - Boost.Asio and Beast compiled once (libs/net/boostsources.cpp) instead of inline in every
 #    file that includes them (add_compile_definitions below, for every target alike);
 #  - unity builds of the large libraries (nimbus_unity_build);
-#  - the test code compiled without optimisation (nimbus_test_code): a suite is one large
-#    file that no unity build can share, and GCC spends nearly half its time on it optimising;
+#  - the test code compiled without optimisation and with line tables only (nimbus_test_code):
+#    a suite is one large file that no unity build can share, and GCC spends nearly half its
+#    time on it optimising;
+#  - one precompiled header for each test folder's suites (tests/CMakeLists.txt);
 #  - `scripts/dev run` building the product only (nimbus-apps), not the suites.
-# (Precompiled headers were tried and measured: GCC's for the standard library, json, Asio and
-# Beast is 250 MB, and loading it cost a small file more than the headers saved a large one.)
+# (Precompiled headers were tried and measured for the libraries: GCC's for the standard
+# library, json, Asio and Beast is 250 MB, and loading it cost a small file more than the
+# headers saved a large one. A suite parses QtTest besides, and gains: see tests/.)
 
 find_program(CCACHE_PROGRAM ccache)
 if(CCACHE_PROGRAM)
@@ -53,8 +56,12 @@ endfunction()
 # the fuzz targets' replays. The code under test stays at the build type's level.
 set(NIMBUS_TEST_OPTIMIZATION "-O0" CACHE STRING
     "Optimisation flag for test code (the suites, their support, the fuzz replays)")
+# Its debug information: line tables only (a failing suite's backtrace still names each frame's
+# file and line), which took a large suite from 19 s to 15.6 s at -O0.
+set(NIMBUS_TEST_DEBUG_INFO "-g1" CACHE STRING
+    "Debug information flag for test code (the suites, their support, the fuzz replays)")
 
 # nimbus_test_code(TARGET): TARGET holds test code only (see NIMBUS_TEST_OPTIMIZATION).
 function(nimbus_test_code target)
-    target_compile_options(${target} PRIVATE ${NIMBUS_TEST_OPTIMIZATION})
+    target_compile_options(${target} PRIVATE ${NIMBUS_TEST_OPTIMIZATION} ${NIMBUS_TEST_DEBUG_INFO})
 endfunction()
