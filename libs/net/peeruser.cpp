@@ -1,12 +1,10 @@
 #include "nimbus/net/peeruser.h"
 
-#include <cerrno>
+#include "nimbus/net/peerowner.h"
+
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <linux/inet_diag.h>
-#include <linux/netlink.h>
-#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <sstream>
 #include <sys/socket.h>
@@ -21,73 +19,6 @@ std::string slurp(const char *path) {
     std::stringstream text;
     text << in.rdbuf();
     return text.str();
-}
-
-// The kernel's answer to "which socket has this local and remote end", over sock_diag
-// netlink: one socket looked up by its addresses, a few microseconds whatever the machine
-// runs (reading /proc/net/tcp walks the kernel's whole table, milliseconds on a large one).
-// False when the kernel could not be asked (no sock_diag here); else `owner` is the socket's
-// owner, or nullopt when there is no such socket on this machine.
-bool ownerByNetlink(const boost::asio::ip::tcp::endpoint &from,
-                    const boost::asio::ip::tcp::endpoint &to, std::optional<uid_t> &owner) {
-    owner.reset();
-    struct {
-        nlmsghdr header;
-        inet_diag_req_v2 request;
-    } message{};
-    message.header.nlmsg_len = sizeof message;
-    message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    message.header.nlmsg_flags = NLM_F_REQUEST;
-    auto &request = message.request;
-    request.sdiag_protocol = IPPROTO_TCP;
-    request.idiag_states = ~0U;
-    request.id.idiag_sport = htons(from.port());
-    request.id.idiag_dport = htons(to.port());
-    request.id.idiag_cookie[0] = request.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
-    if (from.address().is_v4() && to.address().is_v4()) {
-        request.sdiag_family = AF_INET;
-        const auto source = from.address().to_v4().to_bytes();
-        const auto destination = to.address().to_v4().to_bytes();
-        std::memcpy(request.id.idiag_src, source.data(), source.size());
-        std::memcpy(request.id.idiag_dst, destination.data(), destination.size());
-    } else if (from.address().is_v6() && to.address().is_v6()) {
-        // (A v4-mapped pair is looked up among IPv4 sockets by the kernel itself.)
-        request.sdiag_family = AF_INET6;
-        const auto source = from.address().to_v6().to_bytes();
-        const auto destination = to.address().to_v6().to_bytes();
-        std::memcpy(request.id.idiag_src, source.data(), source.size());
-        std::memcpy(request.id.idiag_dst, destination.data(), destination.size());
-    } else {
-        return false;
-    }
-    const int fd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-    if (fd < 0)
-        return false;
-    sockaddr_nl kernel{};
-    kernel.nl_family = AF_NETLINK;
-    timeval patience{1, 0}; // the kernel answers at once; never wait on it longer
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
-    alignas(nlmsghdr) char answer[4096];
-    ssize_t size = -1;
-    if (::sendto(fd, &message, sizeof message, 0, reinterpret_cast<const sockaddr *>(&kernel),
-                 sizeof kernel) == static_cast<ssize_t>(sizeof message))
-        size = ::recv(fd, answer, sizeof answer, 0);
-    ::close(fd);
-    // (netlink(7)'s NLMSG_ macros, written out: the header, aligned to 4 bytes, then the data.)
-    constexpr ssize_t kHeader = (sizeof(nlmsghdr) + 3) & ~std::size_t(3);
-    if (size < kHeader)
-        return false;
-    const auto *header = reinterpret_cast<const nlmsghdr *>(answer);
-    const char *data = answer + kHeader;
-    if (header->nlmsg_type == NLMSG_ERROR &&
-        size >= kHeader + static_cast<ssize_t>(sizeof(nlmsgerr)))
-        // No socket with those ends: the peer is not on this machine.
-        return reinterpret_cast<const nlmsgerr *>(data)->error == -ENOENT;
-    if (header->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
-        size < kHeader + static_cast<ssize_t>(sizeof(inet_diag_msg)))
-        return false;
-    owner = static_cast<uid_t>(reinterpret_cast<const inet_diag_msg *>(data)->idiag_uid);
-    return true;
 }
 
 } // namespace
@@ -151,7 +82,7 @@ bool peerIsTrusted(int fd) {
     peer.resize(length);
     // The peer's socket: its local end is our peer, its remote end is us.
     std::optional<uid_t> owner;
-    if (!ownerByNetlink(peer, local, owner)) {
+    if (!socketOwnerByNetlink(peer.data(), local.data(), owner)) {
         const char *table = local.address().is_v4() ? "/proc/net/tcp" : "/proc/net/tcp6";
         owner = ownerInTable(slurp(table), local, peer);
     }

@@ -10,15 +10,27 @@
 //    listeners are.
 // The loopback address is 127.0.0.1, or ::ffff:127.0.0.1 for an IPv6 socket, which a
 // dual-stack socket accepts IPv4 on (::1 if the socket is IPv6-only). Every other bind() is
-// untouched. Statically linked programs are not affected.
+// untouched.
+//
+// Loopback is open to every user of the machine, so accept() and accept4() on that port close
+// a connection another user made (the kernel names its owner, as for the simulator's own
+// servers) and report ECONNABORTED, which servers take as a connection that went away before
+// it was accepted (libuv, Python's socketserver, Go and Java go on to the next). The gateway,
+// this user's, is served. Statically linked programs are not affected.
+#include "nimbus/net/peerowner.h"
+
 #include <arpa/inet.h>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 using BindFn = int (*)(int, const sockaddr *, socklen_t);
+using AcceptFn = int (*)(int, sockaddr *, socklen_t *);
+using Accept4Fn = int (*)(int, sockaddr *, socklen_t *, int);
 
 namespace {
 
@@ -31,7 +43,77 @@ int portFromEnv(const char *name) {
     return (*end == '\0' && value > 0 && value < 65536) ? static_cast<int>(value) : -1;
 }
 
+int portOf(const sockaddr_storage &address) {
+    if (address.ss_family == AF_INET)
+        return ntohs(reinterpret_cast<const sockaddr_in &>(address).sin_port);
+    if (address.ss_family == AF_INET6)
+        return ntohs(reinterpret_cast<const sockaddr_in6 &>(address).sin6_port);
+    return -1;
+}
+
+bool isLoopback(const sockaddr_storage &address) {
+    if (address.ss_family == AF_INET)
+        return (ntohl(reinterpret_cast<const sockaddr_in &>(address).sin_addr.s_addr) >> 24) == 127;
+    if (address.ss_family == AF_INET6) {
+        const in6_addr &a = reinterpret_cast<const sockaddr_in6 &>(address).sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(&a) || (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
+    }
+    return false;
+}
+
+// Whether `connection`, accepted on `listener`, must be closed: the listener is the port this
+// library keeps on loopback, and the kernel says another user (not root) made it, or cannot
+// find its maker on this machine. A connection the kernel cannot be asked about is let in.
+bool refused(int listener, int connection) {
+    const int kept = portFromEnv("NIMBUS_PORTMAP_LOOPBACK");
+    const int moved = portFromEnv("NIMBUS_PORTMAP_TO");
+    if (kept < 0 && moved < 0)
+        return false;
+    sockaddr_storage local{}, peer{};
+    socklen_t length = sizeof local;
+    if (::getsockname(listener, reinterpret_cast<sockaddr *>(&local), &length) != 0)
+        return false;
+    const int port = portOf(local);
+    if (port < 0 || (port != kept && port != moved))
+        return false;
+    length = sizeof local;
+    if (::getsockname(connection, reinterpret_cast<sockaddr *>(&local), &length) != 0)
+        return false;
+    length = sizeof peer;
+    if (::getpeername(connection, reinterpret_cast<sockaddr *>(&peer), &length) != 0)
+        return false;
+    // The peer's socket: its local end is our peer, its remote end is us.
+    std::optional<uid_t> owner;
+    if (!nimbus::net::socketOwnerByNetlink(reinterpret_cast<const sockaddr *>(&peer),
+                                           reinterpret_cast<const sockaddr *>(&local), owner))
+        return false;
+    if (owner)
+        return *owner != ::geteuid() && *owner != 0;
+    return isLoopback(peer);
+}
+
+int checked(int listener, int connection) {
+    if (connection >= 0 && refused(listener, connection)) {
+        ::close(connection);
+        errno = ECONNABORTED;
+        return -1;
+    }
+    return connection;
+}
+
 } // namespace
+
+extern "C" __attribute__((visibility("default"))) int accept(int fd, sockaddr *address,
+                                                             socklen_t *length) {
+    static AcceptFn real_accept = reinterpret_cast<AcceptFn>(dlsym(RTLD_NEXT, "accept"));
+    return checked(fd, real_accept(fd, address, length));
+}
+
+extern "C" __attribute__((visibility("default"))) int accept4(int fd, sockaddr *address,
+                                                              socklen_t *length, int flags) {
+    static Accept4Fn real_accept4 = reinterpret_cast<Accept4Fn>(dlsym(RTLD_NEXT, "accept4"));
+    return checked(fd, real_accept4(fd, address, length, flags));
+}
 
 extern "C" __attribute__((visibility("default"))) int bind(int fd, const sockaddr *address,
                                                            socklen_t length) {

@@ -5,6 +5,8 @@
 #include "testpaths.h"
 
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QtTest>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -92,6 +94,7 @@ private slots:
     void theKernelsSocketTableIsRead();
     void anotherUsersConnectionIsClosedUnanswered();
     void theGatewayServesItsOwnerOnly();
+    void anHttpServiceServesItsOwnerOnly();
     void theStateIsTheOwnersAlone();
 };
 
@@ -169,6 +172,60 @@ void TestOtherUsers::theGatewayServesItsOwnerOnly() {
         "GET /2015-03-31/functions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
     QVERIFY(!requestAs(::geteuid(), control, list).empty());
     QCOMPARE(requestAs(kNobody, control, list), std::string());
+}
+
+void TestOtherUsers::anHttpServiceServesItsOwnerOnly() {
+    if (::geteuid() != 0)
+        QSKIP("only root can connect as another user here");
+    // A server of the developer's own, which asks for every interface: the preloaded
+    // libnimbus-portmap keeps it on loopback and closes other users' connections there.
+    TempProject project;
+    project.writeManifest("service: s\nprovider:\n  name: aws\n  runtime: python3.11\n"
+                          "functions:\n  svc:\n    httpService:\n      command: python3 -u "
+                          "service.py\n      readinessPath: /healthz\n    path: /svc\n");
+    project.write("service.py",
+                  "import json, os\n"
+                  "from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer\n"
+                  "class Handler(BaseHTTPRequestHandler):\n"
+                  "    def do_GET(self):\n"
+                  "        body = json.dumps({'port': int(os.environ['PORT'])}).encode()\n"
+                  "        self.send_response(200)\n"
+                  "        self.send_header('Content-Length', str(len(body)))\n"
+                  "        self.end_headers()\n"
+                  "        self.wfile.write(body)\n"
+                  "ThreadingHTTPServer(('0.0.0.0', int(os.environ['PORT'])), "
+                  "Handler).serve_forever()\n");
+    boost::asio::io_context io;
+    sim::SimulatorOptions options;
+    options.projectDir = project.path().toStdString();
+    options.resourcesDir = nimbusSourcePath("resources").toStdString();
+    options.prewarm = false;
+    sim::Simulator simulator(io, options);
+    QVERIFY(simulator.load());
+    simulator.start();
+    const auto gateway =
+        static_cast<unsigned short>(QUrl(QString::fromStdString(simulator.gatewayUrl())).port());
+    std::thread loop([&] { io.run_for(std::chrono::seconds(40)); });
+    auto stop = qScopeGuard([&] {
+        io.stop();
+        loop.join();
+        simulator.shutdown();
+    });
+    const auto bodyOf = [](const std::string &answer) {
+        const auto start = answer.find("\r\n\r\n");
+        return start == std::string::npos ? std::string() : answer.substr(start + 4);
+    };
+    const std::string request = "GET /svc/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    const std::string throughGateway = requestAs(::geteuid(), gateway, request);
+    const QJsonObject served =
+        QJsonDocument::fromJson(QByteArray::fromStdString(bodyOf(throughGateway))).object();
+    QVERIFY2(served.contains("port"), throughGateway.c_str());
+    const auto port = static_cast<unsigned short>(served["port"].toInt());
+    const std::string direct = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    QCOMPARE(requestAs(kNobody, port, direct), std::string());
+    // The instance went on serving: its owner still reaches it, directly too.
+    const std::string mine = requestAs(::geteuid(), port, direct);
+    QVERIFY2(mine.find("\"port\"") != std::string::npos, mine.c_str());
 }
 
 void TestOtherUsers::theStateIsTheOwnersAlone() {
