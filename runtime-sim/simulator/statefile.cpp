@@ -1,13 +1,16 @@
 #include "statefile.h"
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -80,6 +83,36 @@ std::optional<bool> lockHeld(const std::string &projectDir) {
     return region.l_type != F_UNLCK;
 }
 
+// Whether `pid` is gone or on its way out: a zombie, or still running its exit (PF_EXITING in
+// /proc/PID/stat's flags), as a simulator just killed with SIGKILL is for a moment, while the
+// kernel tears down its memory before it closes its files (and lets its lock go).
+bool processEnding(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    if (!stat)
+        return true;
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const auto end = text.rfind(')');
+    if (end == std::string::npos)
+        return true;
+    std::istringstream fields(text.substr(end + 2));
+    std::string state;
+    long long ppid = 0, group = 0, session = 0, tty = 0, foreground = 0;
+    unsigned long long flags = 0;
+    if (!(fields >> state >> ppid >> group >> session >> tty >> foreground >> flags))
+        return false;
+    constexpr unsigned long long kExiting = 0x4; // PF_EXITING
+    return state == "Z" || state == "X" || (flags & kExiting) != 0;
+}
+
+// The pid the state file names, or 0.
+pid_t statePid(const std::string &projectDir) {
+    std::ifstream in(StateFile::pathFor(projectDir));
+    const nlohmann::json state = nlohmann::json::parse(in, nullptr, false);
+    return state.is_object() && state.contains("pid") && state["pid"].is_number_integer()
+               ? state["pid"].get<pid_t>()
+               : 0;
+}
+
 } // namespace
 
 int StateFile::lock(const std::string &projectDir, std::string &error) {
@@ -92,6 +125,14 @@ int StateFile::lock(const std::string &projectDir, std::string &error) {
         return -1;
     }
     struct flock region = wholeFileWriteLock();
+    // A simulator killed a moment ago holds its lock until the kernel has ended it: wait for
+    // that (at most two seconds), never for a live one.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    const pid_t holder = statePid(projectDir);
+    while (::fcntl(fd, F_OFD_SETLK, &region) != 0 && (errno == EAGAIN || errno == EACCES) &&
+           holder > 0 && processEnding(holder) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    region = wholeFileWriteLock();
     if (::fcntl(fd, F_OFD_SETLK, &region) != 0) {
         error = errno == EAGAIN || errno == EACCES
                     ? "another simulator holds " + path
@@ -109,9 +150,9 @@ std::optional<nlohmann::json> StateFile::readLive(const std::string &projectDir)
     nlohmann::json state = nlohmann::json::parse(in, nullptr, false);
     if (!state.is_object() || !state.contains("pid") || !state["pid"].is_number_integer())
         return std::nullopt;
-    if (const auto held = lockHeld(projectDir))
-        return *held ? std::optional(state) : std::nullopt;
     const auto pid = state["pid"].get<pid_t>();
+    if (const auto held = lockHeld(projectDir))
+        return *held && !processEnding(pid) ? std::optional(state) : std::nullopt;
     if (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH))
         return std::nullopt;
     // A simulator killed with its parent can stay a zombie until whoever adopted it reaps it:
