@@ -15,8 +15,8 @@
 // Loopback is open to every user of the machine, so accept() and accept4() on that port close
 // a connection another user made (the kernel names its owner, as for the simulator's own
 // servers) and report ECONNABORTED, which servers take as a connection that went away before
-// it was accepted (libuv, Python's socketserver, Go and Java go on to the next). The gateway,
-// this user's, is served. Statically linked programs are not affected.
+// it was accepted (libuv's and Go's loops and Python's socketserver go on to the next). The
+// gateway, this user's, is served. Statically linked programs are not affected.
 #include "nimbus/net/peerowner.h"
 
 #include <arpa/inet.h>
