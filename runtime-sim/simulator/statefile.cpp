@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
@@ -104,13 +103,15 @@ bool processEnding(pid_t pid) {
     return state == "Z" || state == "X" || (flags & kExiting) != 0;
 }
 
-// The pid the state file names, or 0.
-pid_t statePid(const std::string &projectDir) {
+// The state file, when it holds a simulator's pid.
+std::optional<nlohmann::json> readState(const std::string &projectDir) {
     std::ifstream in(StateFile::pathFor(projectDir));
-    const nlohmann::json state = nlohmann::json::parse(in, nullptr, false);
-    return state.is_object() && state.contains("pid") && state["pid"].is_number_integer()
-               ? state["pid"].get<pid_t>()
-               : 0;
+    if (!in)
+        return std::nullopt;
+    nlohmann::json state = nlohmann::json::parse(in, nullptr, false);
+    if (!state.is_object() || !state.contains("pid") || !state["pid"].is_number_integer())
+        return std::nullopt;
+    return state;
 }
 
 } // namespace
@@ -125,18 +126,28 @@ int StateFile::lock(const std::string &projectDir, std::string &error) {
         return -1;
     }
     struct flock region = wholeFileWriteLock();
-    // A simulator killed a moment ago holds its lock until the kernel has ended it: wait for
-    // that (at most two seconds), never for a live one.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    const pid_t holder = statePid(projectDir);
-    while (::fcntl(fd, F_OFD_SETLK, &region) != 0 && (errno == EAGAIN || errno == EACCES) &&
-           holder > 0 && processEnding(holder) && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    region = wholeFileWriteLock();
-    if (::fcntl(fd, F_OFD_SETLK, &region) != 0) {
-        error = errno == EAGAIN || errno == EACCES
-                    ? "another simulator holds " + path
-                    : "cannot lock " + path + ": " + std::strerror(errno);
+    int why = 0; // errno of the last try
+    const auto tryLock = [&] {
+        const bool done = ::fcntl(fd, F_OFD_SETLK, &region) == 0;
+        why = done ? 0 : errno;
+        return done;
+    };
+    bool locked = tryLock();
+    if (!locked && (why == EAGAIN || why == EACCES)) {
+        // A simulator killed a moment ago holds its lock until the kernel has ended it: wait
+        // for that (at most two seconds), never for a live one.
+        const auto state = readState(projectDir);
+        const pid_t holder = state ? (*state)["pid"].get<pid_t>() : 0;
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        while (!locked && holder > 0 && processEnding(holder) &&
+               std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            locked = tryLock();
+        }
+    }
+    if (!locked) {
+        error = why == EAGAIN || why == EACCES ? "another simulator holds " + path
+                                               : "cannot lock " + path + ": " + std::strerror(why);
         ::close(fd);
         return -1;
     }
@@ -144,23 +155,15 @@ int StateFile::lock(const std::string &projectDir, std::string &error) {
 }
 
 std::optional<nlohmann::json> StateFile::readLive(const std::string &projectDir) {
-    std::ifstream in(pathFor(projectDir));
-    if (!in)
+    auto state = readState(projectDir);
+    if (!state)
         return std::nullopt;
-    nlohmann::json state = nlohmann::json::parse(in, nullptr, false);
-    if (!state.is_object() || !state.contains("pid") || !state["pid"].is_number_integer())
-        return std::nullopt;
-    const auto pid = state["pid"].get<pid_t>();
-    if (const auto held = lockHeld(projectDir))
-        return *held && !processEnding(pid) ? std::optional(state) : std::nullopt;
-    if (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH))
-        return std::nullopt;
+    const auto pid = (*state)["pid"].get<pid_t>();
     // A simulator killed with its parent can stay a zombie until whoever adopted it reaps it:
-    // dead all the same.
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    if (const auto end = text.rfind(')'); end != std::string::npos && end + 2 < text.size() &&
-                                          (text[end + 2] == 'Z' || text[end + 2] == 'X'))
+    // dead all the same, as is one still on its way out.
+    if (pid <= 0 || processEnding(pid))
+        return std::nullopt;
+    if (const auto held = lockHeld(projectDir); held && !*held)
         return std::nullopt;
     return state;
 }
