@@ -75,4 +75,37 @@ bool socketOwnerByNetlink(const sockaddr *from, const sockaddr *to, std::optiona
     return true;
 }
 
+bool ownerIsTrusted(const std::optional<uid_t> &owner, const sockaddr *peer) {
+    if (owner)
+        return *owner == ::geteuid() || *owner == 0;
+    if (peer->sa_family == AF_INET) {
+        sockaddr_in address;
+        std::memcpy(&address, peer, sizeof address);
+        return (ntohl(address.sin_addr.s_addr) >> 24) != 127;
+    }
+    if (peer->sa_family == AF_INET6) {
+        sockaddr_in6 address;
+        std::memcpy(&address, peer, sizeof address);
+        const in6_addr &a = address.sin6_addr;
+        return !IN6_IS_ADDR_LOOPBACK(&a) && !(IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
+    }
+    return false;
+}
+
+std::optional<bool> peerIsTrustedByNetlink(int fd) {
+    sockaddr_storage local{}, peer{};
+    socklen_t length = sizeof local;
+    if (::getsockname(fd, reinterpret_cast<sockaddr *>(&local), &length) != 0)
+        return false;
+    length = sizeof peer;
+    if (::getpeername(fd, reinterpret_cast<sockaddr *>(&peer), &length) != 0)
+        return false;
+    // The peer's socket: its local end is our peer, its remote end is us.
+    std::optional<uid_t> owner;
+    if (!socketOwnerByNetlink(reinterpret_cast<const sockaddr *>(&peer),
+                              reinterpret_cast<const sockaddr *>(&local), owner))
+        return std::nullopt;
+    return ownerIsTrusted(owner, reinterpret_cast<const sockaddr *>(&peer));
+}
+
 } // namespace nimbus::net

@@ -70,6 +70,9 @@ std::optional<uid_t> ownerInTable(const std::string &table,
 }
 
 bool peerIsTrusted(int fd) {
+    if (const auto trusted = peerIsTrustedByNetlink(fd))
+        return *trusted;
+    // No sock_diag here: the kernel's socket table, read whole.
     using boost::asio::ip::tcp;
     tcp::endpoint local, peer;
     socklen_t length = static_cast<socklen_t>(local.capacity());
@@ -80,20 +83,8 @@ bool peerIsTrusted(int fd) {
     if (::getpeername(fd, peer.data(), &length) != 0)
         return false;
     peer.resize(length);
-    // The peer's socket: its local end is our peer, its remote end is us.
-    std::optional<uid_t> owner;
-    if (!socketOwnerByNetlink(peer.data(), local.data(), owner)) {
-        const char *table = local.address().is_v4() ? "/proc/net/tcp" : "/proc/net/tcp6";
-        owner = ownerInTable(slurp(table), local, peer);
-    }
-    if (owner)
-        return *owner == ::geteuid() || *owner == 0;
-    // Not a socket of this machine's: from another host, which only a server told to listen
-    // beyond loopback hears. A loopback peer that cannot be found is refused.
-    auto address = peer.address();
-    if (address.is_v6() && address.to_v6().is_v4_mapped())
-        address = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());
-    return !address.is_loopback();
+    const char *table = local.address().is_v4() ? "/proc/net/tcp" : "/proc/net/tcp6";
+    return ownerIsTrusted(ownerInTable(slurp(table), local, peer), peer.data());
 }
 
 bool peerIsTrusted(boost::asio::ip::tcp::socket &socket) {

@@ -51,16 +51,6 @@ int portOf(const sockaddr_storage &address) {
     return -1;
 }
 
-bool isLoopback(const sockaddr_storage &address) {
-    if (address.ss_family == AF_INET)
-        return (ntohl(reinterpret_cast<const sockaddr_in &>(address).sin_addr.s_addr) >> 24) == 127;
-    if (address.ss_family == AF_INET6) {
-        const in6_addr &a = reinterpret_cast<const sockaddr_in6 &>(address).sin6_addr;
-        return IN6_IS_ADDR_LOOPBACK(&a) || (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
-    }
-    return false;
-}
-
 // Whether `connection`, accepted on `listener`, must be closed: the listener is the port this
 // library keeps on loopback, and the kernel says another user (not root) made it, or cannot
 // find its maker on this machine. A connection the kernel cannot be asked about is let in.
@@ -69,27 +59,14 @@ bool refused(int listener, int connection) {
     const int moved = portFromEnv("NIMBUS_PORTMAP_TO");
     if (kept < 0 && moved < 0)
         return false;
-    sockaddr_storage local{}, peer{};
+    sockaddr_storage local{};
     socklen_t length = sizeof local;
     if (::getsockname(listener, reinterpret_cast<sockaddr *>(&local), &length) != 0)
         return false;
     const int port = portOf(local);
     if (port < 0 || (port != kept && port != moved))
         return false;
-    length = sizeof local;
-    if (::getsockname(connection, reinterpret_cast<sockaddr *>(&local), &length) != 0)
-        return false;
-    length = sizeof peer;
-    if (::getpeername(connection, reinterpret_cast<sockaddr *>(&peer), &length) != 0)
-        return false;
-    // The peer's socket: its local end is our peer, its remote end is us.
-    std::optional<uid_t> owner;
-    if (!nimbus::net::socketOwnerByNetlink(reinterpret_cast<const sockaddr *>(&peer),
-                                           reinterpret_cast<const sockaddr *>(&local), owner))
-        return false;
-    if (owner)
-        return *owner != ::geteuid() && *owner != 0;
-    return isLoopback(peer);
+    return !nimbus::net::peerIsTrustedByNetlink(connection).value_or(true);
 }
 
 int checked(int listener, int connection) {

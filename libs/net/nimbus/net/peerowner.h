@@ -15,4 +15,14 @@ namespace nimbus::net {
 // owner, or nullopt when there is no such socket on this machine.
 bool socketOwnerByNetlink(const sockaddr *from, const sockaddr *to, std::optional<uid_t> &owner);
 
+// Whether a connection whose peer (at `peer`) is owned by `owner` may be served: this user or
+// root. A peer that is no socket of this machine's (nullopt) came from another host, which only
+// a server told to listen beyond loopback hears, and is let through; a loopback peer that
+// cannot be found is refused.
+bool ownerIsTrusted(const std::optional<uid_t> &owner, const sockaddr *peer);
+
+// The same for an accepted connection's descriptor, its peer's owner asked over netlink;
+// nullopt when the kernel cannot be asked that way.
+std::optional<bool> peerIsTrustedByNetlink(int fd);
+
 } // namespace nimbus::net
