@@ -324,10 +324,11 @@ bool NodeBackend::attachInspector(const std::shared_ptr<Agent> &agent, const std
     InspectorChannel channel;
     {
         std::unique_lock lock(m_channelMutex);
-        const bool came = m_channelWake.wait_for(lock, std::chrono::seconds(10), [&] {
-            return m_port.closing() || m_channels.count(token) > 0;
-        });
-        if (!came || m_port.closing() || token.empty()) {
+        const bool came =
+            !token.empty() && m_channelWake.wait_for(lock, std::chrono::seconds(10), [&] {
+                return m_port.closing() || m_channels.count(token) > 0;
+            });
+        if (!came || m_port.closing()) {
             error = "the function's inspector relay did not connect to the debugger";
             return false;
         }

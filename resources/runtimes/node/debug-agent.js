@@ -10,18 +10,17 @@
 const crypto = require('crypto');
 const net = require('net');
 const path = require('path');
+const readline = require('readline');
 const { Worker } = require('worker_threads');
 
 class DebugAgent {
   constructor(socket, relay) {
     this.socket = socket;
     this.relay = relay;
-    this.buffer = '';
     this.waiters = new Map(); // event -> [resolve]
     this.closed = false;
     socket.setNoDelay(true);
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk) => this.onData(chunk));
+    readline.createInterface({ input: socket, crlfDelay: Infinity }).on('line', (line) => this.onLine(line));
     const gone = () => {
       if (this.closed) return;
       this.closed = true;
@@ -34,21 +33,16 @@ class DebugAgent {
     socket.on('close', gone);
   }
 
-  onData(chunk) {
-    this.buffer += chunk;
-    let newline;
-    while ((newline = this.buffer.indexOf('\n')) >= 0) {
-      const line = this.buffer.slice(0, newline);
-      this.buffer = this.buffer.slice(newline + 1);
-      let message;
-      try { message = JSON.parse(line); } catch (e) { continue; }
-      if (message.event === 'ping') {
-        this.send('pong', message.body || {});
-        continue;
-      }
-      const list = this.waiters.get(message.event);
-      if (list && list.length) list.shift()(message.body || {});
+  onLine(line) {
+    let message;
+    try { message = JSON.parse(line); } catch (e) { return; }
+    if (!message || typeof message !== 'object') return;
+    if (message.event === 'ping') {
+      this.send('pong', message.body || {});
+      return;
     }
+    const list = this.waiters.get(message.event);
+    if (list && list.length) list.shift()(message.body || {});
   }
 
   send(event, body) {

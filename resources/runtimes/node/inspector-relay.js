@@ -10,12 +10,12 @@
 
 const net = require('net');
 const inspector = require('inspector');
+const readline = require('readline');
 const { parentPort, workerData } = require('worker_threads');
 
 const [host, port] = workerData.address.split(':');
 const socket = net.connect({ host, port: Number(port) });
 socket.setNoDelay(true);
-socket.setEncoding('utf8'); // a character split between two reads stays whole
 
 const session = new inspector.Session();
 let connected = false;
@@ -66,16 +66,7 @@ socket.once('connect', () => {
   send({ event: 'inspector', body: { token: workerData.token } });
 });
 
-let buffer = '';
-socket.on('data', (chunk) => {
-  buffer += chunk;
-  let newline;
-  while ((newline = buffer.indexOf('\n')) >= 0) {
-    const line = buffer.slice(0, newline);
-    buffer = buffer.slice(newline + 1);
-    onCommand(line);
-  }
-});
+readline.createInterface({ input: socket, crlfDelay: Infinity }).on('line', onCommand);
 socket.on('error', close);
 socket.on('close', close);
 parentPort.on('message', (message) => {
